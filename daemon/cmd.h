@@ -1,0 +1,12 @@
+/*
+ * The subcommands of stoked.  Each returns the process exit status:
+ * 0 on success, 1 on failure, 2 on bad usage.
+ */
+
+#ifndef STOKE_CMD_H
+#define STOKE_CMD_H
+
+int cmd_sign(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * stoked: the Stoke control daemon.  This file only dispatches the
+ * subcommands; each lives in its own cmd_*.c.
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} cmds[] = {
+	{"sign", cmd_sign, "print a signed Stoke-Warm header for testing VCL"},
+	{"version", cmd_version, "print the version"},
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: stoked <command> [options]\n\ncommands:\n");
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\n'stoked <command> --help' describes a command.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return (2);
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return (0);
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
+		return (cmd_version(argc - 1, argv + 1));
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return (cmds[i].fn(argc - 1, argv + 1));
+	fprintf(stderr, "stoked: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return (2);
+}

@@ -1,0 +1,839 @@
+/*
+ * stoke-origin: a small shop-like HTTP origin.  It is the demo site behind
+ * Varnish (scripts/demo.sh) and a controllable origin for integration
+ * tests: every page carries xkey tags and ESI includes like a real shop,
+ * and query parameters let a test slow a response down (delay=ms), force a
+ * status (status=code) or change its TTL (ttl=s).
+ *
+ * Latency is an event timer, never a sleep, so one thread can hold many
+ * slow requests at once; /stats reports the highest number of requests
+ * seen in flight, which is how tests prove that a warmer kept its
+ * concurrency limit.
+ */
+
+#define _POSIX_C_SOURCE 200809L
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#define CHECK_OBJ(ptr, m)                                                      \
+	do {                                                                   \
+		assert((ptr) != NULL);                                         \
+		assert((ptr)->magic == (m));                                   \
+	} while (0)
+
+#define N_CATEGORIES	5
+/*
+ * A category page names every product in one xkey header; Varnish refuses
+ * backend header lines over http_resp_hdr_len (8 KiB by default), so the
+ * catalogue stays small enough for that header to fit.
+ */
+#define MAX_PRODUCTS	1000
+#define MAX_DELAY_MS	10000
+#define MAX_TTL_S	31536000
+#define XKEY_LEN	4096
+#define ECHO_MAX	200
+#define CURRENCY_COOKIE	"sw-currency"
+
+struct pending;
+
+struct origin {
+	unsigned		magic;
+#define ORIGIN_MAGIC		0x4f524947
+	struct event_base	*base;
+	struct evhttp		*http;
+	long			nproducts;
+	long			delay_ms;
+	int			stopping;
+	unsigned long long	requests;
+	unsigned		inflight;
+	unsigned		inflight_max;
+	TAILQ_HEAD(, pending)	waiting;
+};
+
+/* One request between its arrival and its reply. */
+struct pending {
+	unsigned		magic;
+#define PENDING_MAGIC		0x50454e44
+	struct origin		*origin;
+	struct evhttp_request	*req;
+	struct event		*timer;
+	unsigned long long	seq;
+	long			delay_ms;
+	long			status;
+	long			ttl;
+	const char		*bad;
+	TAILQ_ENTRY(pending)	list;
+};
+
+typedef int route_f(struct pending *, const char *path, struct evkeyvalq *,
+    struct evbuffer *);
+
+static const char * const cat_names[N_CATEGORIES] = {
+	"Coffee", "Tea", "Cocoa", "Mugs", "Grinders"
+};
+
+static const struct currency {
+	const char	*name;
+	long		rate_pct;
+} currencies[] = {
+	{ "EUR", 100 },		/* the default comes first */
+	{ "USD", 108 },
+	{ "GBP", 85 },
+};
+
+/*--------------------------------------------------------------------
+ * Parsing.  Numbers are plain decimal digits only: no sign, no blanks,
+ * so "-1", " 5" and "5x" are all refused rather than half-accepted.
+ */
+
+static int
+parse_num(const char *s, size_t len, long min, long max, long *out)
+{
+	char buf[24], *end;
+	size_t i;
+	long v;
+
+	assert(out != NULL);
+	if (s == NULL || len == 0 || len >= sizeof buf)
+		return (-1);
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+/* Ids in paths have one spelling each, so "/product/07" is not a page. */
+static int
+parse_id(const char *s, long max, long *out)
+{
+
+	if (s[0] == '0')
+		return (-1);
+	return (parse_num(s, strlen(s), 1, max, out));
+}
+
+/* Values are digits when valid, so no percent-decoding is needed. */
+static const char *
+query_param(const char *q, const char *name, size_t *lenp)
+{
+	size_t nlen = strlen(name);
+	const char *e;
+
+	while (q != NULL && *q != '\0') {
+		e = strchr(q, '&');
+		if (e == NULL)
+			e = q + strlen(q);
+		if ((size_t)(e - q) > nlen && !memcmp(q, name, nlen) &&
+		    q[nlen] == '=') {
+			*lenp = (size_t)(e - q) - nlen - 1;
+			return (q + nlen + 1);
+		}
+		q = (*e == '&') ? e + 1 : e;
+	}
+	return (NULL);
+}
+
+static void
+parse_params(struct pending *p)
+{
+	const struct evhttp_uri *uri;
+	const char *q, *v;
+	size_t len;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	uri = evhttp_request_get_evhttp_uri(p->req);
+	q = (uri == NULL) ? NULL : evhttp_uri_get_query(uri);
+	if (q == NULL)
+		return;
+	v = query_param(q, "delay", &len);
+	if (v != NULL && parse_num(v, len, 0, MAX_DELAY_MS, &p->delay_ms)) {
+		p->delay_ms = 0;
+		p->bad = "invalid delay: expected milliseconds, 0 to 10000\n";
+		return;
+	}
+	v = query_param(q, "status", &len);
+	if (v != NULL && parse_num(v, len, 100, 599, &p->status)) {
+		p->bad = "invalid status: expected an HTTP status, 100 to 599\n";
+		return;
+	}
+	v = query_param(q, "ttl", &len);
+	if (v != NULL && parse_num(v, len, 0, MAX_TTL_S, &p->ttl))
+		p->bad = "invalid ttl: expected seconds, 0 to 31536000\n";
+}
+
+/* The first sw-currency cookie wins; unknown values mean the default. */
+static const struct currency *
+cookie_currency(const char *cookie)
+{
+	const char *p = cookie, *name, *val;
+	size_t nlen, vlen, u;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		name = p;
+		while (*p != '\0' && *p != '=' && *p != ';')
+			p++;
+		nlen = (size_t)(p - name);
+		if (*p != '=')
+			continue;
+		val = ++p;
+		while (*p != '\0' && *p != ';')
+			p++;
+		vlen = (size_t)(p - val);
+		if (nlen != strlen(CURRENCY_COOKIE) ||
+		    memcmp(name, CURRENCY_COOKIE, nlen))
+			continue;
+		for (u = 0; u < sizeof currencies / sizeof *currencies; u++)
+			if (vlen == strlen(currencies[u].name) &&
+			    !memcmp(val, currencies[u].name, vlen))
+				return (&currencies[u]);
+		break;
+	}
+	return (&currencies[0]);
+}
+
+/*
+ * The Host header ends up in XML and text bodies; rather than escape it
+ * for each, anything but a plain host[:port] falls back to localhost.
+ */
+static const char *
+req_host(struct evhttp_request *req)
+{
+	const char *h;
+	size_t i, len;
+	char c;
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	if (h == NULL)
+		return ("localhost");
+	len = strlen(h);
+	if (len == 0 || len > 255)
+		return ("localhost");
+	for (i = 0; i < len; i++) {
+		c = h[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		    c == ':' || c == '[' || c == ']')
+			continue;
+		return ("localhost");
+	}
+	return (h);
+}
+
+/*--------------------------------------------------------------------
+ * Output helpers.
+ */
+
+/* Request bytes only reach HTML through here, shortened and escaped. */
+static void
+html_escape(struct evbuffer *b, const char *s, size_t max)
+{
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i == max) {
+			evbuffer_add_printf(b, "...");
+			return;
+		}
+		c = (unsigned char)s[i];
+		switch (c) {
+		case '<': evbuffer_add_printf(b, "&lt;"); break;
+		case '>': evbuffer_add_printf(b, "&gt;"); break;
+		case '&': evbuffer_add_printf(b, "&amp;"); break;
+		case '"': evbuffer_add_printf(b, "&quot;"); break;
+		case '\'': evbuffer_add_printf(b, "&#39;"); break;
+		default:
+			/* Keep the page valid UTF-8 without control bytes. */
+			if (c < 0x20 || c >= 0x7f)
+				c = '?';
+			evbuffer_add_printf(b, "%c", c);
+		}
+	}
+}
+
+static void
+set_cache(const struct pending *p, struct evkeyvalq *oh, const char *scope,
+    long ttl)
+{
+	char buf[64];
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	if (p->ttl >= 0)
+		ttl = p->ttl;
+	(void)snprintf(buf, sizeof buf, "%smax-age=%ld", scope, ttl);
+	evhttp_add_header(oh, "Cache-Control", buf);
+}
+
+static void
+set_type(struct evkeyvalq *oh, const char *type)
+{
+
+	evhttp_add_header(oh, "Content-Type", type);
+}
+
+static void
+page_head(struct evbuffer *b, const char *title)
+{
+
+	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>"
+	    "<meta charset=\"utf-8\"><title>%s - Stoke demo shop</title>"
+	    "</head>\n<body>\n<esi:include src=\"/esi/header\"/>\n"
+	    "<main>\n<h1>%s</h1>\n", title, title);
+}
+
+static void
+page_foot(struct evbuffer *b)
+{
+
+	evbuffer_add_printf(b, "</main>\n</body>\n</html>\n");
+}
+
+/* Prices are made up, but stable per product so tests can expect them. */
+static void
+add_price(struct evbuffer *b, long id, const struct currency *cur)
+{
+	long cents;
+
+	cents = (500 + (id * 7919) % 9500) * cur->rate_pct / 100;
+	evbuffer_add_printf(b, "%s %ld.%02ld", cur->name, cents / 100,
+	    cents % 100);
+}
+
+static int
+text_reply(struct evkeyvalq *oh, struct evbuffer *b, int code,
+    const char *msg)
+{
+
+	set_type(oh, "text/plain; charset=utf-8");
+	evhttp_add_header(oh, "Cache-Control", "no-store");
+	evbuffer_add_printf(b, "%s", msg);
+	return (code);
+}
+
+/*--------------------------------------------------------------------
+ * Routes.  Each returns the status, or 0 when the path is not one of its
+ * pages, which makes it a 404.
+ */
+
+static int
+r_home(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	int c;
+
+	page_head(b, "Welcome");
+	evbuffer_add_printf(b, "<ul class=\"categories\">\n");
+	for (c = 1; c <= N_CATEGORIES; c++)
+		evbuffer_add_printf(b, "<li><a href=\"/category/%d\">%s</a>"
+		    "</li>\n", c, cat_names[c - 1]);
+	evbuffer_add_printf(b, "</ul>\n");
+	page_foot(b);
+	set_type(oh, "text/html; charset=utf-8");
+	set_cache(p, oh, "public, ", 300);
+	evhttp_add_header(oh, "xkey", "home");
+	return (200);
+}
+
+static int
+r_category(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	char xkey[XKEY_LEN];
+	size_t pos;
+	long cat, i;
+	int n;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	if (parse_id(path + strlen("/category/"), N_CATEGORIES, &cat))
+		return (0);
+	n = snprintf(xkey, sizeof xkey, "category-%ld", cat);
+	assert(n > 0 && (size_t)n < sizeof xkey);
+	pos = (size_t)n;
+	page_head(b, cat_names[cat - 1]);
+	evbuffer_add_printf(b, "<ul class=\"products\">\n");
+	for (i = 1; i <= p->origin->nproducts; i++) {
+		if (i % N_CATEGORIES + 1 != cat)
+			continue;
+		evbuffer_add_printf(b, "<li><a href=\"/product/%ld\">Product "
+		    "%ld</a> ", i, i);
+		add_price(b, i, &currencies[0]);
+		evbuffer_add_printf(b, "</li>\n");
+		/* MAX_PRODUCTS keeps this in bounds. */
+		n = snprintf(xkey + pos, sizeof xkey - pos, " product-%ld", i);
+		assert(n > 0 && (size_t)n < sizeof xkey - pos);
+		pos += (size_t)n;
+	}
+	evbuffer_add_printf(b, "</ul>\n");
+	page_foot(b);
+	set_type(oh, "text/html; charset=utf-8");
+	set_cache(p, oh, "public, ", 300);
+	evhttp_add_header(oh, "xkey", xkey);
+	return (200);
+}
+
+static int
+r_product(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	const struct currency *cur;
+	char title[32], xkey[64];
+	long id, cat;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	if (parse_id(path + strlen("/product/"), p->origin->nproducts, &id))
+		return (0);
+	cat = id % N_CATEGORIES + 1;
+	cur = cookie_currency(evhttp_find_header(
+	    evhttp_request_get_input_headers(p->req), "Cookie"));
+	(void)snprintf(title, sizeof title, "Product %ld", id);
+	page_head(b, title);
+	evbuffer_add_printf(b, "<p class=\"price\">");
+	add_price(b, id, cur);
+	evbuffer_add_printf(b, "</p>\n<p>In <a href=\"/category/%ld\">%s</a>"
+	    "</p>\n", cat, cat_names[cat - 1]);
+	page_foot(b);
+	(void)snprintf(xkey, sizeof xkey, "product-%ld category-%ld", id, cat);
+	set_type(oh, "text/html; charset=utf-8");
+	set_cache(p, oh, "public, ", 300);
+	evhttp_add_header(oh, "xkey", xkey);
+	return (200);
+}
+
+static int
+r_header(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	int c;
+
+	evbuffer_add_printf(b, "<header><a href=\"/\">Stoke demo shop</a>"
+	    "<nav>");
+	for (c = 1; c <= N_CATEGORIES; c++)
+		evbuffer_add_printf(b, " <a href=\"/category/%d\">%s</a>", c,
+		    cat_names[c - 1]);
+	evbuffer_add_printf(b, "</nav></header>\n");
+	set_type(oh, "text/html; charset=utf-8");
+	set_cache(p, oh, "public, ", 600);
+	evhttp_add_header(oh, "xkey", "header");
+	return (200);
+}
+
+static int
+r_sitemap(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	const char *host;
+	long i;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	host = req_host(p->req);
+	evbuffer_add_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+	    "<url><loc>http://%s/</loc></url>\n", host);
+	for (i = 1; i <= N_CATEGORIES; i++)
+		evbuffer_add_printf(b, "<url><loc>http://%s/category/%ld</loc>"
+		    "</url>\n", host, i);
+	for (i = 1; i <= p->origin->nproducts; i++)
+		evbuffer_add_printf(b, "<url><loc>http://%s/product/%ld</loc>"
+		    "</url>\n", host, i);
+	evbuffer_add_printf(b, "</urlset>\n");
+	set_type(oh, "application/xml");
+	set_cache(p, oh, "public, ", 300);
+	return (200);
+}
+
+static int
+r_robots(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+
+	evbuffer_add_printf(b, "User-agent: *\nAllow: /\n"
+	    "Sitemap: http://%s/sitemap.xml\n", req_host(p->req));
+	set_type(oh, "text/plain; charset=utf-8");
+	set_cache(p, oh, "public, ", 300);
+	return (200);
+}
+
+/* A page no cache may keep; ttl= does not make it public. */
+static int
+r_private(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	char cookie[64];
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	(void)snprintf(cookie, sizeof cookie, "session=%016llx; Path=/; "
+	    "HttpOnly", p->seq * 0x9e3779b97f4a7c15ULL);
+	page_head(b, "Your account");
+	evbuffer_add_printf(b, "<p>This page is for you alone.</p>\n");
+	page_foot(b);
+	set_type(oh, "text/html; charset=utf-8");
+	evhttp_add_header(oh, "Cache-Control", "private");
+	evhttp_add_header(oh, "Set-Cookie", cookie);
+	return (200);
+}
+
+static int
+r_stats(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	const struct origin *o;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	o = p->origin;
+	CHECK_OBJ(o, ORIGIN_MAGIC);
+	evbuffer_add_printf(b, "requests %llu\ninflight_max %u\ninflight %u\n",
+	    o->requests, o->inflight_max, o->inflight);
+	set_type(oh, "text/plain; charset=utf-8");
+	evhttp_add_header(oh, "Cache-Control", "no-store");
+	return (200);
+}
+
+static int
+r_notfound(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+
+	page_head(b, "Not found");
+	evbuffer_add_printf(b, "<p>Nothing lives at <code>");
+	html_escape(b, path, ECHO_MAX);
+	evbuffer_add_printf(b, "</code>.</p>\n");
+	page_foot(b);
+	set_type(oh, "text/html; charset=utf-8");
+	set_cache(p, oh, "", 10);
+	return (404);
+}
+
+static const struct route {
+	const char	*path;
+	int		prefix;
+	route_f		*func;
+} routes[] = {
+	{ "/",			0, r_home },
+	{ "/category/",		1, r_category },
+	{ "/product/",		1, r_product },
+	{ "/esi/header",	0, r_header },
+	{ "/sitemap.xml",	0, r_sitemap },
+	{ "/robots.txt",	0, r_robots },
+	{ "/private",		0, r_private },
+	{ "/stats",		0, r_stats },
+};
+
+static int
+dispatch(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	const struct route *r;
+	size_t u;
+	int code;
+
+	for (u = 0; u < sizeof routes / sizeof *routes; u++) {
+		r = &routes[u];
+		if (r->prefix ? strncmp(path, r->path, strlen(r->path)) :
+		    strcmp(path, r->path))
+			continue;
+		code = r->func(p, path, oh, b);
+		if (code != 0)
+			return (code);
+		break;
+	}
+	return (r_notfound(p, path, oh, b));
+}
+
+/*--------------------------------------------------------------------
+ * Request life cycle: arrive, wait for the latency timer, reply.
+ */
+
+static int
+respond(struct pending *p, struct evkeyvalq *oh, struct evbuffer *b)
+{
+	const struct evhttp_uri *uri;
+	enum evhttp_cmd_type cmd;
+	const char *path;
+	int code;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	if (p->origin->stopping)
+		return (text_reply(oh, b, 503, "origin shutting down\n"));
+	cmd = evhttp_request_get_command(p->req);
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(oh, "Allow", "GET, HEAD");
+		return (text_reply(oh, b, 405, "method not allowed\n"));
+	}
+	if (p->bad != NULL)
+		return (text_reply(oh, b, 400, p->bad));
+	uri = evhttp_request_get_evhttp_uri(p->req);
+	path = (uri == NULL) ? NULL : evhttp_uri_get_path(uri);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	code = dispatch(p, path, oh, b);
+	if (p->status != 0)
+		code = (int)p->status;
+	return (code);
+}
+
+static void
+finish(struct pending *p)
+{
+	struct origin *o;
+	struct evkeyvalq *oh;
+	struct evbuffer *b;
+	char buf[32];
+	int code;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	o = p->origin;
+	CHECK_OBJ(o, ORIGIN_MAGIC);
+	if (p->timer != NULL) {
+		TAILQ_REMOVE(&o->waiting, p, list);
+		event_free(p->timer);
+		p->timer = NULL;
+	}
+	oh = evhttp_request_get_output_headers(p->req);
+	b = evhttp_request_get_output_buffer(p->req);
+	code = respond(p, oh, b);
+	(void)snprintf(buf, sizeof buf, "%llu", p->seq);
+	evhttp_add_header(oh, "X-Origin-Request", buf);
+	/* evhttp drops the body of a HEAD reply, and its length with it. */
+	if (evhttp_request_get_command(p->req) == EVHTTP_REQ_HEAD &&
+	    code >= 200 && code != 204 && code != 304) {
+		(void)snprintf(buf, sizeof buf, "%zu", evbuffer_get_length(b));
+		evhttp_add_header(oh, "Content-Length", buf);
+	}
+	/* Also frees the request if its client has gone meanwhile. */
+	evhttp_send_reply(p->req, code, NULL, NULL);
+	assert(o->inflight > 0);
+	o->inflight--;
+	p->magic = 0;
+	free(p);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *priv)
+{
+	struct pending *p = priv;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	finish(p);
+}
+
+static void
+on_request(struct evhttp_request *req, void *priv)
+{
+	struct origin *o = priv;
+	struct pending *p;
+	struct timeval tv;
+	long ms;
+
+	CHECK_OBJ(o, ORIGIN_MAGIC);
+	o->requests++;
+	if (++o->inflight > o->inflight_max)
+		o->inflight_max = o->inflight;
+	p = calloc(1, sizeof *p);
+	if (p == NULL) {
+		o->inflight--;
+		evhttp_send_error(req, 503, NULL);
+		return;
+	}
+	p->magic = PENDING_MAGIC;
+	p->origin = o;
+	p->req = req;
+	p->seq = o->requests;
+	p->ttl = -1;
+	parse_params(p);
+	ms = o->delay_ms + p->delay_ms;
+	if (ms == 0 || o->stopping) {
+		finish(p);
+		return;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	p->timer = evtimer_new(o->base, on_timer, p);
+	if (p->timer == NULL || evtimer_add(p->timer, &tv) != 0) {
+		/* Late beats never: reply now rather than drop it. */
+		if (p->timer != NULL)
+			event_free(p->timer);
+		p->timer = NULL;
+		finish(p);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&o->waiting, p, list);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *priv)
+{
+	struct origin *o = priv;
+
+	CHECK_OBJ(o, ORIGIN_MAGIC);
+	(void)event_base_loopexit(o->base, NULL);
+}
+
+/*--------------------------------------------------------------------
+ * Setup.
+ */
+
+static void
+usage(void)
+{
+
+	fprintf(stderr, "usage: stoke-origin [-a ADDR] [-p PORT] "
+	    "[-n PRODUCTS] [-P PIDFILE] [-d MS]\n"
+	    "  -a ADDR      listen address (127.0.0.1)\n"
+	    "  -p PORT      listen port, 0 picks a free one (8080)\n"
+	    "  -n PRODUCTS  catalogue size, 1 to %d (50)\n"
+	    "  -P PIDFILE   write the process id here\n"
+	    "  -d MS        latency added to every request, 0 to %d (0)\n",
+	    MAX_PRODUCTS, MAX_DELAY_MS);
+	exit(2);
+}
+
+static long
+opt_num(const char *arg, long min, long max)
+{
+	long v;
+
+	if (parse_num(arg, strlen(arg), min, max, &v)) {
+		fprintf(stderr, "stoke-origin: bad number '%s' (%ld to %ld)\n",
+		    arg, min, max);
+		usage();
+	}
+	return (v);
+}
+
+/* Prints the address we really got, which matters for port 0. */
+static int
+announce(struct evhttp_bound_socket *bs)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char host[64], serv[16];
+	int v6;
+
+	if (getsockname(evhttp_bound_socket_get_fd(bs),
+	    (struct sockaddr *)&ss, &sl) != 0)
+		return (-1);
+	if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, serv,
+	    sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return (-1);
+	v6 = (ss.ss_family == AF_INET6);
+	printf("stoke-origin listening on %s%s%s:%s\n", v6 ? "[" : "", host,
+	    v6 ? "]" : "", serv);
+	return (fflush(stdout) == 0 ? 0 : -1);
+}
+
+static int
+write_pidfile(const char *path)
+{
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (f == NULL)
+		return (-1);
+	fprintf(f, "%ld\n", (long)getpid());
+	return (fclose(f) == 0 ? 0 : -1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct origin origin, *o = &origin;
+	struct evhttp_bound_socket *bs;
+	struct event *sigterm, *sigint;
+	struct pending *p;
+	const char *addr = "127.0.0.1", *pidfile = NULL;
+	long port = 8080;
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	o->magic = ORIGIN_MAGIC;
+	o->nproducts = 50;
+	TAILQ_INIT(&o->waiting);
+	while ((ch = getopt(argc, argv, "a:d:hn:p:P:")) != -1) {
+		switch (ch) {
+		case 'a': addr = optarg; break;
+		case 'd': o->delay_ms = opt_num(optarg, 0, MAX_DELAY_MS); break;
+		case 'n': o->nproducts = opt_num(optarg, 1, MAX_PRODUCTS); break;
+		case 'p': port = opt_num(optarg, 0, 65535); break;
+		case 'P': pidfile = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	/* A client that hangs up mid-reply must not kill the origin. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	o->base = event_base_new();
+	o->http = (o->base == NULL) ? NULL : evhttp_new(o->base);
+	if (o->http == NULL) {
+		fprintf(stderr, "stoke-origin: cannot set up libevent\n");
+		return (1);
+	}
+	/* Our handler answers 405 itself, with the headers tests expect. */
+	evhttp_set_allowed_methods(o->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_max_headers_size(o->http, 64 * 1024);
+	evhttp_set_max_body_size(o->http, 64 * 1024);
+	evhttp_set_timeout(o->http, 60);
+	evhttp_set_gencb(o->http, on_request, o);
+
+	bs = evhttp_bind_socket_with_handle(o->http, addr, (ev_uint16_t)port);
+	if (bs == NULL) {
+		fprintf(stderr, "stoke-origin: cannot listen on %s:%ld\n",
+		    addr, port);
+		return (1);
+	}
+	if (pidfile != NULL && write_pidfile(pidfile) != 0) {
+		fprintf(stderr, "stoke-origin: cannot write %s: %s\n", pidfile,
+		    strerror(errno));
+		return (1);
+	}
+	sigterm = evsignal_new(o->base, SIGTERM, on_signal, o);
+	sigint = evsignal_new(o->base, SIGINT, on_signal, o);
+	if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm, NULL) ||
+	    evsignal_add(sigint, NULL) || announce(bs) != 0) {
+		fprintf(stderr, "stoke-origin: cannot start\n");
+		return (1);
+	}
+
+	(void)event_base_dispatch(o->base);
+
+	/* Requests still waiting are answered so none is leaked. */
+	o->stopping = 1;
+	while ((p = TAILQ_FIRST(&o->waiting)) != NULL)
+		finish(p);
+	evhttp_free(o->http);
+	event_free(sigterm);
+	event_free(sigint);
+	event_base_free(o->base);
+	if (pidfile != NULL)
+		(void)unlink(pidfile);
+	return (0);
+}
