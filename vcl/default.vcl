@@ -1,0 +1,87 @@
+#
+# default.vcl: a plain site behind Varnish, kept warm by Stoke.
+#
+#  - PURGE /path          removes one URL (every variant) and Stoke
+#                         fetches it again at once;
+#  - BAN with Ban-Url: <regex>
+#                         bans URLs of this host matching the regex;
+#  - BAN with Ban-Expression: <expression>
+#                         adds a raw Varnish ban expression;
+#  both only from the purgers ACL.  Warm requests signed by stoked refresh
+#  the object they ask for.
+#
+# The secret is shared with stoked; make one with
+#	head -c 32 /dev/urandom | base64 > /etc/varnish/stoke.secret
+#
+
+vcl 4.1;
+
+import std;
+import stoke;
+
+include "stoke.vcl";
+
+backend default {
+	.host = "127.0.0.1";
+	.port = "8080";
+}
+
+acl purgers {
+	"localhost";
+	"127.0.0.1";
+	"::1";
+}
+
+sub vcl_init {
+	stoke.secret_file("/etc/varnish/stoke.secret");
+	# Compressed and plain copies are distinct objects (through Vary);
+	# stoked replays the encodings visitors used.
+	stoke.variant("encoding", header = "Accept-Encoding", hash = false);
+}
+
+sub vcl_recv {
+	if (req.method == "PURGE") {
+		if (client.ip !~ purgers) {
+			return (synth(405, "Not allowed"));
+		}
+		return (purge);
+	}
+
+	if (req.method == "BAN") {
+		if (client.ip !~ purgers) {
+			return (synth(405, "Not allowed"));
+		}
+		if (req.http.Ban-Expression) {
+			if (stoke.ban(req.http.Ban-Expression)) {
+				return (synth(200, "Ban added"));
+			}
+			return (synth(400, "Bad ban expression"));
+		}
+		if (req.http.Ban-Url) {
+			# obj.http.* only, so the ban lurker can apply it in
+			# the background; the host is quoted so it cannot
+			# extend the expression.
+			if (stoke.ban({"obj.http.x-host == ""} + req.http.host +
+			    {"" && obj.http.x-url ~ "} + req.http.Ban-Url)) {
+				return (synth(200, "Ban added"));
+			}
+			return (synth(400, "Bad Ban-Url"));
+		}
+		return (synth(400, "BAN needs Ban-Url or Ban-Expression"));
+	}
+}
+
+sub vcl_purge {
+	return (synth(200, "Purged"));
+}
+
+sub vcl_backend_response {
+	# Kept on the object for lurker-friendly bans, removed on delivery.
+	set beresp.http.x-url = bereq.url;
+	set beresp.http.x-host = bereq.http.host;
+}
+
+sub vcl_deliver {
+	unset resp.http.x-url;
+	unset resp.http.x-host;
+}

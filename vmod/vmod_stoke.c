@@ -750,12 +750,82 @@ vmod_ban(VRT_CTX, VCL_STRING expr)
 	return (1);
 }
 
+/*
+ * A long tag list is split over as many records as it takes, each one
+ * whole, rather than cut: a lost tag is an object never re-warmed.
+ * Both passes below must split the same way: tags_fits() decides.
+ */
+#define TAGS_OVERHEAD                                                          \
+	(sizeof "stoke/1 tags how=hard n=-9223372036854775808 part=256/256 "  \
+		"tags=")
+
+static size_t
+tags_budget(void)
+{
+	size_t reclen = cache_param->vsl_reclen;
+
+	/* A tiny vsl_reclen gets cut records, but not an endless loop. */
+	return (reclen > TAGS_OVERHEAD + 16 ? reclen - TAGS_OVERHEAD : 16);
+}
+
+static int
+tags_fits(size_t used, size_t enc, size_t budget)
+{
+	return (used == 0 || used + 1 + enc <= budget);
+}
+
+static unsigned
+tags_parts(const char *tags, size_t budget)
+{
+	const char *p = tags, *t;
+	size_t len, enc, used = 0;
+	unsigned parts = 1;
+
+	while ((t = tag_list_next(&p, &len)) != NULL) {
+		enc = rec_encode(NULL, 0, t, len);
+		if (!tags_fits(used, enc, budget)) {
+			parts++;
+			used = 0;
+		}
+		used += (used > 0 ? 1 : 0) + enc;
+	}
+	return (parts);
+}
+
+static void
+tags_record(VRT_CTX, VCL_ENUM how, VCL_INT count, unsigned part,
+    unsigned parts, const char *b, const char *e)
+{
+	const char *p = b, *t;
+	struct rec r[1];
+	char pv[16];
+	size_t len;
+	unsigned n = 0;
+
+	REC_BEGIN(ctx, r, "tags");
+	rec_str(r, "how", how_name(how));
+	if (count >= 0)
+		rec_int(r, "n", count);
+	if (parts > 1) {
+		snprintf(pv, sizeof pv, "%u/%u", part, parts);
+		rec_str(r, "part", pv);
+	}
+	rec_open(r, "tags");
+	while ((t = tag_list_next(&p, &len)) != NULL && t < e) {
+		if (n++ > 0)
+			rec_append(r, ",", 1);
+		rec_append(r, t, len);
+	}
+	rec_close(r);
+	REC_END(ctx, r);
+}
+
 VCL_VOID v_matchproto_(td_stoke_log_tags)
 vmod_log_tags(VRT_CTX, VCL_STRING tags, VCL_ENUM how, VCL_INT count)
 {
-	const char *why, *p, *t;
-	struct rec r[1];
-	size_t len;
+	const char *why, *p, *t, *b;
+	size_t len, enc, used, budget;
+	unsigned part, parts;
 	int n;
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
@@ -766,18 +836,21 @@ vmod_log_tags(VRT_CTX, VCL_STRING tags, VCL_ENUM how, VCL_INT count)
 	}
 	STOKE_INC(tag_invalidations);
 	STOKE_ADD(tags, (uint64_t)n);
-	REC_BEGIN(ctx, r, "tags");
-	rec_str(r, "how", how_name(how));
-	if (count >= 0)
-		rec_int(r, "n", count);
-	rec_open(r, "tags");
-	p = tags;
-	n = 0;
+
+	budget = tags_budget();
+	parts = tags_parts(tags, budget);
+	p = b = tags;
+	used = 0;
+	part = 1;
 	while ((t = tag_list_next(&p, &len)) != NULL) {
-		if (n++ > 0)
-			rec_append(r, ",", 1);
-		rec_append(r, t, len);
+		enc = rec_encode(NULL, 0, t, len);
+		if (!tags_fits(used, enc, budget)) {
+			tags_record(ctx, how, count, part++, parts, b, t);
+			b = t;
+			used = 0;
+		}
+		used += (used > 0 ? 1 : 0) + enc;
 	}
-	rec_close(r);
-	REC_END(ctx, r);
+	tags_record(ctx, how, count, part, parts, b, p);
+	assert(part == parts);
 }
