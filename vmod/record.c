@@ -29,28 +29,44 @@ rec_plain(unsigned char c)
 	return (c > 0x20 && c < 0x7f && c != '%');
 }
 
-size_t
-rec_encode(char *dst, size_t dstlen, const char *src, size_t len)
+/*
+ * Encode as much of src as fits in dst, escapes whole; *fit is how many
+ * bytes of dst that took.  Returns the bytes the whole of src needs.
+ */
+static size_t
+encode(char *dst, size_t dstlen, const char *src, size_t len, size_t *fit)
 {
 	size_t n = 0, i;
 	unsigned char c;
 
+	*fit = 0;
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)src[i];
 		if (rec_plain(c)) {
-			if (n < dstlen)
+			if (n + 1 <= dstlen && *fit == n) {
 				dst[n] = (char)c;
+				*fit = n + 1;
+			}
 			n++;
 			continue;
 		}
-		if (n + 3 <= dstlen) {
+		if (n + 3 <= dstlen && *fit == n) {
 			dst[n] = '%';
 			dst[n + 1] = hexdigit[c >> 4];
 			dst[n + 2] = hexdigit[c & 0xf];
+			*fit = n + 3;
 		}
 		n += 3;
 	}
 	return (n);
+}
+
+size_t
+rec_encode(char *dst, size_t dstlen, const char *src, size_t len)
+{
+	size_t fit;
+
+	return (encode(dst, dstlen, src, len, &fit));
 }
 
 static int
@@ -118,6 +134,7 @@ rec_init(struct rec *r, char *buf, size_t cap, const char *event)
 	rec_raw(r, event, strlen(event));
 	/* A header that does not fit is a caller bug, not input. */
 	assert(!r->overflow);
+	assert(cap >= r->len + sizeof TRUNC_FIELD - 1);
 	r->hdr_len = r->len;
 }
 
@@ -134,17 +151,16 @@ rec_open(struct rec *r, const char *key)
 void
 rec_append(struct rec *r, const char *val, size_t len)
 {
-	size_t need;
+	size_t need, fit;
 
 	CHECK_REC(r);
 	if (r->overflow || len == 0)
 		return;
-	need = rec_encode(r->buf + r->len, r->cap - r->len, val, len);
-	if (need > r->cap - r->len) {
+	need = encode(r->buf + r->len, r->cap - r->len, val, len, &fit);
+	/* What fits is kept: a cut record still says what it can. */
+	r->len += fit;
+	if (fit < need)
 		r->overflow = 1;
-		return;
-	}
-	r->len += need;
 }
 
 void
@@ -186,15 +202,15 @@ rec_int(struct rec *r, const char *key, intmax_t val)
 }
 
 /*
- * Cut at the last complete field that leaves room for " trunc=1" right
- * after the header, then move the kept fields behind it.  Only when not
- * even one field fits is a field cut in the middle.
+ * Keep the complete fields that fit, within the limit and within the
+ * buffer, once " trunc=1" is moved in right after the header.  Only when
+ * not even one field fits is the first one cut, never inside an escape.
  */
 size_t
 rec_finish(struct rec *r, size_t limit, unsigned *cut)
 {
 	const size_t tl = sizeof TRUNC_FIELD - 1;
-	size_t keep, i;
+	size_t room, keep, i;
 
 	CHECK_REC(r);
 	assert(cut != NULL);
@@ -205,30 +221,22 @@ rec_finish(struct rec *r, size_t limit, unsigned *cut)
 		return (r->len);
 	}
 	*cut = 1;
-	/* After an overflow only the closed fields are whole. */
-	keep = r->nfield > 0 ? r->field_end[r->nfield - 1] : r->hdr_len;
-	if (!r->overflow)
-		keep = r->len;
-	if (keep + tl > limit) {
-		keep = r->hdr_len;
-		for (i = 0; i < r->nfield; i++) {
-			if (r->field_end[i] + tl > limit)
-				break;
-			keep = r->field_end[i];
-		}
-		if (keep == r->hdr_len)
-			keep = limit - tl;
+	room = limit - tl;
+	if (room > r->cap - tl)
+		room = r->cap - tl;
+	keep = r->hdr_len;
+	for (i = 0; i < r->nfield && r->field_end[i] <= room; i++)
+		keep = r->field_end[i];
+	if (keep == r->hdr_len) {
+		keep = r->len < room ? r->len : room;
+		while (keep > r->hdr_len && (r->buf[keep - 1] == '%' ||
+		    r->buf[keep - 2] == '%'))
+			keep--;
 	}
-	if (keep + tl > r->cap)
-		keep = r->cap - tl;
-	/* A cut inside a field must not split a %XX escape. */
-	while (keep > r->hdr_len && (r->buf[keep - 1] == '%' ||
-	    (keep >= 2 && r->buf[keep - 2] == '%')))
-		keep--;
 	memmove(r->buf + r->hdr_len + tl, r->buf + r->hdr_len,
 	    keep - r->hdr_len);
 	memcpy(r->buf + r->hdr_len, TRUNC_FIELD, tl);
 	r->len = keep + tl;
-	assert(r->len <= limit);
+	assert(r->len <= limit && r->len <= r->cap);
 	return (r->len);
 }

@@ -33,14 +33,16 @@ secret_check(const char *key, size_t len, char *err, size_t errlen)
 static int
 is_space(char c)
 {
-	return (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+	return (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\v' || c == '\f');
 }
 
 int
 secret_read_file(const char *path, char *key, size_t keysize, size_t *keylen,
     char *err, size_t errlen)
 {
-	char buf[WARM_KEY_MAX + 2], *b, *e;
+	/* Room for a longest key with white space around it. */
+	char buf[2 * WARM_KEY_MAX + 1], why[128], *b, *e;
 	size_t n;
 	FILE *f;
 	int bad;
@@ -59,8 +61,8 @@ secret_read_file(const char *path, char *key, size_t keysize, size_t *keylen,
 		snprintf(err, errlen, "cannot read %s", path);
 		return (-1);
 	}
-	if (n > WARM_KEY_MAX) {
-		snprintf(err, errlen, "%s is over %d bytes", path, WARM_KEY_MAX);
+	if (n == sizeof buf - 1) {
+		snprintf(err, errlen, "%s is over %zu bytes", path, n - 1);
 		return (-1);
 	}
 	buf[n] = '\0';
@@ -69,8 +71,10 @@ secret_read_file(const char *path, char *key, size_t keysize, size_t *keylen,
 	for (e = buf + n; e > b && is_space(e[-1]); e--)
 		continue;
 	n = (size_t)(e - b);
-	if (secret_check(b, n, err, errlen) != 0)
+	if (secret_check(b, n, why, sizeof why) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return (-1);
+	}
 	memcpy(key, b, n);
 	key[n] = '\0';
 	*keylen = n;

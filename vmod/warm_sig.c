@@ -69,8 +69,8 @@ hex_lower(char c)
  * The grammar is strict on purpose: fields in a fixed order, no spaces,
  * nothing after the signature.  A lenient parser is an attack surface.
  */
-int
-warm_hdr_parse(const char *val, struct warm_hdr *h)
+static int
+hdr_parse(const char *val, struct warm_hdr *h)
 {
 	const char *p;
 	char *end;
@@ -82,7 +82,8 @@ warm_hdr_parse(const char *val, struct warm_hdr *h)
 	if (val == NULL || strncmp(val, "1;t=", 4) != 0)
 		return (-1);
 	p = val + 4;
-	if (*p < '0' || *p > '9')
+	/* One spelling per header: no sign, no leading zero. */
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] != ';'))
 		return (-1);
 	errno = 0;
 	t = strtoll(p, &end, 10);
@@ -104,6 +105,16 @@ warm_hdr_parse(const char *val, struct warm_hdr *h)
 		return (-1);
 	h->sig = p;
 	return (0);
+}
+
+/* A header that does not parse leaves nothing behind in h. */
+int
+warm_hdr_parse(const char *val, struct warm_hdr *h)
+{
+	if (hdr_parse(val, h) == 0)
+		return (0);
+	memset(h, 0, sizeof *h);
+	return (-1);
 }
 
 int

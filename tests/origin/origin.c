@@ -50,6 +50,10 @@
 #define ECHO_MAX	200
 #define CURRENCY_COOKIE	"sw-currency"
 
+#define HTML		"text/html; charset=utf-8"
+#define TEXT		"text/plain; charset=utf-8"
+#define XML		"application/xml"
+
 struct pending;
 
 struct origin {
@@ -57,6 +61,7 @@ struct origin {
 #define ORIGIN_MAGIC		0x4f524947
 	struct event_base	*base;
 	struct evhttp		*http;
+	struct evhttp_bound_socket *bound;
 	long			nproducts;
 	long			delay_ms;
 	int			stopping;
@@ -176,7 +181,7 @@ parse_params(struct pending *p)
 	}
 	v = query_param(q, "status", &len);
 	if (v != NULL && parse_num(v, len, 100, 599, &p->status)) {
-		p->bad = "invalid status: expected an HTTP status, 100 to 599\n";
+		p->bad = "invalid status: expected 100 to 599\n";
 		return;
 	}
 	v = query_param(q, "ttl", &len);
@@ -277,26 +282,6 @@ html_escape(struct evbuffer *b, const char *s, size_t max)
 }
 
 static void
-set_cache(const struct pending *p, struct evkeyvalq *oh, const char *scope,
-    long ttl)
-{
-	char buf[64];
-
-	CHECK_OBJ(p, PENDING_MAGIC);
-	if (p->ttl >= 0)
-		ttl = p->ttl;
-	(void)snprintf(buf, sizeof buf, "%smax-age=%ld", scope, ttl);
-	evhttp_add_header(oh, "Cache-Control", buf);
-}
-
-static void
-set_type(struct evkeyvalq *oh, const char *type)
-{
-
-	evhttp_add_header(oh, "Content-Type", type);
-}
-
-static void
 page_head(struct evbuffer *b, const char *title)
 {
 
@@ -311,6 +296,16 @@ page_foot(struct evbuffer *b)
 {
 
 	evbuffer_add_printf(b, "</main>\n</body>\n</html>\n");
+}
+
+static void
+category_links(struct evbuffer *b, const char *pre, const char *post)
+{
+	int c;
+
+	for (c = 1; c <= N_CATEGORIES; c++)
+		evbuffer_add_printf(b, "%s<a href=\"/category/%d\">%s</a>%s",
+		    pre, c, cat_names[c - 1], post);
 }
 
 /* Prices are made up, but stable per product so tests can expect them. */
@@ -329,32 +324,27 @@ text_reply(struct evkeyvalq *oh, struct evbuffer *b, int code,
     const char *msg)
 {
 
-	set_type(oh, "text/plain; charset=utf-8");
+	evhttp_add_header(oh, "Content-Type", TEXT);
 	evhttp_add_header(oh, "Cache-Control", "no-store");
 	evbuffer_add_printf(b, "%s", msg);
 	return (code);
 }
 
 /*--------------------------------------------------------------------
- * Routes.  Each returns the status, or 0 when the path is not one of its
- * pages, which makes it a 404.
+ * Routes write the body and their own special headers, and return the
+ * status, or 0 without writing anything when the path names nothing.
  */
 
 static int
 r_home(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
-	int c;
 
 	page_head(b, "Welcome");
 	evbuffer_add_printf(b, "<ul class=\"categories\">\n");
-	for (c = 1; c <= N_CATEGORIES; c++)
-		evbuffer_add_printf(b, "<li><a href=\"/category/%d\">%s</a>"
-		    "</li>\n", c, cat_names[c - 1]);
+	category_links(b, "<li>", "</li>\n");
 	evbuffer_add_printf(b, "</ul>\n");
 	page_foot(b);
-	set_type(oh, "text/html; charset=utf-8");
-	set_cache(p, oh, "public, ", 300);
 	evhttp_add_header(oh, "xkey", "home");
 	return (200);
 }
@@ -390,8 +380,6 @@ r_category(struct pending *p, const char *path, struct evkeyvalq *oh,
 	}
 	evbuffer_add_printf(b, "</ul>\n");
 	page_foot(b);
-	set_type(oh, "text/html; charset=utf-8");
-	set_cache(p, oh, "public, ", 300);
 	evhttp_add_header(oh, "xkey", xkey);
 	return (200);
 }
@@ -418,8 +406,6 @@ r_product(struct pending *p, const char *path, struct evkeyvalq *oh,
 	    "</p>\n", cat, cat_names[cat - 1]);
 	page_foot(b);
 	(void)snprintf(xkey, sizeof xkey, "product-%ld category-%ld", id, cat);
-	set_type(oh, "text/html; charset=utf-8");
-	set_cache(p, oh, "public, ", 300);
 	evhttp_add_header(oh, "xkey", xkey);
 	return (200);
 }
@@ -428,16 +414,11 @@ static int
 r_header(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
-	int c;
 
 	evbuffer_add_printf(b, "<header><a href=\"/\">Stoke demo shop</a>"
 	    "<nav>");
-	for (c = 1; c <= N_CATEGORIES; c++)
-		evbuffer_add_printf(b, " <a href=\"/category/%d\">%s</a>", c,
-		    cat_names[c - 1]);
+	category_links(b, " ", "");
 	evbuffer_add_printf(b, "</nav></header>\n");
-	set_type(oh, "text/html; charset=utf-8");
-	set_cache(p, oh, "public, ", 600);
 	evhttp_add_header(oh, "xkey", "header");
 	return (200);
 }
@@ -461,8 +442,6 @@ r_sitemap(struct pending *p, const char *path, struct evkeyvalq *oh,
 		evbuffer_add_printf(b, "<url><loc>http://%s/product/%ld</loc>"
 		    "</url>\n", host, i);
 	evbuffer_add_printf(b, "</urlset>\n");
-	set_type(oh, "application/xml");
-	set_cache(p, oh, "public, ", 300);
 	return (200);
 }
 
@@ -473,12 +452,9 @@ r_robots(struct pending *p, const char *path, struct evkeyvalq *oh,
 
 	evbuffer_add_printf(b, "User-agent: *\nAllow: /\n"
 	    "Sitemap: http://%s/sitemap.xml\n", req_host(p->req));
-	set_type(oh, "text/plain; charset=utf-8");
-	set_cache(p, oh, "public, ", 300);
 	return (200);
 }
 
-/* A page no cache may keep; ttl= does not make it public. */
 static int
 r_private(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
@@ -488,12 +464,10 @@ r_private(struct pending *p, const char *path, struct evkeyvalq *oh,
 	CHECK_OBJ(p, PENDING_MAGIC);
 	(void)snprintf(cookie, sizeof cookie, "session=%016llx; Path=/; "
 	    "HttpOnly", p->seq * 0x9e3779b97f4a7c15ULL);
+	evhttp_add_header(oh, "Set-Cookie", cookie);
 	page_head(b, "Your account");
 	evbuffer_add_printf(b, "<p>This page is for you alone.</p>\n");
 	page_foot(b);
-	set_type(oh, "text/html; charset=utf-8");
-	evhttp_add_header(oh, "Cache-Control", "private");
-	evhttp_add_header(oh, "Set-Cookie", cookie);
 	return (200);
 }
 
@@ -508,8 +482,6 @@ r_stats(struct pending *p, const char *path, struct evkeyvalq *oh,
 	CHECK_OBJ(o, ORIGIN_MAGIC);
 	evbuffer_add_printf(b, "requests %llu\ninflight_max %u\ninflight %u\n",
 	    o->requests, o->inflight_max, o->inflight);
-	set_type(oh, "text/plain; charset=utf-8");
-	evhttp_add_header(oh, "Cache-Control", "no-store");
 	return (200);
 }
 
@@ -523,45 +495,63 @@ r_notfound(struct pending *p, const char *path, struct evkeyvalq *oh,
 	html_escape(b, path, ECHO_MAX);
 	evbuffer_add_printf(b, "</code>.</p>\n");
 	page_foot(b);
-	set_type(oh, "text/html; charset=utf-8");
-	set_cache(p, oh, "", 10);
 	return (404);
 }
 
+/*
+ * Cache-Control is cache + "max-age=" + ttl, or cache alone when ttl is -1:
+ * those pages must never become cacheable through ttl=.
+ */
 static const struct route {
 	const char	*path;
 	int		prefix;
 	route_f		*func;
+	const char	*type;
+	const char	*cache;
+	long		ttl;
 } routes[] = {
-	{ "/",			0, r_home },
-	{ "/category/",		1, r_category },
-	{ "/product/",		1, r_product },
-	{ "/esi/header",	0, r_header },
-	{ "/sitemap.xml",	0, r_sitemap },
-	{ "/robots.txt",	0, r_robots },
-	{ "/private",		0, r_private },
-	{ "/stats",		0, r_stats },
-};
+	{ "/",		  0, r_home,	 HTML,	"public, ",	300 },
+	{ "/category/",	  1, r_category, HTML,	"public, ",	300 },
+	{ "/product/",	  1, r_product,	 HTML,	"public, ",	300 },
+	{ "/esi/header",  0, r_header,	 HTML,	"public, ",	600 },
+	{ "/sitemap.xml", 0, r_sitemap,	 XML,	"public, ",	300 },
+	{ "/robots.txt",  0, r_robots,	 TEXT,	"public, ",	300 },
+	{ "/private",	  0, r_private,	 HTML,	"private",	-1 },
+	{ "/stats",	  0, r_stats,	 TEXT,	"no-store",	-1 },
+}, notfound = { "", 0, r_notfound, HTML, "", 10 };
 
 static int
 dispatch(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
-	const struct route *r;
+	const struct route *r = &notfound;
+	char buf[64];
 	size_t u;
 	int code;
 
+	CHECK_OBJ(p, PENDING_MAGIC);
 	for (u = 0; u < sizeof routes / sizeof *routes; u++) {
-		r = &routes[u];
-		if (r->prefix ? strncmp(path, r->path, strlen(r->path)) :
-		    strcmp(path, r->path))
-			continue;
-		code = r->func(p, path, oh, b);
-		if (code != 0)
-			return (code);
-		break;
+		if (routes[u].prefix ?
+		    !strncmp(path, routes[u].path, strlen(routes[u].path)) :
+		    !strcmp(path, routes[u].path)) {
+			r = &routes[u];
+			break;
+		}
 	}
-	return (r_notfound(p, path, oh, b));
+	code = r->func(p, path, oh, b);
+	if (code == 0) {
+		r = &notfound;
+		code = r->func(p, path, oh, b);
+	}
+	evhttp_add_header(oh, "Content-Type", r->type);
+	if (r->ttl < 0) {
+		evhttp_add_header(oh, "Cache-Control", r->cache);
+		return (code);
+	}
+	(void)snprintf(buf, sizeof buf, "%smax-age=%ld", r->cache,
+	    p->ttl >= 0 ? p->ttl : r->ttl);
+	evhttp_add_header(oh, "Cache-Control", buf);
+	return (code);
 }
 
 /*--------------------------------------------------------------------
@@ -684,13 +674,29 @@ on_request(struct evhttp_request *req, void *priv)
 	TAILQ_INSERT_TAIL(&o->waiting, p, list);
 }
 
+/*
+ * Stop taking connections and answer every waiting request at once, then
+ * give those replies a moment to reach their clients.  A second signal
+ * does not wait.
+ */
 static void
 on_signal(evutil_socket_t sig, short what, void *priv)
 {
 	struct origin *o = priv;
+	struct timeval grace = { 0, 200000 };
+	struct pending *p;
 
 	CHECK_OBJ(o, ORIGIN_MAGIC);
-	(void)event_base_loopexit(o->base, NULL);
+	if (o->stopping) {
+		(void)event_base_loopexit(o->base, NULL);
+		return;
+	}
+	o->stopping = 1;
+	evhttp_del_accept_socket(o->http, o->bound);
+	o->bound = NULL;
+	while ((p = TAILQ_FIRST(&o->waiting)) != NULL)
+		finish(p);
+	(void)event_base_loopexit(o->base, &grace);
 }
 
 /*--------------------------------------------------------------------
@@ -702,12 +708,8 @@ usage(void)
 {
 
 	fprintf(stderr, "usage: stoke-origin [-a ADDR] [-p PORT] "
-	    "[-n PRODUCTS] [-P PIDFILE] [-d MS]\n"
-	    "  -a ADDR      listen address (127.0.0.1)\n"
-	    "  -p PORT      listen port, 0 picks a free one (8080)\n"
-	    "  -n PRODUCTS  catalogue size, 1 to %d (50)\n"
-	    "  -P PIDFILE   write the process id here\n"
-	    "  -d MS        latency added to every request, 0 to %d (0)\n",
+	    "[-n PRODUCTS (1-%d)] [-P PIDFILE] [-d MS (0-%d)]\n"
+	    "defaults: -a 127.0.0.1 -p 8080 -n 50 -d 0; -p 0 picks a port\n",
 	    MAX_PRODUCTS, MAX_DELAY_MS);
 	exit(2);
 }
@@ -762,7 +764,6 @@ int
 main(int argc, char **argv)
 {
 	struct origin origin, *o = &origin;
-	struct evhttp_bound_socket *bs;
 	struct event *sigterm, *sigint;
 	struct pending *p;
 	const char *addr = "127.0.0.1", *pidfile = NULL;
@@ -775,12 +776,23 @@ main(int argc, char **argv)
 	TAILQ_INIT(&o->waiting);
 	while ((ch = getopt(argc, argv, "a:d:hn:p:P:")) != -1) {
 		switch (ch) {
-		case 'a': addr = optarg; break;
-		case 'd': o->delay_ms = opt_num(optarg, 0, MAX_DELAY_MS); break;
-		case 'n': o->nproducts = opt_num(optarg, 1, MAX_PRODUCTS); break;
-		case 'p': port = opt_num(optarg, 0, 65535); break;
-		case 'P': pidfile = optarg; break;
-		default: usage();
+		case 'a':
+			addr = optarg;
+			break;
+		case 'd':
+			o->delay_ms = opt_num(optarg, 0, MAX_DELAY_MS);
+			break;
+		case 'n':
+			o->nproducts = opt_num(optarg, 1, MAX_PRODUCTS);
+			break;
+		case 'p':
+			port = opt_num(optarg, 0, 65535);
+			break;
+		case 'P':
+			pidfile = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc)
@@ -804,8 +816,9 @@ main(int argc, char **argv)
 	evhttp_set_timeout(o->http, 60);
 	evhttp_set_gencb(o->http, on_request, o);
 
-	bs = evhttp_bind_socket_with_handle(o->http, addr, (ev_uint16_t)port);
-	if (bs == NULL) {
+	o->bound = evhttp_bind_socket_with_handle(o->http, addr,
+	    (ev_uint16_t)port);
+	if (o->bound == NULL) {
 		fprintf(stderr, "stoke-origin: cannot listen on %s:%ld\n",
 		    addr, port);
 		return (1);
@@ -818,14 +831,16 @@ main(int argc, char **argv)
 	sigterm = evsignal_new(o->base, SIGTERM, on_signal, o);
 	sigint = evsignal_new(o->base, SIGINT, on_signal, o);
 	if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm, NULL) ||
-	    evsignal_add(sigint, NULL) || announce(bs) != 0) {
+	    evsignal_add(sigint, NULL) || announce(o->bound) != 0) {
 		fprintf(stderr, "stoke-origin: cannot start\n");
+		if (pidfile != NULL)
+			(void)unlink(pidfile);
 		return (1);
 	}
 
 	(void)event_base_dispatch(o->base);
 
-	/* Requests still waiting are answered so none is leaked. */
+	/* The loop can end without a signal; leak no request even then. */
 	o->stopping = 1;
 	while ((p = TAILQ_FIRST(&o->waiting)) != NULL)
 		finish(p);
