@@ -59,10 +59,14 @@ sub vcl_recv {
 		}
 		if (req.http.Ban-Url) {
 			# obj.http.* only, so the ban lurker can apply it in
-			# the background; the host is quoted so it cannot
-			# extend the expression.
-			if (stoke.ban({"obj.http.x-host == ""} + req.http.host +
-			    {"" && obj.http.x-url ~ "} + req.http.Ban-Url)) {
+			# the background.  Ban arguments cannot be quoted, so
+			# a host that is not a plain name could extend the
+			# expression: refuse it.
+			if (req.http.host !~ "^[A-Za-z0-9.:\[\]-]+$") {
+				return (synth(400, "Bad Host"));
+			}
+			if (stoke.ban("obj.http.x-host == " + req.http.host +
+			    " && obj.http.x-url ~ " + req.http.Ban-Url)) {
 				return (synth(200, "Ban added"));
 			}
 			return (synth(400, "Bad Ban-Url"));
@@ -76,6 +80,10 @@ sub vcl_purge {
 }
 
 sub vcl_backend_response {
+	if (beresp.http.Surrogate-Control ~ "ESI/1.0") {
+		unset beresp.http.Surrogate-Control;
+		set beresp.do_esi = true;
+	}
 	# Kept on the object for lurker-friendly bans, removed on delivery.
 	set beresp.http.x-url = bereq.url;
 	set beresp.http.x-host = bereq.http.host;

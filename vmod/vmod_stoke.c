@@ -595,6 +595,16 @@ vmod_is_warm(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
 		return (0);
 	if (task->warm_checked)
 		return (task->warm_ok);
+	/*
+	 * An ESI subrequest starts from the top request's original
+	 * headers, so it carries the warm header for another URL.  Its
+	 * fragments are fetched when missing anyway; forcing them would
+	 * fetch a shared fragment again for every page warmed.
+	 */
+	if (VRT_r_req_esi_level(ctx) > 0) {
+		task->warm_checked = 1;
+		return (0);
+	}
 	if (!name_valid(header, STOKE_HDR_NAME_MAX, 1)) {
 		stoke_error(ctx, "is_warm", "bad header name", "header",
 		    header);

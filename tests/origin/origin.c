@@ -82,6 +82,7 @@ struct pending {
 	long			delay_ms;
 	long			status;
 	long			ttl;
+	int			cookie;
 	const char		*bad;
 	TAILQ_ENTRY(pending)	list;
 };
@@ -185,8 +186,13 @@ parse_params(struct pending *p)
 		return;
 	}
 	v = query_param(q, "ttl", &len);
-	if (v != NULL && parse_num(v, len, 0, MAX_TTL_S, &p->ttl))
+	if (v != NULL && parse_num(v, len, 0, MAX_TTL_S, &p->ttl)) {
 		p->bad = "invalid ttl: expected seconds, 0 to 31536000\n";
+		return;
+	}
+	/* Like a shop starting a session on any page. */
+	v = query_param(q, "cookie", &len);
+	p->cookie = (v != NULL && len == 1 && *v == '1');
 }
 
 /* The first sw-currency cookie wins; unknown values mean the default. */
@@ -563,7 +569,8 @@ respond(struct pending *p, struct evkeyvalq *oh, struct evbuffer *b)
 {
 	const struct evhttp_uri *uri;
 	enum evhttp_cmd_type cmd;
-	const char *path;
+	const char *path, *ct;
+	char cookie[64];
 	int code;
 
 	CHECK_OBJ(p, PENDING_MAGIC);
@@ -583,6 +590,16 @@ respond(struct pending *p, struct evkeyvalq *oh, struct evbuffer *b)
 	code = dispatch(p, path, oh, b);
 	if (p->status != 0)
 		code = (int)p->status;
+	/* Pages hold ESI includes: say so, as Shopware and others do. */
+	ct = evhttp_find_header(oh, "Content-Type");
+	if (ct != NULL && !strncmp(ct, "text/html", 9))
+		evhttp_add_header(oh, "Surrogate-Control",
+		    "content=\"ESI/1.0\"");
+	if (p->cookie) {
+		(void)snprintf(cookie, sizeof cookie, "session=%016llx; "
+		    "Path=/; HttpOnly", p->seq * 0x9e3779b97f4a7c15ULL);
+		evhttp_add_header(oh, "Set-Cookie", cookie);
+	}
 	return (code);
 }
 
