@@ -50,15 +50,15 @@ int
 cmd_sign(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"secret", required_argument, NULL, 's'},
-		{"secret-file", required_argument, NULL, 'f'},
-		{"method", required_argument, NULL, 'm'},
-		{"host", required_argument, NULL, 'H'},
-		{"url", required_argument, NULL, 'u'},
-		{"id", required_argument, NULL, 'i'},
-		{"time", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "secret", required_argument, NULL, 's' },
+		{ "secret-file", required_argument, NULL, 'f' },
+		{ "method", required_argument, NULL, 'm' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "time", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *method = "GET", *host = NULL, *url = NULL, *id = "manual";
 	const char *secret = NULL, *secret_file = NULL;
@@ -90,8 +90,8 @@ cmd_sign(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_time(optarg, &t) != 0) {
-				fprintf(stderr, "stoked sign: bad --time '%s'\n",
-				    optarg);
+				fprintf(stderr,
+				    "stoked sign: bad --time '%s'\n", optarg);
 				return (2);
 			}
 			break;
@@ -111,12 +111,13 @@ cmd_sign(int argc, char **argv)
 		secret = getenv("STOKE_SECRET");
 	if (secret_file != NULL) {
 		if (secret_read_file(secret_file, key, sizeof key, &keylen, err,
-			sizeof err) != 0) {
+		        sizeof err) != 0) {
 			fprintf(stderr, "stoked sign: %s\n", err);
 			return (1);
 		}
 	} else if (secret != NULL) {
-		if (secret_check(secret, strlen(secret), err, sizeof err) != 0) {
+		if (secret_check(secret, strlen(secret), err, sizeof err) !=
+		    0) {
 			fprintf(stderr, "stoked sign: %s\n", err);
 			return (1);
 		}
@@ -127,9 +128,10 @@ cmd_sign(int argc, char **argv)
 		return (2);
 	}
 	if (warm_sig_header(key, keylen, method, host, url, t, id, hdr,
-		sizeof hdr) != 0) {
-		fprintf(stderr, "stoked sign: cannot sign (the id must be 1 to "
-				"%d characters of [A-Za-z0-9_.-])\n",
+	        sizeof hdr) != 0) {
+		fprintf(stderr,
+		    "stoked sign: cannot sign (the id must be 1 to "
+		    "%d characters of [A-Za-z0-9_.-])\n",
 		    WARM_ID_MAX);
 		return (1);
 	}

@@ -15,8 +15,9 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
-	{"sign", cmd_sign, "print a signed Stoke-Warm header for testing VCL"},
-	{"version", cmd_version, "print the version"},
+	{ "sign", cmd_sign,
+	    "print a signed Stoke-Warm header for testing VCL" },
+	{ "version", cmd_version, "print the version" },
 };
 
 static void

@@ -229,8 +229,8 @@ rec_finish(struct rec *r, size_t limit, unsigned *cut)
 		keep = r->field_end[i];
 	if (keep == r->hdr_len) {
 		keep = r->len < room ? r->len : room;
-		while (keep > r->hdr_len && (r->buf[keep - 1] == '%' ||
-		    r->buf[keep - 2] == '%'))
+		while (keep > r->hdr_len &&
+		    (r->buf[keep - 1] == '%' || r->buf[keep - 2] == '%'))
 			keep--;
 	}
 	memmove(r->buf + r->hdr_len + tl, r->buf + r->hdr_len,

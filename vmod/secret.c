@@ -18,8 +18,10 @@ secret_check(const char *key, size_t len, char *err, size_t errlen)
 {
 	(void)key;
 	if (len < WARM_KEY_MIN) {
-		snprintf(err, errlen, "the secret is %zu bytes, at least %d "
-		    "are needed", len, WARM_KEY_MIN);
+		snprintf(err, errlen,
+		    "the secret is %zu bytes, at least %d "
+		    "are needed",
+		    len, WARM_KEY_MIN);
 		return (-1);
 	}
 	if (len > WARM_KEY_MAX) {
@@ -33,8 +35,8 @@ secret_check(const char *key, size_t len, char *err, size_t errlen)
 static int
 is_space(char c)
 {
-	return (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	    c == '\v' || c == '\f');
+	return (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	    c == '\f');
 }
 
 int

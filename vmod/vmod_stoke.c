@@ -107,13 +107,13 @@ cfg_fini(VRT_CTX, void *p)
 	FREE_OBJ(cfg);
 }
 
-static const struct vmod_priv_methods cfg_methods[1] = {{
-	.magic = VMOD_PRIV_METHODS_MAGIC,
-	.type = "vmod_stoke_cfg",
-	.fini = cfg_fini,
-}};
+static const struct vmod_priv_methods cfg_methods[1] = { {
+    .magic = VMOD_PRIV_METHODS_MAGIC,
+    .type = "vmod_stoke_cfg",
+    .fini = cfg_fini,
+} };
 
-int v_matchproto_(vmod_event_f)
+int
 vmod_event_function(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
 {
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
@@ -335,7 +335,7 @@ set_key(VRT_CTX, struct vmod_priv *priv, const char *fn, const char *key,
 	cfg->window = window;
 }
 
-VCL_VOID v_matchproto_(td_stoke_secret)
+VCL_VOID
 vmod_secret(VRT_CTX, struct vmod_priv *priv, VCL_STRING key,
     VCL_DURATION window)
 {
@@ -346,7 +346,7 @@ vmod_secret(VRT_CTX, struct vmod_priv *priv, VCL_STRING key,
 	    key == NULL ? 0 : strlen(key), window);
 }
 
-VCL_VOID v_matchproto_(td_stoke_secret_file)
+VCL_VOID
 vmod_secret_file(VRT_CTX, struct vmod_priv *priv, VCL_STRING path,
     VCL_DURATION window)
 {
@@ -400,7 +400,7 @@ hdr_make(char *dst, size_t dstlen, const char *name)
 	dst[len + 2] = '\0';
 }
 
-VCL_VOID v_matchproto_(td_stoke_variant)
+VCL_VOID
 vmod_variant(VRT_CTX, struct vmod_priv *priv, VCL_STRING name,
     VCL_STRING header, VCL_STRING cookie, VCL_BOOL hash)
 {
@@ -412,8 +412,10 @@ vmod_variant(VRT_CTX, struct vmod_priv *priv, VCL_STRING name,
 	if (!init_only(ctx, "variant"))
 		return;
 	if (!name_valid(name, STOKE_NAME_MAX, 0)) {
-		VRT_fail(ctx, "stoke.variant(): name must be 1 to %d "
-		    "characters of [A-Za-z0-9_-]", STOKE_NAME_MAX);
+		VRT_fail(ctx,
+		    "stoke.variant(): name must be 1 to %d "
+		    "characters of [A-Za-z0-9_-]",
+		    STOKE_NAME_MAX);
 		return;
 	}
 	if (header != NULL && *header == '\0')
@@ -421,12 +423,14 @@ vmod_variant(VRT_CTX, struct vmod_priv *priv, VCL_STRING name,
 	if (cookie != NULL && *cookie == '\0')
 		cookie = NULL;
 	if ((header == NULL) == (cookie == NULL)) {
-		VRT_fail(ctx, "stoke.variant(\"%s\"): give exactly one of "
-		    "header or cookie", name);
+		VRT_fail(ctx,
+		    "stoke.variant(\"%s\"): give exactly one of "
+		    "header or cookie",
+		    name);
 		return;
 	}
 	if (!name_valid(header != NULL ? header : cookie, STOKE_HDR_NAME_MAX,
-		1)) {
+	        1)) {
 		VRT_fail(ctx, "stoke.variant(\"%s\"): bad %s name", name,
 		    header != NULL ? "header" : "cookie");
 		return;
@@ -480,7 +484,8 @@ cookie_find(const char *hdr, const char *name, size_t nlen,
 			continue;
 		if ((size_t)(e - p) > nlen && !strncmp(p, name, nlen) &&
 		    p[nlen] == '=') {
-			for (ve = e; ve > p + nlen + 1 && is_space(ve[-1]); ve--)
+			for (ve = e; ve > p + nlen + 1 && is_space(ve[-1]);
+			     ve--)
 				continue;
 			val->p = p + nlen + 1;
 			val->len = (size_t)(ve - val->p);
@@ -520,7 +525,7 @@ variant_value(VRT_CTX, const struct stoke_variant *v, struct stoke_value *val)
 	return (0);
 }
 
-VCL_VOID v_matchproto_(td_stoke_hash)
+VCL_VOID
 vmod_hash(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task)
 {
 	const struct stoke_cfg *cfg;
@@ -575,7 +580,7 @@ vmod_hash(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task)
  * Warm requests
  */
 
-VCL_BOOL v_matchproto_(td_stoke_is_warm)
+VCL_BOOL
 vmod_is_warm(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
     VCL_STRING header)
 {
@@ -642,7 +647,7 @@ vmod_is_warm(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
 	return (1);
 }
 
-VCL_STRING v_matchproto_(td_stoke_warm_id)
+VCL_STRING
 vmod_warm_id(VRT_CTX, struct vmod_priv *priv_task)
 {
 	const struct stoke_task *task;
@@ -671,7 +676,7 @@ task_peek(const struct vmod_priv *priv)
 	return (task);
 }
 
-VCL_VOID v_matchproto_(td_stoke_log_miss)
+VCL_VOID
 vmod_log_miss(VRT_CTX, struct vmod_priv *priv_task)
 {
 	struct rec r[1];
@@ -687,8 +692,7 @@ vmod_log_miss(VRT_CTX, struct vmod_priv *priv_task)
 }
 
 static void
-purge_record(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how,
-    VCL_INT count)
+purge_record(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how, VCL_INT count)
 {
 	struct rec r[1];
 
@@ -702,7 +706,7 @@ purge_record(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how,
 	REC_END(ctx, r);
 }
 
-VCL_VOID v_matchproto_(td_stoke_log_purge)
+VCL_VOID
 vmod_log_purge(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how,
     VCL_INT count)
 {
@@ -712,15 +716,16 @@ vmod_log_purge(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how,
 	purge_record(ctx, priv_task, how, count < 0 ? -1 : count);
 }
 
-VCL_INT v_matchproto_(td_stoke_purge)
-vmod_purge(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how,
-    VCL_DURATION ttl, VCL_DURATION grace, VCL_DURATION keep)
+VCL_INT
+vmod_purge(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how, VCL_DURATION ttl,
+    VCL_DURATION grace, VCL_DURATION keep)
 {
 	VCL_INT n;
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
 	if ((ctx->method & (VCL_MET_HIT | VCL_MET_MISS)) == 0) {
-		VRT_fail(ctx, "stoke.purge() is only allowed in vcl_hit and "
+		VRT_fail(ctx,
+		    "stoke.purge() is only allowed in vcl_hit and "
 		    "vcl_miss");
 		return (0);
 	}
@@ -733,7 +738,7 @@ vmod_purge(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how,
 	return (n);
 }
 
-VCL_BOOL v_matchproto_(td_stoke_ban)
+VCL_BOOL
 vmod_ban(VRT_CTX, VCL_STRING expr)
 {
 	const char *err;
@@ -745,7 +750,8 @@ vmod_ban(VRT_CTX, VCL_STRING expr)
 		return (0);
 	}
 	if (strlen(expr) > STOKE_BAN_MAX) {
-		stoke_error(ctx, "ban", "ban expression over 8 KiB", NULL, NULL);
+		stoke_error(ctx, "ban", "ban expression over 8 KiB", NULL,
+		    NULL);
 		return (0);
 	}
 	err = VRT_ban_string(ctx, expr);
@@ -766,8 +772,8 @@ vmod_ban(VRT_CTX, VCL_STRING expr)
  * Both passes below must split the same way: tags_fits() decides.
  */
 #define TAGS_OVERHEAD                                                          \
-	(sizeof "stoke/1 tags how=hard n=-9223372036854775808 part=256/256 "  \
-		"tags=")
+	(sizeof "stoke/1 tags how=hard n=-9223372036854775808 part=256/256 "   \
+	        "tags=")
 
 static size_t
 tags_budget(void)
@@ -803,8 +809,8 @@ tags_parts(const char *tags, size_t budget)
 }
 
 static void
-tags_record(VRT_CTX, VCL_ENUM how, VCL_INT count, unsigned part,
-    unsigned parts, const char *b, const char *e)
+tags_record(VRT_CTX, VCL_ENUM how, VCL_INT count, unsigned part, unsigned parts,
+    const char *b, const char *e)
 {
 	const char *p = b, *t;
 	struct rec r[1];
@@ -830,7 +836,7 @@ tags_record(VRT_CTX, VCL_ENUM how, VCL_INT count, unsigned part,
 	REC_END(ctx, r);
 }
 
-VCL_VOID v_matchproto_(td_stoke_log_tags)
+VCL_VOID
 vmod_log_tags(VRT_CTX, VCL_STRING tags, VCL_ENUM how, VCL_INT count)
 {
 	const char *why, *p, *t, *b;

@@ -119,8 +119,8 @@ warm_hdr_parse(const char *val, struct warm_hdr *h)
 
 int
 warm_sig_compute(const void *key, size_t keylen, const char *method,
-    const char *host, const char *url, int64_t t, const char *id,
-    size_t id_len, char *hex)
+    const char *host, const char *url, int64_t t, const char *id, size_t id_len,
+    char *hex)
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char mac[EVP_MAX_MD_SIZE];
@@ -148,8 +148,7 @@ warm_sig_compute(const void *key, size_t keylen, const char *method,
 	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
 	ok = EVP_MAC_init(c, key, keylen, params);
-#define FEED(s, l)                                                             \
-	ok = ok && EVP_MAC_update(c, (const unsigned char *)(s), (l))
+#define FEED(s, l) ok = ok && EVP_MAC_update(c, (const unsigned char *)(s), (l))
 	FEED(WARM_SIG_DOMAIN "\n", sizeof WARM_SIG_DOMAIN);
 	FEED(method, strlen(method));
 	FEED("\n", 1);
@@ -182,8 +181,9 @@ warm_sig_header(const void *key, size_t keylen, const char *method,
 	char hex[WARM_SIG_HEX_LEN + 1];
 	int n;
 
-	if (id == NULL || warm_sig_compute(key, keylen, method, host, url, t,
-			      id, strlen(id), hex) != 0)
+	if (id == NULL ||
+	    warm_sig_compute(key, keylen, method, host, url, t, id, strlen(id),
+	        hex) != 0)
 		return (-1);
 	n = snprintf(buf, buflen, "1;t=%" PRId64 ";id=%s;sig=%s", t, id, hex);
 	if (n < 0 || (size_t)n >= buflen)
@@ -193,8 +193,8 @@ warm_sig_header(const void *key, size_t keylen, const char *method,
 
 enum warm_result
 warm_sig_verify(const void *key, size_t keylen, double window, double now,
-    const char *method, const char *host, const char *url,
-    const char *hdrval, struct warm_hdr *h)
+    const char *method, const char *host, const char *url, const char *hdrval,
+    struct warm_hdr *h)
 {
 	char hex[WARM_SIG_HEX_LEN + 1];
 
@@ -206,7 +206,7 @@ warm_sig_verify(const void *key, size_t keylen, double window, double now,
 	if (fabs(now - (double)h->t) > window)
 		return (WARM_EXPIRED);
 	if (warm_sig_compute(key, keylen, method, host, url, h->t, h->id,
-		h->id_len, hex) != 0)
+	        h->id_len, hex) != 0)
 		return (WARM_MALFORMED);
 	if (CRYPTO_memcmp(hex, h->sig, WARM_SIG_HEX_LEN) != 0)
 		return (WARM_BAD_SIGNATURE);

@@ -15,8 +15,8 @@
 #define WARM_KEY_MIN 16
 #define WARM_KEY_MAX 4096
 /* Big enough for any header warm_sig_header() writes. */
-#define WARM_HDR_MAX (sizeof "1;t=;id=;sig=" + 20 + WARM_ID_MAX + \
-		      WARM_SIG_HEX_LEN)
+#define WARM_HDR_MAX                                                           \
+	(sizeof "1;t=;id=;sig=" + 20 + WARM_ID_MAX + WARM_SIG_HEX_LEN)
 
 enum warm_result {
 	WARM_OK = 0,
@@ -40,16 +40,16 @@ int warm_hdr_parse(const char *val, struct warm_hdr *);
 
 /* Writes WARM_SIG_HEX_LEN hex digits and a NUL; returns 0 or -1. */
 int warm_sig_compute(const void *key, size_t keylen, const char *method,
-    const char *host, const char *url, int64_t t, const char *id,
-    size_t id_len, char *hex);
+    const char *host, const char *url, int64_t t, const char *id, size_t id_len,
+    char *hex);
 
 /* Writes a complete header value into buf; returns 0 or -1. */
 int warm_sig_header(const void *key, size_t keylen, const char *method,
     const char *host, const char *url, int64_t t, const char *id, char *buf,
     size_t buflen);
 
-enum warm_result warm_sig_verify(const void *key, size_t keylen,
-    double window, double now, const char *method, const char *host,
-    const char *url, const char *hdrval, struct warm_hdr *);
+enum warm_result warm_sig_verify(const void *key, size_t keylen, double window,
+    double now, const char *method, const char *host, const char *url,
+    const char *hdrval, struct warm_hdr *);
 
 #endif

@@ -37,68 +37,67 @@
 		assert((ptr)->magic == (m));                                   \
 	} while (0)
 
-#define N_CATEGORIES	5
+#define N_CATEGORIES 5
 /*
  * A category page names every product in one xkey header; Varnish refuses
  * backend header lines over http_resp_hdr_len (8 KiB by default), so the
  * catalogue stays small enough for that header to fit.
  */
-#define MAX_PRODUCTS	1000
-#define MAX_DELAY_MS	10000
-#define MAX_TTL_S	31536000
-#define XKEY_LEN	4096
-#define ECHO_MAX	200
-#define CURRENCY_COOKIE	"sw-currency"
+#define MAX_PRODUCTS 1000
+#define MAX_DELAY_MS 10000
+#define MAX_TTL_S 31536000
+#define XKEY_LEN 4096
+#define ECHO_MAX 200
+#define CURRENCY_COOKIE "sw-currency"
 
-#define HTML		"text/html; charset=utf-8"
-#define TEXT		"text/plain; charset=utf-8"
-#define XML		"application/xml"
+#define HTML "text/html; charset=utf-8"
+#define TEXT "text/plain; charset=utf-8"
+#define XML "application/xml"
 
 struct pending;
 
 struct origin {
-	unsigned		magic;
-#define ORIGIN_MAGIC		0x4f524947
-	struct event_base	*base;
-	struct evhttp		*http;
+	unsigned magic;
+#define ORIGIN_MAGIC 0x4f524947
+	struct event_base *base;
+	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
-	long			nproducts;
-	long			delay_ms;
-	int			stopping;
-	unsigned long long	requests;
-	unsigned		inflight;
-	unsigned		inflight_max;
-	TAILQ_HEAD(, pending)	waiting;
+	long nproducts;
+	long delay_ms;
+	int stopping;
+	unsigned long long requests;
+	unsigned inflight;
+	unsigned inflight_max;
+	TAILQ_HEAD(, pending) waiting;
 };
 
 /* One request between its arrival and its reply. */
 struct pending {
-	unsigned		magic;
-#define PENDING_MAGIC		0x50454e44
-	struct origin		*origin;
-	struct evhttp_request	*req;
-	struct event		*timer;
-	unsigned long long	seq;
-	long			delay_ms;
-	long			status;
-	long			ttl;
-	int			cookie;
-	const char		*bad;
-	TAILQ_ENTRY(pending)	list;
+	unsigned magic;
+#define PENDING_MAGIC 0x50454e44
+	struct origin *origin;
+	struct evhttp_request *req;
+	struct event *timer;
+	unsigned long long seq;
+	long delay_ms;
+	long status;
+	long ttl;
+	int cookie;
+	const char *bad;
+	TAILQ_ENTRY(pending) list;
 };
 
 typedef int route_f(struct pending *, const char *path, struct evkeyvalq *,
     struct evbuffer *);
 
-static const char * const cat_names[N_CATEGORIES] = {
-	"Coffee", "Tea", "Cocoa", "Mugs", "Grinders"
-};
+static const char *const cat_names[N_CATEGORIES] = { "Coffee", "Tea", "Cocoa",
+	"Mugs", "Grinders" };
 
 static const struct currency {
-	const char	*name;
-	long		rate_pct;
+	const char *name;
+	long rate_pct;
 } currencies[] = {
-	{ "EUR", 100 },		/* the default comes first */
+	{ "EUR", 100 }, /* the default comes first */
 	{ "USD", 108 },
 	{ "GBP", 85 },
 };
@@ -135,7 +134,6 @@ parse_num(const char *s, size_t len, long min, long max, long *out)
 static int
 parse_id(const char *s, long max, long *out)
 {
-
 	if (s[0] == '0')
 		return (-1);
 	return (parse_num(s, strlen(s), 1, max, out));
@@ -273,11 +271,21 @@ html_escape(struct evbuffer *b, const char *s, size_t max)
 		}
 		c = (unsigned char)s[i];
 		switch (c) {
-		case '<': evbuffer_add_printf(b, "&lt;"); break;
-		case '>': evbuffer_add_printf(b, "&gt;"); break;
-		case '&': evbuffer_add_printf(b, "&amp;"); break;
-		case '"': evbuffer_add_printf(b, "&quot;"); break;
-		case '\'': evbuffer_add_printf(b, "&#39;"); break;
+		case '<':
+			evbuffer_add_printf(b, "&lt;");
+			break;
+		case '>':
+			evbuffer_add_printf(b, "&gt;");
+			break;
+		case '&':
+			evbuffer_add_printf(b, "&amp;");
+			break;
+		case '"':
+			evbuffer_add_printf(b, "&quot;");
+			break;
+		case '\'':
+			evbuffer_add_printf(b, "&#39;");
+			break;
 		default:
 			/* Keep the page valid UTF-8 without control bytes. */
 			if (c < 0x20 || c >= 0x7f)
@@ -290,17 +298,17 @@ html_escape(struct evbuffer *b, const char *s, size_t max)
 static void
 page_head(struct evbuffer *b, const char *title)
 {
-
-	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>"
+	evbuffer_add_printf(b,
+	    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>"
 	    "<meta charset=\"utf-8\"><title>%s - Stoke demo shop</title>"
 	    "</head>\n<body>\n<esi:include src=\"/esi/header\"/>\n"
-	    "<main>\n<h1>%s</h1>\n", title, title);
+	    "<main>\n<h1>%s</h1>\n",
+	    title, title);
 }
 
 static void
 page_foot(struct evbuffer *b)
 {
-
 	evbuffer_add_printf(b, "</main>\n</body>\n</html>\n");
 }
 
@@ -326,10 +334,8 @@ add_price(struct evbuffer *b, long id, const struct currency *cur)
 }
 
 static int
-text_reply(struct evkeyvalq *oh, struct evbuffer *b, int code,
-    const char *msg)
+text_reply(struct evkeyvalq *oh, struct evbuffer *b, int code, const char *msg)
 {
-
 	evhttp_add_header(oh, "Content-Type", TEXT);
 	evhttp_add_header(oh, "Cache-Control", "no-store");
 	evbuffer_add_printf(b, "%s", msg);
@@ -345,7 +351,6 @@ static int
 r_home(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
-
 	page_head(b, "Welcome");
 	evbuffer_add_printf(b, "<ul class=\"categories\">\n");
 	category_links(b, "<li>", "</li>\n");
@@ -375,8 +380,10 @@ r_category(struct pending *p, const char *path, struct evkeyvalq *oh,
 	for (i = 1; i <= p->origin->nproducts; i++) {
 		if (i % N_CATEGORIES + 1 != cat)
 			continue;
-		evbuffer_add_printf(b, "<li><a href=\"/product/%ld\">Product "
-		    "%ld</a> ", i, i);
+		evbuffer_add_printf(b,
+		    "<li><a href=\"/product/%ld\">Product "
+		    "%ld</a> ",
+		    i, i);
 		add_price(b, i, &currencies[0]);
 		evbuffer_add_printf(b, "</li>\n");
 		/* MAX_PRODUCTS keeps this in bounds. */
@@ -402,14 +409,17 @@ r_product(struct pending *p, const char *path, struct evkeyvalq *oh,
 	if (parse_id(path + strlen("/product/"), p->origin->nproducts, &id))
 		return (0);
 	cat = id % N_CATEGORIES + 1;
-	cur = cookie_currency(evhttp_find_header(
-	    evhttp_request_get_input_headers(p->req), "Cookie"));
+	cur = cookie_currency(
+	    evhttp_find_header(evhttp_request_get_input_headers(p->req),
+	        "Cookie"));
 	(void)snprintf(title, sizeof title, "Product %ld", id);
 	page_head(b, title);
 	evbuffer_add_printf(b, "<p class=\"price\">");
 	add_price(b, id, cur);
-	evbuffer_add_printf(b, "</p>\n<p>In <a href=\"/category/%ld\">%s</a>"
-	    "</p>\n", cat, cat_names[cat - 1]);
+	evbuffer_add_printf(b,
+	    "</p>\n<p>In <a href=\"/category/%ld\">%s</a>"
+	    "</p>\n",
+	    cat, cat_names[cat - 1]);
 	page_foot(b);
 	(void)snprintf(xkey, sizeof xkey, "product-%ld category-%ld", id, cat);
 	evhttp_add_header(oh, "xkey", xkey);
@@ -420,8 +430,8 @@ static int
 r_header(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
-
-	evbuffer_add_printf(b, "<header><a href=\"/\">Stoke demo shop</a>"
+	evbuffer_add_printf(b,
+	    "<header><a href=\"/\">Stoke demo shop</a>"
 	    "<nav>");
 	category_links(b, " ", "");
 	evbuffer_add_printf(b, "</nav></header>\n");
@@ -438,15 +448,21 @@ r_sitemap(struct pending *p, const char *path, struct evkeyvalq *oh,
 
 	CHECK_OBJ(p, PENDING_MAGIC);
 	host = req_host(p->req);
-	evbuffer_add_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	evbuffer_add_printf(b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
-	    "<url><loc>http://%s/</loc></url>\n", host);
+	    "<url><loc>http://%s/</loc></url>\n",
+	    host);
 	for (i = 1; i <= N_CATEGORIES; i++)
-		evbuffer_add_printf(b, "<url><loc>http://%s/category/%ld</loc>"
-		    "</url>\n", host, i);
+		evbuffer_add_printf(b,
+		    "<url><loc>http://%s/category/%ld</loc>"
+		    "</url>\n",
+		    host, i);
 	for (i = 1; i <= p->origin->nproducts; i++)
-		evbuffer_add_printf(b, "<url><loc>http://%s/product/%ld</loc>"
-		    "</url>\n", host, i);
+		evbuffer_add_printf(b,
+		    "<url><loc>http://%s/product/%ld</loc>"
+		    "</url>\n",
+		    host, i);
 	evbuffer_add_printf(b, "</urlset>\n");
 	return (200);
 }
@@ -455,9 +471,10 @@ static int
 r_robots(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
-
-	evbuffer_add_printf(b, "User-agent: *\nAllow: /\n"
-	    "Sitemap: http://%s/sitemap.xml\n", req_host(p->req));
+	evbuffer_add_printf(b,
+	    "User-agent: *\nAllow: /\n"
+	    "Sitemap: http://%s/sitemap.xml\n",
+	    req_host(p->req));
 	return (200);
 }
 
@@ -468,8 +485,10 @@ r_private(struct pending *p, const char *path, struct evkeyvalq *oh,
 	char cookie[64];
 
 	CHECK_OBJ(p, PENDING_MAGIC);
-	(void)snprintf(cookie, sizeof cookie, "session=%016llx; Path=/; "
-	    "HttpOnly", p->seq * 0x9e3779b97f4a7c15ULL);
+	(void)snprintf(cookie, sizeof cookie,
+	    "session=%016llx; Path=/; "
+	    "HttpOnly",
+	    p->seq * 0x9e3779b97f4a7c15ULL);
 	evhttp_add_header(oh, "Set-Cookie", cookie);
 	page_head(b, "Your account");
 	evbuffer_add_printf(b, "<p>This page is for you alone.</p>\n");
@@ -495,7 +514,6 @@ static int
 r_notfound(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
-
 	page_head(b, "Not found");
 	evbuffer_add_printf(b, "<p>Nothing lives at <code>");
 	html_escape(b, path, ECHO_MAX);
@@ -509,12 +527,12 @@ r_notfound(struct pending *p, const char *path, struct evkeyvalq *oh,
  * those pages must never become cacheable through ttl=.
  */
 static const struct route {
-	const char	*path;
-	int		prefix;
-	route_f		*func;
-	const char	*type;
-	const char	*cache;
-	long		ttl;
+	const char *path;
+	int prefix;
+	route_f *func;
+	const char *type;
+	const char *cache;
+	long ttl;
 } routes[] = {
 	{ "/",		  0, r_home,	 HTML,	"public, ",	300 },
 	{ "/category/",	  1, r_category, HTML,	"public, ",	300 },
@@ -537,9 +555,9 @@ dispatch(struct pending *p, const char *path, struct evkeyvalq *oh,
 
 	CHECK_OBJ(p, PENDING_MAGIC);
 	for (u = 0; u < sizeof routes / sizeof *routes; u++) {
-		if (routes[u].prefix ?
-		    !strncmp(path, routes[u].path, strlen(routes[u].path)) :
-		    !strcmp(path, routes[u].path)) {
+		if (routes[u].prefix
+		        ? !strncmp(path, routes[u].path, strlen(routes[u].path))
+		        : !strcmp(path, routes[u].path)) {
 			r = &routes[u];
 			break;
 		}
@@ -596,8 +614,10 @@ respond(struct pending *p, struct evkeyvalq *oh, struct evbuffer *b)
 		evhttp_add_header(oh, "Surrogate-Control",
 		    "content=\"ESI/1.0\"");
 	if (p->cookie) {
-		(void)snprintf(cookie, sizeof cookie, "session=%016llx; "
-		    "Path=/; HttpOnly", p->seq * 0x9e3779b97f4a7c15ULL);
+		(void)snprintf(cookie, sizeof cookie,
+		    "session=%016llx; "
+		    "Path=/; HttpOnly",
+		    p->seq * 0x9e3779b97f4a7c15ULL);
 		evhttp_add_header(oh, "Set-Cookie", cookie);
 	}
 	return (code);
@@ -723,8 +743,8 @@ on_signal(evutil_socket_t sig, short what, void *priv)
 static void
 usage(void)
 {
-
-	fprintf(stderr, "usage: stoke-origin [-a ADDR] [-p PORT] "
+	fprintf(stderr,
+	    "usage: stoke-origin [-a ADDR] [-p PORT] "
 	    "[-n PRODUCTS (1-%d)] [-P PIDFILE] [-d MS (0-%d)]\n"
 	    "defaults: -a 127.0.0.1 -p 8080 -n 50 -d 0; -p 0 picks a port\n",
 	    MAX_PRODUCTS, MAX_DELAY_MS);
@@ -753,11 +773,11 @@ announce(struct evhttp_bound_socket *bs)
 	char host[64], serv[16];
 	int v6;
 
-	if (getsockname(evhttp_bound_socket_get_fd(bs),
-	    (struct sockaddr *)&ss, &sl) != 0)
+	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
+	        &sl) != 0)
 		return (-1);
 	if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, serv,
-	    sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	        sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		return (-1);
 	v6 = (ss.ss_family == AF_INET6);
 	printf("stoke-origin listening on %s%s%s:%s\n", v6 ? "[" : "", host,
@@ -824,20 +844,20 @@ main(int argc, char **argv)
 		return (1);
 	}
 	/* Our handler answers 405 itself, with the headers tests expect. */
-	evhttp_set_allowed_methods(o->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(o->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(o->http, 64 * 1024);
 	evhttp_set_max_body_size(o->http, 64 * 1024);
 	evhttp_set_timeout(o->http, 60);
 	evhttp_set_gencb(o->http, on_request, o);
 
-	o->bound = evhttp_bind_socket_with_handle(o->http, addr,
-	    (ev_uint16_t)port);
+	o->bound =
+	    evhttp_bind_socket_with_handle(o->http, addr, (ev_uint16_t)port);
 	if (o->bound == NULL) {
-		fprintf(stderr, "stoke-origin: cannot listen on %s:%ld\n",
-		    addr, port);
+		fprintf(stderr, "stoke-origin: cannot listen on %s:%ld\n", addr,
+		    port);
 		return (1);
 	}
 	if (pidfile != NULL && write_pidfile(pidfile) != 0) {

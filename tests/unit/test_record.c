@@ -98,13 +98,13 @@ test_encode(void)
 	CHECK_INT_EQ(n, strlen("a%20b%25c%01%7F%80%FF%09~!"));
 
 	/* Printable ASCII other than space and '%' stays as it is. */
-	n = rec_encode(out, sizeof out, "AZaz09-_.~!\"#&'()*+,/:;<=>?@[\\]^`{|}",
-	    36);
+	n = rec_encode(out, sizeof out,
+	    "AZaz09-_.~!\"#&'()*+,/:;<=>?@[\\]^`{|}", 36);
 	out[n] = '\0';
 	CHECK_STR_EQ(out, "AZaz09-_.~!\"#&'()*+,/:;<=>?@[\\]^`{|}");
 
 	/* Each byte on its own, against the rule in vmod_stoke.vcc. */
-	for (c = 0; ; c++) {
+	for (c = 0;; c++) {
 		n = rec_encode(out, sizeof out, (const char *)&c, 1);
 		if (c > 0x20 && c < 0x7f && c != '%') {
 			if (!CHECK_INT_EQ(n, 1) || !CHECK(out[0] == (char)c))
@@ -246,7 +246,8 @@ test_build(void)
 	len = rec_finish(&r, sizeof buf - 1, &cut);
 	CHECK_INT_EQ(cut, 0);
 	buf[len] = '\0';
-	CHECK_STR_EQ(buf, "stoke/1 tags tags=t%201,t2%25 e= z= b=a%00b neg=-42 "
+	CHECK_STR_EQ(buf,
+	    "stoke/1 tags tags=t%201,t2%25 e= z= b=a%00b neg=-42 "
 	    "min=-9223372036854775808 max=9223372036854775807 zero=0");
 
 	/* No fields at all */
@@ -265,10 +266,10 @@ static size_t
 build_purge(struct rec *r, char *buf, size_t cap)
 {
 	rec_init(r, buf, cap, "purge");
-	rec_str(r, "how", "hard");		/* ends at 22 */
-	rec_str(r, "host", "a");		/* ends at 29 */
-	rec_str(r, "url", "/x y");		/* ends at 40 */
-	rec_int(r, "n", 3);			/* ends at 44 */
+	rec_str(r, "how", "hard"); /* ends at 22 */
+	rec_str(r, "host", "a"); /* ends at 29 */
+	rec_str(r, "url", "/x y"); /* ends at 40 */
+	rec_int(r, "n", 3); /* ends at 44 */
 	return (r->len);
 }
 
@@ -286,16 +287,16 @@ test_finish_fits(void)
 	len = rec_finish(&r, 44, &cut);
 	CHECK_INT_EQ(cut, 0);
 	CHECK_INT_EQ(len, 44);
-	CHECK(memcmp(buf, "stoke/1 purge how=hard host=a url=/x%20y n=3",
-	    44) == 0);
+	CHECK(memcmp(buf, "stoke/1 purge how=hard host=a url=/x%20y n=3", 44) ==
+	    0);
 
 	build_purge(&r, buf, sizeof buf);
 	cut = 9;
 	len = rec_finish(&r, 255, &cut);
 	CHECK_INT_EQ(cut, 0);
 	CHECK_INT_EQ(len, 44);
-	CHECK(memcmp(buf, "stoke/1 purge how=hard host=a url=/x%20y n=3",
-	    44) == 0);
+	CHECK(memcmp(buf, "stoke/1 purge how=hard host=a url=/x%20y n=3", 44) ==
+	    0);
 
 	/* Exactly full buffer, no overflow */
 	build_purge(&r, buf, 44);
@@ -371,8 +372,8 @@ test_finish_midfield(void)
 		CHECK(len + 2 >= limit);
 		/* Never inside an escape */
 		if (!CHECK(escapes_whole(buf, len)))
-			fprintf(stderr, "\tlimit %zu: %.*s\n", limit,
-			    (int)len, buf);
+			fprintf(stderr, "\tlimit %zu: %.*s\n", limit, (int)len,
+			    buf);
 		if (len - TL > vstart) {
 			d = rec_decode(dec, sizeof dec, buf + vstart + TL,
 			    len - TL - vstart);
@@ -497,11 +498,13 @@ test_finish_overflow_first_field(void)
 		len = rec_finish(&r, 255, &cut);
 		CHECK_INT_EQ(cut, 1);
 		CHECK(len <= 255);
-		CHECK(len >= 25 && memcmp(buf, "stoke/1 ban trunc=1 expr=aaa",
-		    25) == 0);
+		CHECK(len >= 25 &&
+		    memcmp(buf, "stoke/1 ban trunc=1 expr=aaa", 25) == 0);
 		if (!CHECK_INT_EQ(len, 255))
-			fprintf(stderr, "\texpression of %zu bytes: "
-			    "\"%.*s\"\n", n, (int)len, buf);
+			fprintf(stderr,
+			    "\texpression of %zu bytes: "
+			    "\"%.*s\"\n",
+			    n, (int)len, buf);
 	}
 	free(buf);
 }
@@ -601,8 +604,7 @@ pset_build(const struct pset *ps, struct rec *r, char *buf, size_t cap)
 			    ps->f[i].vlen - ps->f[i].vlen / 2);
 			rec_close(r);
 		} else
-			rec_strn(r, ps->f[i].key, ps->f[i].val,
-			    ps->f[i].vlen);
+			rec_strn(r, ps->f[i].key, ps->f[i].val, ps->f[i].vlen);
 	}
 }
 
@@ -661,8 +663,8 @@ cut_problem(const char *out, size_t len, unsigned cut, size_t limit,
 }
 
 static void
-report(unsigned *bad, const char *what, unsigned iter, size_t cap,
-    size_t limit, const char *out, size_t len)
+report(unsigned *bad, const char *what, unsigned iter, size_t cap, size_t limit,
+    const char *out, size_t len)
 {
 	if ((*bad)++ < 3)
 		fprintf(stderr, "\t%s (iter %u, cap %zu, limit %zu):\n\t%.*s\n",

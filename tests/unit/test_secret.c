@@ -76,8 +76,8 @@ mkfile(char *path, size_t pathlen, const char *data, size_t len)
  * secret_read_file() did; key, keylen and err as it left them.
  */
 static int
-read_back(const char *data, size_t len, char *key, size_t *keylen,
-    char *err, size_t errlen, char *path, size_t pathlen)
+read_back(const char *data, size_t len, char *key, size_t *keylen, char *err,
+    size_t errlen, char *path, size_t pathlen)
 {
 	int r;
 
@@ -188,8 +188,7 @@ test_missing(void)
 
 	/* A directory is not a secret file. */
 	err[0] = '\0';
-	r = secret_read_file("/tmp", key, sizeof key, &keylen, err,
-	    sizeof err);
+	r = secret_read_file("/tmp", key, sizeof key, &keylen, err, sizeof err);
 	CHECK_INT_EQ(r, -1);
 	CHECK(strstr(err, "/tmp") != NULL);
 

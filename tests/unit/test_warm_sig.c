@@ -35,10 +35,9 @@ test_known_answers(void)
 	 *     openssl dgst -sha256 -mac HMAC \
 	 *     -macopt hexkey:00010203040506070008090a0b0c0d0e0f00
 	 * with 64 x */
-	static const unsigned char binkey[18] = {
-		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x00,
-		0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x00
-	};
+	static const unsigned char binkey[18] = { 0x00, 0x01, 0x02, 0x03, 0x04,
+		0x05, 0x06, 0x07, 0x00, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d,
+		0x0e, 0x0f, 0x00 };
 	static const char id64[] =
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 	char hex[WARM_SIG_HEX_LEN + 1];
@@ -47,7 +46,8 @@ test_known_answers(void)
 
 	memset(hex, 'Z', sizeof hex);
 	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", "example.com", "/x",
-	    T0, "abc", 3, hex), 0);
+	                 T0, "abc", 3, hex),
+	    0);
 	CHECK_STR_EQ(hex, SIG0);
 
 	/*
@@ -57,27 +57,31 @@ test_known_answers(void)
 	 */
 	memset(hex, 'Z', sizeof hex);
 	CHECK_INT_EQ(warm_sig_compute("another secret key of 32 bytes!!", 32,
-	    "PURGE", "shop.example.org:8080", "/a%20b?q=1&x=%C3%A9", 0,
-	    "A-z_0.9", 7, hex), 0);
+	                 "PURGE", "shop.example.org:8080",
+	                 "/a%20b?q=1&x=%C3%A9", 0, "A-z_0.9", 7, hex),
+	    0);
 	CHECK_STR_EQ(hex,
 	    "0f88a59d14c067d7b63fed5c3f4365abbfe5deac1fdb4052cd69feb27682bbb3");
 
 	/* A key with NUL bytes, the largest time, a 64 character id */
 	memset(hex, 'Z', sizeof hex);
 	CHECK_INT_EQ(warm_sig_compute(binkey, sizeof binkey, "HEAD", "h", "/",
-	    INT64_MAX, id64, 64, hex), 0);
+	                 INT64_MAX, id64, 64, hex),
+	    0);
 	CHECK_STR_EQ(hex,
 	    "a55205cf3a1adece0f08eb2b8956306f7e9ce9cd1905c351a6580fbd85de1e75");
 
 	/* id_len, not the NUL, ends the id */
 	memset(hex, 'Z', sizeof hex);
 	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", "example.com", "/x",
-	    T0, "abcdef", 3, hex), 0);
+	                 T0, "abcdef", 3, hex),
+	    0);
 	CHECK_STR_EQ(hex, SIG0);
 
 	/* A key that is only a prefix is another key */
 	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN - 1, "GET", "example.com",
-	    "/x", T0, "abc", 3, hex), 0);
+	                 "/x", T0, "abc", 3, hex),
+	    0);
 	CHECK(strcmp(hex, SIG0) != 0);
 }
 
@@ -89,26 +93,35 @@ test_compute_refuses(void)
 
 	memset(id65, 'a', 65);
 	id65[65] = '\0';
-	CHECK_INT_EQ(warm_sig_compute(NULL, KEYLEN, "GET", "h", "/", T0, "a",
-	    1, hex), -1);
-	CHECK_INT_EQ(warm_sig_compute(KEY, 0, "GET", "h", "/", T0, "a", 1,
-	    hex), -1);
+	CHECK_INT_EQ(warm_sig_compute(NULL, KEYLEN, "GET", "h", "/", T0, "a", 1,
+	                 hex),
+	    -1);
+	CHECK_INT_EQ(warm_sig_compute(KEY, 0, "GET", "h", "/", T0, "a", 1, hex),
+	    -1);
 	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, NULL, "h", "/", T0, "a", 1,
-	    hex), -1);
-	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", NULL, "/", T0, "a",
-	    1, hex), -1);
-	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", "h", NULL, T0, "a",
-	    1, hex), -1);
+	                 hex),
+	    -1);
+	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", NULL, "/", T0, "a", 1,
+	                 hex),
+	    -1);
+	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", "h", NULL, T0, "a", 1,
+	                 hex),
+	    -1);
 	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", "h", "/", T0, "", 0,
-	    hex), -1);
+	                 hex),
+	    -1);
 	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", "h", "/", T0, id65,
-	    65, hex), -1);
+	                 65, hex),
+	    -1);
 	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", "h", "/", T0, id65,
-	    64, hex), 0);
+	                 64, hex),
+	    0);
 	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", "h", "/", T0, "a b",
-	    3, hex), -1);
+	                 3, hex),
+	    -1);
 	CHECK_INT_EQ(warm_sig_compute(KEY, KEYLEN, "GET", "h", "/", T0, "a;b",
-	    3, hex), -1);
+	                 3, hex),
+	    -1);
 }
 
 /*--------------------------------------------------------------------
@@ -122,7 +135,7 @@ all_lower_hex(const char *s, size_t n)
 
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
+		        (s[i] >= 'a' && s[i] <= 'f')))
 			return (0);
 	return (1);
 }
@@ -134,23 +147,27 @@ test_header(void)
 	const char *sig;
 
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "example.com", "/x",
-	    T0, "abc", buf, sizeof buf), 0);
+	                 T0, "abc", buf, sizeof buf),
+	    0);
 	CHECK_STR_EQ(buf, HDR0);
 
 	/* Only just fits; one byte short does not. */
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "example.com", "/x",
-	    T0, "abc", buf, sizeof HDR0), 0);
+	                 T0, "abc", buf, sizeof HDR0),
+	    0);
 	CHECK_STR_EQ(buf, HDR0);
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "example.com", "/x",
-	    T0, "abc", buf, sizeof HDR0 - 1), -1);
+	                 T0, "abc", buf, sizeof HDR0 - 1),
+	    -1);
 
 	/* The longest header there can be fits WARM_HDR_MAX. */
 	memset(id64, 'Z', 64);
 	id64[64] = '\0';
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "h", "/", INT64_MIN,
-	    id64, buf, sizeof buf), 0);
-	CHECK_INT_EQ(strlen(buf), strlen("1;t=-9223372036854775808;id=;sig=") +
-	    64 + 64);
+	                 id64, buf, sizeof buf),
+	    0);
+	CHECK_INT_EQ(strlen(buf),
+	    strlen("1;t=-9223372036854775808;id=;sig=") + 64 + 64);
 	CHECK(strncmp(buf, "1;t=-9223372036854775808;id=ZZZZ", 32) == 0);
 	sig = strstr(buf, ";sig=");
 	CHECK(sig != NULL);
@@ -164,15 +181,20 @@ test_header(void)
 	memset(id65, 'a', 65);
 	id65[65] = '\0';
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "h", "/", T0, id65,
-	    buf, sizeof buf), -1);
-	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "h", "/", T0, "",
-	    buf, sizeof buf), -1);
+	                 buf, sizeof buf),
+	    -1);
+	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "h", "/", T0, "", buf,
+	                 sizeof buf),
+	    -1);
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "h", "/", T0, NULL,
-	    buf, sizeof buf), -1);
+	                 buf, sizeof buf),
+	    -1);
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "h", "/", T0, "a/b",
-	    buf, sizeof buf), -1);
-	CHECK_INT_EQ(warm_sig_header(NULL, 0, "GET", "h", "/", T0, "a",
-	    buf, sizeof buf), -1);
+	                 buf, sizeof buf),
+	    -1);
+	CHECK_INT_EQ(warm_sig_header(NULL, 0, "GET", "h", "/", T0, "a", buf,
+	                 sizeof buf),
+	    -1);
 }
 
 /*--------------------------------------------------------------------
@@ -189,8 +211,7 @@ verify(const char *key, double window, double now, const char *method,
 	    method, host, url, hdr, &h));
 }
 
-#define V_OK(hdr, now) \
-	verify(KEY, 30, (now), "GET", "example.com", "/x", (hdr))
+#define V_OK(hdr, now) verify(KEY, 30, (now), "GET", "example.com", "/x", (hdr))
 
 static void
 test_verify(void)
@@ -210,11 +231,14 @@ test_verify(void)
 
 	/* Every input is covered by the signature. */
 	CHECK_INT_EQ(verify("0123456789abcdeF", 30, T0, "GET", "example.com",
-	    "/x", HDR0), WARM_BAD_SIGNATURE);
+	                 "/x", HDR0),
+	    WARM_BAD_SIGNATURE);
 	CHECK_INT_EQ(verify("0123456789abcde", 30, T0, "GET", "example.com",
-	    "/x", HDR0), WARM_BAD_SIGNATURE);
+	                 "/x", HDR0),
+	    WARM_BAD_SIGNATURE);
 	CHECK_INT_EQ(verify("0123456789abcdef0", 30, T0, "GET", "example.com",
-	    "/x", HDR0), WARM_BAD_SIGNATURE);
+	                 "/x", HDR0),
+	    WARM_BAD_SIGNATURE);
 	CHECK_INT_EQ(verify(KEY, 30, T0, "HEAD", "example.com", "/x", HDR0),
 	    WARM_BAD_SIGNATURE);
 	CHECK_INT_EQ(verify(KEY, 30, T0, "get", "example.com", "/x", HDR0),
@@ -232,8 +256,8 @@ test_verify(void)
 	CHECK_INT_EQ(verify(KEY, 30, T0, "GET", "example.com", "", HDR0),
 	    WARM_BAD_SIGNATURE);
 	/* Moving the separator between fields changes the signature. */
-	CHECK_INT_EQ(verify(KEY, 30, T0, "GET", "example.com\n/x", "",
-	    HDR0), WARM_BAD_SIGNATURE);
+	CHECK_INT_EQ(verify(KEY, 30, T0, "GET", "example.com\n/x", "", HDR0),
+	    WARM_BAD_SIGNATURE);
 	/* Another id or time with the same signature */
 	CHECK_INT_EQ(V_OK("1;t=1700000000;id=abd;sig=" SIG0, T0),
 	    WARM_BAD_SIGNATURE);
@@ -247,17 +271,22 @@ test_verify(void)
 	    WARM_BAD_SIGNATURE);
 	/* One signature digit off, first and last */
 	CHECK_INT_EQ(V_OK("1;t=1700000000;id=abc;sig=e"
-	    "85d97a375a580b49386f3d17dbff14d0338c6140aaa659809d57f90079e6fe7",
-	    T0), WARM_BAD_SIGNATURE);
+	                  "85d97a375a580b49386f3d17dbff14d0338c6140aaa659809d57"
+	                  "f90079e6fe7",
+	                 T0),
+	    WARM_BAD_SIGNATURE);
 	CHECK_INT_EQ(V_OK("1;t=1700000000;id=abc;sig="
-	    "d85d97a375a580b49386f3d17dbff14d0338c6140aaa659809d57f90079e6fe6",
-	    T0), WARM_BAD_SIGNATURE);
+	                  "d85d97a375a580b49386f3d17dbff14d0338c6140aaa659809d5"
+	                  "7f90079e6fe6",
+	                 T0),
+	    WARM_BAD_SIGNATURE);
 
 	/* ids of 1 and 64 characters */
 	id1[0] = 'Q';
 	id1[1] = '\0';
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "example.com", "/x",
-	    T0, id1, buf, sizeof buf), 0);
+	                 T0, id1, buf, sizeof buf),
+	    0);
 	CHECK_INT_EQ(V_OK(buf, T0), WARM_OK);
 	CHECK_INT_EQ(warm_hdr_parse(buf, &h), 0);
 	CHECK_INT_EQ(h.id_len, 1);
@@ -265,7 +294,8 @@ test_verify(void)
 	memset(id64 + 7, '.', 57);
 	id64[64] = '\0';
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "example.com", "/x",
-	    T0, id64, buf, sizeof buf), 0);
+	                 T0, id64, buf, sizeof buf),
+	    0);
 	CHECK_INT_EQ(V_OK(buf, T0), WARM_OK);
 	CHECK_INT_EQ(warm_hdr_parse(buf, &h), 0);
 	CHECK_INT_EQ(h.id_len, 64);
@@ -273,11 +303,14 @@ test_verify(void)
 
 	/* Signed and verified with a key holding NUL bytes */
 	CHECK_INT_EQ(warm_sig_header("k\0ey-with-nul-bytes", 19, "GET", "h",
-	    "/", T0, "n", buf, sizeof buf), 0);
+	                 "/", T0, "n", buf, sizeof buf),
+	    0);
 	CHECK_INT_EQ(warm_sig_verify("k\0ey-with-nul-bytes", 19, 30, T0, "GET",
-	    "h", "/", buf, &h), WARM_OK);
+	                 "h", "/", buf, &h),
+	    WARM_OK);
 	CHECK_INT_EQ(warm_sig_verify("k\0ey-with-nul-bytez", 19, 30, T0, "GET",
-	    "h", "/", buf, &h), WARM_BAD_SIGNATURE);
+	                 "h", "/", buf, &h),
+	    WARM_BAD_SIGNATURE);
 }
 
 static void
@@ -299,22 +332,26 @@ test_window(void)
 	/* Other windows */
 	CHECK_INT_EQ(verify(KEY, 1, T0 + 1, "GET", "example.com", "/x", HDR0),
 	    WARM_OK);
-	CHECK_INT_EQ(verify(KEY, 1, T0 - 1.5, "GET", "example.com", "/x",
-	    HDR0), WARM_EXPIRED);
+	CHECK_INT_EQ(verify(KEY, 1, T0 - 1.5, "GET", "example.com", "/x", HDR0),
+	    WARM_EXPIRED);
 	CHECK_INT_EQ(verify(KEY, 3600, T0 - 3600, "GET", "example.com", "/x",
-	    HDR0), WARM_OK);
+	                 HDR0),
+	    WARM_OK);
 	CHECK_INT_EQ(verify(KEY, 3600, T0 + 3601, "GET", "example.com", "/x",
-	    HDR0), WARM_EXPIRED);
+	                 HDR0),
+	    WARM_EXPIRED);
 	CHECK_INT_EQ(verify(KEY, 0, T0, "GET", "example.com", "/x", HDR0),
 	    WARM_OK);
 
 	/* Far-off times do not overflow into the window */
 	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "example.com", "/x",
-	    INT64_MAX, "abc", buf, sizeof buf), 0);
+	                 INT64_MAX, "abc", buf, sizeof buf),
+	    0);
 	CHECK_INT_EQ(V_OK(buf, T0), WARM_EXPIRED);
 	CHECK_INT_EQ(V_OK(buf, 9223372036854775807.0), WARM_OK);
-	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "example.com", "/x",
-	    0, "abc", buf, sizeof buf), 0);
+	CHECK_INT_EQ(warm_sig_header(KEY, KEYLEN, "GET", "example.com", "/x", 0,
+	                 "abc", buf, sizeof buf),
+	    0);
 	CHECK(strncmp(buf, "1;t=0;id=abc;sig=", 17) == 0);
 	CHECK_INT_EQ(V_OK(buf, 0), WARM_OK);
 	CHECK_INT_EQ(V_OK(buf, T0), WARM_EXPIRED);
@@ -332,14 +369,18 @@ test_no_secret(void)
 	struct warm_hdr h;
 
 	CHECK_INT_EQ(warm_sig_verify(NULL, 0, 30, T0, "GET", "example.com",
-	    "/x", HDR0, &h), WARM_NO_SECRET);
+	                 "/x", HDR0, &h),
+	    WARM_NO_SECRET);
 	CHECK_INT_EQ(warm_sig_verify(NULL, KEYLEN, 30, T0, "GET", "example.com",
-	    "/x", HDR0, &h), WARM_NO_SECRET);
-	CHECK_INT_EQ(warm_sig_verify(KEY, 0, 30, T0, "GET", "example.com",
-	    "/x", HDR0, &h), WARM_NO_SECRET);
+	                 "/x", HDR0, &h),
+	    WARM_NO_SECRET);
+	CHECK_INT_EQ(warm_sig_verify(KEY, 0, 30, T0, "GET", "example.com", "/x",
+	                 HDR0, &h),
+	    WARM_NO_SECRET);
 	/* Also when the header is old: there is nothing to check it with */
 	CHECK_INT_EQ(warm_sig_verify(NULL, 0, 30, T0 + 1000, "GET",
-	    "example.com", "/x", HDR0, &h), WARM_NO_SECRET);
+	                 "example.com", "/x", HDR0, &h),
+	    WARM_NO_SECRET);
 }
 
 /*--------------------------------------------------------------------
@@ -381,9 +422,11 @@ test_malformed(void)
 		"1;t=1700000000;ID=abc;sig=" SIG0,
 		"1;t=1700000000;id=abc;SIG=" SIG0,
 		"1;t=1700000000;id=abc;sig="
-		"D85D97A375A580B49386F3D17DBFF14D0338C6140AAA659809D57F90079E6FE7",
+		"D85D97A375A580B49386F3D17DBFF14D0338C6140AAA659809D57F90079E6F"
+		"E7",
 		"1;t=1700000000;id=abc;sig="
-		"d85d97a375a580b49386f3d17dbff14d0338c6140aaa659809d57f90079e6fE7",
+		"d85d97a375a580b49386f3d17dbff14d0338c6140aaa659809d57f90079e6f"
+		"E7",
 		/* 63 and 65 hex digits, non-hex */
 		"1;t=1700000000;id=abc;sig=" SIG63,
 		"1;t=1700000000;id=abc;sig=" SIG0 "0",
@@ -464,13 +507,15 @@ test_malformed(void)
 
 	/* Malformed takes precedence over a missing secret. */
 	CHECK_INT_EQ(verify(NULL, 30, T0, "GET", "example.com", "/x",
-	    "1;t=1700000000;id=abc;sig=" SIG63), WARM_MALFORMED);
+	                 "1;t=1700000000;id=abc;sig=" SIG63),
+	    WARM_MALFORMED);
 
 	/* The good ones parse */
 	CHECK_INT_EQ(warm_hdr_parse(HDR0, &h), 0);
 	CHECK_INT_EQ(h.t, T0);
-	CHECK_INT_EQ(warm_hdr_parse("1;t=9223372036854775807;id=abc;sig="
-	    SIG0, &h), 0);
+	CHECK_INT_EQ(warm_hdr_parse("1;t=9223372036854775807;id=abc;sig=" SIG0,
+	                 &h),
+	    0);
 	CHECK_INT_EQ(h.t, INT64_MAX);
 	CHECK_INT_EQ(warm_hdr_parse("1;t=0;id=abc;sig=" SIG0, &h), 0);
 	CHECK_INT_EQ(h.t, 0);
@@ -508,12 +553,12 @@ test_roundtrip(void)
 		id[n] = '\0';
 		t = T0 + (int64_t)i * 7919;
 		if (warm_sig_header(KEY, KEYLEN, "GET", "example.com", "/x", t,
-		    id, buf, sizeof buf) != 0 ||
+		        id, buf, sizeof buf) != 0 ||
 		    warm_sig_verify(KEY, KEYLEN, 30, (double)t + 5, "GET",
-		    "example.com", "/x", buf, &h) != WARM_OK ||
+		        "example.com", "/x", buf, &h) != WARM_OK ||
 		    h.t != t || h.id_len != n || memcmp(h.id, id, n) != 0 ||
 		    warm_sig_verify(KEY, KEYLEN, 30, (double)t + 5, "POST",
-		    "example.com", "/x", buf, &h) != WARM_BAD_SIGNATURE) {
+		        "example.com", "/x", buf, &h) != WARM_BAD_SIGNATURE) {
 			if (bad++ < 3)
 				fprintf(stderr, "\tround trip of %s\n", buf);
 		}

@@ -38,12 +38,12 @@ unit_check_str(const char *a, const char *b, const char *file, int line,
 	if (ok)
 		return (1);
 	unit_nfailed++;
-	fprintf(stderr, "%s:%d: FAILED: %s == %s\n\tgot:      %s%s%s\n"
-	    "\texpected: %s%s%s\n", file, line, sa, sb,
-	    a == NULL ? "" : "\"", a == NULL ? "(null)" : a,
-	    a == NULL ? "" : "\"",
-	    b == NULL ? "" : "\"", b == NULL ? "(null)" : b,
-	    b == NULL ? "" : "\"");
+	fprintf(stderr,
+	    "%s:%d: FAILED: %s == %s\n\tgot:      %s%s%s\n"
+	    "\texpected: %s%s%s\n",
+	    file, line, sa, sb, a == NULL ? "" : "\"", a == NULL ? "(null)" : a,
+	    a == NULL ? "" : "\"", b == NULL ? "" : "\"",
+	    b == NULL ? "(null)" : b, b == NULL ? "" : "\"");
 	return (0);
 }
 
@@ -55,19 +55,19 @@ unit_check_int(long long a, long long b, const char *file, int line,
 	if (a == b)
 		return (1);
 	unit_nfailed++;
-	fprintf(stderr, "%s:%d: FAILED: %s == %s\n\tgot:      %lld\n"
-	    "\texpected: %lld\n", file, line, sa, sb, a, b);
+	fprintf(stderr,
+	    "%s:%d: FAILED: %s == %s\n\tgot:      %lld\n"
+	    "\texpected: %lld\n",
+	    file, line, sa, sb, a, b);
 	return (0);
 }
 
 /* Each evaluates to 1 when the check passed, 0 when it failed. */
-#define CHECK(cond)                                                            \
-	unit_check(!!(cond), __FILE__, __LINE__, #cond)
-#define CHECK_STR_EQ(a, b)                                                     \
-	unit_check_str((a), (b), __FILE__, __LINE__, #a, #b)
+#define CHECK(cond) unit_check(!!(cond), __FILE__, __LINE__, #cond)
+#define CHECK_STR_EQ(a, b) unit_check_str((a), (b), __FILE__, __LINE__, #a, #b)
 #define CHECK_INT_EQ(a, b)                                                     \
-	unit_check_int((long long)(a), (long long)(b), __FILE__, __LINE__,   \
-	    #a, #b)
+	unit_check_int((long long)(a), (long long)(b), __FILE__, __LINE__, #a, \
+	    #b)
 
 static inline int
 unit_done(void)
