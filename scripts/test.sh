@@ -1,0 +1,68 @@
+#!/bin/sh
+# Set up and run every test of Stoke on this machine.
+#
+# Installs what is missing from Debian's packages, builds with ASan and
+# UBSan, runs every suite (varnishtest cases against a real varnishd, the
+# VCL library against the demo origin, unit tests), checks the code's
+# format and that the release tarball builds and passes on its own.
+# Ends with one line: "N passed, N failed".
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+build="$top/_build/test"
+passed=0
+failed=0
+failures=
+
+count() {
+	if [ "$1" -eq 0 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures="$failures $2"
+	fi
+}
+
+echo "== installing what is missing"
+scripts/install-deps.sh || exit 1
+
+echo "== building with sanitizers"
+scripts/build.sh "$build" --enable-sanitizers || exit 1
+
+echo "== make check"
+(cd "$build" && make -s -j2 check > "$build/check.out" 2>&1)
+log="$build/tests/test-suite.log"
+if [ -f "$log" ]; then
+	p=$(sed -n 's/^# PASS: *//p' "$log")
+	f=$(sed -n 's/^# FAIL: *//p' "$log")
+	e=$(sed -n 's/^# ERROR: *//p' "$log")
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0} + ${e:-0}))
+	grep -E '^(PASS|FAIL|ERROR|SKIP):' "$build/check.out" || true
+	if [ "$((${f:-0} + ${e:-0}))" -gt 0 ]; then
+		failures="$failures make-check"
+		# The failing cases' logs, for whoever reads CI's output.
+		for t in $(sed -n 's/^\(FAIL\|ERROR\): //p' "$build/check.out"); do
+			echo "---- $t"
+			grep -E '^(----|\*   top|#)' "$build/tests/${t%.*}.log" | tail -20
+		done
+	fi
+else
+	cat "$build/check.out"
+	count 1 make-check
+fi
+
+echo "== format"
+scripts/format.sh
+count $? format
+
+echo "== make distcheck"
+(cd "$build" && make -s distcheck > "$build/distcheck.out" 2>&1)
+rc=$?
+[ $rc -eq 0 ] || tail -30 "$build/distcheck.out"
+count $rc distcheck
+
+[ -z "$failures" ] || echo "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
