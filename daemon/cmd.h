@@ -6,6 +6,7 @@
 #ifndef STOKE_CMD_H
 #define STOKE_CMD_H
 
+int cmd_events(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -15,6 +15,7 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
+	{ "events", cmd_events, "print what stoked reads from varnishd's log" },
 	{ "sign", cmd_sign,
 	    "print a signed Stoke-Warm header for testing VCL" },
 	{ "version", cmd_version, "print the version" },

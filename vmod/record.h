@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define REC_VERSION "stoke/1"
 #define REC_MAX_FIELDS 48

@@ -262,7 +262,7 @@ rec_request(VRT_CTX, struct rec *r)
 }
 
 static void
-rec_variants(struct rec *r, const struct stoke_task *task)
+rec_variants(struct rec *r, const struct stoke_task *task, int key_only)
 {
 	const struct stoke_variant *v;
 	char key[STOKE_NAME_MAX + 3];
@@ -271,9 +271,9 @@ rec_variants(struct rec *r, const struct stoke_task *task)
 	if (task == NULL || task->cfg == NULL)
 		return;
 	for (i = 0; i < task->nvalue; i++) {
-		if (task->value[i].p == NULL)
-			continue;
 		v = &task->cfg->variant[i];
+		if (task->value[i].p == NULL || (key_only && !v->hash))
+			continue;
 		snprintf(key, sizeof key, "v.%s", v->name);
 		rec_strn(r, key, task->value[i].p, task->value[i].len);
 	}
@@ -572,7 +572,7 @@ vmod_hash(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task)
 	}
 	STOKE_INC(variants);
 	REC_BEGIN(ctx, r, "variant");
-	rec_variants(r, task);
+	rec_variants(r, task, 0);
 	REC_END(ctx, r);
 }
 
@@ -687,7 +687,7 @@ vmod_log_miss(VRT_CTX, struct vmod_priv *priv_task)
 	STOKE_INC(misses);
 	REC_BEGIN(ctx, r, "miss");
 	rec_request(ctx, r);
-	rec_variants(r, task_peek(priv_task));
+	rec_variants(r, task_peek(priv_task), 0);
 	REC_END(ctx, r);
 }
 
@@ -702,7 +702,8 @@ purge_record(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how, VCL_INT count)
 	rec_request(ctx, r);
 	if (count >= 0)
 		rec_int(r, "n", count);
-	rec_variants(r, task_peek(priv_task));
+	/* A purge takes every Vary variant: only the key's inputs count. */
+	rec_variants(r, task_peek(priv_task), 1);
 	REC_END(ctx, r);
 }
 

@@ -1,0 +1,358 @@
+/*
+ * From VSL records to a struct txn.  Only the records stoked uses are
+ * looked at; everything is length-checked, since a log line is whatever
+ * VCL and clients put there.
+ */
+
+#include "config.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <stdio.h>
+
+#include "vdef.h"
+#include "vapi/vsl.h"
+
+#include "txn.h"
+
+void
+arena_reset(struct arena *a)
+{
+	a->used = 0;
+}
+
+/* Copy [s, s+len) with a NUL; NULL when the arena is full. */
+static const char *
+arena_dup(struct arena *a, const char *s, size_t len)
+{
+	char *p;
+
+	if (a->used + len + 1 > a->size) {
+		a->overflows++;
+		return (NULL);
+	}
+	p = a->buf + a->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	a->used += len + 1;
+	return (p);
+}
+
+/* Append " s" to an arena string that is the last thing in the arena. */
+static const char *
+arena_append(struct arena *a, const char *prev, const char *s, size_t len)
+{
+	size_t plen;
+
+	if (prev == NULL)
+		return (arena_dup(a, s, len));
+	plen = strlen(prev);
+	if (prev + plen + 1 != a->buf + a->used ||
+	    a->used + len + 1 > a->size) {
+		a->overflows++;
+		return (prev);
+	}
+	a->buf[a->used - 1] = ' ';
+	memcpy(a->buf + a->used, s, len);
+	a->used += len;
+	a->buf[a->used++] = '\0';
+	return (prev);
+}
+
+/* "Name: value" → name length and a pointer to the value. */
+static int
+hdr_split(const char *d, size_t len, size_t *nlen, const char **val,
+    size_t *vlen)
+{
+	const char *c = memchr(d, ':', len);
+
+	if (c == NULL)
+		return (-1);
+	*nlen = (size_t)(c - d);
+	c++;
+	while (c < d + len && (*c == ' ' || *c == '\t'))
+		c++;
+	*val = c;
+	*vlen = (size_t)(d + len - c);
+	while (*vlen > 0 && (c[*vlen - 1] == ' ' || c[*vlen - 1] == '\t'))
+		(*vlen)--;
+	return (0);
+}
+
+static int
+hdr_is(const char *d, size_t nlen, const char *name)
+{
+	return (strlen(name) == nlen && !strncasecmp(d, name, nlen));
+}
+
+static int
+in_list(const char *const *list, const char *d, size_t nlen)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (hdr_is(d, nlen, *list))
+			return (1);
+	return (0);
+}
+
+static void
+keep_hdr(struct txn *t, struct arena *a, const char *d, size_t nlen,
+    const char *val, size_t vlen)
+{
+	unsigned i;
+
+	/* Later values replace earlier ones, as VCL's set does. */
+	for (i = 0; i < t->nhdr; i++)
+		if (hdr_is(d, nlen, t->hdr_name[i]))
+			break;
+	if (i == TXN_MAX_HDRS)
+		return;
+	if (i == t->nhdr) {
+		t->hdr_name[i] = arena_dup(a, d, nlen);
+		if (t->hdr_name[i] == NULL)
+			return;
+		t->nhdr++;
+	}
+	t->hdr_val[i] = arena_dup(a, val, vlen);
+}
+
+static void
+unset_hdr(struct txn *t, const char *d, size_t nlen)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nhdr; i++) {
+		if (!hdr_is(d, nlen, t->hdr_name[i]))
+			continue;
+		t->nhdr--;
+		t->hdr_name[i] = t->hdr_name[t->nhdr];
+		t->hdr_val[i] = t->hdr_val[t->nhdr];
+		return;
+	}
+}
+
+static enum txn_reason
+reason_of(enum VSL_reason_e r)
+{
+	switch (r) {
+	case VSL_r_rxreq:
+		return (TXN_R_RXREQ);
+	case VSL_r_esi:
+		return (TXN_R_ESI);
+	case VSL_r_restart:
+		return (TXN_R_RESTART);
+	case VSL_r_fetch:
+		return (TXN_R_FETCH);
+	case VSL_r_bgfetch:
+		return (TXN_R_BGFETCH);
+	case VSL_r_pass:
+		return (TXN_R_PASS);
+	default:
+		return (TXN_R_OTHER);
+	}
+}
+
+static void
+parse_ttl(struct txn *t, const char *d)
+{
+	char src[8], last[16];
+	double ttl, grace, keep, ref;
+	const char *e;
+
+	if (sscanf(d, "%7s %lf %lf %lf %lf", src, &ttl, &grace, &keep, &ref) !=
+	    5)
+		return;
+	e = strrchr(d, ' ');
+	if (e == NULL ||
+	    snprintf(last, sizeof last, "%s", e + 1) >= (int)sizeof last)
+		return;
+	t->has_ttl = 1;
+	t->ttl = ttl;
+	t->grace = grace;
+	t->keep = keep;
+	t->t_origin = ref;
+	t->cacheable = !strcmp(last, "cacheable");
+}
+
+static void
+parse_timestamp(struct txn *t, const char *d)
+{
+	double v;
+
+	if (!strncmp(d, "Start: ", 7) && sscanf(d + 7, "%lf", &v) == 1)
+		t->t_start = v;
+	else if (!strncmp(d, "Beresp: ", 8) && sscanf(d + 8, "%lf", &v) == 1)
+		t->t_beresp = v;
+}
+
+static void
+client_record(struct txn *t, struct arena *a, int tag, const char *d,
+    size_t len, const struct txn_conf *conf)
+{
+	const char *val;
+	size_t nlen, vlen;
+
+	(void)conf;
+	switch (tag) {
+	case SLT_ReqMethod:
+		t->method = arena_dup(a, d, len);
+		break;
+	case SLT_ReqURL:
+		t->url = arena_dup(a, d, len);
+		break;
+	case SLT_ReqHeader:
+		if (!hdr_split(d, len, &nlen, &val, &vlen) &&
+		    hdr_is(d, nlen, "host"))
+			t->host = arena_dup(a, val, vlen);
+		break;
+	case SLT_ReqUnset:
+		if (!hdr_split(d, len, &nlen, &val, &vlen) &&
+		    hdr_is(d, nlen, "host"))
+			t->host = NULL;
+		break;
+	case SLT_VCL_call:
+		if (!strcmp(d, "HIT"))
+			t->handling = TXN_HIT;
+		else if (!strcmp(d, "MISS"))
+			t->handling = TXN_MISS;
+		else if (!strcmp(d, "PASS"))
+			t->handling = TXN_PASS;
+		else if (!strcmp(d, "PIPE"))
+			t->handling = TXN_PIPE;
+		else if (!strcmp(d, "SYNTH") && t->handling == TXN_NONE)
+			t->handling = TXN_SYNTH;
+		else if (!strcmp(d, "PURGE"))
+			t->purge = 1;
+		break;
+	case SLT_Hit:
+		if (sscanf(d, "%u %lf %lf %lf", &t->hit_vxid, &t->hit_ttl,
+		        &t->hit_grace, &t->hit_keep) == 4)
+			t->has_hit = 1;
+		break;
+	case SLT_HitMiss:
+		t->hit_for_miss = 1;
+		break;
+	case SLT_RespStatus:
+		t->status = atoi(d);
+		break;
+	case SLT_VCL_Log:
+		if (len < 8 || strncmp(d, "stoke/1 ", 8) != 0)
+			break;
+		if (t->nrec == TXN_MAX_RECS) {
+			a->overflows++;
+			break;
+		}
+		t->rec[t->nrec] = arena_dup(a, d, len);
+		if (t->rec[t->nrec] != NULL)
+			t->rec_len[t->nrec++] = len;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+backend_record(struct txn *t, struct arena *a, int tag, const char *d,
+    size_t len, const struct txn_conf *conf)
+{
+	const char *val;
+	size_t nlen, vlen;
+
+	switch (tag) {
+	case SLT_BereqMethod:
+		t->method = arena_dup(a, d, len);
+		break;
+	case SLT_BereqURL:
+		t->url = arena_dup(a, d, len);
+		break;
+	case SLT_BereqHeader:
+		if (!hdr_split(d, len, &nlen, &val, &vlen) &&
+		    hdr_is(d, nlen, "host"))
+			t->host = arena_dup(a, val, vlen);
+		break;
+	case SLT_BerespStatus:
+		t->status = atoi(d);
+		break;
+	case SLT_BerespHeader:
+		if (hdr_split(d, len, &nlen, &val, &vlen))
+			break;
+		if (in_list(conf->tag_hdrs, d, nlen) && vlen > 0)
+			t->tags = arena_append(a, t->tags, val, vlen);
+		if (in_list(conf->keep_hdrs, d, nlen))
+			keep_hdr(t, a, d, nlen, val, vlen);
+		break;
+	case SLT_BerespUnset:
+		if (hdr_split(d, len, &nlen, &val, &vlen))
+			break;
+		if (in_list(conf->keep_hdrs, d, nlen))
+			unset_hdr(t, d, nlen);
+		break;
+	case SLT_TTL:
+		parse_ttl(t, d);
+		break;
+	case SLT_FetchError:
+		t->fetch_failed = 1;
+		break;
+	case SLT_VCL_call:
+		if (!strcmp(d, "BACKEND_ERROR"))
+			t->fetch_failed = 1;
+		break;
+	case SLT_BereqAcct: {
+		unsigned long long v[6];
+
+		if (sscanf(d, "%llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		        &v[2], &v[3], &v[4], &v[5]) == 6)
+			t->body_bytes = v[4];
+		break;
+	}
+	case SLT_Timestamp:
+		parse_timestamp(t, d);
+		break;
+	case SLT_VCL_Log:
+		client_record(t, a, tag, d, len, conf);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+txn_parse(struct txn *t, struct VSL_transaction *tr, struct arena *a,
+    const struct txn_conf *conf)
+{
+	const char *hash_url = NULL, *hash_host = NULL;
+	const char *d;
+	size_t len;
+	int tag;
+
+	assert(t != NULL && tr != NULL && a != NULL && conf != NULL);
+	memset(t, 0, sizeof *t);
+	t->magic = TXN_MAGIC;
+	t->vxid = tr->vxid;
+	t->parent = tr->vxid_parent;
+	t->is_bereq = (tr->type == VSL_t_bereq);
+	t->reason = reason_of(tr->reason);
+
+	while (VSL_Next(tr->c) == vsl_more) {
+		tag = VSL_TAG(tr->c->rec.ptr);
+		d = VSL_CDATA(tr->c->rec.ptr);
+		len = strnlen(d, VSL_LEN(tr->c->rec.ptr));
+		if (t->is_bereq) {
+			backend_record(t, a, tag, d, len, conf);
+			continue;
+		}
+		/* The cache key is made of the URL and host at lookup. */
+		if (tag == SLT_VCL_return && !strcmp(d, "lookup")) {
+			hash_url = t->url;
+			hash_host = t->host;
+		}
+		client_record(t, a, tag, d, len, conf);
+	}
+	if (!t->is_bereq && hash_url != NULL) {
+		t->url = hash_url;
+		t->host = hash_host;
+	}
+}

@@ -1,0 +1,255 @@
+/*
+ * One varnishd's log, read through VSM/VSL/VSLQ as varnishncsa does, but
+ * driven by a libevent timer instead of a sleeping loop.
+ *
+ * Attaching is tried with a zero VSM timeout, so a missing varnishd costs
+ * one failed attempt per retry period and never blocks the loop.  Each
+ * tick drains a bounded number of batches so that a busy log cannot
+ * starve the other events; the next tick comes at once while there is a
+ * backlog, after MIN_POLL when the log ran dry, and backs off to
+ * MAX_POLL while idle.
+ */
+
+#include "config.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include <stdio.h>
+
+#include "vdef.h"
+#include "vapi/vsl.h"
+#include "vapi/vsm.h"
+
+#include "vsl_reader.h"
+
+#define MIN_POLL_US 1000
+#define MAX_POLL_US 10000
+#define ATTACH_RETRY_US 500000
+#define BATCHES_PER_TICK 256
+
+struct vsl_reader {
+	unsigned magic;
+#define VSL_READER_MAGIC 0x6c9a3e21
+	char *name;
+	struct event *timer;
+	struct vsm *vsm;
+	struct VSL_data *vsl;
+	struct VSLQ *vslq;
+	unsigned have_cursor;
+	unsigned opened_once;
+	long poll_us;
+	vsl_group_f *fn;
+	void *priv;
+	struct vsl_reader_stats stats;
+};
+
+#define CHECK_READER(r) assert((r) != NULL && (r)->magic == VSL_READER_MAGIC)
+
+static void
+arm(struct vsl_reader *r, long us)
+{
+	struct timeval tv;
+
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	assert(evtimer_add(r->timer, &tv) == 0);
+}
+
+static void
+detach(struct vsl_reader *r)
+{
+	if (r->vslq != NULL)
+		VSLQ_Delete(&r->vslq);
+	if (r->vsl != NULL) {
+		VSL_Delete(r->vsl);
+		r->vsl = NULL;
+	}
+	if (r->vsm != NULL)
+		VSM_Destroy(&r->vsm);
+	r->have_cursor = 0;
+	r->stats.attached = 0;
+}
+
+static int
+attach(struct vsl_reader *r)
+{
+	assert(r->vsm == NULL);
+	r->vsm = VSM_New();
+	assert(r->vsm != NULL);
+	/* One attempt, no waiting: the timer does the retrying. */
+	if (VSM_Arg(r->vsm, 't', "0") <= 0 ||
+	    (r->name != NULL && VSM_Arg(r->vsm, 'n', r->name) <= 0) ||
+	    VSM_Attach(r->vsm, -1) != 0) {
+		VSM_Destroy(&r->vsm);
+		return (-1);
+	}
+	r->vsl = VSL_New();
+	assert(r->vsl != NULL);
+	r->vslq = VSLQ_New(r->vsl, NULL, VSL_g_request, NULL);
+	assert(r->vslq != NULL);
+	return (0);
+}
+
+static int
+open_cursor(struct vsl_reader *r)
+{
+	struct VSL_cursor *c;
+
+	/* Start at the tail: what happened before we came is history. */
+	c = VSL_CursorVSM(r->vsl, r->vsm, VSL_COPT_TAIL | VSL_COPT_BATCH);
+	if (c == NULL) {
+		VSL_ResetError(r->vsl);
+		return (-1);
+	}
+	VSLQ_SetCursor(r->vslq, &c);
+	r->have_cursor = 1;
+	r->stats.attached = 1;
+	if (r->opened_once)
+		r->stats.reconnects++;
+	r->opened_once = 1;
+	return (0);
+}
+
+static int
+dispatch_cb(struct VSL_data *vsl, struct VSL_transaction *const trans[],
+    void *priv)
+{
+	struct vsl_reader *r;
+
+	(void)vsl;
+	r = priv;
+	CHECK_READER(r);
+	r->stats.groups++;
+	r->fn(r->priv, trans);
+	return (0);
+}
+
+/* Lose the cursor; the next tick opens a new one at the tail. */
+static void
+drop_cursor(struct vsl_reader *r)
+{
+	(void)VSLQ_Flush(r->vslq, dispatch_cb, r);
+	VSLQ_SetCursor(r->vslq, NULL);
+	r->have_cursor = 0;
+	r->stats.attached = 0;
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *priv)
+{
+	struct vsl_reader *r = priv;
+	unsigned status, n;
+	int i = 0;
+
+	(void)fd;
+	(void)what;
+	CHECK_READER(r);
+
+	if (r->vsm == NULL && attach(r) != 0) {
+		arm(r, ATTACH_RETRY_US);
+		return;
+	}
+	status = VSM_Status(r->vsm);
+	if (!(status & VSM_MGT_RUNNING)) {
+		/* varnishd is gone; attach afresh when it is back. */
+		detach(r);
+		arm(r, ATTACH_RETRY_US);
+		return;
+	}
+	if (r->have_cursor && (status & VSM_WRK_RESTARTED))
+		drop_cursor(r);
+	if (!r->have_cursor && open_cursor(r) != 0) {
+		arm(r, MIN_POLL_US * 10);
+		return;
+	}
+
+	for (n = 0; n < BATCHES_PER_TICK; n++) {
+		i = VSLQ_Dispatch(r->vslq, dispatch_cb, r);
+		if (i != 1)
+			break;
+	}
+	if (i == 1) {
+		/* A backlog: come back as soon as the loop is free. */
+		r->poll_us = MIN_POLL_US;
+		arm(r, 0);
+		return;
+	}
+	if (i == vsl_e_overrun || i == vsl_e_abandon) {
+		if (i == vsl_e_overrun)
+			r->stats.overruns++;
+		else
+			r->stats.abandons++;
+		drop_cursor(r);
+		arm(r, 0);
+		return;
+	}
+	/* Dry: back off while idle, stay quick while traffic comes. */
+	if (n > 0)
+		r->poll_us = MIN_POLL_US;
+	else if (r->poll_us < MAX_POLL_US)
+		r->poll_us *= 2;
+	if (r->poll_us > MAX_POLL_US)
+		r->poll_us = MAX_POLL_US;
+	arm(r, r->poll_us);
+}
+
+struct vsl_reader *
+vsl_reader_new(struct event_base *eb, const char *name, vsl_group_f *fn,
+    void *priv)
+{
+	struct vsl_reader *r;
+
+	assert(eb != NULL);
+	assert(fn != NULL);
+	r = calloc(1, sizeof *r);
+	assert(r != NULL);
+	r->magic = VSL_READER_MAGIC;
+	if (name != NULL) {
+		r->name = strdup(name);
+		assert(r->name != NULL);
+	}
+	r->fn = fn;
+	r->priv = priv;
+	r->poll_us = MIN_POLL_US;
+	r->timer = evtimer_new(eb, tick, r);
+	assert(r->timer != NULL);
+	arm(r, 0);
+	return (r);
+}
+
+void
+vsl_reader_free(struct vsl_reader **rp)
+{
+	struct vsl_reader *r;
+
+	assert(rp != NULL);
+	r = *rp;
+	*rp = NULL;
+	if (r == NULL)
+		return;
+	CHECK_READER(r);
+	event_free(r->timer);
+	detach(r);
+	free(r->name);
+	r->magic = 0;
+	free(r);
+}
+
+const struct vsl_reader_stats *
+vsl_reader_stats(const struct vsl_reader *r)
+{
+	CHECK_READER(r);
+	return (&r->stats);
+}
+
+const char *
+vsl_reader_name(const struct vsl_reader *r)
+{
+	CHECK_READER(r);
+	return (r->name != NULL ? r->name : "default");
+}

@@ -1,0 +1,39 @@
+/*
+ * Reading one varnishd's shared memory log on the daemon's event loop.
+ *
+ * Transactions are delivered grouped by request (a client request with
+ * its backend fetches and ESI subrequests), as "varnishlog -g request"
+ * shows them.  The reader never blocks: it polls on a libevent timer
+ * whose interval shrinks while there is traffic and grows while idle,
+ * and it survives varnishd starting late, restarting, and log overruns.
+ */
+
+#ifndef STOKE_VSL_READER_H
+#define STOKE_VSL_READER_H
+
+#include <stdint.h>
+
+struct event_base;
+struct VSL_transaction;
+
+struct vsl_reader_stats {
+	uint64_t groups; /* transaction groups delivered */
+	uint64_t overruns; /* the log wrapped around us */
+	uint64_t abandons; /* varnishd went away under the cursor */
+	uint64_t reconnects; /* cursors (re)opened after the first */
+	unsigned attached; /* 1 while reading a live log */
+};
+
+/* Called once per transaction group; the data is valid only then. */
+typedef void vsl_group_f(void *priv, struct VSL_transaction *const trans[]);
+
+struct vsl_reader;
+
+/* name: the -n argument of varnishd, NULL for the default instance. */
+struct vsl_reader *vsl_reader_new(struct event_base *, const char *name,
+    vsl_group_f *, void *priv);
+void vsl_reader_free(struct vsl_reader **);
+const struct vsl_reader_stats *vsl_reader_stats(const struct vsl_reader *);
+const char *vsl_reader_name(const struct vsl_reader *);
+
+#endif
