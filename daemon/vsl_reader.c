@@ -42,6 +42,7 @@ struct vsl_reader {
 	struct VSLQ *vslq;
 	unsigned have_cursor;
 	unsigned opened_once;
+	unsigned from_head;
 	long poll_us;
 	vsl_group_f *fn;
 	void *priv;
@@ -88,6 +89,8 @@ attach(struct vsl_reader *r)
 		VSM_Destroy(&r->vsm);
 		return (-1);
 	}
+	/* Status reports changes since the last call: start from now. */
+	(void)VSM_Status(r->vsm);
 	r->vsl = VSL_New();
 	assert(r->vsl != NULL);
 	r->vslq = VSLQ_New(r->vsl, NULL, VSL_g_request, NULL);
@@ -100,14 +103,20 @@ open_cursor(struct vsl_reader *r)
 {
 	struct VSL_cursor *c;
 
-	/* Start at the tail: what happened before we came is history. */
-	c = VSL_CursorVSM(r->vsl, r->vsm, VSL_COPT_TAIL | VSL_COPT_BATCH);
+	/*
+	 * The first time, start at the tail: what happened before stoked
+	 * came is history.  After a restart, an overrun, or when varnishd
+	 * came after us, everything in the log is news: start at the head.
+	 */
+	c = VSL_CursorVSM(r->vsl, r->vsm,
+	    (r->from_head ? 0 : VSL_COPT_TAIL) | VSL_COPT_BATCH);
 	if (c == NULL) {
 		VSL_ResetError(r->vsl);
 		return (-1);
 	}
 	VSLQ_SetCursor(r->vslq, &c);
 	r->have_cursor = 1;
+	r->from_head = 1;
 	r->stats.attached = 1;
 	if (r->opened_once)
 		r->stats.reconnects++;
@@ -151,6 +160,7 @@ tick(evutil_socket_t fd, short what, void *priv)
 	CHECK_READER(r);
 
 	if (r->vsm == NULL && attach(r) != 0) {
+		r->from_head = 1;
 		arm(r, ATTACH_RETRY_US);
 		return;
 	}

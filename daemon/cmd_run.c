@@ -1,0 +1,118 @@
+/*
+ * stoked run: watch one or more varnishd instances and serve the API.
+ */
+
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "cmd.h"
+#include "http_api.h"
+#include "instance.h"
+
+#define MAX_INSTANCES 16
+
+static void
+run_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: stoked run [-n NAME]... [--listen ADDR:PORT]\n"
+	    "\n"
+	    "Watches the log of each varnishd -n NAME (the default instance\n"
+	    "when none is given) and serves the API and /metrics on\n"
+	    "--listen (default 127.0.0.1:6086; port 0 picks a free one).\n");
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *priv)
+{
+	(void)sig;
+	(void)what;
+	event_base_loopexit(priv, NULL);
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *names[MAX_INSTANCES], *listen = "127.0.0.1:6086";
+	struct instance *inst[MAX_INSTANCES];
+	struct event *sigint, *sigterm;
+	struct event_base *eb;
+	struct http_api *api;
+	unsigned n = 0, i;
+	char err[256];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "n:l:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (n == MAX_INSTANCES) {
+				fprintf(stderr, "stoked run: at most %d -n\n",
+				    MAX_INSTANCES);
+				return (2);
+			}
+			names[n++] = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return (0);
+		default:
+			run_usage(stderr);
+			return (2);
+		}
+	}
+	if (optind != argc) {
+		run_usage(stderr);
+		return (2);
+	}
+	if (n == 0)
+		names[n++] = NULL;
+
+	eb = event_base_new();
+	if (eb == NULL) {
+		fprintf(stderr, "stoked run: no event base\n");
+		return (1);
+	}
+	api = http_api_new(eb, listen, err, sizeof err);
+	if (api == NULL) {
+		fprintf(stderr, "stoked run: %s\n", err);
+		event_base_free(eb);
+		return (1);
+	}
+	for (i = 0; i < n; i++) {
+		inst[i] = instance_new(eb, names[i]);
+		instance_register(inst[i], api);
+	}
+	printf("stoked listening on %.*s:%u\n",
+	    (int)(strrchr(listen, ':') - listen), listen, http_api_port(api));
+	fflush(stdout);
+
+	sigint = evsignal_new(eb, SIGINT, on_signal, eb);
+	sigterm = evsignal_new(eb, SIGTERM, on_signal, eb);
+	(void)event_add(sigint, NULL);
+	(void)event_add(sigterm, NULL);
+	(void)event_base_dispatch(eb);
+
+	event_free(sigint);
+	event_free(sigterm);
+	for (i = 0; i < n; i++)
+		instance_free(&inst[i]);
+	http_api_free(&api);
+	event_base_free(eb);
+	return (0);
+}

@@ -1,0 +1,37 @@
+/*
+ * stoked's HTTP side: a JSON API and /metrics for Prometheus, served on
+ * the daemon's event loop.  Modules register what they serve; this file
+ * knows none of them.
+ */
+
+#ifndef STOKE_HTTP_API_H
+#define STOKE_HTTP_API_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct event_base;
+struct evbuffer;
+struct evkeyvalq;
+struct http_api;
+
+/* Appends Prometheus text lines for one module. */
+typedef void api_metrics_f(void *priv, struct evbuffer *out);
+/*
+ * Answers GET path?query: sets *body (a new reference) and returns the
+ * HTTP status.  On an error status, *body may be NULL and *err says why.
+ */
+typedef int api_handler_f(void *priv, const struct evkeyvalq *query,
+    json_t **body, const char **err);
+
+/* listen: "ADDR:PORT"; port 0 picks a free one (see http_api_port). */
+struct http_api *
+http_api_new(struct event_base *, const char *listen, char *err, size_t errlen);
+void http_api_free(struct http_api **);
+unsigned http_api_port(const struct http_api *);
+void http_api_metrics(struct http_api *, api_metrics_f *, void *priv);
+void http_api_route(struct http_api *, const char *path, api_handler_f *,
+    void *priv);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * One varnishd that stoked watches: its log reader, the observer turning
+ * the log into events, and what those events are applied to.  Each
+ * Varnish node is a cache of its own, so each gets its own instance.
+ */
+
+#ifndef STOKE_INSTANCE_H
+#define STOKE_INSTANCE_H
+
+struct event_base;
+struct http_api;
+struct instance;
+
+struct instance *instance_new(struct event_base *, const char *name);
+void instance_free(struct instance **);
+const char *instance_name(const struct instance *);
+/* Adds the instance's metrics to the API. */
+void instance_register(struct instance *, struct http_api *);
+
+#endif
