@@ -8,20 +8,7 @@ set -eu
 vcl=$1
 dir=$2
 
-port=
-i=0
-while [ $i -lt 200 ]; do
-	port=$(sed -n 's/^stoke-origin listening on .*:\([0-9][0-9]*\)$/\1/p' \
-	    "$dir/origin.out" 2>/dev/null || true)
-	[ -n "$port" ] && break
-	i=$((i + 1))
-	sleep 0.05
-done
-if [ -z "$port" ]; then
-	echo "site.sh: the origin did not start:" >&2
-	cat "$dir/origin.out" >&2 || true
-	exit 1
-fi
+port=$("$(dirname "$0")/../lib/wait_port.sh" "$dir/origin.out")
 
 echo "0123456789abcdef0123456789abcdef" > "$dir/secret"
 sed -e "s|/etc/varnish/stoke.secret|$dir/secret|" \
