@@ -1,0 +1,84 @@
+#!/bin/sh
+# How many log transactions stoked reads per CPU-second, beside
+# "varnishlog -g request > /dev/null" reading the same traffic in the same
+# run, and whether stoked lost any (its request groups against varnishd's
+# MAIN.client_req).  Traffic: wrk on cached pages of a local varnishd.
+#
+# usage: bench/vsl_reader.sh BUILDDIR [SECONDS]
+set -eu
+
+build=$1
+secs=${2:-10}
+dir=$(mktemp -d /tmp/stoke-bench.XXXXXX)
+chmod 755 "$dir"
+port=$((20000 + $$ % 20000))
+vn="$dir/v"
+
+cleanup() {
+	[ -n "${sp:-}" ] && kill "$sp" 2> /dev/null || true
+	[ -n "${lp:-}" ] && kill "$lp" 2> /dev/null || true
+	[ -f "$dir/varnishd.pid" ] && kill "$(cat "$dir/varnishd.pid")" 2> /dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+cat > "$dir/bench.vcl" << 'VCL'
+vcl 4.1;
+backend none none;
+sub vcl_recv {
+	return (synth(200));
+}
+VCL
+varnishd -n "$vn" -a "127.0.0.1:$port" -f "$dir/bench.vcl" -T 127.0.0.1:0 \
+    -s malloc,32m -P "$dir/varnishd.pid" > /dev/null
+i=0
+until curl -sf -o /dev/null "http://127.0.0.1:$port/"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "varnishd did not start" >&2; exit 1; }
+	sleep 0.1
+done
+
+cpu() {	# user+system seconds of a process
+	awk '{ printf "%.2f\n", ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat"
+}
+metric() {
+	curl -s "http://127.0.0.1:$sport/metrics" |
+	    sed -n "s/^$1{instance=\"[^\"]*\"} //p"
+}
+
+"$build/daemon/stoked" run -n "$vn" --listen 127.0.0.1:0 > "$dir/stoked.out" 2>&1 &
+sp=$!
+varnishlog -n "$vn" -g request > /dev/null &
+lp=$!
+sport=$("$(dirname "$0")/../tests/lib/wait_port.sh" "$dir/stoked.out")
+"$(dirname "$0")/../tests/lib/wait_metric.sh" "$sport" '^stoke_vsl_attached.* 1$'
+
+req0=$(varnishstat -n "$vn" -1 -f MAIN.client_req | awk '{print $2}')
+g0=$(metric stoke_vsl_groups_total)
+wrk -t2 -c64 -d"${secs}s" "http://127.0.0.1:$port/" > "$dir/wrk.out"
+req1=$(varnishstat -n "$vn" -1 -f MAIN.client_req | awk '{print $2}')
+
+# Let both readers drain what is left, then measure.
+i=0
+while [ "$(($(metric stoke_vsl_groups_total) - g0))" -lt "$((req1 - req0))" ] &&
+    [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 1
+groups=$(($(metric stoke_vsl_groups_total) - g0))
+txns=$(metric stoke_vsl_transactions_total)
+overruns=$(metric stoke_vsl_overruns_total)
+scpu=$(cpu "$sp")
+lcpu=$(cpu "$lp")
+reqs=$((req1 - req0))
+rps=$(sed -n 's/^Requests\/sec: *//p' "$dir/wrk.out")
+
+awk -v reqs="$reqs" -v groups="$groups" -v txns="$txns" -v scpu="$scpu" \
+    -v lcpu="$lcpu" -v rps="$rps" -v ovr="$overruns" 'BEGIN {
+	printf "vsl_reader: %d requests (%.0f req/s from wrk)\n", reqs, rps
+	printf "  stoked:     %d transactions in %.2f CPU-s = %.0f txn/CPU-s\n", txns, scpu, txns / (scpu > 0 ? scpu : 0.01)
+	printf "  varnishlog: %d transactions in %.2f CPU-s = %.0f txn/CPU-s\n", reqs, lcpu, reqs / (lcpu > 0 ? lcpu : 0.01)
+	printf "  ratio stoked/varnishlog: %.2fx   target: >= 300000 txn/CPU-s\n", (txns / (scpu > 0 ? scpu : 0.01)) / (reqs / (lcpu > 0 ? lcpu : 0.01))
+	printf "  lost: %d of %d request groups (overruns %d)\n", reqs - groups, reqs, ovr
+}'
