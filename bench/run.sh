@@ -1,0 +1,21 @@
+#!/bin/sh
+# Run every benchmark on an optimised build (no sanitizers) and print
+# each figure beside a peer measured in the same run.
+#
+# usage: bench/run.sh [SECONDS-OF-LOAD]
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/_build/bench"
+
+"$top/scripts/install-deps.sh"
+mkdir -p "$build"
+"$top/scripts/build.sh" "$build" > "$build/build.log" 2>&1 ||
+    { cat "$build/build.log" >&2; exit 1; }
+make -s -C "$build/bench" $(sed -n 's/^EXTRA_PROGRAMS = //p' "$top/bench/Makefile.am")
+
+echo "== ban evaluation over 1M indexed objects"
+"$build/bench/ban_eval"
+echo
+echo "== reading varnishd's log"
+"$top/bench/vsl_reader.sh" "$build" "${1:-10}"
