@@ -17,5 +17,8 @@ make -s -C "$build/bench" $(sed -n 's/^EXTRA_PROGRAMS = //p' "$top/bench/Makefil
 echo "== ban evaluation over 1M indexed objects"
 "$build/bench/ban_eval"
 echo
+echo "== the cache index: memory and speed at 1M objects"
+"$build/bench/index_mem"
+echo
 echo "== reading varnishd's log"
 "$top/bench/vsl_reader.sh" "$build" "${1:-10}"

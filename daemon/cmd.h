@@ -7,6 +7,7 @@
 #define STOKE_CMD_H
 
 int cmd_events(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_version(int argc, char **argv);

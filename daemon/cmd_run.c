@@ -7,10 +7,12 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 
+#include "api_index.h"
 #include "cmd.h"
 #include "http_api.h"
 #include "instance.h"
@@ -21,11 +23,14 @@ static void
 run_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: stoked run [-n NAME]... [--listen ADDR:PORT]\n"
+	    "usage: stoked run [-n NAME]... [--listen ADDR:PORT] "
+	    "[--index-mb MB]\n"
 	    "\n"
 	    "Watches the log of each varnishd -n NAME (the default instance\n"
 	    "when none is given) and serves the API and /metrics on\n"
-	    "--listen (default 127.0.0.1:6086; port 0 picks a free one).\n");
+	    "--listen (default 127.0.0.1:6086; port 0 picks a free one).\n"
+	    "Each instance's index of cached objects is kept within\n"
+	    "--index-mb megabytes (256), evicting the least popular.\n");
 }
 
 static void
@@ -42,6 +47,7 @@ cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "index-mb", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -51,11 +57,12 @@ cmd_run(int argc, char **argv)
 	struct event_base *eb;
 	struct http_api *api;
 	unsigned n = 0, i;
-	char err[256];
+	long index_mb = 256;
+	char err[256], *end;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:l:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:l:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (n == MAX_INSTANCES) {
@@ -67,6 +74,16 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'l':
 			listen = optarg;
+			break;
+		case 'm':
+			index_mb = strtol(optarg, &end, 10);
+			if (*end != '\0' || index_mb < 1 ||
+			    index_mb > 1048576) {
+				fprintf(stderr,
+				    "stoked run: --index-mb must be "
+				    "1 to 1048576\n");
+				return (2);
+			}
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -95,9 +112,11 @@ cmd_run(int argc, char **argv)
 		return (1);
 	}
 	for (i = 0; i < n; i++) {
-		inst[i] = instance_new(eb, names[i]);
+		inst[i] =
+		    instance_new(eb, names[i], (size_t)index_mb * 1024 * 1024);
 		instance_register(inst[i], api);
 	}
+	api_index_register(api, inst, n);
 	printf("stoked listening on %.*s:%u\n",
 	    (int)(strrchr(listen, ':') - listen), listen, http_api_port(api));
 	fflush(stdout);

@@ -8,11 +8,16 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <event2/buffer.h>
 
+#include <event2/event.h>
+
+#include "cache_index.h"
 #include "events.h"
 #include "http_api.h"
+#include "index_apply.h"
 #include "instance.h"
 #include "observer.h"
 #include "vsl_reader.h"
@@ -23,6 +28,8 @@ struct instance {
 	char *name;
 	struct vsl_reader *reader;
 	struct observer *observer;
+	struct index_apply *apply;
+	struct event *expiry;
 };
 
 #define CHECK_INST(i) assert((i) != NULL && (i)->magic == INSTANCE_MAGIC)
@@ -33,7 +40,54 @@ sink(void *priv, const struct event_rec *ev)
 	struct instance *inst = priv;
 
 	CHECK_INST(inst);
-	(void)ev;
+	index_apply_event(inst->apply, ev);
+}
+
+static double
+now_real(void)
+{
+	struct timeval tv;
+
+	(void)gettimeofday(&tv, NULL);
+	return ((double)tv.tv_sec + (double)tv.tv_usec * 1e-6);
+}
+
+/* Objects past ttl + grace + keep are gone from Varnish too. */
+static void
+expire(evutil_socket_t fd, short what, void *priv)
+{
+	struct instance *inst = priv;
+
+	(void)fd;
+	(void)what;
+	CHECK_INST(inst);
+	(void)ci_expire(index_apply_index(inst->apply), now_real());
+}
+
+static void
+index_metrics(const struct instance *inst, struct evbuffer *b)
+{
+	const struct cache_index *ci = index_apply_index(inst->apply);
+	const struct index_apply_stats *st = index_apply_stats(inst->apply);
+	const char *n = inst->name;
+
+	evbuffer_add_printf(b,
+	    "stoke_index_objects{instance=\"%s\"} %zu\n"
+	    "stoke_index_bytes{instance=\"%s\"} %zu\n"
+	    "stoke_index_key_bytes{instance=\"%s\"} %zu\n"
+	    "stoke_index_tags{instance=\"%s\"} %zu\n"
+	    "stoke_index_evictions_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_index_expirations_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_index_invalidated_total{instance=\"%s\",how=\"hard\"} "
+	    "%" PRIu64 "\n"
+	    "stoke_index_invalidated_total{instance=\"%s\",how=\"soft\"} "
+	    "%" PRIu64 "\n"
+	    "stoke_index_learned_from_hits_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_ban_errors_total{instance=\"%s\"} %" PRIu64 "\n",
+	    n, ci_count(ci), n, ci_bytes(ci), n, ci_key_bytes(ci), n,
+	    ci_ntags_distinct(ci), n, ci_evictions(ci), n, ci_expirations(ci),
+	    n, st->removed, n, st->staled, n, st->learned_from_hits, n,
+	    st->ban_errors);
 }
 
 static void
@@ -62,6 +116,7 @@ metrics(void *priv, struct evbuffer *b)
 	    n, rs->attached, n, rs->groups, n, os->txns, n, rs->overruns, n,
 	    rs->abandons, n, rs->reconnects, n, os->txns_dropped, n,
 	    os->bad_records);
+	index_metrics(inst, b);
 	for (t = 0; t < EV__MAX; t++)
 		evbuffer_add_printf(b,
 		    "stoke_events_total{instance=\"%s\",type=\"%s\"} %" PRIu64
@@ -70,8 +125,9 @@ metrics(void *priv, struct evbuffer *b)
 }
 
 struct instance *
-instance_new(struct event_base *eb, const char *name)
+instance_new(struct event_base *eb, const char *name, size_t index_bytes)
 {
+	struct timeval tv = { 1, 0 };
 	struct instance *inst;
 
 	inst = calloc(1, sizeof *inst);
@@ -79,8 +135,13 @@ instance_new(struct event_base *eb, const char *name)
 	inst->magic = INSTANCE_MAGIC;
 	inst->name = strdup(name != NULL ? name : "default");
 	assert(inst->name != NULL);
+	/* Popularity halves every hour without visitors. */
+	inst->apply = index_apply_new(index_bytes, 3600.0);
 	inst->observer = observer_new(sink, inst);
 	inst->reader = vsl_reader_new(eb, name, observer_group, inst->observer);
+	inst->expiry = event_new(eb, -1, EV_PERSIST, expire, inst);
+	assert(inst->expiry != NULL);
+	assert(event_add(inst->expiry, &tv) == 0);
 	return (inst);
 }
 
@@ -95,8 +156,10 @@ instance_free(struct instance **ip)
 	if (inst == NULL)
 		return;
 	CHECK_INST(inst);
+	event_free(inst->expiry);
 	vsl_reader_free(&inst->reader);
 	observer_free(&inst->observer);
+	index_apply_free(&inst->apply);
 	free(inst->name);
 	inst->magic = 0;
 	free(inst);
@@ -107,6 +170,20 @@ instance_name(const struct instance *inst)
 {
 	CHECK_INST(inst);
 	return (inst->name);
+}
+
+int
+instance_attached(const struct instance *inst)
+{
+	CHECK_INST(inst);
+	return (vsl_reader_stats(inst->reader)->attached != 0);
+}
+
+struct index_apply *
+instance_apply(const struct instance *inst)
+{
+	CHECK_INST(inst);
+	return (inst->apply);
 }
 
 void

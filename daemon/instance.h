@@ -11,9 +11,14 @@ struct event_base;
 struct http_api;
 struct instance;
 
-struct instance *instance_new(struct event_base *, const char *name);
+struct index_apply;
+
+struct instance *
+instance_new(struct event_base *, const char *name, size_t index_bytes);
 void instance_free(struct instance **);
 const char *instance_name(const struct instance *);
+struct index_apply *instance_apply(const struct instance *);
+int instance_attached(const struct instance *);
 /* Adds the instance's metrics to the API. */
 void instance_register(struct instance *, struct http_api *);
 

@@ -340,12 +340,16 @@ observer_group(void *priv, struct VSL_transaction *const trans[])
 	}
 	o->stats.txns += o->ntxn;
 	now = now_real();
-	for (i = 0; i < o->ntxn; i++)
-		if (!o->txn[i].is_bereq)
-			client_events(o, &o->txn[i], now);
+	/*
+	 * Fetches first: a page and its fragments must be known before
+	 * the ESI links between them arrive.
+	 */
 	for (i = 0; i < o->ntxn; i++)
 		if (o->txn[i].is_bereq)
 			fetch_event(o, &o->txn[i], now);
+	for (i = 0; i < o->ntxn; i++)
+		if (!o->txn[i].is_bereq)
+			client_events(o, &o->txn[i], now);
 	o->stats.arena_overflows = o->arena.overflows;
 }
 

@@ -16,6 +16,7 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "events", cmd_events, "print what stoked reads from varnishd's log" },
+	{ "index", cmd_index, "show what a running stoked knows is cached" },
 	{ "run", cmd_run, "watch varnishd and serve the API" },
 	{ "sign", cmd_sign,
 	    "print a signed Stoke-Warm header for testing VCL" },
