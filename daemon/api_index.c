@@ -204,14 +204,12 @@ h_instances(void *priv, const struct evkeyvalq *q, json_t **body,
 	return (200);
 }
 
-void
-api_index_register(struct http_api *api, struct instance *const *inst,
-    unsigned n)
+struct api_index *
+api_index_new(struct http_api *api, struct instance *const *inst, unsigned n)
 {
 	struct api_index *ai;
 
 	assert(n > 0);
-	/* Lives as long as the daemon. */
 	ai = calloc(1, sizeof *ai);
 	assert(ai != NULL);
 	ai->magic = API_INDEX_MAGIC;
@@ -220,4 +218,21 @@ api_index_register(struct http_api *api, struct instance *const *inst,
 	http_api_route(api, "/api/v1/index", h_index, ai);
 	http_api_route(api, "/api/v1/invalidations", h_invalidations, ai);
 	http_api_route(api, "/api/v1/instances", h_instances, ai);
+	return (ai);
+}
+
+/* After the API: its routes point here. */
+void
+api_index_free(struct api_index **aip)
+{
+	struct api_index *ai;
+
+	assert(aip != NULL);
+	ai = *aip;
+	*aip = NULL;
+	if (ai == NULL)
+		return;
+	assert(ai->magic == API_INDEX_MAGIC);
+	ai->magic = 0;
+	free(ai);
 }

@@ -10,10 +10,12 @@
 #ifndef STOKE_API_INDEX_H
 #define STOKE_API_INDEX_H
 
+struct api_index;
 struct http_api;
 struct instance;
 
-void
-api_index_register(struct http_api *, struct instance *const *, unsigned n);
+struct api_index *
+api_index_new(struct http_api *, struct instance *const *, unsigned n);
+void api_index_free(struct api_index **);
 
 #endif

@@ -56,6 +56,7 @@ cmd_run(int argc, char **argv)
 	struct event *sigint, *sigterm;
 	struct event_base *eb;
 	struct http_api *api;
+	struct api_index *ai;
 	unsigned n = 0, i;
 	long index_mb = 256;
 	char err[256], *end;
@@ -116,7 +117,7 @@ cmd_run(int argc, char **argv)
 		    instance_new(eb, names[i], (size_t)index_mb * 1024 * 1024);
 		instance_register(inst[i], api);
 	}
-	api_index_register(api, inst, n);
+	ai = api_index_new(api, inst, n);
 	printf("stoked listening on %.*s:%u\n",
 	    (int)(strrchr(listen, ':') - listen), listen, http_api_port(api));
 	fflush(stdout);
@@ -129,9 +130,10 @@ cmd_run(int argc, char **argv)
 
 	event_free(sigint);
 	event_free(sigterm);
+	http_api_free(&api);
+	api_index_free(&ai);
 	for (i = 0; i < n; i++)
 		instance_free(&inst[i]);
-	http_api_free(&api);
 	event_base_free(eb);
 	return (0);
 }

@@ -31,6 +31,8 @@
 #define MAX_POLL_US 10000
 #define ATTACH_RETRY_US 500000
 #define BATCHES_PER_TICK 256
+#define AWAIT_CHILD_US 10000
+#define AWAIT_CHILD_TICKS 200
 
 struct vsl_reader {
 	unsigned magic;
@@ -43,6 +45,8 @@ struct vsl_reader {
 	unsigned have_cursor;
 	unsigned opened_once;
 	unsigned from_head;
+	unsigned await_child; /* ticks waited for a new child's log */
+	unsigned changed; /* a new child showed since the cursor opened */
 	long poll_us;
 	vsl_group_f *fn;
 	void *priv;
@@ -64,6 +68,7 @@ arm(struct vsl_reader *r, long us)
 static void
 detach(struct vsl_reader *r)
 {
+	r->await_child = 0;
 	if (r->vslq != NULL)
 		VSLQ_Delete(&r->vslq);
 	if (r->vsl != NULL) {
@@ -117,6 +122,7 @@ open_cursor(struct vsl_reader *r)
 	VSLQ_SetCursor(r->vslq, &c);
 	r->have_cursor = 1;
 	r->from_head = 1;
+	r->changed = 0;
 	r->stats.attached = 1;
 	if (r->opened_once)
 		r->stats.reconnects++;
@@ -171,8 +177,36 @@ tick(evutil_socket_t fd, short what, void *priv)
 		arm(r, ATTACH_RETRY_US);
 		return;
 	}
-	if (r->have_cursor && (status & VSM_WRK_RESTARTED))
-		drop_cursor(r);
+	/*
+	 * The old child going away shows as WRK_RESTARTED (without
+	 * WRK_RUNNING), the new one as a changed segment list with
+	 * WRK_RUNNING.  Either way the next log is all news.
+	 */
+	if (status & (VSM_WRK_RESTARTED | VSM_WRK_CHANGED | VSM_MGT_CHANGED)) {
+		if (r->have_cursor && (status & VSM_WRK_RESTARTED))
+			drop_cursor(r);
+		r->await_child = 0;
+		r->from_head = 1;
+		r->changed = 1;
+	}
+	if (!(status & VSM_WRK_RUNNING)) {
+		/* No child: its old log may still be found, so wait. */
+		arm(r, AWAIT_CHILD_US);
+		return;
+	}
+	if (r->await_child > 0) {
+		/*
+		 * Abandoned, and no sign of a new child yet: reading the
+		 * same log again from its head would deliver it twice.
+		 * If no change shows, take the tail.
+		 */
+		if (++r->await_child < AWAIT_CHILD_TICKS) {
+			arm(r, AWAIT_CHILD_US);
+			return;
+		}
+		r->await_child = 0;
+		r->from_head = 0;
+	}
 	if (!r->have_cursor && open_cursor(r) != 0) {
 		arm(r, MIN_POLL_US * 10);
 		return;
@@ -189,13 +223,19 @@ tick(evutil_socket_t fd, short what, void *priv)
 		arm(r, 0);
 		return;
 	}
-	if (i == vsl_e_overrun || i == vsl_e_abandon) {
-		if (i == vsl_e_overrun)
-			r->stats.overruns++;
-		else
-			r->stats.abandons++;
+	if (i == vsl_e_overrun) {
+		/* Lost what was overwritten; the rest is still to read. */
+		r->stats.overruns++;
 		drop_cursor(r);
 		arm(r, 0);
+		return;
+	}
+	if (i == vsl_e_abandon) {
+		r->stats.abandons++;
+		/* A new child already showed: its log is the one to read. */
+		r->await_child = r->changed ? 0 : 1;
+		drop_cursor(r);
+		arm(r, r->changed ? 0 : AWAIT_CHILD_US);
 		return;
 	}
 	/* Dry: back off while idle, stay quick while traffic comes. */
