@@ -8,13 +8,14 @@
 #
 # Everything lives in $STOKE_DEMO_DIR (default /tmp/stoke-demo); the
 # ports are $STOKE_DEMO_PORT (Varnish, 8090) and $STOKE_ORIGIN_PORT
-# (the origin, 8080).
+# (the origin, 8080); stoked's API listens on $STOKE_API_PORT (6086).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${STOKE_DEMO_DIR:-/tmp/stoke-demo}
 port=${STOKE_DEMO_PORT:-8090}
 oport=${STOKE_ORIGIN_PORT:-8080}
+aport=${STOKE_API_PORT:-6086}
 build="$top/_build/demo"
 site="http://127.0.0.1:$port"
 
@@ -27,7 +28,7 @@ running() {
 }
 
 stop() {
-	for p in "$dir/varnishd.pid" "$dir/origin.pid"; do
+	for p in "$dir/stoked.pid" "$dir/varnishd.pid" "$dir/origin.pid"; do
 		if running "$p"; then
 			pid=$(cat "$p")
 			kill "$pid"
@@ -68,6 +69,8 @@ status)
 	    echo "origin stopped"
 	running "$dir/varnishd.pid" && echo "varnishd running on :$port" ||
 	    echo "varnishd stopped"
+	running "$dir/stoked.pid" && echo "stoked running, API on :$aport" ||
+	    echo "stoked stopped"
 	exit 0
 	;;
 start) ;;
@@ -116,6 +119,17 @@ varnishd -n "$dir/varnish" -a "127.0.0.1:$port" -T 127.0.0.1:0 \
     -P "$dir/varnishd.pid"
 wait_for 15 curl -sf -o /dev/null "$site/"
 
+say "Starting stoked, watching that varnishd, its API on 127.0.0.1:$aport"
+"$build/daemon/stoked" run -n "$dir/varnish" --listen "127.0.0.1:$aport" \
+    > "$dir/stoked.log" 2>&1 &
+echo $! > "$dir/stoked.pid"
+wait_for 10 grep -q listening "$dir/stoked.log"
+cat "$dir/stoked.log"
+stoked_cli() {
+	"$build/daemon/stoked" index "$@" --api "http://127.0.0.1:$aport" |
+	    sed 's/^/    /'
+}
+
 log() {
 	varnishlog -n "$dir/varnish" -d -g raw -i VCL_Log |
 	    sed -n "s/.*VCL_Log *c \(stoke\/1 $1.*\)/    \1/p" | tail -n 1
@@ -128,6 +142,13 @@ fetch() {
 say "A page, twice: a miss, then a hit (X-Varnish names two requests)"
 fetch "$site/product/1"
 fetch "$site/product/1"
+for u in / /category/1 /category/2 /product/6; do
+	curl -s -o /dev/null "$site$u"
+done
+
+say "What stoked knows is cached with the tag product-1"
+wait_for 5 sh -c "'$build/daemon/stoked' index show --api http://127.0.0.1:$aport --tag product-1 | grep -q category-2"
+stoked_cli show --tag product-1
 
 say "PURGE /product/1: Varnish drops it, vmod_stoke records what went"
 curl -s -X PURGE -o /dev/null "$site/product/1"
@@ -136,6 +157,10 @@ log purge
 say "BAN every category page: vmod_stoke performs it and records the expression"
 curl -s -X BAN -H 'Ban-Url: ^/category/' -o /dev/null "$site/"
 log ban
+
+say "What the purge and the ban took out of the cache, as stoked saw it"
+wait_for 5 sh -c "'$build/daemon/stoked' index invalidations --api http://127.0.0.1:$aport | grep -q ban"
+stoked_cli invalidations
 
 say "A signed warm request refreshes a cached page; a forged one is refused"
 h=$("$build/daemon/stoked" sign --secret-file "$dir/secret" \
@@ -152,6 +177,10 @@ cat << EOF
     its sitemap:                $site/sitemap.xml
     the origin itself:          http://127.0.0.1:$oport/
     what Stoke records, live:   varnishlog -n $dir/varnish -g raw -i VCL_Log
+    what stoked sees, live:     $build/daemon/stoked events -n $dir/varnish
+    what is cached:             $build/daemon/stoked index show --api http://127.0.0.1:$aport
+    what invalidations dropped: $build/daemon/stoked index invalidations --api http://127.0.0.1:$aport
+    stoked's metrics:           http://127.0.0.1:$aport/metrics
     Stoke's counters:           varnishstat -n $dir/varnish -1 -f 'STOKE.*'
     purge a page:               curl -X PURGE $site/product/3
     stop it all:                scripts/demo.sh stop
