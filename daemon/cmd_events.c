@@ -41,6 +41,8 @@ print_event(void *priv, const struct event_rec *ev)
 		    ev->u.fetch.background, ev->u.fetch.ttl, ev->u.fetch.grace,
 		    ev->u.fetch.keep, (uintmax_t)ev->u.fetch.size,
 		    ev->u.fetch.tags != NULL ? ev->u.fetch.tags : "");
+		if (ev->u.fetch.warm_id != NULL)
+			fprintf(f, " warm_id=%s", ev->u.fetch.warm_id);
 		break;
 	case EV_PURGE:
 		fprintf(f, " soft=%u n=%ld", ev->u.purge.soft,

@@ -50,6 +50,7 @@ struct ev_fetch {
 	double fetch_time; /* seconds to the response headers */
 	uint64_t size;
 	const char *tags; /* tag headers as sent, separators kept */
+	const char *warm_id; /* the verified warm request that caused it */
 	unsigned nhdr;
 	const char *const *hdr_name;
 	const char *const *hdr_val;

@@ -286,6 +286,28 @@ client_events(struct observer *o, const struct txn *t, double now)
 	}
 }
 
+/* The id of a verified warm request, from its "warm result=ok" record. */
+static const char *
+warm_id_of(struct observer *o, const struct txn *t)
+{
+	struct rec_view rv;
+	const char *v;
+	size_t l;
+	unsigned i;
+
+	for (i = 0; i < t->nrec; i++) {
+		if (rec_parse(t->rec[i], t->rec_len[i], &rv) != 0 ||
+		    !rec_event_is(&rv, "warm"))
+			continue;
+		v = rec_get(&rv, "result", &l);
+		if (v == NULL || l != 2 || memcmp(v, "ok", 2) != 0)
+			return (NULL);
+		v = rec_get(&rv, "id", &l);
+		return (v != NULL ? decode(o, v, l) : NULL);
+	}
+	return (NULL);
+}
+
 static void
 fetch_event(struct observer *o, const struct txn *b, double now)
 {
@@ -315,6 +337,7 @@ fetch_event(struct observer *o, const struct txn *b, double now)
 	if (b->t_start > 0 && b->t_beresp >= b->t_start)
 		ev.u.fetch.fetch_time = b->t_beresp - b->t_start;
 	ev.u.fetch.tags = b->tags;
+	ev.u.fetch.warm_id = warm_id_of(o, parent);
 	ev.u.fetch.nhdr = b->nhdr;
 	ev.u.fetch.hdr_name = b->hdr_name;
 	ev.u.fetch.hdr_val = b->hdr_val;
