@@ -1635,12 +1635,17 @@ ci_foreach_tag(struct cache_index *ci, const char *tag, ci_iter_f *func,
 	return (r);
 }
 
-int
-ci_foreach_child(struct cache_index *ci, struct ci_obj *o, ci_iter_f *func,
-    void *priv)
+/*
+ * Both directions of ESI links are walked alike: from the end, re-reading
+ * the count each step, so that the callback may remove what it is given.
+ */
+static int
+ci_esi_walk(struct cache_index *ci, struct ci_obj *o, int parents,
+    ci_iter_f *func, void *priv)
 {
 	struct ci_esi *e;
-	uint32_t i;
+	uint32_t i, *n;
+	struct ci_eref **ref;
 	int r = 0;
 
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
@@ -1649,14 +1654,16 @@ ci_foreach_child(struct cache_index *ci, struct ci_obj *o, ci_iter_f *func,
 	e = ci_esi_find(ci, o);
 	if (e == NULL)
 		return (0);
+	n = parents ? &e->npar : &e->nkid;
+	ref = parents ? &e->par : &e->kid;
 	e->pin++;
-	for (i = e->nkid; r == 0;) {
-		if (i > e->nkid)
-			i = e->nkid;
+	for (i = *n; r == 0;) {
+		if (i > *n)
+			i = *n;
 		if (i == 0)
 			break;
 		i--;
-		r = func(priv, e->kid[i].peer->obj);
+		r = func(priv, (*ref)[i].peer->obj);
 	}
 	e->pin--;
 	ci_esi_maybe_free(ci, e);
@@ -1664,31 +1671,17 @@ ci_foreach_child(struct cache_index *ci, struct ci_obj *o, ci_iter_f *func,
 }
 
 int
+ci_foreach_child(struct cache_index *ci, struct ci_obj *o, ci_iter_f *func,
+    void *priv)
+{
+	return (ci_esi_walk(ci, o, 0, func, priv));
+}
+
+int
 ci_foreach_parent(struct cache_index *ci, struct ci_obj *o, ci_iter_f *func,
     void *priv)
 {
-	struct ci_esi *e;
-	uint32_t i;
-	int r = 0;
-
-	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
-	CHECK_OBJ_NOTNULL(o, CI_OBJ_MAGIC);
-	AN(func);
-	e = ci_esi_find(ci, o);
-	if (e == NULL)
-		return (0);
-	e->pin++;
-	for (i = e->npar; r == 0;) {
-		if (i > e->npar)
-			i = e->npar;
-		if (i == 0)
-			break;
-		i--;
-		r = func(priv, e->par[i].peer->obj);
-	}
-	e->pin--;
-	ci_esi_maybe_free(ci, e);
-	return (r);
+	return (ci_esi_walk(ci, o, 1, func, priv));
 }
 
 /*--------------------------------------------------------------------

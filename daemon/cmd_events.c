@@ -7,13 +7,13 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <event2/event.h>
 
 #include "cmd.h"
+#include "loop.h"
 #include "events.h"
 #include "observer.h"
 #include "vsl_reader.h"
@@ -69,14 +69,6 @@ print_event(void *priv, const struct event_rec *ev)
 	fflush(f);
 }
 
-static void
-on_signal(evutil_socket_t sig, short what, void *priv)
-{
-	(void)sig;
-	(void)what;
-	event_base_loopexit(priv, NULL);
-}
-
 int
 cmd_events(int argc, char **argv)
 {
@@ -87,7 +79,6 @@ cmd_events(int argc, char **argv)
 	};
 	const char *name = NULL;
 	struct event_base *eb;
-	struct event *sigint, *sigterm;
 	struct vsl_reader *vr;
 	struct observer *obs;
 	int c;
@@ -114,13 +105,8 @@ cmd_events(int argc, char **argv)
 	}
 	obs = observer_new(print_event, stdout);
 	vr = vsl_reader_new(eb, name, observer_group, obs);
-	sigint = evsignal_new(eb, SIGINT, on_signal, eb);
-	sigterm = evsignal_new(eb, SIGTERM, on_signal, eb);
-	(void)event_add(sigint, NULL);
-	(void)event_add(sigterm, NULL);
-	(void)event_base_dispatch(eb);
-	event_free(sigint);
-	event_free(sigterm);
+	if (loop_run(eb) != 0)
+		fprintf(stderr, "stoked: the event loop failed\n");
 	vsl_reader_free(&vr);
 	observer_free(&obs);
 	event_base_free(eb);

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "api_index.h"
 #include "cmd.h"
+#include "loop.h"
 #include "http_api.h"
 #include "instance.h"
 
@@ -33,14 +33,6 @@ run_usage(FILE *f)
 	    "--index-mb megabytes (256), evicting the least popular.\n");
 }
 
-static void
-on_signal(evutil_socket_t sig, short what, void *priv)
-{
-	(void)sig;
-	(void)what;
-	event_base_loopexit(priv, NULL);
-}
-
 int
 cmd_run(int argc, char **argv)
 {
@@ -53,7 +45,6 @@ cmd_run(int argc, char **argv)
 	};
 	const char *names[MAX_INSTANCES], *listen = "127.0.0.1:6086";
 	struct instance *inst[MAX_INSTANCES];
-	struct event *sigint, *sigterm;
 	struct event_base *eb;
 	struct http_api *api;
 	struct api_index *ai;
@@ -122,14 +113,8 @@ cmd_run(int argc, char **argv)
 	    (int)(strrchr(listen, ':') - listen), listen, http_api_port(api));
 	fflush(stdout);
 
-	sigint = evsignal_new(eb, SIGINT, on_signal, eb);
-	sigterm = evsignal_new(eb, SIGTERM, on_signal, eb);
-	(void)event_add(sigint, NULL);
-	(void)event_add(sigterm, NULL);
-	(void)event_base_dispatch(eb);
-
-	event_free(sigint);
-	event_free(sigterm);
+	if (loop_run(eb) != 0)
+		fprintf(stderr, "stoked: the event loop failed\n");
 	http_api_free(&api);
 	api_index_free(&ai);
 	for (i = 0; i < n; i++)
