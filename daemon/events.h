@@ -33,6 +33,14 @@ struct obj_key {
 	const char *host;
 	const char *url;
 	const char *variant;
+	/*
+	 * A client request's headers: the index finds an object that
+	 * varies (Vary) on some of them by their values.  None for keys
+	 * that are complete already (fetches, purges).
+	 */
+	unsigned nhdr;
+	const char *const *hdr_name;
+	const char *const *hdr_val;
 };
 
 struct ev_hit {

@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,6 +20,7 @@
 #include "index_apply.h"
 #include "journal.h"
 #include "tag_list.h"
+#include "vary_key.h"
 
 #define MAX_TAGS 256
 
@@ -137,6 +139,57 @@ ban_one(void *priv, struct ci_obj *o)
 	return (0);
 }
 
+/* Looking for the object a request gets, Vary and all. */
+struct vary_probe {
+	struct index_apply *ia;
+	const struct obj_key *key;
+	struct ci_obj *found;
+};
+
+static int
+probe_one(void *priv, struct ci_obj *o)
+{
+	struct vary_probe *vp = priv;
+	const char *var = ci_variant(o), *vk = vary_key_of(var);
+	size_t dl = strlen(vp->key->variant);
+	char key[1024], tail[768];
+
+	/* Same declared part, then the vary tokens. */
+	if (*vk == '\0' || (size_t)(vk - var) != (dl > 0 ? dl + 1 : 0) ||
+	    strncmp(var, vp->key->variant, dl) != 0)
+		return (0);
+	if (vary_key_like(tail, sizeof tail, var, vp->key->hdr_name,
+	        vp->key->hdr_val, vp->key->nhdr) <= 0)
+		return (0);
+	if (snprintf(key, sizeof key, "%s%s%s", vp->key->variant,
+	        dl > 0 ? " " : "", tail) >= (int)sizeof key)
+		return (0);
+	vp->found = ci_get(vp->ia->ci, vp->key->host, vp->key->url, key);
+	return (vp->found != NULL);
+}
+
+/*
+ * The object a client request maps to.  Its declared variant is known;
+ * what the object varies on (Vary) is learned from a variant of the
+ * same URL already indexed, and the request's own values complete the
+ * key, as Varnish matches Vary.
+ */
+static struct ci_obj *
+find_obj(struct index_apply *ia, const struct obj_key *k)
+{
+	struct vary_probe vp;
+	struct ci_obj *o;
+
+	o = ci_get(ia->ci, k->host, k->url, k->variant);
+	if (o != NULL || k->nhdr == 0)
+		return (o);
+	vp.ia = ia;
+	vp.key = k;
+	vp.found = NULL;
+	(void)ci_foreach_url(ia->ci, k->host, k->url, probe_one, &vp);
+	return (vp.found);
+}
+
 static void
 on_fetch(struct index_apply *ia, const struct event_rec *ev)
 {
@@ -196,7 +249,7 @@ on_hit(struct index_apply *ia, const struct event_rec *ev)
 	struct ci_attrs a;
 	struct ci_obj *o;
 
-	o = ci_get(ia->ci, ev->key.host, ev->key.url, ev->key.variant);
+	o = find_obj(ia, &ev->key);
 	if (o == NULL) {
 		/*
 		 * Cached before stoked came: learn it from the hit.  Its
@@ -279,9 +332,8 @@ on_esi(struct index_apply *ia, const struct event_rec *ev)
 {
 	struct ci_obj *parent, *child;
 
-	parent = ci_get(ia->ci, ev->key.host, ev->key.url, ev->key.variant);
-	child = ci_get(ia->ci, ev->u.esi.child.host, ev->u.esi.child.url,
-	    ev->u.esi.child.variant);
+	parent = find_obj(ia, &ev->key);
+	child = find_obj(ia, &ev->u.esi.child);
 	if (parent != NULL && child != NULL)
 		(void)ci_link_esi(ia->ci, parent, child);
 }

@@ -20,6 +20,7 @@
 #include "observer.h"
 #include "record_parse.h"
 #include "txn.h"
+#include "vary_key.h"
 
 #define OBS_MAX_TXN 64
 #define OBS_ARENA (256 * 1024)
@@ -149,6 +150,9 @@ client_key(struct observer *o, const struct txn *t, struct obj_key *k)
 	k->host = t->host != NULL ? t->host : "";
 	k->url = t->url != NULL ? t->url : "";
 	k->variant = "";
+	k->nhdr = t->nreqhdr;
+	k->hdr_name = t->reqhdr_name;
+	k->hdr_val = t->reqhdr_val;
 	for (i = t->nrec; i-- > 0;) {
 		if (rec_parse(t->rec[i], t->rec_len[i], &rv) == 0 &&
 		    rec_event_is(&rv, "variant")) {
@@ -308,6 +312,37 @@ warm_id_of(struct observer *o, const struct txn *t)
 	return (NULL);
 }
 
+/*
+ * The declared variant, and the headers the response varies on with the
+ * backend request's values (what Varnish itself keys the object by).
+ */
+static const char *
+with_vary(struct observer *o, const char *declared, const struct txn *b)
+{
+	struct arena *a = &o->arena;
+	char *dst = a->buf + a->used;
+	size_t room = a->size - a->used, dl = strlen(declared);
+	int n;
+
+	if (b->vary == NULL || room < dl + 2)
+		return (declared);
+	n = vary_key_build(dst + dl + 1, room - dl - 1, b->vary, b->reqhdr_name,
+	    b->reqhdr_val, b->nreqhdr);
+	if (n <= 0) {
+		if (n < 0)
+			o->stats.bad_records++;
+		return (declared);
+	}
+	if (dl == 0) {
+		memmove(dst, dst + 1, (size_t)n + 1);
+	} else {
+		memcpy(dst, declared, dl);
+		dst[dl] = ' ';
+	}
+	a->used += strlen(dst) + 1;
+	return (dst);
+}
+
 static void
 fetch_event(struct observer *o, const struct txn *b, double now)
 {
@@ -324,6 +359,9 @@ fetch_event(struct observer *o, const struct txn *b, double now)
 	ev.type = EV_FETCH;
 	ev.now = now;
 	client_key(o, parent, &ev.key);
+	ev.key.variant = with_vary(o, ev.key.variant, b);
+	/* The key is complete: it names what the object varies on. */
+	ev.key.nhdr = 0;
 	ev.u.fetch.vxid = b->vxid;
 	ev.u.fetch.status = (unsigned)b->status;
 	ev.u.fetch.failed = b->fetch_failed;

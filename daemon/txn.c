@@ -134,6 +134,46 @@ unset_hdr(struct txn *t, const char *d, size_t nlen)
 	}
 }
 
+/* Request headers as VCL leaves them: set replaces, unset removes. */
+static void
+req_hdr_set(struct txn *t, struct arena *a, const char *d, size_t nlen,
+    const char *val, size_t vlen)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nreqhdr; i++)
+		if (hdr_is(d, nlen, t->reqhdr_name[i]))
+			break;
+	if (i == TXN_MAX_REQHDRS) {
+		a->overflows++;
+		return;
+	}
+	if (i == t->nreqhdr) {
+		t->reqhdr_name[i] = arena_dup(a, d, nlen);
+		if (t->reqhdr_name[i] == NULL)
+			return;
+		t->nreqhdr++;
+	}
+	t->reqhdr_val[i] = arena_dup(a, val, vlen);
+	if (t->reqhdr_val[i] == NULL)
+		t->reqhdr_val[i] = "";
+}
+
+static void
+req_hdr_unset(struct txn *t, const char *d, size_t nlen)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nreqhdr; i++) {
+		if (!hdr_is(d, nlen, t->reqhdr_name[i]))
+			continue;
+		t->nreqhdr--;
+		t->reqhdr_name[i] = t->reqhdr_name[t->nreqhdr];
+		t->reqhdr_val[i] = t->reqhdr_val[t->nreqhdr];
+		return;
+	}
+}
+
 static enum txn_reason
 reason_of(enum VSL_reason_e r)
 {
@@ -204,14 +244,18 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 		t->url = arena_dup(a, d, len);
 		break;
 	case SLT_ReqHeader:
-		if (!hdr_split(d, len, &nlen, &val, &vlen) &&
-		    hdr_is(d, nlen, "host"))
+		if (hdr_split(d, len, &nlen, &val, &vlen))
+			break;
+		if (hdr_is(d, nlen, "host"))
 			t->host = arena_dup(a, val, vlen);
+		req_hdr_set(t, a, d, nlen, val, vlen);
 		break;
 	case SLT_ReqUnset:
-		if (!hdr_split(d, len, &nlen, &val, &vlen) &&
-		    hdr_is(d, nlen, "host"))
+		if (hdr_split(d, len, &nlen, &val, &vlen))
+			break;
+		if (hdr_is(d, nlen, "host"))
 			t->host = NULL;
+		req_hdr_unset(t, d, nlen);
 		break;
 	case SLT_VCL_call:
 		if (!strcmp(d, "HIT"))
@@ -269,9 +313,15 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 		t->url = arena_dup(a, d, len);
 		break;
 	case SLT_BereqHeader:
-		if (!hdr_split(d, len, &nlen, &val, &vlen) &&
-		    hdr_is(d, nlen, "host"))
+		if (hdr_split(d, len, &nlen, &val, &vlen))
+			break;
+		if (hdr_is(d, nlen, "host"))
 			t->host = arena_dup(a, val, vlen);
+		req_hdr_set(t, a, d, nlen, val, vlen);
+		break;
+	case SLT_BereqUnset:
+		if (!hdr_split(d, len, &nlen, &val, &vlen))
+			req_hdr_unset(t, d, nlen);
 		break;
 	case SLT_BerespStatus:
 		t->status = atoi(d);
@@ -281,6 +331,8 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 			break;
 		if (in_list(conf->tag_hdrs, d, nlen) && vlen > 0)
 			t->tags = arena_append(a, t->tags, val, vlen);
+		if (hdr_is(d, nlen, "vary"))
+			t->vary = arena_dup(a, val, vlen);
 		if (in_list(conf->keep_hdrs, d, nlen))
 			keep_hdr(t, a, d, nlen, val, vlen);
 		break;
@@ -289,6 +341,8 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 			break;
 		if (in_list(conf->keep_hdrs, d, nlen))
 			unset_hdr(t, d, nlen);
+		if (hdr_is(d, nlen, "vary"))
+			t->vary = NULL;
 		break;
 	case SLT_TTL:
 		parse_ttl(t, d);

@@ -16,6 +16,7 @@ struct VSL_transaction;
 
 #define TXN_MAX_RECS 32
 #define TXN_MAX_HDRS 8
+#define TXN_MAX_REQHDRS 48
 
 struct arena {
 	char *buf;
@@ -80,9 +81,18 @@ struct txn {
 	double t_start, t_beresp;
 	uint64_t body_bytes;
 	const char *tags; /* all tag headers, separators kept */
+	const char *vary; /* the response's Vary header */
 	unsigned nhdr;
 	const char *hdr_name[TXN_MAX_HDRS];
 	const char *hdr_val[TXN_MAX_HDRS];
+
+	/*
+	 * The request's headers (the client's, or the backend request's),
+	 * for the Vary part of the cache key.
+	 */
+	unsigned nreqhdr;
+	const char *reqhdr_name[TXN_MAX_REQHDRS];
+	const char *reqhdr_val[TXN_MAX_REQHDRS];
 };
 
 void arena_reset(struct arena *);
