@@ -13,6 +13,7 @@ enum ev_type {
 	EV_HIT, /* a request was served from cache */
 	EV_MISS, /* a request was not in cache */
 	EV_PASS, /* a request bypassed the cache */
+	EV_SYNTH, /* a request was answered by VCL itself */
 	EV_FETCH, /* a backend fetch completed */
 	EV_PURGE, /* an object was purged */
 	EV_BAN, /* a ban was added */

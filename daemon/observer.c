@@ -29,6 +29,7 @@ const char *const ev_type_name[EV__MAX] = {
 	[EV_HIT] = "hit",
 	[EV_MISS] = "miss",
 	[EV_PASS] = "pass",
+	[EV_SYNTH] = "synth",
 	[EV_FETCH] = "fetch",
 	[EV_PURGE] = "purge",
 	[EV_BAN] = "ban",
@@ -272,6 +273,10 @@ client_events(struct observer *o, const struct txn *t, double now)
 		break;
 	case TXN_PASS:
 		ev.type = EV_PASS;
+		emit(o, &ev);
+		break;
+	case TXN_SYNTH:
+		ev.type = EV_SYNTH;
 		emit(o, &ev);
 		break;
 	default:

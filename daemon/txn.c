@@ -266,7 +266,8 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 			t->handling = TXN_PASS;
 		else if (!strcmp(d, "PIPE"))
 			t->handling = TXN_PIPE;
-		else if (!strcmp(d, "SYNTH") && t->handling == TXN_NONE)
+		else if (!strcmp(d, "SYNTH") && t->handling == TXN_NONE &&
+		    !t->purge)
 			t->handling = TXN_SYNTH;
 		else if (!strcmp(d, "PURGE"))
 			t->purge = 1;
