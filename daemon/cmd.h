@@ -11,5 +11,6 @@ int cmd_index(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_warm(int argc, char **argv);
 
 #endif

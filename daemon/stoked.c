@@ -21,6 +21,7 @@ static const struct cmd {
 	{ "sign", cmd_sign,
 	    "print a signed Stoke-Warm header for testing VCL" },
 	{ "version", cmd_version, "print the version" },
+	{ "warm", cmd_warm, "fetch URLs through each Varnish node now" },
 };
 
 static void
