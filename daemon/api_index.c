@@ -180,6 +180,41 @@ h_invalidations(void *priv, const struct evkeyvalq *q, json_t **body,
 	return (200);
 }
 
+/*
+ * "currency=cookie:sw-currency:key encoding=header:Accept-Encoding" as
+ * {"currency": {"from": "cookie", "name": "sw-currency", "key": true}}.
+ */
+static json_t *
+dims_json(const char *dims)
+{
+	json_t *o = json_object();
+	char *copy, *tok, *save = NULL, *eq, *c1, *c2;
+
+	if (dims == NULL)
+		return (o);
+	copy = strdup(dims);
+	assert(copy != NULL);
+	for (tok = strtok_r(copy, " ", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ", &save)) {
+		eq = strchr(tok, '=');
+		if (eq == NULL)
+			continue;
+		*eq++ = '\0';
+		c1 = strchr(eq, ':');
+		if (c1 == NULL)
+			continue;
+		*c1++ = '\0';
+		c2 = strchr(c1, ':');
+		if (c2 != NULL)
+			*c2++ = '\0';
+		json_object_set_new(o, tok,
+		    json_pack("{s:s,s:s,s:b}", "from", eq, "name", c1, "key",
+		        c2 != NULL && !strcmp(c2, "key")));
+	}
+	free(copy);
+	return (o);
+}
+
 static int
 h_instances(void *priv, const struct evkeyvalq *q, json_t **body,
     const char **err)
@@ -194,11 +229,12 @@ h_instances(void *priv, const struct evkeyvalq *q, json_t **body,
 	for (i = 0; i < ai->n; i++) {
 		ci = index_apply_index(instance_apply(ai->inst[i]));
 		json_array_append_new(a,
-		    json_pack("{s:s,s:b,s:I,s:I}", "name",
+		    json_pack("{s:s,s:b,s:I,s:I,s:o}", "name",
 		        instance_name(ai->inst[i]), "attached",
 		        instance_attached(ai->inst[i]), "objects",
 		        (json_int_t)ci_count(ci), "index_bytes",
-		        (json_int_t)ci_bytes(ci)));
+		        (json_int_t)ci_bytes(ci), "variants",
+		        dims_json(instance_dims(ai->inst[i]))));
 	}
 	*body = json_pack("{s:o}", "instances", a);
 	return (200);

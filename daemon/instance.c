@@ -179,6 +179,13 @@ instance_attached(const struct instance *inst)
 	return (vsl_reader_stats(inst->reader)->attached != 0);
 }
 
+const char *
+instance_dims(const struct instance *inst)
+{
+	CHECK_INST(inst);
+	return (observer_dims(inst->observer));
+}
+
 struct index_apply *
 instance_apply(const struct instance *inst)
 {

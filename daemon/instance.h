@@ -19,6 +19,7 @@ void instance_free(struct instance **);
 const char *instance_name(const struct instance *);
 struct index_apply *instance_apply(const struct instance *);
 int instance_attached(const struct instance *);
+const char *instance_dims(const struct instance *);
 /* Adds the instance's metrics to the API. */
 void instance_register(struct instance *, struct http_api *);
 

@@ -53,6 +53,7 @@ struct observer {
 	struct arena arena;
 	struct txn txn[OBS_MAX_TXN];
 	unsigned ntxn;
+	char *dims;
 	struct observer_stats stats;
 };
 
@@ -180,6 +181,26 @@ soft_of(const struct rec_view *rv)
 	return (v != NULL && l == 4 && !memcmp(v, "soft", 4));
 }
 
+/* Keep the latest dims record: the fields as written, values encoded. */
+static void
+learn_dims(struct observer *o, const struct rec_view *rv)
+{
+	const char *b, *e;
+	char *d;
+
+	if (rv->nfield == 0 || rv->trunc)
+		return;
+	b = rv->field[0].key;
+	e = rv->field[rv->nfield - 1].val + rv->field[rv->nfield - 1].vlen;
+	if (o->dims != NULL && strlen(o->dims) == (size_t)(e - b) &&
+	    !memcmp(o->dims, b, (size_t)(e - b)))
+		return;
+	d = strndup(b, (size_t)(e - b));
+	assert(d != NULL);
+	free(o->dims);
+	o->dims = d;
+}
+
 static void
 record_event(struct observer *o, const struct obj_key *key,
     const struct rec_view *rv, double now)
@@ -224,6 +245,9 @@ record_event(struct observer *o, const struct obj_key *key,
 		ev.u.tags.count = count_of(rv);
 		if (ev.u.tags.tags == NULL)
 			return;
+	} else if (rec_event_is(rv, "dims")) {
+		learn_dims(o, rv);
+		return;
 	} else if (rec_event_is(rv, "warm")) {
 		ev.type = EV_WARM;
 		v = rec_get(rv, "result", &l);
@@ -449,9 +473,17 @@ observer_free(struct observer **op)
 	if (o == NULL)
 		return;
 	CHECK_OBS(o);
+	free(o->dims);
 	free(o->arena.buf);
 	o->magic = 0;
 	free(o);
+}
+
+const char *
+observer_dims(const struct observer *o)
+{
+	CHECK_OBS(o);
+	return (o->dims);
 }
 
 const struct observer_stats *

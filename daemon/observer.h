@@ -26,5 +26,10 @@ void observer_free(struct observer **);
 /* A vsl_group_f: feed it what the VSL reader delivers. */
 void observer_group(void *priv, struct VSL_transaction *const trans[]);
 const struct observer_stats *observer_stats(const struct observer *);
+/*
+ * Where the variant dimensions come from, as the VCL last said:
+ * "name=cookie:sw-currency:key name=header:X-Device", or NULL.
+ */
+const char *observer_dims(const struct observer *);
 
 #endif

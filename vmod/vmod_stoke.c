@@ -58,6 +58,7 @@ struct stoke_cfg {
 	double window;
 	unsigned nvariant;
 	struct stoke_variant variant[STOKE_MAX_VARIANTS];
+	uint64_t dims_next; /* ms: when the next dims record is due */
 };
 
 struct stoke_value {
@@ -525,6 +526,43 @@ variant_value(VRT_CTX, const struct stoke_variant *v, struct stoke_value *val)
 	return (0);
 }
 
+/*
+ * Once a second at most, say where each variant dimension comes from,
+ * so that stoked can replay it.  Not at vcl_init: that record would go
+ * to no request's log, and a stoked started later would never see it.
+ */
+static void
+dims_record(VRT_CTX, struct stoke_cfg *cfg)
+{
+	const struct stoke_variant *v;
+	uint64_t now_ms, due;
+	struct rec r[1];
+	unsigned i;
+
+	now_ms = (uint64_t)(ctx->now * 1e3);
+	due = __atomic_load_n(&cfg->dims_next, __ATOMIC_RELAXED);
+	if (now_ms < due ||
+	    !__atomic_compare_exchange_n(&cfg->dims_next, &due, now_ms + 1000,
+	        0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	REC_BEGIN(ctx, r, "dims");
+	for (i = 0; i < cfg->nvariant; i++) {
+		v = &cfg->variant[i];
+		rec_open(r, v->name);
+		if (v->hdr[0] != '\0') {
+			rec_append(r, "header:", 7);
+			rec_append(r, v->hdr + 1, (size_t)v->hdr[0] - 1);
+		} else {
+			rec_append(r, "cookie:", 7);
+			rec_append(r, v->cookie, v->cookie_len);
+		}
+		if (v->hash)
+			rec_append(r, ":key", 4);
+		rec_close(r);
+	}
+	REC_END(ctx, r);
+}
+
 VCL_VOID
 vmod_hash(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task)
 {
@@ -574,6 +612,8 @@ vmod_hash(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task)
 	REC_BEGIN(ctx, r, "variant");
 	rec_variants(r, task, 0);
 	REC_END(ctx, r);
+	/* The one writable field of the VCL's configuration. */
+	dims_record(ctx, (struct stoke_cfg *)(uintptr_t)cfg);
 }
 
 /*--------------------------------------------------------------------
