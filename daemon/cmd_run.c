@@ -16,6 +16,9 @@
 #include "loop.h"
 #include "http_api.h"
 #include "instance.h"
+#include "rewarm.h"
+#include "secret.h"
+#include "warm_sig.h"
 
 #define MAX_INSTANCES 16
 
@@ -23,14 +26,19 @@ static void
 run_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: stoked run [-n NAME]... [--listen ADDR:PORT] "
-	    "[--index-mb MB]\n"
+	    "usage: stoked run [-n NAME [--node URL]]... [--listen ADDR:PORT]\n"
+	    "                  [--index-mb MB] [--secret-file F] "
+	    "[--warm-concurrency N]\n"
 	    "\n"
 	    "Watches the log of each varnishd -n NAME (the default instance\n"
 	    "when none is given) and serves the API and /metrics on\n"
 	    "--listen (default 127.0.0.1:6086; port 0 picks a free one).\n"
 	    "Each instance's index of cached objects is kept within\n"
-	    "--index-mb megabytes (256), evicting the least popular.\n");
+	    "--index-mb megabytes (256), evicting the least popular.\n"
+	    "With --node (where that varnishd listens, e.g.\n"
+	    "http://127.0.0.1:6081) and the VCL's --secret-file, what the\n"
+	    "instance loses to purges, bans and tag invalidations is fetched\n"
+	    "again at once, --warm-concurrency (8) at a time.\n");
 }
 
 int
@@ -40,10 +48,18 @@ cmd_run(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "index-mb", required_argument, NULL, 'm' },
+		{ "node", required_argument, NULL, 'N' },
+		{ "secret-file", required_argument, NULL, 's' },
+		{ "warm-concurrency", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *names[MAX_INSTANCES], *listen = "127.0.0.1:6086";
+	const char *names[MAX_INSTANCES], *nodes[MAX_INSTANCES];
+	const char *listen = "127.0.0.1:6086";
+	char key[WARM_KEY_MAX + 1];
+	struct rewarm_conf rc[MAX_INSTANCES];
+	size_t keylen = 0;
+	long warm_conc = 8;
 	struct instance *inst[MAX_INSTANCES];
 	struct event_base *eb;
 	struct http_api *api;
@@ -62,7 +78,32 @@ cmd_run(int argc, char **argv)
 				    MAX_INSTANCES);
 				return (2);
 			}
+			nodes[n] = NULL;
 			names[n++] = optarg;
+			break;
+		case 'N':
+			/* The node of the instance named just before. */
+			if (n == 0) {
+				nodes[0] = NULL;
+				names[n++] = NULL;
+			}
+			nodes[n - 1] = optarg;
+			break;
+		case 's':
+			if (secret_read_file(optarg, key, sizeof key, &keylen,
+			        err, sizeof err) != 0) {
+				fprintf(stderr, "stoked run: %s\n", err);
+				return (2);
+			}
+			break;
+		case 'c':
+			warm_conc = strtol(optarg, &end, 10);
+			if (*end != '\0' || warm_conc < 1 || warm_conc > 1024) {
+				fprintf(stderr,
+				    "stoked run: --warm-concurrency "
+				    "must be 1 to 1024\n");
+				return (2);
+			}
 			break;
 		case 'l':
 			listen = optarg;
@@ -89,8 +130,23 @@ cmd_run(int argc, char **argv)
 		run_usage(stderr);
 		return (2);
 	}
-	if (n == 0)
+	if (n == 0) {
+		nodes[0] = NULL;
 		names[n++] = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (nodes[i] != NULL && keylen == 0) {
+			fprintf(stderr,
+			    "stoked run: re-warming through --node "
+			    "needs --secret-file (the VCL's secret)\n");
+			return (2);
+		}
+		memset(&rc[i], 0, sizeof rc[i]);
+		rc[i].node = nodes[i];
+		rc[i].key = key;
+		rc[i].keylen = keylen;
+		rc[i].concurrency = (unsigned)warm_conc;
+	}
 
 	eb = event_base_new();
 	if (eb == NULL) {
@@ -105,7 +161,8 @@ cmd_run(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		inst[i] =
-		    instance_new(eb, names[i], (size_t)index_mb * 1024 * 1024);
+		    instance_new(eb, names[i], (size_t)index_mb * 1024 * 1024,
+		        nodes[i] != NULL ? &rc[i] : NULL);
 		instance_register(inst[i], api);
 	}
 	ai = api_index_new(api, inst, n);
@@ -120,5 +177,6 @@ cmd_run(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		instance_free(&inst[i]);
 	event_base_free(eb);
+	memset(key, 0, sizeof key);
 	return (0);
 }

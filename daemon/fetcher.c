@@ -27,12 +27,14 @@ struct fetcher {
 	struct event *timer;
 	int running;
 	unsigned inflight;
+	struct fetch *first; /* in flight, for aborting at the end */
 };
 
 struct fetch {
 	unsigned magic;
 #define FETCH_MAGIC 0x5fe7c4a2
 	struct fetcher *f;
+	struct fetch *next, *prev;
 	CURL *easy;
 	struct curl_slist *hdrs;
 	fetch_done_f *done;
@@ -60,6 +62,19 @@ fetch_free(struct fetch *fe)
 }
 
 static void
+unlink_fetch(struct fetcher *f, struct fetch *fe)
+{
+	assert(f->inflight > 0);
+	f->inflight--;
+	if (fe->prev != NULL)
+		fe->prev->next = fe->next;
+	else
+		f->first = fe->next;
+	if (fe->next != NULL)
+		fe->next->prev = fe->prev;
+}
+
+static void
 finish(struct fetcher *f, CURL *easy, CURLcode rc)
 {
 	struct fetch_result res;
@@ -83,8 +98,7 @@ finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	res.warm_id = fe->warm_id[0] != '\0' ? fe->warm_id : NULL;
 	res.retry_after = fe->retry_after[0] != '\0' ? fe->retry_after : NULL;
 	(void)curl_multi_remove_handle(f->multi, easy);
-	assert(f->inflight > 0);
-	f->inflight--;
+	unlink_fetch(f, fe);
 	fe->done(fe->priv, &res);
 	fetch_free(fe);
 }
@@ -286,6 +300,10 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		return (-1);
 	}
 	f->inflight++;
+	fe->next = f->first;
+	if (f->first != NULL)
+		f->first->prev = fe;
+	f->first = fe;
 	return (0);
 }
 
@@ -324,7 +342,18 @@ fetcher_free(struct fetcher **fp)
 	if (f == NULL)
 		return;
 	CHECK_F(f);
-	assert(f->inflight == 0);
+	/* What is still in flight ends here, and its owner is told so. */
+	while (f->first != NULL) {
+		struct fetch_result res;
+		struct fetch *fe = f->first;
+
+		memset(&res, 0, sizeof res);
+		res.error = "stopped";
+		(void)curl_multi_remove_handle(f->multi, fe->easy);
+		unlink_fetch(f, fe);
+		fe->done(fe->priv, &res);
+		fetch_free(fe);
+	}
 	curl_multi_cleanup(f->multi);
 	event_free(f->timer);
 	f->magic = 0;

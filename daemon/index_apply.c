@@ -29,6 +29,8 @@ struct index_apply {
 #define INDEX_APPLY_MAGIC 0x41b7c90e
 	struct cache_index *ci;
 	struct journal *journal;
+	index_lost_f *lost;
+	void *lost_priv;
 	struct index_apply_stats stats;
 };
 
@@ -77,6 +79,10 @@ static void
 invalidate(struct inval *iv, struct ci_obj *o)
 {
 	journal_drop(iv->je, ci_host(o), ci_url(o), ci_variant(o));
+	if (iv->ia->lost != NULL)
+		iv->ia->lost(iv->ia->lost_priv, ci_host(o), ci_url(o),
+		    ci_variant(o), ci_popularity(iv->ia->ci, o, iv->now),
+		    iv->now);
 	if (iv->soft) {
 		ci_make_stale(iv->ia->ci, o, iv->now);
 		iv->ia->stats.staled++;
@@ -398,6 +404,14 @@ index_apply_free(struct index_apply **iap)
 	journal_free(&ia->journal);
 	ia->magic = 0;
 	free(ia);
+}
+
+void
+index_apply_on_lost(struct index_apply *ia, index_lost_f *fn, void *priv)
+{
+	CHECK_IA(ia);
+	ia->lost = fn;
+	ia->lost_priv = priv;
 }
 
 struct cache_index *

@@ -23,7 +23,12 @@ struct index_apply_stats {
 	uint64_t ban_match_errors; /* regex match limits hit */
 };
 
+/* Told of each object an invalidation drops or makes stale. */
+typedef void index_lost_f(void *priv, const char *host, const char *url,
+    const char *variant, double popularity, double now);
+
 struct index_apply *index_apply_new(size_t max_bytes, double half_life);
+void index_apply_on_lost(struct index_apply *, index_lost_f *, void *priv);
 void index_apply_free(struct index_apply **);
 void index_apply_event(void *priv, const struct event_rec *);
 struct cache_index *index_apply_index(const struct index_apply *);

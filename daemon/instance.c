@@ -20,6 +20,7 @@
 #include "index_apply.h"
 #include "instance.h"
 #include "observer.h"
+#include "rewarm.h"
 #include "vsl_reader.h"
 
 struct instance {
@@ -29,6 +30,7 @@ struct instance {
 	struct vsl_reader *reader;
 	struct observer *observer;
 	struct index_apply *apply;
+	struct rewarm *rewarm;
 	struct event *expiry;
 };
 
@@ -90,6 +92,51 @@ index_metrics(const struct instance *inst, struct evbuffer *b)
 	    st->ban_errors);
 }
 
+static const char *
+dims_of(void *priv)
+{
+	const struct instance *inst = priv;
+
+	CHECK_INST(inst);
+	return (observer_dims(inst->observer));
+}
+
+/* index → warm queue: what was lost is fetched again. */
+static void
+lost(void *priv, const char *host, const char *url, const char *variant,
+    double popularity, double now)
+{
+	struct instance *inst = priv;
+
+	CHECK_INST(inst);
+	rewarm_object(inst->rewarm, host, url, variant, popularity, now);
+}
+
+static void
+rewarm_metrics(const struct instance *inst, struct evbuffer *b)
+{
+	const struct rewarm_stats *st;
+	const char *n = inst->name;
+
+	if (inst->rewarm == NULL)
+		return;
+	st = rewarm_stats(inst->rewarm);
+	evbuffer_add_printf(b,
+	    "stoke_rewarm_queued_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_duplicates_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_dropped_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_unreplayable_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_refreshed_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_not_warm_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_failed_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_queue_length{instance=\"%s\"} %zu\n"
+	    "stoke_rewarm_inflight{instance=\"%s\"} %zu\n",
+	    n, st->queued, n, st->duplicates, n, st->dropped, n,
+	    st->unreplayable, n, st->refreshed, n, st->not_warm, n, st->failed,
+	    n, rewarm_queue_length(inst->rewarm), n,
+	    rewarm_inflight(inst->rewarm));
+}
+
 static void
 metrics(void *priv, struct evbuffer *b)
 {
@@ -117,6 +164,7 @@ metrics(void *priv, struct evbuffer *b)
 	    rs->abandons, n, rs->reconnects, n, os->txns_dropped, n,
 	    os->bad_records);
 	index_metrics(inst, b);
+	rewarm_metrics(inst, b);
 	for (t = 0; t < EV__MAX; t++)
 		evbuffer_add_printf(b,
 		    "stoke_events_total{instance=\"%s\",type=\"%s\"} %" PRIu64
@@ -125,7 +173,8 @@ metrics(void *priv, struct evbuffer *b)
 }
 
 struct instance *
-instance_new(struct event_base *eb, const char *name, size_t index_bytes)
+instance_new(struct event_base *eb, const char *name, size_t index_bytes,
+    const struct rewarm_conf *rc)
 {
 	struct timeval tv = { 1, 0 };
 	struct instance *inst;
@@ -138,6 +187,10 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes)
 	/* Popularity halves every hour without visitors. */
 	inst->apply = index_apply_new(index_bytes, 3600.0);
 	inst->observer = observer_new(sink, inst);
+	if (rc != NULL) {
+		inst->rewarm = rewarm_new(eb, rc, dims_of, inst);
+		index_apply_on_lost(inst->apply, lost, inst);
+	}
 	inst->reader = vsl_reader_new(eb, name, observer_group, inst->observer);
 	inst->expiry = event_new(eb, -1, EV_PERSIST, expire, inst);
 	assert(inst->expiry != NULL);
@@ -158,6 +211,7 @@ instance_free(struct instance **ip)
 	CHECK_INST(inst);
 	event_free(inst->expiry);
 	vsl_reader_free(&inst->reader);
+	rewarm_free(&inst->rewarm);
 	observer_free(&inst->observer);
 	index_apply_free(&inst->apply);
 	free(inst->name);

@@ -13,8 +13,11 @@ struct instance;
 
 struct index_apply;
 
-struct instance *
-instance_new(struct event_base *, const char *name, size_t index_bytes);
+struct rewarm_conf;
+
+/* rc: how to re-warm what the instance loses, or NULL not to. */
+struct instance *instance_new(struct event_base *, const char *name,
+    size_t index_bytes, const struct rewarm_conf *rc);
 void instance_free(struct instance **);
 const char *instance_name(const struct instance *);
 struct index_apply *instance_apply(const struct instance *);

@@ -1,0 +1,301 @@
+/*
+ * warm queue → fetch.  A task's variant ("currency=EUR vary.x-device=m")
+ * is turned back into what a visitor sent: each declared dimension as
+ * the cookie or header the VCL reads it from (learned from the dims
+ * record), each Vary header as itself.  Nothing else of any visitor is
+ * ever sent.
+ */
+
+#include "config.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "fetcher.h"
+#include "record.h"
+#include "rewarm.h"
+#include "warm_queue.h"
+#include "warm_sig.h"
+
+#define HDR_BUF 2048
+
+struct rewarm {
+	unsigned magic;
+#define REWARM_MAGIC 0x4e3a9f21
+	char *node;
+	char key[WARM_KEY_MAX + 1];
+	size_t keylen;
+	unsigned concurrency;
+	struct fetcher *fetcher;
+	struct warm_queue *queue;
+	rewarm_dims_f *dims;
+	void *dims_priv;
+	uint64_t seq;
+	unsigned closing;
+	struct rewarm_stats stats;
+};
+
+/* One fetch in flight, with the headers it sends. */
+struct rewarm_fetch {
+	struct rewarm *rw;
+	struct warm_task *task;
+	char id[WARM_ID_MAX + 1];
+	char url[4096];
+	char hdrbuf[FETCH_MAX_HDRS][HDR_BUF];
+};
+
+#define CHECK_RW(r) assert((r) != NULL && (r)->magic == REWARM_MAGIC)
+
+static double
+now_real(void)
+{
+	struct timeval tv;
+
+	(void)gettimeofday(&tv, NULL);
+	return ((double)tv.tv_sec + (double)tv.tv_usec * 1e-6);
+}
+
+/* "name=cookie:sw-currency:key" in dims: the source of dimension name. */
+static int
+dim_source(const char *dims, const char *name, size_t nlen, int *cookie,
+    char *src, size_t srclen)
+{
+	const char *p = dims, *e, *v, *c;
+	size_t l;
+
+	while (p != NULL && *p != '\0') {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		v = memchr(p, '=', (size_t)(e - p));
+		if (v != NULL && (size_t)(v - p) == nlen &&
+		    !memcmp(p, name, nlen)) {
+			v++;
+			*cookie = !strncmp(v, "cookie:", 7);
+			if (!*cookie && strncmp(v, "header:", 7) != 0)
+				return (-1);
+			v += 7;
+			c = memchr(v, ':', (size_t)(e - v));
+			l = (size_t)((c != NULL ? c : e) - v);
+			if (l == 0 || l >= srclen)
+				return (-1);
+			memcpy(src, v, l);
+			src[l] = '\0';
+			return (0);
+		}
+		p = *e != '\0' ? e + 1 : e;
+	}
+	return (-1);
+}
+
+/*
+ * The headers a variant stands for.  Returns how many, or -1 when a
+ * declared dimension's source is unknown.
+ */
+static int
+replay(struct rewarm_fetch *rf, const char *variant, const char *dims,
+    unsigned first)
+{
+	char cookies[HDR_BUF] = "", src[128], val[1024];
+	const char *p = variant, *e, *eq;
+	unsigned n = first;
+	int cookie;
+	ssize_t vl;
+
+	while (*p != '\0') {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(e - p));
+		vl = eq == NULL ? 0
+		                : rec_decode(val, sizeof val - 1, eq + 1,
+		                      (size_t)(e - eq - 1));
+		if (vl < 0)
+			return (-1);
+		val[vl] = '\0';
+		if (!strncmp(p, "vary.", 5)) {
+			/* An absent Vary header stays absent. */
+			if (eq != NULL && n < FETCH_MAX_HDRS)
+				snprintf(rf->hdrbuf[n++], HDR_BUF, "%.*s: %s",
+				    (int)(eq - p - 5), p + 5, val);
+		} else if (eq == NULL || dims == NULL ||
+		    dim_source(dims, p, (size_t)(eq - p), &cookie, src,
+		        sizeof src) != 0) {
+			return (-1);
+		} else if (cookie) {
+			snprintf(cookies + strlen(cookies),
+			    sizeof cookies - strlen(cookies), "%s%s=%s",
+			    cookies[0] != '\0' ? "; " : "", src, val);
+		} else if (n < FETCH_MAX_HDRS) {
+			snprintf(rf->hdrbuf[n++], HDR_BUF, "%s: %s", src, val);
+		}
+		p = *e != '\0' ? e + 1 : e;
+	}
+	if (cookies[0] != '\0' && n < FETCH_MAX_HDRS)
+		snprintf(rf->hdrbuf[n++], HDR_BUF, "Cookie: %s", cookies);
+	return ((int)n);
+}
+
+static void pump(struct rewarm *);
+
+static void
+on_done(void *priv, const struct fetch_result *res)
+{
+	struct rewarm_fetch *rf = priv;
+	struct rewarm *rw = rf->rw;
+
+	CHECK_RW(rw);
+	if (!res->ok || res->status == 0 || res->status >= 500)
+		rw->stats.failed++;
+	else if (res->hit || res->warm_id == NULL ||
+	    strcmp(res->warm_id, rf->id))
+		rw->stats.not_warm++;
+	else
+		rw->stats.refreshed++;
+	wq_done(rw->queue, rf->task);
+	free(rf);
+	pump(rw);
+}
+
+static void
+start(struct rewarm *rw, struct warm_task *t)
+{
+	struct rewarm_fetch *rf;
+	struct fetch_req rq;
+	int n;
+
+	rf = calloc(1, sizeof *rf);
+	assert(rf != NULL);
+	rf->rw = rw;
+	rf->task = t;
+	memset(&rq, 0, sizeof rq);
+	/* Slot 0 is the warm header, the variant's headers follow. */
+	n = replay(rf, t->variant, rw->dims(rw->dims_priv), 1);
+	if (n < 0 ||
+	    (size_t)snprintf(rf->url, sizeof rf->url, "%s%s", rw->node,
+	        t->url) >= sizeof rf->url) {
+		rw->stats.unreplayable++;
+		wq_done(rw->queue, t);
+		free(rf);
+		return;
+	}
+	snprintf(rf->id, sizeof rf->id, "rw-%ju", (uintmax_t)++rw->seq);
+	strcpy(rf->hdrbuf[0], "Stoke-Warm: ");
+	if (warm_sig_header(rw->key, rw->keylen, "GET", t->host, t->url,
+	        (int64_t)now_real(), rf->id, rf->hdrbuf[0] + 12,
+	        HDR_BUF - 12) != 0) {
+		rw->stats.failed++;
+		wq_done(rw->queue, t);
+		free(rf);
+		return;
+	}
+	rq.url = rf->url;
+	rq.host = t->host;
+	rq.method = "GET";
+	rq.timeout = 30;
+	for (rq.nhdr = 0; rq.nhdr < (unsigned)n; rq.nhdr++)
+		rq.hdr[rq.nhdr] = rf->hdrbuf[rq.nhdr];
+	if (fetcher_submit(rw->fetcher, &rq, on_done, rf) != 0) {
+		rw->stats.failed++;
+		wq_done(rw->queue, t);
+		free(rf);
+	}
+}
+
+static void
+pump(struct rewarm *rw)
+{
+	struct warm_task *t;
+
+	while (!rw->closing && wq_inflight(rw->queue) < rw->concurrency &&
+	    (t = wq_pop(rw->queue)) != NULL)
+		start(rw, t);
+}
+
+void
+rewarm_object(struct rewarm *rw, const char *host, const char *url,
+    const char *variant, double priority, double now)
+{
+	int r;
+
+	CHECK_RW(rw);
+	r = wq_push(rw->queue, host, url, variant, priority, now);
+	if (r > 0)
+		rw->stats.queued++;
+	else if (r == 0)
+		rw->stats.duplicates++;
+	else
+		rw->stats.dropped++;
+	pump(rw);
+}
+
+struct rewarm *
+rewarm_new(struct event_base *eb, const struct rewarm_conf *c,
+    rewarm_dims_f *dims, void *dims_priv)
+{
+	struct rewarm *rw;
+
+	assert(c != NULL && c->node != NULL && dims != NULL);
+	assert(c->keylen <= WARM_KEY_MAX);
+	rw = calloc(1, sizeof *rw);
+	assert(rw != NULL);
+	rw->magic = REWARM_MAGIC;
+	rw->node = strdup(c->node);
+	assert(rw->node != NULL);
+	/* "http://host:port/" and "http://host:port" alike. */
+	if (rw->node[0] != '\0' && rw->node[strlen(rw->node) - 1] == '/')
+		rw->node[strlen(rw->node) - 1] = '\0';
+	memcpy(rw->key, c->key, c->keylen);
+	rw->keylen = c->keylen;
+	rw->concurrency = c->concurrency > 0 ? c->concurrency : 8;
+	rw->fetcher = fetcher_new(eb, rw->concurrency);
+	rw->queue = wq_new(c->queue_max > 0 ? c->queue_max : 100000);
+	rw->dims = dims;
+	rw->dims_priv = dims_priv;
+	return (rw);
+}
+
+void
+rewarm_free(struct rewarm **rwp)
+{
+	struct rewarm *rw;
+
+	assert(rwp != NULL);
+	rw = *rwp;
+	*rwp = NULL;
+	if (rw == NULL)
+		return;
+	CHECK_RW(rw);
+	/* Fetches in flight are stopped, and start nothing new. */
+	rw->closing = 1;
+	fetcher_free(&rw->fetcher);
+	wq_free(&rw->queue);
+	memset(rw->key, 0, sizeof rw->key);
+	free(rw->node);
+	rw->magic = 0;
+	free(rw);
+}
+
+const struct rewarm_stats *
+rewarm_stats(const struct rewarm *rw)
+{
+	CHECK_RW(rw);
+	return (&rw->stats);
+}
+
+size_t
+rewarm_queue_length(const struct rewarm *rw)
+{
+	CHECK_RW(rw);
+	return (wq_len(rw->queue));
+}
+
+size_t
+rewarm_inflight(const struct rewarm *rw)
+{
+	CHECK_RW(rw);
+	return (wq_inflight(rw->queue));
+}

@@ -1,0 +1,48 @@
+/*
+ * Re-warming what one instance lost: objects an invalidation dropped (or
+ * made stale) are queued, most popular first, and fetched again through
+ * the instance's Varnish node as signed warm requests, in the variant
+ * they were in.
+ */
+
+#ifndef STOKE_REWARM_H
+#define STOKE_REWARM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct evbuffer;
+struct rewarm;
+
+struct rewarm_conf {
+	const char *node; /* http://ADDR:PORT of the varnishd */
+	const char *key; /* the warm request secret */
+	size_t keylen;
+	unsigned concurrency; /* fetches in flight at most */
+	size_t queue_max;
+};
+
+struct rewarm_stats {
+	uint64_t queued;
+	uint64_t duplicates; /* already queued or in flight */
+	uint64_t dropped; /* queue full */
+	uint64_t unreplayable; /* a variant whose source is not known yet */
+	uint64_t refreshed; /* fetched afresh, cached again */
+	uint64_t not_warm; /* served from cache: not taken as warm */
+	uint64_t failed; /* no answer, or an error status */
+};
+
+/* Where the variant dimensions come from ("dims"), when known. */
+typedef const char *rewarm_dims_f(void *priv);
+
+struct rewarm *rewarm_new(struct event_base *, const struct rewarm_conf *,
+    rewarm_dims_f *, void *dims_priv);
+void rewarm_free(struct rewarm **);
+void rewarm_object(struct rewarm *, const char *host, const char *url,
+    const char *variant, double priority, double now);
+const struct rewarm_stats *rewarm_stats(const struct rewarm *);
+size_t rewarm_queue_length(const struct rewarm *);
+size_t rewarm_inflight(const struct rewarm *);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * A binary heap on (priority, -queued) with a uthash set of the keys
+ * queued or in flight, so that a URL invalidated twice is fetched once.
+ */
+
+#include "config.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uthash.h>
+
+#include "warm_queue.h"
+
+struct wq_entry {
+	struct warm_task task;
+	char *key; /* host \1 url \1 variant */
+	UT_hash_handle hh;
+};
+
+struct warm_queue {
+	unsigned magic;
+#define WARM_QUEUE_MAGIC 0x3a77e1c5
+	struct wq_entry **heap;
+	size_t len, max, inflight;
+	struct wq_entry *keys;
+};
+
+#define CHECK_WQ(q) assert((q) != NULL && (q)->magic == WARM_QUEUE_MAGIC)
+
+static int
+before(const struct wq_entry *a, const struct wq_entry *b)
+{
+	if (a->task.priority != b->task.priority)
+		return (a->task.priority > b->task.priority);
+	return (a->task.queued < b->task.queued);
+}
+
+static void
+swap(struct warm_queue *q, size_t i, size_t j)
+{
+	struct wq_entry *t = q->heap[i];
+
+	q->heap[i] = q->heap[j];
+	q->heap[j] = t;
+}
+
+static void
+up(struct warm_queue *q, size_t i)
+{
+	while (i > 0 && before(q->heap[i], q->heap[(i - 1) / 2])) {
+		swap(q, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+down(struct warm_queue *q, size_t i)
+{
+	size_t l, r, m;
+
+	for (;;) {
+		l = 2 * i + 1;
+		r = l + 1;
+		m = i;
+		if (l < q->len && before(q->heap[l], q->heap[m]))
+			m = l;
+		if (r < q->len && before(q->heap[r], q->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		swap(q, i, m);
+		i = m;
+	}
+}
+
+static char *
+sdup(const char *s)
+{
+	char *d = strdup(s != NULL ? s : "");
+
+	assert(d != NULL);
+	return (d);
+}
+
+static void
+entry_free(struct wq_entry *e)
+{
+	free(e->task.host);
+	free(e->task.url);
+	free(e->task.variant);
+	free(e->key);
+	free(e);
+}
+
+struct warm_queue *
+wq_new(size_t max)
+{
+	struct warm_queue *q = calloc(1, sizeof *q);
+
+	assert(q != NULL && max > 0);
+	q->magic = WARM_QUEUE_MAGIC;
+	q->max = max;
+	q->heap = calloc(max, sizeof *q->heap);
+	assert(q->heap != NULL);
+	return (q);
+}
+
+void
+wq_free(struct warm_queue **qp)
+{
+	struct warm_queue *q;
+	struct wq_entry *e, *t;
+
+	assert(qp != NULL);
+	q = *qp;
+	*qp = NULL;
+	if (q == NULL)
+		return;
+	CHECK_WQ(q);
+	/* Everything in the key set: queued and in flight alike. */
+	HASH_ITER(hh, q->keys, e, t)
+	{
+		HASH_DEL(q->keys, e);
+		entry_free(e);
+	}
+	free(q->heap);
+	q->magic = 0;
+	free(q);
+}
+
+int
+wq_push(struct warm_queue *q, const char *host, const char *url,
+    const char *variant, double priority, double now)
+{
+	struct wq_entry *e;
+	size_t hl, ul, vl;
+	char *key;
+
+	CHECK_WQ(q);
+	hl = strlen(host);
+	ul = strlen(url);
+	vl = strlen(variant != NULL ? variant : "");
+	key = malloc(hl + ul + vl + 3);
+	assert(key != NULL);
+	memcpy(key, host, hl);
+	key[hl] = '\1';
+	memcpy(key + hl + 1, url, ul);
+	key[hl + 1 + ul] = '\1';
+	memcpy(key + hl + ul + 2, variant != NULL ? variant : "", vl + 1);
+	HASH_FIND_STR(q->keys, key, e);
+	if (e != NULL) {
+		free(key);
+		return (0);
+	}
+	if (q->len == q->max) {
+		free(key);
+		return (-1);
+	}
+	e = calloc(1, sizeof *e);
+	assert(e != NULL);
+	e->key = key;
+	e->task.host = sdup(host);
+	e->task.url = sdup(url);
+	e->task.variant = sdup(variant);
+	e->task.priority = priority;
+	e->task.queued = now;
+	HASH_ADD_KEYPTR(hh, q->keys, e->key, strlen(e->key), e);
+	q->heap[q->len] = e;
+	up(q, q->len++);
+	return (1);
+}
+
+struct warm_task *
+wq_pop(struct warm_queue *q)
+{
+	struct wq_entry *e;
+
+	CHECK_WQ(q);
+	if (q->len == 0)
+		return (NULL);
+	e = q->heap[0];
+	q->heap[0] = q->heap[--q->len];
+	down(q, 0);
+	q->inflight++;
+	return (&e->task);
+}
+
+void
+wq_done(struct warm_queue *q, struct warm_task *t)
+{
+	struct wq_entry *e;
+
+	CHECK_WQ(q);
+	assert(t != NULL && q->inflight > 0);
+	e = (struct wq_entry *)(void *)((char *)t -
+	    offsetof(struct wq_entry, task));
+	HASH_DEL(q->keys, e);
+	q->inflight--;
+	entry_free(e);
+}
+
+size_t
+wq_len(const struct warm_queue *q)
+{
+	CHECK_WQ(q);
+	return (q->len);
+}
+
+size_t
+wq_inflight(const struct warm_queue *q)
+{
+	CHECK_WQ(q);
+	return (q->inflight);
+}

@@ -1,0 +1,32 @@
+/*
+ * Objects waiting to be fetched again: most popular first, oldest first
+ * among equals, each key at most once (queued or in flight).
+ */
+
+#ifndef STOKE_WARM_QUEUE_H
+#define STOKE_WARM_QUEUE_H
+
+#include <stddef.h>
+
+struct warm_queue;
+
+struct warm_task {
+	char *host;
+	char *url;
+	char *variant;
+	double priority;
+	double queued; /* when it was pushed */
+};
+
+struct warm_queue *wq_new(size_t max);
+void wq_free(struct warm_queue **);
+/* 1: queued; 0: already queued or in flight; -1: the queue is full. */
+int wq_push(struct warm_queue *, const char *host, const char *url,
+    const char *variant, double priority, double now);
+/* The next task, now in flight, or NULL; give it back with wq_done(). */
+struct warm_task *wq_pop(struct warm_queue *);
+void wq_done(struct warm_queue *, struct warm_task *);
+size_t wq_len(const struct warm_queue *);
+size_t wq_inflight(const struct warm_queue *);
+
+#endif
