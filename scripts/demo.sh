@@ -119,8 +119,9 @@ varnishd -n "$dir/varnish" -a "127.0.0.1:$port" -T 127.0.0.1:0 \
     -P "$dir/varnishd.pid"
 wait_for 15 curl -sf -o /dev/null "$site/"
 
-say "Starting stoked, watching that varnishd, its API on 127.0.0.1:$aport"
-"$build/daemon/stoked" run -n "$dir/varnish" --listen "127.0.0.1:$aport" \
+say "Starting stoked: watching that varnishd, re-warming through it, API on 127.0.0.1:$aport"
+"$build/daemon/stoked" run -n "$dir/varnish" --node "$site" \
+    --secret-file "$dir/secret" --listen "127.0.0.1:$aport" \
     > "$dir/stoked.log" 2>&1 &
 echo $! > "$dir/stoked.pid"
 wait_for 10 grep -q listening "$dir/stoked.log"
@@ -158,6 +159,16 @@ say "BAN every category page: vmod_stoke performs it and records the expression"
 curl -s -X BAN -H 'Ban-Url: ^/category/' -o /dev/null "$site/"
 log ban
 
+metric() {
+	curl -s "http://127.0.0.1:$aport/metrics" | sed -n "s/^$1{[^}]*} //p"
+}
+say "stoked fetched what they dropped again at once: the next visitors hit"
+wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$aport/metrics | sed -n 's/^stoke_rewarm_refreshed_total{[^}]*} //p')\" -ge 3 ]"
+echo "    re-warmed: $(metric stoke_rewarm_refreshed_total), failed: $(metric stoke_rewarm_failed_total)"
+fetch "$site/product/1"
+fetch "$site/category/1"
+fetch "$site/category/2"
+
 say "What the purge and the ban took out of the cache, as stoked saw it"
 wait_for 5 sh -c "'$build/daemon/stoked' index invalidations --api http://127.0.0.1:$aport | grep -q ban"
 stoked_cli invalidations
@@ -181,7 +192,7 @@ cat << EOF
     what is cached:             $build/daemon/stoked index show --api http://127.0.0.1:$aport
     what invalidations dropped: $build/daemon/stoked index invalidations --api http://127.0.0.1:$aport
     stoked's metrics:           http://127.0.0.1:$aport/metrics
+    purge, watch it come back:  curl -X PURGE $site/product/3; curl -sI $site/product/3 | grep X-Varnish
     Stoke's counters:           varnishstat -n $dir/varnish -1 -f 'STOKE.*'
-    purge a page:               curl -X PURGE $site/product/3
     stop it all:                scripts/demo.sh stop
 EOF
