@@ -22,3 +22,6 @@ echo "== the cache index: memory and speed at 1M objects"
 echo
 echo "== reading varnishd's log"
 "$top/bench/vsl_reader.sh" "$build" "${1:-10}"
+echo
+echo "== re-warming after a purge"
+"$top/bench/rewarm_latency.sh" "$build" 200

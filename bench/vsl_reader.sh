@@ -15,7 +15,6 @@ build=$1
 secs=${2:-10}
 dir=$(mktemp -d /tmp/stoke-bench.XXXXXX)
 chmod 755 "$dir"
-port=$((20000 + $$ % 20000))
 vn="$dir/v"
 
 cleanup() {
@@ -46,8 +45,10 @@ request = function()
 	return wrk.format("GET", "/p/" .. math.random(1, 50000))
 end
 LUA
-varnishd -n "$vn" -a "127.0.0.1:$port" -f "$dir/bench.vcl" -T 127.0.0.1:0 \
+varnishd -n "$vn" -a 127.0.0.1:0 -f "$dir/bench.vcl" -T 127.0.0.1:0 \
     -s malloc,32m -P "$dir/varnishd.pid" > /dev/null
+# varnishd picked a free port; ask it which.
+port=$(varnishadm -n "$vn" debug.listen_address | awk 'NR == 1 { print $3 }')
 i=0
 until curl -sf -o /dev/null "http://127.0.0.1:$port/"; do
 	i=$((i + 1))

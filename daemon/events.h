@@ -92,6 +92,7 @@ struct ev_warm {
 struct event_rec {
 	enum ev_type type;
 	double now;
+	double t_logged; /* when Varnish answered the request, or 0 */
 	struct obj_key key; /* the object concerned, where there is one */
 	union {
 		struct ev_hit hit;

@@ -43,6 +43,7 @@ struct inval {
 	unsigned soft;
 	double now;
 	const char *variant; /* purge: the key dimensions to match */
+	double t_lost; /* when Varnish answered the invalidation */
 	struct ban_expr *ban;
 };
 
@@ -82,7 +83,7 @@ invalidate(struct inval *iv, struct ci_obj *o)
 	if (iv->ia->lost != NULL)
 		iv->ia->lost(iv->ia->lost_priv, ci_host(o), ci_url(o),
 		    ci_variant(o), ci_popularity(iv->ia->ci, o, iv->now),
-		    iv->now);
+		    iv->t_lost);
 	if (iv->soft) {
 		ci_make_stale(iv->ia->ci, o, iv->now);
 		iv->ia->stats.staled++;
@@ -284,6 +285,7 @@ on_purge(struct index_apply *ia, const struct event_rec *ev)
 	memset(&iv, 0, sizeof iv);
 	iv.ia = ia;
 	iv.now = ev->now;
+	iv.t_lost = ev->t_logged > 0 ? ev->t_logged : ev->now;
 	iv.soft = ev->u.purge.soft;
 	iv.variant = ev->key.variant != NULL ? ev->key.variant : "";
 	iv.je = journal_begin(ia->journal, ev->now, "purge", ev->key.url,
@@ -300,6 +302,7 @@ on_ban(struct index_apply *ia, const struct event_rec *ev)
 	memset(&iv, 0, sizeof iv);
 	iv.ia = ia;
 	iv.now = ev->now;
+	iv.t_lost = ev->t_logged > 0 ? ev->t_logged : ev->now;
 	iv.je =
 	    journal_begin(ia->journal, ev->now, "ban", ev->u.ban.expr, "hard");
 	if (ban_expr_compile(ev->u.ban.expr, &iv.ban, err, sizeof err) != 0) {
@@ -322,6 +325,7 @@ on_tags(struct index_apply *ia, const struct event_rec *ev)
 	memset(&iv, 0, sizeof iv);
 	iv.ia = ia;
 	iv.now = ev->now;
+	iv.t_lost = ev->t_logged > 0 ? ev->t_logged : ev->now;
 	iv.soft = ev->u.tags.soft;
 	iv.je = journal_begin(ia->journal, ev->now, "tags", ev->u.tags.tags,
 	    iv.soft ? "soft" : "hard");

@@ -117,6 +117,8 @@ rewarm_metrics(const struct instance *inst, struct evbuffer *b)
 {
 	const struct rewarm_stats *st;
 	const char *n = inst->name;
+	double p50, p99, max;
+	unsigned nlat;
 
 	if (inst->rewarm == NULL)
 		return;
@@ -135,6 +137,18 @@ rewarm_metrics(const struct instance *inst, struct evbuffer *b)
 	    st->unreplayable, n, st->refreshed, n, st->not_warm, n, st->failed,
 	    n, rewarm_queue_length(inst->rewarm), n,
 	    rewarm_inflight(inst->rewarm));
+	nlat = rewarm_latency(inst->rewarm, &p50, &p99, &max);
+	if (nlat == 0)
+		return;
+	evbuffer_add_printf(b,
+	    "stoke_rewarm_latency_seconds{instance=\"%s\",quantile=\"0.5\"} "
+	    "%.6f\n"
+	    "stoke_rewarm_latency_seconds{instance=\"%s\",quantile=\"0.99\"} "
+	    "%.6f\n"
+	    "stoke_rewarm_latency_seconds{instance=\"%s\",quantile=\"1\"} "
+	    "%.6f\n"
+	    "stoke_rewarm_latency_seconds_count{instance=\"%s\"} %u\n",
+	    n, p50, n, p99, n, max, n, nlat);
 }
 
 static void

@@ -203,7 +203,7 @@ learn_dims(struct observer *o, const struct rec_view *rv)
 
 static void
 record_event(struct observer *o, const struct obj_key *key,
-    const struct rec_view *rv, double now)
+    const struct rec_view *rv, double now, double t_logged)
 {
 	struct event_rec ev;
 	const char *v;
@@ -211,6 +211,7 @@ record_event(struct observer *o, const struct obj_key *key,
 
 	memset(&ev, 0, sizeof ev);
 	ev.now = now;
+	ev.t_logged = t_logged;
 	ev.key = *key;
 	if (rec_event_is(rv, "purge")) {
 		ev.type = EV_PURGE;
@@ -277,7 +278,7 @@ client_events(struct observer *o, const struct txn *t, double now)
 			o->stats.bad_records++;
 			continue;
 		}
-		record_event(o, &ev.key, &rv, now);
+		record_event(o, &ev.key, &rv, now, t->t_resp);
 	}
 
 	switch (t->handling) {

@@ -35,6 +35,8 @@ struct rewarm {
 	void *dims_priv;
 	uint64_t seq;
 	unsigned closing;
+	unsigned nlat, lat_next;
+	double lat[REWARM_LATENCIES];
 	struct rewarm_stats stats;
 };
 
@@ -153,8 +155,13 @@ on_done(void *priv, const struct fetch_result *res)
 	else if (res->hit || res->warm_id == NULL ||
 	    strcmp(res->warm_id, rf->id))
 		rw->stats.not_warm++;
-	else
+	else {
 		rw->stats.refreshed++;
+		rw->lat[rw->lat_next] = now_real() - rf->task->queued;
+		rw->lat_next = (rw->lat_next + 1) % REWARM_LATENCIES;
+		if (rw->nlat < REWARM_LATENCIES)
+			rw->nlat++;
+	}
 	wq_done(rw->queue, rf->task);
 	free(rf);
 	pump(rw);
@@ -284,6 +291,35 @@ rewarm_stats(const struct rewarm *rw)
 {
 	CHECK_RW(rw);
 	return (&rw->stats);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return ((x > y) - (x < y));
+}
+
+unsigned
+rewarm_latency(const struct rewarm *rw, double *p50, double *p99, double *max)
+{
+	double *v;
+	unsigned n;
+
+	CHECK_RW(rw);
+	n = rw->nlat;
+	if (n == 0)
+		return (0);
+	v = malloc(n * sizeof *v);
+	assert(v != NULL);
+	memcpy(v, rw->lat, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_double);
+	*p50 = v[(n - 1) / 2];
+	*p99 = v[(size_t)((n - 1) * 0.99)];
+	*max = v[n - 1];
+	free(v);
+	return (n);
 }
 
 size_t

@@ -43,6 +43,14 @@ void rewarm_object(struct rewarm *, const char *host, const char *url,
     const char *variant, double priority, double now);
 const struct rewarm_stats *rewarm_stats(const struct rewarm *);
 size_t rewarm_queue_length(const struct rewarm *);
+/*
+ * Of the last refreshes (up to REWARM_LATENCIES): seconds from Varnish's
+ * answer to the invalidation to the object cached again.  Returns how
+ * many there were; 0 leaves the outputs alone.
+ */
+#define REWARM_LATENCIES 4096
+unsigned
+rewarm_latency(const struct rewarm *, double *p50, double *p99, double *max);
 size_t rewarm_inflight(const struct rewarm *);
 
 #endif

@@ -226,6 +226,8 @@ parse_timestamp(struct txn *t, const char *d)
 		t->t_start = v;
 	else if (!strncmp(d, "Beresp: ", 8) && sscanf(d + 8, "%lf", &v) == 1)
 		t->t_beresp = v;
+	else if (!strncmp(d, "Resp: ", 6) && sscanf(d + 6, "%lf", &v) == 1)
+		t->t_resp = v;
 }
 
 static void
@@ -282,6 +284,9 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 		break;
 	case SLT_RespStatus:
 		t->status = atoi(d);
+		break;
+	case SLT_Timestamp:
+		parse_timestamp(t, d);
 		break;
 	case SLT_VCL_Log:
 		if (len < 8 || strncmp(d, "stoke/1 ", 8) != 0)

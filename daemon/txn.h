@@ -79,6 +79,7 @@ struct txn {
 	unsigned fetch_failed;
 	double ttl, grace, keep, t_origin;
 	double t_start, t_beresp;
+	double t_resp; /* a client request's answer, as Varnish logged it */
 	uint64_t body_bytes;
 	const char *tags; /* all tag headers, separators kept */
 	const char *vary; /* the response's Vary header */

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Re-warm latency: from Varnish's answer to a PURGE to the object cached
+# again by stoked, with an origin of fixed latency, reported as latency
+# minus the origin's own (measured directly in the same run).
+# Target: p99 at most 20 ms over the origin's latency.
+#
+# usage: bench/rewarm_latency.sh BUILDDIR [PAGES]
+set -eu
+
+build=$1
+pages=${2:-100}
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=$(mktemp -d /tmp/stoke-bench.XXXXXX)
+chmod 755 "$dir"
+delay=50
+
+cleanup() {
+	for p in "${sp:-}" "${op:-}"; do
+		[ -n "$p" ] && kill "$p" 2> /dev/null || true
+	done
+	[ -f "$dir/varnishd.pid" ] && kill "$(cat "$dir/varnishd.pid")" 2> /dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+"$build/tests/origin/stoke-origin" -p 0 -n "$pages" -d "$delay" > "$dir/origin.out" 2>&1 &
+op=$!
+"$top/tests/vcl/site.sh" "$top/vcl/default.vcl" "$dir" > /dev/null
+varnishd -n "$dir/v" -a 127.0.0.1:0 -f "$dir/site.vcl" -T 127.0.0.1:0 \
+    -p vcl_path="$top/vcl" -p vmod_path="$build/vmod/.libs:$(pkg-config --variable=vmoddir varnishapi)" \
+    -P "$dir/varnishd.pid" > /dev/null
+# varnishd picked a free port; ask it which.
+port=$(varnishadm -n "$dir/v" debug.listen_address | awk 'NR == 1 { print $3 }')
+site="http://127.0.0.1:$port"
+i=0
+until curl -sf -o /dev/null "$site/robots.txt"; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "varnishd did not start" >&2; exit 1; }
+	sleep 0.1
+done
+
+"$build/daemon/stoked" run -n "$dir/v" --node "$site" --secret-file "$dir/secret" \
+    --listen 127.0.0.1:0 > "$dir/stoked.out" 2>&1 &
+sp=$!
+sport=$("$top/tests/lib/wait_port.sh" "$dir/stoked.out")
+"$top/tests/lib/wait_metric.sh" "$sport" '^stoke_vsl_attached.* 1$'
+metric() {
+	curl -s "http://127.0.0.1:$sport/metrics" | grep -F "$1 " |
+	    awk '{ print $2 }'
+}
+
+# The peer: the origin's latency, asked directly.
+oport=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$dir/origin.out")
+for n in $(seq 1 "$pages"); do
+	curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$oport/product/$n"
+done | sort -n > "$dir/origin.times"
+for n in $(seq 1 "$pages"); do
+	curl -s -o /dev/null "$site/product/$n"
+done
+"$top/tests/lib/wait_metric.sh" "$sport" "^stoke_index_objects.* $((pages + 1))\$"
+
+# One purge at a time: latency, not throughput.
+for n in $(seq 1 "$pages"); do
+	curl -s -o /dev/null -X PURGE "$site/product/$n"
+	"$top/tests/lib/wait_metric.sh" "$sport" "^stoke_rewarm_refreshed_total.* $n\$"
+done
+
+q() {
+	metric "stoke_rewarm_latency_seconds{instance=\"$dir/v\",quantile=\"$1\"}"
+}
+awk -v p50="$(q 0.5)" -v p99="$(q 0.99)" -v max="$(q 1)" -v n="$pages" \
+    -v o50="$(sed -n "$(( (pages + 1) / 2 ))p" "$dir/origin.times")" \
+    -v o99="$(sed -n "$(( (pages * 99 + 99) / 100 ))p" "$dir/origin.times")" 'BEGIN {
+	printf "rewarm_latency: %d pages purged one by one, origin latency set to 50 ms\n", n
+	printf "  purge answered -> cached again: p50 %.1f ms  p99 %.1f ms  max %.1f ms\n", p50 * 1e3, p99 * 1e3, max * 1e3
+	printf "  peer, the origin asked directly: p50 %.1f ms  p99 %.1f ms\n", o50 * 1e3, o99 * 1e3
+	printf "  stoked adds: p50 %.1f ms  p99 %.1f ms   target: p99 <= 20 ms\n", (p50 - o50) * 1e3, (p99 - o99) * 1e3
+}'
