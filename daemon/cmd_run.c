@@ -29,6 +29,7 @@ run_usage(FILE *f)
 	    "usage: stoked run [-n NAME [--node URL]]... [--listen ADDR:PORT]\n"
 	    "                  [--index-mb MB] [--secret-file F] "
 	    "[--warm-concurrency N]\n"
+	    "                  [--refresh-before S] [--refresh-popularity P]\n"
 	    "\n"
 	    "Watches the log of each varnishd -n NAME (the default instance\n"
 	    "when none is given) and serves the API and /metrics on\n"
@@ -38,7 +39,11 @@ run_usage(FILE *f)
 	    "With --node (where that varnishd listens, e.g.\n"
 	    "http://127.0.0.1:6081) and the VCL's --secret-file, what the\n"
 	    "instance loses to purges, bans and tag invalidations is fetched\n"
-	    "again at once, --warm-concurrency (8) at a time.\n");
+	    "again at once, --warm-concurrency (8) at a time; and objects\n"
+	    "at least --refresh-popularity popular (a fetch counts 1, each\n"
+	    "hit 1, halving every hour: 1.5, the default, is hit lately) are\n"
+	    "refreshed --refresh-before (10) seconds before their TTL ends\n"
+	    "(0: never).\n");
 }
 
 int
@@ -51,6 +56,8 @@ cmd_run(int argc, char **argv)
 		{ "node", required_argument, NULL, 'N' },
 		{ "secret-file", required_argument, NULL, 's' },
 		{ "warm-concurrency", required_argument, NULL, 'c' },
+		{ "refresh-before", required_argument, NULL, 'r' },
+		{ "refresh-popularity", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -60,6 +67,7 @@ cmd_run(int argc, char **argv)
 	struct rewarm_conf rc[MAX_INSTANCES];
 	size_t keylen = 0;
 	long warm_conc = 8;
+	double refresh_before = 10, refresh_pop = 1.5;
 	struct instance *inst[MAX_INSTANCES];
 	struct event_base *eb;
 	struct http_api *api;
@@ -118,6 +126,25 @@ cmd_run(int argc, char **argv)
 				return (2);
 			}
 			break;
+		case 'r':
+			refresh_before = strtod(optarg, &end);
+			if (*end != '\0' ||
+			    !(refresh_before >= 0 && refresh_before <= 86400)) {
+				fprintf(stderr,
+				    "stoked run: --refresh-before "
+				    "must be 0 to 86400 seconds\n");
+				return (2);
+			}
+			break;
+		case 'p':
+			refresh_pop = strtod(optarg, &end);
+			if (*end != '\0' || !(refresh_pop >= 0)) {
+				fprintf(stderr,
+				    "stoked run: bad "
+				    "--refresh-popularity\n");
+				return (2);
+			}
+			break;
 		case 'h':
 			run_usage(stdout);
 			return (0);
@@ -146,6 +173,8 @@ cmd_run(int argc, char **argv)
 		rc[i].key = key;
 		rc[i].keylen = keylen;
 		rc[i].concurrency = (unsigned)warm_conc;
+		rc[i].refresh_before = refresh_before;
+		rc[i].refresh_popularity = refresh_pop;
 	}
 
 	eb = event_base_new();

@@ -155,7 +155,10 @@ on_done(void *priv, const struct fetch_result *res)
 	else if (res->hit || res->warm_id == NULL ||
 	    strcmp(res->warm_id, rf->id))
 		rw->stats.not_warm++;
+	else if (rf->task->trigger != RW_INVALIDATED)
+		rw->stats.refreshed++;
 	else {
+		/* Latency counts from the loss, for what was lost. */
 		rw->stats.refreshed++;
 		rw->lat[rw->lat_next] = now_real() - rf->task->queued;
 		rw->lat_next = (rw->lat_next + 1) % REWARM_LATENCIES;
@@ -224,15 +227,19 @@ pump(struct rewarm *rw)
 
 void
 rewarm_object(struct rewarm *rw, const char *host, const char *url,
-    const char *variant, double priority, double now)
+    const char *variant, double priority, double since,
+    enum rewarm_trigger trigger)
 {
 	int r;
 
 	CHECK_RW(rw);
-	r = wq_push(rw->queue, host, url, variant, priority, now);
-	if (r > 0)
+	r = wq_push(rw->queue, host, url, variant, priority, since,
+	    (int)trigger);
+	if (r > 0) {
 		rw->stats.queued++;
-	else if (r == 0)
+		if (trigger == RW_EXPIRING)
+			rw->stats.expiring++;
+	} else if (r == 0)
 		rw->stats.duplicates++;
 	else
 		rw->stats.dropped++;

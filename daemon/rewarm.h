@@ -21,10 +21,13 @@ struct rewarm_conf {
 	size_t keylen;
 	unsigned concurrency; /* fetches in flight at most */
 	size_t queue_max;
+	double refresh_before; /* seconds before TTL ends; 0: never */
+	double refresh_popularity; /* at least this popular */
 };
 
 struct rewarm_stats {
 	uint64_t queued;
+	uint64_t expiring; /* of those, refreshes before expiry */
 	uint64_t duplicates; /* already queued or in flight */
 	uint64_t dropped; /* queue full */
 	uint64_t unreplayable; /* a variant whose source is not known yet */
@@ -39,8 +42,17 @@ typedef const char *rewarm_dims_f(void *priv);
 struct rewarm *rewarm_new(struct event_base *, const struct rewarm_conf *,
     rewarm_dims_f *, void *dims_priv);
 void rewarm_free(struct rewarm **);
+enum rewarm_trigger {
+	RW_INVALIDATED, /* a purge, ban or tag invalidation: since */
+	RW_EXPIRING, /* popular, and its TTL ends soon */
+};
+
+/*
+ * Queue an object.  since: when it was lost (the invalidation's time),
+ * or when it was found to be expiring.
+ */
 void rewarm_object(struct rewarm *, const char *host, const char *url,
-    const char *variant, double priority, double now);
+    const char *variant, double priority, double since, enum rewarm_trigger);
 const struct rewarm_stats *rewarm_stats(const struct rewarm *);
 size_t rewarm_queue_length(const struct rewarm *);
 /*

@@ -132,7 +132,7 @@ wq_free(struct warm_queue **qp)
 
 int
 wq_push(struct warm_queue *q, const char *host, const char *url,
-    const char *variant, double priority, double now)
+    const char *variant, double priority, double now, int trigger)
 {
 	struct wq_entry *e;
 	size_t hl, ul, vl;
@@ -166,6 +166,7 @@ wq_push(struct warm_queue *q, const char *host, const char *url,
 	e->task.variant = sdup(variant);
 	e->task.priority = priority;
 	e->task.queued = now;
+	e->task.trigger = trigger;
 	HASH_ADD_KEYPTR(hh, q->keys, e->key, strlen(e->key), e);
 	q->heap[q->len] = e;
 	up(q, q->len++);

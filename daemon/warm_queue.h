@@ -16,13 +16,14 @@ struct warm_task {
 	char *variant;
 	double priority;
 	double queued; /* when it was pushed */
+	int trigger; /* the caller's: why it was queued */
 };
 
 struct warm_queue *wq_new(size_t max);
 void wq_free(struct warm_queue **);
 /* 1: queued; 0: already queued or in flight; -1: the queue is full. */
 int wq_push(struct warm_queue *, const char *host, const char *url,
-    const char *variant, double priority, double now);
+    const char *variant, double priority, double now, int trigger);
 /* The next task, now in flight, or NULL; give it back with wq_done(). */
 struct warm_task *wq_pop(struct warm_queue *);
 void wq_done(struct warm_queue *, struct warm_task *);

@@ -19,14 +19,14 @@ main(void)
 	char url[32];
 	int i;
 
-	CHECK_INT_EQ(wq_push(q, "h", "/low", "", 1.0, 10), 1);
-	CHECK_INT_EQ(wq_push(q, "h", "/high", "", 5.0, 11), 1);
-	CHECK_INT_EQ(wq_push(q, "h", "/mid-old", "", 3.0, 12), 1);
-	CHECK_INT_EQ(wq_push(q, "h", "/mid-new", "", 3.0, 13), 1);
+	CHECK_INT_EQ(wq_push(q, "h", "/low", "", 1.0, 10, 0), 1);
+	CHECK_INT_EQ(wq_push(q, "h", "/high", "", 5.0, 11, 0), 1);
+	CHECK_INT_EQ(wq_push(q, "h", "/mid-old", "", 3.0, 12, 0), 1);
+	CHECK_INT_EQ(wq_push(q, "h", "/mid-new", "", 3.0, 13, 0), 1);
 	/* Once: the same key again, whatever its priority. */
-	CHECK_INT_EQ(wq_push(q, "h", "/high", "", 9.0, 14), 0);
+	CHECK_INT_EQ(wq_push(q, "h", "/high", "", 9.0, 14, 0), 0);
 	/* A variant is another object. */
-	CHECK_INT_EQ(wq_push(q, "h", "/high", "currency=USD", 9.0, 14), -1);
+	CHECK_INT_EQ(wq_push(q, "h", "/high", "currency=USD", 9.0, 14, 0), -1);
 	CHECK_INT_EQ((int)wq_len(q), 4);
 
 	a = wq_pop(q);
@@ -35,9 +35,9 @@ main(void)
 	CHECK_STR_EQ(b->url, "/mid-old");
 	CHECK_INT_EQ((int)wq_inflight(q), 2);
 	/* In flight still counts as present. */
-	CHECK_INT_EQ(wq_push(q, "h", "/high", "", 1.0, 20), 0);
+	CHECK_INT_EQ(wq_push(q, "h", "/high", "", 1.0, 20, 0), 0);
 	wq_done(q, a);
-	CHECK_INT_EQ(wq_push(q, "h", "/high", "", 1.0, 21), 1);
+	CHECK_INT_EQ(wq_push(q, "h", "/high", "", 1.0, 21, 0), 1);
 	t = wq_pop(q);
 	CHECK_STR_EQ(t->url, "/mid-new");
 	wq_done(q, t);
@@ -51,6 +51,12 @@ main(void)
 	wq_done(q, t);
 	CHECK(wq_pop(q) == NULL);
 	CHECK_INT_EQ((int)wq_inflight(q), 0);
+	/* The caller's trigger travels with the task. */
+	CHECK_INT_EQ(wq_push(q, "h", "/t", "", 1.0, 30, 7), 1);
+	t = wq_pop(q);
+	CHECK_INT_EQ(t->trigger, 7);
+	CHECK(t->queued == 30);
+	wq_done(q, t);
 	wq_free(&q);
 
 	/* Heap order over many, and freeing with tasks left. */
@@ -58,7 +64,7 @@ main(void)
 	for (i = 0; i < 1000; i++) {
 		snprintf(url, sizeof url, "/u%d", i);
 		CHECK_INT_EQ(wq_push(q, "h", url, "",
-		                 (double)((i * 7919) % 1000), i),
+		                 (double)((i * 7919) % 1000), i, 0),
 		    1);
 	}
 	a = wq_pop(q);
