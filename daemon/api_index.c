@@ -9,11 +9,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "vdef.h"
+#include "vtim.h"
 #include "api_index.h"
 #include "cache_index.h"
 #include "http_api.h"
@@ -41,15 +42,6 @@ struct listing {
 	unsigned long matched;
 	double now;
 };
-
-static double
-now_real(void)
-{
-	struct timeval tv;
-
-	(void)gettimeofday(&tv, NULL);
-	return ((double)tv.tv_sec + (double)tv.tv_usec * 1e-6);
-}
 
 static json_t *
 obj_json(const struct cache_index *ci, const struct ci_obj *o, double now)
@@ -137,7 +129,7 @@ h_index(void *priv, const struct evkeyvalq *q, json_t **body, const char **err)
 		return (400);
 	ci = index_apply_index(instance_apply(inst));
 	l.ci = ci;
-	l.now = now_real();
+	l.now = VTIM_real();
 	l.objects = json_array();
 	tag = evhttp_find_header(q, "tag");
 	url = evhttp_find_header(q, "url");

@@ -17,12 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "vdef.h"
+#include "vtim.h"
 #include "cmd.h"
 #include "fetcher.h"
 #include "secret.h"
@@ -54,15 +55,6 @@ struct warm_one {
 	const char *url;
 	const char *node;
 };
-
-static double
-now_real(void)
-{
-	struct timeval tv;
-
-	(void)gettimeofday(&tv, NULL);
-	return ((double)tv.tv_sec + (double)tv.tv_usec * 1e-6);
-}
 
 /* Where to connect, which Host to send, which path to sign. */
 static int
@@ -173,7 +165,7 @@ submit_next(struct warm_job *job)
 			    (long)getpid(), job->next);
 			strcpy(hdr, "Stoke-Warm: ");
 			if (warm_sig_header(job->key, job->keylen, job->method,
-			        host, path, (int64_t)now_real(), w->id,
+			        host, path, (int64_t)VTIM_real(), w->id,
 			        hdr + 12, sizeof hdr - 12) != 0) {
 				printf("  - cannot sign  %s\n", w->url);
 				job->failed++;
@@ -315,12 +307,12 @@ cmd_warm(int argc, char **argv)
 	}
 	/* The concurrency is the ceiling per node too. */
 	job.f = fetcher_new(job.eb, job.concurrency);
-	job.t0 = now_real();
+	job.t0 = VTIM_real();
 	submit_next(&job);
 	if (job.done < job.total)
 		(void)event_base_dispatch(job.eb);
 	printf("%u warmed, %u failed in %.2f s", job.total - job.failed,
-	    job.failed, now_real() - job.t0);
+	    job.failed, VTIM_real() - job.t0);
 	if (job.unverified > 0)
 		printf(", %u not taken as warm requests (check the secret "
 		       "and the VCL)",

@@ -14,6 +14,8 @@
 
 #include <event2/event.h>
 
+#include "vdef.h"
+#include "vtim.h"
 #include "cache_index.h"
 #include "events.h"
 #include "http_api.h"
@@ -44,15 +46,6 @@ sink(void *priv, const struct event_rec *ev)
 
 	CHECK_INST(inst);
 	index_apply_event(inst->apply, ev);
-}
-
-static double
-now_real(void)
-{
-	struct timeval tv;
-
-	(void)gettimeofday(&tv, NULL);
-	return ((double)tv.tv_sec + (double)tv.tv_usec * 1e-6);
 }
 
 struct refresh_scan {
@@ -96,7 +89,7 @@ expire(evutil_socket_t fd, short what, void *priv)
 	CHECK_INST(inst);
 	sc.inst = inst;
 	sc.ci = index_apply_index(inst->apply);
-	sc.now = now_real();
+	sc.now = VTIM_real();
 	(void)ci_expire(sc.ci, sc.now);
 	if (inst->rewarm != NULL && inst->refresh_before > 0)
 		(void)ci_foreach(sc.ci, expiring_one, &sc);

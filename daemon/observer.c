@@ -10,12 +10,12 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <stdio.h>
 
 #include "vdef.h"
 #include "vapi/vsl.h"
+#include "vtim.h"
 
 #include "observer.h"
 #include "record_parse.h"
@@ -58,15 +58,6 @@ struct observer {
 };
 
 #define CHECK_OBS(o) assert((o) != NULL && (o)->magic == OBSERVER_MAGIC)
-
-static double
-now_real(void)
-{
-	struct timeval tv;
-
-	assert(gettimeofday(&tv, NULL) == 0);
-	return ((double)tv.tv_sec + (double)tv.tv_usec * 1e-6);
-}
 
 static void
 emit(struct observer *o, struct event_rec *ev)
@@ -430,7 +421,7 @@ observer_group(void *priv, struct VSL_transaction *const trans[])
 		txn_parse(&o->txn[o->ntxn++], trans[i], &o->arena, &o->conf);
 	}
 	o->stats.txns += o->ntxn;
-	now = now_real();
+	now = VTIM_real();
 	/*
 	 * Fetches first: a page and its fragments must be known before
 	 * the ESI links between them arrive.

@@ -12,8 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
+#include "vdef.h"
+#include "vtim.h"
 #include "fetcher.h"
 #include "record.h"
 #include "rewarm.h"
@@ -50,15 +51,6 @@ struct rewarm_fetch {
 };
 
 #define CHECK_RW(r) assert((r) != NULL && (r)->magic == REWARM_MAGIC)
-
-static double
-now_real(void)
-{
-	struct timeval tv;
-
-	(void)gettimeofday(&tv, NULL);
-	return ((double)tv.tv_sec + (double)tv.tv_usec * 1e-6);
-}
 
 /* "name=cookie:sw-currency:key" in dims: the source of dimension name. */
 static int
@@ -160,7 +152,7 @@ on_done(void *priv, const struct fetch_result *res)
 	else {
 		/* Latency counts from the loss, for what was lost. */
 		rw->stats.refreshed++;
-		rw->lat[rw->lat_next] = now_real() - rf->task->queued;
+		rw->lat[rw->lat_next] = VTIM_real() - rf->task->queued;
 		rw->lat_next = (rw->lat_next + 1) % REWARM_LATENCIES;
 		if (rw->nlat < REWARM_LATENCIES)
 			rw->nlat++;
@@ -195,7 +187,7 @@ start(struct rewarm *rw, struct warm_task *t)
 	snprintf(rf->id, sizeof rf->id, "rw-%ju", (uintmax_t)++rw->seq);
 	strcpy(rf->hdrbuf[0], "Stoke-Warm: ");
 	if (warm_sig_header(rw->key, rw->keylen, "GET", t->host, t->url,
-	        (int64_t)now_real(), rf->id, rf->hdrbuf[0] + 12,
+	        (int64_t)VTIM_real(), rf->id, rf->hdrbuf[0] + 12,
 	        HDR_BUF - 12) != 0) {
 		rw->stats.failed++;
 		wq_done(rw->queue, t);
