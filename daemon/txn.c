@@ -174,6 +174,33 @@ req_hdr_unset(struct txn *t, const char *d, size_t nlen)
 	}
 }
 
+/* A request header record, client or backend alike. */
+static void
+header_set(struct txn *t, struct arena *a, const char *d, size_t len)
+{
+	const char *val;
+	size_t nlen, vlen;
+
+	if (hdr_split(d, len, &nlen, &val, &vlen))
+		return;
+	if (hdr_is(d, nlen, "host"))
+		t->host = arena_dup(a, val, vlen);
+	req_hdr_set(t, a, d, nlen, val, vlen);
+}
+
+static void
+header_unset(struct txn *t, const char *d, size_t len)
+{
+	const char *val;
+	size_t nlen, vlen;
+
+	if (hdr_split(d, len, &nlen, &val, &vlen))
+		return;
+	if (hdr_is(d, nlen, "host"))
+		t->host = NULL;
+	req_hdr_unset(t, d, nlen);
+}
+
 static enum txn_reason
 reason_of(enum VSL_reason_e r)
 {
@@ -234,9 +261,6 @@ static void
 client_record(struct txn *t, struct arena *a, int tag, const char *d,
     size_t len, const struct txn_conf *conf)
 {
-	const char *val;
-	size_t nlen, vlen;
-
 	(void)conf;
 	switch (tag) {
 	case SLT_ReqMethod:
@@ -246,18 +270,10 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 		t->url = arena_dup(a, d, len);
 		break;
 	case SLT_ReqHeader:
-		if (hdr_split(d, len, &nlen, &val, &vlen))
-			break;
-		if (hdr_is(d, nlen, "host"))
-			t->host = arena_dup(a, val, vlen);
-		req_hdr_set(t, a, d, nlen, val, vlen);
+		header_set(t, a, d, len);
 		break;
 	case SLT_ReqUnset:
-		if (hdr_split(d, len, &nlen, &val, &vlen))
-			break;
-		if (hdr_is(d, nlen, "host"))
-			t->host = NULL;
-		req_hdr_unset(t, d, nlen);
+		header_unset(t, d, len);
 		break;
 	case SLT_VCL_call:
 		if (!strcmp(d, "HIT"))
@@ -319,15 +335,10 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 		t->url = arena_dup(a, d, len);
 		break;
 	case SLT_BereqHeader:
-		if (hdr_split(d, len, &nlen, &val, &vlen))
-			break;
-		if (hdr_is(d, nlen, "host"))
-			t->host = arena_dup(a, val, vlen);
-		req_hdr_set(t, a, d, nlen, val, vlen);
+		header_set(t, a, d, len);
 		break;
 	case SLT_BereqUnset:
-		if (!hdr_split(d, len, &nlen, &val, &vlen))
-			req_hdr_unset(t, d, nlen);
+		header_unset(t, d, len);
 		break;
 	case SLT_BerespStatus:
 		t->status = atoi(d);
