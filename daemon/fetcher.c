@@ -17,7 +17,11 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "vdef.h"
+#include "vqueue.h"
+#include "vtim.h"
 #include "fetcher.h"
+#include "origin_guard.h"
 
 struct fetcher {
 	unsigned magic;
@@ -26,15 +30,22 @@ struct fetcher {
 	CURLM *multi;
 	struct event *timer;
 	int running;
-	unsigned inflight;
-	struct fetch *first; /* in flight, for aborting at the end */
+	unsigned inflight; /* running and waiting */
+	unsigned nwaiting;
+	struct origin_guard *guard;
+	struct event *retry; /* asks the guard again for waiting fetches */
+	VTAILQ_HEAD(, fetch) active; /* in curl's hands */
+	VTAILQ_HEAD(, fetch) waiting; /* held back by the guard, in order */
 };
 
 struct fetch {
 	unsigned magic;
 #define FETCH_MAGIC 0x5fe7c4a2
 	struct fetcher *f;
-	struct fetch *next, *prev;
+	VTAILQ_ENTRY(fetch) list;
+	unsigned is_waiting;
+	char origin[256];
+	double submitted, started;
 	CURL *easy;
 	struct curl_slist *hdrs;
 	fetch_done_f *done;
@@ -66,12 +77,32 @@ unlink_fetch(struct fetcher *f, struct fetch *fe)
 {
 	assert(f->inflight > 0);
 	f->inflight--;
-	if (fe->prev != NULL)
-		fe->prev->next = fe->next;
-	else
-		f->first = fe->next;
-	if (fe->next != NULL)
-		fe->next->prev = fe->prev;
+	if (fe->is_waiting) {
+		assert(f->nwaiting > 0);
+		f->nwaiting--;
+		VTAILQ_REMOVE(&f->waiting, fe, list);
+	} else {
+		VTAILQ_REMOVE(&f->active, fe, list);
+	}
+}
+
+static void drain(struct fetcher *);
+
+/* Tell the guard how the origin answered. */
+static void
+report(struct fetcher *f, struct fetch *fe, const struct fetch_result *res)
+{
+	struct og_outcome oc;
+
+	if (f->guard == NULL)
+		return;
+	memset(&oc, 0, sizeof oc);
+	oc.started = fe->started;
+	oc.ok = res->ok;
+	oc.status = res->status;
+	oc.latency = res->ttfb > 0 ? res->ttfb : res->time;
+	oc.retry_after = og_retry_after(res->retry_after, VTIM_real());
+	og_done(f->guard, fe->origin, VTIM_real(), &oc);
 }
 
 static void
@@ -97,8 +128,12 @@ finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	res.hit = (strchr(fe->xvarnish, ' ') != NULL);
 	res.warm_id = fe->warm_id[0] != '\0' ? fe->warm_id : NULL;
 	res.retry_after = fe->retry_after[0] != '\0' ? fe->retry_after : NULL;
+	res.waited = fe->started - fe->submitted;
 	(void)curl_multi_remove_handle(f->multi, easy);
 	unlink_fetch(f, fe);
+	report(f, fe, &res);
+	/* A freed slot goes to whoever waited for it before new work. */
+	drain(f);
 	fe->done(fe->priv, &res);
 	fetch_free(fe);
 }
@@ -237,12 +272,88 @@ on_header(char *p, size_t size, size_t n, void *priv)
 	return (len);
 }
 
+/* Hand a fetch to curl; one that waited leaves the waiting list. */
+static int
+start(struct fetcher *f, struct fetch *fe)
+{
+	fe->started = VTIM_real();
+	if (curl_multi_add_handle(f->multi, fe->easy) != CURLM_OK)
+		return (-1);
+	if (fe->is_waiting) {
+		VTAILQ_REMOVE(&f->waiting, fe, list);
+		f->nwaiting--;
+		fe->is_waiting = 0;
+	}
+	VTAILQ_INSERT_TAIL(&f->active, fe, list);
+	return (0);
+}
+
+/* A fetch that never reached curl ends here. */
+static void
+fail_waiting(struct fetcher *f, struct fetch *fe, const char *why)
+{
+	struct fetch_result res;
+
+	memset(&res, 0, sizeof res);
+	res.error = why;
+	unlink_fetch(f, fe);
+	fe->done(fe->priv, &res);
+	fetch_free(fe);
+}
+
+/*
+ * Start what the guard lets go, in submission order per origin, and ask
+ * again when the soonest of the rest may go.
+ */
+static void
+drain(struct fetcher *f)
+{
+	struct fetch *fe, *fe2;
+	struct timeval tv;
+	double now, w, soonest = 0;
+
+	if (f->guard == NULL || f->nwaiting == 0)
+		return;
+	now = VTIM_real();
+	VTAILQ_FOREACH_SAFE(fe, &f->waiting, list, fe2)
+	{
+		w = og_admit(f->guard, fe->origin, now);
+		if (w > 0) {
+			if (soonest == 0 || w < soonest)
+				soonest = w;
+			continue;
+		}
+		if (start(f, fe) != 0) {
+			og_cancel(f->guard, fe->origin);
+			fail_waiting(f, fe, "cannot start");
+			continue;
+		}
+	}
+	if (f->nwaiting > 0 && !evtimer_pending(f->retry, NULL)) {
+		tv.tv_sec = (long)soonest;
+		tv.tv_usec = (long)((soonest - (double)tv.tv_sec) * 1e6);
+		assert(evtimer_add(f->retry, &tv) == 0);
+	}
+}
+
+static void
+on_retry(evutil_socket_t fd, short kind, void *priv)
+{
+	struct fetcher *f = priv;
+
+	(void)fd;
+	(void)kind;
+	CHECK_F(f);
+	drain(f);
+}
+
 int
 fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
     fetch_done_f *done, void *priv)
 {
 	struct curl_slist *l;
 	struct fetch *fe;
+	const char *origin;
 	char host[512];
 	unsigned i;
 
@@ -295,15 +406,33 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	    (long)((rq->timeout > 0 ? rq->timeout : 30.0) * 1000));
 	if (rq->method != NULL && !strcmp(rq->method, "HEAD"))
 		curl_easy_setopt(fe->easy, CURLOPT_NOBODY, 1L);
-	if (curl_multi_add_handle(f->multi, fe->easy) != CURLM_OK) {
+	origin = rq->origin != NULL ? rq->origin
+	    : rq->host != NULL      ? rq->host
+	                            : rq->url;
+	if ((size_t)snprintf(fe->origin, sizeof fe->origin, "%s", origin) >=
+	    sizeof fe->origin) {
+		fetch_free(fe);
+		return (-1);
+	}
+	fe->submitted = VTIM_real();
+	if (f->guard != NULL &&
+	    (f->nwaiting > 0 ||
+	        og_admit(f->guard, fe->origin, fe->submitted) > 0)) {
+		/* Behind whoever waits already, in order. */
+		fe->is_waiting = 1;
+		VTAILQ_INSERT_TAIL(&f->waiting, fe, list);
+		f->nwaiting++;
+		f->inflight++;
+		drain(f);
+		return (0);
+	}
+	if (start(f, fe) != 0) {
+		if (f->guard != NULL)
+			og_cancel(f->guard, fe->origin);
 		fetch_free(fe);
 		return (-1);
 	}
 	f->inflight++;
-	fe->next = f->first;
-	if (f->first != NULL)
-		f->first->prev = fe;
-	f->first = fe;
 	return (0);
 }
 
@@ -321,6 +450,10 @@ fetcher_new(struct event_base *eb, unsigned max_per_host)
 	assert(f->multi != NULL);
 	f->timer = evtimer_new(eb, on_timeout, f);
 	assert(f->timer != NULL);
+	f->retry = evtimer_new(eb, on_retry, f);
+	assert(f->retry != NULL);
+	VTAILQ_INIT(&f->active);
+	VTAILQ_INIT(&f->waiting);
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -343,19 +476,25 @@ fetcher_free(struct fetcher **fp)
 		return;
 	CHECK_F(f);
 	/* What is still in flight ends here, and its owner is told so. */
-	while (f->first != NULL) {
+	while (!VTAILQ_EMPTY(&f->waiting))
+		fail_waiting(f, VTAILQ_FIRST(&f->waiting), "stopped");
+	while (!VTAILQ_EMPTY(&f->active)) {
 		struct fetch_result res;
-		struct fetch *fe = f->first;
+		struct fetch *fe = VTAILQ_FIRST(&f->active);
 
 		memset(&res, 0, sizeof res);
 		res.error = "stopped";
 		(void)curl_multi_remove_handle(f->multi, fe->easy);
 		unlink_fetch(f, fe);
+		if (f->guard != NULL)
+			og_cancel(f->guard, fe->origin);
 		fe->done(fe->priv, &res);
 		fetch_free(fe);
 	}
+	assert(f->inflight == 0);
 	curl_multi_cleanup(f->multi);
 	event_free(f->timer);
+	event_free(f->retry);
 	f->magic = 0;
 	free(f);
 }
@@ -365,4 +504,19 @@ fetcher_inflight(const struct fetcher *f)
 {
 	CHECK_F(f);
 	return (f->inflight);
+}
+
+unsigned
+fetcher_waiting(const struct fetcher *f)
+{
+	CHECK_F(f);
+	return (f->nwaiting);
+}
+
+void
+fetcher_set_guard(struct fetcher *f, struct origin_guard *g)
+{
+	CHECK_F(f);
+	assert(f->inflight == 0);
+	f->guard = g;
 }

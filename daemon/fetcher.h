@@ -1,7 +1,9 @@
 /*
  * HTTP fetches on the daemon's event loop: libcurl's multi interface
  * driven by libevent socket and timer events, connections kept alive and
- * capped per host.  The warm engine's hands; it decides nothing itself.
+ * capped per host.  The warm engine's hands: what it decides is only
+ * when a fetch may start, which an origin guard (origin_guard.h) says
+ * when there is one; fetches it holds back wait in submission order.
  */
 
 #ifndef STOKE_FETCHER_H
@@ -11,12 +13,14 @@
 
 struct event_base;
 struct fetcher;
+struct origin_guard;
 
 #define FETCH_MAX_HDRS 16
 
 struct fetch_req {
 	const char *url; /* where to connect: a Varnish node + path */
 	const char *host; /* Host header; NULL: the URL's */
+	const char *origin; /* the guard's key; NULL: host */
 	const char *method; /* GET or HEAD */
 	unsigned nhdr; /* extra "Name: value" headers */
 	const char *hdr[FETCH_MAX_HDRS];
@@ -27,7 +31,8 @@ struct fetch_result {
 	int ok; /* 1: an HTTP answer came */
 	long status;
 	const char *error; /* when !ok: why */
-	double time, ttfb; /* seconds */
+	double time, ttfb; /* seconds, from the start of the fetch */
+	double waited; /* seconds held back by the origin guard */
 	uint64_t body_bytes;
 	unsigned hit; /* X-Varnish named two transactions */
 	const char *warm_id; /* Stoke-Warm-Id sent back, or NULL */
@@ -37,10 +42,14 @@ struct fetch_result {
 typedef void fetch_done_f(void *priv, const struct fetch_result *);
 
 struct fetcher *fetcher_new(struct event_base *, unsigned max_per_host);
+/* From now on, fetches start when the guard lets them (it is shared). */
+void fetcher_set_guard(struct fetcher *, struct origin_guard *);
 void fetcher_free(struct fetcher **);
 /* 0, or -1 when the request cannot even be started (bad URL...). */
 int fetcher_submit(struct fetcher *, const struct fetch_req *, fetch_done_f *,
     void *priv);
+/* Fetches submitted and not done yet: running, or held back. */
 unsigned fetcher_inflight(const struct fetcher *);
+unsigned fetcher_waiting(const struct fetcher *);
 
 #endif

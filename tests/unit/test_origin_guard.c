@@ -1,0 +1,348 @@
+/*
+ * origin_guard: the limit grows while the origin keeps up, backs off when
+ * it slows down or fails, never passes the ceiling, honours Retry-After
+ * and the rate, and the breaker stops everything for a dead origin.
+ *
+ * The origin here is simulated in virtual time: a server with a few
+ * workers whose answers take longer as requests queue for them, and
+ * which refuses (503) what its queue cannot hold.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "origin_guard.h"
+#include "unit.h"
+
+#define MAXQ 256
+
+struct sim {
+	unsigned workers; /* requests served at once at full speed */
+	unsigned queue_max; /* in flight beyond this: 503 */
+	double service; /* seconds per request, alone */
+	unsigned n;
+	double end[MAXQ], started[MAXQ];
+	long status[MAXQ];
+	unsigned inflight_max;
+	unsigned long served, refused;
+	double inflight_sum; /* for the mean, over admissions */
+	unsigned long admissions;
+};
+
+/* Client with endless demand: run for `until` seconds of virtual time. */
+static void
+simulate(struct origin_guard *g, struct sim *s, double t, double until)
+{
+	struct og_outcome oc;
+	double next, w, lat;
+	unsigned i, k;
+
+	while (t < until) {
+		/* Admit as much as the guard lets go now. */
+		w = 0;
+		while (s->n < MAXQ && (w = og_admit(g, "o", t)) == 0) {
+			i = s->n++;
+			if (s->n > s->inflight_max)
+				s->inflight_max = s->n;
+			s->inflight_sum += s->n;
+			s->admissions++;
+			s->started[i] = t;
+			if (s->n > s->queue_max) {
+				s->status[i] = 503;
+				s->end[i] = t + 0.001;
+			} else {
+				/* Queued behind the busy workers. */
+				k = (s->n + s->workers - 1) / s->workers;
+				s->status[i] = 200;
+				s->end[i] = t + s->service * k;
+			}
+		}
+		next = until;
+		if (w > 0 && t + w < next)
+			next = t + w;
+		for (i = 0; i < s->n; i++)
+			if (s->end[i] < next)
+				next = s->end[i];
+		t = next;
+		for (i = 0; i < s->n;) {
+			if (s->end[i] > t) {
+				i++;
+				continue;
+			}
+			memset(&oc, 0, sizeof oc);
+			oc.started = s->started[i];
+			oc.ok = 1;
+			oc.status = s->status[i];
+			lat = s->end[i] - s->started[i];
+			oc.latency = lat;
+			if (oc.status == 503)
+				s->refused++;
+			else
+				s->served++;
+			og_done(g, "o", t, &oc);
+			s->n--;
+			s->end[i] = s->end[s->n];
+			s->started[i] = s->started[s->n];
+			s->status[i] = s->status[s->n];
+		}
+	}
+}
+
+static void
+test_grows_to_ceiling(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_info info;
+	struct sim s;
+
+	og_conf_default(&c);
+	c.ceiling = 12;
+	g = og_new(&c);
+	memset(&s, 0, sizeof s);
+	/* An origin with room for far more than the ceiling. */
+	s.workers = 100;
+	s.queue_max = 1000;
+	s.service = 0.05;
+	simulate(g, &s, 0, 10);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK(info.limit <= 12);
+	CHECK(info.limit >= 11);
+	CHECK_INT_EQ(s.inflight_max, 12);
+	CHECK_INT_EQ(s.refused, 0);
+	CHECK_INT_EQ(info.backoffs, 0);
+	og_free(&g);
+	CHECK(g == NULL);
+}
+
+static void
+test_backs_off_an_overloaded_origin(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_info info;
+	struct sim s;
+
+	og_conf_default(&c);
+	c.ceiling = 64;
+	g = og_new(&c);
+	memset(&s, 0, sizeof s);
+	/* Four workers; more queue and wait; over sixteen are refused. */
+	s.workers = 4;
+	s.queue_max = 16;
+	s.service = 0.05;
+	simulate(g, &s, 0, 60);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK(info.backoffs > 0);
+	/* Far from the ceiling it could have used... */
+	CHECK(s.inflight_max <= 16);
+	/* ...close to what the origin can do, and hardly ever refused. */
+	CHECK(s.inflight_sum / s.admissions >= 3);
+	CHECK(s.inflight_sum / s.admissions <= 10);
+	CHECK(s.refused * 100 <= s.served);
+	printf("overloaded: mean in flight %.1f, max %u, served %lu, "
+	       "refused %lu, backoffs %ju\n",
+	    s.inflight_sum / s.admissions, s.inflight_max, s.served, s.refused,
+	    (uintmax_t)info.backoffs);
+	og_free(&g);
+}
+
+static void
+test_failures_halve_once_per_round_trip(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_outcome oc;
+	struct og_info info;
+	unsigned i;
+
+	og_conf_default(&c);
+	c.ceiling = 16;
+	c.initial = 16;
+	c.breaker_failures = 100;
+	g = og_new(&c);
+	for (i = 0; i < 16; i++)
+		CHECK(og_admit(g, "o", 1.0) == 0);
+	/* Full: the next one waits. */
+	CHECK(og_admit(g, "o", 1.0) > 0);
+	memset(&oc, 0, sizeof oc);
+	oc.started = 1.0;
+	oc.ok = 1;
+	oc.status = 502;
+	oc.latency = 0.01;
+	/* Sixteen 502s from one round trip: one halving, not sixteen. */
+	for (i = 0; i < 16; i++)
+		og_done(g, "o", 1.1, &oc);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK(fabs(info.limit - 8) < 1e-9);
+	CHECK_INT_EQ(info.backoffs, 1);
+	CHECK_INT_EQ(info.failures, 16);
+	CHECK_INT_EQ(info.inflight, 0);
+	/* A timeout sent after that halving halves again. */
+	CHECK(og_admit(g, "o", 1.2) == 0);
+	oc.started = 1.2;
+	oc.ok = 0;
+	oc.status = 0;
+	og_done(g, "o", 31.2, &oc);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK(fabs(info.limit - 4) < 1e-9);
+	CHECK_STR_EQ(og_state_name(info.state), "closed");
+	og_free(&g);
+}
+
+static void
+test_retry_after(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_outcome oc;
+	double w;
+
+	og_conf_default(&c);
+	g = og_new(&c);
+	CHECK(og_admit(g, "o", 100) == 0);
+	memset(&oc, 0, sizeof oc);
+	oc.started = 100;
+	oc.ok = 1;
+	oc.status = 429;
+	oc.latency = 0.01;
+	oc.retry_after = 30;
+	og_done(g, "o", 100, &oc);
+	w = og_admit(g, "o", 101);
+	CHECK(fabs(w - 29) < 1e-9);
+	/* Other origins are not held back. */
+	CHECK(og_admit(g, "other", 101) == 0);
+	CHECK(og_admit(g, "o", 130.5) == 0);
+	/* A ten-hour Retry-After is capped. */
+	oc.started = 130.5;
+	oc.retry_after = 36000;
+	og_done(g, "o", 131, &oc);
+	w = og_admit(g, "o", 131);
+	CHECK(fabs(w - c.retry_after_max) < 1e-9);
+
+	CHECK(og_retry_after("120", 0) == 120);
+	CHECK(og_retry_after(" 5 ", 0) == 5);
+	CHECK(og_retry_after("-5", 0) == 0);
+	CHECK(og_retry_after("soon", 0) == 0);
+	CHECK(og_retry_after("12abc", 0) == 0);
+	CHECK(og_retry_after(NULL, 0) == 0);
+	/* 2015-10-21 07:28:00 UTC is 1445412480. */
+	CHECK(
+	    og_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470) == 10);
+	CHECK(og_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490) == 0);
+	og_free(&g);
+}
+
+static void
+test_breaker(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_outcome oc;
+	struct og_info info;
+	double t = 10, w;
+	unsigned i;
+
+	og_conf_default(&c);
+	c.breaker_failures = 5;
+	c.breaker_cooldown = 2;
+	c.breaker_cooldown_max = 8;
+	g = og_new(&c);
+	memset(&oc, 0, sizeof oc);
+	oc.ok = 0; /* connection refused */
+	for (i = 0; i < 5; i++) {
+		CHECK(og_admit(g, "o", t) == 0);
+		oc.started = t;
+		og_done(g, "o", t, &oc);
+	}
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK_STR_EQ(og_state_name(info.state), "open");
+	CHECK_INT_EQ(info.breaker_opened, 1);
+	/* Nothing goes while open. */
+	w = og_admit(g, "o", t + 1);
+	CHECK(fabs(w - 1) < 1e-9);
+	/* Then one probe, and only one. */
+	CHECK(og_admit(g, "o", t + 2) == 0);
+	CHECK(og_admit(g, "o", t + 2) > 0);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK_STR_EQ(og_state_name(info.state), "half-open");
+	/* The probe fails: open again, for twice as long. */
+	oc.started = t + 2;
+	og_done(g, "o", t + 2, &oc);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK_STR_EQ(og_state_name(info.state), "open");
+	w = og_admit(g, "o", t + 2);
+	CHECK(fabs(w - 4) < 1e-9);
+	/* The cooldown doubles up to its maximum. */
+	for (i = 0; i < 5; i++) {
+		t += 100;
+		CHECK(og_admit(g, "o", t) == 0);
+		oc.started = t;
+		og_done(g, "o", t, &oc);
+	}
+	w = og_admit(g, "o", t);
+	CHECK(fabs(w - 8) < 1e-9);
+	/* A probe that gets an answer closes it; warming restarts gently. */
+	t += 100;
+	CHECK(og_admit(g, "o", t) == 0);
+	oc.started = t;
+	oc.ok = 1;
+	oc.status = 200;
+	oc.latency = 0.05;
+	og_done(g, "o", t, &oc);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK_STR_EQ(og_state_name(info.state), "closed");
+	CHECK(fabs(info.limit - 1) < 1e-9);
+	CHECK(og_admit(g, "o", t) == 0);
+	CHECK(og_admit(g, "o", t) > 0);
+	og_free(&g);
+}
+
+static void
+test_rate(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_outcome oc;
+	unsigned n = 0;
+	double t = 0, w;
+
+	og_conf_default(&c);
+	c.ceiling = 100;
+	c.initial = 100;
+	c.rate = 20;
+	g = og_new(&c);
+	memset(&oc, 0, sizeof oc);
+	oc.ok = 1;
+	oc.status = 200;
+	oc.latency = 0.001;
+	/* Instant answers: only the rate holds the client back. */
+	while (t < 10) {
+		w = og_admit(g, "o", t);
+		if (w > 0) {
+			t += w;
+			continue;
+		}
+		n++;
+		oc.started = t;
+		og_done(g, "o", t, &oc);
+	}
+	/* Twenty a second, plus the first second's burst. */
+	CHECK(n >= 200 && n <= 221);
+	og_free(&g);
+}
+
+int
+main(void)
+{
+	test_grows_to_ceiling();
+	test_backs_off_an_overloaded_origin();
+	test_failures_halve_once_per_round_trip();
+	test_retry_after();
+	test_breaker();
+	test_rate();
+	return (unit_done());
+}
