@@ -15,8 +15,11 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
+	{ "db", cmd_db,
+	    "start, stop, check the embedded PostgreSQL; print its URL" },
 	{ "events", cmd_events, "print what stoked reads from varnishd's log" },
 	{ "index", cmd_index, "show what a running stoked knows is cached" },
+	{ "migrate", cmd_migrate, "bring the database's schema up to date" },
 	{ "run", cmd_run, "watch varnishd and serve the API" },
 	{ "sign", cmd_sign,
 	    "print a signed Stoke-Warm header for testing VCL" },
@@ -32,6 +35,10 @@ usage(FILE *f)
 	fprintf(f, "usage: stoked <command> [options]\n\ncommands:\n");
 	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f,
+	    "\nThe database: --database-url URL, else $STOKE_DATABASE_URL,\n"
+	    "else an embedded PostgreSQL that stoked runs in --state-dir\n"
+	    "(/var/lib/stoke for root, else ~/.local/state/stoke).\n");
 	fprintf(f, "\n'stoked <command> --help' describes a command.\n");
 }
 
