@@ -1,0 +1,131 @@
+#!/bin/sh
+# stoked db: the embedded PostgreSQL made, started, reused, stopped and
+# started again with its data, in state directories of the test's own.
+set -eu
+
+work=$(mktemp -d "$PWD/emb.XXXXXX")
+# As root the cluster runs as postgres, who must reach the state dir.
+chmod 755 "$work"
+st=$work/st
+st2=$work/st2
+cleanup() {
+	"$STOKED" db stop --state-dir "$st" > /dev/null 2>&1 || true
+	"$STOKED" db stop --state-dir "$st2" > /dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# A process that runs: exited ones are gone, even if nobody reaped them
+# (PID 1 of some containers does not).
+alive() {
+	s=$(ps -o stat= -p "$1") || return 1
+	case $s in
+	Z*) return 1 ;;
+	esac
+}
+
+q() {
+	psql -X -q -At -v ON_ERROR_STOP=1 "$1" -c "$2"
+}
+
+count=0
+for f in "$TOP_SRCDIR"/daemon/migrations/*.sql; do
+	count=$((count + 1))
+	last=${f##*/}
+done
+latest=$(expr "$last" : '0*\([0-9]*\)_')
+data=$st/pg/data
+
+echo "== the first start makes the cluster and migrates it"
+out=$("$STOKED" db start --state-dir "$st")
+echo "$out"
+echo "$out" | grep -qx "started PostgreSQL in $data" || fail "not started"
+echo "$out" | grep -q "^applied 0001_schema" || fail "not migrated"
+[ -s "$data/PG_VERSION" ] || fail "no cluster in $data"
+out=$("$STOKED" db status --state-dir "$st") || fail "status: exit $?"
+[ "$out" = "PostgreSQL in $data: running" ] || fail "status said '$out'"
+
+echo "== its URL works with psql; no TCP"
+url=$("$STOKED" db url --state-dir "$st")
+echo "$url"
+[ "$(q "$url" 'SELECT count(*) FROM schema_migrations')" = "$count" ] ||
+    fail "the migrations are not in the stoke database"
+[ "$(q "$url" 'SHOW listen_addresses')" = "" ] || fail "it listens on TCP"
+q "$url" "INSERT INTO plans (name, max_websites, max_urls_per_job,
+    max_warms_per_day) VALUES ('kept', 1, 1, 1)"
+
+echo "== a second start reuses the running server"
+pid=$(head -1 "$data/postmaster.pid")
+alive "$pid" || fail "no postmaster $pid"
+out=$("$STOKED" db start --state-dir "$st")
+echo "$out"
+echo "$out" | grep -qx "reusing the running PostgreSQL in $data" ||
+    fail "not reused"
+echo "$out" | grep -q "^schema up to date" || fail "migrated twice"
+[ "$(head -1 "$data/postmaster.pid")" = "$pid" ] || fail "a new postmaster"
+
+echo "== migrate leaves a running cluster running"
+out=$("$STOKED" migrate --state-dir "$st")
+[ "$out" = "schema up to date (version $latest)" ] || fail "migrate: '$out'"
+alive "$pid" || fail "migrate stopped the server"
+
+echo "== stop: nothing of it is left"
+out=$("$STOKED" db stop --state-dir "$st")
+[ "$out" = "stopped PostgreSQL in $data" ] || fail "stop said '$out'"
+! alive "$pid" || fail "postmaster $pid still runs"
+left=$(ps -eo pid=,ppid=,stat= |
+    awk -v p="$pid" '($1 == p || $2 == p) && $3 !~ /^Z/')
+[ -z "$left" ] || fail "processes of postmaster $pid left: $left"
+[ ! -e "$data/postmaster.pid" ] || fail "postmaster.pid left"
+[ ! -e "$st/pg/.s.PGSQL.5432" ] || fail "the socket is left"
+rc=0
+out=$("$STOKED" db status --state-dir "$st") || rc=$?
+[ $rc -eq 3 ] && [ "$out" = "PostgreSQL in $data: not running" ] ||
+    fail "status when stopped: exit $rc, '$out'"
+out=$("$STOKED" db stop --state-dir "$st")
+[ "$out" = "no running PostgreSQL in $data" ] || fail "stop again: '$out'"
+
+echo "== migrate starts a stopped cluster for the while"
+out=$("$STOKED" migrate --state-dir "$st")
+[ "$out" = "schema up to date (version $latest)" ] || fail "migrate: '$out'"
+rc=0
+"$STOKED" db status --state-dir "$st" > /dev/null || rc=$?
+[ $rc -eq 3 ] || fail "migrate left the cluster running (status $rc)"
+
+echo "== started again, the data is still there"
+out=$("$STOKED" db start --state-dir "$st")
+echo "$out" | grep -qx "started PostgreSQL in $data" || fail "not restarted"
+[ "$(q "$url" "SELECT count(*) FROM plans WHERE name = 'kept'")" = 1 ] ||
+    fail "the data is gone"
+"$STOKED" db stop --state-dir "$st" > /dev/null
+
+echo "== two first starts at once: one makes it, the other reuses it"
+"$STOKED" db start --state-dir "$st2" > "$work/s1.out" 2>&1 &
+p1=$!
+"$STOKED" db start --state-dir "$st2" > "$work/s2.out" 2>&1 &
+p2=$!
+wait "$p1" || fail "start 1: $(cat "$work/s1.out")"
+wait "$p2" || fail "start 2: $(cat "$work/s2.out")"
+cat "$work/s1.out" "$work/s2.out"
+[ "$(cat "$work/s1.out" "$work/s2.out" | grep -c '^started ')" = 1 ] &&
+    [ "$(cat "$work/s1.out" "$work/s2.out" | grep -c '^reusing ')" = 1 ] ||
+    fail "not one start and one reuse"
+"$STOKED" db stop --state-dir "$st2" > /dev/null
+
+if [ "$(id -u)" -eq 0 ]; then
+	echo "== as root: a state dir the postgres user cannot reach"
+	mkdir -m 700 "$work/closed"
+	rc=0
+	"$STOKED" db start --state-dir "$work/closed/st" 2> "$work/err" || rc=$?
+	cat "$work/err"
+	[ $rc -eq 1 ] && grep -q "chmod o+x" "$work/err" ||
+	    fail "unreachable state dir: exit $rc"
+fi
+
+echo "ok"
