@@ -12,10 +12,12 @@
 #include <event2/event.h>
 
 #include "api_index.h"
+#include "api_origins.h"
 #include "cmd.h"
 #include "loop.h"
 #include "http_api.h"
 #include "instance.h"
+#include "origin_guard.h"
 #include "rewarm.h"
 #include "secret.h"
 #include "warm_sig.h"
@@ -30,6 +32,7 @@ run_usage(FILE *f)
 	    "                  [--index-mb MB] [--secret-file F] "
 	    "[--warm-concurrency N]\n"
 	    "                  [--refresh-before S] [--refresh-popularity P]\n"
+	    "                  [--origin-max N] [--origin-rate R]\n"
 	    "\n"
 	    "Watches the log of each varnishd -n NAME (the default instance\n"
 	    "when none is given) and serves the API and /metrics on\n"
@@ -43,7 +46,11 @@ run_usage(FILE *f)
 	    "at least --refresh-popularity popular (a fetch counts 1, each\n"
 	    "hit 1, halving every hour: 1.5, the default, is hit lately) are\n"
 	    "refreshed --refresh-before (10) seconds before their TTL ends\n"
-	    "(0: never).\n");
+	    "(0: never).  Each origin (by Host) gets fetches in flight as\n"
+	    "its answers allow, never more than --origin-max (16), at most\n"
+	    "--origin-rate (no limit) a second; errors and slow answers\n"
+	    "halve that, Retry-After pauses it, an origin that is down gets\n"
+	    "one probe at a time until it answers.\n");
 }
 
 int
@@ -58,6 +65,8 @@ cmd_run(int argc, char **argv)
 		{ "warm-concurrency", required_argument, NULL, 'c' },
 		{ "refresh-before", required_argument, NULL, 'r' },
 		{ "refresh-popularity", required_argument, NULL, 'p' },
+		{ "origin-max", required_argument, NULL, 'O' },
+		{ "origin-rate", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,11 +81,14 @@ cmd_run(int argc, char **argv)
 	struct event_base *eb;
 	struct http_api *api;
 	struct api_index *ai;
+	struct origin_guard *guard;
+	struct og_conf ogc;
 	unsigned n = 0, i;
-	long index_mb = 256;
+	long index_mb = 256, v;
 	char err[256], *end;
 	int c;
 
+	og_conf_default(&ogc);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:l:m:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -145,6 +157,25 @@ cmd_run(int argc, char **argv)
 				return (2);
 			}
 			break;
+		case 'O':
+			v = strtol(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 1024) {
+				fprintf(stderr,
+				    "stoked run: --origin-max must be 1 to "
+				    "1024\n");
+				return (2);
+			}
+			ogc.ceiling = (unsigned)v;
+			break;
+		case 'R':
+			ogc.rate = strtod(optarg, &end);
+			if (*end != '\0' ||
+			    !(ogc.rate >= 0 && ogc.rate < 1e6)) {
+				fprintf(stderr,
+				    "stoked run: bad --origin-rate\n");
+				return (2);
+			}
+			break;
 		case 'h':
 			run_usage(stdout);
 			return (0);
@@ -188,13 +219,17 @@ cmd_run(int argc, char **argv)
 		event_base_free(eb);
 		return (1);
 	}
+	/* One for all instances: N nodes in front of one origin. */
+	guard = og_new(&ogc);
 	for (i = 0; i < n; i++) {
+		rc[i].guard = guard;
 		inst[i] =
 		    instance_new(eb, names[i], (size_t)index_mb * 1024 * 1024,
 		        nodes[i] != NULL ? &rc[i] : NULL);
 		instance_register(inst[i], api);
 	}
 	ai = api_index_new(api, inst, n);
+	api_origins_register(api, guard);
 	printf("stoked listening on %.*s:%u\n",
 	    (int)(strrchr(listen, ':') - listen), listen, http_api_port(api));
 	fflush(stdout);
@@ -206,6 +241,7 @@ cmd_run(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		instance_free(&inst[i]);
 	event_base_free(eb);
+	og_free(&guard);
 	memset(key, 0, sizeof key);
 	return (0);
 }

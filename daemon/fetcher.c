@@ -159,9 +159,11 @@ on_socket(evutil_socket_t fd, short kind, void *priv)
 	action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
 	    ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	(void)curl_multi_socket_action(f->multi, fd, action, &f->running);
+	/*
+	 * curl's timer is curl's to clear (timer_cb with -1): a done
+	 * callback may just have added a fetch that needs it.
+	 */
 	harvest(f);
-	if (f->running <= 0)
-		(void)evtimer_del(f->timer);
 }
 
 static void

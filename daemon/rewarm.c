@@ -16,6 +16,7 @@
 #include "vdef.h"
 #include "vtim.h"
 #include "fetcher.h"
+#include "origin_guard.h"
 #include "record.h"
 #include "rewarm.h"
 #include "warm_queue.h"
@@ -30,6 +31,7 @@ struct rewarm {
 	char key[WARM_KEY_MAX + 1];
 	size_t keylen;
 	unsigned concurrency;
+	unsigned max_attempts;
 	struct fetcher *fetcher;
 	struct warm_queue *queue;
 	rewarm_dims_f *dims;
@@ -142,7 +144,19 @@ on_done(void *priv, const struct fetch_result *res)
 	struct rewarm *rw = rf->rw;
 
 	CHECK_RW(rw);
-	if (!res->ok || res->status == 0 || res->status >= 500)
+	if (!rw->closing &&
+	    (!res->ok || res->status == 0 || res->status >= 500 ||
+	        res->status == 429) &&
+	    rf->task->attempts + 1 < rw->max_attempts) {
+		/* The guard decides when: it has seen the failure too. */
+		rw->stats.retried++;
+		wq_retry(rw->queue, rf->task);
+		free(rf);
+		pump(rw);
+		return;
+	}
+	if (!res->ok || res->status == 0 || res->status >= 500 ||
+	    res->status == 429)
 		rw->stats.failed++;
 	else if (res->hit || res->warm_id == NULL ||
 	    strcmp(res->warm_id, rf->id))
@@ -257,7 +271,10 @@ rewarm_new(struct event_base *eb, const struct rewarm_conf *c,
 	memcpy(rw->key, c->key, c->keylen);
 	rw->keylen = c->keylen;
 	rw->concurrency = c->concurrency > 0 ? c->concurrency : 8;
+	rw->max_attempts = c->max_attempts > 0 ? c->max_attempts : 3;
 	rw->fetcher = fetcher_new(eb, rw->concurrency);
+	if (c->guard != NULL)
+		fetcher_set_guard(rw->fetcher, c->guard);
 	rw->queue = wq_new(c->queue_max > 0 ? c->queue_max : 100000);
 	rw->dims = dims;
 	rw->dims_priv = dims_priv;

@@ -13,6 +13,7 @@
 
 struct event_base;
 struct evbuffer;
+struct origin_guard;
 struct rewarm;
 
 struct rewarm_conf {
@@ -21,6 +22,8 @@ struct rewarm_conf {
 	size_t keylen;
 	unsigned concurrency; /* fetches in flight at most */
 	size_t queue_max;
+	struct origin_guard *guard; /* shared by all instances, or NULL */
+	unsigned max_attempts; /* tries per object when the origin fails */
 	double refresh_before; /* seconds before TTL ends; 0: never */
 	double refresh_popularity; /* at least this popular */
 };
@@ -33,7 +36,8 @@ struct rewarm_stats {
 	uint64_t unreplayable; /* a variant whose source is not known yet */
 	uint64_t refreshed; /* fetched afresh, cached again */
 	uint64_t not_warm; /* served from cache: not taken as warm */
-	uint64_t failed; /* no answer, or an error status */
+	uint64_t failed; /* no answer, or an error status, every try */
+	uint64_t retried; /* tries again after a failure */
 };
 
 /* Where the variant dimensions come from ("dims"), when known. */

@@ -154,7 +154,8 @@ wq_push(struct warm_queue *q, const char *host, const char *url,
 		free(key);
 		return (0);
 	}
-	if (q->len == q->max) {
+	/* In flight counts: a task may come back for another try. */
+	if (q->len + q->inflight == q->max) {
 		free(key);
 		return (-1);
 	}
@@ -200,6 +201,24 @@ wq_done(struct warm_queue *q, struct warm_task *t)
 	HASH_DEL(q->keys, e);
 	q->inflight--;
 	entry_free(e);
+}
+
+void
+wq_retry(struct warm_queue *q, struct warm_task *t)
+{
+	struct wq_entry *e;
+
+	CHECK_WQ(q);
+	assert(t != NULL && q->inflight > 0);
+	/* In flight, it kept its room. */
+	assert(q->len < q->max);
+	e = (struct wq_entry *)(void *)((char *)t -
+	    offsetof(struct wq_entry, task));
+	q->inflight--;
+	/* It keeps its time of loss: latency counts from there. */
+	e->task.attempts++;
+	q->heap[q->len] = e;
+	up(q, q->len++);
 }
 
 size_t

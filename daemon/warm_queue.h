@@ -17,6 +17,7 @@ struct warm_task {
 	double priority;
 	double queued; /* when it was pushed */
 	int trigger; /* the caller's: why it was queued */
+	unsigned attempts; /* fetches tried before this one */
 };
 
 struct warm_queue *wq_new(size_t max);
@@ -27,6 +28,12 @@ int wq_push(struct warm_queue *, const char *host, const char *url,
 /* The next task, now in flight, or NULL; give it back with wq_done(). */
 struct warm_task *wq_pop(struct warm_queue *);
 void wq_done(struct warm_queue *, struct warm_task *);
+/*
+ * Back in the queue for another try; attempts counts it.  It never
+ * needs room: a task in flight keeps its place (wq_new's max counts
+ * queued and in flight alike).
+ */
+void wq_retry(struct warm_queue *, struct warm_task *);
 size_t wq_len(const struct warm_queue *);
 size_t wq_inflight(const struct warm_queue *);
 

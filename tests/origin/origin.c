@@ -9,6 +9,10 @@
  * slow requests at once; /stats reports the highest number of requests
  * seen in flight, which is how tests prove that a warmer kept its
  * concurrency limit.
+ *
+ * It can also behave like a shop with a few PHP workers (-c N): requests
+ * beyond N queue for a worker, so each takes longer the more there are,
+ * and beyond a queue of -q M it answers 503 with Retry-After at once.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -64,8 +68,10 @@ struct origin {
 	struct evhttp_bound_socket *bound;
 	long nproducts;
 	long delay_ms;
+	long workers; /* 0: as many as there are requests */
+	long queue_max; /* 0: no limit */
 	int stopping;
-	unsigned long long requests;
+	unsigned long long requests, refused;
 	unsigned inflight;
 	unsigned inflight_max;
 	TAILQ_HEAD(, pending) waiting;
@@ -505,8 +511,9 @@ r_stats(struct pending *p, const char *path, struct evkeyvalq *oh,
 	CHECK_OBJ(p, PENDING_MAGIC);
 	o = p->origin;
 	CHECK_OBJ(o, ORIGIN_MAGIC);
-	evbuffer_add_printf(b, "requests %llu\ninflight_max %u\ninflight %u\n",
-	    o->requests, o->inflight_max, o->inflight);
+	evbuffer_add_printf(b,
+	    "requests %llu\ninflight_max %u\ninflight %u\nrefused %llu\n",
+	    o->requests, o->inflight_max, o->inflight, o->refused);
 	return (200);
 }
 
@@ -693,6 +700,22 @@ on_request(struct evhttp_request *req, void *priv)
 	p->ttl = -1;
 	parse_params(p);
 	ms = o->delay_ms + p->delay_ms;
+	/* /stats is the test's window, never queued nor refused. */
+	if (o->workers > 0 &&
+	    strncmp(evhttp_request_get_uri(req), "/stats", 6)) {
+		if (o->queue_max > 0 && o->inflight > (unsigned)o->queue_max) {
+			o->refused++;
+			o->inflight--;
+			evhttp_add_header(evhttp_request_get_output_headers(
+			                      req),
+			    "Retry-After", "1");
+			evhttp_send_error(req, 503, "Overloaded");
+			free(p);
+			return;
+		}
+		/* Waiting for one of the workers to be free. */
+		ms *= (long)((o->inflight + o->workers - 1) / o->workers);
+	}
 	if (ms == 0 || o->stopping) {
 		finish(p);
 		return;
@@ -746,7 +769,10 @@ usage(void)
 	fprintf(stderr,
 	    "usage: stoke-origin [-a ADDR] [-p PORT] "
 	    "[-n PRODUCTS (1-%d)] [-P PIDFILE] [-d MS (0-%d)]\n"
-	    "defaults: -a 127.0.0.1 -p 8080 -n 50 -d 0; -p 0 picks a port\n",
+	    "                    [-c WORKERS [-q QUEUE]]\n"
+	    "defaults: -a 127.0.0.1 -p 8080 -n 50 -d 0; -p 0 picks a port\n"
+	    "-c: requests beyond WORKERS wait for one (each -d MS);\n"
+	    "-q: beyond QUEUE in flight, 503 with Retry-After: 1\n",
 	    MAX_PRODUCTS, MAX_DELAY_MS);
 	exit(2);
 }
@@ -811,10 +837,16 @@ main(int argc, char **argv)
 	o->magic = ORIGIN_MAGIC;
 	o->nproducts = 50;
 	TAILQ_INIT(&o->waiting);
-	while ((ch = getopt(argc, argv, "a:d:hn:p:P:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:hn:p:P:q:")) != -1) {
 		switch (ch) {
 		case 'a':
 			addr = optarg;
+			break;
+		case 'c':
+			o->workers = opt_num(optarg, 1, 10000);
+			break;
+		case 'q':
+			o->queue_max = opt_num(optarg, 1, 100000);
 			break;
 		case 'd':
 			o->delay_ms = opt_num(optarg, 0, MAX_DELAY_MS);
