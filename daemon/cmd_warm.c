@@ -1,13 +1,15 @@
 /*
- * stoked warm: fetch URLs through each Varnish node now, as signed warm
- * requests, and say what each node did with them.
+ * stoked warm: warm URLs, or a whole site from its sitemaps, through
+ * each Varnish node now, and say what came of each.
  *
  *   stoked warm --node http://10.0.0.1:6081 --node http://10.0.0.2:6081 \
- *       --secret-file /etc/varnish/stoke.secret https://shop.example/
+ *       --sitemap https://shop.example/
  *
  * Each node is a cache of its own: warming through the load balancer
  * would warm one of them.  The URL gives the Host and path; the node,
- * where to connect.
+ * where to connect.  Without a secret only what is missing is fetched
+ * (what is cached is "fresh"); with the VCL's secret every URL is
+ * refreshed as a signed warm request.
  */
 
 #include "config.h"
@@ -26,162 +28,171 @@
 #include "vtim.h"
 #include "cmd.h"
 #include "fetcher.h"
+#include "origin_guard.h"
 #include "secret.h"
+#include "sitemap_crawl.h"
+#include "warm_job.h"
 #include "warm_sig.h"
 
-#define MAX_NODES 32
+#define MAX_SITEMAPS 16
 
-struct warm_job {
+struct cli {
 	struct event_base *eb;
 	struct fetcher *f;
-	char *const *urls;
-	unsigned nurl;
-	const char *nodes[MAX_NODES];
-	unsigned nnode;
-	const char *hdrs[FETCH_MAX_HDRS];
-	unsigned nhdr;
-	const char *method;
-	double timeout;
-	char key[WARM_KEY_MAX + 1];
-	size_t keylen;
-	unsigned next, total, done, failed, unverified, concurrency;
-	double t0;
-};
-
-struct warm_one {
+	struct origin_guard *guard;
 	struct warm_job *job;
-	char target[4096];
-	char id[WARM_ID_MAX + 1];
-	const char *url;
-	const char *node;
+	struct sitemap_crawl *crawl[MAX_SITEMAPS];
+	unsigned ncrawl, crawling;
+	unsigned verbose, quiet, tty;
+	unsigned crawl_failed, bad_urls;
+	struct event *tick;
+	double last_line;
 };
 
-/* Where to connect, which Host to send, which path to sign. */
+static void
+show_result(void *priv, const struct wj_result *r)
+{
+	struct cli *c = priv;
+	int plain = r->outcome == WO_CACHED || r->outcome == WO_FRESH;
+
+	if (c->quiet || (plain && !c->verbose))
+		return;
+	if (c->tty)
+		fputs("\r\033[K", stderr);
+	printf("%3ld %-12s %7.1f ms  %s%s%s", r->status,
+	    wj_outcome_name[r->outcome], r->time * 1e3, r->url,
+	    r->node != NULL ? " via " : "", r->node != NULL ? r->node : "");
+	if (r->ttl >= 0)
+		printf("  ttl %.0fs", r->ttl);
+	if (r->reason != NULL)
+		printf("  (%s)", r->reason);
+	if (r->attempts > 1)
+		printf("  [%u tries]", r->attempts);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void
+progress_line(struct cli *c, int final)
+{
+	struct wj_progress p;
+	char eta[32];
+
+	if (c->quiet || c->job == NULL)
+		return;
+	wj_progress(c->job, &p);
+	if (p.eta >= 0)
+		snprintf(eta, sizeof eta, ", ETA %.0fs", p.eta);
+	else
+		snprintf(eta, sizeof eta, "%s", p.listing ? ", listing" : "");
+	fprintf(stderr, "%s%zu/%zu%s done, %zu failed, %.1f/s%s%s",
+	    c->tty ? "\r\033[K" : "", p.done, p.total, p.listing ? "+" : "",
+	    p.outcome[WO_FAILED] + p.outcome[WO_TIMEOUT] +
+	        p.outcome[WO_ORIGIN_ERROR],
+	    p.rate, eta, c->tty && !final ? "" : "\n");
+	fflush(stderr);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *priv)
+{
+	struct cli *c = priv;
+	double now = VTIM_real();
+
+	(void)fd;
+	(void)what;
+	/* A line a second on a terminal, every ten seconds in a log. */
+	if (c->tty || now - c->last_line >= 10) {
+		progress_line(c, 0);
+		c->last_line = now;
+	}
+}
+
+static void
+on_end(void *priv)
+{
+	struct cli *c = priv;
+
+	event_base_loopbreak(c->eb);
+}
+
+static void
+crawl_url(void *priv, const char *url, double prio)
+{
+	struct cli *c = priv;
+
+	(void)prio;
+	(void)wj_add(c->job, url);
+}
+
+static void
+crawl_note(void *priv, const char *msg)
+{
+	struct cli *c = priv;
+
+	if (c->quiet)
+		return;
+	if (c->tty)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "sitemap: %s\n", msg);
+}
+
+static void
+crawl_done(void *priv, const struct sc_stats *st, const char *err)
+{
+	struct cli *c = priv;
+
+	if (err != NULL) {
+		c->crawl_failed++;
+		/* Failures were told as they came; not this one. */
+		if (st->failed == 0)
+			fprintf(stderr, "%ssitemap: %s\n",
+			    c->tty ? "\r\033[K" : "", err);
+	}
+	if (!c->quiet)
+		fprintf(stderr,
+		    "%ssitemap: %u read, %u failed, %zu URLs, %zu left "
+		    "out\n",
+		    c->tty ? "\r\033[K" : "", st->sitemaps, st->failed,
+		    st->urls, st->rejected);
+	/* The last crawl closes the list. */
+	if (--c->crawling == 0)
+		wj_close(c->job);
+}
+
+/* URLs from a file, one a line; '#' starts a comment.  -1: unreadable. */
 static int
-split_url(const char *url, const char *node, char *target, size_t tlen,
-    char *host, size_t hlen, char *path, size_t plen)
+read_urls(struct cli *c, const char *path)
 {
-	char *h = NULL, *port = NULL, *p = NULL, *q = NULL;
-	CURLU *u = curl_url();
-	int r = -1;
+	char *line = NULL, *p, *e;
+	size_t cap = 0;
+	FILE *f;
 
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &p, 0) != CURLUE_OK)
-		goto out;
-	(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
-	(void)curl_url_get(u, CURLUPART_QUERY, &q, 0);
-	if ((size_t)snprintf(host, hlen, "%s%s%s", h, port ? ":" : "",
-	        port ? port : "") >= hlen ||
-	    (size_t)snprintf(path, plen, "%s%s%s", p, q ? "?" : "",
-	        q ? q : "") >= plen)
-		goto out;
-	if ((size_t)snprintf(target, tlen, "%s%s", node != NULL ? node : "",
-	        node != NULL ? path : url) >= tlen)
-		goto out;
-	r = 0;
-out:
-	curl_free(h);
-	curl_free(port);
-	curl_free(p);
-	curl_free(q);
-	curl_url_cleanup(u);
-	return (r);
-}
-
-static void submit_next(struct warm_job *);
-
-static void
-on_done(void *priv, const struct fetch_result *res)
-{
-	struct warm_one *w = priv;
-	struct warm_job *job = w->job;
-	const char *what;
-	int verified;
-
-	job->done++;
-	verified = res->warm_id != NULL && !strcmp(res->warm_id, w->id);
-	if (!res->ok || res->status >= 400 || res->status == 0) {
-		job->failed++;
-		what = "failed";
-	} else if (res->hit) {
-		/* A warm request that was not honoured is served cached. */
-		what = "cached";
-	} else {
-		what = "fetched";
+	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (f == NULL) {
+		fprintf(stderr, "stoked warm: %s: %s\n", path, strerror(errno));
+		return (-1);
 	}
-	if (job->keylen > 0 && res->ok && !verified)
-		job->unverified++;
-	printf("%3ld %-7s %7.1f ms  %s%s%s%s\n", res->status, what,
-	    res->time * 1e3, w->url, w->node != NULL ? " via " : "",
-	    w->node != NULL ? w->node : "",
-	    job->keylen == 0 ? ""
-	        : verified   ? "  [warm]"
-	                     : "  [not a warm request]");
-	if (!res->ok)
-		printf("        %s\n", res->error);
-	free(w);
-	submit_next(job);
-	if (job->done == job->total)
-		event_base_loopbreak(job->eb);
-}
-
-static void
-submit_next(struct warm_job *job)
-{
-	char host[1024], path[3072], hdr[WARM_HDR_MAX + 16];
-	struct fetch_req rq;
-	struct warm_one *w;
-	unsigned u, n;
-
-	while (job->next < job->total &&
-	    fetcher_inflight(job->f) < job->concurrency) {
-		u = job->next / (job->nnode > 0 ? job->nnode : 1);
-		n = job->next % (job->nnode > 0 ? job->nnode : 1);
-		job->next++;
-		w = calloc(1, sizeof *w);
-		if (w == NULL)
-			abort();
-		w->job = job;
-		w->url = job->urls[u];
-		w->node = job->nnode > 0 ? job->nodes[n] : NULL;
-		memset(&rq, 0, sizeof rq);
-		rq.method = job->method;
-		rq.timeout = job->timeout;
-		if (split_url(w->url, w->node, w->target, sizeof w->target,
-		        host, sizeof host, path, sizeof path) != 0) {
-			printf("  - bad URL  %s\n", w->url);
-			job->failed++;
-			job->done++;
-			free(w);
+	while (getline(&line, &cap, f) >= 0) {
+		for (p = line; *p == ' ' || *p == '\t'; p++)
 			continue;
-		}
-		rq.url = w->target;
-		rq.host = host;
-		memcpy(rq.hdr, job->hdrs, job->nhdr * sizeof rq.hdr[0]);
-		rq.nhdr = job->nhdr;
-		if (job->keylen > 0) {
-			snprintf(w->id, sizeof w->id, "cli-%ld-%u",
-			    (long)getpid(), job->next);
-			strcpy(hdr, "Stoke-Warm: ");
-			if (warm_sig_header(job->key, job->keylen, job->method,
-			        host, path, (int64_t)VTIM_real(), w->id,
-			        hdr + 12, sizeof hdr - 12) != 0) {
-				printf("  - cannot sign  %s\n", w->url);
-				job->failed++;
-				job->done++;
-				free(w);
-				continue;
-			}
-			rq.hdr[rq.nhdr++] = hdr;
-		}
-		if (fetcher_submit(job->f, &rq, on_done, w) != 0) {
-			printf("  - cannot fetch  %s\n", w->url);
-			job->failed++;
-			job->done++;
-			free(w);
+		e = p + strcspn(p, "#\r\n");
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		*e = '\0';
+		if (*p == '\0')
+			continue;
+		if (wj_add(c->job, p) < 0) {
+			c->bad_urls++;
+			fprintf(stderr,
+			    "stoked warm: %s: not an http(s) URL: %.200s\n",
+			    path, p);
 		}
 	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return (0);
 }
 
 static void
@@ -191,14 +202,42 @@ warm_usage(FILE *f)
 	    "usage: stoked warm [--node URL]... [--secret-file F | --secret "
 	    "S]\n"
 	    "                   [--header 'Name: value']... [--concurrency N]\n"
-	    "                   [--head] [--timeout S] URL...\n"
+	    "                   [--origin-max N] [--origin-rate R] [--head]\n"
+	    "                   [--timeout S] [--verbose | --quiet]\n"
+	    "                   [--sitemap URL]... [--urls-file F] [URL...]\n"
 	    "\n"
 	    "Fetches each URL through each --node (a Varnish listening\n"
 	    "address, e.g. http://10.0.0.1:6081; without one, the URL itself)\n"
-	    "with the URL's Host.  With a secret, each request is a signed "
-	    "warm\n"
-	    "request, which vmod_stoke's VCL refreshes even when cached.\n"
-	    "--header adds a variant input (a cookie, a device header).\n");
+	    "with the URL's Host, and says what came of it: cached (with its\n"
+	    "TTL), fresh (in cache already), uncacheable and why, an origin\n"
+	    "error, a timeout.\n"
+	    "--sitemap takes a site (its robots.txt's Sitemap: lines, else\n"
+	    "/sitemap.xml), a sitemap or a sitemap index, gzip or not.\n"
+	    "--urls-file reads URLs one a line ('-': standard input).\n"
+	    "Without a secret, only what is not cached is fetched; with the\n"
+	    "VCL's secret each request is a signed warm request, refreshed\n"
+	    "even when cached.  --header adds a variant input (a cookie, a\n"
+	    "device header).  The origin is spared: at most --concurrency (8)\n"
+	    "requests in flight, at most --origin-max (the concurrency) and\n"
+	    "--origin-rate a second (no limit) per origin, fewer when it\n"
+	    "slows down or fails, none while it is down.\n"
+	    "Exits 0 when every request was warmed or found fresh, 1 when\n"
+	    "any failed, 2 on bad arguments.\n");
+}
+
+static int
+num_arg(const char *opt, const char *arg, long min, long max, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(arg, &end, 10);
+	if (errno || *end != '\0' || *out < min || *out > max) {
+		fprintf(stderr, "stoked warm: --%s must be %ld to %ld\n", opt,
+		    min, max);
+		return (-1);
+	}
+	return (0);
 }
 
 int
@@ -210,30 +249,44 @@ cmd_warm(int argc, char **argv)
 		{ "secret-file", required_argument, NULL, 'f' },
 		{ "header", required_argument, NULL, 'H' },
 		{ "concurrency", required_argument, NULL, 'c' },
+		{ "origin-max", required_argument, NULL, 'O' },
+		{ "origin-rate", required_argument, NULL, 'R' },
 		{ "head", no_argument, NULL, 'I' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "sitemap", required_argument, NULL, 'S' },
+		{ "urls-file", required_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct warm_job job;
-	char err[256], *end;
+	const char *sitemaps[MAX_SITEMAPS], *urls_file = NULL;
+	char key[WARM_KEY_MAX + 1], err[256], *end;
+	struct wj_progress p;
+	struct timeval tv = { 1, 0 };
+	struct sc_conf scc;
+	struct og_conf ogc;
+	struct wj_conf wc;
+	unsigned nsitemap = 0, i;
+	struct cli c;
+	size_t keylen = 0;
 	long v;
-	int c, rc;
+	int ch, rc, origin_max = 0;
 
-	memset(&job, 0, sizeof job);
-	job.method = "GET";
-	job.timeout = 30;
-	job.concurrency = 8;
+	memset(&c, 0, sizeof c);
+	memset(&wc, 0, sizeof wc);
+	og_conf_default(&ogc);
+	ogc.rate = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
+	while ((ch = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
+		switch (ch) {
 		case 'n':
-			if (job.nnode == MAX_NODES) {
+			if (wc.nnode == WJ_MAX_NODES) {
 				fprintf(stderr,
 				    "stoked warm: too many nodes\n");
 				return (2);
 			}
-			job.nodes[job.nnode++] = optarg;
+			wc.nodes[wc.nnode++] = optarg;
 			break;
 		case 's':
 			if (secret_check(optarg, strlen(optarg), err,
@@ -241,47 +294,73 @@ cmd_warm(int argc, char **argv)
 				fprintf(stderr, "stoked warm: %s\n", err);
 				return (2);
 			}
-			job.keylen = strlen(optarg);
-			memcpy(job.key, optarg, job.keylen);
+			keylen = strlen(optarg);
+			memcpy(key, optarg, keylen);
 			break;
 		case 'f':
-			if (secret_read_file(optarg, job.key, sizeof job.key,
-			        &job.keylen, err, sizeof err) != 0) {
+			if (secret_read_file(optarg, key, sizeof key, &keylen,
+			        err, sizeof err) != 0) {
 				fprintf(stderr, "stoked warm: %s\n", err);
 				return (2);
 			}
 			break;
 		case 'H':
-			if (job.nhdr == FETCH_MAX_HDRS - 1 ||
+			if (wc.nhdr == FETCH_MAX_HDRS - 2 ||
 			    strchr(optarg, ':') == NULL ||
 			    strpbrk(optarg, "\r\n") != NULL) {
 				fprintf(stderr,
 				    "stoked warm: bad --header '%s'\n", optarg);
 				return (2);
 			}
-			job.hdrs[job.nhdr++] = optarg;
+			wc.hdrs[wc.nhdr++] = optarg;
 			break;
 		case 'c':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end != '\0' || v < 1 || v > 256) {
+			if (num_arg("concurrency", optarg, 1, 1024, &v) != 0)
+				return (2);
+			wc.concurrency = (unsigned)v;
+			break;
+		case 'O':
+			if (num_arg("origin-max", optarg, 1, 1024, &v) != 0)
+				return (2);
+			origin_max = (int)v;
+			break;
+		case 'R':
+			ogc.rate = strtod(optarg, &end);
+			if (*end != '\0' ||
+			    !(ogc.rate >= 0 && ogc.rate < 1e6)) {
 				fprintf(stderr,
-				    "stoked warm: --concurrency "
-				    "must be 1 to 256\n");
+				    "stoked warm: bad --origin-rate\n");
 				return (2);
 			}
-			job.concurrency = (unsigned)v;
 			break;
 		case 'I':
-			job.method = "HEAD";
+			wc.method = "HEAD";
 			break;
 		case 't':
-			job.timeout = strtod(optarg, &end);
+			wc.timeout = strtod(optarg, &end);
 			if (*end != '\0' ||
-			    !(job.timeout > 0 && job.timeout <= 3600)) {
+			    !(wc.timeout > 0 && wc.timeout <= 3600)) {
 				fprintf(stderr, "stoked warm: bad --timeout\n");
 				return (2);
 			}
+			break;
+		case 'S':
+			if (nsitemap == MAX_SITEMAPS) {
+				fprintf(stderr,
+				    "stoked warm: at most %d --sitemap\n",
+				    MAX_SITEMAPS);
+				return (2);
+			}
+			sitemaps[nsitemap++] = optarg;
+			break;
+		case 'u':
+			urls_file = optarg;
+			break;
+		case 'v':
+			c.verbose = 1;
+			break;
+		case 'q':
+			c.quiet = 1;
 			break;
 		case 'h':
 			warm_usage(stdout);
@@ -291,38 +370,90 @@ cmd_warm(int argc, char **argv)
 			return (2);
 		}
 	}
-	if (optind == argc) {
+	if (optind == argc && nsitemap == 0 && urls_file == NULL) {
 		warm_usage(stderr);
 		return (2);
 	}
-	job.urls = argv + optind;
-	job.nurl = (unsigned)(argc - optind);
-	job.total = job.nurl * (job.nnode > 0 ? job.nnode : 1);
+	if (wc.concurrency == 0)
+		wc.concurrency = 8;
+	ogc.ceiling = origin_max > 0 ? (unsigned)origin_max : wc.concurrency;
+	ogc.initial = ogc.ceiling < 4 ? ogc.ceiling : 4;
+	wc.key = key;
+	wc.keylen = keylen;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	job.eb = event_base_new();
-	if (job.eb == NULL) {
+	c.eb = event_base_new();
+	if (c.eb == NULL) {
 		fprintf(stderr, "stoked warm: no event base\n");
 		return (1);
 	}
-	/* The concurrency is the ceiling per node too. */
-	job.f = fetcher_new(job.eb, job.concurrency);
-	job.t0 = VTIM_real();
-	submit_next(&job);
-	if (job.done < job.total)
-		(void)event_base_dispatch(job.eb);
-	printf("%u warmed, %u failed in %.2f s", job.total - job.failed,
-	    job.failed, VTIM_real() - job.t0);
-	if (job.unverified > 0)
-		printf(", %u not taken as warm requests (check the secret "
-		       "and the VCL)",
-		    job.unverified);
-	printf("\n");
-	/* Asked to warm, a request served from cache warmed nothing. */
-	rc = (job.failed > 0 || job.unverified > 0) ? 1 : 0;
-	fetcher_free(&job.f);
-	event_base_free(job.eb);
-	memset(job.key, 0, sizeof job.key);
+	c.tty = isatty(STDERR_FILENO);
+	c.f = fetcher_new(c.eb, wc.concurrency);
+	c.guard = og_new(&ogc);
+	fetcher_set_guard(c.f, c.guard);
+	c.job = wj_new(c.f, &wc, show_result, on_end, &c);
+	rc = 0;
+	for (i = optind; i < (unsigned)argc; i++)
+		if (wj_add(c.job, argv[i]) < 0) {
+			fprintf(stderr, "stoked warm: not an http(s) URL: %s\n",
+			    argv[i]);
+			rc = 2;
+		}
+	if (rc == 0 && urls_file != NULL && read_urls(&c, urls_file) != 0)
+		rc = 2;
+	memset(&scc, 0, sizeof scc);
+	for (i = 0; rc == 0 && i < nsitemap; i++) {
+		scc.start = sitemaps[i];
+		/* Sitemaps through the first node: the site may live
+		 * behind it under a name only it knows. */
+		scc.node = wc.nnode > 0 ? wc.nodes[0] : NULL;
+		c.crawling++;
+		c.crawl[c.ncrawl] =
+		    sc_new(c.f, &scc, crawl_url, crawl_note, crawl_done, &c);
+		if (c.crawl[c.ncrawl] == NULL) {
+			c.crawling--;
+			fprintf(stderr, "stoked warm: bad --sitemap %s\n",
+			    sitemaps[i]);
+			rc = 2;
+		} else {
+			c.ncrawl++;
+		}
+	}
+	if (rc == 0) {
+		if (c.crawling == 0)
+			wj_close(c.job);
+		c.tick = event_new(c.eb, -1, EV_PERSIST, on_tick, &c);
+		(void)event_add(c.tick, &tv);
+		c.last_line = VTIM_real();
+		wj_progress(c.job, &p);
+		if (p.listing || p.done < p.total)
+			(void)event_base_dispatch(c.eb);
+		progress_line(&c, 1);
+		wj_progress(c.job, &p);
+		printf("%zu requests in %.2f s: %zu cached, %zu fresh, %zu "
+		       "uncacheable, %zu origin errors, %zu timeouts, %zu "
+		       "failed\n",
+		    p.done, p.elapsed, p.outcome[WO_CACHED],
+		    p.outcome[WO_FRESH], p.outcome[WO_UNCACHEABLE],
+		    p.outcome[WO_ORIGIN_ERROR], p.outcome[WO_TIMEOUT],
+		    p.outcome[WO_FAILED]);
+		if (p.outcome[WO_ORIGIN_ERROR] + p.outcome[WO_TIMEOUT] +
+		        p.outcome[WO_FAILED] >
+		    0)
+			rc = 1;
+		if (c.crawl_failed > 0 || c.bad_urls > 0)
+			rc = 1;
+	}
+	/* The job before the fetcher: the fetcher reports to it. */
+	for (i = 0; i < c.ncrawl; i++)
+		sc_free(&c.crawl[i]);
+	wj_free(&c.job);
+	fetcher_free(&c.f);
+	og_free(&c.guard);
+	if (c.tick != NULL)
+		event_free(c.tick);
+	event_base_free(c.eb);
+	memset(key, 0, sizeof key);
 	curl_global_cleanup();
 	return (rc);
 }

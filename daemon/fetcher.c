@@ -55,6 +55,13 @@ struct fetch {
 	char xvarnish[64];
 	char warm_id[96];
 	char retry_after[64];
+	char cache_control[128];
+	char age[24];
+	unsigned set_cookie;
+	size_t body_max;
+	char *buf; /* the body, with body_max */
+	size_t buflen, bufsize;
+	unsigned too_big;
 };
 
 struct sock {
@@ -68,6 +75,7 @@ fetch_free(struct fetch *fe)
 {
 	curl_slist_free_all(fe->hdrs);
 	curl_easy_cleanup(fe->easy);
+	free(fe->buf);
 	fe->magic = 0;
 	free(fe);
 }
@@ -117,17 +125,28 @@ finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	assert(fe != NULL && fe->magic == FETCH_MAGIC);
 	memset(&res, 0, sizeof res);
 	res.ok = (rc == CURLE_OK);
+	if (fe->too_big) {
+		snprintf(fe->errbuf, sizeof fe->errbuf,
+		    "answer larger than %zu bytes: refused", fe->body_max);
+		res.ok = 0;
+	}
 	if (!res.ok)
 		res.error =
 		    fe->errbuf[0] != '\0' ? fe->errbuf : curl_easy_strerror(rc);
 	(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res.status);
 	(void)curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &res.time);
 	(void)curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME, &res.ttfb);
-	res.body_bytes = fe->body;
+	res.body_bytes = fe->body_max > 0 ? fe->buflen : fe->body;
 	/* "X-Varnish: 32770 8" names the request and the object's fetch. */
 	res.hit = (strchr(fe->xvarnish, ' ') != NULL);
 	res.warm_id = fe->warm_id[0] != '\0' ? fe->warm_id : NULL;
 	res.retry_after = fe->retry_after[0] != '\0' ? fe->retry_after : NULL;
+	res.cache_control =
+	    fe->cache_control[0] != '\0' ? fe->cache_control : NULL;
+	res.set_cookie = fe->set_cookie;
+	res.age = fe->age[0] != '\0' ? strtol(fe->age, NULL, 10) : -1;
+	if (fe->body_max > 0)
+		res.body = fe->buf != NULL ? fe->buf : "";
 	res.waited = fe->started - fe->submitted;
 	(void)curl_multi_remove_handle(f->multi, easy);
 	unlink_fetch(f, fe);
@@ -235,10 +254,33 @@ static size_t
 on_body(char *p, size_t size, size_t n, void *priv)
 {
 	struct fetch *fe = priv;
+	size_t len = size * n, want;
+	char *b;
 
-	(void)p;
-	fe->body += size * n;
-	return (size * n);
+	fe->body += len;
+	if (fe->body_max == 0)
+		return (len);
+	if (fe->buflen + len > fe->body_max) {
+		/* Stops the transfer: curl sees a short write. */
+		fe->too_big = 1;
+		return (0);
+	}
+	if (fe->buflen + len + 1 > fe->bufsize) {
+		want = fe->bufsize > 0 ? fe->bufsize : 16384;
+		while (want < fe->buflen + len + 1)
+			want *= 2;
+		if (want > fe->body_max + 1)
+			want = fe->body_max + 1;
+		b = realloc(fe->buf, want);
+		if (b == NULL)
+			return (0);
+		fe->buf = b;
+		fe->bufsize = want;
+	}
+	memcpy(fe->buf + fe->buflen, p, len);
+	fe->buflen += len;
+	fe->buf[fe->buflen] = '\0';
+	return (len);
 }
 
 static void
@@ -270,7 +312,11 @@ on_header(char *p, size_t size, size_t n, void *priv)
 	HDR("X-Varnish", xvarnish)
 	HDR("Stoke-Warm-Id", warm_id)
 	HDR("Retry-After", retry_after)
+	HDR("Cache-Control", cache_control)
+	HDR("Age", age)
 #undef HDR
+	if (len > 11 && !strncasecmp(p, "Set-Cookie:", 11))
+		fe->set_cookie = 1;
 	return (len);
 }
 
@@ -369,6 +415,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	fe->f = f;
 	fe->done = done;
 	fe->priv = priv;
+	fe->body_max = rq->body_max;
 	fe->easy = curl_easy_init();
 	assert(fe->easy != NULL);
 	if (rq->host != NULL) {

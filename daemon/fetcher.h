@@ -25,6 +25,7 @@ struct fetch_req {
 	unsigned nhdr; /* extra "Name: value" headers */
 	const char *hdr[FETCH_MAX_HDRS];
 	double timeout; /* seconds for the whole exchange */
+	size_t body_max; /* keep the body, up to this; 0: count it only */
 };
 
 struct fetch_result {
@@ -37,6 +38,10 @@ struct fetch_result {
 	unsigned hit; /* X-Varnish named two transactions */
 	const char *warm_id; /* Stoke-Warm-Id sent back, or NULL */
 	const char *retry_after;
+	const char *cache_control; /* as answered, or NULL */
+	unsigned set_cookie; /* the answer set a cookie */
+	long age; /* Age: header, -1 when none */
+	const char *body; /* with body_max: what came, body_bytes long */
 };
 
 typedef void fetch_done_f(void *priv, const struct fetch_result *);

@@ -35,6 +35,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include <zlib.h>
+
 #define CHECK_OBJ(ptr, m)                                                      \
 	do {                                                                   \
 		assert((ptr) != NULL);                                         \
@@ -473,13 +475,101 @@ r_sitemap(struct pending *p, const char *path, struct evkeyvalq *oh,
 	return (200);
 }
 
+/* Shopware's layout: an index naming the pages and a gzip'd product file. */
+static int
+r_sitemap_index(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	const char *host;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	host = req_host(p->req);
+	evbuffer_add_printf(b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<sitemapindex "
+	    "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+	    "<sitemap><loc>http://%s/sitemap-pages.xml</loc></sitemap>\n"
+	    "<sitemap><loc>http://%s/sitemap-products.xml.gz</loc>"
+	    "</sitemap>\n"
+	    "</sitemapindex>\n",
+	    host, host);
+	return (200);
+}
+
+static int
+r_sitemap_pages(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	const char *host;
+	long i;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	host = req_host(p->req);
+	evbuffer_add_printf(b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+	    "<url><loc>http://%s/</loc><priority>1.0</priority></url>\n",
+	    host);
+	for (i = 1; i <= N_CATEGORIES; i++)
+		evbuffer_add_printf(b,
+		    "<url><loc>http://%s/category/%ld</loc></url>\n", host, i);
+	evbuffer_add_printf(b, "</urlset>\n");
+	return (200);
+}
+
+static int
+r_sitemap_products(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	struct evbuffer *x = evbuffer_new();
+	unsigned char out[16384];
+	const char *host;
+	z_stream z;
+	size_t len;
+	long i;
+	int r;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	host = req_host(p->req);
+	if (x == NULL)
+		return (text_reply(oh, b, 503, "out of memory\n"));
+	evbuffer_add_printf(x,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+	for (i = 1; i <= p->origin->nproducts; i++)
+		evbuffer_add_printf(x,
+		    "<url><loc>http://%s/product/%ld</loc>"
+		    "<lastmod>2026-11-01</lastmod></url>\n",
+		    host, i);
+	evbuffer_add_printf(x, "</urlset>\n");
+	len = evbuffer_get_length(x);
+	memset(&z, 0, sizeof z);
+	/* 16 + window bits: a gzip file, as .xml.gz means. */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+	        Z_DEFAULT_STRATEGY) != Z_OK) {
+		evbuffer_free(x);
+		return (text_reply(oh, b, 503, "no zlib\n"));
+	}
+	z.next_in = evbuffer_pullup(x, -1);
+	z.avail_in = (uInt)len;
+	do {
+		z.next_out = out;
+		z.avail_out = sizeof out;
+		r = deflate(&z, Z_FINISH);
+		evbuffer_add(b, out, sizeof out - z.avail_out);
+	} while (r == Z_OK);
+	deflateEnd(&z);
+	evbuffer_free(x);
+	return (r == Z_STREAM_END ? 200 : 503);
+}
+
 static int
 r_robots(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
 	evbuffer_add_printf(b,
 	    "User-agent: *\nAllow: /\n"
-	    "Sitemap: http://%s/sitemap.xml\n",
+	    "Sitemap: http://%s/sitemap_index.xml\n",
 	    req_host(p->req));
 	return (200);
 }
@@ -546,6 +636,10 @@ static const struct route {
 	{ "/product/",	  1, r_product,	 HTML,	"public, ",	300 },
 	{ "/esi/header",  0, r_header,	 HTML,	"public, ",	600 },
 	{ "/sitemap.xml", 0, r_sitemap,	 XML,	"public, ",	300 },
+	{ "/sitemap_index.xml", 0, r_sitemap_index, XML, "public, ", 300 },
+	{ "/sitemap-pages.xml", 0, r_sitemap_pages, XML, "public, ", 300 },
+	{ "/sitemap-products.xml.gz", 0, r_sitemap_products, "application/gzip",
+	    "public, ", 300 },
 	{ "/robots.txt",  0, r_robots,	 TEXT,	"public, ",	300 },
 	{ "/private",	  0, r_private,	 HTML,	"private",	-1 },
 	{ "/stats",	  0, r_stats,	 TEXT,	"no-store",	-1 },

@@ -1,0 +1,450 @@
+/*
+ * Requests are (URL, node) pairs taken in order; failures worth another
+ * try (5xx, 429, timeouts) go again before anything new, when the
+ * fetcher's origin guard lets them.  A request's answer is judged from
+ * what Varnish sent back: X-Varnish names one transaction for a miss or
+ * a pass and two for a hit; Cache-Control and Set-Cookie say whether
+ * the builtin VCL will have kept it.
+ */
+
+#define _GNU_SOURCE /* strcasestr() */
+
+#include "config.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <uthash.h>
+
+#include "vdef.h"
+#include "vqueue.h"
+#include "vtim.h"
+#include "warm_job.h"
+#include "warm_sig.h"
+#include "warm_url.h"
+
+#define HDR_BUF (WARM_HDR_MAX + 16)
+
+const char *const wj_outcome_name[WO__MAX] = {
+	[WO_CACHED] = "cached",
+	[WO_FRESH] = "fresh",
+	[WO_UNCACHEABLE] = "uncacheable",
+	[WO_ORIGIN_ERROR] = "origin_error",
+	[WO_TIMEOUT] = "timeout",
+	[WO_FAILED] = "failed",
+};
+
+struct wj_url {
+	char *url;
+	UT_hash_handle hh;
+};
+
+struct wj_req {
+	unsigned magic;
+#define WJ_REQ_MAGIC 0x77a1c0d2
+	struct warm_job *job; /* NULL: the job was freed meanwhile */
+	size_t url; /* index in job->urls */
+	unsigned node;
+	unsigned attempts;
+	char id[WARM_ID_MAX + 1];
+	char target[4096];
+	char host[1024];
+	char path[3072];
+	char sig[HDR_BUF];
+	VTAILQ_ENTRY(wj_req) list;
+};
+
+struct warm_job {
+	unsigned magic;
+#define WARM_JOB_MAGIC 0x77a1c0d1
+	struct fetcher *f;
+	struct wj_conf conf;
+	char key[WARM_KEY_MAX + 1];
+	wj_result_f *result_cb;
+	wj_end_f *end_cb;
+	void *priv;
+	struct wj_url *set;
+	char **urls;
+	size_t nurl, cap;
+	size_t next; /* the next (URL, node) pair to start */
+	unsigned inflight;
+	unsigned closed, ended;
+	VTAILQ_HEAD(, wj_req) active; /* in flight */
+	VTAILQ_HEAD(, wj_req) again; /* to be tried again first */
+	uint64_t seq;
+	double started;
+	struct wj_progress prog;
+};
+
+#define CHECK_WJ(j) assert((j) != NULL && (j)->magic == WARM_JOB_MAGIC)
+
+static unsigned
+nodes(const struct warm_job *j)
+{
+	return (j->conf.nnode > 0 ? j->conf.nnode : 1);
+}
+
+/* Seconds from "max-age=300" or "s-maxage=60" (which wins), or -1. */
+static double
+cc_ttl(const char *cc)
+{
+	const char *p;
+	double max_age = -1, s_maxage = -1;
+
+	for (p = cc; p != NULL && *p != '\0'; p++) {
+		if (p != cc && p[-1] != ' ' && p[-1] != ',')
+			continue;
+		if (!strncasecmp(p, "s-maxage=", 9))
+			s_maxage = strtod(p + 9, NULL);
+		else if (!strncasecmp(p, "max-age=", 8))
+			max_age = strtod(p + 8, NULL);
+	}
+	return (s_maxage >= 0 ? s_maxage : max_age);
+}
+
+static int
+cc_has(const char *cc, const char *word)
+{
+	size_t l = strlen(word);
+	const char *p;
+
+	for (p = cc; p != NULL && (p = strcasestr(p, word)) != NULL; p += l)
+		if ((p == cc || p[-1] == ' ' || p[-1] == ',') &&
+		    (p[l] == '\0' || p[l] == ',' || p[l] == ' ' || p[l] == '='))
+			return (1);
+	return (0);
+}
+
+/* What came of one request, as far as its answer tells. */
+static void
+judge(const struct warm_job *j, const struct wj_req *r,
+    const struct fetch_result *res, struct wj_result *out, char *why,
+    size_t whylen)
+{
+	const char *cc = res->cache_control;
+	double ttl;
+
+	out->status = res->status;
+	out->ttl = -1;
+	out->reason = why;
+	why[0] = '\0';
+	if (!res->ok) {
+		out->outcome = strstr(res->error, "timed out") != NULL
+		    ? WO_TIMEOUT
+		    : WO_FAILED;
+		snprintf(why, whylen, "%s", res->error);
+		return;
+	}
+	if (res->status >= 400) {
+		out->outcome = WO_ORIGIN_ERROR;
+		snprintf(why, whylen, "HTTP %ld", res->status);
+		return;
+	}
+	if (j->conf.keylen > 0 &&
+	    (res->warm_id == NULL || strcmp(res->warm_id, r->id) != 0)) {
+		/* Asked to refresh, Varnish did not take it as asked. */
+		out->outcome = WO_FAILED;
+		snprintf(why, whylen,
+		    "not taken as a warm request (check the secret and the "
+		    "VCL)");
+		return;
+	}
+	if (res->hit) {
+		out->outcome = WO_FRESH;
+		out->reason = NULL;
+		ttl = cc_ttl(cc);
+		if (ttl >= 0 && res->age >= 0)
+			out->ttl = ttl - (double)res->age;
+		return;
+	}
+	/* What Varnish's builtin VCL will not keep. */
+	if (res->set_cookie) {
+		out->outcome = WO_UNCACHEABLE;
+		snprintf(why, whylen, "Set-Cookie");
+		return;
+	}
+	if (cc_has(cc, "private") || cc_has(cc, "no-store") ||
+	    cc_has(cc, "no-cache")) {
+		out->outcome = WO_UNCACHEABLE;
+		snprintf(why, whylen, "Cache-Control: %s", cc);
+		return;
+	}
+	ttl = cc_ttl(cc);
+	if (ttl == 0) {
+		out->outcome = WO_UNCACHEABLE;
+		snprintf(why, whylen, "zero TTL (Cache-Control: %s)", cc);
+		return;
+	}
+	out->outcome = WO_CACHED;
+	out->ttl = ttl;
+	out->reason = NULL;
+}
+
+static int
+retryable(const struct fetch_result *res)
+{
+	return (!res->ok || res->status >= 500 || res->status == 429);
+}
+
+static void pump(struct warm_job *);
+
+static void
+maybe_end(struct warm_job *j)
+{
+	if (j->closed && !j->ended && j->inflight == 0 &&
+	    VTAILQ_EMPTY(&j->again) && j->next == j->nurl * nodes(j)) {
+		j->ended = 1;
+		if (j->end_cb != NULL)
+			j->end_cb(j->priv);
+	}
+}
+
+static void
+on_done(void *priv, const struct fetch_result *res)
+{
+	struct wj_req *r = priv;
+	struct warm_job *j;
+	struct wj_result out;
+	char why[512];
+
+	assert(r != NULL && r->magic == WJ_REQ_MAGIC);
+	j = r->job;
+	if (j == NULL) {
+		r->magic = 0;
+		free(r);
+		return;
+	}
+	CHECK_WJ(j);
+	VTAILQ_REMOVE(&j->active, r, list);
+	j->inflight--;
+	r->attempts++;
+	if (retryable(res) && r->attempts < j->conf.max_attempts) {
+		VTAILQ_INSERT_TAIL(&j->again, r, list);
+		pump(j);
+		return;
+	}
+	memset(&out, 0, sizeof out);
+	out.url = j->urls[r->url];
+	out.node = j->conf.nnode > 0 ? j->conf.nodes[r->node] : NULL;
+	out.time = res->time;
+	out.ttfb = res->ttfb;
+	out.attempts = r->attempts;
+	judge(j, r, res, &out, why, sizeof why);
+	j->prog.done++;
+	j->prog.outcome[out.outcome]++;
+	if (j->result_cb != NULL)
+		j->result_cb(j->priv, &out);
+	r->magic = 0;
+	free(r);
+	pump(j);
+	maybe_end(j);
+}
+
+/* Sends r (again); 0, or -1 when it cannot even be sent. */
+static int
+send_req(struct warm_job *j, struct wj_req *r)
+{
+	struct fetch_req rq;
+
+	memset(&rq, 0, sizeof rq);
+	rq.url = r->target;
+	rq.host = r->host;
+	rq.method = j->conf.method;
+	rq.timeout = j->conf.timeout;
+	memcpy(rq.hdr, j->conf.hdrs, j->conf.nhdr * sizeof rq.hdr[0]);
+	rq.nhdr = j->conf.nhdr;
+	if (j->conf.keylen > 0) {
+		/* A fresh id and time for every try: ids are not reused. */
+		snprintf(r->id, sizeof r->id, "job-%ld-%ju", (long)getpid(),
+		    (uintmax_t)++j->seq);
+		strcpy(r->sig, "Stoke-Warm: ");
+		if (warm_sig_header(j->key, j->conf.keylen, j->conf.method,
+		        r->host, r->path, (int64_t)VTIM_real(), r->id,
+		        r->sig + 12, sizeof r->sig - 12) != 0)
+			return (-1);
+		rq.hdr[rq.nhdr++] = r->sig;
+	}
+	if (fetcher_submit(j->f, &rq, on_done, r) != 0)
+		return (-1);
+	VTAILQ_INSERT_TAIL(&j->active, r, list);
+	j->inflight++;
+	return (0);
+}
+
+static void
+refused(struct warm_job *j, struct wj_req *r, const char *why)
+{
+	struct wj_result out;
+
+	memset(&out, 0, sizeof out);
+	out.url = j->urls[r->url];
+	out.node = j->conf.nnode > 0 ? j->conf.nodes[r->node] : NULL;
+	out.outcome = WO_FAILED;
+	out.reason = why;
+	out.ttl = -1;
+	out.attempts = r->attempts;
+	j->prog.done++;
+	j->prog.outcome[WO_FAILED]++;
+	if (j->result_cb != NULL)
+		j->result_cb(j->priv, &out);
+	r->magic = 0;
+	free(r);
+}
+
+static void
+pump(struct warm_job *j)
+{
+	struct wj_req *r;
+
+	while (j->inflight < j->conf.concurrency) {
+		r = VTAILQ_FIRST(&j->again);
+		if (r != NULL) {
+			VTAILQ_REMOVE(&j->again, r, list);
+		} else if (j->next < j->nurl * nodes(j)) {
+			r = calloc(1, sizeof *r);
+			assert(r != NULL);
+			r->magic = WJ_REQ_MAGIC;
+			r->job = j;
+			r->url = j->next / nodes(j);
+			r->node = (unsigned)(j->next % nodes(j));
+			j->next++;
+			if (warm_url_split(j->urls[r->url],
+			        j->conf.nnode > 0 ? j->conf.nodes[r->node]
+			                          : NULL,
+			        r->target, sizeof r->target, r->host,
+			        sizeof r->host, r->path, sizeof r->path) != 0) {
+				refused(j, r, "URL too long or malformed");
+				continue;
+			}
+		} else {
+			break;
+		}
+		if (send_req(j, r) != 0)
+			refused(j, r, "cannot be sent");
+	}
+}
+
+int
+wj_add(struct warm_job *j, const char *url)
+{
+	struct wj_url *u;
+	char **a;
+
+	CHECK_WJ(j);
+	assert(!j->closed);
+	if (url == NULL ||
+	    (strncasecmp(url, "http://", 7) != 0 &&
+	        strncasecmp(url, "https://", 8) != 0))
+		return (-1);
+	HASH_FIND_STR(j->set, url, u);
+	if (u != NULL)
+		return (0);
+	if (j->nurl == j->cap) {
+		j->cap = j->cap > 0 ? j->cap * 2 : 1024;
+		a = realloc(j->urls, j->cap * sizeof *a);
+		assert(a != NULL);
+		j->urls = a;
+	}
+	u = calloc(1, sizeof *u);
+	assert(u != NULL);
+	u->url = strdup(url);
+	assert(u->url != NULL);
+	HASH_ADD_KEYPTR(hh, j->set, u->url, strlen(u->url), u);
+	j->urls[j->nurl++] = u->url;
+	pump(j);
+	return (1);
+}
+
+void
+wj_close(struct warm_job *j)
+{
+	CHECK_WJ(j);
+	j->closed = 1;
+	maybe_end(j);
+}
+
+void
+wj_progress(const struct warm_job *j, struct wj_progress *p)
+{
+	CHECK_WJ(j);
+	*p = j->prog;
+	p->total = j->nurl * nodes(j);
+	p->listing = !j->closed;
+	p->elapsed = VTIM_real() - j->started;
+	p->rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
+	p->eta = (!p->listing && p->rate > 0)
+	    ? (double)(p->total - p->done) / p->rate
+	    : -1;
+}
+
+struct warm_job *
+wj_new(struct fetcher *f, const struct wj_conf *c, wj_result_f *result_cb,
+    wj_end_f *end_cb, void *priv)
+{
+	struct warm_job *j;
+
+	assert(f != NULL && c != NULL);
+	assert(c->nnode <= WJ_MAX_NODES && c->nhdr < FETCH_MAX_HDRS);
+	assert(c->keylen <= WARM_KEY_MAX);
+	j = calloc(1, sizeof *j);
+	assert(j != NULL);
+	j->magic = WARM_JOB_MAGIC;
+	j->f = f;
+	j->conf = *c;
+	if (c->keylen > 0)
+		memcpy(j->key, c->key, c->keylen);
+	j->conf.key = NULL;
+	if (j->conf.method == NULL)
+		j->conf.method = "GET";
+	if (j->conf.concurrency == 0)
+		j->conf.concurrency = 8;
+	if (j->conf.timeout <= 0)
+		j->conf.timeout = 30;
+	if (j->conf.max_attempts == 0)
+		j->conf.max_attempts = 2;
+	j->result_cb = result_cb;
+	j->end_cb = end_cb;
+	j->priv = priv;
+	VTAILQ_INIT(&j->active);
+	VTAILQ_INIT(&j->again);
+	j->started = VTIM_real();
+	return (j);
+}
+
+void
+wj_free(struct warm_job **jp)
+{
+	struct warm_job *j;
+	struct wj_url *u, *t;
+	struct wj_req *r;
+
+	assert(jp != NULL);
+	j = *jp;
+	*jp = NULL;
+	if (j == NULL)
+		return;
+	CHECK_WJ(j);
+	/* In the fetcher's hands: each frees itself when it comes back. */
+	VTAILQ_FOREACH(r, &j->active, list)
+	r->job = NULL;
+	while ((r = VTAILQ_FIRST(&j->again)) != NULL) {
+		VTAILQ_REMOVE(&j->again, r, list);
+		r->magic = 0;
+		free(r);
+	}
+	HASH_ITER(hh, j->set, u, t)
+	{
+		HASH_DEL(j->set, u);
+		free(u->url);
+		free(u);
+	}
+	free(j->urls);
+	memset(j->key, 0, sizeof j->key);
+	j->magic = 0;
+	free(j);
+}

@@ -1,0 +1,83 @@
+/*
+ * A warm job: a list of URLs (given, or found in sitemaps while the job
+ * already runs) fetched through each Varnish node, each answer judged:
+ * cached now (with its TTL), already fresh in cache, uncacheable and
+ * why, an origin error, a timeout.  `stoked warm` and the daemon's jobs
+ * both run one.  URLs are taken once each, in the order given.
+ */
+
+#ifndef STOKE_WARM_JOB_H
+#define STOKE_WARM_JOB_H
+
+#include <stddef.h>
+
+#include "fetcher.h"
+
+struct warm_job;
+
+#define WJ_MAX_NODES 32
+
+struct wj_conf {
+	const char *nodes[WJ_MAX_NODES]; /* http://ADDR:PORT; none: the URL */
+	unsigned nnode;
+	/* With a key, requests are signed warm requests: refreshed in
+	 * cache even when fresh.  Without, only what is missing is
+	 * fetched. */
+	const char *key;
+	size_t keylen;
+	const char *hdrs[FETCH_MAX_HDRS - 1]; /* variant inputs */
+	unsigned nhdr;
+	const char *method; /* GET (default) or HEAD */
+	unsigned concurrency; /* in flight at most; 0: 8 */
+	double timeout; /* per request; 0: 30 s */
+	unsigned max_attempts; /* on 5xx, 429, timeouts; 0: 2 */
+};
+
+enum wj_outcome {
+	WO_CACHED, /* fetched, and in cache now */
+	WO_FRESH, /* in cache already: nothing fetched */
+	WO_UNCACHEABLE, /* fetched, but Varnish won't keep it */
+	WO_ORIGIN_ERROR, /* the origin answered with an error */
+	WO_TIMEOUT,
+	WO_FAILED, /* no answer at all, or not taken as asked */
+	WO__MAX
+};
+
+extern const char *const wj_outcome_name[WO__MAX];
+
+struct wj_result {
+	const char *url;
+	const char *node; /* NULL: fetched from the URL itself */
+	long status;
+	enum wj_outcome outcome;
+	const char *reason; /* why, for anything but cached and fresh */
+	double ttl; /* seconds, as the answer says; -1: unknown */
+	double time, ttfb; /* seconds */
+	unsigned attempts;
+};
+
+struct wj_progress {
+	size_t total; /* requests known so far (URLs x nodes) */
+	size_t done;
+	size_t outcome[WO__MAX];
+	unsigned listing; /* more URLs may come */
+	double elapsed; /* seconds */
+	double rate; /* requests done a second, lately */
+	double eta; /* seconds; -1: unknown */
+};
+
+typedef void wj_result_f(void *priv, const struct wj_result *);
+/* Everything added is done and wj_close() was called. */
+typedef void wj_end_f(void *priv);
+
+struct warm_job *wj_new(struct fetcher *, const struct wj_conf *, wj_result_f *,
+    wj_end_f *, void *priv);
+/* 1: added; 0: already there; -1: not a URL we can fetch. */
+int wj_add(struct warm_job *, const char *url);
+/* No more URLs: the end callback comes once the rest is done. */
+void wj_close(struct warm_job *);
+void wj_progress(const struct warm_job *, struct wj_progress *);
+/* Stops it: what is in flight is left to finish, unreported. */
+void wj_free(struct warm_job **);
+
+#endif
