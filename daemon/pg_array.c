@@ -1,0 +1,91 @@
+/*
+ * Array literal syntax: elements separated by commas, a string element in
+ * double quotes with '"' and '\' escaped by a backslash, NULL unquoted.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <math.h>
+
+#include "vdef.h"
+#include "vas.h"
+#include "vsb.h"
+
+#include "pg_array.h"
+
+static void
+sep(struct vsb *vsb)
+{
+	if (VSB_len(vsb) > 1)
+		AZ(VSB_putc(vsb, ','));
+}
+
+struct vsb *
+pg_array_new(void)
+{
+	struct vsb *vsb;
+
+	vsb = VSB_new_auto();
+	AN(vsb);
+	AZ(VSB_putc(vsb, '{'));
+	return (vsb);
+}
+
+void
+pg_array_null(struct vsb *vsb)
+{
+	sep(vsb);
+	AZ(VSB_cat(vsb, "NULL"));
+}
+
+void
+pg_array_text(struct vsb *vsb, const char *s)
+{
+	if (s == NULL) {
+		pg_array_null(vsb);
+		return;
+	}
+	sep(vsb);
+	AZ(VSB_putc(vsb, '"'));
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			AZ(VSB_putc(vsb, '\\'));
+		AZ(VSB_putc(vsb, *s));
+	}
+	AZ(VSB_putc(vsb, '"'));
+}
+
+void
+pg_array_int(struct vsb *vsb, int64_t v)
+{
+	sep(vsb);
+	AZ(VSB_printf(vsb, "%" PRId64, v));
+}
+
+void
+pg_array_real(struct vsb *vsb, double v)
+{
+	if (!isfinite(v)) {
+		pg_array_null(vsb);
+		return;
+	}
+	sep(vsb);
+	AZ(VSB_printf(vsb, "%.6g", v));
+}
+
+void
+pg_array_bool(struct vsb *vsb, int v)
+{
+	sep(vsb);
+	AZ(VSB_putc(vsb, v ? 't' : 'f'));
+}
+
+void
+pg_array_end(struct vsb *vsb)
+{
+	AZ(VSB_putc(vsb, '}'));
+	AZ(VSB_finish(vsb));
+}
