@@ -9,11 +9,13 @@
 int cmd_db(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_job(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_warm(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 
 /* Migrates the database at url, printing what it did (cmd_migrate.c). */
 int cmd_migrate_url(const char *who, const char *url);

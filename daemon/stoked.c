@@ -19,12 +19,14 @@ static const struct cmd {
 	    "start, stop, check the embedded PostgreSQL; print its URL" },
 	{ "events", cmd_events, "print what stoked reads from varnishd's log" },
 	{ "index", cmd_index, "show what a running stoked knows is cached" },
+	{ "job", cmd_job, "create a warm job for the workers, or show one" },
 	{ "migrate", cmd_migrate, "bring the database's schema up to date" },
 	{ "run", cmd_run, "watch varnishd and serve the API" },
 	{ "sign", cmd_sign,
 	    "print a signed Stoke-Warm header for testing VCL" },
 	{ "version", cmd_version, "print the version" },
 	{ "warm", cmd_warm, "fetch URLs through each Varnish node now" },
+	{ "worker", cmd_worker, "warm the tasks queued in the database" },
 };
 
 static void
