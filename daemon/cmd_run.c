@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +13,50 @@
 #include <event2/event.h>
 
 #include "api_index.h"
+#include "api_jobs.h"
 #include "api_origins.h"
 #include "cmd.h"
 #include "loop.h"
 #include "http_api.h"
 #include "instance.h"
+#include "job_table.h"
 #include "origin_guard.h"
 #include "rewarm.h"
 #include "secret.h"
 #include "warm_sig.h"
 
 #define MAX_INSTANCES 16
+
+/* --warm-sitemap: a job now, and every --warm-every seconds. */
+struct schedule {
+	const char *url;
+	double every;
+	struct job_table *jobs;
+	struct event *ev;
+};
+
+static void
+on_schedule(evutil_socket_t fd, short what, void *priv)
+{
+	struct schedule *s = priv;
+	struct timeval tv;
+	char why[256];
+	unsigned id;
+
+	(void)fd;
+	(void)what;
+	id = jt_start(s->jobs, s->url, 0, why, sizeof why);
+	if (id == 0)
+		fprintf(stderr, "stoked: warm job for %s: %s\n", s->url, why);
+	else
+		printf("stoked: warm job %u: %s\n", id, s->url);
+	fflush(stdout);
+	if (s->every > 0) {
+		tv.tv_sec = (time_t)s->every;
+		tv.tv_usec = 0;
+		(void)event_add(s->ev, &tv);
+	}
+}
 
 static void
 run_usage(FILE *f)
@@ -33,6 +67,7 @@ run_usage(FILE *f)
 	    "[--warm-concurrency N]\n"
 	    "                  [--refresh-before S] [--refresh-popularity P]\n"
 	    "                  [--origin-max N] [--origin-rate R]\n"
+	    "                  [--warm-sitemap URL [--warm-every S]]\n"
 	    "\n"
 	    "Watches the log of each varnishd -n NAME (the default instance\n"
 	    "when none is given) and serves the API and /metrics on\n"
@@ -50,7 +85,11 @@ run_usage(FILE *f)
 	    "its answers allow, never more than --origin-max (16), at most\n"
 	    "--origin-rate (no limit) a second; errors and slow answers\n"
 	    "halve that, Retry-After pauses it, an origin that is down gets\n"
-	    "one probe at a time until it answers.\n");
+	    "one probe at a time until it answers.\n"
+	    "Sitemap warm jobs (a site, from its robots.txt and sitemaps)\n"
+	    "run through the same nodes: POST /api/v1/jobs\n"
+	    "{\"sitemap\": URL}, or --warm-sitemap at start and every\n"
+	    "--warm-every seconds.\n");
 }
 
 int
@@ -67,6 +106,8 @@ cmd_run(int argc, char **argv)
 		{ "refresh-popularity", required_argument, NULL, 'p' },
 		{ "origin-max", required_argument, NULL, 'O' },
 		{ "origin-rate", required_argument, NULL, 'R' },
+		{ "warm-sitemap", required_argument, NULL, 'W' },
+		{ "warm-every", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -83,12 +124,19 @@ cmd_run(int argc, char **argv)
 	struct api_index *ai;
 	struct origin_guard *guard;
 	struct og_conf ogc;
+	struct job_table *jobs;
+	struct jt_conf jc;
+	struct schedule sched;
+	struct event *sched_ev = NULL;
+	struct timeval tv = { 0, 0 };
 	unsigned n = 0, i;
 	long index_mb = 256, v;
 	char err[256], *end;
 	int c;
 
 	og_conf_default(&ogc);
+	memset(&sched, 0, sizeof sched);
+	memset(&jc, 0, sizeof jc);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:l:m:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -176,6 +224,19 @@ cmd_run(int argc, char **argv)
 				return (2);
 			}
 			break;
+		case 'W':
+			sched.url = optarg;
+			break;
+		case 'E':
+			sched.every = strtod(optarg, &end);
+			if (*end != '\0' ||
+			    !(sched.every >= 60 && sched.every <= 86400 * 7)) {
+				fprintf(stderr,
+				    "stoked run: --warm-every must be 60 "
+				    "to 604800 seconds\n");
+				return (2);
+			}
+			break;
 		case 'h':
 			run_usage(stdout);
 			return (0);
@@ -230,6 +291,22 @@ cmd_run(int argc, char **argv)
 	}
 	ai = api_index_new(api, inst, n);
 	api_origins_register(api, guard);
+	for (i = 0; i < n; i++)
+		if (nodes[i] != NULL)
+			jc.nodes[jc.nnode++] = nodes[i];
+	jc.key = key;
+	jc.keylen = keylen;
+	jc.concurrency = (unsigned)warm_conc;
+	jobs = jt_new(eb, guard, &jc);
+	api_jobs_register(api, jobs);
+	if (sched.url != NULL) {
+		sched.jobs = jobs;
+		sched_ev = event_new(eb, -1, 0, on_schedule, &sched);
+		sched.ev = sched_ev;
+		assert(sched_ev != NULL);
+		/* The first run once the loop runs, so that it is logged. */
+		(void)event_add(sched_ev, &tv);
+	}
 	printf("stoked listening on %.*s:%u\n",
 	    (int)(strrchr(listen, ':') - listen), listen, http_api_port(api));
 	fflush(stdout);
@@ -238,6 +315,10 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "stoked: the event loop failed\n");
 	http_api_free(&api);
 	api_index_free(&ai);
+	if (sched_ev != NULL)
+		event_free(sched_ev);
+	/* Jobs stop before the guard they report to goes. */
+	jt_free(&jobs);
 	for (i = 0; i < n; i++)
 		instance_free(&inst[i]);
 	event_base_free(eb);

@@ -1,5 +1,5 @@
 /*
- * The HTTP server: evhttp on the event loop, GET only, JSON bodies from
+ * The HTTP server: evhttp on the event loop, GET and POST, JSON bodies from
  * jansson, /metrics assembled from every registered module.
  */
 
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -21,12 +22,15 @@
 
 #include "http_api.h"
 
-#define API_MAX_ROUTES 16
+#define API_MAX_ROUTES 32
+/* A POST body is a small JSON object: a job, a setting. */
+#define API_MAX_BODY 65536
 #define API_MAX_METRICS 16
 
 struct api_route {
 	char *path;
 	api_handler_f *fn;
+	api_post_f *post;
 	void *priv;
 };
 
@@ -91,6 +95,43 @@ serve_metrics(struct http_api *api, struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
+/*
+ * A POST's body: JSON, and said to be JSON, which a browser cannot send
+ * to another site without asking it first (no cross-site requests).
+ */
+static int
+read_json(struct evhttp_request *req, json_t **in)
+{
+	struct evbuffer *b = evhttp_request_get_input_buffer(req);
+	const char *ct;
+	json_error_t je;
+	char msg[256];
+	size_t len;
+
+	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+		reply_error(req, 415, "the body must be application/json");
+		return (-1);
+	}
+	len = evbuffer_get_length(b);
+	*in = json_loadb((const char *)evbuffer_pullup(b, -1), len,
+	    JSON_REJECT_DUPLICATES, &je);
+	if (*in == NULL) {
+		snprintf(msg, sizeof msg, "bad JSON: line %d: %s", je.line,
+		    je.text);
+		reply_error(req, 400, msg);
+		return (-1);
+	}
+	if (!json_is_object(*in)) {
+		json_decref(*in);
+		*in = NULL;
+		reply_error(req, 400, "the body must be a JSON object");
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 on_request(struct evhttp_request *req, void *priv)
 {
@@ -98,34 +139,49 @@ on_request(struct evhttp_request *req, void *priv)
 	const struct evhttp_uri *uri;
 	struct evkeyvalq query;
 	const char *path, *q, *err = NULL;
-	json_t *body = NULL;
+	enum evhttp_cmd_type cmd;
+	json_t *body = NULL, *in = NULL;
 	unsigned i;
 	int status;
 
 	CHECK_API(api);
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET");
-		reply_error(req, 405, "only GET");
-		return;
-	}
+	cmd = evhttp_request_get_command(req);
 	uri = evhttp_request_get_evhttp_uri(req);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL) {
 		reply_error(req, 400, "bad request URI");
 		return;
 	}
-	if (!strcmp(path, "/metrics")) {
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD &&
+	    cmd != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, POST");
+		reply_error(req, 405, "method not allowed");
+		return;
+	}
+	if (!strcmp(path, "/metrics") && cmd != EVHTTP_REQ_POST) {
 		serve_metrics(api, req);
 		return;
 	}
 	for (i = 0; i < api->nroute; i++)
-		if (!strcmp(path, api->route[i].path))
+		if (!strcmp(path, api->route[i].path) &&
+		    (api->route[i].post != NULL) == (cmd == EVHTTP_REQ_POST))
 			break;
 	if (i == api->nroute) {
-		reply_error(req, 404, "no such endpoint");
+		for (i = 0; i < api->nroute; i++)
+			if (!strcmp(path, api->route[i].path))
+				break;
+		if (i == api->nroute) {
+			reply_error(req, 404, "no such endpoint");
+			return;
+		}
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", api->route[i].post != NULL ? "POST" : "GET");
+		reply_error(req, 405, "method not allowed here");
 		return;
 	}
+	if (cmd == EVHTTP_REQ_POST && read_json(req, &in) != 0)
+		return;
 	TAILQ_INIT(&query);
 	q = evhttp_uri_get_query(uri);
 	if (q != NULL && evhttp_parse_query_str(q, &query) != 0) {
@@ -133,7 +189,14 @@ on_request(struct evhttp_request *req, void *priv)
 		reply_error(req, 400, "bad query string");
 		return;
 	}
-	status = api->route[i].fn(api->route[i].priv, &query, &body, &err);
+	if (in != NULL) {
+		status = api->route[i].post(api->route[i].priv, &query, in,
+		    &body, &err);
+		json_decref(in);
+	} else {
+		status =
+		    api->route[i].fn(api->route[i].priv, &query, &body, &err);
+	}
 	evhttp_clear_headers(&query);
 	if (body == NULL) {
 		reply_error(req, status, err != NULL ? err : "error");
@@ -214,9 +277,13 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 		return (NULL);
 	}
 	api->port = bound_port(bs);
-	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	/* Others too, so that they get a 405 saying what is allowed. */
+	evhttp_set_allowed_methods(api->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+	        EVHTTP_REQ_OPTIONS);
 	evhttp_set_max_headers_size(api->http, 16384);
-	evhttp_set_max_body_size(api->http, 0);
+	evhttp_set_max_body_size(api->http, API_MAX_BODY);
 	evhttp_set_gencb(api->http, on_request, api);
 	return (api);
 }
@@ -265,5 +332,19 @@ http_api_route(struct http_api *api, const char *path, api_handler_f *fn,
 	api->route[api->nroute].path = strdup(path);
 	assert(api->route[api->nroute].path != NULL);
 	api->route[api->nroute].fn = fn;
+	api->route[api->nroute].post = NULL;
+	api->route[api->nroute++].priv = priv;
+}
+
+void
+http_api_route_post(struct http_api *api, const char *path, api_post_f *fn,
+    void *priv)
+{
+	CHECK_API(api);
+	assert(api->nroute < API_MAX_ROUTES);
+	api->route[api->nroute].path = strdup(path);
+	assert(api->route[api->nroute].path != NULL);
+	api->route[api->nroute].fn = NULL;
+	api->route[api->nroute].post = fn;
 	api->route[api->nroute++].priv = priv;
 }

@@ -24,6 +24,9 @@ typedef void api_metrics_f(void *priv, struct evbuffer *out);
  */
 typedef int api_handler_f(void *priv, const struct evkeyvalq *query,
     json_t **body, const char **err);
+/* The same for POST, with the request's JSON body (an object). */
+typedef int api_post_f(void *priv, const struct evkeyvalq *query, json_t *in,
+    json_t **body, const char **err);
 
 /* listen: "ADDR:PORT"; port 0 picks a free one (see http_api_port). */
 struct http_api *
@@ -32,6 +35,8 @@ void http_api_free(struct http_api **);
 unsigned http_api_port(const struct http_api *);
 void http_api_metrics(struct http_api *, api_metrics_f *, void *priv);
 void http_api_route(struct http_api *, const char *path, api_handler_f *,
+    void *priv);
+void http_api_route_post(struct http_api *, const char *path, api_post_f *,
     void *priv);
 
 #endif
