@@ -38,15 +38,20 @@
  * Two claimable kinds, each by its own partial index: leases that ran
  * out (their worker died or stalled) first, then queued tasks.  SKIP
  * LOCKED lets workers claim side by side without waiting on each other.
+ * What this worker still holds ($4) is not claimed again, even when its
+ * lease ran out (the database was away): one task held twice would be
+ * completed twice in one statement.
  */
 static const struct pg_stmt st_claim = { "jq_claim",
 	"WITH expired AS ("
 	"  SELECT id FROM warm_tasks"
 	"  WHERE state = 'leased' AND lease_until < now()"
+	"    AND id <> ALL($4::bigint[])"
 	"  ORDER BY lease_until LIMIT $3::integer"
 	"  FOR UPDATE SKIP LOCKED"
 	"), ready AS ("
 	"  SELECT id FROM warm_tasks WHERE state = 'queued'"
+	"    AND id <> ALL($4::bigint[])"
 	"  ORDER BY priority DESC, id LIMIT $3::integer"
 	"  FOR UPDATE SKIP LOCKED"
 	"), c AS ("
@@ -67,7 +72,7 @@ static const struct pg_stmt st_claim = { "jq_claim",
 	"  array_to_string(ws.varnish_nodes, ' ')"
 	" FROM t JOIN cache_jobs j ON j.id = t.job_id"
 	"  JOIN websites ws ON ws.id = j.website_id",
-	3 };
+	4 };
 
 /*
  * Only the tasks still leased by us change; their pages are inserted and
@@ -537,8 +542,11 @@ on_claimed(void *priv, const struct pg_result *res, const char *err)
 int
 job_queue_claim(struct job_queue *q, unsigned max, jq_claimed_f *cb, void *priv)
 {
+	struct jq_task *jt;
+	struct vsb *held;
 	char smax[16];
-	const char *v[3];
+	const char *v[4];
+	int r;
 
 	CHECK_Q(q);
 	AN(cb);
@@ -546,12 +554,19 @@ job_queue_claim(struct job_queue *q, unsigned max, jq_claimed_f *cb, void *priv)
 	if (q->claiming)
 		return (-1);
 	snprintf(smax, sizeof smax, "%u", max);
+	held = pg_array_new();
+	for (jt = q->first; jt != NULL; jt = jt->next)
+		pg_array_int(held, jt->id);
+	pg_array_end(held);
 	v[0] = q->owner;
 	v[1] = q->lease;
 	v[2] = smax;
+	v[3] = VSB_data(held);
 	q->claim_cb = cb;
 	q->claim_priv = priv;
-	if (pg_pool_query(q->pool, &st_claim, v, on_claimed, q) != 0)
+	r = pg_pool_query(q->pool, &st_claim, v, on_claimed, q);
+	VSB_destroy(&held);
+	if (r != 0)
 		return (-1);
 	q->claiming = 1;
 	return (0);
