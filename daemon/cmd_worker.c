@@ -152,6 +152,7 @@ cmd_worker(int argc, char **argv)
 	struct worker_stats ws;
 	struct worker_cfg cfg;
 	struct jq_stats js;
+	struct pg_pool_stats ps;
 	struct pg_pool *pool;
 	struct job_queue *q;
 	struct fetcher *f;
@@ -270,12 +271,14 @@ cmd_worker(int argc, char **argv)
 
 	worker_stats(m.w, &ws);
 	job_queue_stats(q, &js);
+	pg_pool_stats(pool, &ps);
 	fprintf(stderr,
 	    "stoked worker %s: %ju tasks (%ju failed), %ju fetches, "
-	    "%ju given back, %ju lost to other workers, in %.1f s\n",
+	    "%ju given back, %ju lost to other workers, "
+	    "%ju database reconnects, in %.1f s\n",
 	    id, (uintmax_t)ws.tasks, (uintmax_t)ws.tasks_failed,
 	    (uintmax_t)ws.fetches, (uintmax_t)js.released, (uintmax_t)js.lost,
-	    VTIM_mono() - t0);
+	    (uintmax_t)ps.reconnects, VTIM_mono() - t0);
 	/* Whose callbacks use whom: each goes before what it calls. */
 	worker_close(m.w);
 	fetcher_free(&f);
