@@ -1,6 +1,8 @@
 #!/bin/sh
 # Stoke's demo: a small shop (the demo origin) behind a local varnishd
-# running vcl/default.vcl with vmod_stoke, set up from scratch.
+# running vcl/shopware6.vcl with vmod_stoke and xkey, set up from
+# scratch; stoked warms it from its sitemap, then puts back at once what
+# a purge, a ban and a tag invalidation take out of the cache.
 #
 #   scripts/demo.sh          install what is missing, build, start, show
 #   scripts/demo.sh stop     stop what the demo started
@@ -100,7 +102,7 @@ cp "$top"/vcl/*.vcl "$dir/vcl/"
 head -c 32 /dev/urandom | base64 > "$dir/secret"
 chmod 644 "$dir/secret" "$dir"/vcl/*.vcl
 sed -i -e "s|/etc/varnish/stoke.secret|$dir/secret|" \
-    -e "s|\.port = \"8080\"|.port = \"$oport\"|" "$dir/vcl/default.vcl"
+    -e "s|\.port = \"8080\"|.port = \"$oport\"|" "$dir/vcl/shopware6.vcl"
 
 say "Starting the demo origin on 127.0.0.1:$oport"
 "$build/tests/origin/stoke-origin" -a 127.0.0.1 -p "$oport" \
@@ -111,10 +113,10 @@ if ! wait_for 10 grep -q listening "$dir/origin.log"; then
 fi
 cat "$dir/origin.log"
 
-say "Starting varnishd with vmod_stoke on 127.0.0.1:$port"
+say "Starting varnishd with vcl/shopware6.vcl (vmod_stoke, xkey) on 127.0.0.1:$port"
 vmoddir=$(pkg-config --variable=vmoddir varnishapi)
 varnishd -n "$dir/varnish" -a "127.0.0.1:$port" -T 127.0.0.1:0 \
-    -f "$dir/vcl/default.vcl" -p vcl_path="$dir/vcl" \
+    -f "$dir/vcl/shopware6.vcl" -p vcl_path="$dir/vcl" \
     -p vmod_path="$dir/vmods:$vmoddir" -s malloc,64m \
     -P "$dir/varnishd.pid"
 wait_for 15 curl -sf -o /dev/null "$site/"
@@ -130,63 +132,83 @@ stoked_cli() {
 	"$build/daemon/stoked" index "$@" --api "http://127.0.0.1:$aport" |
 	    sed 's/^/    /'
 }
-
-log() {
-	varnishlog -n "$dir/varnish" -d -g raw -i VCL_Log |
-	    sed -n "s/.*VCL_Log *c \(stoke\/1 $1.*\)/    \1/p" | tail -n 1
-}
-fetch() {
-	curl -s -o /dev/null -w "    %{http_code}  X-Varnish: %header{x-varnish}  $1\n" \
-	    "$@"
-}
-
-say "A page, twice: a miss, then a hit (X-Varnish names two requests)"
-fetch "$site/product/1"
-fetch "$site/product/1"
-for u in / /category/1 /category/2 /product/6; do
-	curl -s -o /dev/null "$site$u"
-done
-
-say "What stoked knows is cached with the tag product-1"
-wait_for 5 sh -c "'$build/daemon/stoked' index show --api http://127.0.0.1:$aport --tag product-1 | grep -q category-2"
-stoked_cli show --tag product-1
-
-say "PURGE /product/1: Varnish drops it, vmod_stoke records what went"
-curl -s -X PURGE -o /dev/null "$site/product/1"
-log purge
-
-say "BAN every category page: vmod_stoke performs it and records the expression"
-curl -s -X BAN -H 'Ban-Url: ^/category/' -o /dev/null "$site/"
-log ban
-
 metric() {
-	curl -s "http://127.0.0.1:$aport/metrics" | sed -n "s/^$1{[^}]*} //p"
+	curl -s "http://127.0.0.1:$aport/metrics" |
+	    sed -n "s/^$1{[^}]*} //p" | head -n 1
 }
-say "stoked fetched what they dropped again at once: the next visitors hit"
-wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$aport/metrics | sed -n 's/^stoke_rewarm_refreshed_total{[^}]*} //p')\" -ge 3 ]"
-echo "    re-warmed: $(metric stoke_rewarm_refreshed_total), failed: $(metric stoke_rewarm_failed_total)"
-fetch "$site/product/1"
-fetch "$site/category/1"
-fetch "$site/category/2"
+# Wait until a counter reaches a value (10 s at most).
+metric_at_least() {
+	wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$aport/metrics | sed -n 's/^$1{[^}]*} //p' | head -n 1)\" -ge $2 ]"
+}
+# A hit names two transactions in X-Varnish: the request and the
+# object's fetch.
+hitmiss() {
+	for u in "$@"; do
+		x=$(curl -s -o /dev/null -D - "$site$u" | tr -d '\r' |
+		    sed -n 's/^[Xx]-[Vv]arnish: //p')
+		case "$x" in
+		*" "*) echo "    hit   $u" ;;
+		*) echo "    MISS  $u" ;;
+		esac
+	done
+}
+rewarmed() {
+	echo "    stoked has re-warmed $(metric stoke_rewarm_refreshed_total)" \
+	    "objects ($(metric stoke_rewarm_failed_total) failed), each" \
+	    "$(curl -s "http://127.0.0.1:$aport/metrics" |
+	        sed -n 's/^stoke_rewarm_latency_seconds{.*quantile="0.5"} //p') s" \
+	    "after its loss (median)"
+}
 
-say "What the purge and the ban took out of the cache, as stoked saw it"
-wait_for 5 sh -c "'$build/daemon/stoked' index invalidations --api http://127.0.0.1:$aport | grep -q ban"
+say "Warming the shop from its sitemap: robots.txt, a sitemap index, a sitemap and a gzip'd one"
+"$build/daemon/stoked" warm --node "$site" --sitemap "$site/" 2>&1 |
+    sed 's/^/    /'
+
+say "Visitors now hit the cache everywhere"
+hitmiss / /category/1 /product/1 /product/2 /product/3
+wait_for 10 sh -c "'$build/daemon/stoked' index show --api http://127.0.0.1:$aport --tag product-3 | grep -q category"
+
+say "What stoked knows is cached with the tag product-3"
+stoked_cli show --tag product-3
+
+r=$(metric stoke_rewarm_refreshed_total)
+say "PURGE /product/1: Varnish drops it, stoked fetches it again at once"
+curl -s -X PURGE -o /dev/null "$site/product/1"
+metric_at_least stoke_rewarm_refreshed_total $((r + 1))
+rewarmed
+hitmiss /product/1
+
+r=$(metric stoke_rewarm_refreshed_total)
+say "BAN the category pages: stoked works out which objects the ban selects and re-warms exactly those"
+curl -s -X BAN -o /dev/null "$site/category/"
+metric_at_least stoke_rewarm_refreshed_total $((r + 5))
+rewarmed
+hitmiss /category/1 /category/2 /category/3 /category/4 /category/5
+
+r=$(metric stoke_rewarm_refreshed_total)
+say "Product 3 changes: the shop soft-purges its xkey tag (the product and every page listing it)"
+curl -s -X PURGE -H 'xkey: product-3' "$site/" | sed -n 's/.*<title>\(.*\)<\/title>.*/    \1/p'
+hitmiss /product/3
+echo "    (a stale copy served while stoked refreshes it: no visitor waits)"
+metric_at_least stoke_rewarm_refreshed_total $((r + 2))
+rewarmed
+hitmiss /product/3
+
+say "What the purge, the ban and the tag invalidation took out, as stoked saw it"
+wait_for 5 sh -c "'$build/daemon/stoked' index invalidations --api http://127.0.0.1:$aport | grep -q tags"
 stoked_cli invalidations
 
-say "A signed warm request refreshes a cached page; a forged one is refused"
-h=$("$build/daemon/stoked" sign --secret-file "$dir/secret" \
-    --host "127.0.0.1:$port" --url /product/2 --id demo-1)
-fetch "$site/product/2"
-fetch "$site/product/2" -H "Stoke-Warm: $h"
-log warm
-fetch "$site/product/2" -H "Stoke-Warm: 1;t=$(date +%s);id=forged;sig=$(printf '%064d' 0)"
-log warm
+say "How hard stoked pushed the shop: the origin guard's view"
+curl -s "http://127.0.0.1:$aport/api/v1/origins" | sed 's/^/    /'
 
 say "Stoke's demo is running"
 cat << EOF
     the shop, through Varnish:  $site/
-    its sitemap:                $site/sitemap.xml
+    its sitemaps:               $site/sitemap_index.xml
     the origin itself:          http://127.0.0.1:$oport/
+    warm it again:              $build/daemon/stoked warm --node $site --sitemap $site/
+    ... as a job of stoked's:   curl -X POST -H 'Content-Type: application/json' -d '{"sitemap": "$site/"}' http://127.0.0.1:$aport/api/v1/jobs
+    jobs and what came of them: curl http://127.0.0.1:$aport/api/v1/jobs
     what Stoke records, live:   varnishlog -n $dir/varnish -g raw -i VCL_Log
     what stoked sees, live:     $build/daemon/stoked events -n $dir/varnish
     what is cached:             $build/daemon/stoked index show --api http://127.0.0.1:$aport
