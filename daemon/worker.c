@@ -1,6 +1,7 @@
 /*
- * The worker's cycle: claim a batch when fewer tasks are in hand than
- * fetches may run, start fetches up to the concurrency, complete each
+ * The worker's cycle: claim a batch when fewer than half a batch (or
+ * the concurrency, if more) is in hand, so that the next claim's round
+ * trip overlaps the fetches; start fetches up to the concurrency, complete each
  * task once all its fetches ended.  Claims stop being made on every
  * finished task once a claim came back short (the queue is drained);
  * then only a NOTIFY or the poll timer claims again.
@@ -58,6 +59,7 @@ struct worker {
 	void *end_priv;
 	struct jq_task **ready; /* claimed, not started: a ring */
 	unsigned lready, hready, nready;
+	unsigned low; /* claim again below this many in hand */
 	struct wtask *current; /* started, fetches still to submit */
 	unsigned inflight; /* fetches */
 	int claiming, drained, checking, stopping, closing, ended;
@@ -447,8 +449,9 @@ on_claimed(void *priv, struct jq_task **tasks, unsigned n, const char *err)
 static void
 maybe_claim(struct worker *w)
 {
+	/* Claim before the hand runs dry: a claim takes a round trip. */
 	if (w->stopping || w->closing || w->claiming || w->drained ||
-	    w->nready >= w->cfg.concurrency)
+	    w->nready >= w->low)
 		return;
 	if (job_queue_claim(w->q, w->cfg.batch, on_claimed, w) == 0)
 		w->claiming = 1;
@@ -550,6 +553,8 @@ worker_new(struct event_base *eb, struct job_queue *q, struct fetcher *f,
 		w->cfg.concurrency = 1;
 	if (w->cfg.batch == 0)
 		w->cfg.batch = w->cfg.concurrency;
+	w->low = w->cfg.batch / 2 > w->cfg.concurrency ? w->cfg.batch / 2
+	                                               : w->cfg.concurrency;
 	if (!(w->cfg.timeout > 0))
 		w->cfg.timeout = 30;
 	if (!(w->cfg.poll > 0))
