@@ -57,6 +57,7 @@ struct pg_conn {
 	unsigned listener : 1;
 	unsigned preparing : 1; /* q's PREPARE is in flight, then q */
 	unsigned listening : 1; /* the LISTENs went through */
+	unsigned relisten : 1; /* and must go again, for a new channel */
 	unsigned was_up : 1;
 	struct event *io; /* connecting: one-shot; then persistent read */
 	struct event *wr; /* output libpq still holds */
@@ -158,6 +159,7 @@ conn_close(struct pg_conn *c)
 	c->nprepared = 0;
 	c->preparing = 0;
 	c->listening = 0;
+	c->relisten = 0;
 	c->state = CONN_DOWN;
 }
 
@@ -340,6 +342,12 @@ conn_step_done(struct pg_conn *c)
 			return;
 		}
 		c->state = CONN_IDLE;
+		if (c->relisten) {
+			/* A channel came while these LISTENs were out. */
+			c->relisten = 0;
+			conn_listen(c);
+			return;
+		}
 		c->listening = 1;
 		notify_all(p, NULL, NULL);
 		return;
@@ -727,6 +735,8 @@ pg_pool_listen(struct pg_pool *p, const char *channel, pg_notify_f *cb,
 	} else if (p->listener->state == CONN_IDLE) {
 		/* Again for all: LISTEN on a channel twice is harmless. */
 		conn_listen(p->listener);
+	} else if (p->listener->state == CONN_BUSY) {
+		p->listener->relisten = 1;
 	}
 	/* Otherwise the LISTENs made on connecting will include it. */
 }
