@@ -38,6 +38,8 @@ job_json(const struct jt_info *i, int full)
 	    "eta", p->eta, "outcomes", o, "sitemaps", (int)i->sitemaps,
 	    "sitemaps_failed", (int)i->sitemaps_failed, "urls_left_out",
 	    (json_int_t)i->urls_rejected);
+	json_object_set_new(j, "verified",
+	    json_integer((json_int_t)p->verified));
 	if (i->error != NULL)
 		json_object_set_new(j, "error", json_string(i->error));
 	if (!full)

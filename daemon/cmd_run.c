@@ -292,8 +292,10 @@ cmd_run(int argc, char **argv)
 	ai = api_index_new(api, inst, n);
 	api_origins_register(api, guard);
 	for (i = 0; i < n; i++)
-		if (nodes[i] != NULL)
+		if (nodes[i] != NULL) {
+			jc.verify[jc.nnode] = instance_verify(inst[i]);
 			jc.nodes[jc.nnode++] = nodes[i];
+		}
 	jc.key = key;
 	jc.keylen = keylen;
 	jc.concurrency = (unsigned)warm_conc;

@@ -60,6 +60,8 @@ struct ev_fetch {
 	uint64_t size;
 	const char *tags; /* tag headers as sent, separators kept */
 	const char *warm_id; /* the verified warm request that caused it */
+	const char *cache_control; /* as the origin sent it, or NULL */
+	unsigned set_cookie; /* the origin set a cookie */
 	unsigned nhdr;
 	const char *const *hdr_name;
 	const char *const *hdr_val;
@@ -91,6 +93,11 @@ struct ev_warm {
 
 struct event_rec {
 	enum ev_type type;
+	/*
+	 * The client request it comes from (for a fetch, the one that
+	 * waited for it): what X-Varnish names first in the answer.
+	 */
+	uint32_t vxid;
 	double now;
 	double t_logged; /* when Varnish answered the request, or 0 */
 	struct obj_key key; /* the object concerned, where there is one */

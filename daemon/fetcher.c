@@ -139,6 +139,7 @@ finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	res.body_bytes = fe->body_max > 0 ? fe->buflen : fe->body;
 	/* "X-Varnish: 32770 8" names the request and the object's fetch. */
 	res.hit = (strchr(fe->xvarnish, ' ') != NULL);
+	res.vxid = (uint32_t)strtoul(fe->xvarnish, NULL, 10);
 	res.warm_id = fe->warm_id[0] != '\0' ? fe->warm_id : NULL;
 	res.retry_after = fe->retry_after[0] != '\0' ? fe->retry_after : NULL;
 	res.cache_control =

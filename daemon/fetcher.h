@@ -36,6 +36,7 @@ struct fetch_result {
 	double waited; /* seconds held back by the origin guard */
 	uint64_t body_bytes;
 	unsigned hit; /* X-Varnish named two transactions */
+	uint32_t vxid; /* the request's, X-Varnish's first; 0: none */
 	const char *warm_id; /* Stoke-Warm-Id sent back, or NULL */
 	const char *retry_after;
 	const char *cache_control; /* as answered, or NULL */

@@ -24,6 +24,7 @@
 #include "observer.h"
 #include "rewarm.h"
 #include "vsl_reader.h"
+#include "warm_verify.h"
 
 struct instance {
 	unsigned magic;
@@ -33,6 +34,7 @@ struct instance {
 	struct observer *observer;
 	struct index_apply *apply;
 	struct rewarm *rewarm;
+	struct warm_verify *verify;
 	double refresh_before, refresh_popularity;
 	struct event *expiry;
 };
@@ -46,6 +48,7 @@ sink(void *priv, const struct event_rec *ev)
 
 	CHECK_INST(inst);
 	index_apply_event(inst->apply, ev);
+	wv_event(inst->verify, ev);
 }
 
 struct refresh_scan {
@@ -210,6 +213,11 @@ metrics(void *priv, struct evbuffer *b)
 	    os->bad_records);
 	index_metrics(inst, b);
 	rewarm_metrics(inst, b);
+	evbuffer_add_printf(b,
+	    "stoke_verify_matched_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_verify_unmatched_total{instance=\"%s\"} %" PRIu64 "\n",
+	    n, wv_stats(inst->verify)->matched, n,
+	    wv_stats(inst->verify)->unmatched);
 	for (t = 0; t < EV__MAX; t++)
 		evbuffer_add_printf(b,
 		    "stoke_events_total{instance=\"%s\",type=\"%s\"} %" PRIu64
@@ -231,6 +239,7 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes,
 	assert(inst->name != NULL);
 	/* Popularity halves every hour without visitors. */
 	inst->apply = index_apply_new(index_bytes, 3600.0);
+	inst->verify = wv_new(eb, 0);
 	inst->observer = observer_new(sink, inst);
 	if (rc != NULL) {
 		inst->rewarm = rewarm_new(eb, rc, dims_of, inst);
@@ -259,6 +268,7 @@ instance_free(struct instance **ip)
 	event_free(inst->expiry);
 	vsl_reader_free(&inst->reader);
 	rewarm_free(&inst->rewarm);
+	wv_free(&inst->verify);
 	observer_free(&inst->observer);
 	index_apply_free(&inst->apply);
 	free(inst->name);
@@ -292,6 +302,13 @@ instance_apply(const struct instance *inst)
 {
 	CHECK_INST(inst);
 	return (inst->apply);
+}
+
+struct warm_verify *
+instance_verify(const struct instance *inst)
+{
+	CHECK_INST(inst);
+	return (inst->verify);
 }
 
 void

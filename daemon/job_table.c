@@ -196,8 +196,10 @@ jt_start(struct job_table *jt, const char *url, unsigned refresh, char *why,
 	j->f = fetcher_new(jt->eb, jt->conf.concurrency);
 	fetcher_set_guard(j->f, jt->guard);
 	memset(&wc, 0, sizeof wc);
-	for (i = 0; i < jt->conf.nnode; i++)
+	for (i = 0; i < jt->conf.nnode; i++) {
 		wc.nodes[i] = jt->nodes[i];
+		wc.verify[i] = jt->conf.verify[i];
+	}
 	wc.nnode = jt->conf.nnode;
 	if (refresh) {
 		wc.key = jt->key;

@@ -22,6 +22,7 @@ struct job_table;
 
 struct jt_conf {
 	const char *nodes[WJ_MAX_NODES];
+	struct warm_verify *verify[WJ_MAX_NODES]; /* each node's log */
 	unsigned nnode;
 	const char *key; /* for refresh jobs; may be empty */
 	size_t keylen;

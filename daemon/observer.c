@@ -193,7 +193,7 @@ learn_dims(struct observer *o, const struct rec_view *rv)
 }
 
 static void
-record_event(struct observer *o, const struct obj_key *key,
+record_event(struct observer *o, const struct obj_key *key, uint32_t vxid,
     const struct rec_view *rv, double now, double t_logged)
 {
 	struct event_rec ev;
@@ -204,6 +204,7 @@ record_event(struct observer *o, const struct obj_key *key,
 	ev.now = now;
 	ev.t_logged = t_logged;
 	ev.key = *key;
+	ev.vxid = vxid;
 	if (rec_event_is(rv, "purge")) {
 		ev.type = EV_PURGE;
 		v = rec_get(rv, "host", &l);
@@ -262,6 +263,7 @@ client_events(struct observer *o, const struct txn *t, double now)
 
 	memset(&ev, 0, sizeof ev);
 	ev.now = now;
+	ev.vxid = t->vxid;
 	client_key(o, t, &ev.key);
 
 	for (i = 0; i < t->nrec; i++) {
@@ -269,7 +271,7 @@ client_events(struct observer *o, const struct txn *t, double now)
 			o->stats.bad_records++;
 			continue;
 		}
-		record_event(o, &ev.key, &rv, now, t->t_resp);
+		record_event(o, &ev.key, t->vxid, &rv, now, t->t_resp);
 	}
 
 	switch (t->handling) {
@@ -397,6 +399,9 @@ fetch_event(struct observer *o, const struct txn *b, double now)
 		ev.u.fetch.fetch_time = b->t_beresp - b->t_start;
 	ev.u.fetch.tags = b->tags;
 	ev.u.fetch.warm_id = warm_id_of(o, parent);
+	ev.u.fetch.cache_control = b->cache_control;
+	ev.u.fetch.set_cookie = b->set_cookie;
+	ev.vxid = parent->vxid;
 	ev.u.fetch.nhdr = b->nhdr;
 	ev.u.fetch.hdr_name = b->hdr_name;
 	ev.u.fetch.hdr_val = b->hdr_val;

@@ -350,6 +350,10 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 			t->tags = arena_append(a, t->tags, val, vlen);
 		if (hdr_is(d, nlen, "vary"))
 			t->vary = arena_dup(a, val, vlen);
+		if (hdr_is(d, nlen, "cache-control"))
+			t->cache_control = arena_dup(a, val, vlen);
+		if (hdr_is(d, nlen, "set-cookie"))
+			t->set_cookie = 1;
 		if (in_list(conf->keep_hdrs, d, nlen))
 			keep_hdr(t, a, d, nlen, val, vlen);
 		break;

@@ -83,6 +83,8 @@ struct txn {
 	uint64_t body_bytes;
 	const char *tags; /* all tag headers, separators kept */
 	const char *vary; /* the response's Vary header */
+	const char *cache_control; /* the origin's, for why not cached */
+	unsigned set_cookie; /* the origin set a cookie */
 	unsigned nhdr;
 	const char *hdr_name[TXN_MAX_HDRS];
 	const char *hdr_val[TXN_MAX_HDRS];

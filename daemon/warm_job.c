@@ -27,6 +27,7 @@
 #include "warm_job.h"
 #include "warm_sig.h"
 #include "warm_url.h"
+#include "warm_verify.h"
 
 #define HDR_BUF (WARM_HDR_MAX + 16)
 
@@ -56,6 +57,10 @@ struct wj_req {
 	char host[1024];
 	char path[3072];
 	char sig[HDR_BUF];
+	/* Judged from the answer, waiting for the log (out.reason: why). */
+	struct wj_result out;
+	char why[512];
+	struct wv_wait *wait;
 	VTAILQ_ENTRY(wj_req) list;
 };
 
@@ -72,9 +77,10 @@ struct warm_job {
 	char **urls;
 	size_t nurl, cap;
 	size_t next; /* the next (URL, node) pair to start */
-	unsigned inflight;
+	unsigned inflight, verifying;
 	unsigned closed, ended;
 	VTAILQ_HEAD(, wj_req) active; /* in flight */
+	VTAILQ_HEAD(, wj_req) checking; /* answered, waiting for the log */
 	VTAILQ_HEAD(, wj_req) again; /* to be tried again first */
 	uint64_t seq;
 	double started;
@@ -196,7 +202,7 @@ static void pump(struct warm_job *);
 static void
 maybe_end(struct warm_job *j)
 {
-	if (j->closed && !j->ended && j->inflight == 0 &&
+	if (j->closed && !j->ended && j->inflight == 0 && j->verifying == 0 &&
 	    VTAILQ_EMPTY(&j->again) && j->next == j->nurl * nodes(j)) {
 		j->ended = 1;
 		if (j->end_cb != NULL)
@@ -205,9 +211,106 @@ maybe_end(struct warm_job *j)
 }
 
 static void
+report(struct warm_job *j, struct wj_req *r, struct wj_result *out,
+    const char *why)
+{
+	(void)why;
+	j->prog.done++;
+	j->prog.outcome[out->outcome]++;
+	if (out->verified)
+		j->prog.verified++;
+	if (j->result_cb != NULL)
+		j->result_cb(j->priv, out);
+	r->magic = 0;
+	free(r);
+	pump(j);
+	maybe_end(j);
+}
+
+/*
+ * What Varnish's log adds to the answer: a pass is never cached, and a
+ * miss shows what the origin sent and what Varnish kept of it (the TTL
+ * after the VCL, or nothing, and why).
+ */
+static void
+refine(struct wj_result *o, char *why, size_t whylen, const struct wv_txn *t,
+    unsigned signed_req)
+{
+	const char *cc = t->cache_control;
+
+	o->verified = 1;
+	switch (t->handling) {
+	case EV_HIT:
+		if (!signed_req) {
+			o->outcome = WO_FRESH;
+			o->ttl = t->ttl_left;
+			o->reason = NULL;
+		}
+		return;
+	case EV_PASS:
+		o->outcome = WO_UNCACHEABLE;
+		snprintf(why, whylen, "passed by the VCL: never cached");
+		o->reason = why;
+		o->ttl = -1;
+		return;
+	case EV_MISS:
+		break;
+	default:
+		return;
+	}
+	if (!t->fetched)
+		return;
+	o->reason = why;
+	o->ttl = -1;
+	if (t->fetch_failed) {
+		o->outcome = WO_ORIGIN_ERROR;
+		snprintf(why, whylen, "backend fetch failed");
+	} else if (t->status >= 400) {
+		o->outcome = WO_ORIGIN_ERROR;
+		snprintf(why, whylen, "HTTP %ld from the origin", t->status);
+	} else if (t->cacheable && t->ttl > 0) {
+		o->outcome = WO_CACHED;
+		o->ttl = t->ttl;
+		o->reason = NULL;
+	} else {
+		o->outcome = WO_UNCACHEABLE;
+		if (t->set_cookie)
+			snprintf(why, whylen, "Set-Cookie");
+		else if (cc_has(cc, "private") || cc_has(cc, "no-store") ||
+		    cc_has(cc, "no-cache"))
+			snprintf(why, whylen, "Cache-Control: %s", cc);
+		else if (t->ttl <= 0 || cc_ttl(cc) == 0)
+			snprintf(why, whylen, "zero TTL");
+		else
+			snprintf(why, whylen,
+			    "made uncacheable by the VCL (hit-for-miss)");
+	}
+}
+
+static void
+on_logged(void *priv, const struct wv_txn *t)
+{
+	struct wj_req *r = priv;
+	struct warm_job *j;
+
+	assert(r != NULL && r->magic == WJ_REQ_MAGIC);
+	j = r->job;
+	CHECK_WJ(j);
+	VTAILQ_REMOVE(&j->checking, r, list);
+	assert(j->verifying > 0);
+	j->verifying--;
+	r->wait = NULL;
+	if (t != NULL)
+		refine(&r->out, r->why, sizeof r->why, t, j->conf.keylen > 0);
+	report(j, r, &r->out, r->why);
+}
+
+static void
 on_done(void *priv, const struct fetch_result *res)
 {
 	struct wj_req *r = priv;
+	struct warm_verify *wv;
+	struct wv_wait *w;
 	struct warm_job *j;
 	struct wj_result out;
 	char why[512];
@@ -235,14 +338,22 @@ on_done(void *priv, const struct fetch_result *res)
 	out.ttfb = res->ttfb;
 	out.attempts = r->attempts;
 	judge(j, r, res, &out, why, sizeof why);
-	j->prog.done++;
-	j->prog.outcome[out.outcome]++;
-	if (j->result_cb != NULL)
-		j->result_cb(j->priv, &out);
-	r->magic = 0;
-	free(r);
+	wv = j->conf.nnode > 0 ? j->conf.verify[r->node] : NULL;
+	if (wv == NULL || !res->ok || res->vxid == 0) {
+		report(j, r, &out, why);
+		return;
+	}
+	/* The answer is in: the log says the rest. */
+	r->out = out;
+	snprintf(r->why, sizeof r->why, "%s", why);
+	r->out.reason = out.reason != NULL ? r->why : NULL;
+	VTAILQ_INSERT_TAIL(&j->checking, r, list);
+	j->verifying++;
+	/* Called back at once (r gone) when the log came first. */
+	w = wv_wait(wv, res->vxid, on_logged, r);
+	if (w != NULL)
+		r->wait = w;
 	pump(j);
-	maybe_end(j);
 }
 
 /* Sends r (again); 0, or -1 when it cannot even be sent. */
@@ -412,6 +523,7 @@ wj_new(struct fetcher *f, const struct wj_conf *c, wj_result_f *result_cb,
 	j->priv = priv;
 	VTAILQ_INIT(&j->active);
 	VTAILQ_INIT(&j->again);
+	VTAILQ_INIT(&j->checking);
 	j->started = VTIM_real();
 	return (j);
 }
@@ -434,6 +546,13 @@ wj_free(struct warm_job **jp)
 	r->job = NULL;
 	while ((r = VTAILQ_FIRST(&j->again)) != NULL) {
 		VTAILQ_REMOVE(&j->again, r, list);
+		r->magic = 0;
+		free(r);
+	}
+	while ((r = VTAILQ_FIRST(&j->checking)) != NULL) {
+		VTAILQ_REMOVE(&j->checking, r, list);
+		if (r->wait != NULL)
+			wv_cancel(j->conf.verify[r->node], r->wait);
 		r->magic = 0;
 		free(r);
 	}

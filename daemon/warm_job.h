@@ -14,6 +14,7 @@
 #include "fetcher.h"
 
 struct warm_job;
+struct warm_verify;
 
 #define WJ_MAX_NODES 32
 
@@ -31,6 +32,9 @@ struct wj_conf {
 	unsigned concurrency; /* in flight at most; 0: 8 */
 	double timeout; /* per request; 0: 30 s */
 	unsigned max_attempts; /* on 5xx, 429, timeouts; 0: 2 */
+	/* Each node's log, where stoked reads it: results are then
+	 * checked against the requests' own transactions. */
+	struct warm_verify *verify[WJ_MAX_NODES];
 };
 
 enum wj_outcome {
@@ -54,12 +58,14 @@ struct wj_result {
 	double ttl; /* seconds, as the answer says; -1: unknown */
 	double time, ttfb; /* seconds */
 	unsigned attempts;
+	unsigned verified; /* matched with its transaction in the log */
 };
 
 struct wj_progress {
 	size_t total; /* requests known so far (URLs x nodes) */
 	size_t done;
 	size_t outcome[WO__MAX];
+	size_t verified; /* of those done */
 	unsigned listing; /* more URLs may come */
 	double elapsed; /* seconds */
 	double rate; /* requests done a second, lately */

@@ -513,6 +513,14 @@ r_sitemap_pages(struct pending *p, const char *path, struct evkeyvalq *oh,
 	for (i = 1; i <= N_CATEGORIES; i++)
 		evbuffer_add_printf(b,
 		    "<url><loc>http://%s/category/%ld</loc></url>\n", host, i);
+	/* ?more=1: pages a warmer cannot cache, for tests. */
+	if (strstr(evhttp_request_get_uri(p->req), "more=1") != NULL)
+		evbuffer_add_printf(b,
+		    "<url><loc>http://%s/private</loc></url>\n"
+		    "<url><loc>http://%s/product/1?cookie=1</loc></url>\n"
+		    "<url><loc>http://%s/product/2?ttl=0</loc></url>\n"
+		    "<url><loc>http://%s/product/3?status=503</loc></url>\n",
+		    host, host, host, host);
 	evbuffer_add_printf(b, "</urlset>\n");
 	return (200);
 }
