@@ -165,11 +165,14 @@ rewarm_metrics(const struct instance *inst, struct evbuffer *b)
 	    "stoke_rewarm_refreshed_total{instance=\"%s\"} %" PRIu64 "\n"
 	    "stoke_rewarm_not_warm_total{instance=\"%s\"} %" PRIu64 "\n"
 	    "stoke_rewarm_failed_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_uncacheable_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_unverified_total{instance=\"%s\"} %" PRIu64 "\n"
 	    "stoke_rewarm_queue_length{instance=\"%s\"} %zu\n"
 	    "stoke_rewarm_inflight{instance=\"%s\"} %zu\n",
 	    n, st->queued, n, st->expiring, n, st->duplicates, n, st->dropped,
 	    n, st->unreplayable, n, st->refreshed, n, st->not_warm, n,
-	    st->failed, n, rewarm_queue_length(inst->rewarm), n,
+	    st->failed, n, st->uncacheable, n, st->unverified, n,
+	    rewarm_queue_length(inst->rewarm), n,
 	    rewarm_inflight(inst->rewarm));
 	nlat = rewarm_latency(inst->rewarm, &p50, &p99, &max);
 	if (nlat == 0)
@@ -243,6 +246,7 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes,
 	inst->observer = observer_new(sink, inst);
 	if (rc != NULL) {
 		inst->rewarm = rewarm_new(eb, rc, dims_of, inst);
+		rewarm_set_verify(inst->rewarm, inst->verify);
 		inst->refresh_before = rc->refresh_before;
 		inst->refresh_popularity = rc->refresh_popularity;
 		index_apply_on_lost(inst->apply, lost, inst);

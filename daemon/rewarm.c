@@ -21,6 +21,8 @@
 #include "rewarm.h"
 #include "warm_queue.h"
 #include "warm_sig.h"
+#include "warm_verify.h"
+#include "vqueue.h"
 
 #define HDR_BUF 2048
 
@@ -36,6 +38,8 @@ struct rewarm {
 	struct warm_queue *queue;
 	rewarm_dims_f *dims;
 	void *dims_priv;
+	struct warm_verify *verify;
+	VTAILQ_HEAD(, rewarm_fetch) checking; /* answered, awaiting the log */
 	uint64_t seq;
 	unsigned closing;
 	unsigned nlat, lat_next;
@@ -50,6 +54,11 @@ struct rewarm_fetch {
 	char id[WARM_ID_MAX + 1];
 	char url[4096];
 	char hdrbuf[FETCH_MAX_HDRS][HDR_BUF];
+	/* Waiting for the log: the task is done with, this is left. */
+	int trigger;
+	double latency;
+	struct wv_wait *wait;
+	VTAILQ_ENTRY(rewarm_fetch) list;
 };
 
 #define CHECK_RW(r) assert((r) != NULL && (r)->magic == REWARM_MAGIC)
@@ -138,10 +147,46 @@ replay(struct rewarm_fetch *rf, const char *variant, const char *dims,
 static void pump(struct rewarm *);
 
 static void
+count_refresh(struct rewarm *rw, int trigger, double latency)
+{
+	rw->stats.refreshed++;
+	/* Latency counts from the loss, for what was lost. */
+	if (trigger != RW_INVALIDATED)
+		return;
+	rw->lat[rw->lat_next] = latency;
+	rw->lat_next = (rw->lat_next + 1) % REWARM_LATENCIES;
+	if (rw->nlat < REWARM_LATENCIES)
+		rw->nlat++;
+}
+
+/* What the log says of a refresh: kept in cache, or not, and why. */
+static void
+on_logged(void *priv, const struct wv_txn *t)
+{
+	struct rewarm_fetch *rf = priv;
+	struct rewarm *rw = rf->rw;
+
+	CHECK_RW(rw);
+	VTAILQ_REMOVE(&rw->checking, rf, list);
+	if (t == NULL) {
+		rw->stats.unverified++;
+		count_refresh(rw, rf->trigger, rf->latency);
+	} else if (t->fetched && (t->fetch_failed || t->status >= 500)) {
+		rw->stats.failed++;
+	} else if (t->fetched && !t->cacheable) {
+		rw->stats.uncacheable++;
+	} else {
+		count_refresh(rw, rf->trigger, rf->latency);
+	}
+	free(rf);
+}
+
+static void
 on_done(void *priv, const struct fetch_result *res)
 {
 	struct rewarm_fetch *rf = priv;
 	struct rewarm *rw = rf->rw;
+	struct wv_wait *w;
 
 	CHECK_RW(rw);
 	if (!rw->closing &&
@@ -161,15 +206,21 @@ on_done(void *priv, const struct fetch_result *res)
 	else if (res->hit || res->warm_id == NULL ||
 	    strcmp(res->warm_id, rf->id))
 		rw->stats.not_warm++;
-	else if (rf->task->trigger != RW_INVALIDATED)
-		rw->stats.refreshed++;
+	else if (rw->verify == NULL || res->vxid == 0 || rw->closing)
+		count_refresh(rw, rf->task->trigger,
+		    VTIM_real() - rf->task->queued);
 	else {
-		/* Latency counts from the loss, for what was lost. */
-		rw->stats.refreshed++;
-		rw->lat[rw->lat_next] = VTIM_real() - rf->task->queued;
-		rw->lat_next = (rw->lat_next + 1) % REWARM_LATENCIES;
-		if (rw->nlat < REWARM_LATENCIES)
-			rw->nlat++;
+		rf->trigger = rf->task->trigger;
+		rf->latency = VTIM_real() - rf->task->queued;
+		wq_done(rw->queue, rf->task);
+		rf->task = NULL;
+		VTAILQ_INSERT_TAIL(&rw->checking, rf, list);
+		/* Called back at once (rf gone) when the log came first. */
+		w = wv_wait(rw->verify, res->vxid, on_logged, rf);
+		if (w != NULL)
+			rf->wait = w;
+		pump(rw);
+		return;
 	}
 	wq_done(rw->queue, rf->task);
 	free(rf);
@@ -278,12 +329,14 @@ rewarm_new(struct event_base *eb, const struct rewarm_conf *c,
 	rw->queue = wq_new(c->queue_max > 0 ? c->queue_max : 100000);
 	rw->dims = dims;
 	rw->dims_priv = dims_priv;
+	VTAILQ_INIT(&rw->checking);
 	return (rw);
 }
 
 void
 rewarm_free(struct rewarm **rwp)
 {
+	struct rewarm_fetch *rf;
 	struct rewarm *rw;
 
 	assert(rwp != NULL);
@@ -295,6 +348,12 @@ rewarm_free(struct rewarm **rwp)
 	/* Fetches in flight are stopped, and start nothing new. */
 	rw->closing = 1;
 	fetcher_free(&rw->fetcher);
+	while ((rf = VTAILQ_FIRST(&rw->checking)) != NULL) {
+		VTAILQ_REMOVE(&rw->checking, rf, list);
+		if (rf->wait != NULL)
+			wv_cancel(rw->verify, rf->wait);
+		free(rf);
+	}
 	wq_free(&rw->queue);
 	memset(rw->key, 0, sizeof rw->key);
 	free(rw->node);
@@ -343,6 +402,13 @@ rewarm_queue_length(const struct rewarm *rw)
 {
 	CHECK_RW(rw);
 	return (wq_len(rw->queue));
+}
+
+void
+rewarm_set_verify(struct rewarm *rw, struct warm_verify *wv)
+{
+	CHECK_RW(rw);
+	rw->verify = wv;
 }
 
 size_t

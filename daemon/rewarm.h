@@ -38,6 +38,8 @@ struct rewarm_stats {
 	uint64_t not_warm; /* served from cache: not taken as warm */
 	uint64_t failed; /* no answer, or an error status, every try */
 	uint64_t retried; /* tries again after a failure */
+	uint64_t uncacheable; /* fetched, but the log says not kept */
+	uint64_t unverified; /* the log said nothing in time */
 };
 
 /* Where the variant dimensions come from ("dims"), when known. */
@@ -68,5 +70,8 @@ size_t rewarm_queue_length(const struct rewarm *);
 unsigned
 rewarm_latency(const struct rewarm *, double *p50, double *p99, double *max);
 size_t rewarm_inflight(const struct rewarm *);
+/* Check each refresh against its transaction in this log. */
+struct warm_verify;
+void rewarm_set_verify(struct rewarm *, struct warm_verify *);
 
 #endif
