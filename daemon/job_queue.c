@@ -77,7 +77,8 @@ static const struct pg_stmt st_claim = { "jq_claim",
 /*
  * Only the tasks still leased by us change; their pages are inserted and
  * the jobs counted by exactly as many; a job whose count reaches its
- * total is done.  The job row's lock orders concurrent completions, and
+ * total is done.  "id = ANY" as well as the join: the planner then finds
+ * the rows by primary key whatever it believes of the leased index.  The job row's lock orders concurrent completions, and
  * each sees the counters the one before it left.
  */
 static const struct pg_stmt st_complete = { "jq_complete",
@@ -88,8 +89,8 @@ static const struct pg_stmt st_complete = { "jq_complete",
 	"    state = CASE WHEN r.ok THEN 'done'::task_state"
 	"      ELSE 'failed'::task_state END,"
 	"    lease_until = NULL, finished_at = now()"
-	"  FROM r WHERE w.id = r.id AND w.state = 'leased'"
-	"    AND w.lease_owner = $1"
+	"  FROM r WHERE w.id = r.id AND w.id = ANY($2::bigint[])"
+	"    AND w.state = 'leased' AND w.lease_owner = $1"
 	"  RETURNING w.id, w.job_id, w.url, w.variant, r.ok"
 	"), p AS ("
 	"  INSERT INTO page_results (job_id, website_id, task_id, url,"
