@@ -28,6 +28,7 @@
 #include "vtim.h"
 #include "cmd.h"
 #include "fetcher.h"
+#include "instance.h"
 #include "origin_guard.h"
 #include "secret.h"
 #include "sitemap_crawl.h"
@@ -42,6 +43,7 @@ struct cli {
 	struct origin_guard *guard;
 	struct warm_job *job;
 	struct sitemap_crawl *crawl[MAX_SITEMAPS];
+	struct instance *inst[WJ_MAX_NODES];
 	unsigned ncrawl, crawling;
 	unsigned verbose, quiet, tty;
 	unsigned crawl_failed, bad_urls;
@@ -195,6 +197,41 @@ read_urls(struct cli *c, const char *path)
 	return (0);
 }
 
+/*
+ * -n: read those nodes' logs, and wait (5 s at most) until each is
+ * attached, so that no request goes out before its log is read.
+ */
+static int
+attach_logs(struct cli *c, struct wj_conf *wc, const char *const *logs)
+{
+	double deadline = VTIM_real() + 5;
+	unsigned i, all;
+
+	for (i = 0; i < wc->nnode; i++)
+		if (logs[i] != NULL) {
+			/* An index is not needed: a small one will do. */
+			c->inst[i] =
+			    instance_new(c->eb, logs[i], 1 << 20, NULL);
+			wc->verify[i] = instance_verify(c->inst[i]);
+		}
+	do {
+		all = 1;
+		for (i = 0; i < wc->nnode; i++)
+			if (c->inst[i] != NULL &&
+			    !instance_attached(c->inst[i]))
+				all = 0;
+		if (all)
+			return (0);
+	} while (
+	    event_base_loop(c->eb, EVLOOP_ONCE) == 0 && VTIM_real() < deadline);
+	for (i = 0; i < wc->nnode; i++)
+		if (c->inst[i] != NULL && !instance_attached(c->inst[i]))
+			fprintf(stderr,
+			    "stoked warm: cannot read the log of -n %s\n",
+			    logs[i]);
+	return (-1);
+}
+
 static void
 warm_usage(FILE *f)
 {
@@ -204,6 +241,7 @@ warm_usage(FILE *f)
 	    "                   [--header 'Name: value']... [--concurrency N]\n"
 	    "                   [--origin-max N] [--origin-rate R] [--head]\n"
 	    "                   [--timeout S] [--verbose | --quiet]\n"
+	    "                   [--node URL -n NAME]...\n"
 	    "                   [--sitemap URL]... [--urls-file F] [URL...]\n"
 	    "\n"
 	    "Fetches each URL through each --node (a Varnish listening\n"
@@ -221,6 +259,8 @@ warm_usage(FILE *f)
 	    "requests in flight, at most --origin-max (the concurrency) and\n"
 	    "--origin-rate a second (no limit) per origin, fewer when it\n"
 	    "slows down or fails, none while it is down.\n"
+	    "-n NAME (after a --node) reads that varnishd's log, so that each\n"
+	    "result is checked against the request's own transaction.\n"
 	    "Exits 0 when every request was warmed or found fresh, 1 when\n"
 	    "any failed, 2 on bad arguments.\n");
 }
@@ -244,7 +284,7 @@ int
 cmd_warm(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "node", required_argument, NULL, 'n' },
+		{ "node", required_argument, NULL, 'D' },
 		{ "secret", required_argument, NULL, 's' },
 		{ "secret-file", required_argument, NULL, 'f' },
 		{ "header", required_argument, NULL, 'H' },
@@ -257,10 +297,12 @@ cmd_warm(int argc, char **argv)
 		{ "urls-file", required_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sitemaps[MAX_SITEMAPS], *urls_file = NULL;
+	const char *logs[WJ_MAX_NODES] = { NULL };
 	char key[WARM_KEY_MAX + 1], err[256], *end;
 	struct wj_progress p;
 	struct timeval tv = { 1, 0 };
@@ -278,9 +320,9 @@ cmd_warm(int argc, char **argv)
 	og_conf_default(&ogc);
 	ogc.rate = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hvqn:", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'n':
+		case 'D':
 			if (wc.nnode == WJ_MAX_NODES) {
 				fprintf(stderr,
 				    "stoked warm: too many nodes\n");
@@ -356,6 +398,15 @@ cmd_warm(int argc, char **argv)
 		case 'u':
 			urls_file = optarg;
 			break;
+		case 'n':
+			if (wc.nnode == 0) {
+				fprintf(stderr,
+				    "stoked warm: -n names the log of the "
+				    "--node before it\n");
+				return (2);
+			}
+			logs[wc.nnode - 1] = optarg;
+			break;
 		case 'v':
 			c.verbose = 1;
 			break;
@@ -391,6 +442,10 @@ cmd_warm(int argc, char **argv)
 	c.f = fetcher_new(c.eb, wc.concurrency);
 	c.guard = og_new(&ogc);
 	fetcher_set_guard(c.f, c.guard);
+	if (attach_logs(&c, &wc, logs) != 0) {
+		rc = 1;
+		goto out;
+	}
 	c.job = wj_new(c.f, &wc, show_result, on_end, &c);
 	rc = 0;
 	for (i = optind; i < (unsigned)argc; i++)
@@ -437,6 +492,9 @@ cmd_warm(int argc, char **argv)
 		    p.outcome[WO_FRESH], p.outcome[WO_UNCACHEABLE],
 		    p.outcome[WO_ORIGIN_ERROR], p.outcome[WO_TIMEOUT],
 		    p.outcome[WO_FAILED]);
+		if (p.verified > 0)
+			printf("%zu of them checked in Varnish's log\n",
+			    p.verified);
 		if (p.outcome[WO_ORIGIN_ERROR] + p.outcome[WO_TIMEOUT] +
 		        p.outcome[WO_FAILED] >
 		    0)
@@ -444,12 +502,15 @@ cmd_warm(int argc, char **argv)
 		if (c.crawl_failed > 0 || c.bad_urls > 0)
 			rc = 1;
 	}
+out:
 	/* The job before the fetcher: the fetcher reports to it. */
 	for (i = 0; i < c.ncrawl; i++)
 		sc_free(&c.crawl[i]);
 	wj_free(&c.job);
 	fetcher_free(&c.f);
 	og_free(&c.guard);
+	for (i = 0; i < wc.nnode; i++)
+		instance_free(&c.inst[i]);
 	if (c.tick != NULL)
 		event_free(c.tick);
 	event_base_free(c.eb);
