@@ -447,30 +447,47 @@ r_header(struct pending *p, const char *path, struct evkeyvalq *oh,
 	return (200);
 }
 
+#define URLSET_HEAD                                                            \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                         \
+	"<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+
+/* The home page and the categories, as sitemap entries. */
+static void
+page_urls(struct evbuffer *b, const char *host)
+{
+	long i;
+
+	evbuffer_add_printf(b,
+	    "<url><loc>http://%s/</loc><priority>1.0</priority></url>\n", host);
+	for (i = 1; i <= N_CATEGORIES; i++)
+		evbuffer_add_printf(b,
+		    "<url><loc>http://%s/category/%ld</loc></url>\n", host, i);
+}
+
+static void
+product_urls(struct evbuffer *b, const char *host, long n)
+{
+	long i;
+
+	for (i = 1; i <= n; i++)
+		evbuffer_add_printf(b,
+		    "<url><loc>http://%s/product/%ld</loc>"
+		    "<lastmod>2026-11-01</lastmod></url>\n",
+		    host, i);
+}
+
+/* One sitemap of everything: what most small shops have. */
 static int
 r_sitemap(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
 	const char *host;
-	long i;
 
 	CHECK_OBJ(p, PENDING_MAGIC);
 	host = req_host(p->req);
-	evbuffer_add_printf(b,
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
-	    "<url><loc>http://%s/</loc></url>\n",
-	    host);
-	for (i = 1; i <= N_CATEGORIES; i++)
-		evbuffer_add_printf(b,
-		    "<url><loc>http://%s/category/%ld</loc>"
-		    "</url>\n",
-		    host, i);
-	for (i = 1; i <= p->origin->nproducts; i++)
-		evbuffer_add_printf(b,
-		    "<url><loc>http://%s/product/%ld</loc>"
-		    "</url>\n",
-		    host, i);
+	evbuffer_add_printf(b, URLSET_HEAD);
+	page_urls(b, host);
+	product_urls(b, host, p->origin->nproducts);
 	evbuffer_add_printf(b, "</urlset>\n");
 	return (200);
 }
@@ -501,18 +518,11 @@ r_sitemap_pages(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
 	const char *host;
-	long i;
 
 	CHECK_OBJ(p, PENDING_MAGIC);
 	host = req_host(p->req);
-	evbuffer_add_printf(b,
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
-	    "<url><loc>http://%s/</loc><priority>1.0</priority></url>\n",
-	    host);
-	for (i = 1; i <= N_CATEGORIES; i++)
-		evbuffer_add_printf(b,
-		    "<url><loc>http://%s/category/%ld</loc></url>\n", host, i);
+	evbuffer_add_printf(b, URLSET_HEAD);
+	page_urls(b, host);
 	/* ?more=1: pages a warmer cannot cache, for tests. */
 	if (strstr(evhttp_request_get_uri(p->req), "more=1") != NULL)
 		evbuffer_add_printf(b,
@@ -531,24 +541,15 @@ r_sitemap_products(struct pending *p, const char *path, struct evkeyvalq *oh,
 {
 	struct evbuffer *x = evbuffer_new();
 	unsigned char out[16384];
-	const char *host;
 	z_stream z;
 	size_t len;
-	long i;
 	int r;
 
 	CHECK_OBJ(p, PENDING_MAGIC);
-	host = req_host(p->req);
 	if (x == NULL)
 		return (text_reply(oh, b, 503, "out of memory\n"));
-	evbuffer_add_printf(x,
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-	for (i = 1; i <= p->origin->nproducts; i++)
-		evbuffer_add_printf(x,
-		    "<url><loc>http://%s/product/%ld</loc>"
-		    "<lastmod>2026-11-01</lastmod></url>\n",
-		    host, i);
+	evbuffer_add_printf(x, URLSET_HEAD);
+	product_urls(x, req_host(p->req), p->origin->nproducts);
 	evbuffer_add_printf(x, "</urlset>\n");
 	len = evbuffer_get_length(x);
 	memset(&z, 0, sizeof z);
