@@ -115,6 +115,11 @@ read_json(struct evhttp_request *req, json_t **in)
 		return (-1);
 	}
 	len = evbuffer_get_length(b);
+	if (len == 0) {
+		reply_error(req, 400,
+		    "the body is empty: a JSON object expected");
+		return (-1);
+	}
 	*in = json_loadb((const char *)evbuffer_pullup(b, -1), len,
 	    JSON_REJECT_DUPLICATES, &je);
 	if (*in == NULL) {

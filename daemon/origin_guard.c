@@ -19,6 +19,13 @@
 
 #include "origin_guard.h"
 
+/*
+ * Origin names come from Host headers, which visitors choose: past this
+ * many origins, idle ones are forgotten (they start afresh if they come
+ * back), so that the table cannot grow without bound.
+ */
+#define MAX_ORIGINS 10000
+
 /* How long a caller waits before asking again for a free slot. */
 #define WAIT_SLOT 0.005
 
@@ -80,6 +87,22 @@ og_conf_default(struct og_conf *c)
 	c->retry_after_max = 300.0;
 }
 
+static void
+forget_idle(struct origin_guard *g)
+{
+	struct origin *o, *tmp;
+
+	HASH_ITER(hh, g->origins, o, tmp)
+	{
+		if (o->inflight > 0 || o->state != OG_CLOSED)
+			continue;
+		HASH_DEL(g->origins, o);
+		free(o->name);
+		o->magic = 0;
+		free(o);
+	}
+}
+
 static struct origin *
 get(struct origin_guard *g, const char *name)
 {
@@ -88,6 +111,8 @@ get(struct origin_guard *g, const char *name)
 	HASH_FIND_STR(g->origins, name, o);
 	if (o != NULL)
 		return (o);
+	if (HASH_COUNT(g->origins) >= MAX_ORIGINS)
+		forget_idle(g);
 	o = calloc(1, sizeof *o);
 	assert(o != NULL);
 	o->magic = ORIGIN_MAGIC;

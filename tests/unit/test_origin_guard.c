@@ -335,9 +335,40 @@ test_rate(void)
 	og_free(&g);
 }
 
+/* Hostile Host headers cannot grow the table without bound. */
+static void
+test_many_origins(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_info info;
+	unsigned i, n = 0;
+	char name[32];
+
+	og_conf_default(&c);
+	g = og_new(&c);
+	/* One origin busy all along. */
+	CHECK(og_admit(g, "busy", 0) == 0);
+	for (i = 0; i < 25000; i++) {
+		snprintf(name, sizeof name, "h%u.example", i);
+		CHECK(og_admit(g, name, 0) == 0);
+		og_cancel(g, name);
+	}
+	for (i = 0; i < 25000; i++) {
+		snprintf(name, sizeof name, "h%u.example", i);
+		n += og_info(g, name, &info) == 0;
+	}
+	CHECK(n <= 10000);
+	CHECK(og_info(g, "busy", &info) == 0);
+	CHECK_INT_EQ(info.inflight, 1);
+	og_cancel(g, "busy");
+	og_free(&g);
+}
+
 int
 main(void)
 {
+	test_many_origins();
 	test_grows_to_ceiling();
 	test_backs_off_an_overloaded_origin();
 	test_failures_halve_once_per_round_trip();
