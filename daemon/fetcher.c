@@ -36,6 +36,9 @@ struct fetcher {
 	struct event *retry; /* asks the guard again for waiting fetches */
 	VTAILQ_HEAD(, fetch) active; /* in curl's hands */
 	VTAILQ_HEAD(, fetch) waiting; /* held back by the guard, in order */
+	/* Easy handles done with, reset, for the next fetches. */
+	CURL **spare;
+	unsigned nspare, maxspare;
 };
 
 struct fetch {
@@ -64,6 +67,9 @@ struct fetch {
 	unsigned too_big;
 };
 
+/* Origins told to wait, remembered in one pass over the waiting fetches. */
+#define DRAIN_REFUSED 8
+
 struct sock {
 	struct event *ev;
 };
@@ -73,8 +79,16 @@ struct sock {
 static void
 fetch_free(struct fetch *fe)
 {
+	struct fetcher *f = fe->f;
+
 	curl_slist_free_all(fe->hdrs);
-	curl_easy_cleanup(fe->easy);
+	/* An easy handle is costly to make: reset, it serves again. */
+	if (fe->easy != NULL && f->nspare < f->maxspare) {
+		curl_easy_reset(fe->easy);
+		f->spare[f->nspare++] = fe->easy;
+	} else {
+		curl_easy_cleanup(fe->easy);
+	}
 	free(fe->buf);
 	fe->magic = 0;
 	free(fe);
@@ -206,6 +220,7 @@ sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 	struct fetcher *f = userp;
 	struct sock *sk = sockp;
 	short kind;
+	int rc;
 
 	(void)easy;
 	CHECK_F(f);
@@ -223,11 +238,14 @@ sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 		sk = calloc(1, sizeof *sk);
 		assert(sk != NULL);
 		(void)curl_multi_assign(f->multi, s, sk);
+		sk->ev = event_new(f->eb, s, kind, on_socket, f);
+		assert(sk->ev != NULL);
 	} else {
-		event_free(sk->ev);
+		/* The same event, watching for something else. */
+		(void)event_del(sk->ev);
+		rc = event_assign(sk->ev, f->eb, s, kind, on_socket, f);
+		assert(rc == 0);
 	}
-	sk->ev = event_new(f->eb, s, kind, on_socket, f);
-	assert(sk->ev != NULL);
 	assert(event_add(sk->ev, NULL) == 0);
 	return (0);
 }
@@ -360,16 +378,30 @@ drain(struct fetcher *f)
 	struct fetch *fe, *fe2;
 	struct timeval tv;
 	double now, w, soonest = 0;
+	const char *refused[DRAIN_REFUSED];
+	unsigned nrefused = 0, u;
 
 	if (f->guard == NULL || f->nwaiting == 0)
 		return;
 	now = VTIM_real();
 	VTAILQ_FOREACH_SAFE(fe, &f->waiting, list, fe2)
 	{
+		/*
+		 * An origin that said wait says the same to its next fetches
+		 * at the same moment: ask once a pass, not once a fetch
+		 * waiting, which each fetch done would pay for.
+		 */
+		for (u = 0; u < nrefused; u++)
+			if (!strcmp(refused[u], fe->origin))
+				break;
+		if (u < nrefused)
+			continue;
 		w = og_admit(f->guard, fe->origin, now);
 		if (w > 0) {
 			if (soonest == 0 || w < soonest)
 				soonest = w;
+			if (nrefused < DRAIN_REFUSED)
+				refused[nrefused++] = fe->origin;
 			continue;
 		}
 		if (start(f, fe) != 0) {
@@ -417,7 +449,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	fe->done = done;
 	fe->priv = priv;
 	fe->body_max = rq->body_max;
-	fe->easy = curl_easy_init();
+	fe->easy = f->nspare > 0 ? f->spare[--f->nspare] : curl_easy_init();
 	assert(fe->easy != NULL);
 	if (rq->host != NULL) {
 		if ((size_t)snprintf(host, sizeof host, "Host: %s", rq->host) >=
@@ -504,13 +536,25 @@ fetcher_new(struct event_base *eb, unsigned max_per_host)
 	assert(f->retry != NULL);
 	VTAILQ_INIT(&f->active);
 	VTAILQ_INIT(&f->waiting);
+	if (max_per_host == 0)
+		max_per_host = 8;
+	f->maxspare = max_per_host;
+	f->spare = calloc(f->maxspare, sizeof *f->spare);
+	assert(f->spare != NULL);
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
 	/* The ceiling per origin node; the rest wait in curl's queue. */
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-	    (long)(max_per_host > 0 ? max_per_host : 8));
+	    (long)max_per_host);
+	/*
+	 * Idle connections kept for the next fetches.  curl's default is
+	 * four per fetch running, so a guard holding fetches back made it
+	 * close connections the next ones had to open again.
+	 */
+	curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS,
+	    (long)max_per_host * 4);
 	return (f);
 }
 
@@ -542,6 +586,9 @@ fetcher_free(struct fetcher **fp)
 		fetch_free(fe);
 	}
 	assert(f->inflight == 0);
+	while (f->nspare > 0)
+		curl_easy_cleanup(f->spare[--f->nspare]);
+	free(f->spare);
 	curl_multi_cleanup(f->multi);
 	event_free(f->timer);
 	event_free(f->retry);
