@@ -25,3 +25,6 @@ echo "== reading varnishd's log"
 echo
 echo "== re-warming after a purge"
 "$top/bench/rewarm_latency.sh" "$build" 200
+echo
+echo "== warm throughput on cached URLs"
+"$top/bench/warm_throughput.sh" "$build" 50000 32 "${1:-10}"
