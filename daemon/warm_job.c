@@ -2,12 +2,9 @@
  * Requests are (URL, node) pairs taken in order; failures worth another
  * try (5xx, 429, timeouts) go again before anything new, when the
  * fetcher's origin guard lets them.  A request's answer is judged from
- * what Varnish sent back: X-Varnish names one transaction for a miss or
- * a pass and two for a hit; Cache-Control and Set-Cookie say whether
- * the builtin VCL will have kept it.
+ * what Varnish sent back (warm_verdict.c), then, with the node's log,
+ * from what Varnish did (refine()).
  */
-
-#define _GNU_SOURCE /* strcasestr() */
 
 #include "config.h"
 
@@ -30,15 +27,6 @@
 #include "warm_verify.h"
 
 #define HDR_BUF (WARM_HDR_MAX + 16)
-
-const char *const wj_outcome_name[WO__MAX] = {
-	[WO_CACHED] = "cached",
-	[WO_FRESH] = "fresh",
-	[WO_UNCACHEABLE] = "uncacheable",
-	[WO_ORIGIN_ERROR] = "origin_error",
-	[WO_TIMEOUT] = "timeout",
-	[WO_FAILED] = "failed",
-};
 
 struct wj_url {
 	char *url;
@@ -95,100 +83,16 @@ nodes(const struct warm_job *j)
 	return (j->conf.nnode > 0 ? j->conf.nnode : 1);
 }
 
-/* Seconds from "max-age=300" or "s-maxage=60" (which wins), or -1. */
-static double
-cc_ttl(const char *cc)
-{
-	const char *p;
-	double max_age = -1, s_maxage = -1;
-
-	for (p = cc; p != NULL && *p != '\0'; p++) {
-		if (p != cc && p[-1] != ' ' && p[-1] != ',')
-			continue;
-		if (!strncasecmp(p, "s-maxage=", 9))
-			s_maxage = strtod(p + 9, NULL);
-		else if (!strncasecmp(p, "max-age=", 8))
-			max_age = strtod(p + 8, NULL);
-	}
-	return (s_maxage >= 0 ? s_maxage : max_age);
-}
-
-static int
-cc_has(const char *cc, const char *word)
-{
-	size_t l = strlen(word);
-	const char *p;
-
-	for (p = cc; p != NULL && (p = strcasestr(p, word)) != NULL; p += l)
-		if ((p == cc || p[-1] == ' ' || p[-1] == ',') &&
-		    (p[l] == '\0' || p[l] == ',' || p[l] == ' ' || p[l] == '='))
-			return (1);
-	return (0);
-}
-
 /* What came of one request, as far as its answer tells. */
 static void
 judge(const struct warm_job *j, const struct wj_req *r,
     const struct fetch_result *res, struct wj_result *out, char *why,
     size_t whylen)
 {
-	const char *cc = res->cache_control;
-	double ttl;
-
 	out->status = res->status;
-	out->ttl = -1;
-	out->reason = why;
-	why[0] = '\0';
-	if (!res->ok) {
-		out->outcome = strstr(res->error, "timed out") != NULL
-		    ? WO_TIMEOUT
-		    : WO_FAILED;
-		snprintf(why, whylen, "%s", res->error);
-		return;
-	}
-	if (res->status >= 400) {
-		out->outcome = WO_ORIGIN_ERROR;
-		snprintf(why, whylen, "HTTP %ld", res->status);
-		return;
-	}
-	if (j->conf.keylen > 0 &&
-	    (res->warm_id == NULL || strcmp(res->warm_id, r->id) != 0)) {
-		/* Asked to refresh, Varnish did not take it as asked. */
-		out->outcome = WO_FAILED;
-		snprintf(why, whylen,
-		    "not taken as a warm request (check the secret and the "
-		    "VCL)");
-		return;
-	}
-	if (res->hit) {
-		out->outcome = WO_FRESH;
-		out->reason = NULL;
-		ttl = cc_ttl(cc);
-		if (ttl >= 0 && res->age >= 0)
-			out->ttl = ttl - (double)res->age;
-		return;
-	}
-	/* What Varnish's builtin VCL will not keep. */
-	if (res->set_cookie) {
-		out->outcome = WO_UNCACHEABLE;
-		snprintf(why, whylen, "Set-Cookie");
-		return;
-	}
-	if (cc_has(cc, "private") || cc_has(cc, "no-store") ||
-	    cc_has(cc, "no-cache")) {
-		out->outcome = WO_UNCACHEABLE;
-		snprintf(why, whylen, "Cache-Control: %s", cc);
-		return;
-	}
-	ttl = cc_ttl(cc);
-	if (ttl == 0) {
-		out->outcome = WO_UNCACHEABLE;
-		snprintf(why, whylen, "zero TTL (Cache-Control: %s)", cc);
-		return;
-	}
-	out->outcome = WO_CACHED;
-	out->ttl = ttl;
-	out->reason = NULL;
+	out->outcome = warm_verdict(res, j->conf.keylen > 0 ? r->id : NULL,
+	    &out->ttl, why, whylen);
+	out->reason = why[0] != '\0' ? why : NULL;
 }
 
 static int
@@ -276,10 +180,9 @@ refine(struct wj_result *o, char *why, size_t whylen, const struct wv_txn *t,
 		o->outcome = WO_UNCACHEABLE;
 		if (t->set_cookie)
 			snprintf(why, whylen, "Set-Cookie");
-		else if (cc_has(cc, "private") || cc_has(cc, "no-store") ||
-		    cc_has(cc, "no-cache"))
+		else if (warm_cc_uncacheable(cc))
 			snprintf(why, whylen, "Cache-Control: %s", cc);
-		else if (t->ttl <= 0 || cc_ttl(cc) == 0)
+		else if (t->ttl <= 0 || warm_cc_ttl(cc) == 0)
 			snprintf(why, whylen, "zero TTL");
 		else
 			snprintf(why, whylen,

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "fetcher.h"
+#include "warm_verdict.h"
 
 struct warm_job;
 struct warm_verify;
@@ -36,18 +37,6 @@ struct wj_conf {
 	 * checked against the requests' own transactions. */
 	struct warm_verify *verify[WJ_MAX_NODES];
 };
-
-enum wj_outcome {
-	WO_CACHED, /* fetched, and in cache now */
-	WO_FRESH, /* in cache already: nothing fetched */
-	WO_UNCACHEABLE, /* fetched, but Varnish won't keep it */
-	WO_ORIGIN_ERROR, /* the origin answered with an error */
-	WO_TIMEOUT,
-	WO_FAILED, /* no answer at all, or not taken as asked */
-	WO__MAX
-};
-
-extern const char *const wj_outcome_name[WO__MAX];
 
 struct wj_result {
 	const char *url;
