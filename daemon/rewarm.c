@@ -17,14 +17,14 @@
 #include "vtim.h"
 #include "fetcher.h"
 #include "origin_guard.h"
-#include "record.h"
 #include "rewarm.h"
+#include "variant_replay.h"
 #include "warm_queue.h"
 #include "warm_sig.h"
 #include "warm_verify.h"
 #include "vqueue.h"
 
-#define HDR_BUF 2048
+#define HDR_BUF VARIANT_HDR_LEN
 
 struct rewarm {
 	unsigned magic;
@@ -62,87 +62,6 @@ struct rewarm_fetch {
 };
 
 #define CHECK_RW(r) assert((r) != NULL && (r)->magic == REWARM_MAGIC)
-
-/* "name=cookie:sw-currency:key" in dims: the source of dimension name. */
-static int
-dim_source(const char *dims, const char *name, size_t nlen, int *cookie,
-    char *src, size_t srclen)
-{
-	const char *p = dims, *e, *v, *c;
-	size_t l;
-
-	while (p != NULL && *p != '\0') {
-		e = strchr(p, ' ');
-		if (e == NULL)
-			e = p + strlen(p);
-		v = memchr(p, '=', (size_t)(e - p));
-		if (v != NULL && (size_t)(v - p) == nlen &&
-		    !memcmp(p, name, nlen)) {
-			v++;
-			*cookie = !strncmp(v, "cookie:", 7);
-			if (!*cookie && strncmp(v, "header:", 7) != 0)
-				return (-1);
-			v += 7;
-			c = memchr(v, ':', (size_t)(e - v));
-			l = (size_t)((c != NULL ? c : e) - v);
-			if (l == 0 || l >= srclen)
-				return (-1);
-			memcpy(src, v, l);
-			src[l] = '\0';
-			return (0);
-		}
-		p = *e != '\0' ? e + 1 : e;
-	}
-	return (-1);
-}
-
-/*
- * The headers a variant stands for.  Returns how many, or -1 when a
- * declared dimension's source is unknown.
- */
-static int
-replay(struct rewarm_fetch *rf, const char *variant, const char *dims,
-    unsigned first)
-{
-	char cookies[HDR_BUF] = "", src[128], val[1024];
-	const char *p = variant, *e, *eq;
-	unsigned n = first;
-	int cookie;
-	ssize_t vl;
-
-	while (*p != '\0') {
-		e = strchr(p, ' ');
-		if (e == NULL)
-			e = p + strlen(p);
-		eq = memchr(p, '=', (size_t)(e - p));
-		vl = eq == NULL ? 0
-		                : rec_decode(val, sizeof val - 1, eq + 1,
-		                      (size_t)(e - eq - 1));
-		if (vl < 0)
-			return (-1);
-		val[vl] = '\0';
-		if (!strncmp(p, "vary.", 5)) {
-			/* An absent Vary header stays absent. */
-			if (eq != NULL && n < FETCH_MAX_HDRS)
-				snprintf(rf->hdrbuf[n++], HDR_BUF, "%.*s: %s",
-				    (int)(eq - p - 5), p + 5, val);
-		} else if (eq == NULL || dims == NULL ||
-		    dim_source(dims, p, (size_t)(eq - p), &cookie, src,
-		        sizeof src) != 0) {
-			return (-1);
-		} else if (cookie) {
-			snprintf(cookies + strlen(cookies),
-			    sizeof cookies - strlen(cookies), "%s%s=%s",
-			    cookies[0] != '\0' ? "; " : "", src, val);
-		} else if (n < FETCH_MAX_HDRS) {
-			snprintf(rf->hdrbuf[n++], HDR_BUF, "%s: %s", src, val);
-		}
-		p = *e != '\0' ? e + 1 : e;
-	}
-	if (cookies[0] != '\0' && n < FETCH_MAX_HDRS)
-		snprintf(rf->hdrbuf[n++], HDR_BUF, "Cookie: %s", cookies);
-	return ((int)n);
-}
 
 static void pump(struct rewarm *);
 
@@ -232,6 +151,7 @@ start(struct rewarm *rw, struct warm_task *t)
 {
 	struct rewarm_fetch *rf;
 	struct fetch_req rq;
+	char err[256];
 	int n;
 
 	rf = calloc(1, sizeof *rf);
@@ -240,7 +160,8 @@ start(struct rewarm *rw, struct warm_task *t)
 	rf->task = t;
 	memset(&rq, 0, sizeof rq);
 	/* Slot 0 is the warm header, the variant's headers follow. */
-	n = replay(rf, t->variant, rw->dims(rw->dims_priv), 1);
+	n = variant_replay(t->variant, rw->dims(rw->dims_priv), rf->hdrbuf, 1,
+	    FETCH_MAX_HDRS, err, sizeof err);
 	if (n < 0 ||
 	    (size_t)snprintf(rf->url, sizeof rf->url, "%s%s", rw->node,
 	        t->url) >= sizeof rf->url) {
