@@ -2,34 +2,15 @@
 # stoked db: the embedded PostgreSQL made, started, reused, stopped and
 # started again with its data, in state directories of the test's own.
 set -eu
+. "$TESTS_DIR/lib/db_suite.sh"
 
-work=$(mktemp -d "$PWD/emb.XXXXXX")
-# As root the cluster runs as postgres, who must reach the state dir.
-chmod 755 "$work"
+suite_begin emb
 st=$work/st
 st2=$work/st2
-cleanup() {
-	"$STOKED" db stop --state-dir "$st" > /dev/null 2>&1 || true
-	"$STOKED" db stop --state-dir "$st2" > /dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+suite_atexit '"$STOKED" db stop --state-dir "$st" > /dev/null 2>&1'
+suite_atexit '"$STOKED" db stop --state-dir "$st2" > /dev/null 2>&1'
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-# A process that runs: exited ones are gone, even if nobody reaped them
-# (PID 1 of some containers does not).
-alive() {
-	s=$(ps -o stat= -p "$1") || return 1
-	case $s in
-	Z*) return 1 ;;
-	esac
-}
-
+# q URL SQL: the clusters here are the suite's subject.
 q() {
 	psql -X -q -At -v ON_ERROR_STOP=1 "$1" -c "$2"
 }

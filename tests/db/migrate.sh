@@ -3,27 +3,15 @@
 # nothing, re-runs, concurrent runs, refusals, and the retention
 # function of 0002_retention.
 set -eu
-. "$TESTS_DIR/lib/pg.sh"
+. "$TESTS_DIR/lib/db_suite.sh"
 
 # MIGRATE_LOCK_KEY in daemon/migrate.h: "stoke" in ASCII.
 LOCK_KEY=495874698085
 
-work=$(mktemp -d "$PWD/mig.XXXXXX")
-# As root the cluster runs as postgres, who must reach its directory.
-chmod 755 "$work"
-cleanup() {
-	pg_stop || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+suite_begin mig
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-# q URL SQL: the result, unaligned, one row per line.
+# q URL SQL: the result, unaligned, one row per line (several databases
+# here, unlike the other suites).
 q() {
 	psql -X -q -At -v ON_ERROR_STOP=1 "$1" -c "$2"
 }

@@ -6,44 +6,12 @@
 # resolve, so only a fetch through a node can succeed.
 set -eu
 
-. "$TESTS_DIR/lib/pg.sh"
+. "$TESTS_DIR/lib/db_suite.sh"
 
-work=$(mktemp -d "$PWD/nodes.XXXXXX")
-# As root the cluster runs as postgres, who must reach the directory.
-chmod 755 "$work"
-pids=
-cleanup() {
-	for p in $pids; do
-		kill "$p" 2> /dev/null || true
-	done
-	pg_stop
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-q() {
-	psql -X -q -At -v ON_ERROR_STOP=1 "$PGURL" -c "$1"
-}
-
-requests() {
-	curl -sf "http://127.0.0.1:$1/stats" | sed -n 's/^requests //p'
-}
-
-pg_start "$work/pg"
-"$STOKED" migrate --database-url "$PGURL" > /dev/null
-
-for n in a b; do
-	"$ORIGIN" -p 0 > "$work/$n.log" 2>&1 &
-	pids="$pids $!"
-done
-a=$("$TESTS_DIR/lib/wait_port.sh" "$work/a.log")
-b=$("$TESTS_DIR/lib/wait_port.sh" "$work/b.log")
+suite_begin nodes
+suite_pg
+suite_origin a
+suite_origin b
 head -c 32 /dev/urandom | base64 > "$work/secret"
 
 urls=""

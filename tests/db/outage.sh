@@ -4,54 +4,11 @@
 # meanwhile and finishes the job, every task done exactly once.
 set -eu
 
-. "$TESTS_DIR/lib/pg.sh"
+. "$TESTS_DIR/lib/db_suite.sh"
 
-work=$(mktemp -d "$PWD/outage.XXXXXX")
-# As root the cluster runs as postgres, who must reach the directory.
-chmod 755 "$work"
-pids=
-cleanup() {
-	for p in $pids; do
-		kill -9 "$p" 2> /dev/null || true
-	done
-	pg_stop
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*" >&2
-	[ -f "$work/w.log" ] && tail -20 "$work/w.log" >&2
-	exit 1
-}
-
-q() {
-	psql -X -q -At -v ON_ERROR_STOP=1 "$PGURL" -c "$1"
-}
-
-# until_true SECONDS SQL: poll until the query answers true.
-until_true() {
-	end=$(($(date +%s) + $1))
-	while [ "$(q "$2")" != t ]; do
-		[ "$(date +%s)" -lt "$end" ] || fail "not within $1 s: $2"
-		sleep 0.1
-	done
-}
-
-alive() {
-	s=$(ps -o stat= -p "$1") || return 1
-	case $s in
-	Z*) return 1 ;;
-	esac
-}
-
-pg_start "$work/pg"
-"$STOKED" migrate --database-url "$PGURL" > /dev/null
-
-"$ORIGIN" -p 0 -n 1000 > "$work/origin.log" 2>&1 &
-pids="$pids $!"
-port=$("$TESTS_DIR/lib/wait_port.sh" "$work/origin.log")
+suite_begin outage
+suite_pg
+suite_origin port -n 1000
 
 echo "== a job of 5000 URLs, each answered in 5 ms"
 awk -v port="$port" 'BEGIN {
@@ -67,27 +24,22 @@ echo "== one worker; PostgreSQL stopped once 1000 are done"
 "$STOKED" worker --database-url "$PGURL" --id w --lease 3 --poll 1 \
     --concurrency 4 --exit-when-idle > "$work/w.log" 2>&1 &
 w=$!
-pids="$pids $w"
+suite_bg "$w"
 until_true 60 "SELECT count(*) >= 1000 FROM warm_tasks WHERE state = 'done'"
-before=$(curl -sf "http://127.0.0.1:$port/stats" | sed -n 's/^requests //p')
+before=$(requests "$port")
 pg_stop
 # Longer than a lease: what it holds must still be its own to finish.
 sleep 4
 alive "$w" || fail "the worker died with the database"
-during=$(curl -sf "http://127.0.0.1:$port/stats" | sed -n 's/^requests //p')
+during=$(requests "$port")
 echo "the worker fetched $((during - before)) URLs while the database was down"
 pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 \
     -o "-c listen_addresses='' -c unix_socket_directories='$PGSOCK' -c fsync=off" \
     start > /dev/null || fail "PostgreSQL does not start again"
 
 echo "== it reconnects and finishes"
-end=$(($(date +%s) + 120))
-while alive "$w"; do
-	[ "$(date +%s)" -lt "$end" ] || fail "the worker did not finish"
-	sleep 0.2
-done
 rc=0
-wait "$w" || rc=$?
+wait_exit "$w" 120 || rc=$?
 cat "$work/w.log"
 [ "$rc" = 0 ] || fail "the worker exited $rc"
 grep -q ' [1-9][0-9]* database reconnects' "$work/w.log" ||

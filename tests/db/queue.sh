@@ -6,69 +6,11 @@
 # held taken over by the others once its leases ran out.
 set -eu
 
-. "$TESTS_DIR/lib/pg.sh"
+. "$TESTS_DIR/lib/db_suite.sh"
 
-work=$(mktemp -d "$PWD/queue.XXXXXX")
-# As root the cluster runs as postgres, who must reach the directory.
-chmod 755 "$work"
-pids=
-cleanup() {
-	for p in $pids; do
-		kill -9 "$p" 2> /dev/null || true
-	done
-	pg_stop
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*" >&2
-	for f in "$work"/w*.log; do
-		[ -f "$f" ] && tail -5 "$f" >&2
-	done
-	exit 1
-}
-
-q() {
-	psql -X -q -At -v ON_ERROR_STOP=1 "$PGURL" -c "$1"
-}
-
-# until_true SECONDS SQL: poll until the query answers true.
-until_true() {
-	end=$(($(date +%s) + $1))
-	while [ "$(q "$2")" != t ]; do
-		[ "$(date +%s)" -lt "$end" ] || fail "not within $1 s: $2"
-		sleep 0.1
-	done
-}
-
-# Exited processes are gone even before anyone reaps them.
-alive() {
-	s=$(ps -o stat= -p "$1") || return 1
-	case $s in
-	Z*) return 1 ;;
-	esac
-}
-
-# wait_exit PID SECONDS: its exit status, once it exits.
-wait_exit() {
-	end=$(($(date +%s) + $2))
-	while alive "$1"; do
-		[ "$(date +%s)" -lt "$end" ] || fail "pid $1 still runs after $2 s"
-		sleep 0.1
-	done
-	rc=0
-	wait "$1" || rc=$?
-	return $rc
-}
-
-pg_start "$work/pg"
-"$STOKED" migrate --database-url "$PGURL" > /dev/null
-
-"$ORIGIN" -p 0 -n 1000 > "$work/origin.log" 2>&1 &
-pids="$pids $!"
-port=$("$TESTS_DIR/lib/wait_port.sh" "$work/origin.log")
+suite_begin queue
+suite_pg
+suite_origin port -n 1000
 
 echo "== a job of 50,000 URLs (50 variants of 1000 products)"
 awk -v port="$port" 'BEGIN {
@@ -93,7 +35,7 @@ for n in 1 2 3; do
 	    --id "w$n" --lease 3 --poll 1 --exit-when-idle \
 	    > "$work/w$n.log" 2>&1 &
 	eval "w$n=$!"
-	pids="$pids $!"
+	suite_bg $!
 done
 until_true 60 "SELECT count(*) >= 2000 FROM warm_tasks
     WHERE lease_owner = 'w1' AND state = 'done'"
@@ -152,7 +94,7 @@ echo "== what worker 1 held was taken over"
     AND id NOT IN (SELECT id FROM w1_held)
     AND state = 'done'")" -ge 2000 ] || fail "worker 1's own work was lost"
 
-requests=$(curl -sf "http://127.0.0.1:$port/stats" | sed -n 's/^requests //p')
+requests=$(requests "$port")
 echo "the origin answered $requests requests"
 [ "$requests" -ge 50000 ] || fail "fewer requests than URLs"
 echo "PASS"
