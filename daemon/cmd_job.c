@@ -2,7 +2,7 @@
  * stoked job: create a warm job in the database, or show one.
  *
  *   stoked job create --database-url URL --website-url https://shop/ \
- *       --urls-file urls.txt
+ *       --urls-file urls.txt [--variant 'currency=EUR']...
  *   stoked job show --database-url URL 42
  *
  * The queue's workers (stoked worker) do the warming; a job made here is
@@ -28,6 +28,7 @@
 #include "db_url.h"
 #include "job_queue.h"
 #include "pg_pool.h"
+#include "variant_replay.h"
 
 /*
  * The CLI's jobs belong to one default project, made on first use, and
@@ -68,6 +69,8 @@ static const struct pg_stmt st_show = { NULL,
 	" WHERE j.id = $1::bigint",
 	1 };
 
+#define MAX_VARIANTS 64
+
 struct jmain {
 	struct event_base *eb;
 	struct pg_pool *pool;
@@ -75,6 +78,8 @@ struct jmain {
 	unsigned ntask;
 	char **lines;
 	unsigned nline;
+	const char *variants[MAX_VARIANTS];
+	unsigned nvariant;
 	int rc;
 };
 
@@ -83,16 +88,21 @@ job_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: stoked job create --database-url URL --website-url BASE\n"
-	    "                         [--trigger T] [--source S]\n"
+	    "                         [--trigger T] [--source S] "
+	    "[--variant V]...\n"
 	    "                         (--urls-file F | URL...)\n"
 	    "       stoked job show --database-url URL JOB_ID\n"
 	    "\n"
 	    "create: makes a warm job of the URLs (one per line in the file;\n"
 	    "blank lines and #comments skipped; - reads stdin) for the\n"
 	    "website BASE, made in the default project if new, queues its\n"
-	    "tasks for the workers and prints the job's id.  --trigger is\n"
-	    "manual by default.  show: the job's state and counters as JSON.\n"
-	    "The database URL may also come from $STOKE_DATABASE_URL.\n");
+	    "tasks for the workers and prints the job's id.  Each URL is\n"
+	    "warmed in each --variant, given as the variant's inputs\n"
+	    "('currency=EUR', 'currency=EUR vary.accept-language=de'; values\n"
+	    "percent-encoded; '' is the plain one, the default).  --trigger\n"
+	    "is manual by default.  show: the job's state and counters as\n"
+	    "JSON.  The database URL may also come from\n"
+	    "$STOKE_DATABASE_URL.\n");
 }
 
 static int
@@ -169,20 +179,44 @@ on_created(void *priv, const struct pg_result *res, const char *err)
 	job_queue_enqueue(m->pool, id, m->tasks, m->ntask, on_enqueued, m);
 }
 
+/* A task for u in each variant. */
 static int
 add_url(struct jmain *m, const char *u)
 {
+	unsigned v;
+
 	if (!is_http_url(u)) {
 		fprintf(stderr, "stoked job: not an http(s) URL: %s\n", u);
 		return (-1);
 	}
-	if (m->ntask % 1024 == 0) {
-		m->tasks =
-		    realloc(m->tasks, (m->ntask + 1024) * sizeof *m->tasks);
-		AN(m->tasks);
+	for (v = 0; v < m->nvariant; v++) {
+		if (m->ntask % 1024 == 0) {
+			m->tasks = realloc(m->tasks,
+			    (m->ntask + 1024) * sizeof *m->tasks);
+			AN(m->tasks);
+		}
+		memset(&m->tasks[m->ntask], 0, sizeof m->tasks[0]);
+		m->tasks[m->ntask].url = u;
+		m->tasks[m->ntask++].variant = m->variants[v];
 	}
-	memset(&m->tasks[m->ntask], 0, sizeof m->tasks[0]);
-	m->tasks[m->ntask++].url = u;
+	return (0);
+}
+
+static int
+add_variant(struct jmain *m, const char *v)
+{
+	char err[256];
+
+	if (variant_check(v, err, sizeof err) != 0) {
+		fprintf(stderr, "stoked job: --variant '%s': %s\n", v, err);
+		return (-1);
+	}
+	if (m->nvariant == MAX_VARIANTS) {
+		fprintf(stderr, "stoked job: more than %d variants\n",
+		    MAX_VARIANTS);
+		return (-1);
+	}
+	m->variants[m->nvariant++] = v;
 	return (0);
 }
 
@@ -232,6 +266,7 @@ job_create(int argc, char **argv, const char *url)
 {
 	static const struct option opts[] = {
 		{ "database-url", required_argument, NULL, 'd' },
+		{ "variant", required_argument, NULL, 'v' },
 		{ "website-url", required_argument, NULL, 'w' },
 		{ "trigger", required_argument, NULL, 't' },
 		{ "source", required_argument, NULL, 's' },
@@ -251,6 +286,10 @@ job_create(int argc, char **argv, const char *url)
 		switch (c) {
 		case 'd':
 			url = optarg;
+			break;
+		case 'v':
+			if (add_variant(&m, optarg) != 0)
+				return (2);
 			break;
 		case 'w':
 			site = optarg;
@@ -276,6 +315,8 @@ job_create(int argc, char **argv, const char *url)
 		job_usage(stderr);
 		return (2);
 	}
+	if (m.nvariant == 0)
+		m.variants[m.nvariant++] = "";
 	if (!is_http_url(site)) {
 		fprintf(stderr, "stoked job: --website-url must be http(s)\n");
 		return (2);

@@ -3,7 +3,8 @@
  * fetch them, side by side with any number of other workers.
  *
  *   stoked worker --database-url postgresql://... \
- *       --node http://10.0.0.1:6081 --secret-file /etc/varnish/stoke.secret
+ *       --node http://10.0.0.1:6081 --secret-file /etc/varnish/stoke.secret \
+ *       --dims 'currency=cookie:sw-currency'
  *
  * SIGTERM or SIGINT: claim no more, give back what has not started,
  * finish what has, write it all back, exit 0.  A second one exits now;
@@ -33,6 +34,7 @@
 #include "job_queue.h"
 #include "pg_pool.h"
 #include "secret.h"
+#include "variant_replay.h"
 #include "warm_sig.h"
 #include "worker.h"
 
@@ -47,23 +49,28 @@ static void
 worker_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: stoked worker --database-url URL [--node URL]...\n"
-	    "                     [--secret-file F] [--concurrency N] "
-	    "[--batch N]\n"
-	    "                     [--lease S] [--timeout S] [--poll S] "
-	    "[--id NAME]\n"
-	    "                     [--exit-when-idle]\n"
+	    "usage: stoked worker --database-url URL\n"
+	    "                     [--node URL]... [--secret-file F] "
+	    "[--dims DIMS]\n"
+	    "                     [--concurrency N] [--batch N] [--lease S]\n"
+	    "                     [--timeout S] [--poll S] [--id NAME] "
+	    "[--exit-when-idle]\n"
 	    "\n"
 	    "Claims warm tasks from the queue in the database (or\n"
 	    "$STOKE_DATABASE_URL's), --batch (64) at a time with a --lease\n"
 	    "(60 s) renewed while it works, and fetches each through every\n"
 	    "--node, or the website's Varnish nodes, or else the URL itself,\n"
 	    "--concurrency (16) at a time, as signed warm requests with the\n"
-	    "VCL's --secret-file.  Any number of workers may share a queue;\n"
-	    "a task whose worker died is taken over once its lease runs\n"
-	    "out.  Idle, it waits for new tasks to be announced and looks\n"
-	    "every --poll (2) seconds.  --exit-when-idle: exit once no task\n"
-	    "is left queued or leased, for anyone.\n");
+	    "VCL's --secret-file.  A task's variant is sent as the\n"
+	    "cookies and headers it stands for: --dims says where each\n"
+	    "dimension the VCL declares comes from, as its dims record does\n"
+	    "('currency=cookie:sw-currency device=header:X-Device'); Vary\n"
+	    "headers need none.  A variant that cannot be sent so fails.\n"
+	    "Any number of workers may share a queue; a task whose worker\n"
+	    "died is taken over once its lease runs out.  Idle, it waits\n"
+	    "for new tasks to be announced and looks every --poll (2)\n"
+	    "seconds.  --exit-when-idle: exit once no task is left queued\n"
+	    "or leased, for anyone.\n");
 }
 
 static void
@@ -134,6 +141,7 @@ cmd_worker(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "database-url", required_argument, NULL, 'd' },
+		{ "dims", required_argument, NULL, 'D' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "secret-file", required_argument, NULL, 'f' },
 		{ "concurrency", required_argument, NULL, 'c' },
@@ -171,6 +179,14 @@ cmd_worker(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			url = optarg;
+			break;
+		case 'D':
+			if (variant_dims_check(optarg, err, sizeof err) != 0) {
+				fprintf(stderr, "stoked worker: --dims: %s\n",
+				    err);
+				return (2);
+			}
+			cfg.dims = optarg;
 			break;
 		case 'n':
 			if (cfg.nnode == WORKER_MAX_NODES) {
@@ -273,11 +289,17 @@ cmd_worker(int argc, char **argv)
 	job_queue_stats(q, &js);
 	pg_pool_stats(pool, &ps);
 	fprintf(stderr,
-	    "stoked worker %s: %ju tasks (%ju failed), %ju fetches, "
-	    "%ju given back, %ju lost to other workers, "
-	    "%ju database reconnects, in %.1f s\n",
+	    "stoked worker %s: %ju tasks (%ju failed), %ju fetches "
+	    "(%ju cached, %ju fresh, %ju uncacheable, %ju origin errors, "
+	    "%ju timeouts, %ju failed), %ju given back, %ju lost to other "
+	    "workers, %ju database reconnects, in %.1f s\n",
 	    id, (uintmax_t)ws.tasks, (uintmax_t)ws.tasks_failed,
-	    (uintmax_t)ws.fetches, (uintmax_t)js.released, (uintmax_t)js.lost,
+	    (uintmax_t)ws.fetches, (uintmax_t)ws.outcome[WO_CACHED],
+	    (uintmax_t)ws.outcome[WO_FRESH],
+	    (uintmax_t)ws.outcome[WO_UNCACHEABLE],
+	    (uintmax_t)ws.outcome[WO_ORIGIN_ERROR],
+	    (uintmax_t)ws.outcome[WO_TIMEOUT], (uintmax_t)ws.outcome[WO_FAILED],
+	    (uintmax_t)js.released, (uintmax_t)js.lost,
 	    (uintmax_t)ps.reconnects, VTIM_mono() - t0);
 	/* Whose callbacks use whom: each goes before what it calls. */
 	worker_close(m.w);

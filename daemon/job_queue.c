@@ -95,14 +95,14 @@ static const struct pg_stmt st_complete = { "jq_complete",
 	"), p AS ("
 	"  INSERT INTO page_results (job_id, website_id, task_id, url,"
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"
-	"    reason)"
+	"    reason, ttl)"
 	"  SELECT t.job_id, j.website_id, t.id, t.url, t.variant, g.node,"
 	"    g.status, g.load_ms, g.ttfb_ms, g.cache_status,"
-	"    g.outcome::warm_outcome, g.reason"
+	"    g.outcome::warm_outcome, g.reason, g.ttl"
 	"  FROM unnest($4::bigint[], $5::text[], $6::integer[], $7::real[],"
-	"    $8::real[], $9::text[], $10::text[], $11::text[])"
+	"    $8::real[], $9::text[], $10::text[], $11::text[], $12::real[])"
 	"    AS g(task_id, node, status, load_ms, ttfb_ms, cache_status,"
-	"      outcome, reason)"
+	"      outcome, reason, ttl)"
 	"  JOIN t ON t.id = g.task_id JOIN cache_jobs j ON j.id = t.job_id"
 	"), n AS ("
 	"  SELECT job_id, count(*) FILTER (WHERE ok) AS ok,"
@@ -120,7 +120,7 @@ static const struct pg_stmt st_complete = { "jq_complete",
 	"  FROM n WHERE j.id = n.job_id"
 	")"
 	"SELECT count(*) FROM t",
-	11 };
+	12 };
 
 static const struct pg_stmt st_renew = { "jq_renew",
 	"UPDATE warm_tasks"
@@ -181,22 +181,6 @@ static const struct pg_stmt st_enq_fail = { NULL,
 	"  finished_at = now()"
 	" WHERE id = $1::bigint AND status IN ('queued', 'running')",
 	2 };
-
-static const char *const outcome_names[] = {
-	[JQ_CACHED] = "cached",
-	[JQ_FRESH] = "fresh",
-	[JQ_UNCACHEABLE] = "uncacheable",
-	[JQ_ORIGIN_ERROR] = "origin_error",
-	[JQ_TIMEOUT] = "timeout",
-	[JQ_FAILED] = "failed",
-};
-
-const char *
-jq_outcome_name(enum jq_outcome o)
-{
-	assert((unsigned)o < sizeof outcome_names / sizeof outcome_names[0]);
-	return (outcome_names[o]);
-}
 
 static int64_t
 get_int(const PGresult *r, int row, int col)
@@ -401,8 +385,8 @@ enum task_state {
 struct page {
 	char *node, *cache_status, *reason;
 	long status;
-	double load_ms, ttfb_ms;
-	enum jq_outcome outcome;
+	double load_ms, ttfb_ms, ttl;
+	enum wj_outcome outcome;
 };
 
 struct task {
@@ -676,11 +660,11 @@ static void
 write_complete(struct job_queue *q)
 {
 	struct vsb *ids, *oks, *pt, *node, *status, *load, *ttfb, *cs, *oc,
-	    *why;
+	    *why, *ttl;
 	struct jq_task *jt;
 	struct page *pg;
 	struct task *t;
-	const char *v[11];
+	const char *v[12];
 	unsigned n = 0, u;
 
 	ids = pg_array_new();
@@ -693,6 +677,7 @@ write_complete(struct job_queue *q)
 	cs = pg_array_new();
 	oc = pg_array_new();
 	why = pg_array_new();
+	ttl = pg_array_new();
 	for (jt = q->first; jt != NULL && n < q->batch; jt = jt->next) {
 		t = task_of(jt);
 		if (t->state != T_COMPLETE)
@@ -719,8 +704,13 @@ write_complete(struct job_queue *q)
 			else
 				pg_array_null(ttfb);
 			pg_array_text(cs, pg->cache_status);
-			pg_array_text(oc, jq_outcome_name(pg->outcome));
+			assert((unsigned)pg->outcome < WO__MAX);
+			pg_array_text(oc, wj_outcome_name[pg->outcome]);
 			pg_array_text(why, pg->reason);
+			if (pg->ttl >= 0)
+				pg_array_real(ttl, pg->ttl);
+			else
+				pg_array_null(ttl);
 		}
 	}
 	pg_array_end(ids);
@@ -733,6 +723,7 @@ write_complete(struct job_queue *q)
 	pg_array_end(cs);
 	pg_array_end(oc);
 	pg_array_end(why);
+	pg_array_end(ttl);
 	v[0] = q->owner;
 	v[1] = VSB_data(ids);
 	v[2] = VSB_data(oks);
@@ -744,6 +735,7 @@ write_complete(struct job_queue *q)
 	v[8] = VSB_data(cs);
 	v[9] = VSB_data(oc);
 	v[10] = VSB_data(why);
+	v[11] = VSB_data(ttl);
 	q->writing = 1;
 	if (pg_pool_query(q->pool, &st_complete, v, on_completed, q) != 0)
 		q->writing = 0;
@@ -757,6 +749,7 @@ write_complete(struct job_queue *q)
 	VSB_destroy(&cs);
 	VSB_destroy(&oc);
 	VSB_destroy(&why);
+	VSB_destroy(&ttl);
 }
 
 static void
@@ -899,6 +892,7 @@ job_queue_complete(struct job_queue *q, struct jq_task *jt, int ok,
 		t->pages[u].load_ms = pages[u].load_ms;
 		t->pages[u].ttfb_ms = pages[u].ttfb_ms;
 		t->pages[u].outcome = pages[u].outcome;
+		t->pages[u].ttl = pages[u].ttl;
 	}
 	q->ncomplete++;
 	writer_kick(q);

@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "warm_verdict.h"
+
 struct event_base;
 struct pg_pool;
 struct job_queue;
@@ -57,23 +59,15 @@ struct jq_task {
 	struct jq_task *next, *prev; /* the queue's */
 };
 
-enum jq_outcome {
-	JQ_CACHED,
-	JQ_FRESH,
-	JQ_UNCACHEABLE,
-	JQ_ORIGIN_ERROR,
-	JQ_TIMEOUT,
-	JQ_FAILED,
-};
-
 /* What one fetch of a task found: a page_results row. */
 struct jq_page {
 	const char *node; /* NULL: fetched from the URL itself */
 	long status; /* 0: no answer */
 	double load_ms, ttfb_ms; /* < 0: unknown */
 	const char *cache_status; /* "hit", "miss", NULL */
-	enum jq_outcome outcome;
-	const char *reason; /* why it failed, or NULL */
+	enum wj_outcome outcome;
+	const char *reason; /* why, for anything but cached and fresh */
+	double ttl; /* seconds in cache; < 0: unknown */
 };
 
 struct jq_stats {
@@ -115,7 +109,5 @@ unsigned job_queue_held(const struct job_queue *);
 /* Is anything left for anyone, and when does a lease next run out. */
 void job_queue_outlook(struct job_queue *, jq_outlook_f *, void *priv);
 void job_queue_stats(const struct job_queue *, struct jq_stats *);
-
-const char *jq_outcome_name(enum jq_outcome);
 
 #endif

@@ -22,9 +22,12 @@
 
 #include "fetcher.h"
 #include "job_queue.h"
+#include "variant_replay.h"
 #include "warm_sig.h"
 #include "warm_url.h"
 #include "worker.h"
+
+#define WHY_LEN 256
 
 struct wfetch {
 	unsigned magic;
@@ -44,8 +47,12 @@ struct wtask {
 	char *nodebuf;
 	const char *nodes[WORKER_MAX_NODES];
 	unsigned nnode, started, ended;
+	/* The variant's headers, the same for every node. */
+	char (*hdrs)[VARIANT_HDR_LEN];
+	unsigned nhdr;
+	char unreplayable[WHY_LEN]; /* why it cannot be sent, or "" */
 	struct jq_page pages[WORKER_MAX_NODES];
-	char reasons[WORKER_MAX_NODES][128];
+	char reasons[WORKER_MAX_NODES][WHY_LEN];
 };
 
 struct worker {
@@ -205,18 +212,10 @@ check_idle(struct worker *w)
 
 /*** fetching *******************************************************/
 
-/* curl says "Operation timed out after..." or "Timeout was reached". */
-static int
-timed_out(const struct worker *w, const struct fetch_result *res)
-{
-	if (res->time > 0 && res->time + 0.01 >= w->cfg.timeout)
-		return (1);
-	return (res->error != NULL &&
-	    (strstr(res->error, "timed out") || strstr(res->error, "Timeout")));
-}
-
+/* warm_id: the signed request's, NULL for an unsigned one. */
 static void
-page_fill(struct wtask *wt, unsigned i, const struct fetch_result *res)
+page_fill(struct wtask *wt, unsigned i, const struct fetch_result *res,
+    const char *warm_id)
 {
 	struct jq_page *pg = &wt->pages[i];
 	char *why = wt->reasons[i];
@@ -225,29 +224,16 @@ page_fill(struct wtask *wt, unsigned i, const struct fetch_result *res)
 	pg->load_ms = res->time > 0 ? res->time * 1e3 : -1;
 	pg->ttfb_ms = res->ok && res->ttfb > 0 ? res->ttfb * 1e3 : -1;
 	pg->cache_status = res->ok ? (res->hit ? "hit" : "miss") : NULL;
-	pg->reason = NULL;
-	if (res->ok && res->status >= 200 && res->status < 400) {
-		pg->outcome = JQ_CACHED;
-	} else if (res->ok && res->status >= 500) {
-		pg->outcome = JQ_ORIGIN_ERROR;
-		snprintf(why, sizeof wt->reasons[i], "HTTP %ld", res->status);
-		pg->reason = why;
-	} else if (res->ok) {
-		pg->outcome = JQ_FAILED;
-		snprintf(why, sizeof wt->reasons[i], "HTTP %ld", res->status);
-		pg->reason = why;
-	} else {
-		pg->outcome = timed_out(wt->w, res) ? JQ_TIMEOUT : JQ_FAILED;
-		snprintf(why, sizeof wt->reasons[i], "%s",
-		    res->error != NULL ? res->error : "no answer");
-		pg->reason = why;
-	}
+	pg->outcome =
+	    warm_verdict(res, warm_id, &pg->ttl, why, sizeof wt->reasons[i]);
+	pg->reason = why[0] != '\0' ? why : NULL;
 }
 
 static void
 wtask_free(struct wtask *wt)
 {
 	free(wt->nodebuf);
+	free(wt->hdrs);
 	FREE_OBJ(wt);
 }
 
@@ -259,7 +245,7 @@ wtask_end(struct wtask *wt)
 	int ok = 1;
 
 	for (u = 0; u < wt->nnode; u++)
-		if (wt->pages[u].outcome != JQ_CACHED)
+		if (warm_verdict_failed(wt->pages[u].outcome))
 			ok = 0;
 	w->st.tasks++;
 	if (!ok)
@@ -283,8 +269,9 @@ on_fetched(void *priv, const struct fetch_result *res)
 	assert(w->inflight > 0);
 	w->inflight--;
 	w->st.fetches++;
-	page_fill(wt, wf->idx, res);
-	if (wt->pages[wf->idx].outcome != JQ_CACHED)
+	page_fill(wt, wf->idx, res, w->cfg.key != NULL ? wf->id : NULL);
+	w->st.outcome[wt->pages[wf->idx].outcome]++;
+	if (warm_verdict_failed(wt->pages[wf->idx].outcome))
 		w->st.fetches_failed++;
 	FREE_OBJ(wf);
 	if (++wt->ended == wt->nnode)
@@ -305,7 +292,7 @@ fetch_fail(struct wtask *wt, unsigned i, const char *why)
 
 	memset(&res, 0, sizeof res);
 	res.error = why;
-	page_fill(wt, i, &res);
+	page_fill(wt, i, &res, NULL);
 	if (++wt->ended == wt->nnode)
 		wtask_end(wt);
 }
@@ -316,12 +303,18 @@ fetch_start(struct worker *w, struct wtask *wt, unsigned i)
 	char host[1024], path[3072], hdr[WARM_HDR_MAX + 16];
 	struct fetch_req rq;
 	struct wfetch *wf;
+	unsigned u;
 
 	ALLOC_OBJ(wf, WFETCH_MAGIC);
 	AN(wf);
 	wf->wt = wt;
 	wf->idx = i;
 	wt->pages[i].node = wt->nodes[i];
+	if (wt->unreplayable[0] != '\0') {
+		FREE_OBJ(wf);
+		fetch_fail(wt, i, wt->unreplayable);
+		return;
+	}
 	if (warm_url_split(wt->t->url, wt->nodes[i], wf->target,
 	        sizeof wf->target, host, sizeof host, path, sizeof path) != 0) {
 		FREE_OBJ(wf);
@@ -346,12 +339,38 @@ fetch_start(struct worker *w, struct wtask *wt, unsigned i)
 		}
 		rq.hdr[rq.nhdr++] = hdr;
 	}
+	for (u = 0; u < wt->nhdr; u++)
+		rq.hdr[rq.nhdr++] = wt->hdrs[u];
 	if (fetcher_submit(w->f, &rq, on_fetched, wf) != 0) {
 		FREE_OBJ(wf);
 		fetch_fail(wt, i, "cannot fetch");
 		return;
 	}
 	w->inflight++;
+}
+
+/*
+ * The headers of the task's variant, made once for all its nodes.  One
+ * slot is left for the signature.  A variant that cannot be replayed
+ * fails the task: fetched plain, it would warm another variant.
+ */
+static void
+wtask_replay(struct wtask *wt)
+{
+	char err[192];
+	int n;
+
+	wt->hdrs = calloc(FETCH_MAX_HDRS - 1, sizeof *wt->hdrs);
+	AN(wt->hdrs);
+	n = variant_replay(wt->t->variant, wt->w->cfg.dims, wt->hdrs, 0,
+	    FETCH_MAX_HDRS - 1, err, sizeof err);
+	if (n >= 0) {
+		wt->nhdr = (unsigned)n;
+		return;
+	}
+	snprintf(wt->unreplayable, sizeof wt->unreplayable,
+	    "variant not replayable: %s%s", err,
+	    wt->w->cfg.dims == NULL ? " (no --dims given)" : "");
 }
 
 static struct wtask *
@@ -380,6 +399,8 @@ wtask_new(struct worker *w, struct jq_task *t)
 	/* No node: straight from the URL. */
 	if (wt->nnode == 0)
 		wt->nnode = 1;
+	if (t->variant[0] != '\0')
+		wtask_replay(wt);
 	return (wt);
 }
 

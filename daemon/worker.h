@@ -1,7 +1,8 @@
 /*
  * A queue worker: claims warm tasks from the job queue, fetches each
  * through the Varnish nodes (signed warm requests when it has the
- * secret), and completes them with what each fetch found.  It keeps at
+ * secret), in its variant, and completes them with what each fetch
+ * found, judged as every warm request is (warm_verdict.h).  It keeps at
  * most `concurrency` fetches in flight and about one claim batch in hand;
  * when the queue is empty it waits for a NOTIFY, or polls.
  */
@@ -11,6 +12,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "warm_verdict.h"
 
 struct event_base;
 struct fetcher;
@@ -24,6 +27,9 @@ struct worker_cfg {
 	unsigned nnode;
 	const char *key; /* the warm secret, or NULL: unsigned requests */
 	size_t keylen;
+	/* Where each variant dimension comes from, as a dims record says
+	 * (variant_replay.h); NULL: none known, only Vary replayed. */
+	const char *dims;
 	unsigned concurrency; /* fetches in flight */
 	unsigned batch; /* tasks per claim */
 	double timeout; /* seconds per fetch */
@@ -34,6 +40,7 @@ struct worker_cfg {
 struct worker_stats {
 	uint64_t tasks, tasks_failed;
 	uint64_t fetches, fetches_failed;
+	uint64_t outcome[WO__MAX]; /* of the fetches */
 	uint64_t claims, claim_errors;
 };
 

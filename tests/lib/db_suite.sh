@@ -7,6 +7,9 @@
 #                           $PGURL (and pg.sh's $PGDIR, $PGSOCK, $PGBIN)
 #   suite_origin VAR [ARG]  a test origin (tests/origin) with ARGs; its
 #                           port in VAR, its output in $work/VAR.log
+#   suite_varnish VAR VCL   varnishd with vcl/VCL in front of the last
+#                           origin started, and the secret in
+#                           $work/secret; its port in VAR
 #   suite_bg PID            stop PID on exit too
 #   suite_atexit COMMAND    run COMMAND on exit too, before the rest
 #
@@ -17,12 +20,17 @@
 . "$TESTS_DIR/lib/pg.sh"
 
 suite_pids=
+suite_varnishd=
 suite_exit=:
 
 suite_cleanup() {
 	eval "$suite_exit" || true
 	for p in $suite_pids; do
 		kill -9 "$p" 2> /dev/null || true
+	done
+	# The manager stops its child; -9 would leave the child running.
+	for p in $suite_varnishd; do
+		kill "$p" 2> /dev/null || true
 	done
 	pg_stop || true
 	rm -rf "$work"
@@ -102,6 +110,27 @@ suite_origin() {
 	shift
 	"$ORIGIN" -p 0 "$@" > "$work/$suite_v.log" 2>&1 &
 	suite_bg $!
-	suite_p=$("$TESTS_DIR/lib/wait_port.sh" "$work/$suite_v.log")
+	suite_origin_log=$work/$suite_v.log
+	suite_p=$("$TESTS_DIR/lib/wait_port.sh" "$suite_origin_log")
 	eval "$suite_v=\$suite_p"
+}
+
+suite_varnish() {
+	suite_d=$work/$1
+	mkdir -p "$suite_d"
+	cp "$suite_origin_log" "$suite_d/origin.out"
+	sh "$TESTS_DIR/vcl/site.sh" "$TOP_SRCDIR/vcl/$2" "$suite_d" > /dev/null
+	cp "$suite_d/secret" "$work/secret"
+	varnishd -F -n "$suite_d/n" -a 127.0.0.1:0 -f "$suite_d/site.vcl" \
+	    -p vcl_path="$TOP_SRCDIR/vcl" -p vmod_path="$VMOD_PATH" \
+	    > "$work/$1.log" 2>&1 &
+	suite_varnishd="$suite_varnishd $!"
+	suite_end=$(($(date +%s) + 30))
+	until suite_p=$(varnishadm -n "$suite_d/n" debug.listen_address \
+	    2> /dev/null | awk '{ print $3; exit }') && [ -n "$suite_p" ]; do
+		[ "$(date +%s)" -lt "$suite_end" ] ||
+		    fail "varnishd did not start"
+		sleep 0.2
+	done
+	eval "$1=\$suite_p"
 }
