@@ -87,11 +87,13 @@ static void
 job_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: stoked job create --database-url URL --website-url BASE\n"
-	    "                         [--trigger T] [--source S] "
-	    "[--variant V]...\n"
-	    "                         (--urls-file F | URL...)\n"
-	    "       stoked job show --database-url URL JOB_ID\n"
+	    "usage: stoked job create [--database-url URL | --state-dir DIR]\n"
+	    "                         --website-url BASE [--trigger T] "
+	    "[--source S]\n"
+	    "                         [--variant V]... (--urls-file F | "
+	    "URL...)\n"
+	    "       stoked job show [--database-url URL | --state-dir DIR] "
+	    "JOB_ID\n"
 	    "\n"
 	    "create: makes a warm job of the URLs (one per line in the file;\n"
 	    "blank lines and #comments skipped; - reads stdin) for the\n"
@@ -101,8 +103,9 @@ job_usage(FILE *f)
 	    "('currency=EUR', 'currency=EUR vary.accept-language=de'; values\n"
 	    "percent-encoded; '' is the plain one, the default).  --trigger\n"
 	    "is manual by default.  show: the job's state and counters as\n"
-	    "JSON.  The database URL may also come from\n"
-	    "$STOKE_DATABASE_URL.\n");
+	    "JSON.  The database: --database-url, else $STOKE_DATABASE_URL,\n"
+	    "else the embedded one in the state directory (see 'stoked\n"
+	    "db').\n");
 }
 
 static int
@@ -112,13 +115,20 @@ is_http_url(const char *s)
 }
 
 static struct pg_pool *
-open_pool(struct jmain *m, const char *url)
+open_pool(struct jmain *m, const char *url_opt, const char *state_opt)
 {
-	char err[256];
+	char err[1024], *url;
 
+	/* Before the loop: the embedded cluster starts blocking. */
+	url = db_url_open("job", url_opt, state_opt, err, sizeof err);
+	if (url == NULL) {
+		fprintf(stderr, "stoked job: %s\n", err);
+		return (NULL);
+	}
 	m->eb = event_base_new();
 	AN(m->eb);
 	m->pool = pg_pool_new(m->eb, url, 2, err, sizeof err);
+	free(url);
 	if (m->pool == NULL) {
 		fprintf(stderr, "stoked job: %s\n", err);
 		return (NULL);
@@ -262,10 +272,11 @@ read_urls(struct jmain *m, const char *path)
 }
 
 static int
-job_create(int argc, char **argv, const char *url)
+job_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "database-url", required_argument, NULL, 'd' },
+		{ "state-dir", required_argument, NULL, 'S' },
 		{ "variant", required_argument, NULL, 'v' },
 		{ "website-url", required_argument, NULL, 'w' },
 		{ "trigger", required_argument, NULL, 't' },
@@ -275,7 +286,7 @@ job_create(int argc, char **argv, const char *url)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *site = NULL, *trigger = "manual", *source = NULL;
-	const char *file = NULL, *v[3];
+	const char *file = NULL, *url = NULL, *state = NULL, *v[3];
 	struct jmain m;
 	unsigned u;
 	int c, bad = 0;
@@ -286,6 +297,9 @@ job_create(int argc, char **argv, const char *url)
 		switch (c) {
 		case 'd':
 			url = optarg;
+			break;
+		case 'S':
+			state = optarg;
 			break;
 		case 'v':
 			if (add_variant(&m, optarg) != 0)
@@ -311,7 +325,8 @@ job_create(int argc, char **argv, const char *url)
 			return (2);
 		}
 	}
-	if (url == NULL || site == NULL || (file == NULL) == (optind == argc)) {
+	if (site == NULL || (file == NULL) == (optind == argc) ||
+	    (url != NULL && state != NULL)) {
 		job_usage(stderr);
 		return (2);
 	}
@@ -327,7 +342,7 @@ job_create(int argc, char **argv, const char *url)
 		if (add_url(&m, argv[optind]) != 0)
 			bad = 1;
 	m.rc = bad ? 2 : 1;
-	if (!bad && open_pool(&m, url) != NULL) {
+	if (!bad && open_pool(&m, url, state) != NULL) {
 		v[0] = site;
 		v[1] = trigger;
 		v[2] = source;
@@ -372,13 +387,15 @@ on_show(void *priv, const struct pg_result *res, const char *err)
 }
 
 static int
-job_show(int argc, char **argv, const char *url)
+job_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "database-url", required_argument, NULL, 'd' },
+		{ "state-dir", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *url = NULL, *state = NULL;
 	struct jmain m;
 	const char *v[1];
 	char *end;
@@ -392,6 +409,9 @@ job_show(int argc, char **argv, const char *url)
 		case 'd':
 			url = optarg;
 			break;
+		case 'S':
+			state = optarg;
+			break;
 		case 'h':
 			job_usage(stdout);
 			return (0);
@@ -400,12 +420,12 @@ job_show(int argc, char **argv, const char *url)
 			return (2);
 		}
 	}
-	if (url == NULL || optind + 1 != argc ||
+	if ((url != NULL && state != NULL) || optind + 1 != argc ||
 	    strtoll(argv[optind], &end, 10) <= 0 || *end != '\0') {
 		job_usage(stderr);
 		return (2);
 	}
-	if (open_pool(&m, url) != NULL) {
+	if (open_pool(&m, url, state) != NULL) {
 		v[0] = argv[optind];
 		AZ(pg_pool_query(m.pool, &st_show, v, on_show, &m));
 		(void)event_base_dispatch(m.eb);
@@ -417,12 +437,10 @@ job_show(int argc, char **argv, const char *url)
 int
 cmd_job(int argc, char **argv)
 {
-	const char *url = db_url_configured(NULL);
-
 	if (argc >= 2 && !strcmp(argv[1], "create"))
-		return (job_create(argc - 1, argv + 1, url));
+		return (job_create(argc - 1, argv + 1));
 	if (argc >= 2 && !strcmp(argv[1], "show"))
-		return (job_show(argc - 1, argv + 1, url));
+		return (job_show(argc - 1, argv + 1));
 	if (argc >= 2 &&
 	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		job_usage(stdout);

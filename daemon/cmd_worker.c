@@ -49,19 +49,20 @@ static void
 worker_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: stoked worker --database-url URL\n"
+	    "usage: stoked worker [--database-url URL | --state-dir DIR]\n"
 	    "                     [--node URL]... [--secret-file F] "
 	    "[--dims DIMS]\n"
 	    "                     [--concurrency N] [--batch N] [--lease S]\n"
 	    "                     [--timeout S] [--poll S] [--id NAME] "
 	    "[--exit-when-idle]\n"
 	    "\n"
-	    "Claims warm tasks from the queue in the database (or\n"
-	    "$STOKE_DATABASE_URL's), --batch (64) at a time with a --lease\n"
-	    "(60 s) renewed while it works, and fetches each through every\n"
-	    "--node, or the website's Varnish nodes, or else the URL itself,\n"
-	    "--concurrency (16) at a time, as signed warm requests with the\n"
-	    "VCL's --secret-file.  A task's variant is sent as the\n"
+	    "Claims warm tasks from the queue in the database (else\n"
+	    "$STOKE_DATABASE_URL's, else the embedded one in the state\n"
+	    "directory, see 'stoked db'), --batch (64) at a time with a\n"
+	    "--lease (60 s) renewed while it works, and fetches each through\n"
+	    "every --node, or the website's Varnish nodes, or else the URL\n"
+	    "itself, --concurrency (16) at a time, as signed warm requests\n"
+	    "with the VCL's --secret-file.  A task's variant is sent as the\n"
 	    "cookies and headers it stands for: --dims says where each\n"
 	    "dimension the VCL declares comes from, as its dims record does\n"
 	    "('currency=cookie:sw-currency device=header:X-Device'); Vary\n"
@@ -141,6 +142,7 @@ cmd_worker(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "database-url", required_argument, NULL, 'd' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "dims", required_argument, NULL, 'D' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "secret-file", required_argument, NULL, 'f' },
@@ -154,9 +156,10 @@ cmd_worker(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *url = NULL, *id = NULL;
+	const char *url_opt = NULL, *state_opt = NULL, *id = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
-	char key[WARM_KEY_MAX + 1], err[256], idbuf[320];
+	char key[WARM_KEY_MAX + 1], err[1024], idbuf[320];
+	char *url;
 	struct worker_stats ws;
 	struct worker_cfg cfg;
 	struct jq_stats js;
@@ -178,7 +181,10 @@ cmd_worker(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			url = optarg;
+			url_opt = optarg;
+			break;
+		case 's':
+			state_opt = optarg;
 			break;
 		case 'D':
 			if (variant_dims_check(optarg, err, sizeof err) != 0) {
@@ -240,31 +246,31 @@ cmd_worker(int argc, char **argv)
 			return (2);
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (url_opt != NULL && state_opt != NULL)) {
 		worker_usage(stderr);
-		return (2);
-	}
-	url = db_url_configured(url);
-	if (url == NULL) {
-		fprintf(stderr,
-		    "stoked worker: no database: give "
-		    "--database-url (the embedded one's is "
-		    "'stoked db url')\n");
 		return (2);
 	}
 	if (id == NULL) {
 		default_id(idbuf, sizeof idbuf);
 		id = idbuf;
 	}
+	/* Before the loop: the embedded cluster starts blocking. */
+	url = db_url_open("worker", url_opt, state_opt, err, sizeof err);
+	if (url == NULL) {
+		fprintf(stderr, "stoked worker: %s\n", err);
+		return (1);
+	}
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	m.eb = event_base_new();
 	if (m.eb == NULL) {
 		fprintf(stderr, "stoked worker: no event base\n");
+		free(url);
 		return (1);
 	}
 	/* One connection claims while the other writes back. */
 	pool = pg_pool_new(m.eb, url, 2, err, sizeof err);
+	free(url);
 	if (pool == NULL) {
 		fprintf(stderr, "stoked worker: %s\n", err);
 		event_base_free(m.eb);

@@ -9,13 +9,17 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "db_url.h"
+#include "migrate.h"
+#include "pg_embed.h"
 
 #define MASK "****"
 #define MAX_SPANS 8
@@ -243,4 +247,66 @@ db_url_connect(const char *url, char *err, size_t errlen)
 	snprintf(err, errlen, "cannot connect to %s: %s", masked, msg);
 	PQfinish(c);
 	return (NULL);
+}
+
+static void
+print_applied(void *priv, const struct migration *m)
+{
+	fprintf(stderr, "stoked %s: applied %s\n", (const char *)priv, m->name);
+}
+
+/* Ours alone: its schema is whatever this stoked needs. */
+static int
+embedded_migrate(const char *who, const char *url, char *err, size_t errlen)
+{
+	int version, rv;
+	PGconn *c;
+
+	c = db_url_connect(url, err, errlen);
+	if (c == NULL)
+		return (-1);
+	rv = migrate_run(c, print_applied, (void *)(uintptr_t)who, &version,
+	    err, errlen);
+	PQfinish(c);
+	return (rv);
+}
+
+char *
+db_url_open(const char *who, const char *option, const char *state_dir,
+    char *err, size_t errlen)
+{
+	char dir[PATH_MAX], masked[512];
+	struct pg_embed *pe;
+	const char *url;
+	char *r = NULL;
+	int started;
+
+	assert(who != NULL && err != NULL);
+	url = state_dir == NULL ? db_url_configured(option) : NULL;
+	if (url != NULL) {
+		db_url_mask(url, masked, sizeof masked);
+		fprintf(stderr, "stoked %s: database %s\n", who, masked);
+		r = strdup(url);
+		assert(r != NULL);
+		return (r);
+	}
+	if (db_url_state_dir(state_dir, dir, sizeof dir, err, errlen) != 0)
+		return (NULL);
+	pe = pg_embed_new(dir, err, errlen);
+	if (pe == NULL)
+		return (NULL);
+	if (pg_embed_start(pe, &started, err, errlen) == 0) {
+		fprintf(stderr,
+		    "stoked %s: database: the embedded PostgreSQL in %s%s\n",
+		    who, pg_embed_data_dir(pe),
+		    started ? ", started (left running: 'stoked db stop' "
+		              "stops it)"
+		            : "");
+		if (embedded_migrate(who, pg_embed_url(pe), err, errlen) == 0) {
+			r = strdup(pg_embed_url(pe));
+			assert(r != NULL);
+		}
+	}
+	pg_embed_free(&pe);
+	return (r);
 }

@@ -30,4 +30,15 @@ void db_url_mask(const char *url, char *buf, size_t len);
  */
 PGconn *db_url_connect(const char *url, char *err, size_t errlen);
 
+/*
+ * The database of a command that works on it (stoked worker, stoked
+ * job), said on stderr as "stoked WHO: ...": option, else
+ * $STOKE_DATABASE_URL, else (or with a state_dir) the embedded cluster
+ * there, started if it is not running and then left running for the
+ * commands that follow, its schema brought up to date.  Blocks: call it
+ * before the event loop.  A copy to free, or NULL (err).
+ */
+char *db_url_open(const char *who, const char *option, const char *state_dir,
+    char *err, size_t errlen);
+
 #endif

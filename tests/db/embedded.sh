@@ -99,6 +99,26 @@ cat "$work/s1.out" "$work/s2.out"
     fail "not one start and one reuse"
 "$STOKED" db stop --state-dir "$st2" > /dev/null
 
+echo "== stoked job and stoked worker use it when given no database"
+suite_origin port
+site=http://127.0.0.1:$port
+job=$(env -u STOKE_DATABASE_URL "$STOKED" job create --state-dir "$st" \
+    --website-url "$site/" "$site/product/1" "$site/product/2" \
+    2> "$work/job.log") || fail "job create: $(cat "$work/job.log")"
+cat "$work/job.log"
+grep -qx "stoked job: database: the embedded PostgreSQL in $data, started.*" \
+    "$work/job.log" || fail "job create did not say it started it"
+env -u STOKE_DATABASE_URL "$STOKED" worker --state-dir "$st" \
+    --exit-when-idle --poll 0.2 2> "$work/worker.log" ||
+    fail "worker: $(cat "$work/worker.log")"
+grep -qx "stoked worker: database: the embedded PostgreSQL in $data" \
+    "$work/worker.log" || fail "the worker did not say which database"
+out=$(STOKE_DATABASE_URL=$url "$STOKED" job show "$job" 2> "$work/show.log")
+grep -qx "stoked job: database $url" "$work/show.log" ||
+    fail "job show did not say which database"
+echo "$out" | grep -q '"urls_completed": 2' || fail "job $job: $out"
+"$STOKED" db stop --state-dir "$st" > /dev/null
+
 if [ "$(id -u)" -eq 0 ]; then
 	echo "== as root: a state dir the postgres user cannot reach"
 	mkdir -m 700 "$work/closed"
