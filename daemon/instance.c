@@ -26,10 +26,18 @@
 #include "vsl_reader.h"
 #include "warm_verify.h"
 
+/* One host's share of the invalidation being applied. */
+struct inval_host {
+	char *host;
+	uint64_t key;
+	unsigned dropped, queued;
+};
+
 struct instance {
 	unsigned magic;
 #define INSTANCE_MAGIC 0x1a5f7c02
 	char *name;
+	char *node; /* re-warming's, without a trailing / */
 	struct vsl_reader *reader;
 	struct observer *observer;
 	struct index_apply *apply;
@@ -37,9 +45,87 @@ struct instance {
 	struct warm_verify *verify;
 	double refresh_before, refresh_popularity;
 	struct event *expiry;
+	const struct instance_watch *watch;
+	void *watch_priv;
+	/* While a watched invalidation is applied: each host's share. */
+	const struct event_rec *inval;
+	struct inval_host *ih;
+	unsigned nih, lih;
 };
 
 #define CHECK_INST(i) assert((i) != NULL && (i)->magic == INSTANCE_MAGIC)
+
+static struct inval_host *
+inval_host(struct instance *inst, const char *host)
+{
+	struct inval_host *h;
+	unsigned u;
+
+	for (u = 0; u < inst->nih; u++)
+		if (!strcmp(inst->ih[u].host, host))
+			return (&inst->ih[u]);
+	if (inst->nih == inst->lih) {
+		inst->lih = inst->lih > 0 ? inst->lih * 2 : 4;
+		inst->ih = realloc(inst->ih, inst->lih * sizeof *inst->ih);
+		assert(inst->ih != NULL);
+	}
+	h = &inst->ih[inst->nih++];
+	memset(h, 0, sizeof *h);
+	h->host = strdup(host);
+	assert(h->host != NULL);
+	h->key = inst->watch->key(inst->watch_priv);
+	return (h);
+}
+
+/* The invalidation is applied: each host's share that queued, told. */
+static void
+inval_told(struct instance *inst, const struct event_rec *ev)
+{
+	struct instance_inval iv;
+	struct inval_host *h;
+	char *url = NULL;
+	unsigned u;
+
+	memset(&iv, 0, sizeof iv);
+	iv.t = ev->t_logged > 0 ? ev->t_logged : ev->now;
+	switch (ev->type) {
+	case EV_PURGE:
+		iv.kind = "purge";
+		iv.soft = ev->u.purge.soft;
+		break;
+	case EV_BAN:
+		iv.kind = "ban";
+		iv.subject = ev->u.ban.expr;
+		break;
+	default:
+		iv.kind = "tag";
+		iv.soft = ev->u.tags.soft;
+		iv.subject = ev->u.tags.tags;
+		break;
+	}
+	for (u = 0; u < inst->nih; u++) {
+		h = &inst->ih[u];
+		if (h->queued > 0) {
+			if (ev->type == EV_PURGE) {
+				/* A purge is of one URL: said in full. */
+				free(url);
+				url = malloc(
+				    strlen(h->host) + strlen(ev->key.url) + 8);
+				assert(url != NULL);
+				sprintf(url, "http://%s%s", h->host,
+				    ev->key.url);
+				iv.subject = url;
+			}
+			iv.dropped = h->dropped;
+			iv.queued = h->queued;
+			inst->watch->queued(inst->watch_priv, h->key,
+			    inst->node, h->host, h->queued, &iv);
+		}
+		free(h->host);
+	}
+	free(url);
+	inst->nih = 0;
+}
 
 static void
 sink(void *priv, const struct event_rec *ev)
@@ -47,7 +133,17 @@ sink(void *priv, const struct event_rec *ev)
 	struct instance *inst = priv;
 
 	CHECK_INST(inst);
-	index_apply_event(inst->apply, ev);
+	if (inst->watch != NULL &&
+	    (ev->type == EV_PURGE || ev->type == EV_BAN ||
+	        ev->type == EV_TAGS)) {
+		/* lost() counts each host's share as it goes. */
+		inst->inval = ev;
+		index_apply_event(inst->apply, ev);
+		inst->inval = NULL;
+		inval_told(inst, ev);
+	} else {
+		index_apply_event(inst->apply, ev);
+	}
 	wv_event(inst->verify, ev);
 }
 
@@ -62,16 +158,24 @@ static int
 expiring_one(void *priv, struct ci_obj *o)
 {
 	struct refresh_scan *sc = priv;
+	struct instance *inst = sc->inst;
 	struct ci_attrs a = ci_attrs(o);
 	double end = a.t_origin + a.ttl, pop;
+	uint64_t key = 0;
 
-	if (end <= sc->now || end - sc->now > sc->inst->refresh_before)
+	if (end <= sc->now || end - sc->now > inst->refresh_before)
 		return (0);
 	pop = ci_popularity(sc->ci, o, sc->now);
-	if (pop < sc->inst->refresh_popularity)
+	if (pop < inst->refresh_popularity)
 		return (0);
-	rewarm_object(sc->inst->rewarm, ci_host(o), ci_url(o), ci_variant(o),
-	    pop, sc->now, RW_EXPIRING);
+	if (inst->watch != NULL)
+		key = inst->watch->expiry_key(inst->watch_priv, inst->node,
+		    ci_host(o));
+	if (rewarm_object(inst->rewarm, ci_host(o), ci_url(o), ci_variant(o),
+	        pop, sc->now, RW_EXPIRING, key) > 0 &&
+	    inst->watch != NULL)
+		inst->watch->queued(inst->watch_priv, key, inst->node,
+		    ci_host(o), 1, NULL);
 	return (0);
 }
 
@@ -140,9 +244,19 @@ lost(void *priv, const char *host, const char *url, const char *variant,
 {
 	struct instance *inst = priv;
 
+	struct inval_host *h = NULL;
+	uint64_t key = 0;
+
 	CHECK_INST(inst);
-	rewarm_object(inst->rewarm, host, url, variant, popularity, now,
-	    RW_INVALIDATED);
+	if (inst->inval != NULL) {
+		h = inval_host(inst, host);
+		h->dropped++;
+		key = h->key;
+	}
+	if (rewarm_object(inst->rewarm, host, url, variant, popularity, now,
+	        RW_INVALIDATED, key) > 0 &&
+	    h != NULL)
+		h->queued++;
 }
 
 static void
@@ -245,6 +359,11 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes,
 	inst->verify = wv_new(eb, 0);
 	inst->observer = observer_new(sink, inst);
 	if (rc != NULL) {
+		inst->node = strdup(rc->node);
+		assert(inst->node != NULL);
+		if (inst->node[0] != '\0' &&
+		    inst->node[strlen(inst->node) - 1] == '/')
+			inst->node[strlen(inst->node) - 1] = '\0';
 		inst->rewarm = rewarm_new(eb, rc, dims_of, inst);
 		rewarm_set_verify(inst->rewarm, inst->verify);
 		inst->refresh_before = rc->refresh_before;
@@ -275,6 +394,8 @@ instance_free(struct instance **ip)
 	wv_free(&inst->verify);
 	observer_free(&inst->observer);
 	index_apply_free(&inst->apply);
+	free(inst->ih);
+	free(inst->node);
 	free(inst->name);
 	inst->magic = 0;
 	free(inst);
@@ -320,4 +441,18 @@ instance_register(struct instance *inst, struct http_api *api)
 {
 	CHECK_INST(inst);
 	http_api_metrics(api, metrics, inst);
+}
+
+void
+instance_set_watch(struct instance *inst, const struct instance_watch *w,
+    void *priv)
+{
+	CHECK_INST(inst);
+	assert(w != NULL && w->key != NULL && w->expiry_key != NULL &&
+	    w->queued != NULL);
+	if (inst->rewarm == NULL)
+		return;
+	inst->watch = w;
+	inst->watch_priv = priv;
+	rewarm_set_results(inst->rewarm, w->result, priv);
 }

@@ -21,10 +21,19 @@
 #include "variant_replay.h"
 #include "warm_queue.h"
 #include "warm_sig.h"
+#include "warm_verdict.h"
 #include "warm_verify.h"
 #include "vqueue.h"
 
 #define HDR_BUF VARIANT_HDR_LEN
+
+/*
+ * A task's trigger (opaque to the queue) holds why it was queued in its
+ * low bit and the caller's key above it.
+ */
+#define TASK_TRIGGER(kind, key) ((key) << 1 | (uint64_t)(kind))
+#define TASK_KIND(t) ((int)((t)&1))
+#define TASK_KEY(t) ((t) >> 1)
 
 struct rewarm {
 	unsigned magic;
@@ -39,6 +48,8 @@ struct rewarm {
 	rewarm_dims_f *dims;
 	void *dims_priv;
 	struct warm_verify *verify;
+	rewarm_result_f *result_cb;
+	void *result_priv;
 	VTAILQ_HEAD(, rewarm_fetch) checking; /* answered, awaiting the log */
 	uint64_t seq;
 	unsigned closing;
@@ -56,6 +67,11 @@ struct rewarm_fetch {
 	char hdrbuf[FETCH_MAX_HDRS][HDR_BUF];
 	/* Waiting for the log: the task is done with, this is left. */
 	int trigger;
+	uint64_t key;
+	char *host, *path, *variant;
+	long status;
+	double time, ttfb;
+	unsigned attempts;
 	double latency;
 	struct wv_wait *wait;
 	VTAILQ_ENTRY(rewarm_fetch) list;
@@ -64,6 +80,61 @@ struct rewarm_fetch {
 #define CHECK_RW(r) assert((r) != NULL && (r)->magic == REWARM_MAGIC)
 
 static void pump(struct rewarm *);
+
+static void
+fetch_free(struct rewarm_fetch *rf)
+{
+	free(rf->host);
+	free(rf->path);
+	free(rf->variant);
+	free(rf);
+}
+
+/* Tells the caller what came of an object, unless stoked is stopping. */
+static void
+report(struct rewarm *rw, const struct rewarm_fetch *rf, enum wj_outcome o,
+    const char *reason, double ttl, unsigned verified)
+{
+	struct rewarm_result rr;
+
+	if (rw->result_cb == NULL || rw->closing)
+		return;
+	memset(&rr, 0, sizeof rr);
+	rr.key = rf->key;
+	rr.trigger = (enum rewarm_trigger)rf->trigger;
+	rr.host = rf->host;
+	rr.variant = rf->variant;
+	rr.r.url = rf->path;
+	rr.r.node = rw->node;
+	rr.r.status = rf->status;
+	rr.r.outcome = o;
+	rr.r.reason = reason;
+	rr.r.ttl = ttl;
+	rr.r.time = rf->time;
+	rr.r.ttfb = rf->ttfb;
+	rr.r.attempts = rf->attempts;
+	rr.r.verified = verified;
+	rw->result_cb(rw->result_priv, &rr);
+}
+
+/* Why the log says Varnish did not keep what it fetched. */
+static const char *
+not_kept(const struct wv_txn *t, char *why, size_t len)
+{
+	const char *cc = t->cache_control;
+
+	if (t->handling == EV_PASS)
+		return ("passed by the VCL: never cached");
+	if (t->set_cookie)
+		return ("Set-Cookie");
+	if (warm_cc_uncacheable(cc)) {
+		snprintf(why, len, "Cache-Control: %s", cc);
+		return (why);
+	}
+	if (t->ttl <= 0)
+		return ("zero TTL");
+	return ("made uncacheable by the VCL (hit-for-miss)");
+}
 
 static void
 count_refresh(struct rewarm *rw, int trigger, double latency)
@@ -84,20 +155,30 @@ on_logged(void *priv, const struct wv_txn *t)
 {
 	struct rewarm_fetch *rf = priv;
 	struct rewarm *rw = rf->rw;
+	char why[160];
 
 	CHECK_RW(rw);
 	VTAILQ_REMOVE(&rw->checking, rf, list);
 	if (t == NULL) {
 		rw->stats.unverified++;
 		count_refresh(rw, rf->trigger, rf->latency);
+		report(rw, rf, WO_CACHED, NULL, -1, 0);
 	} else if (t->fetched && (t->fetch_failed || t->status >= 500)) {
 		rw->stats.failed++;
+		if (!t->fetch_failed)
+			snprintf(why, sizeof why, "HTTP %ld from the origin",
+			    t->status);
+		report(rw, rf, WO_ORIGIN_ERROR,
+		    t->fetch_failed ? "backend fetch failed" : why, -1, 1);
 	} else if (t->fetched && !t->cacheable) {
 		rw->stats.uncacheable++;
+		report(rw, rf, WO_UNCACHEABLE, not_kept(t, why, sizeof why), -1,
+		    1);
 	} else {
 		count_refresh(rw, rf->trigger, rf->latency);
+		report(rw, rf, WO_CACHED, NULL, t->fetched ? t->ttl : -1, 1);
 	}
-	free(rf);
+	fetch_free(rf);
 }
 
 static void
@@ -106,6 +187,7 @@ on_done(void *priv, const struct fetch_result *res)
 	struct rewarm_fetch *rf = priv;
 	struct rewarm *rw = rf->rw;
 	struct wv_wait *w;
+	char why[160];
 
 	CHECK_RW(rw);
 	if (!rw->closing &&
@@ -115,21 +197,35 @@ on_done(void *priv, const struct fetch_result *res)
 		/* The guard decides when: it has seen the failure too. */
 		rw->stats.retried++;
 		wq_retry(rw->queue, rf->task);
-		free(rf);
+		fetch_free(rf);
 		pump(rw);
 		return;
 	}
-	if (!res->ok || res->status == 0 || res->status >= 500 ||
-	    res->status == 429)
+	rf->status = res->ok ? res->status : 0;
+	rf->time = res->time;
+	rf->ttfb = res->ttfb;
+	rf->attempts = rf->task->attempts + 1;
+	if (!res->ok || res->status == 0) {
 		rw->stats.failed++;
-	else if (res->hit || res->warm_id == NULL ||
-	    strcmp(res->warm_id, rf->id))
+		report(rw, rf,
+		    res->error != NULL && strstr(res->error, "timed out")
+		        ? WO_TIMEOUT
+		        : WO_FAILED,
+		    res->error != NULL ? res->error : "no answer", -1, 0);
+	} else if (res->status >= 500 || res->status == 429) {
+		rw->stats.failed++;
+		snprintf(why, sizeof why, "HTTP %ld", res->status);
+		report(rw, rf, WO_ORIGIN_ERROR, why, -1, 0);
+	} else if (res->hit || res->warm_id == NULL ||
+	    strcmp(res->warm_id, rf->id)) {
 		rw->stats.not_warm++;
-	else if (rw->verify == NULL || res->vxid == 0 || rw->closing)
-		count_refresh(rw, rf->task->trigger,
-		    VTIM_real() - rf->task->queued);
-	else {
-		rf->trigger = rf->task->trigger;
+		/* Someone had it fetched again first, or the VCL refused. */
+		report(rw, rf, WO_FRESH,
+		    "served from cache: not taken as a warm request", -1, 0);
+	} else if (rw->verify == NULL || res->vxid == 0 || rw->closing) {
+		count_refresh(rw, rf->trigger, VTIM_real() - rf->task->queued);
+		report(rw, rf, WO_CACHED, NULL, -1, 0);
+	} else {
 		rf->latency = VTIM_real() - rf->task->queued;
 		wq_done(rw->queue, rf->task);
 		rf->task = NULL;
@@ -142,8 +238,26 @@ on_done(void *priv, const struct fetch_result *res)
 		return;
 	}
 	wq_done(rw->queue, rf->task);
-	free(rf);
+	fetch_free(rf);
 	pump(rw);
+}
+
+static char *
+sdup(const char *s)
+{
+	char *d = strdup(s != NULL ? s : "");
+
+	assert(d != NULL);
+	return (d);
+}
+
+/* A task that ends before any fetch: said, and done with. */
+static void
+not_started(struct rewarm *rw, struct rewarm_fetch *rf, const char *why)
+{
+	report(rw, rf, WO_FAILED, why, -1, 0);
+	wq_done(rw->queue, rf->task);
+	fetch_free(rf);
 }
 
 static void
@@ -158,6 +272,12 @@ start(struct rewarm *rw, struct warm_task *t)
 	assert(rf != NULL);
 	rf->rw = rw;
 	rf->task = t;
+	rf->trigger = TASK_KIND(t->trigger);
+	rf->key = TASK_KEY(t->trigger);
+	rf->host = sdup(t->host);
+	rf->path = sdup(t->url);
+	rf->variant = sdup(t->variant);
+	rf->attempts = t->attempts + 1;
 	memset(&rq, 0, sizeof rq);
 	/* Slot 0 is the warm header, the variant's headers follow. */
 	n = variant_replay(t->variant, rw->dims(rw->dims_priv), rf->hdrbuf, 1,
@@ -166,8 +286,9 @@ start(struct rewarm *rw, struct warm_task *t)
 	    (size_t)snprintf(rf->url, sizeof rf->url, "%s%s", rw->node,
 	        t->url) >= sizeof rf->url) {
 		rw->stats.unreplayable++;
-		wq_done(rw->queue, t);
-		free(rf);
+		not_started(rw, rf,
+		    "its variant cannot be replayed yet (the VCL's "
+		    "declarations are not known)");
 		return;
 	}
 	snprintf(rf->id, sizeof rf->id, "rw-%ju", (uintmax_t)++rw->seq);
@@ -176,8 +297,7 @@ start(struct rewarm *rw, struct warm_task *t)
 	        (int64_t)VTIM_real(), rf->id, rf->hdrbuf[0] + 12,
 	        HDR_BUF - 12) != 0) {
 		rw->stats.failed++;
-		wq_done(rw->queue, t);
-		free(rf);
+		not_started(rw, rf, "the warm request could not be signed");
 		return;
 	}
 	rq.url = rf->url;
@@ -188,8 +308,7 @@ start(struct rewarm *rw, struct warm_task *t)
 		rq.hdr[rq.nhdr] = rf->hdrbuf[rq.nhdr];
 	if (fetcher_submit(rw->fetcher, &rq, on_done, rf) != 0) {
 		rw->stats.failed++;
-		wq_done(rw->queue, t);
-		free(rf);
+		not_started(rw, rf, "the fetch could not be started");
 	}
 }
 
@@ -203,16 +322,17 @@ pump(struct rewarm *rw)
 		start(rw, t);
 }
 
-void
+int
 rewarm_object(struct rewarm *rw, const char *host, const char *url,
     const char *variant, double priority, double since,
-    enum rewarm_trigger trigger)
+    enum rewarm_trigger trigger, uint64_t key)
 {
 	int r;
 
 	CHECK_RW(rw);
+	assert(key >> 63 == 0);
 	r = wq_push(rw->queue, host, url, variant, priority, since,
-	    (int)trigger);
+	    TASK_TRIGGER(trigger, key));
 	if (r > 0) {
 		rw->stats.queued++;
 		if (trigger == RW_EXPIRING)
@@ -222,6 +342,7 @@ rewarm_object(struct rewarm *rw, const char *host, const char *url,
 	else
 		rw->stats.dropped++;
 	pump(rw);
+	return (r);
 }
 
 struct rewarm *
@@ -273,7 +394,7 @@ rewarm_free(struct rewarm **rwp)
 		VTAILQ_REMOVE(&rw->checking, rf, list);
 		if (rf->wait != NULL)
 			wv_cancel(rw->verify, rf->wait);
-		free(rf);
+		fetch_free(rf);
 	}
 	wq_free(&rw->queue);
 	memset(rw->key, 0, sizeof rw->key);
@@ -323,6 +444,14 @@ rewarm_queue_length(const struct rewarm *rw)
 {
 	CHECK_RW(rw);
 	return (wq_len(rw->queue));
+}
+
+void
+rewarm_set_results(struct rewarm *rw, rewarm_result_f *fn, void *priv)
+{
+	CHECK_RW(rw);
+	rw->result_cb = fn;
+	rw->result_priv = priv;
 }
 
 void

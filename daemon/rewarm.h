@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "warm_job.h"
+
 struct event_base;
 struct evbuffer;
 struct origin_guard;
@@ -55,10 +57,32 @@ enum rewarm_trigger {
 
 /*
  * Queue an object.  since: when it was lost (the invalidation's time),
- * or when it was found to be expiring.
+ * or when it was found to be expiring.  key: the caller's (below 2^63),
+ * told back with the object's result.  1: queued; 0: queued or in
+ * flight already; -1: the queue is full.
  */
-void rewarm_object(struct rewarm *, const char *host, const char *url,
-    const char *variant, double priority, double since, enum rewarm_trigger);
+int rewarm_object(struct rewarm *, const char *host, const char *url,
+    const char *variant, double priority, double since, enum rewarm_trigger,
+    uint64_t key);
+
+/*
+ * What came of one object queued: r as a warm job's result would say
+ * it (r.url is the path), with the object's host and variant and the
+ * key it was queued with.
+ */
+struct rewarm_result {
+	uint64_t key;
+	enum rewarm_trigger trigger;
+	const char *host;
+	const char *variant;
+	struct wj_result r;
+};
+typedef void rewarm_result_f(void *priv, const struct rewarm_result *);
+/*
+ * Be told of each object queued, once, whatever came of it; not of
+ * those still queued or in flight when the rewarm is freed.
+ */
+void rewarm_set_results(struct rewarm *, rewarm_result_f *, void *priv);
 const struct rewarm_stats *rewarm_stats(const struct rewarm *);
 size_t rewarm_queue_length(const struct rewarm *);
 /*

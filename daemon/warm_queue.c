@@ -132,7 +132,7 @@ wq_free(struct warm_queue **qp)
 
 int
 wq_push(struct warm_queue *q, const char *host, const char *url,
-    const char *variant, double priority, double now, int trigger)
+    const char *variant, double priority, double now, uint64_t trigger)
 {
 	struct wq_entry *e;
 	size_t hl, ul, vl;

@@ -7,6 +7,7 @@
 #define STOKE_WARM_QUEUE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct warm_queue;
 
@@ -16,7 +17,7 @@ struct warm_task {
 	char *variant;
 	double priority;
 	double queued; /* when it was pushed */
-	int trigger; /* the caller's: why it was queued */
+	uint64_t trigger; /* the caller's: why it was queued */
 	unsigned attempts; /* fetches tried before this one */
 };
 
@@ -24,7 +25,7 @@ struct warm_queue *wq_new(size_t max);
 void wq_free(struct warm_queue **);
 /* 1: queued; 0: already queued or in flight; -1: the queue is full. */
 int wq_push(struct warm_queue *, const char *host, const char *url,
-    const char *variant, double priority, double now, int trigger);
+    const char *variant, double priority, double now, uint64_t trigger);
 /* The next task, now in flight, or NULL; give it back with wq_done(). */
 struct warm_task *wq_pop(struct warm_queue *);
 void wq_done(struct warm_queue *, struct warm_task *);
