@@ -120,7 +120,8 @@ h_start(void *priv, const struct evkeyvalq *q, json_t *in, json_t **body,
 		return (400);
 	}
 	id = jt_start(priv, json_string_value(sitemap),
-	    refresh != NULL && json_is_true(refresh), why, sizeof why);
+	    refresh != NULL && json_is_true(refresh), "manual", why,
+	    sizeof why);
 	if (id == 0) {
 		/* Served at once from the loop: one buffer will do. */
 		*err = why;

@@ -45,7 +45,7 @@ on_schedule(evutil_socket_t fd, short what, void *priv)
 
 	(void)fd;
 	(void)what;
-	id = jt_start(s->jobs, s->url, 0, why, sizeof why);
+	id = jt_start(s->jobs, s->url, 0, "schedule", why, sizeof why);
 	if (id == 0)
 		fprintf(stderr, "stoked: warm job for %s: %s\n", s->url, why);
 	else

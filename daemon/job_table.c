@@ -26,6 +26,7 @@ struct job {
 	struct job_table *jt;
 	unsigned id;
 	char *sitemap;
+	const char *trigger;
 	unsigned refresh;
 	enum jt_state state;
 	double created, finished;
@@ -55,6 +56,20 @@ struct job_table {
 
 #define CHECK_JT(t) assert((t) != NULL && (t)->magic == JOB_TABLE_MAGIC)
 #define CHECK_JOB(j) assert((j) != NULL && (j)->magic == JOB_MAGIC)
+
+static void fill(const struct job *, struct jt_info *);
+
+/* Jobs get their id once started: nothing is told of one before. */
+static void
+tell(const struct job *j, enum jt_event e, const struct wj_result *r)
+{
+	struct jt_info i;
+
+	if (j->jt->conf.watch == NULL || j->id == 0)
+		return;
+	fill(j, &i);
+	j->jt->conf.watch(j->jt->conf.watch_priv, e, &i, r);
+}
 
 /* What is left of a finished job: its figures, not its machinery. */
 static void
@@ -88,6 +103,7 @@ on_result(void *priv, const struct wj_result *r)
 	struct jt_failure *f;
 
 	CHECK_JOB(j);
+	tell(j, JT_RESULT, r);
 	if (r->outcome == WO_CACHED || r->outcome == WO_FRESH ||
 	    j->nfailure == JT_FAILURES)
 		return;
@@ -111,6 +127,7 @@ on_end(void *priv)
 	wj_progress(j->wj, &j->final);
 	assert(j->jt->running > 0);
 	j->jt->running--;
+	tell(j, JT_ENDED, NULL);
 }
 
 static void
@@ -157,8 +174,8 @@ forget(struct job_table *jt)
 }
 
 unsigned
-jt_start(struct job_table *jt, const char *url, unsigned refresh, char *why,
-    size_t whylen)
+jt_start(struct job_table *jt, const char *url, unsigned refresh,
+    const char *trigger, char *why, size_t whylen)
 {
 	struct sc_conf scc;
 	struct wj_conf wc;
@@ -191,6 +208,7 @@ jt_start(struct job_table *jt, const char *url, unsigned refresh, char *why,
 	j->sitemap = strdup(url);
 	assert(j->sitemap != NULL);
 	j->refresh = refresh;
+	j->trigger = trigger;
 	j->created = VTIM_real();
 	j->state = JT_LISTING;
 	j->f = fetcher_new(jt->eb, jt->conf.concurrency);
@@ -221,6 +239,7 @@ jt_start(struct job_table *jt, const char *url, unsigned refresh, char *why,
 	j->id = ++jt->next_id;
 	VTAILQ_INSERT_HEAD(&jt->jobs, j, list);
 	jt->njob++;
+	tell(j, JT_STARTED, NULL);
 	forget(jt);
 	return (j->id);
 }
@@ -231,6 +250,7 @@ fill(const struct job *j, struct jt_info *i)
 	memset(i, 0, sizeof *i);
 	i->id = j->id;
 	i->sitemap = j->sitemap;
+	i->trigger = j->trigger;
 	i->refresh = j->refresh;
 	i->state = j->state;
 	i->created = j->created;

@@ -16,9 +16,19 @@
 struct event_base;
 struct origin_guard;
 struct job_table;
+struct jt_info;
 
 #define JT_KEEP 50
 #define JT_FAILURES 20
+
+enum jt_event { JT_STARTED, JT_RESULT, JT_ENDED };
+/*
+ * Told of each job's start, each of its results (r, else NULL) and its
+ * end, to keep a record of them; not of the end of jobs still running
+ * when the table is freed.
+ */
+typedef void jt_watch_f(void *priv, enum jt_event, const struct jt_info *,
+    const struct wj_result *r);
 
 struct jt_conf {
 	const char *nodes[WJ_MAX_NODES];
@@ -28,6 +38,8 @@ struct jt_conf {
 	size_t keylen;
 	unsigned concurrency; /* per job */
 	unsigned max_running; /* jobs at once */
+	jt_watch_f *watch; /* or NULL */
+	void *watch_priv;
 };
 
 enum jt_state { JT_LISTING, JT_WARMING, JT_DONE, JT_STOPPED };
@@ -42,6 +54,7 @@ struct jt_failure {
 struct jt_info {
 	unsigned id;
 	const char *sitemap;
+	const char *trigger; /* jt_start()'s */
 	unsigned refresh;
 	enum jt_state state;
 	double created, finished; /* finished 0: not yet */
@@ -58,10 +71,11 @@ jt_new(struct event_base *, struct origin_guard *, const struct jt_conf *);
 void jt_free(struct job_table **);
 /*
  * Starts warming the site or sitemap at url (refresh: signed requests,
- * everything fetched anew).  Returns the job's id, or 0 with why.
+ * everything fetched anew); trigger says why ("manual", "schedule"), a
+ * static string.  Returns the job's id, or 0 with why.
  */
 unsigned jt_start(struct job_table *, const char *url, unsigned refresh,
-    char *why, size_t whylen);
+    const char *trigger, char *why, size_t whylen);
 /* 0, or -1 if no such job is remembered. */
 int jt_info(const struct job_table *, unsigned id, struct jt_info *);
 typedef void jt_each_f(void *priv, const struct jt_info *);
