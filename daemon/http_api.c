@@ -31,7 +31,17 @@ struct api_route {
 	char *path;
 	api_handler_f *fn;
 	api_post_f *post;
+	api_async_f *async;
 	void *priv;
+};
+
+/* A request waiting for its answer; req NULL once nobody waits. */
+struct api_reply {
+	unsigned magic;
+#define API_REPLY_MAGIC 0x7a91c0df
+	struct http_api *api;
+	struct evhttp_request *req;
+	TAILQ_ENTRY(api_reply) list;
 };
 
 struct api_metric {
@@ -48,6 +58,7 @@ struct http_api {
 	struct api_route route[API_MAX_ROUTES];
 	unsigned nmetric;
 	struct api_metric metric[API_MAX_METRICS];
+	TAILQ_HEAD(, api_reply) pending;
 };
 
 #define CHECK_API(a) assert((a) != NULL && (a)->magic == HTTP_API_MAGIC)
@@ -138,6 +149,44 @@ read_json(struct evhttp_request *req, json_t **in)
 }
 
 static void
+serve_async(struct http_api *api, const struct api_route *r,
+    struct evhttp_request *req, const struct evkeyvalq *query)
+{
+	struct api_reply *ar;
+
+	ar = calloc(1, sizeof *ar);
+	assert(ar != NULL);
+	ar->magic = API_REPLY_MAGIC;
+	ar->api = api;
+	ar->req = req;
+	TAILQ_INSERT_TAIL(&api->pending, ar, list);
+	r->async(r->priv, query, ar);
+}
+
+/*
+ * libevent keeps a request whose client went away until it is answered
+ * (and then frees it), but frees every request with the server: those
+ * waiting are let go first.
+ */
+void
+http_api_reply(struct api_reply *ar, int status, json_t *body, const char *err)
+{
+	assert(ar != NULL && ar->magic == API_REPLY_MAGIC);
+	if (ar->req != NULL) {
+		CHECK_API(ar->api);
+		TAILQ_REMOVE(&ar->api->pending, ar, list);
+		if (body != NULL)
+			reply_json(ar->req, status, body);
+		else
+			reply_error(ar->req, status,
+			    err != NULL ? err : "error");
+	}
+	json_decref(body);
+	ar->magic = 0;
+	free(ar);
+}
+
+static void
 on_request(struct evhttp_request *req, void *priv)
 {
 	struct http_api *api = priv;
@@ -198,6 +247,10 @@ on_request(struct evhttp_request *req, void *priv)
 		status = api->route[i].post(api->route[i].priv, &query, in,
 		    &body, &err);
 		json_decref(in);
+	} else if (api->route[i].async != NULL) {
+		serve_async(api, &api->route[i], req, &query);
+		evhttp_clear_headers(&query);
+		return;
 	} else {
 		status =
 		    api->route[i].fn(api->route[i].priv, &query, &body, &err);
@@ -271,6 +324,7 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 	api = calloc(1, sizeof *api);
 	assert(api != NULL);
 	api->magic = HTTP_API_MAGIC;
+	TAILQ_INIT(&api->pending);
 	api->http = evhttp_new(eb);
 	assert(api->http != NULL);
 	bs = evhttp_bind_socket_with_handle(api->http, addr, (uint16_t)port);
@@ -297,6 +351,7 @@ void
 http_api_free(struct http_api **ap)
 {
 	struct http_api *api;
+	struct api_reply *ar;
 	unsigned i;
 
 	assert(ap != NULL);
@@ -305,6 +360,11 @@ http_api_free(struct http_api **ap)
 	if (api == NULL)
 		return;
 	CHECK_API(api);
+	while ((ar = TAILQ_FIRST(&api->pending)) != NULL) {
+		TAILQ_REMOVE(&api->pending, ar, list);
+		ar->req = NULL;
+		ar->api = NULL;
+	}
 	evhttp_free(api->http);
 	for (i = 0; i < api->nroute; i++)
 		free(api->route[i].path);
@@ -351,5 +411,19 @@ http_api_route_post(struct http_api *api, const char *path, api_post_f *fn,
 	assert(api->route[api->nroute].path != NULL);
 	api->route[api->nroute].fn = NULL;
 	api->route[api->nroute].post = fn;
+	api->route[api->nroute++].priv = priv;
+}
+
+void
+http_api_route_async(struct http_api *api, const char *path, api_async_f *fn,
+    void *priv)
+{
+	CHECK_API(api);
+	assert(api->nroute < API_MAX_ROUTES);
+	api->route[api->nroute].path = strdup(path);
+	assert(api->route[api->nroute].path != NULL);
+	api->route[api->nroute].fn = NULL;
+	api->route[api->nroute].post = NULL;
+	api->route[api->nroute].async = fn;
 	api->route[api->nroute++].priv = priv;
 }

@@ -15,6 +15,7 @@ struct event_base;
 struct evbuffer;
 struct evkeyvalq;
 struct http_api;
+struct api_reply;
 
 /* Appends Prometheus text lines for one module. */
 typedef void api_metrics_f(void *priv, struct evbuffer *out);
@@ -28,6 +29,14 @@ typedef int api_handler_f(void *priv, const struct evkeyvalq *query,
 typedef int api_post_f(void *priv, const struct evkeyvalq *query, json_t *in,
     json_t **body, const char **err);
 
+/*
+ * A GET answered later, from a callback (a database query's): the
+ * handler keeps reply and ends it with http_api_reply(), exactly once,
+ * whatever became of the client or of the API meanwhile.
+ */
+typedef void
+api_async_f(void *priv, const struct evkeyvalq *query, struct api_reply *);
+
 /* listen: "ADDR:PORT"; port 0 picks a free one (see http_api_port). */
 struct http_api *
 http_api_new(struct event_base *, const char *listen, char *err, size_t errlen);
@@ -38,5 +47,10 @@ void http_api_route(struct http_api *, const char *path, api_handler_f *,
     void *priv);
 void http_api_route_post(struct http_api *, const char *path, api_post_f *,
     void *priv);
+void http_api_route_async(struct http_api *, const char *path, api_async_f *,
+    void *priv);
+/* Sends the answer, if anyone still waits; body (or NULL: err) is taken. */
+void
+http_api_reply(struct api_reply *, int status, json_t *body, const char *err);
 
 #endif
