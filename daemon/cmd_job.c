@@ -26,26 +26,20 @@
 
 #include "cmd.h"
 #include "db_url.h"
+#include "default_project.h"
 #include "job_queue.h"
 #include "pg_pool.h"
 #include "variant_replay.h"
 
 /*
- * The CLI's jobs belong to one default project, made on first use, and
- * the website is found by its base URL or made.  DO UPDATE rather than
- * DO NOTHING, so that an existing website's id is returned too.
+ * The CLI's jobs belong to the default project, and the website is found
+ * by its base URL or made.  DO UPDATE rather than DO NOTHING, so that an
+ * existing website's id is returned too.
  */
 static const struct pg_stmt st_create = { NULL,
-	"WITH p AS ("
-	"  SELECT id FROM projects WHERE name = 'default' ORDER BY id LIMIT 1"
-	"), np AS ("
-	"  INSERT INTO projects (name, plan_id)"
-	"  SELECT 'default', id FROM plans WHERE name = 'unlimited'"
-	"    AND NOT EXISTS (SELECT 1 FROM p)"
-	"  RETURNING id"
-	"), w AS ("
+	"WITH " SQL_DEFAULT_PROJECT ", w AS ("
 	"  INSERT INTO websites (project_id, base_url)"
-	"  SELECT id, $1 FROM (SELECT id FROM p UNION ALL SELECT id FROM np) x"
+	"  SELECT id, $1 FROM default_project"
 	"  ON CONFLICT (project_id, base_url)"
 	"    DO UPDATE SET base_url = EXCLUDED.base_url"
 	"  RETURNING id"
