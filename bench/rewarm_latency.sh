@@ -38,7 +38,7 @@ until curl -sf -o /dev/null "$site/robots.txt"; do
 	sleep 0.1
 done
 
-"$build/daemon/stoked" run -n "$dir/v" --node "$site" --secret-file "$dir/secret" \
+"$build/daemon/stoked" run --no-database -n "$dir/v" --node "$site" --secret-file "$dir/secret" \
     --listen 127.0.0.1:0 > "$dir/stoked.out" 2>&1 &
 sp=$!
 sport=$("$top/tests/lib/wait_port.sh" "$dir/stoked.out")

@@ -64,7 +64,7 @@ metric() {
 	    sed -n "s/^$1{instance=\"[^\"]*\"} //p"
 }
 
-"$build/daemon/stoked" run -n "$vn" --listen 127.0.0.1:0 > "$dir/stoked.out" 2>&1 &
+"$build/daemon/stoked" run --no-database -n "$vn" --listen 127.0.0.1:0 > "$dir/stoked.out" 2>&1 &
 sp=$!
 varnishlog -n "$vn" -g request > /dev/null &
 lp=$!

@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +16,17 @@
 #include "api_index.h"
 #include "api_jobs.h"
 #include "api_origins.h"
+#include "api_results.h"
 #include "cmd.h"
+#include "db_url.h"
 #include "loop.h"
 #include "http_api.h"
 #include "instance.h"
 #include "job_table.h"
 #include "origin_guard.h"
+#include "pg_embed.h"
+#include "pg_pool.h"
+#include "result_store.h"
 #include "rewarm.h"
 #include "secret.h"
 #include "warm_sig.h"
@@ -58,6 +64,41 @@ on_schedule(evutil_socket_t fd, short what, void *priv)
 	}
 }
 
+/*
+ * Where results are stored: --database-url, else $STOKE_DATABASE_URL,
+ * else the embedded PostgreSQL in the state directory, started unless it
+ * runs (*pe then says so); migrated in any case.  It blocks: before the
+ * loop.  The URL, or NULL (said why).
+ */
+static const char *
+database(const char *url_opt, const char *state_opt, struct pg_embed **pe,
+    int *started)
+{
+	char dir[PATH_MAX], err[1024], masked[512];
+	const char *url;
+
+	*started = 0;
+	url = db_url_configured(url_opt);
+	if (url == NULL) {
+		if (db_url_state_dir(state_opt, dir, sizeof dir, err,
+		        sizeof err) != 0 ||
+		    (*pe = pg_embed_new(dir, err, sizeof err)) == NULL ||
+		    pg_embed_start(*pe, started, err, sizeof err) != 0) {
+			fprintf(stderr, "stoked run: %s\n", err);
+			return (NULL);
+		}
+		url = pg_embed_url(*pe);
+		printf("stoked: %s the embedded PostgreSQL in %s\n",
+		    *started ? "started" : "using", pg_embed_data_dir(*pe));
+	}
+	db_url_mask(url, masked, sizeof masked);
+	printf("stoked: storing results in %s\n", masked);
+	fflush(stdout);
+	if (cmd_migrate_url("run", url) != 0)
+		return (NULL);
+	return (url);
+}
+
 static void
 run_usage(FILE *f)
 {
@@ -68,6 +109,9 @@ run_usage(FILE *f)
 	    "                  [--refresh-before S] [--refresh-popularity P]\n"
 	    "                  [--origin-max N] [--origin-rate R]\n"
 	    "                  [--warm-sitemap URL [--warm-every S]]\n"
+	    "                  [--database-url URL | --state-dir DIR | "
+	    "--no-database]\n"
+	    "                  [--db-buffer ROWS]\n"
 	    "\n"
 	    "Watches the log of each varnishd -n NAME (the default instance\n"
 	    "when none is given) and serves the API and /metrics on\n"
@@ -89,7 +133,13 @@ run_usage(FILE *f)
 	    "Sitemap warm jobs (a site, from its robots.txt and sitemaps)\n"
 	    "run through the same nodes: POST /api/v1/jobs\n"
 	    "{\"sitemap\": URL}, or --warm-sitemap at start and every\n"
-	    "--warm-every seconds.\n");
+	    "--warm-every seconds.\n"
+	    "Jobs, the invalidations re-warmed after and every result are\n"
+	    "stored in PostgreSQL: --database-url (or $STOKE_DATABASE_URL),\n"
+	    "else an embedded server of stoked's own in --state-dir\n"
+	    "(see 'stoked db'), started if need be and stopped at exit;\n"
+	    "--no-database stores nothing.  While the database is away,\n"
+	    "results wait in memory, --db-buffer (200000) rows at most.\n");
 }
 
 int
@@ -108,6 +158,10 @@ cmd_run(int argc, char **argv)
 		{ "origin-rate", required_argument, NULL, 'R' },
 		{ "warm-sitemap", required_argument, NULL, 'W' },
 		{ "warm-every", required_argument, NULL, 'E' },
+		{ "database-url", required_argument, NULL, 'D' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "no-database", no_argument, NULL, 'X' },
+		{ "db-buffer", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -129,6 +183,12 @@ cmd_run(int argc, char **argv)
 	struct schedule sched;
 	struct event *sched_ev = NULL;
 	struct timeval tv = { 0, 0 };
+	const char *db_opt = NULL, *state_opt = NULL, *db = NULL;
+	struct pg_embed *pe = NULL;
+	struct pg_pool *pool = NULL;
+	struct result_store *store = NULL;
+	struct rs_conf rsc;
+	int no_db = 0, db_started = 0, stopped;
 	unsigned n = 0, i;
 	long index_mb = 256, v;
 	char err[256], *end;
@@ -137,6 +197,7 @@ cmd_run(int argc, char **argv)
 	og_conf_default(&ogc);
 	memset(&sched, 0, sizeof sched);
 	memset(&jc, 0, sizeof jc);
+	memset(&rsc, 0, sizeof rsc);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:l:m:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -237,6 +298,25 @@ cmd_run(int argc, char **argv)
 				return (2);
 			}
 			break;
+		case 'D':
+			db_opt = optarg;
+			break;
+		case 'S':
+			state_opt = optarg;
+			break;
+		case 'X':
+			no_db = 1;
+			break;
+		case 'B':
+			v = strtol(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 100000000) {
+				fprintf(stderr,
+				    "stoked run: --db-buffer must be 1 to "
+				    "100000000 rows\n");
+				return (2);
+			}
+			rsc.max_rows = (size_t)v;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return (0);
@@ -247,6 +327,16 @@ cmd_run(int argc, char **argv)
 	}
 	if (optind != argc) {
 		run_usage(stderr);
+		return (2);
+	}
+	if (db_opt != NULL && state_opt != NULL) {
+		fprintf(stderr,
+		    "stoked run: --database-url or --state-dir, not both\n");
+		return (2);
+	}
+	if (no_db && (db_opt != NULL || state_opt != NULL)) {
+		fprintf(stderr,
+		    "stoked run: --no-database with a database option\n");
 		return (2);
 	}
 	if (n == 0) {
@@ -280,6 +370,26 @@ cmd_run(int argc, char **argv)
 		event_base_free(eb);
 		return (1);
 	}
+	if (!no_db) {
+		db = database(db_opt, state_opt, &pe, &db_started);
+		if (db == NULL) {
+			if (db_started)
+				(void)pg_embed_stop(pe, &stopped, err,
+				    sizeof err);
+			pg_embed_free(&pe);
+			http_api_free(&api);
+			event_base_free(eb);
+			return (1);
+		}
+		/* One connection writes, one answers the API; the URL
+		 * parses, since the migration just used it. */
+		pool = pg_pool_new(eb, db, 2, err, sizeof err);
+		assert(pool != NULL);
+		store = rs_new(eb, pool, &rsc);
+		rs_register(store, api);
+		rs_watch_jobs(store, &jc);
+		api_results_register(api, pool);
+	}
 	/* One for all instances: N nodes in front of one origin. */
 	guard = og_new(&ogc);
 	for (i = 0; i < n; i++) {
@@ -288,6 +398,8 @@ cmd_run(int argc, char **argv)
 		    instance_new(eb, names[i], (size_t)index_mb * 1024 * 1024,
 		        nodes[i] != NULL ? &rc[i] : NULL);
 		instance_register(inst[i], api);
+		if (store != NULL)
+			rs_watch_instance(store, inst[i]);
 	}
 	ai = api_index_new(api, inst, n);
 	api_origins_register(api, guard);
@@ -323,8 +435,18 @@ cmd_run(int argc, char **argv)
 	jt_free(&jobs);
 	for (i = 0; i < n; i++)
 		instance_free(&inst[i]);
+	/* What waits is written while the loop runs a little longer. */
+	if (store != NULL)
+		(void)rs_drain(store, 10);
+	if (pool != NULL)
+		pg_pool_free(&pool);
+	if (store != NULL)
+		rs_free(&store);
 	event_base_free(eb);
 	og_free(&guard);
 	memset(key, 0, sizeof key);
+	if (db_started && pg_embed_stop(pe, &stopped, err, sizeof err) != 0)
+		fprintf(stderr, "stoked run: %s\n", err);
+	pg_embed_free(&pe);
 	return (0);
 }
