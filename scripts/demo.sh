@@ -8,8 +8,8 @@
 #   scripts/demo.sh stop     stop what the demo started
 #   scripts/demo.sh status   say what is running
 #
-# Everything lives in $STOKE_DEMO_DIR (default /tmp/stoke-demo); the
-# ports are $STOKE_DEMO_PORT (Varnish, 8090) and $STOKE_ORIGIN_PORT
+# Everything lives in $STOKE_DEMO_DIR (default /tmp/stoke-demo), stoked's
+# embedded PostgreSQL too (in state/); the ports are $STOKE_DEMO_PORT (Varnish, 8090) and $STOKE_ORIGIN_PORT
 # (the origin, 8080); stoked's API listens on $STOKE_API_PORT (6086).
 set -eu
 
@@ -37,13 +37,17 @@ stop() {
 			# Gone before anything new starts: an exiting origin
 			# removes its pidfile, which may be the next one's.
 			i=0
-			while kill -0 "$pid" 2> /dev/null && [ $i -lt 100 ]; do
+			while kill -0 "$pid" 2> /dev/null && [ $i -lt 200 ]; do
 				sleep 0.1
 				i=$((i + 1))
 			done
 		fi
 		rm -f "$p"
 	done
+	# stoked stops the PostgreSQL it started; not if it was killed.
+	if [ -x "$build/daemon/stoked" ] && [ -d "$dir/state" ]; then
+		"$build/daemon/stoked" db stop --state-dir "$dir/state" > /dev/null
+	fi
 }
 
 # Poll until the command succeeds or the deadline (seconds) passes.
@@ -122,11 +126,13 @@ varnishd -n "$dir/varnish" -a "127.0.0.1:$port" -T 127.0.0.1:0 \
 wait_for 15 curl -sf -o /dev/null "$site/"
 
 say "Starting stoked: watching that varnishd, re-warming through it, API on 127.0.0.1:$aport"
+# No database given: stoked makes and runs its own PostgreSQL in
+# $dir/state (as the postgres user, since this runs as root).
 "$build/daemon/stoked" run -n "$dir/varnish" --node "$site" \
     --secret-file "$dir/secret" --listen "127.0.0.1:$aport" \
-    > "$dir/stoked.log" 2>&1 &
+    --state-dir "$dir/state" > "$dir/stoked.log" 2>&1 &
 echo $! > "$dir/stoked.pid"
-wait_for 10 grep -q listening "$dir/stoked.log"
+wait_for 60 grep -q listening "$dir/stoked.log"
 cat "$dir/stoked.log"
 stoked_cli() {
 	"$build/daemon/stoked" index "$@" --api "http://127.0.0.1:$aport" |
@@ -201,6 +207,22 @@ stoked_cli invalidations
 say "How hard stoked pushed the shop: the origin guard's view"
 curl -s "http://127.0.0.1:$aport/api/v1/origins" | sed 's/^/    /'
 
+say "The shop warmed once more, as a job of stoked's (POST /api/v1/jobs): everything is fresh"
+curl -s -X POST -H 'Content-Type: application/json' \
+    -d "{\"sitemap\": \"$site/\"}" "http://127.0.0.1:$aport/api/v1/jobs" |
+    sed 's/^/    /'
+wait_for 30 sh -c "curl -s http://127.0.0.1:$aport/api/v1/jobs?id=1 | grep -q '\"state\":\"done\"'"
+
+say "What stoked stored in its PostgreSQL: each job, each invalidation, each result"
+dburl=$("$build/daemon/stoked" db url --state-dir "$dir/state")
+wait_for 10 sh -c "[ \"\$(curl -s http://127.0.0.1:$aport/metrics | sed -n 's/^stoke_db_rows_buffered //p')\" = 0 ]"
+psql -X "$dburl" -c "select j.trigger, r.outcome, count(*) as results
+    from page_results r join cache_jobs j on j.id = r.job_id
+    group by 1, 2 order by 1, 2" | sed 's/^/    /'
+psql -X "$dburl" -c "select kind, subject, objects_dropped as dropped,
+    objects_queued as queued from invalidation_events order by id" |
+    sed 's/^/    /'
+
 say "Stoke's demo is running"
 cat << EOF
     the shop, through Varnish:  $site/
@@ -214,6 +236,8 @@ cat << EOF
     what is cached:             $build/daemon/stoked index show --api http://127.0.0.1:$aport
     what invalidations dropped: $build/daemon/stoked index invalidations --api http://127.0.0.1:$aport
     stoked's metrics:           http://127.0.0.1:$aport/metrics
+    what stoked stored:         psql "$dburl" -c "select outcome, count(*) from page_results group by 1"
+    ... over its API:           curl http://127.0.0.1:$aport/api/v1/results?limit=10
     purge, watch it come back:  curl -X PURGE $site/product/3; curl -sI $site/product/3 | grep X-Varnish
     Stoke's counters:           varnishstat -n $dir/varnish -1 -f 'STOKE.*'
     stop it all:                scripts/demo.sh stop
