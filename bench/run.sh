@@ -28,3 +28,6 @@ echo "== re-warming after a purge"
 echo
 echo "== warm throughput on cached URLs"
 "$top/bench/warm_throughput.sh" "$build" 50000 32 "${1:-10}"
+echo
+echo "== storing results while warming"
+"$top/bench/result_store.sh" "$build" 16
