@@ -702,7 +702,8 @@ write_failed(struct result_store *rs, const struct pg_result *res,
 		rs->dropped += rs->nsend;
 		return (1);
 	}
-	if (!rs->failing) {
+	/* At exit rs_drain() says what was left, the pool's "stopped". */
+	if (!rs->failing && !rs->draining) {
 		rs->failing = 1;
 		fprintf(stderr,
 		    "stoked: writing %s to the database failed, trying again: "
