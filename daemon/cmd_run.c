@@ -78,7 +78,8 @@ database(const char *url_opt, const char *state_opt, struct pg_embed **pe,
 	const char *url;
 
 	*started = 0;
-	url = db_url_configured(url_opt);
+	/* A --state-dir given wins over $STOKE_DATABASE_URL. */
+	url = state_opt == NULL ? db_url_configured(url_opt) : NULL;
 	if (url == NULL) {
 		if (db_url_state_dir(state_opt, dir, sizeof dir, err,
 		        sizeof err) != 0 ||
