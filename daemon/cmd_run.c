@@ -26,6 +26,7 @@
 #include "origin_guard.h"
 #include "pg_embed.h"
 #include "pg_pool.h"
+#include "retention.h"
 #include "result_store.h"
 #include "rewarm.h"
 #include "secret.h"
@@ -112,7 +113,7 @@ run_usage(FILE *f)
 	    "                  [--warm-sitemap URL [--warm-every S]]\n"
 	    "                  [--database-url URL | --state-dir DIR | "
 	    "--no-database]\n"
-	    "                  [--db-buffer ROWS]\n"
+	    "                  [--db-buffer ROWS] [--prune-every S]\n"
 	    "\n"
 	    "Watches the log of each varnishd -n NAME (the default instance\n"
 	    "when none is given) and serves the API and /metrics on\n"
@@ -140,7 +141,9 @@ run_usage(FILE *f)
 	    "else an embedded server of stoked's own in --state-dir\n"
 	    "(see 'stoked db'), started if need be and stopped at exit;\n"
 	    "--no-database stores nothing.  While the database is away,\n"
-	    "results wait in memory, --db-buffer (200000) rows at most.\n");
+	    "results wait in memory, --db-buffer (200000) rows at most.\n"
+	    "Every --prune-every (300) seconds, page results older than\n"
+	    "their project's plan keeps them are deleted, in batches.\n");
 }
 
 int
@@ -163,6 +166,7 @@ cmd_run(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "no-database", no_argument, NULL, 'X' },
 		{ "db-buffer", required_argument, NULL, 'B' },
+		{ "prune-every", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -189,6 +193,8 @@ cmd_run(int argc, char **argv)
 	struct pg_pool *pool = NULL;
 	struct result_store *store = NULL;
 	struct rs_conf rsc;
+	struct retention *ret = NULL;
+	double prune_every = 300;
 	int no_db = 0, db_started = 0, stopped;
 	unsigned n = 0, i;
 	long index_mb = 256, v;
@@ -318,6 +324,16 @@ cmd_run(int argc, char **argv)
 			}
 			rsc.max_rows = (size_t)v;
 			break;
+		case 'P':
+			prune_every = strtod(optarg, &end);
+			if (*end != '\0' ||
+			    !(prune_every >= 1 && prune_every <= 86400)) {
+				fprintf(stderr,
+				    "stoked run: --prune-every must be 1 to "
+				    "86400 seconds\n");
+				return (2);
+			}
+			break;
 		case 'h':
 			run_usage(stdout);
 			return (0);
@@ -388,6 +404,8 @@ cmd_run(int argc, char **argv)
 		assert(pool != NULL);
 		store = rs_new(eb, pool, &rsc);
 		rs_register(store, api);
+		ret = retention_new(eb, pool, prune_every, 5000);
+		retention_register(ret, api);
 		rs_watch_jobs(store, &jc);
 		api_results_register(api, pool);
 	}
@@ -443,6 +461,7 @@ cmd_run(int argc, char **argv)
 		pg_pool_free(&pool);
 	if (store != NULL)
 		rs_free(&store);
+	retention_free(&ret);
 	event_base_free(eb);
 	og_free(&guard);
 	memset(key, 0, sizeof key);

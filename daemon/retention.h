@@ -1,0 +1,27 @@
+/*
+ * Old page results go: each project's plan says how long they are kept
+ * (plans.result_retention), and the database function
+ * prune_page_results() deletes a bounded batch of the expired ones.
+ * stoked calls it now and then from the event loop, batch after batch
+ * while there is a backlog, so that no delete holds locks for long.
+ */
+
+#ifndef STOKE_RETENTION_H
+#define STOKE_RETENTION_H
+
+#include <stdint.h>
+
+struct event_base;
+struct http_api;
+struct pg_pool;
+struct retention;
+
+/* every: seconds between rounds; batch: rows a statement deletes. */
+struct retention *retention_new(struct event_base *, struct pg_pool *,
+    double every, unsigned batch);
+void retention_free(struct retention **);
+/* stoke_db_results_pruned_total and friends. */
+void retention_register(struct retention *, struct http_api *);
+uint64_t retention_pruned(const struct retention *);
+
+#endif
