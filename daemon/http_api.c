@@ -388,42 +388,39 @@ http_api_metrics(struct http_api *api, api_metrics_f *fn, void *priv)
 	api->metric[api->nmetric++].priv = priv;
 }
 
+/* A new route for path: one of its handlers is set by the caller. */
+static struct api_route *
+add_route(struct http_api *api, const char *path, void *priv)
+{
+	struct api_route *r;
+
+	CHECK_API(api);
+	assert(api->nroute < API_MAX_ROUTES);
+	r = &api->route[api->nroute++];
+	memset(r, 0, sizeof *r);
+	r->path = strdup(path);
+	assert(r->path != NULL);
+	r->priv = priv;
+	return (r);
+}
+
 void
 http_api_route(struct http_api *api, const char *path, api_handler_f *fn,
     void *priv)
 {
-	CHECK_API(api);
-	assert(api->nroute < API_MAX_ROUTES);
-	api->route[api->nroute].path = strdup(path);
-	assert(api->route[api->nroute].path != NULL);
-	api->route[api->nroute].fn = fn;
-	api->route[api->nroute].post = NULL;
-	api->route[api->nroute++].priv = priv;
+	add_route(api, path, priv)->fn = fn;
 }
 
 void
 http_api_route_post(struct http_api *api, const char *path, api_post_f *fn,
     void *priv)
 {
-	CHECK_API(api);
-	assert(api->nroute < API_MAX_ROUTES);
-	api->route[api->nroute].path = strdup(path);
-	assert(api->route[api->nroute].path != NULL);
-	api->route[api->nroute].fn = NULL;
-	api->route[api->nroute].post = fn;
-	api->route[api->nroute++].priv = priv;
+	add_route(api, path, priv)->post = fn;
 }
 
 void
 http_api_route_async(struct http_api *api, const char *path, api_async_f *fn,
     void *priv)
 {
-	CHECK_API(api);
-	assert(api->nroute < API_MAX_ROUTES);
-	api->route[api->nroute].path = strdup(path);
-	assert(api->route[api->nroute].path != NULL);
-	api->route[api->nroute].fn = NULL;
-	api->route[api->nroute].post = NULL;
-	api->route[api->nroute].async = fn;
-	api->route[api->nroute++].priv = priv;
+	add_route(api, path, priv)->async = fn;
 }
