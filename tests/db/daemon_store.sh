@@ -9,52 +9,12 @@
 # default, in the state directory.
 set -eu
 
-. "$TESTS_DIR/lib/pg.sh"
+. "$TESTS_DIR/lib/db_suite.sh"
 
-work=$(mktemp -d "$PWD/store.XXXXXX")
-# As root the cluster runs as postgres, who must reach the directory.
-chmod 755 "$work"
-pids=
-cleanup() {
-	for p in $pids; do
-		kill "$p" 2> /dev/null || true
-	done
-	[ -f "$work/varnishd.pid" ] &&
-	    kill "$(cat "$work/varnishd.pid")" 2> /dev/null || true
-	"$STOKED" db stop --state-dir "$work/st" > /dev/null 2>&1 || true
-	pg_stop
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*" >&2
-	for f in "$work"/stoked*.log; do
-		[ -f "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }
-	done
-	exit 1
-}
-
-q() {
-	psql -X -q -At -v ON_ERROR_STOP=1 "$PGURL" -c "$1"
-}
-
-# until_true SECONDS SQL: poll until the query answers t.
-until_true() {
-	end=$(($(date +%s) + $1))
-	while [ "$(q "$2" 2> /dev/null)" != t ]; do
-		[ "$(date +%s)" -lt "$end" ] || fail "not within $1 s: $2"
-		sleep 0.1
-	done
-}
-
-alive() {
-	s=$(ps -o stat= -p "$1") || return 1
-	case $s in
-	Z*) return 1 ;;
-	esac
-}
+suite_begin store
+# The last part's embedded cluster, and varnishd, go too.
+suite_atexit '"$STOKED" db stop --state-dir "$work/st" > /dev/null 2>&1'
+suite_atexit '[ ! -f "$work/varnishd.pid" ] || kill "$(cat "$work/varnishd.pid")"'
 
 # run NAME ARGS...: stoked run in the background; sets $sp and $api.
 run() {
@@ -63,7 +23,7 @@ run() {
 	"$STOKED" run -n "$work/v" --node "$site" --secret-file "$work/secret" \
 	    --listen 127.0.0.1:0 "$@" > "$work/$name.log" 2>&1 &
 	sp=$!
-	pids="$pids $sp"
+	suite_bg "$sp"
 	i=0
 	until grep -q ' listening on ' "$work/$name.log" 2> /dev/null; do
 		alive "$sp" || fail "stoked ($name) exited"
@@ -106,7 +66,7 @@ pg_start "$work/pg"
 
 # The shop behind varnishd, with default.vcl; 1000 products.
 "$ORIGIN" -p 0 -n 1000 > "$work/origin.out" 2>&1 &
-pids="$pids $!"
+suite_bg $!
 "$TESTS_DIR/vcl/site.sh" "$TOP_SRCDIR/vcl/default.vcl" "$work" > /dev/null
 varnishd -n "$work/v" -a 127.0.0.1:0 -T 127.0.0.1:0 -f "$work/site.vcl" \
     -p vcl_path="$TOP_SRCDIR/vcl" \

@@ -61,7 +61,8 @@ q() {
 # until_true SECONDS SQL: poll until the query answers true.
 until_true() {
 	end=$(($(date +%s) + $1))
-	while [ "$(q "$2")" != t ]; do
+	# Quietly: the database may be down for a moment, on purpose.
+	while [ "$(q "$2" 2> /dev/null)" != t ]; do
 		[ "$(date +%s)" -lt "$end" ] || fail "not within $1 s: $2"
 		sleep 0.1
 	done
