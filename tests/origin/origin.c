@@ -13,6 +13,8 @@
  * It can also behave like a shop with a few PHP workers (-c N): requests
  * beyond N queue for a worker, so each takes longer the more there are,
  * and beyond a queue of -q M it answers 503 with Retry-After at once.
+ * GET /fail?status=500 makes it answer every page with that status (a
+ * broken deploy); GET /fail heals it.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -72,6 +74,7 @@ struct origin {
 	long delay_ms;
 	long workers; /* 0: as many as there are requests */
 	long queue_max; /* 0: no limit */
+	long fail; /* answer every page with this status; 0: don't */
 	int stopping;
 	unsigned long long requests, refused;
 	unsigned inflight;
@@ -715,6 +718,14 @@ respond(struct pending *p, struct evkeyvalq *oh, struct evbuffer *b)
 	path = (uri == NULL) ? NULL : evhttp_uri_get_path(uri);
 	if (path == NULL || *path == '\0')
 		path = "/";
+	if (!strcmp(path, "/fail")) {
+		p->origin->fail = p->status;
+		p->status = 0;
+		return (text_reply(oh, b, 200,
+		    p->origin->fail ? "failing\n" : "healed\n"));
+	}
+	if (p->origin->fail != 0 && strcmp(path, "/stats") != 0)
+		return (text_reply(oh, b, (int)p->origin->fail, "failing\n"));
 	code = dispatch(p, path, oh, b);
 	if (p->status != 0)
 		code = (int)p->status;
