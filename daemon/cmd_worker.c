@@ -32,6 +32,7 @@
 #include "db_url.h"
 #include "fetcher.h"
 #include "job_queue.h"
+#include "origin_guard.h"
 #include "pg_pool.h"
 #include "secret.h"
 #include "variant_replay.h"
@@ -55,6 +56,7 @@ worker_usage(FILE *f)
 	    "                     [--concurrency N] [--batch N] [--lease S]\n"
 	    "                     [--timeout S] [--poll S] [--id NAME] "
 	    "[--exit-when-idle]\n"
+	    "                     [--origin-max N] [--origin-rate R]\n"
 	    "\n"
 	    "Claims warm tasks from the queue in the database (else\n"
 	    "$STOKE_DATABASE_URL's, else the embedded one in the state\n"
@@ -67,6 +69,10 @@ worker_usage(FILE *f)
 	    "dimension the VCL declares comes from, as its dims record does\n"
 	    "('currency=cookie:sw-currency device=header:X-Device'); Vary\n"
 	    "headers need none.  A variant that cannot be sent so fails.\n"
+	    "The origin is spared as stoked run spares it: at most\n"
+	    "--origin-max (the concurrency) in flight and --origin-rate a\n"
+	    "second per origin, fewer when it slows down or fails, none\n"
+	    "while it is down; a fetch that fails is tried once more.\n"
 	    "Any number of workers may share a queue; a task whose worker\n"
 	    "died is taken over once its lease runs out.  Idle, it waits\n"
 	    "for new tasks to be announced and looks every --poll (2)\n"
@@ -153,6 +159,8 @@ cmd_worker(int argc, char **argv)
 		{ "poll", required_argument, NULL, 'p' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "exit-when-idle", no_argument, NULL, 'x' },
+		{ "origin-max", required_argument, NULL, 'O' },
+		{ "origin-rate", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,12 +175,16 @@ cmd_worker(int argc, char **argv)
 	struct pg_pool *pool;
 	struct job_queue *q;
 	struct fetcher *f;
+	struct origin_guard *guard;
+	struct og_conf ogc;
 	struct wmain m;
 	double v, lease = 60, t0;
 	int c;
 
 	memset(&cfg, 0, sizeof cfg);
 	memset(&m, 0, sizeof m);
+	og_conf_default(&ogc);
+	ogc.ceiling = 0;
 	cfg.concurrency = 16;
 	cfg.batch = 64;
 	cfg.timeout = 30;
@@ -214,6 +226,16 @@ cmd_worker(int argc, char **argv)
 			if (num_opt("concurrency", optarg, 1, 1024, &v))
 				return (2);
 			cfg.concurrency = (unsigned)v;
+			break;
+		case 'O':
+			if (num_opt("origin-max", optarg, 1, 1024, &v))
+				return (2);
+			ogc.ceiling = (unsigned)v;
+			break;
+		case 'R':
+			if (num_opt("origin-rate", optarg, 0, 1e6, &v))
+				return (2);
+			ogc.rate = v;
 			break;
 		case 'b':
 			if (num_opt("batch", optarg, 1, 10000, &v))
@@ -277,6 +299,11 @@ cmd_worker(int argc, char **argv)
 		return (2);
 	}
 	f = fetcher_new(m.eb, cfg.concurrency);
+	/* Several workers spare an origin each on its own: share --origin-max. */
+	if (ogc.ceiling == 0)
+		ogc.ceiling = cfg.concurrency;
+	guard = og_new(&ogc);
+	fetcher_set_guard(f, guard);
 	q = job_queue_new(m.eb, pool, id, lease, cfg.batch);
 	m.w = worker_new(m.eb, q, f, &cfg, on_end, &m);
 	pg_pool_listen(pool, JQ_CHANNEL, on_notify, &m);
@@ -297,19 +324,20 @@ cmd_worker(int argc, char **argv)
 	fprintf(stderr,
 	    "stoked worker %s: %ju tasks (%ju failed), %ju fetches "
 	    "(%ju cached, %ju fresh, %ju uncacheable, %ju origin errors, "
-	    "%ju timeouts, %ju failed), %ju given back, %ju lost to other "
-	    "workers, %ju database reconnects, in %.1f s\n",
+	    "%ju timeouts, %ju failed; %ju tried again), %ju given back, "
+	    "%ju lost to other workers, %ju database reconnects, in %.1f s\n",
 	    id, (uintmax_t)ws.tasks, (uintmax_t)ws.tasks_failed,
 	    (uintmax_t)ws.fetches, (uintmax_t)ws.outcome[WO_CACHED],
 	    (uintmax_t)ws.outcome[WO_FRESH],
 	    (uintmax_t)ws.outcome[WO_UNCACHEABLE],
 	    (uintmax_t)ws.outcome[WO_ORIGIN_ERROR],
 	    (uintmax_t)ws.outcome[WO_TIMEOUT], (uintmax_t)ws.outcome[WO_FAILED],
-	    (uintmax_t)js.released, (uintmax_t)js.lost,
+	    (uintmax_t)ws.retried, (uintmax_t)js.released, (uintmax_t)js.lost,
 	    (uintmax_t)ps.reconnects, VTIM_mono() - t0);
 	/* Whose callbacks use whom: each goes before what it calls. */
 	worker_close(m.w);
 	fetcher_free(&f);
+	og_free(&guard);
 	pg_pool_free(&pool);
 	job_queue_free(&q);
 	worker_free(&m.w);

@@ -53,7 +53,11 @@ struct wtask {
 	char unreplayable[WHY_LEN]; /* why it cannot be sent, or "" */
 	struct jq_page pages[WORKER_MAX_NODES];
 	char reasons[WORKER_MAX_NODES][WHY_LEN];
+	unsigned tries[WORKER_MAX_NODES];
 };
+
+/* A fetch that got no answer, a 5xx or a 429 goes once more. */
+#define WORKER_TRIES 2
 
 struct worker {
 	unsigned magic;
@@ -255,27 +259,39 @@ wtask_end(struct wtask *wt)
 	wtask_free(wt);
 }
 
+static void fetch_start(struct worker *, struct wtask *, unsigned);
+
 static void
 on_fetched(void *priv, const struct fetch_result *res)
 {
 	struct wfetch *wf;
 	struct wtask *wt;
 	struct worker *w;
+	unsigned idx;
 
 	CAST_OBJ_NOTNULL(wf, priv, WFETCH_MAGIC);
 	wt = wf->wt;
 	CHECK_OBJ_NOTNULL(wt, WTASK_MAGIC);
 	w = wt->w;
+	idx = wf->idx;
 	assert(w->inflight > 0);
 	w->inflight--;
 	w->st.fetches++;
-	page_fill(wt, wf->idx, res, w->cfg.key != NULL ? wf->id : NULL);
-	w->st.outcome[wt->pages[wf->idx].outcome]++;
-	if (warm_verdict_failed(wt->pages[wf->idx].outcome))
-		w->st.fetches_failed++;
-	FREE_OBJ(wf);
-	if (++wt->ended == wt->nnode)
-		wtask_end(wt);
+	if (!w->closing && ++wt->tries[idx] < WORKER_TRIES &&
+	    (!res->ok || res->status >= 500 || res->status == 429)) {
+		/* When the origin guard lets it: it saw the failure too. */
+		w->st.retried++;
+		FREE_OBJ(wf);
+		fetch_start(w, wt, idx);
+	} else {
+		page_fill(wt, idx, res, w->cfg.key != NULL ? wf->id : NULL);
+		w->st.outcome[wt->pages[idx].outcome]++;
+		if (warm_verdict_failed(wt->pages[idx].outcome))
+			w->st.fetches_failed++;
+		FREE_OBJ(wf);
+		if (++wt->ended == wt->nnode)
+			wtask_end(wt);
+	}
 	if (w->closing)
 		return;
 	pump(w);

@@ -40,6 +40,7 @@ struct worker_cfg {
 struct worker_stats {
 	uint64_t tasks, tasks_failed;
 	uint64_t fetches, fetches_failed;
+	uint64_t retried; /* fetches tried again after a failure */
 	uint64_t outcome[WO__MAX]; /* of the fetches */
 	uint64_t claims, claim_errors;
 };

@@ -10,7 +10,8 @@ set -eu
 
 suite_begin queue
 suite_pg
-suite_origin port -n 1000
+# 2 ms a page, so that requests overlap at the origin.
+suite_origin port -n 1000 -d 2
 
 echo "== a job of 50,000 URLs (50 variants of 1000 products)"
 awk -v port="$port" 'BEGIN {
@@ -32,7 +33,7 @@ t0=$(date +%s)
 for n in 1 2 3; do
 	# Each its own application_name, to see when its sessions end.
 	"$STOKED" worker --database-url "$PGURL&application_name=w$n" \
-	    --id "w$n" --lease 3 --poll 1 --exit-when-idle \
+	    --id "w$n" --lease 3 --poll 1 --exit-when-idle --origin-max 6 \
 	    > "$work/w$n.log" 2>&1 &
 	eval "w$n=$!"
 	suite_bg $!
@@ -57,6 +58,10 @@ wait_exit "$w3" 100 || fail "worker 3 exited $?"
 elapsed=$(($(date +%s) - t0))
 cat "$work/w2.log" "$work/w3.log"
 echo "50000 URLs warmed by 3 workers (one killed) in $elapsed s"
+# Each worker's origin guard: 6 at most each, 16 allowed by concurrency.
+max=$(curl -sf "http://127.0.0.1:$port/stats" | sed -n 's/^inflight_max //p')
+echo "the origin saw $max requests at once at most"
+[ "$max" -le 18 ] || fail "the origin saw $max requests at once"
 
 echo "== every task done exactly once"
 [ "$(q "SELECT count(*) FROM warm_tasks WHERE job_id = $job")" = 50000 ] ||
