@@ -49,6 +49,7 @@ struct fetch {
 	unsigned is_waiting;
 	char origin[256];
 	double submitted, started;
+	double deadline; /* held back past this, it fails */
 	CURL *easy;
 	struct curl_slist *hdrs;
 	fetch_done_f *done;
@@ -69,6 +70,8 @@ struct fetch {
 
 /* Origins told to wait, remembered in one pass over the waiting fetches. */
 #define DRAIN_REFUSED 8
+/* Expired fetches failed in one pass; the rest in the next, soon after. */
+#define DRAIN_EXPIRED 64
 
 struct sock {
 	struct event *ev;
@@ -108,7 +111,7 @@ unlink_fetch(struct fetcher *f, struct fetch *fe)
 	}
 }
 
-static void drain(struct fetcher *);
+static void drain(struct fetcher *, int);
 
 /* Tell the guard how the origin answered. */
 static void
@@ -167,7 +170,7 @@ finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	unlink_fetch(f, fe);
 	report(f, fe, &res);
 	/* A freed slot goes to whoever waited for it before new work. */
-	drain(f);
+	drain(f, 0);
 	fe->done(fe->priv, &res);
 	fetch_free(fe);
 }
@@ -368,24 +371,51 @@ fail_waiting(struct fetcher *f, struct fetch *fe, const char *why)
 	fetch_free(fe);
 }
 
-/*
- * Start what the guard lets go, in submission order per origin, and ask
- * again when the soonest of the rest may go.
- */
-static void
-drain(struct fetcher *f)
+/* Fetches held back past their own timeout: failed, not kept waiting. */
+static unsigned
+expired(struct fetcher *f, double now, struct fetch **out, unsigned max)
 {
 	struct fetch *fe, *fe2;
+	unsigned n = 0;
+
+	VTAILQ_FOREACH_SAFE(fe, &f->waiting, list, fe2)
+	{
+		if (n == max)
+			break;
+		if (fe->deadline > now)
+			continue;
+		VTAILQ_REMOVE(&f->waiting, fe, list);
+		f->nwaiting--;
+		fe->is_waiting = 0;
+		out[n++] = fe;
+	}
+	return (n);
+}
+
+/*
+ * Start what the guard lets go, in submission order per origin, and ask
+ * again when the soonest of the rest may go (or reaches its deadline).
+ * Only from the timer (expire) do fetches fail here: a caller of
+ * fetcher_submit() never hears back before the call returns.
+ */
+static void
+drain(struct fetcher *f, int expire)
+{
+	struct fetch *fe, *fe2, *gone[DRAIN_EXPIRED];
 	struct timeval tv;
-	double now, w, soonest = 0;
+	double now, w, soonest = 3600;
 	const char *refused[DRAIN_REFUSED];
-	unsigned nrefused = 0, u;
+	unsigned nrefused = 0, ngone = 0, u;
 
 	if (f->guard == NULL || f->nwaiting == 0)
 		return;
 	now = VTIM_real();
+	if (expire)
+		ngone = expired(f, now, gone, DRAIN_EXPIRED);
 	VTAILQ_FOREACH_SAFE(fe, &f->waiting, list, fe2)
 	{
+		if (fe->deadline - now < soonest)
+			soonest = fe->deadline - now;
 		/*
 		 * An origin that said wait says the same to its next fetches
 		 * at the same moment: ask once a pass, not once a fetch
@@ -398,22 +428,38 @@ drain(struct fetcher *f)
 			continue;
 		w = og_admit(f->guard, fe->origin, now);
 		if (w > 0) {
-			if (soonest == 0 || w < soonest)
+			if (w < soonest)
 				soonest = w;
 			if (nrefused < DRAIN_REFUSED)
 				refused[nrefused++] = fe->origin;
 			continue;
 		}
 		if (start(f, fe) != 0) {
+			/* Out of resources: it waits, and is asked again. */
 			og_cancel(f->guard, fe->origin);
-			fail_waiting(f, fe, "cannot start");
-			continue;
+			if (soonest > 0.01)
+				soonest = 0.01;
 		}
 	}
-	if (f->nwaiting > 0 && !evtimer_pending(f->retry, NULL)) {
+	if (f->nwaiting > 0) {
+		if (soonest < 0.001)
+			soonest = 0.001;
+		/* Re-armed every time: the soonest may be sooner now. */
 		tv.tv_sec = (long)soonest;
 		tv.tv_usec = (long)((soonest - (double)tv.tv_sec) * 1e6);
 		assert(evtimer_add(f->retry, &tv) == 0);
+	}
+	for (u = 0; u < ngone; u++) {
+		struct fetch_result res;
+
+		memset(&res, 0, sizeof res);
+		res.error = "held back past its timeout: the origin is "
+		            "paused or failing";
+		res.waited = now - gone[u]->submitted;
+		assert(f->inflight > 0);
+		f->inflight--;
+		gone[u]->done(gone[u]->priv, &res);
+		fetch_free(gone[u]);
 	}
 }
 
@@ -425,7 +471,7 @@ on_retry(evutil_socket_t fd, short kind, void *priv)
 	(void)fd;
 	(void)kind;
 	CHECK_F(f);
-	drain(f);
+	drain(f, 1);
 }
 
 int
@@ -497,6 +543,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		return (-1);
 	}
 	fe->submitted = VTIM_real();
+	fe->deadline = fe->submitted + (rq->timeout > 0 ? rq->timeout : 30.0);
 	if (f->guard != NULL &&
 	    (f->nwaiting > 0 ||
 	        og_admit(f->guard, fe->origin, fe->submitted) > 0)) {
@@ -505,7 +552,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		VTAILQ_INSERT_TAIL(&f->waiting, fe, list);
 		f->nwaiting++;
 		f->inflight++;
-		drain(f);
+		drain(f, 0);
 		return (0);
 	}
 	if (start(f, fe) != 0) {
