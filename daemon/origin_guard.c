@@ -69,6 +69,7 @@ struct origin_guard {
 #define OG_MAGIC 0x0a16e7d0
 	struct og_conf conf;
 	struct origin *origins;
+	double now; /* as of the last og_admit() */
 };
 
 #define CHECK_OG(g) assert((g) != NULL && (g)->magic == OG_MAGIC)
@@ -94,7 +95,8 @@ forget_idle(struct origin_guard *g)
 
 	HASH_ITER(hh, g->origins, o, tmp)
 	{
-		if (o->inflight > 0 || o->state != OG_CLOSED)
+		/* A pause not over yet is kept: it is the origin's word. */
+		if (o->inflight > 0 || o->paused_until > g->now)
 			continue;
 		HASH_DEL(g->origins, o);
 		free(o->name);
@@ -146,6 +148,7 @@ og_admit(struct origin_guard *g, const char *name, double now)
 	double burst;
 
 	CHECK_OG(g);
+	g->now = now;
 	o = get(g, name);
 	if (now < o->paused_until)
 		return (o->paused_until - now);

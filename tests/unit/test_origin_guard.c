@@ -345,15 +345,31 @@ test_many_origins(void)
 	unsigned i, n = 0;
 	char name[32];
 
+	struct og_outcome oc;
+
 	og_conf_default(&c);
 	g = og_new(&c);
 	/* One origin busy all along. */
 	CHECK(og_admit(g, "busy", 0) == 0);
+	/* One whose breaker opened long ago; one told to wait 300 s. */
+	memset(&oc, 0, sizeof oc);
+	for (i = 0; i < c.breaker_failures; i++) {
+		CHECK(og_admit(g, "dead", 0) == 0);
+		og_done(g, "dead", 0, &oc);
+	}
+	CHECK(og_admit(g, "told", 0) == 0);
+	oc.ok = 1;
+	oc.status = 429;
+	oc.retry_after = 300;
+	og_done(g, "told", 0, &oc);
 	for (i = 0; i < 25000; i++) {
 		snprintf(name, sizeof name, "h%u.example", i);
-		CHECK(og_admit(g, name, 0) == 0);
+		CHECK(og_admit(g, name, 100) == 0);
 		og_cancel(g, name);
 	}
+	/* Forgotten, as it was idle; kept, as its pause is not over. */
+	CHECK(og_info(g, "dead", &info) != 0);
+	CHECK(og_info(g, "told", &info) == 0);
 	for (i = 0; i < 25000; i++) {
 		snprintf(name, sizeof name, "h%u.example", i);
 		n += og_info(g, name, &info) == 0;
