@@ -304,8 +304,12 @@ on_enq_opened(void *priv, const struct pg_result *res, const char *err)
 	if (err == NULL && PQntuples((const PGresult *)res) != 1)
 		err = "no such job";
 	if (err != NULL) {
-		/* Nothing was added: the job is as it was. */
-		enqueue_end(e, err);
+		/*
+		 * Whether the total was raised is not known (a connection
+		 * lost may have committed): the job is failed, not left
+		 * waiting for tasks that will never come.
+		 */
+		enqueue_fail(e, err);
 		return;
 	}
 	/* Batches may run side by side: the total is already raised. */

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "vdef.h"
 #include "vqueue.h"
 #include "vtim.h"
@@ -38,6 +40,8 @@ struct job {
 	char *error;
 	unsigned nfailure;
 	struct jt_failure failure[JT_FAILURES];
+	/* Its URLs and fetcher go once it ends, from the loop. */
+	struct event *retire_ev;
 	VTAILQ_ENTRY(job) list;
 };
 
@@ -87,8 +91,21 @@ retire(struct job *j)
 }
 
 static void
+on_retire(evutil_socket_t fd, short what, void *priv)
+{
+	struct job *j = priv;
+
+	(void)fd;
+	(void)what;
+	CHECK_JOB(j);
+	retire(j);
+}
+
+static void
 job_free(struct job *j)
 {
+	if (j->retire_ev != NULL)
+		event_free(j->retire_ev);
 	retire(j);
 	free(j->sitemap);
 	free(j->error);
@@ -128,6 +145,11 @@ on_end(void *priv)
 	assert(j->jt->running > 0);
 	j->jt->running--;
 	tell(j, JT_ENDED, NULL);
+	/*
+	 * Not from here, deep in its own callbacks: a job's URL set can be
+	 * large, so it goes as soon as the loop is back.
+	 */
+	event_active(j->retire_ev, EV_TIMEOUT, 0);
 }
 
 static void
@@ -212,6 +234,8 @@ jt_start(struct job_table *jt, const char *url, unsigned refresh,
 	j->created = VTIM_real();
 	j->state = JT_LISTING;
 	j->f = fetcher_new(jt->eb, jt->conf.concurrency);
+	j->retire_ev = evtimer_new(jt->eb, on_retire, j);
+	assert(j->retire_ev != NULL);
 	fetcher_set_guard(j->f, jt->guard);
 	memset(&wc, 0, sizeof wc);
 	for (i = 0; i < jt->conf.nnode; i++) {

@@ -282,7 +282,8 @@ start(struct rewarm *rw, struct warm_task *t)
 	/* Slot 0 is the warm header, the variant's headers follow. */
 	n = variant_replay(t->variant, rw->dims(rw->dims_priv), rf->hdrbuf, 1,
 	    FETCH_MAX_HDRS, err, sizeof err);
-	if (n < 0 ||
+	/* A path, always: "@host/x" would make the node part a user name. */
+	if (n < 0 || t->url[0] != '/' ||
 	    (size_t)snprintf(rf->url, sizeof rf->url, "%s%s", rw->node,
 	        t->url) >= sizeof rf->url) {
 		rw->stats.unreplayable++;

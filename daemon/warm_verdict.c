@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,13 @@ warm_verdict_failed(enum wj_outcome o)
 	return (o == WO_ORIGIN_ERROR || o == WO_TIMEOUT || o == WO_FAILED);
 }
 
+#define WARM_TTL_MAX (10.0 * 365 * 86400)
+
 double
 warm_cc_ttl(const char *cc)
 {
 	const char *p;
-	double max_age = -1, s_maxage = -1;
+	double max_age = -1, s_maxage = -1, ttl;
 
 	for (p = cc; p != NULL && *p != '\0'; p++) {
 		if (p != cc && p[-1] != ' ' && p[-1] != ',')
@@ -47,7 +50,11 @@ warm_cc_ttl(const char *cc)
 		else if (!strncasecmp(p, "max-age=", 8))
 			max_age = strtod(p + 8, NULL);
 	}
-	return (s_maxage >= 0 ? s_maxage : max_age);
+	/* From the network: a TTL past ten years means nothing more. */
+	ttl = s_maxage >= 0 ? s_maxage : max_age;
+	if (!isfinite(ttl) || ttl < 0)
+		return (-1);
+	return (ttl > WARM_TTL_MAX ? WARM_TTL_MAX : ttl);
 }
 
 /* A whole directive, not part of another ("no-cache" in "x-no-cache"). */
