@@ -13,6 +13,7 @@
 #include <event2/buffer.h>
 
 #include <event2/event.h>
+#include <uthash.h>
 
 #include "vdef.h"
 #include "vtim.h"
@@ -33,6 +34,16 @@ struct inval_host {
 	unsigned dropped, queued;
 };
 
+/*
+ * Where a host's share is in the array: hosts come from visitors, and a
+ * ban over many objects of many hosts must not search them all for each.
+ */
+struct ih_index {
+	const char *host; /* the share's own copy */
+	unsigned idx;
+	UT_hash_handle hh;
+};
+
 struct instance {
 	unsigned magic;
 #define INSTANCE_MAGIC 0x1a5f7c02
@@ -51,6 +62,7 @@ struct instance {
 	const struct event_rec *inval;
 	struct inval_host *ih;
 	unsigned nih, lih;
+	struct ih_index *ihx;
 };
 
 #define CHECK_INST(i) assert((i) != NULL && (i)->magic == INSTANCE_MAGIC)
@@ -59,11 +71,11 @@ static struct inval_host *
 inval_host(struct instance *inst, const char *host)
 {
 	struct inval_host *h;
-	unsigned u;
+	struct ih_index *x;
 
-	for (u = 0; u < inst->nih; u++)
-		if (!strcmp(inst->ih[u].host, host))
-			return (&inst->ih[u]);
+	HASH_FIND_STR(inst->ihx, host, x);
+	if (x != NULL)
+		return (&inst->ih[x->idx]);
 	if (inst->nih == inst->lih) {
 		inst->lih = inst->lih > 0 ? inst->lih * 2 : 4;
 		inst->ih = realloc(inst->ih, inst->lih * sizeof *inst->ih);
@@ -73,6 +85,11 @@ inval_host(struct instance *inst, const char *host)
 	memset(h, 0, sizeof *h);
 	h->host = strdup(host);
 	assert(h->host != NULL);
+	x = calloc(1, sizeof *x);
+	assert(x != NULL);
+	x->host = h->host;
+	x->idx = inst->nih - 1;
+	HASH_ADD_KEYPTR(hh, inst->ihx, x->host, strlen(x->host), x);
 	h->key = inst->watch->key(inst->watch_priv);
 	return (h);
 }
@@ -83,6 +100,7 @@ inval_told(struct instance *inst, const struct event_rec *ev)
 {
 	struct instance_inval iv;
 	struct inval_host *h;
+	struct ih_index *x, *x2;
 	char *url = NULL;
 	unsigned u;
 
@@ -102,6 +120,11 @@ inval_told(struct instance *inst, const struct event_rec *ev)
 		iv.soft = ev->u.tags.soft;
 		iv.subject = ev->u.tags.tags;
 		break;
+	}
+	HASH_ITER(hh, inst->ihx, x, x2)
+	{
+		HASH_DEL(inst->ihx, x);
+		free(x);
 	}
 	for (u = 0; u < inst->nih; u++) {
 		h = &inst->ih[u];
@@ -394,6 +417,8 @@ instance_free(struct instance **ip)
 	wv_free(&inst->verify);
 	observer_free(&inst->observer);
 	index_apply_free(&inst->apply);
+	/* Shares live while one invalidation is applied, no longer. */
+	assert(inst->ihx == NULL && inst->nih == 0);
 	free(inst->ih);
 	free(inst->node);
 	free(inst->name);
