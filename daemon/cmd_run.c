@@ -274,21 +274,11 @@ cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'O':
-			v = strtol(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 1024) {
-				fprintf(stderr,
-				    "stoked run: --origin-max must be 1 to "
-				    "1024\n");
-				return (2);
-			}
-			ogc.ceiling = (unsigned)v;
-			break;
 		case 'R':
-			ogc.rate = strtod(optarg, &end);
-			if (*end != '\0' ||
-			    !(ogc.rate >= 0 && ogc.rate < 1e6)) {
-				fprintf(stderr,
-				    "stoked run: bad --origin-rate\n");
+			if (og_conf_option(&ogc,
+			        c == 'O' ? "origin-max" : "origin-rate", optarg,
+			        err, sizeof err) != 0) {
+				fprintf(stderr, "stoked run: %s\n", err);
 				return (2);
 			}
 			break;

@@ -313,12 +313,12 @@ cmd_warm(int argc, char **argv)
 	struct cli c;
 	size_t keylen = 0;
 	long v;
-	int ch, rc, origin_max = 0;
+	int ch, rc;
 
 	memset(&c, 0, sizeof c);
 	memset(&wc, 0, sizeof wc);
 	og_conf_default(&ogc);
-	ogc.rate = 0;
+	ogc.ceiling = 0; /* none given: the concurrency, below */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "hvqn:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -362,16 +362,11 @@ cmd_warm(int argc, char **argv)
 			wc.concurrency = (unsigned)v;
 			break;
 		case 'O':
-			if (num_arg("origin-max", optarg, 1, 1024, &v) != 0)
-				return (2);
-			origin_max = (int)v;
-			break;
 		case 'R':
-			ogc.rate = strtod(optarg, &end);
-			if (*end != '\0' ||
-			    !(ogc.rate >= 0 && ogc.rate < 1e6)) {
-				fprintf(stderr,
-				    "stoked warm: bad --origin-rate\n");
+			if (og_conf_option(&ogc,
+			        ch == 'O' ? "origin-max" : "origin-rate",
+			        optarg, err, sizeof err) != 0) {
+				fprintf(stderr, "stoked warm: %s\n", err);
 				return (2);
 			}
 			break;
@@ -427,7 +422,9 @@ cmd_warm(int argc, char **argv)
 	}
 	if (wc.concurrency == 0)
 		wc.concurrency = 8;
-	ogc.ceiling = origin_max > 0 ? (unsigned)origin_max : wc.concurrency;
+	/* No --origin-max: the concurrency. */
+	if (ogc.ceiling == 0)
+		ogc.ceiling = wc.concurrency;
 	ogc.initial = ogc.ceiling < 4 ? ogc.ceiling : 4;
 	wc.key = key;
 	wc.keylen = keylen;

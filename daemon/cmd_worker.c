@@ -228,14 +228,13 @@ cmd_worker(int argc, char **argv)
 			cfg.concurrency = (unsigned)v;
 			break;
 		case 'O':
-			if (num_opt("origin-max", optarg, 1, 1024, &v))
-				return (2);
-			ogc.ceiling = (unsigned)v;
-			break;
 		case 'R':
-			if (num_opt("origin-rate", optarg, 0, 1e6, &v))
+			if (og_conf_option(&ogc,
+			        c == 'O' ? "origin-max" : "origin-rate", optarg,
+			        err, sizeof err) != 0) {
+				fprintf(stderr, "stoked worker: %s\n", err);
 				return (2);
-			ogc.rate = v;
+			}
 			break;
 		case 'b':
 			if (num_opt("batch", optarg, 1, 10000, &v))

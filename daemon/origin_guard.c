@@ -9,7 +9,9 @@
 #include "config.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,6 +105,34 @@ forget_idle(struct origin_guard *g)
 		o->magic = 0;
 		free(o);
 	}
+}
+
+int
+og_conf_option(struct og_conf *c, const char *name, const char *arg, char *why,
+    size_t whylen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!strcmp(name, "origin-max")) {
+		if (errno || end == arg || *end != '\0' || v != (unsigned)v ||
+		    v < 1 || v > 1024) {
+			snprintf(why, whylen, "--origin-max must be 1 to 1024");
+			return (-1);
+		}
+		c->ceiling = (unsigned)v;
+		return (0);
+	}
+	assert(!strcmp(name, "origin-rate"));
+	if (errno || end == arg || *end != '\0' || !(v >= 0 && v < 1e6)) {
+		snprintf(why, whylen,
+		    "--origin-rate must be 0 (none) to 999999 a second");
+		return (-1);
+	}
+	c->rate = v;
+	return (0);
 }
 
 static struct origin *

@@ -29,6 +29,13 @@ struct og_conf {
 };
 
 void og_conf_default(struct og_conf *);
+/*
+ * A command line's --origin-max N (1 to 1024) or --origin-rate R (per
+ * second, 0: none): name is the option's, without the dashes.  0, or -1
+ * with why.
+ */
+int og_conf_option(struct og_conf *, const char *name, const char *arg,
+    char *why, size_t whylen);
 
 enum og_state {
 	OG_CLOSED, /* warming */
