@@ -22,7 +22,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "ban_expr.h"
+#include "index/ban_expr.h"
 
 #define NOBJ 1000000
 #define NRUN 5

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache_index.h"
+#include "index/cache_index.h"
 
 #define NTAGPOOL 50000
 #define HOT_EVERY 1000 /* every 1000th object has tag "hot" */

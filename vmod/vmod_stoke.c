@@ -28,10 +28,10 @@
 #include "VSC_stoke.h"
 #include "vcc_stoke_if.h"
 
-#include "record.h"
-#include "secret.h"
-#include "tag_list.h"
-#include "warm_sig.h"
+#include "proto/record.h"
+#include "proto/secret.h"
+#include "proto/tag_list.h"
+#include "proto/warm_sig.h"
 
 /* Tied to the exact varnishd build anyway by $ABI strict. */
 extern volatile struct params *cache_param;

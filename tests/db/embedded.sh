@@ -16,7 +16,7 @@ q() {
 }
 
 count=0
-for f in "$TOP_SRCDIR"/daemon/migrations/*.sql; do
+for f in "$TOP_SRCDIR"/daemon/store/migrations/*.sql; do
 	count=$((count + 1))
 	last=${f##*/}
 done

@@ -5,7 +5,7 @@
 set -eu
 . "$TESTS_DIR/lib/db_suite.sh"
 
-# MIGRATE_LOCK_KEY in daemon/migrate.h: "stoke" in ASCII.
+# MIGRATE_LOCK_KEY in daemon/store/migrate.h: "stoke" in ASCII.
 LOCK_KEY=495874698085
 
 suite_begin mig
@@ -28,7 +28,7 @@ within() {
 }
 
 # What this tree's migrations are, from their files.
-names=$(ls "$TOP_SRCDIR/daemon/migrations" | sed -n 's/\.sql$//p' | sort)
+names=$(ls "$TOP_SRCDIR/daemon/store/migrations" | sed -n 's/\.sql$//p' | sort)
 latest=$(expr "$(echo "$names" | tail -1)" : '0*\([0-9]*\)_')
 applied_all="applied $(echo "$names" | paste -sd, - | sed 's/,/, /g')"
 rows=$(echo "$names" | awk -F_ '{ printf "%d|%s\n", $1, $0 }')

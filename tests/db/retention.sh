@@ -1,6 +1,6 @@
 #!/bin/sh
 # stoked run deletes page results past their project's retention by
-# itself (daemon/retention.c): old rows go, young rows and other tables
+# itself (daemon/store/retention.c): old rows go, young rows and other tables
 # stay, and the figure is in /metrics.
 set -eu
 . "$TESTS_DIR/lib/db_suite.sh"

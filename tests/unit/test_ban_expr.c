@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "ban_expr.h"
+#include "index/ban_expr.h"
 #include "unit.h"
 
 #define NOW 1700000000.0

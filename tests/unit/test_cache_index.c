@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache_index.h"
+#include "index/cache_index.h"
 #include "unit.h"
 
 #define HL 3600.

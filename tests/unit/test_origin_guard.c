@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "origin_guard.h"
+#include "fetch/origin_guard.h"
 #include "unit.h"
 
 #define MAXQ 256

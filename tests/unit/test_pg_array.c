@@ -15,7 +15,7 @@
 #include "vdef.h"
 #include "vsb.h"
 
-#include "pg_array.h"
+#include "store/pg_array.h"
 #include "unit.h"
 
 int

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "record.h"
+#include "proto/record.h"
 #include "unit.h"
 
 #define TL (sizeof " trunc=1" - 1)

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
-#include "record_parse.h"
+#include "proto/record.h"
+#include "proto/record_parse.h"
 #include "unit.h"
 
 static void

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "robots.h"
+#include "sitemap/robots.h"
 #include "unit.h"
 
 #define ROBOTS "https://shop.example/robots.txt"

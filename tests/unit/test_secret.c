@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "secret.h"
-#include "warm_sig.h"
+#include "proto/secret.h"
+#include "proto/warm_sig.h"
 #include "unit.h"
 
 #define KEYSIZE (WARM_KEY_MAX + 1)

@@ -19,7 +19,7 @@
 #include <libxml/parser.h>
 #include <zlib.h>
 
-#include "sitemap.h"
+#include "sitemap/sitemap.h"
 #include "unit.h"
 
 #define NS "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tag_list.h"
+#include "proto/tag_list.h"
 #include "unit.h"
 
 /*

@@ -7,8 +7,8 @@
 
 #include <string.h>
 
+#include "warm/variant_replay.h"
 #include "unit.h"
-#include "variant_replay.h"
 
 #define DIMS                                                                   \
 	"currency=cookie:sw-currency:key device=header:X-Device "              \

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
+#include "vsl/vary_key.h"
 #include "unit.h"
-#include "vary_key.h"
 
 static const char *const name[] = { "Host", "X-Device", "Accept-Encoding",
 	"Cookie", "X-Lang" };

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "warm/warm_queue.h"
 #include "unit.h"
-#include "warm_queue.h"
 
 int
 main(void)

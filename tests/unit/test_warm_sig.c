@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "warm_sig.h"
+#include "proto/warm_sig.h"
 #include "unit.h"
 
 #define KEY "0123456789abcdef"

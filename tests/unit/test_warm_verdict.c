@@ -6,9 +6,9 @@
 
 #include <string.h>
 
-#include "fetcher.h"
+#include "fetch/fetcher.h"
+#include "warm/warm_verdict.h"
 #include "unit.h"
-#include "warm_verdict.h"
 
 static struct fetch_result res;
 static char why[256];
@@ -25,7 +25,7 @@ answer(long status, unsigned hit, const char *cc)
 	res.age = -1;
 }
 
-static enum wj_outcome
+static enum warm_outcome
 verdict(const char *warm_id)
 {
 	return (warm_verdict(&res, warm_id, &ttl, why, sizeof why));
@@ -95,7 +95,7 @@ main(void)
 	CHECK(warm_verdict_failed(WO_ORIGIN_ERROR));
 	CHECK(warm_verdict_failed(WO_TIMEOUT));
 	CHECK(warm_verdict_failed(WO_FAILED));
-	CHECK_STR_EQ(wj_outcome_name[WO_ORIGIN_ERROR], "origin_error");
+	CHECK_STR_EQ(warm_outcome_name[WO_ORIGIN_ERROR], "origin_error");
 
 	return (unit_done());
 }

@@ -1,0 +1,667 @@
+/*
+ * libcurl's multi socket interface on libevent, the way curl's own
+ * hiperfifo example wires it: curl says which sockets to watch and when
+ * to time out, libevent tells curl when they are ready.  Nothing here
+ * blocks, and completions are delivered from the event loop, never from
+ * inside a curl callback, so a done callback may submit new fetches.
+ */
+
+#include "config.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "vdef.h"
+#include "vqueue.h"
+#include "vtim.h"
+
+#include "fetcher.h"
+#include "origin_guard.h"
+
+struct fetcher {
+	unsigned magic;
+#define FETCHER_MAGIC 0x5fe7c4a1
+	struct event_base *eb;
+	CURLM *multi;
+	struct event *timer;
+	int running;
+	unsigned inflight; /* running and waiting */
+	unsigned nwaiting;
+	struct origin_guard *guard;
+	struct event *retry; /* asks the guard again for waiting fetches */
+	VTAILQ_HEAD(, fetch) active; /* in curl's hands */
+	VTAILQ_HEAD(, fetch) waiting; /* held back by the guard, in order */
+	/* Easy handles done with, reset, for the next fetches. */
+	CURL **spare;
+	unsigned nspare, maxspare;
+};
+
+struct fetch {
+	unsigned magic;
+#define FETCH_MAGIC 0x5fe7c4a2
+	struct fetcher *f;
+	VTAILQ_ENTRY(fetch) list;
+	unsigned is_waiting;
+	char origin[256];
+	double submitted, started;
+	double deadline; /* held back past this, it fails */
+	CURL *easy;
+	struct curl_slist *hdrs;
+	fetch_done_f *done;
+	void *priv;
+	uint64_t body;
+	char errbuf[CURL_ERROR_SIZE];
+	char xvarnish[64];
+	char warm_id[96];
+	char retry_after[64];
+	char cache_control[128];
+	char age[24];
+	unsigned set_cookie;
+	size_t body_max;
+	char *buf; /* the body, with body_max */
+	size_t buflen, bufsize;
+	unsigned too_big;
+};
+
+/* Origins told to wait, remembered in one pass over the waiting fetches. */
+#define DRAIN_REFUSED 8
+/* Expired fetches failed in one pass; the rest in the next, soon after. */
+#define DRAIN_EXPIRED 64
+
+struct sock {
+	struct event *ev;
+};
+
+#define CHECK_F(f) assert((f) != NULL && (f)->magic == FETCHER_MAGIC)
+
+static void
+fetch_free(struct fetch *fe)
+{
+	struct fetcher *f = fe->f;
+
+	curl_slist_free_all(fe->hdrs);
+	/* An easy handle is costly to make: reset, it serves again. */
+	if (fe->easy != NULL && f->nspare < f->maxspare) {
+		curl_easy_reset(fe->easy);
+		f->spare[f->nspare++] = fe->easy;
+	} else {
+		curl_easy_cleanup(fe->easy);
+	}
+	free(fe->buf);
+	fe->magic = 0;
+	free(fe);
+}
+
+static void
+unlink_fetch(struct fetcher *f, struct fetch *fe)
+{
+	assert(f->inflight > 0);
+	f->inflight--;
+	if (fe->is_waiting) {
+		assert(f->nwaiting > 0);
+		f->nwaiting--;
+		VTAILQ_REMOVE(&f->waiting, fe, list);
+	} else {
+		VTAILQ_REMOVE(&f->active, fe, list);
+	}
+}
+
+static void drain(struct fetcher *, int);
+
+/* Tell the guard how the origin answered. */
+static void
+report(struct fetcher *f, struct fetch *fe, const struct fetch_result *res)
+{
+	struct og_outcome oc;
+
+	if (f->guard == NULL)
+		return;
+	memset(&oc, 0, sizeof oc);
+	oc.started = fe->started;
+	oc.ok = res->ok;
+	oc.status = res->status;
+	oc.latency = res->ttfb > 0 ? res->ttfb : res->time;
+	oc.retry_after = og_retry_after(res->retry_after, VTIM_real());
+	og_done(f->guard, fe->origin, VTIM_real(), &oc);
+}
+
+static void
+finish(struct fetcher *f, CURL *easy, CURLcode rc)
+{
+	struct fetch_result res;
+	struct fetch *fe;
+	char *p;
+
+	assert(curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p) == CURLE_OK);
+	fe = (struct fetch *)(void *)p;
+	assert(fe != NULL && fe->magic == FETCH_MAGIC);
+	memset(&res, 0, sizeof res);
+	res.ok = (rc == CURLE_OK);
+	if (fe->too_big) {
+		snprintf(fe->errbuf, sizeof fe->errbuf,
+		    "answer larger than %zu bytes: refused", fe->body_max);
+		res.ok = 0;
+	}
+	if (!res.ok)
+		res.error =
+		    fe->errbuf[0] != '\0' ? fe->errbuf : curl_easy_strerror(rc);
+	(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res.status);
+	(void)curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &res.time);
+	(void)curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME, &res.ttfb);
+	res.body_bytes = fe->body_max > 0 ? fe->buflen : fe->body;
+	/* "X-Varnish: 32770 8" names the request and the object's fetch. */
+	res.hit = (strchr(fe->xvarnish, ' ') != NULL);
+	res.vxid = (uint32_t)strtoul(fe->xvarnish, NULL, 10);
+	res.warm_id = fe->warm_id[0] != '\0' ? fe->warm_id : NULL;
+	res.retry_after = fe->retry_after[0] != '\0' ? fe->retry_after : NULL;
+	res.cache_control =
+	    fe->cache_control[0] != '\0' ? fe->cache_control : NULL;
+	res.set_cookie = fe->set_cookie;
+	res.age = fe->age[0] != '\0' ? strtol(fe->age, NULL, 10) : -1;
+	if (fe->body_max > 0)
+		res.body = fe->buf != NULL ? fe->buf : "";
+	res.waited = fe->started - fe->submitted;
+	(void)curl_multi_remove_handle(f->multi, easy);
+	unlink_fetch(f, fe);
+	report(f, fe, &res);
+	/* A freed slot goes to whoever waited for it before new work. */
+	drain(f, 0);
+	fe->done(fe->priv, &res);
+	fetch_free(fe);
+}
+
+static void
+harvest(struct fetcher *f)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE)
+			finish(f, msg->easy_handle, msg->data.result);
+}
+
+static void
+on_socket(evutil_socket_t fd, short kind, void *priv)
+{
+	struct fetcher *f = priv;
+	int action;
+
+	CHECK_F(f);
+	action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
+	    ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	(void)curl_multi_socket_action(f->multi, fd, action, &f->running);
+	/*
+	 * curl's timer is curl's to clear (timer_cb with -1): a done
+	 * callback may just have added a fetch that needs it.
+	 */
+	harvest(f);
+}
+
+static void
+on_timeout(evutil_socket_t fd, short kind, void *priv)
+{
+	struct fetcher *f = priv;
+
+	(void)fd;
+	(void)kind;
+	CHECK_F(f);
+	(void)curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &f->running);
+	harvest(f);
+}
+
+/* curl: watch this socket so (or no more). */
+static int
+sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
+{
+	struct fetcher *f = userp;
+	struct sock *sk = sockp;
+	short kind;
+	int rc;
+
+	(void)easy;
+	CHECK_F(f);
+	if (what == CURL_POLL_REMOVE) {
+		if (sk != NULL) {
+			event_free(sk->ev);
+			free(sk);
+		}
+		(void)curl_multi_assign(f->multi, s, NULL);
+		return (0);
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (sk == NULL) {
+		sk = calloc(1, sizeof *sk);
+		assert(sk != NULL);
+		(void)curl_multi_assign(f->multi, s, sk);
+		sk->ev = event_new(f->eb, s, kind, on_socket, f);
+		assert(sk->ev != NULL);
+	} else {
+		/* The same event, watching for something else. */
+		(void)event_del(sk->ev);
+		rc = event_assign(sk->ev, f->eb, s, kind, on_socket, f);
+		assert(rc == 0);
+	}
+	assert(event_add(sk->ev, NULL) == 0);
+	return (0);
+}
+
+/* curl: call me back in this many ms (or never). */
+static int
+timer_cb(CURLM *multi, long ms, void *userp)
+{
+	struct fetcher *f = userp;
+	struct timeval tv;
+
+	(void)multi;
+	CHECK_F(f);
+	if (ms < 0) {
+		(void)evtimer_del(f->timer);
+		return (0);
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	assert(evtimer_add(f->timer, &tv) == 0);
+	return (0);
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *priv)
+{
+	struct fetch *fe = priv;
+	size_t len = size * n, want;
+	char *b;
+
+	fe->body += len;
+	if (fe->body_max == 0)
+		return (len);
+	if (fe->buflen + len > fe->body_max) {
+		/* Stops the transfer: curl sees a short write. */
+		fe->too_big = 1;
+		return (0);
+	}
+	if (fe->buflen + len + 1 > fe->bufsize) {
+		want = fe->bufsize > 0 ? fe->bufsize : 16384;
+		while (want < fe->buflen + len + 1)
+			want *= 2;
+		if (want > fe->body_max + 1)
+			want = fe->body_max + 1;
+		b = realloc(fe->buf, want);
+		if (b == NULL)
+			return (0);
+		fe->buf = b;
+		fe->bufsize = want;
+	}
+	memcpy(fe->buf + fe->buflen, p, len);
+	fe->buflen += len;
+	fe->buf[fe->buflen] = '\0';
+	return (len);
+}
+
+static void
+hdr_copy(char *dst, size_t dstlen, const char *v, size_t len)
+{
+	while (len > 0 &&
+	    (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+		len--;
+	while (len > 0 && *v == ' ') {
+		v++;
+		len--;
+	}
+	if (len >= dstlen)
+		len = dstlen - 1;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *priv)
+{
+	struct fetch *fe = priv;
+	size_t len = size * n;
+
+#define HDR(name, field)                                                       \
+	if (len > sizeof name && !strncasecmp(p, name ":", sizeof name))       \
+		hdr_copy(fe->field, sizeof fe->field, p + sizeof name,         \
+		    len - sizeof name);
+	HDR("X-Varnish", xvarnish)
+	HDR("Stoke-Warm-Id", warm_id)
+	HDR("Retry-After", retry_after)
+	HDR("Cache-Control", cache_control)
+	HDR("Age", age)
+#undef HDR
+	if (len > 11 && !strncasecmp(p, "Set-Cookie:", 11))
+		fe->set_cookie = 1;
+	return (len);
+}
+
+/* Hand a fetch to curl; one that waited leaves the waiting list. */
+static int
+start(struct fetcher *f, struct fetch *fe)
+{
+	fe->started = VTIM_real();
+	if (curl_multi_add_handle(f->multi, fe->easy) != CURLM_OK)
+		return (-1);
+	if (fe->is_waiting) {
+		VTAILQ_REMOVE(&f->waiting, fe, list);
+		f->nwaiting--;
+		fe->is_waiting = 0;
+	}
+	VTAILQ_INSERT_TAIL(&f->active, fe, list);
+	return (0);
+}
+
+/* A fetch that never reached curl ends here. */
+static void
+fail_waiting(struct fetcher *f, struct fetch *fe, const char *why)
+{
+	struct fetch_result res;
+
+	memset(&res, 0, sizeof res);
+	res.error = why;
+	unlink_fetch(f, fe);
+	fe->done(fe->priv, &res);
+	fetch_free(fe);
+}
+
+/* Fetches held back past their own timeout: failed, not kept waiting. */
+static unsigned
+expired(struct fetcher *f, double now, struct fetch **out, unsigned max)
+{
+	struct fetch *fe, *fe2;
+	unsigned n = 0;
+
+	VTAILQ_FOREACH_SAFE(fe, &f->waiting, list, fe2)
+	{
+		if (n == max)
+			break;
+		if (fe->deadline > now)
+			continue;
+		VTAILQ_REMOVE(&f->waiting, fe, list);
+		f->nwaiting--;
+		fe->is_waiting = 0;
+		out[n++] = fe;
+	}
+	return (n);
+}
+
+/*
+ * Start what the guard lets go, in submission order per origin, and ask
+ * again when the soonest of the rest may go (or reaches its deadline).
+ * Only from the timer (expire) do fetches fail here: a caller of
+ * fetcher_submit() never hears back before the call returns.
+ */
+static void
+drain(struct fetcher *f, int expire)
+{
+	struct fetch *fe, *fe2, *gone[DRAIN_EXPIRED];
+	struct timeval tv;
+	double now, w, soonest = 3600;
+	const char *refused[DRAIN_REFUSED];
+	unsigned nrefused = 0, ngone = 0, u;
+
+	if (f->guard == NULL || f->nwaiting == 0)
+		return;
+	now = VTIM_real();
+	if (expire)
+		ngone = expired(f, now, gone, DRAIN_EXPIRED);
+	VTAILQ_FOREACH_SAFE(fe, &f->waiting, list, fe2)
+	{
+		if (fe->deadline - now < soonest)
+			soonest = fe->deadline - now;
+		/*
+		 * An origin that said wait says the same to its next fetches
+		 * at the same moment: ask once a pass, not once a fetch
+		 * waiting, which each fetch done would pay for.
+		 */
+		for (u = 0; u < nrefused; u++)
+			if (!strcmp(refused[u], fe->origin))
+				break;
+		if (u < nrefused)
+			continue;
+		w = og_admit(f->guard, fe->origin, now);
+		if (w > 0) {
+			if (w < soonest)
+				soonest = w;
+			if (nrefused < DRAIN_REFUSED)
+				refused[nrefused++] = fe->origin;
+			continue;
+		}
+		if (start(f, fe) != 0) {
+			/* Out of resources: it waits, and is asked again. */
+			og_cancel(f->guard, fe->origin);
+			if (soonest > 0.01)
+				soonest = 0.01;
+		}
+	}
+	if (f->nwaiting > 0) {
+		if (soonest < 0.001)
+			soonest = 0.001;
+		/* Re-armed every time: the soonest may be sooner now. */
+		tv.tv_sec = (long)soonest;
+		tv.tv_usec = (long)((soonest - (double)tv.tv_sec) * 1e6);
+		assert(evtimer_add(f->retry, &tv) == 0);
+	}
+	for (u = 0; u < ngone; u++) {
+		struct fetch_result res;
+
+		memset(&res, 0, sizeof res);
+		res.error = "held back past its timeout: the origin is "
+		            "paused or failing";
+		res.waited = now - gone[u]->submitted;
+		assert(f->inflight > 0);
+		f->inflight--;
+		gone[u]->done(gone[u]->priv, &res);
+		fetch_free(gone[u]);
+	}
+}
+
+static void
+on_retry(evutil_socket_t fd, short kind, void *priv)
+{
+	struct fetcher *f = priv;
+
+	(void)fd;
+	(void)kind;
+	CHECK_F(f);
+	drain(f, 1);
+}
+
+int
+fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
+    fetch_done_f *done, void *priv)
+{
+	struct curl_slist *l;
+	struct fetch *fe;
+	const char *origin;
+	char host[512];
+	unsigned i;
+
+	CHECK_F(f);
+	assert(rq != NULL && done != NULL);
+	if (rq->url == NULL || rq->nhdr > FETCH_MAX_HDRS)
+		return (-1);
+	fe = calloc(1, sizeof *fe);
+	assert(fe != NULL);
+	fe->magic = FETCH_MAGIC;
+	fe->f = f;
+	fe->done = done;
+	fe->priv = priv;
+	fe->body_max = rq->body_max;
+	fe->easy = f->nspare > 0 ? f->spare[--f->nspare] : curl_easy_init();
+	assert(fe->easy != NULL);
+	if (rq->host != NULL) {
+		if ((size_t)snprintf(host, sizeof host, "Host: %s", rq->host) >=
+		    sizeof host) {
+			fetch_free(fe);
+			return (-1);
+		}
+		l = curl_slist_append(fe->hdrs, host);
+		assert(l != NULL);
+		fe->hdrs = l;
+	}
+	for (i = 0; i < rq->nhdr; i++) {
+		l = curl_slist_append(fe->hdrs, rq->hdr[i]);
+		assert(l != NULL);
+		fe->hdrs = l;
+	}
+	if (curl_easy_setopt(fe->easy, CURLOPT_URL, rq->url) != CURLE_OK) {
+		fetch_free(fe);
+		return (-1);
+	}
+	/* Straight to the node, whatever proxy the environment names. */
+	curl_easy_setopt(fe->easy, CURLOPT_PROXY, "");
+	curl_easy_setopt(fe->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(fe->easy, CURLOPT_HTTPHEADER, fe->hdrs);
+	curl_easy_setopt(fe->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(fe->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(fe->easy, CURLOPT_ERRORBUFFER, fe->errbuf);
+	curl_easy_setopt(fe->easy, CURLOPT_PRIVATE, (char *)(void *)fe);
+	curl_easy_setopt(fe->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(fe->easy, CURLOPT_WRITEDATA, fe);
+	curl_easy_setopt(fe->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(fe->easy, CURLOPT_HEADERDATA, fe);
+	curl_easy_setopt(fe->easy, CURLOPT_USERAGENT,
+	    "stoked/" PACKAGE_VERSION);
+	curl_easy_setopt(fe->easy, CURLOPT_TIMEOUT_MS,
+	    (long)((rq->timeout > 0 ? rq->timeout : 30.0) * 1000));
+	if (rq->method != NULL && !strcmp(rq->method, "HEAD"))
+		curl_easy_setopt(fe->easy, CURLOPT_NOBODY, 1L);
+	origin = rq->origin != NULL ? rq->origin
+	    : rq->host != NULL      ? rq->host
+	                            : rq->url;
+	if ((size_t)snprintf(fe->origin, sizeof fe->origin, "%s", origin) >=
+	    sizeof fe->origin) {
+		fetch_free(fe);
+		return (-1);
+	}
+	fe->submitted = VTIM_real();
+	fe->deadline = fe->submitted + (rq->timeout > 0 ? rq->timeout : 30.0);
+	if (f->guard != NULL &&
+	    (f->nwaiting > 0 ||
+	        og_admit(f->guard, fe->origin, fe->submitted) > 0)) {
+		/* Behind whoever waits already, in order. */
+		fe->is_waiting = 1;
+		VTAILQ_INSERT_TAIL(&f->waiting, fe, list);
+		f->nwaiting++;
+		f->inflight++;
+		drain(f, 0);
+		return (0);
+	}
+	if (start(f, fe) != 0) {
+		if (f->guard != NULL)
+			og_cancel(f->guard, fe->origin);
+		fetch_free(fe);
+		return (-1);
+	}
+	f->inflight++;
+	return (0);
+}
+
+struct fetcher *
+fetcher_new(struct event_base *eb, unsigned max_per_host)
+{
+	struct fetcher *f;
+
+	assert(eb != NULL);
+	f = calloc(1, sizeof *f);
+	assert(f != NULL);
+	f->magic = FETCHER_MAGIC;
+	f->eb = eb;
+	f->multi = curl_multi_init();
+	assert(f->multi != NULL);
+	f->timer = evtimer_new(eb, on_timeout, f);
+	assert(f->timer != NULL);
+	f->retry = evtimer_new(eb, on_retry, f);
+	assert(f->retry != NULL);
+	VTAILQ_INIT(&f->active);
+	VTAILQ_INIT(&f->waiting);
+	if (max_per_host == 0)
+		max_per_host = 8;
+	f->maxspare = max_per_host;
+	f->spare = calloc(f->maxspare, sizeof *f->spare);
+	assert(f->spare != NULL);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	/* The ceiling per origin node; the rest wait in curl's queue. */
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)max_per_host);
+	/*
+	 * Idle connections kept for the next fetches.  curl's default is
+	 * four per fetch running, so a guard holding fetches back made it
+	 * close connections the next ones had to open again.
+	 */
+	curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS,
+	    (long)max_per_host * 4);
+	return (f);
+}
+
+void
+fetcher_free(struct fetcher **fp)
+{
+	struct fetcher *f;
+
+	assert(fp != NULL);
+	f = *fp;
+	*fp = NULL;
+	if (f == NULL)
+		return;
+	CHECK_F(f);
+	/* What is still in flight ends here, and its owner is told so. */
+	while (!VTAILQ_EMPTY(&f->waiting))
+		fail_waiting(f, VTAILQ_FIRST(&f->waiting), "stopped");
+	while (!VTAILQ_EMPTY(&f->active)) {
+		struct fetch_result res;
+		struct fetch *fe = VTAILQ_FIRST(&f->active);
+
+		memset(&res, 0, sizeof res);
+		res.error = "stopped";
+		(void)curl_multi_remove_handle(f->multi, fe->easy);
+		unlink_fetch(f, fe);
+		if (f->guard != NULL)
+			og_cancel(f->guard, fe->origin);
+		fe->done(fe->priv, &res);
+		fetch_free(fe);
+	}
+	assert(f->inflight == 0);
+	while (f->nspare > 0)
+		curl_easy_cleanup(f->spare[--f->nspare]);
+	free(f->spare);
+	curl_multi_cleanup(f->multi);
+	event_free(f->timer);
+	event_free(f->retry);
+	f->magic = 0;
+	free(f);
+}
+
+unsigned
+fetcher_inflight(const struct fetcher *f)
+{
+	CHECK_F(f);
+	return (f->inflight);
+}
+
+unsigned
+fetcher_waiting(const struct fetcher *f)
+{
+	CHECK_F(f);
+	return (f->nwaiting);
+}
+
+void
+fetcher_set_guard(struct fetcher *f, struct origin_guard *g)
+{
+	CHECK_F(f);
+	assert(f->inflight == 0);
+	f->guard = g;
+}

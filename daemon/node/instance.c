@@ -1,0 +1,484 @@
+/*
+ * An instance wires VSL reader → observer → event sink for one varnishd.
+ */
+
+#include "config.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <event2/buffer.h>
+
+#include <event2/event.h>
+#include <uthash.h>
+
+#include "vdef.h"
+#include "vtim.h"
+
+#include "api/http_api.h"
+#include "index/cache_index.h"
+#include "index/index_apply.h"
+#include "vsl/events.h"
+#include "vsl/observer.h"
+#include "vsl/vsl_reader.h"
+#include "warm/rewarm.h"
+#include "warm/warm_verify.h"
+#include "instance.h"
+
+/* One host's share of the invalidation being applied. */
+struct inval_host {
+	char *host;
+	uint64_t key;
+	unsigned dropped, queued;
+};
+
+/*
+ * Where a host's share is in the array: hosts come from visitors, and a
+ * ban over many objects of many hosts must not search them all for each.
+ */
+struct ih_index {
+	const char *host; /* the share's own copy */
+	unsigned idx;
+	UT_hash_handle hh;
+};
+
+struct instance {
+	unsigned magic;
+#define INSTANCE_MAGIC 0x1a5f7c02
+	char *name;
+	char *node; /* re-warming's, without a trailing / */
+	struct vsl_reader *reader;
+	struct observer *observer;
+	struct index_apply *apply;
+	struct rewarm *rewarm;
+	struct warm_verify *verify;
+	double refresh_before, refresh_popularity;
+	struct event *expiry;
+	const struct instance_watch *watch;
+	void *watch_priv;
+	/* While a watched invalidation is applied: each host's share. */
+	const struct event_rec *inval;
+	struct inval_host *ih;
+	unsigned nih, lih;
+	struct ih_index *ihx;
+};
+
+#define CHECK_INST(i) assert((i) != NULL && (i)->magic == INSTANCE_MAGIC)
+
+static struct inval_host *
+inval_host(struct instance *inst, const char *host)
+{
+	struct inval_host *h;
+	struct ih_index *x;
+
+	HASH_FIND_STR(inst->ihx, host, x);
+	if (x != NULL)
+		return (&inst->ih[x->idx]);
+	if (inst->nih == inst->lih) {
+		inst->lih = inst->lih > 0 ? inst->lih * 2 : 4;
+		inst->ih = realloc(inst->ih, inst->lih * sizeof *inst->ih);
+		assert(inst->ih != NULL);
+	}
+	h = &inst->ih[inst->nih++];
+	memset(h, 0, sizeof *h);
+	h->host = strdup(host);
+	assert(h->host != NULL);
+	x = calloc(1, sizeof *x);
+	assert(x != NULL);
+	x->host = h->host;
+	x->idx = inst->nih - 1;
+	HASH_ADD_KEYPTR(hh, inst->ihx, x->host, strlen(x->host), x);
+	h->key = inst->watch->key(inst->watch_priv);
+	return (h);
+}
+
+/* The invalidation is applied: each host's share that queued, told. */
+static void
+inval_told(struct instance *inst, const struct event_rec *ev)
+{
+	struct instance_inval iv;
+	struct inval_host *h;
+	struct ih_index *x, *x2;
+	char *url = NULL;
+	unsigned u;
+
+	memset(&iv, 0, sizeof iv);
+	iv.t = ev->t_logged > 0 ? ev->t_logged : ev->now;
+	switch (ev->type) {
+	case EV_PURGE:
+		iv.kind = "purge";
+		iv.soft = ev->u.purge.soft;
+		break;
+	case EV_BAN:
+		iv.kind = "ban";
+		iv.subject = ev->u.ban.expr;
+		break;
+	default:
+		iv.kind = "tag";
+		iv.soft = ev->u.tags.soft;
+		iv.subject = ev->u.tags.tags;
+		break;
+	}
+	HASH_ITER(hh, inst->ihx, x, x2)
+	{
+		HASH_DEL(inst->ihx, x);
+		free(x);
+	}
+	for (u = 0; u < inst->nih; u++) {
+		h = &inst->ih[u];
+		if (h->queued > 0) {
+			if (ev->type == EV_PURGE) {
+				/* A purge is of one URL: said in full. */
+				free(url);
+				url = malloc(
+				    strlen(h->host) + strlen(ev->key.url) + 8);
+				assert(url != NULL);
+				sprintf(url, "http://%s%s", h->host,
+				    ev->key.url);
+				iv.subject = url;
+			}
+			iv.dropped = h->dropped;
+			iv.queued = h->queued;
+			inst->watch->queued(inst->watch_priv, h->key,
+			    inst->node, h->host, h->queued, &iv);
+		}
+		free(h->host);
+	}
+	free(url);
+	inst->nih = 0;
+}
+
+static void
+sink(void *priv, const struct event_rec *ev)
+{
+	struct instance *inst = priv;
+
+	CHECK_INST(inst);
+	if (inst->watch != NULL &&
+	    (ev->type == EV_PURGE || ev->type == EV_BAN ||
+	        ev->type == EV_TAGS)) {
+		/* lost() counts each host's share as it goes. */
+		inst->inval = ev;
+		index_apply_event(inst->apply, ev);
+		inst->inval = NULL;
+		inval_told(inst, ev);
+	} else {
+		index_apply_event(inst->apply, ev);
+	}
+	wv_event(inst->verify, ev);
+}
+
+struct refresh_scan {
+	struct instance *inst;
+	struct cache_index *ci;
+	double now;
+};
+
+/* Popular, and fresh for less than refresh_before: fetch it again now. */
+static int
+expiring_one(void *priv, struct ci_obj *o)
+{
+	struct refresh_scan *sc = priv;
+	struct instance *inst = sc->inst;
+	struct ci_attrs a = ci_attrs(o);
+	double end = a.t_origin + a.ttl, pop;
+	uint64_t key = 0;
+
+	if (end <= sc->now || end - sc->now > inst->refresh_before)
+		return (0);
+	pop = ci_popularity(sc->ci, o, sc->now);
+	if (pop < inst->refresh_popularity)
+		return (0);
+	if (inst->watch != NULL)
+		key = inst->watch->expiry_key(inst->watch_priv, inst->node,
+		    ci_host(o));
+	if (rewarm_object(inst->rewarm, ci_host(o), ci_url(o), ci_variant(o),
+	        pop, sc->now, RW_EXPIRING, key) > 0 &&
+	    inst->watch != NULL)
+		inst->watch->queued(inst->watch_priv, key, inst->node,
+		    ci_host(o), 1, NULL);
+	return (0);
+}
+
+/*
+ * Once a second: objects past ttl + grace + keep are gone from Varnish
+ * too, and popular objects about to expire are refreshed, so that no
+ * visitor meets a cold gap.  The scan walks the whole index (about
+ * 20 ms for a million objects).
+ */
+static void
+expire(evutil_socket_t fd, short what, void *priv)
+{
+	struct instance *inst = priv;
+	struct refresh_scan sc;
+
+	(void)fd;
+	(void)what;
+	CHECK_INST(inst);
+	sc.inst = inst;
+	sc.ci = index_apply_index(inst->apply);
+	sc.now = VTIM_real();
+	(void)ci_expire(sc.ci, sc.now);
+	if (inst->rewarm != NULL && inst->refresh_before > 0)
+		(void)ci_foreach(sc.ci, expiring_one, &sc);
+}
+
+static void
+index_metrics(const struct instance *inst, struct evbuffer *b)
+{
+	const struct cache_index *ci = index_apply_index(inst->apply);
+	const struct index_apply_stats *st = index_apply_stats(inst->apply);
+	const char *n = inst->name;
+
+	evbuffer_add_printf(b,
+	    "stoke_index_objects{instance=\"%s\"} %zu\n"
+	    "stoke_index_bytes{instance=\"%s\"} %zu\n"
+	    "stoke_index_key_bytes{instance=\"%s\"} %zu\n"
+	    "stoke_index_tags{instance=\"%s\"} %zu\n"
+	    "stoke_index_evictions_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_index_expirations_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_index_invalidated_total{instance=\"%s\",how=\"hard\"} "
+	    "%" PRIu64 "\n"
+	    "stoke_index_invalidated_total{instance=\"%s\",how=\"soft\"} "
+	    "%" PRIu64 "\n"
+	    "stoke_index_learned_from_hits_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_ban_errors_total{instance=\"%s\"} %" PRIu64 "\n",
+	    n, ci_count(ci), n, ci_bytes(ci), n, ci_key_bytes(ci), n,
+	    ci_ntags_distinct(ci), n, ci_evictions(ci), n, ci_expirations(ci),
+	    n, st->removed, n, st->staled, n, st->learned_from_hits, n,
+	    st->ban_errors);
+}
+
+static const char *
+dims_of(void *priv)
+{
+	const struct instance *inst = priv;
+
+	CHECK_INST(inst);
+	return (observer_dims(inst->observer));
+}
+
+/* index → warm queue: what was lost is fetched again. */
+static void
+lost(void *priv, const char *host, const char *url, const char *variant,
+    double popularity, double now)
+{
+	struct instance *inst = priv;
+
+	struct inval_host *h = NULL;
+	uint64_t key = 0;
+
+	CHECK_INST(inst);
+	if (inst->inval != NULL) {
+		h = inval_host(inst, host);
+		h->dropped++;
+		key = h->key;
+	}
+	if (rewarm_object(inst->rewarm, host, url, variant, popularity, now,
+	        RW_INVALIDATED, key) > 0 &&
+	    h != NULL)
+		h->queued++;
+}
+
+static void
+rewarm_metrics(const struct instance *inst, struct evbuffer *b)
+{
+	const struct rewarm_stats *st;
+	const char *n = inst->name;
+	double p50, p99, max;
+	unsigned nlat;
+
+	if (inst->rewarm == NULL)
+		return;
+	st = rewarm_stats(inst->rewarm);
+	evbuffer_add_printf(b,
+	    "stoke_rewarm_queued_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_expiring_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_duplicates_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_dropped_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_unreplayable_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_refreshed_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_not_warm_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_failed_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_uncacheable_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_unverified_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_rewarm_queue_length{instance=\"%s\"} %zu\n"
+	    "stoke_rewarm_inflight{instance=\"%s\"} %zu\n",
+	    n, st->queued, n, st->expiring, n, st->duplicates, n, st->dropped,
+	    n, st->unreplayable, n, st->refreshed, n, st->not_warm, n,
+	    st->failed, n, st->uncacheable, n, st->unverified, n,
+	    rewarm_queue_length(inst->rewarm), n,
+	    rewarm_inflight(inst->rewarm));
+	nlat = rewarm_latency(inst->rewarm, &p50, &p99, &max);
+	if (nlat == 0)
+		return;
+	evbuffer_add_printf(b,
+	    "stoke_rewarm_latency_seconds{instance=\"%s\",quantile=\"0.5\"} "
+	    "%.6f\n"
+	    "stoke_rewarm_latency_seconds{instance=\"%s\",quantile=\"0.99\"} "
+	    "%.6f\n"
+	    "stoke_rewarm_latency_seconds{instance=\"%s\",quantile=\"1\"} "
+	    "%.6f\n"
+	    "stoke_rewarm_latency_seconds_count{instance=\"%s\"} %u\n",
+	    n, p50, n, p99, n, max, n, nlat);
+}
+
+static void
+metrics(void *priv, struct evbuffer *b)
+{
+	const struct instance *inst = priv;
+	const struct vsl_reader_stats *rs;
+	const struct observer_stats *os;
+	const char *n;
+	unsigned t;
+
+	CHECK_INST(inst);
+	n = inst->name;
+	rs = vsl_reader_stats(inst->reader);
+	os = observer_stats(inst->observer);
+	evbuffer_add_printf(b,
+	    "stoke_vsl_attached{instance=\"%s\"} %u\n"
+	    "stoke_vsl_groups_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_vsl_transactions_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_vsl_overruns_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_vsl_abandons_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_vsl_reconnects_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_vsl_transactions_dropped_total{instance=\"%s\"} %" PRIu64
+	    "\n"
+	    "stoke_records_bad_total{instance=\"%s\"} %" PRIu64 "\n",
+	    n, rs->attached, n, rs->groups, n, os->txns, n, rs->overruns, n,
+	    rs->abandons, n, rs->reconnects, n, os->txns_dropped, n,
+	    os->bad_records);
+	index_metrics(inst, b);
+	rewarm_metrics(inst, b);
+	evbuffer_add_printf(b,
+	    "stoke_verify_matched_total{instance=\"%s\"} %" PRIu64 "\n"
+	    "stoke_verify_unmatched_total{instance=\"%s\"} %" PRIu64 "\n",
+	    n, wv_stats(inst->verify)->matched, n,
+	    wv_stats(inst->verify)->unmatched);
+	for (t = 0; t < EV__MAX; t++)
+		evbuffer_add_printf(b,
+		    "stoke_events_total{instance=\"%s\",type=\"%s\"} %" PRIu64
+		    "\n",
+		    n, ev_type_name[t], os->events[t]);
+}
+
+struct instance *
+instance_new(struct event_base *eb, const char *name, size_t index_bytes,
+    const struct rewarm_conf *rc)
+{
+	struct timeval tv = { 1, 0 };
+	struct instance *inst;
+
+	inst = calloc(1, sizeof *inst);
+	assert(inst != NULL);
+	inst->magic = INSTANCE_MAGIC;
+	inst->name = strdup(name != NULL ? name : "default");
+	assert(inst->name != NULL);
+	/* Popularity halves every hour without visitors. */
+	inst->apply = index_apply_new(index_bytes, 3600.0);
+	inst->verify = wv_new(eb, 0);
+	inst->observer = observer_new(sink, inst);
+	if (rc != NULL) {
+		inst->node = strdup(rc->node);
+		assert(inst->node != NULL);
+		if (inst->node[0] != '\0' &&
+		    inst->node[strlen(inst->node) - 1] == '/')
+			inst->node[strlen(inst->node) - 1] = '\0';
+		inst->rewarm = rewarm_new(eb, rc, dims_of, inst);
+		rewarm_set_verify(inst->rewarm, inst->verify);
+		inst->refresh_before = rc->refresh_before;
+		inst->refresh_popularity = rc->refresh_popularity;
+		index_apply_on_lost(inst->apply, lost, inst);
+	}
+	inst->reader = vsl_reader_new(eb, name, observer_group, inst->observer);
+	inst->expiry = event_new(eb, -1, EV_PERSIST, expire, inst);
+	assert(inst->expiry != NULL);
+	assert(event_add(inst->expiry, &tv) == 0);
+	return (inst);
+}
+
+void
+instance_free(struct instance **ip)
+{
+	struct instance *inst;
+
+	assert(ip != NULL);
+	inst = *ip;
+	*ip = NULL;
+	if (inst == NULL)
+		return;
+	CHECK_INST(inst);
+	event_free(inst->expiry);
+	vsl_reader_free(&inst->reader);
+	rewarm_free(&inst->rewarm);
+	wv_free(&inst->verify);
+	observer_free(&inst->observer);
+	index_apply_free(&inst->apply);
+	/* Shares live while one invalidation is applied, no longer. */
+	assert(inst->ihx == NULL && inst->nih == 0);
+	free(inst->ih);
+	free(inst->node);
+	free(inst->name);
+	inst->magic = 0;
+	free(inst);
+}
+
+const char *
+instance_name(const struct instance *inst)
+{
+	CHECK_INST(inst);
+	return (inst->name);
+}
+
+int
+instance_attached(const struct instance *inst)
+{
+	CHECK_INST(inst);
+	return (vsl_reader_stats(inst->reader)->attached != 0);
+}
+
+const char *
+instance_dims(const struct instance *inst)
+{
+	CHECK_INST(inst);
+	return (observer_dims(inst->observer));
+}
+
+struct index_apply *
+instance_apply(const struct instance *inst)
+{
+	CHECK_INST(inst);
+	return (inst->apply);
+}
+
+struct warm_verify *
+instance_verify(const struct instance *inst)
+{
+	CHECK_INST(inst);
+	return (inst->verify);
+}
+
+void
+instance_register(struct instance *inst, struct http_api *api)
+{
+	CHECK_INST(inst);
+	http_api_metrics(api, metrics, inst);
+}
+
+void
+instance_set_watch(struct instance *inst, const struct instance_watch *w,
+    void *priv)
+{
+	CHECK_INST(inst);
+	assert(w != NULL && w->key != NULL && w->expiry_key != NULL &&
+	    w->queued != NULL);
+	if (inst->rewarm == NULL)
+		return;
+	inst->watch = w;
+	inst->watch_priv = priv;
+	rewarm_set_results(inst->rewarm, w->result, priv);
+}

@@ -1,0 +1,67 @@
+/*
+ * One varnishd that stoked watches: its log reader, the observer turning
+ * the log into events, and what those events are applied to.  Each
+ * Varnish node is a cache of its own, so each gets its own instance.
+ */
+
+#ifndef STOKE_INSTANCE_H
+#define STOKE_INSTANCE_H
+
+#include <stdint.h>
+
+#include "warm/rewarm.h"
+
+struct event_base;
+struct http_api;
+struct instance;
+
+struct index_apply;
+
+struct rewarm_conf;
+struct warm_verify;
+
+/* One invalidation's share on one host: what it dropped, and re-warms. */
+struct instance_inval {
+	const char *kind; /* purge, ban, tag */
+	unsigned soft;
+	const char *subject; /* the URL purged, the ban, the tag list */
+	unsigned dropped; /* objects of the host dropped (or made stale) */
+	unsigned queued; /* of those, queued for re-warming */
+	double t; /* when Varnish answered it */
+};
+
+/*
+ * Told what the instance re-warms and why, to keep a record of it.  Each
+ * host's share of an invalidation, and the refreshes before expiry of a
+ * host, are queued under a key of the watcher's, which each of their
+ * results carries back.
+ */
+struct instance_watch {
+	/* A new key, for one host's share of an invalidation. */
+	uint64_t (*key)(void *priv);
+	/* The key to queue refreshes before expiry of host under, now. */
+	uint64_t (*expiry_key)(void *priv, const char *node, const char *host);
+	/* n objects of host were queued under key: by an invalidation
+	 * (inv), or refreshes (inv NULL). */
+	void (*queued)(void *priv, uint64_t key, const char *node,
+	    const char *host, unsigned n, const struct instance_inval *inv);
+	rewarm_result_f *result;
+};
+
+/* rc: how to re-warm what the instance loses, or NULL not to. */
+struct instance *instance_new(struct event_base *, const char *name,
+    size_t index_bytes, const struct rewarm_conf *rc);
+void instance_free(struct instance **);
+const char *instance_name(const struct instance *);
+struct index_apply *instance_apply(const struct instance *);
+int instance_attached(const struct instance *);
+const char *instance_dims(const struct instance *);
+/* Matches warm requests through this node with their log. */
+struct warm_verify *instance_verify(const struct instance *);
+/* Adds the instance's metrics to the API. */
+void instance_register(struct instance *, struct http_api *);
+/* Tells w (kept) what it re-warms; nothing without re-warming. */
+void instance_set_watch(struct instance *, const struct instance_watch *w,
+    void *priv);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * What stoked run does, kept in PostgreSQL: its sitemap jobs, the
+ * invalidations it re-warmed after, and what came of every warm
+ * request, as cache_jobs, invalidation_events and page_results rows of
+ * a website per Host (http://HOST/) in the default project.
+ *
+ * The job table and the instances tell the store (their watch hooks);
+ * it buffers rows and writes them from the event loop through a pg_pool,
+ * in batches: every rs_conf.interval, or at once when rs_conf.batch
+ * results wait, each kind of row in one multi-row statement.  Each row
+ * carries a key made here (row_key), so that a write whose outcome is
+ * unknown is sent again without anything written twice.
+ *
+ * While the database is away warming goes on: rows wait, and writes are
+ * tried again with a backoff as the pool reconnects.  Past rs_conf.
+ * max_rows waiting, new rows are dropped and counted, and said once.
+ */
+
+#ifndef STOKE_RESULT_STORE_H
+#define STOKE_RESULT_STORE_H
+
+#include <stddef.h>
+
+struct event_base;
+struct http_api;
+struct instance;
+struct sj_conf;
+struct pg_pool;
+struct result_store;
+
+struct rs_conf {
+	size_t max_rows; /* waiting at most; 0: 200000 */
+	unsigned batch; /* results per statement; 0: 1000 */
+	double interval; /* seconds between writes; 0: 0.25 */
+};
+
+/* The pool is the caller's, and must outlive the store. */
+struct result_store *
+rs_new(struct event_base *, struct pg_pool *, const struct rs_conf *);
+/* Have the jobs of the table made with jc recorded (before sj_new()). */
+void rs_watch_jobs(struct result_store *, struct sj_conf *jc);
+/* Have what the instance re-warms, and why, recorded. */
+void rs_watch_instance(struct result_store *, struct instance *);
+/* stoke_db_* metrics. */
+void rs_register(struct result_store *, struct http_api *);
+/*
+ * At exit, once nothing tells the store anything more: jobs not
+ * finished are recorded as cancelled, and what waits is written, the
+ * event loop running for timeout seconds at most.  Returns how many rows
+ * were left unwritten.
+ */
+size_t rs_drain(struct result_store *, double timeout);
+void rs_free(struct result_store **);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * One statement at a time: a round runs batches back to back (a second
+ * apart, to leave the database room) until a batch comes back short,
+ * then sleeps until the next round.  A failed statement ends the round;
+ * the next round tries again.
+ */
+
+#include "config.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "api/http_api.h"
+#include "pg_pool.h"
+#include "retention.h"
+
+struct retention {
+	unsigned magic;
+#define RETENTION_MAGIC 0x7e7e0a11
+	struct pg_pool *pool;
+	struct event *timer;
+	double every;
+	unsigned batch;
+	unsigned busy; /* a statement is out */
+	uint64_t pruned, rounds, errors;
+};
+
+#define CHECK_RET(r) assert((r) != NULL && (r)->magic == RETENTION_MAGIC)
+
+static const struct pg_stmt st_prune = { "retention_prune",
+	"SELECT prune_page_results($1::integer)", 1 };
+
+static void
+later(struct retention *r, double s)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)s;
+	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
+	assert(evtimer_add(r->timer, &tv) == 0);
+}
+
+static void
+on_pruned(void *priv, const struct pg_result *pr, const char *err)
+{
+	struct retention *r = priv;
+	const PGresult *res = (const PGresult *)(const void *)pr;
+	long long n;
+
+	CHECK_RET(r);
+	r->busy = 0;
+	if (err != NULL || PQntuples(res) != 1) {
+		r->errors++;
+		later(r, r->every);
+		return;
+	}
+	n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (n > 0)
+		r->pruned += (uint64_t)n;
+	/* A full batch: there is more; a short one: done for this round. */
+	later(r, n >= (long long)r->batch ? 1.0 : r->every);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *priv)
+{
+	struct retention *r = priv;
+	char batch[16];
+	const char *v[1] = { batch };
+
+	(void)fd;
+	(void)what;
+	CHECK_RET(r);
+	snprintf(batch, sizeof batch, "%u", r->batch);
+	r->rounds++;
+	if (pg_pool_query(r->pool, &st_prune, v, on_pruned, r) == 0)
+		r->busy = 1;
+}
+
+static void
+metrics(void *priv, struct evbuffer *b)
+{
+	const struct retention *r = priv;
+
+	CHECK_RET(r);
+	evbuffer_add_printf(b,
+	    "stoke_db_results_pruned_total %" PRIu64 "\n"
+	    "stoke_db_prune_errors_total %" PRIu64 "\n",
+	    r->pruned, r->errors);
+}
+
+struct retention *
+retention_new(struct event_base *eb, struct pg_pool *pool, double every,
+    unsigned batch)
+{
+	struct retention *r;
+
+	assert(eb != NULL && pool != NULL && every > 0 && batch > 0);
+	r = calloc(1, sizeof *r);
+	assert(r != NULL);
+	r->magic = RETENTION_MAGIC;
+	r->pool = pool;
+	r->every = every;
+	r->batch = batch;
+	r->timer = evtimer_new(eb, on_timer, r);
+	assert(r->timer != NULL);
+	/* The first round soon after start: a restart may find a backlog. */
+	later(r, every < 5 ? every : 5);
+	return (r);
+}
+
+/* After the pool is freed: its callbacks have run by then. */
+void
+retention_free(struct retention **rp)
+{
+	struct retention *r;
+
+	assert(rp != NULL);
+	r = *rp;
+	*rp = NULL;
+	if (r == NULL)
+		return;
+	CHECK_RET(r);
+	assert(!r->busy);
+	event_free(r->timer);
+	r->magic = 0;
+	free(r);
+}
+
+void
+retention_register(struct retention *r, struct http_api *api)
+{
+	CHECK_RET(r);
+	http_api_metrics(api, metrics, r);
+}
+
+uint64_t
+retention_pruned(const struct retention *r)
+{
+	CHECK_RET(r);
+	return (r->pruned);
+}

@@ -1,0 +1,1042 @@
+/*
+ * The queue's statements, and the bookkeeping of what this worker holds.
+ *
+ * Each write (completions, releases, renewals) is one statement, so it
+ * commits whole or not at all, and each matches only rows that are still
+ * leased by this worker: run twice, the second run changes nothing.
+ * Writes go one at a time: two statements of ours updating the same task
+ * rows at once could only deadlock each other.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+#include "vsb.h"
+
+#include "pg_array.h"
+#include "pg_pool.h"
+#include "task_queue.h"
+
+#define ENQUEUE_BATCH 5000
+#define WRITE_DELAY 0.1 /* seconds a completion may wait for others */
+#define RETRY_MIN 0.25
+#define RETRY_MAX 5.0
+
+/*
+ * Two claimable kinds, each by its own partial index: leases that ran
+ * out (their worker died or stalled) first, then queued tasks.  SKIP
+ * LOCKED lets workers claim side by side without waiting on each other.
+ * What this worker still holds ($4) is not claimed again, even when its
+ * lease ran out (the database was away): one task held twice would be
+ * completed twice in one statement.
+ */
+static const struct pg_stmt st_claim = { "tq_claim",
+	"WITH expired AS ("
+	"  SELECT id FROM warm_tasks"
+	"  WHERE state = 'leased' AND lease_until < now()"
+	"    AND id <> ALL($4::bigint[])"
+	"  ORDER BY lease_until LIMIT $3::integer"
+	"  FOR UPDATE SKIP LOCKED"
+	"), ready AS ("
+	"  SELECT id FROM warm_tasks WHERE state = 'queued'"
+	"    AND id <> ALL($4::bigint[])"
+	"  ORDER BY priority DESC, id LIMIT $3::integer"
+	"  FOR UPDATE SKIP LOCKED"
+	"), c AS ("
+	"  (SELECT id FROM expired) UNION ALL (SELECT id FROM ready)"
+	"  LIMIT $3::integer"
+	"), t AS ("
+	"  UPDATE warm_tasks w SET state = 'leased', lease_owner = $1,"
+	"    lease_until = now() + $2::float8 * interval '1 second',"
+	"    attempts = w.attempts + 1"
+	"  FROM c WHERE w.id = c.id"
+	"  RETURNING w.id, w.job_id, w.url, w.variant, w.attempts"
+	"), s AS ("
+	"  UPDATE cache_jobs j SET status = 'running',"
+	"    started_at = coalesce(j.started_at, now())"
+	"  WHERE j.id IN (SELECT job_id FROM t) AND j.status = 'queued'"
+	")"
+	"SELECT t.id, t.job_id, t.url, t.variant, t.attempts,"
+	"  array_to_string(ws.varnish_nodes, ' ')"
+	" FROM t JOIN cache_jobs j ON j.id = t.job_id"
+	"  JOIN websites ws ON ws.id = j.website_id",
+	4 };
+
+/*
+ * Only the tasks still leased by us change; their pages are inserted and
+ * the jobs counted by exactly as many; a job whose count reaches its
+ * total is done.  "id = ANY" as well as the join: the planner then finds
+ * the rows by primary key whatever it believes of the leased index.  The job row's lock orders concurrent completions, and
+ * each sees the counters the one before it left.
+ */
+static const struct pg_stmt st_complete = { "tq_complete",
+	"WITH r AS ("
+	"  SELECT * FROM unnest($2::bigint[], $3::boolean[]) AS r(id, ok)"
+	"), t AS ("
+	"  UPDATE warm_tasks w SET"
+	"    state = CASE WHEN r.ok THEN 'done'::task_state"
+	"      ELSE 'failed'::task_state END,"
+	"    lease_until = NULL, finished_at = now()"
+	"  FROM r WHERE w.id = r.id AND w.id = ANY($2::bigint[])"
+	"    AND w.state = 'leased' AND w.lease_owner = $1"
+	"  RETURNING w.id, w.job_id, w.url, w.variant, r.ok"
+	"), p AS ("
+	"  INSERT INTO page_results (job_id, website_id, task_id, url,"
+	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"
+	"    reason, ttl)"
+	"  SELECT t.job_id, j.website_id, t.id, t.url, t.variant, g.node,"
+	"    g.status, g.load_ms, g.ttfb_ms, g.cache_status,"
+	"    g.outcome::warm_outcome, g.reason, g.ttl"
+	"  FROM unnest($4::bigint[], $5::text[], $6::integer[], $7::real[],"
+	"    $8::real[], $9::text[], $10::text[], $11::text[], $12::real[])"
+	"    AS g(task_id, node, status, load_ms, ttfb_ms, cache_status,"
+	"      outcome, reason, ttl)"
+	"  JOIN t ON t.id = g.task_id JOIN cache_jobs j ON j.id = t.job_id"
+	"), n AS ("
+	"  SELECT job_id, count(*) FILTER (WHERE ok) AS ok,"
+	"    count(*) FILTER (WHERE NOT ok) AS bad FROM t GROUP BY job_id"
+	"), u AS ("
+	"  UPDATE cache_jobs j SET"
+	"    urls_completed = j.urls_completed + n.ok,"
+	"    urls_failed = j.urls_failed + n.bad,"
+	"    status = CASE WHEN j.status IN ('queued', 'running') AND"
+	"      j.urls_completed + j.urls_failed + n.ok + n.bad >= j.urls_total"
+	"      THEN 'done'::job_status ELSE j.status END,"
+	"    finished_at = CASE WHEN j.status IN ('queued', 'running') AND"
+	"      j.urls_completed + j.urls_failed + n.ok + n.bad >= j.urls_total"
+	"      THEN now() ELSE j.finished_at END"
+	"  FROM n WHERE j.id = n.job_id"
+	")"
+	"SELECT count(*) FROM t",
+	12 };
+
+static const struct pg_stmt st_renew = { "tq_renew",
+	"UPDATE warm_tasks"
+	" SET lease_until = now() + $2::float8 * interval '1 second'"
+	" WHERE id = ANY($3::bigint[]) AND state = 'leased'"
+	"  AND lease_owner = $1"
+	" RETURNING id",
+	3 };
+
+/* Never started, so not an attempt; others are told to come and get it. */
+static const struct pg_stmt st_release = { "tq_release",
+	"WITH r AS ("
+	"  UPDATE warm_tasks SET state = 'queued', lease_owner = NULL,"
+	"    lease_until = NULL, attempts = greatest(attempts - 1, 0)"
+	"  WHERE id = ANY($2::bigint[]) AND state = 'leased'"
+	"    AND lease_owner = $1"
+	"  RETURNING id"
+	")"
+	"SELECT count(*), pg_notify('" TQ_CHANNEL "', '') FROM r",
+	2 };
+
+static const struct pg_stmt st_outlook = { "tq_outlook",
+	"SELECT EXISTS (SELECT 1 FROM warm_tasks WHERE state = 'queued'),"
+	"  extract(epoch FROM (SELECT min(lease_until) FROM warm_tasks"
+	"    WHERE state = 'leased') - now())",
+	0 };
+
+static const struct pg_stmt st_enq_open = { NULL,
+	"UPDATE cache_jobs SET urls_total = urls_total + $2::integer"
+	" WHERE id = $1::bigint RETURNING id",
+	2 };
+
+static const struct pg_stmt st_enq_batch = { NULL,
+	"WITH i AS ("
+	"  INSERT INTO warm_tasks (job_id, url, variant, priority)"
+	"  SELECT $1::bigint, x.u, coalesce(x.v, ''), coalesce(x.p, 0)"
+	"  FROM unnest($2::text[], $3::text[], $4::float8[]) AS x(u, v, p)"
+	"  ON CONFLICT (job_id, url, variant) DO NOTHING"
+	"  RETURNING 1"
+	")"
+	"SELECT count(*), pg_notify('" TQ_CHANNEL "', $1::bigint::text) FROM i",
+	4 };
+
+/* The total was an upper bound; now it is exact, and may be reached. */
+static const struct pg_stmt st_enq_close = { NULL,
+	"UPDATE cache_jobs SET urls_total = urls_total - $2::integer,"
+	"  status = CASE WHEN status IN ('queued', 'running') AND"
+	"    urls_completed + urls_failed >= urls_total - $2::integer"
+	"    THEN 'done'::job_status ELSE status END,"
+	"  finished_at = CASE WHEN status IN ('queued', 'running') AND"
+	"    urls_completed + urls_failed >= urls_total - $2::integer"
+	"    THEN now() ELSE finished_at END"
+	" WHERE id = $1::bigint",
+	2 };
+
+static const struct pg_stmt st_enq_fail = { NULL,
+	"UPDATE cache_jobs SET status = 'failed', error = $2,"
+	"  finished_at = now()"
+	" WHERE id = $1::bigint AND status IN ('queued', 'running')",
+	2 };
+
+static int64_t
+get_int(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return (0);
+	return (strtoll(PQgetvalue(r, row, col), NULL, 10));
+}
+
+/*** enqueueing *****************************************************/
+
+struct enqueue {
+	unsigned magic;
+#define ENQUEUE_MAGIC 0x6a7b1c02
+	struct pg_pool *pool;
+	char job[24];
+	unsigned n, nbatch, pending, inserted;
+	struct vsb **urls, **variants, **prios;
+	char err[256];
+	tq_enqueued_f *cb;
+	void *priv;
+};
+
+static void
+enqueue_end(struct enqueue *e, const char *err)
+{
+	unsigned u;
+
+	e->cb(e->priv, e->inserted, err);
+	for (u = 0; u < e->nbatch; u++) {
+		VSB_destroy(&e->urls[u]);
+		VSB_destroy(&e->variants[u]);
+		VSB_destroy(&e->prios[u]);
+	}
+	free(e->urls);
+	free(e->variants);
+	free(e->prios);
+	FREE_OBJ(e);
+}
+
+static void
+on_enq_failed(void *priv, const struct pg_result *res, const char *err)
+{
+	struct enqueue *e;
+
+	(void)res;
+	(void)err;
+	CAST_OBJ_NOTNULL(e, priv, ENQUEUE_MAGIC);
+	enqueue_end(e, e->err);
+}
+
+static void
+enqueue_fail(struct enqueue *e, const char *err)
+{
+	const char *v[2];
+
+	if (e->err[0] == '\0')
+		snprintf(e->err, sizeof e->err, "%s", err);
+	if (e->pending > 0)
+		return;
+	v[0] = e->job;
+	v[1] = e->err;
+	if (pg_pool_query(e->pool, &st_enq_fail, v, on_enq_failed, e) != 0)
+		enqueue_end(e, e->err);
+}
+
+static void
+on_enq_closed(void *priv, const struct pg_result *res, const char *err)
+{
+	struct enqueue *e;
+
+	(void)res;
+	CAST_OBJ_NOTNULL(e, priv, ENQUEUE_MAGIC);
+	if (err != NULL)
+		enqueue_fail(e, err);
+	else
+		enqueue_end(e, NULL);
+}
+
+static void
+enqueue_close(struct enqueue *e)
+{
+	char surplus[16];
+	const char *v[2];
+
+	snprintf(surplus, sizeof surplus, "%u", e->n - e->inserted);
+	v[0] = e->job;
+	v[1] = surplus;
+	if (pg_pool_query(e->pool, &st_enq_close, v, on_enq_closed, e) != 0)
+		enqueue_end(e, "stopped");
+}
+
+static void
+on_enq_batch(void *priv, const struct pg_result *res, const char *err)
+{
+	struct enqueue *e;
+
+	CAST_OBJ_NOTNULL(e, priv, ENQUEUE_MAGIC);
+	assert(e->pending > 0);
+	e->pending--;
+	if (err == NULL)
+		e->inserted += (unsigned)get_int((const PGresult *)res, 0, 0);
+	else if (e->err[0] == '\0')
+		snprintf(e->err, sizeof e->err, "%s", err);
+	if (e->pending > 0)
+		return;
+	if (e->err[0] != '\0')
+		enqueue_fail(e, e->err);
+	else
+		enqueue_close(e);
+}
+
+static void
+on_enq_opened(void *priv, const struct pg_result *res, const char *err)
+{
+	struct enqueue *e;
+	const char *v[4];
+	unsigned u;
+
+	CAST_OBJ_NOTNULL(e, priv, ENQUEUE_MAGIC);
+	if (err == NULL && PQntuples((const PGresult *)res) != 1)
+		err = "no such job";
+	if (err != NULL) {
+		/*
+		 * Whether the total was raised is not known (a connection
+		 * lost may have committed): the job is failed, not left
+		 * waiting for tasks that will never come.
+		 */
+		enqueue_fail(e, err);
+		return;
+	}
+	/* Batches may run side by side: the total is already raised. */
+	v[0] = e->job;
+	for (u = 0; u < e->nbatch; u++) {
+		v[1] = VSB_data(e->urls[u]);
+		v[2] = VSB_data(e->variants[u]);
+		v[3] = VSB_data(e->prios[u]);
+		if (pg_pool_query(e->pool, &st_enq_batch, v, on_enq_batch, e) ==
+		    0)
+			e->pending++;
+	}
+	if (e->nbatch == 0)
+		enqueue_close(e);
+	else if (e->pending == 0)
+		enqueue_end(e, "stopped");
+}
+
+void
+tq_enqueue(struct pg_pool *pool, int64_t job_id, const struct tq_new_task *t,
+    unsigned n, tq_enqueued_f *cb, void *priv)
+{
+	struct enqueue *e;
+	char count[16];
+	const char *v[2];
+	unsigned u, b;
+
+	AN(pool);
+	AN(cb);
+	assert(n == 0 || t != NULL);
+	ALLOC_OBJ(e, ENQUEUE_MAGIC);
+	AN(e);
+	e->pool = pool;
+	e->cb = cb;
+	e->priv = priv;
+	e->n = n;
+	snprintf(e->job, sizeof e->job, "%jd", (intmax_t)job_id);
+	e->nbatch = (n + ENQUEUE_BATCH - 1) / ENQUEUE_BATCH;
+	e->urls = calloc(e->nbatch + 1, sizeof *e->urls);
+	e->variants = calloc(e->nbatch + 1, sizeof *e->variants);
+	e->prios = calloc(e->nbatch + 1, sizeof *e->prios);
+	AN(e->urls);
+	AN(e->variants);
+	AN(e->prios);
+	for (b = 0; b < e->nbatch; b++) {
+		e->urls[b] = pg_array_new();
+		e->variants[b] = pg_array_new();
+		e->prios[b] = pg_array_new();
+		for (u = b * ENQUEUE_BATCH;
+		     u < n && u < (b + 1) * ENQUEUE_BATCH; u++) {
+			AN(t[u].url);
+			pg_array_text(e->urls[b], t[u].url);
+			pg_array_text(e->variants[b], t[u].variant);
+			pg_array_real(e->prios[b], t[u].priority);
+		}
+		pg_array_end(e->urls[b]);
+		pg_array_end(e->variants[b]);
+		pg_array_end(e->prios[b]);
+	}
+	snprintf(count, sizeof count, "%u", n);
+	v[0] = e->job;
+	v[1] = count;
+	if (pg_pool_query(pool, &st_enq_open, v, on_enq_opened, e) != 0)
+		enqueue_end(e, "stopped");
+}
+
+/*** what this worker holds *****************************************/
+
+enum task_state {
+	T_HELD, /* the caller's */
+	T_COMPLETE, /* to be written */
+	T_RELEASE,
+	T_WRITING_COMPLETE,
+	T_WRITING_RELEASE,
+};
+
+struct page {
+	char *node, *cache_status, *reason;
+	long status;
+	double load_ms, ttfb_ms, ttl;
+	enum warm_outcome outcome;
+};
+
+struct task {
+	struct tq_task pub; /* first: a tq_task is a task */
+	enum task_state state;
+	int ok;
+	struct page *pages;
+	unsigned npage;
+};
+
+struct task_queue {
+	unsigned magic;
+#define JOB_QUEUE_MAGIC 0x6a7b1c03
+	struct event_base *eb;
+	struct pg_pool *pool;
+	char *owner;
+	char lease[32];
+	double lease_s;
+	unsigned batch;
+	struct tq_task *first; /* held, in any state */
+	unsigned nheld, ncomplete, nrelease;
+	int claiming, writing, renew_due, write_now;
+	double retry;
+	struct event *kick; /* run the writer from the loop */
+	struct event *delay; /* a batch of completions is due */
+	struct event *renew; /* leases are due */
+	struct event *backoff; /* a write failed; try again */
+	tq_claimed_f *claim_cb;
+	void *claim_priv;
+	tq_flushed_f *flush_cb;
+	void *flush_priv;
+	struct tq_stats st;
+};
+
+#define CHECK_Q(q) CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC)
+
+static void
+task_free(struct task_queue *q, struct task *t)
+{
+	unsigned u;
+
+	CHECK_OBJ_NOTNULL(&t->pub, TQ_TASK_MAGIC);
+	if (t->pub.prev != NULL)
+		t->pub.prev->next = t->pub.next;
+	else
+		q->first = t->pub.next;
+	if (t->pub.next != NULL)
+		t->pub.next->prev = t->pub.prev;
+	assert(q->nheld > 0);
+	q->nheld--;
+	for (u = 0; u < t->npage; u++) {
+		free(t->pages[u].node);
+		free(t->pages[u].cache_status);
+		free(t->pages[u].reason);
+	}
+	free(t->pages);
+	t->pub.magic = 0;
+	free(t);
+}
+
+/* One allocation per task: the task and its strings. */
+static struct task *
+task_new(struct task_queue *q, const PGresult *r, int row)
+{
+	const char *url, *variant, *nodes;
+	size_t lu, lv, ln;
+	struct task *t;
+	char *s;
+
+	url = PQgetvalue(r, row, 2);
+	variant = PQgetvalue(r, row, 3);
+	nodes = PQgetvalue(r, row, 5);
+	lu = strlen(url) + 1;
+	lv = strlen(variant) + 1;
+	ln = strlen(nodes) + 1;
+	t = calloc(1, sizeof *t + lu + lv + ln);
+	AN(t);
+	t->pub.magic = TQ_TASK_MAGIC;
+	t->pub.id = get_int(r, row, 0);
+	t->pub.job_id = get_int(r, row, 1);
+	t->pub.attempts = (unsigned)get_int(r, row, 4);
+	s = (char *)(t + 1);
+	t->pub.url = memcpy(s, url, lu);
+	t->pub.variant = memcpy(s + lu, variant, lv);
+	t->pub.nodes = memcpy(s + lu + lv, nodes, ln);
+	t->state = T_HELD;
+	t->pub.next = q->first;
+	if (q->first != NULL)
+		q->first->prev = &t->pub;
+	q->first = &t->pub;
+	q->nheld++;
+	return (t);
+}
+
+static struct task *
+task_of(struct tq_task *sj)
+{
+	CHECK_OBJ_NOTNULL(sj, TQ_TASK_MAGIC);
+	return ((struct task *)(void *)sj);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	char *d;
+
+	if (s == NULL)
+		return (NULL);
+	d = strdup(s);
+	AN(d);
+	return (d);
+}
+
+/*** claiming *******************************************************/
+
+static void
+on_claimed(void *priv, const struct pg_result *res, const char *err)
+{
+	const PGresult *r = (const PGresult *)res;
+	struct tq_task **tasks = NULL;
+	struct task_queue *q;
+	int i, n = 0;
+
+	CAST_OBJ_NOTNULL(q, priv, JOB_QUEUE_MAGIC);
+	q->claiming = 0;
+	if (err == NULL) {
+		n = PQntuples(r);
+		tasks = calloc((size_t)n + 1, sizeof *tasks);
+		AN(tasks);
+		for (i = 0; i < n; i++)
+			tasks[i] = &task_new(q, r, i)->pub;
+		q->st.claimed += (uint64_t)n;
+	}
+	q->claim_cb(q->claim_priv, tasks, (unsigned)n, err);
+	free(tasks);
+}
+
+int
+tq_claim(struct task_queue *q, unsigned max, tq_claimed_f *cb, void *priv)
+{
+	struct tq_task *sj;
+	struct vsb *held;
+	char smax[16];
+	const char *v[4];
+	int r;
+
+	CHECK_Q(q);
+	AN(cb);
+	assert(max > 0);
+	if (q->claiming)
+		return (-1);
+	snprintf(smax, sizeof smax, "%u", max);
+	held = pg_array_new();
+	for (sj = q->first; sj != NULL; sj = sj->next)
+		pg_array_int(held, sj->id);
+	pg_array_end(held);
+	v[0] = q->owner;
+	v[1] = q->lease;
+	v[2] = smax;
+	v[3] = VSB_data(held);
+	q->claim_cb = cb;
+	q->claim_priv = priv;
+	r = pg_pool_query(q->pool, &st_claim, v, on_claimed, q);
+	VSB_destroy(&held);
+	if (r != 0)
+		return (-1);
+	q->claiming = 1;
+	return (0);
+}
+
+/*** writing back ***************************************************/
+
+static void
+writer_kick(struct task_queue *q)
+{
+	event_active(q->kick, EV_TIMEOUT, 0);
+}
+
+static void
+write_done(struct task_queue *q, const char *err, const char *what)
+{
+	struct timeval tv;
+	struct tq_task *sj;
+	struct task *t;
+
+	q->writing = 0;
+	if (err == NULL) {
+		q->retry = RETRY_MIN;
+		writer_kick(q);
+		return;
+	}
+	q->st.write_errors++;
+	fprintf(stderr, "stoked: job queue: %s: %s\n", what, err);
+	/* Back in line, written again later: harmless if this one took. */
+	for (sj = q->first; sj != NULL; sj = sj->next) {
+		t = task_of(sj);
+		if (t->state == T_WRITING_COMPLETE) {
+			t->state = T_COMPLETE;
+			q->ncomplete++;
+		} else if (t->state == T_WRITING_RELEASE) {
+			t->state = T_RELEASE;
+			q->nrelease++;
+		}
+	}
+	tv.tv_sec = (time_t)q->retry;
+	tv.tv_usec = (suseconds_t)((q->retry - (double)tv.tv_sec) * 1e6);
+	q->retry = q->retry * 2 > RETRY_MAX ? RETRY_MAX : q->retry * 2;
+	AZ(evtimer_add(q->backoff, &tv));
+}
+
+/* Remove what the statement wrote; count n of them. */
+static unsigned
+drop_written(struct task_queue *q, enum task_state s)
+{
+	struct tq_task *sj, *next;
+	unsigned n = 0;
+
+	for (sj = q->first; sj != NULL; sj = next) {
+		next = sj->next;
+		if (task_of(sj)->state != s)
+			continue;
+		task_free(q, task_of(sj));
+		n++;
+	}
+	return (n);
+}
+
+static void
+on_completed(void *priv, const struct pg_result *res, const char *err)
+{
+	struct task_queue *q;
+	unsigned n, changed;
+
+	CAST_OBJ_NOTNULL(q, priv, JOB_QUEUE_MAGIC);
+	if (err == NULL) {
+		changed = (unsigned)get_int((const PGresult *)res, 0, 0);
+		n = drop_written(q, T_WRITING_COMPLETE);
+		assert(changed <= n);
+		q->st.completed += n;
+		q->st.lost += n - changed;
+	}
+	write_done(q, err, "completing tasks");
+}
+
+static void
+on_released(void *priv, const struct pg_result *res, const char *err)
+{
+	struct task_queue *q;
+
+	(void)res;
+	CAST_OBJ_NOTNULL(q, priv, JOB_QUEUE_MAGIC);
+	if (err == NULL)
+		q->st.released += drop_written(q, T_WRITING_RELEASE);
+	write_done(q, err, "releasing tasks");
+}
+
+static void
+on_renewed(void *priv, const struct pg_result *res, const char *err)
+{
+	struct task_queue *q;
+
+	CAST_OBJ_NOTNULL(q, priv, JOB_QUEUE_MAGIC);
+	if (err == NULL)
+		q->st.renewed += (uint64_t)PQntuples((const PGresult *)res);
+	else
+		q->renew_due = 1;
+	write_done(q, err, "renewing leases");
+}
+
+static void
+write_complete(struct task_queue *q)
+{
+	struct vsb *ids, *oks, *pt, *node, *status, *load, *ttfb, *cs, *oc,
+	    *why, *ttl;
+	struct tq_task *sj;
+	struct page *pg;
+	struct task *t;
+	const char *v[12];
+	unsigned n = 0, u;
+
+	ids = pg_array_new();
+	oks = pg_array_new();
+	pt = pg_array_new();
+	node = pg_array_new();
+	status = pg_array_new();
+	load = pg_array_new();
+	ttfb = pg_array_new();
+	cs = pg_array_new();
+	oc = pg_array_new();
+	why = pg_array_new();
+	ttl = pg_array_new();
+	for (sj = q->first; sj != NULL && n < q->batch; sj = sj->next) {
+		t = task_of(sj);
+		if (t->state != T_COMPLETE)
+			continue;
+		t->state = T_WRITING_COMPLETE;
+		q->ncomplete--;
+		n++;
+		pg_array_int(ids, sj->id);
+		pg_array_bool(oks, t->ok);
+		for (u = 0; u < t->npage; u++) {
+			pg = &t->pages[u];
+			pg_array_int(pt, sj->id);
+			pg_array_text(node, pg->node);
+			if (pg->status > 0)
+				pg_array_int(status, pg->status);
+			else
+				pg_array_null(status);
+			if (pg->load_ms >= 0)
+				pg_array_real(load, pg->load_ms);
+			else
+				pg_array_null(load);
+			if (pg->ttfb_ms >= 0)
+				pg_array_real(ttfb, pg->ttfb_ms);
+			else
+				pg_array_null(ttfb);
+			pg_array_text(cs, pg->cache_status);
+			assert((unsigned)pg->outcome < WO__MAX);
+			pg_array_text(oc, warm_outcome_name[pg->outcome]);
+			pg_array_text(why, pg->reason);
+			if (pg->ttl >= 0)
+				pg_array_real(ttl, pg->ttl);
+			else
+				pg_array_null(ttl);
+		}
+	}
+	pg_array_end(ids);
+	pg_array_end(oks);
+	pg_array_end(pt);
+	pg_array_end(node);
+	pg_array_end(status);
+	pg_array_end(load);
+	pg_array_end(ttfb);
+	pg_array_end(cs);
+	pg_array_end(oc);
+	pg_array_end(why);
+	pg_array_end(ttl);
+	v[0] = q->owner;
+	v[1] = VSB_data(ids);
+	v[2] = VSB_data(oks);
+	v[3] = VSB_data(pt);
+	v[4] = VSB_data(node);
+	v[5] = VSB_data(status);
+	v[6] = VSB_data(load);
+	v[7] = VSB_data(ttfb);
+	v[8] = VSB_data(cs);
+	v[9] = VSB_data(oc);
+	v[10] = VSB_data(why);
+	v[11] = VSB_data(ttl);
+	q->writing = 1;
+	if (pg_pool_query(q->pool, &st_complete, v, on_completed, q) != 0)
+		q->writing = 0;
+	VSB_destroy(&ids);
+	VSB_destroy(&oks);
+	VSB_destroy(&pt);
+	VSB_destroy(&node);
+	VSB_destroy(&status);
+	VSB_destroy(&load);
+	VSB_destroy(&ttfb);
+	VSB_destroy(&cs);
+	VSB_destroy(&oc);
+	VSB_destroy(&why);
+	VSB_destroy(&ttl);
+}
+
+static void
+write_release(struct task_queue *q)
+{
+	struct tq_task *sj;
+	struct task *t;
+	struct vsb *ids;
+	const char *v[2];
+
+	ids = pg_array_new();
+	for (sj = q->first; sj != NULL; sj = sj->next) {
+		t = task_of(sj);
+		if (t->state != T_RELEASE)
+			continue;
+		t->state = T_WRITING_RELEASE;
+		q->nrelease--;
+		pg_array_int(ids, sj->id);
+	}
+	pg_array_end(ids);
+	v[0] = q->owner;
+	v[1] = VSB_data(ids);
+	q->writing = 1;
+	if (pg_pool_query(q->pool, &st_release, v, on_released, q) != 0)
+		q->writing = 0;
+	VSB_destroy(&ids);
+}
+
+static void
+write_renew(struct task_queue *q)
+{
+	struct tq_task *sj;
+	struct vsb *ids;
+	const char *v[3];
+
+	q->renew_due = 0;
+	ids = pg_array_new();
+	for (sj = q->first; sj != NULL; sj = sj->next)
+		pg_array_int(ids, sj->id);
+	pg_array_end(ids);
+	v[0] = q->owner;
+	v[1] = q->lease;
+	v[2] = VSB_data(ids);
+	q->writing = 1;
+	if (pg_pool_query(q->pool, &st_renew, v, on_renewed, q) != 0)
+		q->writing = 0;
+	VSB_destroy(&ids);
+}
+
+/* One write at a time: releases first (others wait for them), then
+ * leases (so none runs out), then completions, in batches. */
+static void
+on_kick(evutil_socket_t fd, short what, void *priv)
+{
+	struct task_queue *q;
+	struct timeval tv;
+	tq_flushed_f *cb;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(q, priv, JOB_QUEUE_MAGIC);
+	if (q->writing || evtimer_pending(q->backoff, NULL))
+		return;
+	if (q->nrelease > 0) {
+		write_release(q);
+	} else if (q->renew_due && q->nheld > 0) {
+		write_renew(q);
+	} else if (q->ncomplete > 0 &&
+	    (q->ncomplete >= q->batch || q->write_now || q->flush_cb != NULL)) {
+		q->write_now = 0;
+		write_complete(q);
+	} else if (q->ncomplete > 0) {
+		if (!evtimer_pending(q->delay, NULL)) {
+			tv.tv_sec = 0;
+			tv.tv_usec = (suseconds_t)(WRITE_DELAY * 1e6);
+			AZ(evtimer_add(q->delay, &tv));
+		}
+	} else if (q->flush_cb != NULL) {
+		cb = q->flush_cb;
+		q->flush_cb = NULL;
+		cb(q->flush_priv);
+	}
+}
+
+static void
+on_delay(evutil_socket_t fd, short what, void *priv)
+{
+	struct task_queue *q;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(q, priv, JOB_QUEUE_MAGIC);
+	q->write_now = 1;
+	writer_kick(q);
+}
+
+static void
+on_renew(evutil_socket_t fd, short what, void *priv)
+{
+	struct task_queue *q;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(q, priv, JOB_QUEUE_MAGIC);
+	if (q->nheld > 0) {
+		q->renew_due = 1;
+		writer_kick(q);
+	}
+}
+
+static void
+on_backoff(evutil_socket_t fd, short what, void *priv)
+{
+	(void)fd;
+	(void)what;
+	writer_kick(priv);
+}
+
+void
+tq_complete(struct task_queue *q, struct tq_task *sj, int ok,
+    const struct tq_page *pages, unsigned npage)
+{
+	struct task *t;
+	unsigned u;
+
+	CHECK_Q(q);
+	t = task_of(sj);
+	assert(t->state == T_HELD);
+	assert(npage == 0 || pages != NULL);
+	t->state = T_COMPLETE;
+	t->ok = ok ? 1 : 0;
+	t->npage = npage;
+	t->pages = calloc(npage + 1, sizeof *t->pages);
+	AN(t->pages);
+	for (u = 0; u < npage; u++) {
+		t->pages[u].node = dup_or_null(pages[u].node);
+		t->pages[u].cache_status = dup_or_null(pages[u].cache_status);
+		t->pages[u].reason = dup_or_null(pages[u].reason);
+		t->pages[u].status = pages[u].status;
+		t->pages[u].load_ms = pages[u].load_ms;
+		t->pages[u].ttfb_ms = pages[u].ttfb_ms;
+		t->pages[u].outcome = pages[u].outcome;
+		t->pages[u].ttl = pages[u].ttl;
+	}
+	q->ncomplete++;
+	writer_kick(q);
+}
+
+void
+tq_release(struct task_queue *q, struct tq_task *sj)
+{
+	struct task *t;
+
+	CHECK_Q(q);
+	t = task_of(sj);
+	assert(t->state == T_HELD);
+	t->state = T_RELEASE;
+	q->nrelease++;
+	writer_kick(q);
+}
+
+void
+tq_flush(struct task_queue *q, tq_flushed_f *cb, void *priv)
+{
+	CHECK_Q(q);
+	q->flush_cb = cb;
+	q->flush_priv = priv;
+	q->write_now = 1;
+	writer_kick(q);
+}
+
+unsigned
+tq_held(const struct task_queue *q)
+{
+	CHECK_Q(q);
+	return (q->nheld);
+}
+
+/*** the outlook ****************************************************/
+
+struct outlook {
+	unsigned magic;
+#define OUTLOOK_MAGIC 0x6a7b1c04
+	tq_outlook_f *cb;
+	void *priv;
+};
+
+static void
+on_outlook(void *priv, const struct pg_result *res, const char *err)
+{
+	const PGresult *r = (const PGresult *)res;
+	struct outlook *o;
+	double lease_in = -1;
+	int queued = 0;
+
+	CAST_OBJ_NOTNULL(o, priv, OUTLOOK_MAGIC);
+	if (err == NULL && PQntuples(r) == 1) {
+		queued = !strcmp(PQgetvalue(r, 0, 0), "t");
+		if (!PQgetisnull(r, 0, 1)) {
+			lease_in = strtod(PQgetvalue(r, 0, 1), NULL);
+			if (lease_in < 0)
+				lease_in = 0;
+		}
+	}
+	o->cb(o->priv, queued, lease_in, err);
+	FREE_OBJ(o);
+}
+
+void
+tq_outlook(struct task_queue *q, tq_outlook_f *cb, void *priv)
+{
+	struct outlook *o;
+
+	CHECK_Q(q);
+	AN(cb);
+	ALLOC_OBJ(o, OUTLOOK_MAGIC);
+	AN(o);
+	o->cb = cb;
+	o->priv = priv;
+	if (pg_pool_query(q->pool, &st_outlook, NULL, on_outlook, o) != 0)
+		FREE_OBJ(o);
+}
+
+/*** the queue ******************************************************/
+
+struct task_queue *
+tq_new(struct event_base *eb, struct pg_pool *pool, const char *owner,
+    double lease, unsigned batch)
+{
+	struct task_queue *q;
+	struct timeval tv;
+	double every;
+
+	AN(eb);
+	AN(pool);
+	AN(owner);
+	assert(lease >= 1);
+	ALLOC_OBJ(q, JOB_QUEUE_MAGIC);
+	AN(q);
+	q->eb = eb;
+	q->pool = pool;
+	q->owner = strdup(owner);
+	AN(q->owner);
+	q->lease_s = lease;
+	snprintf(q->lease, sizeof q->lease, "%.3f", lease);
+	q->batch = batch > 0 ? batch : 1;
+	q->retry = RETRY_MIN;
+	q->kick = event_new(eb, -1, 0, on_kick, q);
+	q->delay = evtimer_new(eb, on_delay, q);
+	q->renew = event_new(eb, -1, EV_PERSIST, on_renew, q);
+	q->backoff = evtimer_new(eb, on_backoff, q);
+	AN(q->kick);
+	AN(q->delay);
+	AN(q->renew);
+	AN(q->backoff);
+	/* Three chances to renew before a lease runs out. */
+	every = lease / 3;
+	tv.tv_sec = (time_t)every;
+	tv.tv_usec = (suseconds_t)((every - (double)tv.tv_sec) * 1e6);
+	AZ(event_add(q->renew, &tv));
+	return (q);
+}
+
+void
+tq_free(struct task_queue **qp)
+{
+	struct task_queue *q;
+
+	TAKE_OBJ_NOTNULL(q, qp, JOB_QUEUE_MAGIC);
+	while (q->first != NULL)
+		task_free(q, task_of(q->first));
+	event_free(q->kick);
+	event_free(q->delay);
+	event_free(q->renew);
+	event_free(q->backoff);
+	free(q->owner);
+	FREE_OBJ(q);
+}
+
+void
+tq_stats(const struct task_queue *q, struct tq_stats *st)
+{
+	CHECK_Q(q);
+	AN(st);
+	*st = q->st;
+}

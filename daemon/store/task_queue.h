@@ -1,0 +1,112 @@
+/*
+ * The durable queue of warm tasks (table warm_tasks) that many workers
+ * share, on a pg_pool.
+ *
+ * A worker claims tasks with a lease in its name; the queue renews the
+ * leases of what it still holds, and writes completions back in batches.
+ * A completion changes only rows still leased by this worker, and counts
+ * in the job exactly the rows it changed, so a task whose lease ran out
+ * and was taken over by another worker is counted once, by that worker.
+ * Every write may run twice (after a dropped connection) without
+ * counting anything twice.
+ */
+
+#ifndef STOKE_TASK_QUEUE_H
+#define STOKE_TASK_QUEUE_H
+
+#include <stdint.h>
+
+#include "warm/warm_verdict.h"
+
+struct event_base;
+struct pg_pool;
+struct task_queue;
+
+#define TQ_CHANNEL "stoke_tasks" /* NOTIFYed when tasks become claimable */
+
+/*** enqueueing *****************************************************/
+
+struct tq_new_task {
+	const char *url;
+	const char *variant; /* NULL: the plain one */
+	double priority;
+};
+
+/* inserted: new tasks (a URL already in the job is not added again). */
+typedef void tq_enqueued_f(void *priv, unsigned inserted, const char *err);
+
+/*
+ * Add tasks to a job that is being created, in a few large statements,
+ * then NOTIFY the workers.  urls_total ends as the number inserted; the
+ * job cannot finish early meanwhile, since its total is raised first.
+ * On failure the job is marked failed.  The tasks are copied.
+ */
+void tq_enqueue(struct pg_pool *, int64_t job_id, const struct tq_new_task *,
+    unsigned n, tq_enqueued_f *, void *priv);
+
+/*** working ********************************************************/
+
+/* A claimed task, the queue's until completed or released. */
+struct tq_task {
+	unsigned magic;
+#define TQ_TASK_MAGIC 0x6a7b1c01
+	int64_t id, job_id;
+	const char *url;
+	const char *variant;
+	const char *nodes; /* the website's Varnish nodes, space separated */
+	unsigned attempts; /* this one included */
+	void *priv; /* the caller's */
+	struct tq_task *next, *prev; /* the queue's */
+};
+
+/* What one fetch of a task found: a page_results row. */
+struct tq_page {
+	const char *node; /* NULL: fetched from the URL itself */
+	long status; /* 0: no answer */
+	double load_ms, ttfb_ms; /* < 0: unknown */
+	const char *cache_status; /* "hit", "miss", NULL */
+	enum warm_outcome outcome;
+	const char *reason; /* why, for anything but cached and fresh */
+	double ttl; /* seconds in cache; < 0: unknown */
+};
+
+struct tq_stats {
+	uint64_t claimed;
+	uint64_t completed; /* written back, done or failed */
+	uint64_t lost; /* completed, but the lease was no longer ours */
+	uint64_t released;
+	uint64_t renewed;
+	uint64_t write_errors;
+};
+
+/* tasks: valid during the call; the tasks themselves stay valid. */
+typedef void
+tq_claimed_f(void *priv, struct tq_task **tasks, unsigned n, const char *err);
+/* queued: some task waits unclaimed; lease_in: seconds until the next
+ * lease runs out, < 0 if none is held. */
+typedef void
+tq_outlook_f(void *priv, int queued, double lease_in, const char *err);
+typedef void tq_flushed_f(void *priv);
+
+/* owner names this worker in lease_owner; lease in seconds. */
+struct task_queue *tq_new(struct event_base *, struct pg_pool *,
+    const char *owner, double lease, unsigned batch);
+/* Leases still held are left to run out.  Free the pool first. */
+void tq_free(struct task_queue **);
+
+/* Claim up to max tasks; -1 while a claim is in flight. */
+int tq_claim(struct task_queue *, unsigned max, tq_claimed_f *, void *priv);
+/* ok: the task is done, else failed.  The pages are copied. */
+void tq_complete(struct task_queue *, struct tq_task *, int ok,
+    const struct tq_page *, unsigned npage);
+/* Give an unstarted task back to the queue for anyone to claim. */
+void tq_release(struct task_queue *, struct tq_task *);
+/* Write what is pending now; cb (if any) once nothing is. */
+void tq_flush(struct task_queue *, tq_flushed_f *, void *priv);
+/* Tasks claimed and not yet written back. */
+unsigned tq_held(const struct task_queue *);
+/* Is anything left for anyone, and when does a lease next run out. */
+void tq_outlook(struct task_queue *, tq_outlook_f *, void *priv);
+void tq_stats(const struct task_queue *, struct tq_stats *);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * A warm job: a list of URLs (given, or found in sitemaps while the job
+ * already runs) fetched through each Varnish node, each answer judged:
+ * cached now (with its TTL), already fresh in cache, uncacheable and
+ * why, an origin error, a timeout.  `stoked warm` and the daemon's jobs
+ * both run one.  URLs are taken once each, in the order given.
+ */
+
+#ifndef STOKE_WARM_BATCH_H
+#define STOKE_WARM_BATCH_H
+
+#include <stddef.h>
+
+#include "fetch/fetcher.h"
+#include "warm_verdict.h"
+
+struct warm_batch;
+struct warm_verify;
+
+#define WB_MAX_NODES 32
+
+struct wb_conf {
+	const char *nodes[WB_MAX_NODES]; /* http://ADDR:PORT; none: the URL */
+	unsigned nnode;
+	/* With a key, requests are signed warm requests: refreshed in
+	 * cache even when fresh.  Without, only what is missing is
+	 * fetched. */
+	const char *key;
+	size_t keylen;
+	const char *hdrs[FETCH_MAX_HDRS - 1]; /* variant inputs */
+	unsigned nhdr;
+	const char *method; /* GET (default) or HEAD */
+	unsigned concurrency; /* in flight at most; 0: 8 */
+	double timeout; /* per request; 0: 30 s */
+	unsigned max_attempts; /* on 5xx, 429, timeouts; 0: 2 */
+	/* Each node's log, where stoked reads it: results are then
+	 * checked against the requests' own transactions. */
+	struct warm_verify *verify[WB_MAX_NODES];
+};
+
+struct wb_result {
+	const char *url;
+	const char *node; /* NULL: fetched from the URL itself */
+	long status;
+	enum warm_outcome outcome;
+	const char *reason; /* why, for anything but cached and fresh */
+	double ttl; /* seconds, as the answer says; -1: unknown */
+	double time, ttfb; /* seconds */
+	unsigned attempts;
+	unsigned verified; /* matched with its transaction in the log */
+};
+
+struct wb_progress {
+	size_t total; /* requests known so far (URLs x nodes) */
+	size_t done;
+	size_t outcome[WO__MAX];
+	size_t verified; /* of those done */
+	unsigned listing; /* more URLs may come */
+	double elapsed; /* seconds */
+	double rate; /* requests done a second, lately */
+	double eta; /* seconds; -1: unknown */
+};
+
+typedef void wb_result_f(void *priv, const struct wb_result *);
+/* Everything added is done and wb_close() was called. */
+typedef void wb_end_f(void *priv);
+
+struct warm_batch *wb_new(struct fetcher *, const struct wb_conf *,
+    wb_result_f *, wb_end_f *, void *priv);
+/* 1: added; 0: already there; -1: not a URL we can fetch. */
+int wb_add(struct warm_batch *, const char *url);
+/* No more URLs: the end callback comes once the rest is done. */
+void wb_close(struct warm_batch *);
+void wb_progress(const struct warm_batch *, struct wb_progress *);
+/* Stops it: what is in flight is left to finish, unreported. */
+void wb_free(struct warm_batch **);
+
+#endif
