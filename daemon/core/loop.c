@@ -9,6 +9,9 @@
 
 #include <event2/event.h>
 
+#include "vdef.h"
+#include "vas.h"
+
 #include "loop.h"
 
 static void

@@ -8,7 +8,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <event2/event.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vqueue.h"
 #include "vtim.h"
 
@@ -138,7 +138,7 @@ finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	struct fetch *fe;
 	char *p;
 
-	assert(curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p) == CURLE_OK);
+	AZ(curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p));
 	fe = (struct fetch *)(void *)p;
 	assert(fe != NULL && fe->magic == FETCH_MAGIC);
 	memset(&res, 0, sizeof res);
@@ -240,17 +240,17 @@ sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
 	if (sk == NULL) {
 		sk = calloc(1, sizeof *sk);
-		assert(sk != NULL);
+		AN(sk);
 		(void)curl_multi_assign(f->multi, s, sk);
 		sk->ev = event_new(f->eb, s, kind, on_socket, f);
-		assert(sk->ev != NULL);
+		AN(sk->ev);
 	} else {
 		/* The same event, watching for something else. */
 		(void)event_del(sk->ev);
 		rc = event_assign(sk->ev, f->eb, s, kind, on_socket, f);
-		assert(rc == 0);
+		AZ(rc);
 	}
-	assert(event_add(sk->ev, NULL) == 0);
+	AZ(event_add(sk->ev, NULL));
 	return (0);
 }
 
@@ -269,7 +269,7 @@ timer_cb(CURLM *multi, long ms, void *userp)
 	}
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
-	assert(evtimer_add(f->timer, &tv) == 0);
+	AZ(evtimer_add(f->timer, &tv));
 	return (0);
 }
 
@@ -448,7 +448,7 @@ drain(struct fetcher *f, int expire)
 		/* Re-armed every time: the soonest may be sooner now. */
 		tv.tv_sec = (long)soonest;
 		tv.tv_usec = (long)((soonest - (double)tv.tv_sec) * 1e6);
-		assert(evtimer_add(f->retry, &tv) == 0);
+		AZ(evtimer_add(f->retry, &tv));
 	}
 	for (u = 0; u < ngone; u++) {
 		struct fetch_result res;
@@ -486,18 +486,19 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	unsigned i;
 
 	CHECK_F(f);
-	assert(rq != NULL && done != NULL);
+	AN(rq);
+	AN(done);
 	if (rq->url == NULL || rq->nhdr > FETCH_MAX_HDRS)
 		return (-1);
 	fe = calloc(1, sizeof *fe);
-	assert(fe != NULL);
+	AN(fe);
 	fe->magic = FETCH_MAGIC;
 	fe->f = f;
 	fe->done = done;
 	fe->priv = priv;
 	fe->body_max = rq->body_max;
 	fe->easy = f->nspare > 0 ? f->spare[--f->nspare] : curl_easy_init();
-	assert(fe->easy != NULL);
+	AN(fe->easy);
 	if (rq->host != NULL) {
 		if ((size_t)snprintf(host, sizeof host, "Host: %s", rq->host) >=
 		    sizeof host) {
@@ -505,12 +506,12 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 			return (-1);
 		}
 		l = curl_slist_append(fe->hdrs, host);
-		assert(l != NULL);
+		AN(l);
 		fe->hdrs = l;
 	}
 	for (i = 0; i < rq->nhdr; i++) {
 		l = curl_slist_append(fe->hdrs, rq->hdr[i]);
-		assert(l != NULL);
+		AN(l);
 		fe->hdrs = l;
 	}
 	if (curl_easy_setopt(fe->easy, CURLOPT_URL, rq->url) != CURLE_OK) {
@@ -571,24 +572,24 @@ fetcher_new(struct event_base *eb, unsigned max_per_host)
 {
 	struct fetcher *f;
 
-	assert(eb != NULL);
+	AN(eb);
 	f = calloc(1, sizeof *f);
-	assert(f != NULL);
+	AN(f);
 	f->magic = FETCHER_MAGIC;
 	f->eb = eb;
 	f->multi = curl_multi_init();
-	assert(f->multi != NULL);
+	AN(f->multi);
 	f->timer = evtimer_new(eb, on_timeout, f);
-	assert(f->timer != NULL);
+	AN(f->timer);
 	f->retry = evtimer_new(eb, on_retry, f);
-	assert(f->retry != NULL);
+	AN(f->retry);
 	VTAILQ_INIT(&f->active);
 	VTAILQ_INIT(&f->waiting);
 	if (max_per_host == 0)
 		max_per_host = 8;
 	f->maxspare = max_per_host;
 	f->spare = calloc(f->maxspare, sizeof *f->spare);
-	assert(f->spare != NULL);
+	AN(f->spare);
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -611,7 +612,7 @@ fetcher_free(struct fetcher **fp)
 {
 	struct fetcher *f;
 
-	assert(fp != NULL);
+	AN(fp);
 	f = *fp;
 	*fp = NULL;
 	if (f == NULL)
@@ -633,7 +634,7 @@ fetcher_free(struct fetcher **fp)
 		fe->done(fe->priv, &res);
 		fetch_free(fe);
 	}
-	assert(f->inflight == 0);
+	AZ(f->inflight);
 	while (f->nspare > 0)
 		curl_easy_cleanup(f->spare[--f->nspare]);
 	free(f->spare);
@@ -662,6 +663,6 @@ void
 fetcher_set_guard(struct fetcher *f, struct origin_guard *g)
 {
 	CHECK_F(f);
-	assert(f->inflight == 0);
+	AZ(f->inflight);
 	f->guard = g;
 }

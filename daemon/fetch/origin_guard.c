@@ -8,7 +8,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +17,9 @@
 #include <time.h>
 
 #include <uthash.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "origin_guard.h"
 
@@ -146,10 +148,10 @@ get(struct origin_guard *g, const char *name)
 	if (HASH_COUNT(g->origins) >= MAX_ORIGINS)
 		forget_idle(g);
 	o = calloc(1, sizeof *o);
-	assert(o != NULL);
+	AN(o);
 	o->magic = ORIGIN_MAGIC;
 	o->name = strdup(name);
-	assert(o->name != NULL);
+	AN(o->name);
 	o->state = OG_CLOSED;
 	o->limit = g->conf.initial;
 	/* Slow start up to the ceiling, until the origin first objects. */
@@ -291,7 +293,7 @@ og_done(struct origin_guard *g, const char *name, double now,
 	int failed;
 
 	CHECK_OG(g);
-	assert(r != NULL);
+	AN(r);
 	o = get(g, name);
 	assert(o->inflight > 0);
 	o->inflight--;
@@ -436,9 +438,10 @@ og_new(const struct og_conf *c)
 {
 	struct origin_guard *g;
 
-	assert(c != NULL && c->ceiling > 0);
+	AN(c);
+	assert(c->ceiling > 0);
 	g = calloc(1, sizeof *g);
-	assert(g != NULL);
+	AN(g);
 	g->magic = OG_MAGIC;
 	g->conf = *c;
 	if (g->conf.initial < 1)
@@ -458,7 +461,7 @@ og_free(struct origin_guard **gp)
 	struct origin_guard *g;
 	struct origin *o, *tmp;
 
-	assert(gp != NULL);
+	AN(gp);
 	g = *gp;
 	*gp = NULL;
 	if (g == NULL)

@@ -53,7 +53,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -63,6 +62,9 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "ban_expr.h"
 
@@ -597,8 +599,8 @@ ban_expr_compile(const char *text, struct ban_expr **out, char *err,
 {
 	struct ban_expr *be;
 
-	assert(text != NULL);
-	assert(out != NULL);
+	AN(text);
+	AN(out);
 	*out = NULL;
 	if (err != NULL && errlen > 0)
 		*err = '\0';
@@ -730,7 +732,7 @@ ban_expr_match(struct ban_expr *be, const struct ban_subject *s, double now)
 	unsigned u;
 
 	assert(be != NULL && be->magic == BAN_EXPR_MAGIC);
-	assert(s != NULL);
+	AN(s);
 	for (u = 0; u < be->nconds; u++)
 		if (!be_cond_match(be, &be->conds[u], s, now))
 			return (0);
@@ -764,7 +766,7 @@ ban_expr_free(struct ban_expr **bep)
 	struct ban_expr *be;
 	unsigned u;
 
-	assert(bep != NULL);
+	AN(bep);
 	be = *bep;
 	*bep = NULL;
 	if (be == NULL)

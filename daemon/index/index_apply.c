@@ -9,11 +9,13 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "proto/tag_list.h"
 #include "vsl/vary_key.h"
@@ -227,7 +229,7 @@ on_fetch(struct index_apply *ia, const struct event_rec *ev)
 	if (f->tags != NULL) {
 		/* Split a copy: the event's strings are not ours. */
 		tagbuf = strdup(f->tags);
-		assert(tagbuf != NULL);
+		AN(tagbuf);
 		p = tagbuf;
 		while (
 		    ntags < MAX_TAGS && (t = tag_list_next(&p, &len)) != NULL) {
@@ -330,7 +332,7 @@ on_tags(struct index_apply *ia, const struct event_rec *ev)
 	iv.je = journal_begin(ia->journal, ev->now, "tags", ev->u.tags.tags,
 	    iv.soft ? "soft" : "hard");
 	list = strdup(ev->u.tags.tags);
-	assert(list != NULL);
+	AN(list);
 	for (tag = strtok_r(list, ",", &save); tag != NULL;
 	     tag = strtok_r(NULL, ",", &save))
 		(void)ci_foreach_tag(ia->ci, tag, tag_one, &iv);
@@ -354,7 +356,7 @@ index_apply_event(void *priv, const struct event_rec *ev)
 	struct index_apply *ia = priv;
 
 	CHECK_IA(ia);
-	assert(ev != NULL);
+	AN(ev);
 	switch (ev->type) {
 	case EV_FETCH:
 		on_fetch(ia, ev);
@@ -385,10 +387,10 @@ index_apply_new(size_t max_bytes, double half_life)
 	struct index_apply *ia;
 
 	ia = calloc(1, sizeof *ia);
-	assert(ia != NULL);
+	AN(ia);
 	ia->magic = INDEX_APPLY_MAGIC;
 	ia->ci = ci_new(max_bytes, half_life);
-	assert(ia->ci != NULL);
+	AN(ia->ci);
 	ia->journal = journal_new();
 	return (ia);
 }
@@ -398,7 +400,7 @@ index_apply_free(struct index_apply **iap)
 {
 	struct index_apply *ia;
 
-	assert(iap != NULL);
+	AN(iap);
 	ia = *iap;
 	*iap = NULL;
 	if (ia == NULL)

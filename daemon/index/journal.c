@@ -6,9 +6,11 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "journal.h"
 
@@ -38,7 +40,7 @@ dup_or_empty(const char *s)
 {
 	char *d = strdup(s != NULL ? s : "");
 
-	assert(d != NULL);
+	AN(d);
 	return (d);
 }
 
@@ -62,7 +64,7 @@ journal_new(void)
 {
 	struct journal *j = calloc(1, sizeof *j);
 
-	assert(j != NULL);
+	AN(j);
 	j->magic = JOURNAL_MAGIC;
 	return (j);
 }
@@ -73,7 +75,7 @@ journal_free(struct journal **jp)
 	struct journal *j;
 	unsigned i;
 
-	assert(jp != NULL);
+	AN(jp);
 	j = *jp;
 	*jp = NULL;
 	if (j == NULL)
@@ -140,7 +142,7 @@ entry_json(const struct journal_entry *e)
 	o = json_pack("{s:f,s:s,s:s,s:s,s:I,s:o}", "time", e->t, "type",
 	    e->type, "what", e->what, "how", e->how, "dropped",
 	    (json_int_t)e->dropped, "objects", objs);
-	assert(o != NULL);
+	AN(o);
 	if (e->error != NULL)
 		json_object_set_new(o, "error", json_string(e->error));
 	return (o);

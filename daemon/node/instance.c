@@ -4,7 +4,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <uthash.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vtim.h"
 
 #include "api/http_api.h"
@@ -80,14 +80,14 @@ inval_host(struct instance *inst, const char *host)
 	if (inst->nih == inst->lih) {
 		inst->lih = inst->lih > 0 ? inst->lih * 2 : 4;
 		inst->ih = realloc(inst->ih, inst->lih * sizeof *inst->ih);
-		assert(inst->ih != NULL);
+		AN(inst->ih);
 	}
 	h = &inst->ih[inst->nih++];
 	memset(h, 0, sizeof *h);
 	h->host = strdup(host);
-	assert(h->host != NULL);
+	AN(h->host);
 	x = calloc(1, sizeof *x);
-	assert(x != NULL);
+	AN(x);
 	x->host = h->host;
 	x->idx = inst->nih - 1;
 	HASH_ADD_KEYPTR(hh, inst->ihx, x->host, strlen(x->host), x);
@@ -135,7 +135,7 @@ inval_told(struct instance *inst, const struct event_rec *ev)
 				free(url);
 				url = malloc(
 				    strlen(h->host) + strlen(ev->key.url) + 8);
-				assert(url != NULL);
+				AN(url);
 				sprintf(url, "http://%s%s", h->host,
 				    ev->key.url);
 				iv.subject = url;
@@ -374,17 +374,17 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes,
 	struct instance *inst;
 
 	inst = calloc(1, sizeof *inst);
-	assert(inst != NULL);
+	AN(inst);
 	inst->magic = INSTANCE_MAGIC;
 	inst->name = strdup(name != NULL ? name : "default");
-	assert(inst->name != NULL);
+	AN(inst->name);
 	/* Popularity halves every hour without visitors. */
 	inst->apply = index_apply_new(index_bytes, 3600.0);
 	inst->verify = wv_new(eb, 0);
 	inst->observer = observer_new(sink, inst);
 	if (rc != NULL) {
 		inst->node = strdup(rc->node);
-		assert(inst->node != NULL);
+		AN(inst->node);
 		if (inst->node[0] != '\0' &&
 		    inst->node[strlen(inst->node) - 1] == '/')
 			inst->node[strlen(inst->node) - 1] = '\0';
@@ -396,8 +396,8 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes,
 	}
 	inst->reader = vsl_reader_new(eb, name, observer_group, inst->observer);
 	inst->expiry = event_new(eb, -1, EV_PERSIST, expire, inst);
-	assert(inst->expiry != NULL);
-	assert(event_add(inst->expiry, &tv) == 0);
+	AN(inst->expiry);
+	AZ(event_add(inst->expiry, &tv));
 	return (inst);
 }
 
@@ -406,7 +406,7 @@ instance_free(struct instance **ip)
 {
 	struct instance *inst;
 
-	assert(ip != NULL);
+	AN(ip);
 	inst = *ip;
 	*ip = NULL;
 	if (inst == NULL)
@@ -419,7 +419,8 @@ instance_free(struct instance **ip)
 	observer_free(&inst->observer);
 	index_apply_free(&inst->apply);
 	/* Shares live while one invalidation is applied, no longer. */
-	assert(inst->ihx == NULL && inst->nih == 0);
+	AZ(inst->ihx);
+	AZ(inst->nih);
 	free(inst->ih);
 	free(inst->node);
 	free(inst->name);
@@ -474,8 +475,10 @@ instance_set_watch(struct instance *inst, const struct instance_watch *w,
     void *priv)
 {
 	CHECK_INST(inst);
-	assert(w != NULL && w->key != NULL && w->expiry_key != NULL &&
-	    w->queued != NULL);
+	AN(w);
+	AN(w->key);
+	AN(w->expiry_key);
+	AN(w->queued);
 	if (inst->rewarm == NULL)
 		return;
 	inst->watch = w;

@@ -11,7 +11,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,9 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "robots.h"
 
@@ -216,7 +218,7 @@ robots_sitemaps(const char *robots_url, const void *body, size_t len,
 	char *scheme = NULL;
 	int r = -1;
 
-	assert(robots_url != NULL);
+	AN(robots_url);
 	assert(body != NULL || len == 0);
 	memset(&p, 0, sizeof p);
 	p.magic = RB_PARSE_MAGIC;

@@ -23,7 +23,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +34,9 @@
 #include <libxml/xmlreader.h>
 #define ZLIB_CONST
 #include <zlib.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "sitemap.h"
 
@@ -928,7 +930,8 @@ sitemap_url_check(const char *sitemap_url, const char *loc, size_t max_url,
 	char reason[256], sub[200];
 	int r = -1;
 
-	assert(sitemap_url != NULL && loc != NULL);
+	AN(sitemap_url);
+	AN(loc);
 	memset(&s, 0, sizeof s);
 	memset(&l, 0, sizeof l);
 	if (max_url == 0)

@@ -8,7 +8,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <uthash.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vqueue.h"
 
 #include "fetch/fetcher.h"
@@ -131,17 +131,17 @@ want(struct sitemap_crawl *sc, enum doc_kind kind, const char *url,
 	if (HASH_COUNT(sc->seen) >= sc->conf.max_sitemaps)
 		return (-1);
 	s = calloc(1, sizeof *s);
-	assert(s != NULL);
+	AN(s);
 	s->url = strdup(url);
-	assert(s->url != NULL);
+	AN(s->url);
 	HASH_ADD_KEYPTR(hh, sc->seen, s->url, strlen(s->url), s);
 	d = calloc(1, sizeof *d);
-	assert(d != NULL);
+	AN(d);
 	d->magic = DOC_MAGIC;
 	d->kind = kind;
 	d->depth = depth;
 	d->url = strdup(url);
-	assert(d->url != NULL);
+	AN(d->url);
 	VTAILQ_INSERT_TAIL(&sc->todo, d, list);
 	return (0);
 }
@@ -393,19 +393,22 @@ sc_new(struct fetcher *f, const struct sc_conf *c, sc_url_f *url_cb,
 	struct sitemap_crawl *sc;
 	char why[256];
 
-	assert(f != NULL && c != NULL && c->start != NULL);
-	assert(url_cb != NULL && done_cb != NULL);
+	AN(f);
+	AN(c);
+	AN(c->start);
+	AN(url_cb);
+	AN(done_cb);
 	sc = calloc(1, sizeof *sc);
-	assert(sc != NULL);
+	AN(sc);
 	sc->magic = SC_MAGIC;
 	sc->f = f;
 	sc->conf = *c;
 	sc->start = strdup(c->start);
-	assert(sc->start != NULL);
+	AN(sc->start);
 	sc->conf.start = sc->start;
 	if (c->node != NULL) {
 		sc->node = strdup(c->node);
-		assert(sc->node != NULL);
+		AN(sc->node);
 		sc->conf.node = sc->node;
 	}
 	if (sc->conf.limits.max_bytes == 0)
@@ -442,7 +445,7 @@ sc_free(struct sitemap_crawl **scp)
 	struct seen *s, *t;
 	struct doc *d;
 
-	assert(scp != NULL);
+	AN(scp);
 	sc = *scp;
 	*scp = NULL;
 	if (sc == NULL)

@@ -8,7 +8,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <event2/event.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vqueue.h"
 #include "vtim.h"
 
@@ -172,7 +172,7 @@ on_crawled(void *priv, const struct sc_stats *st, const char *err)
 	j->crawl_stats = *st;
 	if (err != NULL && j->error == NULL) {
 		j->error = strdup(err);
-		assert(j->error != NULL);
+		AN(j->error);
 	}
 	j->state = SJ_WARMING;
 	wb_close(j->wb);
@@ -225,18 +225,18 @@ sj_start(struct sitemap_jobs *sj, const char *url, unsigned refresh,
 	if (old->state == SJ_DONE && old->f != NULL)
 		retire(old);
 	j = calloc(1, sizeof *j);
-	assert(j != NULL);
+	AN(j);
 	j->magic = JOB_MAGIC;
 	j->sj = sj;
 	j->sitemap = strdup(url);
-	assert(j->sitemap != NULL);
+	AN(j->sitemap);
 	j->refresh = refresh;
 	j->trigger = trigger;
 	j->created = VTIM_real();
 	j->state = SJ_LISTING;
 	j->f = fetcher_new(sj->eb, sj->conf.concurrency);
 	j->retire_ev = evtimer_new(sj->eb, on_retire, j);
-	assert(j->retire_ev != NULL);
+	AN(j->retire_ev);
 	fetcher_set_guard(j->f, sj->guard);
 	memset(&wc, 0, sizeof wc);
 	for (i = 0; i < sj->conf.nnode; i++) {
@@ -349,10 +349,12 @@ sj_new(struct event_base *eb, struct origin_guard *guard,
 	struct sitemap_jobs *sj;
 	unsigned i;
 
-	assert(eb != NULL && guard != NULL && c != NULL);
+	AN(eb);
+	AN(guard);
+	AN(c);
 	assert(c->nnode <= WB_MAX_NODES);
 	sj = calloc(1, sizeof *sj);
-	assert(sj != NULL);
+	AN(sj);
 	sj->magic = JOB_TABLE_MAGIC;
 	sj->eb = eb;
 	sj->guard = guard;
@@ -362,13 +364,13 @@ sj_new(struct event_base *eb, struct origin_guard *guard,
 	if (sj->conf.max_running == 0)
 		sj->conf.max_running = 4;
 	sj->nodes = calloc(c->nnode + 1, sizeof *sj->nodes);
-	assert(sj->nodes != NULL);
+	AN(sj->nodes);
 	for (i = 0; i < c->nnode; i++) {
 		sj->nodes[i] = strdup(c->nodes[i]);
-		assert(sj->nodes[i] != NULL);
+		AN(sj->nodes[i]);
 	}
 	sj->key = malloc(c->keylen + 1);
-	assert(sj->key != NULL);
+	AN(sj->key);
 	if (c->keylen > 0)
 		memcpy(sj->key, c->key, c->keylen);
 	sj->key[c->keylen] = '\0';
@@ -383,7 +385,7 @@ sj_free(struct sitemap_jobs **sjp)
 	struct job *j;
 	unsigned i;
 
-	assert(sjp != NULL);
+	AN(sjp);
 	sj = *sjp;
 	*sjp = NULL;
 	if (sj == NULL)

@@ -16,10 +16,12 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "migrate.h"
 
@@ -239,11 +241,12 @@ migrate_run(PGconn *c, migrate_applied_f *cb, void *priv, int *version,
 	size_t i;
 	int rv = 0;
 
-	assert(c != NULL && version != NULL);
+	AN(c);
+	AN(version);
 	for (i = 1; i < migrations_n; i++)
 		assert(migrations[i].version > migrations[i - 1].version);
 	done = calloc(migrations_n + 1, 1);
-	assert(done != NULL);
+	AN(done);
 	/* Each step applies one more or finds none left. */
 	for (i = 0; i <= migrations_n; i++) {
 		rv = migrate_step(c, done, &m, version, err, errlen);
@@ -262,7 +265,8 @@ migrate_version(PGconn *c, int *version, char *err, size_t errlen)
 	PGresult *r;
 	int none;
 
-	assert(c != NULL && version != NULL);
+	AN(c);
+	AN(version);
 	*version = 0;
 	r = query(c, "SELECT to_regclass('schema_migrations') IS NULL",
 	    "looking for schema_migrations", err, errlen);

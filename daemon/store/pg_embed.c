@@ -15,7 +15,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -31,6 +30,9 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "pg_embed.h"
 #include "spawn.h"
@@ -63,7 +65,7 @@ join(const char *a, const char *b)
 	size_t n = strlen(a) + strlen(b) + 1;
 	char *s = malloc(n);
 
-	assert(s != NULL);
+	AN(s);
 	snprintf(s, n, "%s%s", a, b);
 	return (s);
 }
@@ -79,7 +81,7 @@ url_for(const char *sockdir)
 	const char *s;
 
 	u = malloc(strlen(head) + 3 * strlen(sockdir) + strlen(tail) + 1);
-	assert(u != NULL);
+	AN(u);
 	p = u + sprintf(u, "%s", head);
 	for (s = sockdir; *s != '\0'; s++) {
 		unsigned char ch = (unsigned char)*s;
@@ -105,7 +107,8 @@ pg_embed_new(const char *state_dir, char *err, size_t errlen)
 	char cwd[PATH_MAX];
 	char *state, *cwd_slash;
 
-	assert(state_dir != NULL && *state_dir != '\0');
+	AN(state_dir);
+	assert(*state_dir != '\0');
 	if (state_dir[0] == '/') {
 		state = join(state_dir, "");
 	} else {
@@ -135,7 +138,7 @@ pg_embed_new(const char *state_dir, char *err, size_t errlen)
 		return (NULL);
 	}
 	pe = calloc(1, sizeof *pe);
-	assert(pe != NULL);
+	AN(pe);
 	pe->magic = PG_EMBED_MAGIC;
 	pe->state = state;
 	pe->dir = join(state, "/pg");
@@ -167,7 +170,7 @@ pg_embed_free(struct pg_embed **pep)
 {
 	struct pg_embed *pe;
 
-	assert(pep != NULL);
+	AN(pep);
 	pe = *pep;
 	*pep = NULL;
 	if (pe == NULL)
@@ -451,7 +454,7 @@ ensure_include(struct pg_embed *pe, char *err, size_t errlen)
 		return (-1);
 	}
 	text = calloc(1, (size_t)st.st_size + 1);
-	assert(text != NULL);
+	AN(text);
 	if (fread(text, 1, (size_t)st.st_size, f) == (size_t)st.st_size)
 		found = strstr(text, "\n" INCLUDE_LINE "\n") != NULL;
 	(void)fclose(f);
@@ -476,7 +479,7 @@ write_conf(struct pg_embed *pe, char *err, size_t errlen)
 
 	n = 256 + 2 * strlen(pe->dir);
 	text = malloc(n);
-	assert(text != NULL);
+	AN(text);
 	p = text +
 	    snprintf(text, n,
 	        "# Written by stoked at each start: change "
@@ -648,7 +651,7 @@ pg_embed_start(struct pg_embed *pe, int *started, char *err, size_t errlen)
 	int rv;
 
 	assert(pe != NULL && pe->magic == PG_EMBED_MAGIC);
-	assert(started != NULL);
+	AN(started);
 	*started = 0;
 	if (make_dirs(pe, err, errlen) != 0 || lock(pe, err, errlen) != 0)
 		return (-1);
@@ -666,7 +669,7 @@ pg_embed_stop(struct pg_embed *pe, int *stopped, char *err, size_t errlen)
 	int rv;
 
 	assert(pe != NULL && pe->magic == PG_EMBED_MAGIC);
-	assert(stopped != NULL);
+	AN(stopped);
 	*stopped = 0;
 	if (stat(pe->dir, &st) != 0 && errno == ENOENT)
 		return (0);

@@ -7,7 +7,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,9 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <libpq-fe.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "api/http_api.h"
 #include "pg_pool.h"
@@ -44,7 +46,7 @@ later(struct retention *r, double s)
 
 	tv.tv_sec = (time_t)s;
 	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
-	assert(evtimer_add(r->timer, &tv) == 0);
+	AZ(evtimer_add(r->timer, &tv));
 }
 
 static void
@@ -102,15 +104,18 @@ retention_new(struct event_base *eb, struct pg_pool *pool, double every,
 {
 	struct retention *r;
 
-	assert(eb != NULL && pool != NULL && every > 0 && batch > 0);
+	AN(eb);
+	AN(pool);
+	assert(every > 0);
+	assert(batch > 0);
 	r = calloc(1, sizeof *r);
-	assert(r != NULL);
+	AN(r);
 	r->magic = RETENTION_MAGIC;
 	r->pool = pool;
 	r->every = every;
 	r->batch = batch;
 	r->timer = evtimer_new(eb, on_timer, r);
-	assert(r->timer != NULL);
+	AN(r->timer);
 	/* The first round soon after start: a restart may find a backlog. */
 	later(r, every < 5 ? every : 5);
 	return (r);
@@ -122,7 +127,7 @@ retention_free(struct retention **rp)
 {
 	struct retention *r;
 
-	assert(rp != NULL);
+	AN(rp);
 	r = *rp;
 	*rp = NULL;
 	if (r == NULL)

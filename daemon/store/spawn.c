@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -16,6 +15,9 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "spawn.h"
 
@@ -111,7 +113,9 @@ spawn_run(char *const argv[], const struct spawn_opts *o, char *err,
 	int in, out, st, maxfd = 1024;
 	pid_t pid;
 
-	assert(argv != NULL && argv[0] != NULL && o != NULL);
+	AN(argv);
+	AN(argv[0]);
+	AN(o);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		maxfd = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
 	out = open_high(o->log != NULL ? o->log : "/dev/null",

@@ -7,13 +7,13 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <stdio.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vapi/vsl.h"
 #include "vtim.h"
 
@@ -187,7 +187,7 @@ learn_dims(struct observer *o, const struct rec_view *rv)
 	    !memcmp(o->dims, b, (size_t)(e - b)))
 		return;
 	d = strndup(b, (size_t)(e - b));
-	assert(d != NULL);
+	AN(d);
 	free(o->dims);
 	o->dims = d;
 }
@@ -445,9 +445,9 @@ observer_new(ev_sink_f *sink, void *priv)
 {
 	struct observer *o;
 
-	assert(sink != NULL);
+	AN(sink);
 	o = calloc(1, sizeof *o);
-	assert(o != NULL);
+	AN(o);
 	o->magic = OBSERVER_MAGIC;
 	o->sink = sink;
 	o->priv = priv;
@@ -455,7 +455,7 @@ observer_new(ev_sink_f *sink, void *priv)
 	o->conf.keep_hdrs = keep_hdrs;
 	o->arena.size = OBS_ARENA;
 	o->arena.buf = malloc(OBS_ARENA);
-	assert(o->arena.buf != NULL);
+	AN(o->arena.buf);
 	return (o);
 }
 
@@ -464,7 +464,7 @@ observer_free(struct observer **op)
 {
 	struct observer *o;
 
-	assert(op != NULL);
+	AN(op);
 	o = *op;
 	*op = NULL;
 	if (o == NULL)

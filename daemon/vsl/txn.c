@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <stdio.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vapi/vsl.h"
 
 #include "txn.h"
@@ -403,7 +403,10 @@ txn_parse(struct txn *t, struct VSL_transaction *tr, struct arena *a,
 	size_t len;
 	int tag;
 
-	assert(t != NULL && tr != NULL && a != NULL && conf != NULL);
+	AN(t);
+	AN(tr);
+	AN(a);
+	AN(conf);
 	memset(t, 0, sizeof *t);
 	t->magic = TXN_MAGIC;
 	t->vxid = tr->vxid;

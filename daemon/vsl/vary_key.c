@@ -6,10 +6,12 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "proto/record.h"
 #include "vary_key.h"
@@ -92,7 +94,8 @@ vary_key_build(char *dst, size_t dstlen, const char *vary,
 	const char *p, *q;
 	unsigned names = 0;
 
-	assert(dst != NULL && dstlen > 0);
+	AN(dst);
+	assert(dstlen > 0);
 	dst[0] = '\0';
 	if (vary == NULL)
 		return (0);
@@ -131,7 +134,8 @@ vary_key_like(char *dst, size_t dstlen, const char *variant,
 	struct out o = { dst, 0, dstlen, 0 };
 	const char *p, *q, *e;
 
-	assert(dst != NULL && dstlen > 0);
+	AN(dst);
+	assert(dstlen > 0);
 	dst[0] = '\0';
 	for (p = vary_key_of(variant); *p != '\0'; p = *e ? e + 1 : e) {
 		e = strchr(p, ' ');

@@ -12,7 +12,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <stdio.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vapi/vsl.h"
 #include "vapi/vsm.h"
 
@@ -62,7 +62,7 @@ arm(struct vsl_reader *r, long us)
 
 	tv.tv_sec = us / 1000000;
 	tv.tv_usec = us % 1000000;
-	assert(evtimer_add(r->timer, &tv) == 0);
+	AZ(evtimer_add(r->timer, &tv));
 }
 
 static void
@@ -84,9 +84,9 @@ detach(struct vsl_reader *r)
 static int
 attach(struct vsl_reader *r)
 {
-	assert(r->vsm == NULL);
+	AZ(r->vsm);
 	r->vsm = VSM_New();
-	assert(r->vsm != NULL);
+	AN(r->vsm);
 	/* One attempt, no waiting: the timer does the retrying. */
 	if (VSM_Arg(r->vsm, 't', "0") <= 0 ||
 	    (r->name != NULL && VSM_Arg(r->vsm, 'n', r->name) <= 0) ||
@@ -97,9 +97,9 @@ attach(struct vsl_reader *r)
 	/* Status reports changes since the last call: start from now. */
 	(void)VSM_Status(r->vsm);
 	r->vsl = VSL_New();
-	assert(r->vsl != NULL);
+	AN(r->vsl);
 	r->vslq = VSLQ_New(r->vsl, NULL, VSL_g_request, NULL);
-	assert(r->vslq != NULL);
+	AN(r->vslq);
 	return (0);
 }
 
@@ -254,20 +254,20 @@ vsl_reader_new(struct event_base *eb, const char *name, vsl_group_f *fn,
 {
 	struct vsl_reader *r;
 
-	assert(eb != NULL);
-	assert(fn != NULL);
+	AN(eb);
+	AN(fn);
 	r = calloc(1, sizeof *r);
-	assert(r != NULL);
+	AN(r);
 	r->magic = VSL_READER_MAGIC;
 	if (name != NULL) {
 		r->name = strdup(name);
-		assert(r->name != NULL);
+		AN(r->name);
 	}
 	r->fn = fn;
 	r->priv = priv;
 	r->poll_us = MIN_POLL_US;
 	r->timer = evtimer_new(eb, tick, r);
-	assert(r->timer != NULL);
+	AN(r->timer);
 	arm(r, 0);
 	return (r);
 }
@@ -277,7 +277,7 @@ vsl_reader_free(struct vsl_reader **rp)
 {
 	struct vsl_reader *r;
 
-	assert(rp != NULL);
+	AN(rp);
 	r = *rp;
 	*rp = NULL;
 	if (r == NULL)

@@ -8,12 +8,12 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vtim.h"
 #include "vqueue.h"
 
@@ -248,7 +248,7 @@ sdup(const char *s)
 {
 	char *d = strdup(s != NULL ? s : "");
 
-	assert(d != NULL);
+	AN(d);
 	return (d);
 }
 
@@ -270,7 +270,7 @@ start(struct rewarm *rw, struct warm_task *t)
 	int n;
 
 	rf = calloc(1, sizeof *rf);
-	assert(rf != NULL);
+	AN(rf);
 	rf->rw = rw;
 	rf->task = t;
 	rf->trigger = TASK_KIND(t->trigger);
@@ -332,7 +332,7 @@ rewarm_object(struct rewarm *rw, const char *host, const char *url,
 	int r;
 
 	CHECK_RW(rw);
-	assert(key >> 63 == 0);
+	AZ(key >> 63);
 	r = wq_push(rw->queue, host, url, variant, priority, since,
 	    TASK_TRIGGER(trigger, key));
 	if (r > 0) {
@@ -353,13 +353,15 @@ rewarm_new(struct event_base *eb, const struct rewarm_conf *c,
 {
 	struct rewarm *rw;
 
-	assert(c != NULL && c->node != NULL && dims != NULL);
+	AN(c);
+	AN(c->node);
+	AN(dims);
 	assert(c->keylen <= WARM_KEY_MAX);
 	rw = calloc(1, sizeof *rw);
-	assert(rw != NULL);
+	AN(rw);
 	rw->magic = REWARM_MAGIC;
 	rw->node = strdup(c->node);
-	assert(rw->node != NULL);
+	AN(rw->node);
 	/* "http://host:port/" and "http://host:port" alike. */
 	if (rw->node[0] != '\0' && rw->node[strlen(rw->node) - 1] == '/')
 		rw->node[strlen(rw->node) - 1] = '\0';
@@ -383,7 +385,7 @@ rewarm_free(struct rewarm **rwp)
 	struct rewarm_fetch *rf;
 	struct rewarm *rw;
 
-	assert(rwp != NULL);
+	AN(rwp);
 	rw = *rwp;
 	*rwp = NULL;
 	if (rw == NULL)
@@ -431,7 +433,7 @@ rewarm_latency(const struct rewarm *rw, double *p50, double *p99, double *max)
 	if (n == 0)
 		return (0);
 	v = malloc(n * sizeof *v);
-	assert(v != NULL);
+	AN(v);
 	memcpy(v, rw->lat, n * sizeof *v);
 	qsort(v, n, sizeof *v, cmp_double);
 	*p50 = v[(n - 1) / 2];

@@ -9,11 +9,13 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "proto/record.h"
 #include "variant_replay.h"
@@ -188,7 +190,9 @@ variant_replay(const char *variant, const char *dims,
 	unsigned n = first;
 	int cookie;
 
-	assert(variant != NULL && hdr != NULL && err != NULL);
+	AN(variant);
+	AN(hdr);
+	AN(err);
 	while ((p = field_next(p, &f)) != NULL) {
 		if (f.nlen > 5 && !strncmp(f.name, "vary.", 5)) {
 			/* An absent Vary header stays absent. */
@@ -233,7 +237,8 @@ variant_dims_check(const char *dims, char *err, size_t errlen)
 	struct field d;
 	int cookie;
 
-	assert(dims != NULL && err != NULL);
+	AN(dims);
+	AN(err);
 	while ((p = field_next(p, &d)) != NULL)
 		if (d.nlen == 0 || !d.has_val ||
 		    source(&d, &cookie, src) != 0) {
@@ -254,7 +259,8 @@ variant_check(const char *variant, char *err, size_t errlen)
 	struct field f;
 	int cookie;
 
-	assert(variant != NULL && err != NULL);
+	AN(variant);
+	AN(err);
 	while ((p = field_next(p, &f)) != NULL) {
 		if (f.nlen > 5 && !strncmp(f.name, "vary.", 5)) {
 			if (!is_token(f.name + 5, f.nlen - 5)) {

@@ -8,7 +8,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <uthash.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vqueue.h"
 #include "vtim.h"
 
@@ -322,7 +322,7 @@ pump(struct warm_batch *j)
 			VTAILQ_REMOVE(&j->again, r, list);
 		} else if (j->next < j->nurl * nodes(j)) {
 			r = calloc(1, sizeof *r);
-			assert(r != NULL);
+			AN(r);
 			r->magic = WB_REQ_MAGIC;
 			r->job = j;
 			r->url = j->next / nodes(j);
@@ -362,13 +362,13 @@ wb_add(struct warm_batch *j, const char *url)
 	if (j->nurl == j->cap) {
 		j->cap = j->cap > 0 ? j->cap * 2 : 1024;
 		a = realloc(j->urls, j->cap * sizeof *a);
-		assert(a != NULL);
+		AN(a);
 		j->urls = a;
 	}
 	u = calloc(1, sizeof *u);
-	assert(u != NULL);
+	AN(u);
 	u->url = strdup(url);
-	assert(u->url != NULL);
+	AN(u->url);
 	HASH_ADD_KEYPTR(hh, j->set, u->url, strlen(u->url), u);
 	j->urls[j->nurl++] = u->url;
 	pump(j);
@@ -403,11 +403,13 @@ wb_new(struct fetcher *f, const struct wb_conf *c, wb_result_f *result_cb,
 {
 	struct warm_batch *j;
 
-	assert(f != NULL && c != NULL);
-	assert(c->nnode <= WB_MAX_NODES && c->nhdr < FETCH_MAX_HDRS);
+	AN(f);
+	AN(c);
+	assert(c->nnode <= WB_MAX_NODES);
+	assert(c->nhdr < FETCH_MAX_HDRS);
 	assert(c->keylen <= WARM_KEY_MAX);
 	j = calloc(1, sizeof *j);
-	assert(j != NULL);
+	AN(j);
 	j->magic = WARM_JOB_MAGIC;
 	j->f = f;
 	j->conf = *c;
@@ -439,7 +441,7 @@ wb_free(struct warm_batch **jp)
 	struct wb_url *u, *t;
 	struct wb_req *r;
 
-	assert(jp != NULL);
+	AN(jp);
 	j = *jp;
 	*jp = NULL;
 	if (j == NULL)

@@ -5,11 +5,13 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <uthash.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "warm_queue.h"
 
@@ -80,7 +82,7 @@ sdup(const char *s)
 {
 	char *d = strdup(s != NULL ? s : "");
 
-	assert(d != NULL);
+	AN(d);
 	return (d);
 }
 
@@ -99,11 +101,12 @@ wq_new(size_t max)
 {
 	struct warm_queue *q = calloc(1, sizeof *q);
 
-	assert(q != NULL && max > 0);
+	AN(q);
+	assert(max > 0);
 	q->magic = WARM_QUEUE_MAGIC;
 	q->max = max;
 	q->heap = calloc(max, sizeof *q->heap);
-	assert(q->heap != NULL);
+	AN(q->heap);
 	return (q);
 }
 
@@ -113,7 +116,7 @@ wq_free(struct warm_queue **qp)
 	struct warm_queue *q;
 	struct wq_entry *e, *t;
 
-	assert(qp != NULL);
+	AN(qp);
 	q = *qp;
 	*qp = NULL;
 	if (q == NULL)
@@ -143,7 +146,7 @@ wq_push(struct warm_queue *q, const char *host, const char *url,
 	ul = strlen(url);
 	vl = strlen(variant != NULL ? variant : "");
 	key = malloc(hl + ul + vl + 3);
-	assert(key != NULL);
+	AN(key);
 	memcpy(key, host, hl);
 	key[hl] = '\1';
 	memcpy(key + hl + 1, url, ul);
@@ -160,7 +163,7 @@ wq_push(struct warm_queue *q, const char *host, const char *url,
 		return (-1);
 	}
 	e = calloc(1, sizeof *e);
-	assert(e != NULL);
+	AN(e);
 	e->key = key;
 	e->task.host = sdup(host);
 	e->task.url = sdup(url);
@@ -195,7 +198,8 @@ wq_done(struct warm_queue *q, struct warm_task *t)
 	struct wq_entry *e;
 
 	CHECK_WQ(q);
-	assert(t != NULL && q->inflight > 0);
+	AN(t);
+	assert(q->inflight > 0);
 	e = (struct wq_entry *)(void *)((char *)t -
 	    offsetof(struct wq_entry, task));
 	HASH_DEL(q->keys, e);
@@ -209,7 +213,8 @@ wq_retry(struct warm_queue *q, struct warm_task *t)
 	struct wq_entry *e;
 
 	CHECK_WQ(q);
-	assert(t != NULL && q->inflight > 0);
+	AN(t);
+	assert(q->inflight > 0);
 	/* In flight, it kept its room. */
 	assert(q->len < q->max);
 	e = (struct wq_entry *)(void *)((char *)t -

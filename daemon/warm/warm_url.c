@@ -9,6 +9,9 @@
 
 #include <curl/curl.h>
 
+#include "vdef.h"
+#include "vas.h"
+
 #include "warm_url.h"
 
 int

@@ -8,12 +8,14 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "vdef.h"
+#include "vas.h"
 
 #include "fetch/fetcher.h"
 #include "warm_verdict.h"
@@ -94,7 +96,10 @@ warm_verdict(const struct fetch_result *res, const char *warm_id, double *ttl,
 	const char *cc = res->cache_control;
 	double t;
 
-	assert(res != NULL && ttl != NULL && why != NULL && whylen > 0);
+	AN(res);
+	AN(ttl);
+	AN(why);
+	assert(whylen > 0);
 	*ttl = -1;
 	why[0] = '\0';
 	if (!res->ok) {

@@ -7,7 +7,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <event2/event.h>
 
 #include "vdef.h"
+#include "vas.h"
 #include "vqueue.h"
 #include "vtim.h"
 
@@ -132,14 +132,14 @@ wv_wait(struct warm_verify *wv, uint32_t vxid, wv_done_f *done, void *priv)
 	struct timeval tv = { 0, WV_TICK_MS * 1000 };
 
 	CHECK_WV(wv);
-	assert(done != NULL);
+	AN(done);
 	if (s->t.vxid == vxid && s->done) {
 		wv->stats.matched++;
 		done(priv, &s->t);
 		return (NULL);
 	}
 	w = calloc(1, sizeof *w);
-	assert(w != NULL);
+	AN(w);
 	w->magic = WV_WAIT_MAGIC;
 	w->vxid = vxid;
 	w->deadline = VTIM_real() + wv->timeout;
@@ -147,7 +147,7 @@ wv_wait(struct warm_verify *wv, uint32_t vxid, wv_done_f *done, void *priv)
 	w->priv = priv;
 	VTAILQ_INSERT_TAIL(&wv->waiting, w, list);
 	if (!evtimer_pending(wv->tick, NULL))
-		assert(evtimer_add(wv->tick, &tv) == 0);
+		AZ(evtimer_add(wv->tick, &tv));
 	return (w);
 }
 
@@ -184,7 +184,7 @@ on_tick(evutil_socket_t fd, short what, void *priv)
 		free(w);
 	}
 	if (!VTAILQ_EMPTY(&wv->waiting))
-		assert(evtimer_add(wv->tick, &tv) == 0);
+		AZ(evtimer_add(wv->tick, &tv));
 }
 
 struct warm_verify *
@@ -192,15 +192,15 @@ wv_new(struct event_base *eb, double timeout)
 {
 	struct warm_verify *wv;
 
-	assert(eb != NULL);
+	AN(eb);
 	wv = calloc(1, sizeof *wv);
-	assert(wv != NULL);
+	AN(wv);
 	wv->magic = WARM_VERIFY_MAGIC;
 	wv->timeout = timeout > 0 ? timeout : 2.0;
 	wv->slot = calloc(WV_SLOTS, sizeof *wv->slot);
-	assert(wv->slot != NULL);
+	AN(wv->slot);
 	wv->tick = evtimer_new(eb, on_tick, wv);
-	assert(wv->tick != NULL);
+	AN(wv->tick);
 	VTAILQ_INIT(&wv->waiting);
 	return (wv);
 }
@@ -211,7 +211,7 @@ wv_free(struct warm_verify **wvp)
 	struct warm_verify *wv;
 	struct wv_wait *w;
 
-	assert(wvp != NULL);
+	AN(wvp);
 	wv = *wvp;
 	*wvp = NULL;
 	if (wv == NULL)
