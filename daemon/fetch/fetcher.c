@@ -18,6 +18,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vqueue.h"
 #include "vtim.h"
 
@@ -75,10 +76,10 @@ struct fetch {
 #define DRAIN_EXPIRED 64
 
 struct sock {
+	unsigned magic;
+#define FETCH_SOCK_MAGIC 0x1155edf9
 	struct event *ev;
 };
-
-#define CHECK_F(f) assert((f) != NULL && (f)->magic == FETCHER_MAGIC)
 
 static void
 fetch_free(struct fetch *fe)
@@ -139,8 +140,7 @@ finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	char *p;
 
 	AZ(curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p));
-	fe = (struct fetch *)(void *)p;
-	assert(fe != NULL && fe->magic == FETCH_MAGIC);
+	CAST_OBJ_NOTNULL(fe, (void *)p, FETCH_MAGIC);
 	memset(&res, 0, sizeof res);
 	res.ok = (rc == CURLE_OK);
 	if (fe->too_big) {
@@ -190,10 +190,10 @@ harvest(struct fetcher *f)
 static void
 on_socket(evutil_socket_t fd, short kind, void *priv)
 {
-	struct fetcher *f = priv;
+	struct fetcher *f;
 	int action;
 
-	CHECK_F(f);
+	CAST_OBJ_NOTNULL(f, priv, FETCHER_MAGIC);
 	action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
 	    ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	(void)curl_multi_socket_action(f->multi, fd, action, &f->running);
@@ -207,11 +207,11 @@ on_socket(evutil_socket_t fd, short kind, void *priv)
 static void
 on_timeout(evutil_socket_t fd, short kind, void *priv)
 {
-	struct fetcher *f = priv;
+	struct fetcher *f;
 
 	(void)fd;
 	(void)kind;
-	CHECK_F(f);
+	CAST_OBJ_NOTNULL(f, priv, FETCHER_MAGIC);
 	(void)curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0,
 	    &f->running);
 	harvest(f);
@@ -221,17 +221,19 @@ on_timeout(evutil_socket_t fd, short kind, void *priv)
 static int
 sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 {
-	struct fetcher *f = userp;
-	struct sock *sk = sockp;
+	struct fetcher *f;
+	struct sock *sk;
 	short kind;
 	int rc;
 
 	(void)easy;
-	CHECK_F(f);
+	CAST_OBJ_NOTNULL(f, userp, FETCHER_MAGIC);
+	/* NULL until curl_multi_assign() gave this socket one. */
+	CAST_OBJ(sk, sockp, FETCH_SOCK_MAGIC);
 	if (what == CURL_POLL_REMOVE) {
 		if (sk != NULL) {
 			event_free(sk->ev);
-			free(sk);
+			FREE_OBJ(sk);
 		}
 		(void)curl_multi_assign(f->multi, s, NULL);
 		return (0);
@@ -239,7 +241,7 @@ sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
 	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
 	if (sk == NULL) {
-		sk = calloc(1, sizeof *sk);
+		ALLOC_OBJ(sk, FETCH_SOCK_MAGIC);
 		AN(sk);
 		(void)curl_multi_assign(f->multi, s, sk);
 		sk->ev = event_new(f->eb, s, kind, on_socket, f);
@@ -258,11 +260,11 @@ sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 static int
 timer_cb(CURLM *multi, long ms, void *userp)
 {
-	struct fetcher *f = userp;
+	struct fetcher *f;
 	struct timeval tv;
 
 	(void)multi;
-	CHECK_F(f);
+	CAST_OBJ_NOTNULL(f, userp, FETCHER_MAGIC);
 	if (ms < 0) {
 		(void)evtimer_del(f->timer);
 		return (0);
@@ -276,10 +278,11 @@ timer_cb(CURLM *multi, long ms, void *userp)
 static size_t
 on_body(char *p, size_t size, size_t n, void *priv)
 {
-	struct fetch *fe = priv;
+	struct fetch *fe;
 	size_t len = size * n, want;
 	char *b;
 
+	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
 	fe->body += len;
 	if (fe->body_max == 0)
 		return (len);
@@ -325,9 +328,10 @@ hdr_copy(char *dst, size_t dstlen, const char *v, size_t len)
 static size_t
 on_header(char *p, size_t size, size_t n, void *priv)
 {
-	struct fetch *fe = priv;
+	struct fetch *fe;
 	size_t len = size * n;
 
+	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
 #define HDR(name, field)                                                       \
 	if (len > sizeof name && !strncasecmp(p, name ":", sizeof name))       \
 		hdr_copy(fe->field, sizeof fe->field, p + sizeof name,         \
@@ -467,11 +471,11 @@ drain(struct fetcher *f, int expire)
 static void
 on_retry(evutil_socket_t fd, short kind, void *priv)
 {
-	struct fetcher *f = priv;
+	struct fetcher *f;
 
 	(void)fd;
 	(void)kind;
-	CHECK_F(f);
+	CAST_OBJ_NOTNULL(f, priv, FETCHER_MAGIC);
 	drain(f, 1);
 }
 
@@ -485,7 +489,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	char host[512];
 	unsigned i;
 
-	CHECK_F(f);
+	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
 	AN(rq);
 	AN(done);
 	if (rq->url == NULL || rq->nhdr > FETCH_MAX_HDRS)
@@ -617,7 +621,7 @@ fetcher_free(struct fetcher **fp)
 	*fp = NULL;
 	if (f == NULL)
 		return;
-	CHECK_F(f);
+	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
 	/* What is still in flight ends here, and its owner is told so. */
 	while (!VTAILQ_EMPTY(&f->waiting))
 		fail_waiting(f, VTAILQ_FIRST(&f->waiting), "stopped");
@@ -648,21 +652,21 @@ fetcher_free(struct fetcher **fp)
 unsigned
 fetcher_inflight(const struct fetcher *f)
 {
-	CHECK_F(f);
+	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
 	return (f->inflight);
 }
 
 unsigned
 fetcher_waiting(const struct fetcher *f)
 {
-	CHECK_F(f);
+	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
 	return (f->nwaiting);
 }
 
 void
 fetcher_set_guard(struct fetcher *f, struct origin_guard *g)
 {
-	CHECK_F(f);
+	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
 	AZ(f->inflight);
 	f->guard = g;
 }

@@ -20,6 +20,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
 #include "origin_guard.h"
 
@@ -75,8 +76,6 @@ struct origin_guard {
 	struct origin *origins;
 	double now; /* as of the last og_admit() */
 };
-
-#define CHECK_OG(g) assert((g) != NULL && (g)->magic == OG_MAGIC)
 
 void
 og_conf_default(struct og_conf *c)
@@ -179,7 +178,7 @@ og_admit(struct origin_guard *g, const char *name, double now)
 	struct origin *o;
 	double burst;
 
-	CHECK_OG(g);
+	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
 	g->now = now;
 	o = get(g, name);
 	if (now < o->paused_until)
@@ -292,7 +291,7 @@ og_done(struct origin_guard *g, const char *name, double now,
 	double ra;
 	int failed;
 
-	CHECK_OG(g);
+	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
 	AN(r);
 	o = get(g, name);
 	assert(o->inflight > 0);
@@ -340,7 +339,7 @@ og_cancel(struct origin_guard *g, const char *name)
 {
 	struct origin *o;
 
-	CHECK_OG(g);
+	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
 	o = get(g, name);
 	assert(o->inflight > 0);
 	o->inflight--;
@@ -397,7 +396,7 @@ og_info(struct origin_guard *g, const char *name, struct og_info *i)
 {
 	struct origin *o;
 
-	CHECK_OG(g);
+	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
 	HASH_FIND_STR(g->origins, name, o);
 	if (o == NULL)
 		return (-1);
@@ -411,7 +410,7 @@ og_foreach(struct origin_guard *g, og_each_f *f, void *priv)
 	struct origin *o, *tmp;
 	struct og_info i;
 
-	CHECK_OG(g);
+	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
 	HASH_ITER(hh, g->origins, o, tmp)
 	{
 		fill(o, &i);
@@ -466,7 +465,7 @@ og_free(struct origin_guard **gp)
 	*gp = NULL;
 	if (g == NULL)
 		return;
-	CHECK_OG(g);
+	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
 	HASH_ITER(hh, g->origins, o, tmp)
 	{
 		HASH_DEL(g->origins, o);

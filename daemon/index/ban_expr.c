@@ -65,6 +65,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
 #include "ban_expr.h"
 
@@ -731,7 +732,7 @@ ban_expr_match(struct ban_expr *be, const struct ban_subject *s, double now)
 {
 	unsigned u;
 
-	assert(be != NULL && be->magic == BAN_EXPR_MAGIC);
+	CHECK_OBJ_NOTNULL(be, BAN_EXPR_MAGIC);
 	AN(s);
 	for (u = 0; u < be->nconds; u++)
 		if (!be_cond_match(be, &be->conds[u], s, now))
@@ -742,21 +743,21 @@ ban_expr_match(struct ban_expr *be, const struct ban_subject *s, double now)
 int
 ban_expr_lurker_friendly(const struct ban_expr *be)
 {
-	assert(be != NULL && be->magic == BAN_EXPR_MAGIC);
+	CHECK_OBJ_NOTNULL(be, BAN_EXPR_MAGIC);
 	return ((be->flags & BE_F_REQ) == 0);
 }
 
 unsigned
 ban_expr_nconds(const struct ban_expr *be)
 {
-	assert(be != NULL && be->magic == BAN_EXPR_MAGIC);
+	CHECK_OBJ_NOTNULL(be, BAN_EXPR_MAGIC);
 	return (be->nconds);
 }
 
 uint64_t
 ban_expr_match_errors(const struct ban_expr *be)
 {
-	assert(be != NULL && be->magic == BAN_EXPR_MAGIC);
+	CHECK_OBJ_NOTNULL(be, BAN_EXPR_MAGIC);
 	return (be->match_errors);
 }
 
@@ -771,7 +772,7 @@ ban_expr_free(struct ban_expr **bep)
 	*bep = NULL;
 	if (be == NULL)
 		return;
-	assert(be->magic == BAN_EXPR_MAGIC);
+	CHECK_OBJ(be, BAN_EXPR_MAGIC);
 	for (u = 0; u < be->nconds; u++) {
 		free(be->conds[u].hdr);
 		free(be->conds[u].arg);

@@ -16,6 +16,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
 #include "proto/tag_list.h"
 #include "vsl/vary_key.h"
@@ -36,10 +37,10 @@ struct index_apply {
 	struct index_apply_stats stats;
 };
 
-#define CHECK_IA(ia) assert((ia) != NULL && (ia)->magic == INDEX_APPLY_MAGIC)
-
 /* An invalidation in progress: what to do to each object it selects. */
 struct inval {
+	unsigned magic;
+#define INVAL_MAGIC 0x701a363c
 	struct index_apply *ia;
 	struct journal_entry *je;
 	unsigned soft;
@@ -81,6 +82,7 @@ variant_contains(const char *var, const char *sub)
 static void
 invalidate(struct inval *iv, struct ci_obj *o)
 {
+	CHECK_OBJ_NOTNULL(iv, INVAL_MAGIC);
 	journal_drop(iv->je, ci_host(o), ci_url(o), ci_variant(o));
 	if (iv->ia->lost != NULL)
 		iv->ia->lost(iv->ia->lost_priv, ci_host(o), ci_url(o),
@@ -98,8 +100,9 @@ invalidate(struct inval *iv, struct ci_obj *o)
 static int
 purge_one(void *priv, struct ci_obj *o)
 {
-	struct inval *iv = priv;
+	struct inval *iv;
 
+	CAST_OBJ_NOTNULL(iv, priv, INVAL_MAGIC);
 	if (variant_contains(ci_variant(o), iv->variant))
 		invalidate(iv, o);
 	return (0);
@@ -108,7 +111,10 @@ purge_one(void *priv, struct ci_obj *o)
 static int
 tag_one(void *priv, struct ci_obj *o)
 {
-	invalidate(priv, o);
+	struct inval *iv;
+
+	CAST_OBJ_NOTNULL(iv, priv, INVAL_MAGIC);
+	invalidate(iv, o);
 	return (0);
 }
 
@@ -130,10 +136,11 @@ obj_hdr(const void *priv, const char *name)
 static int
 ban_one(void *priv, struct ci_obj *o)
 {
-	struct inval *iv = priv;
+	struct inval *iv;
 	struct ci_attrs a = ci_attrs(o);
 	struct ban_subject s;
 
+	CAST_OBJ_NOTNULL(iv, priv, INVAL_MAGIC);
 	s.req_url = ci_url(o);
 	s.req_hdr = req_hdr;
 	s.obj_hdr = obj_hdr;
@@ -150,6 +157,8 @@ ban_one(void *priv, struct ci_obj *o)
 
 /* Looking for the object a request gets, Vary and all. */
 struct vary_probe {
+	unsigned magic;
+#define VARY_PROBE_MAGIC 0xedfe02cc
 	struct index_apply *ia;
 	const struct obj_key *key;
 	struct ci_obj *found;
@@ -158,11 +167,13 @@ struct vary_probe {
 static int
 probe_one(void *priv, struct ci_obj *o)
 {
-	struct vary_probe *vp = priv;
+	struct vary_probe *vp;
 	const char *var = ci_variant(o), *vk = vary_key_of(var);
-	size_t dl = strlen(vp->key->variant);
+	size_t dl;
 	char key[1024], tail[768];
 
+	CAST_OBJ_NOTNULL(vp, priv, VARY_PROBE_MAGIC);
+	dl = strlen(vp->key->variant);
 	/* Same declared part, then the vary tokens. */
 	if (*vk == '\0' || (size_t)(vk - var) != (dl > 0 ? dl + 1 : 0) ||
 	    strncmp(var, vp->key->variant, dl) != 0)
@@ -192,6 +203,7 @@ find_obj(struct index_apply *ia, const struct obj_key *k)
 	o = ci_get(ia->ci, k->host, k->url, k->variant);
 	if (o != NULL || k->nhdr == 0)
 		return (o);
+	INIT_OBJ(&vp, VARY_PROBE_MAGIC);
 	vp.ia = ia;
 	vp.key = k;
 	vp.found = NULL;
@@ -284,7 +296,7 @@ on_purge(struct index_apply *ia, const struct event_rec *ev)
 {
 	struct inval iv;
 
-	memset(&iv, 0, sizeof iv);
+	INIT_OBJ(&iv, INVAL_MAGIC);
 	iv.ia = ia;
 	iv.now = ev->now;
 	iv.t_lost = ev->t_logged > 0 ? ev->t_logged : ev->now;
@@ -301,7 +313,7 @@ on_ban(struct index_apply *ia, const struct event_rec *ev)
 	char err[256];
 	struct inval iv;
 
-	memset(&iv, 0, sizeof iv);
+	INIT_OBJ(&iv, INVAL_MAGIC);
 	iv.ia = ia;
 	iv.now = ev->now;
 	iv.t_lost = ev->t_logged > 0 ? ev->t_logged : ev->now;
@@ -324,7 +336,7 @@ on_tags(struct index_apply *ia, const struct event_rec *ev)
 	char *list, *tag, *save = NULL;
 	struct inval iv;
 
-	memset(&iv, 0, sizeof iv);
+	INIT_OBJ(&iv, INVAL_MAGIC);
 	iv.ia = ia;
 	iv.now = ev->now;
 	iv.t_lost = ev->t_logged > 0 ? ev->t_logged : ev->now;
@@ -353,9 +365,9 @@ on_esi(struct index_apply *ia, const struct event_rec *ev)
 void
 index_apply_event(void *priv, const struct event_rec *ev)
 {
-	struct index_apply *ia = priv;
+	struct index_apply *ia;
 
-	CHECK_IA(ia);
+	CAST_OBJ_NOTNULL(ia, priv, INDEX_APPLY_MAGIC);
 	AN(ev);
 	switch (ev->type) {
 	case EV_FETCH:
@@ -405,7 +417,7 @@ index_apply_free(struct index_apply **iap)
 	*iap = NULL;
 	if (ia == NULL)
 		return;
-	CHECK_IA(ia);
+	CHECK_OBJ_NOTNULL(ia, INDEX_APPLY_MAGIC);
 	ci_free(&ia->ci);
 	journal_free(&ia->journal);
 	ia->magic = 0;
@@ -415,7 +427,7 @@ index_apply_free(struct index_apply **iap)
 void
 index_apply_on_lost(struct index_apply *ia, index_lost_f *fn, void *priv)
 {
-	CHECK_IA(ia);
+	CHECK_OBJ_NOTNULL(ia, INDEX_APPLY_MAGIC);
 	ia->lost = fn;
 	ia->lost_priv = priv;
 }
@@ -423,20 +435,20 @@ index_apply_on_lost(struct index_apply *ia, index_lost_f *fn, void *priv)
 struct cache_index *
 index_apply_index(const struct index_apply *ia)
 {
-	CHECK_IA(ia);
+	CHECK_OBJ_NOTNULL(ia, INDEX_APPLY_MAGIC);
 	return (ia->ci);
 }
 
 const struct journal *
 index_apply_journal(const struct index_apply *ia)
 {
-	CHECK_IA(ia);
+	CHECK_OBJ_NOTNULL(ia, INDEX_APPLY_MAGIC);
 	return (ia->journal);
 }
 
 const struct index_apply_stats *
 index_apply_stats(const struct index_apply *ia)
 {
-	CHECK_IA(ia);
+	CHECK_OBJ_NOTNULL(ia, INDEX_APPLY_MAGIC);
 	return (&ia->stats);
 }

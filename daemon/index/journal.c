@@ -11,6 +11,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
 #include "journal.h"
 
@@ -80,7 +81,7 @@ journal_free(struct journal **jp)
 	*jp = NULL;
 	if (j == NULL)
 		return;
-	assert(j->magic == JOURNAL_MAGIC);
+	CHECK_OBJ(j, JOURNAL_MAGIC);
 	for (i = 0; i < JOURNAL_ENTRIES; i++)
 		entry_clear(&j->entry[i]);
 	free(j);
@@ -92,7 +93,7 @@ journal_begin(struct journal *j, double now, const char *type, const char *what,
 {
 	struct journal_entry *e;
 
-	assert(j != NULL && j->magic == JOURNAL_MAGIC);
+	CHECK_OBJ_NOTNULL(j, JOURNAL_MAGIC);
 	e = &j->entry[j->next];
 	entry_clear(e);
 	e->magic = JOURNAL_ENTRY_MAGIC;
@@ -109,7 +110,7 @@ journal_begin(struct journal *j, double now, const char *type, const char *what,
 void
 journal_error(struct journal_entry *e, const char *error)
 {
-	assert(e != NULL && e->magic == JOURNAL_ENTRY_MAGIC);
+	CHECK_OBJ_NOTNULL(e, JOURNAL_ENTRY_MAGIC);
 	free(e->error);
 	e->error = dup_or_empty(error);
 }
@@ -118,7 +119,7 @@ void
 journal_drop(struct journal_entry *e, const char *host, const char *url,
     const char *variant)
 {
-	assert(e != NULL && e->magic == JOURNAL_ENTRY_MAGIC);
+	CHECK_OBJ_NOTNULL(e, JOURNAL_ENTRY_MAGIC);
 	e->dropped++;
 	if (e->nsample == JOURNAL_SAMPLE)
 		return;
@@ -154,7 +155,7 @@ journal_json(const struct journal *j, unsigned limit)
 	json_t *a = json_array();
 	unsigned i, k;
 
-	assert(j != NULL && j->magic == JOURNAL_MAGIC);
+	CHECK_OBJ_NOTNULL(j, JOURNAL_MAGIC);
 	for (i = 0; i < j->used && i < limit; i++) {
 		k = (j->next + JOURNAL_ENTRIES - 1 - i) % JOURNAL_ENTRIES;
 		json_array_append_new(a, entry_json(&j->entry[k]));

@@ -16,6 +16,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vtim.h"
 
 #include "api/http_api.h"
@@ -65,8 +66,6 @@ struct instance {
 	unsigned nih, lih;
 	struct ih_index *ihx;
 };
-
-#define CHECK_INST(i) assert((i) != NULL && (i)->magic == INSTANCE_MAGIC)
 
 static struct inval_host *
 inval_host(struct instance *inst, const char *host)
@@ -154,9 +153,9 @@ inval_told(struct instance *inst, const struct event_rec *ev)
 static void
 sink(void *priv, const struct event_rec *ev)
 {
-	struct instance *inst = priv;
+	struct instance *inst;
 
-	CHECK_INST(inst);
+	CAST_OBJ_NOTNULL(inst, priv, INSTANCE_MAGIC);
 	if (inst->watch != NULL &&
 	    (ev->type == EV_PURGE || ev->type == EV_BAN ||
 	        ev->type == EV_TAGS)) {
@@ -172,6 +171,8 @@ sink(void *priv, const struct event_rec *ev)
 }
 
 struct refresh_scan {
+	unsigned magic;
+#define REFRESH_SCAN_MAGIC 0x36887b8c
 	struct instance *inst;
 	struct cache_index *ci;
 	double now;
@@ -181,12 +182,14 @@ struct refresh_scan {
 static int
 expiring_one(void *priv, struct ci_obj *o)
 {
-	struct refresh_scan *sc = priv;
-	struct instance *inst = sc->inst;
+	struct refresh_scan *sc;
+	struct instance *inst;
 	struct ci_attrs a = ci_attrs(o);
 	double end = a.t_origin + a.ttl, pop;
 	uint64_t key = 0;
 
+	CAST_OBJ_NOTNULL(sc, priv, REFRESH_SCAN_MAGIC);
+	inst = sc->inst;
 	if (end <= sc->now || end - sc->now > inst->refresh_before)
 		return (0);
 	pop = ci_popularity(sc->ci, o, sc->now);
@@ -212,12 +215,13 @@ expiring_one(void *priv, struct ci_obj *o)
 static void
 expire(evutil_socket_t fd, short what, void *priv)
 {
-	struct instance *inst = priv;
+	struct instance *inst;
 	struct refresh_scan sc;
 
 	(void)fd;
 	(void)what;
-	CHECK_INST(inst);
+	CAST_OBJ_NOTNULL(inst, priv, INSTANCE_MAGIC);
+	INIT_OBJ(&sc, REFRESH_SCAN_MAGIC);
 	sc.inst = inst;
 	sc.ci = index_apply_index(inst->apply);
 	sc.now = VTIM_real();
@@ -255,9 +259,9 @@ index_metrics(const struct instance *inst, struct evbuffer *b)
 static const char *
 dims_of(void *priv)
 {
-	const struct instance *inst = priv;
+	const struct instance *inst;
 
-	CHECK_INST(inst);
+	CAST_OBJ_NOTNULL(inst, priv, INSTANCE_MAGIC);
 	return (observer_dims(inst->observer));
 }
 
@@ -266,12 +270,13 @@ static void
 lost(void *priv, const char *host, const char *url, const char *variant,
     double popularity, double now)
 {
-	struct instance *inst = priv;
+	struct instance *inst;
 
+	CAST_OBJ_NOTNULL(inst, priv, INSTANCE_MAGIC);
 	struct inval_host *h = NULL;
 	uint64_t key = 0;
 
-	CHECK_INST(inst);
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	if (inst->inval != NULL) {
 		h = inval_host(inst, host);
 		h->dropped++;
@@ -329,13 +334,13 @@ rewarm_metrics(const struct instance *inst, struct evbuffer *b)
 static void
 metrics(void *priv, struct evbuffer *b)
 {
-	const struct instance *inst = priv;
+	const struct instance *inst;
 	const struct vsl_reader_stats *rs;
 	const struct observer_stats *os;
 	const char *n;
 	unsigned t;
 
-	CHECK_INST(inst);
+	CAST_OBJ_NOTNULL(inst, priv, INSTANCE_MAGIC);
 	n = inst->name;
 	rs = vsl_reader_stats(inst->reader);
 	os = observer_stats(inst->observer);
@@ -411,7 +416,7 @@ instance_free(struct instance **ip)
 	*ip = NULL;
 	if (inst == NULL)
 		return;
-	CHECK_INST(inst);
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	event_free(inst->expiry);
 	vsl_reader_free(&inst->reader);
 	rewarm_free(&inst->rewarm);
@@ -431,42 +436,42 @@ instance_free(struct instance **ip)
 const char *
 instance_name(const struct instance *inst)
 {
-	CHECK_INST(inst);
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	return (inst->name);
 }
 
 int
 instance_attached(const struct instance *inst)
 {
-	CHECK_INST(inst);
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	return (vsl_reader_stats(inst->reader)->attached != 0);
 }
 
 const char *
 instance_dims(const struct instance *inst)
 {
-	CHECK_INST(inst);
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	return (observer_dims(inst->observer));
 }
 
 struct index_apply *
 instance_apply(const struct instance *inst)
 {
-	CHECK_INST(inst);
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	return (inst->apply);
 }
 
 struct warm_verify *
 instance_verify(const struct instance *inst)
 {
-	CHECK_INST(inst);
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	return (inst->verify);
 }
 
 void
 instance_register(struct instance *inst, struct http_api *api)
 {
-	CHECK_INST(inst);
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	http_api_metrics(api, metrics, inst);
 }
 
@@ -474,7 +479,7 @@ void
 instance_set_watch(struct instance *inst, const struct instance_watch *w,
     void *priv)
 {
-	CHECK_INST(inst);
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	AN(w);
 	AN(w->key);
 	AN(w->expiry_key);

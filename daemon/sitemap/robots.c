@@ -21,6 +21,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
 #include "robots.h"
 
@@ -37,8 +38,6 @@ struct rb_parse {
 	char err[256];
 };
 
-#define CHECK_RB(p) assert((p) != NULL && (p)->magic == RB_PARSE_MAGIC)
-
 static int
 rb_blank(int c)
 {
@@ -50,7 +49,7 @@ rb_fail(struct rb_parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	CHECK_RB(p);
+	CHECK_OBJ_NOTNULL(p, RB_PARSE_MAGIC);
 	if (p->failed)
 		return (-1);
 	p->failed = 1;
@@ -66,7 +65,7 @@ rb_skip(struct rb_parse *p, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
-	CHECK_RB(p);
+	CHECK_OBJ_NOTNULL(p, RB_PARSE_MAGIC);
 	if (p->st.skipped++ == 0) {
 		p->st.first_skip_line = line;
 		va_start(ap, fmt);
@@ -85,7 +84,7 @@ rb_sitemap(struct rb_parse *p, unsigned line)
 	CURLU *u;
 	int r = 0;
 
-	CHECK_RB(p);
+	CHECK_OBJ_NOTNULL(p, RB_PARSE_MAGIC);
 	u = curl_url_dup(p->base);
 	if (u == NULL)
 		return (rb_fail(p, "out of memory"));
@@ -127,7 +126,7 @@ rb_line(struct rb_parse *p, const char *s, size_t n, unsigned line)
 	const char *hash, *colon, *e;
 	size_t i, namelen;
 
-	CHECK_RB(p);
+	CHECK_OBJ_NOTNULL(p, RB_PARSE_MAGIC);
 	hash = memchr(s, '#', n);
 	if (hash != NULL)
 		n = (size_t)(hash - s);
@@ -175,7 +174,7 @@ rb_scan(struct rb_parse *p, const char *s, size_t len)
 	unsigned line = 0;
 	int r = 0;
 
-	CHECK_RB(p);
+	CHECK_OBJ_NOTNULL(p, RB_PARSE_MAGIC);
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;
 	while (r == 0 && s < end) {

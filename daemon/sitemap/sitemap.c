@@ -37,6 +37,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
 #include "sitemap.h"
 
@@ -123,8 +124,6 @@ struct sm_parse {
 	char err[256];
 };
 
-#define CHECK_SM(p) assert((p) != NULL && (p)->magic == SM_PARSE_MAGIC)
-
 static int
 sm_space(int c)
 {
@@ -154,7 +153,7 @@ sm_fail(struct sm_parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	CHECK_SM(p);
+	CHECK_OBJ_NOTNULL(p, SM_PARSE_MAGIC);
 	if (p->failed)
 		return (-1);
 	p->failed = 1;
@@ -364,10 +363,10 @@ sm_changefreq(const char *s)
 static void
 sm_xml_error(void *priv, sm_xml_error_t *e)
 {
-	struct sm_parse *p = priv;
+	struct sm_parse *p;
 	size_t n;
 
-	CHECK_SM(p);
+	CAST_OBJ_NOTNULL(p, priv, SM_PARSE_MAGIC);
 	/* Warnings (a relative namespace URI...) do not fail a sitemap. */
 	if (e == NULL || e->level < XML_ERR_ERROR)
 		return;
@@ -384,12 +383,12 @@ sm_xml_error(void *priv, sm_xml_error_t *e)
 static void __attribute__((format(printf, 2, 3)))
 sm_xml_generic(void *priv, const char *fmt, ...)
 {
-	struct sm_parse *p = priv;
+	struct sm_parse *p;
 	char msg[200];
 	va_list ap;
 	size_t n;
 
-	CHECK_SM(p);
+	CAST_OBJ_NOTNULL(p, priv, SM_PARSE_MAGIC);
 	if (p->xml_level != XML_ERR_NONE)
 		return;
 	va_start(ap, fmt);
@@ -418,7 +417,7 @@ sm_entry_end(struct sm_parse *p)
 	struct sitemap_entry e;
 	struct sm_text *t;
 
-	CHECK_SM(p);
+	CHECK_OBJ_NOTNULL(p, SM_PARSE_MAGIC);
 	p->in_entry = 0;
 	p->field = SM_F_NONE;
 	t = &p->text[SM_F_LOC];
@@ -453,7 +452,7 @@ sm_entry_end(struct sm_parse *p)
 static int
 sm_field_end(struct sm_parse *p)
 {
-	CHECK_SM(p);
+	CHECK_OBJ_NOTNULL(p, SM_PARSE_MAGIC);
 	assert(p->field < SM_F_N);
 	if (p->field == SM_F_LOC && p->text[SM_F_LOC].over)
 		return (
@@ -466,7 +465,7 @@ sm_field_end(struct sm_parse *p)
 static int
 sm_root(struct sm_parse *p, const char *name)
 {
-	CHECK_SM(p);
+	CHECK_OBJ_NOTNULL(p, SM_PARSE_MAGIC);
 	if (strcmp(name, "urlset") == 0)
 		p->st.kind = SITEMAP_URLSET;
 	else if (strcmp(name, "sitemapindex") == 0)
@@ -491,7 +490,7 @@ sm_element(struct sm_parse *p, int depth)
 	const xmlChar *ns;
 	int empty, f;
 
-	CHECK_SM(p);
+	CHECK_OBJ_NOTNULL(p, SM_PARSE_MAGIC);
 	if (depth < 0 || (unsigned)depth >= p->lim.max_depth)
 		return (sm_fail(p,
 		    "sitemap too deep (over %u levels, limit max_depth)",
@@ -542,7 +541,7 @@ sm_node(struct sm_parse *p)
 	const xmlChar *v;
 	int depth;
 
-	CHECK_SM(p);
+	CHECK_OBJ_NOTNULL(p, SM_PARSE_MAGIC);
 	depth = xmlTextReaderDepth(p->rd);
 	switch (xmlTextReaderNodeType(p->rd)) {
 	case XML_READER_TYPE_DOCUMENT_TYPE:
@@ -585,7 +584,7 @@ sm_xml(struct sm_parse *p, const char *doc, size_t len)
 	xmlDocPtr xdoc = NULL;
 	int rr = 0, r = 0;
 
-	CHECK_SM(p);
+	CHECK_OBJ_NOTNULL(p, SM_PARSE_MAGIC);
 	assert(len <= INT_MAX);
 	xmlInitParser();
 	ogeneric = xmlGenericError;
@@ -649,7 +648,7 @@ sm_gunzip(struct sm_parse *p, const unsigned char *in, size_t inlen,
 	z_stream zs;
 	int zr, r = -1;
 
-	CHECK_SM(p);
+	CHECK_OBJ_NOTNULL(p, SM_PARSE_MAGIC);
 	memset(&zs, 0, sizeof zs);
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
 		return (sm_fail(p, "gzip: cannot start zlib"));

@@ -18,6 +18,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vqueue.h"
 
 #include "fetch/fetcher.h"
@@ -73,11 +74,11 @@ struct sitemap_crawl {
 
 /* What a sitemap's entries are checked against while it is parsed. */
 struct parse_ctx {
+	unsigned magic;
+#define PARSE_CTX_MAGIC 0x87a442b3
 	struct sitemap_crawl *sc;
 	struct doc *d;
 };
-
-#define CHECK_SC(s) assert((s) != NULL && (s)->magic == SC_MAGIC)
 
 static void next(struct sitemap_crawl *);
 
@@ -169,10 +170,12 @@ sibling(const char *url, const char *path, char *out, size_t outlen)
 static int
 on_robots_sitemap(void *priv, const char *url, unsigned line)
 {
-	struct parse_ctx *pc = priv;
-	struct sitemap_crawl *sc = pc->sc;
+	struct parse_ctx *pc;
+	struct sitemap_crawl *sc;
 	char why[256];
 
+	CAST_OBJ_NOTNULL(pc, priv, PARSE_CTX_MAGIC);
+	sc = pc->sc;
 	/* Only sitemaps of the site being warmed: never someone else's. */
 	if (sitemap_url_check(sc->start, url, 0, why, sizeof why) != 0) {
 		note(sc, "%s line %u: sitemap %s left out: %s", pc->d->url,
@@ -190,10 +193,12 @@ on_robots_sitemap(void *priv, const char *url, unsigned line)
 static int
 on_entry(void *priv, enum sitemap_kind kind, const struct sitemap_entry *e)
 {
-	struct parse_ctx *pc = priv;
-	struct sitemap_crawl *sc = pc->sc;
+	struct parse_ctx *pc;
+	struct sitemap_crawl *sc;
 	char why[256];
 
+	CAST_OBJ_NOTNULL(pc, priv, PARSE_CTX_MAGIC);
+	sc = pc->sc;
 	if (sitemap_url_check(pc->d->url, e->loc, sc->conf.limits.max_url, why,
 	        sizeof why) != 0) {
 		if (sc->stats.rejected++ < MAX_REJECT_NOTES)
@@ -231,7 +236,7 @@ static void
 read_sitemap(struct sitemap_crawl *sc, struct doc *d,
     const struct fetch_result *res)
 {
-	struct parse_ctx pc = { sc, d };
+	struct parse_ctx pc = { PARSE_CTX_MAGIC, sc, d };
 	struct sitemap_stats st;
 	char err[512];
 	int r;
@@ -251,7 +256,7 @@ static void
 read_robots(struct sitemap_crawl *sc, struct doc *d,
     const struct fetch_result *res)
 {
-	struct parse_ctx pc = { sc, d };
+	struct parse_ctx pc = { PARSE_CTX_MAGIC, sc, d };
 	struct robots_stats st;
 	char err[512], url[2048];
 	int r;
@@ -278,17 +283,17 @@ read_robots(struct sitemap_crawl *sc, struct doc *d,
 static void
 on_fetched(void *priv, const struct fetch_result *res)
 {
-	struct doc *d = priv;
+	struct doc *d;
 	struct sitemap_crawl *sc;
 
-	assert(d != NULL && d->magic == DOC_MAGIC);
+	CAST_OBJ_NOTNULL(d, priv, DOC_MAGIC);
 	sc = d->sc;
 	if (sc == NULL) {
 		/* The crawl was stopped while this was in flight. */
 		doc_free(d);
 		return;
 	}
-	CHECK_SC(sc);
+	CHECK_OBJ_NOTNULL(sc, SC_MAGIC);
 	assert(sc->current == d);
 	sc->current = NULL;
 	if (d->kind == DOC_ROBOTS && res->ok)
@@ -450,7 +455,7 @@ sc_free(struct sitemap_crawl **scp)
 	*scp = NULL;
 	if (sc == NULL)
 		return;
-	CHECK_SC(sc);
+	CHECK_OBJ_NOTNULL(sc, SC_MAGIC);
 	/* In the fetcher's hands: it frees itself when it comes back. */
 	if (sc->current != NULL)
 		sc->current->sc = NULL;
@@ -473,6 +478,6 @@ sc_free(struct sitemap_crawl **scp)
 const struct sc_stats *
 sc_stats(const struct sitemap_crawl *sc)
 {
-	CHECK_SC(sc);
+	CHECK_OBJ_NOTNULL(sc, SC_MAGIC);
 	return (&sc->stats);
 }

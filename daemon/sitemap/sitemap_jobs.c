@@ -16,6 +16,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vqueue.h"
 #include "vtim.h"
 
@@ -59,9 +60,6 @@ struct sitemap_jobs {
 	VTAILQ_HEAD(jobhead, job) jobs; /* newest first */
 };
 
-#define CHECK_JT(t) assert((t) != NULL && (t)->magic == JOB_TABLE_MAGIC)
-#define CHECK_JOB(j) assert((j) != NULL && (j)->magic == JOB_MAGIC)
-
 static void fill(const struct job *, struct sj_info *);
 
 /* Jobs get their id once started: nothing is told of one before. */
@@ -94,11 +92,11 @@ retire(struct job *j)
 static void
 on_retire(evutil_socket_t fd, short what, void *priv)
 {
-	struct job *j = priv;
+	struct job *j;
 
 	(void)fd;
 	(void)what;
-	CHECK_JOB(j);
+	CAST_OBJ_NOTNULL(j, priv, JOB_MAGIC);
 	retire(j);
 }
 
@@ -117,10 +115,10 @@ job_free(struct job *j)
 static void
 on_result(void *priv, const struct wb_result *r)
 {
-	struct job *j = priv;
+	struct job *j;
 	struct sj_failure *f;
 
-	CHECK_JOB(j);
+	CAST_OBJ_NOTNULL(j, priv, JOB_MAGIC);
 	tell(j, SJ_RESULT, r);
 	if (r->outcome == WO_CACHED || r->outcome == WO_FRESH ||
 	    j->nfailure == SJ_FAILURES)
@@ -137,9 +135,9 @@ on_result(void *priv, const struct wb_result *r)
 static void
 on_end(void *priv)
 {
-	struct job *j = priv;
+	struct job *j;
 
-	CHECK_JOB(j);
+	CAST_OBJ_NOTNULL(j, priv, JOB_MAGIC);
 	j->state = SJ_DONE;
 	j->finished = VTIM_real();
 	wb_progress(j->wb, &j->final);
@@ -156,9 +154,9 @@ on_end(void *priv)
 static void
 on_url(void *priv, const char *url, double prio)
 {
-	struct job *j = priv;
+	struct job *j;
 
-	CHECK_JOB(j);
+	CAST_OBJ_NOTNULL(j, priv, JOB_MAGIC);
 	(void)prio;
 	(void)wb_add(j->wb, url);
 }
@@ -166,9 +164,9 @@ on_url(void *priv, const char *url, double prio)
 static void
 on_crawled(void *priv, const struct sc_stats *st, const char *err)
 {
-	struct job *j = priv;
+	struct job *j;
 
-	CHECK_JOB(j);
+	CAST_OBJ_NOTNULL(j, priv, JOB_MAGIC);
 	j->crawl_stats = *st;
 	if (err != NULL && j->error == NULL) {
 		j->error = strdup(err);
@@ -205,7 +203,7 @@ sj_start(struct sitemap_jobs *sj, const char *url, unsigned refresh,
 	struct job *j, *old;
 	unsigned i;
 
-	CHECK_JT(sj);
+	CHECK_OBJ_NOTNULL(sj, JOB_TABLE_MAGIC);
 	if (sj->conf.nnode == 0) {
 		snprintf(why, whylen,
 		    "no Varnish node to warm through (stoked run --node)");
@@ -303,7 +301,7 @@ sj_info(const struct sitemap_jobs *sj, unsigned id, struct sj_info *i)
 {
 	const struct job *j;
 
-	CHECK_JT(sj);
+	CHECK_OBJ_NOTNULL(sj, JOB_TABLE_MAGIC);
 	VTAILQ_FOREACH(j, &sj->jobs, list)
 	if (j->id == id) {
 		fill(j, i);
@@ -318,7 +316,7 @@ sj_foreach(const struct sitemap_jobs *sj, sj_each_f *fn, void *priv)
 	const struct job *j;
 	struct sj_info i;
 
-	CHECK_JT(sj);
+	CHECK_OBJ_NOTNULL(sj, JOB_TABLE_MAGIC);
 	VTAILQ_FOREACH(j, &sj->jobs, list)
 	{
 		fill(j, &i);
@@ -390,7 +388,7 @@ sj_free(struct sitemap_jobs **sjp)
 	*sjp = NULL;
 	if (sj == NULL)
 		return;
-	CHECK_JT(sj);
+	CHECK_OBJ_NOTNULL(sj, JOB_TABLE_MAGIC);
 	while ((j = VTAILQ_FIRST(&sj->jobs)) != NULL) {
 		VTAILQ_REMOVE(&sj->jobs, j, list);
 		job_free(j);

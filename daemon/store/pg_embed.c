@@ -33,6 +33,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
 #include "pg_embed.h"
 #include "spawn.h"
@@ -175,7 +176,7 @@ pg_embed_free(struct pg_embed **pep)
 	*pep = NULL;
 	if (pe == NULL)
 		return;
-	assert(pe->magic == PG_EMBED_MAGIC);
+	CHECK_OBJ(pe, PG_EMBED_MAGIC);
 	if (pe->lockfd >= 0)
 		(void)close(pe->lockfd);
 	free(pe->state);
@@ -190,14 +191,14 @@ pg_embed_free(struct pg_embed **pep)
 const char *
 pg_embed_url(const struct pg_embed *pe)
 {
-	assert(pe != NULL && pe->magic == PG_EMBED_MAGIC);
+	CHECK_OBJ_NOTNULL(pe, PG_EMBED_MAGIC);
 	return (pe->url);
 }
 
 const char *
 pg_embed_data_dir(const struct pg_embed *pe)
 {
-	assert(pe != NULL && pe->magic == PG_EMBED_MAGIC);
+	CHECK_OBJ_NOTNULL(pe, PG_EMBED_MAGIC);
 	return (pe->data);
 }
 
@@ -543,7 +544,7 @@ running(struct pg_embed *pe, char *err, size_t errlen)
 int
 pg_embed_running(struct pg_embed *pe, char *err, size_t errlen)
 {
-	assert(pe != NULL && pe->magic == PG_EMBED_MAGIC);
+	CHECK_OBJ_NOTNULL(pe, PG_EMBED_MAGIC);
 	return (running(pe, err, errlen));
 }
 
@@ -650,7 +651,7 @@ pg_embed_start(struct pg_embed *pe, int *started, char *err, size_t errlen)
 {
 	int rv;
 
-	assert(pe != NULL && pe->magic == PG_EMBED_MAGIC);
+	CHECK_OBJ_NOTNULL(pe, PG_EMBED_MAGIC);
 	AN(started);
 	*started = 0;
 	if (make_dirs(pe, err, errlen) != 0 || lock(pe, err, errlen) != 0)
@@ -668,7 +669,7 @@ pg_embed_stop(struct pg_embed *pe, int *stopped, char *err, size_t errlen)
 	struct stat st;
 	int rv;
 
-	assert(pe != NULL && pe->magic == PG_EMBED_MAGIC);
+	CHECK_OBJ_NOTNULL(pe, PG_EMBED_MAGIC);
 	AN(stopped);
 	*stopped = 0;
 	if (stat(pe->dir, &st) != 0 && errno == ENOENT)

@@ -370,11 +370,11 @@ conn_step_done(struct pg_conn *c)
 static void
 on_write(evutil_socket_t fd, short what, void *priv)
 {
-	struct pg_conn *c = priv;
+	struct pg_conn *c;
 
 	(void)fd;
 	(void)what;
-	CHECK_OBJ_NOTNULL(c, PG_CONN_MAGIC);
+	CAST_OBJ_NOTNULL(c, priv, PG_CONN_MAGIC);
 	if (c->pg != NULL && conn_flush(c) != 0)
 		conn_fail_msg(c);
 }
@@ -382,12 +382,12 @@ on_write(evutil_socket_t fd, short what, void *priv)
 static void
 on_read(evutil_socket_t fd, short what, void *priv)
 {
-	struct pg_conn *c = priv;
+	struct pg_conn *c;
 	PGresult *r;
 
 	(void)fd;
 	(void)what;
-	CHECK_OBJ_NOTNULL(c, PG_CONN_MAGIC);
+	CAST_OBJ_NOTNULL(c, priv, PG_CONN_MAGIC);
 	if (!PQconsumeInput(c->pg)) {
 		conn_fail_msg(c);
 		return;
@@ -472,12 +472,12 @@ conn_wait(struct pg_conn *c, PostgresPollingStatusType how)
 static void
 on_connect_io(evutil_socket_t fd, short what, void *priv)
 {
-	struct pg_conn *c = priv;
+	struct pg_conn *c;
 	PostgresPollingStatusType st;
 
 	(void)fd;
 	(void)what;
-	CHECK_OBJ_NOTNULL(c, PG_CONN_MAGIC);
+	CAST_OBJ_NOTNULL(c, priv, PG_CONN_MAGIC);
 	assert(c->state == CONN_CONNECTING);
 	st = PQconnectPoll(c->pg);
 	switch (st) {
@@ -497,11 +497,11 @@ on_connect_io(evutil_socket_t fd, short what, void *priv)
 static void
 on_timer(evutil_socket_t fd, short what, void *priv)
 {
-	struct pg_conn *c = priv;
+	struct pg_conn *c;
 
 	(void)fd;
 	(void)what;
-	CHECK_OBJ_NOTNULL(c, PG_CONN_MAGIC);
+	CAST_OBJ_NOTNULL(c, priv, PG_CONN_MAGIC);
 	if (c->state == CONN_CONNECTING)
 		conn_lost(c, "timed out connecting");
 	else if (c->state == CONN_DOWN)
@@ -642,14 +642,14 @@ on_pump(evutil_socket_t fd, short what, void *priv)
 static void
 on_sweep(evutil_socket_t fd, short what, void *priv)
 {
-	struct pg_pool *p = priv;
+	struct pg_pool *p;
 	struct pg_query *q;
 	char err[384];
 	double now;
 
 	(void)fd;
 	(void)what;
-	CHECK_OBJ_NOTNULL(p, PG_POOL_MAGIC);
+	CAST_OBJ_NOTNULL(p, priv, PG_POOL_MAGIC);
 	now = VTIM_mono();
 	while ((q = VTAILQ_FIRST(&p->waiting)) != NULL &&
 	    now - q->queued > p->wait) {

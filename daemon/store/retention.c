@@ -18,6 +18,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
 #include "api/http_api.h"
 #include "pg_pool.h"
@@ -33,8 +34,6 @@ struct retention {
 	unsigned busy; /* a statement is out */
 	uint64_t pruned, rounds, errors;
 };
-
-#define CHECK_RET(r) assert((r) != NULL && (r)->magic == RETENTION_MAGIC)
 
 static const struct pg_stmt st_prune = { "retention_prune",
 	"SELECT prune_page_results($1::integer)", 1 };
@@ -52,11 +51,11 @@ later(struct retention *r, double s)
 static void
 on_pruned(void *priv, const struct pg_result *pr, const char *err)
 {
-	struct retention *r = priv;
+	struct retention *r;
 	const PGresult *res = (const PGresult *)(const void *)pr;
 	long long n;
 
-	CHECK_RET(r);
+	CAST_OBJ_NOTNULL(r, priv, RETENTION_MAGIC);
 	r->busy = 0;
 	if (err != NULL || PQntuples(res) != 1) {
 		r->errors++;
@@ -73,13 +72,13 @@ on_pruned(void *priv, const struct pg_result *pr, const char *err)
 static void
 on_timer(evutil_socket_t fd, short what, void *priv)
 {
-	struct retention *r = priv;
+	struct retention *r;
 	char batch[16];
 	const char *v[1] = { batch };
 
 	(void)fd;
 	(void)what;
-	CHECK_RET(r);
+	CAST_OBJ_NOTNULL(r, priv, RETENTION_MAGIC);
 	snprintf(batch, sizeof batch, "%u", r->batch);
 	r->rounds++;
 	if (pg_pool_query(r->pool, &st_prune, v, on_pruned, r) == 0)
@@ -89,9 +88,9 @@ on_timer(evutil_socket_t fd, short what, void *priv)
 static void
 metrics(void *priv, struct evbuffer *b)
 {
-	const struct retention *r = priv;
+	const struct retention *r;
 
-	CHECK_RET(r);
+	CAST_OBJ_NOTNULL(r, priv, RETENTION_MAGIC);
 	evbuffer_add_printf(b,
 	    "stoke_db_results_pruned_total %" PRIu64 "\n"
 	    "stoke_db_prune_errors_total %" PRIu64 "\n",
@@ -132,7 +131,7 @@ retention_free(struct retention **rp)
 	*rp = NULL;
 	if (r == NULL)
 		return;
-	CHECK_RET(r);
+	CHECK_OBJ_NOTNULL(r, RETENTION_MAGIC);
 	assert(!r->busy);
 	event_free(r->timer);
 	r->magic = 0;
@@ -142,13 +141,13 @@ retention_free(struct retention **rp)
 void
 retention_register(struct retention *r, struct http_api *api)
 {
-	CHECK_RET(r);
+	CHECK_OBJ_NOTNULL(r, RETENTION_MAGIC);
 	http_api_metrics(api, metrics, r);
 }
 
 uint64_t
 retention_pruned(const struct retention *r)
 {
-	CHECK_RET(r);
+	CHECK_OBJ_NOTNULL(r, RETENTION_MAGIC);
 	return (r->pruned);
 }

@@ -425,8 +425,6 @@ struct task_queue {
 	struct tq_stats st;
 };
 
-#define CHECK_Q(q) CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC)
-
 static void
 task_free(struct task_queue *q, struct task *t)
 {
@@ -537,7 +535,7 @@ tq_claim(struct task_queue *q, unsigned max, tq_claimed_f *cb, void *priv)
 	const char *v[4];
 	int r;
 
-	CHECK_Q(q);
+	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
 	AN(cb);
 	assert(max > 0);
 	if (q->claiming)
@@ -879,7 +877,7 @@ tq_complete(struct task_queue *q, struct tq_task *sj, int ok,
 	struct task *t;
 	unsigned u;
 
-	CHECK_Q(q);
+	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
 	t = task_of(sj);
 	assert(t->state == T_HELD);
 	assert(npage == 0 || pages != NULL);
@@ -907,7 +905,7 @@ tq_release(struct task_queue *q, struct tq_task *sj)
 {
 	struct task *t;
 
-	CHECK_Q(q);
+	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
 	t = task_of(sj);
 	assert(t->state == T_HELD);
 	t->state = T_RELEASE;
@@ -918,7 +916,7 @@ tq_release(struct task_queue *q, struct tq_task *sj)
 void
 tq_flush(struct task_queue *q, tq_flushed_f *cb, void *priv)
 {
-	CHECK_Q(q);
+	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
 	q->flush_cb = cb;
 	q->flush_priv = priv;
 	q->write_now = 1;
@@ -928,7 +926,7 @@ tq_flush(struct task_queue *q, tq_flushed_f *cb, void *priv)
 unsigned
 tq_held(const struct task_queue *q)
 {
-	CHECK_Q(q);
+	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
 	return (q->nheld);
 }
 
@@ -967,7 +965,7 @@ tq_outlook(struct task_queue *q, tq_outlook_f *cb, void *priv)
 {
 	struct outlook *o;
 
-	CHECK_Q(q);
+	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
 	AN(cb);
 	ALLOC_OBJ(o, OUTLOOK_MAGIC);
 	AN(o);
@@ -1036,7 +1034,7 @@ tq_free(struct task_queue **qp)
 void
 tq_stats(const struct task_queue *q, struct tq_stats *st)
 {
-	CHECK_Q(q);
+	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
 	AN(st);
 	*st = q->st;
 }

@@ -14,6 +14,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vapi/vsl.h"
 #include "vtim.h"
 
@@ -56,8 +57,6 @@ struct observer {
 	char *dims;
 	struct observer_stats stats;
 };
-
-#define CHECK_OBS(o) assert((o) != NULL && (o)->magic == OBSERVER_MAGIC)
 
 static void
 emit(struct observer *o, struct event_rec *ev)
@@ -411,11 +410,11 @@ fetch_event(struct observer *o, const struct txn *b, double now)
 void
 observer_group(void *priv, struct VSL_transaction *const trans[])
 {
-	struct observer *o = priv;
+	struct observer *o;
 	double now;
 	unsigned i;
 
-	CHECK_OBS(o);
+	CAST_OBJ_NOTNULL(o, priv, OBSERVER_MAGIC);
 	arena_reset(&o->arena);
 	o->ntxn = 0;
 	for (i = 0; trans[i] != NULL; i++) {
@@ -469,7 +468,7 @@ observer_free(struct observer **op)
 	*op = NULL;
 	if (o == NULL)
 		return;
-	CHECK_OBS(o);
+	CHECK_OBJ_NOTNULL(o, OBSERVER_MAGIC);
 	free(o->dims);
 	free(o->arena.buf);
 	o->magic = 0;
@@ -479,13 +478,13 @@ observer_free(struct observer **op)
 const char *
 observer_dims(const struct observer *o)
 {
-	CHECK_OBS(o);
+	CHECK_OBJ_NOTNULL(o, OBSERVER_MAGIC);
 	return (o->dims);
 }
 
 const struct observer_stats *
 observer_stats(const struct observer *o)
 {
-	CHECK_OBS(o);
+	CHECK_OBJ_NOTNULL(o, OBSERVER_MAGIC);
 	return (&o->stats);
 }

@@ -22,6 +22,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vapi/vsl.h"
 #include "vapi/vsm.h"
 
@@ -52,8 +53,6 @@ struct vsl_reader {
 	void *priv;
 	struct vsl_reader_stats stats;
 };
-
-#define CHECK_READER(r) assert((r) != NULL && (r)->magic == VSL_READER_MAGIC)
 
 static void
 arm(struct vsl_reader *r, long us)
@@ -137,8 +136,7 @@ dispatch_cb(struct VSL_data *vsl, struct VSL_transaction *const trans[],
 	struct vsl_reader *r;
 
 	(void)vsl;
-	r = priv;
-	CHECK_READER(r);
+	CAST_OBJ_NOTNULL(r, priv, VSL_READER_MAGIC);
 	r->stats.groups++;
 	r->fn(r->priv, trans);
 	return (0);
@@ -157,13 +155,13 @@ drop_cursor(struct vsl_reader *r)
 static void
 tick(evutil_socket_t fd, short what, void *priv)
 {
-	struct vsl_reader *r = priv;
+	struct vsl_reader *r;
 	unsigned status, n;
 	int i = 0;
 
 	(void)fd;
 	(void)what;
-	CHECK_READER(r);
+	CAST_OBJ_NOTNULL(r, priv, VSL_READER_MAGIC);
 
 	if (r->vsm == NULL && attach(r) != 0) {
 		r->from_head = 1;
@@ -282,7 +280,7 @@ vsl_reader_free(struct vsl_reader **rp)
 	*rp = NULL;
 	if (r == NULL)
 		return;
-	CHECK_READER(r);
+	CHECK_OBJ_NOTNULL(r, VSL_READER_MAGIC);
 	event_free(r->timer);
 	detach(r);
 	free(r->name);
@@ -293,13 +291,13 @@ vsl_reader_free(struct vsl_reader **rp)
 const struct vsl_reader_stats *
 vsl_reader_stats(const struct vsl_reader *r)
 {
-	CHECK_READER(r);
+	CHECK_OBJ_NOTNULL(r, VSL_READER_MAGIC);
 	return (&r->stats);
 }
 
 const char *
 vsl_reader_name(const struct vsl_reader *r)
 {
-	CHECK_READER(r);
+	CHECK_OBJ_NOTNULL(r, VSL_READER_MAGIC);
 	return (r->name != NULL ? r->name : "default");
 }

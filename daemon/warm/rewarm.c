@@ -14,6 +14,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vtim.h"
 #include "vqueue.h"
 
@@ -61,6 +62,8 @@ struct rewarm {
 
 /* One fetch in flight, with the headers it sends. */
 struct rewarm_fetch {
+	unsigned magic;
+#define REWARM_FETCH_MAGIC 0x8b376260
 	struct rewarm *rw;
 	struct warm_task *task;
 	char id[WARM_ID_MAX + 1];
@@ -78,17 +81,16 @@ struct rewarm_fetch {
 	VTAILQ_ENTRY(rewarm_fetch) list;
 };
 
-#define CHECK_RW(r) assert((r) != NULL && (r)->magic == REWARM_MAGIC)
-
 static void pump(struct rewarm *);
 
 static void
 fetch_free(struct rewarm_fetch *rf)
 {
+	CHECK_OBJ_NOTNULL(rf, REWARM_FETCH_MAGIC);
 	free(rf->host);
 	free(rf->path);
 	free(rf->variant);
-	free(rf);
+	FREE_OBJ(rf);
 }
 
 /* Tells the caller what came of an object, unless stoked is stopping. */
@@ -154,11 +156,13 @@ count_refresh(struct rewarm *rw, int trigger, double latency)
 static void
 on_logged(void *priv, const struct wv_txn *t)
 {
-	struct rewarm_fetch *rf = priv;
-	struct rewarm *rw = rf->rw;
+	struct rewarm_fetch *rf;
+	struct rewarm *rw;
 	char why[160];
 
-	CHECK_RW(rw);
+	CAST_OBJ_NOTNULL(rf, priv, REWARM_FETCH_MAGIC);
+	rw = rf->rw;
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	VTAILQ_REMOVE(&rw->checking, rf, list);
 	if (t == NULL) {
 		rw->stats.unverified++;
@@ -185,12 +189,14 @@ on_logged(void *priv, const struct wv_txn *t)
 static void
 on_done(void *priv, const struct fetch_result *res)
 {
-	struct rewarm_fetch *rf = priv;
-	struct rewarm *rw = rf->rw;
+	struct rewarm_fetch *rf;
+	struct rewarm *rw;
 	struct wv_wait *w;
 	char why[160];
 
-	CHECK_RW(rw);
+	CAST_OBJ_NOTNULL(rf, priv, REWARM_FETCH_MAGIC);
+	rw = rf->rw;
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	if (!rw->closing &&
 	    (!res->ok || res->status == 0 || res->status >= 500 ||
 	        res->status == 429) &&
@@ -269,7 +275,7 @@ start(struct rewarm *rw, struct warm_task *t)
 	char err[256];
 	int n;
 
-	rf = calloc(1, sizeof *rf);
+	ALLOC_OBJ(rf, REWARM_FETCH_MAGIC);
 	AN(rf);
 	rf->rw = rw;
 	rf->task = t;
@@ -331,7 +337,7 @@ rewarm_object(struct rewarm *rw, const char *host, const char *url,
 {
 	int r;
 
-	CHECK_RW(rw);
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	AZ(key >> 63);
 	r = wq_push(rw->queue, host, url, variant, priority, since,
 	    TASK_TRIGGER(trigger, key));
@@ -390,7 +396,7 @@ rewarm_free(struct rewarm **rwp)
 	*rwp = NULL;
 	if (rw == NULL)
 		return;
-	CHECK_RW(rw);
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	/* Fetches in flight are stopped, and start nothing new. */
 	rw->closing = 1;
 	fetcher_free(&rw->fetcher);
@@ -410,7 +416,7 @@ rewarm_free(struct rewarm **rwp)
 const struct rewarm_stats *
 rewarm_stats(const struct rewarm *rw)
 {
-	CHECK_RW(rw);
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	return (&rw->stats);
 }
 
@@ -428,7 +434,7 @@ rewarm_latency(const struct rewarm *rw, double *p50, double *p99, double *max)
 	double *v;
 	unsigned n;
 
-	CHECK_RW(rw);
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	n = rw->nlat;
 	if (n == 0)
 		return (0);
@@ -446,14 +452,14 @@ rewarm_latency(const struct rewarm *rw, double *p50, double *p99, double *max)
 size_t
 rewarm_queue_length(const struct rewarm *rw)
 {
-	CHECK_RW(rw);
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	return (wq_len(rw->queue));
 }
 
 void
 rewarm_set_results(struct rewarm *rw, rewarm_result_f *fn, void *priv)
 {
-	CHECK_RW(rw);
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	rw->result_cb = fn;
 	rw->result_priv = priv;
 }
@@ -461,13 +467,13 @@ rewarm_set_results(struct rewarm *rw, rewarm_result_f *fn, void *priv)
 void
 rewarm_set_verify(struct rewarm *rw, struct warm_verify *wv)
 {
-	CHECK_RW(rw);
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	rw->verify = wv;
 }
 
 size_t
 rewarm_inflight(const struct rewarm *rw)
 {
-	CHECK_RW(rw);
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	return (wq_inflight(rw->queue));
 }

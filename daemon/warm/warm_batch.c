@@ -19,6 +19,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vqueue.h"
 #include "vtim.h"
 
@@ -75,8 +76,6 @@ struct warm_batch {
 	double started;
 	struct wb_progress prog;
 };
-
-#define CHECK_WJ(j) assert((j) != NULL && (j)->magic == WARM_JOB_MAGIC)
 
 static unsigned
 nodes(const struct warm_batch *j)
@@ -194,12 +193,12 @@ refine(struct wb_result *o, char *why, size_t whylen, const struct wv_txn *t,
 static void
 on_logged(void *priv, const struct wv_txn *t)
 {
-	struct wb_req *r = priv;
+	struct wb_req *r;
 	struct warm_batch *j;
 
-	assert(r != NULL && r->magic == WB_REQ_MAGIC);
+	CAST_OBJ_NOTNULL(r, priv, WB_REQ_MAGIC);
 	j = r->job;
-	CHECK_WJ(j);
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
 	VTAILQ_REMOVE(&j->checking, r, list);
 	assert(j->verifying > 0);
 	j->verifying--;
@@ -212,21 +211,21 @@ on_logged(void *priv, const struct wv_txn *t)
 static void
 on_done(void *priv, const struct fetch_result *res)
 {
-	struct wb_req *r = priv;
+	struct wb_req *r;
 	struct warm_verify *wv;
 	struct wv_wait *w;
 	struct warm_batch *j;
 	struct wb_result out;
 	char why[512];
 
-	assert(r != NULL && r->magic == WB_REQ_MAGIC);
+	CAST_OBJ_NOTNULL(r, priv, WB_REQ_MAGIC);
 	j = r->job;
 	if (j == NULL) {
 		r->magic = 0;
 		free(r);
 		return;
 	}
-	CHECK_WJ(j);
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
 	VTAILQ_REMOVE(&j->active, r, list);
 	j->inflight--;
 	r->attempts++;
@@ -350,7 +349,7 @@ wb_add(struct warm_batch *j, const char *url)
 	struct wb_url *u;
 	char **a;
 
-	CHECK_WJ(j);
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
 	assert(!j->closed);
 	if (url == NULL ||
 	    (strncasecmp(url, "http://", 7) != 0 &&
@@ -378,7 +377,7 @@ wb_add(struct warm_batch *j, const char *url)
 void
 wb_close(struct warm_batch *j)
 {
-	CHECK_WJ(j);
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
 	j->closed = 1;
 	maybe_end(j);
 }
@@ -386,7 +385,7 @@ wb_close(struct warm_batch *j)
 void
 wb_progress(const struct warm_batch *j, struct wb_progress *p)
 {
-	CHECK_WJ(j);
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
 	*p = j->prog;
 	p->total = j->nurl * nodes(j);
 	p->listing = !j->closed;
@@ -446,7 +445,7 @@ wb_free(struct warm_batch **jp)
 	*jp = NULL;
 	if (j == NULL)
 		return;
-	CHECK_WJ(j);
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
 	/* In the fetcher's hands: each frees itself when it comes back. */
 	VTAILQ_FOREACH(r, &j->active, list)
 	r->job = NULL;

@@ -12,6 +12,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
 #include "warm_queue.h"
 
@@ -28,8 +29,6 @@ struct warm_queue {
 	size_t len, max, inflight;
 	struct wq_entry *keys;
 };
-
-#define CHECK_WQ(q) assert((q) != NULL && (q)->magic == WARM_QUEUE_MAGIC)
 
 static int
 before(const struct wq_entry *a, const struct wq_entry *b)
@@ -121,7 +120,7 @@ wq_free(struct warm_queue **qp)
 	*qp = NULL;
 	if (q == NULL)
 		return;
-	CHECK_WQ(q);
+	CHECK_OBJ_NOTNULL(q, WARM_QUEUE_MAGIC);
 	/* Everything in the key set: queued and in flight alike. */
 	HASH_ITER(hh, q->keys, e, t)
 	{
@@ -141,7 +140,7 @@ wq_push(struct warm_queue *q, const char *host, const char *url,
 	size_t hl, ul, vl;
 	char *key;
 
-	CHECK_WQ(q);
+	CHECK_OBJ_NOTNULL(q, WARM_QUEUE_MAGIC);
 	hl = strlen(host);
 	ul = strlen(url);
 	vl = strlen(variant != NULL ? variant : "");
@@ -182,7 +181,7 @@ wq_pop(struct warm_queue *q)
 {
 	struct wq_entry *e;
 
-	CHECK_WQ(q);
+	CHECK_OBJ_NOTNULL(q, WARM_QUEUE_MAGIC);
 	if (q->len == 0)
 		return (NULL);
 	e = q->heap[0];
@@ -197,7 +196,7 @@ wq_done(struct warm_queue *q, struct warm_task *t)
 {
 	struct wq_entry *e;
 
-	CHECK_WQ(q);
+	CHECK_OBJ_NOTNULL(q, WARM_QUEUE_MAGIC);
 	AN(t);
 	assert(q->inflight > 0);
 	e = (struct wq_entry *)(void *)((char *)t -
@@ -212,7 +211,7 @@ wq_retry(struct warm_queue *q, struct warm_task *t)
 {
 	struct wq_entry *e;
 
-	CHECK_WQ(q);
+	CHECK_OBJ_NOTNULL(q, WARM_QUEUE_MAGIC);
 	AN(t);
 	assert(q->inflight > 0);
 	/* In flight, it kept its room. */
@@ -229,13 +228,13 @@ wq_retry(struct warm_queue *q, struct warm_task *t)
 size_t
 wq_len(const struct warm_queue *q)
 {
-	CHECK_WQ(q);
+	CHECK_OBJ_NOTNULL(q, WARM_QUEUE_MAGIC);
 	return (q->len);
 }
 
 size_t
 wq_inflight(const struct warm_queue *q)
 {
-	CHECK_WQ(q);
+	CHECK_OBJ_NOTNULL(q, WARM_QUEUE_MAGIC);
 	return (q->inflight);
 }

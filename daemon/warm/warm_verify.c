@@ -15,6 +15,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vqueue.h"
 #include "vtim.h"
 
@@ -48,8 +49,6 @@ struct warm_verify {
 	VTAILQ_HEAD(, wv_wait) waiting;
 	struct wv_stats stats;
 };
-
-#define CHECK_WV(w) assert((w) != NULL && (w)->magic == WARM_VERIFY_MAGIC)
 
 /* The slot for vxid, emptied if another transaction held it. */
 static struct slot *
@@ -87,7 +86,7 @@ wv_event(struct warm_verify *wv, const struct event_rec *ev)
 	const struct ev_fetch *f;
 	struct slot *s;
 
-	CHECK_WV(wv);
+	CHECK_OBJ_NOTNULL(wv, WARM_VERIFY_MAGIC);
 	if (ev->vxid == 0)
 		return;
 	switch (ev->type) {
@@ -131,7 +130,7 @@ wv_wait(struct warm_verify *wv, uint32_t vxid, wv_done_f *done, void *priv)
 	struct wv_wait *w;
 	struct timeval tv = { 0, WV_TICK_MS * 1000 };
 
-	CHECK_WV(wv);
+	CHECK_OBJ_NOTNULL(wv, WARM_VERIFY_MAGIC);
 	AN(done);
 	if (s->t.vxid == vxid && s->done) {
 		wv->stats.matched++;
@@ -154,8 +153,8 @@ wv_wait(struct warm_verify *wv, uint32_t vxid, wv_done_f *done, void *priv)
 void
 wv_cancel(struct warm_verify *wv, struct wv_wait *w)
 {
-	CHECK_WV(wv);
-	assert(w != NULL && w->magic == WV_WAIT_MAGIC);
+	CHECK_OBJ_NOTNULL(wv, WARM_VERIFY_MAGIC);
+	CHECK_OBJ_NOTNULL(w, WV_WAIT_MAGIC);
 	VTAILQ_REMOVE(&wv->waiting, w, list);
 	w->magic = 0;
 	free(w);
@@ -165,14 +164,14 @@ wv_cancel(struct warm_verify *wv, struct wv_wait *w)
 static void
 on_tick(evutil_socket_t fd, short what, void *priv)
 {
-	struct warm_verify *wv = priv;
+	struct warm_verify *wv;
 	struct timeval tv = { 0, WV_TICK_MS * 1000 };
 	struct wv_wait *w, *w2;
 	double now = VTIM_real();
 
 	(void)fd;
 	(void)what;
-	CHECK_WV(wv);
+	CAST_OBJ_NOTNULL(wv, priv, WARM_VERIFY_MAGIC);
 	VTAILQ_FOREACH_SAFE(w, &wv->waiting, list, w2)
 	{
 		if (w->deadline > now)
@@ -216,7 +215,7 @@ wv_free(struct warm_verify **wvp)
 	*wvp = NULL;
 	if (wv == NULL)
 		return;
-	CHECK_WV(wv);
+	CHECK_OBJ_NOTNULL(wv, WARM_VERIFY_MAGIC);
 	while ((w = VTAILQ_FIRST(&wv->waiting)) != NULL) {
 		VTAILQ_REMOVE(&wv->waiting, w, list);
 		w->done(w->priv, NULL);
@@ -232,6 +231,6 @@ wv_free(struct warm_verify **wvp)
 const struct wv_stats *
 wv_stats(const struct warm_verify *wv)
 {
-	CHECK_WV(wv);
+	CHECK_OBJ_NOTNULL(wv, WARM_VERIFY_MAGIC);
 	return (&wv->stats);
 }
