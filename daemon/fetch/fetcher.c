@@ -117,7 +117,8 @@ static void drain(struct fetcher *, int);
 
 /* Tell the guard how the origin answered. */
 static void
-report(struct fetcher *f, struct fetch *fe, const struct fetch_result *res)
+fetcher_report(struct fetcher *f, struct fetch *fe,
+    const struct fetch_result *res)
 {
 	struct og_outcome oc;
 
@@ -133,7 +134,7 @@ report(struct fetcher *f, struct fetch *fe, const struct fetch_result *res)
 }
 
 static void
-finish(struct fetcher *f, CURL *easy, CURLcode rc)
+fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 {
 	struct fetch_result res;
 	struct fetch *fe;
@@ -169,7 +170,7 @@ finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	res.waited = fe->started - fe->submitted;
 	(void)curl_multi_remove_handle(f->multi, easy);
 	unlink_fetch(f, fe);
-	report(f, fe, &res);
+	fetcher_report(f, fe, &res);
 	/* A freed slot goes to whoever waited for it before new work. */
 	drain(f, 0);
 	fe->done(fe->priv, &res);
@@ -184,7 +185,7 @@ harvest(struct fetcher *f)
 
 	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL)
 		if (msg->msg == CURLMSG_DONE)
-			finish(f, msg->easy_handle, msg->data.result);
+			fetcher_finish(f, msg->easy_handle, msg->data.result);
 }
 
 static void
@@ -349,7 +350,7 @@ on_header(char *p, size_t size, size_t n, void *priv)
 
 /* Hand a fetch to curl; one that waited leaves the waiting list. */
 static int
-start(struct fetcher *f, struct fetch *fe)
+fetcher_start(struct fetcher *f, struct fetch *fe)
 {
 	fe->started = VTIM_real();
 	if (curl_multi_add_handle(f->multi, fe->easy) != CURLM_OK)
@@ -439,7 +440,7 @@ drain(struct fetcher *f, int expire)
 				refused[nrefused++] = fe->origin;
 			continue;
 		}
-		if (start(f, fe) != 0) {
+		if (fetcher_start(f, fe) != 0) {
 			/* Out of resources: it waits, and is asked again. */
 			og_cancel(f->guard, fe->origin);
 			if (soonest > 0.01)
@@ -561,7 +562,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		drain(f, 0);
 		return (0);
 	}
-	if (start(f, fe) != 0) {
+	if (fetcher_start(f, fe) != 0) {
 		if (f->guard != NULL)
 			og_cancel(f->guard, fe->origin);
 		fetch_free(fe);

@@ -372,7 +372,7 @@ og_retry_after(const char *v, double now)
 }
 
 static void
-fill(const struct origin *o, struct og_info *i)
+og_fill(const struct origin *o, struct og_info *i)
 {
 	memset(i, 0, sizeof *i);
 	i->origin = o->name;
@@ -400,7 +400,7 @@ og_info(struct origin_guard *g, const char *name, struct og_info *i)
 	HASH_FIND_STR(g->origins, name, o);
 	if (o == NULL)
 		return (-1);
-	fill(o, i);
+	og_fill(o, i);
 	return (0);
 }
 
@@ -413,7 +413,7 @@ og_foreach(struct origin_guard *g, og_each_f *f, void *priv)
 	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
 	HASH_ITER(hh, g->origins, o, tmp)
 	{
-		fill(o, &i);
+		og_fill(o, &i);
 		f(priv, &i);
 	}
 }

@@ -332,7 +332,7 @@ rewarm_metrics(const struct instance *inst, struct evbuffer *b)
 }
 
 static void
-metrics(void *priv, struct evbuffer *b)
+instance_metrics(void *priv, struct evbuffer *b)
 {
 	const struct instance *inst;
 	const struct vsl_reader_stats *rs;
@@ -472,7 +472,7 @@ void
 instance_register(struct instance *inst, struct http_api *api)
 {
 	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
-	http_api_metrics(api, metrics, inst);
+	http_api_metrics(api, instance_metrics, inst);
 }
 
 void

@@ -82,7 +82,7 @@ struct worker {
 };
 
 static void maybe_claim(struct worker *);
-static void pump(struct worker *);
+static void worker_pump(struct worker *);
 
 static void
 worker_end(struct worker *w)
@@ -165,7 +165,7 @@ maybe_finish(struct worker *w)
 }
 
 static void
-on_outlook(void *priv, int queued, double lease_in, const char *err)
+worker_on_outlook(void *priv, int queued, double lease_in, const char *err)
 {
 	struct worker *w;
 
@@ -199,7 +199,7 @@ on_idle_flushed(void *priv)
 	CAST_OBJ_NOTNULL(w, priv, WORKER_MAGIC);
 	if (w->closing || w->stopping)
 		return;
-	tq_outlook(w->q, on_outlook, w);
+	tq_outlook(w->q, worker_on_outlook, w);
 }
 
 /* With nothing in hand: is anything left for anyone? */
@@ -262,7 +262,7 @@ wtask_end(struct wtask *wt)
 static void fetch_start(struct worker *, struct wtask *, unsigned);
 
 static void
-on_fetched(void *priv, const struct fetch_result *res)
+worker_on_fetched(void *priv, const struct fetch_result *res)
 {
 	struct wfetch *wf;
 	struct wtask *wt;
@@ -294,7 +294,7 @@ on_fetched(void *priv, const struct fetch_result *res)
 	}
 	if (w->closing)
 		return;
-	pump(w);
+	worker_pump(w);
 	maybe_claim(w);
 	maybe_finish(w);
 	check_idle(w);
@@ -357,7 +357,7 @@ fetch_start(struct worker *w, struct wtask *wt, unsigned i)
 	}
 	for (u = 0; u < wt->nhdr; u++)
 		rq.hdr[rq.nhdr++] = wt->hdrs[u];
-	if (fetcher_submit(w->f, &rq, on_fetched, wf) != 0) {
+	if (fetcher_submit(w->f, &rq, worker_on_fetched, wf) != 0) {
 		FREE_OBJ(wf);
 		fetch_fail(wt, i, "cannot fetch");
 		return;
@@ -422,7 +422,7 @@ wtask_new(struct worker *w, struct tq_task *t)
 
 /* Start fetches while there is room; a task's fetches may straddle. */
 static void
-pump(struct worker *w)
+worker_pump(struct worker *w)
 {
 	struct tq_task *t;
 	struct wtask *wt;
@@ -444,7 +444,8 @@ pump(struct worker *w)
 /*** claiming *******************************************************/
 
 static void
-on_claimed(void *priv, struct tq_task **tasks, unsigned n, const char *err)
+worker_on_claimed(void *priv, struct tq_task **tasks, unsigned n,
+    const char *err)
 {
 	struct worker *w;
 	unsigned u;
@@ -473,7 +474,7 @@ on_claimed(void *priv, struct tq_task **tasks, unsigned n, const char *err)
 	for (u = 0; u < n; u++)
 		ready_push(w, tasks[u]);
 	w->drained = (n < w->cfg.batch);
-	pump(w);
+	worker_pump(w);
 	if (w->drained) {
 		/* The safety net for leases that run out unannounced. */
 		claim_later(w, w->cfg.poll);
@@ -490,7 +491,7 @@ maybe_claim(struct worker *w)
 	if (w->stopping || w->closing || w->claiming || w->drained ||
 	    w->nready >= w->low)
 		return;
-	if (tq_claim(w->q, w->cfg.batch, on_claimed, w) == 0)
+	if (tq_claim(w->q, w->cfg.batch, worker_on_claimed, w) == 0)
 		w->claiming = 1;
 }
 

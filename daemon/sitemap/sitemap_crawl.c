@@ -281,7 +281,7 @@ read_robots(struct sitemap_crawl *sc, struct doc *d,
 }
 
 static void
-on_fetched(void *priv, const struct fetch_result *res)
+sc_on_fetched(void *priv, const struct fetch_result *res)
 {
 	struct doc *d;
 	struct sitemap_crawl *sc;
@@ -309,7 +309,7 @@ on_fetched(void *priv, const struct fetch_result *res)
 }
 
 static void
-finish(struct sitemap_crawl *sc)
+sc_finish(struct sitemap_crawl *sc)
 {
 	/* sc_new() says so itself: its caller has no crawl to free yet. */
 	if (sc->starting) {
@@ -356,13 +356,13 @@ next(struct sitemap_crawl *sc)
 		d->sc = sc;
 		sc->current = d;
 		sc->fetched++;
-		if (fetcher_submit(sc->f, &rq, on_fetched, d) == 0)
+		if (fetcher_submit(sc->f, &rq, sc_on_fetched, d) == 0)
 			return;
 		sc->current = NULL;
 		failed(sc, "%s: cannot be fetched", d->url);
 		doc_free(d);
 	}
-	finish(sc);
+	sc_finish(sc);
 }
 
 /* Where to begin: a site's robots.txt, or the sitemap given. */

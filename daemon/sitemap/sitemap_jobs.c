@@ -60,7 +60,7 @@ struct sitemap_jobs {
 	VTAILQ_HEAD(jobhead, job) jobs; /* newest first */
 };
 
-static void fill(const struct job *, struct sj_info *);
+static void sj_fill(const struct job *, struct sj_info *);
 
 /* Jobs get their id once started: nothing is told of one before. */
 static void
@@ -70,7 +70,7 @@ tell(const struct job *j, enum sj_event e, const struct wb_result *r)
 
 	if (j->sj->conf.watch == NULL || j->id == 0)
 		return;
-	fill(j, &i);
+	sj_fill(j, &i);
 	j->sj->conf.watch(j->sj->conf.watch_priv, e, &i, r);
 }
 
@@ -268,7 +268,7 @@ sj_start(struct sitemap_jobs *sj, const char *url, unsigned refresh,
 }
 
 static void
-fill(const struct job *j, struct sj_info *i)
+sj_fill(const struct job *j, struct sj_info *i)
 {
 	memset(i, 0, sizeof *i);
 	i->id = j->id;
@@ -304,7 +304,7 @@ sj_info(const struct sitemap_jobs *sj, unsigned id, struct sj_info *i)
 	CHECK_OBJ_NOTNULL(sj, JOB_TABLE_MAGIC);
 	VTAILQ_FOREACH(j, &sj->jobs, list)
 	if (j->id == id) {
-		fill(j, i);
+		sj_fill(j, i);
 		return (0);
 	}
 	return (-1);
@@ -319,7 +319,7 @@ sj_foreach(const struct sitemap_jobs *sj, sj_each_f *fn, void *priv)
 	CHECK_OBJ_NOTNULL(sj, JOB_TABLE_MAGIC);
 	VTAILQ_FOREACH(j, &sj->jobs, list)
 	{
-		fill(j, &i);
+		sj_fill(j, &i);
 		fn(priv, &i);
 	}
 }

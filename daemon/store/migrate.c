@@ -33,7 +33,8 @@ static const char create_table[] =
 
 /* The server's one-line reason, or libpq's when there is no result. */
 static void
-fail(PGconn *c, const PGresult *r, const char *what, char *err, size_t errlen)
+migrate_fail(PGconn *c, const PGresult *r, const char *what, char *err,
+    size_t errlen)
 {
 	const char *msg = NULL;
 	size_t n;
@@ -54,7 +55,7 @@ run(PGconn *c, PGresult *r, ExecStatusType want, const char *what, char *err,
 	int ok = r != NULL && PQresultStatus(r) == want;
 
 	if (!ok)
-		fail(c, r, what, err, errlen);
+		migrate_fail(c, r, what, err, errlen);
 	PQclear(r);
 	return (ok ? 0 : -1);
 }
@@ -76,7 +77,7 @@ query(PGconn *c, const char *sql, const char *what, char *err, size_t errlen)
 
 	if (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK)
 		return (r);
-	fail(c, r, what, err, errlen);
+	migrate_fail(c, r, what, err, errlen);
 	PQclear(r);
 	return (NULL);
 }
@@ -94,7 +95,7 @@ apply(PGconn *c, const struct migration *m, const char *what, char *err,
 		PQclear(r);
 		return (0);
 	}
-	fail(c, r, what, err, errlen);
+	migrate_fail(c, r, what, err, errlen);
 	PQclear(r);
 	return (-1);
 }

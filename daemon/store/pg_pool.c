@@ -98,7 +98,7 @@ struct pg_pool {
 
 static void conn_start(struct pg_conn *);
 static void conn_send(struct pg_conn *);
-static void pump(struct pg_pool *);
+static void pg_pool_pump(struct pg_pool *);
 
 /* libpq's messages span lines; ours are one, for logs. */
 static void
@@ -420,7 +420,7 @@ on_read(evutil_socket_t fd, short what, void *priv)
 		return;
 	}
 	if (c->state == CONN_IDLE && !c->listener)
-		pump(c->pool);
+		pg_pool_pump(c->pool);
 }
 
 static void
@@ -447,7 +447,7 @@ conn_up(struct pg_conn *c)
 	if (c->listener)
 		conn_listen(c);
 	else
-		pump(p);
+		pg_pool_pump(p);
 }
 
 static void on_connect_io(evutil_socket_t, short, void *);
@@ -495,7 +495,7 @@ on_connect_io(evutil_socket_t fd, short what, void *priv)
 }
 
 static void
-on_timer(evutil_socket_t fd, short what, void *priv)
+pg_pool_on_timer(evutil_socket_t fd, short what, void *priv)
 {
 	struct pg_conn *c;
 
@@ -539,7 +539,7 @@ conn_init(struct pg_pool *p, struct pg_conn *c, int listener)
 	c->backoff = BACKOFF_MIN;
 	c->io = event_new(p->eb, -1, 0, on_connect_io, c);
 	c->wr = event_new(p->eb, -1, 0, on_write, c);
-	c->timer = evtimer_new(p->eb, on_timer, c);
+	c->timer = evtimer_new(p->eb, pg_pool_on_timer, c);
 	AN(c->io);
 	AN(c->wr);
 	AN(c->timer);
@@ -615,7 +615,7 @@ idle_conn(struct pg_pool *p)
 }
 
 static void
-pump(struct pg_pool *p)
+pg_pool_pump(struct pg_pool *p)
 {
 	struct pg_query *q;
 	struct pg_conn *c;
@@ -635,7 +635,7 @@ on_pump(evutil_socket_t fd, short what, void *priv)
 {
 	(void)fd;
 	(void)what;
-	pump(priv);
+	pg_pool_pump(priv);
 }
 
 /* Queries do not wait for ever: a caller may need to say the DB is down. */

@@ -70,7 +70,7 @@ on_pruned(void *priv, const struct pg_result *pr, const char *err)
 }
 
 static void
-on_timer(evutil_socket_t fd, short what, void *priv)
+retention_on_timer(evutil_socket_t fd, short what, void *priv)
 {
 	struct retention *r;
 	char batch[16];
@@ -86,7 +86,7 @@ on_timer(evutil_socket_t fd, short what, void *priv)
 }
 
 static void
-metrics(void *priv, struct evbuffer *b)
+retention_metrics(void *priv, struct evbuffer *b)
 {
 	const struct retention *r;
 
@@ -113,7 +113,7 @@ retention_new(struct event_base *eb, struct pg_pool *pool, double every,
 	r->pool = pool;
 	r->every = every;
 	r->batch = batch;
-	r->timer = evtimer_new(eb, on_timer, r);
+	r->timer = evtimer_new(eb, retention_on_timer, r);
 	AN(r->timer);
 	/* The first round soon after start: a restart may find a backlog. */
 	later(r, every < 5 ? every : 5);
@@ -142,7 +142,7 @@ void
 retention_register(struct retention *r, struct http_api *api)
 {
 	CHECK_OBJ_NOTNULL(r, RETENTION_MAGIC);
-	http_api_metrics(api, metrics, r);
+	http_api_metrics(api, retention_metrics, r);
 }
 
 uint64_t

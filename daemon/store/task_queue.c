@@ -505,7 +505,7 @@ dup_or_null(const char *s)
 /*** claiming *******************************************************/
 
 static void
-on_claimed(void *priv, const struct pg_result *res, const char *err)
+tq_on_claimed(void *priv, const struct pg_result *res, const char *err)
 {
 	const PGresult *r = (const PGresult *)res;
 	struct tq_task **tasks = NULL;
@@ -551,7 +551,7 @@ tq_claim(struct task_queue *q, unsigned max, tq_claimed_f *cb, void *priv)
 	v[3] = VSB_data(held);
 	q->claim_cb = cb;
 	q->claim_priv = priv;
-	r = pg_pool_query(q->pool, &st_claim, v, on_claimed, q);
+	r = pg_pool_query(q->pool, &st_claim, v, tq_on_claimed, q);
 	VSB_destroy(&held);
 	if (r != 0)
 		return (-1);
@@ -940,7 +940,7 @@ struct outlook {
 };
 
 static void
-on_outlook(void *priv, const struct pg_result *res, const char *err)
+tq_on_outlook(void *priv, const struct pg_result *res, const char *err)
 {
 	const PGresult *r = (const PGresult *)res;
 	struct outlook *o;
@@ -971,7 +971,7 @@ tq_outlook(struct task_queue *q, tq_outlook_f *cb, void *priv)
 	AN(o);
 	o->cb = cb;
 	o->priv = priv;
-	if (pg_pool_query(q->pool, &st_outlook, NULL, on_outlook, o) != 0)
+	if (pg_pool_query(q->pool, &st_outlook, NULL, tq_on_outlook, o) != 0)
 		FREE_OBJ(o);
 }
 

@@ -26,7 +26,7 @@ struct out {
 };
 
 static void
-put(struct out *o, const char *s, size_t len)
+vary_key_put(struct out *o, const char *s, size_t len)
 {
 	if (o->err || o->len + len >= o->size) {
 		o->err = 1;
@@ -64,12 +64,12 @@ add_token(struct out *o, const char *h, size_t hlen, const char *const *name,
 	for (i = 0; i < hlen; i++)
 		lower[i] = (char)tolower((unsigned char)h[i]);
 	if (o->len > 0)
-		put(o, " ", 1);
-	put(o, PREFIX, sizeof PREFIX - 1);
-	put(o, lower, hlen);
+		vary_key_put(o, " ", 1);
+	vary_key_put(o, PREFIX, sizeof PREFIX - 1);
+	vary_key_put(o, lower, hlen);
 	if (v == NULL || o->err)
 		return;
-	put(o, "=", 1);
+	vary_key_put(o, "=", 1);
 	need = rec_encode(NULL, 0, v, strlen(v));
 	if (o->err || o->len + need >= o->size) {
 		o->err = 1;

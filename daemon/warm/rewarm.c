@@ -81,10 +81,10 @@ struct rewarm_fetch {
 	VTAILQ_ENTRY(rewarm_fetch) list;
 };
 
-static void pump(struct rewarm *);
+static void rewarm_pump(struct rewarm *);
 
 static void
-fetch_free(struct rewarm_fetch *rf)
+rewarm_fetch_free(struct rewarm_fetch *rf)
 {
 	CHECK_OBJ_NOTNULL(rf, REWARM_FETCH_MAGIC);
 	free(rf->host);
@@ -95,8 +95,8 @@ fetch_free(struct rewarm_fetch *rf)
 
 /* Tells the caller what came of an object, unless stoked is stopping. */
 static void
-report(struct rewarm *rw, const struct rewarm_fetch *rf, enum warm_outcome o,
-    const char *reason, double ttl, unsigned verified)
+rewarm_report(struct rewarm *rw, const struct rewarm_fetch *rf,
+    enum warm_outcome o, const char *reason, double ttl, unsigned verified)
 {
 	struct rewarm_result rr;
 
@@ -154,7 +154,7 @@ count_refresh(struct rewarm *rw, int trigger, double latency)
 
 /* What the log says of a refresh: kept in cache, or not, and why. */
 static void
-on_logged(void *priv, const struct wv_txn *t)
+rewarm_on_logged(void *priv, const struct wv_txn *t)
 {
 	struct rewarm_fetch *rf;
 	struct rewarm *rw;
@@ -167,27 +167,28 @@ on_logged(void *priv, const struct wv_txn *t)
 	if (t == NULL) {
 		rw->stats.unverified++;
 		count_refresh(rw, rf->trigger, rf->latency);
-		report(rw, rf, WO_CACHED, NULL, -1, 0);
+		rewarm_report(rw, rf, WO_CACHED, NULL, -1, 0);
 	} else if (t->fetched && (t->fetch_failed || t->status >= 500)) {
 		rw->stats.failed++;
 		if (!t->fetch_failed)
 			snprintf(why, sizeof why, "HTTP %ld from the origin",
 			    t->status);
-		report(rw, rf, WO_ORIGIN_ERROR,
+		rewarm_report(rw, rf, WO_ORIGIN_ERROR,
 		    t->fetch_failed ? "backend fetch failed" : why, -1, 1);
 	} else if (t->fetched && !t->cacheable) {
 		rw->stats.uncacheable++;
-		report(rw, rf, WO_UNCACHEABLE, not_kept(t, why, sizeof why), -1,
-		    1);
+		rewarm_report(rw, rf, WO_UNCACHEABLE,
+		    not_kept(t, why, sizeof why), -1, 1);
 	} else {
 		count_refresh(rw, rf->trigger, rf->latency);
-		report(rw, rf, WO_CACHED, NULL, t->fetched ? t->ttl : -1, 1);
+		rewarm_report(rw, rf, WO_CACHED, NULL, t->fetched ? t->ttl : -1,
+		    1);
 	}
-	fetch_free(rf);
+	rewarm_fetch_free(rf);
 }
 
 static void
-on_done(void *priv, const struct fetch_result *res)
+rewarm_on_done(void *priv, const struct fetch_result *res)
 {
 	struct rewarm_fetch *rf;
 	struct rewarm *rw;
@@ -204,8 +205,8 @@ on_done(void *priv, const struct fetch_result *res)
 		/* The guard decides when: it has seen the failure too. */
 		rw->stats.retried++;
 		wq_retry(rw->queue, rf->task);
-		fetch_free(rf);
-		pump(rw);
+		rewarm_fetch_free(rf);
+		rewarm_pump(rw);
 		return;
 	}
 	rf->status = res->ok ? res->status : 0;
@@ -214,7 +215,7 @@ on_done(void *priv, const struct fetch_result *res)
 	rf->attempts = rf->task->attempts + 1;
 	if (!res->ok || res->status == 0) {
 		rw->stats.failed++;
-		report(rw, rf,
+		rewarm_report(rw, rf,
 		    res->error != NULL && strstr(res->error, "timed out")
 		        ? WO_TIMEOUT
 		        : WO_FAILED,
@@ -222,35 +223,35 @@ on_done(void *priv, const struct fetch_result *res)
 	} else if (res->status >= 500 || res->status == 429) {
 		rw->stats.failed++;
 		snprintf(why, sizeof why, "HTTP %ld", res->status);
-		report(rw, rf, WO_ORIGIN_ERROR, why, -1, 0);
+		rewarm_report(rw, rf, WO_ORIGIN_ERROR, why, -1, 0);
 	} else if (res->hit || res->warm_id == NULL ||
 	    strcmp(res->warm_id, rf->id)) {
 		rw->stats.not_warm++;
 		/* Someone had it fetched again first, or the VCL refused. */
-		report(rw, rf, WO_FRESH,
+		rewarm_report(rw, rf, WO_FRESH,
 		    "served from cache: not taken as a warm request", -1, 0);
 	} else if (rw->verify == NULL || res->vxid == 0 || rw->closing) {
 		count_refresh(rw, rf->trigger, VTIM_real() - rf->task->queued);
-		report(rw, rf, WO_CACHED, NULL, -1, 0);
+		rewarm_report(rw, rf, WO_CACHED, NULL, -1, 0);
 	} else {
 		rf->latency = VTIM_real() - rf->task->queued;
 		wq_done(rw->queue, rf->task);
 		rf->task = NULL;
 		VTAILQ_INSERT_TAIL(&rw->checking, rf, list);
 		/* Called back at once (rf gone) when the log came first. */
-		w = wv_wait(rw->verify, res->vxid, on_logged, rf);
+		w = wv_wait(rw->verify, res->vxid, rewarm_on_logged, rf);
 		if (w != NULL)
 			rf->wait = w;
-		pump(rw);
+		rewarm_pump(rw);
 		return;
 	}
 	wq_done(rw->queue, rf->task);
-	fetch_free(rf);
-	pump(rw);
+	rewarm_fetch_free(rf);
+	rewarm_pump(rw);
 }
 
 static char *
-sdup(const char *s)
+rewarm_sdup(const char *s)
 {
 	char *d = strdup(s != NULL ? s : "");
 
@@ -262,13 +263,13 @@ sdup(const char *s)
 static void
 not_started(struct rewarm *rw, struct rewarm_fetch *rf, const char *why)
 {
-	report(rw, rf, WO_FAILED, why, -1, 0);
+	rewarm_report(rw, rf, WO_FAILED, why, -1, 0);
 	wq_done(rw->queue, rf->task);
-	fetch_free(rf);
+	rewarm_fetch_free(rf);
 }
 
 static void
-start(struct rewarm *rw, struct warm_task *t)
+rewarm_start(struct rewarm *rw, struct warm_task *t)
 {
 	struct rewarm_fetch *rf;
 	struct fetch_req rq;
@@ -281,9 +282,9 @@ start(struct rewarm *rw, struct warm_task *t)
 	rf->task = t;
 	rf->trigger = TASK_KIND(t->trigger);
 	rf->key = TASK_KEY(t->trigger);
-	rf->host = sdup(t->host);
-	rf->path = sdup(t->url);
-	rf->variant = sdup(t->variant);
+	rf->host = rewarm_sdup(t->host);
+	rf->path = rewarm_sdup(t->url);
+	rf->variant = rewarm_sdup(t->variant);
 	rf->attempts = t->attempts + 1;
 	memset(&rq, 0, sizeof rq);
 	/* Slot 0 is the warm header, the variant's headers follow. */
@@ -314,20 +315,20 @@ start(struct rewarm *rw, struct warm_task *t)
 	rq.timeout = 30;
 	for (rq.nhdr = 0; rq.nhdr < (unsigned)n; rq.nhdr++)
 		rq.hdr[rq.nhdr] = rf->hdrbuf[rq.nhdr];
-	if (fetcher_submit(rw->fetcher, &rq, on_done, rf) != 0) {
+	if (fetcher_submit(rw->fetcher, &rq, rewarm_on_done, rf) != 0) {
 		rw->stats.failed++;
 		not_started(rw, rf, "the fetch could not be started");
 	}
 }
 
 static void
-pump(struct rewarm *rw)
+rewarm_pump(struct rewarm *rw)
 {
 	struct warm_task *t;
 
 	while (!rw->closing && wq_inflight(rw->queue) < rw->concurrency &&
 	    (t = wq_pop(rw->queue)) != NULL)
-		start(rw, t);
+		rewarm_start(rw, t);
 }
 
 int
@@ -349,7 +350,7 @@ rewarm_object(struct rewarm *rw, const char *host, const char *url,
 		rw->stats.duplicates++;
 	else
 		rw->stats.dropped++;
-	pump(rw);
+	rewarm_pump(rw);
 	return (r);
 }
 
@@ -404,7 +405,7 @@ rewarm_free(struct rewarm **rwp)
 		VTAILQ_REMOVE(&rw->checking, rf, list);
 		if (rf->wait != NULL)
 			wv_cancel(rw->verify, rf->wait);
-		fetch_free(rf);
+		rewarm_fetch_free(rf);
 	}
 	wq_free(&rw->queue);
 	memset(rw->key, 0, sizeof rw->key);

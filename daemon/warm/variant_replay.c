@@ -50,7 +50,7 @@ field_next(const char *p, struct field *f)
 }
 
 static void
-fail(char *err, size_t errlen, const char *fmt, ...)
+variant_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -82,16 +82,18 @@ value(const struct field *f, int cookie, char *val, char *err, size_t errlen)
 
 	l = rec_decode(val, VAL_MAX - 1, f->val, f->vlen);
 	if (l < 0) {
-		fail(err, errlen, "%.*s: badly encoded or too long value",
-		    (int)f->nlen, f->name);
+		variant_fail(err, errlen,
+		    "%.*s: badly encoded or too long value", (int)f->nlen,
+		    f->name);
 		return (-1);
 	}
 	val[l] = '\0';
 	for (i = 0; i < l; i++)
 		if ((unsigned char)val[i] < ' ' || val[i] == 127 ||
 		    (cookie && val[i] == ';')) {
-			fail(err, errlen, "%.*s: a value that cannot be sent",
-			    (int)f->nlen, f->name);
+			variant_fail(err, errlen,
+			    "%.*s: a value that cannot be sent", (int)f->nlen,
+			    f->name);
 			return (-1);
 		}
 	return (0);
@@ -137,25 +139,26 @@ dim_source(const char *dims, const struct field *f, int *cookie, char *src,
 			return (0);
 		break;
 	}
-	fail(err, errlen, "the source of dimension %.*s is not known",
+	variant_fail(err, errlen, "the source of dimension %.*s is not known",
 	    (int)f->nlen, f->name);
 	return (-1);
 }
 
 static int
-put(char (*hdr)[VARIANT_HDR_LEN], unsigned *n, unsigned max, const char *name,
-    size_t nlen, const char *val, char *err, size_t errlen)
+variant_put(char (*hdr)[VARIANT_HDR_LEN], unsigned *n, unsigned max,
+    const char *name, size_t nlen, const char *val, char *err, size_t errlen)
 {
 	int l;
 
 	if (*n >= max) {
-		fail(err, errlen, "too many headers");
+		variant_fail(err, errlen, "too many headers");
 		return (-1);
 	}
 	l = snprintf(hdr[*n], VARIANT_HDR_LEN, "%.*s: %s", (int)nlen, name,
 	    val);
 	if (l < 0 || l >= VARIANT_HDR_LEN) {
-		fail(err, errlen, "%.*s: header too long", (int)nlen, name);
+		variant_fail(err, errlen, "%.*s: header too long", (int)nlen,
+		    name);
 		return (-1);
 	}
 	(*n)++;
@@ -173,7 +176,7 @@ add_cookie(char *cookies, const char *src, const char *val, char *err,
 	r = snprintf(cookies + l, VARIANT_HDR_LEN - l, "%s%s=%s",
 	    l > 0 ? "; " : "", src, val);
 	if (r < 0 || (size_t)r >= VARIANT_HDR_LEN - l) {
-		fail(err, errlen, "cookies too long");
+		variant_fail(err, errlen, "cookies too long");
 		return (-1);
 	}
 	return (0);
@@ -199,18 +202,19 @@ variant_replay(const char *variant, const char *dims,
 			if (!f.has_val)
 				continue;
 			if (!is_token(f.name + 5, f.nlen - 5)) {
-				fail(err, errlen, "%.*s: not a header name",
-				    (int)f.nlen, f.name);
+				variant_fail(err, errlen,
+				    "%.*s: not a header name", (int)f.nlen,
+				    f.name);
 				return (-1);
 			}
 			if (value(&f, 0, val, err, errlen) != 0 ||
-			    put(hdr, &n, max, f.name + 5, f.nlen - 5, val, err,
-			        errlen) != 0)
+			    variant_put(hdr, &n, max, f.name + 5, f.nlen - 5,
+			        val, err, errlen) != 0)
 				return (-1);
 			continue;
 		}
 		if (!f.has_val) {
-			fail(err, errlen, "%.*s: no value", (int)f.nlen,
+			variant_fail(err, errlen, "%.*s: no value", (int)f.nlen,
 			    f.name);
 			return (-1);
 		}
@@ -220,11 +224,12 @@ variant_replay(const char *variant, const char *dims,
 		if (cookie && add_cookie(cookies, src, val, err, errlen) != 0)
 			return (-1);
 		if (!cookie &&
-		    put(hdr, &n, max, src, strlen(src), val, err, errlen) != 0)
+		    variant_put(hdr, &n, max, src, strlen(src), val, err,
+		        errlen) != 0)
 			return (-1);
 	}
 	if (cookies[0] != '\0' &&
-	    put(hdr, &n, max, "Cookie", 6, cookies, err, errlen) != 0)
+	    variant_put(hdr, &n, max, "Cookie", 6, cookies, err, errlen) != 0)
 		return (-1);
 	return ((int)n);
 }
@@ -242,7 +247,7 @@ variant_dims_check(const char *dims, char *err, size_t errlen)
 	while ((p = field_next(p, &d)) != NULL)
 		if (d.nlen == 0 || !d.has_val ||
 		    source(&d, &cookie, src) != 0) {
-			fail(err, errlen,
+			variant_fail(err, errlen,
 			    "'%.*s' is not name=cookie:NAME or "
 			    "name=header:NAME",
 			    (int)(d.val + d.vlen - d.name), d.name);
@@ -264,12 +269,13 @@ variant_check(const char *variant, char *err, size_t errlen)
 	while ((p = field_next(p, &f)) != NULL) {
 		if (f.nlen > 5 && !strncmp(f.name, "vary.", 5)) {
 			if (!is_token(f.name + 5, f.nlen - 5)) {
-				fail(err, errlen, "%.*s: not a header name",
-				    (int)f.nlen, f.name);
+				variant_fail(err, errlen,
+				    "%.*s: not a header name", (int)f.nlen,
+				    f.name);
 				return (-1);
 			}
 		} else if (f.nlen == 0 || !f.has_val) {
-			fail(err, errlen, "'%.*s' is not name=value",
+			variant_fail(err, errlen, "'%.*s' is not name=value",
 			    (int)(f.val + f.vlen - f.name), f.name);
 			return (-1);
 		}

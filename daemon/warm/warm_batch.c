@@ -101,7 +101,7 @@ retryable(const struct fetch_result *res)
 	return (!res->ok || res->status >= 500 || res->status == 429);
 }
 
-static void pump(struct warm_batch *);
+static void wb_pump(struct warm_batch *);
 
 static void
 maybe_end(struct warm_batch *j)
@@ -115,7 +115,7 @@ maybe_end(struct warm_batch *j)
 }
 
 static void
-report(struct warm_batch *j, struct wb_req *r, struct wb_result *out,
+wb_report(struct warm_batch *j, struct wb_req *r, struct wb_result *out,
     const char *why)
 {
 	(void)why;
@@ -127,7 +127,7 @@ report(struct warm_batch *j, struct wb_req *r, struct wb_result *out,
 		j->result_cb(j->priv, out);
 	r->magic = 0;
 	free(r);
-	pump(j);
+	wb_pump(j);
 	maybe_end(j);
 }
 
@@ -191,7 +191,7 @@ refine(struct wb_result *o, char *why, size_t whylen, const struct wv_txn *t,
 }
 
 static void
-on_logged(void *priv, const struct wv_txn *t)
+wb_on_logged(void *priv, const struct wv_txn *t)
 {
 	struct wb_req *r;
 	struct warm_batch *j;
@@ -205,11 +205,11 @@ on_logged(void *priv, const struct wv_txn *t)
 	r->wait = NULL;
 	if (t != NULL)
 		refine(&r->out, r->why, sizeof r->why, t, j->conf.keylen > 0);
-	report(j, r, &r->out, r->why);
+	wb_report(j, r, &r->out, r->why);
 }
 
 static void
-on_done(void *priv, const struct fetch_result *res)
+wb_on_done(void *priv, const struct fetch_result *res)
 {
 	struct wb_req *r;
 	struct warm_verify *wv;
@@ -231,7 +231,7 @@ on_done(void *priv, const struct fetch_result *res)
 	r->attempts++;
 	if (retryable(res) && r->attempts < j->conf.max_attempts) {
 		VTAILQ_INSERT_TAIL(&j->again, r, list);
-		pump(j);
+		wb_pump(j);
 		return;
 	}
 	memset(&out, 0, sizeof out);
@@ -243,7 +243,7 @@ on_done(void *priv, const struct fetch_result *res)
 	judge(j, r, res, &out, why, sizeof why);
 	wv = j->conf.nnode > 0 ? j->conf.verify[r->node] : NULL;
 	if (wv == NULL || !res->ok || res->vxid == 0) {
-		report(j, r, &out, why);
+		wb_report(j, r, &out, why);
 		return;
 	}
 	/* The answer is in: the log says the rest. */
@@ -253,10 +253,10 @@ on_done(void *priv, const struct fetch_result *res)
 	VTAILQ_INSERT_TAIL(&j->checking, r, list);
 	j->verifying++;
 	/* Called back at once (r gone) when the log came first. */
-	w = wv_wait(wv, res->vxid, on_logged, r);
+	w = wv_wait(wv, res->vxid, wb_on_logged, r);
 	if (w != NULL)
 		r->wait = w;
-	pump(j);
+	wb_pump(j);
 }
 
 /* Sends r (again); 0, or -1 when it cannot even be sent. */
@@ -283,7 +283,7 @@ send_req(struct warm_batch *j, struct wb_req *r)
 			return (-1);
 		rq.hdr[rq.nhdr++] = r->sig;
 	}
-	if (fetcher_submit(j->f, &rq, on_done, r) != 0)
+	if (fetcher_submit(j->f, &rq, wb_on_done, r) != 0)
 		return (-1);
 	VTAILQ_INSERT_TAIL(&j->active, r, list);
 	j->inflight++;
@@ -311,7 +311,7 @@ refused(struct warm_batch *j, struct wb_req *r, const char *why)
 }
 
 static void
-pump(struct warm_batch *j)
+wb_pump(struct warm_batch *j)
 {
 	struct wb_req *r;
 
@@ -370,7 +370,7 @@ wb_add(struct warm_batch *j, const char *url)
 	AN(u->url);
 	HASH_ADD_KEYPTR(hh, j->set, u->url, strlen(u->url), u);
 	j->urls[j->nurl++] = u->url;
-	pump(j);
+	wb_pump(j);
 	return (1);
 }
 

@@ -77,7 +77,7 @@ down(struct warm_queue *q, size_t i)
 }
 
 static char *
-sdup(const char *s)
+wq_sdup(const char *s)
 {
 	char *d = strdup(s != NULL ? s : "");
 
@@ -164,9 +164,9 @@ wq_push(struct warm_queue *q, const char *host, const char *url,
 	e = calloc(1, sizeof *e);
 	AN(e);
 	e->key = key;
-	e->task.host = sdup(host);
-	e->task.url = sdup(url);
-	e->task.variant = sdup(variant);
+	e->task.host = wq_sdup(host);
+	e->task.url = wq_sdup(url);
+	e->task.variant = wq_sdup(variant);
 	e->task.priority = priority;
 	e->task.queued = now;
 	e->task.trigger = trigger;
