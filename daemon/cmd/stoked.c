@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "cmd.h"
 
 static const struct cmd {
@@ -47,6 +48,7 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
+	static char prog[32];
 	size_t i;
 
 	if (argc < 2) {
@@ -60,9 +62,14 @@ main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
 		return (cmd_version(argc - 1, argv + 1));
-	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return (cmds[i].fn(argc - 1, argv + 1));
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		/* Lines not read by journald say which command speaks. */
+		snprintf(prog, sizeof prog, "stoked %s", cmds[i].name);
+		log_setup(prog, LL_INFO);
+		return (cmds[i].fn(argc - 1, argv + 1));
+	}
 	fprintf(stderr, "stoked: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return (2);

@@ -20,6 +20,7 @@
 #include "miniobj.h"
 #include "vtim.h"
 
+#include "core/log.h"
 #include "fetch/fetcher.h"
 #include "proto/warm_sig.h"
 #include "store/task_queue.h"
@@ -458,7 +459,7 @@ worker_on_claimed(void *priv, struct tq_task **tasks, unsigned n,
 	if (err != NULL) {
 		w->st.claim_errors++;
 		if (strcmp(err, w->lasterr) != 0)
-			fprintf(stderr, "stoked worker: claiming: %s\n", err);
+			log_warning(NULL, "claiming tasks: %s", err);
 		snprintf(w->lasterr, sizeof w->lasterr, "%s", err);
 		claim_later(w, w->cfg.poll);
 		maybe_finish(w);
@@ -518,9 +519,8 @@ on_deadline(evutil_socket_t fd, short what, void *priv)
 	(void)fd;
 	(void)what;
 	CAST_OBJ_NOTNULL(w, priv, WORKER_MAGIC);
-	fprintf(stderr,
-	    "stoked worker: not all written back in time; "
-	    "the leases left will run out\n");
+	log_warning(NULL,
+	    "not all written back in time; the leases left will run out");
 	worker_end(w);
 }
 

@@ -25,6 +25,7 @@
 #include "miniobj.h"
 #include "vsb.h"
 
+#include "core/log.h"
 #include "pg_array.h"
 #include "pg_pool.h"
 #include "task_queue.h"
@@ -484,10 +485,10 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 }
 
 static struct task *
-task_of(struct tq_task *sj)
+task_of(struct tq_task *tt)
 {
-	CHECK_OBJ_NOTNULL(sj, TQ_TASK_MAGIC);
-	return ((struct task *)(void *)sj);
+	CHECK_OBJ_NOTNULL(tt, TQ_TASK_MAGIC);
+	return ((struct task *)(void *)tt);
 }
 
 static char *
@@ -529,7 +530,7 @@ tq_on_claimed(void *priv, const struct pg_result *res, const char *err)
 int
 tq_claim(struct task_queue *q, unsigned max, tq_claimed_f *cb, void *priv)
 {
-	struct tq_task *sj;
+	struct tq_task *tt;
 	struct vsb *held;
 	char smax[16];
 	const char *v[4];
@@ -542,8 +543,8 @@ tq_claim(struct task_queue *q, unsigned max, tq_claimed_f *cb, void *priv)
 		return (-1);
 	snprintf(smax, sizeof smax, "%u", max);
 	held = pg_array_new();
-	for (sj = q->first; sj != NULL; sj = sj->next)
-		pg_array_int(held, sj->id);
+	for (tt = q->first; tt != NULL; tt = tt->next)
+		pg_array_int(held, tt->id);
 	pg_array_end(held);
 	v[0] = q->owner;
 	v[1] = q->lease;
@@ -571,7 +572,7 @@ static void
 write_done(struct task_queue *q, const char *err, const char *what)
 {
 	struct timeval tv;
-	struct tq_task *sj;
+	struct tq_task *tt;
 	struct task *t;
 
 	q->writing = 0;
@@ -581,10 +582,10 @@ write_done(struct task_queue *q, const char *err, const char *what)
 		return;
 	}
 	q->st.write_errors++;
-	fprintf(stderr, "stoked: job queue: %s: %s\n", what, err);
+	log_warning("task queue", "%s: %s", what, err);
 	/* Back in line, written again later: harmless if this one took. */
-	for (sj = q->first; sj != NULL; sj = sj->next) {
-		t = task_of(sj);
+	for (tt = q->first; tt != NULL; tt = tt->next) {
+		t = task_of(tt);
 		if (t->state == T_WRITING_COMPLETE) {
 			t->state = T_COMPLETE;
 			q->ncomplete++;
@@ -603,14 +604,14 @@ write_done(struct task_queue *q, const char *err, const char *what)
 static unsigned
 drop_written(struct task_queue *q, enum task_state s)
 {
-	struct tq_task *sj, *next;
+	struct tq_task *tt, *next;
 	unsigned n = 0;
 
-	for (sj = q->first; sj != NULL; sj = next) {
-		next = sj->next;
-		if (task_of(sj)->state != s)
+	for (tt = q->first; tt != NULL; tt = next) {
+		next = tt->next;
+		if (task_of(tt)->state != s)
 			continue;
-		task_free(q, task_of(sj));
+		task_free(q, task_of(tt));
 		n++;
 	}
 	return (n);
@@ -663,7 +664,7 @@ write_complete(struct task_queue *q)
 {
 	struct vsb *ids, *oks, *pt, *node, *status, *load, *ttfb, *cs, *oc,
 	    *why, *ttl;
-	struct tq_task *sj;
+	struct tq_task *tt;
 	struct page *pg;
 	struct task *t;
 	const char *v[12];
@@ -680,18 +681,18 @@ write_complete(struct task_queue *q)
 	oc = pg_array_new();
 	why = pg_array_new();
 	ttl = pg_array_new();
-	for (sj = q->first; sj != NULL && n < q->batch; sj = sj->next) {
-		t = task_of(sj);
+	for (tt = q->first; tt != NULL && n < q->batch; tt = tt->next) {
+		t = task_of(tt);
 		if (t->state != T_COMPLETE)
 			continue;
 		t->state = T_WRITING_COMPLETE;
 		q->ncomplete--;
 		n++;
-		pg_array_int(ids, sj->id);
+		pg_array_int(ids, tt->id);
 		pg_array_bool(oks, t->ok);
 		for (u = 0; u < t->npage; u++) {
 			pg = &t->pages[u];
-			pg_array_int(pt, sj->id);
+			pg_array_int(pt, tt->id);
 			pg_array_text(node, pg->node);
 			if (pg->status > 0)
 				pg_array_int(status, pg->status);
@@ -757,19 +758,19 @@ write_complete(struct task_queue *q)
 static void
 write_release(struct task_queue *q)
 {
-	struct tq_task *sj;
+	struct tq_task *tt;
 	struct task *t;
 	struct vsb *ids;
 	const char *v[2];
 
 	ids = pg_array_new();
-	for (sj = q->first; sj != NULL; sj = sj->next) {
-		t = task_of(sj);
+	for (tt = q->first; tt != NULL; tt = tt->next) {
+		t = task_of(tt);
 		if (t->state != T_RELEASE)
 			continue;
 		t->state = T_WRITING_RELEASE;
 		q->nrelease--;
-		pg_array_int(ids, sj->id);
+		pg_array_int(ids, tt->id);
 	}
 	pg_array_end(ids);
 	v[0] = q->owner;
@@ -783,14 +784,14 @@ write_release(struct task_queue *q)
 static void
 write_renew(struct task_queue *q)
 {
-	struct tq_task *sj;
+	struct tq_task *tt;
 	struct vsb *ids;
 	const char *v[3];
 
 	q->renew_due = 0;
 	ids = pg_array_new();
-	for (sj = q->first; sj != NULL; sj = sj->next)
-		pg_array_int(ids, sj->id);
+	for (tt = q->first; tt != NULL; tt = tt->next)
+		pg_array_int(ids, tt->id);
 	pg_array_end(ids);
 	v[0] = q->owner;
 	v[1] = q->lease;
@@ -871,14 +872,14 @@ on_backoff(evutil_socket_t fd, short what, void *priv)
 }
 
 void
-tq_complete(struct task_queue *q, struct tq_task *sj, int ok,
+tq_complete(struct task_queue *q, struct tq_task *tt, int ok,
     const struct tq_page *pages, unsigned npage)
 {
 	struct task *t;
 	unsigned u;
 
 	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
-	t = task_of(sj);
+	t = task_of(tt);
 	assert(t->state == T_HELD);
 	assert(npage == 0 || pages != NULL);
 	t->state = T_COMPLETE;
@@ -901,12 +902,12 @@ tq_complete(struct task_queue *q, struct tq_task *sj, int ok,
 }
 
 void
-tq_release(struct task_queue *q, struct tq_task *sj)
+tq_release(struct task_queue *q, struct tq_task *tt)
 {
 	struct task *t;
 
 	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
-	t = task_of(sj);
+	t = task_of(tt);
 	assert(t->state == T_HELD);
 	t->state = T_RELEASE;
 	q->nrelease++;
