@@ -67,17 +67,12 @@ cmd_migrate_url(const char *who, const char *url)
 
 /* The embedded cluster, running for as long as the migration takes. */
 static int
-migrate_embedded(const char *state_opt)
+migrate_embedded(const char *dir)
 {
-	char dir[PATH_MAX], err[1024];
+	char err[1024];
 	struct pg_embed *pe;
 	int started, stopped, rv;
 
-	if (db_url_state_dir(state_opt, dir, sizeof dir, err, sizeof err) !=
-	    0) {
-		fprintf(stderr, "stoked migrate: %s\n", err);
-		return (1);
-	}
 	pe = pg_embed_new(dir, err, sizeof err);
 	if (pe == NULL || pg_embed_start(pe, &started, err, sizeof err) != 0) {
 		fprintf(stderr, "stoked migrate: %s\n", err);
@@ -103,6 +98,7 @@ cmd_migrate(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *url_opt = NULL, *state_opt = NULL, *url;
+	char dir[PATH_MAX], err[1024];
 	int c;
 
 	optind = 1;
@@ -126,8 +122,12 @@ cmd_migrate(int argc, char **argv)
 		migrate_usage(stderr);
 		return (2);
 	}
-	url = state_opt == NULL ? db_url_configured(url_opt) : NULL;
+	if (db_url_choose(url_opt, state_opt, &url, dir, sizeof dir, err,
+	        sizeof err) != 0) {
+		fprintf(stderr, "stoked migrate: %s\n", err);
+		return (1);
+	}
 	if (url != NULL)
 		return (cmd_migrate_url("migrate", url));
-	return (migrate_embedded(state_opt));
+	return (migrate_embedded(dir));
 }

@@ -66,10 +66,9 @@ on_schedule(evutil_socket_t fd, short what, void *priv)
 }
 
 /*
- * Where results are stored: --database-url, else $STOKE_DATABASE_URL,
- * else the embedded PostgreSQL in the state directory, started unless it
- * runs (*pe then says so); migrated in any case.  It blocks: before the
- * loop.  The URL, or NULL (said why).
+ * Where results are stored, as db_url_choose() says: the embedded
+ * PostgreSQL is started unless it runs (*started then says so); migrated
+ * in any case.  It blocks: before the loop.  The URL, or NULL (said why).
  */
 static const char *
 database(const char *url_opt, const char *state_opt, struct pg_embed **pe,
@@ -79,12 +78,13 @@ database(const char *url_opt, const char *state_opt, struct pg_embed **pe,
 	const char *url;
 
 	*started = 0;
-	/* A --state-dir given wins over $STOKE_DATABASE_URL. */
-	url = state_opt == NULL ? db_url_configured(url_opt) : NULL;
+	if (db_url_choose(url_opt, state_opt, &url, dir, sizeof dir, err,
+	        sizeof err) != 0) {
+		fprintf(stderr, "stoked run: %s\n", err);
+		return (NULL);
+	}
 	if (url == NULL) {
-		if (db_url_state_dir(state_opt, dir, sizeof dir, err,
-		        sizeof err) != 0 ||
-		    (*pe = pg_embed_new(dir, err, sizeof err)) == NULL ||
+		if ((*pe = pg_embed_new(dir, err, sizeof err)) == NULL ||
 		    pg_embed_start(*pe, started, err, sizeof err) != 0) {
 			fprintf(stderr, "stoked run: %s\n", err);
 			return (NULL);

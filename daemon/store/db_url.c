@@ -188,6 +188,23 @@ db_url_configured(const char *option)
 }
 
 int
+db_url_choose(const char *option, const char *state_dir, const char **url,
+    char *dir, size_t dirlen, char *err, size_t errlen)
+{
+	assert(url != NULL && dir != NULL);
+	*url = NULL;
+	if (option != NULL && *option != '\0') {
+		*url = option;
+		return (0);
+	}
+	if (state_dir == NULL)
+		*url = db_url_configured(NULL);
+	if (*url != NULL)
+		return (0);
+	return (db_url_state_dir(state_dir, dir, dirlen, err, errlen));
+}
+
+int
 db_url_state_dir(const char *option, char *buf, size_t len, char *err,
     size_t errlen)
 {
@@ -282,7 +299,9 @@ db_url_open(const char *who, const char *option, const char *state_dir,
 	int started;
 
 	assert(who != NULL && err != NULL);
-	url = state_dir == NULL ? db_url_configured(option) : NULL;
+	if (db_url_choose(option, state_dir, &url, dir, sizeof dir, err,
+	        errlen) != 0)
+		return (NULL);
 	if (url != NULL) {
 		db_url_mask(url, masked, sizeof masked);
 		fprintf(stderr, "stoked %s: database %s\n", who, masked);
@@ -290,8 +309,6 @@ db_url_open(const char *who, const char *option, const char *state_dir,
 		assert(r != NULL);
 		return (r);
 	}
-	if (db_url_state_dir(state_dir, dir, sizeof dir, err, errlen) != 0)
-		return (NULL);
 	pe = pg_embed_new(dir, err, errlen);
 	if (pe == NULL)
 		return (NULL);

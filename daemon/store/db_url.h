@@ -15,6 +15,18 @@
 const char *db_url_configured(const char *option);
 
 /*
+ * The one rule for choosing the database, given --database-url (option)
+ * and --state-dir (state_dir), either may be NULL: option; else, when
+ * state_dir is given, the embedded cluster there (a --state-dir given
+ * wins over $STOKE_DATABASE_URL); else $STOKE_DATABASE_URL; else the
+ * embedded cluster in the default state directory.  Sets *url to the
+ * URL to use, or to NULL and dir to the state directory whose embedded
+ * cluster it is.  0, or -1 (err).
+ */
+int db_url_choose(const char *option, const char *state_dir, const char **url,
+    char *dir, size_t dirlen, char *err, size_t errlen);
+
+/*
  * The state directory: option when given, else /var/lib/stoke for root,
  * else $XDG_STATE_HOME/stoke or ~/.local/state/stoke.  0, or -1 (err).
  */
@@ -32,11 +44,10 @@ PGconn *db_url_connect(const char *url, char *err, size_t errlen);
 
 /*
  * The database of a command that works on it (stoked worker, stoked
- * job), said on stderr as "stoked WHO: ...": option, else
- * $STOKE_DATABASE_URL, else (or with a state_dir) the embedded cluster
- * there, started if it is not running and then left running for the
+ * job), said on stderr as "stoked WHO: ...": as db_url_choose() says;
+ * the embedded cluster is started if it is not running and then left running for the
  * commands that follow, its schema brought up to date.  Blocks: call it
- * before the event loop.  A copy to free, or NULL (err).
+ * before the event loop.  The URL, a copy to free; or NULL, with err.
  */
 char *db_url_open(const char *who, const char *option, const char *state_dir,
     char *err, size_t errlen);

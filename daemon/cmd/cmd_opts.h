@@ -1,0 +1,125 @@
+/*
+ * Options are data: a subcommand lists its options as rows of a table,
+ * and cmd_opts_parse() gets getopt's table, the range checks, the
+ * defaults and the usage's option list from it.  The options several
+ * subcommands take (the database, the nodes, the secret, the
+ * concurrency, how hard an origin may be pushed) are rows written once
+ * here, CMD_OPT_*(), which fill in a struct cmd_common.
+ */
+
+#ifndef STOKE_CMD_OPTS_H
+#define STOKE_CMD_OPTS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "fetch/origin_guard.h"
+#include "proto/warm_sig.h"
+
+enum cmd_opt_kind {
+	CO_FLAG, /* no argument: *(int *)var = 1 */
+	CO_STRING, /* *(const char **)var = the argument */
+	CO_UINT, /* *(unsigned *)var, an integer from min to max */
+	CO_REAL, /* *(double *)var, a number from min to max */
+	CO_CALL, /* fn(var, arg, ...): repeated, or checked by its owner */
+};
+
+/* 0, or -1 with why (the command's name is added before it). */
+typedef int cmd_opt_f(void *var, const char *arg, char *why, size_t whylen);
+
+struct cmd_opt {
+	const char *name; /* --name */
+	int letter; /* -l as well; 0: none */
+	enum cmd_opt_kind kind;
+	const char *arg; /* the argument in the usage: "N", "URL" */
+	double min, max; /* CO_UINT and CO_REAL */
+	/*
+	 * The default, as the usage says it.  A number is also set before
+	 * the command line is read (CO_UINT, CO_REAL); words ("none") are
+	 * what the command does without the option.
+	 */
+	const char *def;
+	const char *help; /* one line */
+	void *var;
+	cmd_opt_f *fn; /* CO_CALL */
+};
+
+#define CMD_OPT_END                                                            \
+	{                                                                      \
+		NULL, 0, CO_FLAG, NULL, 0, 0, NULL, NULL, NULL, NULL           \
+	}
+
+#define CMD_MAX_NODES 32
+
+/* What the shared rows fill in. */
+struct cmd_common {
+	unsigned magic;
+#define CMD_COMMON_MAGIC 0x5c0d01e5
+	const char *database_url; /* --database-url */
+	const char *state_dir; /* --state-dir */
+	int no_database; /* --no-database */
+	const char *nodes[CMD_MAX_NODES]; /* --node, in order */
+	unsigned nnode;
+	char key[WARM_KEY_MAX + 1]; /* --secret-file */
+	size_t keylen;
+	unsigned concurrency;
+	struct og_conf og; /* --origin-max, --origin-rate */
+};
+
+int cmd_common_node(void *, const char *, char *, size_t);
+int cmd_common_secret_file(void *, const char *, char *, size_t);
+int cmd_common_origin_max(void *, const char *, char *, size_t);
+int cmd_common_origin_rate(void *, const char *, char *, size_t);
+
+/*** the shared rows ************************************************/
+
+#define CMD_OPT_DATABASE_URL(cc)                                               \
+	{ "database-url", 0, CO_STRING, "URL", 0, 0, "$STOKE_DATABASE_URL",    \
+		"the PostgreSQL database to use",                              \
+		&(cc)->database_url, NULL }
+#define CMD_OPT_STATE_DIR(cc)                                                  \
+	{ "state-dir", 0, CO_STRING, "DIR", 0, 0, NULL,                        \
+		"use the embedded PostgreSQL in DIR (see 'stoked db')",        \
+		&(cc)->state_dir, NULL }
+#define CMD_OPT_NO_DATABASE(cc)                                                \
+	{ "no-database", 0, CO_FLAG, NULL, 0, 0, NULL, "store nothing",        \
+		&(cc)->no_database, NULL }
+#define CMD_OPT_NODE(cc, help)                                                 \
+	{ "node", 0, CO_CALL, "URL", 0, 0, NULL, help, (cc), cmd_common_node }
+#define CMD_OPT_SECRET_FILE(cc)                                                \
+	{ "secret-file", 0, CO_CALL, "F", 0, 0, NULL,                          \
+		"the VCL's secret, to sign warm requests", (cc),               \
+		cmd_common_secret_file }
+#define CMD_OPT_CONCURRENCY(cc, name, def)                                     \
+	{ name, 0, CO_UINT, "N", 1, 1024, def, "fetches in flight, at most",   \
+		&(cc)->concurrency, NULL }
+#define CMD_OPT_ORIGIN_MAX(cc, def)                                            \
+	{ "origin-max", 0, CO_CALL, "N", 0, 0, def,                            \
+		"fetches in flight per origin, at most (1 to 1024)", (cc),     \
+		cmd_common_origin_max }
+#define CMD_OPT_ORIGIN_RATE(cc)                                                \
+	{ "origin-rate", 0, CO_CALL, "R", 0, 0, "no limit",                    \
+		"requests a second per origin, at most", (cc),                 \
+		cmd_common_origin_rate }
+
+/*** using a table **************************************************/
+
+/* Defaults for the shared rows: og_conf_default(), 8 fetches. */
+void cmd_common_init(struct cmd_common *);
+/* --database-url and --state-dir (and --no-database) exclude each other. */
+int cmd_common_check(const char *who, const struct cmd_common *);
+
+/*
+ * Reads argv's options by the table, from argv[1], as "stoked who"; then
+ * *optind_out is the first operand.  0; 1 when --help was asked (the
+ * usage is then printed on stdout: the caller returns 0); 2 on bad usage
+ * (said on stderr, with the usage).
+ */
+int cmd_opts_parse(const char *who, const char *synopsis, const char *about,
+    const struct cmd_opt *, int argc, char **argv, int *optind_out);
+
+/* "usage: stoked who SYNOPSIS", about, then one line per option. */
+void cmd_opts_usage(FILE *, const char *who, const char *synopsis,
+    const char *about, const struct cmd_opt *);
+
+#endif
