@@ -11,61 +11,33 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 
+#include "core/url_list.h"
 #include "store/db_url.h"
-#include "store/default_project.h"
+#include "store/job_store.h"
 #include "store/pg_pool.h"
 #include "store/task_queue.h"
 #include "warm/variant_replay.h"
 #include "cmd.h"
-
-/*
- * The CLI's jobs belong to the default project, and the website is found
- * by its base URL or made.  DO UPDATE rather than DO NOTHING, so that an
- * existing website's id is returned too.
- */
-static const struct pg_stmt st_create = { NULL,
-	"WITH " SQL_DEFAULT_PROJECT ", w AS ("
-	"  INSERT INTO websites (project_id, base_url)"
-	"  SELECT id, $1 FROM default_project"
-	"  ON CONFLICT (project_id, base_url)"
-	"    DO UPDATE SET base_url = EXCLUDED.base_url"
-	"  RETURNING id"
-	")"
-	"INSERT INTO cache_jobs (website_id, trigger, source)"
-	" SELECT id, $2::job_trigger, $3 FROM w RETURNING id",
-	3 };
-
-static const struct pg_stmt st_show = { NULL,
-	"SELECT json_build_object("
-	"  'id', j.id, 'website', w.base_url, 'status', j.status,"
-	"  'trigger', j.trigger, 'source', j.source,"
-	"  'urls_total', j.urls_total, 'urls_completed', j.urls_completed,"
-	"  'urls_failed', j.urls_failed, 'error', j.error,"
-	"  'created_at', j.created_at, 'started_at', j.started_at,"
-	"  'finished_at', j.finished_at,"
-	"  'tasks', (SELECT coalesce(json_object_agg(state, n), '{}')"
-	"    FROM (SELECT state, count(*) AS n FROM warm_tasks"
-	"      WHERE job_id = j.id GROUP BY state) s))::text"
-	" FROM cache_jobs j JOIN websites w ON w.id = j.website_id"
-	" WHERE j.id = $1::bigint",
-	1 };
+#include "cmd_opts.h"
 
 #define MAX_VARIANTS 64
 
 struct jmain {
+	unsigned magic;
+#define JMAIN_MAGIC 0x70b3a1e2
+	struct cmd_common cc;
 	struct event_base *eb;
 	struct pg_pool *pool;
 	struct tq_new_task *tasks;
@@ -77,29 +49,34 @@ struct jmain {
 	int rc;
 };
 
+static const char job_synopsis[] =
+    "create [OPTIONS] --website-url BASE (--urls-file F | URL...)\n"
+    "       stoked job show [OPTIONS] JOB_ID";
+
+static const char job_about[] =
+    "create: makes a warm job of the URLs (one per line in the file;\n"
+    "blank lines and lines starting with # skipped; - reads stdin) for\n"
+    "the website BASE, made in the default project if new, queues its\n"
+    "tasks for the workers and prints the job's id.  Each URL is\n"
+    "warmed in each --variant, given as the variant's inputs\n"
+    "('currency=EUR', 'currency=EUR vary.accept-language=de'; values\n"
+    "percent-encoded; '' is the plain one, the default).\n"
+    "show: the job's state and counters as JSON.\n"
+    "The database: --database-url, else $STOKE_DATABASE_URL, else the\n"
+    "embedded one in the state directory (see 'stoked db').\n";
+
 static void
 job_usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: stoked job create [--database-url URL | --state-dir DIR]\n"
-	    "                         --website-url BASE [--trigger T] "
-	    "[--source S]\n"
-	    "                         [--variant V]... (--urls-file F | "
-	    "URL...)\n"
-	    "       stoked job show [--database-url URL | --state-dir DIR] "
-	    "JOB_ID\n"
-	    "\n"
-	    "create: makes a warm job of the URLs (one per line in the file;\n"
-	    "blank lines and #comments skipped; - reads stdin) for the\n"
-	    "website BASE, made in the default project if new, queues its\n"
-	    "tasks for the workers and prints the job's id.  Each URL is\n"
-	    "warmed in each --variant, given as the variant's inputs\n"
-	    "('currency=EUR', 'currency=EUR vary.accept-language=de'; values\n"
-	    "percent-encoded; '' is the plain one, the default).  --trigger\n"
-	    "is manual by default.  show: the job's state and counters as\n"
-	    "JSON.  The database: --database-url, else $STOKE_DATABASE_URL,\n"
-	    "else the embedded one in the state directory (see 'stoked\n"
-	    "db').\n");
+	struct cmd_common cc;
+	const struct cmd_opt opts[] = {
+		CMD_OPT_DATABASE_URL(&cc),
+		CMD_OPT_STATE_DIR(&cc),
+		CMD_OPT_END,
+	};
+
+	cmd_common_init(&cc);
+	cmd_opts_usage(f, "job", job_synopsis, job_about, opts);
 }
 
 static int
@@ -109,12 +86,14 @@ is_http_url(const char *s)
 }
 
 static struct pg_pool *
-open_pool(struct jmain *m, const char *url_opt, const char *state_opt)
+open_pool(struct jmain *m)
 {
 	char err[1024], *url;
 
+	CHECK_OBJ_NOTNULL(m, JMAIN_MAGIC);
 	/* Before the loop: the embedded cluster starts blocking. */
-	url = db_url_open("job", url_opt, state_opt, err, sizeof err);
+	url = db_url_open("job", m->cc.database_url, m->cc.state_dir, err,
+	    sizeof err);
 	if (url == NULL) {
 		fprintf(stderr, "stoked job: %s\n", err);
 		return (NULL);
@@ -135,6 +114,7 @@ open_pool(struct jmain *m, const char *url_opt, const char *state_opt)
 static void
 close_pool(struct jmain *m)
 {
+	CHECK_OBJ_NOTNULL(m, JMAIN_MAGIC);
 	if (m->pool != NULL)
 		pg_pool_free(&m->pool);
 	if (m->eb != NULL)
@@ -146,8 +126,9 @@ close_pool(struct jmain *m)
 static void
 on_enqueued(void *priv, unsigned inserted, const char *err)
 {
-	struct jmain *m = priv;
+	struct jmain *m;
 
+	CAST_OBJ_NOTNULL(m, priv, JMAIN_MAGIC);
 	if (err != NULL) {
 		fprintf(stderr, "stoked job: queueing the tasks: %s\n", err);
 		m->rc = 1;
@@ -162,21 +143,17 @@ on_enqueued(void *priv, unsigned inserted, const char *err)
 }
 
 static void
-on_created(void *priv, const struct pg_result *res, const char *err)
+on_created(void *priv, int64_t id, const char *err)
 {
-	const PGresult *r = (const PGresult *)res;
-	struct jmain *m = priv;
-	int64_t id;
+	struct jmain *m;
 
-	if (err == NULL && PQntuples(r) != 1)
-		err = "no job made";
+	CAST_OBJ_NOTNULL(m, priv, JMAIN_MAGIC);
 	if (err != NULL) {
 		fprintf(stderr, "stoked job: creating the job: %s\n", err);
 		m->rc = 1;
 		event_base_loopbreak(m->eb);
 		return;
 	}
-	id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	/* The id first: the job exists whatever happens next. */
 	printf("%jd\n", (intmax_t)id);
 	fflush(stdout);
@@ -189,6 +166,7 @@ add_url(struct jmain *m, const char *u)
 {
 	unsigned v;
 
+	CHECK_OBJ_NOTNULL(m, JMAIN_MAGIC);
 	if (!is_http_url(u)) {
 		fprintf(stderr, "stoked job: not an http(s) URL: %s\n", u);
 		return (-1);
@@ -206,141 +184,110 @@ add_url(struct jmain *m, const char *u)
 	return (0);
 }
 
+/* --variant: one more variant of each URL. */
 static int
-add_variant(struct jmain *m, const char *v)
+add_variant(void *priv, const char *v, char *why, size_t whylen)
 {
+	struct jmain *m;
 	char err[256];
 
+	CAST_OBJ_NOTNULL(m, priv, JMAIN_MAGIC);
 	if (variant_check(v, err, sizeof err) != 0) {
-		fprintf(stderr, "stoked job: --variant '%s': %s\n", v, err);
+		snprintf(why, whylen, "--variant '%s': %s", v, err);
 		return (-1);
 	}
 	if (m->nvariant == MAX_VARIANTS) {
-		fprintf(stderr, "stoked job: more than %d variants\n",
-		    MAX_VARIANTS);
+		snprintf(why, whylen, "more than %d variants", MAX_VARIANTS);
 		return (-1);
 	}
 	m->variants[m->nvariant++] = v;
 	return (0);
 }
 
+/* A URL of --urls-file, kept for as long as its task is. */
 static int
-read_urls(struct jmain *m, const char *path)
+add_file_url(void *priv, const char *url)
 {
-	char *line = NULL, *s, *e;
-	size_t cap = 0;
-	FILE *f;
-	int r = 0;
+	struct jmain *m;
 
-	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	if (f == NULL) {
-		fprintf(stderr, "stoked job: %s: %s\n", path, strerror(errno));
-		return (-1);
+	CAST_OBJ_NOTNULL(m, priv, JMAIN_MAGIC);
+	if (m->nline % 1024 == 0) {
+		m->lines =
+		    realloc(m->lines, (m->nline + 1024) * sizeof *m->lines);
+		AN(m->lines);
 	}
-	while (r == 0 && getline(&line, &cap, f) >= 0) {
-		for (s = line; *s == ' ' || *s == '\t'; s++)
-			continue;
-		e = s + strcspn(s, "\r\n");
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		*e = '\0';
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (m->nline % 1024 == 0) {
-			m->lines = realloc(m->lines,
-			    (m->nline + 1024) * sizeof *m->lines);
-			AN(m->lines);
-		}
-		m->lines[m->nline] = strdup(s);
-		AN(m->lines[m->nline]);
-		r = add_url(m, m->lines[m->nline++]);
-	}
-	if (r == 0 && ferror(f)) {
-		fprintf(stderr, "stoked job: %s: %s\n", path, strerror(errno));
-		r = -1;
-	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
-	return (r);
+	m->lines[m->nline] = strdup(url);
+	AN(m->lines[m->nline]);
+	return (add_url(m, m->lines[m->nline++]));
 }
 
 static int
 job_create(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "database-url", required_argument, NULL, 'd' },
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "variant", required_argument, NULL, 'v' },
-		{ "website-url", required_argument, NULL, 'w' },
-		{ "trigger", required_argument, NULL, 't' },
-		{ "source", required_argument, NULL, 's' },
-		{ "urls-file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *site = NULL, *trigger = "manual", *source = NULL;
-	const char *file = NULL, *url = NULL, *state = NULL, *v[3];
+	const char *file = NULL;
+	char err[512];
 	struct jmain m;
 	unsigned u;
-	int c, bad = 0;
+	int bad = 0, arg0;
+	const struct cmd_opt opts[] = {
+		CMD_OPT_DATABASE_URL(&m.cc),
+		CMD_OPT_STATE_DIR(&m.cc),
+		{ "website-url", 0, CO_STRING, "BASE", 0, 0, NULL,
+		    "the website's base URL (required)", &site, NULL },
+		{ "variant", 0, CO_CALL, "V", 0, 0, "'' (the plain one)",
+		    "warm each URL in this variant too (repeatable)", &m,
+		    add_variant },
+		{ "trigger", 0, CO_STRING, "T", 0, 0, "manual",
+		    "what made the job", &trigger, NULL },
+		{ "source", 0, CO_STRING, "S", 0, 0, NULL,
+		    "where its URLs come from, for the record", &source, NULL },
+		{ "urls-file", 0, CO_STRING, "F", 0, 0, NULL,
+		    "the URLs, one a line ('-': standard input)", &file, NULL },
+		CMD_OPT_END,
+	};
 
-	memset(&m, 0, sizeof m);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			url = optarg;
-			break;
-		case 'S':
-			state = optarg;
-			break;
-		case 'v':
-			if (add_variant(&m, optarg) != 0)
-				return (2);
-			break;
-		case 'w':
-			site = optarg;
-			break;
-		case 't':
-			trigger = optarg;
-			break;
-		case 's':
-			source = optarg;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		case 'h':
-			job_usage(stdout);
-			return (0);
-		default:
-			job_usage(stderr);
-			return (2);
-		}
+	INIT_OBJ(&m, JMAIN_MAGIC);
+	cmd_common_init(&m.cc);
+	switch (cmd_opts_parse("job", job_synopsis, job_about, opts, argc, argv,
+	    &arg0)) {
+	case 0:
+		break;
+	case 1:
+		return (0);
+	default:
+		return (2);
 	}
-	if (site == NULL || (file == NULL) == (optind == argc) ||
-	    (url != NULL && state != NULL)) {
+	if (site == NULL || (file == NULL) == (arg0 == argc)) {
 		job_usage(stderr);
 		return (2);
 	}
+	if (cmd_common_check("job", &m.cc) != 0)
+		return (2);
 	if (m.nvariant == 0)
 		m.variants[m.nvariant++] = "";
 	if (!is_http_url(site)) {
 		fprintf(stderr, "stoked job: --website-url must be http(s)\n");
 		return (2);
 	}
-	if (file != NULL && read_urls(&m, file) != 0)
-		bad = 1;
-	for (; !bad && optind < argc; optind++)
-		if (add_url(&m, argv[optind]) != 0)
+	if (file != NULL) {
+		switch (
+		    url_list_read(file, add_file_url, &m, err, sizeof err)) {
+		case 0:
+			break;
+		case -1:
+			fprintf(stderr, "stoked job: %s\n", err);
+			/* FALLTHROUGH */
+		default:
+			bad = 1;
+		}
+	}
+	for (; !bad && arg0 < argc; arg0++)
+		if (add_url(&m, argv[arg0]) != 0)
 			bad = 1;
 	m.rc = bad ? 2 : 1;
-	if (!bad && open_pool(&m, url, state) != NULL) {
-		v[0] = site;
-		v[1] = trigger;
-		v[2] = source;
-		AZ(pg_pool_query(m.pool, &st_create, v, on_created, &m));
+	if (!bad && open_pool(&m) != NULL) {
+		job_store_create(m.pool, site, trigger, source, on_created, &m);
 		(void)event_base_dispatch(m.eb);
 	}
 	close_pool(&m);
@@ -354,27 +301,27 @@ job_create(int argc, char **argv)
 /*** show ***********************************************************/
 
 static void
-on_show(void *priv, const struct pg_result *res, const char *err)
+on_show(void *priv, const char *json, const char *err)
 {
-	const PGresult *r = (const PGresult *)res;
-	struct jmain *m = priv;
+	struct jmain *m;
 	json_error_t jerr;
 	json_t *j;
 	char *s;
 
+	CAST_OBJ_NOTNULL(m, priv, JMAIN_MAGIC);
 	event_base_loopbreak(m->eb);
 	if (err != NULL) {
 		fprintf(stderr, "stoked job: %s\n", err);
 		return;
 	}
-	if (PQntuples(r) != 1) {
+	if (json == NULL) {
 		fprintf(stderr, "stoked job: no such job\n");
 		return;
 	}
-	j = json_loads(PQgetvalue(r, 0, 0), 0, &jerr);
+	j = json_loads(json, 0, &jerr);
 	s = j != NULL ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 	              : NULL;
-	printf("%s\n", s != NULL ? s : PQgetvalue(r, 0, 0));
+	printf("%s\n", s != NULL ? s : json);
 	free(s);
 	json_decref(j);
 	m->rc = 0;
@@ -383,45 +330,38 @@ on_show(void *priv, const struct pg_result *res, const char *err)
 static int
 job_show(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "database-url", required_argument, NULL, 'd' },
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *url = NULL, *state = NULL;
 	struct jmain m;
-	const char *v[1];
-	char *end;
-	int c;
+	long long id = 0;
+	char *end = NULL;
+	int arg0;
+	const struct cmd_opt opts[] = {
+		CMD_OPT_DATABASE_URL(&m.cc),
+		CMD_OPT_STATE_DIR(&m.cc),
+		CMD_OPT_END,
+	};
 
-	memset(&m, 0, sizeof m);
+	INIT_OBJ(&m, JMAIN_MAGIC);
+	cmd_common_init(&m.cc);
 	m.rc = 1;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			url = optarg;
-			break;
-		case 'S':
-			state = optarg;
-			break;
-		case 'h':
-			job_usage(stdout);
-			return (0);
-		default:
-			job_usage(stderr);
-			return (2);
-		}
+	switch (cmd_opts_parse("job", job_synopsis, job_about, opts, argc, argv,
+	    &arg0)) {
+	case 0:
+		break;
+	case 1:
+		return (0);
+	default:
+		return (2);
 	}
-	if ((url != NULL && state != NULL) || optind + 1 != argc ||
-	    strtoll(argv[optind], &end, 10) <= 0 || *end != '\0') {
+	if (arg0 + 1 == argc)
+		id = strtoll(argv[arg0], &end, 10);
+	if (arg0 + 1 != argc || id <= 0 || *end != '\0') {
 		job_usage(stderr);
 		return (2);
 	}
-	if (open_pool(&m, url, state) != NULL) {
-		v[0] = argv[optind];
-		AZ(pg_pool_query(m.pool, &st_show, v, on_show, &m));
+	if (cmd_common_check("job", &m.cc) != 0)
+		return (2);
+	if (open_pool(&m) != NULL) {
+		job_store_show(m.pool, (int64_t)id, on_show, &m);
 		(void)event_base_dispatch(m.eb);
 	}
 	close_pool(&m);

@@ -46,8 +46,8 @@ cmd_common_secret_file(void *var, const char *arg, char *why, size_t whylen)
 	struct cmd_common *cc;
 
 	CAST_OBJ_NOTNULL(cc, var, CMD_COMMON_MAGIC);
-	return (secret_read_file(arg, cc->key, sizeof cc->key, &cc->keylen,
-	    why, whylen));
+	return (secret_read_file(arg, cc->key, sizeof cc->key, &cc->keylen, why,
+	    whylen));
 }
 
 int
@@ -231,7 +231,8 @@ cmd_opts_parse(const char *who, const char *synopsis, const char *about,
 	lo[n].val = 'h';
 	co_defaults(opts);
 	optind = 1;
-	while (rv == 0 && (c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+	while (
+	    rv == 0 && (c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		if (c == 'h') {
 			rv = 1;
 			break;

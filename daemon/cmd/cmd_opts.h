@@ -74,33 +74,50 @@ int cmd_common_origin_rate(void *, const char *, char *, size_t);
 /*** the shared rows ************************************************/
 
 #define CMD_OPT_DATABASE_URL(cc)                                               \
-	{ "database-url", 0, CO_STRING, "URL", 0, 0, "$STOKE_DATABASE_URL",    \
-		"the PostgreSQL database to use",                              \
-		&(cc)->database_url, NULL }
+	{                                                                      \
+		"database-url", 0, CO_STRING, "URL", 0, 0,                     \
+		    "$STOKE_DATABASE_URL", "the PostgreSQL database to use",   \
+		    &(cc)->database_url, NULL                                  \
+	}
 #define CMD_OPT_STATE_DIR(cc)                                                  \
-	{ "state-dir", 0, CO_STRING, "DIR", 0, 0, NULL,                        \
-		"use the embedded PostgreSQL in DIR (see 'stoked db')",        \
-		&(cc)->state_dir, NULL }
+	{                                                                      \
+		"state-dir", 0, CO_STRING, "DIR", 0, 0, NULL,                  \
+		    "use the embedded PostgreSQL in DIR (see 'stoked db')",    \
+		    &(cc)->state_dir, NULL                                     \
+	}
 #define CMD_OPT_NO_DATABASE(cc)                                                \
-	{ "no-database", 0, CO_FLAG, NULL, 0, 0, NULL, "store nothing",        \
-		&(cc)->no_database, NULL }
+	{                                                                      \
+		"no-database", 0, CO_FLAG, NULL, 0, 0, NULL, "store nothing",  \
+		    &(cc)->no_database, NULL                                   \
+	}
 #define CMD_OPT_NODE(cc, help)                                                 \
-	{ "node", 0, CO_CALL, "URL", 0, 0, NULL, help, (cc), cmd_common_node }
+	{                                                                      \
+		"node", 0, CO_CALL, "URL", 0, 0, NULL, help, (cc),             \
+		    cmd_common_node                                            \
+	}
 #define CMD_OPT_SECRET_FILE(cc)                                                \
-	{ "secret-file", 0, CO_CALL, "F", 0, 0, NULL,                          \
-		"the VCL's secret, to sign warm requests", (cc),               \
-		cmd_common_secret_file }
+	{                                                                      \
+		"secret-file", 0, CO_CALL, "F", 0, 0, NULL,                    \
+		    "the VCL's secret, to sign warm requests", (cc),           \
+		    cmd_common_secret_file                                     \
+	}
 #define CMD_OPT_CONCURRENCY(cc, name, def)                                     \
-	{ name, 0, CO_UINT, "N", 1, 1024, def, "fetches in flight, at most",   \
-		&(cc)->concurrency, NULL }
+	{                                                                      \
+		name, 0, CO_UINT, "N", 1, 1024, def,                           \
+		    "fetches in flight, at most", &(cc)->concurrency, NULL     \
+	}
 #define CMD_OPT_ORIGIN_MAX(cc, def)                                            \
-	{ "origin-max", 0, CO_CALL, "N", 0, 0, def,                            \
-		"fetches in flight per origin, at most (1 to 1024)", (cc),     \
-		cmd_common_origin_max }
+	{                                                                      \
+		"origin-max", 0, CO_CALL, "N", 0, 0, def,                      \
+		    "fetches in flight per origin, at most (1 to 1024)", (cc), \
+		    cmd_common_origin_max                                      \
+	}
 #define CMD_OPT_ORIGIN_RATE(cc)                                                \
-	{ "origin-rate", 0, CO_CALL, "R", 0, 0, "no limit",                    \
-		"requests a second per origin, at most", (cc),                 \
-		cmd_common_origin_rate }
+	{                                                                      \
+		"origin-rate", 0, CO_CALL, "R", 0, 0, "no limit",              \
+		    "requests a second per origin, at most", (cc),             \
+		    cmd_common_origin_rate                                     \
+	}
 
 /*** using a table **************************************************/
 

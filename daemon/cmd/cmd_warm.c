@@ -14,8 +14,6 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +23,11 @@
 #include <event2/event.h>
 
 #include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
 #include "vtim.h"
 
+#include "core/url_list.h"
 #include "fetch/fetcher.h"
 #include "fetch/origin_guard.h"
 #include "node/instance.h"
@@ -35,10 +36,19 @@
 #include "sitemap/sitemap_crawl.h"
 #include "warm/warm_batch.h"
 #include "cmd.h"
+#include "cmd_opts.h"
 
 #define MAX_SITEMAPS 16
 
 struct cli {
+	unsigned magic;
+#define CLI_MAGIC 0x3a7c11e0
+	struct cmd_common cc;
+	const char *sitemaps[MAX_SITEMAPS];
+	unsigned nsitemap;
+	const char *logs[WB_MAX_NODES]; /* -n after a --node */
+	const char *urls_file;
+	struct wb_conf wc;
 	struct event_base *eb;
 	struct fetcher *f;
 	struct origin_guard *guard;
@@ -46,7 +56,8 @@ struct cli {
 	struct sitemap_crawl *crawl[MAX_SITEMAPS];
 	struct instance *inst[WB_MAX_NODES];
 	unsigned ncrawl, crawling;
-	unsigned verbose, quiet, tty;
+	int verbose, quiet;
+	unsigned tty;
 	unsigned crawl_failed, bad_urls;
 	struct event *tick;
 	double last_line;
@@ -55,8 +66,10 @@ struct cli {
 static void
 show_result(void *priv, const struct wb_result *r)
 {
-	struct cli *c = priv;
+	struct cli *c;
 	int plain = r->outcome == WO_CACHED || r->outcome == WO_FRESH;
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
 
 	if (c->quiet || (plain && !c->verbose))
 		return;
@@ -99,8 +112,10 @@ progress_line(struct cli *c, int final)
 static void
 on_tick(evutil_socket_t fd, short what, void *priv)
 {
-	struct cli *c = priv;
+	struct cli *c;
 	double now = VTIM_real();
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
 
 	(void)fd;
 	(void)what;
@@ -114,7 +129,9 @@ on_tick(evutil_socket_t fd, short what, void *priv)
 static void
 on_end(void *priv)
 {
-	struct cli *c = priv;
+	struct cli *c;
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
 
 	event_base_loopbreak(c->eb);
 }
@@ -122,7 +139,9 @@ on_end(void *priv)
 static void
 crawl_url(void *priv, const char *url, double prio)
 {
-	struct cli *c = priv;
+	struct cli *c;
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
 
 	(void)prio;
 	(void)wb_add(c->job, url);
@@ -131,7 +150,9 @@ crawl_url(void *priv, const char *url, double prio)
 static void
 crawl_note(void *priv, const char *msg)
 {
-	struct cli *c = priv;
+	struct cli *c;
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
 
 	if (c->quiet)
 		return;
@@ -143,7 +164,9 @@ crawl_note(void *priv, const char *msg)
 static void
 crawl_done(void *priv, const struct sc_stats *st, const char *err)
 {
-	struct cli *c = priv;
+	struct cli *c;
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
 
 	if (err != NULL) {
 		c->crawl_failed++;
@@ -163,38 +186,33 @@ crawl_done(void *priv, const struct sc_stats *st, const char *err)
 		wb_close(c->job);
 }
 
-/* URLs from a file, one a line; '#' starts a comment.  -1: unreadable. */
+/* A URL of --urls-file: one that is not http(s) is told and counted. */
 static int
-read_urls(struct cli *c, const char *path)
+warm_file_url(void *priv, const char *url)
 {
-	char *line = NULL, *p, *e;
-	size_t cap = 0;
-	FILE *f;
+	struct cli *c;
 
-	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	if (f == NULL) {
-		fprintf(stderr, "stoked warm: %s: %s\n", path, strerror(errno));
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	if (wb_add(c->job, url) < 0) {
+		c->bad_urls++;
+		fprintf(stderr, "stoked warm: %s: not an http(s) URL: %.200s\n",
+		    c->urls_file, url);
+	}
+	return (0);
+}
+
+/* URLs from a file (url_list.h).  -1: unreadable. */
+static int
+read_urls(struct cli *c)
+{
+	char err[512];
+
+	CHECK_OBJ_NOTNULL(c, CLI_MAGIC);
+	if (url_list_read(c->urls_file, warm_file_url, c, err, sizeof err) !=
+	    0) {
+		fprintf(stderr, "stoked warm: %s\n", err);
 		return (-1);
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		for (p = line; *p == ' ' || *p == '\t'; p++)
-			continue;
-		e = p + strcspn(p, "#\r\n");
-		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		*e = '\0';
-		if (*p == '\0')
-			continue;
-		if (wb_add(c->job, p) < 0) {
-			c->bad_urls++;
-			fprintf(stderr,
-			    "stoked warm: %s: not an http(s) URL: %.200s\n",
-			    path, p);
-		}
-	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
 	return (0);
 }
 
@@ -233,202 +251,177 @@ attach_logs(struct cli *c, struct wb_conf *wc, const char *const *logs)
 	return (-1);
 }
 
-static void
-warm_usage(FILE *f)
+static const char warm_synopsis[] =
+    "[OPTIONS] [--node URL [-n NAME]]... [--sitemap URL]...\n"
+    "                   [--urls-file F] [URL...]";
+
+static const char warm_about[] =
+    "Fetches each URL through each --node (a Varnish listening\n"
+    "address, e.g. http://10.0.0.1:6081; without one, the URL itself)\n"
+    "with the URL's Host, and says what came of it: cached (with its\n"
+    "TTL), fresh (in cache already), uncacheable and why, an origin\n"
+    "error, a timeout.\n"
+    "--sitemap takes a site (its robots.txt's Sitemap: lines, else\n"
+    "/sitemap.xml), a sitemap or a sitemap index, gzip or not.\n"
+    "Without a secret, only what is not cached is fetched; with the\n"
+    "VCL's secret each request is a signed warm request, refreshed\n"
+    "even when cached.  The origin is spared: fewer fetches when it\n"
+    "slows down or fails, none while it is down.\n"
+    "Exits 0 when every request was warmed or found fresh, 1 when\n"
+    "any failed, 2 on bad arguments.\n";
+
+/* --secret S: the secret itself. */
+static int
+warm_secret(void *priv, const char *arg, char *why, size_t whylen)
 {
-	fprintf(f,
-	    "usage: stoked warm [--node URL]... [--secret-file F | --secret "
-	    "S]\n"
-	    "                   [--header 'Name: value']... [--concurrency N]\n"
-	    "                   [--origin-max N] [--origin-rate R] [--head]\n"
-	    "                   [--timeout S] [--verbose | --quiet]\n"
-	    "                   [--node URL -n NAME]...\n"
-	    "                   [--sitemap URL]... [--urls-file F] [URL...]\n"
-	    "\n"
-	    "Fetches each URL through each --node (a Varnish listening\n"
-	    "address, e.g. http://10.0.0.1:6081; without one, the URL itself)\n"
-	    "with the URL's Host, and says what came of it: cached (with its\n"
-	    "TTL), fresh (in cache already), uncacheable and why, an origin\n"
-	    "error, a timeout.\n"
-	    "--sitemap takes a site (its robots.txt's Sitemap: lines, else\n"
-	    "/sitemap.xml), a sitemap or a sitemap index, gzip or not.\n"
-	    "--urls-file reads URLs one a line ('-': standard input).\n"
-	    "Without a secret, only what is not cached is fetched; with the\n"
-	    "VCL's secret each request is a signed warm request, refreshed\n"
-	    "even when cached.  --header adds a variant input (a cookie, a\n"
-	    "device header).  The origin is spared: at most --concurrency (8)\n"
-	    "requests in flight, at most --origin-max (the concurrency) and\n"
-	    "--origin-rate a second (no limit) per origin, fewer when it\n"
-	    "slows down or fails, none while it is down.\n"
-	    "-n NAME (after a --node) reads that varnishd's log, so that each\n"
-	    "result is checked against the request's own transaction.\n"
-	    "Exits 0 when every request was warmed or found fresh, 1 when\n"
-	    "any failed, 2 on bad arguments.\n");
+	struct cli *c;
+	size_t len = strlen(arg);
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	if (secret_check(arg, len, why, whylen) != 0)
+		return (-1);
+	memcpy(c->cc.key, arg, len);
+	c->cc.keylen = len;
+	return (0);
+}
+
+/* --header 'Name: value' */
+static int
+warm_header(void *priv, const char *arg, char *why, size_t whylen)
+{
+	struct cli *c;
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	if (c->wc.nhdr == FETCH_MAX_HDRS - 2 || strchr(arg, ':') == NULL ||
+	    strpbrk(arg, "\r\n") != NULL) {
+		snprintf(why, whylen, "bad --header '%s'", arg);
+		return (-1);
+	}
+	c->wc.hdrs[c->wc.nhdr++] = arg;
+	return (0);
 }
 
 static int
-num_arg(const char *opt, const char *arg, long min, long max, long *out)
+warm_sitemap(void *priv, const char *arg, char *why, size_t whylen)
 {
-	char *end;
+	struct cli *c;
 
-	errno = 0;
-	*out = strtol(arg, &end, 10);
-	if (errno || *end != '\0' || *out < min || *out > max) {
-		fprintf(stderr, "stoked warm: --%s must be %ld to %ld\n", opt,
-		    min, max);
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	if (c->nsitemap == MAX_SITEMAPS) {
+		snprintf(why, whylen, "at most %d --sitemap", MAX_SITEMAPS);
 		return (-1);
 	}
+	c->sitemaps[c->nsitemap++] = arg;
+	return (0);
+}
+
+/* -n NAME: the log of the --node just before. */
+static int
+warm_log(void *priv, const char *arg, char *why, size_t whylen)
+{
+	struct cli *c;
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	if (c->cc.nnode == 0) {
+		snprintf(why, whylen,
+		    "-n names the log of the --node before it");
+		return (-1);
+	}
+	c->logs[c->cc.nnode - 1] = arg;
+	return (0);
+}
+
+static int
+warm_head(void *priv, const char *arg, char *why, size_t whylen)
+{
+	struct cli *c;
+
+	(void)arg;
+	(void)why;
+	(void)whylen;
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	c->wc.method = "HEAD";
+	return (0);
+}
+
+/*
+ * The command line into c.  0, 1 (--help: exit 0) or 2 (bad usage);
+ * *arg0: the first URL operand.
+ */
+static int
+warm_options(struct cli *c, int argc, char **argv, int *arg0)
+{
+	unsigned i;
+	int rv;
+	const struct cmd_opt opts[] = {
+		CMD_OPT_NODE(&c->cc, "a Varnish to warm (repeatable)"),
+		{ "name", 'n', CO_CALL, "NAME", 0, 0, NULL,
+		    "check results in the log of the --node before", c,
+		    warm_log },
+		CMD_OPT_SECRET_FILE(&c->cc),
+		{ "secret", 0, CO_CALL, "S", 0, 0, NULL,
+		    "the VCL's secret itself", c, warm_secret },
+		{ "header", 0, CO_CALL, "'Name: value'", 0, 0, NULL,
+		    "a variant input to send (repeatable)", c, warm_header },
+		CMD_OPT_CONCURRENCY(&c->cc, "concurrency", "8"),
+		CMD_OPT_ORIGIN_MAX(&c->cc, "the concurrency"),
+		CMD_OPT_ORIGIN_RATE(&c->cc),
+		{ "head", 0, CO_CALL, NULL, 0, 0, NULL, "HEAD, not GET", c,
+		    warm_head },
+		{ "timeout", 0, CO_REAL, "S", 0.001, 3600, "30",
+		    "seconds a request may take", &c->wc.timeout, NULL },
+		{ "sitemap", 0, CO_CALL, "URL", 0, 0, NULL,
+		    "warm a site from its sitemaps (repeatable)", c,
+		    warm_sitemap },
+		{ "urls-file", 0, CO_STRING, "F", 0, 0, NULL,
+		    "URLs one a line ('-': standard input)", &c->urls_file,
+		    NULL },
+		{ "verbose", 'v', CO_FLAG, NULL, 0, 0, NULL,
+		    "say what came of each URL, cached ones too", &c->verbose,
+		    NULL },
+		{ "quiet", 'q', CO_FLAG, NULL, 0, 0, NULL,
+		    "say only the summary", &c->quiet, NULL },
+		CMD_OPT_END,
+	};
+
+	/* No --origin-max: the concurrency. */
+	c->cc.og.ceiling = 0;
+	rv = cmd_opts_parse("warm", warm_synopsis, warm_about, opts, argc, argv,
+	    arg0);
+	if (rv != 0)
+		return (rv);
+	if (*arg0 == argc && c->nsitemap == 0 && c->urls_file == NULL) {
+		cmd_opts_usage(stderr, "warm", warm_synopsis, warm_about, opts);
+		return (2);
+	}
+	c->wc.concurrency = c->cc.concurrency;
+	if (c->cc.og.ceiling == 0)
+		c->cc.og.ceiling = c->wc.concurrency;
+	c->cc.og.initial = c->cc.og.ceiling < 4 ? c->cc.og.ceiling : 4;
+	assert(CMD_MAX_NODES <= WB_MAX_NODES);
+	for (i = 0; i < c->cc.nnode; i++)
+		c->wc.nodes[i] = c->cc.nodes[i];
+	c->wc.nnode = c->cc.nnode;
+	c->wc.key = c->cc.key;
+	c->wc.keylen = c->cc.keylen;
 	return (0);
 }
 
 int
 cmd_warm(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "node", required_argument, NULL, 'D' },
-		{ "secret", required_argument, NULL, 's' },
-		{ "secret-file", required_argument, NULL, 'f' },
-		{ "header", required_argument, NULL, 'H' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "origin-max", required_argument, NULL, 'O' },
-		{ "origin-rate", required_argument, NULL, 'R' },
-		{ "head", no_argument, NULL, 'I' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "sitemap", required_argument, NULL, 'S' },
-		{ "urls-file", required_argument, NULL, 'u' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *sitemaps[MAX_SITEMAPS], *urls_file = NULL;
-	const char *logs[WB_MAX_NODES] = { NULL };
-	char key[WARM_KEY_MAX + 1], err[256], *end;
 	struct wb_progress p;
 	struct timeval tv = { 1, 0 };
 	struct sc_conf scc;
-	struct og_conf ogc;
-	struct wb_conf wc;
-	unsigned nsitemap = 0, i;
+	unsigned i;
 	struct cli c;
-	size_t keylen = 0;
-	long v;
-	int ch, rc;
+	int rc, arg0;
 
-	memset(&c, 0, sizeof c);
-	memset(&wc, 0, sizeof wc);
-	og_conf_default(&ogc);
-	ogc.ceiling = 0; /* none given: the concurrency, below */
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "hvqn:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'D':
-			if (wc.nnode == WB_MAX_NODES) {
-				fprintf(stderr,
-				    "stoked warm: too many nodes\n");
-				return (2);
-			}
-			wc.nodes[wc.nnode++] = optarg;
-			break;
-		case 's':
-			if (secret_check(optarg, strlen(optarg), err,
-			        sizeof err) != 0) {
-				fprintf(stderr, "stoked warm: %s\n", err);
-				return (2);
-			}
-			keylen = strlen(optarg);
-			memcpy(key, optarg, keylen);
-			break;
-		case 'f':
-			if (secret_read_file(optarg, key, sizeof key, &keylen,
-			        err, sizeof err) != 0) {
-				fprintf(stderr, "stoked warm: %s\n", err);
-				return (2);
-			}
-			break;
-		case 'H':
-			if (wc.nhdr == FETCH_MAX_HDRS - 2 ||
-			    strchr(optarg, ':') == NULL ||
-			    strpbrk(optarg, "\r\n") != NULL) {
-				fprintf(stderr,
-				    "stoked warm: bad --header '%s'\n", optarg);
-				return (2);
-			}
-			wc.hdrs[wc.nhdr++] = optarg;
-			break;
-		case 'c':
-			if (num_arg("concurrency", optarg, 1, 1024, &v) != 0)
-				return (2);
-			wc.concurrency = (unsigned)v;
-			break;
-		case 'O':
-		case 'R':
-			if (og_conf_option(&ogc,
-			        ch == 'O' ? "origin-max" : "origin-rate",
-			        optarg, err, sizeof err) != 0) {
-				fprintf(stderr, "stoked warm: %s\n", err);
-				return (2);
-			}
-			break;
-		case 'I':
-			wc.method = "HEAD";
-			break;
-		case 't':
-			wc.timeout = strtod(optarg, &end);
-			if (*end != '\0' ||
-			    !(wc.timeout > 0 && wc.timeout <= 3600)) {
-				fprintf(stderr, "stoked warm: bad --timeout\n");
-				return (2);
-			}
-			break;
-		case 'S':
-			if (nsitemap == MAX_SITEMAPS) {
-				fprintf(stderr,
-				    "stoked warm: at most %d --sitemap\n",
-				    MAX_SITEMAPS);
-				return (2);
-			}
-			sitemaps[nsitemap++] = optarg;
-			break;
-		case 'u':
-			urls_file = optarg;
-			break;
-		case 'n':
-			if (wc.nnode == 0) {
-				fprintf(stderr,
-				    "stoked warm: -n names the log of the "
-				    "--node before it\n");
-				return (2);
-			}
-			logs[wc.nnode - 1] = optarg;
-			break;
-		case 'v':
-			c.verbose = 1;
-			break;
-		case 'q':
-			c.quiet = 1;
-			break;
-		case 'h':
-			warm_usage(stdout);
-			return (0);
-		default:
-			warm_usage(stderr);
-			return (2);
-		}
-	}
-	if (optind == argc && nsitemap == 0 && urls_file == NULL) {
-		warm_usage(stderr);
-		return (2);
-	}
-	if (wc.concurrency == 0)
-		wc.concurrency = 8;
-	/* No --origin-max: the concurrency. */
-	if (ogc.ceiling == 0)
-		ogc.ceiling = wc.concurrency;
-	ogc.initial = ogc.ceiling < 4 ? ogc.ceiling : 4;
-	wc.key = key;
-	wc.keylen = keylen;
+	INIT_OBJ(&c, CLI_MAGIC);
+	cmd_common_init(&c.cc);
+	rc = warm_options(&c, argc, argv, &arg0);
+	if (rc != 0)
+		return (rc == 1 ? 0 : 2);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c.eb = event_base_new();
@@ -437,36 +430,36 @@ cmd_warm(int argc, char **argv)
 		return (1);
 	}
 	c.tty = isatty(STDERR_FILENO);
-	c.f = fetcher_new(c.eb, wc.concurrency);
-	c.guard = og_new(&ogc);
+	c.f = fetcher_new(c.eb, c.wc.concurrency);
+	c.guard = og_new(&c.cc.og);
 	fetcher_set_guard(c.f, c.guard);
-	if (attach_logs(&c, &wc, logs) != 0) {
+	if (attach_logs(&c, &c.wc, c.logs) != 0) {
 		rc = 1;
 		goto out;
 	}
-	c.job = wb_new(c.f, &wc, show_result, on_end, &c);
+	c.job = wb_new(c.f, &c.wc, show_result, on_end, &c);
 	rc = 0;
-	for (i = optind; i < (unsigned)argc; i++)
+	for (i = (unsigned)arg0; i < (unsigned)argc; i++)
 		if (wb_add(c.job, argv[i]) < 0) {
 			fprintf(stderr, "stoked warm: not an http(s) URL: %s\n",
 			    argv[i]);
 			rc = 2;
 		}
-	if (rc == 0 && urls_file != NULL && read_urls(&c, urls_file) != 0)
+	if (rc == 0 && c.urls_file != NULL && read_urls(&c) != 0)
 		rc = 2;
 	memset(&scc, 0, sizeof scc);
-	for (i = 0; rc == 0 && i < nsitemap; i++) {
-		scc.start = sitemaps[i];
+	for (i = 0; rc == 0 && i < c.nsitemap; i++) {
+		scc.start = c.sitemaps[i];
 		/* Sitemaps through the first node: the site may live
 		 * behind it under a name only it knows. */
-		scc.node = wc.nnode > 0 ? wc.nodes[0] : NULL;
+		scc.node = c.wc.nnode > 0 ? c.wc.nodes[0] : NULL;
 		c.crawling++;
 		c.crawl[c.ncrawl] =
 		    sc_new(c.f, &scc, crawl_url, crawl_note, crawl_done, &c);
 		if (c.crawl[c.ncrawl] == NULL) {
 			c.crawling--;
 			fprintf(stderr, "stoked warm: bad --sitemap %s\n",
-			    sitemaps[i]);
+			    c.sitemaps[i]);
 			rc = 2;
 		} else {
 			c.ncrawl++;
@@ -507,12 +500,12 @@ out:
 	wb_free(&c.job);
 	fetcher_free(&c.f);
 	og_free(&c.guard);
-	for (i = 0; i < wc.nnode; i++)
+	for (i = 0; i < c.wc.nnode; i++)
 		instance_free(&c.inst[i]);
 	if (c.tick != NULL)
 		event_free(c.tick);
 	event_base_free(c.eb);
-	memset(key, 0, sizeof key);
+	memset(c.cc.key, 0, sizeof c.cc.key);
 	curl_global_cleanup();
 	return (rc);
 }

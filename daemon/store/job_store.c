@@ -94,8 +94,8 @@ job_on_created(void *priv, const struct pg_result *res, const char *err)
 }
 
 void
-job_store_create(struct pg_pool *pool, const char *website,
-    const char *trigger, const char *source, job_created_f *cb, void *priv)
+job_store_create(struct pg_pool *pool, const char *website, const char *trigger,
+    const char *source, job_created_f *cb, void *priv)
 {
 	const char *v[3];
 
