@@ -13,8 +13,6 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +24,7 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vtim.h"
 
 #include "fetch/fetcher.h"
@@ -38,52 +37,57 @@
 #include "store/task_queue.h"
 #include "warm/variant_replay.h"
 #include "cmd.h"
+#include "cmd_opts.h"
 
 struct wmain {
+	unsigned magic;
+#define WMAIN_MAGIC 0x3f0a2e51
 	struct event_base *eb;
 	struct worker *w;
 	unsigned signals;
 	int ended;
 };
 
-static void
-worker_usage(FILE *f)
+static const char worker_synopsis[] = "[OPTIONS]";
+
+static const char worker_about[] =
+    "Claims warm tasks from the queue in the database (else\n"
+    "$STOKE_DATABASE_URL's, else the embedded one in the state\n"
+    "directory, see 'stoked db'), a batch at a time with a lease\n"
+    "renewed while it works, and fetches each through every --node,\n"
+    "or the website's Varnish nodes, or else the URL itself, as\n"
+    "signed warm requests with the VCL's --secret-file.  A task's\n"
+    "variant is sent as the cookies and headers it stands for: --dims\n"
+    "says where each dimension the VCL declares comes from, as its\n"
+    "dims record does ('currency=cookie:sw-currency\n"
+    "device=header:X-Device'); Vary headers need none.\n"
+    "The origin is spared as stoked run spares it; a fetch that fails\n"
+    "is tried once more.  Any number of workers may share a queue; a\n"
+    "task whose worker died is taken over once its lease runs out.\n"
+    "Idle, it waits for new tasks to be announced and looks every\n"
+    "--poll seconds.\n";
+
+static int
+worker_dims(void *priv, const char *arg, char *why, size_t whylen)
 {
-	fprintf(f,
-	    "usage: stoked worker [--database-url URL | --state-dir DIR]\n"
-	    "                     [--node URL]... [--secret-file F] "
-	    "[--dims DIMS]\n"
-	    "                     [--concurrency N] [--batch N] [--lease S]\n"
-	    "                     [--timeout S] [--poll S] [--id NAME] "
-	    "[--exit-when-idle]\n"
-	    "                     [--origin-max N] [--origin-rate R]\n"
-	    "\n"
-	    "Claims warm tasks from the queue in the database (else\n"
-	    "$STOKE_DATABASE_URL's, else the embedded one in the state\n"
-	    "directory, see 'stoked db'), --batch (64) at a time with a\n"
-	    "--lease (60 s) renewed while it works, and fetches each through\n"
-	    "every --node, or the website's Varnish nodes, or else the URL\n"
-	    "itself, --concurrency (16) at a time, as signed warm requests\n"
-	    "with the VCL's --secret-file.  A task's variant is sent as the\n"
-	    "cookies and headers it stands for: --dims says where each\n"
-	    "dimension the VCL declares comes from, as its dims record does\n"
-	    "('currency=cookie:sw-currency device=header:X-Device'); Vary\n"
-	    "headers need none.  A variant that cannot be sent so fails.\n"
-	    "The origin is spared as stoked run spares it: at most\n"
-	    "--origin-max (the concurrency) in flight and --origin-rate a\n"
-	    "second per origin, fewer when it slows down or fails, none\n"
-	    "while it is down; a fetch that fails is tried once more.\n"
-	    "Any number of workers may share a queue; a task whose worker\n"
-	    "died is taken over once its lease runs out.  Idle, it waits\n"
-	    "for new tasks to be announced and looks every --poll (2)\n"
-	    "seconds.  --exit-when-idle: exit once no task is left queued\n"
-	    "or leased, for anyone.\n");
+	struct worker_cfg *cfg = priv;
+	char err[256];
+
+	AN(cfg);
+	if (variant_dims_check(arg, err, sizeof err) != 0) {
+		snprintf(why, whylen, "--dims: %s", err);
+		return (-1);
+	}
+	cfg->dims = arg;
+	return (0);
 }
 
 static void
 on_end(void *priv)
 {
-	struct wmain *m = priv;
+	struct wmain *m;
+
+	CAST_OBJ_NOTNULL(m, priv, WMAIN_MAGIC);
 
 	m->ended = 1;
 	event_base_loopbreak(m->eb);
@@ -92,7 +96,9 @@ on_end(void *priv)
 static void
 on_signal(evutil_socket_t sig, short what, void *priv)
 {
-	struct wmain *m = priv;
+	struct wmain *m;
+
+	CAST_OBJ_NOTNULL(m, priv, WMAIN_MAGIC);
 
 	(void)sig;
 	(void)what;
@@ -105,29 +111,14 @@ on_signal(evutil_socket_t sig, short what, void *priv)
 static void
 on_notify(void *priv, const char *channel, const char *payload)
 {
-	struct wmain *m = priv;
+	struct wmain *m;
+
+	CAST_OBJ_NOTNULL(m, priv, WMAIN_MAGIC);
 
 	(void)channel;
 	(void)payload;
 	/* Also on (re)LISTEN: whatever came meanwhile was missed. */
 	worker_wake(m->w);
-}
-
-static int
-num_opt(const char *name, const char *arg, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end != '\0' || !(v >= min && v <= max)) {
-		fprintf(stderr, "stoked worker: --%s must be %g to %g\n", name,
-		    min, max);
-		return (-1);
-	}
-	*out = v;
-	return (0);
 }
 
 static void
@@ -146,27 +137,9 @@ default_id(char *buf, size_t len)
 int
 cmd_worker(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "database-url", required_argument, NULL, 'd' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "dims", required_argument, NULL, 'D' },
-		{ "node", required_argument, NULL, 'n' },
-		{ "secret-file", required_argument, NULL, 'f' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "lease", required_argument, NULL, 'l' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "poll", required_argument, NULL, 'p' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "exit-when-idle", no_argument, NULL, 'x' },
-		{ "origin-max", required_argument, NULL, 'O' },
-		{ "origin-rate", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *url_opt = NULL, *state_opt = NULL, *id = NULL;
+	const char *id = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
-	char key[WARM_KEY_MAX + 1], err[1024], idbuf[320];
+	char err[1024], idbuf[320];
 	char *url;
 	struct worker_stats ws;
 	struct worker_cfg cfg;
@@ -176,107 +149,75 @@ cmd_worker(int argc, char **argv)
 	struct task_queue *q;
 	struct fetcher *f;
 	struct origin_guard *guard;
-	struct og_conf ogc;
+	struct cmd_common cc;
 	struct wmain m;
-	double v, lease = 60, t0;
-	int c;
+	double lease = 60, t0;
+	unsigned i;
+	int arg0;
+	const struct cmd_opt opts[] = {
+		CMD_OPT_DATABASE_URL(&cc),
+		CMD_OPT_STATE_DIR(&cc),
+		CMD_OPT_NODE(&cc, "a Varnish to warm through (repeatable)"),
+		CMD_OPT_SECRET_FILE(&cc),
+		{ "dims", 0, CO_CALL, "DIMS", 0, 0, NULL,
+		    "where each variant dimension comes from", &cfg,
+		    worker_dims },
+		CMD_OPT_CONCURRENCY(&cc, "concurrency", "16"),
+		{ "batch", 0, CO_UINT, "N", 1, 10000, "64",
+		    "tasks claimed at a time", &cfg.batch, NULL },
+		{ "lease", 0, CO_REAL, "S", 1, 86400, "60",
+		    "seconds a claim lasts unless renewed", &lease, NULL },
+		{ "timeout", 0, CO_REAL, "S", 0.1, 3600, "30",
+		    "seconds a fetch may take", &cfg.timeout, NULL },
+		{ "poll", 0, CO_REAL, "S", 0.1, 3600, "2",
+		    "seconds between looks at the queue when idle", &cfg.poll,
+		    NULL },
+		{ "id", 0, CO_STRING, "NAME", 0, 0, "host-pid-time",
+		    "this worker's name in the queue", &id, NULL },
+		{ "exit-when-idle", 0, CO_FLAG, NULL, 0, 0, NULL,
+		    "exit once no task is left queued or leased, for anyone",
+		    &cfg.exit_when_idle, NULL },
+		CMD_OPT_ORIGIN_MAX(&cc, "the concurrency"),
+		CMD_OPT_ORIGIN_RATE(&cc),
+		CMD_OPT_END,
+	};
 
 	memset(&cfg, 0, sizeof cfg);
-	memset(&m, 0, sizeof m);
-	og_conf_default(&ogc);
-	ogc.ceiling = 0;
-	cfg.concurrency = 16;
-	cfg.batch = 64;
-	cfg.timeout = 30;
-	cfg.poll = 2;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			url_opt = optarg;
-			break;
-		case 's':
-			state_opt = optarg;
-			break;
-		case 'D':
-			if (variant_dims_check(optarg, err, sizeof err) != 0) {
-				fprintf(stderr, "stoked worker: --dims: %s\n",
-				    err);
-				return (2);
-			}
-			cfg.dims = optarg;
-			break;
-		case 'n':
-			if (cfg.nnode == WORKER_MAX_NODES) {
-				fprintf(stderr,
-				    "stoked worker: too many nodes\n");
-				return (2);
-			}
-			cfg.nodes[cfg.nnode++] = optarg;
-			break;
-		case 'f':
-			if (secret_read_file(optarg, key, sizeof key,
-			        &cfg.keylen, err, sizeof err) != 0) {
-				fprintf(stderr, "stoked worker: %s\n", err);
-				return (2);
-			}
-			cfg.key = key;
-			break;
-		case 'c':
-			if (num_opt("concurrency", optarg, 1, 1024, &v))
-				return (2);
-			cfg.concurrency = (unsigned)v;
-			break;
-		case 'O':
-		case 'R':
-			if (og_conf_option(&ogc,
-			        c == 'O' ? "origin-max" : "origin-rate", optarg,
-			        err, sizeof err) != 0) {
-				fprintf(stderr, "stoked worker: %s\n", err);
-				return (2);
-			}
-			break;
-		case 'b':
-			if (num_opt("batch", optarg, 1, 10000, &v))
-				return (2);
-			cfg.batch = (unsigned)v;
-			break;
-		case 'l':
-			if (num_opt("lease", optarg, 1, 86400, &lease))
-				return (2);
-			break;
-		case 't':
-			if (num_opt("timeout", optarg, 0.1, 3600, &cfg.timeout))
-				return (2);
-			break;
-		case 'p':
-			if (num_opt("poll", optarg, 0.1, 3600, &cfg.poll))
-				return (2);
-			break;
-		case 'i':
-			id = optarg;
-			break;
-		case 'x':
-			cfg.exit_when_idle = 1;
-			break;
-		case 'h':
-			worker_usage(stdout);
-			return (0);
-		default:
-			worker_usage(stderr);
-			return (2);
-		}
-	}
-	if (optind != argc || (url_opt != NULL && state_opt != NULL)) {
-		worker_usage(stderr);
+	INIT_OBJ(&m, WMAIN_MAGIC);
+	cmd_common_init(&cc);
+	cc.og.ceiling = 0;
+	switch (cmd_opts_parse("worker", worker_synopsis, worker_about, opts,
+	    argc, argv, &arg0)) {
+	case 0:
+		break;
+	case 1:
+		return (0);
+	default:
 		return (2);
+	}
+	if (arg0 != argc) {
+		cmd_opts_usage(stderr, "worker", worker_synopsis, worker_about,
+		    opts);
+		return (2);
+	}
+	if (cmd_common_check("worker", &cc) != 0)
+		return (2);
+	cfg.concurrency = cc.concurrency;
+	assert(CMD_MAX_NODES <= WORKER_MAX_NODES);
+	for (i = 0; i < cc.nnode; i++)
+		cfg.nodes[i] = cc.nodes[i];
+	cfg.nnode = cc.nnode;
+	if (cc.keylen > 0) {
+		cfg.key = cc.key;
+		cfg.keylen = cc.keylen;
 	}
 	if (id == NULL) {
 		default_id(idbuf, sizeof idbuf);
 		id = idbuf;
 	}
 	/* Before the loop: the embedded cluster starts blocking. */
-	url = db_url_open("worker", url_opt, state_opt, err, sizeof err);
+	url = db_url_open("worker", cc.database_url, cc.state_dir, err,
+	    sizeof err);
 	if (url == NULL) {
 		fprintf(stderr, "stoked worker: %s\n", err);
 		return (1);
@@ -299,9 +240,9 @@ cmd_worker(int argc, char **argv)
 	}
 	f = fetcher_new(m.eb, cfg.concurrency);
 	/* Several workers spare an origin each on its own: share --origin-max. */
-	if (ogc.ceiling == 0)
-		ogc.ceiling = cfg.concurrency;
-	guard = og_new(&ogc);
+	if (cc.og.ceiling == 0)
+		cc.og.ceiling = cfg.concurrency;
+	guard = og_new(&cc.og);
 	fetcher_set_guard(f, guard);
 	q = tq_new(m.eb, pool, id, lease, cfg.batch);
 	m.w = worker_new(m.eb, q, f, &cfg, on_end, &m);
@@ -343,7 +284,7 @@ cmd_worker(int argc, char **argv)
 	event_free(sigint);
 	event_free(sigterm);
 	event_base_free(m.eb);
-	memset(key, 0, sizeof key);
+	memset(cc.key, 0, sizeof cc.key);
 	curl_global_cleanup();
 	return (m.ended ? 0 : 1);
 }
