@@ -1,0 +1,151 @@
+/*
+ * cache_index's private interfaces: the structs its files share, and the
+ * functions one of them calls in another.  See cache_index.c for how the
+ * index is stored; only cache_index*.c include this.
+ */
+
+#ifndef STOKE_CACHE_INDEX_PRIV_H
+#define STOKE_CACHE_INDEX_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A failed insert leaves the table as it was and hh.tbl NULL. */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+#include "cache_index.h"
+
+#define CI_POOL 16 /* eviction candidates */
+
+#define CI_F_ESI 0x1 /* has a struct ci_esi */
+#define CI_F_POOL 0x2 /* is an eviction candidate */
+#define CI_F_SPILL 0x4 /* ext area holds a pointer to it */
+
+struct ci_tref {
+	uint32_t id; /* index in ci->tagv */
+	uint32_t pos; /* our index in the tag's mem[] */
+};
+
+struct ci_obj {
+	unsigned magic;
+#define CI_OBJ_MAGIC 0x0b1ec7ed
+	uint32_t hits; /* saturating */
+	double t_origin;
+	float ttl;
+	float grace;
+	float keep;
+	uint32_t xidx; /* index in ci->heap */
+	uint64_t size;
+	uint64_t vxid;
+	double t_hit;
+	double score; /* popularity at t_hit */
+	uint32_t ecap; /* bytes of ext area in data[] */
+	uint16_t status;
+	uint16_t ntags : 12;
+	uint16_t flags : 4;
+	unsigned char data[]; /* ext area, then key */
+};
+
+struct ci_tag {
+	unsigned magic;
+#define CI_TAG_MAGIC 0x7a9c0de1
+	uint32_t id;
+	uint32_t n; /* members */
+	uint32_t cap;
+	uint32_t pin; /* iterations holding us */
+	uint32_t tmp; /* ci_put(): index in the old trefs */
+	uint64_t mark; /* ci_put(): ci->serial stamp */
+	struct ci_obj **mem;
+	UT_hash_handle hh;
+	char name[];
+};
+
+struct ci_eref {
+	struct ci_esi *peer;
+	uint32_t back; /* index of the reverse edge */
+};
+
+struct ci_esi {
+	unsigned magic;
+#define CI_ESI_MAGIC 0xe5110c4e
+	uint32_t pin;
+	struct ci_obj *obj; /* NULL once the object is gone */
+	struct ci_eref *kid;
+	struct ci_eref *par;
+	uint32_t nkid, akid;
+	uint32_t npar, apar;
+	UT_hash_handle hh;
+};
+
+struct cache_index {
+	unsigned magic;
+#define CI_MAGIC 0x5c1d3a71
+	unsigned tbl_busy; /* table iterations */
+
+	/* Object table: slot[] and hv[] share one allocation. */
+	struct ci_obj **slot;
+	uint32_t *hv; /* 0 = empty */
+	size_t nslot;
+	size_t count;
+
+	/* Expiry heap. */
+	struct ci_obj **heap;
+	size_t nheap;
+	size_t aheap;
+
+	/* Tags: odd tagv[] entries are free ids, chained via tagfree. */
+	struct ci_tag *tags;
+	uintptr_t *tagv;
+	uint32_t ntagv;
+	uint32_t atagv;
+	uint32_t tagfree; /* free id + 1, 0 = none */
+	size_t ndistinct;
+	uint64_t serial;
+
+	struct ci_esi *esi;
+
+	struct ci_obj *pool[CI_POOL];
+	unsigned npool;
+	uint64_t rnd;
+
+	size_t max_bytes;
+	double half_life;
+	size_t bytes;
+	size_t key_bytes;
+	uint64_t evictions;
+	uint64_t expirations;
+};
+
+/* cache_index.c */
+size_t ci_msize(size_t n);
+int ci_realloc(struct cache_index *, void *pp, size_t oldsz, size_t newsz);
+struct ci_tref *ci_trefs(const struct ci_obj *);
+
+/* cache_index_expiry.c */
+double ci_deadline(const struct ci_obj *);
+int ci_heap_reserve(struct cache_index *);
+void ci_heap_insert(struct cache_index *, struct ci_obj *);
+void ci_heap_fix(struct cache_index *, const struct ci_obj *);
+void ci_heap_delete(struct cache_index *, const struct ci_obj *);
+
+/* cache_index_tags.c */
+struct ci_tag *ci_tagv(const struct cache_index *, uint32_t id);
+struct ci_tag *ci_tag_find(const struct cache_index *, const char *name);
+struct ci_tag *ci_tag_intern(struct cache_index *, const char *name);
+void ci_tag_maybe_free(struct cache_index *, struct ci_tag *);
+int ci_tag_reserve(struct cache_index *, struct ci_tag *);
+uint32_t ci_tag_add(struct ci_tag *, struct ci_obj *);
+void ci_tag_del(struct cache_index *, struct ci_tag *, uint32_t pos);
+
+/* cache_index_esi.c */
+void ci_esi_drop(struct cache_index *, struct ci_obj *);
+
+/* cache_index_evict.c */
+double
+ci_decayed(const struct cache_index *, const struct ci_obj *, double now);
+void ci_pool_drop(struct cache_index *, struct ci_obj *);
+unsigned
+ci_evict_one(struct cache_index *, double now, const struct ci_obj *keep);
+
+#endif

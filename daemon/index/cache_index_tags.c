@@ -1,0 +1,205 @@
+/*
+ * cache_index: tags, interned once each, with the array of their member
+ * objects.  See cache_index.c for how the index is stored.
+ */
+
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+
+#include "cache_index_priv.h"
+
+/*--------------------------------------------------------------------
+ * Tags
+ */
+
+struct ci_tag *
+ci_tagv(const struct cache_index *ci, uint32_t id)
+{
+	struct ci_tag *t;
+
+	assert(id < ci->ntagv);
+	AZ(ci->tagv[id] & 1);
+	t = (struct ci_tag *)ci->tagv[id];
+	CHECK_OBJ_NOTNULL(t, CI_TAG_MAGIC);
+	return (t);
+}
+
+struct ci_tag *
+ci_tag_find(const struct cache_index *ci, const char *name)
+{
+	struct ci_tag *t;
+
+	HASH_FIND_STR(ci->tags, name, t);
+	CHECK_OBJ_ORNULL(t, CI_TAG_MAGIC);
+	return (t);
+}
+
+struct ci_tag *
+ci_tag_intern(struct cache_index *ci, const char *name)
+{
+	struct ci_tag *t;
+	size_t len, n;
+
+	t = ci_tag_find(ci, name);
+	if (t != NULL)
+		return (t);
+	if (ci->tagfree == 0 && ci->ntagv == ci->atagv) {
+		n = ci->atagv == 0 ? 63 : ci->atagv * 2 + 1;
+		if (n > UINT32_MAX ||
+		    ci_realloc(ci, &ci->tagv, ci->atagv * sizeof *ci->tagv,
+		        n * sizeof *ci->tagv))
+			return (NULL);
+		ci->atagv = (uint32_t)n;
+	}
+	len = strlen(name);
+	t = malloc(sizeof *t + len + 1);
+	if (t == NULL)
+		return (NULL);
+	INIT_OBJ(t, CI_TAG_MAGIC);
+	memcpy(t->name, name, len + 1);
+	HASH_ADD_KEYPTR(hh, ci->tags, t->name, len, t);
+	if (t->hh.tbl == NULL) {
+		free(t);
+		return (NULL);
+	}
+	if (ci->tagfree != 0) {
+		t->id = ci->tagfree - 1;
+		ci->tagfree = (uint32_t)(ci->tagv[t->id] >> 1);
+	} else {
+		t->id = ci->ntagv++;
+	}
+	ci->tagv[t->id] = (uintptr_t)t;
+	ci->ndistinct++;
+	ci->bytes += ci_msize(sizeof *t + len + 1);
+	return (t);
+}
+
+/* Free a tag nobody refers to any more. */
+void
+ci_tag_maybe_free(struct cache_index *ci, struct ci_tag *t)
+{
+	CHECK_OBJ_NOTNULL(t, CI_TAG_MAGIC);
+	if (t->n > 0 || t->pin > 0)
+		return;
+	HASH_DEL(ci->tags, t);
+	ci->tagv[t->id] = ((uintptr_t)ci->tagfree << 1) | 1;
+	ci->tagfree = t->id + 1;
+	AZ(ci_realloc(ci, &t->mem, t->cap * sizeof *t->mem, 0));
+	ci->bytes -= ci_msize(sizeof *t + strlen(t->name) + 1);
+	FREE_OBJ(t);
+	if (--ci->ndistinct == 0) {
+		/* Back to the empty index's footprint. */
+		AZ(ci_realloc(ci, &ci->tagv, ci->atagv * sizeof *ci->tagv, 0));
+		ci->ntagv = ci->atagv = ci->tagfree = 0;
+	}
+}
+
+int
+ci_tag_reserve(struct cache_index *ci, struct ci_tag *t)
+{
+	size_t n;
+
+	if (t->n < t->cap)
+		return (0);
+	/*
+	 * Odd capacities fill glibc chunks exactly; past 63 grow by half
+	 * rather than double: millions of memberships, and copying is
+	 * still amortized O(1).
+	 */
+	if (t->cap < 63)
+		n = t->cap == 0 ? 3 : (size_t)t->cap * 2 + 1;
+	else
+		n = ((size_t)t->cap + t->cap / 2) | 1;
+	if (n > UINT32_MAX ||
+	    ci_realloc(ci, &t->mem, t->cap * sizeof *t->mem,
+	        n * sizeof *t->mem))
+		return (-1);
+	t->cap = (uint32_t)n;
+	return (0);
+}
+
+uint32_t
+ci_tag_add(struct ci_tag *t, struct ci_obj *o)
+{
+	assert(t->n < t->cap);
+	t->mem[t->n] = o;
+	return (t->n++);
+}
+
+/*
+ * Drop member pos of t: the last member moves into its place, and we
+ * tell that object its new position.  Frees t if it is now unused.
+ */
+void
+ci_tag_del(struct cache_index *ci, struct ci_tag *t, uint32_t pos)
+{
+	struct ci_tref *tr;
+	struct ci_obj *m;
+	uint32_t last, n;
+	unsigned u;
+
+	assert(pos < t->n);
+	last = t->n - 1;
+	if (pos != last) {
+		m = t->mem[last];
+		t->mem[pos] = m;
+		tr = ci_trefs(m);
+		for (u = 0; u < m->ntags && tr[u].id != t->id; u++)
+			continue;
+		assert(u < m->ntags && tr[u].pos == last);
+		tr[u].pos = pos;
+	}
+	t->n = last;
+	if (t->n > 0 && t->cap > 3 && t->n < t->cap / 4) {
+		n = (t->cap / 2) | 1;
+		if (ci_realloc(ci, &t->mem, t->cap * sizeof *t->mem,
+		        n * sizeof *t->mem) == 0)
+			t->cap = n;
+	}
+	ci_tag_maybe_free(ci, t);
+}
+
+/*--------------------------------------------------------------------
+ * Iteration
+ */
+
+/*
+ * The member array is walked backwards: removing the current object
+ * moves the last entry, already seen, into its place.  If more went,
+ * restart from the (new) end rather than read past it.
+ */
+
+int
+ci_foreach_tag(struct cache_index *ci, const char *tag, ci_iter_f *func,
+    void *priv)
+{
+	struct ci_tag *t;
+	uint32_t i;
+	int r = 0;
+
+	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
+	AN(tag);
+	AN(func);
+	t = ci_tag_find(ci, tag);
+	if (t == NULL)
+		return (0);
+	t->pin++;
+	for (i = t->n; r == 0;) {
+		if (i > t->n)
+			i = t->n;
+		if (i == 0)
+			break;
+		i--;
+		r = func(priv, t->mem[i]);
+	}
+	t->pin--;
+	ci_tag_maybe_free(ci, t);
+	return (r);
+}
