@@ -1,0 +1,654 @@
+/*
+ * result_store: writing.  The statements, the row keys and arrays they
+ * take, and the write in flight with what comes back of it.
+ */
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+#include "vqueue.h"
+#include "vsb.h"
+#include "vtim.h"
+
+#include "default_project.h"
+#include "pg_array.h"
+#include "pg_pool.h"
+#include "result_store_priv.h"
+
+#define JOB_UPDATE 2.0 /* seconds between writes of a running job */
+#define JOBS_MAX 1000 /* jobs per statement */
+#define BACKOFF_MIN 0.25
+#define BACKOFF_MAX 5.0
+#define UNREACHABLE_AFTER 5.0 /* seconds down before it is said */
+
+/*--------------------------------------------------------------------
+ * Statements
+ */
+
+/*
+ * New jobs, each with its website found or made, and the counters of
+ * jobs written before.  A job sent again after an unknown outcome is
+ * updated, and its ids returned all the same.
+ */
+static const struct pg_stmt st_jobs = { "rs_jobs",
+	"WITH " SQL_DEFAULT_PROJECT ", n AS ("
+	"  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[],"
+	"    $4::text[], $5::float8[], $6::text[], $7::float8[],"
+	"    $8::integer[], $9::integer[], $10::integer[], $11::text[])"
+	"  AS n(k, base, trig, source, t0, status, t1, total, done, failed,"
+	"    error)"
+	"), w AS ("
+	"  INSERT INTO websites (project_id, base_url)"
+	"  SELECT p.id, b.base FROM default_project p,"
+	"    (SELECT DISTINCT base FROM n) b"
+	"  ON CONFLICT (project_id, base_url)"
+	"    DO UPDATE SET base_url = EXCLUDED.base_url"
+	"  RETURNING id, base_url"
+	"), u AS ("
+	"  UPDATE cache_jobs c SET status = x.status::job_status,"
+	"    finished_at = to_timestamp(x.t1), urls_total = x.total,"
+	"    urls_completed = x.done, urls_failed = x.failed, error = x.error"
+	"  FROM unnest($12::bigint[], $13::text[], $14::float8[],"
+	"    $15::integer[], $16::integer[], $17::integer[], $18::text[])"
+	"    AS x(id, status, t1, total, done, failed, error)"
+	"  WHERE c.id = x.id"
+	"  RETURNING 1"
+	")"
+	"INSERT INTO cache_jobs (row_key, website_id, trigger, source, status,"
+	"  created_at, started_at, finished_at, urls_total, urls_completed,"
+	"  urls_failed, error)"
+	" SELECT n.k, w.id, n.trig::job_trigger, n.source,"
+	"  n.status::job_status, to_timestamp(n.t0), to_timestamp(n.t0),"
+	"  to_timestamp(n.t1), n.total, n.done, n.failed, n.error"
+	" FROM n JOIN w ON w.base_url = n.base"
+	" ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO UPDATE SET"
+	"  status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,"
+	"  urls_total = EXCLUDED.urls_total,"
+	"  urls_completed = EXCLUDED.urls_completed,"
+	"  urls_failed = EXCLUDED.urls_failed, error = EXCLUDED.error"
+	" RETURNING row_key, id, website_id",
+	18 };
+
+static const struct pg_stmt st_invals = { "rs_invals",
+	"INSERT INTO invalidation_events (row_key, website_id, job_id, kind,"
+	"  soft, node, subject, objects_dropped, objects_queued, occurred_at)"
+	" SELECT y.k, y.site, y.job, y.kind::invalidation_kind, y.soft,"
+	"  y.node, y.subject, y.dropped, y.queued, to_timestamp(y.t)"
+	" FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[],"
+	"  $5::boolean[], $6::text[], $7::text[], $8::integer[],"
+	"  $9::integer[], $10::float8[])"
+	"  AS y(k, site, job, kind, soft, node, subject, dropped, queued, t)"
+	" ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING",
+	10 };
+
+static const struct pg_stmt st_results = { "rs_results",
+	"INSERT INTO page_results (row_key, job_id, website_id, url, variant,"
+	"  node, status, load_ms, ttfb_ms, cache_status, outcome, reason, ttl,"
+	"  recorded_at)"
+	" SELECT r.k, r.job, r.site, r.url, r.variant, r.node, r.status,"
+	"  r.load_ms, r.ttfb_ms, r.cs, r.outcome::warm_outcome, r.reason,"
+	"  r.ttl, to_timestamp(r.t)"
+	" FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[],"
+	"  $5::text[], $6::text[], $7::integer[], $8::real[], $9::real[],"
+	"  $10::text[], $11::text[], $12::text[], $13::real[], $14::float8[])"
+	"  AS r(k, job, site, url, variant, node, status, load_ms, ttfb_ms,"
+	"    cs, outcome, reason, ttl, t)"
+	" ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING",
+	14 };
+
+/*--------------------------------------------------------------------
+ * Row keys and arrays
+ */
+
+/* A row key: the run's half, then the row's, so that keys count up. */
+static void
+row_key(const struct result_store *rs, uint64_t seq, char *buf, size_t len)
+{
+	snprintf(buf, len, "%08x-%04x-%04x-%04x-%04x%08x",
+	    (unsigned)(rs->run >> 32), (unsigned)(rs->run >> 16) & 0xffff,
+	    (unsigned)rs->run & 0xffff, (unsigned)(seq >> 48) & 0xffff,
+	    (unsigned)(seq >> 32) & 0xffff, (unsigned)seq);
+}
+
+/* The row's half of a row key, as PostgreSQL writes uuids back. */
+static uint64_t
+key_seq(const char *uuid)
+{
+	char hex[17];
+
+	if (strlen(uuid) != 36)
+		return (0);
+	memcpy(hex, uuid + 19, 4);
+	memcpy(hex + 4, uuid + 24, 12);
+	hex[16] = '\0';
+	return (strtoull(hex, NULL, 16));
+}
+
+static void
+arr_time(struct vsb *a, double t)
+{
+	char buf[32];
+
+	if (t <= 0) {
+		pg_array_null(a);
+		return;
+	}
+	/* Not pg_array_real(): six digits would lose the seconds. */
+	snprintf(buf, sizeof buf, "%.6f", t);
+	pg_array_text(a, buf);
+}
+
+static void
+arr_key(const struct result_store *rs, struct vsb *a, uint64_t seq)
+{
+	char buf[40];
+
+	row_key(rs, seq, buf, sizeof buf);
+	pg_array_text(a, buf);
+}
+
+static void
+arr_opt(struct vsb *a, double v)
+{
+	if (v < 0)
+		pg_array_null(a);
+	else
+		pg_array_real(a, v);
+}
+
+/*--------------------------------------------------------------------
+ * Writing
+ */
+
+static void
+said_back(struct result_store *rs)
+{
+	rs->backoff = 0;
+	rs->retry_at = 0;
+	if (rs->failing) {
+		rs->failing = 0;
+		fprintf(stderr, "stoked: writing to the database again\n");
+	}
+	if (rs->full && rs->nbuf < rs->conf.max_rows) {
+		rs->full = 0;
+		fprintf(stderr,
+		    "stoked: result buffer has room again: %" PRIu64
+		    " rows were dropped\n",
+		    rs->dropped_episode);
+		rs->dropped_episode = 0;
+	}
+}
+
+/*
+ * A write failed.  1: for its data, so it never will pass (the caller
+ * drops its rows); 0: try again later.
+ */
+static int
+write_failed(struct result_store *rs, const struct pg_result *res,
+    const char *err, const char *what)
+{
+	const char *state = NULL;
+
+	rs->errors++;
+	if (res != NULL)
+		state =
+		    PQresultErrorField((const PGresult *)res, PG_DIAG_SQLSTATE);
+	if (state != NULL &&
+	    (!strncmp(state, "22", 2) || !strncmp(state, "23", 2))) {
+		fprintf(stderr,
+		    "stoked: the database refused %u %s rows, dropped: %s\n",
+		    rs->nsend, what, err);
+		rs->dropped += rs->nsend;
+		return (1);
+	}
+	/* At exit rs_drain() says what was left, the pool's "stopped". */
+	if (!rs->failing && !rs->draining) {
+		rs->failing = 1;
+		fprintf(stderr,
+		    "stoked: writing %s to the database failed, trying again: "
+		    "%s\n",
+		    what, err);
+	}
+	rs->backoff = rs->backoff > 0 ? rs->backoff * 2 : BACKOFF_MIN;
+	if (rs->backoff > BACKOFF_MAX)
+		rs->backoff = BACKOFF_MAX;
+	rs->retry_at = VTIM_mono() + rs->backoff;
+	return (0);
+}
+
+static struct rs_job *
+sent_job(const struct result_store *rs, uint64_t seq)
+{
+	unsigned lo = 0, hi = rs->nsent, mid;
+
+	/* rs->sent is in the order jobs were made, which is by seq. */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (rs->sent[mid]->seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (
+	    lo < rs->nsent && rs->sent[lo]->seq == seq ? rs->sent[lo] : NULL);
+}
+
+static void
+on_jobs(void *priv, const struct pg_result *res, const char *err)
+{
+	const PGresult *r = (const PGresult *)res;
+	struct result_store *rs;
+	struct rs_job *j;
+	unsigned u;
+	int i, drop = 0;
+
+	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
+	assert(rs->writing == W_JOBS);
+	rs->writing = W_IDLE;
+	if (err != NULL)
+		drop = write_failed(rs, res, err, "job");
+	for (i = 0; err == NULL && i < PQntuples(r); i++) {
+		j = sent_job(rs, key_seq(PQgetvalue(r, i, 0)));
+		if (j == NULL || j->written)
+			continue;
+		j->written = 1;
+		j->db_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		j->website_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		rs->nbuf--;
+		rs->written++;
+	}
+	for (u = 0; u < rs->nsent; u++) {
+		j = rs->sent[u];
+		j->sending = 0;
+		if (err == NULL && j->written) {
+			j->written_version = j->sent_version;
+			j->last_write = VTIM_real();
+		} else if (drop && !j->written) {
+			j->lost = 1;
+			j->described = 0;
+			rs->nbuf--;
+		}
+		rs_forget(rs, j);
+	}
+	rs->nsent = 0;
+	rs->nsend = 0;
+	if (err == NULL) {
+		said_back(rs);
+		rs_kick(rs);
+	}
+}
+
+/* status, finished, total, completed, failed, error: a[0] to a[5]. */
+static void
+job_values(struct vsb **a, const struct rs_job *j)
+{
+	unsigned total = j->total;
+
+	/* The table checks it; results may come before the total grows. */
+	if (total < j->completed + j->failed)
+		total = j->completed + j->failed;
+	pg_array_text(a[0], j->status);
+	arr_time(a[1], j->finished);
+	pg_array_int(a[2], total);
+	pg_array_int(a[3], j->completed);
+	pg_array_int(a[4], j->failed);
+	pg_array_text(a[5], j->error);
+}
+
+/* Does the job's row need writing now? */
+static int
+job_due(const struct result_store *rs, const struct rs_job *j, double now)
+{
+	if (!j->described || j->lost || j->sending)
+		return (0);
+	if (!j->written)
+		return (1);
+	return (j->version != j->written_version &&
+	    (rs_job_final(j) || rs->draining ||
+	        now - j->last_write >= JOB_UPDATE));
+}
+
+static int
+send_jobs(struct result_store *rs)
+{
+	struct vsb *n[11], *x[7];
+	const char *v[18];
+	struct rs_job *j;
+	double now = VTIM_real();
+	unsigned u;
+	int r;
+
+	VTAILQ_FOREACH(j, &rs->joblist, list)
+	if (job_due(rs, j, now))
+		break;
+	if (j == NULL)
+		return (0);
+	for (u = 0; u < 11; u++)
+		n[u] = pg_array_new();
+	for (u = 0; u < 7; u++)
+		x[u] = pg_array_new();
+	rs->nsent = 0;
+	VTAILQ_FOREACH(j, &rs->joblist, list)
+	{
+		if (rs->nsent == JOBS_MAX)
+			break;
+		if (!job_due(rs, j, now))
+			continue;
+		if (rs->nsent == rs->lsent) {
+			rs->lsent = rs->lsent > 0 ? rs->lsent * 2 : 64;
+			rs->sent =
+			    realloc(rs->sent, rs->lsent * sizeof *rs->sent);
+			AN(rs->sent);
+		}
+		rs->sent[rs->nsent++] = j;
+		j->sending = 1;
+		j->sent_version = j->version;
+		if (!j->written) {
+			arr_key(rs, n[0], j->seq);
+			pg_array_text(n[1], j->base);
+			pg_array_text(n[2], j->trigger);
+			pg_array_text(n[3], j->source);
+			arr_time(n[4], j->created);
+			job_values(n + 5, j);
+		} else {
+			pg_array_int(x[0], j->db_id);
+			job_values(x + 1, j);
+		}
+	}
+	for (u = 0; u < 11; u++)
+		pg_array_end(n[u]);
+	for (u = 0; u < 7; u++)
+		pg_array_end(x[u]);
+	for (u = 0; u < 11; u++)
+		v[u] = VSB_data(n[u]);
+	for (u = 0; u < 7; u++)
+		v[11 + u] = VSB_data(x[u]);
+	r = 0;
+	if (rs->nsent > 0) {
+		rs->nsend = rs->nsent;
+		r = pg_pool_query(rs->pool, &st_jobs, v, on_jobs, rs) == 0;
+		if (r) {
+			rs->writing = W_JOBS;
+		} else {
+			for (u = 0; u < rs->nsent; u++)
+				rs->sent[u]->sending = 0;
+			rs->nsent = rs->nsend = 0;
+		}
+	}
+	for (u = 0; u < 11; u++)
+		VSB_destroy(&n[u]);
+	for (u = 0; u < 7; u++)
+		VSB_destroy(&x[u]);
+	return (r);
+}
+
+/* Rows in flight, in rs->inflight. */
+static void
+inflight_add(struct result_store *rs, void *p)
+{
+	if (rs->nsend == rs->linflight) {
+		rs->linflight = rs->linflight > 0 ? rs->linflight * 2 : 256;
+		rs->inflight =
+		    realloc(rs->inflight, rs->linflight * sizeof *rs->inflight);
+		AN(rs->inflight);
+	}
+	rs->inflight[rs->nsend++] = p;
+}
+
+static void
+on_invals(void *priv, const struct pg_result *res, const char *err)
+{
+	struct result_store *rs;
+	unsigned u;
+
+	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
+	assert(rs->writing == W_INVALS);
+	rs->writing = W_IDLE;
+	if (err != NULL && !write_failed(rs, res, err, "invalidation")) {
+		rs->nsend = 0;
+		return;
+	}
+	if (err == NULL)
+		rs->written += rs->nsend;
+	for (u = 0; u < rs->nsend; u++)
+		rs_inval_done(rs, rs->inflight[u]);
+	rs->nsend = 0;
+	if (err == NULL) {
+		said_back(rs);
+		rs_kick(rs);
+	}
+}
+
+static int
+send_invals(struct result_store *rs)
+{
+	struct rs_inval *i, *i2;
+	struct vsb *a[10];
+	const char *v[10];
+	unsigned u;
+	int r = 0;
+
+	rs->nsend = 0;
+	if (VTAILQ_EMPTY(&rs->invals))
+		return (0);
+	for (u = 0; u < 10; u++)
+		a[u] = pg_array_new();
+	VTAILQ_FOREACH_SAFE(i, &rs->invals, list, i2)
+	{
+		if (rs->nsend == rs->conf.batch)
+			break;
+		if (i->job->lost) {
+			rs->dropped++;
+			rs_inval_done(rs, i);
+			continue;
+		}
+		if (!i->job->written)
+			continue;
+		inflight_add(rs, i);
+		arr_key(rs, a[0], i->seq);
+		pg_array_int(a[1], i->job->website_id);
+		pg_array_int(a[2], i->job->db_id);
+		pg_array_text(a[3], i->kind);
+		pg_array_bool(a[4], (int)i->soft);
+		pg_array_text(a[5], i->node);
+		pg_array_text(a[6], i->subject);
+		pg_array_int(a[7], i->dropped);
+		pg_array_int(a[8], i->queued);
+		arr_time(a[9], i->t);
+	}
+	for (u = 0; u < 10; u++) {
+		pg_array_end(a[u]);
+		v[u] = VSB_data(a[u]);
+	}
+	if (rs->nsend > 0) {
+		r = pg_pool_query(rs->pool, &st_invals, v, on_invals, rs) == 0;
+		if (r)
+			rs->writing = W_INVALS;
+		else
+			rs->nsend = 0;
+	}
+	for (u = 0; u < 10; u++)
+		VSB_destroy(&a[u]);
+	return (r);
+}
+
+static void
+on_results(void *priv, const struct pg_result *res, const char *err)
+{
+	struct result_store *rs;
+	unsigned u;
+
+	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
+	assert(rs->writing == W_RESULTS);
+	rs->writing = W_IDLE;
+	if (err != NULL && !write_failed(rs, res, err, "result")) {
+		rs->nsend = 0;
+		return;
+	}
+	if (err == NULL)
+		rs->written += rs->nsend;
+	for (u = 0; u < rs->nsend; u++)
+		rs_row_done(rs, rs->inflight[u]);
+	rs->nsend = 0;
+	if (err == NULL) {
+		said_back(rs);
+		/* The next batch at once if it is whole, else on time. */
+		if (rs->nresult >= rs->conf.batch || rs->draining)
+			rs_kick(rs);
+	}
+}
+
+static int
+send_results(struct result_store *rs)
+{
+	struct rs_row *row, *row2;
+	struct vsb *a[14];
+	const char *v[14];
+	unsigned u, looked = 0;
+	int r = 0;
+
+	rs->nsend = 0;
+	if (rs->nresult == 0)
+		return (0);
+	for (u = 0; u < 14; u++)
+		a[u] = pg_array_new();
+	VTAILQ_FOREACH_SAFE(row, &rs->rows, list, row2)
+	{
+		/* Rows of a job not written yet wait for it. */
+		if (rs->nsend == rs->conf.batch ||
+		    looked++ == 4 * rs->conf.batch)
+			break;
+		if (row->job->lost) {
+			rs->dropped++;
+			rs_row_done(rs, row);
+			continue;
+		}
+		if (!row->job->written)
+			continue;
+		inflight_add(rs, row);
+		arr_key(rs, a[0], row->seq);
+		pg_array_int(a[1], row->job->db_id);
+		pg_array_int(a[2], row->job->website_id);
+		pg_array_text(a[3], row->url);
+		pg_array_text(a[4], row->variant);
+		pg_array_text(a[5], row->node);
+		if (row->status > 0)
+			pg_array_int(a[6], row->status);
+		else
+			pg_array_null(a[6]);
+		arr_opt(a[7], row->load_ms);
+		arr_opt(a[8], row->ttfb_ms);
+		pg_array_text(a[9], row->cache_status);
+		pg_array_text(a[10], row->outcome);
+		pg_array_text(a[11], row->reason);
+		arr_opt(a[12], row->ttl);
+		arr_time(a[13], row->t);
+	}
+	for (u = 0; u < 14; u++) {
+		pg_array_end(a[u]);
+		v[u] = VSB_data(a[u]);
+	}
+	if (rs->nsend > 0) {
+		r = pg_pool_query(rs->pool, &st_results, v, on_results, rs) ==
+		    0;
+		if (r)
+			rs->writing = W_RESULTS;
+		else
+			rs->nsend = 0;
+	}
+	for (u = 0; u < 14; u++)
+		VSB_destroy(&a[u]);
+	return (r);
+}
+
+static void
+flush(struct result_store *rs)
+{
+	if (rs->writing != W_IDLE || VTIM_mono() < rs->retry_at ||
+	    !rs_connected(rs))
+		return;
+	if (send_jobs(rs) || send_invals(rs))
+		return;
+	(void)send_results(rs);
+}
+
+void
+rs_on_kick(evutil_socket_t fd, short what, void *priv)
+{
+	struct result_store *rs;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
+	flush(rs);
+}
+
+/* The hour's refreshes before expiry are one job, ended with the hour. */
+static void
+end_hours(struct result_store *rs)
+{
+	struct rs_job *j, *j2;
+	int64_t hour = (int64_t)(VTIM_real() / 3600);
+
+	VTAILQ_FOREACH_SAFE(j, &rs->expiring, elist, j2)
+	{
+		if (j->hour >= hour || j->ended)
+			continue;
+		j->ended = 1;
+		j->version++;
+		if (!j->described)
+			j->status = "cancelled";
+		rs_maybe_done(j);
+		rs_forget(rs, j);
+	}
+}
+
+/* Said once when the database has been away a while, and when back. */
+static void
+watch_link(struct result_store *rs)
+{
+	double now = VTIM_mono();
+
+	if (rs_connected(rs)) {
+		if (rs->said_down)
+			fprintf(stderr,
+			    "stoked: database reachable again: writing %zu "
+			    "waiting rows\n",
+			    rs->nbuf);
+		rs->down_since = 0;
+		rs->said_down = 0;
+		return;
+	}
+	if (rs->down_since == 0)
+		rs->down_since = now;
+	if (!rs->said_down && now - rs->down_since >= UNREACHABLE_AFTER) {
+		rs->said_down = 1;
+		fprintf(stderr,
+		    "stoked: database unreachable (%s): results wait in "
+		    "memory, %zu rows at most\n",
+		    pg_pool_last_error(rs->pool), rs->conf.max_rows);
+	}
+}
+
+void
+rs_on_tick(evutil_socket_t fd, short what, void *priv)
+{
+	struct result_store *rs;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
+	end_hours(rs);
+	watch_link(rs);
+	flush(rs);
+}
