@@ -75,6 +75,7 @@ rs_job_find(const struct result_store *rs, uint64_t key)
 	struct rs_job *j;
 
 	HASH_FIND(hh, rs->jobs, &key, sizeof key, j);
+	CHECK_OBJ_ORNULL(j, RS_JOB_MAGIC);
 	return (j);
 }
 
@@ -126,6 +127,8 @@ rs_job_final(const struct rs_job *j)
 void
 rs_forget(struct result_store *rs, struct rs_job *j)
 {
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	CHECK_OBJ_NOTNULL(j, RS_JOB_MAGIC);
 	if (j->sending || j->nrows > 0)
 		return;
 	if (!j->described || j->lost) {
@@ -180,6 +183,8 @@ void
 rs_describe(struct result_store *rs, struct rs_job *j, const char *trigger,
     const char *host, const char *source)
 {
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	CHECK_OBJ_NOTNULL(j, RS_JOB_MAGIC);
 	if (j->described || j->lost)
 		return;
 	j->trigger = trigger;
@@ -223,6 +228,8 @@ rs_add_result(struct result_store *rs, struct rs_job *j,
 	struct rs_row *row;
 	char *s, *url = NULL;
 
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	CHECK_OBJ_NOTNULL(j, RS_JOB_MAGIC);
 	if (warm_verdict_failed(r->outcome))
 		j->failed++;
 	else
@@ -246,6 +253,7 @@ rs_add_result(struct result_store *rs, struct rs_job *j,
 	lr = reason != NULL ? rs_clean_len(reason) : 0;
 	row = calloc(1, sizeof *row + lu + lv + ln + lr);
 	AN(row);
+	row->magic = RS_ROW_MAGIC;
 	s = (char *)(row + 1);
 	row->url = rs_clean(s, url != NULL ? url : r->url);
 	row->variant = rs_clean(s + lu, variant != NULL ? variant : "");
@@ -278,12 +286,15 @@ rs_add_inval(struct result_store *rs, struct rs_job *j,
 	struct rs_inval *i;
 	size_t ln, ls;
 
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	CHECK_OBJ_NOTNULL(j, RS_JOB_MAGIC);
 	if (j->lost || !admit(rs))
 		return;
 	ln = rs_clean_len(node);
 	ls = rs_clean_len(iv->subject != NULL ? iv->subject : "");
 	i = calloc(1, sizeof *i + ln + ls);
 	AN(i);
+	i->magic = RS_INVAL_MAGIC;
 	i->node = rs_clean((char *)(i + 1), node);
 	i->subject = rs_clean((char *)(i + 1) + ln,
 	    iv->subject != NULL ? iv->subject : "");
@@ -302,27 +313,31 @@ rs_add_inval(struct result_store *rs, struct rs_job *j,
 void
 rs_row_done(struct result_store *rs, struct rs_row *row)
 {
-	struct rs_job *j = row->job;
+	struct rs_job *j;
 
+	CHECK_OBJ_NOTNULL(row, RS_ROW_MAGIC);
+	j = row->job;
 	VTAILQ_REMOVE(&rs->rows, row, list);
 	assert(j->nrows > 0 && rs->nresult > 0 && rs->nbuf > 0);
 	j->nrows--;
 	rs->nresult--;
 	rs->nbuf--;
-	free(row);
+	FREE_OBJ(row);
 	rs_forget(rs, j);
 }
 
 void
 rs_inval_done(struct result_store *rs, struct rs_inval *i)
 {
-	struct rs_job *j = i->job;
+	struct rs_job *j;
 
+	CHECK_OBJ_NOTNULL(i, RS_INVAL_MAGIC);
+	j = i->job;
 	VTAILQ_REMOVE(&rs->invals, i, list);
 	assert(j->nrows > 0 && rs->nbuf > 0);
 	j->nrows--;
 	rs->nbuf--;
-	free(i);
+	FREE_OBJ(i);
 	rs_forget(rs, j);
 }
 
@@ -351,7 +366,7 @@ metrics(void *priv, struct evbuffer *b)
 void
 rs_register(struct result_store *rs, struct http_api *api)
 {
-	CHECK_RS(rs);
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
 	http_api_metrics(api, metrics, rs);
 }
 
@@ -433,7 +448,7 @@ rs_drain(struct result_store *rs, double timeout)
 	int late = 0;
 	size_t left;
 
-	CHECK_RS(rs);
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
 	rs->draining = 1;
 	VTAILQ_FOREACH(j, &rs->joblist, list)
 	{
@@ -481,11 +496,11 @@ rs_free(struct result_store **rsp)
 	assert(rs->writing == W_IDLE);
 	while ((row = VTAILQ_FIRST(&rs->rows)) != NULL) {
 		VTAILQ_REMOVE(&rs->rows, row, list);
-		free(row);
+		FREE_OBJ(row);
 	}
 	while ((i = VTAILQ_FIRST(&rs->invals)) != NULL) {
 		VTAILQ_REMOVE(&rs->invals, i, list);
-		free(i);
+		FREE_OBJ(i);
 	}
 	while ((j = VTAILQ_FIRST(&rs->joblist)) != NULL)
 		job_free(rs, j);

@@ -49,6 +49,8 @@ struct rs_job {
 };
 
 struct rs_row {
+	unsigned magic;
+#define RS_ROW_MAGIC 0x5e7d0a03
 	VTAILQ_ENTRY(rs_row) list;
 	struct rs_job *job;
 	uint64_t seq;
@@ -60,6 +62,8 @@ struct rs_row {
 };
 
 struct rs_inval {
+	unsigned magic;
+#define RS_INVAL_MAGIC 0x5e7d0a04
 	VTAILQ_ENTRY(rs_inval) list;
 	struct rs_job *job;
 	uint64_t seq;
@@ -102,8 +106,6 @@ struct result_store {
 	struct event *tick, *kick;
 	uint64_t written, dropped, errors, dropped_episode;
 };
-
-#define CHECK_RS(rs) CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC)
 
 /* result_store.c */
 int rs_connected(const struct result_store *);

@@ -74,7 +74,7 @@ on_job(void *priv, enum sj_event e, const struct sj_info *i,
 void
 rs_watch_jobs(struct result_store *rs, struct sj_conf *jc)
 {
-	CHECK_RS(rs);
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
 	AN(jc);
 	jc->watch = on_job;
 	jc->watch_priv = rs;
@@ -175,6 +175,6 @@ static const struct instance_watch watch = {
 void
 rs_watch_instance(struct result_store *rs, struct instance *inst)
 {
-	CHECK_RS(rs);
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
 	instance_set_watch(inst, &watch, rs);
 }

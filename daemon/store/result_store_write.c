@@ -409,6 +409,7 @@ static void
 on_invals(void *priv, const struct pg_result *res, const char *err)
 {
 	struct result_store *rs;
+	struct rs_inval *i;
 	unsigned u;
 
 	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
@@ -420,8 +421,10 @@ on_invals(void *priv, const struct pg_result *res, const char *err)
 	}
 	if (err == NULL)
 		rs->written += rs->nsend;
-	for (u = 0; u < rs->nsend; u++)
-		rs_inval_done(rs, rs->inflight[u]);
+	for (u = 0; u < rs->nsend; u++) {
+		CAST_OBJ_NOTNULL(i, rs->inflight[u], RS_INVAL_MAGIC);
+		rs_inval_done(rs, i);
+	}
 	rs->nsend = 0;
 	if (err == NULL) {
 		said_back(rs);
@@ -486,6 +489,7 @@ static void
 on_results(void *priv, const struct pg_result *res, const char *err)
 {
 	struct result_store *rs;
+	struct rs_row *row;
 	unsigned u;
 
 	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
@@ -497,8 +501,10 @@ on_results(void *priv, const struct pg_result *res, const char *err)
 	}
 	if (err == NULL)
 		rs->written += rs->nsend;
-	for (u = 0; u < rs->nsend; u++)
-		rs_row_done(rs, rs->inflight[u]);
+	for (u = 0; u < rs->nsend; u++) {
+		CAST_OBJ_NOTNULL(row, rs->inflight[u], RS_ROW_MAGIC);
+		rs_row_done(rs, row);
+	}
 	rs->nsend = 0;
 	if (err == NULL) {
 		said_back(rs);
