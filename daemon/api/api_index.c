@@ -5,37 +5,30 @@
 
 #include "config.h"
 
-#include <assert.h>
-#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-
 #include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
 #include "vtim.h"
 
 #include "index/cache_index.h"
 #include "index/index_apply.h"
 #include "index/journal.h"
 #include "node/instance.h"
-#include "vsl/vsl_reader.h"
 #include "api_index.h"
 #include "http_api.h"
+#include "routes.h"
 
 #define LIMIT_DEFAULT 100
 #define LIMIT_MAX 10000
 
-struct api_index {
-	unsigned magic;
-#define API_INDEX_MAGIC 0x5e1d3a77
-	unsigned n;
-	struct instance *const *inst;
-};
-
 /* What a listing collects as it walks the index. */
 struct listing {
+	unsigned magic;
+#define LISTING_MAGIC 0x5e1d3a77
 	const struct cache_index *ci;
 	const char *url; /* filter, for a URL without a host */
 	json_t *objects;
@@ -61,15 +54,16 @@ obj_json(const struct cache_index *ci, const struct ci_obj *o, double now)
 	    "grace", a.grace, "keep", a.keep, "hits", (json_int_t)ci_hits(o),
 	    "popularity", ci_popularity(ci, o, now), "vxid", (json_int_t)a.vxid,
 	    "tags", tags);
-	assert(j != NULL);
+	AN(j);
 	return (j);
 }
 
 static int
 list_one(void *priv, struct ci_obj *o)
 {
-	struct listing *l = priv;
+	struct listing *l;
 
+	CAST_OBJ_NOTNULL(l, priv, LISTING_MAGIC);
 	if (l->url != NULL && strcmp(ci_url(o), l->url) != 0)
 		return (0);
 	l->matched++;
@@ -78,68 +72,65 @@ list_one(void *priv, struct ci_obj *o)
 	return (0);
 }
 
+/* ?instance=NAME, the first by default; NULL when there is no such. */
 static struct instance *
-pick(const struct api_index *ai, const struct evkeyvalq *q, const char **err)
+pick(const struct api_ctx *ctx, const struct api_req *r)
 {
-	const char *name = evhttp_find_header(q, "instance");
+	const char *name = api_query(r, "instance");
 	unsigned i;
 
 	if (name == NULL)
-		return (ai->inst[0]);
-	for (i = 0; i < ai->n; i++)
-		if (!strcmp(instance_name(ai->inst[i]), name))
-			return (ai->inst[i]);
-	*err = "no such instance";
+		return (ctx->inst[0]);
+	for (i = 0; i < ctx->ninst; i++)
+		if (!strcmp(instance_name(ctx->inst[i]), name))
+			return (ctx->inst[i]);
 	return (NULL);
 }
 
 static int
-limit_of(const struct evkeyvalq *q, unsigned *limit, const char **err)
+limit_of(const struct api_req *r, unsigned *limit)
 {
-	const char *v = evhttp_find_header(q, "limit");
-	char *end;
-	long l;
+	int64_t l;
 
-	*limit = LIMIT_DEFAULT;
-	if (v == NULL)
-		return (0);
-	errno = 0;
-	l = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || end == v || l < 1 || l > LIMIT_MAX) {
-		*err = "limit must be 1 to 10000";
+	if (api_query_int(r, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX, &l) != 0)
 		return (-1);
-	}
 	*limit = (unsigned)l;
 	return (0);
 }
 
-static int
-h_index(void *priv, const struct evkeyvalq *q, json_t **body, const char **err)
+void
+api_index_get(struct api_req *r, void *priv)
 {
-	const struct api_index *ai = priv;
 	const char *tag, *url, *host;
+	struct api_ctx *ctx;
 	struct instance *inst;
 	struct cache_index *ci;
 	struct listing l;
+	json_t *body;
 
-	inst = pick(ai, q, err);
-	if (inst == NULL)
-		return (404);
-	memset(&l, 0, sizeof l);
-	if (limit_of(q, &l.limit, err) != 0)
-		return (400);
+	CAST_OBJ_NOTNULL(ctx, priv, API_CTX_MAGIC);
+	inst = pick(ctx, r);
+	if (inst == NULL) {
+		http_api_reply(r, 404, NULL, "no such instance");
+		return;
+	}
+	INIT_OBJ(&l, LISTING_MAGIC);
+	if (limit_of(r, &l.limit) != 0) {
+		http_api_reply(r, 400, NULL, "limit must be 1 to 10000");
+		return;
+	}
+	tag = api_query(r, "tag");
+	url = api_query(r, "url");
+	host = api_query(r, "host");
+	if (tag != NULL && url != NULL) {
+		http_api_reply(r, 400, NULL, "give tag or url, not both");
+		return;
+	}
 	ci = index_apply_index(instance_apply(inst));
 	l.ci = ci;
 	l.now = VTIM_real();
 	l.objects = json_array();
-	tag = evhttp_find_header(q, "tag");
-	url = evhttp_find_header(q, "url");
-	host = evhttp_find_header(q, "host");
-	if (tag != NULL && url != NULL) {
-		json_decref(l.objects);
-		*err = "give tag or url, not both";
-		return (400);
-	}
+	AN(l.objects);
 	if (tag != NULL)
 		(void)ci_foreach_tag(ci, tag, list_one, &l);
 	else if (url != NULL && host != NULL)
@@ -148,29 +139,34 @@ h_index(void *priv, const struct evkeyvalq *q, json_t **body, const char **err)
 		l.url = url;
 		(void)ci_foreach(ci, list_one, &l);
 	}
-	*body = json_pack("{s:s,s:I,s:I,s:o}", "instance", instance_name(inst),
+	body = json_pack("{s:s,s:I,s:I,s:o}", "instance", instance_name(inst),
 	    "objects_total", (json_int_t)ci_count(ci), "matched",
 	    (json_int_t)l.matched, "objects", l.objects);
-	return (200);
+	http_api_reply(r, 200, body, NULL);
 }
 
-static int
-h_invalidations(void *priv, const struct evkeyvalq *q, json_t **body,
-    const char **err)
+void
+api_invalidations_get(struct api_req *r, void *priv)
 {
-	const struct api_index *ai = priv;
+	struct api_ctx *ctx;
 	struct instance *inst;
 	unsigned limit;
 
-	inst = pick(ai, q, err);
-	if (inst == NULL)
-		return (404);
-	if (limit_of(q, &limit, err) != 0)
-		return (400);
-	*body = json_pack("{s:s,s:o}", "instance", instance_name(inst),
-	    "invalidations",
-	    journal_json(index_apply_journal(instance_apply(inst)), limit));
-	return (200);
+	CAST_OBJ_NOTNULL(ctx, priv, API_CTX_MAGIC);
+	inst = pick(ctx, r);
+	if (inst == NULL) {
+		http_api_reply(r, 404, NULL, "no such instance");
+		return;
+	}
+	if (limit_of(r, &limit) != 0) {
+		http_api_reply(r, 400, NULL, "limit must be 1 to 10000");
+		return;
+	}
+	http_api_reply(r, 200,
+	    json_pack("{s:s,s:o}", "instance", instance_name(inst),
+	        "invalidations",
+	        journal_json(index_apply_journal(instance_apply(inst)), limit)),
+	    NULL);
 }
 
 /*
@@ -186,7 +182,7 @@ dims_json(const char *dims)
 	if (dims == NULL)
 		return (o);
 	copy = strdup(dims);
-	assert(copy != NULL);
+	AN(copy);
 	for (tok = strtok_r(copy, " ", &save); tok != NULL;
 	     tok = strtok_r(NULL, " ", &save)) {
 		eq = strchr(tok, '=');
@@ -208,60 +204,25 @@ dims_json(const char *dims)
 	return (o);
 }
 
-static int
-h_instances(void *priv, const struct evkeyvalq *q, json_t **body,
-    const char **err)
+void
+api_instances_get(struct api_req *r, void *priv)
 {
-	const struct api_index *ai = priv;
 	const struct cache_index *ci;
+	struct api_ctx *ctx;
 	json_t *a = json_array();
 	unsigned i;
 
-	(void)q;
-	(void)err;
-	for (i = 0; i < ai->n; i++) {
-		ci = index_apply_index(instance_apply(ai->inst[i]));
+	CAST_OBJ_NOTNULL(ctx, priv, API_CTX_MAGIC);
+	AN(a);
+	for (i = 0; i < ctx->ninst; i++) {
+		ci = index_apply_index(instance_apply(ctx->inst[i]));
 		json_array_append_new(a,
 		    json_pack("{s:s,s:b,s:I,s:I,s:o}", "name",
-		        instance_name(ai->inst[i]), "attached",
-		        instance_attached(ai->inst[i]), "objects",
+		        instance_name(ctx->inst[i]), "attached",
+		        instance_attached(ctx->inst[i]), "objects",
 		        (json_int_t)ci_count(ci), "index_bytes",
 		        (json_int_t)ci_bytes(ci), "variants",
-		        dims_json(instance_dims(ai->inst[i]))));
+		        dims_json(instance_dims(ctx->inst[i]))));
 	}
-	*body = json_pack("{s:o}", "instances", a);
-	return (200);
-}
-
-struct api_index *
-api_index_new(struct http_api *api, struct instance *const *inst, unsigned n)
-{
-	struct api_index *ai;
-
-	assert(n > 0);
-	ai = calloc(1, sizeof *ai);
-	assert(ai != NULL);
-	ai->magic = API_INDEX_MAGIC;
-	ai->n = n;
-	ai->inst = inst;
-	http_api_route(api, "/api/v1/index", h_index, ai);
-	http_api_route(api, "/api/v1/invalidations", h_invalidations, ai);
-	http_api_route(api, "/api/v1/instances", h_instances, ai);
-	return (ai);
-}
-
-/* After the API: its routes point here. */
-void
-api_index_free(struct api_index **aip)
-{
-	struct api_index *ai;
-
-	assert(aip != NULL);
-	ai = *aip;
-	*aip = NULL;
-	if (ai == NULL)
-		return;
-	assert(ai->magic == API_INDEX_MAGIC);
-	ai->magic = 0;
-	free(ai);
+	http_api_reply(r, 200, json_pack("{s:o}", "instances", a), NULL);
 }

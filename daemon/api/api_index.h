@@ -10,12 +10,10 @@
 #ifndef STOKE_API_INDEX_H
 #define STOKE_API_INDEX_H
 
-struct api_index;
-struct http_api;
-struct instance;
+#include "http_api.h"
 
-struct api_index *
-api_index_new(struct http_api *, struct instance *const *, unsigned n);
-void api_index_free(struct api_index **);
+api_handler_f api_instances_get;
+api_handler_f api_index_get;
+api_handler_f api_invalidations_get;
 
 #endif

@@ -6,16 +6,17 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
 
 #include "sitemap/sitemap_jobs.h"
 #include "api_jobs.h"
 #include "http_api.h"
+#include "routes.h"
 
 static json_t *
 job_json(const struct sj_info *i, int full)
@@ -58,82 +59,76 @@ job_json(const struct sj_info *i, int full)
 static void
 one(void *priv, const struct sj_info *i)
 {
-	json_array_append_new(priv, job_json(i, 0));
+	json_t *a = priv;
+
+	assert(json_is_array(a));
+	json_array_append_new(a, job_json(i, 0));
 }
 
-static int
-h_jobs(void *priv, const struct evkeyvalq *q, json_t **body, const char **err)
+void
+api_jobs_get(struct api_req *r, void *priv)
 {
+	struct api_ctx *ctx;
 	struct sj_info i;
-	const char *v;
 	json_t *a;
-	char *end;
-	unsigned long id;
+	int64_t id;
 
-	v = evhttp_find_header(q, "id");
-	if (v != NULL) {
-		errno = 0;
-		id = strtoul(v, &end, 10);
-		if (errno || *end != '\0' || id == 0 || id > 0xffffffffUL) {
-			*err = "id: a job number";
-			return (400);
+	CAST_OBJ_NOTNULL(ctx, priv, API_CTX_MAGIC);
+	if (api_query_int(r, "id", 0, 1, UINT32_MAX, &id) != 0) {
+		http_api_reply(r, 400, NULL, "id: a job number");
+		return;
+	}
+	if (id > 0) {
+		if (sj_info(ctx->jobs, (unsigned)id, &i) != 0) {
+			http_api_reply(r, 404, NULL, "no such job");
+			return;
 		}
-		if (sj_info(priv, (unsigned)id, &i) != 0) {
-			*err = "no such job";
-			return (404);
-		}
-		*body = job_json(&i, 1);
-		return (200);
+		http_api_reply(r, 200, job_json(&i, 1), NULL);
+		return;
 	}
 	a = json_array();
-	sj_foreach(priv, one, a);
-	*body = json_pack("{s:o}", "jobs", a);
-	return (200);
+	AN(a);
+	sj_foreach(ctx->jobs, one, a);
+	http_api_reply(r, 200, json_pack("{s:o}", "jobs", a), NULL);
 }
 
-static int
-h_start(void *priv, const struct evkeyvalq *q, json_t *in, json_t **body,
-    const char **err)
+void
+api_jobs_post(struct api_req *r, void *priv)
 {
-	static char why[256];
-	json_t *sitemap, *refresh;
+	json_t *in, *sitemap, *refresh, *v;
+	struct api_ctx *ctx;
 	const char *k;
-	json_t *v;
+	char why[256];
 	unsigned id;
 
-	(void)q;
+	CAST_OBJ_NOTNULL(ctx, priv, API_CTX_MAGIC);
+	in = api_body(r);
+	AN(in);
 	json_object_foreach(in, k, v)
 	{
 		if (strcmp(k, "sitemap") && strcmp(k, "refresh")) {
-			*err = "unknown field: only sitemap and refresh";
-			return (400);
+			http_api_reply(r, 400, NULL,
+			    "unknown field: only sitemap and refresh");
+			return;
 		}
 	}
 	sitemap = json_object_get(in, "sitemap");
 	refresh = json_object_get(in, "refresh");
 	if (!json_is_string(sitemap)) {
-		*err = "sitemap: a site's or a sitemap's URL, as a string";
-		return (400);
+		http_api_reply(r, 400, NULL,
+		    "sitemap: a site's or a sitemap's URL, as a string");
+		return;
 	}
 	if (refresh != NULL && !json_is_boolean(refresh)) {
-		*err = "refresh: true or false";
-		return (400);
+		http_api_reply(r, 400, NULL, "refresh: true or false");
+		return;
 	}
-	id = sj_start(priv, json_string_value(sitemap),
+	id = sj_start(ctx->jobs, json_string_value(sitemap),
 	    refresh != NULL && json_is_true(refresh), "manual", why,
 	    sizeof why);
 	if (id == 0) {
-		/* Served at once from the loop: one buffer will do. */
-		*err = why;
-		return (409);
+		http_api_reply(r, 409, NULL, why);
+		return;
 	}
-	*body = json_pack("{s:I}", "id", (json_int_t)id);
-	return (201);
-}
-
-void
-api_jobs_register(struct http_api *api, struct sitemap_jobs *sj)
-{
-	http_api_route(api, "/api/v1/jobs", h_jobs, sj);
-	http_api_route_post(api, "/api/v1/jobs", h_start, sj);
+	http_api_reply(r, 201, json_pack("{s:I}", "id", (json_int_t)id), NULL);
 }

@@ -7,9 +7,9 @@
 #ifndef STOKE_API_JOBS_H
 #define STOKE_API_JOBS_H
 
-struct http_api;
-struct sitemap_jobs;
+#include "http_api.h"
 
-void api_jobs_register(struct http_api *, struct sitemap_jobs *);
+api_handler_f api_jobs_get;
+api_handler_f api_jobs_post;
 
 #endif

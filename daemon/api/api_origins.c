@@ -12,13 +12,18 @@
 #include <event2/buffer.h>
 
 #include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
 #include "vtim.h"
 
 #include "fetch/origin_guard.h"
 #include "api_origins.h"
 #include "http_api.h"
+#include "routes.h"
 
 struct walk {
+	unsigned magic;
+#define WALK_MAGIC 0x6f726977
 	struct evbuffer *b;
 	json_t *a;
 	double now;
@@ -49,8 +54,11 @@ metric(struct evbuffer *b, const char *name, const char *origin)
 static void
 one_metric(void *priv, const struct og_info *i)
 {
-	struct walk *w = priv;
-	struct evbuffer *b = w->b;
+	struct walk *w;
+	struct evbuffer *b;
+
+	CAST_OBJ_NOTNULL(w, priv, WALK_MAGIC);
+	b = w->b;
 
 	metric(b, "stoke_origin_limit", i->origin);
 	evbuffer_add_printf(b, "%.2f\n", i->limit);
@@ -79,7 +87,7 @@ one_metric(void *priv, const struct og_info *i)
 static void
 metrics(void *priv, struct evbuffer *b)
 {
-	struct walk w = { .b = b, .now = VTIM_real() };
+	struct walk w = { .magic = WALK_MAGIC, .b = b, .now = VTIM_real() };
 
 	og_foreach(priv, one_metric, &w);
 }
@@ -87,8 +95,9 @@ metrics(void *priv, struct evbuffer *b)
 static void
 one_json(void *priv, const struct og_info *i)
 {
-	struct walk *w = priv;
+	struct walk *w;
 
+	CAST_OBJ_NOTNULL(w, priv, WALK_MAGIC);
 	json_array_append_new(w->a,
 	    json_pack("{s:s,s:s,s:f,s:i,s:i,s:f,s:f,s:f,s:I,s:I,s:I,s:I,s:I}",
 	        "origin", i->origin, "state", og_state_name(i->state), "limit",
@@ -102,22 +111,23 @@ one_json(void *priv, const struct og_info *i)
 	        (json_int_t)i->retry_after));
 }
 
-static int
-h_origins(void *priv, const struct evkeyvalq *q, json_t **body,
-    const char **err)
+void
+api_origins_get(struct api_req *r, void *priv)
 {
-	struct walk w = { .a = json_array(), .now = VTIM_real() };
+	struct walk w = { .magic = WALK_MAGIC,
+		.a = json_array(),
+		.now = VTIM_real() };
+	struct api_ctx *ctx;
 
-	(void)q;
-	(void)err;
-	og_foreach(priv, one_json, &w);
-	*body = json_pack("{s:o}", "origins", w.a);
-	return (200);
+	CAST_OBJ_NOTNULL(ctx, priv, API_CTX_MAGIC);
+	AN(w.a);
+	og_foreach(ctx->guard, one_json, &w);
+	http_api_reply(r, 200, json_pack("{s:o}", "origins", w.a), NULL);
 }
 
 void
-api_origins_register(struct http_api *api, struct origin_guard *g)
+api_origins_metrics(struct http_api *api, struct origin_guard *g)
 {
+	AN(g);
 	http_api_metrics(api, metrics, g);
-	http_api_route(api, "/api/v1/origins", h_origins, g);
 }

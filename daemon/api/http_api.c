@@ -1,11 +1,11 @@
 /*
- * The HTTP server: evhttp on the event loop, GET and POST, JSON bodies from
- * jansson, /metrics assembled from every registered module.
+ * The HTTP server: evhttp on the event loop, JSON bodies from jansson,
+ * requests routed by one table (api_router.c matches), /metrics assembled
+ * from every registered module.
  */
 
 #include "config.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,28 +20,34 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+
+#include "api_router.h"
 #include "http_api.h"
 
-#define API_MAX_ROUTES 32
 /* A POST body is a small JSON object: a job, a setting. */
 #define API_MAX_BODY 65536
 #define API_MAX_METRICS 16
 
-struct api_route {
-	char *path;
-	api_handler_f *fn;
-	api_post_f *post;
-	api_async_f *async;
-	void *priv;
-};
-
-/* A request waiting for its answer; req NULL once nobody waits. */
-struct api_reply {
+/*
+ * A request routed to a handler.  It waits on the API's list until it
+ * is answered; req is NULL once nobody waits (the server went first).
+ */
+struct api_req {
 	unsigned magic;
-#define API_REPLY_MAGIC 0x7a91c0df
+#define API_REQ_MAGIC 0x7a91c0df
 	struct http_api *api;
 	struct evhttp_request *req;
-	TAILQ_ENTRY(api_reply) list;
+	/* What the handler reads, while it runs. */
+	struct api_params params;
+	char *pval; /* the parameters' values, each ended by a '\0' */
+	struct evkeyvalq query;
+	json_t *in;
+	unsigned running;
+	unsigned replied;
+	TAILQ_ENTRY(api_req) list;
 };
 
 struct api_metric {
@@ -54,14 +60,17 @@ struct http_api {
 #define HTTP_API_MAGIC 0x7a91c0de
 	struct evhttp *http;
 	unsigned port;
+	const struct api_route *route;
 	unsigned nroute;
-	struct api_route route[API_MAX_ROUTES];
+	void *route_priv;
 	unsigned nmetric;
 	struct api_metric metric[API_MAX_METRICS];
-	TAILQ_HEAD(, api_reply) pending;
+	TAILQ_HEAD(, api_req) pending;
 };
 
-#define CHECK_API(a) assert((a) != NULL && (a)->magic == HTTP_API_MAGIC)
+/*--------------------------------------------------------------------
+ * Answers.
+ */
 
 static void
 reply_json(struct evhttp_request *req, int status, json_t *body)
@@ -69,14 +78,14 @@ reply_json(struct evhttp_request *req, int status, json_t *body)
 	struct evbuffer *b = evbuffer_new();
 	char *s;
 
-	assert(b != NULL);
+	AN(b);
 	s = json_dumps(body, JSON_COMPACT);
-	assert(s != NULL);
-	evbuffer_add(b, s, strlen(s));
-	evbuffer_add(b, "\n", 1);
+	AN(s);
+	AZ(evbuffer_add(b, s, strlen(s)));
+	AZ(evbuffer_add(b, "\n", 1));
 	free(s);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
+	AZ(evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json"));
 	evhttp_send_reply(req, status, NULL, b);
 	evbuffer_free(b);
 }
@@ -86,24 +95,149 @@ reply_error(struct evhttp_request *req, int status, const char *msg)
 {
 	json_t *j = json_pack("{s:s}", "error", msg);
 
-	assert(j != NULL);
+	AN(j);
 	reply_json(req, status, j);
 	json_decref(j);
 }
 
+/*
+ * The request is answered, or nobody waits for it any more: off the
+ * list, and freed unless its handler still runs (api_run frees it then).
+ */
 static void
-serve_metrics(struct http_api *api, struct evhttp_request *req)
+req_end(struct api_req *r)
 {
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AZ(r->replied);
+	r->replied = 1;
+	if (r->req != NULL) {
+		CHECK_OBJ_NOTNULL(r->api, HTTP_API_MAGIC);
+		TAILQ_REMOVE(&r->api->pending, r, list);
+		r->req = NULL;
+	}
+	if (!r->running)
+		FREE_OBJ(r);
+}
+
+/*
+ * libevent keeps a request whose client went away until it is answered
+ * (and then frees it), but frees every request with the server: those
+ * waiting are let go first (http_api_free).
+ */
+void
+http_api_reply(struct api_req *r, int status, json_t *body, const char *err)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	if (r->req != NULL && body != NULL)
+		reply_json(r->req, status, body);
+	else if (r->req != NULL)
+		reply_error(r->req, status, err != NULL ? err : "error");
+	json_decref(body);
+	req_end(r);
+}
+
+void
+http_api_metrics_get(struct api_req *r, void *priv)
+{
+	struct http_api *api;
 	struct evbuffer *b = evbuffer_new();
 	unsigned i;
 
-	assert(b != NULL);
+	(void)priv;
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	api = r->api;
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	AN(r->req);
+	AN(b);
 	for (i = 0; i < api->nmetric; i++)
 		api->metric[i].fn(api->metric[i].priv, b);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4");
-	evhttp_send_reply(req, 200, NULL, b);
+	AZ(evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Content-Type", "text/plain; version=0.0.4"));
+	evhttp_send_reply(r->req, 200, NULL, b);
 	evbuffer_free(b);
+	req_end(r);
+}
+
+/*--------------------------------------------------------------------
+ * What a handler reads.
+ */
+
+const char *
+api_param(const struct api_req *r, const char *name)
+{
+	const char *v;
+	unsigned i;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(name);
+	assert(r->running);
+	v = r->pval;
+	for (i = 0; i < r->params.n; i++) {
+		if (strlen(name) == r->params.p[i].namelen &&
+		    !strncmp(name, r->params.p[i].name, r->params.p[i].namelen))
+			return (v);
+		v += strlen(v) + 1;
+	}
+	return (NULL);
+}
+
+int
+api_param_id(const struct api_req *r, const char *name, int64_t *id)
+{
+	return (api_int(api_param(r, name), 1, INT64_MAX, id));
+}
+
+const char *
+api_query(const struct api_req *r, const char *name)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(name);
+	assert(r->running);
+	return (evhttp_find_header(&r->query, name));
+}
+
+int
+api_query_int(const struct api_req *r, const char *name, int64_t dflt,
+    int64_t min, int64_t max, int64_t *n)
+{
+	const char *v = api_query(r, name);
+
+	AN(n);
+	if (v == NULL) {
+		*n = dflt;
+		return (0);
+	}
+	return (api_int(v, min, max, n));
+}
+
+json_t *
+api_body(const struct api_req *r)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	assert(r->running);
+	return (r->in);
+}
+
+/*--------------------------------------------------------------------
+ * A request's way to its handler.
+ */
+
+/*
+ * Whether the request may use a route of this scope: where
+ * authentication plugs in.  Today every route is the operator's, on a
+ * listener that is theirs (loopback unless told otherwise).
+ */
+static int
+api_authorize(const struct api_req *r, enum api_scope scope, const char **err)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(err);
+	switch (scope) {
+	case API_PUBLIC:
+	case API_OPERATOR:
+		return (0);
+	}
+	WRONG("route scope");
 }
 
 /*
@@ -148,120 +282,125 @@ read_json(struct evhttp_request *req, json_t **in)
 	return (0);
 }
 
-static void
-serve_async(struct http_api *api, const struct api_route *r,
-    struct evhttp_request *req, const struct evkeyvalq *query)
+/* Our method for evhttp's, HEAD as GET; 0 for one no route has. */
+static enum api_method
+api_method_of(enum evhttp_cmd_type cmd)
 {
-	struct api_reply *ar;
-
-	ar = calloc(1, sizeof *ar);
-	assert(ar != NULL);
-	ar->magic = API_REPLY_MAGIC;
-	ar->api = api;
-	ar->req = req;
-	TAILQ_INSERT_TAIL(&api->pending, ar, list);
-	r->async(r->priv, query, ar);
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+	case EVHTTP_REQ_HEAD:
+		return (API_GET);
+	case EVHTTP_REQ_POST:
+		return (API_POST);
+	case EVHTTP_REQ_PUT:
+		return (API_PUT);
+	case EVHTTP_REQ_PATCH:
+		return (API_PATCH);
+	case EVHTTP_REQ_DELETE:
+		return (API_DELETE);
+	default:
+		return ((enum api_method)0);
+	}
 }
 
-/*
- * libevent keeps a request whose client went away until it is answered
- * (and then frees it), but frees every request with the server: those
- * waiting are let go first.
- */
-void
-http_api_reply(struct api_reply *ar, int status, json_t *body, const char *err)
+/* The parameters' values as strings, one after the other. */
+static char *
+param_values(const struct api_params *ps, const char *path)
 {
-	assert(ar != NULL && ar->magic == API_REPLY_MAGIC);
-	if (ar->req != NULL) {
-		CHECK_API(ar->api);
-		TAILQ_REMOVE(&ar->api->pending, ar, list);
-		if (body != NULL)
-			reply_json(ar->req, status, body);
-		else
-			reply_error(ar->req, status,
-			    err != NULL ? err : "error");
+	char *buf, *p;
+	unsigned i;
+
+	buf = malloc(strlen(path) + 1);
+	AN(buf);
+	p = buf;
+	for (i = 0; i < ps->n; i++) {
+		memcpy(p, ps->p[i].val, ps->p[i].vallen);
+		p += ps->p[i].vallen;
+		*p++ = '\0';
 	}
-	json_decref(body);
-	ar->magic = 0;
-	free(ar);
+	return (buf);
+}
+
+/* Run the handler; what it has not answered yet waits on the list. */
+static void
+api_run(struct http_api *api, const struct api_route *rt, struct api_req *r)
+{
+	r->running = 1;
+	TAILQ_INSERT_TAIL(&api->pending, r, list);
+	rt->handler(r, api->route_priv);
+	r->running = 0;
+	evhttp_clear_headers(&r->query);
+	free(r->pval);
+	r->pval = NULL;
+	json_decref(r->in);
+	r->in = NULL;
+	if (r->replied)
+		FREE_OBJ(r);
 }
 
 static void
 on_request(struct evhttp_request *req, void *priv)
 {
-	struct http_api *api = priv;
+	const struct api_route *rt;
+	struct http_api *api;
 	const struct evhttp_uri *uri;
-	struct evkeyvalq query;
+	struct api_params ps;
+	struct api_req *r;
 	const char *path, *q, *err = NULL;
-	enum evhttp_cmd_type cmd;
-	json_t *body = NULL, *in = NULL;
-	unsigned i;
+	enum api_method m;
+	json_t *in = NULL;
+	char allow[64];
+	unsigned methods;
 	int status;
 
-	CHECK_API(api);
-	cmd = evhttp_request_get_command(req);
+	CAST_OBJ_NOTNULL(api, priv, HTTP_API_MAGIC);
 	uri = evhttp_request_get_evhttp_uri(req);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL) {
 		reply_error(req, 400, "bad request URI");
 		return;
 	}
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD &&
-	    cmd != EVHTTP_REQ_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET, POST");
+	m = api_method_of(evhttp_request_get_command(req));
+	rt = api_route_find(api->route, api->nroute, m, path, &ps, &methods);
+	if (rt == NULL && methods == 0) {
+		reply_error(req, 404, "no such endpoint");
+		return;
+	}
+	if (rt == NULL) {
+		(void)api_allow(methods, allow, sizeof allow);
+		AZ(evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", allow));
 		reply_error(req, 405, "method not allowed");
 		return;
 	}
-	if (!strcmp(path, "/metrics") && cmd != EVHTTP_REQ_POST) {
-		serve_metrics(api, req);
+	ALLOC_OBJ(r, API_REQ_MAGIC);
+	AN(r);
+	r->api = api;
+	r->req = req;
+	TAILQ_INIT(&r->query);
+	status = api_authorize(r, rt->scope, &err);
+	if (status != 0) {
+		FREE_OBJ(r);
+		reply_error(req, status, err);
 		return;
 	}
-	for (i = 0; i < api->nroute; i++)
-		if (!strcmp(path, api->route[i].path) &&
-		    (api->route[i].post != NULL) == (cmd == EVHTTP_REQ_POST))
-			break;
-	if (i == api->nroute) {
-		for (i = 0; i < api->nroute; i++)
-			if (!strcmp(path, api->route[i].path))
-				break;
-		if (i == api->nroute) {
-			reply_error(req, 404, "no such endpoint");
-			return;
-		}
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", api->route[i].post != NULL ? "POST" : "GET");
-		reply_error(req, 405, "method not allowed here");
+	if ((m == API_POST || m == API_PUT || m == API_PATCH) &&
+	    read_json(req, &in) != 0) {
+		FREE_OBJ(r);
 		return;
 	}
-	if (cmd == EVHTTP_REQ_POST && read_json(req, &in) != 0)
-		return;
-	TAILQ_INIT(&query);
 	q = evhttp_uri_get_query(uri);
-	if (q != NULL && evhttp_parse_query_str(q, &query) != 0) {
-		evhttp_clear_headers(&query);
+	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0) {
+		evhttp_clear_headers(&r->query);
+		json_decref(in);
+		FREE_OBJ(r);
 		reply_error(req, 400, "bad query string");
 		return;
 	}
-	if (in != NULL) {
-		status = api->route[i].post(api->route[i].priv, &query, in,
-		    &body, &err);
-		json_decref(in);
-	} else if (api->route[i].async != NULL) {
-		serve_async(api, &api->route[i], req, &query);
-		evhttp_clear_headers(&query);
-		return;
-	} else {
-		status =
-		    api->route[i].fn(api->route[i].priv, &query, &body, &err);
-	}
-	evhttp_clear_headers(&query);
-	if (body == NULL) {
-		reply_error(req, status, err != NULL ? err : "error");
-		return;
-	}
-	reply_json(req, status, body);
-	json_decref(body);
+	r->in = in;
+	r->params = ps;
+	r->pval = param_values(&ps, path);
+	api_run(api, rt, r);
 }
 
 static int
@@ -313,7 +452,7 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 	char addr[256];
 	unsigned port;
 
-	assert(eb != NULL);
+	AN(eb);
 	if (listen == NULL ||
 	    split_listen(listen, addr, sizeof addr, &port) != 0) {
 		snprintf(err, errlen,
@@ -321,18 +460,17 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 		    listen != NULL ? listen : "");
 		return (NULL);
 	}
-	api = calloc(1, sizeof *api);
-	assert(api != NULL);
-	api->magic = HTTP_API_MAGIC;
+	ALLOC_OBJ(api, HTTP_API_MAGIC);
+	AN(api);
 	TAILQ_INIT(&api->pending);
 	api->http = evhttp_new(eb);
-	assert(api->http != NULL);
+	AN(api->http);
 	bs = evhttp_bind_socket_with_handle(api->http, addr, (uint16_t)port);
 	if (bs == NULL) {
 		snprintf(err, errlen, "cannot listen on %s: %s", listen,
 		    strerror(errno));
 		evhttp_free(api->http);
-		free(api);
+		FREE_OBJ(api);
 		return (NULL);
 	}
 	api->port = bound_port(bs);
@@ -351,76 +489,70 @@ void
 http_api_free(struct http_api **ap)
 {
 	struct http_api *api;
-	struct api_reply *ar;
-	unsigned i;
+	struct api_req *r;
 
-	assert(ap != NULL);
+	AN(ap);
 	api = *ap;
 	*ap = NULL;
 	if (api == NULL)
 		return;
-	CHECK_API(api);
-	while ((ar = TAILQ_FIRST(&api->pending)) != NULL) {
-		TAILQ_REMOVE(&api->pending, ar, list);
-		ar->req = NULL;
-		ar->api = NULL;
+	CHECK_OBJ(api, HTTP_API_MAGIC);
+	while ((r = TAILQ_FIRST(&api->pending)) != NULL) {
+		TAILQ_REMOVE(&api->pending, r, list);
+		r->req = NULL;
+		r->api = NULL;
 	}
 	evhttp_free(api->http);
-	for (i = 0; i < api->nroute; i++)
-		free(api->route[i].path);
-	api->magic = 0;
-	free(api);
+	FREE_OBJ(api);
 }
 
 unsigned
 http_api_port(const struct http_api *api)
 {
-	CHECK_API(api);
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
 	return (api->port);
 }
 
 void
 http_api_metrics(struct http_api *api, api_metrics_f *fn, void *priv)
 {
-	CHECK_API(api);
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	AN(fn);
 	assert(api->nmetric < API_MAX_METRICS);
 	api->metric[api->nmetric].fn = fn;
 	api->metric[api->nmetric++].priv = priv;
 }
 
-/* A new route for path: one of its handlers is set by the caller. */
-static struct api_route *
-add_route(struct http_api *api, const char *path, void *priv)
-{
-	struct api_route *r;
-
-	CHECK_API(api);
-	assert(api->nroute < API_MAX_ROUTES);
-	r = &api->route[api->nroute++];
-	memset(r, 0, sizeof *r);
-	r->path = strdup(path);
-	assert(r->path != NULL);
-	r->priv = priv;
-	return (r);
-}
-
+/*
+ * The table is checked here, once: a mistake in it stops the daemon at
+ * start, not a request later.
+ */
 void
-http_api_route(struct http_api *api, const char *path, api_handler_f *fn,
+http_api_routes(struct http_api *api, const struct api_route *rt, unsigned n,
     void *priv)
 {
-	add_route(api, path, priv)->fn = fn;
-}
+	const struct api_route *o;
+	struct api_params ps;
+	const char *why;
+	unsigned i, allow;
 
-void
-http_api_route_post(struct http_api *api, const char *path, api_post_f *fn,
-    void *priv)
-{
-	add_route(api, path, priv)->post = fn;
-}
-
-void
-http_api_route_async(struct http_api *api, const char *path, api_async_f *fn,
-    void *priv)
-{
-	add_route(api, path, priv)->async = fn;
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	AN(rt);
+	AZ(api->route);
+	for (i = 0; i < n; i++) {
+		AZ(api_pattern_check(rt[i].path, &why));
+		AN(rt[i].handler);
+		assert(rt[i].method != 0 &&
+		    (rt[i].method & (rt[i].method - 1)) == 0);
+		/*
+		 * No earlier route of the method takes this one's paths:
+		 * "/jobs/new" goes before "/jobs/:id", and no path twice.
+		 */
+		o = api_route_find(rt, i, rt[i].method, rt[i].path, &ps,
+		    &allow);
+		AZ(o);
+	}
+	api->route = rt;
+	api->nroute = n;
+	api->route_priv = priv;
 }

@@ -1,41 +1,69 @@
 /*
  * stoked's HTTP side: a JSON API and /metrics for Prometheus, served on
- * the daemon's event loop.  Modules register what they serve; this file
- * knows none of them.
+ * the daemon's event loop.
+ *
+ * A route is {method, path, scope, handler}: the path is a pattern whose
+ * ":name" segments match one segment of the request's path each and are
+ * handed to the handler by name; the scope says who may call it.  The
+ * whole API is one table of routes (routes.c), given to http_api_routes()
+ * once.  A known path asked with another method is answered 405 with an
+ * Allow header, an unknown path 404, both as JSON errors; HEAD is served
+ * wherever GET is.
+ *
+ * Modules that count things register an api_metrics_f; GET /metrics
+ * (http_api_metrics_get, a route like the others) prints them all.
  */
 
 #ifndef STOKE_HTTP_API_H
 #define STOKE_HTTP_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
 struct event_base;
 struct evbuffer;
-struct evkeyvalq;
 struct http_api;
-struct api_reply;
+struct api_req;
+
+/* One bit each, so that a path's methods make one Allow header. */
+enum api_method {
+	API_GET = 1U << 0,
+	API_POST = 1U << 1,
+	API_PUT = 1U << 2,
+	API_PATCH = 1U << 3,
+	API_DELETE = 1U << 4,
+};
+
+/*
+ * Who may call a route.  The router asks one hook, before the handler,
+ * whether the request may use the route's scope (http_api.c
+ * api_authorize); tenant scopes (a project's read, jobs, purge) join
+ * this list with authentication.
+ */
+enum api_scope {
+	API_PUBLIC, /* anyone: liveness, login */
+	API_OPERATOR, /* the daemon's operator: the listener is theirs */
+};
+
+/*
+ * Serves one request.  It ends it with http_api_reply(), exactly once,
+ * before it returns or later from a callback (a database query's).  The
+ * request's path parameters, query and body can be read while the
+ * handler runs, not after.  priv is what http_api_routes() was given.
+ */
+typedef void api_handler_f(struct api_req *, void *priv);
+
+struct api_route {
+	enum api_method method;
+	const char *path;
+	enum api_scope scope;
+	api_handler_f *handler;
+};
 
 /* Appends Prometheus text lines for one module. */
 typedef void api_metrics_f(void *priv, struct evbuffer *out);
-/*
- * Answers GET path?query: sets *body (a new reference) and returns the
- * HTTP status.  On an error status, *body may be NULL and *err says why.
- */
-typedef int api_handler_f(void *priv, const struct evkeyvalq *query,
-    json_t **body, const char **err);
-/* The same for POST, with the request's JSON body (an object). */
-typedef int api_post_f(void *priv, const struct evkeyvalq *query, json_t *in,
-    json_t **body, const char **err);
-
-/*
- * A GET answered later, from a callback (a database query's): the
- * handler keeps reply and ends it with http_api_reply(), exactly once,
- * whatever became of the client or of the API meanwhile.
- */
-typedef void
-api_async_f(void *priv, const struct evkeyvalq *query, struct api_reply *);
 
 /* listen: "ADDR:PORT"; port 0 picks a free one (see http_api_port). */
 struct http_api *
@@ -43,14 +71,33 @@ http_api_new(struct event_base *, const char *listen, char *err, size_t errlen);
 void http_api_free(struct http_api **);
 unsigned http_api_port(const struct http_api *);
 void http_api_metrics(struct http_api *, api_metrics_f *, void *priv);
-void http_api_route(struct http_api *, const char *path, api_handler_f *,
+/* The table, once: it and priv stay the caller's, kept past the API. */
+void http_api_routes(struct http_api *, const struct api_route *, unsigned n,
     void *priv);
-void http_api_route_post(struct http_api *, const char *path, api_post_f *,
-    void *priv);
-void http_api_route_async(struct http_api *, const char *path, api_async_f *,
-    void *priv);
-/* Sends the answer, if anyone still waits; body (or NULL: err) is taken. */
+
+/* GET /metrics: every registered module's lines. */
+api_handler_f http_api_metrics_get;
+
+/* What the handler may read while it runs. */
+const char *api_param(const struct api_req *, const char *name);
+/* A path parameter that is an id: 1 to INT64_MAX, or -1. */
+int api_param_id(const struct api_req *, const char *name, int64_t *);
+const char *api_query(const struct api_req *, const char *name);
+/*
+ * A query parameter as a whole number from min to max, dflt when it is
+ * not given (dflt need not be in range: absent then tells itself).
+ * Returns 0, or -1 when it is given and is not such a number.
+ */
+int api_query_int(const struct api_req *, const char *name, int64_t dflt,
+    int64_t min, int64_t max, int64_t *);
+/* A POST's, PUT's or PATCH's body: a JSON object, borrowed. */
+json_t *api_body(const struct api_req *);
+
+/*
+ * Sends the answer, if anyone still waits; body (a new reference,
+ * taken) or, when body is NULL, {"error": err}.
+ */
 void
-http_api_reply(struct api_reply *, int status, json_t *body, const char *err);
+http_api_reply(struct api_req *, int status, json_t *body, const char *err);
 
 #endif

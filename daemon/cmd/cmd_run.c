@@ -13,11 +13,8 @@
 
 #include <event2/event.h>
 
-#include "api/api_index.h"
-#include "api/api_jobs.h"
-#include "api/api_origins.h"
-#include "api/api_results.h"
 #include "api/http_api.h"
+#include "api/routes.h"
 #include "core/loop.h"
 #include "fetch/origin_guard.h"
 #include "node/instance.h"
@@ -180,7 +177,7 @@ cmd_run(int argc, char **argv)
 	struct instance *inst[MAX_INSTANCES];
 	struct event_base *eb;
 	struct http_api *api;
-	struct api_index *ai;
+	struct api_ctx actx;
 	struct origin_guard *guard;
 	struct og_conf ogc;
 	struct sitemap_jobs *jobs;
@@ -397,7 +394,6 @@ cmd_run(int argc, char **argv)
 		ret = retention_new(eb, pool, prune_every, 5000);
 		retention_register(ret, api);
 		rs_watch_jobs(store, &jc);
-		api_results_register(api, pool);
 	}
 	/* One for all instances: N nodes in front of one origin. */
 	guard = og_new(&ogc);
@@ -410,8 +406,6 @@ cmd_run(int argc, char **argv)
 		if (store != NULL)
 			rs_watch_instance(store, inst[i]);
 	}
-	ai = api_index_new(api, inst, n);
-	api_origins_register(api, guard);
 	for (i = 0; i < n; i++)
 		if (nodes[i] != NULL) {
 			jc.verify[jc.nnode] = instance_verify(inst[i]);
@@ -421,7 +415,13 @@ cmd_run(int argc, char **argv)
 	jc.keylen = keylen;
 	jc.concurrency = (unsigned)warm_conc;
 	jobs = sj_new(eb, guard, &jc);
-	api_jobs_register(api, jobs);
+	actx = (struct api_ctx){ .magic = API_CTX_MAGIC,
+		.inst = inst,
+		.ninst = n,
+		.guard = guard,
+		.jobs = jobs,
+		.pool = pool };
+	api_routes_register(api, &actx);
 	if (sched.url != NULL) {
 		sched.jobs = jobs;
 		sched_ev = event_new(eb, -1, 0, on_schedule, &sched);
@@ -437,7 +437,6 @@ cmd_run(int argc, char **argv)
 	if (loop_run(eb) != 0)
 		fprintf(stderr, "stoked: the event loop failed\n");
 	http_api_free(&api);
-	api_index_free(&ai);
 	if (sched_ev != NULL)
 		event_free(sched_ev);
 	/* Jobs stop before the guard they report to goes. */

@@ -1,0 +1,28 @@
+/*
+ * The whole API: one table of routes (routes.c), and what its handlers
+ * are given, set once when stoked run has made it all.
+ */
+
+#ifndef STOKE_ROUTES_H
+#define STOKE_ROUTES_H
+
+struct http_api;
+struct instance;
+struct origin_guard;
+struct pg_pool;
+struct sitemap_jobs;
+
+/* What the handlers work on: the caller's, kept until the API is freed. */
+struct api_ctx {
+	unsigned magic;
+#define API_CTX_MAGIC 0x5e1d3a78
+	struct instance *const *inst; /* at least one */
+	unsigned ninst;
+	struct origin_guard *guard;
+	struct sitemap_jobs *jobs;
+	struct pg_pool *pool; /* NULL: no database */
+};
+
+void api_routes_register(struct http_api *, struct api_ctx *);
+
+#endif
