@@ -22,7 +22,7 @@
 
 /* clang-format off */
 static const struct api_route api_routes[] = {
-	/* method     path                    scope         handler */
+	/* method  path                     scope         handler */
 	{ API_GET,  "/metrics",              API_OPERATOR, http_api_metrics_get },
 
 	/* What the nodes cache, and what they lost */
