@@ -92,8 +92,7 @@ open_pool(struct jmain *m)
 
 	CHECK_OBJ_NOTNULL(m, JMAIN_MAGIC);
 	/* Before the loop: the embedded cluster starts blocking. */
-	url = db_url_open("job", m->cc.database_url, m->cc.state_dir, err,
-	    sizeof err);
+	url = db_url_open(m->cc.database_url, m->cc.state_dir, err, sizeof err);
 	if (url == NULL) {
 		fprintf(stderr, "stoked job: %s\n", err);
 		return (NULL);

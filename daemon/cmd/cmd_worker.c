@@ -216,8 +216,7 @@ cmd_worker(int argc, char **argv)
 		id = idbuf;
 	}
 	/* Before the loop: the embedded cluster starts blocking. */
-	url = db_url_open("worker", cc.database_url, cc.state_dir, err,
-	    sizeof err);
+	url = db_url_open(cc.database_url, cc.state_dir, err, sizeof err);
 	if (url == NULL) {
 		fprintf(stderr, "stoked worker: %s\n", err);
 		return (1);

@@ -7,7 +7,6 @@
 
 #include "config.h"
 
-#include <assert.h>
 #include <ctype.h>
 #include <limits.h>
 #include <pwd.h>
@@ -16,6 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "vdef.h"
+#include "vas.h"
+
+#include "core/log.h"
 
 #include "db_url.h"
 #include "migrate.h"
@@ -129,7 +133,9 @@ db_url_mask(const char *url, char *buf, size_t len)
 	struct span sp[MAX_SPANS];
 	size_t n, i, at = 0, from = 0;
 
-	assert(url != NULL && buf != NULL && len > 0);
+	AN(url);
+	AN(buf);
+	assert(len > 0);
 	buf[0] = '\0';
 	n = password_spans(url, sp);
 	for (i = 0; i < n; i++) {
@@ -191,7 +197,8 @@ int
 db_url_choose(const char *option, const char *state_dir, const char **url,
     char *dir, size_t dirlen, char *err, size_t errlen)
 {
-	assert(url != NULL && dir != NULL);
+	AN(url);
+	AN(dir);
 	*url = NULL;
 	if (option != NULL && *option != '\0') {
 		*url = option;
@@ -250,7 +257,7 @@ db_url_connect(const char *url, char *err, size_t errlen)
 	char masked[512], msg[512];
 	PGconn *c;
 
-	assert(url != NULL);
+	AN(url);
 	val[0] = "10";
 	val[1] = "stoked";
 	val[2] = url;
@@ -267,14 +274,15 @@ db_url_connect(const char *url, char *err, size_t errlen)
 }
 
 static void
-print_applied(void *priv, const struct migration *m)
+db_url_applied(void *priv, const struct migration *m)
 {
-	fprintf(stderr, "stoked %s: applied %s\n", (const char *)priv, m->name);
+	(void)priv;
+	log_info("database", "applied %s", m->name);
 }
 
 /* Ours alone: its schema is whatever this stoked needs. */
 static int
-embedded_migrate(const char *who, const char *url, char *err, size_t errlen)
+embedded_migrate(const char *url, char *err, size_t errlen)
 {
 	int version, rv;
 	PGconn *c;
@@ -282,15 +290,13 @@ embedded_migrate(const char *who, const char *url, char *err, size_t errlen)
 	c = db_url_connect(url, err, errlen);
 	if (c == NULL)
 		return (-1);
-	rv = migrate_run(c, print_applied, (void *)(uintptr_t)who, &version,
-	    err, errlen);
+	rv = migrate_run(c, db_url_applied, NULL, &version, err, errlen);
 	PQfinish(c);
 	return (rv);
 }
 
 char *
-db_url_open(const char *who, const char *option, const char *state_dir,
-    char *err, size_t errlen)
+db_url_open(const char *option, const char *state_dir, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], masked[512];
 	struct pg_embed *pe;
@@ -298,30 +304,29 @@ db_url_open(const char *who, const char *option, const char *state_dir,
 	char *r = NULL;
 	int started;
 
-	assert(who != NULL && err != NULL);
+	AN(err);
 	if (db_url_choose(option, state_dir, &url, dir, sizeof dir, err,
 	        errlen) != 0)
 		return (NULL);
 	if (url != NULL) {
 		db_url_mask(url, masked, sizeof masked);
-		fprintf(stderr, "stoked %s: database %s\n", who, masked);
+		log_info("database", "%s", masked);
 		r = strdup(url);
-		assert(r != NULL);
+		AN(r);
 		return (r);
 	}
 	pe = pg_embed_new(dir, err, errlen);
 	if (pe == NULL)
 		return (NULL);
 	if (pg_embed_start(pe, &started, err, errlen) == 0) {
-		fprintf(stderr,
-		    "stoked %s: database: the embedded PostgreSQL in %s%s\n",
-		    who, pg_embed_data_dir(pe),
+		log_info("database", "the embedded PostgreSQL in %s%s",
+		    pg_embed_data_dir(pe),
 		    started ? ", started (left running: 'stoked db stop' "
 		              "stops it)"
 		            : "");
-		if (embedded_migrate(who, pg_embed_url(pe), err, errlen) == 0) {
+		if (embedded_migrate(pg_embed_url(pe), err, errlen) == 0) {
 			r = strdup(pg_embed_url(pe));
-			assert(r != NULL);
+			AN(r);
 		}
 	}
 	pg_embed_free(&pe);

@@ -44,12 +44,12 @@ PGconn *db_url_connect(const char *url, char *err, size_t errlen);
 
 /*
  * The database of a command that works on it (stoked worker, stoked
- * job), said on stderr as "stoked WHO: ...": as db_url_choose() says;
- * the embedded cluster is started if it is not running and then left running for the
- * commands that follow, its schema brought up to date.  Blocks: call it
- * before the event loop.  The URL, a copy to free; or NULL, with err.
+ * job), as db_url_choose() says, and logged: the embedded cluster is
+ * started if it is not running and then left running for the commands
+ * that follow, its schema brought up to date.  Blocks: call it before
+ * the event loop.  The URL, a copy to free; or NULL, with err.
  */
-char *db_url_open(const char *who, const char *option, const char *state_dir,
-    char *err, size_t errlen);
+char *db_url_open(const char *option, const char *state_dir, char *err,
+    size_t errlen);
 
 #endif

@@ -46,6 +46,7 @@
 #include "vtim.h"
 
 #include "api/http_api.h"
+#include "core/log.h"
 #include "node/instance.h"
 #include "warm/warm_batch.h"
 #include "warm/warm_verdict.h"
@@ -164,15 +165,15 @@ admit(struct result_store *rs)
 	if (!rs->full) {
 		rs->full = 1;
 		if (rs_connected(rs))
-			fprintf(stderr,
-			    "stoked: database too slow: result buffer full "
+			log_error("store",
+			    "database too slow: result buffer full "
 			    "(%zu rows), dropping results until it catches "
-			    "up\n",
+			    "up",
 			    rs->nbuf);
 		else
-			fprintf(stderr,
-			    "stoked: database unreachable: result buffer full "
-			    "(%zu rows), dropping results until it is back\n",
+			log_error("store",
+			    "database unreachable: result buffer full "
+			    "(%zu rows), dropping results until it is back",
 			    rs->nbuf);
 	}
 	return (0);
@@ -476,9 +477,9 @@ rs_drain(struct result_store *rs, double timeout)
 	event_free(ev);
 	left = unwritten(rs);
 	if (left > 0)
-		fprintf(stderr,
-		    "stoked: %zu rows not stored: the database did not take "
-		    "them in %.0f s\n",
+		log_error("store",
+		    "%zu rows not stored: the database did not take "
+		    "them in %.0f s",
 		    left, timeout);
 	return (left);
 }

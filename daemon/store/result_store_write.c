@@ -20,6 +20,7 @@
 #include "vsb.h"
 #include "vtim.h"
 
+#include "core/log.h"
 #include "default_project.h"
 #include "pg_array.h"
 #include "pg_pool.h"
@@ -177,13 +178,13 @@ said_back(struct result_store *rs)
 	rs->retry_at = 0;
 	if (rs->failing) {
 		rs->failing = 0;
-		fprintf(stderr, "stoked: writing to the database again\n");
+		log_notice("store", "writing to the database again");
 	}
 	if (rs->full && rs->nbuf < rs->conf.max_rows) {
 		rs->full = 0;
-		fprintf(stderr,
-		    "stoked: result buffer has room again: %" PRIu64
-		    " rows were dropped\n",
+		log_notice("store",
+		    "result buffer has room again: %" PRIu64
+		    " rows were dropped",
 		    rs->dropped_episode);
 		rs->dropped_episode = 0;
 	}
@@ -205,19 +206,18 @@ write_failed(struct result_store *rs, const struct pg_result *res,
 		    PQresultErrorField((const PGresult *)res, PG_DIAG_SQLSTATE);
 	if (state != NULL &&
 	    (!strncmp(state, "22", 2) || !strncmp(state, "23", 2))) {
-		fprintf(stderr,
-		    "stoked: the database refused %u %s rows, dropped: %s\n",
-		    rs->nsend, what, err);
+		log_error("store",
+		    "the database refused %u %s rows, dropped: %s", rs->nsend,
+		    what, err);
 		rs->dropped += rs->nsend;
 		return (1);
 	}
 	/* At exit rs_drain() says what was left, the pool's "stopped". */
 	if (!rs->failing && !rs->draining) {
 		rs->failing = 1;
-		fprintf(stderr,
-		    "stoked: writing %s to the database failed, trying again: "
-		    "%s\n",
-		    what, err);
+		log_warning("store",
+		    "writing %s to the database failed, trying again: %s", what,
+		    err);
 	}
 	rs->backoff = rs->backoff > 0 ? rs->backoff * 2 : BACKOFF_MIN;
 	if (rs->backoff > BACKOFF_MAX)
@@ -627,9 +627,9 @@ watch_link(struct result_store *rs)
 
 	if (rs_connected(rs)) {
 		if (rs->said_down)
-			fprintf(stderr,
-			    "stoked: database reachable again: writing %zu "
-			    "waiting rows\n",
+			log_notice("store",
+			    "database reachable again: writing %zu "
+			    "waiting rows",
 			    rs->nbuf);
 		rs->down_since = 0;
 		rs->said_down = 0;
@@ -639,9 +639,9 @@ watch_link(struct result_store *rs)
 		rs->down_since = now;
 	if (!rs->said_down && now - rs->down_since >= UNREACHABLE_AFTER) {
 		rs->said_down = 1;
-		fprintf(stderr,
-		    "stoked: database unreachable (%s): results wait in "
-		    "memory, %zu rows at most\n",
+		log_warning("store",
+		    "database unreachable (%s): results wait in "
+		    "memory, %zu rows at most",
 		    pg_pool_last_error(rs->pool), rs->conf.max_rows);
 	}
 }

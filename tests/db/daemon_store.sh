@@ -225,7 +225,7 @@ dropped=$(metric stoke_db_rows_dropped_total)
 [ "$(metric stoke_db_rows_buffered)" = 40 ] || fail "not 40 waiting"
 [ "$(grep -c 'result buffer full' "$work/stoked3.log")" = 1 ] ||
     fail "the drop was not said exactly once"
-grep -q '^stoked: database unreachable: result buffer full (40 rows), dropping results until it is back$' \
+grep -q '^stoked run: error: store: database unreachable: result buffer full (40 rows), dropping results until it is back$' \
     "$work/stoked3.log" || fail "not said as it should be"
 pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 \
     -o "-c listen_addresses='' -c unix_socket_directories='$PGSOCK' -c fsync=off" \

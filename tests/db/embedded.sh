@@ -106,15 +106,15 @@ job=$(env -u STOKE_DATABASE_URL "$STOKED" job create --state-dir "$st" \
     --website-url "$site/" "$site/product/1" "$site/product/2" \
     2> "$work/job.log") || fail "job create: $(cat "$work/job.log")"
 cat "$work/job.log"
-grep -qx "stoked job: database: the embedded PostgreSQL in $data, started.*" \
+grep -qx "stoked job: info: database: the embedded PostgreSQL in $data, started.*" \
     "$work/job.log" || fail "job create did not say it started it"
 env -u STOKE_DATABASE_URL "$STOKED" worker --state-dir "$st" \
     --exit-when-idle --poll 0.2 2> "$work/worker.log" ||
     fail "worker: $(cat "$work/worker.log")"
-grep -qx "stoked worker: database: the embedded PostgreSQL in $data" \
+grep -qx "stoked worker: info: database: the embedded PostgreSQL in $data" \
     "$work/worker.log" || fail "the worker did not say which database"
 out=$(STOKE_DATABASE_URL=$url "$STOKED" job show "$job" 2> "$work/show.log")
-grep -qx "stoked job: database $url" "$work/show.log" ||
+grep -qx "stoked job: info: database: $url" "$work/show.log" ||
     fail "job show did not say which database"
 echo "$out" | grep -q '"urls_completed": 2' || fail "job $job: $out"
 "$STOKED" db stop --state-dir "$st" > /dev/null
