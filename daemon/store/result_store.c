@@ -47,6 +47,7 @@
 
 #include "api/http_api.h"
 #include "core/log.h"
+#include "core/str.h"
 #include "node/instance.h"
 #include "warm/warm_batch.h"
 #include "warm/warm_verdict.h"
@@ -244,9 +245,7 @@ rs_add_result(struct result_store *rs, struct rs_job *j,
 		return;
 	if (host != NULL) {
 		/* A re-warm's: the path of an object of host. */
-		url = malloc(strlen(host) + strlen(r->url) + 8);
-		AN(url);
-		sprintf(url, "http://%s%s", host, r->url);
+		url = str_printf("http://%s%s", host, r->url);
 	}
 	lu = rs_clean_len(url != NULL ? url : r->url);
 	lv = rs_clean_len(variant != NULL ? variant : "");

@@ -11,6 +11,7 @@
 #include "vdef.h"
 #include "vas.h"
 
+#include "core/str.h"
 #include "result_store_priv.h"
 
 /*--------------------------------------------------------------------
@@ -104,9 +105,7 @@ rs_base_of(const char *host)
 {
 	char *b, *p;
 
-	b = malloc(strlen(host) + 9);
-	AN(b);
-	sprintf(b, "http://%s/", host);
+	b = str_printf("http://%s/", host);
 	for (p = b + 7; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');

@@ -18,6 +18,7 @@
 #include "vtim.h"
 #include "vqueue.h"
 
+#include "core/str.h"
 #include "fetch/fetcher.h"
 #include "fetch/origin_guard.h"
 #include "proto/warm_sig.h"
@@ -250,15 +251,6 @@ rewarm_on_done(void *priv, const struct fetch_result *res)
 	rewarm_pump(rw);
 }
 
-static char *
-rewarm_sdup(const char *s)
-{
-	char *d = strdup(s != NULL ? s : "");
-
-	AN(d);
-	return (d);
-}
-
 /* A task that ends before any fetch: said, and done with. */
 static void
 not_started(struct rewarm *rw, struct rewarm_fetch *rf, const char *why)
@@ -282,9 +274,9 @@ rewarm_start(struct rewarm *rw, struct warm_task *t)
 	rf->task = t;
 	rf->trigger = TASK_KIND(t->trigger);
 	rf->key = TASK_KEY(t->trigger);
-	rf->host = rewarm_sdup(t->host);
-	rf->path = rewarm_sdup(t->url);
-	rf->variant = rewarm_sdup(t->variant);
+	rf->host = str_dup(t->host);
+	rf->path = str_dup(t->url);
+	rf->variant = str_dup(t->variant);
 	rf->attempts = t->attempts + 1;
 	memset(&rq, 0, sizeof rq);
 	/* Slot 0 is the warm header, the variant's headers follow. */

@@ -14,6 +14,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "core/str.h"
 #include "warm_queue.h"
 
 struct wq_entry {
@@ -74,15 +75,6 @@ down(struct warm_queue *q, size_t i)
 		swap(q, i, m);
 		i = m;
 	}
-}
-
-static char *
-wq_sdup(const char *s)
-{
-	char *d = strdup(s != NULL ? s : "");
-
-	AN(d);
-	return (d);
 }
 
 static void
@@ -164,9 +156,9 @@ wq_push(struct warm_queue *q, const char *host, const char *url,
 	e = calloc(1, sizeof *e);
 	AN(e);
 	e->key = key;
-	e->task.host = wq_sdup(host);
-	e->task.url = wq_sdup(url);
-	e->task.variant = wq_sdup(variant);
+	e->task.host = str_dup(host);
+	e->task.url = str_dup(url);
+	e->task.variant = str_dup(variant);
 	e->task.priority = priority;
 	e->task.queued = now;
 	e->task.trigger = trigger;
