@@ -9,8 +9,10 @@
  * put, get, ci_foreach(), ci_foreach_tag() on a 1000-member tag,
  * put with eviction at the budget, and removal of everything.
  *
- *   gcc -O2 -std=gnu99 -I... bench/index_mem.c daemon/cache_index.c \
- *       -lvarnishapi -lm && ./a.out [objects]
+ * bench/run.sh builds it against the daemon's library, optimised and
+ * without sanitizers:
+ *
+ *   make -C BUILD/bench index_mem && BUILD/bench/index_mem [objects]
  */
 
 #include "config.h"
