@@ -125,7 +125,7 @@ warm_sig_compute(const void *key, size_t keylen, const char *method,
 	static const char digits[] = "0123456789abcdef";
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned maclen, i;
-	char tbuf[24];
+	char tbuf[24], digest[] = "SHA256";
 	EVP_MAC *m;
 	EVP_MAC_CTX *c;
 	OSSL_PARAM params[2];
@@ -145,7 +145,8 @@ warm_sig_compute(const void *key, size_t keylen, const char *method,
 	EVP_MAC_free(m);
 	if (c == NULL)
 		return (-1);
-	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+	/* OpenSSL's prototype takes char *; it only reads the name. */
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	ok = EVP_MAC_init(c, key, keylen, params);
 #define FEED(s, l) ok = ok && EVP_MAC_update(c, (const unsigned char *)(s), (l))
