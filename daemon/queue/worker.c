@@ -110,7 +110,9 @@ claim_later(struct worker *w, double delay)
 	AZ(evtimer_add(w->claim_timer, &tv));
 }
 
-/*** the ring of claimed tasks **************************************/
+/*--------------------------------------------------------------------
+ * The ring of claimed tasks
+ */
 
 static void
 ready_push(struct worker *w, struct tq_task *t)
@@ -145,7 +147,9 @@ ready_pop(struct worker *w)
 	return (t);
 }
 
-/*** ending ***********************************************************/
+/*--------------------------------------------------------------------
+ * Ending
+ */
 
 static void
 on_stop_flushed(void *priv)
@@ -215,7 +219,9 @@ check_idle(struct worker *w)
 	tq_flush(w->q, on_idle_flushed, w);
 }
 
-/*** fetching *******************************************************/
+/*--------------------------------------------------------------------
+ * Fetching
+ */
 
 /* warm_id: the signed request's, NULL for an unsigned one. */
 static void
@@ -442,7 +448,9 @@ worker_pump(struct worker *w)
 	}
 }
 
-/*** claiming *******************************************************/
+/*--------------------------------------------------------------------
+ * Claiming
+ */
 
 static void
 worker_on_claimed(void *priv, struct tq_task **tasks, unsigned n,
@@ -524,7 +532,9 @@ on_deadline(evutil_socket_t fd, short what, void *priv)
 	worker_end(w);
 }
 
-/*** the worker *****************************************************/
+/*--------------------------------------------------------------------
+ * The worker
+ */
 
 void
 worker_wake(struct worker *w)

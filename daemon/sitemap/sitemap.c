@@ -163,7 +163,9 @@ sm_fail(struct sm_parse *p, const char *fmt, ...)
 	return (-1);
 }
 
-/*** Text ***/
+/*--------------------------------------------------------------------
+ * Text
+ */
 
 static void
 text_reset(struct sm_text *t)
@@ -204,7 +206,9 @@ text_end(struct sm_text *t)
 	return (t->buf);
 }
 
-/*** Field values ***/
+/*--------------------------------------------------------------------
+ * Field values
+ */
 
 /* n digits at *sp as a number, or -1. */
 static int
@@ -358,7 +362,9 @@ sm_changefreq(const char *s)
 	return (SITEMAP_CF_NONE);
 }
 
-/*** libxml2 error handlers ***/
+/*--------------------------------------------------------------------
+ * Libxml2 error handlers
+ */
 
 static void
 sm_xml_error(void *priv, sm_xml_error_t *e)
@@ -401,7 +407,9 @@ sm_xml_generic(void *priv, const char *fmt, ...)
 	snprintf(p->xml_err, sizeof p->xml_err, "XML error: %s", msg);
 }
 
-/*** The document ***/
+/*--------------------------------------------------------------------
+ * The document
+ */
 
 static int
 sm_same_ns(const struct sm_parse *p, const xmlChar *ns)
@@ -630,7 +638,9 @@ sm_xml(struct sm_parse *p, const char *doc, size_t len)
 	return (r);
 }
 
-/*** gzip ***/
+/*--------------------------------------------------------------------
+ * Gzip
+ */
 
 /*
  * Inflate into at most max_bytes.  The buffer doubles up to max_bytes;
@@ -727,7 +737,9 @@ sm_gunzip(struct sm_parse *p, const unsigned char *in, size_t inlen,
 	return (0);
 }
 
-/*** Entry point ***/
+/*--------------------------------------------------------------------
+ * Entry point
+ */
 
 static void
 sm_limits(struct sitemap_limits *l, const struct sitemap_limits *in)
@@ -839,7 +851,9 @@ done:
 	return (r);
 }
 
-/*** URLs ***/
+/*--------------------------------------------------------------------
+ * URLs
+ */
 
 struct sm_url {
 	CURLU *u;

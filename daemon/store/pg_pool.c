@@ -141,7 +141,9 @@ query_end(struct pg_pool *p, struct pg_query *q, const PGresult *res,
 	FREE_OBJ(q);
 }
 
-/*** connections ****************************************************/
+/*--------------------------------------------------------------------
+ * Connections
+ */
 
 /* Forget the connection itself; what it was running is the caller's. */
 static void
@@ -564,7 +566,9 @@ conn_fini(struct pg_conn *c)
 	c->magic = 0;
 }
 
-/*** queries ********************************************************/
+/*--------------------------------------------------------------------
+ * Queries
+ */
 
 static void
 conn_send(struct pg_conn *c)
@@ -710,7 +714,9 @@ pg_pool_query(struct pg_pool *p, const struct pg_stmt *st,
 	return (0);
 }
 
-/*** the pool *******************************************************/
+/*--------------------------------------------------------------------
+ * The pool
+ */
 
 void
 pg_pool_listen(struct pg_pool *p, const char *channel, pg_notify_f *cb,

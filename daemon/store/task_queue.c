@@ -191,7 +191,9 @@ get_int(const PGresult *r, int row, int col)
 	return (strtoll(PQgetvalue(r, row, col), NULL, 10));
 }
 
-/*** enqueueing *****************************************************/
+/*--------------------------------------------------------------------
+ * Enqueueing
+ */
 
 struct enqueue {
 	unsigned magic;
@@ -377,7 +379,9 @@ tq_enqueue(struct pg_pool *pool, int64_t job_id, const struct tq_new_task *t,
 		enqueue_end(e, "stopped");
 }
 
-/*** what this worker holds *****************************************/
+/*--------------------------------------------------------------------
+ * What this worker holds
+ */
 
 enum task_state {
 	T_HELD, /* the caller's */
@@ -503,7 +507,9 @@ dup_or_null(const char *s)
 	return (d);
 }
 
-/*** claiming *******************************************************/
+/*--------------------------------------------------------------------
+ * Claiming
+ */
 
 static void
 tq_on_claimed(void *priv, const struct pg_result *res, const char *err)
@@ -560,7 +566,9 @@ tq_claim(struct task_queue *q, unsigned max, tq_claimed_f *cb, void *priv)
 	return (0);
 }
 
-/*** writing back ***************************************************/
+/*--------------------------------------------------------------------
+ * Writing back
+ */
 
 static void
 writer_kick(struct task_queue *q)
@@ -931,7 +939,9 @@ tq_held(const struct task_queue *q)
 	return (q->nheld);
 }
 
-/*** the outlook ****************************************************/
+/*--------------------------------------------------------------------
+ * The outlook
+ */
 
 struct outlook {
 	unsigned magic;
@@ -976,7 +986,9 @@ tq_outlook(struct task_queue *q, tq_outlook_f *cb, void *priv)
 		FREE_OBJ(o);
 }
 
-/*** the queue ******************************************************/
+/*--------------------------------------------------------------------
+ * The queue
+ */
 
 struct task_queue *
 tq_new(struct event_base *eb, struct pg_pool *pool, const char *owner,

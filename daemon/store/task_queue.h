@@ -24,7 +24,9 @@ struct task_queue;
 
 #define TQ_CHANNEL "stoke_tasks" /* NOTIFYed when tasks become claimable */
 
-/*** enqueueing *****************************************************/
+/*--------------------------------------------------------------------
+ * Enqueueing
+ */
 
 struct tq_new_task {
 	const char *url;
@@ -44,7 +46,9 @@ typedef void tq_enqueued_f(void *priv, unsigned inserted, const char *err);
 void tq_enqueue(struct pg_pool *, int64_t job_id, const struct tq_new_task *,
     unsigned n, tq_enqueued_f *, void *priv);
 
-/*** working ********************************************************/
+/*--------------------------------------------------------------------
+ * Working
+ */
 
 /* A claimed task, the queue's until completed or released. */
 struct tq_task {
