@@ -1,21 +1,17 @@
 /*
  * The origin guard's state, read only.  Origin names come from Host
- * headers, which clients choose: they are escaped for Prometheus's
- * label syntax, and JSON escapes its own.
+ * headers, which clients choose: core/metrics.c escapes them for
+ * Prometheus's label syntax, and JSON escapes its own.
  */
 
 #include "config.h"
-
-#include <inttypes.h>
-#include <stdio.h>
-
-#include <event2/buffer.h>
 
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
 #include "vtim.h"
 
+#include "core/metrics.h"
 #include "fetch/origin_guard.h"
 #include "api_origins.h"
 #include "http_api.h"
@@ -24,71 +20,43 @@
 struct walk {
 	unsigned magic;
 #define WALK_MAGIC 0x6f726977
-	struct evbuffer *b;
+	struct metrics *m;
 	json_t *a;
 	double now;
 };
-
-/* A label value: backslash, double quote and newline escaped. */
-static void
-label(struct evbuffer *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\' || *s == '"')
-			evbuffer_add_printf(b, "\\%c", *s);
-		else if (*s == '\n')
-			evbuffer_add(b, "\\n", 2);
-		else
-			evbuffer_add(b, s, 1);
-	}
-}
-
-static void
-metric(struct evbuffer *b, const char *name, const char *origin)
-{
-	evbuffer_add_printf(b, "%s{origin=\"", name);
-	label(b, origin);
-	evbuffer_add(b, "\"} ", 3);
-}
 
 static void
 one_metric(void *priv, const struct og_info *i)
 {
 	struct walk *w;
-	struct evbuffer *b;
+	struct metrics *m;
+	const char *o = i->origin;
 
 	CAST_OBJ_NOTNULL(w, priv, WALK_MAGIC);
-	b = w->b;
-
-	metric(b, "stoke_origin_limit", i->origin);
-	evbuffer_add_printf(b, "%.2f\n", i->limit);
-	metric(b, "stoke_origin_inflight", i->origin);
-	evbuffer_add_printf(b, "%u\n", i->inflight);
-	metric(b, "stoke_origin_inflight_max", i->origin);
-	evbuffer_add_printf(b, "%u\n", i->inflight_max);
-	metric(b, "stoke_origin_open", i->origin);
-	evbuffer_add_printf(b, "%d\n", i->state != OG_CLOSED);
-	metric(b, "stoke_origin_paused", i->origin);
-	evbuffer_add_printf(b, "%d\n", i->paused_until > w->now);
-	metric(b, "stoke_origin_latency_seconds", i->origin);
-	evbuffer_add_printf(b, "%.6f\n", i->latency);
-	metric(b, "stoke_origin_requests_total", i->origin);
-	evbuffer_add_printf(b, "%" PRIu64 "\n", i->requests);
-	metric(b, "stoke_origin_failures_total", i->origin);
-	evbuffer_add_printf(b, "%" PRIu64 "\n", i->failures);
-	metric(b, "stoke_origin_backoffs_total", i->origin);
-	evbuffer_add_printf(b, "%" PRIu64 "\n", i->backoffs);
-	metric(b, "stoke_origin_breaker_opened_total", i->origin);
-	evbuffer_add_printf(b, "%" PRIu64 "\n", i->breaker_opened);
-	metric(b, "stoke_origin_retry_after_total", i->origin);
-	evbuffer_add_printf(b, "%" PRIu64 "\n", i->retry_after);
+	m = w->m;
+	metrics_dbl(m, M_ORIGIN_LIMIT, i->limit, "origin", o, NULL);
+	metrics_u64(m, M_ORIGIN_INFLIGHT, i->inflight, "origin", o, NULL);
+	metrics_u64(m, M_ORIGIN_INFLIGHT_MAX, i->inflight_max, "origin", o,
+	    NULL);
+	metrics_u64(m, M_ORIGIN_OPEN, i->state != OG_CLOSED, "origin", o, NULL);
+	metrics_u64(m, M_ORIGIN_PAUSED, i->paused_until > w->now, "origin", o,
+	    NULL);
+	metrics_dbl(m, M_ORIGIN_LATENCY, i->latency, "origin", o, NULL);
+	metrics_u64(m, M_ORIGIN_REQUESTS, i->requests, "origin", o, NULL);
+	metrics_u64(m, M_ORIGIN_FAILURES, i->failures, "origin", o, NULL);
+	metrics_u64(m, M_ORIGIN_BACKOFFS, i->backoffs, "origin", o, NULL);
+	metrics_u64(m, M_ORIGIN_BREAKER_OPENED, i->breaker_opened, "origin", o,
+	    NULL);
+	metrics_u64(m, M_ORIGIN_RETRY_AFTER, i->retry_after, "origin", o, NULL);
 }
 
-static void
-metrics(void *priv, struct evbuffer *b)
+/* The origin guard's (priv) samples: one set per origin. */
+void
+api_origins_metrics(void *priv, struct metrics *m)
 {
-	struct walk w = { .magic = WALK_MAGIC, .b = b, .now = VTIM_real() };
+	struct walk w = { .magic = WALK_MAGIC, .m = m, .now = VTIM_real() };
 
+	AN(priv);
 	og_foreach(priv, one_metric, &w);
 }
 
@@ -123,11 +91,4 @@ api_origins_get(struct api_req *r, void *priv)
 	AN(w.a);
 	og_foreach(ctx->guard, one_json, &w);
 	http_api_reply(r, 200, json_pack("{s:o}", "origins", w.a), NULL);
-}
-
-void
-api_origins_metrics(struct http_api *api, struct origin_guard *g)
-{
-	AN(g);
-	http_api_metrics(api, metrics, g);
 }

@@ -6,12 +6,11 @@
 #ifndef STOKE_API_ORIGINS_H
 #define STOKE_API_ORIGINS_H
 
+#include "core/metrics.h"
 #include "http_api.h"
 
-struct origin_guard;
-
 api_handler_f api_origins_get;
-/* The stoke_origin_* lines of /metrics. */
-void api_origins_metrics(struct http_api *, struct origin_guard *);
+/* The stoke_origin_* samples of the origin guard (priv). */
+metrics_f api_origins_metrics;
 
 #endif

@@ -29,7 +29,6 @@
 
 /* A POST body is a small JSON object: a job, a setting. */
 #define API_MAX_BODY 65536
-#define API_MAX_METRICS 16
 
 /*
  * A request routed to a handler.  It waits on the API's list until it
@@ -51,7 +50,7 @@ struct api_req {
 };
 
 struct api_metric {
-	api_metrics_f *fn;
+	metrics_f *fn;
 	void *priv;
 };
 
@@ -63,8 +62,9 @@ struct http_api {
 	const struct api_route *route;
 	unsigned nroute;
 	void *route_priv;
-	unsigned nmetric;
-	struct api_metric metric[API_MAX_METRICS];
+	/* What /metrics asks, in the order registered: a growing array. */
+	struct api_metric *metric;
+	unsigned nmetric, lmetric;
 	TAILQ_HEAD(, api_req) pending;
 };
 
@@ -141,6 +141,7 @@ http_api_metrics_get(struct api_req *r, void *priv)
 {
 	struct http_api *api;
 	struct evbuffer *b = evbuffer_new();
+	struct metrics *m;
 	unsigned i;
 
 	(void)priv;
@@ -149,12 +150,15 @@ http_api_metrics_get(struct api_req *r, void *priv)
 	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
 	AN(r->req);
 	AN(b);
+	m = metrics_new();
 	for (i = 0; i < api->nmetric; i++)
-		api->metric[i].fn(api->metric[i].priv, b);
+		api->metric[i].fn(api->metric[i].priv, m);
+	metrics_print(m, b);
 	AZ(evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Content-Type", "text/plain; version=0.0.4"));
 	evhttp_send_reply(r->req, 200, NULL, b);
 	evbuffer_free(b);
+	metrics_free(&m);
 	req_end(r);
 }
 
@@ -503,6 +507,7 @@ http_api_free(struct http_api **ap)
 		r->api = NULL;
 	}
 	evhttp_free(api->http);
+	free(api->metric);
 	FREE_OBJ(api);
 }
 
@@ -514,11 +519,16 @@ http_api_port(const struct http_api *api)
 }
 
 void
-http_api_metrics(struct http_api *api, api_metrics_f *fn, void *priv)
+http_api_metrics(struct http_api *api, metrics_f *fn, void *priv)
 {
 	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
 	AN(fn);
-	assert(api->nmetric < API_MAX_METRICS);
+	if (api->nmetric == api->lmetric) {
+		api->lmetric = api->lmetric > 0 ? api->lmetric * 2 : 8;
+		api->metric =
+		    realloc(api->metric, api->lmetric * sizeof *api->metric);
+		AN(api->metric);
+	}
 	api->metric[api->nmetric].fn = fn;
 	api->metric[api->nmetric++].priv = priv;
 }

@@ -10,8 +10,10 @@
  * Allow header, an unknown path 404, both as JSON errors; HEAD is served
  * wherever GET is.
  *
- * Modules that count things register an api_metrics_f; GET /metrics
- * (http_api_metrics_get, a route like the others) prints them all.
+ * Modules that count things give a metrics_f (core/metrics.h), which
+ * whoever wires the daemon registers here; GET /metrics
+ * (http_api_metrics_get, a route like the others) makes one scrape of
+ * them all, printed with each metric's # HELP and # TYPE lines.
  */
 
 #ifndef STOKE_HTTP_API_H
@@ -21,6 +23,8 @@
 #include <stdint.h>
 
 #include <jansson.h>
+
+#include "core/metrics.h"
 
 struct event_base;
 struct evbuffer;
@@ -62,20 +66,18 @@ struct api_route {
 	api_handler_f *handler;
 };
 
-/* Appends Prometheus text lines for one module. */
-typedef void api_metrics_f(void *priv, struct evbuffer *out);
-
 /* listen: "ADDR:PORT"; port 0 picks a free one (see http_api_port). */
 struct http_api *
 http_api_new(struct event_base *, const char *listen, char *err, size_t errlen);
 void http_api_free(struct http_api **);
 unsigned http_api_port(const struct http_api *);
-void http_api_metrics(struct http_api *, api_metrics_f *, void *priv);
+/* fn(priv) adds its samples to each scrape, as long as the API lives. */
+void http_api_metrics(struct http_api *, metrics_f *fn, void *priv);
 /* The table, once: it and priv stay the caller's, kept past the API. */
 void http_api_routes(struct http_api *, const struct api_route *, unsigned n,
     void *priv);
 
-/* GET /metrics: every registered module's lines. */
+/* GET /metrics: every registered module's samples, in one scrape. */
 api_handler_f http_api_metrics_get;
 
 /* What the handler may read while it runs. */

@@ -47,7 +47,7 @@ api_routes_register(struct http_api *api, struct api_ctx *ctx)
 	AN(ctx->guard);
 	AN(ctx->jobs);
 	/* The modules of /metrics that are the API's own. */
-	api_origins_metrics(api, ctx->guard);
+	http_api_metrics(api, api_origins_metrics, ctx->guard);
 	http_api_routes(api, api_routes,
 	    sizeof api_routes / sizeof api_routes[0], ctx);
 }

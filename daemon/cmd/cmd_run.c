@@ -390,9 +390,9 @@ cmd_run(int argc, char **argv)
 		pool = pg_pool_new(eb, db, 2, err, sizeof err);
 		assert(pool != NULL);
 		store = rs_new(eb, pool, &rsc);
-		rs_register(store, api);
+		http_api_metrics(api, rs_metrics, store);
 		ret = retention_new(eb, pool, prune_every, 5000);
-		retention_register(ret, api);
+		http_api_metrics(api, retention_metrics, ret);
 		rs_watch_jobs(store, &jc);
 	}
 	/* One for all instances: N nodes in front of one origin. */
@@ -402,7 +402,7 @@ cmd_run(int argc, char **argv)
 		inst[i] =
 		    instance_new(eb, names[i], (size_t)index_mb * 1024 * 1024,
 		        nodes[i] != NULL ? &rc[i] : NULL);
-		instance_register(inst[i], api);
+		http_api_metrics(api, instance_metrics, inst[i]);
 		if (store != NULL)
 			rs_watch_instance(store, inst[i]);
 	}

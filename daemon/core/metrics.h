@@ -39,4 +39,8 @@ void metrics_free(struct metrics **);
 
 const char *metrics_name(enum metric_id);
 
+/* What a module that counts things gives a scrape: its samples, added to
+ * m.  Registered with whoever serves /metrics (http_api_metrics). */
+typedef void metrics_f(void *priv, struct metrics *m);
+
 #endif

@@ -4,12 +4,9 @@
 
 #include "config.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-
-#include <event2/buffer.h>
 
 #include <event2/event.h>
 #include <uthash.h>
@@ -19,7 +16,7 @@
 #include "miniobj.h"
 #include "vtim.h"
 
-#include "api/http_api.h"
+#include "core/metrics.h"
 #include "index/cache_index.h"
 #include "index/index_apply.h"
 #include "vsl/events.h"
@@ -231,29 +228,29 @@ expire(evutil_socket_t fd, short what, void *priv)
 }
 
 static void
-index_metrics(const struct instance *inst, struct evbuffer *b)
+index_metrics(const struct instance *inst, struct metrics *m)
 {
 	const struct cache_index *ci = index_apply_index(inst->apply);
 	const struct index_apply_stats *st = index_apply_stats(inst->apply);
 	const char *n = inst->name;
 
-	evbuffer_add_printf(b,
-	    "stoke_index_objects{instance=\"%s\"} %zu\n"
-	    "stoke_index_bytes{instance=\"%s\"} %zu\n"
-	    "stoke_index_key_bytes{instance=\"%s\"} %zu\n"
-	    "stoke_index_tags{instance=\"%s\"} %zu\n"
-	    "stoke_index_evictions_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_index_expirations_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_index_invalidated_total{instance=\"%s\",how=\"hard\"} "
-	    "%" PRIu64 "\n"
-	    "stoke_index_invalidated_total{instance=\"%s\",how=\"soft\"} "
-	    "%" PRIu64 "\n"
-	    "stoke_index_learned_from_hits_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_ban_errors_total{instance=\"%s\"} %" PRIu64 "\n",
-	    n, ci_count(ci), n, ci_bytes(ci), n, ci_key_bytes(ci), n,
-	    ci_ntags_distinct(ci), n, ci_evictions(ci), n, ci_expirations(ci),
-	    n, st->removed, n, st->staled, n, st->learned_from_hits, n,
-	    st->ban_errors);
+	metrics_u64(m, M_INDEX_OBJECTS, ci_count(ci), "instance", n, NULL);
+	metrics_u64(m, M_INDEX_BYTES, ci_bytes(ci), "instance", n, NULL);
+	metrics_u64(m, M_INDEX_KEY_BYTES, ci_key_bytes(ci), "instance", n,
+	    NULL);
+	metrics_u64(m, M_INDEX_TAGS, ci_ntags_distinct(ci), "instance", n,
+	    NULL);
+	metrics_u64(m, M_INDEX_EVICTIONS, ci_evictions(ci), "instance", n,
+	    NULL);
+	metrics_u64(m, M_INDEX_EXPIRATIONS, ci_expirations(ci), "instance", n,
+	    NULL);
+	metrics_u64(m, M_INDEX_INVALIDATED, st->removed, "instance", n, "how",
+	    "hard", NULL);
+	metrics_u64(m, M_INDEX_INVALIDATED, st->staled, "instance", n, "how",
+	    "soft", NULL);
+	metrics_u64(m, M_INDEX_LEARNED, st->learned_from_hits, "instance", n,
+	    NULL);
+	metrics_u64(m, M_BAN_ERRORS, st->ban_errors, "instance", n, NULL);
 }
 
 static const char *
@@ -289,7 +286,7 @@ lost(void *priv, const char *host, const char *url, const char *variant,
 }
 
 static void
-rewarm_metrics(const struct instance *inst, struct evbuffer *b)
+rewarm_metrics(const struct instance *inst, struct metrics *m)
 {
 	const struct rewarm_stats *st;
 	const char *n = inst->name;
@@ -299,44 +296,45 @@ rewarm_metrics(const struct instance *inst, struct evbuffer *b)
 	if (inst->rewarm == NULL)
 		return;
 	st = rewarm_stats(inst->rewarm);
-	evbuffer_add_printf(b,
-	    "stoke_rewarm_queued_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_expiring_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_duplicates_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_dropped_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_unreplayable_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_refreshed_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_not_warm_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_failed_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_uncacheable_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_unverified_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_rewarm_queue_length{instance=\"%s\"} %zu\n"
-	    "stoke_rewarm_inflight{instance=\"%s\"} %zu\n",
-	    n, st->queued, n, st->expiring, n, st->duplicates, n, st->dropped,
-	    n, st->unreplayable, n, st->refreshed, n, st->not_warm, n,
-	    st->failed, n, st->uncacheable, n, st->unverified, n,
-	    rewarm_queue_length(inst->rewarm), n,
-	    rewarm_inflight(inst->rewarm));
+	metrics_u64(m, M_REWARM_QUEUED, st->queued, "instance", n, NULL);
+	metrics_u64(m, M_REWARM_EXPIRING, st->expiring, "instance", n, NULL);
+	metrics_u64(m, M_REWARM_DUPLICATES, st->duplicates, "instance", n,
+	    NULL);
+	metrics_u64(m, M_REWARM_DROPPED, st->dropped, "instance", n, NULL);
+	metrics_u64(m, M_REWARM_UNREPLAYABLE, st->unreplayable, "instance", n,
+	    NULL);
+	metrics_u64(m, M_REWARM_REFRESHED, st->refreshed, "instance", n, NULL);
+	metrics_u64(m, M_REWARM_NOT_WARM, st->not_warm, "instance", n, NULL);
+	metrics_u64(m, M_REWARM_FAILED, st->failed, "instance", n, NULL);
+	metrics_u64(m, M_REWARM_UNCACHEABLE, st->uncacheable, "instance", n,
+	    NULL);
+	metrics_u64(m, M_REWARM_UNVERIFIED, st->unverified, "instance", n,
+	    NULL);
+	metrics_u64(m, M_REWARM_QUEUE_LENGTH, rewarm_queue_length(inst->rewarm),
+	    "instance", n, NULL);
+	metrics_u64(m, M_REWARM_INFLIGHT, rewarm_inflight(inst->rewarm),
+	    "instance", n, NULL);
 	nlat = rewarm_latency(inst->rewarm, &p50, &p99, &max);
 	if (nlat == 0)
 		return;
-	evbuffer_add_printf(b,
-	    "stoke_rewarm_latency_seconds{instance=\"%s\",quantile=\"0.5\"} "
-	    "%.6f\n"
-	    "stoke_rewarm_latency_seconds{instance=\"%s\",quantile=\"0.99\"} "
-	    "%.6f\n"
-	    "stoke_rewarm_latency_seconds{instance=\"%s\",quantile=\"1\"} "
-	    "%.6f\n"
-	    "stoke_rewarm_latency_seconds_count{instance=\"%s\"} %u\n",
-	    n, p50, n, p99, n, max, n, nlat);
+	metrics_dbl(m, M_REWARM_LATENCY, p50, "instance", n, "quantile", "0.5",
+	    NULL);
+	metrics_dbl(m, M_REWARM_LATENCY, p99, "instance", n, "quantile", "0.99",
+	    NULL);
+	metrics_dbl(m, M_REWARM_LATENCY, max, "instance", n, "quantile", "1",
+	    NULL);
+	metrics_sfx_u64(m, M_REWARM_LATENCY, "_count", nlat, "instance", n,
+	    NULL);
 }
 
-static void
-instance_metrics(void *priv, struct evbuffer *b)
+/* The instance's samples: its log, index, re-warming and their checks. */
+void
+instance_metrics(void *priv, struct metrics *m)
 {
 	const struct instance *inst;
 	const struct vsl_reader_stats *rs;
 	const struct observer_stats *os;
+	const struct wv_stats *vs;
 	const char *n;
 	unsigned t;
 
@@ -344,31 +342,23 @@ instance_metrics(void *priv, struct evbuffer *b)
 	n = inst->name;
 	rs = vsl_reader_stats(inst->reader);
 	os = observer_stats(inst->observer);
-	evbuffer_add_printf(b,
-	    "stoke_vsl_attached{instance=\"%s\"} %u\n"
-	    "stoke_vsl_groups_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_vsl_transactions_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_vsl_overruns_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_vsl_abandons_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_vsl_reconnects_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_vsl_transactions_dropped_total{instance=\"%s\"} %" PRIu64
-	    "\n"
-	    "stoke_records_bad_total{instance=\"%s\"} %" PRIu64 "\n",
-	    n, rs->attached, n, rs->groups, n, os->txns, n, rs->overruns, n,
-	    rs->abandons, n, rs->reconnects, n, os->txns_dropped, n,
-	    os->bad_records);
-	index_metrics(inst, b);
-	rewarm_metrics(inst, b);
-	evbuffer_add_printf(b,
-	    "stoke_verify_matched_total{instance=\"%s\"} %" PRIu64 "\n"
-	    "stoke_verify_unmatched_total{instance=\"%s\"} %" PRIu64 "\n",
-	    n, wv_stats(inst->verify)->matched, n,
-	    wv_stats(inst->verify)->unmatched);
+	vs = wv_stats(inst->verify);
+	metrics_u64(m, M_VSL_ATTACHED, rs->attached, "instance", n, NULL);
+	metrics_u64(m, M_VSL_GROUPS, rs->groups, "instance", n, NULL);
+	metrics_u64(m, M_VSL_TRANSACTIONS, os->txns, "instance", n, NULL);
+	metrics_u64(m, M_VSL_OVERRUNS, rs->overruns, "instance", n, NULL);
+	metrics_u64(m, M_VSL_ABANDONS, rs->abandons, "instance", n, NULL);
+	metrics_u64(m, M_VSL_RECONNECTS, rs->reconnects, "instance", n, NULL);
+	metrics_u64(m, M_VSL_TXN_DROPPED, os->txns_dropped, "instance", n,
+	    NULL);
+	metrics_u64(m, M_RECORDS_BAD, os->bad_records, "instance", n, NULL);
 	for (t = 0; t < EV__MAX; t++)
-		evbuffer_add_printf(b,
-		    "stoke_events_total{instance=\"%s\",type=\"%s\"} %" PRIu64
-		    "\n",
-		    n, ev_type_name[t], os->events[t]);
+		metrics_u64(m, M_EVENTS, os->events[t], "instance", n, "type",
+		    ev_type_name[t], NULL);
+	index_metrics(inst, m);
+	rewarm_metrics(inst, m);
+	metrics_u64(m, M_VERIFY_MATCHED, vs->matched, "instance", n, NULL);
+	metrics_u64(m, M_VERIFY_UNMATCHED, vs->unmatched, "instance", n, NULL);
 }
 
 struct instance *
@@ -466,13 +456,6 @@ instance_verify(const struct instance *inst)
 {
 	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	return (inst->verify);
-}
-
-void
-instance_register(struct instance *inst, struct http_api *api)
-{
-	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
-	http_api_metrics(api, instance_metrics, inst);
 }
 
 void

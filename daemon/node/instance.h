@@ -9,10 +9,10 @@
 
 #include <stdint.h>
 
+#include "core/metrics.h"
 #include "warm/rewarm.h"
 
 struct event_base;
-struct http_api;
 struct instance;
 
 struct index_apply;
@@ -58,8 +58,9 @@ int instance_attached(const struct instance *);
 const char *instance_dims(const struct instance *);
 /* Matches warm requests through this node with their log. */
 struct warm_verify *instance_verify(const struct instance *);
-/* Adds the instance's metrics to the API. */
-void instance_register(struct instance *, struct http_api *);
+/* stoke_vsl_*, stoke_index_*, stoke_rewarm_*, stoke_verify_* and
+ * stoke_events_total of the instance (priv); register it with /metrics. */
+metrics_f instance_metrics;
 /* Tells w (kept) what it re-warms; nothing without re-warming. */
 void instance_set_watch(struct instance *, const struct instance_watch *w,
     void *priv);

@@ -45,8 +45,8 @@
 #include "vqueue.h"
 #include "vtim.h"
 
-#include "api/http_api.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/str.h"
 #include "node/instance.h"
 #include "warm/warm_batch.h"
@@ -345,29 +345,20 @@ rs_inval_done(struct result_store *rs, struct rs_inval *i)
  * The store
  */
 
-static void
-metrics(void *priv, struct evbuffer *b)
+/* The store's (priv) stoke_db_* samples, but retention's. */
+void
+rs_metrics(void *priv, struct metrics *m)
 {
 	struct result_store *rs;
 
 	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
-	evbuffer_add_printf(b,
-	    "stoke_db_connected %d\n"
-	    "stoke_db_rows_buffered %zu\n"
-	    "stoke_db_rows_buffer_max %zu\n"
-	    "stoke_db_rows_written_total %" PRIu64 "\n"
-	    "stoke_db_rows_dropped_total %" PRIu64 "\n"
-	    "stoke_db_flush_errors_total %" PRIu64 "\n"
-	    "stoke_db_jobs_open %u\n",
-	    rs_connected(rs), rs->nbuf, rs->conf.max_rows, rs->written,
-	    rs->dropped, rs->errors, rs->njob);
-}
-
-void
-rs_register(struct result_store *rs, struct http_api *api)
-{
-	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
-	http_api_metrics(api, metrics, rs);
+	metrics_u64(m, M_DB_CONNECTED, (uint64_t)rs_connected(rs), NULL);
+	metrics_u64(m, M_DB_ROWS_BUFFERED, rs->nbuf, NULL);
+	metrics_u64(m, M_DB_ROWS_BUFFER_MAX, rs->conf.max_rows, NULL);
+	metrics_u64(m, M_DB_ROWS_WRITTEN, rs->written, NULL);
+	metrics_u64(m, M_DB_ROWS_DROPPED, rs->dropped, NULL);
+	metrics_u64(m, M_DB_FLUSH_ERRORS, rs->errors, NULL);
+	metrics_u64(m, M_DB_JOBS_OPEN, rs->njob, NULL);
 }
 
 static uint64_t

@@ -21,8 +21,9 @@
 
 #include <stddef.h>
 
+#include "core/metrics.h"
+
 struct event_base;
-struct http_api;
 struct instance;
 struct sj_conf;
 struct pg_pool;
@@ -41,8 +42,8 @@ rs_new(struct event_base *, struct pg_pool *, const struct rs_conf *);
 void rs_watch_jobs(struct result_store *, struct sj_conf *jc);
 /* Have what the instance re-warms, and why, recorded. */
 void rs_watch_instance(struct result_store *, struct instance *);
-/* stoke_db_* metrics. */
-void rs_register(struct result_store *, struct http_api *);
+/* The store's (priv) stoke_db_* samples; register it with /metrics. */
+metrics_f rs_metrics;
 /*
  * At exit, once nothing tells the store anything more: jobs not
  * finished are recorded as cancelled, and what waits is written, the

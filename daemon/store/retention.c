@@ -7,12 +7,10 @@
 
 #include "config.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <libpq-fe.h>
 
@@ -20,7 +18,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
-#include "api/http_api.h"
+#include "core/metrics.h"
 #include "pg_pool.h"
 #include "retention.h"
 
@@ -85,16 +83,14 @@ retention_on_timer(evutil_socket_t fd, short what, void *priv)
 		r->busy = 1;
 }
 
-static void
-retention_metrics(void *priv, struct evbuffer *b)
+void
+retention_metrics(void *priv, struct metrics *m)
 {
 	const struct retention *r;
 
 	CAST_OBJ_NOTNULL(r, priv, RETENTION_MAGIC);
-	evbuffer_add_printf(b,
-	    "stoke_db_results_pruned_total %" PRIu64 "\n"
-	    "stoke_db_prune_errors_total %" PRIu64 "\n",
-	    r->pruned, r->errors);
+	metrics_u64(m, M_DB_RESULTS_PRUNED, r->pruned, NULL);
+	metrics_u64(m, M_DB_PRUNE_ERRORS, r->errors, NULL);
 }
 
 struct retention *
@@ -136,13 +132,6 @@ retention_free(struct retention **rp)
 	event_free(r->timer);
 	r->magic = 0;
 	free(r);
-}
-
-void
-retention_register(struct retention *r, struct http_api *api)
-{
-	CHECK_OBJ_NOTNULL(r, RETENTION_MAGIC);
-	http_api_metrics(api, retention_metrics, r);
 }
 
 uint64_t

@@ -11,8 +11,9 @@
 
 #include <stdint.h>
 
+#include "core/metrics.h"
+
 struct event_base;
-struct http_api;
 struct pg_pool;
 struct retention;
 
@@ -20,8 +21,9 @@ struct retention;
 struct retention *retention_new(struct event_base *, struct pg_pool *,
     double every, unsigned batch);
 void retention_free(struct retention **);
-/* stoke_db_results_pruned_total and friends. */
-void retention_register(struct retention *, struct http_api *);
+/* stoke_db_results_pruned_total and stoke_db_prune_errors_total of the
+ * retention (priv); register it with /metrics. */
+metrics_f retention_metrics;
 uint64_t retention_pruned(const struct retention *);
 
 #endif
