@@ -22,7 +22,8 @@ METRIC(VSL_OVERRUNS, "stoke_vsl_overruns_total", COUNTER,
 METRIC(VSL_ABANDONS, "stoke_vsl_abandons_total", COUNTER,
     "Times the log was abandoned by varnishd; stoked resynced")
 METRIC(VSL_RECONNECTS, "stoke_vsl_reconnects_total", COUNTER,
-    "Times stoked attached the log again, after a restart of varnishd")
+    "Times stoked opened the log again: after an overrun, an abandon or a "
+    "restart of varnishd")
 METRIC(VSL_TXN_DROPPED, "stoke_vsl_transactions_dropped_total", COUNTER,
     "Transactions left out: more in one request group than stoked keeps")
 METRIC(RECORDS_BAD, "stoke_records_bad_total", COUNTER,
@@ -34,7 +35,8 @@ METRIC(EVENTS, "stoke_events_total", COUNTER,
 METRIC(INDEX_OBJECTS, "stoke_index_objects", GAUGE, "Objects in the index")
 METRIC(INDEX_BYTES, "stoke_index_bytes", GAUGE, "Memory the index takes")
 METRIC(INDEX_KEY_BYTES, "stoke_index_key_bytes", GAUGE,
-    "Memory the index's keys (host, URL, variant) take")
+    "Of the index's memory, its strings: host, URL, variant, header names "
+    "and values")
 METRIC(INDEX_TAGS, "stoke_index_tags", GAUGE, "Distinct tags in the index")
 METRIC(INDEX_EVICTIONS, "stoke_index_evictions_total", COUNTER,
     "Objects evicted to keep the index within --index-mb")
@@ -60,7 +62,8 @@ METRIC(REWARM_DROPPED, "stoke_rewarm_dropped_total", COUNTER,
 METRIC(REWARM_UNREPLAYABLE, "stoke_rewarm_unreplayable_total", COUNTER,
     "Variants not queued: where their inputs come from is not known yet")
 METRIC(REWARM_REFRESHED, "stoke_rewarm_refreshed_total", COUNTER,
-    "Re-warms that fetched the object afresh and cached it again")
+    "Re-warms that fetched the object afresh and cached it again, "
+    "unverified ones included")
 METRIC(REWARM_NOT_WARM, "stoke_rewarm_not_warm_total", COUNTER,
     "Re-warms served from cache, not taken as warm requests")
 METRIC(REWARM_FAILED, "stoke_rewarm_failed_total", COUNTER,
@@ -89,7 +92,8 @@ METRIC(ORIGIN_INFLIGHT_MAX, "stoke_origin_inflight_max", GAUGE,
 METRIC(ORIGIN_OPEN, "stoke_origin_open", GAUGE,
     "1 while the origin's circuit breaker is open or probing, else 0")
 METRIC(ORIGIN_PAUSED, "stoke_origin_paused", GAUGE,
-    "1 while a Retry-After from the origin holds fetches back, else 0")
+    "1 while fetches to the origin are held back, by its Retry-After or "
+    "its open breaker's cooldown, else 0")
 METRIC(ORIGIN_LATENCY, "stoke_origin_latency_seconds", GAUGE,
     "The origin's smoothed response time, to the first byte")
 METRIC(ORIGIN_REQUESTS, "stoke_origin_requests_total", COUNTER,
@@ -114,12 +118,15 @@ METRIC(DB_ROWS_BUFFER_MAX, "stoke_db_rows_buffer_max", GAUGE,
 METRIC(DB_ROWS_WRITTEN, "stoke_db_rows_written_total", COUNTER,
     "Rows written to the database")
 METRIC(DB_ROWS_DROPPED, "stoke_db_rows_dropped_total", COUNTER,
-    "Rows dropped: the buffer was full, or the database refused their data")
+    "Rows dropped: the buffer was full, the database refused their data, "
+    "or their job was dropped")
 METRIC(DB_FLUSH_ERRORS, "stoke_db_flush_errors_total", COUNTER,
-    "Batch writes that failed, to be sent again")
+    "Batch writes that failed: sent again, or dropped if the database "
+    "refused their data")
 METRIC(DB_JOBS_OPEN, "stoke_db_jobs_open", GAUGE,
-    "Jobs whose rows are not all written yet")
+    "Jobs kept in memory: not yet written in their final state, or "
+    "with rows waiting")
 METRIC(DB_RESULTS_PRUNED, "stoke_db_results_pruned_total", COUNTER,
     "Page results deleted past their plan's retention")
 METRIC(DB_PRUNE_ERRORS, "stoke_db_prune_errors_total", COUNTER,
-    "Retention passes that failed")
+    "Retention statements (one batch of deletes each) that failed")
