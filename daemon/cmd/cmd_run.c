@@ -1,11 +1,13 @@
 /*
  * stoked run: watch one or more varnishd instances and serve the API.
+ *
+ * The set-up reads in order: the options (run_options), the database
+ * (run_database), the instances and their nodes (run_instances), the API
+ * (run_api), then the loop; run_close() undoes it.
  */
 
 #include "config.h"
 
-#include <assert.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +15,15 @@
 
 #include <event2/event.h>
 
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+
 #include "api/http_api.h"
 #include "api/routes.h"
 #include "core/loop.h"
 #include "fetch/origin_guard.h"
 #include "node/instance.h"
-#include "proto/secret.h"
-#include "proto/warm_sig.h"
 #include "sitemap/sitemap_jobs.h"
 #include "store/db_url.h"
 #include "store/pg_embed.h"
@@ -28,25 +32,74 @@
 #include "store/retention.h"
 #include "warm/rewarm.h"
 #include "cmd.h"
+#include "cmd_opts.h"
 
 #define MAX_INSTANCES 16
 
+/* What the command line says. */
+struct run_opts {
+	unsigned magic;
+#define RUN_OPTS_MAGIC 0x7a3c51e2
+	struct cmd_common cc;
+	/* -n, in order; NULL: the default instance */
+	const char *names[MAX_INSTANCES];
+	/* cc.nnode when each -n came: its --node follow */
+	unsigned node0[MAX_INSTANCES];
+	unsigned ninst;
+	const char *listen;
+	unsigned index_mb;
+	double refresh_before;
+	double refresh_pop;
+	const char *sitemap;
+	double every;
+	unsigned db_buffer;
+	double prune_every;
+};
+
 /* --warm-sitemap: a job now, and every --warm-every seconds. */
 struct schedule {
+	unsigned magic;
+#define SCHEDULE_MAGIC 0x2d6b90c4
 	const char *url;
 	double every;
 	struct sitemap_jobs *jobs;
 	struct event *ev;
 };
 
+/* What runs. */
+struct run {
+	unsigned magic;
+#define RUN_MAGIC 0x4e19f7a3
+	struct event_base *eb;
+	struct http_api *api;
+	/* the database */
+	struct pg_embed *pe;
+	int db_started;
+	struct pg_pool *pool;
+	struct result_store *store;
+	struct retention *ret;
+	struct rs_conf rsc;
+	/* the instances, their nodes and the jobs through them */
+	const char *nodes[MAX_INSTANCES]; /* each instance's, or NULL */
+	struct rewarm_conf rc[MAX_INSTANCES];
+	struct instance *inst[MAX_INSTANCES];
+	unsigned ninst;
+	struct origin_guard *guard;
+	struct sj_conf jc;
+	struct sitemap_jobs *jobs;
+	struct api_ctx actx;
+	struct schedule sched;
+};
+
 static void
 on_schedule(evutil_socket_t fd, short what, void *priv)
 {
-	struct schedule *s = priv;
+	struct schedule *s;
 	struct timeval tv;
 	char why[256];
 	unsigned id;
 
+	CAST_OBJ_NOTNULL(s, priv, SCHEDULE_MAGIC);
 	(void)fd;
 	(void)what;
 	id = sj_start(s->jobs, s->url, 0, "schedule", why, sizeof why);
@@ -58,37 +111,208 @@ on_schedule(evutil_socket_t fd, short what, void *priv)
 	if (s->every > 0) {
 		tv.tv_sec = (time_t)s->every;
 		tv.tv_usec = 0;
-		(void)event_add(s->ev, &tv);
+		AZ(event_add(s->ev, &tv));
 	}
 }
 
+/*--------------------------------------------------------------------
+ * The options.
+ */
+
+static const char run_synopsis[] =
+    "[-n NAME [--node URL]]... [--listen ADDR:PORT]\n"
+    "                  [--index-mb MB] [--secret-file F] "
+    "[--warm-concurrency N]\n"
+    "                  [--refresh-before S] [--refresh-popularity P]\n"
+    "                  [--origin-max N] [--origin-rate R]\n"
+    "                  [--warm-sitemap URL [--warm-every S]]\n"
+    "                  [--database-url URL | --state-dir DIR | "
+    "--no-database]\n"
+    "                  [--db-buffer ROWS] [--prune-every S]";
+
+static const char run_about[] =
+    "Watches the log of each varnishd -n NAME (the default instance\n"
+    "when none is given) and serves the API and /metrics on\n"
+    "--listen (port 0 picks a free one).\n"
+    "Each instance's index of cached objects is kept within\n"
+    "--index-mb megabytes, evicting the least popular.\n"
+    "With --node (where the varnishd of the -n before it listens,\n"
+    "e.g. http://127.0.0.1:6081) and the VCL's --secret-file, what\n"
+    "the instance loses to purges, bans and tag invalidations is\n"
+    "fetched again at once, --warm-concurrency at a time; and objects\n"
+    "at least --refresh-popularity popular (a fetch counts 1, each\n"
+    "hit 1, halving every hour: 1.5, the default, is hit lately) are\n"
+    "refreshed --refresh-before seconds before their TTL ends\n"
+    "(0: never).  Each origin (by Host) gets fetches in flight as\n"
+    "its answers allow, never more than --origin-max, at most\n"
+    "--origin-rate a second; errors and slow answers halve that,\n"
+    "Retry-After pauses it, an origin that is down gets one probe at\n"
+    "a time until it answers.\n"
+    "Sitemap warm jobs (a site, from its robots.txt and sitemaps)\n"
+    "run through the same nodes: POST /api/v1/jobs\n"
+    "{\"sitemap\": URL}, or --warm-sitemap at start and every\n"
+    "--warm-every seconds.\n"
+    "Jobs, the invalidations re-warmed after and every result are\n"
+    "stored in PostgreSQL: --database-url (or $STOKE_DATABASE_URL),\n"
+    "else an embedded server of stoked's own in --state-dir\n"
+    "(see 'stoked db'), started if need be and stopped at exit;\n"
+    "--no-database stores nothing.  While the database is away,\n"
+    "results wait in memory, --db-buffer rows at most.\n"
+    "Every --prune-every seconds, page results older than their\n"
+    "project's plan keeps them are deleted, in batches.\n";
+
+/* -n NAME: an instance; the --node after it, before the next -n, is its. */
+static int
+run_opt_name(void *priv, const char *arg, char *why, size_t whylen)
+{
+	struct run_opts *o;
+
+	CAST_OBJ_NOTNULL(o, priv, RUN_OPTS_MAGIC);
+	/* A --node before any -n is the default instance's. */
+	if (o->ninst == 0 && o->cc.nnode > 0) {
+		o->names[0] = NULL;
+		o->node0[0] = 0;
+		o->ninst = 1;
+	}
+	if (o->ninst == MAX_INSTANCES) {
+		snprintf(why, whylen, "at most %d -n", MAX_INSTANCES);
+		return (-1);
+	}
+	o->names[o->ninst] = arg;
+	o->node0[o->ninst++] = o->cc.nnode;
+	return (0);
+}
+
+static int
+run_opt_popularity(void *priv, const char *arg, char *why, size_t whylen)
+{
+	struct run_opts *o;
+	char *end;
+	double v;
+
+	CAST_OBJ_NOTNULL(o, priv, RUN_OPTS_MAGIC);
+	v = strtod(arg, &end);
+	if (end == arg || *end != '\0' || !(v >= 0)) {
+		snprintf(why, whylen, "bad --refresh-popularity");
+		return (-1);
+	}
+	o->refresh_pop = v;
+	return (0);
+}
+
+/* Instance i's node: the last --node between its -n and the next. */
+static const char *
+run_node_of(const struct run_opts *o, unsigned i)
+{
+	unsigned end;
+
+	CHECK_OBJ_NOTNULL(o, RUN_OPTS_MAGIC);
+	assert(i < o->ninst);
+	end = i + 1 < o->ninst ? o->node0[i + 1] : o->cc.nnode;
+	return (end > o->node0[i] ? o->cc.nodes[end - 1] : NULL);
+}
+
+/* 0; 1: --help was answered; 2: bad usage, said. */
+static int
+run_options(struct run_opts *o, int argc, char **argv)
+{
+	struct cmd_common *cc = &o->cc;
+	const struct cmd_opt opts[] = {
+		{ "name", 'n', CO_CALL, "NAME", 0, 0, NULL,
+		    "a varnishd to watch (repeatable; none: the default one)",
+		    o, run_opt_name },
+		CMD_OPT_NODE(cc, "where the varnishd of the -n before listens"),
+		{ "listen", 'l', CO_STRING, "ADDR:PORT", 0, 0, "127.0.0.1:6086",
+		    "where the API and /metrics listen", &o->listen, NULL },
+		{ "index-mb", 'm', CO_UINT, "MB", 1, 1048576, "256",
+		    "each instance's index, at most", &o->index_mb, NULL },
+		CMD_OPT_SECRET_FILE(cc),
+		CMD_OPT_CONCURRENCY(cc, "warm-concurrency", "8"),
+		{ "refresh-before", 0, CO_REAL, "S", 0, 86400, "10",
+		    "seconds before a TTL ends to refresh (0: never)",
+		    &o->refresh_before, NULL },
+		{ "refresh-popularity", 0, CO_CALL, "P", 0, 0, "1.5",
+		    "how popular an object refreshed is, at least", o,
+		    run_opt_popularity },
+		CMD_OPT_ORIGIN_MAX(cc, "16"),
+		CMD_OPT_ORIGIN_RATE(cc),
+		{ "warm-sitemap", 0, CO_STRING, "URL", 0, 0, NULL,
+		    "a site or sitemap to warm at start", &o->sitemap, NULL },
+		{ "warm-every", 0, CO_REAL, "S", 60, 86400 * 7, "once",
+		    "and again every S seconds", &o->every, NULL },
+		CMD_OPT_DATABASE_URL(cc),
+		CMD_OPT_STATE_DIR(cc),
+		CMD_OPT_NO_DATABASE(cc),
+		{ "db-buffer", 0, CO_UINT, "ROWS", 1, 100000000, "200000",
+		    "results waiting for the database, at most", &o->db_buffer,
+		    NULL },
+		{ "prune-every", 0, CO_REAL, "S", 1, 86400, "300",
+		    "seconds between deletions of old results", &o->prune_every,
+		    NULL },
+		CMD_OPT_END,
+	};
+	unsigned i;
+	int arg0, rv;
+
+	CHECK_OBJ_NOTNULL(o, RUN_OPTS_MAGIC);
+	rv = cmd_opts_parse("run", run_synopsis, run_about, opts, argc, argv,
+	    &arg0);
+	if (rv != 0)
+		return (rv);
+	if (arg0 != argc) {
+		cmd_opts_usage(stderr, "run", run_synopsis, run_about, opts);
+		return (2);
+	}
+	if (cmd_common_check("run", cc) != 0)
+		return (2);
+	if (o->ninst == 0) {
+		o->names[0] = NULL;
+		o->node0[0] = 0;
+		o->ninst = 1;
+	}
+	for (i = 0; i < o->ninst; i++)
+		if (run_node_of(o, i) != NULL && cc->keylen == 0) {
+			fprintf(stderr,
+			    "stoked run: re-warming through --node "
+			    "needs --secret-file (the VCL's secret)\n");
+			return (2);
+		}
+	return (0);
+}
+
+/*--------------------------------------------------------------------
+ * The database.
+ */
+
 /*
  * Where results are stored, as db_url_choose() says: the embedded
- * PostgreSQL is started unless it runs (*started then says so); migrated
- * in any case.  It blocks: before the loop.  The URL, or NULL (said why).
+ * PostgreSQL is started unless it runs (r->db_started then says so);
+ * migrated in any case.  It blocks: before the loop.  The URL, or NULL
+ * (said why).
  */
 static const char *
-database(const char *url_opt, const char *state_opt, struct pg_embed **pe,
-    int *started)
+run_database_url(struct run *r, const struct cmd_common *cc)
 {
 	char dir[PATH_MAX], err[1024], masked[512];
 	const char *url;
 
-	*started = 0;
-	if (db_url_choose(url_opt, state_opt, &url, dir, sizeof dir, err,
-	        sizeof err) != 0) {
+	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
+	if (db_url_choose(cc->database_url, cc->state_dir, &url, dir,
+	        sizeof dir, err, sizeof err) != 0) {
 		fprintf(stderr, "stoked run: %s\n", err);
 		return (NULL);
 	}
 	if (url == NULL) {
-		if ((*pe = pg_embed_new(dir, err, sizeof err)) == NULL ||
-		    pg_embed_start(*pe, started, err, sizeof err) != 0) {
+		if ((r->pe = pg_embed_new(dir, err, sizeof err)) == NULL ||
+		    pg_embed_start(r->pe, &r->db_started, err, sizeof err) !=
+		        0) {
 			fprintf(stderr, "stoked run: %s\n", err);
 			return (NULL);
 		}
-		url = pg_embed_url(*pe);
+		url = pg_embed_url(r->pe);
 		printf("stoked: %s the embedded PostgreSQL in %s\n",
-		    *started ? "started" : "using", pg_embed_data_dir(*pe));
+		    r->db_started ? "started" : "using",
+		    pg_embed_data_dir(r->pe));
 	}
 	db_url_mask(url, masked, sizeof masked);
 	printf("stoked: storing results in %s\n", masked);
@@ -98,364 +322,216 @@ database(const char *url_opt, const char *state_opt, struct pg_embed **pe,
 	return (url);
 }
 
+/* The embedded PostgreSQL, stopped if this stoked started it. */
 static void
-run_usage(FILE *f)
+run_database_stop(struct run *r)
 {
-	fprintf(f,
-	    "usage: stoked run [-n NAME [--node URL]]... [--listen ADDR:PORT]\n"
-	    "                  [--index-mb MB] [--secret-file F] "
-	    "[--warm-concurrency N]\n"
-	    "                  [--refresh-before S] [--refresh-popularity P]\n"
-	    "                  [--origin-max N] [--origin-rate R]\n"
-	    "                  [--warm-sitemap URL [--warm-every S]]\n"
-	    "                  [--database-url URL | --state-dir DIR | "
-	    "--no-database]\n"
-	    "                  [--db-buffer ROWS] [--prune-every S]\n"
-	    "\n"
-	    "Watches the log of each varnishd -n NAME (the default instance\n"
-	    "when none is given) and serves the API and /metrics on\n"
-	    "--listen (default 127.0.0.1:6086; port 0 picks a free one).\n"
-	    "Each instance's index of cached objects is kept within\n"
-	    "--index-mb megabytes (256), evicting the least popular.\n"
-	    "With --node (where that varnishd listens, e.g.\n"
-	    "http://127.0.0.1:6081) and the VCL's --secret-file, what the\n"
-	    "instance loses to purges, bans and tag invalidations is fetched\n"
-	    "again at once, --warm-concurrency (8) at a time; and objects\n"
-	    "at least --refresh-popularity popular (a fetch counts 1, each\n"
-	    "hit 1, halving every hour: 1.5, the default, is hit lately) are\n"
-	    "refreshed --refresh-before (10) seconds before their TTL ends\n"
-	    "(0: never).  Each origin (by Host) gets fetches in flight as\n"
-	    "its answers allow, never more than --origin-max (16), at most\n"
-	    "--origin-rate (no limit) a second; errors and slow answers\n"
-	    "halve that, Retry-After pauses it, an origin that is down gets\n"
-	    "one probe at a time until it answers.\n"
-	    "Sitemap warm jobs (a site, from its robots.txt and sitemaps)\n"
-	    "run through the same nodes: POST /api/v1/jobs\n"
-	    "{\"sitemap\": URL}, or --warm-sitemap at start and every\n"
-	    "--warm-every seconds.\n"
-	    "Jobs, the invalidations re-warmed after and every result are\n"
-	    "stored in PostgreSQL: --database-url (or $STOKE_DATABASE_URL),\n"
-	    "else an embedded server of stoked's own in --state-dir\n"
-	    "(see 'stoked db'), started if need be and stopped at exit;\n"
-	    "--no-database stores nothing.  While the database is away,\n"
-	    "results wait in memory, --db-buffer (200000) rows at most.\n"
-	    "Every --prune-every (300) seconds, page results older than\n"
-	    "their project's plan keeps them are deleted, in batches.\n");
+	char err[1024];
+	int stopped;
+
+	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
+	if (r->db_started &&
+	    pg_embed_stop(r->pe, &stopped, err, sizeof err) != 0)
+		fprintf(stderr, "stoked run: %s\n", err);
+	r->db_started = 0;
+	pg_embed_free(&r->pe);
+}
+
+/* The pool, the result store and retention; 0, or -1 (said). */
+static int
+run_database(struct run *r, const struct run_opts *o)
+{
+	struct event_base *eb;
+	struct http_api *api;
+	struct pg_pool *pool;
+	struct result_store *store;
+	struct retention *ret;
+	const char *db;
+	char err[256];
+
+	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
+	CHECK_OBJ_NOTNULL(o, RUN_OPTS_MAGIC);
+	if (o->cc.no_database)
+		return (0);
+	db = run_database_url(r, &o->cc);
+	if (db == NULL) {
+		run_database_stop(r);
+		return (-1);
+	}
+	eb = r->eb;
+	api = r->api;
+	r->rsc.max_rows = o->db_buffer;
+	/* One connection writes, one answers the API; the URL
+	 * parses, since the migration just used it. */
+	pool = pg_pool_new(eb, db, 2, err, sizeof err);
+	AN(pool);
+	store = rs_new(eb, pool, &r->rsc);
+	http_api_metrics(api, rs_metrics, store);
+	ret = retention_new(eb, pool, o->prune_every, 5000);
+	http_api_metrics(api, retention_metrics, ret);
+	rs_watch_jobs(store, &r->jc);
+	r->pool = pool;
+	r->store = store;
+	r->ret = ret;
+	return (0);
+}
+
+/*--------------------------------------------------------------------
+ * The instances, each with its index and its node, and the sitemap jobs
+ * through those nodes.
+ */
+
+static void
+run_instances(struct run *r, const struct run_opts *o)
+{
+	struct http_api *api;
+	struct instance **inst;
+	struct rewarm_conf *rc;
+	struct result_store *store;
+	unsigned i;
+
+	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
+	CHECK_OBJ_NOTNULL(o, RUN_OPTS_MAGIC);
+	api = r->api;
+	inst = r->inst;
+	store = r->store;
+	/* One for all instances: N nodes in front of one origin. */
+	r->guard = og_new(&o->cc.og);
+	r->ninst = o->ninst;
+	for (i = 0; i < r->ninst; i++) {
+		r->nodes[i] = run_node_of(o, i);
+		rc = &r->rc[i];
+		memset(rc, 0, sizeof *rc);
+		rc->node = r->nodes[i];
+		rc->key = o->cc.key;
+		rc->keylen = o->cc.keylen;
+		rc->concurrency = o->cc.concurrency;
+		rc->refresh_before = o->refresh_before;
+		rc->refresh_popularity = o->refresh_pop;
+		rc->guard = r->guard;
+		inst[i] = instance_new(r->eb, o->names[i],
+		    (size_t)o->index_mb * 1024 * 1024,
+		    r->nodes[i] != NULL ? rc : NULL);
+		http_api_metrics(api, instance_metrics, inst[i]);
+		if (store != NULL)
+			rs_watch_instance(store, inst[i]);
+	}
+	for (i = 0; i < r->ninst; i++)
+		if (r->nodes[i] != NULL) {
+			r->jc.verify[r->jc.nnode] = instance_verify(inst[i]);
+			r->jc.nodes[r->jc.nnode++] = r->nodes[i];
+		}
+	r->jc.key = o->cc.key;
+	r->jc.keylen = o->cc.keylen;
+	r->jc.concurrency = o->cc.concurrency;
+	r->jobs = sj_new(r->eb, r->guard, &r->jc);
+}
+
+/*--------------------------------------------------------------------
+ * The API's routes, and the --warm-sitemap schedule.
+ */
+
+static void
+run_api(struct run *r, const struct run_opts *o)
+{
+	struct timeval tv = { 0, 0 };
+	struct http_api *api;
+
+	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
+	CHECK_OBJ_NOTNULL(o, RUN_OPTS_MAGIC);
+	api = r->api;
+	r->actx = (struct api_ctx){ .magic = API_CTX_MAGIC,
+		.inst = r->inst,
+		.ninst = r->ninst,
+		.guard = r->guard,
+		.jobs = r->jobs,
+		.pool = r->pool };
+	api_routes_register(api, &r->actx);
+	if (o->sitemap != NULL) {
+		INIT_OBJ(&r->sched, SCHEDULE_MAGIC);
+		r->sched.url = o->sitemap;
+		r->sched.every = o->every;
+		r->sched.jobs = r->jobs;
+		r->sched.ev = event_new(r->eb, -1, 0, on_schedule, &r->sched);
+		AN(r->sched.ev);
+		/* The first run once the loop runs, so that it is logged. */
+		AZ(event_add(r->sched.ev, &tv));
+	}
+	printf("stoked listening on %.*s:%u\n",
+	    (int)(strrchr(o->listen, ':') - o->listen), o->listen,
+	    http_api_port(api));
+	fflush(stdout);
+}
+
+/*--------------------------------------------------------------------
+ * The end, each part before what it reports to.
+ */
+
+static void
+run_close(struct run *r)
+{
+	unsigned i;
+
+	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
+	http_api_free(&r->api);
+	if (r->sched.ev != NULL)
+		event_free(r->sched.ev);
+	/* Jobs stop before the guard they report to goes. */
+	sj_free(&r->jobs);
+	for (i = 0; i < r->ninst; i++)
+		instance_free(&r->inst[i]);
+	/* What waits is written while the loop runs a little longer. */
+	if (r->store != NULL)
+		(void)rs_drain(r->store, 10);
+	if (r->pool != NULL)
+		pg_pool_free(&r->pool);
+	if (r->store != NULL)
+		rs_free(&r->store);
+	retention_free(&r->ret);
+	event_base_free(r->eb);
+	og_free(&r->guard);
+	run_database_stop(r);
 }
 
 int
 cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "index-mb", required_argument, NULL, 'm' },
-		{ "node", required_argument, NULL, 'N' },
-		{ "secret-file", required_argument, NULL, 's' },
-		{ "warm-concurrency", required_argument, NULL, 'c' },
-		{ "refresh-before", required_argument, NULL, 'r' },
-		{ "refresh-popularity", required_argument, NULL, 'p' },
-		{ "origin-max", required_argument, NULL, 'O' },
-		{ "origin-rate", required_argument, NULL, 'R' },
-		{ "warm-sitemap", required_argument, NULL, 'W' },
-		{ "warm-every", required_argument, NULL, 'E' },
-		{ "database-url", required_argument, NULL, 'D' },
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "no-database", no_argument, NULL, 'X' },
-		{ "db-buffer", required_argument, NULL, 'B' },
-		{ "prune-every", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *names[MAX_INSTANCES], *nodes[MAX_INSTANCES];
-	const char *listen = "127.0.0.1:6086";
-	char key[WARM_KEY_MAX + 1];
-	struct rewarm_conf rc[MAX_INSTANCES];
-	size_t keylen = 0;
-	long warm_conc = 8;
-	double refresh_before = 10, refresh_pop = 1.5;
-	struct instance *inst[MAX_INSTANCES];
-	struct event_base *eb;
-	struct http_api *api;
-	struct api_ctx actx;
-	struct origin_guard *guard;
-	struct og_conf ogc;
-	struct sitemap_jobs *jobs;
-	struct sj_conf jc;
-	struct schedule sched;
-	struct event *sched_ev = NULL;
-	struct timeval tv = { 0, 0 };
-	const char *db_opt = NULL, *state_opt = NULL, *db = NULL;
-	struct pg_embed *pe = NULL;
-	struct pg_pool *pool = NULL;
-	struct result_store *store = NULL;
-	struct rs_conf rsc;
-	struct retention *ret = NULL;
-	double prune_every = 300;
-	int no_db = 0, db_started = 0, stopped;
-	unsigned n = 0, i;
-	long index_mb = 256, v;
-	char err[256], *end;
-	int c;
+	struct run_opts o;
+	struct run r;
+	char err[256];
+	int rv;
 
-	og_conf_default(&ogc);
-	memset(&sched, 0, sizeof sched);
-	memset(&jc, 0, sizeof jc);
-	memset(&rsc, 0, sizeof rsc);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:l:m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (n == MAX_INSTANCES) {
-				fprintf(stderr, "stoked run: at most %d -n\n",
-				    MAX_INSTANCES);
-				return (2);
-			}
-			nodes[n] = NULL;
-			names[n++] = optarg;
-			break;
-		case 'N':
-			/* The node of the instance named just before. */
-			if (n == 0) {
-				nodes[0] = NULL;
-				names[n++] = NULL;
-			}
-			nodes[n - 1] = optarg;
-			break;
-		case 's':
-			if (secret_read_file(optarg, key, sizeof key, &keylen,
-			        err, sizeof err) != 0) {
-				fprintf(stderr, "stoked run: %s\n", err);
-				return (2);
-			}
-			break;
-		case 'c':
-			warm_conc = strtol(optarg, &end, 10);
-			if (*end != '\0' || warm_conc < 1 || warm_conc > 1024) {
-				fprintf(stderr,
-				    "stoked run: --warm-concurrency "
-				    "must be 1 to 1024\n");
-				return (2);
-			}
-			break;
-		case 'l':
-			listen = optarg;
-			break;
-		case 'm':
-			index_mb = strtol(optarg, &end, 10);
-			if (*end != '\0' || index_mb < 1 ||
-			    index_mb > 1048576) {
-				fprintf(stderr,
-				    "stoked run: --index-mb must be "
-				    "1 to 1048576\n");
-				return (2);
-			}
-			break;
-		case 'r':
-			refresh_before = strtod(optarg, &end);
-			if (*end != '\0' ||
-			    !(refresh_before >= 0 && refresh_before <= 86400)) {
-				fprintf(stderr,
-				    "stoked run: --refresh-before "
-				    "must be 0 to 86400 seconds\n");
-				return (2);
-			}
-			break;
-		case 'p':
-			refresh_pop = strtod(optarg, &end);
-			if (*end != '\0' || !(refresh_pop >= 0)) {
-				fprintf(stderr,
-				    "stoked run: bad "
-				    "--refresh-popularity\n");
-				return (2);
-			}
-			break;
-		case 'O':
-		case 'R':
-			if (og_conf_option(&ogc,
-			        c == 'O' ? "origin-max" : "origin-rate", optarg,
-			        err, sizeof err) != 0) {
-				fprintf(stderr, "stoked run: %s\n", err);
-				return (2);
-			}
-			break;
-		case 'W':
-			sched.url = optarg;
-			break;
-		case 'E':
-			sched.every = strtod(optarg, &end);
-			if (*end != '\0' ||
-			    !(sched.every >= 60 && sched.every <= 86400 * 7)) {
-				fprintf(stderr,
-				    "stoked run: --warm-every must be 60 "
-				    "to 604800 seconds\n");
-				return (2);
-			}
-			break;
-		case 'D':
-			db_opt = optarg;
-			break;
-		case 'S':
-			state_opt = optarg;
-			break;
-		case 'X':
-			no_db = 1;
-			break;
-		case 'B':
-			v = strtol(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 100000000) {
-				fprintf(stderr,
-				    "stoked run: --db-buffer must be 1 to "
-				    "100000000 rows\n");
-				return (2);
-			}
-			rsc.max_rows = (size_t)v;
-			break;
-		case 'P':
-			prune_every = strtod(optarg, &end);
-			if (*end != '\0' ||
-			    !(prune_every >= 1 && prune_every <= 86400)) {
-				fprintf(stderr,
-				    "stoked run: --prune-every must be 1 to "
-				    "86400 seconds\n");
-				return (2);
-			}
-			break;
-		case 'h':
-			run_usage(stdout);
-			return (0);
-		default:
-			run_usage(stderr);
-			return (2);
-		}
-	}
-	if (optind != argc) {
-		run_usage(stderr);
-		return (2);
-	}
-	if (db_opt != NULL && state_opt != NULL) {
-		fprintf(stderr,
-		    "stoked run: --database-url or --state-dir, not both\n");
-		return (2);
-	}
-	if (no_db && (db_opt != NULL || state_opt != NULL)) {
-		fprintf(stderr,
-		    "stoked run: --no-database with a database option\n");
-		return (2);
-	}
-	if (n == 0) {
-		nodes[0] = NULL;
-		names[n++] = NULL;
-	}
-	for (i = 0; i < n; i++) {
-		if (nodes[i] != NULL && keylen == 0) {
-			fprintf(stderr,
-			    "stoked run: re-warming through --node "
-			    "needs --secret-file (the VCL's secret)\n");
-			return (2);
-		}
-		memset(&rc[i], 0, sizeof rc[i]);
-		rc[i].node = nodes[i];
-		rc[i].key = key;
-		rc[i].keylen = keylen;
-		rc[i].concurrency = (unsigned)warm_conc;
-		rc[i].refresh_before = refresh_before;
-		rc[i].refresh_popularity = refresh_pop;
-	}
+	INIT_OBJ(&o, RUN_OPTS_MAGIC);
+	cmd_common_init(&o.cc);
+	o.listen = "127.0.0.1:6086";
+	o.refresh_pop = 1.5;
+	rv = run_options(&o, argc, argv);
+	if (rv != 0)
+		return (rv == 1 ? 0 : rv);
 
-	eb = event_base_new();
-	if (eb == NULL) {
+	INIT_OBJ(&r, RUN_MAGIC);
+	r.eb = event_base_new();
+	if (r.eb == NULL) {
 		fprintf(stderr, "stoked run: no event base\n");
 		return (1);
 	}
-	api = http_api_new(eb, listen, err, sizeof err);
-	if (api == NULL) {
+	r.api = http_api_new(r.eb, o.listen, err, sizeof err);
+	if (r.api == NULL) {
 		fprintf(stderr, "stoked run: %s\n", err);
-		event_base_free(eb);
+		event_base_free(r.eb);
 		return (1);
 	}
-	if (!no_db) {
-		db = database(db_opt, state_opt, &pe, &db_started);
-		if (db == NULL) {
-			if (db_started)
-				(void)pg_embed_stop(pe, &stopped, err,
-				    sizeof err);
-			pg_embed_free(&pe);
-			http_api_free(&api);
-			event_base_free(eb);
-			return (1);
-		}
-		/* One connection writes, one answers the API; the URL
-		 * parses, since the migration just used it. */
-		pool = pg_pool_new(eb, db, 2, err, sizeof err);
-		assert(pool != NULL);
-		store = rs_new(eb, pool, &rsc);
-		http_api_metrics(api, rs_metrics, store);
-		ret = retention_new(eb, pool, prune_every, 5000);
-		http_api_metrics(api, retention_metrics, ret);
-		rs_watch_jobs(store, &jc);
+	if (run_database(&r, &o) != 0) {
+		http_api_free(&r.api);
+		event_base_free(r.eb);
+		return (1);
 	}
-	/* One for all instances: N nodes in front of one origin. */
-	guard = og_new(&ogc);
-	for (i = 0; i < n; i++) {
-		rc[i].guard = guard;
-		inst[i] =
-		    instance_new(eb, names[i], (size_t)index_mb * 1024 * 1024,
-		        nodes[i] != NULL ? &rc[i] : NULL);
-		http_api_metrics(api, instance_metrics, inst[i]);
-		if (store != NULL)
-			rs_watch_instance(store, inst[i]);
-	}
-	for (i = 0; i < n; i++)
-		if (nodes[i] != NULL) {
-			jc.verify[jc.nnode] = instance_verify(inst[i]);
-			jc.nodes[jc.nnode++] = nodes[i];
-		}
-	jc.key = key;
-	jc.keylen = keylen;
-	jc.concurrency = (unsigned)warm_conc;
-	jobs = sj_new(eb, guard, &jc);
-	actx = (struct api_ctx){ .magic = API_CTX_MAGIC,
-		.inst = inst,
-		.ninst = n,
-		.guard = guard,
-		.jobs = jobs,
-		.pool = pool };
-	api_routes_register(api, &actx);
-	if (sched.url != NULL) {
-		sched.jobs = jobs;
-		sched_ev = event_new(eb, -1, 0, on_schedule, &sched);
-		sched.ev = sched_ev;
-		assert(sched_ev != NULL);
-		/* The first run once the loop runs, so that it is logged. */
-		(void)event_add(sched_ev, &tv);
-	}
-	printf("stoked listening on %.*s:%u\n",
-	    (int)(strrchr(listen, ':') - listen), listen, http_api_port(api));
-	fflush(stdout);
+	run_instances(&r, &o);
+	run_api(&r, &o);
 
-	if (loop_run(eb) != 0)
+	if (loop_run(r.eb) != 0)
 		fprintf(stderr, "stoked: the event loop failed\n");
-	http_api_free(&api);
-	if (sched_ev != NULL)
-		event_free(sched_ev);
-	/* Jobs stop before the guard they report to goes. */
-	sj_free(&jobs);
-	for (i = 0; i < n; i++)
-		instance_free(&inst[i]);
-	/* What waits is written while the loop runs a little longer. */
-	if (store != NULL)
-		(void)rs_drain(store, 10);
-	if (pool != NULL)
-		pg_pool_free(&pool);
-	if (store != NULL)
-		rs_free(&store);
-	retention_free(&ret);
-	event_base_free(eb);
-	og_free(&guard);
-	memset(key, 0, sizeof key);
-	if (db_started && pg_embed_stop(pe, &stopped, err, sizeof err) != 0)
-		fprintf(stderr, "stoked run: %s\n", err);
-	pg_embed_free(&pe);
+	run_close(&r);
+	memset(o.cc.key, 0, sizeof o.cc.key);
 	return (0);
 }
