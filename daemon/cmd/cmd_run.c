@@ -21,6 +21,7 @@
 
 #include "api/http_api.h"
 #include "api/routes.h"
+#include "core/log.h"
 #include "core/loop.h"
 #include "fetch/origin_guard.h"
 #include "node/instance.h"
@@ -104,10 +105,9 @@ on_schedule(evutil_socket_t fd, short what, void *priv)
 	(void)what;
 	id = sj_start(s->jobs, s->url, 0, "schedule", why, sizeof why);
 	if (id == 0)
-		fprintf(stderr, "stoked: warm job for %s: %s\n", s->url, why);
+		log_warning("schedule", "warm job for %s: %s", s->url, why);
 	else
-		printf("stoked: warm job %u: %s\n", id, s->url);
-	fflush(stdout);
+		log_info("schedule", "warm job %u: %s", id, s->url);
 	if (s->every > 0) {
 		tv.tv_sec = (time_t)s->every;
 		tv.tv_usec = 0;
@@ -299,14 +299,14 @@ run_database_url(struct run *r, const struct cmd_common *cc)
 	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
 	if (db_url_choose(cc->database_url, cc->state_dir, &url, dir,
 	        sizeof dir, err, sizeof err) != 0) {
-		fprintf(stderr, "stoked run: %s\n", err);
+		log_error("database", "%s", err);
 		return (NULL);
 	}
 	if (url == NULL) {
 		if ((r->pe = pg_embed_new(dir, err, sizeof err)) == NULL ||
 		    pg_embed_start(r->pe, &r->db_started, err, sizeof err) !=
 		        0) {
-			fprintf(stderr, "stoked run: %s\n", err);
+			log_error("database", "%s", err);
 			return (NULL);
 		}
 		url = pg_embed_url(r->pe);
@@ -332,7 +332,7 @@ run_database_stop(struct run *r)
 	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
 	if (r->db_started &&
 	    pg_embed_stop(r->pe, &stopped, err, sizeof err) != 0)
-		fprintf(stderr, "stoked run: %s\n", err);
+		log_error("database", "%s", err);
 	r->db_started = 0;
 	pg_embed_free(&r->pe);
 }
@@ -512,12 +512,12 @@ cmd_run(int argc, char **argv)
 	INIT_OBJ(&r, RUN_MAGIC);
 	r.eb = event_base_new();
 	if (r.eb == NULL) {
-		fprintf(stderr, "stoked run: no event base\n");
+		log_error(NULL, "no event base");
 		return (1);
 	}
 	r.api = http_api_new(r.eb, o.listen, err, sizeof err);
 	if (r.api == NULL) {
-		fprintf(stderr, "stoked run: %s\n", err);
+		log_error("api", "%s", err);
 		event_base_free(r.eb);
 		return (1);
 	}
@@ -530,7 +530,7 @@ cmd_run(int argc, char **argv)
 	run_api(&r, &o);
 
 	if (loop_run(r.eb) != 0)
-		fprintf(stderr, "stoked: the event loop failed\n");
+		log_error(NULL, "the event loop failed");
 	run_close(&r);
 	memset(o.cc.key, 0, sizeof o.cc.key);
 	return (0);
