@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,24 +13,21 @@
 #include "store/db_url.h"
 #include "store/pg_embed.h"
 #include "cmd.h"
+#include "cmd_opts.h"
 
-static void
-db_usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: stoked db start|stop|status|url [--state-dir DIR]\n"
-	    "\n"
-	    "The embedded PostgreSQL stoked uses when no database is\n"
-	    "configured: a private cluster in DIR/pg (default:\n"
-	    "/var/lib/stoke for root, else $XDG_STATE_HOME/stoke or\n"
-	    "~/.local/state/stoke), reached only by its Unix socket.\n"
-	    "\n"
-	    "  start   make it the first time, start it (or reuse it if it\n"
-	    "          runs), and apply the migrations\n"
-	    "  stop    stop it, waiting until it is gone\n"
-	    "  status  say whether it runs (exit 0) or not (exit 3)\n"
-	    "  url     print its URL, for psql and --database-url\n");
-}
+static const char db_synopsis[] = "start|stop|status|url [--state-dir DIR]";
+
+static const char db_about[] =
+    "The embedded PostgreSQL stoked uses when no database is\n"
+    "configured: a private cluster in DIR/pg (default:\n"
+    "/var/lib/stoke for root, else $XDG_STATE_HOME/stoke or\n"
+    "~/.local/state/stoke), reached only by its Unix socket.\n"
+    "\n"
+    "  start   make it the first time, start it (or reuse it if it\n"
+    "          runs), and apply the migrations\n"
+    "  stop    stop it, waiting until it is gone\n"
+    "  status  say whether it runs (exit 0) or not (exit 3)\n"
+    "  url     print its URL, for psql and --database-url\n";
 
 static int
 db_start(struct pg_embed *pe)
@@ -83,42 +79,38 @@ db_status(struct pg_embed *pe)
 int
 cmd_db(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *state_opt = NULL, *what;
+	struct cmd_common cc;
+	const char *what;
 	char dir[PATH_MAX], err[1024];
 	struct pg_embed *pe;
-	int c, rv;
+	int arg0, rv;
+	const struct cmd_opt opts[] = {
+		CMD_OPT_STATE_DIR(&cc),
+		CMD_OPT_END,
+	};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			state_opt = optarg;
-			break;
-		case 'h':
-			db_usage(stdout);
-			return (0);
-		default:
-			db_usage(stderr);
-			return (2);
-		}
-	}
-	if (optind != argc - 1) {
-		db_usage(stderr);
+	cmd_common_init(&cc);
+	switch (cmd_opts_parse("db", db_synopsis, db_about, opts, argc, argv,
+	    &arg0)) {
+	case 0:
+		break;
+	case 1:
+		return (0);
+	default:
 		return (2);
 	}
-	what = argv[optind];
+	if (arg0 != argc - 1) {
+		cmd_opts_usage(stderr, "db", db_synopsis, db_about, opts);
+		return (2);
+	}
+	what = argv[arg0];
 	if (strcmp(what, "start") && strcmp(what, "stop") &&
 	    strcmp(what, "status") && strcmp(what, "url")) {
 		fprintf(stderr, "stoked db: unknown action '%s'\n\n", what);
-		db_usage(stderr);
+		cmd_opts_usage(stderr, "db", db_synopsis, db_about, opts);
 		return (2);
 	}
-	if (db_url_state_dir(state_opt, dir, sizeof dir, err, sizeof err) !=
+	if (db_url_state_dir(cc.state_dir, dir, sizeof dir, err, sizeof err) !=
 	    0) {
 		fprintf(stderr, "stoked db: %s\n", err);
 		return (1);

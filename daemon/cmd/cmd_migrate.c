@@ -7,7 +7,6 @@
 
 #include "config.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 
@@ -15,20 +14,17 @@
 #include "store/migrate.h"
 #include "store/pg_embed.h"
 #include "cmd.h"
+#include "cmd_opts.h"
 
-static void
-migrate_usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: stoked migrate [--database-url URL | --state-dir DIR]\n"
-	    "\n"
-	    "Applies the schema migrations the database lacks, each in a\n"
-	    "transaction of its own; several stoked starting at once apply\n"
-	    "each one once.  Refuses a database whose schema is newer than\n"
-	    "this stoked.  The database: --database-url, else\n"
-	    "$STOKE_DATABASE_URL, else the embedded PostgreSQL in the state\n"
-	    "directory (see 'stoked db').\n");
-}
+static const char migrate_synopsis[] = "[--database-url URL | --state-dir DIR]";
+
+static const char migrate_about[] =
+    "Applies the schema migrations the database lacks, each in a\n"
+    "transaction of its own; several stoked starting at once apply\n"
+    "each one once.  Refuses a database whose schema is newer than\n"
+    "this stoked.  The database: --database-url, else\n"
+    "$STOKE_DATABASE_URL, else the embedded PostgreSQL in the state\n"
+    "directory (see 'stoked db').\n";
 
 static void
 print_applied(void *priv, const struct migration *m)
@@ -91,39 +87,35 @@ migrate_embedded(const char *dir)
 int
 cmd_migrate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "database-url", required_argument, NULL, 'd' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *url_opt = NULL, *state_opt = NULL, *url;
+	struct cmd_common cc;
+	const char *url;
 	char dir[PATH_MAX], err[1024];
-	int c;
+	int arg0;
+	const struct cmd_opt opts[] = {
+		CMD_OPT_DATABASE_URL(&cc),
+		CMD_OPT_STATE_DIR(&cc),
+		CMD_OPT_END,
+	};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			url_opt = optarg;
-			break;
-		case 's':
-			state_opt = optarg;
-			break;
-		case 'h':
-			migrate_usage(stdout);
-			return (0);
-		default:
-			migrate_usage(stderr);
-			return (2);
-		}
-	}
-	if (optind != argc || (url_opt != NULL && state_opt != NULL)) {
-		migrate_usage(stderr);
+	cmd_common_init(&cc);
+	switch (cmd_opts_parse("migrate", migrate_synopsis, migrate_about, opts,
+	    argc, argv, &arg0)) {
+	case 0:
+		break;
+	case 1:
+		return (0);
+	default:
 		return (2);
 	}
-	if (db_url_choose(url_opt, state_opt, &url, dir, sizeof dir, err,
-	        sizeof err) != 0) {
+	if (arg0 != argc) {
+		cmd_opts_usage(stderr, "migrate", migrate_synopsis,
+		    migrate_about, opts);
+		return (2);
+	}
+	if (cmd_common_check("migrate", &cc) != 0)
+		return (2);
+	if (db_url_choose(cc.database_url, cc.state_dir, &url, dir, sizeof dir,
+	        err, sizeof err) != 0) {
 		fprintf(stderr, "stoked migrate: %s\n", err);
 		return (1);
 	}
