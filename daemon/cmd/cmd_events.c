@@ -12,17 +12,32 @@
 
 #include <event2/event.h>
 
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+
 #include "core/loop.h"
 #include "vsl/events.h"
 #include "vsl/observer.h"
 #include "vsl/vsl_reader.h"
 #include "cmd.h"
 
+/* Where the events go. */
+struct events_out {
+	unsigned magic;
+#define EVENTS_OUT_MAGIC 0x1e7a5c90
+	FILE *f;
+};
+
 static void
 print_event(void *priv, const struct event_rec *ev)
 {
-	FILE *f = priv;
+	struct events_out *out;
+	FILE *f;
 
+	CAST_OBJ_NOTNULL(out, priv, EVENTS_OUT_MAGIC);
+	AN(ev);
+	f = out->f;
 	fprintf(f, "%s host=%s url=%s variant=%s", ev_type_name[ev->type],
 	    ev->key.host != NULL ? ev->key.host : "",
 	    ev->key.url != NULL ? ev->key.url : "",
@@ -81,6 +96,7 @@ cmd_events(int argc, char **argv)
 	struct event_base *eb;
 	struct vsl_reader *vr;
 	struct observer *obs;
+	struct events_out out;
 	int c;
 
 	optind = 1;
@@ -103,7 +119,9 @@ cmd_events(int argc, char **argv)
 		fprintf(stderr, "stoked events: no event base\n");
 		return (1);
 	}
-	obs = observer_new(print_event, stdout);
+	INIT_OBJ(&out, EVENTS_OUT_MAGIC);
+	out.f = stdout;
+	obs = observer_new(print_event, &out);
 	vr = vsl_reader_new(eb, name, observer_group, obs);
 	if (loop_run(eb) != 0)
 		fprintf(stderr, "stoked: the event loop failed\n");

@@ -17,11 +17,17 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+
 #include "cmd.h"
 
 #define MAX_BODY (64 * 1024 * 1024)
 
 struct body {
+	unsigned magic;
+#define BODY_MAGIC 0x6b0d1e53
 	char *buf;
 	size_t len;
 };
@@ -29,10 +35,11 @@ struct body {
 static size_t
 on_data(char *p, size_t sz, size_t n, void *priv)
 {
-	struct body *b = priv;
+	struct body *b;
 	size_t add = sz * n;
 	char *nb;
 
+	CAST_OBJ_NOTNULL(b, priv, BODY_MAGIC);
 	if (b->len + add > MAX_BODY)
 		return (0);
 	nb = realloc(b->buf, b->len + add + 1);
@@ -49,7 +56,7 @@ on_data(char *p, size_t sz, size_t n, void *priv)
 static json_t *
 api_get(const char *api, const char *path, const char *const *params)
 {
-	struct body b = { NULL, 0 };
+	struct body b;
 	char url[4096], *esc;
 	json_error_t jerr;
 	json_t *j = NULL;
@@ -58,6 +65,7 @@ api_get(const char *api, const char *path, const char *const *params)
 	CURL *c;
 	CURLcode rc;
 
+	INIT_OBJ(&b, BODY_MAGIC);
 	c = curl_easy_init();
 	if (c == NULL)
 		return (NULL);
@@ -85,7 +93,7 @@ api_get(const char *api, const char *path, const char *const *params)
 		fprintf(stderr, "stoked index: %s: %s\n", api,
 		    curl_easy_strerror(rc));
 	} else {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		AZ(curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code));
 		j = json_loads(b.buf != NULL ? b.buf : "", 0, &jerr);
 		if (j == NULL)
 			fprintf(stderr, "stoked index: bad answer from %s\n",

@@ -9,6 +9,11 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
 
 #include "store/db_url.h"
 #include "store/migrate.h"
@@ -26,12 +31,21 @@ static const char migrate_about[] =
     "$STOKE_DATABASE_URL, else the embedded PostgreSQL in the state\n"
     "directory (see 'stoked db').\n";
 
+/* How many migrations were applied, as they are. */
+struct applied {
+	unsigned magic;
+#define APPLIED_MAGIC 0x0a7b1ed5
+	unsigned n;
+};
+
 static void
 print_applied(void *priv, const struct migration *m)
 {
-	unsigned *n = priv;
+	struct applied *a;
 
-	printf("%s%s", (*n)++ == 0 ? "applied " : ", ", m->name);
+	CAST_OBJ_NOTNULL(a, priv, APPLIED_MAGIC);
+	AN(m);
+	printf("%s%s", a->n++ == 0 ? "applied " : ", ", m->name);
 	fflush(stdout);
 }
 
@@ -39,24 +53,25 @@ int
 cmd_migrate_url(const char *who, const char *url)
 {
 	char err[1024];
-	unsigned n = 0;
+	struct applied a;
 	int version, rv;
 	PGconn *c;
 
+	INIT_OBJ(&a, APPLIED_MAGIC);
 	c = db_url_connect(url, err, sizeof err);
 	if (c == NULL) {
 		fprintf(stderr, "stoked %s: %s\n", who, err);
 		return (1);
 	}
-	rv = migrate_run(c, print_applied, &n, &version, err, sizeof err);
+	rv = migrate_run(c, print_applied, &a, &version, err, sizeof err);
 	PQfinish(c);
-	if (n > 0)
+	if (a.n > 0)
 		printf("\n");
 	if (rv != 0) {
 		fprintf(stderr, "stoked %s: %s\n", who, err);
 		return (1);
 	}
-	if (n == 0)
+	if (a.n == 0)
 		printf("schema up to date (version %d)\n", version);
 	return (0);
 }
