@@ -120,7 +120,9 @@ close_pool(struct jmain *m)
 		event_base_free(m->eb);
 }
 
-/*** create *********************************************************/
+/*--------------------------------------------------------------------
+ * Create
+ */
 
 static void
 on_enqueued(void *priv, unsigned inserted, const char *err)
@@ -297,7 +299,9 @@ job_create(int argc, char **argv)
 	return (m.rc);
 }
 
-/*** show ***********************************************************/
+/*--------------------------------------------------------------------
+ * Show
+ */
 
 static void
 on_show(void *priv, const char *json, const char *err)

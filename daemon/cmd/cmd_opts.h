@@ -71,7 +71,9 @@ int cmd_common_secret_file(void *, const char *, char *, size_t);
 int cmd_common_origin_max(void *, const char *, char *, size_t);
 int cmd_common_origin_rate(void *, const char *, char *, size_t);
 
-/*** the shared rows ************************************************/
+/*--------------------------------------------------------------------
+ * The shared rows
+ */
 
 #define CMD_OPT_DATABASE_URL(cc)                                               \
 	{                                                                      \
@@ -119,7 +121,9 @@ int cmd_common_origin_rate(void *, const char *, char *, size_t);
 		    cmd_common_origin_rate                                     \
 	}
 
-/*** using a table **************************************************/
+/*--------------------------------------------------------------------
+ * Using a table
+ */
 
 /* Defaults for the shared rows: og_conf_default(), 8 fetches. */
 void cmd_common_init(struct cmd_common *);

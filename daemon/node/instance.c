@@ -17,6 +17,7 @@
 #include "vtim.h"
 
 #include "core/metrics.h"
+#include "core/str.h"
 #include "index/cache_index.h"
 #include "index/index_apply.h"
 #include "vsl/events.h"
@@ -129,10 +130,7 @@ inval_told(struct instance *inst, const struct event_rec *ev)
 			if (ev->type == EV_PURGE) {
 				/* A purge is of one URL: said in full. */
 				free(url);
-				url = malloc(
-				    strlen(h->host) + strlen(ev->key.url) + 8);
-				AN(url);
-				sprintf(url, "http://%s%s", h->host,
+				url = str_printf("http://%s%s", h->host,
 				    ev->key.url);
 				iv.subject = url;
 			}
