@@ -110,7 +110,7 @@ progress_line(struct cli *c, int final)
 }
 
 static void
-on_tick(evutil_socket_t fd, short what, void *priv)
+warm_on_tick(evutil_socket_t fd, short what, void *priv)
 {
 	struct cli *c;
 	double now = VTIM_real();
@@ -127,7 +127,7 @@ on_tick(evutil_socket_t fd, short what, void *priv)
 }
 
 static void
-on_end(void *priv)
+warm_on_end(void *priv)
 {
 	struct cli *c;
 
@@ -437,7 +437,7 @@ cmd_warm(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	c.job = wb_new(c.f, &c.wc, show_result, on_end, &c);
+	c.job = wb_new(c.f, &c.wc, show_result, warm_on_end, &c);
 	rc = 0;
 	for (i = (unsigned)arg0; i < (unsigned)argc; i++)
 		if (wb_add(c.job, argv[i]) < 0) {
@@ -468,7 +468,7 @@ cmd_warm(int argc, char **argv)
 	if (rc == 0) {
 		if (c.crawling == 0)
 			wb_close(c.job);
-		c.tick = event_new(c.eb, -1, EV_PERSIST, on_tick, &c);
+		c.tick = event_new(c.eb, -1, EV_PERSIST, warm_on_tick, &c);
 		(void)event_add(c.tick, &tv);
 		c.last_line = VTIM_real();
 		wb_progress(c.job, &p);

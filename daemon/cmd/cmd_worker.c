@@ -83,7 +83,7 @@ worker_dims(void *priv, const char *arg, char *why, size_t whylen)
 }
 
 static void
-on_end(void *priv)
+worker_on_end(void *priv)
 {
 	struct wmain *m;
 
@@ -94,7 +94,7 @@ on_end(void *priv)
 }
 
 static void
-on_signal(evutil_socket_t sig, short what, void *priv)
+worker_on_signal(evutil_socket_t sig, short what, void *priv)
 {
 	struct wmain *m;
 
@@ -244,10 +244,10 @@ cmd_worker(int argc, char **argv)
 	guard = og_new(&cc.og);
 	fetcher_set_guard(f, guard);
 	q = tq_new(m.eb, pool, id, lease, cfg.batch);
-	m.w = worker_new(m.eb, q, f, &cfg, on_end, &m);
+	m.w = worker_new(m.eb, q, f, &cfg, worker_on_end, &m);
 	pg_pool_listen(pool, TQ_CHANNEL, on_notify, &m);
-	sigint = evsignal_new(m.eb, SIGINT, on_signal, &m);
-	sigterm = evsignal_new(m.eb, SIGTERM, on_signal, &m);
+	sigint = evsignal_new(m.eb, SIGINT, worker_on_signal, &m);
+	sigterm = evsignal_new(m.eb, SIGTERM, worker_on_signal, &m);
 	AN(sigint);
 	AN(sigterm);
 	AZ(event_add(sigint, NULL));

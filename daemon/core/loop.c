@@ -15,7 +15,7 @@
 #include "loop.h"
 
 static void
-on_signal(evutil_socket_t sig, short what, void *priv)
+loop_on_signal(evutil_socket_t sig, short what, void *priv)
 {
 	(void)sig;
 	(void)what;
@@ -28,8 +28,8 @@ loop_run(struct event_base *eb)
 	struct event *sigint, *sigterm;
 	int r;
 
-	sigint = evsignal_new(eb, SIGINT, on_signal, eb);
-	sigterm = evsignal_new(eb, SIGTERM, on_signal, eb);
+	sigint = evsignal_new(eb, SIGINT, loop_on_signal, eb);
+	sigterm = evsignal_new(eb, SIGTERM, loop_on_signal, eb);
 	if (sigint == NULL || sigterm == NULL || event_add(sigint, NULL) ||
 	    event_add(sigterm, NULL))
 		r = -1;

@@ -520,7 +520,7 @@ on_claim_timer(evutil_socket_t fd, short what, void *priv)
 }
 
 static void
-on_deadline(evutil_socket_t fd, short what, void *priv)
+worker_on_deadline(evutil_socket_t fd, short what, void *priv)
 {
 	struct worker *w;
 
@@ -610,7 +610,7 @@ worker_new(struct event_base *eb, struct task_queue *q, struct fetcher *f,
 	w->end = end;
 	w->end_priv = priv;
 	w->claim_timer = evtimer_new(eb, on_claim_timer, w);
-	w->deadline = evtimer_new(eb, on_deadline, w);
+	w->deadline = evtimer_new(eb, worker_on_deadline, w);
 	AN(w->claim_timer);
 	AN(w->deadline);
 	return (w);

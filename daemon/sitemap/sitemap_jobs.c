@@ -101,7 +101,7 @@ on_retire(evutil_socket_t fd, short what, void *priv)
 }
 
 static void
-job_free(struct job *j)
+sj_job_free(struct job *j)
 {
 	if (j->retire_ev != NULL)
 		event_free(j->retire_ev);
@@ -133,7 +133,7 @@ on_result(void *priv, const struct wb_result *r)
 
 /* The warm job's end callback; it is not freed from inside itself. */
 static void
-on_end(void *priv)
+sj_on_end(void *priv)
 {
 	struct job *j;
 
@@ -190,7 +190,7 @@ forget(struct sitemap_jobs *sj)
 			continue;
 		VTAILQ_REMOVE(&sj->jobs, j, list);
 		sj->njob--;
-		job_free(j);
+		sj_job_free(j);
 	}
 }
 
@@ -247,7 +247,7 @@ sj_start(struct sitemap_jobs *sj, const char *url, unsigned refresh,
 		wc.keylen = sj->conf.keylen;
 	}
 	wc.concurrency = sj->conf.concurrency;
-	j->wb = wb_new(j->f, &wc, on_result, on_end, j);
+	j->wb = wb_new(j->f, &wc, on_result, sj_on_end, j);
 	memset(&scc, 0, sizeof scc);
 	scc.start = url;
 	scc.node = sj->nodes[0];
@@ -256,7 +256,7 @@ sj_start(struct sitemap_jobs *sj, const char *url, unsigned refresh,
 	if (j->crawl == NULL) {
 		snprintf(why, whylen, "not an http(s) URL: %.200s", url);
 		sj->running--;
-		job_free(j);
+		sj_job_free(j);
 		return (0);
 	}
 	j->id = ++sj->next_id;
@@ -391,7 +391,7 @@ sj_free(struct sitemap_jobs **sjp)
 	CHECK_OBJ_NOTNULL(sj, JOB_TABLE_MAGIC);
 	while ((j = VTAILQ_FIRST(&sj->jobs)) != NULL) {
 		VTAILQ_REMOVE(&sj->jobs, j, list);
-		job_free(j);
+		sj_job_free(j);
 	}
 	for (i = 0; i < sj->conf.nnode; i++)
 		free(sj->nodes[i]);

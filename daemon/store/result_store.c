@@ -101,7 +101,7 @@ rs_job_get(struct result_store *rs, uint64_t key)
 }
 
 static void
-job_free(struct result_store *rs, struct rs_job *j)
+rs_job_free(struct result_store *rs, struct rs_job *j)
 {
 	CHECK_OBJ_NOTNULL(j, RS_JOB_MAGIC);
 	HASH_DEL(rs->jobs, j);
@@ -135,11 +135,11 @@ rs_forget(struct result_store *rs, struct rs_job *j)
 		/* Never to be written: gone once nothing more can come. */
 		if (j->ended &&
 		    (rs_job_final(j) || j->completed + j->failed >= j->total))
-			job_free(rs, j);
+			rs_job_free(rs, j);
 		return;
 	}
 	if (j->written && rs_job_final(j) && j->written_version == j->version)
-		job_free(rs, j);
+		rs_job_free(rs, j);
 }
 
 /* Done once everything queued is accounted for. */
@@ -421,7 +421,7 @@ unwritten(const struct result_store *rs)
 }
 
 static void
-on_deadline(evutil_socket_t fd, short what, void *priv)
+rs_on_deadline(evutil_socket_t fd, short what, void *priv)
 {
 	(void)fd;
 	(void)what;
@@ -453,7 +453,7 @@ rs_drain(struct result_store *rs, double timeout)
 		j->finished = VTIM_real();
 		j->version++;
 	}
-	ev = evtimer_new(rs->eb, on_deadline, &late);
+	ev = evtimer_new(rs->eb, rs_on_deadline, &late);
 	AN(ev);
 	tv.tv_sec = (time_t)timeout;
 	tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
@@ -492,7 +492,7 @@ rs_free(struct result_store **rsp)
 		FREE_OBJ(i);
 	}
 	while ((j = VTAILQ_FIRST(&rs->joblist)) != NULL)
-		job_free(rs, j);
+		rs_job_free(rs, j);
 	event_free(rs->tick);
 	event_free(rs->kick);
 	free(rs->sent);

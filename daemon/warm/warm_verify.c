@@ -162,7 +162,7 @@ wv_cancel(struct warm_verify *wv, struct wv_wait *w)
 
 /* Waiters whose deadline passed hear that the log said nothing. */
 static void
-on_tick(evutil_socket_t fd, short what, void *priv)
+wv_on_tick(evutil_socket_t fd, short what, void *priv)
 {
 	struct warm_verify *wv;
 	struct timeval tv = { 0, WV_TICK_MS * 1000 };
@@ -198,7 +198,7 @@ wv_new(struct event_base *eb, double timeout)
 	wv->timeout = timeout > 0 ? timeout : 2.0;
 	wv->slot = calloc(WV_SLOTS, sizeof *wv->slot);
 	AN(wv->slot);
-	wv->tick = evtimer_new(eb, on_tick, wv);
+	wv->tick = evtimer_new(eb, wv_on_tick, wv);
 	AN(wv->tick);
 	VTAILQ_INIT(&wv->waiting);
 	return (wv);
