@@ -53,8 +53,8 @@ out=$("$STOKED" migrate --database-url "$url")
 
 echo "== tables, foreign keys, indexes"
 tables="api_keys cache_jobs invalidation_events page_results plans
-project_members projects schema_migrations usage_daily users warm_tasks
-websites"
+project_members projects revoked_tokens schema_migrations usage_daily users
+warm_tasks websites"
 have=$(q "$url" "SELECT tablename FROM pg_tables WHERE schemaname = 'public'" |
     LC_ALL=C sort | tr '\n' ' ')
 want=$(printf '%s\n' $tables | LC_ALL=C sort | tr '\n' ' ')
@@ -79,7 +79,8 @@ for i in users_email projects_plan project_members_user api_keys_project \
     websites_project cache_jobs_website cache_jobs_active warm_tasks_ready \
     warm_tasks_leased page_results_job page_results_website \
     page_results_recorded invalidation_events_website \
-    invalidation_events_job schema_migrations_pkey; do
+    invalidation_events_job schema_migrations_pkey revoked_tokens_pkey \
+    revoked_tokens_expires; do
 	echo "$indexes" | grep -qx "$i" || fail "no index $i"
 done
 [ "$(q "$url" "SELECT pg_get_function_result(
