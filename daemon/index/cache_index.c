@@ -82,18 +82,6 @@
  * the request is big enough to be mmap()ed).
  */
 
-size_t
-ci_msize(size_t n)
-{
-	if (n == 0)
-		return (0);
-	if (n >= 128 * 1024)
-		return ((n + 8 + 4095) & ~(size_t)4095);
-	if (n + 8 + 15 < 32)
-		return (32);
-	return ((n + 8 + 15) & ~(size_t)15);
-}
-
 static size_t
 ci_uthash_bytes(const UT_hash_table *tbl)
 {

@@ -19,13 +19,6 @@
  * Deadlines
  */
 
-double
-ci_deadline(const struct ci_obj *o)
-{
-	return (
-	    o->t_origin + (double)o->ttl + (double)o->grace + (double)o->keep);
-}
-
 /*--------------------------------------------------------------------
  * Expiry heap
  */

@@ -1,7 +1,8 @@
 /*
  * cache_index's private interfaces: the structs its files share, and the
  * functions one of them calls in another.  See cache_index.c for how the
- * index is stored; only cache_index*.c include this.
+ * index is stored; only cache_index*.c include this, after vas.h and
+ * miniobj.h.
  */
 
 #ifndef STOKE_CACHE_INDEX_PRIV_H
@@ -117,20 +118,53 @@ struct cache_index {
 	uint64_t expirations;
 };
 
+/*
+ * Small enough to be inlined where the index's hot paths (put, the
+ * heap's sifting, a tag's members) call them, from any of its files.
+ */
+
+static inline size_t
+ci_msize(size_t n)
+{
+	if (n == 0)
+		return (0);
+	if (n >= 128 * 1024)
+		return ((n + 8 + 4095) & ~(size_t)4095);
+	if (n + 8 + 15 < 32)
+		return (32);
+	return ((n + 8 + 15) & ~(size_t)15);
+}
+
+static inline double
+ci_deadline(const struct ci_obj *o)
+{
+	return (
+	    o->t_origin + (double)o->ttl + (double)o->grace + (double)o->keep);
+}
+
+static inline struct ci_tag *
+ci_tagv(const struct cache_index *ci, uint32_t id)
+{
+	struct ci_tag *t;
+
+	assert(id < ci->ntagv);
+	AZ(ci->tagv[id] & 1);
+	t = (struct ci_tag *)ci->tagv[id];
+	CHECK_OBJ_NOTNULL(t, CI_TAG_MAGIC);
+	return (t);
+}
+
 /* cache_index.c */
-size_t ci_msize(size_t n);
 int ci_realloc(struct cache_index *, void *pp, size_t oldsz, size_t newsz);
 struct ci_tref *ci_trefs(const struct ci_obj *);
 
 /* cache_index_expiry.c */
-double ci_deadline(const struct ci_obj *);
 int ci_heap_reserve(struct cache_index *);
 void ci_heap_insert(struct cache_index *, struct ci_obj *);
 void ci_heap_fix(struct cache_index *, const struct ci_obj *);
 void ci_heap_delete(struct cache_index *, const struct ci_obj *);
 
 /* cache_index_tags.c */
-struct ci_tag *ci_tagv(const struct cache_index *, uint32_t id);
 struct ci_tag *ci_tag_find(const struct cache_index *, const char *name);
 struct ci_tag *ci_tag_intern(struct cache_index *, const char *name);
 void ci_tag_maybe_free(struct cache_index *, struct ci_tag *);

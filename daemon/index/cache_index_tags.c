@@ -20,18 +20,6 @@
  */
 
 struct ci_tag *
-ci_tagv(const struct cache_index *ci, uint32_t id)
-{
-	struct ci_tag *t;
-
-	assert(id < ci->ntagv);
-	AZ(ci->tagv[id] & 1);
-	t = (struct ci_tag *)ci->tagv[id];
-	CHECK_OBJ_NOTNULL(t, CI_TAG_MAGIC);
-	return (t);
-}
-
-struct ci_tag *
 ci_tag_find(const struct cache_index *ci, const char *name)
 {
 	struct ci_tag *t;
