@@ -1,0 +1,73 @@
+/*
+ * API keys: "stk_" and 40 base62 characters from libsodium's CSPRNG.
+ * randombytes_uniform() draws each character without modulo bias, so
+ * every one of the 62^40 keys is as likely.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "vdef.h"
+#include "vas.h"
+
+#include "api_key.h"
+
+#define API_KEY_TAG "stk_"
+#define API_KEY_TAG_LEN 4
+
+static const char api_key_chars[] =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+static void
+api_key_sha256(const char *key, uint8_t hash[API_KEY_HASH_LEN])
+{
+	assert(API_KEY_HASH_LEN == crypto_hash_sha256_BYTES);
+	AZ(crypto_hash_sha256(hash, (const unsigned char *)key, API_KEY_LEN));
+}
+
+void
+api_key_new(char *key, char *prefix, uint8_t hash[API_KEY_HASH_LEN])
+{
+	size_t i;
+
+	AN(key);
+	AN(prefix);
+	AN(hash);
+	assert(sizeof api_key_chars - 1 == 62);
+	memcpy(key, API_KEY_TAG, API_KEY_TAG_LEN);
+	for (i = API_KEY_TAG_LEN; i < API_KEY_LEN; i++)
+		key[i] = api_key_chars[randombytes_uniform(62)];
+	key[API_KEY_LEN] = '\0';
+	memcpy(prefix, key, API_KEY_PREFIX_LEN);
+	prefix[API_KEY_PREFIX_LEN] = '\0';
+	api_key_sha256(key, hash);
+}
+
+/* Whether s is shaped like a key: tag, 40 base62, nothing after. */
+static int
+api_key_shaped(const char *s)
+{
+	size_t i;
+
+	if (strncmp(s, API_KEY_TAG, API_KEY_TAG_LEN))
+		return (0);
+	for (i = API_KEY_TAG_LEN; i < API_KEY_LEN; i++) {
+		if (s[i] == '\0' || strchr(api_key_chars, s[i]) == NULL)
+			return (0);
+	}
+	return (s[API_KEY_LEN] == '\0');
+}
+
+int
+api_key_hash(const char *s, uint8_t hash[API_KEY_HASH_LEN])
+{
+	AN(hash);
+	/* Anything else is not hashed: it cannot be a key, so no lookup. */
+	if (s == NULL || !api_key_shaped(s))
+		return (-1);
+	api_key_sha256(s, hash);
+	return (0);
+}

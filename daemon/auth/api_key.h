@@ -1,0 +1,23 @@
+/*
+ * API keys for CI/CD: "stk_" then 40 random base62 characters.  The
+ * key is shown once; what is kept is its SHA-256 (a key has 238 bits of
+ * entropy: no slow hash is needed to make guessing it hopeless) and its
+ * first 12 characters, so that a tenant can tell keys apart.
+ */
+
+#ifndef STOKE_API_KEY_H
+#define STOKE_API_KEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define API_KEY_LEN 44 /* "stk_" + 40 */
+#define API_KEY_PREFIX_LEN 12
+#define API_KEY_HASH_LEN 32
+
+/* key: API_KEY_LEN + 1 bytes, prefix: API_KEY_PREFIX_LEN + 1. */
+void api_key_new(char *key, char *prefix, uint8_t hash[API_KEY_HASH_LEN]);
+/* 0 and its hash if s looks like a key of ours; -1 if not. */
+int api_key_hash(const char *s, uint8_t hash[API_KEY_HASH_LEN]);
+
+#endif
