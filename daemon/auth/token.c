@@ -131,16 +131,18 @@ token_parse_line(struct token_keys *tk, char *line, unsigned lineno, char *why,
 	if (sodium_base642bin(k->secret, sizeof k->secret, secret,
 	        strlen(secret), NULL, &len, &end,
 	        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    *end != '\0')
+	    *end != '\0') {
+		sodium_memzero(k->secret, sizeof k->secret);
 		return (token_why(why, whylen,
 		    "line %u: the secret of %s is not base64 (or longer than "
 		    "%d bytes)",
 		    lineno, kid, TOKEN_SECRET_MAX));
+	}
 	if (len < TOKEN_SECRET_MIN) {
 		sodium_memzero(k->secret, sizeof k->secret);
 		return (token_why(why, whylen,
 		    "line %u: the secret of %s is %zu bytes; HS256 needs at "
-		    "least %d (openssl rand -base64 32)",
+		    "least %d random bytes",
 		    lineno, kid, len, TOKEN_SECRET_MIN));
 	}
 	bprintf(k->kid, "%s", kid);
@@ -251,6 +253,7 @@ token_keys_load(const char *path, char *why, size_t whylen)
 	return (tk);
 }
 
+/* "kXXXXXXXX SECRET", without a newline: the caller writes the file. */
 int
 token_key_line(char *out, size_t outlen)
 {
