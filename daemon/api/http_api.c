@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 
 /* A POST body is a small JSON object: a job, a setting. */
 #define API_MAX_BODY 65536
+/* Deeper than any request of ours nests: a hostile body. */
+#define API_MAX_DEPTH 16
 
 /*
  * A request routed to a handler.  It waits on the API's list until it
@@ -44,6 +47,9 @@ struct api_req {
 	char *pval; /* the parameters' values, each ended by a '\0' */
 	struct evkeyvalq query;
 	json_t *in;
+	const struct api_route *route;
+	void *route_priv;
+	struct api_caller caller;
 	unsigned running;
 	unsigned replied;
 	TAILQ_ENTRY(api_req) list;
@@ -54,14 +60,23 @@ struct api_metric {
 	void *priv;
 };
 
+struct api_table {
+	const struct api_route *route;
+	unsigned n;
+	void *priv;
+};
+
+#define API_MAX_TABLES 4
+
 struct http_api {
 	unsigned magic;
 #define HTTP_API_MAGIC 0x7a91c0de
 	struct evhttp *http;
 	unsigned port;
-	const struct api_route *route;
-	unsigned nroute;
-	void *route_priv;
+	struct api_table table[API_MAX_TABLES];
+	unsigned ntable;
+	api_auth_f *auth;
+	void *auth_priv;
 	/* What /metrics asks, in the order registered: a growing array. */
 	struct api_metric *metric;
 	unsigned nmetric, lmetric;
@@ -90,12 +105,54 @@ reply_json(struct evhttp_request *req, int status, json_t *body)
 	evbuffer_free(b);
 }
 
-static void
-reply_error(struct evhttp_request *req, int status, const char *msg)
+/* The code an error of this status has when nobody says a better one. */
+static const char *
+api_status_code(int status)
 {
-	json_t *j = json_pack("{s:s}", "error", msg);
+	switch (status) {
+	case 400:
+		return ("bad_request");
+	case 401:
+		return ("unauthorized");
+	case 403:
+		return ("forbidden");
+	case 404:
+		return ("not_found");
+	case 405:
+		return ("method_not_allowed");
+	case 409:
+		return ("conflict");
+	case 413:
+		return ("too_large");
+	case 415:
+		return ("unsupported_media_type");
+	case 422:
+		return ("invalid");
+	case 429:
+		return ("rate_limited");
+	case 503:
+		return ("unavailable");
+	default:
+		return (status >= 500 ? "internal" : "error");
+	}
+}
 
+static void
+reply_error(struct evhttp_request *req, int status, const char *code,
+    const char *field, const char *msg)
+{
+	json_t *e, *j;
+
+	e = json_pack("{s:s,s:s}", "code",
+	    code != NULL ? code : api_status_code(status), "message", msg);
+	AN(e);
+	if (field != NULL)
+		AZ(json_object_set_new(e, "field", json_string(field)));
+	j = json_pack("{s:o}", "error", e);
 	AN(j);
+	if (status == 401)
+		AZ(evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer"));
 	reply_json(req, status, j);
 	json_decref(j);
 }
@@ -115,8 +172,12 @@ req_end(struct api_req *r)
 		TAILQ_REMOVE(&r->api->pending, r, list);
 		r->req = NULL;
 	}
-	if (!r->running)
+	if (!r->running) {
+		evhttp_clear_headers(&r->query);
+		free(r->pval);
+		json_decref(r->in);
 		FREE_OBJ(r);
+	}
 }
 
 /*
@@ -131,8 +192,55 @@ http_api_reply(struct api_req *r, int status, json_t *body, const char *err)
 	if (r->req != NULL && body != NULL)
 		reply_json(r->req, status, body);
 	else if (r->req != NULL)
-		reply_error(r->req, status, err != NULL ? err : "error");
+		reply_error(r->req, status, NULL, NULL,
+		    err != NULL ? err : "error");
 	json_decref(body);
+	req_end(r);
+}
+
+void
+http_api_error(struct api_req *r, int status, const char *code,
+    const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	assert(status >= 400 && status < 600);
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (r->req != NULL)
+		reply_error(r->req, status, code, field, msg);
+	req_end(r);
+}
+
+void
+http_api_reply_text(struct api_req *r, int status, const char *json)
+{
+	struct evbuffer *b;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(json);
+	if (r->req != NULL) {
+		b = evbuffer_new();
+		AN(b);
+		AZ(evbuffer_add(b, json, strlen(json)));
+		AZ(evbuffer_add(b, "\n", 1));
+		AZ(evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Content-Type", "application/json"));
+		evhttp_send_reply(r->req, status, NULL, b);
+		evbuffer_free(b);
+	}
+	req_end(r);
+}
+
+void
+http_api_reply_empty(struct api_req *r, int status)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	if (r->req != NULL)
+		evhttp_send_reply(r->req, status, NULL, NULL);
 	req_end(r);
 }
 
@@ -222,65 +330,143 @@ api_body(const struct api_req *r)
 	return (r->in);
 }
 
+const char *
+api_header(const struct api_req *r, const char *name)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(name);
+	AZ(r->replied);
+	if (r->req == NULL)
+		return (NULL);
+	return (
+	    evhttp_find_header(evhttp_request_get_input_headers(r->req), name));
+}
+
+const char *
+api_peer(const struct api_req *r)
+{
+	struct evhttp_connection *c;
+	char *addr = NULL;
+	uint16_t port;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AZ(r->replied);
+	if (r->req == NULL)
+		return ("");
+	c = evhttp_request_get_connection(r->req);
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &addr, &port);
+	return (addr != NULL ? addr : "");
+}
+
+struct api_req *
+api_req_cast(void *priv)
+{
+	struct api_req *r;
+
+	CAST_OBJ_NOTNULL(r, priv, API_REQ_MAGIC);
+	return (r);
+}
+
+const struct api_caller *
+api_caller(const struct api_req *r)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	return (&r->caller);
+}
+
+void
+api_set_caller(struct api_req *r, const struct api_caller *c)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(c);
+	r->caller = *c;
+}
+
 /*--------------------------------------------------------------------
  * A request's way to its handler.
  */
 
 /*
- * Whether the request may use a route of this scope: where
- * authentication plugs in.  Today every route is the operator's, on a
- * listener that is theirs (loopback unless told otherwise).
- */
-static int
-api_authorize(const struct api_req *r, enum api_scope scope, const char **err)
-{
-	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
-	AN(err);
-	switch (scope) {
-	case API_PUBLIC:
-	case API_OPERATOR:
-		return (0);
-	}
-	WRONG("route scope");
-}
-
-/*
  * A POST's body: JSON, and said to be JSON, which a browser cannot send
  * to another site without asking it first (no cross-site requests).
  */
-static int
-read_json(struct evhttp_request *req, json_t **in)
+/* How deep a JSON value nests: 1 for a scalar. */
+static unsigned
+json_depth(json_t *j, unsigned limit)
 {
+	unsigned d, m = 0;
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (limit == 0)
+		return (1);
+	if (json_is_object(j)) {
+		json_object_foreach(j, k, v)
+		{
+			d = json_depth(v, limit - 1);
+			if (d > m)
+				m = d;
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+		{
+			d = json_depth(v, limit - 1);
+			if (d > m)
+				m = d;
+		}
+	}
+	return (m + 1);
+}
+
+static int
+read_json(struct api_req *r, json_t **in)
+{
+	struct evhttp_request *req = r->req;
 	struct evbuffer *b = evhttp_request_get_input_buffer(req);
 	const char *ct;
 	json_error_t je;
-	char msg[256];
 	size_t len;
 
 	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Content-Type");
+	len = evbuffer_get_length(b);
+	if (ct == NULL && len == 0) {
+		/* No body at all (a logout): no fields. */
+		*in = json_object();
+		AN(*in);
+		return (0);
+	}
 	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
-		reply_error(req, 415, "the body must be application/json");
+		http_api_error(r, 415, NULL, NULL,
+		    "the body must be application/json");
 		return (-1);
 	}
-	len = evbuffer_get_length(b);
 	if (len == 0) {
-		reply_error(req, 400,
+		http_api_error(r, 400, "bad_json", NULL,
 		    "the body is empty: a JSON object expected");
 		return (-1);
 	}
 	*in = json_loadb((const char *)evbuffer_pullup(b, -1), len,
 	    JSON_REJECT_DUPLICATES, &je);
 	if (*in == NULL) {
-		snprintf(msg, sizeof msg, "bad JSON: line %d: %s", je.line,
-		    je.text);
-		reply_error(req, 400, msg);
+		http_api_error(r, 400, "bad_json", NULL,
+		    "bad JSON: line %d: %s", je.line, je.text);
 		return (-1);
 	}
 	if (!json_is_object(*in)) {
 		json_decref(*in);
 		*in = NULL;
-		reply_error(req, 400, "the body must be a JSON object");
+		http_api_error(r, 400, "bad_json", NULL,
+		    "the body must be a JSON object");
+		return (-1);
+	}
+	if (json_depth(*in, API_MAX_DEPTH + 1) > API_MAX_DEPTH) {
+		json_decref(*in);
+		*in = NULL;
+		http_api_error(r, 400, "bad_json", NULL,
+		    "the body nests deeper than %d levels", API_MAX_DEPTH);
 		return (-1);
 	}
 	return (0);
@@ -325,13 +511,13 @@ param_values(const struct api_params *ps, const char *path)
 	return (buf);
 }
 
-/* Run the handler; what it has not answered yet waits on the list. */
+/* Run the handler; what it has not answered yet stays on the list. */
 static void
-api_run(struct http_api *api, const struct api_route *rt, struct api_req *r)
+api_run(struct api_req *r)
 {
+	AZ(r->running);
 	r->running = 1;
-	TAILQ_INSERT_TAIL(&api->pending, r, list);
-	rt->handler(r, api->route_priv);
+	r->route->handler(r, r->route_priv);
 	r->running = 0;
 	evhttp_clear_headers(&r->query);
 	free(r->pval);
@@ -342,6 +528,50 @@ api_run(struct http_api *api, const struct api_route *rt, struct api_req *r)
 		FREE_OBJ(r);
 }
 
+void
+http_api_pass(struct api_req *r)
+{
+	enum api_method m;
+	json_t *in = NULL;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(r->route);
+	AZ(r->replied);
+	if (r->req == NULL) {
+		/* The server went while the authenticator asked around. */
+		req_end(r);
+		return;
+	}
+	m = r->route->method;
+	if ((m == API_POST || m == API_PUT || m == API_PATCH) &&
+	    read_json(r, &in) != 0)
+		return;
+	r->in = in;
+	api_run(r);
+}
+
+/* The route of every table that takes method and path; allow: what the
+ * path has, in all of them. */
+static const struct api_route *
+api_find(const struct http_api *api, enum api_method m, const char *path,
+    struct api_params *ps, void **priv, unsigned *allow)
+{
+	const struct api_route *rt;
+	unsigned i, a;
+
+	*allow = 0;
+	for (i = 0; i < api->ntable; i++) {
+		rt = api_route_find(api->table[i].route, api->table[i].n, m,
+		    path, ps, &a);
+		if (rt != NULL) {
+			*priv = api->table[i].priv;
+			return (rt);
+		}
+		*allow |= a;
+	}
+	return (NULL);
+}
+
 static void
 on_request(struct evhttp_request *req, void *priv)
 {
@@ -350,61 +580,65 @@ on_request(struct evhttp_request *req, void *priv)
 	const struct evhttp_uri *uri;
 	struct api_params ps;
 	struct api_req *r;
-	const char *path, *q, *err = NULL;
+	const char *path, *q;
 	enum api_method m;
-	json_t *in = NULL;
 	char allow[64];
 	unsigned methods;
-	int status;
+	void *rpriv = NULL;
 
 	CAST_OBJ_NOTNULL(api, priv, HTTP_API_MAGIC);
 	uri = evhttp_request_get_evhttp_uri(req);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL) {
-		reply_error(req, 400, "bad request URI");
+		reply_error(req, 400, NULL, NULL, "bad request URI");
 		return;
 	}
 	m = api_method_of(evhttp_request_get_command(req));
-	rt = api_route_find(api->route, api->nroute, m, path, &ps, &methods);
+	rt = api_find(api, m, path, &ps, &rpriv, &methods);
 	if (rt == NULL && methods == 0) {
-		reply_error(req, 404, "no such endpoint");
+		reply_error(req, 404, NULL, NULL, "no such endpoint");
 		return;
 	}
 	if (rt == NULL) {
 		(void)api_allow(methods, allow, sizeof allow);
 		AZ(evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", allow));
-		reply_error(req, 405, "method not allowed");
+		reply_error(req, 405, NULL, NULL, "method not allowed");
 		return;
 	}
 	ALLOC_OBJ(r, API_REQ_MAGIC);
 	AN(r);
 	r->api = api;
 	r->req = req;
+	r->route = rt;
+	r->route_priv = rpriv;
 	TAILQ_INIT(&r->query);
-	status = api_authorize(r, rt->scope, &err);
-	if (status != 0) {
-		FREE_OBJ(r);
-		reply_error(req, status, err);
-		return;
-	}
-	if ((m == API_POST || m == API_PUT || m == API_PATCH) &&
-	    read_json(req, &in) != 0) {
-		FREE_OBJ(r);
-		return;
-	}
+	TAILQ_INSERT_TAIL(&api->pending, r, list);
 	q = evhttp_uri_get_query(uri);
 	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0) {
 		evhttp_clear_headers(&r->query);
-		json_decref(in);
-		FREE_OBJ(r);
-		reply_error(req, 400, "bad query string");
+		http_api_error(r, 400, NULL, NULL, "bad query string");
 		return;
 	}
-	r->in = in;
 	r->params = ps;
 	r->pval = param_values(&ps, path);
-	api_run(api, rt, r);
+	switch (rt->scope) {
+	case API_PUBLIC:
+	case API_OPERATOR:
+		/* The operator's listener is theirs (loopback unless they
+		 * said otherwise). */
+		http_api_pass(r);
+		return;
+	case API_USER:
+		if (api->auth == NULL) {
+			http_api_error(r, 401, NULL, NULL,
+			    "this server has no accounts");
+			return;
+		}
+		api->auth(api->auth_priv, r, rt->scope);
+		return;
+	}
+	WRONG("route scope");
 }
 
 static int
@@ -534,7 +768,7 @@ http_api_metrics(struct http_api *api, metrics_f *fn, void *priv)
 }
 
 /*
- * The table is checked here, once: a mistake in it stops the daemon at
+ * A table is checked here, once: a mistake in it stops the daemon at
  * start, not a request later.
  */
 void
@@ -544,11 +778,12 @@ http_api_routes(struct http_api *api, const struct api_route *rt, unsigned n,
 	const struct api_route *o;
 	struct api_params ps;
 	const char *why;
-	unsigned i, allow;
+	unsigned i, t, allow;
+	void *opriv;
 
 	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
 	AN(rt);
-	AZ(api->route);
+	assert(api->ntable < API_MAX_TABLES);
 	for (i = 0; i < n; i++) {
 		AZ(api_pattern_check(rt[i].path, &why));
 		AN(rt[i].handler);
@@ -556,13 +791,27 @@ http_api_routes(struct http_api *api, const struct api_route *rt, unsigned n,
 		    (rt[i].method & (rt[i].method - 1)) == 0);
 		/*
 		 * No earlier route of the method takes this one's paths:
-		 * "/jobs/new" goes before "/jobs/:id", and no path twice.
+		 * "/jobs/new" goes before "/jobs/:id", and no path twice,
+		 * in this table or an earlier one.
 		 */
 		o = api_route_find(rt, i, rt[i].method, rt[i].path, &ps,
 		    &allow);
 		AZ(o);
+		o = api_find(api, rt[i].method, rt[i].path, &ps, &opriv,
+		    &allow);
+		AZ(o);
 	}
-	api->route = rt;
-	api->nroute = n;
-	api->route_priv = priv;
+	t = api->ntable++;
+	api->table[t].route = rt;
+	api->table[t].n = n;
+	api->table[t].priv = priv;
+}
+
+void
+http_api_auth(struct http_api *api, api_auth_f *fn, void *priv)
+{
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	AN(fn);
+	api->auth = fn;
+	api->auth_priv = priv;
 }

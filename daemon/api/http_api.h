@@ -49,7 +49,23 @@ enum api_method {
 enum api_scope {
 	API_PUBLIC, /* anyone: liveness, login */
 	API_OPERATOR, /* the daemon's operator: the listener is theirs */
+	API_USER, /* a signed-in user: a bearer token of theirs */
 };
+
+/* Who is asking, once the route's scope has let them in. */
+struct api_caller {
+	int64_t user; /* 0: nobody in particular (public, operator) */
+	char jti[40]; /* the token's id */
+	int64_t expires; /* when the token ends, seconds since the epoch */
+};
+
+/*
+ * Decides whether the request may use a route of a tenant scope: reads
+ * what it needs (api_header), sets the caller (api_set_caller), and ends
+ * with http_api_pass() (on to the handler) or http_api_error(), exactly
+ * once, now or from a callback (the database's).
+ */
+typedef void api_auth_f(void *priv, struct api_req *, enum api_scope);
 
 /*
  * Serves one request.  It ends it with http_api_reply(), exactly once,
@@ -73,9 +89,18 @@ void http_api_free(struct http_api **);
 unsigned http_api_port(const struct http_api *);
 /* fn(priv) adds its samples to each scrape, as long as the API lives. */
 void http_api_metrics(struct http_api *, metrics_f *fn, void *priv);
-/* The table, once: it and priv stay the caller's, kept past the API. */
+/*
+ * A table of routes, with the priv its handlers get; a server may have a
+ * few (the operator's, the tenants').  The table and priv stay the
+ * caller's, kept past the API.  No route of one table may hide one of
+ * another.
+ */
 void http_api_routes(struct http_api *, const struct api_route *, unsigned n,
     void *priv);
+/* Who decides for tenant scopes; without one, they are refused (401). */
+void http_api_auth(struct http_api *, api_auth_f *, void *priv);
+/* The authenticator's yes: the request goes on to its handler. */
+void http_api_pass(struct api_req *);
 
 /* GET /metrics: every registered module's samples, in one scrape. */
 api_handler_f http_api_metrics_get;
@@ -94,12 +119,34 @@ int api_query_int(const struct api_req *, const char *name, int64_t dflt,
     int64_t min, int64_t max, int64_t *);
 /* A POST's, PUT's or PATCH's body: a JSON object, borrowed. */
 json_t *api_body(const struct api_req *);
+/* A request header, from the route's match to the answer. */
+const char *api_header(const struct api_req *, const char *name);
+/* The peer's address, as text. */
+const char *api_peer(const struct api_req *);
+const struct api_caller *api_caller(const struct api_req *);
+/* A request handed to a callback as its priv, checked. */
+struct api_req *api_req_cast(void *priv);
+void api_set_caller(struct api_req *, const struct api_caller *);
 
 /*
  * Sends the answer, if anyone still waits; body (a new reference,
- * taken) or, when body is NULL, {"error": err}.
+ * taken) or, when body is NULL, the error err (its code the status's).
  */
 void
 http_api_reply(struct api_req *, int status, json_t *body, const char *err);
+/*
+ * An error, in the one shape every route answers with:
+ *	{"error": {"code": "...", "message": "...", "field": "..."}}
+ * code: stable, for programs ("email_taken"); NULL: the status's
+ * ("not_found").  field: the input it is about, or NULL.  The message
+ * says what to fix.
+ */
+void http_api_error(struct api_req *, int status, const char *code,
+    const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* JSON text made elsewhere (by PostgreSQL), sent as it is. */
+void http_api_reply_text(struct api_req *, int status, const char *json);
+/* No body: 204 and the like. */
+void http_api_reply_empty(struct api_req *, int status);
 
 #endif

@@ -1,10 +1,15 @@
 /*
  * Every route stoked serves, and who may call it.  The handlers live
  * with their subject (api_index.c, api_jobs.c, api_origins.c,
- * api_results.c); the router is http_api.c.
+ * api_results.c; api_account.c, api_projects.c, api_health.c); the
+ * router is http_api.c.
  *
- * Operator routes are the loopback API of the daemon's operator, on the
- * listener stoked run was given (--listen).
+ * Two tables.  The operator's is the loopback API of the daemon's
+ * operator, on the listener stoked run was given (--listen).  The
+ * tenants' is the hosted service's (stoked serve, and stoked run beside
+ * the operator's): public routes for liveness and signing in, the rest
+ * for a signed-in user (api_session.c says who), whose role in a
+ * project the store checks.
  */
 
 #include "config.h"
@@ -13,10 +18,15 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "api_account.h"
+#include "api_health.h"
 #include "api_index.h"
 #include "api_jobs.h"
 #include "api_origins.h"
+#include "api_projects.h"
 #include "api_results.h"
+#include "api_session.h"
+#include "api_tenant.h"
 #include "http_api.h"
 #include "routes.h"
 
@@ -36,6 +46,28 @@ static const struct api_route api_routes[] = {
 	{ API_GET,  "/api/v1/origins",       API_OPERATOR, api_origins_get },
 	{ API_GET,  "/api/v1/results",       API_OPERATOR, api_results_get },
 };
+
+static const struct api_route api_tenant_routes[] = {
+	/* method     path                                  scope       handler */
+	{ API_GET,    "/healthz",                           API_PUBLIC, api_healthz_get },
+	{ API_GET,    "/readyz",                            API_PUBLIC, api_readyz_get },
+
+	/* Accounts */
+	{ API_POST,   "/api/auth/register",                 API_PUBLIC, api_register_post },
+	{ API_POST,   "/api/auth/login",                    API_PUBLIC, api_login_post },
+	{ API_POST,   "/api/auth/logout",                   API_USER,   api_logout_post },
+	{ API_GET,    "/api/auth/me",                       API_USER,   api_me_get },
+
+	/* Projects, the tenants, and their members */
+	{ API_GET,    "/api/projects",                      API_USER,   api_projects_get },
+	{ API_POST,   "/api/projects",                      API_USER,   api_projects_post },
+	{ API_GET,    "/api/projects/:id",                  API_USER,   api_project_get },
+	{ API_PUT,    "/api/projects/:id",                  API_USER,   api_project_put },
+	{ API_DELETE, "/api/projects/:id",                  API_USER,   api_project_delete },
+	{ API_GET,    "/api/projects/:id/members",          API_USER,   api_members_get },
+	{ API_POST,   "/api/projects/:id/members",          API_USER,   api_members_post },
+	{ API_DELETE, "/api/projects/:id/members/:user_id", API_USER,   api_member_delete },
+};
 /* clang-format on */
 
 void
@@ -50,4 +82,17 @@ api_routes_register(struct http_api *api, struct api_ctx *ctx)
 	http_api_metrics(api, api_origins_metrics, ctx->guard);
 	http_api_routes(api, api_routes,
 	    sizeof api_routes / sizeof api_routes[0], ctx);
+}
+
+void
+api_tenant_register(struct http_api *api, struct api_tenant *t)
+{
+	CHECK_OBJ_NOTNULL(t, API_TENANT_MAGIC);
+	AN(t->pool);
+	AN(t->keys);
+	AN(t->offload);
+	assert(t->token_ttl > 0);
+	http_api_routes(api, api_tenant_routes,
+	    sizeof api_tenant_routes / sizeof api_tenant_routes[0], t);
+	http_api_auth(api, api_session_auth, t);
 }

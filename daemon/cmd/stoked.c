@@ -23,6 +23,8 @@ static const struct cmd {
 	{ "job", cmd_job, "create a warm job for the workers, or show one" },
 	{ "migrate", cmd_migrate, "bring the database's schema up to date" },
 	{ "run", cmd_run, "watch varnishd and serve the API" },
+	{ "serve", cmd_serve,
+	    "serve the tenants' API: the hosted service's control plane" },
 	{ "sign", cmd_sign,
 	    "print a signed Stoke-Warm header for testing VCL" },
 	{ "version", cmd_version, "print the version" },

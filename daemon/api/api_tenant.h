@@ -1,0 +1,33 @@
+/*
+ * The tenants' API: accounts, projects and what hangs off them, served
+ * by stoked serve (and stoked run beside the operator's).  What its
+ * handlers share: the database, the token keys, the threads that hash
+ * passwords.  Its routes are in routes.c with the operator's.
+ */
+
+#ifndef STOKE_API_TENANT_H
+#define STOKE_API_TENANT_H
+
+#include "auth/password.h"
+
+struct http_api;
+struct offload;
+struct pg_pool;
+struct token_keys;
+
+struct api_tenant {
+	unsigned magic;
+#define API_TENANT_MAGIC 0x5e7a0c31
+	struct pg_pool *pool;
+	const struct token_keys *keys;
+	struct offload *offload;
+	double token_ttl; /* seconds an access token lasts */
+	/* Verified when a login names nobody, so that a wrong e-mail
+	 * takes as long as a wrong password. */
+	char dummy_hash[PASSWORD_HASH_MAX];
+};
+
+/* Routes, and who says who is asking; t stays the caller's. */
+void api_tenant_register(struct http_api *, struct api_tenant *t);
+
+#endif
