@@ -48,9 +48,10 @@ api_input_one(struct api_req *r, const struct api_field *f, json_t *v)
 			return (-1);
 		}
 		if ((long long)len < f->min) {
-			http_api_error(r, 422, f->min == 1 ? "required" : "too_short",
-			    f->name, "%s must be at least %lld characters long",
-			    f->name, f->min);
+			http_api_error(r, 422,
+			    f->min == 1 ? "required" : "too_short", f->name,
+			    "%s must be at least %lld characters long", f->name,
+			    f->min);
 			return (-1);
 		}
 		if ((long long)len > f->max) {

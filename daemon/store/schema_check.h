@@ -11,11 +11,9 @@ struct pg_pool;
 
 /* version: the database's newest migration (0: none); want: ours.
  * err: the database's error, else NULL. */
-typedef void
-schema_check_f(void *priv, int version, int want, const char *err);
+typedef void schema_check_f(void *priv, int version, int want, const char *err);
 
 /* 0, and cb once; or -1 with *err, and no cb. */
-int schema_check(struct pg_pool *, schema_check_f *, void *,
-    const char **err);
+int schema_check(struct pg_pool *, schema_check_f *, void *, const char **err);
 
 #endif
