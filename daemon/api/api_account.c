@@ -213,8 +213,7 @@ api_register_post(struct api_req *r, void *priv)
 	}
 	if (password_policy(json_string_value(v[2]), json_string_value(v[1]),
 	        why, sizeof why) != 0) {
-		http_api_error(r, 422, "weak_password", "password",
-		    "the password %s", why);
+		http_api_error(r, 422, "weak_password", "password", "%s", why);
 		return;
 	}
 	a = api_acct_new(r, t);

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
@@ -37,7 +39,8 @@ api_readyz_checked(void *priv, int version, int want, const char *err)
 		    version, want);
 	else
 		http_api_reply(r, 200,
-		    json_pack("{s:s,s:i}", "status", "ready", "schema", version),
+		    json_pack("{s:s,s:i}", "status", "ready", "schema",
+		        version),
 		    NULL);
 }
 

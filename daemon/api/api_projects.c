@@ -32,8 +32,8 @@ struct api_op {
 
 static const struct api_op op_list = { 200, "listing projects", NULL, NULL,
 	NULL };
-static const struct api_op op_create = { 201, "creating a project", NULL,
-	NULL, NULL };
+static const struct api_op op_create = { 201, "creating a project", NULL, NULL,
+	NULL };
 static const struct api_op op_get = { 200, "reading a project",
 	"no such project", NULL, NULL };
 static const struct api_op op_rename = { 200, "renaming a project",
@@ -58,8 +58,7 @@ struct api_call {
 };
 
 static void
-api_call_done(void *priv, enum as_status st, const char *json,
-    const char *err)
+api_call_done(void *priv, enum as_status st, const char *json, const char *err)
 {
 	struct api_call *c;
 	struct api_req *r;
@@ -82,8 +81,8 @@ api_call_done(void *priv, enum as_status st, const char *json,
 		return;
 	case AS_FORBIDDEN:
 		http_api_error(r, 403, NULL, NULL, "%s",
-		    op->forbidden != NULL ? op->forbidden :
-		                            "your role does not allow this");
+		    op->forbidden != NULL ? op->forbidden
+		                          : "your role does not allow this");
 		return;
 	case AS_CONFLICT:
 		http_api_error(r, 409, NULL, NULL, "%s",
@@ -172,7 +171,8 @@ api_projects_post(struct api_req *r, void *priv)
 	if (api_input(r, f, 1, v) != 0)
 		return;
 	c = api_call_new(r, &op_create);
-	if (as_project_create(t->pool, user, json_string_value(v[0]), api_call_done, c, &err) != 0)
+	if (as_project_create(t->pool, user, json_string_value(v[0]),
+	        api_call_done, c, &err) != 0)
 		api_call_refused(&c, err);
 }
 
@@ -206,7 +206,8 @@ api_project_put(struct api_req *r, void *priv)
 	if (api_id(r, "id", &id) != 0 || api_input(r, f, 1, v) != 0)
 		return;
 	c = api_call_new(r, &op_rename);
-	if (as_project_rename(t->pool, user, id, json_string_value(v[0]), api_call_done, c, &err) != 0)
+	if (as_project_rename(t->pool, user, id, json_string_value(v[0]),
+	        api_call_done, c, &err) != 0)
 		api_call_refused(&c, err);
 }
 
@@ -268,7 +269,8 @@ api_members_post(struct api_req *r, void *priv)
 		return;
 	}
 	c = api_call_new(r, &op_member_put);
-	if (as_member_put(t->pool, user, id, json_string_value(v[0]), role, api_call_done, c, &err) != 0)
+	if (as_member_put(t->pool, user, id, json_string_value(v[0]), role,
+	        api_call_done, c, &err) != 0)
 		api_call_refused(&c, err);
 }
 
@@ -283,6 +285,7 @@ api_member_delete(struct api_req *r, void *priv)
 	if (api_id(r, "id", &id) != 0 || api_id(r, "user_id", &member) != 0)
 		return;
 	c = api_call_new(r, &op_member_remove);
-	if (as_member_remove(t->pool, user, id, member, api_call_done, c, &err) != 0)
+	if (as_member_remove(t->pool, user, id, member, api_call_done, c,
+	        &err) != 0)
 		api_call_refused(&c, err);
 }

@@ -93,11 +93,14 @@ serve_key_file_make(const char *dir, char *path, size_t len)
 	ssize_t w;
 	int fd;
 
-	snprintf(path, len, "%s/%s", dir, SERVE_KEY_FILE);
+	if ((size_t)snprintf(path, len, "%s/%s", dir, SERVE_KEY_FILE) >= len) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return (errno == EEXIST ? 0 : -1);
-	if (token_key_line(line, sizeof line) != 0) {
+	if (token_key_line(line, sizeof line - 1) != 0) {
 		(void)close(fd);
 		return (-1);
 	}
@@ -110,6 +113,11 @@ serve_key_file_make(const char *dir, char *path, size_t len)
 	return (0);
 }
 
+/*
+ * The keys --jwt-keys or $STOKE_JWT_KEYS give; else, with the embedded
+ * database (state_dir, once it is running), the state directory's.
+ * 1: none given, and none to make yet.
+ */
 static int
 serve_keys(struct serve *s, const char *state_dir)
 {
@@ -128,10 +136,7 @@ serve_keys(struct serve *s, const char *state_dir)
 		}
 		s->keys = token_keys_load(path, why, sizeof why);
 	} else {
-		log_error("serve",
-		    "no token keys: give --jwt-keys FILE (the same on every "
-		    "replica; 'stoked serve --new-jwt-key' makes a line)");
-		return (-1);
+		return (1);
 	}
 	if (s->keys == NULL) {
 		log_error("serve", "token keys: %s", why);
@@ -145,32 +150,26 @@ serve_keys(struct serve *s, const char *state_dir)
  */
 
 /* The URL to use, migrated; the embedded cluster started if it is the
- * one.  Blocks: before the loop.  NULL: said why. */
+ * one (dir, as db_url_choose() gave it).  Blocks: before the loop.
+ * NULL: said why. */
 static const char *
-serve_database(struct serve *s, char *dir, size_t dirlen)
+serve_database(struct serve *s, const char *url, const char *dir)
 {
 	char err[1024], masked[512];
-	const char *url;
 
 	CHECK_OBJ_NOTNULL(s, SERVE_MAGIC);
-	if (db_url_choose(s->cc.database_url, s->cc.state_dir, &url, dir,
-	        dirlen, err, sizeof err) != 0) {
-		log_error("database", "%s", err);
-		return (NULL);
-	}
 	if (url == NULL) {
 		s->pe = pg_embed_new(dir, err, sizeof err);
-		if (s->pe == NULL || pg_embed_start(s->pe, &s->db_started, err,
-		                         sizeof err) != 0) {
+		if (s->pe == NULL ||
+		    pg_embed_start(s->pe, &s->db_started, err, sizeof err) !=
+		        0) {
 			log_error("database", "%s", err);
 			return (NULL);
 		}
 		url = pg_embed_url(s->pe);
 		log_info("database", "the embedded PostgreSQL in %s%s",
-		    pg_embed_data_dir(s->pe),
-		    s->db_started ? ", started" : "");
+		    pg_embed_data_dir(s->pe), s->db_started ? ", started" : "");
 	} else {
-		dir[0] = '\0';
 		db_url_mask(url, masked, sizeof masked);
 		log_info("database", "%s", masked);
 	}
@@ -186,18 +185,35 @@ serve_database(struct serve *s, char *dir, size_t dirlen)
 static int
 serve_start(struct serve *s)
 {
-	char dir[PATH_MAX], err[256];
+	char dir[PATH_MAX], err[1024];
 	const char *url;
+	int rv;
 
 	CHECK_OBJ_NOTNULL(s, SERVE_MAGIC);
 	if (password_init() != 0) {
 		log_error("serve", "libsodium cannot run here");
 		return (-1);
 	}
-	url = serve_database(s, dir, sizeof dir);
+	if (db_url_choose(s->cc.database_url, s->cc.state_dir, &url, dir,
+	        sizeof dir, err, sizeof err) != 0) {
+		log_error("database", "%s", err);
+		return (-1);
+	}
+	/* The keys first: a bad key file is said before anything starts. */
+	rv = serve_keys(s, NULL);
+	if (rv < 0)
+		return (-1);
+	if (rv > 0 && url != NULL) {
+		log_error("serve",
+		    "no token keys: give --jwt-keys FILE (the same on every "
+		    "replica; 'stoked serve --new-jwt-key' makes a line)");
+		return (-1);
+	}
+	url = serve_database(s, url, dir);
 	if (url == NULL)
 		return (-1);
-	if (serve_keys(s, dir[0] != '\0' ? dir : NULL) != 0)
+	/* One machine: the state directory keeps a key of its own. */
+	if (rv > 0 && serve_keys(s, dir) != 0)
 		return (-1);
 	s->eb = event_base_new();
 	AN(s->eb);
@@ -218,8 +234,8 @@ serve_start(struct serve *s)
 	s->tenant.offload = s->offload;
 	s->tenant.token_ttl = s->token_ttl;
 	/* Blocks for as long as a login's check: once, before the loop. */
-	if (password_hash("not a password of anyone's",
-	        s->tenant.dummy_hash) != 0) {
+	if (password_hash("not a password of anyone's", s->tenant.dummy_hash) !=
+	    0) {
 		log_error("serve", "hashing a password failed");
 		return (-1);
 	}
@@ -244,7 +260,8 @@ serve_stop(struct serve *s)
 		offload_free(&s->offload);
 	if (s->pool != NULL)
 		pg_pool_free(&s->pool);
-	token_keys_free(&s->keys);
+	if (s->keys != NULL)
+		token_keys_free(&s->keys);
 	if (s->eb != NULL)
 		event_base_free(s->eb);
 	if (s->db_started &&
@@ -264,8 +281,7 @@ cmd_serve(int argc, char **argv)
 		    "where to serve (port 0: a free one)", &s.listen, NULL },
 		CMD_OPT_DATABASE_URL(&s.cc),
 		CMD_OPT_STATE_DIR(&s.cc),
-		{ "jwt-keys", 0, CO_STRING, "FILE", 0, 0,
-		    "$STOKE_JWT_KEYS",
+		{ "jwt-keys", 0, CO_STRING, "FILE", 0, 0, "$STOKE_JWT_KEYS",
 		    "the token keys, 'KID SECRET' a line, the first signing",
 		    &s.key_file, NULL },
 		{ "token-ttl", 0, CO_REAL, "S", 60, 30 * 86400, "43200",
@@ -284,8 +300,8 @@ cmd_serve(int argc, char **argv)
 	s.magic = SERVE_MAGIC;
 	cmd_common_init(&s.cc);
 	s.listen = SERVE_LISTEN;
-	switch (cmd_opts_parse("serve", serve_synopsis, serve_about, opts,
-	    argc, argv, &arg0)) {
+	switch (cmd_opts_parse("serve", serve_synopsis, serve_about, opts, argc,
+	    argv, &arg0)) {
 	case 0:
 		break;
 	case 1:

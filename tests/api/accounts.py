@@ -110,7 +110,7 @@ expect("a body too large", call(A, "POST", "/api/auth/register",
        413)
 error("a NUL in a string", call(A, "POST", "/api/auth/register", raw=(
     b'{"name": "a\\u0000b", "email": "bob@shop.example",'
-    b' "password": "long enough pass"}')), 422, "invalid", "name")
+    b' "password": "long enough pass"}')), 400, "bad_json")
 bob = ok("register bob", call(B, "POST", "/api/auth/register", {
     "name": "Bob", "email": "bob@shop.example",
     "password": "a different secret"}), 201)
