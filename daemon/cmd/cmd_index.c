@@ -60,6 +60,7 @@ api_get(const char *api, const char *path, const char *const *params)
 	char url[4096], *esc;
 	json_error_t jerr;
 	json_t *j = NULL;
+	const char *msg;
 	size_t used;
 	long code = 0;
 	CURL *c;
@@ -99,8 +100,12 @@ api_get(const char *api, const char *path, const char *const *params)
 			fprintf(stderr, "stoked index: bad answer from %s\n",
 			    url);
 		else if (code != 200) {
-			fprintf(stderr, "stoked index: %s\n",
-			    json_string_value(json_object_get(j, "error")));
+			/* {"error": {"code", "message"}}, as every error is. */
+			msg = json_string_value(
+			    json_object_get(json_object_get(j, "error"),
+			        "message"));
+			fprintf(stderr, "stoked index: %s (HTTP %ld)\n",
+			    msg != NULL ? msg : "an error", code);
 			json_decref(j);
 			j = NULL;
 		}
