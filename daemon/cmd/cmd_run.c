@@ -34,6 +34,7 @@
 #include "warm/rewarm.h"
 #include "cmd.h"
 #include "cmd_opts.h"
+#include "cmd_tenant.h"
 
 #define MAX_INSTANCES 16
 
@@ -55,6 +56,7 @@ struct run_opts {
 	double every;
 	unsigned db_buffer;
 	double prune_every;
+	const char *jwt_keys;
 };
 
 /* --warm-sitemap: a job now, and every --warm-every seconds. */
@@ -76,10 +78,13 @@ struct run {
 	/* the database */
 	struct pg_embed *pe;
 	int db_started;
+	char state_dir[PATH_MAX]; /* the embedded database's, or "" */
 	struct pg_pool *pool;
 	struct result_store *store;
 	struct retention *ret;
 	struct rs_conf rsc;
+	/* the tenants' API, with a database and token keys */
+	struct cmd_tenant ct;
 	/* the instances, their nodes and the jobs through them */
 	const char *nodes[MAX_INSTANCES]; /* each instance's, or NULL */
 	struct rewarm_conf rc[MAX_INSTANCES];
@@ -249,6 +254,9 @@ run_options(struct run_opts *o, int argc, char **argv)
 		{ "prune-every", 0, CO_REAL, "S", 1, 86400, "300",
 		    "seconds between deletions of old results", &o->prune_every,
 		    NULL },
+		{ "jwt-keys", 0, CO_STRING, "FILE", 0, 0, "$STOKE_JWT_KEYS",
+		    "the tenants' token keys (embedded database: its own)",
+		    &o->jwt_keys, NULL },
 		CMD_OPT_END,
 	};
 	unsigned i;
@@ -310,6 +318,7 @@ run_database_url(struct run *r, const struct cmd_common *cc)
 			return (NULL);
 		}
 		url = pg_embed_url(r->pe);
+		snprintf(r->state_dir, sizeof r->state_dir, "%s", dir);
 		printf("stoked: %s the embedded PostgreSQL in %s\n",
 		    r->db_started ? "started" : "using",
 		    pg_embed_data_dir(r->pe));
@@ -337,6 +346,27 @@ run_database_stop(struct run *r)
 	pg_embed_free(&r->pe);
 }
 
+/*
+ * The tenants' API beside the operator's, as stoked serve has it: with
+ * the keys given, or with the embedded database's own; without keys and
+ * with a database of someone else's, it is left off (and said).
+ */
+static int
+run_tenant(struct run *r, const struct run_opts *o)
+{
+	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
+	CHECK_OBJ_NOTNULL(o, RUN_OPTS_MAGIC);
+	if (r->ct.keys == NULL && r->state_dir[0] != '\0' &&
+	    cmd_tenant_keys(&r->ct, "run", NULL, r->state_dir) < 0)
+		return (-1);
+	if (r->ct.keys == NULL) {
+		log_notice("api",
+		    "no token keys (--jwt-keys): the tenants' API is off");
+		return (0);
+	}
+	return (cmd_tenant_start(&r->ct, r->eb, r->api, r->pool, 43200, 2));
+}
+
 /* The pool, the result store and retention; 0, or -1 (said). */
 static int
 run_database(struct run *r, const struct run_opts *o)
@@ -361,9 +391,9 @@ run_database(struct run *r, const struct run_opts *o)
 	eb = r->eb;
 	api = r->api;
 	r->rsc.max_rows = o->db_buffer;
-	/* One connection writes, one answers the API; the URL
+	/* One connection writes, two answer the API; the URL
 	 * parses, since the migration just used it. */
-	pool = pg_pool_new(eb, db, 2, err, sizeof err);
+	pool = pg_pool_new(eb, db, 3, err, sizeof err);
 	AN(pool);
 	store = rs_new(eb, pool, &r->rsc);
 	http_api_metrics(api, rs_metrics, store);
@@ -373,7 +403,7 @@ run_database(struct run *r, const struct run_opts *o)
 	r->pool = pool;
 	r->store = store;
 	r->ret = ret;
-	return (0);
+	return (run_tenant(r, o));
 }
 
 /*--------------------------------------------------------------------
@@ -474,6 +504,7 @@ run_close(struct run *r)
 
 	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
 	http_api_free(&r->api);
+	cmd_tenant_stop(&r->ct);
 	if (r->sched.ev != NULL)
 		event_free(r->sched.ev);
 	/* Jobs stop before the guard they report to goes. */
@@ -510,6 +541,11 @@ cmd_run(int argc, char **argv)
 		return (rv == 1 ? 0 : rv);
 
 	INIT_OBJ(&r, RUN_MAGIC);
+	INIT_OBJ(&r.ct, CMD_TENANT_MAGIC);
+	/* Keys given are read first: a bad key file stops nothing running. */
+	if (!o.cc.no_database &&
+	    cmd_tenant_keys(&r.ct, "run", o.jwt_keys, NULL) < 0)
+		return (1);
 	r.eb = event_base_new();
 	if (r.eb == NULL) {
 		log_error(NULL, "no event base");
@@ -523,6 +559,7 @@ cmd_run(int argc, char **argv)
 	}
 	if (run_database(&r, &o) != 0) {
 		http_api_free(&r.api);
+		cmd_tenant_stop(&r.ct);
 		event_base_free(r.eb);
 		return (1);
 	}

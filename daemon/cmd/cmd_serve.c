@@ -13,10 +13,6 @@
 
 #include "config.h"
 
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,21 +25,18 @@
 #include "vas.h"
 #include "miniobj.h"
 
-#include "api/api_tenant.h"
 #include "api/http_api.h"
-#include "auth/password.h"
 #include "auth/token.h"
 #include "core/log.h"
 #include "core/loop.h"
-#include "core/offload.h"
 #include "store/db_url.h"
 #include "store/pg_embed.h"
 #include "store/pg_pool.h"
 #include "cmd.h"
 #include "cmd_opts.h"
+#include "cmd_tenant.h"
 
 #define SERVE_LISTEN "127.0.0.1:6087"
-#define SERVE_KEY_FILE "jwt.keys"
 
 struct serve {
 	unsigned magic;
@@ -59,10 +52,8 @@ struct serve {
 	int db_started;
 	struct event_base *eb;
 	struct pg_pool *pool;
-	struct token_keys *keys;
-	struct offload *offload;
 	struct http_api *api;
-	struct api_tenant tenant;
+	struct cmd_tenant ct;
 };
 
 static const char serve_synopsis[] =
@@ -80,70 +71,6 @@ static const char serve_about[] =
     "rotate), else $STOKE_JWT_KEYS holds the lines; with the embedded\n"
     "database and neither, a key file is made in the state directory.\n"
     "--new-jwt-key prints a new key line and exits.\n";
-
-/*--------------------------------------------------------------------
- * The token keys
- */
-
-/* The state directory's key file, made (one fresh key) if missing. */
-static int
-serve_key_file_make(const char *dir, char *path, size_t len)
-{
-	char line[256 + 1];
-	ssize_t w;
-	int fd;
-
-	if ((size_t)snprintf(path, len, "%s/%s", dir, SERVE_KEY_FILE) >= len) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
-		return (errno == EEXIST ? 0 : -1);
-	if (token_key_line(line, sizeof line - 1) != 0) {
-		(void)close(fd);
-		return (-1);
-	}
-	/* The line comes without its end. */
-	strcat(line, "\n");
-	w = write(fd, line, strlen(line));
-	if (close(fd) != 0 || w != (ssize_t)strlen(line))
-		return (-1);
-	log_notice("serve", "made the token key file %s", path);
-	return (0);
-}
-
-/*
- * The keys --jwt-keys or $STOKE_JWT_KEYS give; else, with the embedded
- * database (state_dir, once it is running), the state directory's.
- * 1: none given, and none to make yet.
- */
-static int
-serve_keys(struct serve *s, const char *state_dir)
-{
-	char path[PATH_MAX], why[256];
-	const char *env = getenv("STOKE_JWT_KEYS");
-
-	CHECK_OBJ_NOTNULL(s, SERVE_MAGIC);
-	if (s->key_file != NULL) {
-		s->keys = token_keys_load(s->key_file, why, sizeof why);
-	} else if (env != NULL && *env != '\0') {
-		s->keys = token_keys_parse(env, why, sizeof why);
-	} else if (state_dir != NULL) {
-		if (serve_key_file_make(state_dir, path, sizeof path) != 0) {
-			log_error("serve", "%s: %s", path, strerror(errno));
-			return (-1);
-		}
-		s->keys = token_keys_load(path, why, sizeof why);
-	} else {
-		return (1);
-	}
-	if (s->keys == NULL) {
-		log_error("serve", "token keys: %s", why);
-		return (-1);
-	}
-	return (0);
-}
 
 /*--------------------------------------------------------------------
  * The database
@@ -190,17 +117,13 @@ serve_start(struct serve *s)
 	int rv;
 
 	CHECK_OBJ_NOTNULL(s, SERVE_MAGIC);
-	if (password_init() != 0) {
-		log_error("serve", "libsodium cannot run here");
-		return (-1);
-	}
 	if (db_url_choose(s->cc.database_url, s->cc.state_dir, &url, dir,
 	        sizeof dir, err, sizeof err) != 0) {
 		log_error("database", "%s", err);
 		return (-1);
 	}
 	/* The keys first: a bad key file is said before anything starts. */
-	rv = serve_keys(s, NULL);
+	rv = cmd_tenant_keys(&s->ct, "serve", s->key_file, NULL);
 	if (rv < 0)
 		return (-1);
 	if (rv > 0 && url != NULL) {
@@ -213,7 +136,7 @@ serve_start(struct serve *s)
 	if (url == NULL)
 		return (-1);
 	/* One machine: the state directory keeps a key of its own. */
-	if (rv > 0 && serve_keys(s, dir) != 0)
+	if (rv > 0 && cmd_tenant_keys(&s->ct, "serve", NULL, dir) != 0)
 		return (-1);
 	s->eb = event_base_new();
 	AN(s->eb);
@@ -227,19 +150,9 @@ serve_start(struct serve *s)
 		log_error("api", "%s", err);
 		return (-1);
 	}
-	s->offload = offload_new(s->eb, s->threads);
-	INIT_OBJ(&s->tenant, API_TENANT_MAGIC);
-	s->tenant.pool = s->pool;
-	s->tenant.keys = s->keys;
-	s->tenant.offload = s->offload;
-	s->tenant.token_ttl = s->token_ttl;
-	/* Blocks for as long as a login's check: once, before the loop. */
-	if (password_hash("not a password of anyone's", s->tenant.dummy_hash) !=
-	    0) {
-		log_error("serve", "hashing a password failed");
+	if (cmd_tenant_start(&s->ct, s->eb, s->api, s->pool, s->token_ttl,
+	        s->threads) != 0)
 		return (-1);
-	}
-	api_tenant_register(s->api, &s->tenant);
 	printf("stoked listening on %.*s:%u\n",
 	    (int)(strrchr(s->listen, ':') - s->listen), s->listen,
 	    http_api_port(s->api));
@@ -256,12 +169,9 @@ serve_stop(struct serve *s)
 
 	CHECK_OBJ_NOTNULL(s, SERVE_MAGIC);
 	http_api_free(&s->api);
-	if (s->offload != NULL)
-		offload_free(&s->offload);
+	cmd_tenant_stop(&s->ct);
 	if (s->pool != NULL)
 		pg_pool_free(&s->pool);
-	if (s->keys != NULL)
-		token_keys_free(&s->keys);
 	if (s->eb != NULL)
 		event_base_free(s->eb);
 	if (s->db_started &&
@@ -298,6 +208,7 @@ cmd_serve(int argc, char **argv)
 
 	memset(&s, 0, sizeof s);
 	s.magic = SERVE_MAGIC;
+	INIT_OBJ(&s.ct, CMD_TENANT_MAGIC);
 	cmd_common_init(&s.cc);
 	s.listen = SERVE_LISTEN;
 	switch (cmd_opts_parse("serve", serve_synopsis, serve_about, opts, argc,
@@ -315,8 +226,8 @@ cmd_serve(int argc, char **argv)
 		return (2);
 	}
 	if (s.new_key) {
-		if (password_init() != 0 ||
-		    token_key_line(line, sizeof line) != 0)
+		/* token_key_line() sets libsodium up itself. */
+		if (token_key_line(line, sizeof line) != 0)
 			return (1);
 		printf("%s\n", line);
 		return (0);

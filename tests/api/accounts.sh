@@ -20,6 +20,21 @@ done
 python3 "$TESTS_DIR/api/accounts.py" "$port1" "$port2" ||
     fail "accounts.py"
 
+# stoked run serves the same tenants' API beside the operator's.
+"$STOKED" run -n "$work/no-varnish" --listen 127.0.0.1:0 \
+    --database-url "$PGURL" --jwt-keys "$work/keys" > "$work/run.log" 2>&1 &
+suite_bg $!
+rport=$("$TESTS_DIR/lib/wait_port.sh" "$work/run.log")
+tok=$(curl -sf -H 'Content-Type: application/json' -d \
+    '{"email": "bob@shop.example", "password": "a different secret"}' \
+    "http://127.0.0.1:$rport/api/auth/login" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])') ||
+    fail "no login through stoked run"
+curl -sf -H "Authorization: Bearer $tok" "http://127.0.0.1:$rport/api/auth/me" |
+    grep -q '"email" *: *"bob@shop.example"' || fail "me through stoked run"
+curl -sf "http://127.0.0.1:$rport/api/v1/instances" | grep -q no-varnish ||
+    fail "the operator's API is gone from stoked run"
+
 # A key file others may read is refused, with the reason.
 chmod 644 "$work/keys"
 if "$STOKED" serve --listen 127.0.0.1:0 --database-url "$PGURL" \

@@ -1,0 +1,122 @@
+/*
+ * The tenants' API set up for a command: keys, threads, routes.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+
+#include "auth/password.h"
+#include "auth/token.h"
+#include "core/log.h"
+#include "core/offload.h"
+#include "cmd_tenant.h"
+
+#define CMD_TENANT_KEY_FILE "jwt.keys"
+
+/* The state directory's key file, made (one fresh key) if missing. */
+static int
+cmd_tenant_key_file(const char *who, const char *dir, char *path, size_t len)
+{
+	char line[256 + 1];
+	ssize_t w;
+	int fd;
+
+	if ((size_t)snprintf(path, len, "%s/%s", dir, CMD_TENANT_KEY_FILE) >=
+	    len) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return (errno == EEXIST ? 0 : -1);
+	if (token_key_line(line, sizeof line - 1) != 0) {
+		(void)close(fd);
+		return (-1);
+	}
+	/* The line comes without its end. */
+	strcat(line, "\n");
+	w = write(fd, line, strlen(line));
+	if (close(fd) != 0 || w != (ssize_t)strlen(line))
+		return (-1);
+	log_notice(who, "made the token key file %s", path);
+	return (0);
+}
+
+int
+cmd_tenant_keys(struct cmd_tenant *ct, const char *who, const char *key_file,
+    const char *state_dir)
+{
+	char path[PATH_MAX], why[256];
+	const char *env = getenv("STOKE_JWT_KEYS");
+
+	CHECK_OBJ_NOTNULL(ct, CMD_TENANT_MAGIC);
+	AZ(ct->keys);
+	if (key_file != NULL) {
+		ct->keys = token_keys_load(key_file, why, sizeof why);
+	} else if (env != NULL && *env != '\0') {
+		ct->keys = token_keys_parse(env, why, sizeof why);
+	} else if (state_dir != NULL) {
+		if (cmd_tenant_key_file(who, state_dir, path, sizeof path) !=
+		    0) {
+			log_error(who, "%s: %s", path, strerror(errno));
+			return (-1);
+		}
+		ct->keys = token_keys_load(path, why, sizeof why);
+	} else {
+		return (1);
+	}
+	if (ct->keys == NULL) {
+		log_error(who, "token keys: %s", why);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
+    struct http_api *api, struct pg_pool *pool, double token_ttl,
+    unsigned threads)
+{
+	struct api_tenant *t;
+
+	CHECK_OBJ_NOTNULL(ct, CMD_TENANT_MAGIC);
+	AN(ct->keys);
+	if (password_init() != 0) {
+		log_error("api", "libsodium cannot run here");
+		return (-1);
+	}
+	t = &ct->tenant;
+	INIT_OBJ(t, API_TENANT_MAGIC);
+	t->pool = pool;
+	t->keys = ct->keys;
+	t->token_ttl = token_ttl;
+	/* Blocks for as long as a login's check: once, before the loop. */
+	if (password_hash("not a password of anyone's", t->dummy_hash) != 0) {
+		log_error("api", "hashing a password failed");
+		return (-1);
+	}
+	t->offload = offload_new(eb, threads);
+	api_tenant_register(api, t);
+	return (0);
+}
+
+void
+cmd_tenant_stop(struct cmd_tenant *ct)
+{
+	CHECK_OBJ_NOTNULL(ct, CMD_TENANT_MAGIC);
+	if (ct->tenant.offload != NULL)
+		offload_free(&ct->tenant.offload);
+	if (ct->keys != NULL)
+		token_keys_free(&ct->keys);
+}

@@ -1,0 +1,39 @@
+/*
+ * The tenants' API as stoked serve and stoked run both set it up: the
+ * token keys, the threads that hash passwords, the routes and the
+ * authenticator, on an API and a database pool of the command's.
+ */
+
+#ifndef STOKE_CMD_TENANT_H
+#define STOKE_CMD_TENANT_H
+
+#include "api/api_tenant.h"
+
+struct event_base;
+struct http_api;
+struct pg_pool;
+
+struct cmd_tenant {
+	unsigned magic;
+#define CMD_TENANT_MAGIC 0x5e7e0002
+	struct token_keys *keys;
+	struct api_tenant tenant;
+};
+
+/*
+ * The keys of key_file (--jwt-keys), else of $STOKE_JWT_KEYS; else,
+ * when state_dir is given (one machine, the embedded database), those of
+ * its key file, made with a fresh key if missing.  0; 1: none given and
+ * no state_dir; -1: said why.
+ */
+int cmd_tenant_keys(struct cmd_tenant *, const char *who, const char *key_file,
+    const char *state_dir);
+
+/* With the keys: threads, the routes, the authenticator.  0, or -1. */
+int cmd_tenant_start(struct cmd_tenant *, struct event_base *,
+    struct http_api *, struct pg_pool *, double token_ttl, unsigned threads);
+
+/* After the API and before the pool: hashing may still be under way. */
+void cmd_tenant_stop(struct cmd_tenant *);
+
+#endif
