@@ -223,6 +223,20 @@ psql -X "$dburl" -c "select kind, subject, objects_dropped as dropped,
     objects_queued as queued from invalidation_events order by id" |
     sed 's/^/    /'
 
+say "A tenant of the hosted API signs up, makes a project and asks who it is"
+api=http://127.0.0.1:$aport/api
+json() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
+token=$(curl -sf -H 'Content-Type: application/json' -d \
+    '{"name": "Demo", "email": "demo@shop.example", "password": "warm caches, happy shops"}' \
+    "$api/auth/register" | json '["token"]' 2> /dev/null ||
+    curl -sf -H 'Content-Type: application/json' -d \
+    '{"email": "demo@shop.example", "password": "warm caches, happy shops"}' \
+    "$api/auth/login" | json '["token"]')
+echo "    token: $token"
+curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"name": "Demo shop"}' "$api/projects" | sed 's/^/    /'
+curl -sf -H "Authorization: Bearer $token" "$api/auth/me" | sed 's/^/    /'
+
 say "Stoke's demo is running"
 cat << EOF
     the shop, through Varnish:  $site/
@@ -238,6 +252,7 @@ cat << EOF
     stoked's metrics:           http://127.0.0.1:$aport/metrics
     what stoked stored:         psql "$dburl" -c "select outcome, count(*) from page_results group by 1"
     ... over its API:           curl http://127.0.0.1:$aport/api/v1/results?limit=10
+    the tenants' API, signed in: curl -H "Authorization: Bearer $token" http://127.0.0.1:$aport/api/projects
     purge, watch it come back:  curl -X PURGE $site/product/3; curl -sI $site/product/3 | grep X-Varnish
     Stoke's counters:           varnishstat -n $dir/varnish -1 -f 'STOKE.*'
     stop it all:                scripts/demo.sh stop
