@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
@@ -20,9 +22,12 @@
 #include "auth/token.h"
 #include "core/log.h"
 #include "core/offload.h"
+#include "store/account_store.h"
 #include "cmd_tenant.h"
 
 #define CMD_TENANT_KEY_FILE "jwt.keys"
+/* A revoked token's row is useless once the token has ended anyway. */
+#define CMD_TENANT_PRUNE_EVERY 600
 
 /* The state directory's key file, made (one fresh key) if missing. */
 static int
@@ -83,6 +88,33 @@ cmd_tenant_keys(struct cmd_tenant *ct, const char *who, const char *key_file,
 	return (0);
 }
 
+static void
+cmd_tenant_pruned(void *priv, enum as_status st, const char *json,
+    const char *err)
+{
+	struct cmd_tenant *ct;
+
+	CAST_OBJ_NOTNULL(ct, priv, CMD_TENANT_MAGIC);
+	if (st != AS_OK)
+		log_warning("api", "forgetting expired revoked tokens: %s",
+		    err != NULL ? err : "?");
+	else
+		log_debug("api", "revoked tokens pruned: %s", json);
+}
+
+static void
+cmd_tenant_prune(evutil_socket_t fd, short what, void *priv)
+{
+	struct cmd_tenant *ct;
+	const char *err;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(ct, priv, CMD_TENANT_MAGIC);
+	if (as_tokens_prune(ct->tenant.pool, cmd_tenant_pruned, ct, &err) != 0)
+		log_debug("api", "pruning revoked tokens later: %s", err);
+}
+
 int
 cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
     struct http_api *api, struct pg_pool *pool, double token_ttl,
@@ -108,6 +140,10 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	}
 	t->offload = offload_new(eb, threads);
 	api_tenant_register(api, t);
+	ct->prune = event_new(eb, -1, EV_PERSIST, cmd_tenant_prune, ct);
+	AN(ct->prune);
+	AZ(event_add(ct->prune,
+	    &(struct timeval){ .tv_sec = CMD_TENANT_PRUNE_EVERY }));
 	return (0);
 }
 
@@ -115,6 +151,10 @@ void
 cmd_tenant_stop(struct cmd_tenant *ct)
 {
 	CHECK_OBJ_NOTNULL(ct, CMD_TENANT_MAGIC);
+	if (ct->prune != NULL) {
+		event_free(ct->prune);
+		ct->prune = NULL;
+	}
 	if (ct->tenant.offload != NULL)
 		offload_free(&ct->tenant.offload);
 	if (ct->keys != NULL)

@@ -9,6 +9,7 @@
 
 #include "api/api_tenant.h"
 
+struct event;
 struct event_base;
 struct http_api;
 struct pg_pool;
@@ -18,6 +19,7 @@ struct cmd_tenant {
 #define CMD_TENANT_MAGIC 0x5e7e0002
 	struct token_keys *keys;
 	struct api_tenant tenant;
+	struct event *prune; /* revoked tokens past their end, forgotten */
 };
 
 /*
