@@ -194,9 +194,12 @@ void
 api_register_post(struct api_req *r, void *priv)
 {
 	static const struct api_field f[] = {
-		{ "name", AF_STRING, 1, 1, NAME_MAX_LEN },
-		{ "email", AF_STRING, 1, 3, EMAIL_MAX },
-		{ "password", AF_STRING, 1, 1, PASSWORD_MAX },
+		{ "name", AF_STRING, AF_REQUIRED, 1, NAME_MAX_LEN, NULL, NULL,
+		    NULL },
+		{ "email", AF_STRING, AF_REQUIRED, 3, EMAIL_MAX, NULL, NULL,
+		    NULL },
+		{ "password", AF_STRING, AF_REQUIRED, 1, PASSWORD_MAX, NULL,
+		    NULL, NULL },
 	};
 	struct api_tenant *t;
 	struct api_acct *a;
@@ -286,8 +289,10 @@ void
 api_login_post(struct api_req *r, void *priv)
 {
 	static const struct api_field f[] = {
-		{ "email", AF_STRING, 1, 1, EMAIL_MAX },
-		{ "password", AF_STRING, 1, 1, PASSWORD_MAX },
+		{ "email", AF_STRING, AF_REQUIRED, 1, EMAIL_MAX, NULL, NULL,
+		    NULL },
+		{ "password", AF_STRING, AF_REQUIRED, 1, PASSWORD_MAX, NULL,
+		    NULL, NULL },
 	};
 	struct api_tenant *t;
 	struct api_acct *a;

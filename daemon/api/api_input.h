@@ -4,6 +4,12 @@
  * so that a misspelt setting never passes silently), of its type, within
  * its bounds; a string holds no NUL.  A handler reads the values it was
  * given and never sees a body that broke the list.
+ *
+ * Arrays and objects are described the same way, one level down: an
+ * array's item, an object's keys (strings) and values are each a
+ * struct api_field, so a list of flat objects of short strings is three
+ * small descriptions, and an error names the exact place
+ * ("variants[2].currency").
  */
 
 #ifndef STOKE_API_INPUT_H
@@ -19,19 +25,31 @@ enum api_ftype {
 	AF_STRING, /* min, max: length in bytes */
 	AF_INT, /* min, max: the range */
 	AF_BOOL,
+	AF_NUMBER, /* any JSON number; min, max: the range */
+	AF_ARRAY, /* min, max: items; each as item says */
+	AF_OBJECT, /* min, max: members; keys as key, values as item say */
 };
+
+/* flags */
+#define AF_REQUIRED 1U /* absent (or null, unless nullable): refused */
+#define AF_NULLABLE 2U /* null is a value of its own (to clear a setting) */
+#define AF_ABOVE_MIN 4U /* a number must be over min, not equal to it */
 
 struct api_field {
 	const char *name;
 	enum api_ftype type;
-	unsigned required;
+	unsigned flags;
 	long long min, max;
+	const struct api_field *item; /* AF_ARRAY, AF_OBJECT: each value */
+	const struct api_field *key; /* AF_OBJECT: each key, an AF_STRING */
+	const char *charset; /* AF_STRING: the bytes it may hold; NULL: any */
 };
 
 /*
  * 0, with each field's value in vals[i] (borrowed from the body; NULL
- * when absent); or -1 once the request has been answered: 400 for an
- * unknown field, 422 for one missing, of another type or out of bounds,
+ * when absent, JSON null when null and nullable); or -1 once the
+ * request has been answered: 400 for an unknown field, 422 for one
+ * missing, null where it may not be, of another type or out of bounds,
  * the field named.
  */
 int api_input(struct api_req *, const struct api_field *, unsigned n,

@@ -160,7 +160,8 @@ void
 api_projects_post(struct api_req *r, void *priv)
 {
 	static const struct api_field f[] = {
-		{ "name", AF_STRING, 1, 1, PROJECT_NAME_MAX },
+		{ "name", AF_STRING, AF_REQUIRED, 1, PROJECT_NAME_MAX, NULL,
+		    NULL, NULL },
 	};
 	struct api_tenant *t = api_tenant_of(priv);
 	struct api_call *c;
@@ -195,7 +196,8 @@ void
 api_project_put(struct api_req *r, void *priv)
 {
 	static const struct api_field f[] = {
-		{ "name", AF_STRING, 1, 1, PROJECT_NAME_MAX },
+		{ "name", AF_STRING, AF_REQUIRED, 1, PROJECT_NAME_MAX, NULL,
+		    NULL, NULL },
 	};
 	struct api_tenant *t = api_tenant_of(priv);
 	struct api_call *c;
@@ -249,8 +251,8 @@ void
 api_members_post(struct api_req *r, void *priv)
 {
 	static const struct api_field f[] = {
-		{ "email", AF_STRING, 1, 3, 254 },
-		{ "role", AF_STRING, 1, 1, 16 },
+		{ "email", AF_STRING, AF_REQUIRED, 3, 254, NULL, NULL, NULL },
+		{ "role", AF_STRING, AF_REQUIRED, 1, 16, NULL, NULL, NULL },
 	};
 	struct api_tenant *t = api_tenant_of(priv);
 	struct api_call *c;
