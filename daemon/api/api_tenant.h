@@ -22,6 +22,9 @@ struct api_tenant {
 	const struct token_keys *keys;
 	struct offload *offload;
 	double token_ttl; /* seconds an access token lasts */
+	/* Tenants may name loopback and private addresses (self-hosting,
+	 * tests); never link-local, metadata and the like. */
+	int allow_private;
 	/* Verified when a login names nobody, so that a wrong e-mail
 	 * takes as long as a wrong password. */
 	char dummy_hash[PASSWORD_HASH_MAX];

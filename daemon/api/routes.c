@@ -1,7 +1,8 @@
 /*
  * Every route stoked serves, and who may call it.  The handlers live
  * with their subject (api_index.c, api_jobs.c, api_origins.c,
- * api_results.c; api_account.c, api_projects.c, api_health.c); the
+ * api_results.c; api_account.c, api_projects.c, api_websites.c,
+ * api_health.c); the
  * router is http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
@@ -27,6 +28,7 @@
 #include "api_results.h"
 #include "api_session.h"
 #include "api_tenant.h"
+#include "api_websites.h"
 #include "http_api.h"
 #include "routes.h"
 
@@ -67,6 +69,13 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_GET,    "/api/projects/:id/members",          API_USER,   api_members_get },
 	{ API_POST,   "/api/projects/:id/members",          API_USER,   api_members_post },
 	{ API_DELETE, "/api/projects/:id/members/:user_id", API_USER,   api_member_delete },
+
+	/* Websites, a project's */
+	{ API_GET,    "/api/projects/:id/websites",         API_USER,   api_websites_get },
+	{ API_POST,   "/api/projects/:id/websites",         API_USER,   api_websites_post },
+	{ API_GET,    "/api/websites/:id",                  API_USER,   api_website_get },
+	{ API_PUT,    "/api/websites/:id",                  API_USER,   api_website_put },
+	{ API_DELETE, "/api/websites/:id",                  API_USER,   api_website_delete },
 };
 /* clang-format on */
 

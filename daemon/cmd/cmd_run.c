@@ -57,6 +57,7 @@ struct run_opts {
 	unsigned db_buffer;
 	double prune_every;
 	const char *jwt_keys;
+	int allow_private;
 };
 
 /* --warm-sitemap: a job now, and every --warm-every seconds. */
@@ -257,6 +258,9 @@ run_options(struct run_opts *o, int argc, char **argv)
 		{ "jwt-keys", 0, CO_STRING, "FILE", 0, 0, "$STOKE_JWT_KEYS",
 		    "the tenants' token keys (embedded database: its own)",
 		    &o->jwt_keys, NULL },
+		{ "allow-private", 0, CO_FLAG, NULL, 0, 0, NULL,
+		    "tenants may name loopback and private addresses",
+		    &o->allow_private, NULL },
 		CMD_OPT_END,
 	};
 	unsigned i;
@@ -364,7 +368,8 @@ run_tenant(struct run *r, const struct run_opts *o)
 		    "no token keys (--jwt-keys): the tenants' API is off");
 		return (0);
 	}
-	return (cmd_tenant_start(&r->ct, r->eb, r->api, r->pool, 43200, 2));
+	return (cmd_tenant_start(&r->ct, r->eb, r->api, r->pool, 43200, 2,
+	    o->allow_private));
 }
 
 /* The pool, the result store and retention; 0, or -1 (said). */

@@ -47,6 +47,7 @@ struct serve {
 	double token_ttl;
 	unsigned threads, conns;
 	int new_key;
+	int allow_private;
 	/* what it runs */
 	struct pg_embed *pe;
 	int db_started;
@@ -59,6 +60,7 @@ struct serve {
 static const char serve_synopsis[] =
     "[--listen ADDR:PORT] [--database-url URL | --state-dir DIR]\n"
     "                  [--jwt-keys FILE] [--token-ttl S] [--threads N]\n"
+    "                  [--allow-private]\n"
     "       stoked serve --new-jwt-key";
 
 static const char serve_about[] =
@@ -70,7 +72,10 @@ static const char serve_about[] =
     "'KID SECRET' (the first signs, all verify; put a new key first to\n"
     "rotate), else $STOKE_JWT_KEYS holds the lines; with the embedded\n"
     "database and neither, a key file is made in the state directory.\n"
-    "--new-jwt-key prints a new key line and exits.\n";
+    "--new-jwt-key prints a new key line and exits.  Tenants' URLs (a\n"
+    "website, its sitemap, its Varnish nodes) may not resolve to loopback\n"
+    "or private addresses unless --allow-private is given (one's own\n"
+    "sites, tests); link-local and metadata addresses never.\n";
 
 /*--------------------------------------------------------------------
  * The database
@@ -150,8 +155,11 @@ serve_start(struct serve *s)
 		log_error("api", "%s", err);
 		return (-1);
 	}
+	if (s->allow_private)
+		log_notice("serve",
+		    "tenants may name loopback and private addresses");
 	if (cmd_tenant_start(&s->ct, s->eb, s->api, s->pool, s->token_ttl,
-	        s->threads) != 0)
+	        s->threads, s->allow_private) != 0)
 		return (-1);
 	printf("stoked listening on %.*s:%u\n",
 	    (int)(strrchr(s->listen, ':') - s->listen), s->listen,
@@ -197,9 +205,13 @@ cmd_serve(int argc, char **argv)
 		{ "token-ttl", 0, CO_REAL, "S", 60, 30 * 86400, "43200",
 		    "seconds an access token lasts", &s.token_ttl, NULL },
 		{ "threads", 0, CO_UINT, "N", 1, 64, "2",
-		    "threads that hash passwords", &s.threads, NULL },
+		    "threads that hash passwords and resolve tenants' hosts",
+		    &s.threads, NULL },
 		{ "db-connections", 0, CO_UINT, "N", 1, 64, "4",
 		    "connections to the database", &s.conns, NULL },
+		{ "allow-private", 0, CO_FLAG, NULL, 0, 0, NULL,
+		    "let tenants name loopback and private addresses",
+		    &s.allow_private, NULL },
 		{ "new-jwt-key", 0, CO_FLAG, NULL, 0, 0, NULL,
 		    "print a new key line for --jwt-keys and exit", &s.new_key,
 		    NULL },

@@ -118,7 +118,7 @@ cmd_tenant_prune(evutil_socket_t fd, short what, void *priv)
 int
 cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
     struct http_api *api, struct pg_pool *pool, double token_ttl,
-    unsigned threads)
+    unsigned threads, int allow_private)
 {
 	struct api_tenant *t;
 
@@ -133,6 +133,7 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	t->pool = pool;
 	t->keys = ct->keys;
 	t->token_ttl = token_ttl;
+	t->allow_private = allow_private;
 	/* Blocks for as long as a login's check: once, before the loop. */
 	if (password_hash("not a password of anyone's", t->dummy_hash) != 0) {
 		log_error("api", "hashing a password failed");

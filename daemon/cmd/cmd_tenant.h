@@ -31,9 +31,14 @@ struct cmd_tenant {
 int cmd_tenant_keys(struct cmd_tenant *, const char *who, const char *key_file,
     const char *state_dir);
 
-/* With the keys: threads, the routes, the authenticator.  0, or -1. */
+/*
+ * With the keys: threads, the routes, the authenticator.  allow_private:
+ * tenants may name loopback and private addresses (their own machine's
+ * Varnish, self-hosted).  0, or -1.
+ */
 int cmd_tenant_start(struct cmd_tenant *, struct event_base *,
-    struct http_api *, struct pg_pool *, double token_ttl, unsigned threads);
+    struct http_api *, struct pg_pool *, double token_ttl, unsigned threads,
+    int allow_private);
 
 /* After the API and before the pool: hashing may still be under way. */
 void cmd_tenant_stop(struct cmd_tenant *);

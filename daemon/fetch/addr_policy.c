@@ -28,15 +28,15 @@
 static int
 addr_host_byte(int c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '-' || c == '.' || c == '_');
+	return ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	    c == '.' || c == '_');
 }
 
 static int
 addr_v6_byte(int c)
 {
-	return ((c >= 'a' && c <= 'f') || (c >= '0' && c <= '9') ||
-	    c == ':' || c == '.');
+	return ((c >= 'a' && c <= 'f') || (c >= '0' && c <= '9') || c == ':' ||
+	    c == '.');
 }
 
 /* "[v6]" or a name, lower case, into u->host; the rest from *pp. */
@@ -223,8 +223,8 @@ addr_v4_at(const uint8_t *b)
 static enum addr_class
 addr_classify6(const uint8_t *b)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xff, 0xff };
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
 	static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b };
 	static const uint8_t zero[16];
 
@@ -304,7 +304,10 @@ addr_resolve(const char *host, const char **why)
 
 	AN(host);
 	AN(why);
+	/* Refused by its name, whether it resolves here or not. */
 	mask = addr_name_class(host);
+	if (mask != 0)
+		return (mask);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;

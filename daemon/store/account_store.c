@@ -248,6 +248,7 @@ static const struct {
 	{ "not_found", AS_NOT_FOUND },
 	{ "forbidden", AS_FORBIDDEN },
 	{ "conflict", AS_CONFLICT },
+	{ "plan_limit", AS_PLAN_LIMIT },
 };
 
 /* A query on its way: whom to tell. */
@@ -340,6 +341,14 @@ as_query(struct pg_pool *pool, const struct pg_stmt *st, const char *const *v,
 		return (-1);
 	}
 	return (0);
+}
+
+int
+as_statement(struct pg_pool *pool, const struct pg_stmt *st,
+    const char *const *v, as_done_f *cb, void *priv, const char **err)
+{
+	AN(st);
+	return (as_query(pool, st, v, cb, priv, err));
 }
 
 /* An id as a statement's parameter. */

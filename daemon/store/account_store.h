@@ -23,6 +23,7 @@ enum as_status {
 	AS_NOT_FOUND, /* no such row, or not the caller's to see */
 	AS_FORBIDDEN, /* visible, but the caller's role does not allow it */
 	AS_CONFLICT, /* taken (an e-mail), already there, the last owner */
+	AS_PLAN_LIMIT, /* the project's plan allows no more (websites) */
 	AS_ERROR, /* the database failed: err says why */
 };
 
@@ -35,6 +36,16 @@ as_done_f(void *priv, enum as_status, const char *json, const char *err);
  * Every function: 0, and cb will be called once, from the loop; or -1
  * with *err ("the database is unreachable", "stopping"), and it will not.
  */
+
+/*
+ * For the stores of what hangs off a project (website_store.c): runs
+ * st, whose one row is a verdict ('ok', 'not_found', 'forbidden',
+ * 'conflict', 'plan_limit') and the JSON answer, as every statement
+ * here does.
+ */
+struct pg_stmt;
+int as_statement(struct pg_pool *, const struct pg_stmt *st,
+    const char *const *values, as_done_f *, void *, const char **err);
 
 /* {"id", "name", "email", "created_at"}; AS_CONFLICT: e-mail taken
  * (compared without case).  What the schema refuses is AS_ERROR, so

@@ -32,8 +32,7 @@ test_parse(void)
 	const char *why = NULL;
 	char long_url[ADDR_URL_MAX + 2];
 
-	CHECK(addr_url_parse("https://Shop.Example:8443/a?b#c", &u, &why) ==
-	    0);
+	CHECK(addr_url_parse("https://Shop.Example:8443/a?b#c", &u, &why) == 0);
 	CHECK_STR_EQ(u.host, "shop.example");
 	CHECK(u.https && u.port == 8443 && u.has_port && u.has_path);
 	CHECK(addr_url_parse("http://shop.example", &u, &why) == 0);
@@ -188,6 +187,7 @@ test_resolve(void)
 	CHECK(addr_resolve("2130706433", &why) == ADDR_LOOPBACK);
 	CHECK((addr_resolve("localhost", &why) & ~ADDR_LOOPBACK) == 0);
 	CHECK(addr_resolve("localhost", &why) != 0);
+	CHECK(addr_resolve("metadata.google.internal", &why) == ADDR_METADATA);
 	CHECK(addr_resolve("no-such-host.invalid", &why) == 0);
 	CHECK(why != NULL);
 }

@@ -1,0 +1,558 @@
+/*
+ * The websites of a project.  A creation or a change goes through
+ * three steps, each of which may answer the request and end it:
+ *
+ *	1. the body, checked against the settings (api_input) and then
+ *	   each setting's syntax: URLs, the sitemap on the site's host, the
+ *	   schedule, the cache type (on the loop, at once);
+ *	2. the hosts of its URLs, resolved on the offload threads, since
+ *	   getaddrinfo blocks, and judged on the loop (addr_policy.h): a
+ *	   tenant may not point stoked at the operator's own network;
+ *	3. the store, bound to the caller.
+ *
+ * A change that gives base_url or sitemap_url alone reads the website
+ * first, since each is checked against the other.
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+
+#include "core/cron.h"
+#include "core/log.h"
+#include "core/offload.h"
+#include "fetch/addr_policy.h"
+#include "store/website_store.h"
+#include "api_input.h"
+#include "api_tenant.h"
+#include "api_websites.h"
+
+#define WEBSITE_NAME_MAX 200
+#define WEBSITE_VARIANTS_MAX 64
+#define WEBSITE_VARIANT_KEYS_MAX 16
+#define WEBSITE_NODES_MAX 32
+/* base_url, sitemap_url, the nodes */
+#define WEBSITE_HOSTS_MAX (2 + WEBSITE_NODES_MAX)
+
+/*--------------------------------------------------------------------
+ * What a website's settings may be
+ */
+
+static const struct api_field api_ws_variant_key = { "key", AF_STRING, 0, 1, 32,
+	NULL, NULL, "abcdefghijklmnopqrstuvwxyz0123456789_-" };
+static const struct api_field api_ws_variant_value = { "value", AF_STRING, 0, 0,
+	128, NULL, NULL, NULL };
+/* {"currency": "EUR", "country": "DE"}: one variant's declared inputs */
+static const struct api_field api_ws_variant = { "variant", AF_OBJECT, 0, 0,
+	WEBSITE_VARIANT_KEYS_MAX, &api_ws_variant_value, &api_ws_variant_key,
+	NULL };
+static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
+	ADDR_URL_MAX, NULL, NULL, NULL };
+
+/* base_url's flags: required to create, not to change. */
+#define API_WS_FIELDS(base_flags)                                              \
+	{ "name", AF_STRING, 0, 0, WEBSITE_NAME_MAX, NULL, NULL, NULL },       \
+	    { "base_url", AF_STRING, base_flags, 1, ADDR_URL_MAX, NULL, NULL,  \
+		    NULL },                                                    \
+	    { "sitemap_url", AF_STRING, AF_NULLABLE, 1, ADDR_URL_MAX, NULL,    \
+		    NULL, NULL },                                              \
+	    { "cache_type", AF_STRING, 0, 1, 16, NULL, NULL, NULL },           \
+	    { "concurrency", AF_INT, 0, 1, 256, NULL, NULL, NULL },            \
+	    { "rate_limit", AF_NUMBER, AF_NULLABLE | AF_ABOVE_MIN, 0, 10000,   \
+		    NULL, NULL, NULL },                                        \
+	    { "schedule", AF_STRING, AF_NULLABLE, 1, CRON_MAX, NULL, NULL,     \
+		    NULL },                                                    \
+	    { "variants", AF_ARRAY, 0, 0, WEBSITE_VARIANTS_MAX,                \
+		    &api_ws_variant, NULL, NULL },                             \
+	{                                                                      \
+		"varnish_nodes", AF_ARRAY, 0, 0, WEBSITE_NODES_MAX,            \
+		    &api_ws_node, NULL, NULL                                   \
+	}
+
+static const struct api_field api_ws_create_fields[] = {
+	API_WS_FIELDS(AF_REQUIRED),
+};
+static const struct api_field api_ws_change_fields[] = {
+	API_WS_FIELDS(0),
+};
+#define API_WS_NFIELDS                                                         \
+	(sizeof api_ws_create_fields / sizeof api_ws_create_fields[0])
+
+/*--------------------------------------------------------------------
+ * How each route answers what the store says
+ */
+
+struct api_ws_op {
+	int ok; /* 200, 201, 204 */
+	const char *what; /* for the log */
+	const char *forbidden;
+};
+
+static const struct api_ws_op op_list = { 200, "listing websites", NULL };
+static const struct api_ws_op op_create = { 201, "creating a website",
+	"only an owner or an admin adds websites" };
+static const struct api_ws_op op_get = { 200, "reading a website", NULL };
+static const struct api_ws_op op_change = { 200, "changing a website",
+	"only an owner or an admin changes a website" };
+static const struct api_ws_op op_delete = { 204, "deleting a website",
+	"only an owner or an admin deletes a website" };
+
+/* A host to resolve, and what came of it. */
+struct api_ws_host {
+	char field[48]; /* the setting it came from: "varnish_nodes[3]" */
+	char host[ADDR_HOST_MAX + 1];
+	unsigned mask; /* its addresses' classes; 0: did not resolve */
+	const char *why; /* when it did not */
+};
+
+/* A request on its way through the steps above. */
+struct api_ws {
+	unsigned magic;
+#define API_WS_MAGIC 0x5e7a0c41
+	struct api_req *r;
+	struct api_tenant *t;
+	const struct api_ws_op *op;
+	int64_t user, id; /* id: the project's to create, else the site's */
+	json_t *set; /* the settings given */
+	unsigned nhost;
+	struct api_ws_host host[WEBSITE_HOSTS_MAX];
+};
+
+static struct api_ws *
+api_ws_new(struct api_req *r, void *priv, const struct api_ws_op *op,
+    int64_t id)
+{
+	struct api_ws *w;
+
+	ALLOC_OBJ(w, API_WS_MAGIC);
+	AN(w);
+	CAST_OBJ_NOTNULL(w->t, priv, API_TENANT_MAGIC);
+	w->r = r;
+	w->op = op;
+	w->user = api_caller(r)->user;
+	w->id = id;
+	return (w);
+}
+
+static void
+api_ws_free(struct api_ws **wp)
+{
+	struct api_ws *w;
+
+	TAKE_OBJ_NOTNULL(w, wp, API_WS_MAGIC);
+	if (w->set != NULL)
+		json_decref(w->set);
+	FREE_OBJ(w);
+}
+
+/* What the store said, answered; w ends here. */
+static void
+api_ws_done(void *priv, enum as_status st, const char *json, const char *err)
+{
+	struct api_ws *w;
+	struct api_req *r;
+	const struct api_ws_op *op;
+
+	CAST_OBJ_NOTNULL(w, priv, API_WS_MAGIC);
+	r = w->r;
+	op = w->op;
+	api_ws_free(&w);
+	switch (st) {
+	case AS_OK:
+		if (json != NULL && op->ok != 204)
+			http_api_reply_text(r, op->ok, json);
+		else
+			http_api_reply_empty(r, op->ok);
+		return;
+	case AS_NOT_FOUND:
+		http_api_error(r, 404, NULL, NULL, "no such %s",
+		    op == &op_list || op == &op_create ? "project" : "website");
+		return;
+	case AS_FORBIDDEN:
+		http_api_error(r, 403, NULL, NULL, "%s",
+		    op->forbidden != NULL ? op->forbidden
+		                          : "your role does not allow this");
+		return;
+	case AS_CONFLICT:
+		http_api_error(r, 409, NULL, "base_url",
+		    "the project has a website of this base_url already");
+		return;
+	case AS_PLAN_LIMIT:
+		/* 402: what would let it through is a bigger plan, not
+		 * another request; a client can offer the upgrade. */
+		http_api_error(r, 402, "plan_limit", NULL,
+		    "the project's plan allows no more websites: delete one "
+		    "or change the plan");
+		return;
+	default:
+		log_warning("api", "%s: %s", op->what, err != NULL ? err : "?");
+		http_api_error(r, 503, NULL, NULL,
+		    "the database did not answer; try again");
+		return;
+	}
+}
+
+/* The store refused to queue it: said, and w undone. */
+static void
+api_ws_refused(struct api_ws **wp, const char *err)
+{
+	struct api_ws *w;
+
+	TAKE_OBJ_NOTNULL(w, wp, API_WS_MAGIC);
+	http_api_error(w->r, 503, NULL, NULL, "%s", err);
+	api_ws_free(&w);
+}
+
+/* Step 3. */
+static void
+api_ws_store(struct api_ws *w)
+{
+	const char *err;
+	char *set;
+	int rv;
+
+	CHECK_OBJ_NOTNULL(w, API_WS_MAGIC);
+	set = json_dumps(w->set, JSON_COMPACT);
+	AN(set);
+	if (w->op == &op_create)
+		rv = ws_create(w->t->pool, w->user, w->id, set, api_ws_done, w,
+		    &err);
+	else
+		rv = ws_update(w->t->pool, w->user, w->id, set, api_ws_done, w,
+		    &err);
+	free(set);
+	if (rv != 0)
+		api_ws_refused(&w, err);
+}
+
+/* The route's :id; -1 once answered 404. */
+static int
+api_ws_id(struct api_req *r, const char *what, int64_t *id)
+{
+	if (api_param_id(r, "id", id) == 0)
+		return (0);
+	http_api_error(r, 404, NULL, "id", "no such %s", what);
+	return (-1);
+}
+
+/*--------------------------------------------------------------------
+ * Step 2: the addresses
+ */
+
+static void
+api_ws_resolve(void *priv)
+{
+	struct api_ws *w;
+	unsigned i;
+
+	/* On an offload thread: w is the thread's alone until done. */
+	CAST_OBJ_NOTNULL(w, priv, API_WS_MAGIC);
+	for (i = 0; i < w->nhost; i++)
+		w->host[i].mask =
+		    addr_resolve(w->host[i].host, &w->host[i].why);
+}
+
+static void
+api_ws_resolved(void *priv)
+{
+	struct api_ws *w;
+	struct api_ws_host *h;
+	unsigned i, bad;
+
+	CAST_OBJ_NOTNULL(w, priv, API_WS_MAGIC);
+	for (i = 0; i < w->nhost; i++) {
+		h = &w->host[i];
+		if (h->mask == 0) {
+			http_api_error(w->r, 422, "unresolvable_host", h->field,
+			    "%s: %s: %s", h->field, h->host, h->why);
+			api_ws_free(&w);
+			return;
+		}
+		bad = addr_verdict(h->mask, w->t->allow_private);
+		if (bad != 0) {
+			http_api_error(w->r, 422, "forbidden_address", h->field,
+			    "%s: %s is %s, which stoked does not fetch from "
+			    "for a tenant",
+			    h->field, h->host,
+			    addr_class_name((enum addr_class)bad));
+			api_ws_free(&w);
+			return;
+		}
+	}
+	api_ws_store(w);
+}
+
+/* A host to resolve, once each. */
+static void
+api_ws_host(struct api_ws *w, const char *field, const char *host)
+{
+	unsigned i;
+
+	for (i = 0; i < w->nhost; i++)
+		if (!strcmp(w->host[i].host, host))
+			return;
+	assert(w->nhost < WEBSITE_HOSTS_MAX);
+	snprintf(w->host[w->nhost].field, sizeof w->host[0].field, "%s", field);
+	snprintf(w->host[w->nhost].host, sizeof w->host[0].host, "%s", host);
+	w->nhost++;
+}
+
+/*--------------------------------------------------------------------
+ * Step 1: each setting's syntax
+ */
+
+/* A URL of a setting, parsed; -1 once answered. */
+static int
+api_ws_url(struct api_ws *w, const char *field, const char *url,
+    struct addr_url *u)
+{
+	const char *why;
+
+	if (addr_url_parse(url, u, &why) == 0)
+		return (0);
+	http_api_error(w->r, 422, "invalid_url", field, "%s: %s", field, why);
+	return (-1);
+}
+
+static int
+api_ws_nodes(struct api_ws *w, json_t *nodes)
+{
+	struct addr_url u;
+	char field[48];
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(nodes, i, n)
+	{
+		snprintf(field, sizeof field, "varnish_nodes[%zu]", i);
+		if (api_ws_url(w, field, json_string_value(n), &u) != 0)
+			return (-1);
+		if (!u.has_port || u.has_path) {
+			http_api_error(w->r, 422, "invalid_url", field,
+			    "%s: a node is http(s)://HOST:PORT, with no path",
+			    field);
+			return (-1);
+		}
+		api_ws_host(w, field, u.host);
+	}
+	return (0);
+}
+
+/*
+ * base_url and sitemap_url, each given (*_given) or the website's own,
+ * the one checked against the other; the hosts of those given are to be
+ * resolved.  -1 once answered.
+ */
+static int
+api_ws_urls(struct api_ws *w, const char *base, const char *sitemap,
+    int base_given, int sitemap_given)
+{
+	struct addr_url b, s;
+
+	if (base == NULL)
+		return (0);
+	if (api_ws_url(w, "base_url", base, &b) != 0)
+		return (-1);
+	if (base_given)
+		api_ws_host(w, "base_url", b.host);
+	if (sitemap == NULL)
+		return (0);
+	if (api_ws_url(w, "sitemap_url", sitemap, &s) != 0)
+		return (-1);
+	if (!addr_host_within(s.host, b.host)) {
+		http_api_error(w->r, 422, "invalid_url",
+		    sitemap_given ? "sitemap_url" : "base_url",
+		    "sitemap_url must be on base_url's host (%s) or a "
+		    "subdomain of it",
+		    b.host);
+		return (-1);
+	}
+	if (sitemap_given)
+		api_ws_host(w, "sitemap_url", s.host);
+	return (0);
+}
+
+/* The settings but base_url and sitemap_url; -1 once answered. */
+static int
+api_ws_settings(struct api_ws *w)
+{
+	const char *ct, *sched;
+	char why[256];
+	struct cron c;
+	json_t *v;
+
+	ct = api_input_str(json_object_get(w->set, "cache_type"));
+	if (ct != NULL && strcmp(ct, "varnish") && strcmp(ct, "shopware")) {
+		http_api_error(w->r, 422, "invalid", "cache_type",
+		    "cache_type must be varnish or shopware");
+		return (-1);
+	}
+	sched = api_input_str(json_object_get(w->set, "schedule"));
+	if (sched != NULL && cron_parse(sched, &c, why, sizeof why) != 0) {
+		http_api_error(w->r, 422, "invalid_schedule", "schedule",
+		    "schedule: %s", why);
+		return (-1);
+	}
+	v = json_object_get(w->set, "varnish_nodes");
+	if (v != NULL && api_ws_nodes(w, v) != 0)
+		return (-1);
+	return (0);
+}
+
+/* Steps 2 and 3, or the answer if a host needs none. */
+static void
+api_ws_go(struct api_ws *w)
+{
+	CHECK_OBJ_NOTNULL(w, API_WS_MAGIC);
+	if (w->nhost == 0)
+		api_ws_store(w);
+	else
+		offload_run(w->t->offload, api_ws_resolve, api_ws_resolved, w);
+}
+
+/* The body checked and kept in w->set; -1 once answered. */
+static int
+api_ws_body(struct api_ws *w, const struct api_field *f)
+{
+	json_t *v[API_WS_NFIELDS];
+
+	if (api_input(w->r, f, API_WS_NFIELDS, v) != 0)
+		return (-1);
+	/* Only the fields above passed: the body is the settings. */
+	w->set = json_deep_copy(api_body(w->r));
+	AN(w->set);
+	return (api_ws_settings(w));
+}
+
+/*--------------------------------------------------------------------
+ * The routes
+ */
+
+void
+api_websites_get(struct api_req *r, void *priv)
+{
+	struct api_ws *w;
+	const char *err;
+	int64_t id;
+
+	if (api_ws_id(r, "project", &id) != 0)
+		return;
+	w = api_ws_new(r, priv, &op_list, id);
+	if (ws_list(w->t->pool, w->user, id, api_ws_done, w, &err) != 0)
+		api_ws_refused(&w, err);
+}
+
+void
+api_websites_post(struct api_req *r, void *priv)
+{
+	struct api_ws *w;
+	int64_t id;
+
+	if (api_ws_id(r, "project", &id) != 0)
+		return;
+	w = api_ws_new(r, priv, &op_create, id);
+	if (api_ws_body(w, api_ws_create_fields) != 0 ||
+	    api_ws_urls(w, api_input_str(json_object_get(w->set, "base_url")),
+	        api_input_str(json_object_get(w->set, "sitemap_url")), 1,
+	        1) != 0) {
+		api_ws_free(&w);
+		return;
+	}
+	api_ws_go(w);
+}
+
+void
+api_website_get(struct api_req *r, void *priv)
+{
+	struct api_ws *w;
+	const char *err;
+	int64_t id;
+
+	if (api_ws_id(r, "website", &id) != 0)
+		return;
+	w = api_ws_new(r, priv, &op_get, id);
+	if (ws_get(w->t->pool, w->user, id, api_ws_done, w, &err) != 0)
+		api_ws_refused(&w, err);
+}
+
+/* A change's website as it is: its base_url or sitemap_url checked
+ * against the other given. */
+static void
+api_ws_current(void *priv, enum as_status st, const char *json, const char *err)
+{
+	struct api_ws *w;
+	const char *base, *sitemap;
+	json_t *cur;
+	int rv;
+
+	CAST_OBJ_NOTNULL(w, priv, API_WS_MAGIC);
+	if (st != AS_OK || json == NULL) {
+		api_ws_done(w, st, json, err);
+		return;
+	}
+	cur = json_loads(json, 0, NULL);
+	AN(cur);
+	base = api_input_str(json_object_get(w->set, "base_url"));
+	sitemap = api_input_str(json_object_get(w->set, "sitemap_url"));
+	rv = api_ws_urls(w,
+	    base != NULL ? base
+	                 : api_input_str(json_object_get(cur, "base_url")),
+	    json_object_get(w->set, "sitemap_url") != NULL
+	        ? sitemap
+	        : api_input_str(json_object_get(cur, "sitemap_url")),
+	    base != NULL, sitemap != NULL);
+	json_decref(cur);
+	if (rv != 0) {
+		api_ws_free(&w);
+		return;
+	}
+	api_ws_go(w);
+}
+
+void
+api_website_put(struct api_req *r, void *priv)
+{
+	struct api_ws *w;
+	const char *err, *base, *sitemap;
+	int64_t id;
+
+	if (api_ws_id(r, "website", &id) != 0)
+		return;
+	w = api_ws_new(r, priv, &op_change, id);
+	if (api_ws_body(w, api_ws_change_fields) != 0) {
+		api_ws_free(&w);
+		return;
+	}
+	base = api_input_str(json_object_get(w->set, "base_url"));
+	sitemap = api_input_str(json_object_get(w->set, "sitemap_url"));
+	if ((base == NULL) == (sitemap == NULL)) {
+		/* Both or neither: nothing to read first. */
+		if (api_ws_urls(w, base, sitemap, 1, 1) != 0) {
+			api_ws_free(&w);
+			return;
+		}
+		api_ws_go(w);
+		return;
+	}
+	if (ws_get(w->t->pool, w->user, id, api_ws_current, w, &err) != 0)
+		api_ws_refused(&w, err);
+}
+
+void
+api_website_delete(struct api_req *r, void *priv)
+{
+	struct api_ws *w;
+	const char *err;
+	int64_t id;
+
+	if (api_ws_id(r, "website", &id) != 0)
+		return;
+	w = api_ws_new(r, priv, &op_delete, id);
+	if (ws_delete(w->t->pool, w->user, id, api_ws_done, w, &err) != 0)
+		api_ws_refused(&w, err);
+}
