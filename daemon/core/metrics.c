@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@
 
 #include "metrics.h"
 
-enum metric_type { GAUGE, COUNTER, SUMMARY };
+enum metric_type { GAUGE, COUNTER, SUMMARY, HISTOGRAM };
 
 static const struct metric_def {
 	const char *name;
@@ -36,6 +37,7 @@ static const char *const metric_type_name[] = {
 	[GAUGE] = "gauge",
 	[COUNTER] = "counter",
 	[SUMMARY] = "summary",
+	[HISTOGRAM] = "histogram",
 };
 
 struct metrics {
@@ -89,10 +91,13 @@ metrics_escape(struct evbuffer *b, const char *s, int quote)
 	}
 }
 
-/* Starts a sample's line: its name, suffix and labels, up to the value. */
+/*
+ * Starts a sample's line: its name, suffix and labels, up to the value.
+ * le (or NULL): a histogram bucket's bound, the last label.
+ */
 static struct evbuffer *
 metrics_line(struct metrics *m, enum metric_id id, const char *suffix,
-    va_list ap)
+    const char *le, va_list ap)
 {
 	struct evbuffer *b;
 	const char *k, *v;
@@ -114,6 +119,8 @@ metrics_line(struct metrics *m, enum metric_id id, const char *suffix,
 		metrics_escape(b, v, 1);
 		evbuffer_add(b, "\"", 1);
 	}
+	if (le != NULL)
+		evbuffer_add_printf(b, "%sle=\"%s\"", n++ ? "," : "{", le);
 	if (n > 0)
 		evbuffer_add(b, "}", 1);
 	return (b);
@@ -126,8 +133,8 @@ metrics_sfx_u64(struct metrics *m, enum metric_id id, const char *suffix,
 	va_list ap;
 
 	va_start(ap, v);
-	evbuffer_add_printf(metrics_line(m, id, suffix, ap), " %" PRIu64 "\n",
-	    v);
+	evbuffer_add_printf(metrics_line(m, id, suffix, NULL, ap),
+	    " %" PRIu64 "\n", v);
 	va_end(ap);
 }
 
@@ -138,7 +145,8 @@ metrics_sfx_dbl(struct metrics *m, enum metric_id id, const char *suffix,
 	va_list ap;
 
 	va_start(ap, v);
-	evbuffer_add_printf(metrics_line(m, id, suffix, ap), " %.6f\n", v);
+	evbuffer_add_printf(metrics_line(m, id, suffix, NULL, ap), " %.6f\n",
+	    v);
 	va_end(ap);
 }
 
@@ -148,7 +156,8 @@ metrics_u64(struct metrics *m, enum metric_id id, uint64_t v, ...)
 	va_list ap;
 
 	va_start(ap, v);
-	evbuffer_add_printf(metrics_line(m, id, NULL, ap), " %" PRIu64 "\n", v);
+	evbuffer_add_printf(metrics_line(m, id, NULL, NULL, ap),
+	    " %" PRIu64 "\n", v);
 	va_end(ap);
 }
 
@@ -158,7 +167,73 @@ metrics_dbl(struct metrics *m, enum metric_id id, double v, ...)
 	va_list ap;
 
 	va_start(ap, v);
-	evbuffer_add_printf(metrics_line(m, id, NULL, ap), " %.6f\n", v);
+	evbuffer_add_printf(metrics_line(m, id, NULL, NULL, ap), " %.6f\n", v);
+	va_end(ap);
+}
+
+/*--------------------------------------------------------------------
+ * Histograms
+ */
+
+void
+metrics_hist_init(struct metrics_hist *h, const double *le, unsigned n)
+{
+	unsigned i;
+
+	AN(h);
+	AN(le);
+	assert(n > 0 && n <= METRICS_HIST_MAX);
+	for (i = 1; i < n; i++)
+		assert(le[i - 1] < le[i]);
+	memset(h, 0, sizeof *h);
+	h->le = le;
+	h->n = n;
+}
+
+/* The first bucket whose bound is not below v: Prometheus' le is <=. */
+void
+metrics_hist_observe(struct metrics_hist *h, double v)
+{
+	unsigned i;
+
+	AN(h);
+	AN(h->le);
+	for (i = 0; i < h->n && v > h->le[i]; i++)
+		continue;
+	h->bucket[i]++;
+	h->count++;
+	h->sum += v;
+}
+
+void
+metrics_hist(struct metrics *m, enum metric_id id, const struct metrics_hist *h,
+    ...)
+{
+	char le[32];
+	uint64_t cum = 0;
+	unsigned i;
+	va_list ap;
+
+	AN(h);
+	assert(metric_defs[id].type == HISTOGRAM);
+	for (i = 0; i <= h->n; i++) {
+		cum += h->bucket[i];
+		if (i < h->n)
+			snprintf(le, sizeof le, "%g", h->le[i]);
+		else
+			snprintf(le, sizeof le, "+Inf");
+		va_start(ap, h);
+		evbuffer_add_printf(metrics_line(m, id, "_bucket", le, ap),
+		    " %" PRIu64 "\n", cum);
+		va_end(ap);
+	}
+	va_start(ap, h);
+	evbuffer_add_printf(metrics_line(m, id, "_sum", NULL, ap), " %.6f\n",
+	    h->sum);
+	va_end(ap);
+	va_start(ap, h);
+	evbuffer_add_printf(metrics_line(m, id, "_count", NULL, ap),
+	    " %" PRIu64 "\n", h->count);
 	va_end(ap);
 }
 

@@ -4,7 +4,8 @@
  *
  *	METRIC(ID, name, type, help)
  *
- * ID names it in C (M_ID), type is COUNTER, GAUGE or SUMMARY, help is
+ * ID names it in C (M_ID), type is COUNTER, GAUGE, SUMMARY or HISTOGRAM
+ * (core/metrics.h metrics_hist), help is
  * the line Prometheus shows.  Labels are the caller's: "instance" (a
  * varnishd, as -n names it), "origin" (a Host), and what a row says.
  * Included with METRIC defined; no include guard, on purpose.
@@ -130,3 +131,24 @@ METRIC(DB_RESULTS_PRUNED, "stoke_db_results_pruned_total", COUNTER,
     "Page results deleted past their plan's retention")
 METRIC(DB_PRUNE_ERRORS, "stoke_db_prune_errors_total", COUNTER,
     "Retention statements (one batch of deletes each) that failed")
+
+/* store/: the durable queue, as stoked serve last read it (on a timer,
+ * never while /metrics is scraped) */
+METRIC(QUEUE_DEPTH, "stoke_queue_depth", GAUGE,
+    "Warm tasks that can be claimed now: queued, or leased past their "
+    "lease")
+METRIC(JOBS, "stoke_jobs", GAUGE, "Jobs, by status")
+
+/* api/: the HTTP API, on each replica */
+METRIC(API_REQUESTS, "stoke_api_requests_total", COUNTER,
+    "Requests answered, by route pattern, method and status; route "
+    "\"unmatched\" for paths no route takes")
+METRIC(API_REQUEST_DURATION, "stoke_api_request_duration_seconds", HISTOGRAM,
+    "From a request's arrival to its answer, by route pattern and method")
+METRIC(API_LOGINS_FAILED, "stoke_api_logins_failed_total", COUNTER,
+    "Logins refused for a wrong e-mail or password")
+METRIC(API_LOCKOUTS, "stoke_api_lockouts_total", COUNTER,
+    "Keys this replica locked after too many failures, by limit")
+METRIC(API_RATE_LIMITED, "stoke_api_rate_limited_total", COUNTER,
+    "Requests refused with 429, by limit (login_address, login_email, "
+    "register_address, user)")

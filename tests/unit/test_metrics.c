@@ -83,6 +83,59 @@ main(void)
 			CHECK(strcmp(metrics_name(i), metrics_name(j)) != 0);
 	}
 
+	/* A histogram: cumulative buckets, le last among the labels, a
+	 * value on a bound counted in that bound's bucket. */
+	{
+		static const double le[] = { 0.01, 0.1, 1 };
+		struct metrics_hist h;
+
+		metrics_hist_init(&h, le, 3);
+		metrics_hist_observe(&h, 0.005);
+		metrics_hist_observe(&h, 0.1);
+		metrics_hist_observe(&h, 0.5);
+		metrics_hist_observe(&h, 7);
+		CHECK(h.count == 4);
+		m = metrics_new();
+		metrics_hist(m, M_API_REQUEST_DURATION, &h, "route", "/a/:id",
+		    NULL);
+		s = scrape(m);
+		CHECK_STR_EQ(s,
+		    "# HELP stoke_api_request_duration_seconds From a "
+		    "request's arrival to its answer, by route pattern and "
+		    "method\n"
+		    "# TYPE stoke_api_request_duration_seconds histogram\n"
+		    "stoke_api_request_duration_seconds_bucket{route=\"/a/"
+		    ":id\","
+		    "le=\"0.01\"} 1\n"
+		    "stoke_api_request_duration_seconds_bucket{route=\"/a/"
+		    ":id\","
+		    "le=\"0.1\"} 2\n"
+		    "stoke_api_request_duration_seconds_bucket{route=\"/a/"
+		    ":id\","
+		    "le=\"1\"} 3\n"
+		    "stoke_api_request_duration_seconds_bucket{route=\"/a/"
+		    ":id\","
+		    "le=\"+Inf\"} 4\n"
+		    "stoke_api_request_duration_seconds_sum{route=\"/a/:id\"} "
+		    "7.605000\n"
+		    "stoke_api_request_duration_seconds_count{route=\"/a/"
+		    ":id\"} "
+		    "4\n");
+		free(s);
+		metrics_free(&m);
+
+		/* No labels: le alone. */
+		metrics_hist_init(&h, le, 1);
+		m = metrics_new();
+		metrics_hist(m, M_API_REQUEST_DURATION, &h, NULL);
+		s = scrape(m);
+		CHECK(strstr(s, "_bucket{le=\"0.01\"} 0\n") != NULL);
+		CHECK(strstr(s, "_bucket{le=\"+Inf\"} 0\n") != NULL);
+		CHECK(strstr(s, "_count 0\n") != NULL);
+		free(s);
+		metrics_free(&m);
+	}
+
 	/* Nothing added, nothing printed. */
 	m = metrics_new();
 	s = scrape(m);
