@@ -24,8 +24,10 @@
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
+#include "vtim.h"
 
 #include "api_router.h"
+#include "api_stats.h"
 #include "http_api.h"
 
 /* A POST body is a small JSON object: a job, a setting. */
@@ -50,6 +52,8 @@ struct api_req {
 	const struct api_route *route;
 	void *route_priv;
 	struct api_caller caller;
+	double t0; /* when it came (VTIM_mono), for api_stats */
+	int status; /* what it was answered */
 	unsigned running;
 	unsigned replied;
 	TAILQ_ENTRY(api_req) list;
@@ -77,6 +81,7 @@ struct http_api {
 	unsigned ntable;
 	api_auth_f *auth;
 	void *auth_priv;
+	struct api_stats *stats;
 	/* What /metrics asks, in the order registered: a growing array. */
 	struct api_metric *metric;
 	unsigned nmetric, lmetric;
@@ -169,6 +174,9 @@ req_end(struct api_req *r)
 	r->replied = 1;
 	if (r->req != NULL) {
 		CHECK_OBJ_NOTNULL(r->api, HTTP_API_MAGIC);
+		AN(r->status);
+		api_stats_count(r->api->stats, r->route->path, r->route->method,
+		    r->status, VTIM_mono() - r->t0);
 		TAILQ_REMOVE(&r->api->pending, r, list);
 		r->req = NULL;
 	}
@@ -189,6 +197,7 @@ void
 http_api_reply(struct api_req *r, int status, json_t *body, const char *err)
 {
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	r->status = status;
 	if (r->req != NULL && body != NULL)
 		reply_json(r->req, status, body);
 	else if (r->req != NULL)
@@ -207,6 +216,7 @@ http_api_error(struct api_req *r, int status, const char *code,
 
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
 	assert(status >= 400 && status < 600);
+	r->status = status;
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -222,6 +232,7 @@ http_api_reply_text(struct api_req *r, int status, const char *json)
 
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
 	AN(json);
+	r->status = status;
 	if (r->req != NULL) {
 		b = evbuffer_new();
 		AN(b);
@@ -239,6 +250,7 @@ void
 http_api_reply_empty(struct api_req *r, int status)
 {
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	r->status = status;
 	if (r->req != NULL)
 		evhttp_send_reply(r->req, status, NULL, NULL);
 	req_end(r);
@@ -261,9 +273,12 @@ http_api_metrics_get(struct api_req *r, void *priv)
 	m = metrics_new();
 	for (i = 0; i < api->nmetric; i++)
 		api->metric[i].fn(api->metric[i].priv, m);
+	/* This request is not counted yet: it is being answered. */
+	api_stats_metrics(api->stats, m);
 	metrics_print(m, b);
 	AZ(evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Content-Type", "text/plain; version=0.0.4"));
+	r->status = 200;
 	evhttp_send_reply(r->req, 200, NULL, b);
 	evbuffer_free(b);
 	metrics_free(&m);
@@ -366,6 +381,18 @@ api_req_cast(void *priv)
 
 	CAST_OBJ_NOTNULL(r, priv, API_REQ_MAGIC);
 	return (r);
+}
+
+void
+http_api_header(struct api_req *r, const char *name, const char *value)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(name);
+	AN(value);
+	AZ(r->replied);
+	if (r->req != NULL)
+		AZ(evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    name, value));
 }
 
 const struct api_caller *
@@ -585,17 +612,21 @@ on_request(struct evhttp_request *req, void *priv)
 	char allow[64];
 	unsigned methods;
 	void *rpriv = NULL;
+	double t0;
 
 	CAST_OBJ_NOTNULL(api, priv, HTTP_API_MAGIC);
 	uri = evhttp_request_get_evhttp_uri(req);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	t0 = VTIM_mono();
+	m = api_method_of(evhttp_request_get_command(req));
 	if (path == NULL) {
+		api_stats_count(api->stats, NULL, m, 400, VTIM_mono() - t0);
 		reply_error(req, 400, NULL, NULL, "bad request URI");
 		return;
 	}
-	m = api_method_of(evhttp_request_get_command(req));
 	rt = api_find(api, m, path, &ps, &rpriv, &methods);
 	if (rt == NULL && methods == 0) {
+		api_stats_count(api->stats, NULL, m, 404, VTIM_mono() - t0);
 		reply_error(req, 404, NULL, NULL, "no such endpoint");
 		return;
 	}
@@ -603,11 +634,13 @@ on_request(struct evhttp_request *req, void *priv)
 		(void)api_allow(methods, allow, sizeof allow);
 		AZ(evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", allow));
+		api_stats_count(api->stats, NULL, m, 405, VTIM_mono() - t0);
 		reply_error(req, 405, NULL, NULL, "method not allowed");
 		return;
 	}
 	ALLOC_OBJ(r, API_REQ_MAGIC);
 	AN(r);
+	r->t0 = t0;
 	r->api = api;
 	r->req = req;
 	r->route = rt;
@@ -701,6 +734,7 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 	ALLOC_OBJ(api, HTTP_API_MAGIC);
 	AN(api);
 	TAILQ_INIT(&api->pending);
+	api->stats = api_stats_new();
 	api->http = evhttp_new(eb);
 	AN(api->http);
 	bs = evhttp_bind_socket_with_handle(api->http, addr, (uint16_t)port);
@@ -708,6 +742,7 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 		snprintf(err, errlen, "cannot listen on %s: %s", listen,
 		    strerror(errno));
 		evhttp_free(api->http);
+		api_stats_free(&api->stats);
 		FREE_OBJ(api);
 		return (NULL);
 	}
@@ -741,6 +776,7 @@ http_api_free(struct http_api **ap)
 		r->api = NULL;
 	}
 	evhttp_free(api->http);
+	api_stats_free(&api->stats);
 	free(api->metric);
 	FREE_OBJ(api);
 }

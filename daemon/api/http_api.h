@@ -13,7 +13,9 @@
  * Modules that count things give a metrics_f (core/metrics.h), which
  * whoever wires the daemon registers here; GET /metrics
  * (http_api_metrics_get, a route like the others) makes one scrape of
- * them all, printed with each metric's # HELP and # TYPE lines.
+ * them all, printed with each metric's # HELP and # TYPE lines, and
+ * the server's own: requests by route, method and status, and their
+ * latency (api_stats.h).
  */
 
 #ifndef STOKE_HTTP_API_H
@@ -127,6 +129,9 @@ const struct api_caller *api_caller(const struct api_req *);
 /* A request handed to a callback as its priv, checked. */
 struct api_req *api_req_cast(void *priv);
 void api_set_caller(struct api_req *, const struct api_caller *);
+
+/* A header of the answer to come (Retry-After), before it is sent. */
+void http_api_header(struct api_req *, const char *name, const char *value);
 
 /*
  * Sends the answer, if anyone still waits; body (a new reference,
