@@ -24,8 +24,8 @@
 /* $3 the limit, $4 the window and $5 the lock, in seconds. */
 #define TS_WINDOW "make_interval(secs => $4::double precision)"
 #define TS_LOCK "make_interval(secs => $5::double precision)"
-/* In the upsert, t is the row as it was. */
-#define TS_LOCKED "(t.locked_until > now())"
+/* In the upsert, t is the row as it was; NULL never decides a CASE. */
+#define TS_LOCKED "coalesce(t.locked_until > now(), false)"
 #define TS_STALE "(t.window_start < now() - " TS_WINDOW ")"
 #define TS_COUNT "(CASE WHEN " TS_STALE " THEN 1 ELSE t.failures + 1 END)"
 #define TS_REACHED "(NOT " TS_LOCKED " AND " TS_COUNT " >= $3::integer)"

@@ -1,0 +1,35 @@
+#!/bin/sh
+# The tenants' API's limits over real HTTP: two stoked serve replicas on
+# one PostgreSQL.  Login lockouts counted in the database and honoured by
+# the other replica, per e-mail and per client address; sign-ups per
+# address; each user's request rate (lowered with the hidden
+# --rate-user); and the request metrics.  The assertions are in
+# limits.py; this sets up what it talks to.
+set -eu
+. "$TESTS_DIR/lib/db_suite.sh"
+suite_begin limits
+suite_pg
+
+"$STOKED" serve --new-jwt-key > "$work/keys"
+chmod 600 "$work/keys"
+for i in 1 2; do
+	"$STOKED" serve --listen 127.0.0.1:0 --database-url "$PGURL" \
+	    --jwt-keys "$work/keys" --rate-user 1 --rate-user-burst 5 \
+	    > "$work/serve$i.log" 2>&1 &
+	suite_bg $!
+	eval "port$i=\$(\"\$TESTS_DIR/lib/wait_port.sh\" \"\$work/serve$i.log\")"
+done
+
+python3 "$TESTS_DIR/api/limits.py" "$port1" "$port2" || fail "limits.py"
+
+# The lock is a row every replica reads: there, with its lock.
+[ "$(q "SELECT count(*) FROM auth_throttle
+    WHERE kind = 'login_email' AND key = 'victim@shop.example'
+    AND locked_until > now()")" = 1 ] || fail "no e-mail lock row"
+
+# The test's knob stays out of the usage.
+"$STOKED" serve --help > "$work/help.txt"
+if grep -q rate-user "$work/help.txt"; then
+	fail "--rate-user is in the usage"
+fi
+echo "limits: ok"
