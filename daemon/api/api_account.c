@@ -23,6 +23,7 @@
 #include "store/account_store.h"
 #include "api_account.h"
 #include "api_input.h"
+#include "api_limits.h"
 #include "api_tenant.h"
 
 #define EMAIL_MAX 254
@@ -34,6 +35,7 @@ struct api_acct {
 #define API_ACCT_MAGIC 0x5e7a0c32
 	struct api_req *r;
 	struct api_tenant *t;
+	char addr[64]; /* the client's, for the limits */
 	char *name, *email, *password;
 	char hash[PASSWORD_HASH_MAX];
 	int64_t user;
@@ -49,6 +51,7 @@ api_acct_new(struct api_req *r, struct api_tenant *t)
 	AN(a);
 	a->r = r;
 	a->t = t;
+	snprintf(a->addr, sizeof a->addr, "%s", api_peer(r));
 	return (a);
 }
 
@@ -190,6 +193,21 @@ api_register_hashed(void *priv)
 	}
 }
 
+/* Not locked out: counted (the hash is what costs), then hashed. */
+static void
+api_register_unlocked(void *priv, int pass)
+{
+	struct api_acct *a;
+
+	CAST_OBJ_NOTNULL(a, priv, API_ACCT_MAGIC);
+	if (!pass) {
+		api_acct_free(&a);
+		return;
+	}
+	api_limits_count(a->t->limits, AL_REGISTER, a->addr, NULL, NULL, NULL);
+	offload_run(a->t->offload, api_register_hash, api_register_hashed, a);
+}
+
 void
 api_register_post(struct api_req *r, void *priv)
 {
@@ -223,7 +241,8 @@ api_register_post(struct api_req *r, void *priv)
 	a->name = api_acct_dup(json_string_value(v[0]));
 	a->email = api_acct_dup(json_string_value(v[1]));
 	a->password = api_acct_dup(json_string_value(v[2]));
-	offload_run(t->offload, api_register_hash, api_register_hashed, a);
+	api_limits_check(t->limits, r, AL_REGISTER, NULL, api_register_unlocked,
+	    a);
 }
 
 /*--------------------------------------------------------------------
@@ -238,21 +257,35 @@ api_login_verify(void *priv)
 	a->rc = password_verify(a->hash, a->password);
 }
 
+/* Counted before the answer, so that the next attempt sees it. */
+static void
+api_login_counted(void *priv, int pass)
+{
+	struct api_acct *a;
+
+	(void)pass;
+	CAST_OBJ_NOTNULL(a, priv, API_ACCT_MAGIC);
+	/* One answer for a wrong e-mail and a wrong password. */
+	http_api_error(a->r, 401, "invalid_credentials", NULL,
+	    "wrong e-mail or password");
+	api_acct_free(&a);
+}
+
 static void
 api_login_verified(void *priv)
 {
 	struct api_acct *a;
 
 	CAST_OBJ_NOTNULL(a, priv, API_ACCT_MAGIC);
-	if (a->rc == 1 && a->user > 0) {
-		log_info("api", "user %jd logged in", (intmax_t)a->user);
-		api_acct_token(a, 200,
-		    json_pack("{s:I}", "user_id", (json_int_t)a->user));
-	} else {
-		/* One answer for a wrong e-mail and a wrong password. */
-		http_api_error(a->r, 401, "invalid_credentials", NULL,
-		    "wrong e-mail or password");
+	if (a->rc != 1 || a->user <= 0) {
+		api_limits_count(a->t->limits, AL_LOGIN, a->addr, a->email,
+		    api_login_counted, a);
+		return;
 	}
+	log_info("api", "user %jd logged in", (intmax_t)a->user);
+	api_limits_login_ok(a->t->limits, a->email);
+	api_acct_token(a, 200,
+	    json_pack("{s:I}", "user_id", (json_int_t)a->user));
 	api_acct_free(&a);
 }
 
@@ -285,6 +318,25 @@ api_login_found(void *priv, enum as_status st, const char *json,
 	offload_run(a->t->offload, api_login_verify, api_login_verified, a);
 }
 
+/* Neither the address nor the e-mail locked out: the user's hash. */
+static void
+api_login_unlocked(void *priv, int pass)
+{
+	struct api_acct *a;
+	const char *err;
+
+	CAST_OBJ_NOTNULL(a, priv, API_ACCT_MAGIC);
+	if (!pass) {
+		api_acct_free(&a);
+		return;
+	}
+	if (as_user_credentials(a->t->pool, a->email, api_login_found, a,
+	        &err) != 0) {
+		http_api_error(a->r, 503, NULL, NULL, "%s", err);
+		api_acct_free(&a);
+	}
+}
+
 void
 api_login_post(struct api_req *r, void *priv)
 {
@@ -296,7 +348,6 @@ api_login_post(struct api_req *r, void *priv)
 	};
 	struct api_tenant *t;
 	struct api_acct *a;
-	const char *err;
 	json_t *v[2];
 
 	CAST_OBJ_NOTNULL(t, priv, API_TENANT_MAGIC);
@@ -305,11 +356,8 @@ api_login_post(struct api_req *r, void *priv)
 	a = api_acct_new(r, t);
 	a->email = api_acct_dup(json_string_value(v[0]));
 	a->password = api_acct_dup(json_string_value(v[1]));
-	if (as_user_credentials(t->pool, a->email, api_login_found, a, &err) !=
-	    0) {
-		http_api_error(r, 503, NULL, NULL, "%s", err);
-		api_acct_free(&a);
-	}
+	api_limits_check(t->limits, r, AL_LOGIN, a->email, api_login_unlocked,
+	    a);
 }
 
 /*--------------------------------------------------------------------

@@ -37,8 +37,8 @@
  * replica; at most AL_USERS users tracked at once (token_bucket.h).
  */
 
-static const struct ts_policy al_login_address = { "login_address", 20,
-	15 * 60, 15 * 60 };
+static const struct ts_policy al_login_address = { "login_address", 20, 15 * 60,
+	15 * 60 };
 static const struct ts_policy al_login_email = { "login_email", 10, 15 * 60,
 	15 * 60 };
 static const struct ts_policy al_register_address = { "register_address", 10,
@@ -216,8 +216,8 @@ al_email_key(char *dst, size_t len, const char *email)
 }
 
 static struct al_call *
-al_call_new(struct api_limits *l, enum api_limit_route route,
-    const char *addr, const char *email, api_limits_f *cb, void *priv)
+al_call_new(struct api_limits *l, enum api_limit_route route, const char *addr,
+    const char *email, api_limits_f *cb, void *priv)
 {
 	struct al_call *c;
 
@@ -269,8 +269,7 @@ al_checked(void *priv, int64_t left, const char *err)
 
 void
 api_limits_check(struct api_limits *l, struct api_req *r,
-    enum api_limit_route route, const char *email, api_limits_f *cb,
-    void *priv)
+    enum api_limit_route route, const char *email, api_limits_f *cb, void *priv)
 {
 	struct al_call *c;
 	const char *err;
@@ -285,8 +284,8 @@ api_limits_check(struct api_limits *l, struct api_req *r,
 		rv = ts_check(l->pool, al_login_address.kind, c->addr,
 		    al_login_email.kind, c->email, al_checked, c, &err);
 	} else {
-		rv = ts_check(l->pool, al_register_address.kind, c->addr,
-		    NULL, NULL, al_checked, c, &err);
+		rv = ts_check(l->pool, al_register_address.kind, c->addr, NULL,
+		    NULL, al_checked, c, &err);
 	}
 	if (rv != 0) {
 		http_api_error(r, 503, NULL, NULL, "%s", err);
@@ -346,7 +345,7 @@ al_counted(void *priv, int64_t left, const char *err)
 		    left);
 	al_count_next(c,
 	    p == &al_login_address && c->email[0] != '\0' ? &al_login_email
-							  : NULL);
+	                                                  : NULL);
 }
 
 void

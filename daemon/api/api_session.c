@@ -18,6 +18,7 @@
 #include "auth/token.h"
 #include "core/log.h"
 #include "store/account_store.h"
+#include "api_limits.h"
 #include "api_session.h"
 #include "api_tenant.h"
 
@@ -86,6 +87,12 @@ api_session_auth(void *priv, struct api_req *r, enum api_scope scope)
 		FREE_OBJ(s);
 		http_api_error(r, 401, "invalid_token", NULL,
 		    "the token is not valid: %s", why);
+		return;
+	}
+	/* The user is known from the signature: a flood of theirs is
+	 * stopped here, before it costs a statement each. */
+	if (api_limits_user(t->limits, r, s->claims.user) != 0) {
+		FREE_OBJ(s);
 		return;
 	}
 	if (as_token_check(t->pool, s->claims.jti, s->claims.user,

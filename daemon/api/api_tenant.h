@@ -10,6 +10,7 @@
 
 #include "auth/password.h"
 
+struct api_limits;
 struct http_api;
 struct offload;
 struct pg_pool;
@@ -21,6 +22,7 @@ struct api_tenant {
 	struct pg_pool *pool;
 	const struct token_keys *keys;
 	struct offload *offload;
+	struct api_limits *limits; /* logins, sign-ups, each user's rate */
 	double token_ttl; /* seconds an access token lasts */
 	/* Tenants may name loopback and private addresses (self-hosting,
 	 * tests); never link-local, metadata and the like. */

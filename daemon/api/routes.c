@@ -77,6 +77,11 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_PUT,    "/api/websites/:id",                  API_USER,   api_website_put },
 	{ API_DELETE, "/api/websites/:id",                  API_USER,   api_website_delete },
 };
+
+/* stoked serve's, which has no operator's table. */
+static const struct api_route api_metrics_routes[] = {
+	{ API_GET,  "/metrics",              API_OPERATOR, http_api_metrics_get },
+};
 /* clang-format on */
 
 void
@@ -100,8 +105,16 @@ api_tenant_register(struct http_api *api, struct api_tenant *t)
 	AN(t->pool);
 	AN(t->keys);
 	AN(t->offload);
+	AN(t->limits);
 	assert(t->token_ttl > 0);
 	http_api_routes(api, api_tenant_routes,
 	    sizeof api_tenant_routes / sizeof api_tenant_routes[0], t);
 	http_api_auth(api, api_session_auth, t);
+}
+
+void
+api_metrics_register(struct http_api *api)
+{
+	http_api_routes(api, api_metrics_routes,
+	    sizeof api_metrics_routes / sizeof api_metrics_routes[0], NULL);
 }

@@ -24,5 +24,11 @@ struct api_ctx {
 };
 
 void api_routes_register(struct http_api *, struct api_ctx *);
+/*
+ * /metrics alone, for a server without the operator's table (stoked
+ * serve): whoever reaches the listener may read it, so the load
+ * balancer in front should not route it.
+ */
+void api_metrics_register(struct http_api *);
 
 #endif

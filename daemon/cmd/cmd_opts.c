@@ -181,6 +181,8 @@ cmd_opts_usage(FILE *f, const char *who, const char *synopsis,
 
 	fprintf(f, "usage: stoked %s %s\n\n%s\n", who, synopsis, about);
 	for (o = opts; o->name != NULL; o++) {
+		if (o->help == NULL)
+			continue;
 		if (o->letter != 0)
 			snprintf(left, sizeof left, "-%c, --%s%s%s", o->letter,
 			    o->name, o->arg != NULL ? " " : "",

@@ -39,7 +39,7 @@ struct cmd_opt {
 	 * what the command does without the option.
 	 */
 	const char *def;
-	const char *help; /* one line */
+	const char *help; /* one line; NULL: hidden (tests, debugging) */
 	void *var;
 	cmd_opt_f *fn; /* CO_CALL */
 };

@@ -369,7 +369,7 @@ run_tenant(struct run *r, const struct run_opts *o)
 		return (0);
 	}
 	return (cmd_tenant_start(&r->ct, r->eb, r->api, r->pool, 43200, 2,
-	    o->allow_private));
+	    o->allow_private, 0, 0));
 }
 
 /* The pool, the result store and retention; 0, or -1 (said). */
@@ -521,6 +521,7 @@ run_close(struct run *r)
 		(void)rs_drain(r->store, 10);
 	if (r->pool != NULL)
 		pg_pool_free(&r->pool);
+	cmd_tenant_free(&r->ct);
 	if (r->store != NULL)
 		rs_free(&r->store);
 	retention_free(&r->ret);
@@ -565,6 +566,7 @@ cmd_run(int argc, char **argv)
 	if (run_database(&r, &o) != 0) {
 		http_api_free(&r.api);
 		cmd_tenant_stop(&r.ct);
+		cmd_tenant_free(&r.ct);
 		event_base_free(r.eb);
 		return (1);
 	}

@@ -26,17 +26,21 @@
 #include "miniobj.h"
 
 #include "api/http_api.h"
+#include "api/routes.h"
 #include "auth/token.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "store/db_url.h"
 #include "store/pg_embed.h"
 #include "store/pg_pool.h"
+#include "store/queue_stats.h"
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "cmd_tenant.h"
 
 #define SERVE_LISTEN "127.0.0.1:6087"
+/* How often the queue's depth and the jobs are read for /metrics. */
+#define SERVE_QUEUE_STATS_PERIOD 5.0
 
 struct serve {
 	unsigned magic;
@@ -48,6 +52,7 @@ struct serve {
 	unsigned threads, conns;
 	int new_key;
 	int allow_private;
+	double user_rate, user_burst; /* hidden: tests lower them */
 	/* what it runs */
 	struct pg_embed *pe;
 	int db_started;
@@ -55,6 +60,7 @@ struct serve {
 	struct pg_pool *pool;
 	struct http_api *api;
 	struct cmd_tenant ct;
+	struct queue_stats *qs;
 };
 
 static const char serve_synopsis[] =
@@ -159,8 +165,11 @@ serve_start(struct serve *s)
 		log_notice("serve",
 		    "tenants may name loopback and private addresses");
 	if (cmd_tenant_start(&s->ct, s->eb, s->api, s->pool, s->token_ttl,
-	        s->threads, s->allow_private) != 0)
+	        s->threads, s->allow_private, s->user_rate, s->user_burst) != 0)
 		return (-1);
+	s->qs = qs_new(s->eb, s->pool, SERVE_QUEUE_STATS_PERIOD);
+	api_metrics_register(s->api);
+	http_api_metrics(s->api, qs_metrics, s->qs);
 	printf("stoked listening on %.*s:%u\n",
 	    (int)(strrchr(s->listen, ':') - s->listen), s->listen,
 	    http_api_port(s->api));
@@ -180,6 +189,10 @@ serve_stop(struct serve *s)
 	cmd_tenant_stop(&s->ct);
 	if (s->pool != NULL)
 		pg_pool_free(&s->pool);
+	/* After the pool: its callbacks, ended by its free, use them. */
+	if (s->qs != NULL)
+		qs_free(&s->qs);
+	cmd_tenant_free(&s->ct);
 	if (s->eb != NULL)
 		event_base_free(s->eb);
 	if (s->db_started &&
@@ -215,6 +228,12 @@ cmd_serve(int argc, char **argv)
 		{ "new-jwt-key", 0, CO_FLAG, NULL, 0, 0, NULL,
 		    "print a new key line for --jwt-keys and exit", &s.new_key,
 		    NULL },
+		/* Hidden: each user's requests a second, and burst, on each
+		 * replica (api_limits.c has the policy); tests lower them. */
+		{ "rate-user", 0, CO_REAL, "R", 0.001, 1e6, NULL, NULL,
+		    &s.user_rate, NULL },
+		{ "rate-user-burst", 0, CO_REAL, "N", 1, 1e6, NULL, NULL,
+		    &s.user_burst, NULL },
 		CMD_OPT_END,
 	};
 

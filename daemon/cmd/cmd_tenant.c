@@ -18,6 +18,8 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "api/api_limits.h"
+#include "api/http_api.h"
 #include "auth/password.h"
 #include "auth/token.h"
 #include "core/log.h"
@@ -118,7 +120,7 @@ cmd_tenant_prune(evutil_socket_t fd, short what, void *priv)
 int
 cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
     struct http_api *api, struct pg_pool *pool, double token_ttl,
-    unsigned threads, int allow_private)
+    unsigned threads, int allow_private, double user_rate, double user_burst)
 {
 	struct api_tenant *t;
 
@@ -140,6 +142,8 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 		return (-1);
 	}
 	t->offload = offload_new(eb, threads);
+	t->limits = api_limits_new(eb, pool, user_rate, user_burst);
+	http_api_metrics(api, api_limits_metrics, t->limits);
 	api_tenant_register(api, t);
 	ct->prune = event_new(eb, -1, EV_PERSIST, cmd_tenant_prune, ct);
 	AN(ct->prune);
@@ -158,6 +162,15 @@ cmd_tenant_stop(struct cmd_tenant *ct)
 	}
 	if (ct->tenant.offload != NULL)
 		offload_free(&ct->tenant.offload);
+}
+
+void
+cmd_tenant_free(struct cmd_tenant *ct)
+{
+	CHECK_OBJ_NOTNULL(ct, CMD_TENANT_MAGIC);
+	AZ(ct->prune);
+	if (ct->tenant.limits != NULL)
+		api_limits_free(&ct->tenant.limits);
 	if (ct->keys != NULL)
 		token_keys_free(&ct->keys);
 }

@@ -24,8 +24,8 @@
 #include "queue_stats.h"
 
 /* job_status, in 0001_schema.sql's order: the statement's columns 1... */
-static const char *const qs_status[] = { "queued", "running", "done",
-	"failed", "cancelled" };
+static const char *const qs_status[] = { "queued", "running", "done", "failed",
+	"cancelled" };
 #define QS_NSTATUS (sizeof qs_status / sizeof qs_status[0])
 
 static const struct pg_stmt qs_st_read = { "qs_read",

@@ -18,8 +18,8 @@ struct pg_pool;
 struct queue_stats;
 
 /* Read every period seconds, the first time at once. */
-struct queue_stats *qs_new(struct event_base *, struct pg_pool *,
-    double period);
+struct queue_stats *
+qs_new(struct event_base *, struct pg_pool *, double period);
 void qs_free(struct queue_stats **);
 /* priv: the struct queue_stats. */
 metrics_f qs_metrics;
