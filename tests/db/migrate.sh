@@ -52,9 +52,9 @@ out=$("$STOKED" migrate --database-url "$url")
     "$before" ] || fail "a re-run changed schema_migrations"
 
 echo "== tables, foreign keys, indexes"
-tables="api_keys cache_jobs invalidation_events page_results plans
-project_members projects revoked_tokens schema_migrations usage_daily users
-warm_tasks websites"
+tables="api_keys auth_throttle cache_jobs invalidation_events page_results
+plans project_members projects revoked_tokens schema_migrations usage_daily
+users warm_tasks websites"
 have=$(q "$url" "SELECT tablename FROM pg_tables WHERE schemaname = 'public'" |
     LC_ALL=C sort | tr '\n' ' ')
 want=$(printf '%s\n' $tables | LC_ALL=C sort | tr '\n' ' ')
@@ -80,7 +80,7 @@ for i in users_email projects_plan project_members_user api_keys_project \
     warm_tasks_leased page_results_job page_results_website \
     page_results_recorded invalidation_events_website \
     invalidation_events_job schema_migrations_pkey revoked_tokens_pkey \
-    revoked_tokens_expires; do
+    revoked_tokens_expires auth_throttle_pkey auth_throttle_window; do
 	echo "$indexes" | grep -qx "$i" || fail "no index $i"
 done
 [ "$(q "$url" "SELECT pg_get_function_result(
