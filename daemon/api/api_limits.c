@@ -52,6 +52,8 @@ static const struct ts_policy al_register_address = { "register_address", 10,
 #define AL_PRUNE_OLDER (60 * 60)
 
 #define AL_EMAIL_MAX 256
+/* The three policies above, for the lockout counters. */
+#define AL_NPOLICY 3
 
 enum al_limit { AL_L_LOGIN, AL_L_REGISTER, AL_L_USER, AL_L__MAX };
 
@@ -68,12 +70,13 @@ struct api_limits {
 	struct token_buckets *users;
 	struct event *prune;
 	uint64_t limited[AL_L__MAX]; /* 429s */
-	uint64_t lockouts[3]; /* by policy: address, e-mail, sign-up */
+	uint64_t lockouts[AL_NPOLICY]; /* by policy: address, e-mail, sign-up */
 	uint64_t login_failed;
 };
 
-static const struct ts_policy *const al_policies[3] = { &al_login_address,
-	&al_login_email, &al_register_address };
+static const struct ts_policy *const al_policies[AL_NPOLICY] = {
+	&al_login_address, &al_login_email, &al_register_address
+};
 
 /*--------------------------------------------------------------------
  * Pruning
@@ -140,7 +143,7 @@ api_limits_metrics(void *priv, struct metrics *m)
 
 	CAST_OBJ_NOTNULL(l, priv, API_LIMITS_MAGIC);
 	metrics_u64(m, M_API_LOGINS_FAILED, l->login_failed, NULL);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < AL_NPOLICY; i++)
 		metrics_u64(m, M_API_LOCKOUTS, l->lockouts[i], "limit",
 		    al_policies[i]->kind, NULL);
 	for (i = 0; i < AL_L__MAX; i++)
@@ -300,7 +303,7 @@ al_locked(struct api_limits *l, const struct ts_policy *p, const char *key,
 {
 	unsigned i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < AL_NPOLICY; i++)
 		if (al_policies[i] == p)
 			l->lockouts[i]++;
 	log_notice("api", "%s %s locked for %jd s", p->kind, key,

@@ -150,5 +150,5 @@ METRIC(API_LOGINS_FAILED, "stoke_api_logins_failed_total", COUNTER,
 METRIC(API_LOCKOUTS, "stoke_api_lockouts_total", COUNTER,
     "Keys this replica locked after too many failures, by limit")
 METRIC(API_RATE_LIMITED, "stoke_api_rate_limited_total", COUNTER,
-    "Requests refused with 429, by limit (login_address, login_email, "
-    "register_address, user)")
+    "Requests refused with 429, by limit: login (its address or e-mail "
+    "locked), register (its address), user (past their rate)")
