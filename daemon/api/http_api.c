@@ -247,6 +247,27 @@ http_api_reply_text(struct api_req *r, int status, const char *json)
 }
 
 void
+http_api_reply_body(struct api_req *r, int status, const char *type,
+    const char *body, size_t len)
+{
+	struct evbuffer *b;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(type);
+	AN(body);
+	if (r->req != NULL) {
+		b = evbuffer_new();
+		AN(b);
+		AZ(evbuffer_add(b, body, len));
+		AZ(evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Content-Type", type));
+		evhttp_send_reply(r->req, status, NULL, b);
+		evbuffer_free(b);
+	}
+	req_end(r);
+}
+
+void
 http_api_reply_empty(struct api_req *r, int status)
 {
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);

@@ -151,6 +151,9 @@ void http_api_error(struct api_req *, int status, const char *code,
     __attribute__((format(printf, 5, 6)));
 /* JSON text made elsewhere (by PostgreSQL), sent as it is. */
 void http_api_reply_text(struct api_req *, int status, const char *json);
+/* A body of another type (text/csv...), sent as it is. */
+void http_api_reply_body(struct api_req *, int status, const char *type,
+    const char *body, size_t len);
 /* No body: 204 and the like. */
 void http_api_reply_empty(struct api_req *, int status);
 

@@ -2,7 +2,7 @@
  * Every route stoked serves, and who may call it.  The handlers live
  * with their subject (api_index.c, api_jobs.c, api_origins.c,
  * api_results.c; api_account.c, api_projects.c, api_websites.c,
- * api_health.c); the
+ * api_tjobs.c, api_tresults.c, api_health.c); the
  * router is http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
@@ -28,6 +28,8 @@
 #include "api_results.h"
 #include "api_session.h"
 #include "api_tenant.h"
+#include "api_tjobs.h"
+#include "api_tresults.h"
 #include "api_websites.h"
 #include "http_api.h"
 #include "routes.h"
@@ -76,6 +78,13 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_GET,    "/api/websites/:id",                  API_USER,   api_website_get },
 	{ API_PUT,    "/api/websites/:id",                  API_USER,   api_website_put },
 	{ API_DELETE, "/api/websites/:id",                  API_USER,   api_website_delete },
+
+	/* Jobs, a website's, and their results */
+	{ API_GET,    "/api/websites/:id/jobs",             API_USER,   api_tjobs_get },
+	{ API_POST,   "/api/websites/:id/jobs",             API_USER,   api_tjobs_post },
+	{ API_GET,    "/api/jobs/:id",                      API_USER,   api_tjob_get },
+	{ API_DELETE, "/api/jobs/:id",                      API_USER,   api_tjob_delete },
+	{ API_GET,    "/api/jobs/:id/results",              API_USER,   api_tresults_get },
 };
 
 /* stoked serve's, which has no operator's table. */

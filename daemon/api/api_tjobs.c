@@ -1,0 +1,580 @@
+/*
+ * A website's warm jobs.  A creation goes through four steps, each of
+ * which may answer the request and end it:
+ *
+ *	1. the body's shape (api_input), on the loop;
+ *	2. the website, read for the caller (tjob_store.h tj_website): its
+ *	   base_url, its variants, the caller's role and the plan's limit;
+ *	   then each URL, made absolute and kept to the website's host, and
+ *	   each variant, written as the index writes one ("currency=EUR");
+ *	3. the job's row, the role and the limit checked again there;
+ *	4. its tasks, one per URL and variant, queued (tq_enqueue), and the
+ *	   job answered as it is then.
+ *
+ * The website's host was judged when the website was made
+ * (api_websites.c); a job's URLs are held to that host, so they need
+ * no resolving of their own.
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+#include "vsb.h"
+
+#include "core/log.h"
+#include "fetch/addr_policy.h"
+#include "proto/record.h"
+#include "store/task_queue.h"
+#include "store/tjob_store.h"
+#include "warm/variant_replay.h"
+#include "api_input.h"
+#include "api_tenant.h"
+#include "api_tjobs.h"
+
+/* What a body may hold at most, whatever the plan says. */
+#define TJ_URLS_MAX 100000
+#define TJ_VARIANTS_MAX 64
+#define TJ_VARIANT_KEYS_MAX 16
+#define TJ_LIST_DEFAULT 20
+#define TJ_LIST_MAX 100
+
+/*--------------------------------------------------------------------
+ * What a job's body may be
+ */
+
+static const struct api_field api_tj_f_url = { "url", AF_STRING, 0, 1,
+	ADDR_URL_MAX, NULL, NULL, NULL };
+/* As a website's variants (api_websites.c). */
+static const struct api_field api_tj_variant_key = { "key", AF_STRING, 0, 1, 32,
+	NULL, NULL, "abcdefghijklmnopqrstuvwxyz0123456789_-" };
+static const struct api_field api_tj_variant_value = { "value", AF_STRING, 0, 0,
+	128, NULL, NULL, NULL };
+static const struct api_field api_tj_f_variant = { "variant", AF_OBJECT, 0, 0,
+	TJ_VARIANT_KEYS_MAX, &api_tj_variant_value, &api_tj_variant_key, NULL };
+
+static const struct api_field api_tj_fields[] = {
+	{ "urls", AF_ARRAY, 0, 1, TJ_URLS_MAX, &api_tj_f_url, NULL, NULL },
+	{ "variants", AF_ARRAY, 0, 0, TJ_VARIANTS_MAX, &api_tj_f_variant, NULL,
+	    NULL },
+};
+#define API_TJ_NFIELDS (sizeof api_tj_fields / sizeof api_tj_fields[0])
+
+/*--------------------------------------------------------------------
+ * How each route answers what the store says
+ */
+
+struct api_tj_op {
+	int ok;
+	const char *what; /* for the log */
+	const char *forbidden;
+};
+
+static const struct api_tj_op op_list = { 200, "listing jobs", NULL };
+static const struct api_tj_op op_create = { 201, "creating a job",
+	"only an owner or an admin starts jobs" };
+static const struct api_tj_op op_get = { 200, "reading a job", NULL };
+static const struct api_tj_op op_cancel = { 200, "cancelling a job",
+	"only an owner or an admin cancels jobs" };
+
+/* A request on its way through the steps above. */
+struct api_tj {
+	unsigned magic;
+#define API_TJ_MAGIC 0x5e7a0c51
+	struct api_req *r;
+	struct api_tenant *t;
+	const struct api_tj_op *op;
+	int64_t user, id; /* id: the website's, else the job's */
+	json_t *urls, *variants; /* given, or NULL */
+	unsigned nurl, nvariant;
+	char **url, **variant; /* made absolute; as the index writes them */
+	int64_t job;
+};
+
+static struct api_tj *
+api_tj_new(struct api_req *r, void *priv, const struct api_tj_op *op,
+    int64_t id)
+{
+	struct api_tj *j;
+
+	ALLOC_OBJ(j, API_TJ_MAGIC);
+	AN(j);
+	CAST_OBJ_NOTNULL(j->t, priv, API_TENANT_MAGIC);
+	j->r = r;
+	j->op = op;
+	j->user = api_caller(r)->user;
+	j->id = id;
+	return (j);
+}
+
+static void
+api_tj_free(struct api_tj **jp)
+{
+	struct api_tj *j;
+	unsigned u;
+
+	TAKE_OBJ_NOTNULL(j, jp, API_TJ_MAGIC);
+	if (j->urls != NULL)
+		json_decref(j->urls);
+	if (j->variants != NULL)
+		json_decref(j->variants);
+	for (u = 0; j->url != NULL && u < j->nurl; u++)
+		free(j->url[u]);
+	for (u = 0; j->variant != NULL && u < j->nvariant; u++)
+		free(j->variant[u]);
+	free(j->url);
+	free(j->variant);
+	FREE_OBJ(j);
+}
+
+/* What the store said, answered; j ends here. */
+static void
+api_tj_done(void *priv, enum as_status st, const char *json, const char *err)
+{
+	struct api_tj *j;
+	struct api_req *r;
+	const struct api_tj_op *op;
+
+	CAST_OBJ_NOTNULL(j, priv, API_TJ_MAGIC);
+	r = j->r;
+	op = j->op;
+	api_tj_free(&j);
+	switch (st) {
+	case AS_OK:
+		AN(json);
+		http_api_reply_text(r, op->ok, json);
+		return;
+	case AS_NOT_FOUND:
+		http_api_error(r, 404, NULL, NULL, "no such %s",
+		    op == &op_list || op == &op_create ? "website" : "job");
+		return;
+	case AS_FORBIDDEN:
+		http_api_error(r, 403, NULL, NULL, "%s",
+		    op->forbidden != NULL ? op->forbidden
+		                          : "your role does not allow this");
+		return;
+	case AS_CONFLICT:
+		http_api_error(r, 409, "job_ended", NULL,
+		    "the job has ended already");
+		return;
+	case AS_PLAN_LIMIT:
+		http_api_error(r, 422, "plan_limit", "urls",
+		    "the project's plan allows fewer URLs in a job");
+		return;
+	default:
+		log_warning("api", "%s: %s", op->what, err != NULL ? err : "?");
+		http_api_error(r, 503, NULL, NULL,
+		    "the database did not answer; try again");
+		return;
+	}
+}
+
+/* The store refused to queue it: said, and j undone. */
+static void
+api_tj_refused(struct api_tj **jp, const char *err)
+{
+	struct api_tj *j;
+
+	TAKE_OBJ_NOTNULL(j, jp, API_TJ_MAGIC);
+	http_api_error(j->r, 503, NULL, NULL, "%s", err);
+	api_tj_free(&j);
+}
+
+/* The route's :id; -1 once answered 404. */
+static int
+api_tj_id(struct api_req *r, const char *what, int64_t *id)
+{
+	if (api_param_id(r, "id", id) == 0)
+		return (0);
+	http_api_error(r, 404, NULL, "id", "no such %s", what);
+	return (-1);
+}
+
+/*--------------------------------------------------------------------
+ * Steps 3 and 4
+ */
+
+static void
+api_tj_enqueued(void *priv, unsigned inserted, const char *err)
+{
+	struct api_tj *j;
+	const char *e;
+
+	CAST_OBJ_NOTNULL(j, priv, API_TJ_MAGIC);
+	(void)inserted;
+	if (err != NULL) {
+		/* tq_enqueue marked the job failed. */
+		log_warning("api", "queueing job %jd: %s", (intmax_t)j->job,
+		    err);
+		api_tj_refused(&j,
+		    "the job's tasks could not be queued; "
+		    "try again");
+		return;
+	}
+	if (tj_get(j->t->pool, j->user, j->job, api_tj_done, j, &e) != 0)
+		api_tj_refused(&j, e);
+}
+
+static void
+api_tj_created(void *priv, enum as_status st, const char *json, const char *err)
+{
+	struct api_tj *j;
+	struct tq_new_task *task;
+	json_t *job;
+	unsigned u, v, n;
+
+	CAST_OBJ_NOTNULL(j, priv, API_TJ_MAGIC);
+	if (st != AS_OK || json == NULL) {
+		api_tj_done(j, st, json, err);
+		return;
+	}
+	job = json_loads(json, 0, NULL);
+	AN(job);
+	j->job = json_integer_value(json_object_get(job, "id"));
+	json_decref(job);
+	assert(j->job > 0);
+	n = j->nurl * j->nvariant;
+	task = calloc(n, sizeof *task);
+	AN(task);
+	for (u = 0; u < j->nurl; u++)
+		for (v = 0; v < j->nvariant; v++) {
+			task[u * j->nvariant + v].url = j->url[u];
+			task[u * j->nvariant + v].variant = j->variant[v];
+		}
+	/* The tasks are copied: ours go now, j's strings with j. */
+	tq_enqueue(j->t->pool, j->job, task, n, api_tj_enqueued, j);
+	free(task);
+}
+
+/*--------------------------------------------------------------------
+ * Step 2: the URLs and the variants
+ */
+
+/* The end of base's scheme and authority: where a path would go. */
+static size_t
+api_tj_origin_len(const char *base)
+{
+	const char *p;
+
+	p = strstr(base, "://");
+	AN(p);
+	p += 3;
+	return ((size_t)(p - base) + strcspn(p, "/?#"));
+}
+
+/* The i-th URL, absolute, in j->url[i]; -1 once answered. */
+static int
+api_tj_url(struct api_tj *j, unsigned i, const char *s, const char *base,
+    const struct addr_url *b)
+{
+	struct addr_url u;
+	const char *why, *p, *slash;
+	char field[32];
+	struct vsb *vsb;
+
+	snprintf(field, sizeof field, "urls[%u]", i);
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+			http_api_error(j->r, 422, "invalid_url", field,
+			    "%s: a URL holds no spaces or control bytes",
+			    field);
+			return (-1);
+		}
+	if (strstr(s, "://") != NULL) {
+		if (addr_url_parse(s, &u, &why) != 0) {
+			http_api_error(j->r, 422, "invalid_url", field,
+			    "%s: %s", field, why);
+			return (-1);
+		}
+		if (strcmp(u.host, b->host) != 0) {
+			http_api_error(j->r, 422, "foreign_host", field,
+			    "%s: %s is not the website's host (%s)", field,
+			    u.host, b->host);
+			return (-1);
+		}
+		j->url[i] = strdup(s);
+		AN(j->url[i]);
+		return (0);
+	}
+	/* A path: from the root if it says so, else below base_url's
+	 * path as a browser would resolve it. */
+	vsb = VSB_new_auto();
+	AN(vsb);
+	if (*s == '/') {
+		VSB_bcat(vsb, base, (ssize_t)api_tj_origin_len(base));
+	} else {
+		slash = strrchr(base + api_tj_origin_len(base), '/');
+		if (slash == NULL) {
+			VSB_bcat(vsb, base, (ssize_t)api_tj_origin_len(base));
+			VSB_putc(vsb, '/');
+		} else {
+			VSB_bcat(vsb, base, slash + 1 - base);
+		}
+	}
+	VSB_cat(vsb, s);
+	AZ(VSB_finish(vsb));
+	if (VSB_len(vsb) > ADDR_URL_MAX) {
+		VSB_destroy(&vsb);
+		http_api_error(j->r, 422, "invalid_url", field,
+		    "%s: longer than %d bytes once resolved", field,
+		    ADDR_URL_MAX);
+		return (-1);
+	}
+	j->url[i] = strdup(VSB_data(vsb));
+	AN(j->url[i]);
+	VSB_destroy(&vsb);
+	return (0);
+}
+
+static int
+api_tj_key_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(const char *const *)a, *(const char *const *)b));
+}
+
+/*
+ * A variant object as the index writes one: "name=value" for each
+ * input, values percent-encoded (proto/record.h), by name, since a
+ * JSON object (and the jsonb a website keeps) has no order of its own.
+ * {} is the plain one, "".  -1 once answered.
+ */
+static int
+api_tj_variant(struct api_tj *j, unsigned i, json_t *obj)
+{
+	const char *keys[TJ_VARIANT_KEYS_MAX], *k, *val;
+	char field[32], enc[128 * 3 + 1], err[256];
+	struct vsb *vsb;
+	unsigned n = 0, u;
+	json_t *v;
+
+	snprintf(field, sizeof field, "variants[%u]", i);
+	if (!json_is_object(obj) ||
+	    json_object_size(obj) > TJ_VARIANT_KEYS_MAX) {
+		/* Only a website's own can be: the API checked its own. */
+		http_api_error(j->r, 422, "invalid", field,
+		    "%s: the website's variant is not an object of inputs",
+		    field);
+		return (-1);
+	}
+	json_object_foreach(obj, k, v) keys[n++] = k;
+	qsort(keys, n, sizeof keys[0], api_tj_key_cmp);
+	vsb = VSB_new_auto();
+	AN(vsb);
+	for (u = 0; u < n; u++) {
+		val = json_string_value(json_object_get(obj, keys[u]));
+		if (val == NULL || strlen(val) > 128 ||
+		    strchr(keys[u], '=') != NULL ||
+		    strchr(keys[u], ' ') != NULL) {
+			VSB_destroy(&vsb);
+			http_api_error(j->r, 422, "invalid", field,
+			    "%s.%s: not a short string", field, keys[u]);
+			return (-1);
+		}
+		assert(
+		    rec_encode(enc, sizeof enc, val, strlen(val)) < sizeof enc);
+		VSB_printf(vsb, "%s%s=%s", u > 0 ? " " : "", keys[u], enc);
+	}
+	AZ(VSB_finish(vsb));
+	if (variant_check(VSB_data(vsb), err, sizeof err) != 0) {
+		VSB_destroy(&vsb);
+		http_api_error(j->r, 422, "invalid", field, "%s: %s", field,
+		    err);
+		return (-1);
+	}
+	j->variant[i] = strdup(VSB_data(vsb));
+	AN(j->variant[i]);
+	VSB_destroy(&vsb);
+	return (0);
+}
+
+/* The variants given, else the website's, else the plain one. */
+static int
+api_tj_variants(struct api_tj *j, json_t *website)
+{
+	json_t *list, *v;
+	size_t i;
+
+	list = j->variants != NULL ? j->variants
+	                           : json_object_get(website, "variants");
+	if (!json_is_array(list) || json_array_size(list) == 0) {
+		j->variant = calloc(1, sizeof *j->variant);
+		AN(j->variant);
+		j->variant[0] = strdup("");
+		AN(j->variant[0]);
+		j->nvariant = 1;
+		return (0);
+	}
+	if (json_array_size(list) > TJ_VARIANTS_MAX) {
+		http_api_error(j->r, 422, "invalid", "variants",
+		    "the website has more than %d variants", TJ_VARIANTS_MAX);
+		return (-1);
+	}
+	j->variant = calloc(json_array_size(list), sizeof *j->variant);
+	AN(j->variant);
+	json_array_foreach(list, i, v)
+	{
+		if (api_tj_variant(j, (unsigned)i, v) != 0)
+			return (-1);
+		j->nvariant++;
+	}
+	return (0);
+}
+
+/* The URLs and variants made; -1 once answered. */
+static int
+api_tj_tasks(struct api_tj *j, json_t *website)
+{
+	const char *base, *role, *why;
+	struct addr_url b;
+	json_int_t max;
+	size_t i;
+	json_t *u;
+
+	role = json_string_value(json_object_get(website, "role"));
+	base = json_string_value(json_object_get(website, "base_url"));
+	max = json_integer_value(json_object_get(website, "max_urls_per_job"));
+	AN(role);
+	AN(base);
+	if (strcmp(role, "owner") && strcmp(role, "admin")) {
+		http_api_error(j->r, 403, NULL, NULL, "%s",
+		    op_create.forbidden);
+		return (-1);
+	}
+	if ((json_int_t)json_array_size(j->urls) > max) {
+		http_api_error(j->r, 422, "plan_limit", "urls",
+		    "the project's plan allows %jd URLs in a job; this one "
+		    "has %zu",
+		    (intmax_t)max, json_array_size(j->urls));
+		return (-1);
+	}
+	if (addr_url_parse(base, &b, &why) != 0) {
+		http_api_error(j->r, 422, "invalid_url", NULL,
+		    "the website's base_url: %s", why);
+		return (-1);
+	}
+	j->url = calloc(json_array_size(j->urls), sizeof *j->url);
+	AN(j->url);
+	json_array_foreach(j->urls, i, u)
+	{
+		if (api_tj_url(j, (unsigned)i, json_string_value(u), base,
+		        &b) != 0)
+			return (-1);
+		j->nurl++;
+	}
+	return (api_tj_variants(j, website));
+}
+
+static void
+api_tj_website(void *priv, enum as_status st, const char *json, const char *err)
+{
+	struct api_tj *j;
+	json_t *website;
+	const char *e;
+	int rv;
+
+	CAST_OBJ_NOTNULL(j, priv, API_TJ_MAGIC);
+	if (st != AS_OK || json == NULL) {
+		api_tj_done(j, st, json, err);
+		return;
+	}
+	website = json_loads(json, 0, NULL);
+	AN(website);
+	rv = api_tj_tasks(j, website);
+	json_decref(website);
+	if (rv != 0) {
+		api_tj_free(&j);
+		return;
+	}
+	if (tj_create(j->t->pool, j->user, j->id, j->nurl, api_tj_created, j,
+	        &e) != 0)
+		api_tj_refused(&j, e);
+}
+
+/*--------------------------------------------------------------------
+ * The routes
+ */
+
+void
+api_tjobs_post(struct api_req *r, void *priv)
+{
+	json_t *v[API_TJ_NFIELDS];
+	struct api_tj *j;
+	const char *err;
+	int64_t id;
+
+	if (api_tj_id(r, "website", &id) != 0)
+		return;
+	if (api_input(r, api_tj_fields, API_TJ_NFIELDS, v) != 0)
+		return;
+	if (v[0] == NULL) {
+		http_api_error(r, 422, "not_yet", "urls",
+		    "a job of the website's sitemap is not served here yet; "
+		    "give its urls");
+		return;
+	}
+	j = api_tj_new(r, priv, &op_create, id);
+	j->urls = json_incref(v[0]);
+	if (v[1] != NULL)
+		j->variants = json_incref(v[1]);
+	if (tj_website(j->t->pool, j->user, id, api_tj_website, j, &err) != 0)
+		api_tj_refused(&j, err);
+}
+
+void
+api_tjobs_get(struct api_req *r, void *priv)
+{
+	struct api_tj *j;
+	const char *err;
+	int64_t id, before, limit;
+
+	if (api_tj_id(r, "website", &id) != 0)
+		return;
+	if (api_query_int(r, "before", 0, 1, INT64_MAX, &before) != 0) {
+		http_api_error(r, 422, "invalid", "before",
+		    "before is a job's id");
+		return;
+	}
+	if (api_query_int(r, "limit", TJ_LIST_DEFAULT, 1, TJ_LIST_MAX,
+	        &limit) != 0) {
+		http_api_error(r, 422, "invalid", "limit",
+		    "limit is from 1 to %d", TJ_LIST_MAX);
+		return;
+	}
+	j = api_tj_new(r, priv, &op_list, id);
+	if (tj_list(j->t->pool, j->user, id, before, (unsigned)limit,
+	        api_tj_done, j, &err) != 0)
+		api_tj_refused(&j, err);
+}
+
+void
+api_tjob_get(struct api_req *r, void *priv)
+{
+	struct api_tj *j;
+	const char *err;
+	int64_t id;
+
+	if (api_tj_id(r, "job", &id) != 0)
+		return;
+	j = api_tj_new(r, priv, &op_get, id);
+	if (tj_get(j->t->pool, j->user, id, api_tj_done, j, &err) != 0)
+		api_tj_refused(&j, err);
+}
+
+void
+api_tjob_delete(struct api_req *r, void *priv)
+{
+	struct api_tj *j;
+	const char *err;
+	int64_t id;
+
+	if (api_tj_id(r, "job", &id) != 0)
+		return;
+	j = api_tj_new(r, priv, &op_cancel, id);
+	if (tj_cancel(j->t->pool, j->user, id, api_tj_done, j, &err) != 0)
+		api_tj_refused(&j, err);
+}

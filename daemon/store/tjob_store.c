@@ -1,0 +1,318 @@
+/*
+ * The SQL behind tjob_store.h, run as the account store runs its own
+ * (as_statement: one row, a verdict and the JSON).
+ *
+ * Pages (of jobs, of results) are keyset pages: the statement reads one
+ * row more than asked, and the last row asked for is where the next
+ * page starts only if that extra row exists.  Results are sorted by a
+ * key and the id, and the next page starts after that pair, so rows of
+ * equal keys are neither repeated nor skipped; an unknown time sorts as
+ * 'Infinity', so that the key is never NULL and the pair always
+ * compares.  Each sort and order is a statement of its own, written out
+ * below, whose ORDER BY an index of 0006_tenant_jobs.sql serves.
+ */
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "vdef.h"
+#include "vas.h"
+
+#include "pg_pool.h"
+#include "tjob_store.h"
+
+const char *const tj_sort_name[TJ_SORT__MAX] = {
+	[TJ_SORT_ID] = "id",
+	[TJ_SORT_TTFB] = "ttfb",
+	[TJ_SORT_LOAD] = "load_time",
+	[TJ_SORT_URL] = "url",
+};
+
+#define TJ_FIELDS                                                              \
+	"'id', j.id, 'website_id', j.website_id, 'status', j.status,"          \
+	" 'trigger', j.trigger, 'source', j.source,"                           \
+	" 'urls_total', j.urls_total, 'urls_completed', j.urls_completed,"     \
+	" 'urls_failed', j.urls_failed, 'error', j.error,"                     \
+	" 'created_at', j.created_at, 'started_at', j.started_at,"             \
+	" 'finished_at', j.finished_at,"                                       \
+	" 'rate', " TJ_RATE ","                                                \
+	" 'eta_seconds', CASE WHEN " TJ_RATE " > 0 THEN"                       \
+	"  (j.urls_total - j.urls_completed - j.urls_failed) / " TJ_RATE       \
+	"  END"
+/* URLs a second since it started, while it runs. */
+#define TJ_RATE                                                                \
+	"(CASE WHEN j.status = 'running' AND j.started_at IS NOT NULL THEN"    \
+	"  (j.urls_completed + j.urls_failed)::float8 / greatest(extract("     \
+	"  epoch FROM clock_timestamp() - j.started_at)::float8, 0.001) END)"
+
+/* The caller's role in the project of website $2 ($1 the caller). */
+#define TJ_ME_WEBSITE                                                          \
+	"me AS (SELECT m.role FROM websites w JOIN project_members m"          \
+	"  ON m.project_id = w.project_id AND m.user_id = $1::bigint"          \
+	"  WHERE w.id = $2::bigint)"
+/* The caller's role in the project of job $2. */
+#define TJ_ME_JOB                                                              \
+	"me AS (SELECT m.role FROM cache_jobs j"                               \
+	"  JOIN websites w ON w.id = j.website_id"                             \
+	"  JOIN project_members m"                                             \
+	"  ON m.project_id = w.project_id AND m.user_id = $1::bigint"          \
+	"  WHERE j.id = $2::bigint)"
+#define TJ_MAY_CHANGE "me.role IN ('owner', 'admin')"
+
+static const struct pg_stmt tj_st_website = { "tj_website",
+	"SELECT 'ok', json_build_object('base_url', w.base_url,"
+	"  'variants', w.variants, 'role', m.role,"
+	"  'max_urls_per_job', pl.max_urls_per_job)::text"
+	" FROM websites w JOIN project_members m"
+	"  ON m.project_id = w.project_id AND m.user_id = $1::bigint"
+	"  JOIN projects p ON p.id = w.project_id"
+	"  JOIN plans pl ON pl.id = p.plan_id"
+	" WHERE w.id = $2::bigint",
+	2 };
+
+static const struct pg_stmt tj_st_create = { "tj_create",
+	"WITH " TJ_ME_WEBSITE ", verdict AS ("
+	"  SELECT CASE"
+	"    WHEN NOT " TJ_MAY_CHANGE " THEN 'forbidden'"
+	"    WHEN $3::integer > pl.max_urls_per_job THEN 'plan_limit'"
+	"    ELSE 'ok' END AS status"
+	"  FROM me, websites w JOIN projects p ON p.id = w.project_id"
+	"    JOIN plans pl ON pl.id = p.plan_id"
+	"  WHERE w.id = $2::bigint"
+	"), j AS ("
+	"  INSERT INTO cache_jobs (website_id, trigger, source)"
+	"  SELECT $2::bigint, 'manual', 'urls' FROM verdict"
+	"  WHERE verdict.status = 'ok'"
+	"  RETURNING *"
+	") SELECT v.status, (SELECT json_build_object(" TJ_FIELDS ")::text"
+	"  FROM j)"
+	" FROM verdict v",
+	3 };
+
+static const struct pg_stmt tj_st_list = { "tj_list",
+	"WITH " TJ_ME_WEBSITE ", p AS ("
+	"  SELECT * FROM cache_jobs WHERE website_id = $2::bigint"
+	"    AND ($3::bigint = 0 OR id < $3::bigint)"
+	"  ORDER BY id DESC LIMIT $4::integer + 1"
+	"), n AS ("
+	"  SELECT row_number() OVER (ORDER BY id DESC) AS rn, * FROM p"
+	") SELECT 'ok', json_build_object('jobs', coalesce("
+	"  (SELECT json_agg(json_build_object(" TJ_FIELDS ") ORDER BY j.rn)"
+	"    FROM n j WHERE j.rn <= $4::integer), '[]'),"
+	"  'next_before', (SELECT j.id FROM n j WHERE j.rn = $4::integer"
+	"    AND EXISTS (SELECT 1 FROM n WHERE rn > $4::integer)))::text"
+	" FROM me",
+	4 };
+
+static const struct pg_stmt tj_st_get = { "tj_get",
+	"SELECT 'ok', json_build_object(" TJ_FIELDS ")::text"
+	" FROM cache_jobs j JOIN websites w ON w.id = j.website_id"
+	"  JOIN project_members m"
+	"  ON m.project_id = w.project_id AND m.user_id = $1::bigint"
+	" WHERE j.id = $2::bigint",
+	2 };
+
+/*
+ * Marking the job and deleting its queued tasks in one statement: a
+ * worker's claim (FOR UPDATE SKIP LOCKED) either took a task before,
+ * and the DELETE, finding it leased once the claim commits, leaves it
+ * to finish; or finds it gone.  A completion of a cancelled job counts
+ * but no longer ends it (task_queue.c ends only queued or running jobs).
+ */
+static const struct pg_stmt tj_st_cancel = { "tj_cancel",
+	"WITH " TJ_ME_JOB ", c AS ("
+	"  UPDATE cache_jobs j SET status = 'cancelled',"
+	"    finished_at = now()"
+	"  FROM me WHERE j.id = $2::bigint AND " TJ_MAY_CHANGE
+	"    AND j.status IN ('queued', 'running')"
+	"  RETURNING j.*"
+	"), d AS ("
+	"  DELETE FROM warm_tasks t USING c"
+	"  WHERE t.job_id = c.id AND t.state = 'queued'"
+	") SELECT CASE"
+	"  WHEN NOT " TJ_MAY_CHANGE " THEN 'forbidden'"
+	"  WHEN NOT EXISTS (SELECT 1 FROM c) THEN 'conflict'"
+	"  ELSE 'ok' END,"
+	" (SELECT json_build_object(" TJ_FIELDS ")::text FROM c j)"
+	" FROM me",
+	2 };
+
+/*
+ * Results.  $1 the caller, $2 the job, $3..$6 the filters (NULL: any),
+ * $7 and $8 the key and id to start after ($7 NULL: the first page),
+ * $9 the limit.  The substring is matched with LIKE, its own %, _ and \
+ * escaped first, so that it is taken literally.
+ */
+#define TJ_RESULT_FIELDS                                                       \
+	"'id', r.id, 'url', r.url, 'variant', r.variant, 'node', r.node,"      \
+	" 'status', r.status, 'load_ms', r.load_ms, 'ttfb_ms', r.ttfb_ms,"     \
+	" 'cache_status', r.cache_status, 'outcome', r.outcome,"               \
+	" 'reason', r.reason, 'ttl', r.ttl, 'recorded_at', r.recorded_at"
+
+#define TJ_RESULTS(name, key, type, cmp, dir)                                  \
+	{                                                                      \
+		name,                                                          \
+		    "WITH " TJ_ME_JOB ", p AS ("                               \
+		    "  SELECT r.*, " key " AS k FROM page_results r"           \
+		    "  WHERE r.job_id = $2::bigint AND EXISTS (SELECT 1 FROM " \
+		    "me)"                                                      \
+		    "    AND ($3::warm_outcome IS NULL"                        \
+		    "      OR r.outcome = $3::warm_outcome)"                   \
+		    "    AND ($4::text IS NULL OR r.cache_status = $4::text)"  \
+		    "    AND ($5::integer IS NULL OR r.status = $5::integer)"  \
+		    "    AND ($6::text IS NULL OR r.url LIKE '%' || replace("  \
+		    "      replace(replace($6::text, '\\', '\\\\'), '%', "     \
+		    "'\\%'),"                                                  \
+		    "      '_', '\\_') || '%')"                                \
+		    "    AND ($7::" type " IS NULL"                            \
+		    "      OR (" key ", r.id) " cmp " ($7::" type              \
+		    ", $8::bigint))"                                           \
+		    "  ORDER BY " key " " dir ", r.id " dir                    \
+		    "  LIMIT $9::integer + 1"                                  \
+		    "), n AS ("                                                \
+		    "  SELECT row_number() OVER (ORDER BY k " dir ", id " dir  \
+		    "    ) AS rn, * FROM p"                                    \
+		    ") SELECT 'ok', json_build_object('results', coalesce("    \
+		    "  (SELECT json_agg(json_build_object(" TJ_RESULT_FIELDS   \
+		    "    ) ORDER BY r.rn) FROM n r WHERE r.rn <= "             \
+		    "$9::integer),"                                            \
+		    "    '[]'),"                                               \
+		    "  'next', (SELECT json_build_object('key', r.k::text,"    \
+		    "    'id', r.id) FROM n r WHERE r.rn = $9::integer"        \
+		    "    AND EXISTS (SELECT 1 FROM n WHERE rn > "              \
+		    "$9::integer)))"                                           \
+		    "  ::text FROM me",                                        \
+		    9                                                          \
+	}
+
+#define TJ_KEY_ID "r.id"
+#define TJ_KEY_TTFB "coalesce(r.ttfb_ms, 'Infinity'::real)"
+#define TJ_KEY_LOAD "coalesce(r.load_ms, 'Infinity'::real)"
+#define TJ_KEY_URL "r.url"
+
+/* [sort][desc] */
+static const struct pg_stmt tj_st_results[TJ_SORT__MAX][2] = {
+	[TJ_SORT_ID] = {
+	    TJ_RESULTS("tj_results_id_asc", TJ_KEY_ID, "bigint", ">", "ASC"),
+	    TJ_RESULTS("tj_results_id_desc", TJ_KEY_ID, "bigint", "<", "DESC"),
+	},
+	[TJ_SORT_TTFB] = {
+	    TJ_RESULTS("tj_results_ttfb_asc", TJ_KEY_TTFB, "real", ">", "ASC"),
+	    TJ_RESULTS("tj_results_ttfb_desc", TJ_KEY_TTFB, "real", "<",
+		"DESC"),
+	},
+	[TJ_SORT_LOAD] = {
+	    TJ_RESULTS("tj_results_load_asc", TJ_KEY_LOAD, "real", ">", "ASC"),
+	    TJ_RESULTS("tj_results_load_desc", TJ_KEY_LOAD, "real", "<",
+		"DESC"),
+	},
+	[TJ_SORT_URL] = {
+	    TJ_RESULTS("tj_results_url_asc", TJ_KEY_URL, "text", ">", "ASC"),
+	    TJ_RESULTS("tj_results_url_desc", TJ_KEY_URL, "text", "<", "DESC"),
+	},
+};
+
+/*--------------------------------------------------------------------
+ * tjob_store.h
+ */
+
+#define TJ_ID_LEN 24
+
+static void
+tj_id(char *buf, int64_t id)
+{
+	snprintf(buf, TJ_ID_LEN, "%" PRId64, id);
+}
+
+/* A statement of the caller and one id. */
+static int
+tj_run(struct pg_pool *pool, const struct pg_stmt *st, int64_t user, int64_t id,
+    as_done_f *cb, void *priv, const char **err)
+{
+	char u[TJ_ID_LEN], i[TJ_ID_LEN];
+	const char *v[2] = { u, i };
+
+	assert(st->nparams == 2);
+	tj_id(u, user);
+	tj_id(i, id);
+	return (as_statement(pool, st, v, cb, priv, err));
+}
+
+int
+tj_website(struct pg_pool *pool, int64_t user, int64_t website, as_done_f *cb,
+    void *priv, const char **err)
+{
+	return (tj_run(pool, &tj_st_website, user, website, cb, priv, err));
+}
+
+int
+tj_create(struct pg_pool *pool, int64_t user, int64_t website, unsigned nurls,
+    as_done_f *cb, void *priv, const char **err)
+{
+	char u[TJ_ID_LEN], w[TJ_ID_LEN], n[TJ_ID_LEN];
+	const char *v[3] = { u, w, n };
+
+	tj_id(u, user);
+	tj_id(w, website);
+	snprintf(n, sizeof n, "%u", nurls);
+	return (as_statement(pool, &tj_st_create, v, cb, priv, err));
+}
+
+int
+tj_list(struct pg_pool *pool, int64_t user, int64_t website, int64_t before,
+    unsigned limit, as_done_f *cb, void *priv, const char **err)
+{
+	char u[TJ_ID_LEN], w[TJ_ID_LEN], b[TJ_ID_LEN], l[TJ_ID_LEN];
+	const char *v[4] = { u, w, b, l };
+
+	assert(before >= 0);
+	assert(limit > 0);
+	tj_id(u, user);
+	tj_id(w, website);
+	tj_id(b, before);
+	snprintf(l, sizeof l, "%u", limit);
+	return (as_statement(pool, &tj_st_list, v, cb, priv, err));
+}
+
+int
+tj_get(struct pg_pool *pool, int64_t user, int64_t job, as_done_f *cb,
+    void *priv, const char **err)
+{
+	return (tj_run(pool, &tj_st_get, user, job, cb, priv, err));
+}
+
+int
+tj_cancel(struct pg_pool *pool, int64_t user, int64_t job, as_done_f *cb,
+    void *priv, const char **err)
+{
+	return (tj_run(pool, &tj_st_cancel, user, job, cb, priv, err));
+}
+
+int
+tj_results(struct pg_pool *pool, int64_t user, int64_t job,
+    const struct tj_query *q, as_done_f *cb, void *priv, const char **err)
+{
+	char u[TJ_ID_LEN], j[TJ_ID_LEN], a[TJ_ID_LEN], l[TJ_ID_LEN];
+	const char *v[9];
+
+	AN(q);
+	assert(q->sort < TJ_SORT__MAX);
+	assert(q->limit > 0);
+	tj_id(u, user);
+	tj_id(j, job);
+	tj_id(a, q->after_id);
+	snprintf(l, sizeof l, "%u", q->limit);
+	v[0] = u;
+	v[1] = j;
+	v[2] = q->outcome;
+	v[3] = q->cache_status;
+	v[4] = q->status;
+	v[5] = q->url;
+	v[6] = q->after_key;
+	v[7] = a;
+	v[8] = l;
+	return (as_statement(pool, &tj_st_results[q->sort][q->desc ? 1 : 0], v,
+	    cb, priv, err));
+}

@@ -1,0 +1,84 @@
+/*
+ * A website's warm jobs and their results, for the tenants' API, in
+ * PostgreSQL and bound to the caller as website_store.h's statements
+ * are: a job of a website whose project the caller is not a member of
+ * is AS_NOT_FOUND; a viewer reads, an admin or an owner creates and
+ * cancels (else AS_FORBIDDEN).  The CLI's jobs are job_store.h's; the
+ * tasks of a job are queued with tq_enqueue() (task_queue.h), which the
+ * API calls between tj_create() and its answer.
+ *
+ * A job is JSON with the table's column names: {"id", "website_id",
+ * "status", "trigger", "source", "urls_total", "urls_completed",
+ * "urls_failed", "error", "created_at", "started_at", "finished_at"},
+ * and while it runs "rate" (URLs finished a second since it started)
+ * and "eta_seconds" (what is left at that rate), else null.
+ *
+ * Each function: 0, and cb called once from the loop; or -1 with *err,
+ * and it will not be.
+ */
+
+#ifndef STOKE_TJOB_STORE_H
+#define STOKE_TJOB_STORE_H
+
+#include <stdint.h>
+
+#include "account_store.h"
+
+struct pg_pool;
+
+/* What a job is made from: {"base_url", "variants", "role",
+ * "max_urls_per_job"} of a website the caller is a member of. */
+int tj_website(struct pg_pool *, int64_t user, int64_t website, as_done_f *,
+    void *, const char **err);
+/* An empty job (trigger manual, source "urls"), the caller's role and
+ * the plan checked again: AS_FORBIDDEN, AS_PLAN_LIMIT (nurls over the
+ * plan's max_urls_per_job).  The job made. */
+int tj_create(struct pg_pool *, int64_t user, int64_t website, unsigned nurls,
+    as_done_f *, void *, const char **err);
+/* {"jobs": [job, ...], "next_before": id or null}, newest first, those
+ * below before (0: from the newest), at most limit. */
+int tj_list(struct pg_pool *, int64_t user, int64_t website, int64_t before,
+    unsigned limit, as_done_f *, void *, const char **err);
+int tj_get(struct pg_pool *, int64_t user, int64_t job, as_done_f *, void *,
+    const char **err);
+/* The job ends cancelled and its queued tasks go, in one statement:
+ * what a worker holds finishes and is recorded.  AS_CONFLICT: the job
+ * had ended already.  The job after. */
+int tj_cancel(struct pg_pool *, int64_t user, int64_t job, as_done_f *, void *,
+    const char **err);
+
+/*--------------------------------------------------------------------
+ * Results: the job's page_results rows
+ */
+
+enum tj_sort {
+	TJ_SORT_ID,
+	TJ_SORT_TTFB, /* ttfb_ms; unknown last (ascending) */
+	TJ_SORT_LOAD, /* load_ms; unknown last (ascending) */
+	TJ_SORT_URL,
+	TJ_SORT__MAX
+};
+
+extern const char *const tj_sort_name[TJ_SORT__MAX];
+
+struct tj_query {
+	enum tj_sort sort;
+	int desc;
+	/* Filters; NULL: any.  outcome must be a warm_outcome's name,
+	 * status a number; url is a substring, taken literally. */
+	const char *outcome, *cache_status, *status, *url;
+	/* After the row of this sort key (as the last answer's "next"
+	 * said it) and id; key NULL: from the first. */
+	const char *after_key;
+	int64_t after_id;
+	unsigned limit;
+};
+
+/* {"results": [{"id", "url", "variant", "node", "status", "load_ms",
+ * "ttfb_ms", "cache_status", "outcome", "reason", "ttl",
+ * "recorded_at"}, ...], "next": {"key": text, "id": n} or null}.
+ * A key that is not of the sort's type is AS_ERROR. */
+int tj_results(struct pg_pool *, int64_t user, int64_t job,
+    const struct tj_query *, as_done_f *, void *, const char **err);
+
+#endif
