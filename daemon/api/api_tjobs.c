@@ -347,7 +347,8 @@ static int
 api_tj_variant(struct api_tj *j, unsigned i, json_t *obj)
 {
 	const char *keys[TJ_VARIANT_KEYS_MAX], *k, *val;
-	char field[32], enc[128 * 3 + 1], err[256];
+	char field[32], enc[128 * 3], err[256];
+	size_t len;
 	struct vsb *vsb;
 	unsigned n = 0, u;
 	json_t *v;
@@ -375,9 +376,11 @@ api_tj_variant(struct api_tj *j, unsigned i, json_t *obj)
 			    "%s.%s: not a short string", field, keys[u]);
 			return (-1);
 		}
-		assert(
-		    rec_encode(enc, sizeof enc, val, strlen(val)) < sizeof enc);
-		VSB_printf(vsb, "%s%s=%s", u > 0 ? " " : "", keys[u], enc);
+		/* Written without a NUL: its length is what it says. */
+		len = rec_encode(enc, sizeof enc, val, strlen(val));
+		assert(len <= sizeof enc);
+		VSB_printf(vsb, "%s%s=%.*s", u > 0 ? " " : "", keys[u],
+		    (int)len, enc);
 	}
 	AZ(VSB_finish(vsb));
 	if (variant_check(VSB_data(vsb), err, sizeof err) != 0) {

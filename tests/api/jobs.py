@@ -1,0 +1,307 @@
+"""Assertions on a website's warm jobs and their results, over HTTP: the
+API's port, the Varnish node's port, a command that drains the queue
+once (a stoked worker), the database's URL (to look under the API)."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+A, NODE = int(sys.argv[1]), int(sys.argv[2])
+WORKER, PGURL = sys.argv[3], sys.argv[4]
+checks = 0
+
+
+def call(method, path, body=None, token=None, accept=None, raw=False):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        "http://127.0.0.1:%d%s" % (A, path), data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token is not None:
+        req.add_header("Authorization", "Bearer " + token)
+    if accept is not None:
+        req.add_header("Accept", accept)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            status, text, ctype = r.status, r.read(), r.headers["Content-Type"]
+    except urllib.error.HTTPError as e:
+        status, text, ctype = e.code, e.read(), e.headers["Content-Type"]
+    if raw:
+        return status, text.decode(), ctype
+    try:
+        doc = json.loads(text) if text else None
+    except ValueError:
+        doc = None
+    return status, doc
+
+
+def expect(what, got, want):
+    global checks
+    checks += 1
+    if got != want:
+        sys.exit("FAIL: %s: got %r, want %r" % (what, got, want))
+
+
+def error(what, res, status, code, field=None):
+    st, doc = res
+    expect(what + ": status " + repr(doc), st, status)
+    err = (doc or {}).get("error") or {}
+    if code is not None:
+        expect(what + ": code " + repr(err), err.get("code"), code)
+    expect(what + ": a message", bool(err.get("message")), True)
+    if field is not None:
+        expect(what + ": field", err.get("field"), field)
+
+
+def ok(what, res, status=200):
+    expect(what + ": status " + repr(res[1]), res[0], status)
+    return res[1]
+
+
+def sql(q):
+    return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+                           PGURL, "-c", q], check=True,
+                          stdout=subprocess.PIPE).stdout.decode().strip()
+
+
+def user(name):
+    return ok("register " + name, call("POST", "/api/auth/register", {
+        "name": name, "email": name + "@shop.example",
+        "password": "a long enough secret"}), 201)["token"]
+
+
+def drain():
+    subprocess.run([WORKER], check=True, timeout=120)
+
+
+def wait_done(job, token):
+    deadline = time.time() + 60
+    while True:
+        j = ok("poll job", call("GET", "/api/jobs/%d" % job, token=token))
+        if j["status"] not in ("queued", "running"):
+            return j
+        if time.time() > deadline:
+            sys.exit("FAIL: job %d still %s" % (job, j["status"]))
+        time.sleep(0.2)
+
+
+alice, bob, eve = user("alice"), user("bob"), user("eve")
+pid = ok("a project", call("POST", "/api/projects", {"name": "Shop"},
+                          token=alice), 201)["id"]
+ok("bob a viewer", call("POST", "/api/projects/%d/members" % pid, {
+    "email": "bob@shop.example", "role": "viewer"}, token=alice))
+w = ok("a website", call("POST", "/api/projects/%d/websites" % pid, {
+    "base_url": "http://localhost/",
+    "varnish_nodes": ["http://127.0.0.1:%d" % NODE]}, token=alice), 201)
+wid = w["id"]
+jobs = "/api/websites/%d/jobs" % wid
+
+# A job of N URLs: products (cached), a private page (uncacheable), a
+# page that is not there (origin error); paths and absolute URLs.
+N = 250
+urls = ["/product/%d" % i for i in range(1, N - 1)]
+urls += ["http://localhost/private", "nope/really"]
+job = ok("create", call("POST", jobs, {"urls": urls}, token=alice), 201)
+jid = job["id"]
+expect("queued", (job["status"], job["urls_total"], job["trigger"],
+                  job["source"], job["website_id"]),
+       ("queued", N, "manual", "urls", wid))
+expect("no rate while queued", (job["rate"], job["eta_seconds"]),
+       (None, None))
+expect("the tasks, absolute", sql(
+    "SELECT count(*) FILTER (WHERE url LIKE 'http://localhost/%%') || ' ' ||"
+    " count(*) FILTER (WHERE url = 'http://localhost/nope/really')"
+    " FROM warm_tasks WHERE job_id = %d" % jid), "%d 1" % N)
+lst = ok("list", call("GET", jobs, token=bob))
+expect("listed for the viewer", [j["id"] for j in lst["jobs"]], [jid])
+drain()
+done = wait_done(jid, bob)
+expect("done", (done["status"], done["urls_completed"] + done["urls_failed"]),
+       ("done", N))
+expect("times", bool(done["started_at"]) and bool(done["finished_at"]), True)
+
+# Results: filters
+res = "/api/jobs/%d/results" % jid
+allr = ok("all results", call("GET", res + "?limit=1000", token=bob))
+rows = allr["results"]
+expect("one result per URL", len(rows), N)
+expect("no next page", allr["next_cursor"], None)
+expect("the columns", sorted(rows[0]), sorted([
+    "id", "url", "variant", "node", "status", "load_ms", "ttfb_ms",
+    "cache_status", "outcome", "reason", "ttl", "recorded_at"]))
+cached = ok("outcome=cached", call("GET", res + "?outcome=cached&limit=1000",
+                                   token=bob))["results"]
+expect("cached: the products", len(cached), N - 2)
+expect("cached: all of them", {r["outcome"] for r in cached}, {"cached"})
+miss = ok("cache_status=miss", call(
+    "GET", res + "?cache_status=miss&limit=1000", token=bob))["results"]
+expect("cache_status filters", {r["cache_status"] for r in miss}, {"miss"})
+st404 = ok("status=404", call("GET", res + "?status=404", token=bob))
+expect("status=404", [r["url"] for r in st404["results"]],
+       ["http://localhost/nope/really"])
+priv = ok("url substring", call("GET", res + "?url=priv", token=bob))
+expect("url substring", [r["url"] for r in priv["results"]],
+       ["http://localhost/private"])
+for pat in ("%", "_", "\\", "product/1_"):
+    got = ok("url " + pat, call("GET", res + "?url=" + urllib.parse.quote(
+        pat), token=bob))["results"]
+    expect("url %r taken literally" % pat, got, [])
+p1 = ok("product/1", call("GET", res + "?url=product/1&limit=1000",
+                          token=bob))["results"]
+expect("url product/1", len(p1), len([u for u in urls if "product/1" in u]))
+
+
+# Sorting and paging over every row: none twice, none missing.
+def pages(query, limit, token=bob):
+    seen, cursor, n = [], None, 0
+    while True:
+        q = query + "&limit=%d" % limit
+        if cursor is not None:
+            q += "&cursor=" + cursor
+        page = ok("page " + q, call("GET", res + "?" + q, token=token))
+        expect("page size", len(page["results"]) <= limit, True)
+        seen += page["results"]
+        cursor = page["next_cursor"]
+        n += 1
+        if cursor is None:
+            return seen, n
+
+
+def key(r, k):
+    return float("inf") if r[k] is None else r[k]
+
+
+for sort, col in (("id", "id"), ("ttfb", "ttfb_ms"),
+                  ("load_time", "load_ms"), ("url", "url")):
+    for order in ("asc", "desc"):
+        got, n = pages("sort=%s&order=%s" % (sort, order), 37)
+        ids = [r["id"] for r in got]
+        expect("%s %s: every row once" % (sort, order), sorted(ids),
+               sorted(r["id"] for r in rows))
+        expect("%s %s: pages" % (sort, order), n, (N + 36) // 37)
+        if col != "url":
+            ks = [(key(r, col), r["id"]) for r in got]
+            expect("%s %s: in order" % (sort, order), ks,
+                   sorted(ks, reverse=order == "desc"))
+got, _ = pages("outcome=cached&sort=ttfb", 50)
+expect("filtered pages", sorted(r["id"] for r in got),
+       sorted(r["id"] for r in cached))
+
+# CSV: the same rows, parsable.
+st, text, ctype = call("GET", res + "?sort=url", token=bob,
+                       accept="text/csv", raw=True)
+expect("csv status", st, 200)
+expect("csv type", ctype.split(";")[0], "text/csv")
+table = list(csv.DictReader(io.StringIO(text, newline="")))
+expect("csv rows", len(table), N)
+byid = {r["id"]: r for r in rows}
+for t in table:
+    r = byid[int(t["id"])]
+    for k in ("url", "variant", "outcome", "cache_status", "reason"):
+        expect("csv " + k, t[k], r[k] if r[k] is not None else "")
+    expect("csv status", t["status"], str(r["status"]))
+    if r["ttfb_ms"] is not None:
+        expect("csv ttfb", float(t["ttfb_ms"]), r["ttfb_ms"])
+st, text, _ = call("GET", res + "?outcome=uncacheable", token=bob,
+                   accept="text/csv", raw=True)
+expect("csv filtered", [r["url"] for r in csv.DictReader(io.StringIO(text))],
+       ["http://localhost/private"])
+sql("UPDATE page_results SET reason = 'a \"quoted\", reason\nacross lines'"
+    " WHERE job_id = %d AND url LIKE '%%/private'" % jid)
+st, text, _ = call("GET", res + "?url=private", token=bob, accept="text/csv",
+                   raw=True)
+expect("csv quoting", [r["reason"] for r in csv.DictReader(
+    io.StringIO(text, newline=""))], ['a "quoted", reason\nacross lines'])
+
+# Variants: each URL once per variant, as the index writes them.
+v = ok("variants", call("POST", jobs, {
+    "urls": ["/product/1", "/product/2"],
+    "variants": [{}, {"currency": "EUR", "country": "de de"}]},
+    token=alice), 201)
+expect("variants' tasks", sql(
+    "SELECT string_agg(DISTINCT variant, '|' ORDER BY variant)"
+    " || ' ' || count(*) FROM warm_tasks WHERE job_id = %d" % v["id"]),
+    "|country=de%20de currency=EUR 4")
+
+# Cancel, with no worker running: nothing of it is done after.
+c = ok("to cancel", call("POST", jobs, {
+    "urls": ["/product/%d" % i for i in range(1, 101)]}, token=alice), 201)
+cid = c["id"]
+error("a viewer cancels", call("DELETE", "/api/jobs/%d" % cid, token=bob),
+      403, "forbidden")
+error("another user cancels", call("DELETE", "/api/jobs/%d" % cid,
+                                   token=eve), 404, "not_found")
+x = ok("cancel", call("DELETE", "/api/jobs/%d" % cid, token=alice))
+expect("cancelled", (x["status"], bool(x["finished_at"])),
+       ("cancelled", True))
+error("cancel again", call("DELETE", "/api/jobs/%d" % cid, token=alice),
+      409, "job_ended")
+error("cancel a done job", call("DELETE", "/api/jobs/%d" % jid,
+                                token=alice), 409, "job_ended")
+drain()
+expect("no task of it done", sql(
+    "SELECT count(*) FROM warm_tasks WHERE job_id = %d" % cid), "0")
+expect("no result of it", sql(
+    "SELECT count(*) FROM page_results WHERE job_id = %d" % cid), "0")
+expect("still cancelled", ok("get", call(
+    "GET", "/api/jobs/%d" % cid, token=alice))["status"], "cancelled")
+expect("the variants' job ran", wait_done(v["id"], alice)["status"], "done")
+
+# Listing: newest first, paged by before.
+lst = ok("list 2", call("GET", jobs + "?limit=2", token=alice))
+expect("newest first", [j["id"] for j in lst["jobs"]], [cid, v["id"]])
+lst2 = ok("list after", call("GET", jobs + "?limit=2&before=%d" %
+                             lst["next_before"], token=alice))
+expect("the rest", ([j["id"] for j in lst2["jobs"]], lst2["next_before"]),
+       ([jid], None))
+
+# Isolation
+for path in ("/api/jobs/%d" % jid, res, jobs):
+    error("another user: " + path, call("GET", path, token=eve), 404,
+          "not_found")
+error("another user creates", call("POST", jobs, {"urls": ["/"]}, token=eve),
+      404, "not_found")
+error("a viewer creates", call("POST", jobs, {"urls": ["/"]}, token=bob),
+      403, "forbidden")
+error("no token", call("GET", res), 401, "unauthorized")
+
+# Hostile input
+error("another host", call("POST", jobs, {"urls": [
+    "/a", "http://evil.example/x"]}, token=alice), 422, "foreign_host",
+    "urls[1]")
+error("a subdomain is another host", call("POST", jobs, {"urls": [
+    "http://www.localhost/"]}, token=alice), 422, "foreign_host", "urls[0]")
+error("not http", call("POST", jobs, {"urls": ["ftp://localhost/"]},
+                       token=alice), 422, "invalid_url", "urls[0]")
+error("a space", call("POST", jobs, {"urls": ["/a b"]}, token=alice), 422,
+      "invalid_url", "urls[0]")
+error("too many URLs", call("POST", jobs, {"urls": [
+    "/product/%d" % i for i in range(1001)]}, token=alice), 422,
+    "plan_limit", "urls")
+error("no URL", call("POST", jobs, {"urls": []}, token=alice), 422, None,
+      "urls")
+error("a sitemap job", call("POST", jobs, {}, token=alice), 422, "not_yet")
+error("a bad variant", call("POST", jobs, {"urls": ["/"], "variants": [
+    {"Currency": "EUR"}]}, token=alice), 422, None)
+error("unknown field", call("POST", jobs, {"urls": ["/"], "x": 1},
+                            token=alice), 400, None)
+for q, field in (("cursor=abc", "cursor"), ("cursor=%25%25", "cursor"),
+                 ("sort=name", "sort"), ("order=up", "order"),
+                 ("outcome=great", "outcome"), ("status=99", "status"),
+                 ("limit=0", "limit"), ("limit=1001", "limit")):
+    err = call("GET", res + "?" + q, token=bob)
+    expect(q + ": 422 " + repr(err[1]), err[0], 422)
+    expect(q + ": field", err[1]["error"]["field"], field)
+idc = ok("an id cursor", call("GET", res + "?limit=1", token=bob))
+error("a cursor of another sort", call(
+    "GET", res + "?sort=url&cursor=" + idc["next_cursor"], token=bob), 422,
+    "invalid_cursor", "cursor")
+error("no such job", call("GET", "/api/jobs/999999", token=alice), 404,
+      "not_found")
+print("%d checks, 0 failed" % checks)
