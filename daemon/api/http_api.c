@@ -53,7 +53,6 @@ struct api_req {
 	void *route_priv;
 	struct api_caller caller;
 	double t0; /* when it came (VTIM_mono), for api_stats */
-	int status; /* what it was answered */
 	unsigned running;
 	unsigned replied;
 	TAILQ_ENTRY(api_req) list;
@@ -167,16 +166,16 @@ reply_error(struct evhttp_request *req, int status, const char *code,
  * list, and freed unless its handler still runs (api_run frees it then).
  */
 static void
-req_end(struct api_req *r)
+req_end(struct api_req *r, int status)
 {
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
 	AZ(r->replied);
 	r->replied = 1;
 	if (r->req != NULL) {
 		CHECK_OBJ_NOTNULL(r->api, HTTP_API_MAGIC);
-		AN(r->status);
+		assert(status >= 100 && status < 600);
 		api_stats_count(r->api->stats, r->route->path, r->route->method,
-		    r->status, VTIM_mono() - r->t0);
+		    status, VTIM_mono() - r->t0);
 		TAILQ_REMOVE(&r->api->pending, r, list);
 		r->req = NULL;
 	}
@@ -197,14 +196,13 @@ void
 http_api_reply(struct api_req *r, int status, json_t *body, const char *err)
 {
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
-	r->status = status;
 	if (r->req != NULL && body != NULL)
 		reply_json(r->req, status, body);
 	else if (r->req != NULL)
 		reply_error(r->req, status, NULL, NULL,
 		    err != NULL ? err : "error");
 	json_decref(body);
-	req_end(r);
+	req_end(r, status);
 }
 
 void
@@ -216,13 +214,12 @@ http_api_error(struct api_req *r, int status, const char *code,
 
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
 	assert(status >= 400 && status < 600);
-	r->status = status;
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (r->req != NULL)
 		reply_error(r->req, status, code, field, msg);
-	req_end(r);
+	req_end(r, status);
 }
 
 void
@@ -232,7 +229,6 @@ http_api_reply_text(struct api_req *r, int status, const char *json)
 
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
 	AN(json);
-	r->status = status;
 	if (r->req != NULL) {
 		b = evbuffer_new();
 		AN(b);
@@ -243,7 +239,7 @@ http_api_reply_text(struct api_req *r, int status, const char *json)
 		evhttp_send_reply(r->req, status, NULL, b);
 		evbuffer_free(b);
 	}
-	req_end(r);
+	req_end(r, status);
 }
 
 void
@@ -264,17 +260,16 @@ http_api_reply_body(struct api_req *r, int status, const char *type,
 		evhttp_send_reply(r->req, status, NULL, b);
 		evbuffer_free(b);
 	}
-	req_end(r);
+	req_end(r, status);
 }
 
 void
 http_api_reply_empty(struct api_req *r, int status)
 {
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
-	r->status = status;
 	if (r->req != NULL)
 		evhttp_send_reply(r->req, status, NULL, NULL);
-	req_end(r);
+	req_end(r, status);
 }
 
 void
@@ -299,11 +294,10 @@ http_api_metrics_get(struct api_req *r, void *priv)
 	metrics_print(m, b);
 	AZ(evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Content-Type", "text/plain; version=0.0.4"));
-	r->status = 200;
 	evhttp_send_reply(r->req, 200, NULL, b);
 	evbuffer_free(b);
 	metrics_free(&m);
-	req_end(r);
+	req_end(r, 200);
 }
 
 /*--------------------------------------------------------------------
@@ -587,7 +581,7 @@ http_api_pass(struct api_req *r)
 	AZ(r->replied);
 	if (r->req == NULL) {
 		/* The server went while the authenticator asked around. */
-		req_end(r);
+		req_end(r, 0);
 		return;
 	}
 	m = r->route->method;
