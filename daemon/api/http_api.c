@@ -859,6 +859,45 @@ http_api_routes(struct http_api *api, const struct api_route *rt, unsigned n,
 }
 
 void
+http_api_routes_print(FILE *f, const struct api_route *rt, unsigned n)
+{
+	static const char *const scope[] = {
+		[API_PUBLIC] = "public",
+		[API_OPERATOR] = "operator",
+		[API_USER] = "user",
+	};
+	const char *m;
+	unsigned i;
+
+	AN(f);
+	AN(rt);
+	for (i = 0; i < n; i++) {
+		switch (rt[i].method) {
+		case API_GET:
+			m = "GET";
+			break;
+		case API_POST:
+			m = "POST";
+			break;
+		case API_PUT:
+			m = "PUT";
+			break;
+		case API_PATCH:
+			m = "PATCH";
+			break;
+		case API_DELETE:
+			m = "DELETE";
+			break;
+		default:
+			WRONG("route method");
+		}
+		assert(rt[i].scope < sizeof scope / sizeof scope[0]);
+		AN(scope[rt[i].scope]);
+		fprintf(f, "%s %s %s\n", m, rt[i].path, scope[rt[i].scope]);
+	}
+}
+
+void
 http_api_auth(struct http_api *api, api_auth_f *fn, void *priv)
 {
 	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -103,6 +104,13 @@ void http_api_routes(struct http_api *, const struct api_route *, unsigned n,
 void http_api_auth(struct http_api *, api_auth_f *, void *priv);
 /* The authenticator's yes: the request goes on to its handler. */
 void http_api_pass(struct api_req *);
+
+/*
+ * A table's routes, one line each, "METHOD PATH SCOPE" ("GET
+ * /api/projects/:id user"): what stoked serve --print-routes shows, so
+ * that a test can hold the API's description to what is served.
+ */
+void http_api_routes_print(FILE *, const struct api_route *, unsigned n);
 
 /* GET /metrics: every registered module's samples, in one scrape. */
 api_handler_f http_api_metrics_get;

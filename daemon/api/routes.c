@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+#include <stdio.h>
+
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
@@ -126,4 +128,17 @@ api_metrics_register(struct http_api *api)
 {
 	http_api_routes(api, api_metrics_routes,
 	    sizeof api_metrics_routes / sizeof api_metrics_routes[0], NULL);
+}
+
+/* The very tables the router is given, as they are: the operator's
+ * (stoked run), the tenants', and /metrics alone (stoked serve). */
+void
+api_routes_print(FILE *f)
+{
+	http_api_routes_print(f, api_routes,
+	    sizeof api_routes / sizeof api_routes[0]);
+	http_api_routes_print(f, api_tenant_routes,
+	    sizeof api_tenant_routes / sizeof api_tenant_routes[0]);
+	http_api_routes_print(f, api_metrics_routes,
+	    sizeof api_metrics_routes / sizeof api_metrics_routes[0]);
 }

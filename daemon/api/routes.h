@@ -6,6 +6,8 @@
 #ifndef STOKE_ROUTES_H
 #define STOKE_ROUTES_H
 
+#include <stdio.h>
+
 struct http_api;
 struct instance;
 struct origin_guard;
@@ -30,5 +32,8 @@ void api_routes_register(struct http_api *, struct api_ctx *);
  * balancer in front should not route it.
  */
 void api_metrics_register(struct http_api *);
+
+/* Every route of both tables, as http_api_routes_print() has them. */
+void api_routes_print(FILE *);
 
 #endif

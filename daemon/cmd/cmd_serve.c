@@ -51,6 +51,7 @@ struct serve {
 	double token_ttl;
 	unsigned threads, conns;
 	int new_key;
+	int print_routes;
 	int allow_private;
 	double user_rate, user_burst; /* hidden: tests lower them */
 	/* what it runs */
@@ -234,6 +235,10 @@ cmd_serve(int argc, char **argv)
 		    &s.user_rate, NULL },
 		{ "rate-user-burst", 0, CO_REAL, "N", 1, 1e6, NULL, NULL,
 		    &s.user_burst, NULL },
+		/* Hidden: every route, "METHOD PATH SCOPE", for the test
+		 * that holds api/openapi.json to them. */
+		{ "print-routes", 0, CO_FLAG, NULL, 0, 0, NULL, NULL,
+		    &s.print_routes, NULL },
 		CMD_OPT_END,
 	};
 
@@ -255,6 +260,10 @@ cmd_serve(int argc, char **argv)
 		cmd_opts_usage(stderr, "serve", serve_synopsis, serve_about,
 		    opts);
 		return (2);
+	}
+	if (s.print_routes) {
+		api_routes_print(stdout);
+		return (fflush(stdout) == 0 ? 0 : 1);
 	}
 	if (s.new_key) {
 		/* token_key_line() sets libsodium up itself. */
