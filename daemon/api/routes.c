@@ -25,6 +25,7 @@
 #include "api_health.h"
 #include "api_index.h"
 #include "api_jobs.h"
+#include "api_openapi.h"
 #include "api_origins.h"
 #include "api_projects.h"
 #include "api_results.h"
@@ -57,6 +58,7 @@ static const struct api_route api_tenant_routes[] = {
 	/* method     path                                  scope       handler */
 	{ API_GET,    "/healthz",                           API_PUBLIC, api_healthz_get },
 	{ API_GET,    "/readyz",                            API_PUBLIC, api_readyz_get },
+	{ API_GET,    "/api/openapi.json",                  API_PUBLIC, api_openapi_get },
 
 	/* Accounts */
 	{ API_POST,   "/api/auth/register",                 API_PUBLIC, api_register_post },
