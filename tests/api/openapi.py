@@ -1,0 +1,510 @@
+"""The tenants' API's description held to stoked: argv is the document
+(daemon/api/openapi.json), the routes stoked serve --print-routes
+printed, a replica's port (allowing private addresses) and the
+database's URL (to change a plan, which no route does yet).
+
+(a) the document has exactly the routes of the tenants' table;
+(b) it is sound as far as jsonschema can tell: every schema in it is
+    valid JSON Schema 2020-12, every $ref resolves, every route says
+    who may call it as the table does, every error answer is an Error;
+(c) real answers are valid: a flow through every route, and its
+    errors, each answer validated against the document's schema for
+    its route and status, and each body sent checked against the
+    route's request schema (accepted: valid; refused for its shape:
+    invalid), so that the bounds written here are the handlers'.
+
+Written for the jsonschema of Debian 12 (4.10) and newer ones: refs are
+resolved by validating against the document itself with a "$ref" at its
+root, which needs no resolver API."""
+
+import copy
+import json
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+DOC_FILE, ROUTES_FILE, PORT, PGURL = sys.argv[1:5]
+PORT = int(PORT)
+DOC = json.load(open(DOC_FILE))
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options",
+           "trace")
+checks = 0
+
+
+def fail(msg):
+    sys.exit("FAIL: " + msg)
+
+
+def expect(what, got, want):
+    global checks
+    checks += 1
+    if got != want:
+        fail("%s: got %r, want %r" % (what, got, want))
+
+
+def pointer(*parts):
+    """A JSON pointer into the document."""
+    return "#/" + "/".join(
+        str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def resolve(ref):
+    """What a local $ref names, or a failure."""
+    if not ref.startswith("#/"):
+        fail("a $ref outside the document: " + ref)
+    node = DOC
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            node = node[int(part)]
+        elif part in node:
+            node = node[part]
+        else:
+            fail("$ref does not resolve: " + ref)
+    return node
+
+
+def target(ref, node):
+    """Where node (at ref) is, after its $refs: a pointer to go on from."""
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        node = resolve(ref)
+    return ref
+
+
+def deref(node):
+    while isinstance(node, dict) and "$ref" in node:
+        node = resolve(node["$ref"])
+    return node
+
+
+# The document as a schema: its root keys (openapi, paths, ...) are no
+# JSON Schema keywords, so a "$ref" beside them is all that applies, and
+# every ref inside resolves within the document.
+ROOT = copy.deepcopy(DOC)
+
+
+def errors(ref, instance):
+    """Why instance is not valid against the schema at ref: [] if it is."""
+    ROOT["$ref"] = ref
+    v = Draft202012Validator(ROOT)
+    return [("%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(top)",
+                         e.message)) for e in v.iter_errors(instance)]
+
+
+# ------------------------------------------------------------------
+# (a) the routes
+
+served, scopes = set(), {}
+operator = 0
+for line in open(ROUTES_FILE):
+    method, path, scope = line.split()
+    # The operator's API (/metrics, /api/v1/*) is stoked run's, on its
+    # loopback listener, with no accounts: not the hosted service's, so
+    # not in the tenants' description, and left out here by its scope.
+    if scope == "operator":
+        operator += 1
+        continue
+    key = (method, re.sub(r":([A-Za-z_]+)", r"{\1}", path))
+    served.add(key)
+    scopes[key] = scope
+expect("operator routes listed (and left out on purpose)", operator > 0, True)
+documented = {(m.upper(), p) for p, item in DOC["paths"].items()
+              for m in item if m in METHODS}
+missing = sorted(served - documented)
+extra = sorted(documented - served)
+if missing:
+    fail("served but not in openapi.json: %s" %
+         ", ".join("%s %s" % r for r in missing))
+if extra:
+    fail("in openapi.json but not served: %s" %
+         ", ".join("%s %s" % r for r in extra))
+expect("tenant routes listed", len(served) > 0, True)
+
+# ------------------------------------------------------------------
+# (b) the document itself
+
+expect("openapi 3.1", bool(re.match(r"^3\.1\.\d+$", DOC["openapi"])), True)
+expect("a title and a version",
+       bool(DOC["info"].get("title") and DOC["info"].get("version")), True)
+
+
+def walk(node, path=()):
+    if isinstance(node, dict):
+        yield path, node
+        for k, v in node.items():
+            yield from walk(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, path + (i,))
+
+
+# Every $ref resolves; every schema is valid JSON Schema 2020-12: those
+# of components, and each one a parameter, a header, a body holds.
+nschema = 0
+for path, node in walk(DOC):
+    if "$ref" in node:
+        resolve(node["$ref"])
+schemas = [(("components", "schemas", k), v)
+           for k, v in DOC["components"]["schemas"].items()]
+schemas += [(p, n["schema"]) for p, n in walk(DOC)
+            if "schema" in n and isinstance(n["schema"], dict)
+            and p[:2] != ("components", "schemas")]
+for path, s in schemas:
+    try:
+        Draft202012Validator.check_schema(s)
+    except SchemaError as e:
+        fail("%s: not a valid 2020-12 schema: %s" % (pointer(*path),
+                                                      e.message))
+    nschema += 1
+expect("schemas checked", nschema > 30, True)
+for name in ("User", "Project", "Member", "Website", "Error"):
+    expect("schema " + name, name in DOC["components"]["schemas"], True)
+schemes = DOC["components"]["securitySchemes"]
+expect("bearer JWT", (schemes["bearer"]["type"], schemes["bearer"]["scheme"],
+                      schemes["bearer"]["bearerFormat"]),
+       ("http", "bearer", "JWT"))
+expect("signed in by default", DOC["security"], [{"bearer": []}])
+
+
+def is_error(schema):
+    """The schema is Error, or all of Error and more."""
+    if schema.get("$ref") == "#/components/schemas/Error":
+        return True
+    return any(is_error(s) for s in schema.get("allOf", []))
+
+
+opids = set()
+for (method, path) in sorted(served):
+    op = DOC["paths"][path][method.lower()]
+    where = "%s %s" % (method, path)
+    expect(where + ": an operationId, once", op["operationId"] in opids,
+           False)
+    opids.add(op["operationId"])
+    # Who may call it, as the route's scope says.
+    public = scopes[(method, path)] == "public"
+    expect(where + ": security as its scope (%s)" % scopes[(method, path)],
+           op.get("security") == [], public)
+    # Path parameters: those of the template, each declared.
+    want = set(re.findall(r"\{([^}]+)\}", path))
+    params = [deref(p) for p in op.get("parameters", [])]
+    got = {p["name"] for p in params if p["in"] == "path"}
+    expect(where + ": path parameters", got, want)
+    for p in params:
+        expect(where + ": %s required" % p["name"], p.get("required"), True)
+    responses = {k: deref(v) for k, v in op["responses"].items()}
+    ok = [k for k in responses if k.startswith("2")]
+    expect(where + ": one success", len(ok), 1)
+    for status, r in responses.items():
+        expect(where + " %s: a description" % status,
+               bool(r.get("description")), True)
+        if int(status) < 400 or status == "413":
+            continue
+        schema = r.get("content", {}).get("application/json", {}).get(
+            "schema", {})
+        expect(where + " %s: an Error" % status, is_error(schema), True)
+    if not public:
+        expect(where + ": 401", "401" in responses, True)
+    if method in ("POST", "PUT"):
+        for status in ("400", "413", "415"):
+            expect(where + ": " + status, status in responses, True)
+        body = op.get("requestBody")
+        expect(where + ": a request body", body is not None, True)
+        s = deref(body["content"]["application/json"]["schema"])
+        if s.get("properties"):
+            expect(where + ": no other field",
+                   s.get("additionalProperties"), False)
+            expect(where + ": 422", "422" in responses, True)
+
+# ------------------------------------------------------------------
+# (c) real answers
+
+
+def call(method, path, body=None, token=None, ctype="application/json",
+         raw=None):
+    data = raw if raw is not None else (
+        json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (PORT, path),
+                                 data=data, method=method)
+    if data is not None and ctype is not None:
+        req.add_header("Content-Type", ctype)
+    if token is not None:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+exercised = set()
+# What a refusal for the body's shape is: the document must refuse it too.
+SHAPE = {"unknown_field", "required", "too_short", "too_long",
+         "out_of_range", "invalid"}
+
+
+def api(method, template, args=(), body=None, token=None, status=200,
+        code=None, query="", **kw):
+    """A request to a documented route, its answer checked against the
+    document; the answer's JSON."""
+    path = template
+    for a in args:
+        path = re.sub(r"\{[^}]+\}", str(a), path, count=1)
+    path += query
+    where = "%s %s" % (method, path)
+    st, headers, text = call(method, path, body=body, token=token, **kw)
+    doc = None
+    if text and (headers.get("Content-Type") or "").startswith(
+            "application/json"):
+        doc = json.loads(text)
+    expect(where + ": status " + repr(doc if doc is not None else text), st,
+           status)
+    op = DOC["paths"][template][method.lower()]
+    r = op["responses"].get(str(st))
+    if r is None:
+        fail("%s: status %d is not in openapi.json for %s %s" %
+             (where, st, method, template))
+    r = deref(r)
+    content = r.get("content")
+    if content is None:
+        expect(where + ": no body, as documented", text, b"")
+    else:
+        ct = (headers.get("Content-Type") or "").split(";")[0]
+        expect(where + ": a documented Content-Type", ct in content, True)
+        if ct == "application/json":
+            at = target(pointer("paths", template, method.lower(),
+                                "responses", str(st)),
+                        op["responses"][str(st)])
+            bad = errors(at + "/content/application~1json/schema", doc)
+            if bad:
+                fail("%s %d: the answer does not match openapi.json: %s\n%s"
+                     % (where, st, "; ".join(bad), text.decode()))
+    if code is not None:
+        expect(where + ": code", doc["error"]["code"], code)
+    # The body sent, as the document's request schema judges it.
+    rb = op.get("requestBody")
+    if body is not None and rb is not None and "raw" not in kw:
+        at = target(pointer("paths", template, method.lower(),
+                            "requestBody"), rb)
+        bad = errors(at + "/content/application~1json/schema", body)
+        if 200 <= st < 300 and bad:
+            fail("%s: accepted, but openapi.json refuses %r: %s" %
+                 (where, body, "; ".join(bad)))
+        err = (doc or {}).get("error", {}).get("code")
+        if st in (400, 422) and err in SHAPE and not bad:
+            fail("%s: refused (%s), but openapi.json takes %r" %
+                 (where, err, body))
+    exercised.add((method, template, st))
+    return doc
+
+
+def plain(method, path, status, code, token=None):
+    """An answer of no route (unknown path, method): an Error."""
+    st, headers, text = call(method, path, token=token)
+    expect("%s %s: status" % (method, path), st, status)
+    doc = json.loads(text)
+    bad = errors("#/components/schemas/Error", doc)
+    if bad:
+        fail("%s %s: not an Error: %s" % (method, path, "; ".join(bad)))
+    expect("%s %s: code" % (method, path), doc["error"]["code"], code)
+
+
+def sql(q):
+    subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+                    PGURL, "-c", q], check=True, stdout=subprocess.DEVNULL)
+
+
+# Health, and the document as served
+api("GET", "/healthz")
+api("GET", "/readyz")
+served_doc = api("GET", "/api/openapi.json")
+expect("the document served is the file", served_doc, DOC)
+api("GET", "/healthz", query="?x", status=400, code="bad_request")
+plain("DELETE", "/healthz", 405, "method_not_allowed")
+plain("GET", "/api/nothing", 404, "not_found")
+
+# Accounts
+REG = "/api/auth/register"
+pw = "a long enough secret"
+alice = api("POST", REG, body={"name": "Alice", "email": "alice@shop.example",
+                               "password": pw}, status=201)
+alice = alice["token"]
+bob = api("POST", REG, body={"name": "B" * 200, "email": "bob@shop.example",
+                             "password": pw}, status=201)["token"]
+api("POST", REG, body={"name": "Alice", "email": "ALICE@shop.example",
+                       "password": pw}, status=409, code="email_taken")
+for bad, code in (({"name": "", "email": "c@shop.example", "password": pw},
+                   "required"),
+                  ({"name": "B" * 201, "email": "c@shop.example",
+                    "password": pw}, "too_long"),
+                  ({"name": "C", "email": "c@shop.example"}, "required"),
+                  ({"name": "C", "email": "c@shop.example",
+                    "password": "x" * 257}, "too_long"),
+                  ({"name": "C", "email": "c@shop", "password": pw},
+                   "invalid_email"),
+                  ({"name": "C", "email": "c@shop.example",
+                    "password": "short"}, "weak_password"),
+                  ({"name": 5, "email": "c@shop.example", "password": pw},
+                   "invalid")):
+    api("POST", REG, body=bad, status=422, code=code)
+api("POST", REG, body={"name": "C", "email": "c@shop.example",
+                       "password": pw, "admin": True}, status=400,
+    code="unknown_field")
+api("POST", REG, raw=b"name=C", ctype="text/plain", status=415,
+    code="unsupported_media_type")
+api("POST", REG, raw=b"{", status=400, code="bad_json")
+api("POST", REG, raw=b"[]", status=400, code="bad_json")
+api("POST", REG, raw=b'{"name": "' + b"x" * 70000 + b'"}', status=413)
+
+LOGIN = "/api/auth/login"
+api("POST", LOGIN, body={"email": "alice@shop.example", "password": pw})
+api("POST", LOGIN, body={"email": "alice@shop.example", "password": "nope"},
+    status=401, code="invalid_credentials")
+api("POST", LOGIN, body={"email": "", "password": pw}, status=422,
+    code="required")
+me = api("GET", "/api/auth/me", token=alice)
+expect("me", (me["user"]["name"], me["projects"]), ("Alice", []))
+api("GET", "/api/auth/me", status=401, code="unauthorized")
+api("GET", "/api/auth/me", token="not.a.token", status=401,
+    code="invalid_token")
+
+# Projects
+PS, P = "/api/projects", "/api/projects/{id}"
+pid = api("POST", PS, body={"name": "Shop"}, token=alice, status=201)["id"]
+api("POST", PS, body={"name": ""}, token=alice, status=422, code="required")
+api("POST", PS, body={"name": "x" * 201}, token=alice, status=422,
+    code="too_long")
+api("POST", PS, body={"title": "Shop"}, token=alice, status=400,
+    code="unknown_field")
+api("GET", P, [pid], token=alice)
+api("PUT", P, [pid], body={"name": "x" * 200}, token=alice)
+api("PUT", P, [pid], body={"name": None}, token=alice, status=422,
+    code="required")
+lst = api("GET", PS, token=alice)
+expect("one project", [p["id"] for p in lst["projects"]], [pid])
+expect("me, with it", [p["id"] for p in
+                       api("GET", "/api/auth/me", token=alice)["projects"]],
+       [pid])
+for bad in ("999999", "abc", "0"):
+    api("GET", P, [bad], token=alice, status=404, code="not_found")
+api("GET", P, [pid], token=bob, status=404, code="not_found")
+api("GET", P, [pid], status=401, code="unauthorized")
+api("GET", PS, token=alice, query="?a=1&b", status=400, code="bad_request")
+
+# Members
+MS, M = "/api/projects/{id}/members", "/api/projects/{id}/members/{user_id}"
+api("GET", MS, [pid], token=alice)
+m = api("POST", MS, [pid], body={"email": "bob@shop.example",
+                                 "role": "viewer"}, token=alice)
+bob_id = m["user_id"]
+api("POST", MS, [pid], body={"email": "bob@shop.example", "role": "boss"},
+    token=alice, status=422, code="invalid")
+api("POST", MS, [pid], body={"email": "nobody@shop.example",
+                             "role": "admin"}, token=alice, status=404)
+api("POST", MS, [pid], body={"email": "alice@shop.example",
+                             "role": "viewer"}, token=bob, status=403,
+    code="forbidden")
+alice_id = api("GET", "/api/auth/me", token=alice)["user"]["id"]
+api("DELETE", M, [pid, alice_id], token=alice, status=409, code="conflict")
+api("PUT", P, [pid], body={"name": "Mine"}, token=bob, status=403)
+api("DELETE", P, [pid], token=bob, status=403)
+expect("two members", len(api("GET", MS, [pid], token=bob)["members"]), 2)
+
+# Websites
+WS, W = "/api/projects/{id}/websites", "/api/websites/{id}"
+api("GET", WS, [pid], token=alice)
+full = {"name": "Shop DE", "base_url": "http://127.0.0.1:8080/",
+        "sitemap_url": "http://127.0.0.1:8080/sitemap.xml",
+        "cache_type": "shopware", "concurrency": 4, "rate_limit": 2.5,
+        "schedule": "*/30 1-5 * * 1,3,5",
+        "variants": [{}, {"currency": "EUR", "country-code": "de_1"}],
+        "varnish_nodes": ["http://127.0.0.1:6081"]}
+wid = api("POST", WS, [pid], body=full, token=alice, status=201)["id"]
+api("POST", WS, [pid], body={"base_url": "http://127.0.0.1:8081/"},
+    token=alice, status=402, code="plan_limit")
+api("POST", WS, [pid], body={"base_url": "http://127.0.0.1:8081/"},
+    token=bob, status=403, code="forbidden")
+api("POST", WS, [pid], body={"name": "no base"}, token=alice, status=422,
+    code="required")
+api("POST", WS, [999999], body={"base_url": "http://127.0.0.1:8081/"},
+    token=alice, status=404)
+api("GET", W, [wid], token=bob)
+api("GET", W, [999999], token=alice, status=404)
+api("GET", WS, [pid], token=bob)
+# A change at each bound, and past it: the document's bounds are the
+# handler's (api() holds each body to the request schema).
+node = "http://127.0.0.1:6081"
+for body, status in (
+        ({"name": "x" * 200}, 200), ({"name": "x" * 201}, 422),
+        ({"name": ""}, 200),
+        ({"concurrency": 256}, 200), ({"concurrency": 257}, 422),
+        ({"concurrency": 0}, 422), ({"concurrency": 2.5}, 422),
+        ({"concurrency": "8"}, 422),
+        ({"rate_limit": 10000}, 200), ({"rate_limit": 10000.5}, 422),
+        ({"rate_limit": 0.001}, 200), ({"rate_limit": 0}, 422),
+        ({"rate_limit": None}, 200),
+        ({"schedule": "0 3 * * *"}, 200), ({"schedule": ""}, 422),
+        ({"schedule": "x" * 257}, 422), ({"schedule": None}, 200),
+        ({"cache_type": "varnish"}, 200), ({"cache_type": "nginx"}, 422),
+        ({"cache_type": None}, 422),
+        ({"sitemap_url": None}, 200), ({"sitemap_url": ""}, 422),
+        ({"base_url": None}, 422), ({"base_url": ""}, 422),
+        ({"base_url": "http://127.0.0.1/" + "a" * 2048}, 422),
+        ({"variants": [{}] * 64}, 200), ({"variants": [{}] * 65}, 422),
+        ({"variants": [{"k" * 32: "v" * 128}]}, 200),
+        ({"variants": [{"k" * 33: "v"}]}, 422),
+        ({"variants": [{"k": "v" * 129}]}, 422),
+        ({"variants": [{"Currency": "EUR"}]}, 422),
+        ({"variants": [{"n": 5}]}, 422),
+        ({"variants": [dict(("k%d" % i, "v") for i in range(16))]}, 200),
+        ({"variants": [dict(("k%d" % i, "v") for i in range(17))]}, 422),
+        ({"variants": {}}, 422),
+        ({"varnish_nodes": [node] * 32}, 200),
+        ({"varnish_nodes": [node] * 33}, 422),
+        ({"varnish_nodes": [""]}, 422),
+        ({"varnish_nodes": []}, 200),
+        ({}, 200)):
+    api("PUT", W, [wid], body=body, token=alice, status=status)
+api("PUT", W, [wid], body={"nmae": "typo"}, token=alice, status=400,
+    code="unknown_field")
+api("PUT", W, [wid], body={"schedule": "every day"}, token=alice,
+    status=422, code="invalid_schedule")
+api("PUT", W, [wid], body={"sitemap_url": "http://127.0.0.2/s.xml"},
+    token=alice, status=422, code="invalid_url")
+api("PUT", W, [wid], body={"base_url": "http://no-such-host.invalid/"},
+    token=alice, status=422, code="unresolvable_host")
+api("PUT", W, [wid], body={"concurrency": 2}, token=bob, status=403)
+sql("UPDATE projects SET plan_id = (SELECT id FROM plans WHERE name = 'pro')"
+    " WHERE id = %d" % pid)
+w2 = api("POST", WS, [pid], body={"base_url": "http://127.0.0.1:8081/"},
+         token=alice, status=201)["id"]
+api("POST", WS, [pid], body={"base_url": "http://127.0.0.1:8081/"},
+    token=alice, status=409, code="conflict")
+api("PUT", W, [w2], body={"base_url": "http://127.0.0.1:8080/"},
+    token=alice, status=409, code="conflict")
+api("DELETE", W, [w2], token=bob, status=403)
+api("DELETE", W, [w2], token=alice, status=204)
+api("DELETE", W, [w2], token=alice, status=404)
+
+# The end of it all
+api("DELETE", M, [pid, bob_id], token=alice, status=204)
+api("DELETE", M, [pid, bob_id], token=alice, status=404)
+api("DELETE", P, [pid], token=alice, status=204)
+api("POST", "/api/auth/logout", token=alice, status=204)
+api("GET", "/api/auth/me", token=alice, status=401, code="token_revoked")
+api("POST", "/api/auth/logout", token=alice, status=401)
+
+# Every route was answered its success at least once.
+for (method, path) in sorted(served):
+    op = DOC["paths"][path][method.lower()]
+    ok = [k for k in op["responses"] if k.startswith("2")][0]
+    expect("%s %s answered %s" % (method, path, ok),
+           (method, path, int(ok)) in exercised, True)
+
+print("openapi.py: %d checks, %d routes, %d schemas, %d answers validated"
+      % (checks, len(served), nschema, len(exercised)))
