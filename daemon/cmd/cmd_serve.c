@@ -230,7 +230,7 @@ cmd_serve(int argc, char **argv)
 		    "print a new key line for --jwt-keys and exit", &s.new_key,
 		    NULL },
 		/* Hidden: each user's requests a second, and burst, on each
-		 * replica (api_limits.c has the policy); tests lower them. */
+		 * replica (api_limits.c has the policy); for tests. */
 		{ "rate-user", 0, CO_REAL, "R", 0.001, 1e6, NULL, NULL,
 		    &s.user_rate, NULL },
 		{ "rate-user-burst", 0, CO_REAL, "N", 1, 1e6, NULL, NULL,

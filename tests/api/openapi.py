@@ -105,8 +105,10 @@ operator = 0
 for line in open(ROUTES_FILE):
     method, path, scope = line.split()
     # The operator's API (/metrics, /api/v1/*) is stoked run's, on its
-    # loopback listener, with no accounts: not the hosted service's, so
-    # not in the tenants' description, and left out here by its scope.
+    # loopback listener, with no accounts; stoked serve answers /metrics
+    # too, a table of its own of that one operator's route.  Neither is
+    # the hosted service's, so not in the tenants' description, and both
+    # are left out here by their scope.
     if scope == "operator":
         operator += 1
         continue
@@ -190,13 +192,15 @@ for (method, path) in sorted(served):
     public = scopes[(method, path)] == "public"
     expect(where + ": security as its scope (%s)" % scopes[(method, path)],
            op.get("security") == [], public)
-    # Path parameters: those of the template, each declared.
+    # Path parameters: those of the template, each declared (and so
+    # required); a query's are optional.
     want = set(re.findall(r"\{([^}]+)\}", path))
     params = [deref(p) for p in op.get("parameters", [])]
     got = {p["name"] for p in params if p["in"] == "path"}
     expect(where + ": path parameters", got, want)
     for p in params:
-        expect(where + ": %s required" % p["name"], p.get("required"), True)
+        expect(where + ": %s required" % p["name"], bool(p.get("required")),
+               p["in"] == "path")
     responses = {k: deref(v) for k, v in op["responses"].items()}
     ok = [k for k in responses if k.startswith("2")]
     expect(where + ": one success", len(ok), 1)
@@ -210,6 +214,11 @@ for (method, path) in sorted(served):
         expect(where + " %s: an Error" % status, is_error(schema), True)
     if not public:
         expect(where + ": 401", "401" in responses, True)
+    # Rate limits: every signed-in route (a bucket per user), logins and
+    # sign-ups (per address and e-mail); 429 with Retry-After.
+    if not public or path in ("/api/auth/login", "/api/auth/register"):
+        expect(where + ": 429", op["responses"].get("429"),
+               {"$ref": "#/components/responses/RateLimited"})
     if method in ("POST", "PUT"):
         for status in ("400", "413", "415"):
             expect(where + ": " + status, status in responses, True)
@@ -226,7 +235,7 @@ for (method, path) in sorted(served):
 
 
 def call(method, path, body=None, token=None, ctype="application/json",
-         raw=None):
+         raw=None, accept=None):
     data = raw if raw is not None else (
         json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (PORT, path),
@@ -235,6 +244,8 @@ def call(method, path, body=None, token=None, ctype="application/json",
         req.add_header("Content-Type", ctype)
     if token is not None:
         req.add_header("Authorization", "Bearer " + token)
+    if accept is not None:
+        req.add_header("Accept", accept)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, r.headers, r.read()
@@ -284,6 +295,22 @@ def api(method, template, args=(), body=None, token=None, status=200,
             if bad:
                 fail("%s %d: the answer does not match openapi.json: %s\n%s"
                      % (where, st, "; ".join(bad), text.decode()))
+    # Its headers, as documented: a required one there, each valid.
+    for name, h in r.get("headers", {}).items():
+        h = deref(h)
+        value = headers.get(name)
+        if value is None:
+            expect(where + ": header " + name, h.get("required", False),
+                   False)
+            continue
+        schema = h.get("schema", {})
+        if schema.get("type") == "integer":
+            expect(where + ": header %s %r an integer" % (name, value),
+                   bool(re.match(r"^[0-9]+$", value)), True)
+            value = int(value)
+        bad = Draft202012Validator(schema).iter_errors(value)
+        expect(where + ": header %s %r as documented" % (name, value),
+               [e.message for e in bad], [])
     if code is not None:
         expect(where + ": code", doc["error"]["code"], code)
     # The body sent, as the document's request schema judges it.
@@ -295,7 +322,9 @@ def api(method, template, args=(), body=None, token=None, status=200,
         if 200 <= st < 300 and bad:
             fail("%s: accepted, but openapi.json refuses %r: %s" %
                  (where, body, "; ".join(bad)))
-        err = (doc or {}).get("error", {}).get("code")
+        # (A Job has an "error" of its own, null: only an Error's counts.)
+        err = ((doc or {}).get("error") or {}).get("code") \
+            if st >= 400 else None
         if st in (400, 422) and err in SHAPE and not bad:
             fail("%s: refused (%s), but openapi.json takes %r" %
                  (where, err, body))
@@ -370,6 +399,14 @@ api("POST", LOGIN, body={"email": "", "password": pw}, status=422,
 me = api("GET", "/api/auth/me", token=alice)
 expect("me", (me["user"]["name"], me["projects"]), ("Alice", []))
 api("GET", "/api/auth/me", status=401, code="unauthorized")
+# An e-mail's logins are locked after 10 failures (those of the address,
+# after 20: 11 here).
+for i in range(10):
+    api("POST", LOGIN, body={"email": "mallory@shop.example",
+                             "password": "guess %d" % i}, status=401,
+        code="invalid_credentials")
+api("POST", LOGIN, body={"email": "mallory@shop.example", "password": pw},
+    status=429, code="rate_limited")
 api("GET", "/api/auth/me", token="not.a.token", status=401,
     code="invalid_token")
 
@@ -479,6 +516,87 @@ api("PUT", W, [wid], body={"sitemap_url": "http://127.0.0.2/s.xml"},
 api("PUT", W, [wid], body={"base_url": "http://no-such-host.invalid/"},
     token=alice, status=422, code="unresolvable_host")
 api("PUT", W, [wid], body={"concurrency": 2}, token=bob, status=403)
+
+# Jobs, on the free plan still; with no worker running, so that every
+# job stays queued (and results are none) until it is cancelled.
+WJ, J = "/api/websites/{id}/jobs", "/api/jobs/{id}"
+JR = "/api/jobs/{id}/results"
+lst = api("GET", WJ, [wid], token=bob)
+expect("no job yet", lst, {"jobs": [], "next_before": None})
+plainv = [{}]
+job = api("POST", WJ, [wid], body={
+    "urls": ["/", "shop/a", "http://127.0.0.1:8080/b?c=d"],
+    "variants": [{}, {"currency": "EUR"}]}, token=alice, status=201)
+jid = job["id"]
+expect("a job queued", (job["status"], job["urls_total"], job["trigger"]),
+       ("queued", 6, "manual"))
+j2 = api("POST", WJ, [wid], body={"urls": ["/x"], "variants": plainv},
+         token=alice, status=201)["id"]
+api("GET", J, [jid], token=bob)
+page = api("GET", WJ, [wid], token=bob, query="?limit=1")
+expect("newest first", ([j["id"] for j in page["jobs"]], page["next_before"]),
+       ([j2], j2))
+page = api("GET", WJ, [wid], token=bob, query="?limit=1&before=%d" % j2)
+expect("then the next", [j["id"] for j in page["jobs"]], [jid])
+page = api("GET", JR, [jid], token=bob)
+expect("no result yet", page, {"results": [], "next_cursor": None})
+api("GET", JR, [jid], token=bob, query="?sort=ttfb&order=desc&outcome=cached"
+    "&cache_status=hit&status=200&url=shop&limit=1000")
+api("GET", JR, [jid], token=bob, accept="text/csv")
+for q in ("?sort=name", "?order=up", "?outcome=great", "?status=99",
+          "?limit=0", "?limit=1001"):
+    api("GET", JR, [jid], token=bob, query=q, status=422, code="invalid")
+for q in ("?cursor=abc", "?sort=url&cursor=aWQgYXNjIDEgMQ"):
+    api("GET", JR, [jid], token=bob, query=q, status=422,
+        code="invalid_cursor")
+api("GET", WJ, [wid], token=bob, query="?limit=101", status=422,
+    code="invalid")
+api("GET", WJ, [wid], token=bob, query="?before=0", status=422,
+    code="invalid")
+for t in (J, JR):
+    api("GET", t, [999999], token=bob, status=404, code="not_found")
+api("GET", WJ, [999999], token=bob, status=404, code="not_found")
+api("GET", J, [jid], status=401, code="unauthorized")
+# Creation: each refusal the handler has, the body held to the schema.
+for body, status, code in (
+        ({"urls": ["/a", "http://evil.example/x"]}, 422, "foreign_host"),
+        ({}, 422, "not_yet"),
+        ({"variants": plainv}, 422, "not_yet"),
+        ({"urls": ["/p%d" % i for i in range(1001)]}, 422, "plan_limit"),
+        ({"urls": ["/a b"]}, 422, "invalid_url"),
+        ({"urls": ["ftp://127.0.0.1/"]}, 422, "invalid_url"),
+        ({"urls": []}, 422, "required"),
+        ({"urls": [""]}, 422, "required"),
+        ({"urls": ["http://127.0.0.1:8080/" + "a" * 2026],
+          "variants": plainv}, 201, None),
+        ({"urls": ["/" + "a" * 2047]}, 422, "invalid_url"),
+        ({"urls": ["/" + "a" * 2048]}, 422, "too_long"),
+        ({"urls": "/"}, 422, "invalid"),
+        ({"urls": None}, 422, "invalid"),
+        ({"urls": [5]}, 422, "invalid"),
+        ({"urls": ["/"], "variants": None}, 422, "invalid"),
+        ({"urls": ["/"], "variants": [{}] * 65}, 422, "too_long"),
+        ({"urls": ["/"], "variants": [{"Currency": "EUR"}]}, 422, "invalid"),
+        ({"urls": ["/"], "variants": [{"k" * 33: "v"}]}, 422, "too_long"),
+        ({"urls": ["/"], "variants": [{"k": "v" * 129}]}, 422, "too_long"),
+        ({"urls": ["/"], "variants": [{"k": 5}]}, 422, "invalid"),
+        ({"urls": ["/"], "variants": [dict(("k%d" % i, "v")
+                                           for i in range(17))]},
+         422, "too_long"),
+        ({"urls": ["/"], "sitemap": True}, 400, "unknown_field")):
+    api("POST", WJ, [wid], body=body, token=alice, status=status, code=code)
+api("POST", WJ, [wid], body={"urls": ["/"]}, token=bob, status=403,
+    code="forbidden")
+api("POST", WJ, [999999], body={"urls": ["/"]}, token=alice, status=404)
+api("POST", WJ, [wid], raw=b"urls=/", ctype="text/plain", token=alice,
+    status=415, code="unsupported_media_type")
+# Cancelling: an owner's or an admin's, once.
+api("DELETE", J, [jid], token=bob, status=403, code="forbidden")
+x = api("DELETE", J, [jid], token=alice)
+expect("cancelled", (x["status"], bool(x["finished_at"])), ("cancelled", True))
+api("DELETE", J, [jid], token=alice, status=409, code="job_ended")
+api("DELETE", J, [999999], token=alice, status=404, code="not_found")
+
 sql("UPDATE projects SET plan_id = (SELECT id FROM plans WHERE name = 'pro')"
     " WHERE id = %d" % pid)
 w2 = api("POST", WS, [pid], body={"base_url": "http://127.0.0.1:8081/"},
