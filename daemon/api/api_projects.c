@@ -15,46 +15,48 @@
 
 #include "core/log.h"
 #include "store/account_store.h"
+#include "api_answer.h"
 #include "api_input.h"
 #include "api_projects.h"
 #include "api_tenant.h"
 
 #define PROJECT_NAME_MAX 200
 
-/* How one route answers what the store says. */
-struct api_op {
-	int ok; /* the status of a success: 200, 201, 204 */
-	const char *what; /* for the log */
-	const char *not_found;
-	const char *forbidden;
-	const char *conflict;
-};
-
-static const struct api_op op_list = { 200, "listing projects", NULL, NULL,
-	NULL };
-static const struct api_op op_create = { 201, "creating a project", NULL, NULL,
-	NULL };
-static const struct api_op op_get = { 200, "reading a project",
-	"no such project", NULL, NULL };
-static const struct api_op op_rename = { 200, "renaming a project",
-	"no such project", "only an owner or an admin changes a project",
-	NULL };
-static const struct api_op op_delete = { 204, "deleting a project",
-	"no such project", "only an owner deletes a project", NULL };
-static const struct api_op op_members = { 200, "listing members",
-	"no such project", NULL, NULL };
-static const struct api_op op_member_put = { 200, "adding a member",
-	"no such project, or no account with this e-mail",
-	"only an owner manages members", "a project keeps at least one owner" };
-static const struct api_op op_member_remove = { 204, "removing a member",
-	"no such project or member", "only an owner manages members",
-	"a project keeps at least one owner" };
+/* How each route answers what the store says. */
+static const struct api_answer op_list = { .ok = 200,
+	.what = "listing projects" };
+static const struct api_answer op_create = { .ok = 201,
+	.what = "creating a project" };
+static const struct api_answer op_get = { .ok = 200,
+	.what = "reading a project",
+	.not_found = "no such project" };
+static const struct api_answer op_rename = { .ok = 200,
+	.what = "renaming a project",
+	.not_found = "no such project",
+	.forbidden = "only an owner or an admin changes a project" };
+static const struct api_answer op_delete = { .ok = 204,
+	.what = "deleting a project",
+	.not_found = "no such project",
+	.forbidden = "only an owner deletes a project" };
+static const struct api_answer op_members = { .ok = 200,
+	.what = "listing members",
+	.not_found = "no such project" };
+static const struct api_answer op_member_put = { .ok = 200,
+	.what = "adding a member",
+	.not_found = "no such project, or no account with this e-mail",
+	.forbidden = "only an owner manages members",
+	.conflict = "a project keeps at least one owner" };
+static const struct api_answer op_member_remove = { .ok = 204,
+	.what = "removing a member",
+	.not_found = "no such project or member",
+	.forbidden = "only an owner manages members",
+	.conflict = "a project keeps at least one owner" };
 
 struct api_call {
 	unsigned magic;
 #define API_CALL_MAGIC 0x5e7a0c33
 	struct api_req *r;
-	const struct api_op *op;
+	const struct api_answer *op;
 };
 
 static void
@@ -62,42 +64,17 @@ api_call_done(void *priv, enum as_status st, const char *json, const char *err)
 {
 	struct api_call *c;
 	struct api_req *r;
-	const struct api_op *op;
+	const struct api_answer *op;
 
 	CAST_OBJ_NOTNULL(c, priv, API_CALL_MAGIC);
 	r = c->r;
 	op = c->op;
 	FREE_OBJ(c);
-	switch (st) {
-	case AS_OK:
-		if (json != NULL && op->ok != 204)
-			http_api_reply_text(r, op->ok, json);
-		else
-			http_api_reply_empty(r, op->ok == 204 ? 204 : op->ok);
-		return;
-	case AS_NOT_FOUND:
-		http_api_error(r, 404, NULL, NULL, "%s",
-		    op->not_found != NULL ? op->not_found : "not found");
-		return;
-	case AS_FORBIDDEN:
-		http_api_error(r, 403, NULL, NULL, "%s",
-		    op->forbidden != NULL ? op->forbidden
-		                          : "your role does not allow this");
-		return;
-	case AS_CONFLICT:
-		http_api_error(r, 409, NULL, NULL, "%s",
-		    op->conflict != NULL ? op->conflict : "conflict");
-		return;
-	default:
-		log_warning("api", "%s: %s", op->what, err != NULL ? err : "?");
-		http_api_error(r, 503, NULL, NULL,
-		    "the database did not answer; try again");
-		return;
-	}
+	api_answer(r, op, st, json, err);
 }
 
 static struct api_call *
-api_call_new(struct api_req *r, const struct api_op *op)
+api_call_new(struct api_req *r, const struct api_answer *op)
 {
 	struct api_call *c;
 

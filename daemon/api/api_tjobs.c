@@ -33,6 +33,7 @@
 #include "store/task_queue.h"
 #include "store/tjob_store.h"
 #include "warm/variant_replay.h"
+#include "api_answer.h"
 #include "api_input.h"
 #include "api_tenant.h"
 #include "api_tjobs.h"
@@ -69,18 +70,26 @@ static const struct api_field api_tj_fields[] = {
  * How each route answers what the store says
  */
 
-struct api_tj_op {
-	int ok;
-	const char *what; /* for the log */
-	const char *forbidden;
-};
-
-static const struct api_tj_op op_list = { 200, "listing jobs", NULL };
-static const struct api_tj_op op_create = { 201, "creating a job",
-	"only an owner or an admin starts jobs" };
-static const struct api_tj_op op_get = { 200, "reading a job", NULL };
-static const struct api_tj_op op_cancel = { 200, "cancelling a job",
-	"only an owner or an admin cancels jobs" };
+/* How each route answers what the store says. */
+static const struct api_answer op_list = { .ok = 200,
+	.what = "listing jobs",
+	.not_found = "no such website" };
+static const struct api_answer op_create = { .ok = 201,
+	.what = "creating a job",
+	.not_found = "no such website",
+	.forbidden = "only an owner or an admin starts jobs",
+	.plan_status = 422,
+	.plan_field = "urls",
+	.plan = "the project's plan allows fewer URLs in a job" };
+static const struct api_answer op_get = { .ok = 200,
+	.what = "reading a job",
+	.not_found = "no such job" };
+static const struct api_answer op_cancel = { .ok = 200,
+	.what = "cancelling a job",
+	.not_found = "no such job",
+	.forbidden = "only an owner or an admin cancels jobs",
+	.conflict_code = "job_ended",
+	.conflict = "the job has ended already" };
 
 /* A request on its way through the steps above. */
 struct api_tj {
@@ -88,7 +97,7 @@ struct api_tj {
 #define API_TJ_MAGIC 0x5e7a0c51
 	struct api_req *r;
 	struct api_tenant *t;
-	const struct api_tj_op *op;
+	const struct api_answer *op;
 	int64_t user, id; /* id: the website's, else the job's */
 	json_t *urls, *variants; /* given, or NULL */
 	unsigned nurl, nvariant;
@@ -97,7 +106,7 @@ struct api_tj {
 };
 
 static struct api_tj *
-api_tj_new(struct api_req *r, void *priv, const struct api_tj_op *op,
+api_tj_new(struct api_req *r, void *priv, const struct api_answer *op,
     int64_t id)
 {
 	struct api_tj *j;
@@ -138,40 +147,13 @@ api_tj_done(void *priv, enum as_status st, const char *json, const char *err)
 {
 	struct api_tj *j;
 	struct api_req *r;
-	const struct api_tj_op *op;
+	const struct api_answer *op;
 
 	CAST_OBJ_NOTNULL(j, priv, API_TJ_MAGIC);
 	r = j->r;
 	op = j->op;
 	api_tj_free(&j);
-	switch (st) {
-	case AS_OK:
-		AN(json);
-		http_api_reply_text(r, op->ok, json);
-		return;
-	case AS_NOT_FOUND:
-		http_api_error(r, 404, NULL, NULL, "no such %s",
-		    op == &op_list || op == &op_create ? "website" : "job");
-		return;
-	case AS_FORBIDDEN:
-		http_api_error(r, 403, NULL, NULL, "%s",
-		    op->forbidden != NULL ? op->forbidden
-		                          : "your role does not allow this");
-		return;
-	case AS_CONFLICT:
-		http_api_error(r, 409, "job_ended", NULL,
-		    "the job has ended already");
-		return;
-	case AS_PLAN_LIMIT:
-		http_api_error(r, 422, "plan_limit", "urls",
-		    "the project's plan allows fewer URLs in a job");
-		return;
-	default:
-		log_warning("api", "%s: %s", op->what, err != NULL ? err : "?");
-		http_api_error(r, 503, NULL, NULL,
-		    "the database did not answer; try again");
-		return;
-	}
+	api_answer(r, op, st, json, err);
 }
 
 /* The store refused to queue it: said, and j undone. */

@@ -28,6 +28,7 @@
 #include "core/offload.h"
 #include "fetch/addr_policy.h"
 #include "store/website_store.h"
+#include "api_answer.h"
 #include "api_input.h"
 #include "api_tenant.h"
 #include "api_websites.h"
@@ -87,20 +88,38 @@ static const struct api_field api_ws_change_fields[] = {
  * How each route answers what the store says
  */
 
-struct api_ws_op {
-	int ok; /* 200, 201, 204 */
-	const char *what; /* for the log */
-	const char *forbidden;
+/* How each route answers what the store says. */
+static const struct api_answer op_list = { .ok = 200,
+	.what = "listing websites",
+	.not_found = "no such project" };
+static const struct api_answer op_create = {
+	.ok = 201,
+	.what = "creating a website",
+	.not_found = "no such project",
+	.forbidden = "only an owner or an admin adds websites",
+	.conflict_field = "base_url",
+	.conflict = "the project has a website of this base_url already",
+	/* 402: what would let it through is a bigger plan, not another
+	 * request; a client can offer the upgrade. */
+	.plan_status = 402,
+	.plan = "the project's plan allows no more websites: delete one or "
+	        "change the plan",
 };
-
-static const struct api_ws_op op_list = { 200, "listing websites", NULL };
-static const struct api_ws_op op_create = { 201, "creating a website",
-	"only an owner or an admin adds websites" };
-static const struct api_ws_op op_get = { 200, "reading a website", NULL };
-static const struct api_ws_op op_change = { 200, "changing a website",
-	"only an owner or an admin changes a website" };
-static const struct api_ws_op op_delete = { 204, "deleting a website",
-	"only an owner or an admin deletes a website" };
+static const struct api_answer op_get = { .ok = 200,
+	.what = "reading a website",
+	.not_found = "no such website" };
+static const struct api_answer op_change = {
+	.ok = 200,
+	.what = "changing a website",
+	.not_found = "no such website",
+	.forbidden = "only an owner or an admin changes a website",
+	.conflict_field = "base_url",
+	.conflict = "the project has a website of this base_url already",
+};
+static const struct api_answer op_delete = { .ok = 204,
+	.what = "deleting a website",
+	.not_found = "no such website",
+	.forbidden = "only an owner or an admin deletes a website" };
 
 /* A host to resolve, and what came of it. */
 struct api_ws_host {
@@ -116,7 +135,7 @@ struct api_ws {
 #define API_WS_MAGIC 0x5e7a0c41
 	struct api_req *r;
 	struct api_tenant *t;
-	const struct api_ws_op *op;
+	const struct api_answer *op;
 	int64_t user, id; /* id: the project's to create, else the site's */
 	json_t *set; /* the settings given */
 	unsigned nhost;
@@ -124,7 +143,7 @@ struct api_ws {
 };
 
 static struct api_ws *
-api_ws_new(struct api_req *r, void *priv, const struct api_ws_op *op,
+api_ws_new(struct api_req *r, void *priv, const struct api_answer *op,
     int64_t id)
 {
 	struct api_ws *w;
@@ -156,45 +175,13 @@ api_ws_done(void *priv, enum as_status st, const char *json, const char *err)
 {
 	struct api_ws *w;
 	struct api_req *r;
-	const struct api_ws_op *op;
+	const struct api_answer *op;
 
 	CAST_OBJ_NOTNULL(w, priv, API_WS_MAGIC);
 	r = w->r;
 	op = w->op;
 	api_ws_free(&w);
-	switch (st) {
-	case AS_OK:
-		if (json != NULL && op->ok != 204)
-			http_api_reply_text(r, op->ok, json);
-		else
-			http_api_reply_empty(r, op->ok);
-		return;
-	case AS_NOT_FOUND:
-		http_api_error(r, 404, NULL, NULL, "no such %s",
-		    op == &op_list || op == &op_create ? "project" : "website");
-		return;
-	case AS_FORBIDDEN:
-		http_api_error(r, 403, NULL, NULL, "%s",
-		    op->forbidden != NULL ? op->forbidden
-		                          : "your role does not allow this");
-		return;
-	case AS_CONFLICT:
-		http_api_error(r, 409, NULL, "base_url",
-		    "the project has a website of this base_url already");
-		return;
-	case AS_PLAN_LIMIT:
-		/* 402: what would let it through is a bigger plan, not
-		 * another request; a client can offer the upgrade. */
-		http_api_error(r, 402, "plan_limit", NULL,
-		    "the project's plan allows no more websites: delete one "
-		    "or change the plan");
-		return;
-	default:
-		log_warning("api", "%s: %s", op->what, err != NULL ? err : "?");
-		http_api_error(r, 503, NULL, NULL,
-		    "the database did not answer; try again");
-		return;
-	}
+	api_answer(r, op, st, json, err);
 }
 
 /* The store refused to queue it: said, and w undone. */
