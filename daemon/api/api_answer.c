@@ -29,12 +29,12 @@ api_answer(struct api_req *r, const struct api_answer *a, enum as_status st,
 		return;
 	case AS_FORBIDDEN:
 		http_api_error(r, 403, NULL, NULL, "%s",
-		    a->forbidden != NULL ? a->forbidden :
-		                           "your role does not allow this");
+		    a->forbidden != NULL ? a->forbidden
+		                         : "your role does not allow this");
 		return;
 	case AS_CONFLICT:
-		http_api_error(r, 409, a->conflict_code, a->conflict_field, "%s",
-		    a->conflict != NULL ? a->conflict : "conflict");
+		http_api_error(r, 409, a->conflict_code, a->conflict_field,
+		    "%s", a->conflict != NULL ? a->conflict : "conflict");
 		return;
 	case AS_PLAN_LIMIT:
 		if (a->plan != NULL) {
