@@ -137,7 +137,8 @@ METRIC(DB_PRUNE_ERRORS, "stoke_db_prune_errors_total", COUNTER,
 METRIC(QUEUE_DEPTH, "stoke_queue_depth", GAUGE,
     "Warm tasks that can be claimed now: queued, or leased past their "
     "lease")
-METRIC(JOBS, "stoke_jobs", GAUGE, "Jobs, by status")
+METRIC(JOBS, "stoke_jobs", GAUGE,
+    "Jobs still open (queued or running), by status")
 
 /* api/: the HTTP API, on each replica */
 METRIC(API_REQUESTS, "stoke_api_requests_total", COUNTER,
