@@ -52,5 +52,5 @@ api_readyz_get(struct api_req *r, void *priv)
 
 	CAST_OBJ_NOTNULL(t, priv, API_TENANT_MAGIC);
 	if (schema_check(t->pool, api_readyz_checked, r, &err) != 0)
-		http_api_error(r, 503, NULL, NULL, "%s", err);
+		http_api_error(r, 503, "database_unreachable", NULL, "%s", err);
 }

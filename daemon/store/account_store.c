@@ -319,25 +319,18 @@ static int
 as_query(struct pg_pool *pool, const struct pg_stmt *st, const char *const *v,
     as_done_f *cb, void *priv, const char **err)
 {
-	struct pg_pool_stats ps;
 	struct as_call *c;
 
 	AN(pool);
 	AN(cb);
 	AN(err);
-	/* Said at once rather than after the pool's wait for a connection. */
-	pg_pool_stats(pool, &ps);
-	if (ps.connected == 0) {
-		*err = "the database is unreachable";
-		return (-1);
-	}
 	ALLOC_OBJ(c, AS_CALL_MAGIC);
 	AN(c);
 	c->cb = cb;
 	c->priv = priv;
-	if (pg_pool_query(pool, st, v, as_on_rows, c) != 0) {
+	/* Said at once rather than after the pool's wait for a connection. */
+	if (pg_pool_ask(pool, st, v, as_on_rows, c, err) != 0) {
 		FREE_OBJ(c);
-		*err = "stopping";
 		return (-1);
 	}
 	return (0);

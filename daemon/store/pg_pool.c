@@ -718,6 +718,25 @@ pg_pool_query(struct pg_pool *p, const struct pg_stmt *st,
  * The pool
  */
 
+int
+pg_pool_ask(struct pg_pool *p, const struct pg_stmt *st,
+    const char *const *values, pg_result_f *cb, void *priv, const char **err)
+{
+	struct pg_pool_stats ps;
+
+	AN(err);
+	pg_pool_stats(p, &ps);
+	if (ps.connected == 0) {
+		*err = "the database is unreachable";
+		return (-1);
+	}
+	if (pg_pool_query(p, st, values, cb, priv) != 0) {
+		*err = "stopping";
+		return (-1);
+	}
+	return (0);
+}
+
 void
 pg_pool_listen(struct pg_pool *p, const char *channel, pg_notify_f *cb,
     void *priv)

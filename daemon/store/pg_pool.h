@@ -71,6 +71,14 @@ void pg_pool_set_wait(struct pg_pool *, double seconds);
 int pg_pool_query(struct pg_pool *, const struct pg_stmt *st,
     const char *const *values, pg_result_f *cb, void *priv);
 
+/*
+ * The same for someone waiting on the answer (an API request): while no
+ * connection is up it is refused at once, *err "the database is
+ * unreachable", rather than queued to wait; *err "stopping" when the
+ * pool is being freed.  0, or -1 with *err (then cb is never called).
+ */
+int pg_pool_ask(struct pg_pool *, const struct pg_stmt *st,
+    const char *const *values, pg_result_f *cb, void *priv, const char **err);
 /* LISTEN on a channel, on the pool's own connection, kept after drops. */
 void pg_pool_listen(struct pg_pool *, const char *channel, pg_notify_f *,
     void *priv);

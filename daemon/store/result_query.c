@@ -78,24 +78,18 @@ static int
 rq_query(struct pg_pool *pool, const struct pg_stmt *st, const char *const *v,
     rq_json_f *cb, void *priv, const char **err)
 {
-	struct pg_pool_stats ps;
 	struct rq_wait *w;
 
 	AN(pool);
 	AN(cb);
 	AN(err);
-	pg_pool_stats(pool, &ps);
-	if (ps.connected == 0) {
-		*err = "the database is unreachable";
-		return (-1);
-	}
 	ALLOC_OBJ(w, RQ_WAIT_MAGIC);
 	AN(w);
 	w->cb = cb;
 	w->priv = priv;
-	if (pg_pool_query(pool, st, v, rq_on_rows, w) != 0) {
+	/* Said at once rather than after the pool's wait for a connection. */
+	if (pg_pool_ask(pool, st, v, rq_on_rows, w, err) != 0) {
 		FREE_OBJ(w);
-		*err = "stopping";
 		return (-1);
 	}
 	return (0);

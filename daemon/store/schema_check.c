@@ -61,9 +61,9 @@ schema_check(struct pg_pool *pool, schema_check_f *cb, void *priv,
 	AN(sc);
 	sc->cb = cb;
 	sc->priv = priv;
-	if (pg_pool_query(pool, &st_version, NULL, schema_checked, sc) != 0) {
+	if (pg_pool_ask(pool, &st_version, NULL, schema_checked, sc, err) !=
+	    0) {
 		FREE_OBJ(sc);
-		*err = "stopping";
 		return (-1);
 	}
 	return (0);
