@@ -28,6 +28,7 @@
 
 #include "api_router.h"
 #include "api_stats.h"
+#include "client_addr.h"
 #include "http_api.h"
 
 /* A POST body is a small JSON object: a job, a setting. */
@@ -52,6 +53,7 @@ struct api_req {
 	const struct api_route *route;
 	void *route_priv;
 	struct api_caller caller;
+	char peer[CLIENT_ADDR_LEN];
 	double t0; /* when it came (VTIM_mono), for api_stats */
 	unsigned running;
 	unsigned replied;
@@ -80,6 +82,7 @@ struct http_api {
 	unsigned ntable;
 	api_auth_f *auth;
 	void *auth_priv;
+	const struct client_trust *trust;
 	struct api_stats *stats;
 	/* What /metrics asks, in the order registered: a growing array. */
 	struct api_metric *metric;
@@ -375,18 +378,26 @@ api_header(const struct api_req *r, const char *name)
 const char *
 api_peer(const struct api_req *r)
 {
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AZ(r->replied);
+	return (r->peer);
+}
+
+/* Once, as the request comes: the header is the proxies' then. */
+static void
+api_peer_find(struct api_req *r)
+{
 	struct evhttp_connection *c;
 	char *addr = NULL;
 	uint16_t port;
 
-	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
-	AZ(r->replied);
-	if (r->req == NULL)
-		return ("");
 	c = evhttp_request_get_connection(r->req);
 	if (c != NULL)
 		evhttp_connection_get_peer(c, &addr, &port);
-	return (addr != NULL ? addr : "");
+	client_addr(r->api->trust, addr != NULL ? addr : "",
+	    evhttp_find_header(evhttp_request_get_input_headers(r->req),
+	        "X-Forwarded-For"),
+	    r->peer, sizeof r->peer);
 }
 
 struct api_req *
@@ -660,6 +671,7 @@ on_request(struct evhttp_request *req, void *priv)
 	r->req = req;
 	r->route = rt;
 	r->route_priv = rpriv;
+	api_peer_find(r);
 	TAILQ_INIT(&r->query);
 	TAILQ_INSERT_TAIL(&api->pending, r, list);
 	q = evhttp_uri_get_query(uri);
@@ -895,6 +907,13 @@ http_api_routes_print(FILE *f, const struct api_route *rt, unsigned n)
 		AN(scope[rt[i].scope]);
 		fprintf(f, "%s %s %s\n", m, rt[i].path, scope[rt[i].scope]);
 	}
+}
+
+void
+http_api_trust(struct http_api *api, const struct client_trust *t)
+{
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	api->trust = t;
 }
 
 void

@@ -100,6 +100,12 @@ void http_api_metrics(struct http_api *, metrics_f *fn, void *priv);
  */
 void http_api_routes(struct http_api *, const struct api_route *, unsigned n,
     void *priv);
+/*
+ * The proxies trusted to say who their client is (client_addr.h):
+ * api_peer() is then the address they name.  t stays the caller's.
+ */
+struct client_trust;
+void http_api_trust(struct http_api *, const struct client_trust *t);
 /* Who decides for tenant scopes; without one, they are refused (401). */
 void http_api_auth(struct http_api *, api_auth_f *, void *priv);
 /* The authenticator's yes: the request goes on to its handler. */
@@ -131,7 +137,8 @@ int api_query_int(const struct api_req *, const char *name, int64_t dflt,
 json_t *api_body(const struct api_req *);
 /* A request header, from the route's match to the answer. */
 const char *api_header(const struct api_req *, const char *name);
-/* The peer's address, as text. */
+/* The client's address, as text: the peer's, or behind the proxies
+ * trusted (http_api_trust), the one they name. */
 const char *api_peer(const struct api_req *);
 const struct api_caller *api_caller(const struct api_req *);
 /* A request handed to a callback as its priv, checked. */

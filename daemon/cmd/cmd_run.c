@@ -58,6 +58,7 @@ struct run_opts {
 	double prune_every;
 	const char *jwt_keys;
 	int allow_private;
+	struct client_trust *trust; /* --trusted-proxy, handed to ct */
 };
 
 /* --warm-sitemap: a job now, and every --warm-every seconds. */
@@ -261,6 +262,7 @@ run_options(struct run_opts *o, int argc, char **argv)
 		{ "allow-private", 0, CO_FLAG, NULL, 0, 0, NULL,
 		    "tenants may name loopback and private addresses",
 		    &o->allow_private, NULL },
+		CMD_OPT_TRUSTED_PROXY(&o->trust),
 		CMD_OPT_END,
 	};
 	unsigned i;
@@ -548,6 +550,7 @@ cmd_run(int argc, char **argv)
 
 	INIT_OBJ(&r, RUN_MAGIC);
 	INIT_OBJ(&r.ct, CMD_TENANT_MAGIC);
+	r.ct.trust = o.trust;
 	/* Keys given are read first: a bad key file stops nothing running. */
 	if (!o.cc.no_database &&
 	    cmd_tenant_keys(&r.ct, "run", o.jwt_keys, NULL) < 0)

@@ -67,7 +67,7 @@ struct serve {
 static const char serve_synopsis[] =
     "[--listen ADDR:PORT] [--database-url URL | --state-dir DIR]\n"
     "                  [--jwt-keys FILE] [--token-ttl S] [--threads N]\n"
-    "                  [--allow-private]\n"
+    "                  [--allow-private] [--trusted-proxy CIDR]...\n"
     "       stoked serve --new-jwt-key";
 
 static const char serve_about[] =
@@ -82,7 +82,9 @@ static const char serve_about[] =
     "--new-jwt-key prints a new key line and exits.  Tenants' URLs (a\n"
     "website, its sitemap, its Varnish nodes) may not resolve to loopback\n"
     "or private addresses unless --allow-private is given (one's own\n"
-    "sites, tests); link-local and metadata addresses never.\n";
+    "sites, tests); link-local and metadata addresses never.  Behind a\n"
+    "load balancer, --trusted-proxy names its networks: the client whose\n"
+    "address limits sign-ins is then the one its X-Forwarded-For names.\n";
 
 /*--------------------------------------------------------------------
  * The database
@@ -226,6 +228,7 @@ cmd_serve(int argc, char **argv)
 		{ "allow-private", 0, CO_FLAG, NULL, 0, 0, NULL,
 		    "let tenants name loopback and private addresses",
 		    &s.allow_private, NULL },
+		CMD_OPT_TRUSTED_PROXY(&s.ct.trust),
 		{ "new-jwt-key", 0, CO_FLAG, NULL, 0, 0, NULL,
 		    "print a new key line for --jwt-keys and exit", &s.new_key,
 		    NULL },

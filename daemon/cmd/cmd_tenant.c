@@ -19,6 +19,7 @@
 #include "miniobj.h"
 
 #include "api/api_limits.h"
+#include "api/client_addr.h"
 #include "api/http_api.h"
 #include "auth/password.h"
 #include "auth/token.h"
@@ -118,6 +119,17 @@ cmd_tenant_prune(evutil_socket_t fd, short what, void *priv)
 }
 
 int
+cmd_tenant_trusted_proxy(void *var, const char *arg, char *why, size_t whylen)
+{
+	struct client_trust **tp = var;
+
+	AN(tp);
+	if (*tp == NULL)
+		*tp = client_trust_new();
+	return (client_trust_add(*tp, arg, why, whylen));
+}
+
+int
 cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
     struct http_api *api, struct pg_pool *pool, double token_ttl,
     unsigned threads, int allow_private, double user_rate, double user_burst)
@@ -145,6 +157,13 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	t->limits = api_limits_new(eb, pool, user_rate, user_burst);
 	http_api_metrics(api, api_limits_metrics, t->limits);
 	api_tenant_register(api, t);
+	if (ct->trust != NULL) {
+		http_api_trust(api, ct->trust);
+		log_info("api",
+		    "clients' addresses from X-Forwarded-For "
+		    "through %u trusted network(s)",
+		    client_trust_n(ct->trust));
+	}
 	ct->prune = event_new(eb, -1, EV_PERSIST, cmd_tenant_prune, ct);
 	AN(ct->prune);
 	AZ(event_add(ct->prune,
@@ -173,4 +192,6 @@ cmd_tenant_free(struct cmd_tenant *ct)
 		api_limits_free(&ct->tenant.limits);
 	if (ct->keys != NULL)
 		token_keys_free(&ct->keys);
+	if (ct->trust != NULL)
+		client_trust_free(&ct->trust);
 }

@@ -7,8 +7,11 @@
 #ifndef STOKE_CMD_TENANT_H
 #define STOKE_CMD_TENANT_H
 
+#include <stddef.h>
+
 #include "api/api_tenant.h"
 
+struct client_trust;
 struct event;
 struct event_base;
 struct http_api;
@@ -20,7 +23,20 @@ struct cmd_tenant {
 	struct token_keys *keys;
 	struct api_tenant tenant;
 	struct event *prune; /* revoked tokens past their end, forgotten */
+	struct client_trust *trust; /* --trusted-proxy; NULL: none */
 };
+
+/* --trusted-proxy CIDR, repeated: var is a struct client_trust **,
+ * NULL until the first; cmd_tenant_free() frees ct->trust. */
+int
+cmd_tenant_trusted_proxy(void *var, const char *arg, char *why, size_t whylen);
+#define CMD_OPT_TRUSTED_PROXY(tp)                                              \
+	{                                                                      \
+		"trusted-proxy", 0, CO_CALL, "CIDR", 0, 0, "none",             \
+		    "a load balancer's network: its X-Forwarded-For names "    \
+		    "the client (repeat)",                                     \
+		    (tp), cmd_tenant_trusted_proxy                             \
+	}
 
 /*
  * The keys of key_file (--jwt-keys), else of $STOKE_JWT_KEYS; else,

@@ -1,6 +1,7 @@
 """Assertions on the tenants' API's limits, over HTTP, against two
 stoked serve replicas sharing one database (ports in argv), both with
---rate-user 1 --rate-user-burst 5."""
+--rate-user 1 --rate-user-burst 5, and a third behind a load balancer
+(--trusted-proxy 127.0.0.1/32: the test is the balancer)."""
 
 import json
 import re
@@ -9,12 +10,12 @@ import time
 import urllib.error
 import urllib.request
 
-A, B = (int(p) for p in sys.argv[1:3])
+A, B, C = (int(p) for p in sys.argv[1:4])
 PW = "correct horse battery staple"
 checks = 0
 
 
-def call(port, method, path, body=None, token=None):
+def call(port, method, path, body=None, token=None, xff=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(
         "http://127.0.0.1:%d%s" % (port, path), data=data, method=method)
@@ -22,6 +23,8 @@ def call(port, method, path, body=None, token=None):
         req.add_header("Content-Type", "application/json")
     if token is not None:
         req.add_header("Authorization", "Bearer " + token)
+    if xff is not None:
+        req.add_header("X-Forwarded-For", xff)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             status, headers, text = r.status, r.headers, r.read()
@@ -63,9 +66,9 @@ def register(port, name, email, status=201):
         status)
 
 
-def login(port, email, password):
+def login(port, email, password, xff=None):
     return call(port, "POST", "/api/auth/login",
-                {"email": email, "password": password})
+                {"email": email, "password": password}, xff=xff)
 
 
 # Three accounts: sign-ups 1 to 3 of this address.
@@ -100,6 +103,29 @@ limited("the address, on A",
         login(A, "other@shop.example", PW), 900)
 limited("the address, on B",
         login(B, "busy@shop.example", PW), 900)
+
+# Behind the balancer: the client is the one it names, and the lock is
+# that client's, not the balancer's ...
+ok("another client behind the balancer",
+   login(C, "other@shop.example", PW, xff="203.0.113.9"))
+ok("a client's own claim is not believed past the balancer's",
+   login(C, "other@shop.example", PW, xff="127.0.0.1, 203.0.113.9"))
+limited("the balancer itself, locked",
+        login(C, "other@shop.example", PW), 900)
+# ... and where nobody is trusted, the header is nobody's word.
+limited("the header, to a replica that trusts no one",
+        login(A, "other@shop.example", PW, xff="203.0.113.9"), 900)
+for i in range(20):
+    expect("guessing from behind the balancer %d" % i,
+           login(C, "guess%d@shop.example" % i, "guess",
+                 xff="198.51.100.7")[0], 401)
+limited("that client, locked",
+        login(C, "other@shop.example", PW, xff="198.51.100.7"), 900)
+limited("that client, claiming to be someone else",
+        login(C, "other@shop.example", PW, xff="203.0.113.9, 198.51.100.7"),
+        900)
+ok("the others behind the balancer, not",
+   login(C, "other@shop.example", PW, xff="203.0.113.9"))
 
 # Sign-ups: 10 an hour per address; 3 made, 7 more, then refused.
 for i in range(7):
@@ -138,13 +164,13 @@ L = 'route="/api/auth/login",method="POST"'
 expect("A's login 401s", sample(
     ma, 'stoke_api_requests_total{%s,status="401"}' % L), 10.0)
 expect("A's login 429s", sample(
-    ma, 'stoke_api_requests_total{%s,status="429"}' % L), 2.0)
+    ma, 'stoke_api_requests_total{%s,status="429"}' % L), 3.0)
 expect("the histogram's type",
        "# TYPE stoke_api_request_duration_seconds histogram" in ma, True)
 expect("the histogram's +Inf bucket: every login on A", sample(
-    ma, 'stoke_api_request_duration_seconds_bucket{%s,le="+Inf"}' % L), 12.0)
+    ma, 'stoke_api_request_duration_seconds_bucket{%s,le="+Inf"}' % L), 13.0)
 expect("the histogram's count", sample(
-    ma, 'stoke_api_request_duration_seconds_count{%s}' % L), 12.0)
+    ma, 'stoke_api_request_duration_seconds_count{%s}' % L), 13.0)
 expect("a login takes a while (argon2id)", sample(
     ma, 'stoke_api_request_duration_seconds_sum{%s}' % L) > 0, True)
 expect("A's failed logins", sample(ma, "stoke_api_logins_failed_total"), 10.0)

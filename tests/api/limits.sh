@@ -2,7 +2,8 @@
 # The tenants' API's limits over real HTTP: two stoked serve replicas on
 # one PostgreSQL.  Login lockouts counted in the database and honoured by
 # the other replica, per e-mail and per client address; sign-ups per
-# address; each user's request rate (lowered with the hidden
+# address, and behind a trusted load balancer, per the address its
+# X-Forwarded-For names; each user's request rate (lowered with the hidden
 # --rate-user); and the request metrics.  The assertions are in
 # limits.py; this sets up what it talks to.
 set -eu
@@ -20,7 +21,20 @@ for i in 1 2; do
 	eval "port$i=\$(\"\$TESTS_DIR/lib/wait_port.sh\" \"\$work/serve$i.log\")"
 done
 
-python3 "$TESTS_DIR/api/limits.py" "$port1" "$port2" || fail "limits.py"
+# The third behind a load balancer: the test, on loopback.
+"$STOKED" serve --listen 127.0.0.1:0 --database-url "$PGURL" \
+    --jwt-keys "$work/keys" --trusted-proxy 127.0.0.1/32 \
+    > "$work/serve3.log" 2>&1 &
+suite_bg $!
+port3=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve3.log")
+
+python3 "$TESTS_DIR/api/limits.py" "$port1" "$port2" "$port3" ||
+    fail "limits.py"
+
+# Locked by the address the balancer named.
+[ "$(q "SELECT count(*) FROM auth_throttle
+    WHERE kind = 'login_address' AND key = '198.51.100.7'
+    AND locked_until > now()")" = 1 ] || fail "no lock of the named client"
 
 # The lock is a row every replica reads: there, with its lock.
 [ "$(q "SELECT count(*) FROM auth_throttle
