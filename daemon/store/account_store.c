@@ -9,7 +9,9 @@
  * in the same statement, so that no answer depends on a read made
  * before.  The SQLSTATEs of a taken e-mail (unique_violation) and of a
  * project left without an owner (integrity_constraint_violation, from
- * 0004_accounts.sql's trigger, when two changes race) are AS_CONFLICT.
+ * 0004_accounts.sql's trigger, when two changes race) are AS_CONFLICT;
+ * a plan's limit that a race reached first (SK001, 0012_plan_limits.sql)
+ * is AS_PLAN_LIMIT.
  */
 
 #include "config.h"
@@ -272,6 +274,8 @@ as_error_status(const PGresult *r)
 		return (AS_ERROR);
 	if (strcmp(state, "23505") == 0 || strcmp(state, "23000") == 0)
 		return (AS_CONFLICT);
+	if (strcmp(state, "SK001") == 0)
+		return (AS_PLAN_LIMIT);
 	return (AS_ERROR);
 }
 

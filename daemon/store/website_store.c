@@ -9,8 +9,8 @@
  * cleared.  The columns a tenant may not set (id, project_id,
  * created_at) are never read from it.
  *
- * The plan's limit is counted in the statement that inserts: two
- * creations racing past the last free place may both succeed.
+ * The plan's limit is counted in the statement that inserts, and again
+ * by a trigger that waits for any creation racing it (0012_plan_limits.sql).
  */
 
 #include "config.h"

@@ -5,6 +5,7 @@ project's plan, which no route does yet)."""
 import json
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 
@@ -296,5 +297,33 @@ ok("the project deleted", call(A, "DELETE", "/api/projects/%d" % pid,
 error("its website gone with it", call(A, "GET", "/api/websites/%d" %
                                        w2["id"], token=alice), 404,
       "not_found")
+
+# Creations racing for a free plan's one place, on both replicas: one
+# gets it, every other is told the plan's limit (never a 5xx, never two).
+race = ok("a project to race in", call(A, "POST", "/api/projects",
+                                       {"name": "Race"}, token=alice), 201)
+racing = "/api/projects/%d/websites" % race["id"]
+gate = threading.Barrier(12)
+answers = []
+
+
+def create(i):
+    gate.wait()
+    answers.append(call(A if i % 2 else B, "POST", racing, {
+        "base_url": "http://127.0.0.1:%d/" % (9000 + i)}, token=alice))
+
+
+threads = [threading.Thread(target=create, args=(i,)) for i in range(12)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+expect("racing: one created", sorted(a[0] for a in answers),
+       [201] + [402] * 11)
+for a in answers:
+    if a[0] == 402:
+        error("racing: the others", a, 402, "plan_limit")
+expect("racing: one website", len(ok("race list", call(
+    A, "GET", racing, token=alice))["websites"]), 1)
 
 print("%d checks, 0 failed" % checks)
