@@ -65,7 +65,11 @@ static const char worker_about[] =
     "is tried once more.  Any number of workers may share a queue; a\n"
     "task whose worker died is taken over once its lease runs out.\n"
     "Idle, it waits for new tasks to be announced and looks every\n"
-    "--poll seconds.\n";
+    "--poll seconds.  A website's nodes, and its URLs fetched\n"
+    "straight, are tenants' words: each address is checked as it is\n"
+    "connected to, and loopback and private ones are refused unless\n"
+    "--allow-private is given (self-hosting); link-local and metadata\n"
+    "addresses always.  --node is the operator's, never checked.\n";
 
 static int
 worker_dims(void *priv, const char *arg, char *why, size_t whylen)
@@ -177,6 +181,9 @@ cmd_worker(int argc, char **argv)
 		{ "exit-when-idle", 0, CO_FLAG, NULL, 0, 0, NULL,
 		    "exit once no task is left queued or leased, for anyone",
 		    &cfg.exit_when_idle, NULL },
+		{ "allow-private", 0, CO_FLAG, NULL, 0, 0, NULL,
+		    "let tenants' nodes and URLs be loopback or private",
+		    &cfg.allow_private, NULL },
 		CMD_OPT_ORIGIN_MAX(&cc, "the concurrency"),
 		CMD_OPT_ORIGIN_RATE(&cc),
 		CMD_OPT_END,

@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "vqueue.h"
 #include "vtim.h"
 
+#include "addr_policy.h"
 #include "fetcher.h"
 #include "origin_guard.h"
 
@@ -68,6 +70,8 @@ struct fetch {
 	char *buf; /* the body, with body_max */
 	size_t buflen, bufsize;
 	unsigned too_big;
+	enum fetch_addr addr;
+	unsigned refused; /* the class of an address refused, or 0 */
 };
 
 /* Origins told to wait, remembered in one pass over the waiting fetches. */
@@ -144,7 +148,12 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	CAST_OBJ_NOTNULL(fe, (void *)p, FETCH_MAGIC);
 	memset(&res, 0, sizeof res);
 	res.ok = (rc == CURLE_OK);
-	if (fe->too_big) {
+	if (fe->refused != 0) {
+		snprintf(fe->errbuf, sizeof fe->errbuf,
+		    "the host resolves to %s: refused",
+		    addr_class_name(fe->refused));
+		res.ok = 0;
+	} else if (fe->too_big) {
 		snprintf(fe->errbuf, sizeof fe->errbuf,
 		    "answer larger than %zu bytes: refused", fe->body_max);
 		res.ok = 0;
@@ -480,6 +489,30 @@ on_retry(evutil_socket_t fd, short kind, void *priv)
 	drain(f, 1);
 }
 
+/*
+ * Each address curl is about to connect to, for a tenant's fetch: what
+ * the policy refuses is never connected to (curl then tries the host's
+ * next address, if any, and fails when none is left).
+ */
+static curl_socket_t
+open_socket(void *priv, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct fetch *fe;
+	unsigned bad;
+
+	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
+	assert(fe->addr != FETCH_ADDR_ANY);
+	if (purpose == CURLSOCKTYPE_IPCXN) {
+		bad = addr_verdict(addr_classify(&a->addr),
+		    fe->addr == FETCH_ADDR_PRIVATE_OK);
+		if (bad != 0) {
+			fe->refused = bad;
+			return (CURL_SOCKET_BAD);
+		}
+	}
+	return (socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol));
+}
+
 int
 fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
     fetch_done_f *done, void *priv)
@@ -541,6 +574,12 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	    (long)((rq->timeout > 0 ? rq->timeout : 30.0) * 1000));
 	if (rq->method != NULL && !strcmp(rq->method, "HEAD"))
 		curl_easy_setopt(fe->easy, CURLOPT_NOBODY, 1L);
+	fe->addr = rq->addr;
+	if (fe->addr != FETCH_ADDR_ANY) {
+		curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETFUNCTION,
+		    open_socket);
+		curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETDATA, fe);
+	}
 	origin = rq->origin != NULL ? rq->origin
 	    : rq->host != NULL      ? rq->host
 	                            : rq->url;

@@ -17,6 +17,19 @@ struct origin_guard;
 
 #define FETCH_MAX_HDRS 16
 
+/*
+ * Where a fetch may connect.  An address the operator gave (--node) is
+ * theirs to choose; one a tenant named was checked when it was saved,
+ * but a name may resolve elsewhere by the time it is fetched (DNS
+ * rebinding): such a fetch checks each address as it connects, with
+ * addr_policy.h's verdict.
+ */
+enum fetch_addr {
+	FETCH_ADDR_ANY = 0, /* the operator's own */
+	FETCH_ADDR_PUBLIC, /* a tenant's: public addresses only */
+	FETCH_ADDR_PRIVATE_OK, /* a tenant's, loopback and private allowed */
+};
+
 struct fetch_req {
 	const char *url; /* where to connect: a Varnish node + path */
 	const char *host; /* Host header; NULL: the URL's */
@@ -26,6 +39,7 @@ struct fetch_req {
 	const char *hdr[FETCH_MAX_HDRS];
 	double timeout; /* seconds for the whole exchange */
 	size_t body_max; /* keep the body, up to this; 0: count it only */
+	enum fetch_addr addr;
 };
 
 struct fetch_result {

@@ -349,6 +349,11 @@ fetch_start(struct worker *w, struct wtask *wt, unsigned i)
 	rq.host = host;
 	rq.method = "GET";
 	rq.timeout = w->cfg.timeout;
+	/* Not the operator's --node: the tenant's word, checked as it
+	 * connects. */
+	if (w->cfg.nnode == 0)
+		rq.addr = w->cfg.allow_private ? FETCH_ADDR_PRIVATE_OK
+		                               : FETCH_ADDR_PUBLIC;
 	if (w->cfg.key != NULL) {
 		snprintf(wf->id, sizeof wf->id, "job%jd-task%jd-%u",
 		    (intmax_t)wt->t->job_id, (intmax_t)wt->t->id, i);

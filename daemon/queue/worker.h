@@ -35,6 +35,9 @@ struct worker_cfg {
 	double timeout; /* seconds per fetch */
 	double poll; /* seconds between claims while the queue is empty */
 	int exit_when_idle; /* end once no task is left for anyone */
+	/* The website's nodes (and URLs fetched straight) may be loopback
+	 * or private addresses; never link-local or metadata ones. */
+	int allow_private;
 };
 
 struct worker_stats {

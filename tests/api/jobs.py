@@ -1,6 +1,8 @@
 """Assertions on a website's warm jobs and their results, over HTTP: the
 API's port, the Varnish node's port, a command that drains the queue
-once (a stoked worker), the database's URL (to look under the API)."""
+once (a stoked worker), the database's URL (to look under the API), and
+one that drains it with a worker that takes the website's nodes and does
+not allow private addresses."""
 
 import csv
 import io
@@ -13,7 +15,7 @@ import urllib.parse
 import urllib.request
 
 A, NODE = int(sys.argv[1]), int(sys.argv[2])
-WORKER, PGURL = sys.argv[3], sys.argv[4]
+WORKER, PGURL, STRICT = sys.argv[3], sys.argv[4], sys.argv[5]
 checks = 0
 
 
@@ -304,4 +306,18 @@ error("a cursor of another sort", call(
     "invalid_cursor", "cursor")
 error("no such job", call("GET", "/api/jobs/999999", token=alice), 404,
       "not_found")
+
+# The website's node is the tenant's word: a worker that does not allow
+# private addresses refuses it as it connects, whatever it resolved to
+# when it was saved.
+strict = ok("a job for the strict worker", call(
+    "POST", jobs, {"urls": ["/product/1"]}, token=alice), 201)
+subprocess.run([STRICT], check=True, timeout=120)
+sd = wait_done(strict["id"], alice)
+expect("strict: failed", (sd["status"], sd["urls_failed"]), ("done", 1))
+sr = ok("strict: results", call("GET", "/api/jobs/%d/results" % strict["id"],
+                                token=alice))["results"]
+expect("strict: the node refused, and why " + repr(sr),
+       [("loopback address: refused" in (r["reason"] or ""), r["status"])
+        for r in sr], [(True, None)])
 print("%d checks, 0 failed" % checks)

@@ -29,6 +29,16 @@ exec "$STOKED" worker --database-url "$PGURL" --node "http://127.0.0.1:$v" \
 EOW
 chmod +x "$work/worker"
 
-python3 "$TESTS_DIR/api/jobs.py" "$port" "$v" "$work/worker" "$PGURL" ||
+# And one as a hosted service runs it: the website's nodes, checked.
+cat > "$work/strict-worker" <<EOW
+#!/bin/sh
+exec "$STOKED" worker --database-url "$PGURL" \
+    --secret-file "$work/secret" --exit-when-idle --poll 0.2 --timeout 10 \
+    >> "$work/strict-worker.log" 2>&1
+EOW
+chmod +x "$work/strict-worker"
+
+python3 "$TESTS_DIR/api/jobs.py" "$port" "$v" "$work/worker" "$PGURL" \
+    "$work/strict-worker" ||
     fail "jobs.py"
 echo "jobs: ok"
