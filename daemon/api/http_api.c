@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -78,6 +79,7 @@ struct http_api {
 #define HTTP_API_MAGIC 0x7a91c0de
 	struct evhttp *http;
 	unsigned port;
+	unsigned mport; /* /metrics's own listener; 0: on port */
 	struct api_table table[API_MAX_TABLES];
 	unsigned ntable;
 	api_auth_f *auth;
@@ -625,6 +627,43 @@ api_find(const struct http_api *api, enum api_method m, const char *path,
 	return (NULL);
 }
 
+/* The port of the listener that took the request. */
+static unsigned
+req_local_port(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	evutil_socket_t fd;
+
+	if (c == NULL)
+		return (0);
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(c));
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return (0);
+	if (ss.ss_family == AF_INET)
+		return (ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	if (ss.ss_family == AF_INET6)
+		return (ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	return (0);
+}
+
+/*
+ * With a listener of its own, /metrics is served there and only there:
+ * the API's port may face the world, the scraper's need not.
+ */
+static int
+wrong_listener(const struct http_api *api, struct evhttp_request *req,
+    const char *path)
+{
+	int scrape;
+
+	if (api->mport == 0)
+		return (0);
+	scrape = !strcmp(path, "/metrics");
+	return (scrape != (req_local_port(req) == api->mport));
+}
+
 static void
 on_request(struct evhttp_request *req, void *priv)
 {
@@ -648,6 +687,11 @@ on_request(struct evhttp_request *req, void *priv)
 	if (path == NULL) {
 		api_stats_count(api->stats, NULL, m, 400, VTIM_mono() - t0);
 		reply_error(req, 400, NULL, NULL, "bad request URI");
+		return;
+	}
+	if (wrong_listener(api, req, path)) {
+		api_stats_count(api->stats, NULL, m, 404, VTIM_mono() - t0);
+		reply_error(req, 404, NULL, NULL, "no such endpoint");
 		return;
 	}
 	rt = api_find(api, m, path, &ps, &rpriv, &methods);
@@ -806,6 +850,39 @@ http_api_free(struct http_api **ap)
 	api_stats_free(&api->stats);
 	free(api->metric);
 	FREE_OBJ(api);
+}
+
+int
+http_api_listen_metrics(struct http_api *api, const char *listen, char *err,
+    size_t errlen)
+{
+	struct evhttp_bound_socket *bs;
+	char addr[256];
+	unsigned port;
+
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	AZ(api->mport);
+	if (split_listen(listen, addr, sizeof addr, &port) != 0) {
+		snprintf(err, errlen,
+		    "bad listen address '%s' (want ADDR:PORT)", listen);
+		return (-1);
+	}
+	bs = evhttp_bind_socket_with_handle(api->http, addr, (uint16_t)port);
+	if (bs == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: %s", listen,
+		    strerror(errno));
+		return (-1);
+	}
+	api->mport = bound_port(bs);
+	AN(api->mport);
+	return (0);
+}
+
+unsigned
+http_api_metrics_port(const struct http_api *api)
+{
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	return (api->mport != 0 ? api->mport : api->port);
 }
 
 unsigned

@@ -90,6 +90,13 @@ struct http_api *
 http_api_new(struct event_base *, const char *listen, char *err, size_t errlen);
 void http_api_free(struct http_api **);
 unsigned http_api_port(const struct http_api *);
+/*
+ * /metrics on a listener of its own ("ADDR:PORT"), and no longer on the
+ * API's: 0, or -1 with err.  Its port: the API's until then.
+ */
+int http_api_listen_metrics(struct http_api *, const char *listen, char *err,
+    size_t errlen);
+unsigned http_api_metrics_port(const struct http_api *);
 /* fn(priv) adds its samples to each scrape, as long as the API lives. */
 void http_api_metrics(struct http_api *, metrics_f *fn, void *priv);
 /*

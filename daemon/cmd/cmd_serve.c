@@ -47,6 +47,7 @@ struct serve {
 #define SERVE_MAGIC 0x5e7e0001
 	struct cmd_common cc;
 	const char *listen;
+	const char *metrics_listen;
 	const char *key_file;
 	double token_ttl;
 	unsigned threads, conns;
@@ -65,14 +66,17 @@ struct serve {
 };
 
 static const char serve_synopsis[] =
-    "[--listen ADDR:PORT] [--database-url URL | --state-dir DIR]\n"
+    "[--listen ADDR:PORT] [--metrics-listen ADDR:PORT]\n"
+    "                  [--database-url URL | --state-dir DIR]\n"
     "                  [--jwt-keys FILE] [--token-ttl S] [--threads N]\n"
     "                  [--allow-private] [--trusted-proxy CIDR]...\n"
     "       stoked serve --new-jwt-key";
 
 static const char serve_about[] =
     "Serves the tenants' API (accounts, projects, their members) and\n"
-    "/metrics on --listen, over the database (else $STOKE_DATABASE_URL's,\n"
+    "/metrics on --listen (/metrics on --metrics-listen instead, when\n"
+    "given, so that the API's port may face the world and the\n"
+    "scraper's not), over the database (else $STOKE_DATABASE_URL's,\n"
     "else the embedded one in the state directory, see 'stoked db'),\n"
     "whose schema it brings up to date.  Replicas share nothing but the\n"
     "database and the token keys: --jwt-keys names a file of lines\n"
@@ -164,6 +168,12 @@ serve_start(struct serve *s)
 		log_error("api", "%s", err);
 		return (-1);
 	}
+	if (s->metrics_listen != NULL &&
+	    http_api_listen_metrics(s->api, s->metrics_listen, err,
+	        sizeof err) != 0) {
+		log_error("api", "--metrics-listen: %s", err);
+		return (-1);
+	}
 	if (s->allow_private)
 		log_notice("serve",
 		    "tenants may name loopback and private addresses");
@@ -176,6 +186,10 @@ serve_start(struct serve *s)
 	printf("stoked listening on %.*s:%u\n",
 	    (int)(strrchr(s->listen, ':') - s->listen), s->listen,
 	    http_api_port(s->api));
+	if (s->metrics_listen != NULL)
+		printf("stoked metrics on %.*s:%u\n",
+		    (int)(strrchr(s->metrics_listen, ':') - s->metrics_listen),
+		    s->metrics_listen, http_api_metrics_port(s->api));
 	fflush(stdout);
 	return (0);
 }
@@ -213,6 +227,8 @@ cmd_serve(int argc, char **argv)
 	const struct cmd_opt opts[] = {
 		{ "listen", 'l', CO_STRING, "ADDR:PORT", 0, 0, SERVE_LISTEN,
 		    "where to serve (port 0: a free one)", &s.listen, NULL },
+		{ "metrics-listen", 0, CO_STRING, "ADDR:PORT", 0, 0, "--listen",
+		    "/metrics there, and only there", &s.metrics_listen, NULL },
 		CMD_OPT_DATABASE_URL(&s.cc),
 		CMD_OPT_STATE_DIR(&s.cc),
 		{ "jwt-keys", 0, CO_STRING, "FILE", 0, 0, "$STOKE_JWT_KEYS",

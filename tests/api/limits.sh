@@ -24,12 +24,24 @@ done
 # The third behind a load balancer: the test, on loopback.
 "$STOKED" serve --listen 127.0.0.1:0 --database-url "$PGURL" \
     --jwt-keys "$work/keys" --trusted-proxy 127.0.0.1/32 \
-    > "$work/serve3.log" 2>&1 &
+    --metrics-listen 127.0.0.1:0 > "$work/serve3.log" 2>&1 &
 suite_bg $!
 port3=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve3.log")
 
 python3 "$TESTS_DIR/api/limits.py" "$port1" "$port2" "$port3" ||
     fail "limits.py"
+
+# Its /metrics on a listener of its own, and only there.
+mport=$(sed -n 's/^stoked metrics on .*:\([0-9]*\)$/\1/p' "$work/serve3.log")
+[ -n "$mport" ] || fail "no metrics listener"
+code() { curl -s -o /dev/null -w '%{http_code}' "$1"; }
+[ "$(code "http://127.0.0.1:$port3/metrics")" = 404 ] ||
+	fail "/metrics still on the API's port"
+[ "$(code "http://127.0.0.1:$mport/api/openapi.json")" = 404 ] ||
+	fail "the API on the metrics port"
+curl -sf "http://127.0.0.1:$mport/metrics" |
+    grep -q '^stoke_api_logins_failed_total 20$' ||
+	fail "/metrics on its listener: not the API's counts"
 
 # Locked by the address the balancer named.
 [ "$(q "SELECT count(*) FROM auth_throttle
