@@ -109,7 +109,7 @@ cat "$work/job.log"
 grep -qx "stoked job: info: database: the embedded PostgreSQL in $data, started.*" \
     "$work/job.log" || fail "job create did not say it started it"
 env -u STOKE_DATABASE_URL "$STOKED" worker --state-dir "$st" \
-    --exit-when-idle --poll 0.2 2> "$work/worker.log" ||
+    --exit-when-idle --poll 0.2 --allow-private 2> "$work/worker.log" ||
     fail "worker: $(cat "$work/worker.log")"
 grep -qx "stoked worker: info: database: the embedded PostgreSQL in $data" \
     "$work/worker.log" || fail "the worker did not say which database"

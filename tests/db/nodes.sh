@@ -21,6 +21,7 @@ done
 
 worker() {
 	"$STOKED" worker --database-url "$PGURL" --exit-when-idle --poll 0.2 \
+	    --allow-private \
 	    --timeout 5 "$@" 2> "$work/worker.log" ||
 	    fail "worker exited $?: $(cat "$work/worker.log")"
 }

@@ -22,6 +22,7 @@ job=$("$STOKED" job create --database-url "$PGURL" \
 
 echo "== one worker; PostgreSQL stopped once 1000 are done"
 "$STOKED" worker --database-url "$PGURL" --id w --lease 3 --poll 1 \
+    --allow-private \
     --concurrency 4 --exit-when-idle > "$work/w.log" 2>&1 &
 w=$!
 suite_bg "$w"

@@ -34,6 +34,7 @@ for n in 1 2 3; do
 	# Each its own application_name, to see when its sessions end.
 	"$STOKED" worker --database-url "$PGURL&application_name=w$n" \
 	    --id "w$n" --lease 3 --poll 1 --exit-when-idle --origin-max 6 \
+	    --allow-private \
 	    > "$work/w$n.log" 2>&1 &
 	eval "w$n=$!"
 	suite_bg $!
