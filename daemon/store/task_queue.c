@@ -159,6 +159,8 @@ static const struct pg_stmt st_enq_batch = { NULL,
 	"  INSERT INTO warm_tasks (job_id, url, variant, priority)"
 	"  SELECT $1::bigint, x.u, coalesce(x.v, ''), coalesce(x.p, 0)"
 	"  FROM unnest($2::text[], $3::text[], $4::float8[]) AS x(u, v, p)"
+	"  WHERE EXISTS (SELECT 1 FROM cache_jobs WHERE id = $1::bigint"
+	"    AND status IN ('queued', 'running') FOR SHARE)"
 	"  ON CONFLICT (job_id, url, variant) DO NOTHING"
 	"  RETURNING 1"
 	")"
