@@ -15,8 +15,24 @@
 
 #include "api_key.h"
 
-#define API_KEY_TAG "stk_"
-#define API_KEY_TAG_LEN 4
+const char *const key_scope_name[KEY__MAX] = {
+	[KEY_NONE] = "none",
+	[KEY_READ] = "read",
+	[KEY_JOBS] = "jobs",
+	[KEY_PURGE] = "purge",
+};
+
+enum key_scope
+key_scope_of(const char *name)
+{
+	unsigned s;
+
+	AN(name);
+	for (s = KEY_NONE + 1; s < KEY__MAX; s++)
+		if (!strcmp(name, key_scope_name[s]))
+			return ((enum key_scope)s);
+	return (KEY_NONE);
+}
 
 static const char api_key_chars[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -11,9 +11,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define API_KEY_TAG "stk_" /* what tells a key from a login token */
+#define API_KEY_TAG_LEN 4
 #define API_KEY_LEN 44 /* "stk_" + 40 */
 #define API_KEY_PREFIX_LEN 12
 #define API_KEY_HASH_LEN 32
+
+/*
+ * What a key may do, one scope each: read a project's websites, jobs and
+ * results; start and cancel jobs; purge.  A route names the one scope a
+ * key needs to call it, or none: no key may (routes.c).  A key holds a
+ * set of them, as KEY_BIT()s.
+ */
+enum key_scope { KEY_NONE, KEY_READ, KEY_JOBS, KEY_PURGE, KEY__MAX };
+#define KEY_BIT(s) (1U << (s))
+
+/* "none", "read", "jobs", "purge": as the API and the database say them. */
+extern const char *const key_scope_name[KEY__MAX];
+/* The scope of a name that a key may hold (not "none"), or KEY_NONE. */
+enum key_scope key_scope_of(const char *name);
 
 /* key: API_KEY_LEN + 1 bytes, prefix: API_KEY_PREFIX_LEN + 1. */
 void api_key_new(char *key, char *prefix, uint8_t hash[API_KEY_HASH_LEN]);

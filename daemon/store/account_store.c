@@ -12,6 +12,13 @@
  * 0004_accounts.sql's trigger, when two changes race) are AS_CONFLICT;
  * a plan's limit that a race reached first (SK001, 0012_plan_limits.sql)
  * is AS_PLAN_LIMIT.
+ *
+ * Users here are persons (kind 'person').  An API key's user (kind
+ * 'key', key_store.h) is a member of its project, which is how it
+ * reads and writes it, but none of these statements shows it: it is
+ * not listed nor counted as a member, not found by e-mail, not removed
+ * through the members, and never signed in (it has neither e-mail nor
+ * password).
  */
 
 #include "config.h"
@@ -43,7 +50,7 @@ static const struct pg_stmt as_st_user_create = { "as_user_create",
 static const struct pg_stmt as_st_user_credentials = { "as_user_credentials",
 	"SELECT 'ok', json_build_object('id', id,"
 	"  'password_hash', password_hash)::text"
-	" FROM users WHERE lower(email) = lower($1)",
+	" FROM users WHERE lower(email) = lower($1) AND kind = 'person'",
 	1 };
 
 static const struct pg_stmt as_st_user_me = { "as_user_me",
@@ -56,7 +63,7 @@ static const struct pg_stmt as_st_user_me = { "as_user_me",
 	"    FROM project_members m JOIN projects p ON p.id = m.project_id"
 	"    JOIN plans pl ON pl.id = p.plan_id"
 	"    WHERE m.user_id = u.id), '[]'))::text"
-	" FROM users u WHERE u.id = $1::bigint",
+	" FROM users u WHERE u.id = $1::bigint AND u.kind = 'person'",
 	1 };
 
 /* Idempotent: a token revoked twice (a logout sent again) stays so. */
@@ -69,7 +76,8 @@ static const struct pg_stmt as_st_token_revoke = { "as_token_revoke",
 	2 };
 
 static const struct pg_stmt as_st_token_check = { "as_token_check",
-	"SELECT CASE WHEN EXISTS (SELECT 1 FROM users WHERE id = $2::bigint)"
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM users WHERE id = $2::bigint"
+	"    AND kind = 'person')"
 	"  AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $1)"
 	"  THEN 'ok' ELSE 'not_found' END, NULL::text",
 	2 };
@@ -88,7 +96,9 @@ static const struct pg_stmt as_st_tokens_prune = { "as_tokens_prune",
 	"'id', p.id, 'name', p.name, 'plan', pl.name,"                         \
 	" 'created_at', p.created_at"
 #define AS_PROJECT_MEMBERS                                                     \
-	"(SELECT count(*) FROM project_members c WHERE c.project_id = p.id)"
+	"(SELECT count(*) FROM project_members c JOIN users u"                 \
+	"  ON u.id = c.user_id AND u.kind = 'person'"                          \
+	"  WHERE c.project_id = p.id)"
 
 /* The caller's membership of project $2, if any: $1 is the caller. */
 #define AS_ME                                                                  \
@@ -169,7 +179,8 @@ static const struct pg_stmt as_st_members = { "as_members",
 	"  coalesce((SELECT json_agg(json_build_object(" AS_MEMBER_FIELDS ")"
 	"    ORDER BY o.role, u.id)"
 	"    FROM project_members o JOIN users u ON u.id = o.user_id"
-	"    WHERE o.project_id = $2::bigint), '[]'))::text"
+	"    WHERE o.project_id = $2::bigint AND u.kind = 'person'),"
+	"    '[]'))::text"
 	" FROM me",
 	2 };
 
@@ -180,7 +191,8 @@ static const struct pg_stmt as_st_members = { "as_members",
  */
 static const struct pg_stmt as_st_member_put = { "as_member_put",
 	"WITH " AS_ME ", who AS ("
-	"  SELECT id, name, email FROM users WHERE lower(email) = lower($3)"
+	"  SELECT id, name, email FROM users"
+	"  WHERE lower(email) = lower($3) AND kind = 'person'"
 	"), was AS ("
 	"  SELECT o.role FROM project_members o JOIN who ON who.id = o.user_id"
 	"  WHERE o.project_id = $2::bigint"
@@ -213,8 +225,9 @@ static const struct pg_stmt as_st_member_put = { "as_member_put",
 /* An owner removes anyone, anyone themselves; the last owner stays. */
 static const struct pg_stmt as_st_member_remove = { "as_member_remove",
 	"WITH " AS_ME ", them AS ("
-	"  SELECT role FROM project_members"
-	"  WHERE project_id = $2::bigint AND user_id = $3::bigint"
+	"  SELECT o.role FROM project_members o JOIN users u"
+	"    ON u.id = o.user_id AND u.kind = 'person'"
+	"  WHERE o.project_id = $2::bigint AND o.user_id = $3::bigint"
 	"), verdict AS ("
 	"  SELECT CASE"
 	"    WHEN me.role <> 'owner' AND $3::bigint <> $1::bigint"

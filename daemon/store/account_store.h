@@ -9,6 +9,9 @@
  * Roles: a viewer reads; an admin also changes the project (its name,
  * later its websites and jobs); an owner also deletes it and manages
  * its members.  A project always keeps an owner.
+ *
+ * The users of API keys (key_store.h) are members too, for the other
+ * stores' statements; these show persons only.
  */
 
 #ifndef STOKE_ACCOUNT_STORE_H

@@ -40,13 +40,35 @@ echo "== the new columns' checks"
     2> /dev/null || fail "a name longer than 200 was taken"
 q "INSERT INTO projects (name, plan_id) SELECT 'k', id FROM plans LIMIT 1" \
     > /dev/null
-q "INSERT INTO api_keys (project_id, prefix, key_hash)
-    SELECT id, 'k1', '\\x01' FROM projects" > /dev/null
+# A key's user (0007_api_keys.sql): no e-mail, no password.
+q "INSERT INTO users (kind, name) VALUES ('key', 'k1'), ('key', 'k2'),
+    ('key', 'k3')" > /dev/null
+! q "INSERT INTO users (kind, email) VALUES ('key', 'k@b.example')" \
+    2> /dev/null || fail "a key's user with an e-mail was taken"
+! q "INSERT INTO users (kind, password_hash) VALUES ('key', 'x')" \
+    2> /dev/null || fail "a key's user with a password was taken"
+! q "INSERT INTO users (name) VALUES ('nobody')" 2> /dev/null ||
+    fail "a person with no e-mail was taken"
+q "INSERT INTO api_keys (project_id, user_id, prefix, key_hash)
+    SELECT p.id, u.id, 'k1', '\\x01' FROM projects p, users u
+    WHERE u.name = 'k1'" > /dev/null
 [ "$(q "SELECT scopes FROM api_keys")" = "{read}" ] || fail "default scopes"
-q "INSERT INTO api_keys (project_id, prefix, key_hash, scopes)
-    SELECT id, 'k2', '\\x02', '{read,jobs,purge}' FROM projects" > /dev/null
-! q "INSERT INTO api_keys (project_id, prefix, key_hash, scopes)
-    SELECT id, 'k3', '\\x03', '{read,admin}' FROM projects" 2> /dev/null ||
+q "INSERT INTO api_keys (project_id, user_id, prefix, key_hash, scopes)
+    SELECT p.id, u.id, 'k2', '\\x02', '{read,jobs,purge}'
+    FROM projects p, users u WHERE u.name = 'k2'" > /dev/null
+! q "INSERT INTO api_keys (project_id, user_id, prefix, key_hash, scopes)
+    SELECT p.id, u.id, 'k3', '\\x03', '{read,admin}'
+    FROM projects p, users u WHERE u.name = 'k3'" 2> /dev/null ||
     fail "an unknown scope was taken"
+! q "INSERT INTO api_keys (project_id, prefix, key_hash)
+    SELECT id, 'k4', '\\x04' FROM projects" 2> /dev/null ||
+    fail "a key with no user was taken"
+# Either goes with the other.
+q "DELETE FROM api_keys WHERE prefix = 'k1'" > /dev/null
+[ "$(q "SELECT count(*) FROM users WHERE name = 'k1'")" = 0 ] ||
+    fail "a key's user outlived it"
+q "DELETE FROM users WHERE name = 'k2'" > /dev/null
+[ "$(q "SELECT count(*) FROM api_keys WHERE prefix = 'k2'")" = 0 ] ||
+    fail "a key outlived its user"
 
 echo "ok"

@@ -65,7 +65,8 @@ want=$(printf '%s\n' $tables | LC_ALL=C sort | tr '\n' ' ')
 have=$(q "$url" "SELECT conrelid::regclass || '>' || confrelid::regclass ||
     ':' || confdeltype::text FROM pg_constraint WHERE contype = 'f'" |
     LC_ALL=C sort | tr '\n' ' ')
-want=$(printf '%s\n' api_keys\>projects:c cache_jobs\>websites:c \
+want=$(printf '%s\n' api_keys\>projects:c api_keys\>users:c \
+    cache_jobs\>websites:c \
     invalidation_events\>cache_jobs:n invalidation_events\>websites:c \
     page_results\>cache_jobs:c page_results\>websites:c \
     project_members\>projects:c project_members\>users:c \
@@ -80,7 +81,8 @@ for i in users_email projects_plan project_members_user api_keys_project \
     warm_tasks_leased page_results_job page_results_website \
     page_results_recorded invalidation_events_website \
     invalidation_events_job schema_migrations_pkey revoked_tokens_pkey \
-    revoked_tokens_expires auth_throttle_pkey auth_throttle_window; do
+    revoked_tokens_expires auth_throttle_pkey auth_throttle_window \
+    api_keys_user_id_key; do
 	echo "$indexes" | grep -qx "$i" || fail "no index $i"
 done
 [ "$(q "$url" "SELECT pg_get_function_result(

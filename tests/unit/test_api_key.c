@@ -1,6 +1,7 @@
 /*
  * API keys: their shape, that they differ, that the hash of a key is
- * stable, and that what is not a key is refused before any hashing.
+ * stable, that what is not a key is refused before any hashing, and
+ * the names of their scopes.
  */
 
 #include "config.h"
@@ -118,6 +119,24 @@ test_not_keys(void)
 	CHECK_INT_EQ(api_key_hash(bad, hash), -1);
 }
 
+static void
+test_scopes(void)
+{
+	unsigned s;
+
+	for (s = KEY_NONE + 1; s < KEY__MAX; s++)
+		CHECK_INT_EQ(key_scope_of(key_scope_name[s]), s);
+	CHECK_INT_EQ(key_scope_of("read"), KEY_READ);
+	CHECK_INT_EQ(key_scope_of("jobs"), KEY_JOBS);
+	CHECK_INT_EQ(key_scope_of("purge"), KEY_PURGE);
+	/* "none" is a route's, never a key's. */
+	CHECK_INT_EQ(key_scope_of("none"), KEY_NONE);
+	CHECK_INT_EQ(key_scope_of("READ"), KEY_NONE);
+	CHECK_INT_EQ(key_scope_of("read "), KEY_NONE);
+	CHECK_INT_EQ(key_scope_of(""), KEY_NONE);
+	CHECK_INT_EQ(KEY__MAX, 4);
+}
+
 int
 main(void)
 {
@@ -125,5 +144,6 @@ main(void)
 	test_known_hash();
 	test_distinct();
 	test_not_keys();
+	test_scopes();
 	return (unit_done());
 }
