@@ -386,6 +386,8 @@ api_logout_post(struct api_req *r, void *priv)
 
 	CAST_OBJ_NOTNULL(t, priv, API_TENANT_MAGIC);
 	assert(c->user > 0);
+	/* No key gets here (routes.c): a key is not a login. */
+	AZ(c->key);
 	if (as_token_revoke(t->pool, c->jti, c->expires, api_logout_done, r,
 	        &err) != 0)
 		http_api_error(r, 503, NULL, NULL, "%s", err);

@@ -2,6 +2,12 @@
  * Who is asking.  The token is checked here, on the loop (an HMAC), then
  * its id is looked up: a token revoked at logout is refused by every
  * replica from the moment the logout's row is written.
+ *
+ * A bearer that starts "stk_" is an API key: hashed here, looked up
+ * (key_store.h), and, if not revoked, the caller is the key's own user,
+ * whom the stores' statements bind to its project.  Whether the key
+ * may call the route at all is the route's key scope; its requests are
+ * rate-limited as its user's.
  */
 
 #include "config.h"
@@ -15,9 +21,11 @@
 #include "miniobj.h"
 #include "vtim.h"
 
+#include "auth/api_key.h"
 #include "auth/token.h"
 #include "core/log.h"
 #include "store/account_store.h"
+#include "store/key_store.h"
 #include "api_limits.h"
 #include "api_session.h"
 #include "api_tenant.h"
@@ -26,7 +34,9 @@ struct api_session {
 	unsigned magic;
 #define API_SESSION_MAGIC 0x5e55101d
 	struct api_req *r;
+	struct api_tenant *t;
 	struct token_claims claims;
+	enum key_scope need; /* a key's: what the route needs */
 };
 
 static void
@@ -61,8 +71,91 @@ api_session_checked(void *priv, enum as_status st, const char *json,
 	FREE_OBJ(s);
 }
 
+/* The key's scopes against the route's need: 0, or -1 answered 403. */
+static int
+api_session_scope(struct api_req *r, enum key_scope need, unsigned scopes)
+{
+	assert(need < KEY__MAX);
+	if (need == KEY_NONE) {
+		http_api_error(r, 403, "key_scope", NULL,
+		    "an API key cannot call this route: it takes a person's "
+		    "token (POST /api/auth/login)");
+		return (-1);
+	}
+	if (!(scopes & KEY_BIT(need))) {
+		http_api_error(r, 403, "key_scope", NULL,
+		    "this API key lacks the scope '%s' that this route needs",
+		    key_scope_name[need]);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+api_session_key_found(void *priv, enum as_status st, const struct ks_key *k,
+    const char *err)
+{
+	struct api_session *s;
+	struct api_caller c;
+
+	CAST_OBJ_NOTNULL(s, priv, API_SESSION_MAGIC);
+	switch (st) {
+	case AS_OK:
+		AN(k);
+		if (api_session_scope(s->r, s->need, k->scopes) != 0 ||
+		    api_limits_user(s->t->limits, s->r, k->user) != 0)
+			break;
+		memset(&c, 0, sizeof c);
+		c.user = k->user;
+		c.key = k->id;
+		c.key_scopes = k->scopes;
+		api_set_caller(s->r, &c);
+		http_api_pass(s->r);
+		break;
+	case AS_NOT_FOUND:
+		http_api_error(s->r, 401, "invalid_key", NULL,
+		    "no such API key, or it was revoked");
+		break;
+	default:
+		log_warning("api", "looking up an API key: %s",
+		    err != NULL ? err : "?");
+		http_api_error(s->r, 503, NULL, NULL,
+		    "the database did not answer; try again");
+		break;
+	}
+	FREE_OBJ(s);
+}
+
+/* An API key: what it may do is known once it is found. */
+static void
+api_session_key(struct api_tenant *t, struct api_req *r, const char *key,
+    enum key_scope need)
+{
+	struct api_session *s;
+	uint8_t hash[API_KEY_HASH_LEN];
+	const char *err;
+
+	if (api_key_hash(key, hash) != 0) {
+		http_api_error(r, 401, "invalid_key", NULL,
+		    "this is not an API key: \"stk_\" and 40 letters or "
+		    "digits");
+		return;
+	}
+	ALLOC_OBJ(s, API_SESSION_MAGIC);
+	AN(s);
+	s->r = r;
+	s->t = t;
+	s->need = need;
+	if (ks_authenticate(t->pool, hash, api_session_key_found, s, &err) !=
+	    0) {
+		FREE_OBJ(s);
+		http_api_error(r, 503, NULL, NULL, "%s", err);
+	}
+}
+
 void
-api_session_auth(void *priv, struct api_req *r, enum api_scope scope)
+api_session_auth(void *priv, struct api_req *r, enum api_scope scope,
+    enum key_scope need)
 {
 	struct api_tenant *t;
 	struct api_session *s;
@@ -79,9 +172,14 @@ api_session_auth(void *priv, struct api_req *r, enum api_scope scope)
 	}
 	for (h += 7; *h == ' '; h++)
 		continue;
+	if (!strncmp(h, API_KEY_TAG, API_KEY_TAG_LEN)) {
+		api_session_key(t, r, h, need);
+		return;
+	}
 	ALLOC_OBJ(s, API_SESSION_MAGIC);
 	AN(s);
 	s->r = r;
+	s->t = t;
 	if (token_verify(t->keys, h, VTIM_real(), &s->claims, why,
 	        sizeof why) != 0) {
 		FREE_OBJ(s);

@@ -739,7 +739,7 @@ on_request(struct evhttp_request *req, void *priv)
 			    "this server has no accounts");
 			return;
 		}
-		api->auth(api->auth_priv, r, rt->scope);
+		api->auth(api->auth_priv, r, rt->scope, rt->key);
 		return;
 	}
 	WRONG("route scope");
@@ -929,6 +929,9 @@ http_api_routes(struct http_api *api, const struct api_route *rt, unsigned n,
 		AN(rt[i].handler);
 		assert(rt[i].method != 0 &&
 		    (rt[i].method & (rt[i].method - 1)) == 0);
+		/* Only the authenticator hears of keys. */
+		assert(rt[i].key < KEY__MAX);
+		assert(rt[i].key == KEY_NONE || rt[i].scope == API_USER);
 		/*
 		 * No earlier route of the method takes this one's paths:
 		 * "/jobs/new" goes before "/jobs/:id", and no path twice,
@@ -982,7 +985,9 @@ http_api_routes_print(FILE *f, const struct api_route *rt, unsigned n)
 		}
 		assert(rt[i].scope < sizeof scope / sizeof scope[0]);
 		AN(scope[rt[i].scope]);
-		fprintf(f, "%s %s %s\n", m, rt[i].path, scope[rt[i].scope]);
+		assert(rt[i].key < KEY__MAX);
+		fprintf(f, "%s %s %s %s\n", m, rt[i].path, scope[rt[i].scope],
+		    key_scope_name[rt[i].key]);
 	}
 }
 

@@ -2,9 +2,10 @@
  * stoked's HTTP side: a JSON API and /metrics for Prometheus, served on
  * the daemon's event loop.
  *
- * A route is {method, path, scope, handler}: the path is a pattern whose
- * ":name" segments match one segment of the request's path each and are
- * handed to the handler by name; the scope says who may call it.  The
+ * A route is {method, path, scope, key, handler}: the path is a pattern
+ * whose ":name" segments match one segment of the request's path each
+ * and are handed to the handler by name; the scope says who may call
+ * it, and key what scope an API key needs to (none: no key may).  The
  * whole API is one table of routes (routes.c), given to http_api_routes()
  * once.  A known path asked with another method is answered 405 with an
  * Allow header, an unknown path 404, both as JSON errors; HEAD is served
@@ -27,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "auth/api_key.h"
 #include "core/metrics.h"
 
 struct event_base;
@@ -46,8 +48,10 @@ enum api_method {
 /*
  * Who may call a route.  The router asks one hook, before the handler,
  * whether the request may use the route's scope (http_api.c
- * api_authorize); tenant scopes (a project's read, jobs, purge) join
- * this list with authentication.
+ * on_request).  A user's route may also be called with an API key of
+ * a project, if the route names the key scope it needs (auth/api_key.h
+ * enum key_scope): then the key acts as a user of its own, a member of
+ * its project only (api_session.c).
  */
 enum api_scope {
 	API_PUBLIC, /* anyone: liveness, login */
@@ -60,15 +64,19 @@ struct api_caller {
 	int64_t user; /* 0: nobody in particular (public, operator) */
 	char jti[40]; /* the token's id */
 	int64_t expires; /* when the token ends, seconds since the epoch */
+	int64_t key; /* an API key's id (user: its bot); 0: a login token */
+	unsigned key_scopes; /* the key's, as KEY_BIT()s */
 };
 
 /*
- * Decides whether the request may use a route of a tenant scope: reads
- * what it needs (api_header), sets the caller (api_set_caller), and ends
- * with http_api_pass() (on to the handler) or http_api_error(), exactly
- * once, now or from a callback (the database's).
+ * Decides whether the request may use a route of a tenant scope, key
+ * the scope an API key needs for it: reads what it needs (api_header),
+ * sets the caller (api_set_caller), and ends with http_api_pass() (on
+ * to the handler) or http_api_error(), exactly once, now or from a
+ * callback (the database's).
  */
-typedef void api_auth_f(void *priv, struct api_req *, enum api_scope);
+typedef void
+api_auth_f(void *priv, struct api_req *, enum api_scope, enum key_scope key);
 
 /*
  * Serves one request.  It ends it with http_api_reply(), exactly once,
@@ -82,6 +90,7 @@ struct api_route {
 	enum api_method method;
 	const char *path;
 	enum api_scope scope;
+	enum key_scope key; /* a user's route: KEY_NONE, no key may */
 	api_handler_f *handler;
 };
 
@@ -119,9 +128,10 @@ void http_api_auth(struct http_api *, api_auth_f *, void *priv);
 void http_api_pass(struct api_req *);
 
 /*
- * A table's routes, one line each, "METHOD PATH SCOPE" ("GET
- * /api/projects/:id user"): what stoked serve --print-routes shows, so
- * that a test can hold the API's description to what is served.
+ * A table's routes, one line each, "METHOD PATH SCOPE KEY" ("GET
+ * /api/projects/:id user read"): what stoked serve --print-routes
+ * shows, so that a test can hold the API's description to what is
+ * served.
  */
 void http_api_routes_print(FILE *, const struct api_route *, unsigned n);
 

@@ -1,8 +1,8 @@
 /*
  * Every route stoked serves, and who may call it.  The handlers live
  * with their subject (api_index.c, api_jobs.c, api_origins.c,
- * api_results.c; api_account.c, api_projects.c, api_websites.c,
- * api_tjobs.c, api_tresults.c, api_health.c); the
+ * api_results.c; api_account.c, api_projects.c, api_keys.c,
+ * api_websites.c, api_tjobs.c, api_tresults.c, api_health.c); the
  * router is http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
@@ -11,6 +11,12 @@
  * the operator's): public routes for liveness and signing in, the rest
  * for a signed-in user (api_session.c says who), whose role in a
  * project the store checks.
+ *
+ * The key column is what an API key needs to call a user's route:
+ * reading a project's websites, jobs and results takes read; starting
+ * and cancelling jobs, jobs; purging, purge.  KEY_NONE: no key may, only
+ * a person signed in (accounts, members, keys, changes to a project or
+ * its websites).
  */
 
 #include "config.h"
@@ -25,6 +31,7 @@
 #include "api_health.h"
 #include "api_index.h"
 #include "api_jobs.h"
+#include "api_keys.h"
 #include "api_openapi.h"
 #include "api_origins.h"
 #include "api_projects.h"
@@ -39,61 +46,64 @@
 
 /* clang-format off */
 static const struct api_route api_routes[] = {
-	/* method  path                     scope         handler */
-	{ API_GET,  "/metrics",              API_OPERATOR, http_api_metrics_get },
+	/* method  path                     scope         key        handler */
+	{ API_GET,  "/metrics",              API_OPERATOR, KEY_NONE,  http_api_metrics_get },
 
 	/* What the nodes cache, and what they lost */
-	{ API_GET,  "/api/v1/instances",     API_OPERATOR, api_instances_get },
-	{ API_GET,  "/api/v1/index",         API_OPERATOR, api_index_get },
-	{ API_GET,  "/api/v1/invalidations", API_OPERATOR, api_invalidations_get },
+	{ API_GET,  "/api/v1/instances",     API_OPERATOR, KEY_NONE,  api_instances_get },
+	{ API_GET,  "/api/v1/index",         API_OPERATOR, KEY_NONE,  api_index_get },
+	{ API_GET,  "/api/v1/invalidations", API_OPERATOR, KEY_NONE,  api_invalidations_get },
 
 	/* Warming */
-	{ API_GET,  "/api/v1/jobs",          API_OPERATOR, api_jobs_get },
-	{ API_POST, "/api/v1/jobs",          API_OPERATOR, api_jobs_post },
-	{ API_GET,  "/api/v1/origins",       API_OPERATOR, api_origins_get },
-	{ API_GET,  "/api/v1/results",       API_OPERATOR, api_results_get },
+	{ API_GET,  "/api/v1/jobs",          API_OPERATOR, KEY_NONE,  api_jobs_get },
+	{ API_POST, "/api/v1/jobs",          API_OPERATOR, KEY_NONE,  api_jobs_post },
+	{ API_GET,  "/api/v1/origins",       API_OPERATOR, KEY_NONE,  api_origins_get },
+	{ API_GET,  "/api/v1/results",       API_OPERATOR, KEY_NONE,  api_results_get },
 };
 
 static const struct api_route api_tenant_routes[] = {
-	/* method     path                                  scope       handler */
-	{ API_GET,    "/healthz",                           API_PUBLIC, api_healthz_get },
-	{ API_GET,    "/readyz",                            API_PUBLIC, api_readyz_get },
-	{ API_GET,    "/api/openapi.json",                  API_PUBLIC, api_openapi_get },
+	/* method     path                                  scope       key        handler */
+	{ API_GET,    "/healthz",                           API_PUBLIC, KEY_NONE,  api_healthz_get },
+	{ API_GET,    "/readyz",                            API_PUBLIC, KEY_NONE,  api_readyz_get },
+	{ API_GET,    "/api/openapi.json",                  API_PUBLIC, KEY_NONE,  api_openapi_get },
 
 	/* Accounts */
-	{ API_POST,   "/api/auth/register",                 API_PUBLIC, api_register_post },
-	{ API_POST,   "/api/auth/login",                    API_PUBLIC, api_login_post },
-	{ API_POST,   "/api/auth/logout",                   API_USER,   api_logout_post },
-	{ API_GET,    "/api/auth/me",                       API_USER,   api_me_get },
+	{ API_POST,   "/api/auth/register",                 API_PUBLIC, KEY_NONE,  api_register_post },
+	{ API_POST,   "/api/auth/login",                    API_PUBLIC, KEY_NONE,  api_login_post },
+	{ API_POST,   "/api/auth/logout",                   API_USER,   KEY_NONE,  api_logout_post },
+	{ API_GET,    "/api/auth/me",                       API_USER,   KEY_NONE,  api_me_get },
 
-	/* Projects, the tenants, and their members */
-	{ API_GET,    "/api/projects",                      API_USER,   api_projects_get },
-	{ API_POST,   "/api/projects",                      API_USER,   api_projects_post },
-	{ API_GET,    "/api/projects/:id",                  API_USER,   api_project_get },
-	{ API_PUT,    "/api/projects/:id",                  API_USER,   api_project_put },
-	{ API_DELETE, "/api/projects/:id",                  API_USER,   api_project_delete },
-	{ API_GET,    "/api/projects/:id/members",          API_USER,   api_members_get },
-	{ API_POST,   "/api/projects/:id/members",          API_USER,   api_members_post },
-	{ API_DELETE, "/api/projects/:id/members/:user_id", API_USER,   api_member_delete },
+	/* Projects, the tenants, their members and API keys */
+	{ API_GET,    "/api/projects",                      API_USER,   KEY_READ,  api_projects_get },
+	{ API_POST,   "/api/projects",                      API_USER,   KEY_NONE,  api_projects_post },
+	{ API_GET,    "/api/projects/:id",                  API_USER,   KEY_READ,  api_project_get },
+	{ API_PUT,    "/api/projects/:id",                  API_USER,   KEY_NONE,  api_project_put },
+	{ API_DELETE, "/api/projects/:id",                  API_USER,   KEY_NONE,  api_project_delete },
+	{ API_GET,    "/api/projects/:id/members",          API_USER,   KEY_NONE,  api_members_get },
+	{ API_POST,   "/api/projects/:id/members",          API_USER,   KEY_NONE,  api_members_post },
+	{ API_DELETE, "/api/projects/:id/members/:user_id", API_USER,   KEY_NONE,  api_member_delete },
+	{ API_GET,    "/api/projects/:id/keys",             API_USER,   KEY_NONE,  api_keys_get },
+	{ API_POST,   "/api/projects/:id/keys",             API_USER,   KEY_NONE,  api_keys_post },
+	{ API_DELETE, "/api/projects/:id/keys/:key_id",     API_USER,   KEY_NONE,  api_key_delete },
 
 	/* Websites, a project's */
-	{ API_GET,    "/api/projects/:id/websites",         API_USER,   api_websites_get },
-	{ API_POST,   "/api/projects/:id/websites",         API_USER,   api_websites_post },
-	{ API_GET,    "/api/websites/:id",                  API_USER,   api_website_get },
-	{ API_PUT,    "/api/websites/:id",                  API_USER,   api_website_put },
-	{ API_DELETE, "/api/websites/:id",                  API_USER,   api_website_delete },
+	{ API_GET,    "/api/projects/:id/websites",         API_USER,   KEY_READ,  api_websites_get },
+	{ API_POST,   "/api/projects/:id/websites",         API_USER,   KEY_NONE,  api_websites_post },
+	{ API_GET,    "/api/websites/:id",                  API_USER,   KEY_READ,  api_website_get },
+	{ API_PUT,    "/api/websites/:id",                  API_USER,   KEY_NONE,  api_website_put },
+	{ API_DELETE, "/api/websites/:id",                  API_USER,   KEY_NONE,  api_website_delete },
 
 	/* Jobs, a website's, and their results */
-	{ API_GET,    "/api/websites/:id/jobs",             API_USER,   api_tjobs_get },
-	{ API_POST,   "/api/websites/:id/jobs",             API_USER,   api_tjobs_post },
-	{ API_GET,    "/api/jobs/:id",                      API_USER,   api_tjob_get },
-	{ API_DELETE, "/api/jobs/:id",                      API_USER,   api_tjob_delete },
-	{ API_GET,    "/api/jobs/:id/results",              API_USER,   api_tresults_get },
+	{ API_GET,    "/api/websites/:id/jobs",             API_USER,   KEY_READ,  api_tjobs_get },
+	{ API_POST,   "/api/websites/:id/jobs",             API_USER,   KEY_JOBS,  api_tjobs_post },
+	{ API_GET,    "/api/jobs/:id",                      API_USER,   KEY_READ,  api_tjob_get },
+	{ API_DELETE, "/api/jobs/:id",                      API_USER,   KEY_JOBS,  api_tjob_delete },
+	{ API_GET,    "/api/jobs/:id/results",              API_USER,   KEY_READ,  api_tresults_get },
 };
 
 /* stoked serve's, which has no operator's table. */
 static const struct api_route api_metrics_routes[] = {
-	{ API_GET,  "/metrics",              API_OPERATOR, http_api_metrics_get },
+	{ API_GET,  "/metrics",              API_OPERATOR, KEY_NONE,  http_api_metrics_get },
 };
 /* clang-format on */
 

@@ -254,7 +254,7 @@ cmd_serve(int argc, char **argv)
 		    &s.user_rate, NULL },
 		{ "rate-user-burst", 0, CO_REAL, "N", 1, 1e6, NULL, NULL,
 		    &s.user_burst, NULL },
-		/* Hidden: every route, "METHOD PATH SCOPE", for the test
+		/* Hidden: every route, "METHOD PATH SCOPE KEY", for the test
 		 * that holds api/openapi.json to them. */
 		{ "print-routes", 0, CO_FLAG, NULL, 0, 0, NULL, NULL,
 		    &s.print_routes, NULL },

@@ -100,10 +100,10 @@ def errors(ref, instance):
 # ------------------------------------------------------------------
 # (a) the routes
 
-served, scopes = set(), {}
+served, scopes, keyscopes = set(), {}, {}
 operator = 0
 for line in open(ROUTES_FILE):
-    method, path, scope = line.split()
+    method, path, scope, keyscope = line.split()
     # The operator's API (/metrics, /api/v1/*) is stoked run's, on its
     # loopback listener, with no accounts; stoked serve answers /metrics
     # too, a table of its own of that one operator's route.  Neither is
@@ -115,6 +115,7 @@ for line in open(ROUTES_FILE):
     key = (method, re.sub(r":([A-Za-z_]+)", r"{\1}", path))
     served.add(key)
     scopes[key] = scope
+    keyscopes[key] = keyscope
 expect("operator routes listed (and left out on purpose)", operator > 0, True)
 documented = {(m.upper(), p) for p, item in DOC["paths"].items()
               for m in item if m in METHODS}
@@ -172,6 +173,9 @@ expect("bearer JWT", (schemes["bearer"]["type"], schemes["bearer"]["scheme"],
                       schemes["bearer"]["bearerFormat"]),
        ("http", "bearer", "JWT"))
 expect("signed in by default", DOC["security"], [{"bearer": []}])
+expect("an API key, a bearer too", (schemes["apiKey"]["type"],
+                                    schemes["apiKey"]["scheme"]),
+       ("http", "bearer"))
 
 
 def is_error(schema):
@@ -192,6 +196,12 @@ for (method, path) in sorted(served):
     public = scopes[(method, path)] == "public"
     expect(where + ": security as its scope (%s)" % scopes[(method, path)],
            op.get("security") == [], public)
+    # The scope an API key needs, as the route's key column says; none:
+    # the document's default, a person's token only.
+    ks = keyscopes[(method, path)]
+    expect(where + ": an API key's scope (%s)" % ks, op.get("security"),
+           [] if public else None if ks == "none" else
+           [{"bearer": []}, {"apiKey": [ks]}])
     # Path parameters: those of the template, each declared (and so
     # required); a query's are optional.
     want = set(re.findall(r"\{([^}]+)\}", path))
@@ -214,6 +224,13 @@ for (method, path) in sorted(served):
         expect(where + " %s: an Error" % status, is_error(schema), True)
     if not public:
         expect(where + ": 401", "401" in responses, True)
+        # Any key may be sent, and refused for its scope.
+        expect(where + ": 403", "403" in responses, True)
+        at = target(pointer("paths", path, method.lower(), "responses",
+                            "403"), op["responses"]["403"])
+        expect(where + ": 403 key_scope", errors(
+            at + "/content/application~1json/schema",
+            {"error": {"code": "key_scope", "message": "m"}}), [])
     # Rate limits: every signed-in route (a bucket per user), logins and
     # sign-ups (per address and e-mail); 429 with Retry-After.
     if not public or path in ("/api/auth/login", "/api/auth/register"):
@@ -608,6 +625,40 @@ api("PUT", W, [w2], body={"base_url": "http://127.0.0.1:8080/"},
 api("DELETE", W, [w2], token=bob, status=403)
 api("DELETE", W, [w2], token=alice, status=204)
 api("DELETE", W, [w2], token=alice, status=404)
+
+# API keys: made, shown once, used within their scopes, revoked.
+KS, K = "/api/projects/{id}/keys", "/api/projects/{id}/keys/{key_id}"
+rk = api("POST", KS, [pid], body={"name": "CI"}, token=alice, status=201)
+jk = api("POST", KS, [pid], body={"name": "x" * 200,
+                                  "scopes": ["read", "jobs", "purge"]},
+         token=alice, status=201)
+expect("listed without the key", [sorted(k) for k in api(
+    "GET", KS, [pid], token=bob)["keys"]], [sorted(set(rk) - {"key"})] * 2)
+for body, status, code in (
+        ({"name": "CI", "scopes": []}, 422, "required"),
+        ({"name": "CI", "scopes": ["admin"]}, 422, "invalid"),
+        ({"name": "CI", "scopes": ["read", "read"]}, 422, "invalid"),
+        ({"name": "CI", "scopes": ["read", "jobs", "purge", "read"]}, 422,
+         "too_long"),
+        ({"name": "x" * 201}, 422, "too_long"),
+        ({"name": ""}, 422, "required"),
+        ({"name": "CI", "expires": 1}, 400, "unknown_field")):
+    api("POST", KS, [pid], body=body, token=alice, status=status, code=code)
+api("POST", KS, [pid], body={"name": "mine"}, token=bob, status=403,
+    code="forbidden")
+api("GET", P, [pid], token=rk["key"])
+api("GET", JR, [jid], token=rk["key"])
+api("GET", MS, [pid], token=jk["key"], status=403, code="key_scope")
+api("POST", WJ, [wid], body={"urls": ["/"]}, token=rk["key"], status=403,
+    code="key_scope")
+api("GET", "/api/auth/me", token=jk["key"], status=403, code="key_scope")
+api("DELETE", K, [pid, rk["id"]], token=bob, status=403, code="forbidden")
+api("DELETE", K, [pid, rk["id"]], token=alice, status=204)
+api("DELETE", K, [pid, rk["id"]], token=alice, status=409,
+    code="key_revoked")
+api("DELETE", K, [pid, 999999], token=alice, status=404, code="not_found")
+api("GET", P, [pid], token=rk["key"], status=401, code="invalid_key")
+api("GET", P, [pid], token="stk_nope", status=401, code="invalid_key")
 
 # The end of it all
 api("DELETE", M, [pid, bob_id], token=alice, status=204)

@@ -23,14 +23,15 @@ h(struct api_req *r, void *priv)
 
 /* As routes.c will grow: literal segments before parameters. */
 static const struct api_route table[] = {
-	{ API_GET, "/metrics", API_OPERATOR, h },
-	{ API_GET, "/api/v1/jobs", API_OPERATOR, h },
-	{ API_POST, "/api/v1/jobs", API_OPERATOR, h },
-	{ API_GET, "/api/projects/new", API_OPERATOR, h },
-	{ API_GET, "/api/projects/:id", API_OPERATOR, h },
-	{ API_PUT, "/api/projects/:id", API_OPERATOR, h },
-	{ API_DELETE, "/api/projects/:id", API_OPERATOR, h },
-	{ API_DELETE, "/api/projects/:id/members/:user_id", API_OPERATOR, h },
+	{ API_GET, "/metrics", API_OPERATOR, KEY_NONE, h },
+	{ API_GET, "/api/v1/jobs", API_OPERATOR, KEY_NONE, h },
+	{ API_POST, "/api/v1/jobs", API_OPERATOR, KEY_NONE, h },
+	{ API_GET, "/api/projects/new", API_OPERATOR, KEY_NONE, h },
+	{ API_GET, "/api/projects/:id", API_OPERATOR, KEY_NONE, h },
+	{ API_PUT, "/api/projects/:id", API_OPERATOR, KEY_NONE, h },
+	{ API_DELETE, "/api/projects/:id", API_OPERATOR, KEY_NONE, h },
+	{ API_DELETE, "/api/projects/:id/members/:user_id", API_OPERATOR,
+	    KEY_NONE, h },
 };
 #define NTABLE (unsigned)(sizeof table / sizeof table[0])
 
