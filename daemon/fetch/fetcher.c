@@ -37,6 +37,8 @@ struct fetcher {
 	unsigned inflight; /* running and waiting */
 	unsigned nwaiting;
 	struct origin_guard *guard;
+	/* fetcher_check_addresses(): every fetch's, whatever it asks */
+	enum fetch_addr addr;
 	struct event *retry; /* asks the guard again for waiting fetches */
 	VTAILQ_HEAD(, fetch) active; /* in curl's hands */
 	VTAILQ_HEAD(, fetch) waiting; /* held back by the guard, in order */
@@ -65,6 +67,7 @@ struct fetch {
 	char retry_after[64];
 	char cache_control[128];
 	char age[24];
+	char location[4096];
 	unsigned set_cookie;
 	size_t body_max;
 	char *buf; /* the body, with body_max */
@@ -174,6 +177,7 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	    fe->cache_control[0] != '\0' ? fe->cache_control : NULL;
 	res.set_cookie = fe->set_cookie;
 	res.age = fe->age[0] != '\0' ? strtol(fe->age, NULL, 10) : -1;
+	res.location = fe->location[0] != '\0' ? fe->location : NULL;
 	if (fe->body_max > 0)
 		res.body = fe->buf != NULL ? fe->buf : "";
 	res.waited = fe->started - fe->submitted;
@@ -351,6 +355,7 @@ on_header(char *p, size_t size, size_t n, void *priv)
 	HDR("Retry-After", retry_after)
 	HDR("Cache-Control", cache_control)
 	HDR("Age", age)
+	HDR("Location", location)
 #undef HDR
 	if (len > 11 && !strncasecmp(p, "Set-Cookie:", 11))
 		fe->set_cookie = 1;
@@ -574,7 +579,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	    (long)((rq->timeout > 0 ? rq->timeout : 30.0) * 1000));
 	if (rq->method != NULL && !strcmp(rq->method, "HEAD"))
 		curl_easy_setopt(fe->easy, CURLOPT_NOBODY, 1L);
-	fe->addr = rq->addr;
+	fe->addr = f->addr != FETCH_ADDR_ANY ? f->addr : rq->addr;
 	if (fe->addr != FETCH_ADDR_ANY) {
 		curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETFUNCTION,
 		    open_socket);
@@ -701,6 +706,14 @@ fetcher_waiting(const struct fetcher *f)
 {
 	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
 	return (f->nwaiting);
+}
+
+void
+fetcher_check_addresses(struct fetcher *f, int allow_private)
+{
+	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
+	AZ(f->inflight);
+	f->addr = allow_private ? FETCH_ADDR_PRIVATE_OK : FETCH_ADDR_PUBLIC;
 }
 
 void

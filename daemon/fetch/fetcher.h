@@ -57,6 +57,7 @@ struct fetch_result {
 	unsigned set_cookie; /* the answer set a cookie */
 	long age; /* Age: header, -1 when none */
 	const char *body; /* with body_max: what came, body_bytes long */
+	const char *location; /* as answered, not followed; or NULL */
 };
 
 typedef void fetch_done_f(void *priv, const struct fetch_result *);
@@ -64,6 +65,16 @@ typedef void fetch_done_f(void *priv, const struct fetch_result *);
 struct fetcher *fetcher_new(struct event_base *, unsigned max_per_host);
 /* From now on, fetches start when the guard lets them (it is shared). */
 void fetcher_set_guard(struct fetcher *, struct origin_guard *);
+/*
+ * From now on, the address of every connection this fetcher opens is
+ * judged as a tenant's URLs are (addr_policy.h, allow_private as
+ * addr_verdict()'s): a refused one is never connected to, and a fetch
+ * with no other address fails, saying why.  Judged when connecting, not
+ * when the URL was saved, so that DNS cannot answer otherwise meanwhile;
+ * for fetches to tenants' hosts, on a fetcher of their own, whose
+ * connections are never ones opened unchecked.
+ */
+void fetcher_check_addresses(struct fetcher *, int allow_private);
 void fetcher_free(struct fetcher **);
 /* 0, or -1 when the request cannot even be started (bad URL...). */
 int fetcher_submit(struct fetcher *, const struct fetch_req *, fetch_done_f *,
