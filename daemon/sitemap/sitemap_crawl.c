@@ -21,6 +21,7 @@
 #include "miniobj.h"
 #include "vqueue.h"
 
+#include "fetch/addr_policy.h"
 #include "fetch/fetcher.h"
 #include "warm/warm_url.h"
 #include "robots.h"
@@ -33,6 +34,8 @@
 #define MAX_DEPTH 3
 /* Rejected URLs are counted; only the first few are worth a note each. */
 #define MAX_REJECT_NOTES 5
+/* Redirects followed for one document, as browsers cap them. */
+#define MAX_REDIRECTS 5
 
 enum doc_kind { DOC_ROBOTS, DOC_SITEMAP };
 
@@ -42,6 +45,7 @@ struct doc {
 	struct sitemap_crawl *sc; /* NULL: the crawl was freed meanwhile */
 	enum doc_kind kind;
 	unsigned depth;
+	unsigned redirects; /* followed to get here */
 	char *url;
 	char target[4096], host[1024], path[3072];
 	VTAILQ_ENTRY(doc) list;
@@ -68,7 +72,7 @@ struct sitemap_crawl {
 	unsigned fetched;
 	char first_err[512];
 	struct sc_stats stats;
-	unsigned stopping; /* over max_urls: no more documents */
+	unsigned stopping; /* over max_urls, or sc_stop(): no more documents */
 	unsigned starting, ended; /* within sc_new(); it ended there */
 };
 
@@ -121,7 +125,7 @@ doc_free(struct doc *d)
 /* Queue a document unless it was queued before.  0, or -1 when full. */
 static int
 want(struct sitemap_crawl *sc, enum doc_kind kind, const char *url,
-    unsigned depth)
+    unsigned depth, unsigned redirects)
 {
 	struct seen *s;
 	struct doc *d;
@@ -141,6 +145,7 @@ want(struct sitemap_crawl *sc, enum doc_kind kind, const char *url,
 	d->magic = DOC_MAGIC;
 	d->kind = kind;
 	d->depth = depth;
+	d->redirects = redirects;
 	d->url = strdup(url);
 	AN(d->url);
 	VTAILQ_INSERT_TAIL(&sc->todo, d, list);
@@ -176,18 +181,30 @@ on_robots_sitemap(void *priv, const char *url, unsigned line)
 
 	CAST_OBJ_NOTNULL(pc, priv, PARSE_CTX_MAGIC);
 	sc = pc->sc;
-	/* Only sitemaps of the site being warmed: never someone else's. */
-	if (sitemap_url_check(sc->start, url, 0, why, sizeof why) != 0) {
+	/* Only sitemaps of the site being warmed: never someone else's
+	 * (the robots.txt's own URL, where a redirect may have led). */
+	if (sitemap_url_check(pc->d->url, url, 0, why, sizeof why) != 0) {
 		note(sc, "%s line %u: sitemap %s left out: %s", pc->d->url,
 		    line, url, why);
 		return (0);
 	}
-	if (want(sc, DOC_SITEMAP, url, 0) != 0) {
+	if (want(sc, DOC_SITEMAP, url, 0, 0) != 0) {
 		failed(sc, "more than %u sitemaps: the rest left out",
 		    sc->conf.max_sitemaps);
 		return (1);
 	}
 	return (0);
+}
+
+/* Is loc an http(s) URL of another host than url's? */
+static int
+foreign(const char *url, const char *loc)
+{
+	struct addr_url a, b;
+	const char *why;
+
+	return (addr_url_parse(url, &a, &why) == 0 &&
+	    addr_url_parse(loc, &b, &why) == 0 && strcmp(a.host, b.host) != 0);
 }
 
 static int
@@ -199,14 +216,19 @@ on_entry(void *priv, enum sitemap_kind kind, const struct sitemap_entry *e)
 
 	CAST_OBJ_NOTNULL(pc, priv, PARSE_CTX_MAGIC);
 	sc = pc->sc;
+	if (sc->stopping)
+		return (1);
 	if (sitemap_url_check(pc->d->url, e->loc, sc->conf.limits.max_url, why,
 	        sizeof why) != 0) {
+		if (foreign(pc->d->url, e->loc))
+			sc->stats.foreign++;
 		if (sc->stats.rejected++ < MAX_REJECT_NOTES)
 			note(sc, "%s line %u: %s", pc->d->url, e->line, why);
 		return (0);
 	}
 	if (kind == SITEMAP_INDEX) {
 		if (pc->d->depth + 1 >= MAX_DEPTH) {
+			sc->stats.too_deep++;
 			if (sc->stats.rejected++ < MAX_REJECT_NOTES)
 				note(sc,
 				    "%s line %u: indexes nested too deep: "
@@ -214,7 +236,7 @@ on_entry(void *priv, enum sitemap_kind kind, const struct sitemap_entry *e)
 				    pc->d->url, e->line, e->loc);
 			return (0);
 		}
-		if (want(sc, DOC_SITEMAP, e->loc, pc->d->depth + 1) != 0) {
+		if (want(sc, DOC_SITEMAP, e->loc, pc->d->depth + 1, 0) != 0) {
 			failed(sc, "more than %u sitemaps: the rest left out",
 			    sc->conf.max_sitemaps);
 			return (1);
@@ -229,7 +251,8 @@ on_entry(void *priv, enum sitemap_kind kind, const struct sitemap_entry *e)
 	}
 	sc->stats.urls++;
 	sc->url_cb(sc->priv, e->loc, e->priority);
-	return (0);
+	/* sc_stop() from the callback. */
+	return (sc->stopping ? 1 : 0);
 }
 
 static void
@@ -276,8 +299,88 @@ read_robots(struct sitemap_crawl *sc, struct doc *d,
 	/* No robots.txt or no Sitemap: line: where sitemaps usually are. */
 	if (sibling(d->url, "/sitemap.xml", url, sizeof url) == 0) {
 		note(sc, "%s names no sitemap: trying %s", d->url, url);
-		(void)want(sc, DOC_SITEMAP, url, 0);
+		(void)want(sc, DOC_SITEMAP, url, 0, 0);
 	}
+}
+
+/* location, as answered to url, resolved against it. */
+static int
+resolve(const char *url, const char *location, char *out, size_t outlen)
+{
+	CURLU *u = curl_url();
+	char *s = NULL;
+	int r = -1;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK &&
+	    (size_t)snprintf(out, outlen, "%s", s) < outlen)
+		r = 0;
+	curl_free(s);
+	curl_url_cleanup(u);
+	return (r);
+}
+
+/*
+ * A redirect, followed as the same document if it stays on the host:
+ * 0, or -1 with why.  A document redirected to one already read is not
+ * read twice.
+ */
+static int
+follow(struct sitemap_crawl *sc, const struct doc *d, const char *location,
+    char *why, size_t whylen)
+{
+	struct addr_url from, to;
+	const char *e;
+	char url[2048];
+
+	if (d->redirects >= MAX_REDIRECTS) {
+		snprintf(why, whylen, "more than %d redirects", MAX_REDIRECTS);
+		return (-1);
+	}
+	if (resolve(d->url, location, url, sizeof url) != 0 ||
+	    addr_url_parse(url, &to, &e) != 0) {
+		snprintf(why, whylen, "redirected to an unusable URL");
+		return (-1);
+	}
+	AZ(addr_url_parse(d->url, &from, &e));
+	if (strcmp(from.host, to.host) != 0) {
+		snprintf(why, whylen,
+		    "redirected to another host (%s): not followed", to.host);
+		return (-1);
+	}
+	note(sc, "%s: redirected to %s", d->url, url);
+	if (want(sc, d->kind, url, d->depth, d->redirects + 1) != 0) {
+		snprintf(why, whylen, "more than %u sitemaps",
+		    sc->conf.max_sitemaps);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+redirected(struct sitemap_crawl *sc, struct doc *d,
+    const struct fetch_result *res)
+{
+	char why[512];
+
+	if (follow(sc, d, res->location, why, sizeof why) == 0)
+		return;
+	if (d->kind == DOC_SITEMAP) {
+		failed(sc, "%s: %s", d->url, why);
+		return;
+	}
+	/* As a robots.txt that is not there: /sitemap.xml next. */
+	note(sc, "%s: %s", d->url, why);
+	read_robots(sc, d, res);
+}
+
+static int
+is_redirect(const struct fetch_result *res)
+{
+	return (res->ok && res->location != NULL &&
+	    (res->status == 301 || res->status == 302 || res->status == 303 ||
+	        res->status == 307 || res->status == 308));
 }
 
 static void
@@ -296,7 +399,9 @@ sc_on_fetched(void *priv, const struct fetch_result *res)
 	CHECK_OBJ_NOTNULL(sc, SC_MAGIC);
 	assert(sc->current == d);
 	sc->current = NULL;
-	if (d->kind == DOC_ROBOTS && res->ok)
+	if (is_redirect(res))
+		redirected(sc, d, res);
+	else if (d->kind == DOC_ROBOTS && res->ok)
 		read_robots(sc, d, res);
 	else if (!res->ok)
 		failed(sc, "%s: %s", d->url, res->error);
@@ -381,9 +486,9 @@ first_doc(struct sitemap_crawl *sc)
 	if (site || !strcmp(path, "/robots.txt")) {
 		if (sibling(sc->start, "/robots.txt", url, sizeof url) != 0)
 			goto out;
-		r = want(sc, DOC_ROBOTS, url, 0);
+		r = want(sc, DOC_ROBOTS, url, 0, 0);
 	} else {
-		r = want(sc, DOC_SITEMAP, sc->start, 0);
+		r = want(sc, DOC_SITEMAP, sc->start, 0, 0);
 	}
 out:
 	curl_free(path);
@@ -473,6 +578,14 @@ sc_free(struct sitemap_crawl **scp)
 	free(sc->node);
 	sc->magic = 0;
 	free(sc);
+}
+
+void
+sc_stop(struct sitemap_crawl *sc)
+{
+	CHECK_OBJ_NOTNULL(sc, SC_MAGIC);
+	/* on_entry() and next() see it. */
+	sc->stopping = 1;
 }
 
 const struct sc_stats *

@@ -3,7 +3,10 @@
  * lines, /sitemap.xml when robots.txt names none, sitemap indexes
  * followed.  Each document is fetched on the event loop, one at a time,
  * with a size cap, and read by sitemap.c or robots.c; a sitemap that
- * fails is reported and the others still count.
+ * fails is reported and the others still count.  A redirect is
+ * followed to the same host only (a few times a document): a sitemap
+ * vouches for its own site's URLs, and a redirect elsewhere would make
+ * another site's sitemap vouch for them.
  */
 
 #ifndef STOKE_SITEMAP_CRAWL_H
@@ -33,6 +36,8 @@ struct sc_stats {
 	unsigned failed; /* could not be fetched or read */
 	size_t urls; /* handed over */
 	size_t rejected; /* off-site or malformed URLs left out */
+	size_t foreign; /* of those, http(s) URLs on another host */
+	unsigned too_deep; /* indexes below the deepest level read: left out */
 };
 
 /* A page URL, already checked to be on the sitemap's own site. */
@@ -52,6 +57,12 @@ struct sitemap_crawl *sc_new(struct fetcher *, const struct sc_conf *,
  * Stopping it (sc_free) while it runs calls no callback.
  */
 void sc_free(struct sitemap_crawl **);
+/*
+ * Read no more (from a callback too): the document being read ends
+ * here, no other is fetched, and done is called as it would have been
+ * at the end, err saying only what failed before.
+ */
+void sc_stop(struct sitemap_crawl *);
 const struct sc_stats *sc_stats(const struct sitemap_crawl *);
 
 #endif
