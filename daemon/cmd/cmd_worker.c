@@ -65,11 +65,14 @@ static const char worker_about[] =
     "is tried once more.  Any number of workers may share a queue; a\n"
     "task whose worker died is taken over once its lease runs out.\n"
     "Idle, it waits for new tasks to be announced and looks every\n"
-    "--poll seconds.  A website's nodes, and its URLs fetched\n"
-    "straight, are tenants' words: each address is checked as it is\n"
-    "connected to, and loopback and private ones are refused unless\n"
-    "--allow-private is given (self-hosting); link-local and metadata\n"
-    "addresses always.  --node is the operator's, never checked.\n";
+    "--poll seconds.\n"
+    "A job of a website's sitemap is one task that reads the sitemap\n"
+    "(robots.txt, indexes, gzip) and queues its URLs.  A website's\n"
+    "nodes, its sitemaps and its URLs fetched straight are tenants'\n"
+    "words: each address is checked as it is connected to, and loopback\n"
+    "and private ones are refused unless --allow-private is given\n"
+    "(self-hosting, tests); link-local and metadata addresses always.\n"
+    "--node is the operator's, never checked.\n";
 
 static int
 worker_dims(void *priv, const char *arg, char *why, size_t whylen)
@@ -151,7 +154,7 @@ cmd_worker(int argc, char **argv)
 	struct pg_pool_stats ps;
 	struct pg_pool *pool;
 	struct task_queue *q;
-	struct fetcher *f;
+	struct fetcher *f, *sf;
 	struct origin_guard *guard;
 	struct cmd_common cc;
 	struct wmain m;
@@ -182,7 +185,7 @@ cmd_worker(int argc, char **argv)
 		    "exit once no task is left queued or leased, for anyone",
 		    &cfg.exit_when_idle, NULL },
 		{ "allow-private", 0, CO_FLAG, NULL, 0, 0, NULL,
-		    "let tenants' nodes and URLs be loopback or private",
+		    "let tenants' nodes, sitemaps and URLs be loopback or private",
 		    &cfg.allow_private, NULL },
 		CMD_OPT_ORIGIN_MAX(&cc, "the concurrency"),
 		CMD_OPT_ORIGIN_RATE(&cc),
@@ -250,8 +253,12 @@ cmd_worker(int argc, char **argv)
 		cc.og.ceiling = cfg.concurrency;
 	guard = og_new(&cc.og);
 	fetcher_set_guard(f, guard);
+	/* A sitemap's documents, one at a time a task, from tenants' hosts:
+	 * connections of their own, each address judged. */
+	sf = fetcher_new(m.eb, 2);
+	fetcher_check_addresses(sf, cfg.allow_private);
 	q = tq_new(m.eb, pool, id, lease, cfg.batch);
-	m.w = worker_new(m.eb, q, f, &cfg, worker_on_end, &m);
+	m.w = worker_new(m.eb, q, f, sf, &cfg, worker_on_end, &m);
 	pg_pool_listen(pool, TQ_CHANNEL, on_notify, &m);
 	sigint = evsignal_new(m.eb, SIGINT, worker_on_signal, &m);
 	sigterm = evsignal_new(m.eb, SIGTERM, worker_on_signal, &m);
@@ -283,6 +290,7 @@ cmd_worker(int argc, char **argv)
 	/* Whose callbacks use whom: each goes before what it calls. */
 	worker_close(m.w);
 	fetcher_free(&f);
+	fetcher_free(&sf);
 	og_free(&guard);
 	pg_pool_free(&pool);
 	tq_free(&q);

@@ -26,6 +26,7 @@
 #include "store/task_queue.h"
 #include "warm/variant_replay.h"
 #include "warm/warm_url.h"
+#include "sitemap_task.h"
 #include "worker.h"
 
 #define WHY_LEN 256
@@ -66,6 +67,7 @@ struct worker {
 	struct event_base *eb;
 	struct task_queue *q;
 	struct fetcher *f;
+	struct fetcher *sf; /* tenants' sitemaps, addresses checked */
 	struct worker_cfg cfg;
 	worker_end_f *end;
 	void *end_priv;
@@ -74,6 +76,8 @@ struct worker {
 	unsigned low; /* claim again below this many in hand */
 	struct wtask *current; /* started, fetches still to submit */
 	unsigned inflight; /* fetches */
+	struct sitemap_task **sm; /* sitemap tasks being read or ended */
+	unsigned nsm, lsm;
 	int claiming, drained, checking, stopping, closing, ended;
 	double claim_at;
 	struct event *claim_timer;
@@ -164,7 +168,7 @@ static void
 maybe_finish(struct worker *w)
 {
 	if (!w->stopping || w->inflight > 0 || w->current != NULL ||
-	    w->claiming || w->closing)
+	    w->nsm > 0 || w->claiming || w->closing)
 		return;
 	tq_flush(w->q, on_stop_flushed, w);
 }
@@ -183,7 +187,7 @@ worker_on_outlook(void *priv, int queued, double lease_in, const char *err)
 		return;
 	}
 	if (!queued && lease_in < 0 && w->nready == 0 && w->inflight == 0 &&
-	    tq_held(w->q) == 0) {
+	    w->nsm == 0 && tq_held(w->q) == 0) {
 		worker_end(w);
 		return;
 	}
@@ -213,7 +217,7 @@ check_idle(struct worker *w)
 {
 	if (!w->cfg.exit_when_idle || w->stopping || w->closing ||
 	    w->checking || w->claiming || w->nready > 0 || w->inflight > 0 ||
-	    w->current != NULL)
+	    w->current != NULL || w->nsm > 0)
 		return;
 	w->checking = 1;
 	tq_flush(w->q, on_idle_flushed, w);
@@ -432,6 +436,43 @@ wtask_new(struct worker *w, struct tq_task *t)
 	return (wt);
 }
 
+/*--------------------------------------------------------------------
+ * Sitemap tasks: read beside the fetches, each on its own
+ */
+
+static void
+worker_on_sitemap_end(void *priv, struct sitemap_task *st)
+{
+	struct worker *w;
+	unsigned u;
+
+	CAST_OBJ_NOTNULL(w, priv, WORKER_MAGIC);
+	for (u = 0; u < w->nsm && w->sm[u] != st; u++)
+		continue;
+	assert(u < w->nsm);
+	w->sm[u] = w->sm[--w->nsm];
+	sitemap_task_free(&st);
+	w->st.sitemaps++;
+	if (w->closing)
+		return;
+	worker_pump(w);
+	maybe_claim(w);
+	maybe_finish(w);
+	check_idle(w);
+}
+
+static void
+sitemap_start(struct worker *w, struct tq_task *t)
+{
+	if (w->nsm == w->lsm) {
+		w->lsm = w->lsm ? w->lsm * 2 : 4;
+		w->sm = realloc(w->sm, w->lsm * sizeof *w->sm);
+		AN(w->sm);
+	}
+	w->sm[w->nsm++] =
+	    sitemap_task_start(w->eb, w->sf, w->q, t, worker_on_sitemap_end, w);
+}
+
 /* Start fetches while there is room; a task's fetches may straddle. */
 static void
 worker_pump(struct worker *w)
@@ -443,6 +484,10 @@ worker_pump(struct worker *w)
 		if (w->current == NULL) {
 			if (w->stopping || (t = ready_pop(w)) == NULL)
 				return;
+			if (t->kind == TQ_SITEMAP) {
+				sitemap_start(w, t);
+				continue;
+			}
 			w->current = wtask_new(w, t);
 		}
 		wt = w->current;
@@ -561,6 +606,7 @@ worker_stop(struct worker *w)
 {
 	struct tq_task *t;
 	struct timeval tv;
+	unsigned u;
 
 	CHECK_OBJ_NOTNULL(w, WORKER_MAGIC);
 	if (w->stopping || w->closing)
@@ -569,6 +615,9 @@ worker_stop(struct worker *w)
 	(void)evtimer_del(w->claim_timer);
 	while ((t = ready_pop(w)) != NULL)
 		tq_release(w->q, t);
+	/* From the last: each one stopped leaves the list at once. */
+	for (u = w->nsm; u > 0; u--)
+		sitemap_task_stop(w->sm[u - 1]);
 	tv.tv_sec = (time_t)(w->cfg.timeout + 10);
 	tv.tv_usec = 0;
 	AZ(evtimer_add(w->deadline, &tv));
@@ -578,21 +627,27 @@ worker_stop(struct worker *w)
 void
 worker_close(struct worker *w)
 {
+	unsigned u;
+
 	CHECK_OBJ_NOTNULL(w, WORKER_MAGIC);
 	w->closing = 1;
+	for (u = 0; u < w->nsm; u++)
+		sitemap_task_close(w->sm[u]);
 	(void)evtimer_del(w->claim_timer);
 	(void)evtimer_del(w->deadline);
 }
 
 struct worker *
 worker_new(struct event_base *eb, struct task_queue *q, struct fetcher *f,
-    const struct worker_cfg *cfg, worker_end_f *end, void *priv)
+    struct fetcher *sf, const struct worker_cfg *cfg, worker_end_f *end,
+    void *priv)
 {
 	struct worker *w;
 
 	AN(eb);
 	AN(q);
 	AN(f);
+	AN(sf);
 	AN(cfg);
 	AN(end);
 	assert(cfg->nnode <= WORKER_MAX_NODES);
@@ -601,6 +656,7 @@ worker_new(struct event_base *eb, struct task_queue *q, struct fetcher *f,
 	w->eb = eb;
 	w->q = q;
 	w->f = f;
+	w->sf = sf;
 	w->cfg = *cfg;
 	if (w->cfg.concurrency == 0)
 		w->cfg.concurrency = 1;
@@ -631,6 +687,9 @@ worker_free(struct worker **wp)
 	/* The tasks were the queue's, and went with it. */
 	if (w->current != NULL)
 		wtask_free(w->current);
+	while (w->nsm > 0)
+		sitemap_task_free(&w->sm[--w->nsm]);
+	free(w->sm);
 	free(w->ready);
 	event_free(w->claim_timer);
 	event_free(w->deadline);

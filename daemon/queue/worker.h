@@ -4,7 +4,9 @@
  * secret), in its variant, and completes them with what each fetch
  * found, judged as every warm request is (warm_verdict.h).  It keeps at
  * most `concurrency` fetches in flight and about one claim batch in hand;
- * when the queue is empty it waits for a NOTIFY, or polls.
+ * when the queue is empty it waits for a NOTIFY, or polls.  A sitemap
+ * task is read beside the fetches (sitemap_task.h), with a fetcher of
+ * its own that judges the addresses of tenants' hosts.
  */
 
 #ifndef STOKE_WORKER_H
@@ -46,13 +48,16 @@ struct worker_stats {
 	uint64_t retried; /* fetches tried again after a failure */
 	uint64_t outcome[WO__MAX]; /* of the fetches */
 	uint64_t claims, claim_errors;
+	uint64_t sitemaps; /* sitemap tasks ended, given back or lost */
 };
 
 /* The worker is done: stopped and written back, or idle for good. */
 typedef void worker_end_f(void *priv);
 
+/* sitemaps: for sitemap tasks, fetcher_check_addresses()'d. */
 struct worker *worker_new(struct event_base *, struct task_queue *,
-    struct fetcher *, const struct worker_cfg *, worker_end_f *, void *priv);
+    struct fetcher *, struct fetcher *sitemaps, const struct worker_cfg *,
+    worker_end_f *, void *priv);
 void worker_start(struct worker *);
 /* Tasks may be claimable (a NOTIFY came). */
 void worker_wake(struct worker *);

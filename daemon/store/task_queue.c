@@ -63,16 +63,19 @@ static const struct pg_stmt st_claim = { "tq_claim",
 	"    lease_until = now() + $2::float8 * interval '1 second',"
 	"    attempts = w.attempts + 1"
 	"  FROM c WHERE w.id = c.id"
-	"  RETURNING w.id, w.job_id, w.url, w.variant, w.attempts"
+	"  RETURNING w.id, w.job_id, w.url, w.variant, w.attempts, w.kind"
 	"), s AS ("
 	"  UPDATE cache_jobs j SET status = 'running',"
 	"    started_at = coalesce(j.started_at, now())"
 	"  WHERE j.id IN (SELECT job_id FROM t) AND j.status = 'queued'"
 	")"
 	"SELECT t.id, t.job_id, t.url, t.variant, t.attempts,"
-	"  array_to_string(ws.varnish_nodes, ' ')"
+	"  array_to_string(ws.varnish_nodes, ' '), t.kind = 'sitemap',"
+	"  ws.base_url, pl.max_urls_per_job"
 	" FROM t JOIN cache_jobs j ON j.id = t.job_id"
-	"  JOIN websites ws ON ws.id = j.website_id",
+	"  JOIN websites ws ON ws.id = j.website_id"
+	"  JOIN projects p ON p.id = ws.project_id"
+	"  JOIN plans pl ON pl.id = p.plan_id",
 	4 };
 
 /*
@@ -184,6 +187,54 @@ static const struct pg_stmt st_enq_fail = { NULL,
 	"  finished_at = now()"
 	" WHERE id = $1::bigint AND status IN ('queued', 'running')",
 	2 };
+
+/*
+ * A sitemap task's end, in one statement: the task leaves the queue
+ * only if still leased by us, and only a job still open gets its URLs,
+ * each once per variant of the task, its urls_total and its notes, or
+ * ends failed ($4 the error).  The job's row is locked before its
+ * status is read, so that a cancellation either came first and is seen
+ * (nothing is queued), or comes after and finds the tasks (and a
+ * trigger of 0008_sitemap_tasks.sql deletes them).
+ */
+static const struct pg_stmt st_expand = { "tq_expand",
+	"WITH t AS ("
+	"  UPDATE warm_tasks SET lease_until = NULL, finished_at = now(),"
+	"    state = CASE WHEN $4::text IS NULL THEN 'done'::task_state"
+	"      ELSE 'failed'::task_state END"
+	"  WHERE id = $2::bigint AND kind = 'sitemap' AND state = 'leased'"
+	"    AND lease_owner = $1"
+	"  RETURNING job_id, variants"
+	"), j AS ("
+	"  SELECT c.id FROM cache_jobs c, t WHERE c.id = t.job_id"
+	"    AND c.status IN ('queued', 'running')"
+	"  FOR UPDATE OF c"
+	"), i AS ("
+	"  INSERT INTO warm_tasks (job_id, url, variant)"
+	"  SELECT j.id, u.url, v.variant FROM j, t,"
+	"    unnest($3::text[]) AS u(url), unnest(t.variants) AS v(variant)"
+	"  WHERE $4::text IS NULL"
+	"  ON CONFLICT (job_id, url, variant) DO NOTHING"
+	"  RETURNING 1"
+	"), n AS ("
+	"  SELECT count(*)::integer AS n FROM i"
+	"), u AS ("
+	"  UPDATE cache_jobs c SET urls_total = c.urls_total + n.n,"
+	"    notes = $5, error = coalesce($4, c.error),"
+	"    status = CASE WHEN $4::text IS NOT NULL THEN 'failed'::job_status"
+	"      WHEN c.urls_completed + c.urls_failed >= c.urls_total + n.n"
+	"      THEN 'done'::job_status ELSE c.status END,"
+	"    finished_at = CASE WHEN $4::text IS NOT NULL"
+	"      OR c.urls_completed + c.urls_failed >= c.urls_total + n.n"
+	"      THEN now() ELSE c.finished_at END"
+	"  FROM j, n WHERE c.id = j.id"
+	"  RETURNING c.id"
+	")"
+	"SELECT (SELECT count(*) FROM t), (SELECT n FROM n),"
+	"  (SELECT count(*) FROM u),"
+	"  (SELECT count(*) FROM (SELECT pg_notify('" TQ_CHANNEL "', '')"
+	"    FROM n WHERE n.n > 0) x)",
+	5 };
 
 static int64_t
 get_int(const PGresult *r, int row, int col)
@@ -387,6 +438,7 @@ tq_enqueue(struct pg_pool *pool, int64_t job_id, const struct tq_new_task *t,
 
 enum task_state {
 	T_HELD, /* the caller's */
+	T_EXPANDING, /* a sitemap task's end, in tq_expand()'s statement */
 	T_COMPLETE, /* to be written */
 	T_RELEASE,
 	T_WRITING_COMPLETE,
@@ -460,18 +512,20 @@ task_free(struct task_queue *q, struct task *t)
 static struct task *
 task_new(struct task_queue *q, const PGresult *r, int row)
 {
-	const char *url, *variant, *nodes;
-	size_t lu, lv, ln;
+	const char *url, *variant, *nodes, *base;
+	size_t lu, lv, ln, lb;
 	struct task *t;
 	char *s;
 
 	url = PQgetvalue(r, row, 2);
 	variant = PQgetvalue(r, row, 3);
 	nodes = PQgetvalue(r, row, 5);
+	base = PQgetvalue(r, row, 7);
 	lu = strlen(url) + 1;
 	lv = strlen(variant) + 1;
 	ln = strlen(nodes) + 1;
-	t = calloc(1, sizeof *t + lu + lv + ln);
+	lb = strlen(base) + 1;
+	t = calloc(1, sizeof *t + lu + lv + ln + lb);
 	AN(t);
 	t->pub.magic = TQ_TASK_MAGIC;
 	t->pub.id = get_int(r, row, 0);
@@ -481,6 +535,10 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	t->pub.url = memcpy(s, url, lu);
 	t->pub.variant = memcpy(s + lu, variant, lv);
 	t->pub.nodes = memcpy(s + lu + lv, nodes, ln);
+	t->pub.base_url = memcpy(s + lu + lv + ln, base, lb);
+	t->pub.kind =
+	    !strcmp(PQgetvalue(r, row, 6), "t") ? TQ_SITEMAP : TQ_WARM;
+	t->pub.max_urls = (unsigned)get_int(r, row, 8);
 	t->state = T_HELD;
 	t->pub.next = q->first;
 	if (q->first != NULL)
@@ -922,6 +980,84 @@ tq_release(struct task_queue *q, struct tq_task *tt)
 	t->state = T_RELEASE;
 	q->nrelease++;
 	writer_kick(q);
+}
+
+/*--------------------------------------------------------------------
+ * A sitemap task's end
+ */
+
+struct expand {
+	unsigned magic;
+#define EXPAND_MAGIC 0x6a7b1c05
+	struct task_queue *q;
+	struct task *t;
+	tq_expanded_f *cb;
+	void *priv;
+};
+
+static void
+tq_on_expanded(void *priv, const struct pg_result *res, const char *err)
+{
+	const PGresult *r = (const PGresult *)res;
+	struct tq_expanded x;
+	struct expand *e;
+
+	CAST_OBJ_NOTNULL(e, priv, EXPAND_MAGIC);
+	memset(&x, 0, sizeof x);
+	if (err == NULL) {
+		x.ours = get_int(r, 0, 0) > 0;
+		x.queued = (unsigned)get_int(r, 0, 1);
+		x.open = get_int(r, 0, 2) > 0;
+		e->q->st.completed++;
+		if (!x.ours)
+			e->q->st.lost++;
+	} else {
+		/* Whether it took is not known: the lease decides. */
+		e->q->st.write_errors++;
+		log_warning("task queue", "ending sitemap task %jd: %s",
+		    (intmax_t)e->t->pub.id, err);
+	}
+	task_free(e->q, e->t);
+	e->cb(e->priv, err != NULL ? NULL : &x, err);
+	FREE_OBJ(e);
+}
+
+void
+tq_expand(struct task_queue *q, struct tq_task *tt, const char *const *urls,
+    unsigned nurl, const char *error, const char *notes, tq_expanded_f *cb,
+    void *priv)
+{
+	struct expand *e;
+	struct vsb *a;
+	const char *v[5];
+	char id[24];
+	unsigned u;
+
+	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
+	AN(cb);
+	assert(nurl == 0 || urls != NULL);
+	ALLOC_OBJ(e, EXPAND_MAGIC);
+	AN(e);
+	e->q = q;
+	e->t = task_of(tt);
+	assert(e->t->state == T_HELD);
+	assert(tt->kind == TQ_SITEMAP);
+	e->t->state = T_EXPANDING;
+	e->cb = cb;
+	e->priv = priv;
+	snprintf(id, sizeof id, "%jd", (intmax_t)tt->id);
+	a = pg_array_new();
+	for (u = 0; error == NULL && u < nurl; u++)
+		pg_array_text(a, urls[u]);
+	pg_array_end(a);
+	v[0] = q->owner;
+	v[1] = id;
+	v[2] = VSB_data(a);
+	v[3] = error;
+	v[4] = notes;
+	if (pg_pool_query(q->pool, &st_expand, v, tq_on_expanded, e) != 0)
+		tq_on_expanded(e, NULL, "the database is away");
+	VSB_destroy(&a);
 }
 
 void

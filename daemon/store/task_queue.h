@@ -50,14 +50,22 @@ void tq_enqueue(struct pg_pool *, int64_t job_id, const struct tq_new_task *,
  * Working
  */
 
-/* A claimed task, the queue's until completed or released. */
+enum tq_kind {
+	TQ_WARM, /* fetch url in variant */
+	TQ_SITEMAP, /* read the sitemap at url, queue what it lists */
+};
+
+/* A claimed task, the queue's until completed, expanded or released. */
 struct tq_task {
 	unsigned magic;
 #define TQ_TASK_MAGIC 0x6a7b1c01
 	int64_t id, job_id;
+	enum tq_kind kind;
 	const char *url;
 	const char *variant;
 	const char *nodes; /* the website's Varnish nodes, space separated */
+	const char *base_url; /* the website's */
+	unsigned max_urls; /* in a job, as the website's plan says */
 	unsigned attempts; /* this one included */
 	void *priv; /* the caller's */
 	struct tq_task *next, *prev; /* the queue's */
@@ -103,6 +111,26 @@ int tq_claim(struct task_queue *, unsigned max, tq_claimed_f *, void *priv);
 /* ok: the task is done, else failed.  The pages are copied. */
 void tq_complete(struct task_queue *, struct tq_task *, int ok,
     const struct tq_page *, unsigned npage);
+/* What came of a sitemap task's end. */
+struct tq_expanded {
+	int ours; /* the task was still leased by this worker */
+	int open; /* its job was still queued or running, and got this: */
+	unsigned queued; /* warm tasks made (a URL once per variant) */
+};
+/* x NULL (err): not known whether it took; the lease decides. */
+typedef void
+tq_expanded_f(void *priv, const struct tq_expanded *x, const char *err);
+/*
+ * End a sitemap task: its job gets the URLs, each once per variant the
+ * task was made with, and notes (may be NULL) for its owner; or, with
+ * error, fails with it and gets none.  One statement, which changes
+ * nothing unless the task is still ours and the job still open (a job
+ * cancelled meanwhile stays so, with nothing queued).  The task is the
+ * queue's no more once cb is called.
+ */
+void tq_expand(struct task_queue *, struct tq_task *, const char *const *urls,
+    unsigned nurl, const char *error, const char *notes, tq_expanded_f *cb,
+    void *priv);
 /* Give an unstarted task back to the queue for anyone to claim. */
 void tq_release(struct task_queue *, struct tq_task *);
 /* Write what is pending now; cb (if any) once nothing is. */

@@ -19,8 +19,11 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "vsb.h"
 
+#include "pg_array.h"
 #include "pg_pool.h"
+#include "task_queue.h"
 #include "tjob_store.h"
 
 const char *const tj_sort_name[TJ_SORT__MAX] = {
@@ -36,7 +39,7 @@ const char *const tj_sort_name[TJ_SORT__MAX] = {
 	" 'urls_total', j.urls_total, 'urls_completed', j.urls_completed,"     \
 	" 'urls_failed', j.urls_failed, 'error', j.error,"                     \
 	" 'created_at', j.created_at, 'started_at', j.started_at,"             \
-	" 'finished_at', j.finished_at,"                                       \
+	" 'finished_at', j.finished_at, 'notes', j.notes,"                     \
 	" 'rate', " TJ_RATE ","                                                \
 	" 'eta_seconds', CASE WHEN " TJ_RATE " > 0 THEN"                       \
 	"  (j.urls_total - j.urls_completed - j.urls_failed) / " TJ_RATE       \
@@ -60,9 +63,12 @@ const char *const tj_sort_name[TJ_SORT__MAX] = {
 	"  ON m.project_id = w.project_id AND m.user_id = $1::bigint"          \
 	"  WHERE j.id = $2::bigint)"
 #define TJ_MAY_CHANGE "me.role IN ('owner', 'admin')"
+/* A sitemap task's variant: no variant's name ("name=value ..."). */
+#define TJ_SITEMAP_VARIANT "(sitemap)"
 
 static const struct pg_stmt tj_st_website = { "tj_website",
 	"SELECT 'ok', json_build_object('base_url', w.base_url,"
+	"  'sitemap_url', w.sitemap_url,"
 	"  'variants', w.variants, 'role', m.role,"
 	"  'max_urls_per_job', pl.max_urls_per_job)::text"
 	" FROM websites w JOIN project_members m"
@@ -90,6 +96,32 @@ static const struct pg_stmt tj_st_create = { "tj_create",
 	"  FROM j)"
 	" FROM verdict v",
 	3 };
+
+/*
+ * A sitemap job is its row and one task of kind sitemap, whose worker
+ * reads the sitemap ($3) and queues its URLs in the variants ($4)
+ * (0008_sitemap_tasks.sql); both in one statement, so that there is
+ * never a job no worker will take up.  The plan's cap is the worker's
+ * to apply: only the sitemap says how many URLs there are.
+ */
+static const struct pg_stmt tj_st_create_sitemap = { "tj_create_sitemap",
+	"WITH " TJ_ME_WEBSITE ", verdict AS ("
+	"  SELECT CASE WHEN NOT " TJ_MAY_CHANGE " THEN 'forbidden'"
+	"    ELSE 'ok' END AS status FROM me"
+	"), j AS ("
+	"  INSERT INTO cache_jobs (website_id, trigger, source)"
+	"  SELECT $2::bigint, 'manual', 'sitemap' FROM verdict"
+	"  WHERE verdict.status = 'ok'"
+	"  RETURNING *"
+	"), t AS ("
+	"  INSERT INTO warm_tasks (job_id, kind, url, variant, variants)"
+	"  SELECT j.id, 'sitemap', $3::text, '" TJ_SITEMAP_VARIANT "',"
+	"    $4::text[] FROM j"
+	"  RETURNING pg_notify('" TQ_CHANNEL "', job_id::text)"
+	") SELECT v.status, (SELECT json_build_object(" TJ_FIELDS ")::text"
+	"  FROM j)"
+	" FROM verdict v",
+	4 };
 
 static const struct pg_stmt tj_st_list = { "tj_list",
 	"WITH " TJ_ME_WEBSITE ", p AS ("
@@ -258,6 +290,34 @@ tj_create(struct pg_pool *pool, int64_t user, int64_t website, unsigned nurls,
 	tj_id(w, website);
 	snprintf(n, sizeof n, "%u", nurls);
 	return (as_statement(pool, &tj_st_create, v, cb, priv, err));
+}
+
+int
+tj_create_sitemap(struct pg_pool *pool, int64_t user, int64_t website,
+    const char *start, const char *const *variants, unsigned nvariant,
+    as_done_f *cb, void *priv, const char **err)
+{
+	char u[TJ_ID_LEN], w[TJ_ID_LEN];
+	const char *v[4];
+	struct vsb *a;
+	unsigned i;
+	int rv;
+
+	AN(start);
+	assert(nvariant > 0);
+	tj_id(u, user);
+	tj_id(w, website);
+	a = pg_array_new();
+	for (i = 0; i < nvariant; i++)
+		pg_array_text(a, variants[i]);
+	pg_array_end(a);
+	v[0] = u;
+	v[1] = w;
+	v[2] = start;
+	v[3] = VSB_data(a);
+	rv = as_statement(pool, &tj_st_create_sitemap, v, cb, priv, err);
+	VSB_destroy(&a);
+	return (rv);
 }
 
 int

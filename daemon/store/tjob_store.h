@@ -9,7 +9,8 @@
  *
  * A job is JSON with the table's column names: {"id", "website_id",
  * "status", "trigger", "source", "urls_total", "urls_completed",
- * "urls_failed", "error", "created_at", "started_at", "finished_at"},
+ * "urls_failed", "error", "created_at", "started_at", "finished_at",
+ * "notes"},
  * and while it runs "rate" (URLs finished a second since it started)
  * and "eta_seconds" (what is left at that rate), else null.
  *
@@ -26,14 +27,24 @@
 
 struct pg_pool;
 
-/* What a job is made from: {"base_url", "variants", "role",
- * "max_urls_per_job"} of a website the caller is a member of. */
+/* What a job is made from: {"base_url", "sitemap_url", "variants",
+ * "role", "max_urls_per_job"} of a website the caller is a member of. */
 int tj_website(struct pg_pool *, int64_t user, int64_t website, as_done_f *,
     void *, const char **err);
 /* An empty job (trigger manual, source "urls"), the caller's role and
  * the plan checked again: AS_FORBIDDEN, AS_PLAN_LIMIT (nurls over the
  * plan's max_urls_per_job).  The job made. */
 int tj_create(struct pg_pool *, int64_t user, int64_t website, unsigned nurls,
+    as_done_f *, void *, const char **err);
+/*
+ * A job of the website's sitemap (source "sitemap"), the caller's role
+ * checked again: queued with one task of its own, which a worker takes
+ * up to read the sitemap from start (a sitemap, a robots.txt or the
+ * site's root) and queue each URL it lists once per variant (as the
+ * index writes them; "" the plain one).  The job made.
+ */
+int tj_create_sitemap(struct pg_pool *, int64_t user, int64_t website,
+    const char *start, const char *const *variants, unsigned nvariant,
     as_done_f *, void *, const char **err);
 /* {"jobs": [job, ...], "next_before": id or null}, newest first, those
  * below before (0: from the newest), at most limit. */
