@@ -11,9 +11,15 @@
  *	4. its tasks, one per URL and variant, queued (tq_enqueue), and the
  *	   job answered as it is then.
  *
+ * A job of the website's sitemap (a body without urls) is made in step
+ * 3 with the one task that reads it (tj_create_sitemap); a worker reads
+ * the sitemap and queues its URLs (queue/sitemap_task.c), never this
+ * request, whose answer is the job queued.
+ *
  * The website's host was judged when the website was made
- * (api_websites.c); a job's URLs are held to that host, so they need
- * no resolving of their own.
+ * (api_websites.c); a job's URLs, and the sitemap it reads, are held to
+ * that host, so they need no resolving of their own here: the worker
+ * judges the addresses it connects to.
  */
 
 #include "config.h"
@@ -63,6 +69,7 @@ static const struct api_field api_tj_fields[] = {
 	{ "urls", AF_ARRAY, 0, 1, TJ_URLS_MAX, &api_tj_f_url, NULL, NULL },
 	{ "variants", AF_ARRAY, 0, 0, TJ_VARIANTS_MAX, &api_tj_f_variant, NULL,
 	    NULL },
+	{ "sitemap_url", AF_STRING, 0, 1, ADDR_URL_MAX, NULL, NULL, NULL },
 };
 #define API_TJ_NFIELDS (sizeof api_tj_fields / sizeof api_tj_fields[0])
 
@@ -100,6 +107,7 @@ struct api_tj {
 	const struct api_answer *op;
 	int64_t user, id; /* id: the website's, else the job's */
 	json_t *urls, *variants; /* given, or NULL */
+	char *sitemap; /* sitemap_url given, or NULL */
 	unsigned nurl, nvariant;
 	char **url, **variant; /* made absolute; as the index writes them */
 	int64_t job;
@@ -136,6 +144,7 @@ api_tj_free(struct api_tj **jp)
 		free(j->url[u]);
 	for (u = 0; j->variant != NULL && u < j->nvariant; u++)
 		free(j->variant[u]);
+	free(j->sitemap);
 	free(j->url);
 	free(j->variant);
 	FREE_OBJ(j);
@@ -414,22 +423,15 @@ api_tj_variants(struct api_tj *j, json_t *website)
 static int
 api_tj_tasks(struct api_tj *j, json_t *website)
 {
-	const char *base, *role, *why;
+	const char *base, *why;
 	struct addr_url b;
 	json_int_t max;
 	size_t i;
 	json_t *u;
 
-	role = json_string_value(json_object_get(website, "role"));
 	base = json_string_value(json_object_get(website, "base_url"));
 	max = json_integer_value(json_object_get(website, "max_urls_per_job"));
-	AN(role);
 	AN(base);
-	if (strcmp(role, "owner") && strcmp(role, "admin")) {
-		http_api_error(j->r, 403, NULL, NULL, "%s",
-		    op_create.forbidden);
-		return (-1);
-	}
 	if ((json_int_t)json_array_size(j->urls) > max) {
 		http_api_error(j->r, 422, "plan_limit", "urls",
 		    "the project's plan allows %jd URLs in a job; this one "
@@ -454,12 +456,94 @@ api_tj_tasks(struct api_tj *j, json_t *website)
 	return (api_tj_variants(j, website));
 }
 
+/*--------------------------------------------------------------------
+ * Step 2 of a sitemap job: where its worker starts reading
+ */
+
+/*
+ * The sitemap_url given, on the website's host or a subdomain of it as
+ * a website's own sitemap_url is (api_websites.c); else the website's;
+ * else its site's root, where the worker reads robots.txt's Sitemap:
+ * lines, or else /sitemap.xml.  In *start, to free; -1 once answered.
+ */
+static int
+api_tj_start(struct api_tj *j, json_t *website, char **start)
+{
+	const char *base, *sm, *why, *p;
+	struct addr_url b, s;
+	struct vsb *vsb;
+
+	base = json_string_value(json_object_get(website, "base_url"));
+	sm = json_string_value(json_object_get(website, "sitemap_url"));
+	AN(base);
+	if (addr_url_parse(base, &b, &why) != 0) {
+		http_api_error(j->r, 422, "invalid_url", NULL,
+		    "the website's base_url: %s", why);
+		return (-1);
+	}
+	if (j->sitemap != NULL) {
+		for (p = j->sitemap; *p != '\0'; p++)
+			if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+				http_api_error(j->r, 422, "invalid_url",
+				    "sitemap_url",
+				    "sitemap_url: a URL holds no spaces or "
+				    "control bytes");
+				return (-1);
+			}
+		if (addr_url_parse(j->sitemap, &s, &why) != 0) {
+			http_api_error(j->r, 422, "invalid_url", "sitemap_url",
+			    "sitemap_url: %s", why);
+			return (-1);
+		}
+		if (!addr_host_within(s.host, b.host)) {
+			http_api_error(j->r, 422, "foreign_host", "sitemap_url",
+			    "sitemap_url: %s is not on the website's host (%s) "
+			    "or a subdomain of it",
+			    s.host, b.host);
+			return (-1);
+		}
+		sm = j->sitemap;
+	}
+	if (sm != NULL) {
+		*start = strdup(sm);
+		AN(*start);
+		return (0);
+	}
+	vsb = VSB_new_auto();
+	AN(vsb);
+	VSB_bcat(vsb, base, (ssize_t)api_tj_origin_len(base));
+	VSB_putc(vsb, '/');
+	AZ(VSB_finish(vsb));
+	*start = strdup(VSB_data(vsb));
+	AN(*start);
+	VSB_destroy(&vsb);
+	return (0);
+}
+
+static void
+api_tj_sitemap(struct api_tj *j, json_t *website)
+{
+	const char *e;
+	char *start;
+
+	if (api_tj_start(j, website, &start) != 0 ||
+	    api_tj_variants(j, website) != 0) {
+		api_tj_free(&j);
+		return;
+	}
+	if (tj_create_sitemap(j->t->pool, j->user, j->id, start,
+	        (const char *const *)j->variant, j->nvariant, api_tj_done, j,
+	        &e) != 0)
+		api_tj_refused(&j, e);
+	free(start);
+}
+
 static void
 api_tj_website(void *priv, enum as_status st, const char *json, const char *err)
 {
 	struct api_tj *j;
 	json_t *website;
-	const char *e;
+	const char *e, *role;
 	int rv;
 
 	CAST_OBJ_NOTNULL(j, priv, API_TJ_MAGIC);
@@ -469,6 +553,20 @@ api_tj_website(void *priv, enum as_status st, const char *json, const char *err)
 	}
 	website = json_loads(json, 0, NULL);
 	AN(website);
+	role = json_string_value(json_object_get(website, "role"));
+	AN(role);
+	if (strcmp(role, "owner") && strcmp(role, "admin")) {
+		json_decref(website);
+		http_api_error(j->r, 403, NULL, NULL, "%s",
+		    op_create.forbidden);
+		api_tj_free(&j);
+		return;
+	}
+	if (j->urls == NULL) {
+		api_tj_sitemap(j, website);
+		json_decref(website);
+		return;
+	}
 	rv = api_tj_tasks(j, website);
 	json_decref(website);
 	if (rv != 0) {
@@ -496,16 +594,20 @@ api_tjobs_post(struct api_req *r, void *priv)
 		return;
 	if (api_input(r, api_tj_fields, API_TJ_NFIELDS, v) != 0)
 		return;
-	if (v[0] == NULL) {
-		http_api_error(r, 422, "not_yet", "urls",
-		    "a job of the website's sitemap is not served here yet; "
-		    "give its urls");
+	if (v[0] != NULL && v[2] != NULL) {
+		http_api_error(r, 422, "invalid", "sitemap_url",
+		    "a job warms its urls or its sitemap's, not both");
 		return;
 	}
 	j = api_tj_new(r, priv, &op_create, id);
-	j->urls = json_incref(v[0]);
+	if (v[0] != NULL)
+		j->urls = json_incref(v[0]);
 	if (v[1] != NULL)
 		j->variants = json_incref(v[1]);
+	if (v[2] != NULL) {
+		j->sitemap = strdup(json_string_value(v[2]));
+		AN(j->sitemap);
+	}
 	if (tj_website(j->t->pool, j->user, id, api_tj_website, j, &err) != 0)
 		api_tj_refused(&j, err);
 }

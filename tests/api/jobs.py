@@ -288,7 +288,9 @@ error("too many URLs", call("POST", jobs, {"urls": [
     "plan_limit", "urls")
 error("no URL", call("POST", jobs, {"urls": []}, token=alice), 422, None,
       "urls")
-error("a sitemap job", call("POST", jobs, {}, token=alice), 422, "not_yet")
+error("urls and a sitemap", call("POST", jobs, {
+    "urls": ["/"], "sitemap_url": "http://localhost/sitemap.xml"},
+    token=alice), 422, "invalid", "sitemap_url")
 error("a bad variant", call("POST", jobs, {"urls": ["/"], "variants": [
     {"Currency": "EUR"}]}, token=alice), 422, None)
 error("unknown field", call("POST", jobs, {"urls": ["/"], "x": 1},

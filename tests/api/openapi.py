@@ -577,8 +577,14 @@ api("GET", J, [jid], status=401, code="unauthorized")
 # Creation: each refusal the handler has, the body held to the schema.
 for body, status, code in (
         ({"urls": ["/a", "http://evil.example/x"]}, 422, "foreign_host"),
-        ({}, 422, "not_yet"),
-        ({"variants": plainv}, 422, "not_yet"),
+        ({}, 201, None),
+        ({"variants": plainv}, 201, None),
+        ({"sitemap_url": "http://127.0.0.1:8080/sitemap.xml"}, 201, None),
+        ({"sitemap_url": "http://evil.example/sitemap.xml"}, 422,
+         "foreign_host"),
+        ({"sitemap_url": "ftp://127.0.0.1/sitemap.xml"}, 422, "invalid_url"),
+        ({"urls": ["/"], "sitemap_url": "http://127.0.0.1:8080/s.xml"}, 422,
+         "invalid"),
         ({"urls": ["/p%d" % i for i in range(1001)]}, 422, "plan_limit"),
         ({"urls": ["/a b"]}, 422, "invalid_url"),
         ({"urls": ["ftp://127.0.0.1/"]}, 422, "invalid_url"),
