@@ -2,7 +2,9 @@
 # Stoke's demo: a small shop (the demo origin) behind a local varnishd
 # running vcl/shopware6.vcl with vmod_stoke and xkey, set up from
 # scratch; stoked warms it from its sitemap, then puts back at once what
-# a purge, a ban and a tag invalidation take out of the cache.
+# a purge, a ban and a tag invalidation take out of the cache.  Last, a
+# tenant of the hosted API warms the shop with a sitemap job, which a
+# stoked worker carries out.
 #
 #   scripts/demo.sh          install what is missing, build, start, show
 #   scripts/demo.sh stop     stop what the demo started
@@ -30,7 +32,8 @@ running() {
 }
 
 stop() {
-	for p in "$dir/stoked.pid" "$dir/varnishd.pid" "$dir/origin.pid"; do
+	for p in "$dir/worker.pid" "$dir/stoked.pid" "$dir/varnishd.pid" \
+	    "$dir/origin.pid"; do
 		if running "$p"; then
 			pid=$(cat "$p")
 			kill "$pid"
@@ -77,6 +80,8 @@ status)
 	    echo "varnishd stopped"
 	running "$dir/stoked.pid" && echo "stoked running, API on :$aport" ||
 	    echo "stoked stopped"
+	running "$dir/worker.pid" && echo "stoked worker running" ||
+	    echo "stoked worker stopped"
 	exit 0
 	;;
 start) ;;
@@ -127,10 +132,11 @@ wait_for 15 curl -sf -o /dev/null "$site/"
 
 say "Starting stoked: watching that varnishd, re-warming through it, API on 127.0.0.1:$aport"
 # No database given: stoked makes and runs its own PostgreSQL in
-# $dir/state (as the postgres user, since this runs as root).
+# $dir/state (as the postgres user, since this runs as root).  The
+# demo's tenant names a shop on 127.0.0.1: --allow-private.
 "$build/daemon/stoked" run -n "$dir/varnish" --node "$site" \
     --secret-file "$dir/secret" --listen "127.0.0.1:$aport" \
-    --state-dir "$dir/state" > "$dir/stoked.log" 2>&1 &
+    --state-dir "$dir/state" --allow-private > "$dir/stoked.log" 2>&1 &
 echo $! > "$dir/stoked.pid"
 wait_for 60 grep -q listening "$dir/stoked.log"
 cat "$dir/stoked.log"
@@ -233,9 +239,62 @@ token=$(curl -sf -H 'Content-Type: application/json' -d \
     '{"email": "demo@shop.example", "password": "warm caches, happy shops"}' \
     "$api/auth/login" | json '["token"]')
 echo "    token: $token"
-curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d '{"name": "Demo shop"}' "$api/projects" | sed 's/^/    /'
+project=$(curl -sf -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d '{"name": "Demo shop"}' \
+    "$api/projects")
+echo "$project" | sed 's/^/    /'
 curl -sf -H "Authorization: Bearer $token" "$api/auth/me" | sed 's/^/    /'
+
+say "The tenant adds the shop as a website (the origin, warmed through the demo's varnishd)"
+website=$(curl -sf -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' \
+    -d "{\"name\": \"Demo shop\", \"base_url\": \"http://127.0.0.1:$oport/\", \"varnish_nodes\": [\"$site\"]}" \
+    "$api/projects/$(echo "$project" | json '["id"]')/websites")
+echo "$website" | sed 's/^/    /'
+
+say "A stoked worker takes the hosted API's jobs from the queue in PostgreSQL"
+"$build/daemon/stoked" worker --database-url "$dburl" \
+    --secret-file "$dir/secret" --allow-private > "$dir/worker.log" 2>&1 &
+echo $! > "$dir/worker.pid"
+wait_for 30 grep -q started "$dir/worker.log"
+sed 's/^/    /' "$dir/worker.log"
+
+say "The tenant warms the shop from its sitemap (POST /api/websites/:id/jobs), and follows the job"
+job=$(curl -sf -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d '{}' \
+    "$api/websites/$(echo "$website" | json '["id"]')/jobs")
+echo "$job" | sed 's/^/    /'
+jid=$(echo "$job" | json '["id"]')
+# Polled until it ends (a minute at most), each change said once.
+i=0
+was=
+while :; do
+	job=$(curl -sf -H "Authorization: Bearer $token" "$api/jobs/$jid")
+	now=$(echo "$job" | python3 -c 'import json, sys
+j = json.load(sys.stdin)
+print(j["status"], "%d/%d URLs" % (j["urls_completed"] + j["urls_failed"],
+      j["urls_total"]))')
+	[ "$now" = "$was" ] || echo "    $now"
+	was=$now
+	case $now in
+	queued* | running*) ;;
+	*) break ;;
+	esac
+	i=$((i + 1))
+	if [ $i -gt 600 ]; then
+		echo "the job did not end within a minute" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+echo "$job" | sed 's/^/    /'
+say "What the job's first warm requests found (GET /api/jobs/$jid/results?limit=5)"
+curl -sf -H "Authorization: Bearer $token" \
+    "$api/jobs/$jid/results?limit=5" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["results"]:
+    print("    %-9s %-5s %4s %7.1f ms  %s" % (r["outcome"], r["cache_status"],
+          r["status"], r["load_ms"] or 0, r["url"]))'
 
 say "Stoke's demo is running"
 cat << EOF
@@ -253,6 +312,8 @@ cat << EOF
     what stoked stored:         psql "$dburl" -c "select outcome, count(*) from page_results group by 1"
     ... over its API:           curl http://127.0.0.1:$aport/api/v1/results?limit=10
     the tenants' API, signed in: curl -H "Authorization: Bearer $token" http://127.0.0.1:$aport/api/projects
+    the tenant's job:           curl -H "Authorization: Bearer $token" http://127.0.0.1:$aport/api/jobs/$jid
+    the worker's log:           $dir/worker.log
     purge, watch it come back:  curl -X PURGE $site/product/3; curl -sI $site/product/3 | grep X-Varnish
     Stoke's counters:           varnishstat -n $dir/varnish -1 -f 'STOKE.*'
     stop it all:                scripts/demo.sh stop
