@@ -157,6 +157,12 @@ static const struct pg_stmt st_enq_open = { NULL,
 	" WHERE id = $1::bigint RETURNING id",
 	2 };
 
+/*
+ * Only into a job still open, its row share-locked: a cancel waits for
+ * the batch, and then 0008_sitemap_tasks.sql's trigger deletes what the
+ * batch queued, in a snapshot of its own; a batch that waited for the
+ * cancel finds the job over and queues nothing.
+ */
 static const struct pg_stmt st_enq_batch = { NULL,
 	"WITH i AS ("
 	"  INSERT INTO warm_tasks (job_id, url, variant, priority)"
