@@ -2,7 +2,8 @@
  * Every route stoked serves, and who may call it.  The handlers live
  * with their subject (api_index.c, api_jobs.c, api_origins.c,
  * api_results.c; api_account.c, api_projects.c, api_keys.c,
- * api_websites.c, api_tjobs.c, api_tresults.c, api_health.c); the
+ * api_websites.c, api_tjobs.c, api_tresults.c, api_analytics.c,
+ * api_invalidations.c, api_plans.c, api_health.c); the
  * router is http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
@@ -28,12 +29,15 @@
 #include "miniobj.h"
 
 #include "api_account.h"
+#include "api_analytics.h"
 #include "api_health.h"
 #include "api_index.h"
+#include "api_invalidations.h"
 #include "api_jobs.h"
 #include "api_keys.h"
 #include "api_openapi.h"
 #include "api_origins.h"
+#include "api_plans.h"
 #include "api_projects.h"
 #include "api_results.h"
 #include "api_session.h"
@@ -99,6 +103,19 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_GET,    "/api/jobs/:id",                      API_USER,   KEY_READ,  api_tjob_get },
 	{ API_DELETE, "/api/jobs/:id",                      API_USER,   KEY_JOBS,  api_tjob_delete },
 	{ API_GET,    "/api/jobs/:id/results",              API_USER,   KEY_READ,  api_tresults_get },
+
+	/* What a website's invalidations dropped, and what was re-warmed */
+	{ API_GET,    "/api/websites/:id/invalidations",    API_USER,   KEY_READ,  api_website_invalidations_get },
+
+	/* Analytics, from the hourly rollups, and what to change */
+	{ API_GET,    "/api/websites/:id/analytics",        API_USER,   KEY_READ,  api_website_analytics_get },
+	{ API_GET,    "/api/projects/:id/analytics",        API_USER,   KEY_READ,  api_project_analytics_get },
+	{ API_GET,    "/api/analytics/dashboard",           API_USER,   KEY_READ,  api_dashboard_get },
+	{ API_GET,    "/api/websites/:id/recommendations",  API_USER,   KEY_READ,  api_recommendations_get },
+
+	/* Plans, and a project's use of its own */
+	{ API_GET,    "/api/plans",                         API_PUBLIC, KEY_NONE,  api_plans_get },
+	{ API_GET,    "/api/projects/:id/usage",            API_USER,   KEY_READ,  api_usage_get },
 };
 
 /* stoked serve's, which has no operator's table. */

@@ -1,0 +1,301 @@
+/*
+ * The SQL behind analytics_store.h, run as the account store runs its
+ * own (as_statement: one row, a verdict and the JSON).
+ *
+ * One body for the three scopes: each statement first says which
+ * websites it reads (scope) and whether the caller may (me: no row, no
+ * answer, AS_NOT_FOUND), then the body reads only the rollups of those
+ * websites in [from, to), through their primary keys (website, hour).
+ *
+ * A percentile is a walk up the bins summed over the bucket: the first
+ * bin where the running count reaches ceil(p * n), p and n as float8
+ * as percentile_disc computes that rank, so that the bin holds the very
+ * value percentile_disc would answer.
+ *
+ * Parameters: $1 the caller, $2 the website or project (0 for the
+ * dashboard), $3 and $4 from and to (seconds since the epoch), $5 the
+ * bucket ('hour' or 'day'), $6 how many slowest URLs.
+ */
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "vdef.h"
+#include "vas.h"
+
+#include "analytics_store.h"
+#include "pg_pool.h"
+
+const char *const an_bucket_name[AN_BUCKET__MAX] = {
+	[AN_HOUR] = "hour",
+	[AN_DAY] = "day",
+};
+
+const int64_t an_bucket_len[AN_BUCKET__MAX] = {
+	[AN_HOUR] = 3600,
+	[AN_DAY] = 86400,
+};
+
+/* clang-format off */
+/* The bins' percentile p of what bc/tc (bin, cum, total) hold. */
+#define AN_PCT(p)                                                              \
+	"rollup_bin_ms(min(bin) FILTER (WHERE cum >= ceil(" p "::float8"       \
+	"  * total::float8)))"
+#define AN_TIME                                                                \
+	"json_build_object('n', max(total), 'p50', " AN_PCT("0.5")             \
+	", 'p95', " AN_PCT("0.95") ", 'p99', " AN_PCT("0.99") ")"
+#define AN_NO_TIME                                                             \
+	"json_build_object('n', 0, 'p50', NULL, 'p95', NULL, 'p99', NULL)"
+
+/* Rows of the scope's rollup table tbl (alias a) in [from, to). */
+#define AN_IN_RANGE(a, col)                                                    \
+	a ".website_id IN (SELECT id FROM scope)"                              \
+	"  AND " a "." col " >= p.t0 AND " a "." col " < p.t1"
+
+#define AN_BODY                                                                \
+	"p AS ("                                                               \
+	"  SELECT to_timestamp($3::float8) AS t0,"                             \
+	"    to_timestamp($4::float8) AS t1, $5::text AS unit"                 \
+	"), hrs AS ("                                                          \
+	"  SELECT date_trunc(p.unit, h.hour, 'UTC') AS t,"                     \
+	"    sum(h.results) AS results, sum(h.cached) AS cached,"              \
+	"    sum(h.fresh) AS fresh, sum(h.uncacheable) AS uncacheable,"        \
+	"    sum(h.origin_error) AS origin_error, sum(h.timeout) AS timeout,"  \
+	"    sum(h.failed) AS failed, sum(h.hits) AS hits,"                    \
+	"    sum(h.answered) AS answered"                                      \
+	"  FROM rollup_hours h, p WHERE " AN_IN_RANGE("h", "hour")             \
+	"  GROUP BY 1"                                                         \
+	"), tot AS ("                                                          \
+	"  SELECT sum(results) AS results, sum(cached) AS cached,"             \
+	"    sum(fresh) AS fresh, sum(uncacheable) AS uncacheable,"            \
+	"    sum(origin_error) AS origin_error, sum(timeout) AS timeout,"      \
+	"    sum(failed) AS failed, sum(hits) AS hits,"                        \
+	"    sum(answered) AS answered"                                        \
+	"  FROM hrs"                                                           \
+	"), bn AS ("                                                           \
+	"  SELECT date_trunc(p.unit, r.hour, 'UTC') AS t, r.metric, r.bin,"    \
+	"    sum(r.n) AS n"                                                    \
+	"  FROM rollup_bins r, p WHERE " AN_IN_RANGE("r", "hour")              \
+	"  GROUP BY 1, 2, 3"                                                   \
+	"), bc AS ("                                                           \
+	"  SELECT t, metric, bin,"                                             \
+	"    sum(n) OVER (PARTITION BY t, metric ORDER BY bin) AS cum,"        \
+	"    sum(n) OVER (PARTITION BY t, metric) AS total"                    \
+	"  FROM bn"                                                            \
+	"), bp AS ("                                                           \
+	"  SELECT t, metric, " AN_TIME " AS pct FROM bc GROUP BY 1, 2"         \
+	"), tn AS ("                                                           \
+	"  SELECT metric, bin, sum(n) AS n FROM bn GROUP BY 1, 2"              \
+	"), tc AS ("                                                           \
+	"  SELECT metric, bin,"                                                \
+	"    sum(n) OVER (PARTITION BY metric ORDER BY bin) AS cum,"           \
+	"    sum(n) OVER (PARTITION BY metric) AS total"                       \
+	"  FROM tn"                                                            \
+	"), tp AS ("                                                           \
+	"  SELECT metric, " AN_TIME " AS pct FROM tc GROUP BY 1"               \
+	"), iv AS ("                                                           \
+	"  SELECT date_trunc(p.unit, e.occurred_at, 'UTC') AS t,"              \
+	"    count(*) FILTER (WHERE e.kind = 'purge') AS purge,"               \
+	"    count(*) FILTER (WHERE e.kind = 'ban') AS ban,"                   \
+	"    count(*) FILTER (WHERE e.kind = 'tag') AS tag,"                   \
+	"    sum(e.objects_dropped) AS dropped,"                               \
+	"    sum(e.objects_queued) AS queued"                                  \
+	"  FROM invalidation_events e, p"                                      \
+	"  WHERE " AN_IN_RANGE("e", "occurred_at") " GROUP BY 1"               \
+	"), ivt AS ("                                                          \
+	"  SELECT sum(purge) AS purge, sum(ban) AS ban, sum(tag) AS tag,"      \
+	"    sum(dropped) AS dropped, sum(queued) AS queued FROM iv"           \
+	"), buckets AS ("                                                      \
+	"  SELECT g.t FROM p, generate_series(p.t0, p.t1 - interval '1 s',"    \
+	"    CASE p.unit WHEN 'hour' THEN interval '1 hour'"                   \
+	"      ELSE interval '24 hours' END) AS g(t)"                          \
+	"), cs AS ("                                                           \
+	"  SELECT c.cache_status, sum(c.n) AS n"                               \
+	"  FROM rollup_cache_status c, p WHERE " AN_IN_RANGE("c", "hour")      \
+	"  GROUP BY 1"                                                         \
+	"), slow AS ("                                                         \
+	"  SELECT DISTINCT ON (s.website_id, s.url) s.website_id, s.url,"      \
+	"    s.load_ms, s.ttfb_ms, s.recorded_at"                              \
+	"  FROM rollup_slow_urls s, p WHERE " AN_IN_RANGE("s", "hour")         \
+	"  ORDER BY s.website_id, s.url, s.load_ms DESC"                       \
+	"), " AN_REASONS
+
+/*
+ * Uncacheable results by reason: requests and examples by the hour,
+ * distinct URLs by the day, over the days the range touches.
+ */
+#define AN_REASONS                                                             \
+	"ue AS ("                                                              \
+	"  SELECT u.reason, u.n, u.examples"                                   \
+	"  FROM rollup_uncacheable u, p WHERE " AN_IN_RANGE("u", "hour")       \
+	"), uu AS ("                                                           \
+	"  SELECT x.reason, count(*) AS urls FROM ("                           \
+	"    SELECT DISTINCT u.website_id, u.reason, u.url"                    \
+	"    FROM rollup_uncacheable_urls u, p"                                \
+	"    WHERE u.website_id IN (SELECT id FROM scope)"                     \
+	"      AND u.day >= (p.t0 AT TIME ZONE 'UTC')::date"                   \
+	"      AND u.day <= ((p.t1 - interval '1 s') AT TIME ZONE 'UTC')::date" \
+	"  ) x GROUP BY 1"                                                     \
+	"), un AS ("                                                           \
+	"  SELECT ue.reason, sum(ue.n) AS requests, (SELECT"                   \
+	"    (array_agg(DISTINCT x ORDER BY x))[1:5]"                          \
+	"    FROM ue e2, unnest(e2.examples) x WHERE e2.reason = ue.reason)"   \
+	"    AS examples"                                                      \
+	"  FROM ue GROUP BY 1"                                                 \
+	"), reasons AS ("                                                      \
+	"  SELECT coalesce(json_agg(json_build_object('reason', un.reason,"    \
+	"    'requests', un.requests, 'urls', coalesce(uu.urls, 0),"           \
+	"    'examples', un.examples) ORDER BY un.requests DESC, un.reason),"  \
+	"    '[]') AS list"                                                    \
+	"  FROM un LEFT JOIN uu ON uu.reason = un.reason"                      \
+	")"
+
+/* What a bucket and the totals both say: h of hrs or tot, i of iv or
+ * ivt. */
+#define AN_COUNTS                                                              \
+	"'results', coalesce(h.results, 0),"                                   \
+	" 'outcomes', json_build_object('cached', coalesce(h.cached, 0),"      \
+	"  'fresh', coalesce(h.fresh, 0),"                                     \
+	"  'uncacheable', coalesce(h.uncacheable, 0),"                         \
+	"  'origin_error', coalesce(h.origin_error, 0),"                       \
+	"  'timeout', coalesce(h.timeout, 0),"                                 \
+	"  'failed', coalesce(h.failed, 0)),"                                  \
+	" 'cached_share', CASE WHEN h.answered > 0"                            \
+	"  THEN round(h.hits / h.answered, 4) END,"                            \
+	" 'invalidations', json_build_object('purge', coalesce(i.purge, 0),"   \
+	"  'ban', coalesce(i.ban, 0), 'tag', coalesce(i.tag, 0),"              \
+	"  'objects_dropped', coalesce(i.dropped, 0),"                         \
+	"  'objects_queued', coalesce(i.queued, 0))"
+
+/* The three times of a bucket (x of bp, where) or of the range (tp). */
+#define AN_TIMES(tbl, where)                                                   \
+	" 'ttfb_ms', coalesce((SELECT x.pct FROM " tbl " x WHERE " where       \
+	"  x.metric = 1), " AN_NO_TIME "),"                                    \
+	" 'load_ms', coalesce((SELECT x.pct FROM " tbl " x WHERE " where       \
+	"  x.metric = 2), " AN_NO_TIME "),"                                    \
+	" 'rewarm_ms', coalesce((SELECT x.pct FROM " tbl " x WHERE " where     \
+	"  x.metric = 3), " AN_NO_TIME ")"
+
+#define AN_ANSWER                                                              \
+	"SELECT 'ok', json_build_object("                                      \
+	"  'from', p.t0, 'to', p.t1, 'bucket', p.unit,"                        \
+	"  'websites', (SELECT count(*) FROM scope),"                          \
+	"  'series', (SELECT coalesce(json_agg(json_build_object('t', b.t, "   \
+	AN_COUNTS ", " AN_TIMES("bp", "x.t = b.t AND") ") ORDER BY b.t),"      \
+	"    '[]')"                                                            \
+	"    FROM buckets b LEFT JOIN hrs h ON h.t = b.t"                      \
+	"    LEFT JOIN iv i ON i.t = b.t),"                                    \
+	"  'totals', (SELECT json_build_object(" AN_COUNTS ","                 \
+	"    'hits', coalesce(h.hits, 0), 'answered', coalesce(h.answered, 0)," \
+	"    'cache_status', (SELECT coalesce(json_object_agg(c.cache_status," \
+	"      c.n ORDER BY c.cache_status), '{}') FROM cs c),"                \
+	"    " AN_TIMES("tp", "") ") FROM tot h, ivt i),"                      \
+	"  'slowest_urls', (SELECT coalesce(json_agg(json_build_object("       \
+	"    'url', s.url, 'website_id', s.website_id, 'load_ms', s.load_ms,"  \
+	"    'ttfb_ms', s.ttfb_ms, 'recorded_at', s.recorded_at)"              \
+	"    ORDER BY s.load_ms DESC, s.url), '[]')"                           \
+	"    FROM (SELECT * FROM slow ORDER BY load_ms DESC, url"              \
+	"    LIMIT $6::integer) s),"                                           \
+	"  'uncacheable', (SELECT list FROM reasons)"                          \
+	")::text FROM p, me"
+
+/* clang-format on */
+
+static const struct pg_stmt an_st_website = { "an_website",
+	"WITH scope AS ("
+	"  SELECT w.id FROM websites w JOIN project_members m"
+	"    ON m.project_id = w.project_id AND m.user_id = $1::bigint"
+	"  WHERE w.id = $2::bigint"
+	"), me AS (SELECT 1 FROM scope), " AN_BODY " " AN_ANSWER,
+	6 };
+
+static const struct pg_stmt an_st_project = { "an_project",
+	"WITH me AS ("
+	"  SELECT 1 FROM project_members m"
+	"  WHERE m.project_id = $2::bigint AND m.user_id = $1::bigint"
+	"), scope AS ("
+	"  SELECT w.id FROM websites w"
+	"  WHERE w.project_id = $2::bigint AND EXISTS (SELECT 1 FROM me)"
+	"), " AN_BODY " " AN_ANSWER,
+	6 };
+
+/* $2 is 0, and said so only to give it a type. */
+static const struct pg_stmt an_st_dashboard = { "an_dashboard",
+	"WITH me AS (SELECT 1 WHERE $2::bigint = 0), scope AS ("
+	"  SELECT w.id FROM websites w JOIN project_members m"
+	"    ON m.project_id = w.project_id AND m.user_id = $1::bigint"
+	"), " AN_BODY " " AN_ANSWER,
+	6 };
+
+/* $5 and $6 are unused, typed all the same. */
+static const struct pg_stmt an_st_reasons = { "an_reasons",
+	"WITH scope AS ("
+	"  SELECT w.id FROM websites w JOIN project_members m"
+	"    ON m.project_id = w.project_id AND m.user_id = $1::bigint"
+	"  WHERE w.id = $2::bigint"
+	"), me AS (SELECT 1 FROM scope), p AS ("
+	"  SELECT to_timestamp($3::float8) AS t0,"
+	"    to_timestamp($4::float8) AS t1"
+	"  WHERE $5::text IS NOT NULL AND $6::integer IS NOT NULL"
+	"), " AN_REASONS
+	" SELECT 'ok', json_build_object('from', p.t0, 'to', p.t1,"
+	"  'reasons', (SELECT list FROM reasons))::text FROM p, me",
+	6 };
+
+/*--------------------------------------------------------------------
+ * analytics_store.h
+ */
+
+#define AN_NUM_LEN 24
+
+static int
+an_run(struct pg_pool *pool, const struct pg_stmt *st, int64_t user, int64_t id,
+    const struct an_range *r, as_done_f *cb, void *priv, const char **err)
+{
+	char u[AN_NUM_LEN], i[AN_NUM_LEN], f[AN_NUM_LEN], t[AN_NUM_LEN];
+	char s[AN_NUM_LEN];
+	const char *v[6] = { u, i, f, t, NULL, s };
+
+	AN(r);
+	assert(r->bucket < AN_BUCKET__MAX);
+	assert(r->to > r->from);
+	assert(r->from % 3600 == 0 && r->to % 3600 == 0);
+	assert(r->slow >= 1 && r->slow <= 25);
+	snprintf(u, sizeof u, "%" PRId64, user);
+	snprintf(i, sizeof i, "%" PRId64, id);
+	snprintf(f, sizeof f, "%" PRId64, r->from);
+	snprintf(t, sizeof t, "%" PRId64, r->to);
+	snprintf(s, sizeof s, "%u", r->slow);
+	v[4] = an_bucket_name[r->bucket];
+	return (as_statement(pool, st, v, cb, priv, err));
+}
+
+int
+an_website(struct pg_pool *pool, int64_t user, int64_t website,
+    const struct an_range *r, as_done_f *cb, void *priv, const char **err)
+{
+	return (an_run(pool, &an_st_website, user, website, r, cb, priv, err));
+}
+
+int
+an_project(struct pg_pool *pool, int64_t user, int64_t project,
+    const struct an_range *r, as_done_f *cb, void *priv, const char **err)
+{
+	return (an_run(pool, &an_st_project, user, project, r, cb, priv, err));
+}
+
+int
+an_dashboard(struct pg_pool *pool, int64_t user, const struct an_range *r,
+    as_done_f *cb, void *priv, const char **err)
+{
+	return (an_run(pool, &an_st_dashboard, user, 0, r, cb, priv, err));
+}
+
+int
+an_reasons(struct pg_pool *pool, int64_t user, int64_t website,
+    const struct an_range *r, as_done_f *cb, void *priv, const char **err)
+{
+	return (an_run(pool, &an_st_reasons, user, website, r, cb, priv, err));
+}
