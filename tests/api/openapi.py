@@ -666,6 +666,67 @@ api("DELETE", K, [pid, 999999], token=alice, status=404, code="not_found")
 api("GET", P, [pid], token=rk["key"], status=401, code="invalid_key")
 api("GET", P, [pid], token="stk_nope", status=401, code="invalid_key")
 
+# Analytics, recommendations, invalidations, plans and usage.  A purge
+# and its re-warm job's results, written as stoked run writes them, so
+# that every part of the answers holds something.
+sql("WITH j AS (INSERT INTO cache_jobs (website_id, trigger, source, status,"
+    " created_at, urls_total, urls_completed) VALUES (%d, 'purge',"
+    " '/p', 'done', now() - interval '1 minute', 3, 3) RETURNING id),"
+    " e AS (INSERT INTO invalidation_events (website_id, kind, node, subject,"
+    " objects_dropped, objects_queued, job_id, occurred_at) SELECT %d,"
+    " 'purge', 'http://127.0.0.1:6081', '/p', 2, 3, id,"
+    " now() - interval '1 minute' FROM j)"
+    " INSERT INTO page_results (job_id, website_id, url, status, load_ms,"
+    " ttfb_ms, cache_status, outcome, reason) SELECT j.id, %d, u, 200,"
+    " 12.5, 3.5, c, o::warm_outcome, r FROM j, (VALUES"
+    " ('http://127.0.0.1:8080/p', 'miss', 'cached', NULL),"
+    " ('http://127.0.0.1:8080/a', 'hit', 'fresh', NULL),"
+    " ('http://127.0.0.1:8080/me', 'miss', 'uncacheable', 'Set-Cookie'))"
+    " AS x(u, c, o, r)" % (wid, wid, wid))
+sql("INSERT INTO invalidation_events (website_id, kind, subject)"
+    " VALUES (%d, 'ban', 'obj.http.x-url ~ ^/c')" % wid)
+WA, PA = "/api/websites/{id}/analytics", "/api/projects/{id}/analytics"
+DA, WR = "/api/analytics/dashboard", "/api/websites/{id}/recommendations"
+WI, PU = "/api/websites/{id}/invalidations", "/api/projects/{id}/usage"
+a = api("GET", WA, [wid], token=bob)
+expect("analytics: the results", (a["totals"]["results"],
+                                  a["totals"]["rewarm_ms"]["n"]), (3, 2))
+api("GET", WA, [wid], token=bob, query="?bucket=day&slowest=25")
+api("GET", PA, [pid], token=bob, query="?from=2026-01-01T00:00:00Z"
+    "&to=2026-01-02T00:00:00%2B01:00")
+api("GET", DA, token=bob)
+rec = api("GET", WR, [wid], token=bob)
+expect("a recommendation", [r["reason"] for r in rec["recommendations"]],
+       ["set_cookie"])
+for t, args in ((WA, [wid]), (PA, [pid]), (DA, [])):
+    for q, code in (("?bucket=week", "invalid"), ("?from=yesterday", "invalid"),
+                    ("?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z",
+                     "invalid_range"),
+                    ("?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+                     "invalid_range"),
+                    ("?from=2026-01-01T00:00:00Z&to=2026-02-01T01:00:00Z",
+                     "too_many_buckets"), ("?slowest=26", "invalid")):
+        api("GET", t, args, token=bob, query=q, status=422, code=code)
+for t in (WA, WR, WI):
+    api("GET", t, [999999], token=bob, status=404, code="not_found")
+    api("GET", t, [wid], status=401, code="unauthorized")
+api("GET", PA, [999999], token=bob, status=404, code="not_found")
+api("GET", PU, [999999], token=bob, status=404, code="not_found")
+iv = api("GET", WI, [wid], token=bob, query="?limit=1")
+expect("the ban first", iv["invalidations"][0]["kind"], "ban")
+iv = api("GET", WI, [wid], token=bob, query="?before=%d" % iv["next_before"])
+expect("then the purge, with its job", (
+    iv["invalidations"][0]["kind"], iv["invalidations"][0]["job"]["status"]),
+    ("purge", "done"))
+for q in ("?kind=expiry", "?limit=0", "?before=x"):
+    api("GET", WI, [wid], token=bob, query=q, status=422, code="invalid")
+plans = api("GET", "/api/plans")
+expect("three plans", [p["name"] for p in plans["plans"]],
+       ["free", "pro", "unlimited"])
+u = api("GET", PU, [pid], token=bob)
+expect("usage", (u["plan"]["name"], u["websites"], u["warms_today"]["used"]),
+       ("pro", {"used": 1, "max": 20}, 3))
+
 # The end of it all
 api("DELETE", M, [pid, bob_id], token=alice, status=204)
 api("DELETE", M, [pid, bob_id], token=alice, status=404)
