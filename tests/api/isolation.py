@@ -55,6 +55,8 @@ MATRIX = {
         "body": {"name": "ci", "scopes": ["read"]}},
     "DELETE /api/projects/:id/keys/:key_id": {"obj": "project",
                                               "viewer": W},
+    "GET /api/projects/:id/usage": {"obj": "project", "viewer": R},
+    "GET /api/projects/:id/analytics": {"obj": "project", "viewer": R},
     "GET /api/projects/:id/websites": {"obj": "project", "viewer": R},
     "POST /api/projects/:id/websites": {
         "obj": "project", "viewer": W,
@@ -66,9 +68,14 @@ MATRIX = {
     "GET /api/websites/:id/jobs": {"obj": "website", "viewer": R},
     "POST /api/websites/:id/jobs": {"obj": "website", "viewer": W,
                                     "body": {"urls": ["/taken"]}},
+    "GET /api/websites/:id/invalidations": {"obj": "website", "viewer": R},
+    "GET /api/websites/:id/analytics": {"obj": "website", "viewer": R},
+    "GET /api/websites/:id/recommendations": {"obj": "website",
+                                              "viewer": R},
     "GET /api/jobs/:id": {"obj": "job", "viewer": R},
     "DELETE /api/jobs/:id": {"obj": "job", "viewer": W},
     "GET /api/jobs/:id/results": {"obj": "job", "viewer": R},
+    "GET /api/analytics/dashboard": {"obj": None},
 }
 
 
