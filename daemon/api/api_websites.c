@@ -28,6 +28,7 @@
 #include "core/offload.h"
 #include "fetch/addr_policy.h"
 #include "store/website_store.h"
+#include "warm/variant_replay.h"
 #include "api_answer.h"
 #include "api_input.h"
 #include "api_tenant.h"
@@ -52,6 +53,11 @@ static const struct api_field api_ws_variant_value = { "value", AF_STRING, 0, 0,
 static const struct api_field api_ws_variant = { "variant", AF_OBJECT, 0, 0,
 	WEBSITE_VARIANT_KEYS_MAX, &api_ws_variant_value, &api_ws_variant_key,
 	NULL };
+/* {"currency": "cookie:sw-currency"}: where a dimension comes from */
+static const struct api_field api_ws_input_value = { "source", AF_STRING, 0, 8,
+	128, NULL, NULL,
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	"!#$%&'*+-.^_`|~:" };
 static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
 	ADDR_URL_MAX, NULL, NULL, NULL };
 
@@ -70,6 +76,8 @@ static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
 		    NULL },                                                    \
 	    { "variants", AF_ARRAY, 0, 0, WEBSITE_VARIANTS_MAX,                \
 		    &api_ws_variant, NULL, NULL },                             \
+	    { "variant_inputs", AF_OBJECT, 0, 0, WEBSITE_VARIANT_KEYS_MAX,     \
+		    &api_ws_input_value, &api_ws_variant_key, NULL },          \
 	{                                                                      \
 		"varnish_nodes", AF_ARRAY, 0, 0, WEBSITE_NODES_MAX,            \
 		    &api_ws_node, NULL, NULL                                   \
@@ -364,6 +372,37 @@ api_ws_urls(struct api_ws *w, const char *base, const char *sitemap,
 	return (0);
 }
 
+/*
+ * variant_inputs as the worker will read them, a dims record's fields
+ * ("currency=cookie:sw-currency device=header:X-Device"): each source a
+ * cookie's or a header's name.  -1 once answered.
+ */
+static int
+api_ws_inputs_check(struct api_ws *w, json_t *inputs)
+{
+	char dims[WEBSITE_VARIANT_KEYS_MAX * (32 + 1 + 128 + 1) + 1];
+	char why[256];
+	const char *k;
+	size_t l = 0;
+	json_t *v;
+
+	dims[0] = '\0';
+	json_object_foreach(inputs, k, v)
+	{
+		l += (size_t)snprintf(dims + l, sizeof dims - l, "%s%s=%s",
+		    l > 0 ? " " : "", k, json_string_value(v));
+		assert(l < sizeof dims);
+	}
+	if (variant_dims_check(dims, why, sizeof why) != 0) {
+		http_api_error(w->r, 422, "invalid", "variant_inputs",
+		    "variant_inputs: %s (each a dimension's source: "
+		    "\"cookie:NAME\" or \"header:NAME\")",
+		    why);
+		return (-1);
+	}
+	return (0);
+}
+
 /* The settings but base_url and sitemap_url; -1 once answered. */
 static int
 api_ws_settings(struct api_ws *w)
@@ -385,6 +424,9 @@ api_ws_settings(struct api_ws *w)
 		    "schedule: %s", why);
 		return (-1);
 	}
+	v = json_object_get(w->set, "variant_inputs");
+	if (v != NULL && api_ws_inputs_check(w, v) != 0)
+		return (-1);
 	v = json_object_get(w->set, "varnish_nodes");
 	if (v != NULL && api_ws_nodes(w, v) != 0)
 		return (-1);

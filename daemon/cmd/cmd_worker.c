@@ -185,7 +185,8 @@ cmd_worker(int argc, char **argv)
 		    "exit once no task is left queued or leased, for anyone",
 		    &cfg.exit_when_idle, NULL },
 		{ "allow-private", 0, CO_FLAG, NULL, 0, 0, NULL,
-		    "let tenants' nodes, sitemaps and URLs be loopback or private",
+		    "let tenants' nodes, sitemaps and URLs be loopback or "
+		    "private",
 		    &cfg.allow_private, NULL },
 		CMD_OPT_ORIGIN_MAX(&cc, "the concurrency"),
 		CMD_OPT_ORIGIN_RATE(&cc),

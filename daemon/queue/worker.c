@@ -389,12 +389,15 @@ fetch_start(struct worker *w, struct wtask *wt, unsigned i)
 static void
 wtask_replay(struct wtask *wt)
 {
+	const char *dims;
 	char err[192];
 	int n;
 
 	wt->hdrs = calloc(FETCH_MAX_HDRS - 1, sizeof *wt->hdrs);
 	AN(wt->hdrs);
-	n = variant_replay(wt->t->variant, wt->w->cfg.dims, wt->hdrs, 0,
+	/* The website's word first: a worker serves many tenants. */
+	dims = wt->t->dims[0] != '\0' ? wt->t->dims : wt->w->cfg.dims;
+	n = variant_replay(wt->t->variant, dims, wt->hdrs, 0,
 	    FETCH_MAX_HDRS - 1, err, sizeof err);
 	if (n >= 0) {
 		wt->nhdr = (unsigned)n;
@@ -402,7 +405,7 @@ wtask_replay(struct wtask *wt)
 	}
 	snprintf(wt->unreplayable, sizeof wt->unreplayable,
 	    "variant not replayable: %s%s", err,
-	    wt->w->cfg.dims == NULL ? " (no --dims given)" : "");
+	    dims == NULL ? " (no variant_inputs, no --dims)" : "");
 }
 
 static struct wtask *

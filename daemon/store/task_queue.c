@@ -71,7 +71,9 @@ static const struct pg_stmt st_claim = { "tq_claim",
 	")"
 	"SELECT t.id, t.job_id, t.url, t.variant, t.attempts,"
 	"  array_to_string(ws.varnish_nodes, ' '), t.kind = 'sitemap',"
-	"  ws.base_url, pl.max_urls_per_job"
+	"  ws.base_url, pl.max_urls_per_job,"
+	"  (SELECT coalesce(string_agg(d.key || '=' || d.value, ' '"
+	"    ORDER BY d.key), '') FROM jsonb_each_text(ws.variant_inputs) d)"
 	" FROM t JOIN cache_jobs j ON j.id = t.job_id"
 	"  JOIN websites ws ON ws.id = j.website_id"
 	"  JOIN projects p ON p.id = ws.project_id"
@@ -518,8 +520,8 @@ task_free(struct task_queue *q, struct task *t)
 static struct task *
 task_new(struct task_queue *q, const PGresult *r, int row)
 {
-	const char *url, *variant, *nodes, *base;
-	size_t lu, lv, ln, lb;
+	const char *url, *variant, *nodes, *base, *dims;
+	size_t lu, lv, ln, lb, ld;
 	struct task *t;
 	char *s;
 
@@ -527,11 +529,13 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	variant = PQgetvalue(r, row, 3);
 	nodes = PQgetvalue(r, row, 5);
 	base = PQgetvalue(r, row, 7);
+	dims = PQgetvalue(r, row, 9);
 	lu = strlen(url) + 1;
 	lv = strlen(variant) + 1;
 	ln = strlen(nodes) + 1;
 	lb = strlen(base) + 1;
-	t = calloc(1, sizeof *t + lu + lv + ln + lb);
+	ld = strlen(dims) + 1;
+	t = calloc(1, sizeof *t + lu + lv + ln + lb + ld);
 	AN(t);
 	t->pub.magic = TQ_TASK_MAGIC;
 	t->pub.id = get_int(r, row, 0);
@@ -542,6 +546,7 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	t->pub.variant = memcpy(s + lu, variant, lv);
 	t->pub.nodes = memcpy(s + lu + lv, nodes, ln);
 	t->pub.base_url = memcpy(s + lu + lv + ln, base, lb);
+	t->pub.dims = memcpy(s + lu + lv + ln + lb, dims, ld);
 	t->pub.kind =
 	    !strcmp(PQgetvalue(r, row, 6), "t") ? TQ_SITEMAP : TQ_WARM;
 	t->pub.max_urls = (unsigned)get_int(r, row, 8);

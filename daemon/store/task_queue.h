@@ -65,6 +65,9 @@ struct tq_task {
 	const char *variant;
 	const char *nodes; /* the website's Varnish nodes, space separated */
 	const char *base_url; /* the website's */
+	/* Where its variants' dimensions come from, a dims record's
+	 * fields, as the website's variant_inputs say; "": not said. */
+	const char *dims;
 	unsigned max_urls; /* in a job, as the website's plan says */
 	unsigned attempts; /* this one included */
 	void *priv; /* the caller's */

@@ -309,6 +309,28 @@ error("a cursor of another sort", call(
 error("no such job", call("GET", "/api/jobs/999999", token=alice), 404,
       "not_found")
 
+# A variant is sent as the website's variant_inputs say; without them
+# (and no --dims on the worker) it cannot be, and its result says why.
+vres = ok("variant results", call("GET", "/api/jobs/%d/results" % v["id"],
+                                  token=alice))["results"]
+expect("no inputs: the variant not replayable", sorted(
+    "no variant_inputs" in (r["reason"] or "") for r in vres),
+    [False, False, True, True])
+ok("variant inputs", call("PUT", "/api/websites/%d" % wid, {
+    "variant_inputs": {"currency": "cookie:sw-currency",
+                       "country": "header:X-Country"}}, token=alice))
+vi = ok("a job of a variant", call("POST", jobs, {
+    "urls": ["/product/7"], "variants": [{"currency": "CHF",
+                                          "country": "de de"}]},
+    token=alice), 201)
+drain()
+wait_done(vi["id"], alice)
+vr = ok("its result", call("GET", "/api/jobs/%d/results" % vi["id"],
+                           token=alice))["results"]
+expect("sent as the website says: " + repr(vr),
+       [(r["variant"], r["status"], "replayable" in (r["reason"] or ""))
+        for r in vr], [("country=de%20de currency=CHF", 200, False)])
+
 # The website's node is the tenant's word: a worker that does not allow
 # private addresses refuses it as it connects, whatever it resolved to
 # when it was saved.

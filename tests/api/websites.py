@@ -88,6 +88,8 @@ full = {
     "rate_limit": 2.5,
     "schedule": "*/30 1-5 * * 1,3,5",
     "variants": [{}, {"currency": "EUR", "country-code": "de_1"}],
+    "variant_inputs": {"currency": "cookie:sw-currency",
+                       "country-code": "header:X-Country"},
     "varnish_nodes": ["http://127.0.0.1:6081", "https://[::1]:6443/"],
 }
 w = ok("create", call(A, "POST", sites, full, token=alice), 201)
@@ -113,6 +115,7 @@ w2 = ok("a second website on pro", call(B, "POST", sites, {
 expect("defaults: cache_type", w2["cache_type"], "varnish")
 expect("defaults: concurrency", w2["concurrency"], 8)
 expect("defaults: variants", w2["variants"], [])
+expect("defaults: variant_inputs", w2["variant_inputs"], {})
 expect("defaults: nodes", w2["varnish_nodes"], [])
 expect("defaults: no sitemap", w2["sitemap_url"], None)
 expect("defaults: no rate", w2["rate_limit"], None)
@@ -213,6 +216,15 @@ hostile = [
     ({"variants": [{"k%d" % i: "v" for i in range(17)}]}, 422, "too_long",
      "variants[0]"),
     ({"variants": [{}] * 65}, 422, "too_long", "variants"),
+    ({"variant_inputs": ["cookie:x"]}, 422, "invalid", "variant_inputs"),
+    ({"variant_inputs": {"currency": "query:abc"}}, 422, "invalid",
+     "variant_inputs"),
+    ({"variant_inputs": {"currency": "cookie:a b"}}, 422, "invalid",
+     "variant_inputs.currency"),
+    ({"variant_inputs": {"Currency": "cookie:c"}}, 422, "invalid",
+     "variant_inputs.Currency"),
+    ({"variant_inputs": {"currency": 5}}, 422, "invalid",
+     "variant_inputs.currency"),
     ({"varnish_nodes": "http://127.0.0.1:6081"}, 422, "invalid",
      "varnish_nodes"),
     ({"varnish_nodes": ["http://127.0.0.1"]}, 422, "invalid_url",
