@@ -8,6 +8,10 @@
  * whom the stores' statements bind to its project.  Whether the key
  * may call the route at all is the route's key scope; its requests are
  * rate-limited as its user's.
+ *
+ * The token or key comes in the Authorization header; on the routes
+ * that take it so (the event streams, which a browser's EventSource
+ * opens without headers), in ?access_token= when that header is absent.
  */
 
 #include "config.h"
@@ -163,15 +167,24 @@ api_session_auth(void *priv, struct api_req *r, enum api_scope scope,
 	char why[256];
 
 	CAST_OBJ_NOTNULL(t, priv, API_TENANT_MAGIC);
-	assert(scope == API_USER);
+	assert(scope == API_USER || scope == API_USER_QUERY_TOKEN);
 	h = api_header(r, "Authorization");
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
+		for (h += 7; *h == ' '; h++)
+			continue;
+	} else if (h == NULL && scope == API_USER_QUERY_TOKEN) {
+		h = api_query(r, "access_token");
+	} else {
+		h = NULL;
+	}
+	if (h == NULL) {
 		http_api_error(r, 401, "unauthorized", NULL,
-		    "sign in first: send Authorization: Bearer <token>");
+		    scope == API_USER_QUERY_TOKEN
+		        ? "sign in first: send Authorization: Bearer <token>, "
+		          "or ?access_token=<token>"
+		        : "sign in first: send Authorization: Bearer <token>");
 		return;
 	}
-	for (h += 7; *h == ' '; h++)
-		continue;
 	if (!strncmp(h, API_KEY_TAG, API_KEY_TAG_LEN)) {
 		api_session_key(t, r, h, need);
 		return;

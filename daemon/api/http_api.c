@@ -58,6 +58,14 @@ struct api_req {
 	double t0; /* when it came (VTIM_mono), for api_stats */
 	unsigned running;
 	unsigned replied;
+	/* An answer in parts (http_api_stream_start): counted when it
+	 * starts; gone once the client went (req is then libevent's
+	 * request cut from its connection, still ours to free). */
+	unsigned streaming;
+	unsigned counted;
+	unsigned gone;
+	api_gone_f *gone_cb;
+	void *gone_priv;
 	TAILQ_ENTRY(api_req) list;
 };
 
@@ -179,8 +187,9 @@ req_end(struct api_req *r, int status)
 	if (r->req != NULL) {
 		CHECK_OBJ_NOTNULL(r->api, HTTP_API_MAGIC);
 		assert(status >= 100 && status < 600);
-		api_stats_count(r->api->stats, r->route->path, r->route->method,
-		    status, VTIM_mono() - r->t0);
+		if (!r->counted)
+			api_stats_count(r->api->stats, r->route->path,
+			    r->route->method, status, VTIM_mono() - r->t0);
 		TAILQ_REMOVE(&r->api->pending, r, list);
 		r->req = NULL;
 	}
@@ -277,6 +286,123 @@ http_api_reply_empty(struct api_req *r, int status)
 	req_end(r, status);
 }
 
+/*--------------------------------------------------------------------
+ * Answers in parts.
+ *
+ * libevent 2.1 keeps reading a connection that it writes a reply on,
+ * only to see it close: then it cuts the request from the connection
+ * (the reply is not done), frees the connection, and calls its close
+ * callback on the way.  The request is ours from then on: ending it
+ * (evhttp_send_reply_end) frees it.
+ */
+
+static void
+api_stream_closed(struct evhttp_connection *evcon, void *priv)
+{
+	struct api_req *r;
+
+	(void)evcon;
+	CAST_OBJ_NOTNULL(r, priv, API_REQ_MAGIC);
+	AN(r->streaming);
+	AZ(r->gone);
+	AN(r->req);
+	r->gone = 1;
+	AN(r->gone_cb);
+	r->gone_cb(r->gone_priv);
+}
+
+int
+http_api_stream_start(struct api_req *r, int status, const char *type,
+    api_gone_f *gone, void *priv)
+{
+	struct evkeyvalq *h;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(type);
+	AN(gone);
+	AZ(r->replied);
+	AZ(r->streaming);
+	assert(status >= 200 && status < 300);
+	if (r->req == NULL) {
+		/* Nobody waits: a stream of nothing, ended by its owner. */
+		r->streaming = 1;
+		r->gone_cb = gone;
+		r->gone_priv = priv;
+		return (0);
+	}
+	CHECK_OBJ_NOTNULL(r->api, HTTP_API_MAGIC);
+	h = evhttp_request_get_output_headers(r->req);
+	AZ(evhttp_add_header(h, "Content-Type", type));
+	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_HEAD) {
+		evhttp_send_reply(r->req, status, NULL, NULL);
+		req_end(r, status);
+		return (-1);
+	}
+	api_stats_count(r->api->stats, r->route->path, r->route->method, status,
+	    VTIM_mono() - r->t0);
+	r->counted = 1;
+	r->streaming = 1;
+	r->gone_cb = gone;
+	r->gone_priv = priv;
+	evhttp_send_reply_start(r->req, status, NULL);
+	evhttp_connection_set_closecb(evhttp_request_get_connection(r->req),
+	    api_stream_closed, r);
+	return (0);
+}
+
+void
+http_api_stream_timeout(struct api_req *r, double seconds)
+{
+	struct bufferevent *bev;
+	struct timeval tv;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(r->streaming);
+	assert(seconds >= 0);
+	if (r->req == NULL || r->gone)
+		return;
+	bev = evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(r->req));
+	AN(bev);
+	tv.tv_sec = (time_t)seconds;
+	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+	/* Reading has no deadline: a stream's client sends nothing. */
+	AZ(bufferevent_set_timeouts(bev, NULL, seconds > 0 ? &tv : NULL));
+}
+
+void
+http_api_stream_write(struct api_req *r, const char *buf, size_t len)
+{
+	struct evbuffer *b;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(r->streaming);
+	AZ(r->replied);
+	AN(buf);
+	if (r->req == NULL || r->gone || len == 0)
+		return;
+	b = evbuffer_new();
+	AN(b);
+	AZ(evbuffer_add(b, buf, len));
+	evhttp_send_reply_chunk(r->req, b);
+	evbuffer_free(b);
+}
+
+void
+http_api_stream_end(struct api_req *r)
+{
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(r->streaming);
+	if (r->req != NULL) {
+		if (!r->gone)
+			evhttp_connection_set_closecb(
+			    evhttp_request_get_connection(r->req), NULL, NULL);
+		/* Also frees a request cut from its connection. */
+		evhttp_send_reply_end(r->req);
+	}
+	req_end(r, 200);
+}
+
 void
 http_api_metrics_get(struct api_req *r, void *priv)
 {
@@ -339,7 +465,9 @@ api_query(const struct api_req *r, const char *name)
 {
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
 	AN(name);
-	assert(r->running);
+	/* The authenticator's too: the query is parsed before it asks,
+	 * and cleared once the handler has run. */
+	AZ(r->replied);
 	return (evhttp_find_header(&r->query, name));
 }
 
@@ -734,6 +862,7 @@ on_request(struct evhttp_request *req, void *priv)
 		http_api_pass(r);
 		return;
 	case API_USER:
+	case API_USER_QUERY_TOKEN:
 		if (api->auth == NULL) {
 			http_api_error(r, 401, NULL, NULL,
 			    "this server has no accounts");
@@ -843,6 +972,13 @@ http_api_free(struct http_api **ap)
 	CHECK_OBJ(api, HTTP_API_MAGIC);
 	while ((r = TAILQ_FIRST(&api->pending)) != NULL) {
 		TAILQ_REMOVE(&api->pending, r, list);
+		/* evhttp_free() frees the requests, and tells no stream;
+		 * one cut from its connection is no longer libevent's. */
+		if (r->streaming && r->gone)
+			evhttp_send_reply_end(r->req);
+		else if (r->streaming)
+			evhttp_connection_set_closecb(
+			    evhttp_request_get_connection(r->req), NULL, NULL);
 		r->req = NULL;
 		r->api = NULL;
 	}
@@ -957,6 +1093,7 @@ http_api_routes_print(FILE *f, const struct api_route *rt, unsigned n)
 		[API_PUBLIC] = "public",
 		[API_OPERATOR] = "operator",
 		[API_USER] = "user",
+		[API_USER_QUERY_TOKEN] = "user-query-token",
 	};
 	const char *m;
 	unsigned i;

@@ -57,6 +57,10 @@ enum api_scope {
 	API_PUBLIC, /* anyone: liveness, login */
 	API_OPERATOR, /* the daemon's operator: the listener is theirs */
 	API_USER, /* a signed-in user: a bearer token of theirs */
+	/* The same, whose token may also come as ?access_token=: a
+	 * browser's EventSource cannot send a header (the event streams
+	 * only, so that tokens stay out of other URLs and logs). */
+	API_USER_QUERY_TOKEN,
 };
 
 /* Who is asking, once the route's scope has let them in. */
@@ -142,6 +146,7 @@ api_handler_f http_api_metrics_get;
 const char *api_param(const struct api_req *, const char *name);
 /* A path parameter that is an id: 1 to INT64_MAX, or -1. */
 int api_param_id(const struct api_req *, const char *name, int64_t *);
+/* A query parameter; the authenticator may read it too. */
 const char *api_query(const struct api_req *, const char *name);
 /*
  * A query parameter as a whole number from min to max, dflt when it is
@@ -164,6 +169,28 @@ void api_set_caller(struct api_req *, const struct api_caller *);
 
 /* A header of the answer to come (Retry-After), before it is sent. */
 void http_api_header(struct api_req *, const char *name, const char *value);
+
+/*
+ * An answer sent in parts for as long as the client stays (Server-Sent
+ * Events): the status and headers (those given with http_api_header,
+ * and type), then writes, then http_api_stream_end(), which the caller
+ * owes once whatever happens.  Should the client go first, gone(priv)
+ * is called once, from the loop, so that the stream's resources go at
+ * once; writes after it go nowhere.  Once the server is freed, writes
+ * go nowhere either and gone is not called.
+ *
+ * Returns 0; -1 when no body is wanted (HEAD): the headers went and the
+ * request is ended already.
+ */
+typedef void api_gone_f(void *priv);
+int http_api_stream_start(struct api_req *, int status, const char *type,
+    api_gone_f *gone, void *priv);
+void http_api_stream_write(struct api_req *, const char *buf, size_t len);
+/* Says the end to the client, if it is still there; r is freed. */
+void http_api_stream_end(struct api_req *);
+/* How long written data may wait for a client that reads nothing
+ * before it is taken for gone; 0: forever (the default). */
+void http_api_stream_timeout(struct api_req *, double seconds);
 
 /*
  * Sends the answer, if anyone still waits; body (a new reference,
