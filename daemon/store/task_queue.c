@@ -84,8 +84,15 @@ static const struct pg_stmt st_claim = { "tq_claim",
  * Only the tasks still leased by us change; their pages are inserted and
  * the jobs counted by exactly as many; a job whose count reaches its
  * total is done.  "id = ANY" as well as the join: the planner then finds
- * the rows by primary key whatever it believes of the leased index.  The job row's lock orders concurrent completions, and
- * each sees the counters the one before it left.
+ * the rows by primary key whatever it believes of the leased index.  The
+ * job row's lock orders concurrent completions, and each sees the
+ * counters the one before it left.  It is taken (lk, in the order of the
+ * ids, as every completion takes it) before the pages are made, so that
+ * a job's pages take their ids in the order they commit: an event
+ * stream that has read a job's results up to an id never sees one
+ * below it appear later (0010_live_events.sql).  u reads lk too: the
+ * CTEs that change rows run in no promised order, and a row this
+ * statement has updated already could no longer be locked by it.
  */
 static const struct pg_stmt st_complete = { "tq_complete",
 	"WITH r AS ("
@@ -98,6 +105,9 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"  FROM r WHERE w.id = r.id AND w.id = ANY($2::bigint[])"
 	"    AND w.state = 'leased' AND w.lease_owner = $1"
 	"  RETURNING w.id, w.job_id, w.url, w.variant, r.ok"
+	"), lk AS MATERIALIZED ("
+	"  SELECT id, website_id FROM cache_jobs"
+	"  WHERE id IN (SELECT job_id FROM t) ORDER BY id FOR UPDATE"
 	"), p AS ("
 	"  INSERT INTO page_results (job_id, website_id, task_id, url,"
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"
@@ -109,7 +119,7 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"    $8::real[], $9::text[], $10::text[], $11::text[], $12::real[])"
 	"    AS g(task_id, node, status, load_ms, ttfb_ms, cache_status,"
 	"      outcome, reason, ttl)"
-	"  JOIN t ON t.id = g.task_id JOIN cache_jobs j ON j.id = t.job_id"
+	"  JOIN t ON t.id = g.task_id JOIN lk j ON j.id = t.job_id"
 	"), n AS ("
 	"  SELECT job_id, count(*) FILTER (WHERE ok) AS ok,"
 	"    count(*) FILTER (WHERE NOT ok) AS bad FROM t GROUP BY job_id"
@@ -123,7 +133,7 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"    finished_at = CASE WHEN j.status IN ('queued', 'running') AND"
 	"      j.urls_completed + j.urls_failed + n.ok + n.bad >= j.urls_total"
 	"      THEN now() ELSE j.finished_at END"
-	"  FROM n WHERE j.id = n.job_id"
+	"  FROM n JOIN lk ON lk.id = n.job_id WHERE j.id = n.job_id"
 	")"
 	"SELECT count(*) FROM t",
 	12 };

@@ -25,6 +25,7 @@
 #include "pg_pool.h"
 #include "task_queue.h"
 #include "tjob_store.h"
+#include "tjob_store_priv.h"
 
 const char *const tj_sort_name[TJ_SORT__MAX] = {
 	[TJ_SORT_ID] = "id",
@@ -32,23 +33,6 @@ const char *const tj_sort_name[TJ_SORT__MAX] = {
 	[TJ_SORT_LOAD] = "load_time",
 	[TJ_SORT_URL] = "url",
 };
-
-#define TJ_FIELDS                                                              \
-	"'id', j.id, 'website_id', j.website_id, 'status', j.status,"          \
-	" 'trigger', j.trigger, 'source', j.source,"                           \
-	" 'urls_total', j.urls_total, 'urls_completed', j.urls_completed,"     \
-	" 'urls_failed', j.urls_failed, 'error', j.error,"                     \
-	" 'created_at', j.created_at, 'started_at', j.started_at,"             \
-	" 'finished_at', j.finished_at, 'notes', j.notes,"                     \
-	" 'rate', " TJ_RATE ","                                                \
-	" 'eta_seconds', CASE WHEN " TJ_RATE " > 0 THEN"                       \
-	"  (j.urls_total - j.urls_completed - j.urls_failed) / " TJ_RATE       \
-	"  END"
-/* URLs a second since it started, while it runs. */
-#define TJ_RATE                                                                \
-	"(CASE WHEN j.status = 'running' AND j.started_at IS NOT NULL THEN"    \
-	"  (j.urls_completed + j.urls_failed)::float8 / greatest(extract("     \
-	"  epoch FROM clock_timestamp() - j.started_at)::float8, 0.001) END)"
 
 /* The caller's role in the project of website $2 ($1 the caller). */
 #define TJ_ME_WEBSITE                                                          \
@@ -177,12 +161,6 @@ static const struct pg_stmt tj_st_cancel = { "tj_cancel",
  * $9 the limit.  The substring is matched with LIKE, its own %, _ and \
  * escaped first, so that it is taken literally.
  */
-#define TJ_RESULT_FIELDS                                                       \
-	"'id', r.id, 'url', r.url, 'variant', r.variant, 'node', r.node,"      \
-	" 'status', r.status, 'load_ms', r.load_ms, 'ttfb_ms', r.ttfb_ms,"     \
-	" 'cache_status', r.cache_status, 'outcome', r.outcome,"               \
-	" 'reason', r.reason, 'ttl', r.ttl, 'recorded_at', r.recorded_at"
-
 #define TJ_RESULTS(name, key, type, cmp, dir)                                  \
 	{                                                                      \
 		name,                                                          \
