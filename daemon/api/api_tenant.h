@@ -11,6 +11,7 @@
 #include "auth/password.h"
 
 struct api_limits;
+struct api_sse;
 struct http_api;
 struct offload;
 struct pg_pool;
@@ -23,6 +24,7 @@ struct api_tenant {
 	const struct token_keys *keys;
 	struct offload *offload;
 	struct api_limits *limits; /* logins, sign-ups, each user's rate */
+	struct api_sse *sse; /* the event streams, and their LISTEN */
 	double token_ttl; /* seconds an access token lasts */
 	/* Tenants may name loopback and private addresses (self-hosting,
 	 * tests); never link-local, metadata and the like. */

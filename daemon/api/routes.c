@@ -2,8 +2,8 @@
  * Every route stoked serves, and who may call it.  The handlers live
  * with their subject (api_index.c, api_jobs.c, api_origins.c,
  * api_results.c; api_account.c, api_projects.c, api_keys.c,
- * api_websites.c, api_tjobs.c, api_tresults.c, api_analytics.c,
- * api_invalidations.c, api_plans.c, api_health.c); the
+ * api_websites.c, api_tjobs.c, api_tresults.c, api_events.c,
+ * api_analytics.c, api_invalidations.c, api_plans.c, api_health.c); the
  * router is http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
@@ -30,6 +30,7 @@
 
 #include "api_account.h"
 #include "api_analytics.h"
+#include "api_events.h"
 #include "api_health.h"
 #include "api_index.h"
 #include "api_invalidations.h"
@@ -104,6 +105,10 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_DELETE, "/api/jobs/:id",                      API_USER,   KEY_JOBS,  api_tjob_delete },
 	{ API_GET,    "/api/jobs/:id/results",              API_USER,   KEY_READ,  api_tresults_get },
 
+	/* Live progress, as Server-Sent Events */
+	{ API_GET,    "/api/jobs/:id/events",               API_USER_QUERY_TOKEN, KEY_READ, api_job_events_get },
+	{ API_GET,    "/api/websites/:id/events",           API_USER_QUERY_TOKEN, KEY_READ, api_website_events_get },
+
 	/* What a website's invalidations dropped, and what was re-warmed */
 	{ API_GET,    "/api/websites/:id/invalidations",    API_USER,   KEY_READ,  api_website_invalidations_get },
 
@@ -146,6 +151,7 @@ api_tenant_register(struct http_api *api, struct api_tenant *t)
 	AN(t->keys);
 	AN(t->offload);
 	AN(t->limits);
+	AN(t->sse);
 	assert(t->token_ttl > 0);
 	http_api_routes(api, api_tenant_routes,
 	    sizeof api_tenant_routes / sizeof api_tenant_routes[0], t);

@@ -125,6 +125,13 @@ int cmd_common_origin_rate(void *, const char *, char *, size_t);
  * Using a table
  */
 
+/* The tenants' event streams: seconds between their pings. */
+#define CMD_OPT_SSE_HEARTBEAT(var)                                             \
+	{                                                                      \
+		"sse-heartbeat", 0, CO_REAL, "S", 0.1, 3600, "15",             \
+		    "seconds between an event stream's pings", (var), NULL     \
+	}
+
 /* Defaults for the shared rows: og_conf_default(), 8 fetches. */
 void cmd_common_init(struct cmd_common *);
 /* --database-url and --state-dir (and --no-database) exclude each other. */

@@ -59,6 +59,7 @@ struct run_opts {
 	const char *jwt_keys;
 	int allow_private;
 	struct client_trust *trust; /* --trusted-proxy, handed to ct */
+	double sse_heartbeat;
 };
 
 /* --warm-sitemap: a job now, and every --warm-every seconds. */
@@ -263,6 +264,7 @@ run_options(struct run_opts *o, int argc, char **argv)
 		    "tenants may name loopback and private addresses",
 		    &o->allow_private, NULL },
 		CMD_OPT_TRUSTED_PROXY(&o->trust),
+		CMD_OPT_SSE_HEARTBEAT(&o->sse_heartbeat),
 		CMD_OPT_END,
 	};
 	unsigned i;
@@ -371,7 +373,7 @@ run_tenant(struct run *r, const struct run_opts *o)
 		return (0);
 	}
 	return (cmd_tenant_start(&r->ct, r->eb, r->api, r->pool, 43200, 2,
-	    o->allow_private, 0, 0));
+	    o->allow_private, 0, 0, o->sse_heartbeat));
 }
 
 /* The pool, the result store and retention; 0, or -1 (said). */

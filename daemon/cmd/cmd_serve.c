@@ -55,6 +55,7 @@ struct serve {
 	int print_routes;
 	int allow_private;
 	double user_rate, user_burst; /* hidden: tests lower them */
+	double sse_heartbeat;
 	/* what it runs */
 	struct pg_embed *pe;
 	int db_started;
@@ -70,6 +71,7 @@ static const char serve_synopsis[] =
     "                  [--database-url URL | --state-dir DIR]\n"
     "                  [--jwt-keys FILE] [--token-ttl S] [--threads N]\n"
     "                  [--allow-private] [--trusted-proxy CIDR]...\n"
+    "                  [--sse-heartbeat S]\n"
     "       stoked serve --new-jwt-key";
 
 static const char serve_about[] =
@@ -178,7 +180,8 @@ serve_start(struct serve *s)
 		log_notice("serve",
 		    "tenants may name loopback and private addresses");
 	if (cmd_tenant_start(&s->ct, s->eb, s->api, s->pool, s->token_ttl,
-	        s->threads, s->allow_private, s->user_rate, s->user_burst) != 0)
+	        s->threads, s->allow_private, s->user_rate, s->user_burst,
+	        s->sse_heartbeat) != 0)
 		return (-1);
 	s->qs = qs_new(s->eb, s->pool, SERVE_QUEUE_STATS_PERIOD);
 	api_metrics_register(s->api);
@@ -245,6 +248,7 @@ cmd_serve(int argc, char **argv)
 		    "let tenants name loopback and private addresses",
 		    &s.allow_private, NULL },
 		CMD_OPT_TRUSTED_PROXY(&s.ct.trust),
+		CMD_OPT_SSE_HEARTBEAT(&s.sse_heartbeat),
 		{ "new-jwt-key", 0, CO_FLAG, NULL, 0, 0, NULL,
 		    "print a new key line for --jwt-keys and exit", &s.new_key,
 		    NULL },

@@ -19,6 +19,7 @@
 #include "miniobj.h"
 
 #include "api/api_limits.h"
+#include "api/api_sse.h"
 #include "api/client_addr.h"
 #include "api/http_api.h"
 #include "auth/password.h"
@@ -132,7 +133,8 @@ cmd_tenant_trusted_proxy(void *var, const char *arg, char *why, size_t whylen)
 int
 cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
     struct http_api *api, struct pg_pool *pool, double token_ttl,
-    unsigned threads, int allow_private, double user_rate, double user_burst)
+    unsigned threads, int allow_private, double user_rate, double user_burst,
+    double sse_heartbeat)
 {
 	struct api_tenant *t;
 
@@ -156,6 +158,8 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	t->offload = offload_new(eb, threads);
 	t->limits = api_limits_new(eb, pool, user_rate, user_burst);
 	http_api_metrics(api, api_limits_metrics, t->limits);
+	t->sse = api_sse_new(eb, pool, sse_heartbeat);
+	http_api_metrics(api, api_sse_metrics, t->sse);
 	api_tenant_register(api, t);
 	if (ct->trust != NULL) {
 		http_api_trust(api, ct->trust);
@@ -181,6 +185,8 @@ cmd_tenant_stop(struct cmd_tenant *ct)
 	}
 	if (ct->tenant.offload != NULL)
 		offload_free(&ct->tenant.offload);
+	if (ct->tenant.sse != NULL)
+		api_sse_stop(ct->tenant.sse);
 }
 
 void
@@ -188,6 +194,8 @@ cmd_tenant_free(struct cmd_tenant *ct)
 {
 	CHECK_OBJ_NOTNULL(ct, CMD_TENANT_MAGIC);
 	AZ(ct->prune);
+	if (ct->tenant.sse != NULL)
+		api_sse_free(&ct->tenant.sse);
 	if (ct->tenant.limits != NULL)
 		api_limits_free(&ct->tenant.limits);
 	if (ct->keys != NULL)

@@ -51,13 +51,16 @@ int cmd_tenant_keys(struct cmd_tenant *, const char *who, const char *key_file,
  * With the keys: threads, limits, the routes, the authenticator.
  * allow_private: tenants may name loopback and private addresses (their
  * own machine's Varnish, self-hosted).  user_rate, user_burst: each
- * user's requests a second; 0: the policy's (api_limits.h).  0, or -1.
+ * user's requests a second; 0: the policy's (api_limits.h).
+ * sse_heartbeat: seconds between an event stream's pings.  0, or -1.
  */
-int cmd_tenant_start(struct cmd_tenant *, struct event_base *,
-    struct http_api *, struct pg_pool *, double token_ttl, unsigned threads,
-    int allow_private, double user_rate, double user_burst);
+int
+cmd_tenant_start(struct cmd_tenant *, struct event_base *, struct http_api *,
+    struct pg_pool *, double token_ttl, unsigned threads, int allow_private,
+    double user_rate, double user_burst, double sse_heartbeat);
 
-/* After the API and before the pool: hashing may still be under way. */
+/* After the API and before the pool: hashing may still be under way;
+ * the event streams end (those reading, once the pool ends their read). */
 void cmd_tenant_stop(struct cmd_tenant *);
 /* After the pool, whose last callbacks still use the limits and keys. */
 void cmd_tenant_free(struct cmd_tenant *);

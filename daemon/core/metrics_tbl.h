@@ -153,3 +153,5 @@ METRIC(API_LOCKOUTS, "stoke_api_lockouts_total", COUNTER,
 METRIC(API_RATE_LIMITED, "stoke_api_rate_limited_total", COUNTER,
     "Requests refused with 429, by limit: login (its address or e-mail "
     "locked), register (its address), user (past their rate)")
+METRIC(API_SSE_STREAMS, "stoke_api_sse_streams", GAUGE,
+    "Event streams (Server-Sent Events) open on this replica")
