@@ -18,6 +18,7 @@ resolved by validating against the document itself with a "$ref" at its
 root, which needs no resolver API."""
 
 import copy
+import http.client
 import json
 import re
 import subprocess
@@ -365,6 +366,66 @@ def sql(q):
                     PGURL, "-c", q], check=True, stdout=subprocess.DEVNULL)
 
 
+def sse_events(text):
+    """A text/event-stream's events: (name, id or None, data) each."""
+    out, ev = [], {}
+    for line in text.split("\n"):
+        if line == "":
+            if "data" in ev:
+                out.append((ev.get("event", "message"), ev.get("id"),
+                            json.loads(ev["data"])))
+            ev = {}
+        elif not line.startswith(":"):
+            k, _, v = line.partition(":")
+            ev[k] = v[1:] if v.startswith(" ") else v
+    return out
+
+
+def check_events(template, events):
+    """Each event of a stream is one the document names, its data valid
+    against the document's schema for it."""
+    media = ("paths", template, "get", "responses", "200", "content",
+             "text/event-stream")
+    named = DOC
+    for k in media:
+        named = named[k]
+    for name, _, data in events:
+        if name not in named["x-events"]:
+            fail("%s: event %r is not in openapi.json" % (template, name))
+        bad = errors(pointer(*media, "x-events", name, "schema"), data)
+        if bad:
+            fail("%s: event %s does not match openapi.json: %s\n%r"
+                 % (template, name, "; ".join(bad), data))
+
+
+def stream(template, args, token, enough, sql_after=None):
+    """A stream that does not end by itself: read until enough(events)
+    holds, sql_after run once it has started; its events."""
+    path = re.sub(r"\{[^}]+\}", str(args[0]), template)
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+    r = conn.getresponse()
+    expect(path + ": status", r.status, 200)
+    ct = (r.headers.get("Content-Type") or "").split(";")[0]
+    op = DOC["paths"][template]["get"]
+    expect(path + ": a documented Content-Type",
+           ct in op["responses"]["200"]["content"], True)
+    text = ""
+    while "\n\n" not in text:
+        text += r.read1(65536).decode()
+    if sql_after is not None:
+        sql(sql_after)
+    while not enough(sse_events(text)):
+        data = r.read1(65536)
+        if not data:
+            fail(path + ": the stream ended")
+        text += data.decode()
+    r.close()
+    conn.close()
+    exercised.add(("GET", template, 200))
+    return sse_events(text)
+
+
 # Health, and the document as served
 api("GET", "/healthz")
 api("GET", "/readyz")
@@ -570,8 +631,21 @@ api("GET", WJ, [wid], token=bob, query="?limit=101", status=422,
     code="invalid")
 api("GET", WJ, [wid], token=bob, query="?before=0", status=422,
     code="invalid")
-for t in (J, JR):
+JE, WE = "/api/jobs/{id}/events", "/api/websites/{id}/events"
+for t in (J, JR, JE):
     api("GET", t, [999999], token=bob, status=404, code="not_found")
+api("GET", WE, [999999], token=bob, status=404, code="not_found")
+api("GET", JE, [jid], status=401, code="unauthorized")
+api("GET", JE, [jid], token=bob, query="?last_event_id=x", status=422,
+    code="invalid")
+# A website's stream: its jobs as they are, then an invalidation.
+evs = stream(WE, [wid], bob, lambda e: any(
+    n == "invalidation" for n, _, _ in e), sql_after=(
+    "INSERT INTO invalidation_events (website_id, kind, subject)"
+    " VALUES (%d, 'purge', '/shop/a')" % wid))
+check_events(WE, evs)
+expect("a website's stream: its jobs, an invalidation",
+       sorted({n for n, _, _ in evs}), ["invalidation", "progress"])
 api("GET", WJ, [999999], token=bob, status=404, code="not_found")
 api("GET", J, [jid], status=401, code="unauthorized")
 # Creation: each refusal the handler has, the body held to the schema.
@@ -618,6 +692,15 @@ api("DELETE", J, [jid], token=bob, status=403, code="forbidden")
 x = api("DELETE", J, [jid], token=alice)
 expect("cancelled", (x["status"], bool(x["finished_at"])), ("cancelled", True))
 api("DELETE", J, [jid], token=alice, status=409, code="job_ended")
+# The stream of a job that has ended: its progress, its end, and it
+# closes.
+st, headers, text = call("GET", "/api/jobs/%d/events" % jid, token=bob)
+expect("an ended job's stream", st, 200)
+evs = sse_events(text.decode())
+check_events(JE, evs)
+expect("an ended job's stream: progress, end",
+       [n for n, _, _ in evs], ["progress", "end"])
+api("GET", JE, [jid], token=bob)
 api("DELETE", J, [999999], token=alice, status=404, code="not_found")
 
 sql("UPDATE projects SET plan_id = (SELECT id FROM plans WHERE name = 'pro')"
