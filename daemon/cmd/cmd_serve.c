@@ -90,7 +90,9 @@ static const char serve_about[] =
     "or private addresses unless --allow-private is given (one's own\n"
     "sites, tests); link-local and metadata addresses never.  Behind a\n"
     "load balancer, --trusted-proxy names its networks: the client whose\n"
-    "address limits sign-ins is then the one its X-Forwarded-For names.\n";
+    "address limits sign-ins is then the one its X-Forwarded-For names.\n"
+    "Jobs' progress is streamed as Server-Sent Events, a ping every\n"
+    "--sse-heartbeat seconds keeping each stream open.\n";
 
 /*--------------------------------------------------------------------
  * The database
