@@ -111,7 +111,10 @@ api_ev_send(struct api_ev *e, const char *name, int64_t id, json_t *data)
 	char ids[24], *text;
 
 	snprintf(ids, sizeof ids, "%" PRId64, id);
-	text = json_dumps(data, JSON_COMPACT);
+	/* 15 digits, all a double holds for sure: PostgreSQL's reals
+	 * (ttfb_ms...) come back as it wrote them, 0.369 not
+	 * 0.36899999999999999. */
+	text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	AN(text);
 	api_sse_event(e->s, name, id > 0 ? ids : NULL, text);
 	free(text);
