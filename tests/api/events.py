@@ -58,9 +58,13 @@ def ok(what, res, status=200):
     return res[1]
 
 
-def sql(q):
+def sql(*qs):
+    """Each query's answer, one after the other, from one psql."""
+    args = []
+    for q in qs:
+        args += ["-c", q]
     return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-                           PGURL, "-c", q], check=True,
+                           PGURL] + args, check=True,
                           stdout=subprocess.PIPE).stdout.decode().strip()
 
 
@@ -198,6 +202,9 @@ RESULT = {"id", "url", "variant", "node", "status", "load_ms", "ttfb_ms",
           "cache_status", "outcome", "reason", "ttl", "recorded_at"}
 
 
+SEEN = {}
+
+
 def follow(s, results, progress, until_results=None, seconds=60):
     """A job stream's events, into results and progress, up to its end
     (the end event, then EOF) or until until_results results were read.
@@ -214,6 +221,7 @@ def follow(s, results, progress, until_results=None, seconds=60):
             expect("a result's id is its event's", ev["id"],
                    str(ev["data"]["id"]))
             results.append(ev["data"]["id"])
+            SEEN[ev["data"]["id"]] = ev["data"]
         elif ev["event"] == "progress":
             expect("progress's fields", set(ev["data"]), PROGRESS)
             expect("progress has no id", "id" in ev, False)
@@ -307,6 +315,10 @@ expect("a result per URL and variant", len(results), 2 * N)
 expect("the job's results, all of them", results, [int(x) for x in sql(
     "SELECT string_agg(id::text, ' ' ORDER BY id) FROM page_results"
     " WHERE job_id = %d" % jid).split()])
+rows = ok("the job's results", call(A, "GET", "/api/jobs/%d/results"
+                                   "?limit=1000" % jid, token=alice))
+expect("each result as GET .../results says it",
+       {r["id"]: r for r in rows["results"]}, SEEN)
 done = [p["urls_completed"] + p["urls_failed"] for p in progress]
 expect("progress only grows", done, sorted(done))
 expect("progress while it ran",
@@ -385,6 +397,28 @@ inv3 = int(sql("INSERT INTO invalidation_events (website_id, kind, subject)"
 ev = ws.event(10)
 expect("then what comes", (ev["event"], ev["id"]),
        ("invalidation", str(inv3)))
+ws.close()
+
+# B's LISTEN connection cut, and an invalidation written before it is
+# made again: its notification is lost, but a LISTEN made again has
+# every stream read again (B's heartbeat cannot stand in for it).
+ws = Stream(B, WEV, token=alice, headers={"Last-Event-ID": str(inv3 + 1)})
+ins = ("INSERT INTO invalidation_events (website_id, kind, subject)"
+       " VALUES (%d, 'purge', '/%%s') RETURNING id" % wid)
+x1 = int(sql(ins % "before"))
+ev = ws.event(10)
+expect("before the cut", (ev["event"], ev["id"]), ("invalidation", str(x1)))
+cut = sql("SELECT count(*) FROM (SELECT pg_terminate_backend(pid, 10000)"
+          " FROM pg_stat_activity WHERE query LIKE 'LISTEN%stoke_events%')"
+          " t", ins % "while cut").split("\n")
+expect("the two replicas' LISTEN connections cut", cut[0], "2")
+ev = ws.event(10)
+expect("while cut: read again once listening again",
+       (ev["event"], ev["id"]), ("invalidation", cut[1]))
+x3 = int(sql(ins % "after"))
+ev = ws.event(10)
+expect("after: notified again", (ev["event"], ev["id"]),
+       ("invalidation", str(x3)))
 ws.close()
 
 # Logout on A: the token is refused by B at once, and a stream open
