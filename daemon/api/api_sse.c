@@ -59,7 +59,6 @@ struct api_sse {
 	struct pg_pool *pool;
 	double heartbeat;
 	unsigned nstream;
-	uint64_t relistens; /* LISTENs made again: every stream woken */
 	VTAILQ_HEAD(, api_sse_stream) streams;
 };
 
@@ -298,15 +297,14 @@ sse_notified(void *priv, const char *channel, const char *payload)
 {
 	struct api_sse *sse;
 	struct api_sse_stream *s, *s2;
-	int64_t website, job;
+	int64_t website = 0, job = 0;
 	int all;
 
 	CAST_OBJ_NOTNULL(sse, priv, API_SSE_MAGIC);
 	(void)channel;
+	/* NULL: listening (again); what was said meanwhile is lost. */
 	all = payload == NULL;
-	if (all) {
-		sse->relistens++;
-	} else if (es_payload(payload, &website, &job) != 0) {
+	if (!all && es_payload(payload, &website, &job) != 0) {
 		log_debug("api", "event streams: a notification not ours: %s",
 		    payload);
 		return;
