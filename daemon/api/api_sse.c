@@ -56,7 +56,6 @@ struct api_sse {
 	unsigned magic;
 #define API_SSE_MAGIC 0x55e0c000
 	struct event_base *eb;
-	struct pg_pool *pool;
 	double heartbeat;
 	unsigned nstream;
 	VTAILQ_HEAD(, api_sse_stream) streams;
@@ -333,7 +332,6 @@ api_sse_new(struct event_base *eb, struct pg_pool *pool, double heartbeat)
 	ALLOC_OBJ(sse, API_SSE_MAGIC);
 	AN(sse);
 	sse->eb = eb;
-	sse->pool = pool;
 	sse->heartbeat = heartbeat;
 	VTAILQ_INIT(&sse->streams);
 	pg_pool_listen(pool, ES_CHANNEL, sse_notified, sse);
