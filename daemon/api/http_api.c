@@ -1067,7 +1067,8 @@ http_api_routes(struct http_api *api, const struct api_route *rt, unsigned n,
 		    (rt[i].method & (rt[i].method - 1)) == 0);
 		/* Only the authenticator hears of keys. */
 		assert(rt[i].key < KEY__MAX);
-		assert(rt[i].key == KEY_NONE || rt[i].scope == API_USER);
+		assert(rt[i].key == KEY_NONE || rt[i].scope == API_USER ||
+		    rt[i].scope == API_USER_QUERY_TOKEN);
 		/*
 		 * No earlier route of the method takes this one's paths:
 		 * "/jobs/new" goes before "/jobs/:id", and no path twice,

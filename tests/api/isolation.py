@@ -68,6 +68,8 @@ MATRIX = {
     "GET /api/websites/:id/jobs": {"obj": "website", "viewer": R},
     "POST /api/websites/:id/jobs": {"obj": "website", "viewer": W,
                                     "body": {"urls": ["/taken"]}},
+    "GET /api/websites/:id/events": {"obj": "website", "viewer": R,
+                                     "stream": True},
     "GET /api/websites/:id/invalidations": {"obj": "website", "viewer": R},
     "GET /api/websites/:id/analytics": {"obj": "website", "viewer": R},
     "GET /api/websites/:id/recommendations": {"obj": "website",
@@ -75,6 +77,8 @@ MATRIX = {
     "GET /api/jobs/:id": {"obj": "job", "viewer": R},
     "DELETE /api/jobs/:id": {"obj": "job", "viewer": W},
     "GET /api/jobs/:id/results": {"obj": "job", "viewer": R},
+    "GET /api/jobs/:id/events": {"obj": "job", "viewer": R,
+                                 "stream": True},
     "GET /api/analytics/dashboard": {"obj": None},
 }
 
@@ -131,7 +135,7 @@ def printed_routes():
     routes = {}
     for line in out.splitlines():
         f = line.split()
-        if len(f) >= 3 and f[2] == "user":
+        if len(f) >= 3 and f[2] in ("user", "user-query-token"):
             routes[f[0] + " " + f[1]] = f[3] if len(f) > 3 else None
     return routes
 

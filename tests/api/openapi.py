@@ -199,10 +199,13 @@ for (method, path) in sorted(served):
            op.get("security") == [], public)
     # The scope an API key needs, as the route's key column says; none:
     # the document's default, a person's token only.
+    # A route that takes the token in its query says so as well.
     ks = keyscopes[(method, path)]
+    query = scopes[(method, path)] == "user-query-token"
     expect(where + ": an API key's scope (%s)" % ks, op.get("security"),
            [] if public else None if ks == "none" else
-           [{"bearer": []}, {"apiKey": [ks]}])
+           [{"bearer": []}] + [{"accessToken": []}] * query +
+           [{"apiKey": [ks]}])
     # Path parameters: those of the template, each declared (and so
     # required); a query's are optional.
     want = set(re.findall(r"\{([^}]+)\}", path))

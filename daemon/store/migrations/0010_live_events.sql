@@ -69,6 +69,5 @@ CREATE TRIGGER invalidation_events_notify AFTER INSERT ON invalidation_events
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION stoke_notify_invalidations();
 
--- A website's invalidations after an id, in order.
-CREATE INDEX invalidation_events_website_id ON invalidation_events
-    (website_id, id);
+-- A website's invalidations after an id, in order: served by
+-- invalidation_events_website_id (0009_analytics.sql).
