@@ -62,6 +62,7 @@ struct fetch {
 	void *priv;
 	uint64_t body;
 	char errbuf[CURL_ERROR_SIZE];
+	char reason[128];
 	char xvarnish[64];
 	char warm_id[96];
 	char retry_after[64];
@@ -165,6 +166,7 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 		res.error =
 		    fe->errbuf[0] != '\0' ? fe->errbuf : curl_easy_strerror(rc);
 	(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res.status);
+	res.reason = fe->reason;
 	(void)curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &res.time);
 	(void)curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME, &res.ttfb);
 	res.body_bytes = fe->body_max > 0 ? fe->buflen : fe->body;
@@ -339,6 +341,22 @@ hdr_copy(char *dst, size_t dstlen, const char *v, size_t len)
 	dst[len] = '\0';
 }
 
+/* "HTTP/1.1 200 Invalidated 3 objects": what follows the code, of the
+ * last status line (one after a 100 Continue). */
+static void
+fetch_reason(struct fetch *fe, const char *p, size_t len)
+{
+	const char *sp;
+
+	fe->reason[0] = '\0';
+	sp = memchr(p, ' ', len);
+	/* The space, three digits, a space. */
+	if (sp == NULL || (size_t)(sp - p) + 5 > len)
+		return;
+	sp += 5;
+	hdr_copy(fe->reason, sizeof fe->reason, sp, len - (size_t)(sp - p));
+}
+
 static size_t
 on_header(char *p, size_t size, size_t n, void *priv)
 {
@@ -346,6 +364,10 @@ on_header(char *p, size_t size, size_t n, void *priv)
 	size_t len = size * n;
 
 	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
+	if (len > 5 && !strncmp(p, "HTTP/", 5)) {
+		fetch_reason(fe, p, len);
+		return (len);
+	}
 #define HDR(name, field)                                                       \
 	if (len > sizeof name && !strncasecmp(p, name ":", sizeof name))       \
 		hdr_copy(fe->field, sizeof fe->field, p + sizeof name,         \
@@ -579,6 +601,8 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	    (long)((rq->timeout > 0 ? rq->timeout : 30.0) * 1000));
 	if (rq->method != NULL && !strcmp(rq->method, "HEAD"))
 		curl_easy_setopt(fe->easy, CURLOPT_NOBODY, 1L);
+	else if (rq->method != NULL && strcmp(rq->method, "GET"))
+		curl_easy_setopt(fe->easy, CURLOPT_CUSTOMREQUEST, rq->method);
 	fe->addr = f->addr != FETCH_ADDR_ANY ? f->addr : rq->addr;
 	if (fe->addr != FETCH_ADDR_ANY) {
 		curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETFUNCTION,

@@ -9,6 +9,7 @@
 #ifndef STOKE_FETCHER_H
 #define STOKE_FETCHER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
@@ -34,7 +35,7 @@ struct fetch_req {
 	const char *url; /* where to connect: a Varnish node + path */
 	const char *host; /* Host header; NULL: the URL's */
 	const char *origin; /* the guard's key; NULL: host */
-	const char *method; /* GET or HEAD */
+	const char *method; /* GET, HEAD, or one with no body: PURGE */
 	unsigned nhdr; /* extra "Name: value" headers */
 	const char *hdr[FETCH_MAX_HDRS];
 	double timeout; /* seconds for the whole exchange */
@@ -45,6 +46,7 @@ struct fetch_req {
 struct fetch_result {
 	int ok; /* 1: an HTTP answer came */
 	long status;
+	const char *reason; /* the status line's phrase ("Purged"), or "" */
 	const char *error; /* when !ok: why */
 	double time, ttfb; /* seconds, from the start of the fetch */
 	double waited; /* seconds held back by the origin guard */
