@@ -31,23 +31,21 @@
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
-#include "vsb.h"
 
 #include "core/log.h"
 #include "fetch/addr_policy.h"
-#include "proto/record.h"
 #include "store/task_queue.h"
 #include "store/tjob_store.h"
-#include "warm/variant_replay.h"
 #include "api_answer.h"
 #include "api_input.h"
+#include "api_tasks.h"
 #include "api_tenant.h"
 #include "api_tjobs.h"
 
 /* What a body may hold at most, whatever the plan says. */
 #define TJ_URLS_MAX 100000
-#define TJ_VARIANTS_MAX 64
-#define TJ_VARIANT_KEYS_MAX 16
+#define TJ_VARIANTS_MAX API_TASK_VARIANTS_MAX
+#define TJ_VARIANT_KEYS_MAX API_TASK_VARIANT_KEYS_MAX
 #define TJ_LIST_DEFAULT 20
 #define TJ_LIST_MAX 100
 
@@ -246,177 +244,14 @@ api_tj_created(void *priv, enum as_status st, const char *json, const char *err)
  * Step 2: the URLs and the variants
  */
 
-/* The end of base's scheme and authority: where a path would go. */
-static size_t
-api_tj_origin_len(const char *base)
-{
-	const char *p;
-
-	p = strstr(base, "://");
-	AN(p);
-	p += 3;
-	return ((size_t)(p - base) + strcspn(p, "/?#"));
-}
-
-/* The i-th URL, absolute, in j->url[i]; -1 once answered. */
-static int
-api_tj_url(struct api_tj *j, unsigned i, const char *s, const char *base,
-    const struct addr_url *b)
-{
-	struct addr_url u;
-	const char *why, *p, *slash;
-	char field[32];
-	struct vsb *vsb;
-
-	snprintf(field, sizeof field, "urls[%u]", i);
-	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
-			http_api_error(j->r, 422, "invalid_url", field,
-			    "%s: a URL holds no spaces or control bytes",
-			    field);
-			return (-1);
-		}
-	if (strstr(s, "://") != NULL) {
-		if (addr_url_parse(s, &u, &why) != 0) {
-			http_api_error(j->r, 422, "invalid_url", field,
-			    "%s: %s", field, why);
-			return (-1);
-		}
-		if (strcmp(u.host, b->host) != 0) {
-			http_api_error(j->r, 422, "foreign_host", field,
-			    "%s: %s is not the website's host (%s)", field,
-			    u.host, b->host);
-			return (-1);
-		}
-		j->url[i] = strdup(s);
-		AN(j->url[i]);
-		return (0);
-	}
-	/* A path: from the root if it says so, else below base_url's
-	 * path as a browser would resolve it. */
-	vsb = VSB_new_auto();
-	AN(vsb);
-	if (*s == '/') {
-		VSB_bcat(vsb, base, (ssize_t)api_tj_origin_len(base));
-	} else {
-		slash = strrchr(base + api_tj_origin_len(base), '/');
-		if (slash == NULL) {
-			VSB_bcat(vsb, base, (ssize_t)api_tj_origin_len(base));
-			VSB_putc(vsb, '/');
-		} else {
-			VSB_bcat(vsb, base, slash + 1 - base);
-		}
-	}
-	VSB_cat(vsb, s);
-	AZ(VSB_finish(vsb));
-	if (VSB_len(vsb) > ADDR_URL_MAX) {
-		VSB_destroy(&vsb);
-		http_api_error(j->r, 422, "invalid_url", field,
-		    "%s: longer than %d bytes once resolved", field,
-		    ADDR_URL_MAX);
-		return (-1);
-	}
-	j->url[i] = strdup(VSB_data(vsb));
-	AN(j->url[i]);
-	VSB_destroy(&vsb);
-	return (0);
-}
-
-static int
-api_tj_key_cmp(const void *a, const void *b)
-{
-	return (strcmp(*(const char *const *)a, *(const char *const *)b));
-}
-
-/*
- * A variant object as the index writes one: "name=value" for each
- * input, values percent-encoded (proto/record.h), by name, since a
- * JSON object (and the jsonb a website keeps) has no order of its own.
- * {} is the plain one, "".  -1 once answered.
- */
-static int
-api_tj_variant(struct api_tj *j, unsigned i, json_t *obj)
-{
-	const char *keys[TJ_VARIANT_KEYS_MAX], *k, *val;
-	char field[32], enc[128 * 3], err[256];
-	size_t len;
-	struct vsb *vsb;
-	unsigned n = 0, u;
-	json_t *v;
-
-	snprintf(field, sizeof field, "variants[%u]", i);
-	if (!json_is_object(obj) ||
-	    json_object_size(obj) > TJ_VARIANT_KEYS_MAX) {
-		/* Only a website's own can be: the API checked its own. */
-		http_api_error(j->r, 422, "invalid", field,
-		    "%s: the website's variant is not an object of inputs",
-		    field);
-		return (-1);
-	}
-	json_object_foreach(obj, k, v) keys[n++] = k;
-	qsort(keys, n, sizeof keys[0], api_tj_key_cmp);
-	vsb = VSB_new_auto();
-	AN(vsb);
-	for (u = 0; u < n; u++) {
-		val = json_string_value(json_object_get(obj, keys[u]));
-		if (val == NULL || strlen(val) > 128 ||
-		    strchr(keys[u], '=') != NULL ||
-		    strchr(keys[u], ' ') != NULL) {
-			VSB_destroy(&vsb);
-			http_api_error(j->r, 422, "invalid", field,
-			    "%s.%s: not a short string", field, keys[u]);
-			return (-1);
-		}
-		/* Written without a NUL: its length is what it says. */
-		len = rec_encode(enc, sizeof enc, val, strlen(val));
-		assert(len <= sizeof enc);
-		VSB_printf(vsb, "%s%s=%.*s", u > 0 ? " " : "", keys[u],
-		    (int)len, enc);
-	}
-	AZ(VSB_finish(vsb));
-	if (variant_check(VSB_data(vsb), err, sizeof err) != 0) {
-		VSB_destroy(&vsb);
-		http_api_error(j->r, 422, "invalid", field, "%s: %s", field,
-		    err);
-		return (-1);
-	}
-	j->variant[i] = strdup(VSB_data(vsb));
-	AN(j->variant[i]);
-	VSB_destroy(&vsb);
-	return (0);
-}
-
 /* The variants given, else the website's, else the plain one. */
 static int
 api_tj_variants(struct api_tj *j, json_t *website)
 {
-	json_t *list, *v;
-	size_t i;
-
-	list = j->variants != NULL ? j->variants
-	                           : json_object_get(website, "variants");
-	if (!json_is_array(list) || json_array_size(list) == 0) {
-		j->variant = calloc(1, sizeof *j->variant);
-		AN(j->variant);
-		j->variant[0] = strdup("");
-		AN(j->variant[0]);
-		j->nvariant = 1;
-		return (0);
-	}
-	if (json_array_size(list) > TJ_VARIANTS_MAX) {
-		http_api_error(j->r, 422, "invalid", "variants",
-		    "the website has more than %d variants", TJ_VARIANTS_MAX);
-		return (-1);
-	}
-	j->variant = calloc(json_array_size(list), sizeof *j->variant);
-	AN(j->variant);
-	json_array_foreach(list, i, v)
-	{
-		if (api_tj_variant(j, (unsigned)i, v) != 0)
-			return (-1);
-		j->nvariant++;
-	}
-	return (0);
+	return (api_task_variants(j->r,
+	    j->variants != NULL ? j->variants
+	                        : json_object_get(website, "variants"),
+	    &j->variant, &j->nvariant));
 }
 
 /* The URLs and variants made; -1 once answered. */
@@ -448,8 +283,8 @@ api_tj_tasks(struct api_tj *j, json_t *website)
 	AN(j->url);
 	json_array_foreach(j->urls, i, u)
 	{
-		if (api_tj_url(j, (unsigned)i, json_string_value(u), base,
-		        &b) != 0)
+		if (api_task_url(j->r, "urls", (unsigned)i,
+		        json_string_value(u), base, &b, &j->url[i]) != 0)
 			return (-1);
 		j->nurl++;
 	}
