@@ -12,6 +12,8 @@
 
 struct api_limits;
 struct api_sse;
+struct event_base;
+struct fetcher;
 struct http_api;
 struct offload;
 struct pg_pool;
@@ -21,6 +23,10 @@ struct api_tenant {
 	unsigned magic;
 #define API_TENANT_MAGIC 0x5e7a0c31
 	struct pg_pool *pool;
+	struct event_base *eb;
+	/* Purges to the tenants' Varnish nodes, held to the address
+	 * policy below; NULL once stopping. */
+	struct fetcher *purger;
 	const struct token_keys *keys;
 	struct offload *offload;
 	struct api_limits *limits; /* logins, sign-ups, each user's rate */

@@ -3,7 +3,8 @@
  * with their subject (api_index.c, api_jobs.c, api_origins.c,
  * api_results.c; api_account.c, api_projects.c, api_keys.c,
  * api_websites.c, api_tjobs.c, api_tresults.c, api_events.c,
- * api_analytics.c, api_invalidations.c, api_plans.c, api_health.c); the
+ * api_purge.c, api_analytics.c, api_invalidations.c, api_plans.c,
+ * api_health.c); the
  * router is http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
@@ -40,6 +41,7 @@
 #include "api_origins.h"
 #include "api_plans.h"
 #include "api_projects.h"
+#include "api_purge.h"
 #include "api_results.h"
 #include "api_session.h"
 #include "api_tenant.h"
@@ -97,6 +99,7 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_GET,    "/api/websites/:id",                  API_USER,   KEY_READ,  api_website_get },
 	{ API_PUT,    "/api/websites/:id",                  API_USER,   KEY_NONE,  api_website_put },
 	{ API_DELETE, "/api/websites/:id",                  API_USER,   KEY_NONE,  api_website_delete },
+	{ API_POST,   "/api/websites/:id/purge",            API_USER,   KEY_PURGE, api_purge_post },
 
 	/* Jobs, a website's, and their results */
 	{ API_GET,    "/api/websites/:id/jobs",             API_USER,   KEY_READ,  api_tjobs_get },

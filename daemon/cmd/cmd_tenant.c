@@ -26,10 +26,13 @@
 #include "auth/token.h"
 #include "core/log.h"
 #include "core/offload.h"
+#include "fetch/fetcher.h"
 #include "store/account_store.h"
 #include "cmd_tenant.h"
 
 #define CMD_TENANT_KEY_FILE "jwt.keys"
+/* Connections to each Varnish node a purge keeps busy at most. */
+#define CMD_TENANT_PURGE_PER_NODE 4
 /* A revoked token's row is useless once the token has ended anyway. */
 #define CMD_TENANT_PRUNE_EVERY 600
 
@@ -147,6 +150,7 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	t = &ct->tenant;
 	INIT_OBJ(t, API_TENANT_MAGIC);
 	t->pool = pool;
+	t->eb = eb;
 	t->keys = ct->keys;
 	t->token_ttl = token_ttl;
 	t->allow_private = allow_private;
@@ -156,6 +160,8 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 		return (-1);
 	}
 	t->offload = offload_new(eb, threads);
+	t->purger = fetcher_new(eb, CMD_TENANT_PURGE_PER_NODE);
+	fetcher_set_addr_policy(t->purger, allow_private);
 	t->limits = api_limits_new(eb, pool, user_rate, user_burst);
 	http_api_metrics(api, api_limits_metrics, t->limits);
 	t->sse = api_sse_new(eb, pool, sse_heartbeat);
@@ -178,6 +184,8 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 void
 cmd_tenant_stop(struct cmd_tenant *ct)
 {
+	struct fetcher *f;
+
 	CHECK_OBJ_NOTNULL(ct, CMD_TENANT_MAGIC);
 	if (ct->prune != NULL) {
 		event_free(ct->prune);
@@ -187,6 +195,11 @@ cmd_tenant_stop(struct cmd_tenant *ct)
 		offload_free(&ct->tenant.offload);
 	if (ct->tenant.sse != NULL)
 		api_sse_stop(ct->tenant.sse);
+	/* Purges under way end now, each node's answer "stopped"; none
+	 * starts after (api_purge.c sees NULL). */
+	f = ct->tenant.purger;
+	ct->tenant.purger = NULL;
+	fetcher_free(&f);
 }
 
 void

@@ -706,6 +706,47 @@ expect("an ended job's stream: progress, end",
 api("GET", JE, [jid], token=bob)
 api("DELETE", J, [999999], token=alice, status=404, code="not_found")
 
+# Purge.  Nothing listens on the node (port 9): every entry is its
+# error, and the answer 200 all the same.
+PG = "/api/websites/{id}/purge"
+api("POST", PG, [wid], body={"urls": ["/a"]}, token=alice, status=422,
+    code="no_nodes")
+api("PUT", W, [wid], body={"varnish_nodes": ["http://127.0.0.1:9"],
+                           "cache_type": "varnish"}, token=alice)
+rep = api("POST", PG, [wid], body={"urls": ["/a", "http://127.0.0.1:8080/b"]},
+          token=alice)
+expect("a purge of a node down", (rep["purged"], rep["failed"], rep["job"],
+                                  [e["ok"] for e in rep["results"]]),
+       (0, 2, None, [False, False]))
+api("POST", PG, [wid], body={"tags": ["product-1"]}, token=alice,
+    status=422, code="tags_unsupported")
+api("PUT", W, [wid], body={"cache_type": "shopware"}, token=alice)
+rep = api("POST", PG, [wid], body={"tags": ["product-1", "a" * 128],
+                                   "urls": ["/"], "hard": True}, token=alice)
+expect("tags too", [e.get("tag") for e in rep["results"]],
+       [None, "product-1", "a" * 128])
+for body, status, code in (
+        ({}, 422, "required"),
+        ({"urls": [], "tags": []}, 422, "required"),
+        ({"hard": True}, 422, "required"),
+        ({"urls": ["/"] * 101}, 422, "too_long"),
+        ({"tags": ["t"] * 101}, 422, "too_long"),
+        ({"tags": ["a b"]}, 422, "invalid"),
+        ({"tags": ["a,b"]}, 422, "invalid"),
+        ({"tags": ["x" * 129]}, 422, "too_long"),
+        ({"tags": [""]}, 422, "required"),
+        ({"urls": [""]}, 422, "required"),
+        ({"urls": ["/" + "a" * 2048]}, 422, "too_long"),
+        ({"urls": "/"}, 422, "invalid"),
+        ({"urls": ["/"], "hard": "yes"}, 422, "invalid"),
+        ({"urls": ["http://evil.example/"]}, 422, "foreign_host"),
+        ({"urls": ["/a b"]}, 422, "invalid_url"),
+        ({"urls": ["/"], "ban": ".*"}, 400, "unknown_field")):
+    api("POST", PG, [wid], body=body, token=alice, status=status, code=code)
+api("POST", PG, [wid], body={"urls": ["/"]}, token=bob, status=403,
+    code="forbidden")
+api("POST", PG, [999999], body={"urls": ["/"]}, token=alice, status=404)
+
 sql("UPDATE projects SET plan_id = (SELECT id FROM plans WHERE name = 'pro')"
     " WHERE id = %d" % pid)
 w2 = api("POST", WS, [pid], body={"base_url": "http://127.0.0.1:8081/"},
