@@ -31,3 +31,6 @@ echo "== warm throughput on cached URLs"
 echo
 echo "== storing results while warming"
 "$top/bench/result_store.sh" "$build" 16
+echo
+echo "== the tenants' API against pgbench on the same statements"
+"$top/bench/api.sh" "$build" "${1:-20}" 8
