@@ -18,8 +18,7 @@
 #include "api_tasks.h"
 #include "http_api.h"
 
-/* The end of base's scheme and authority: where a path would go. */
-static size_t
+size_t
 api_task_origin_len(const char *base)
 {
 	const char *p;

@@ -23,6 +23,9 @@ struct api_req;
 #define API_TASK_VARIANTS_MAX 64
 #define API_TASK_VARIANT_KEYS_MAX 16
 
+/* The end of base's scheme and authority: where a path would go. */
+size_t api_task_origin_len(const char *base);
+
 /*
  * The i-th URL of the list field ("urls"), absolute: as given when it
  * is, on the host of base (parsed in b), else a path resolved against

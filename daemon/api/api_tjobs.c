@@ -31,6 +31,7 @@
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
+#include "vsb.h"
 
 #include "core/log.h"
 #include "fetch/addr_policy.h"
@@ -346,7 +347,7 @@ api_tj_start(struct api_tj *j, json_t *website, char **start)
 	}
 	vsb = VSB_new_auto();
 	AN(vsb);
-	VSB_bcat(vsb, base, (ssize_t)api_tj_origin_len(base));
+	VSB_bcat(vsb, base, (ssize_t)api_task_origin_len(base));
 	VSB_putc(vsb, '/');
 	AZ(VSB_finish(vsb));
 	*start = strdup(VSB_data(vsb));

@@ -161,7 +161,7 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	}
 	t->offload = offload_new(eb, threads);
 	t->purger = fetcher_new(eb, CMD_TENANT_PURGE_PER_NODE);
-	fetcher_set_addr_policy(t->purger, allow_private);
+	fetcher_check_addresses(t->purger, allow_private);
 	t->limits = api_limits_new(eb, pool, user_rate, user_burst);
 	http_api_metrics(api, api_limits_metrics, t->limits);
 	t->sse = api_sse_new(eb, pool, sse_heartbeat);

@@ -12,7 +12,7 @@
  * runs from then, so that the whole purge ends within about the
  * timeout however many items wait behind a slow node.  The caller's
  * fetcher says which addresses may be connected to
- * (fetcher_set_addr_policy).
+ * (fetcher_check_addresses).
  */
 
 #ifndef STOKE_PURGER_H

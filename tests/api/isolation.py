@@ -71,6 +71,8 @@ MATRIX = {
     "GET /api/websites/:id/events": {"obj": "website", "viewer": R,
                                      "stream": True},
     "GET /api/websites/:id/invalidations": {"obj": "website", "viewer": R},
+    "POST /api/websites/:id/purge": {"obj": "website", "viewer": W,
+                                     "body": {"urls": ["/taken"]}},
     "GET /api/websites/:id/analytics": {"obj": "website", "viewer": R},
     "GET /api/websites/:id/recommendations": {"obj": "website",
                                               "viewer": R},

@@ -258,7 +258,7 @@ sql("UPDATE websites SET varnish_nodes = ARRAY['http://169.254.169.254:80']"
 rep = ok("a forbidden node", call("POST", PG, {"urls": ["/"]}, token=alice))
 e = rep["results"][0]
 expect("refused: " + repr(e["error"]), (e["ok"], e["status"],
-                                        "refused to connect" in e["error"]),
+                                        "metadata service: refused" in e["error"]),
        (False, None, True))
 expect("nothing purged, nothing re-warmed", (rep["purged"], rep["job"]),
        (0, None))
