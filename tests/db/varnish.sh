@@ -73,7 +73,7 @@ worker --secret-file "$work/secret"
 [ "$(q "SELECT outcome || ' ' || (status IS NULL) FROM page_results
     WHERE job_id = $job")" = "failed true" ] || fail "not recorded failed"
 q "SELECT reason FROM page_results WHERE job_id = $job" |
-    grep "dimension currency is not known (no --dims given)" ||
+    grep "dimension currency is not known (no variant_inputs, no --dims)" ||
     fail "no clear reason"
 [ "$(q "SELECT urls_failed FROM cache_jobs WHERE id = $job")" = 1 ] ||
     fail "the failure is not counted"
