@@ -259,34 +259,36 @@ echo $! > "$dir/worker.pid"
 wait_for 30 grep -q started "$dir/worker.log"
 sed 's/^/    /' "$dir/worker.log"
 
-say "The tenant warms the shop from its sitemap (POST /api/websites/:id/jobs), and follows the job"
+say "The tenant warms the shop from its sitemap (POST /api/websites/:id/jobs), and follows it live (GET /api/jobs/:id/events)"
 job=$(curl -sf -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/json' -d '{}' \
     "$api/websites/$(echo "$website" | json '["id"]')/jobs")
 echo "$job" | sed 's/^/    /'
 jid=$(echo "$job" | json '["id"]')
-# Polled until it ends (a minute at most), each change said once.
-i=0
-was=
-while :; do
-	job=$(curl -sf -H "Authorization: Bearer $token" "$api/jobs/$jid")
-	now=$(echo "$job" | python3 -c 'import json, sys
-j = json.load(sys.stdin)
-print(j["status"], "%d/%d URLs" % (j["urls_completed"] + j["urls_failed"],
-      j["urls_total"]))')
-	[ "$now" = "$was" ] || echo "    $now"
-	was=$now
-	case $now in
-	queued* | running*) ;;
-	*) break ;;
-	esac
-	i=$((i + 1))
-	if [ $i -gt 600 ]; then
-		echo "the job did not end within a minute" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+# Followed live over Server-Sent Events until its end (a minute at most):
+# progress as it changes, each result counted, the job as it ended.
+curl -sN --max-time 60 "$api/jobs/$jid/events?access_token=$token" |
+    python3 -c '
+import json, sys
+event, results, said = None, 0, None
+for line in sys.stdin:
+    line = line.rstrip("\n")
+    if line.startswith("event: "):
+        event = line[7:]
+    elif line.startswith("data: "):
+        d = json.loads(line[6:])
+        if event == "result":
+            results += 1
+        elif event in ("progress", "end"):
+            now = "%s %d/%d URLs" % (d["status"], d["urls_completed"] +
+                                     d["urls_failed"], d["urls_total"])
+            if now != said:
+                print("    %-28s (%d results streamed)" % (now, results))
+                said = now
+            if event == "end":
+                sys.exit(0)
+sys.exit("the job did not end within a minute")'
+job=$(curl -sf -H "Authorization: Bearer $token" "$api/jobs/$jid")
 echo "$job" | sed 's/^/    /'
 say "What the job's first warm requests found (GET /api/jobs/$jid/results?limit=5)"
 curl -sf -H "Authorization: Bearer $token" \
@@ -295,6 +297,16 @@ import json, sys
 for r in json.load(sys.stdin)["results"]:
     print("    %-9s %-5s %4s %7.1f ms  %s" % (r["outcome"], r["cache_status"],
           r["status"], r["load_ms"] or 0, r["url"]))'
+
+say "What the website's analytics say of the last day (GET /api/websites/:id/analytics)"
+curl -sf -H "Authorization: Bearer $token" \
+    "$api/websites/$(echo "$website" | json '["id"]')/analytics" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["totals"]
+print("    %d warm requests: %s" % (a["results"], ", ".join(
+    "%d %s" % (n, o) for o, n in sorted(a["outcomes"].items()) if n)))
+t = a["ttfb_ms"]
+print("    TTFB p50 %s ms, p95 %s ms, p99 %s ms" % (t["p50"], t["p95"], t["p99"]))'
 
 say "Stoke's demo is running"
 cat << EOF
@@ -313,6 +325,7 @@ cat << EOF
     ... over its API:           curl http://127.0.0.1:$aport/api/v1/results?limit=10
     the tenants' API, signed in: curl -H "Authorization: Bearer $token" http://127.0.0.1:$aport/api/projects
     the tenant's job:           curl -H "Authorization: Bearer $token" http://127.0.0.1:$aport/api/jobs/$jid
+    ... live, as it happens:    curl -N "http://127.0.0.1:$aport/api/websites/$(echo "$website" | json '["id"]')/events?access_token=$token"
     the worker's log:           $dir/worker.log
     purge, watch it come back:  curl -X PURGE $site/product/3; curl -sI $site/product/3 | grep X-Varnish
     Stoke's counters:           varnishstat -n $dir/varnish -1 -f 'STOKE.*'
