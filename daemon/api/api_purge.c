@@ -16,7 +16,10 @@
  *
  * The answer is 200 whatever the nodes said: each node's answer to each
  * item is in it (207-like), a node down showing its error beside those
- * that purged.  Tags are not re-warmed from here: which URLs carried a
+ * that purged.  A website's agents (stoked agent) are each given the
+ * purge as a command in step 4, to do on their own node, and each is
+ * an entry of the answer, {"agent": name, "queued": true}; a website
+ * with agents needs no varnish_nodes.  Tags are not re-warmed from here: which URLs carried a
  * tag is known to the nodes (and stoked run's index, which re-warms
  * what a node's log shows dropped), not to the API.
  */
@@ -223,8 +226,9 @@ api_pg_recorded(void *priv, enum as_status st, const char *json,
 {
 	struct api_pg *p;
 	struct tq_new_task *task;
-	json_t *rec;
-	unsigned u, v, n;
+	json_t *rec, *a;
+	unsigned v, n;
+	size_t u;
 
 	CAST_OBJ_NOTNULL(p, priv, API_PG_MAGIC);
 	if (st != AS_OK || json == NULL) {
@@ -234,6 +238,11 @@ api_pg_recorded(void *priv, enum as_status st, const char *json,
 	rec = json_loads(json, 0, NULL);
 	AN(rec);
 	p->job = json_integer_value(json_object_get(rec, "job_id"));
+	json_array_foreach(json_object_get(rec, "agents"), u, a)
+	{
+		AZ(json_array_append_new(json_object_get(p->report, "results"),
+		    json_pack("{s:O,s:b}", "agent", a, "queued", 1)));
+	}
 	json_decref(rec);
 	if (p->job <= 0) {
 		api_pg_answer(&p, json_null());
@@ -289,6 +298,27 @@ api_pg_event(const struct api_pg *p, const struct purge_result *pr)
 	return (e);
 }
 
+/* What the website's agents are told: the URLs made absolute. */
+static char *
+api_pg_command(const struct api_pg *p)
+{
+	json_t *c, *urls;
+	unsigned u;
+	char *s;
+
+	urls = json_array();
+	AN(urls);
+	for (u = 0; u < p->nurl; u++)
+		AZ(json_array_append_new(urls, json_string(p->url[u])));
+	c = json_pack("{s:o,s:O,s:b}", "urls", urls, "tags",
+	    p->tags != NULL ? p->tags : json_array(), "hard", p->hard);
+	AN(c);
+	s = json_dumps(c, JSON_COMPACT);
+	AN(s);
+	json_decref(c);
+	return (s);
+}
+
 static void
 api_pg_purged(void *priv, const struct purge_result *res, unsigned n)
 {
@@ -296,7 +326,7 @@ api_pg_purged(void *priv, const struct purge_result *res, unsigned n)
 	json_t *results, *events;
 	unsigned i, nok = 0, nnode;
 	const char *err;
-	char *ev;
+	char *ev, *cmd;
 	int rv;
 
 	CAST_OBJ_NOTNULL(p, priv, API_PG_MAGIC);
@@ -323,9 +353,11 @@ api_pg_purged(void *priv, const struct purge_result *res, unsigned n)
 	ev = json_dumps(events, JSON_COMPACT);
 	AN(ev);
 	json_decref(events);
-	rv = purge_record(p->t->pool, p->user, p->id, p->nrewarm, ev,
+	cmd = api_pg_command(p);
+	rv = purge_record(p->t->pool, p->user, p->id, p->nrewarm, ev, cmd,
 	    api_pg_recorded, p, &err);
 	free(ev);
+	free(cmd);
 	if (rv != 0)
 		api_pg_refused(&p, err);
 }
@@ -387,9 +419,10 @@ api_pg_req(struct api_pg *p, struct purge_req *rq, const char *base, char *host,
 	size_t i;
 
 	nodes = json_object_get(p->website, "varnish_nodes");
-	if (json_array_size(nodes) == 0) {
+	if (json_array_size(nodes) == 0 &&
+	    json_integer_value(json_object_get(p->website, "agents")) == 0) {
 		http_api_error(p->r, 422, "no_nodes", NULL,
-		    "the website has no varnish_nodes to purge");
+		    "the website has no varnish_nodes and no agents to purge");
 		return (-1);
 	}
 	if (json_array_size(p->tags) > 0 &&
@@ -447,6 +480,11 @@ api_pg_website(void *priv, enum as_status st, const char *json, const char *err)
 	}
 	if (p->t->purger == NULL) {
 		api_pg_refused(&p, "stopping");
+		return;
+	}
+	if (rq.nnode == 0) {
+		/* Agents only: theirs to purge, step 4 tells them. */
+		api_pg_purged(p, NULL, 0);
 		return;
 	}
 	purge_send(p->t->eb, p->t->purger, &rq, api_pg_purged, p);

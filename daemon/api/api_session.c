@@ -12,6 +12,10 @@
  * The token or key comes in the Authorization header; on the routes
  * that take it so (the event streams, which a browser's EventSource
  * opens without headers), in ?access_token= when that header is absent.
+ *
+ * An agent's routes (API_AGENT) take an agent's token ("sta_"), looked
+ * up by its hash as a key is (agent_store.h), and nothing else; no other
+ * route takes one.  The caller is then the agent and its website.
  */
 
 #include "config.h"
@@ -29,6 +33,7 @@
 #include "auth/token.h"
 #include "core/log.h"
 #include "store/account_store.h"
+#include "store/agent_store.h"
 #include "store/key_store.h"
 #include "api_limits.h"
 #include "api_session.h"
@@ -157,6 +162,63 @@ api_session_key(struct api_tenant *t, struct api_req *r, const char *key,
 	}
 }
 
+static void
+api_session_agent_found(void *priv, enum as_status st,
+    const struct ags_agent *a, const char *err)
+{
+	struct api_session *s;
+	struct api_caller c;
+
+	CAST_OBJ_NOTNULL(s, priv, API_SESSION_MAGIC);
+	switch (st) {
+	case AS_OK:
+		AN(a);
+		memset(&c, 0, sizeof c);
+		c.agent = a->id;
+		c.website = a->website;
+		api_set_caller(s->r, &c);
+		http_api_pass(s->r);
+		break;
+	case AS_NOT_FOUND:
+		http_api_error(s->r, 401, "invalid_agent_token", NULL,
+		    "no such agent token, or it was revoked");
+		break;
+	default:
+		log_warning("api", "looking up an agent token: %s",
+		    err != NULL ? err : "?");
+		http_api_error(s->r, 503, NULL, NULL,
+		    "the database did not answer; try again");
+		break;
+	}
+	FREE_OBJ(s);
+}
+
+/* An agent's route: its token, and only that. */
+static void
+api_session_agent(struct api_tenant *t, struct api_req *r, const char *h)
+{
+	struct api_session *s;
+	uint8_t hash[API_KEY_HASH_LEN];
+	const char *err;
+
+	if (h == NULL || agent_token_hash(h, hash) != 0) {
+		http_api_error(r, 401, "invalid_agent_token", NULL,
+		    "an agent's route: send Authorization: Bearer sta_... "
+		    "(\"sta_\" and 40 letters or digits), a token made "
+		    "with POST /api/websites/:id/agents");
+		return;
+	}
+	ALLOC_OBJ(s, API_SESSION_MAGIC);
+	AN(s);
+	s->r = r;
+	s->t = t;
+	if (ags_authenticate(t->pool, hash, api_session_agent_found, s, &err) !=
+	    0) {
+		FREE_OBJ(s);
+		http_api_error(r, 503, NULL, NULL, "%s", err);
+	}
+}
+
 void
 api_session_auth(void *priv, struct api_req *r, enum api_scope scope,
     enum key_scope need)
@@ -167,22 +229,34 @@ api_session_auth(void *priv, struct api_req *r, enum api_scope scope,
 	char why[256];
 
 	CAST_OBJ_NOTNULL(t, priv, API_TENANT_MAGIC);
-	assert(scope == API_USER || scope == API_USER_QUERY_TOKEN);
 	h = api_header(r, "Authorization");
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
 		for (h += 7; *h == ' '; h++)
 			continue;
+	} else if (scope == API_AGENT) {
+		h = NULL;
 	} else if (h == NULL && scope == API_USER_QUERY_TOKEN) {
 		h = api_query(r, "access_token");
 	} else {
 		h = NULL;
 	}
+	if (scope == API_AGENT) {
+		api_session_agent(t, r, h);
+		return;
+	}
+	assert(scope == API_USER || scope == API_USER_QUERY_TOKEN);
 	if (h == NULL) {
 		http_api_error(r, 401, "unauthorized", NULL,
 		    scope == API_USER_QUERY_TOKEN
 		        ? "sign in first: send Authorization: Bearer <token>, "
 		          "or ?access_token=<token>"
 		        : "sign in first: send Authorization: Bearer <token>");
+		return;
+	}
+	if (!strncmp(h, AGENT_TOKEN_TAG, API_KEY_TAG_LEN)) {
+		http_api_error(r, 401, "invalid_token", NULL,
+		    "an agent's token calls the agents' routes only "
+		    "(/api/agent/v1/)");
 		return;
 	}
 	if (!strncmp(h, API_KEY_TAG, API_KEY_TAG_LEN)) {

@@ -10,6 +10,7 @@
 
 #include "auth/password.h"
 
+struct api_agent_polls;
 struct api_limits;
 struct api_sse;
 struct event_base;
@@ -31,6 +32,7 @@ struct api_tenant {
 	struct offload *offload;
 	struct api_limits *limits; /* logins, sign-ups, each user's rate */
 	struct api_sse *sse; /* the event streams, and their LISTEN */
+	struct api_agent_polls *polls; /* agents' held polls, and theirs */
 	double token_ttl; /* seconds an access token lasts */
 	/* Tenants may name loopback and private addresses (self-hosting,
 	 * tests); never link-local, metadata and the like. */

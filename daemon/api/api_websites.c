@@ -78,6 +78,7 @@ static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
 		    &api_ws_variant, NULL, NULL },                             \
 	    { "variant_inputs", AF_OBJECT, 0, 0, WEBSITE_VARIANT_KEYS_MAX,     \
 		    &api_ws_input_value, &api_ws_variant_key, NULL },          \
+	    { "broadcast_invalidations", AF_BOOL, 0, 0, 0, NULL, NULL, NULL }, \
 	{                                                                      \
 		"varnish_nodes", AF_ARRAY, 0, 0, WEBSITE_NODES_MAX,            \
 		    &api_ws_node, NULL, NULL                                   \

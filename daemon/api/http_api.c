@@ -22,6 +22,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <zlib.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -33,8 +34,6 @@
 #include "client_addr.h"
 #include "http_api.h"
 
-/* A POST body is a small JSON object: a job, a setting. */
-#define API_MAX_BODY 65536
 /* Deeper than any request of ours nests: a hostile body. */
 #define API_MAX_DEPTH 16
 
@@ -604,18 +603,86 @@ json_depth(json_t *j, unsigned limit)
 	return (m + 1);
 }
 
+/*
+ * A gzipped body inflated, at most max bytes of it: what inflates past
+ * that (a zip bomb) is refused before it takes more memory.  0, with
+ * *out malloc()ed; -1 once answered.
+ */
+static int
+read_gzip(struct api_req *r, const unsigned char *in, size_t len, size_t max,
+    char **out, size_t *outlen)
+{
+	z_stream zs;
+	size_t have = 0, size;
+	char *buf;
+	int rv;
+
+	memset(&zs, 0, sizeof zs);
+	/* 16: a gzip header and trailer, not zlib's. */
+	AZ(inflateInit2(&zs, 16 + MAX_WBITS));
+	size = len * 4 < max ? len * 4 + 1024 : max + 1;
+	buf = malloc(size);
+	AN(buf);
+	zs.next_in = (unsigned char *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	do {
+		if (have == size) {
+			if (size > max) {
+				(void)inflateEnd(&zs);
+				free(buf);
+				http_api_error(r, 413, "too_large", NULL,
+				    "the body inflates to more than %zu bytes",
+				    max);
+				return (-1);
+			}
+			size = size * 2 < max + 1 ? size * 2 : max + 1;
+			buf = realloc(buf, size);
+			AN(buf);
+		}
+		zs.next_out = (unsigned char *)buf + have;
+		zs.avail_out = (uInt)(size - have);
+		rv = inflate(&zs, Z_NO_FLUSH);
+		have = size - zs.avail_out;
+	} while (rv == Z_OK && (zs.avail_in > 0 || have == size));
+	(void)inflateEnd(&zs);
+	if (rv != Z_STREAM_END || zs.avail_in > 0) {
+		free(buf);
+		http_api_error(r, 400, "bad_gzip", NULL,
+		    "the body is not one whole gzip stream");
+		return (-1);
+	}
+	if (have > max) {
+		free(buf);
+		http_api_error(r, 413, "too_large", NULL,
+		    "the body inflates to more than %zu bytes", max);
+		return (-1);
+	}
+	*out = buf;
+	*outlen = have;
+	return (0);
+}
+
 static int
 read_json(struct api_req *r, json_t **in)
 {
 	struct evhttp_request *req = r->req;
 	struct evbuffer *b = evhttp_request_get_input_buffer(req);
-	const char *ct;
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *ct, *ce, *body;
+	char *inflated = NULL;
 	json_error_t je;
-	size_t len;
+	size_t len, max;
 
-	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Content-Type");
+	max = r->route->scope == API_AGENT ? API_MAX_AGENT_BODY : API_MAX_BODY;
+	ct = evhttp_find_header(h, "Content-Type");
+	ce = evhttp_find_header(h, "Content-Encoding");
 	len = evbuffer_get_length(b);
+	if (len > max) {
+		/* libevent's own limit is an agent's: the others' is here. */
+		http_api_error(r, 413, "too_large", NULL,
+		    "the body is over %zu bytes", max);
+		return (-1);
+	}
 	if (ct == NULL && len == 0) {
 		/* No body at all (a logout): no fields. */
 		*in = json_object();
@@ -627,13 +694,26 @@ read_json(struct api_req *r, json_t **in)
 		    "the body must be application/json");
 		return (-1);
 	}
+	if (ce != NULL && strcasecmp(ce, "identity") &&
+	    strcasecmp(ce, "gzip")) {
+		http_api_error(r, 415, NULL, NULL,
+		    "a body may come gzipped, or not encoded at all");
+		return (-1);
+	}
 	if (len == 0) {
 		http_api_error(r, 400, "bad_json", NULL,
 		    "the body is empty: a JSON object expected");
 		return (-1);
 	}
-	*in = json_loadb((const char *)evbuffer_pullup(b, -1), len,
-	    JSON_REJECT_DUPLICATES, &je);
+	body = (const char *)evbuffer_pullup(b, -1);
+	if (ce != NULL && !strcasecmp(ce, "gzip")) {
+		if (read_gzip(r, (const unsigned char *)body, len, max,
+		        &inflated, &len) != 0)
+			return (-1);
+		body = inflated;
+	}
+	*in = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	free(inflated);
 	if (*in == NULL) {
 		http_api_error(r, 400, "bad_json", NULL,
 		    "bad JSON: line %d: %s", je.line, je.text);
@@ -864,6 +944,7 @@ on_request(struct evhttp_request *req, void *priv)
 		return;
 	case API_USER:
 	case API_USER_QUERY_TOKEN:
+	case API_AGENT:
 		if (api->auth == NULL) {
 			http_api_error(r, 401, NULL, NULL,
 			    "this server has no accounts");
@@ -962,7 +1043,9 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
 	        EVHTTP_REQ_OPTIONS);
 	evhttp_set_max_headers_size(api->http, 16384);
-	evhttp_set_max_body_size(api->http, API_MAX_BODY);
+	/* An agent's batch is the biggest body; the others' limit is
+	 * read_json()'s, once the route is known. */
+	evhttp_set_max_body_size(api->http, API_MAX_AGENT_BODY);
 	evhttp_set_gencb(api->http, on_request, api);
 	return (api);
 }
@@ -1104,6 +1187,7 @@ http_api_routes_print(FILE *f, const struct api_route *rt, unsigned n)
 		[API_OPERATOR] = "operator",
 		[API_USER] = "user",
 		[API_USER_QUERY_TOKEN] = "user-query-token",
+		[API_AGENT] = "agent",
 	};
 	const char *m;
 	unsigned i;

@@ -61,7 +61,17 @@ enum api_scope {
 	 * browser's EventSource cannot send a header (the event streams
 	 * only, so that tokens stay out of other URLs and logs). */
 	API_USER_QUERY_TOKEN,
+	/* A website's agent (stoked agent): its token ("sta_...") and
+	 * nothing else; no user's token or key calls it, and an agent's
+	 * token calls nothing else.  Its bodies may be big and gzipped
+	 * (a batch): up to API_MAX_AGENT_BODY, inflated. */
+	API_AGENT,
 };
+
+/* A POST's body at most: a small JSON object (a job, a setting)... */
+#define API_MAX_BODY 65536
+/* ...but an agent's batch, after its gzip is inflated. */
+#define API_MAX_AGENT_BODY (16 * 1024 * 1024)
 
 /* Who is asking, once the route's scope has let them in. */
 struct api_caller {
@@ -70,6 +80,8 @@ struct api_caller {
 	int64_t expires; /* when the token ends, seconds since the epoch */
 	int64_t key; /* an API key's id (user: its bot); 0: a login token */
 	unsigned key_scopes; /* the key's, as KEY_BIT()s */
+	int64_t agent; /* an agent's id (API_AGENT), else 0 */
+	int64_t website; /* and its website's */
 };
 
 /*
@@ -155,7 +167,9 @@ const char *api_query(const struct api_req *, const char *name);
  */
 int api_query_int(const struct api_req *, const char *name, int64_t dflt,
     int64_t min, int64_t max, int64_t *);
-/* A POST's, PUT's or PATCH's body: a JSON object, borrowed. */
+/* A POST's, PUT's or PATCH's body: a JSON object, borrowed.  It may
+ * come gzipped (Content-Encoding: gzip), and is inflated, up to the
+ * route's limit (413 beyond). */
 json_t *api_body(const struct api_req *);
 /* A request header, from the route's match to the answer. */
 const char *api_header(const struct api_req *, const char *name);

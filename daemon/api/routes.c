@@ -4,8 +4,8 @@
  * api_results.c; api_account.c, api_projects.c, api_keys.c,
  * api_websites.c, api_tjobs.c, api_tresults.c, api_events.c,
  * api_purge.c, api_analytics.c, api_invalidations.c, api_plans.c,
- * api_health.c); the
- * router is http_api.c.
+ * api_health.c, api_agents.c; an agent's: api_agent_link.c,
+ * api_agent_poll.c); the router is http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
  * operator, on the listener stoked run was given (--listen).  The
@@ -19,6 +19,9 @@
  * and cancelling jobs, jobs; purging, purge.  KEY_NONE: no key may, only
  * a person signed in (accounts, members, keys, changes to a project or
  * its websites).
+ *
+ * The agents' routes (scope agent) are called by a website's stoked
+ * agent with its token, and by nobody else (api_session.c).
  */
 
 #include "config.h"
@@ -30,6 +33,9 @@
 #include "miniobj.h"
 
 #include "api_account.h"
+#include "api_agent_link.h"
+#include "api_agent_poll.h"
+#include "api_agents.h"
 #include "api_analytics.h"
 #include "api_events.h"
 #include "api_health.h"
@@ -101,6 +107,14 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_DELETE, "/api/websites/:id",                  API_USER,   KEY_NONE,  api_website_delete },
 	{ API_POST,   "/api/websites/:id/purge",            API_USER,   KEY_PURGE, api_purge_post },
 
+	/* A website's agents (stoked agent), and what they call */
+	{ API_GET,    "/api/websites/:id/agents",           API_USER,   KEY_NONE,  api_agents_get },
+	{ API_POST,   "/api/websites/:id/agents",           API_USER,   KEY_NONE,  api_agents_post },
+	{ API_DELETE, "/api/websites/:id/agents/:agent_id", API_USER,   KEY_NONE,  api_agent_delete },
+	{ API_POST,   "/api/agent/v1/hello",                API_AGENT,  KEY_NONE,  api_agent_hello_post },
+	{ API_POST,   "/api/agent/v1/batches",              API_AGENT,  KEY_NONE,  api_agent_batches_post },
+	{ API_GET,    "/api/agent/v1/commands",             API_AGENT,  KEY_NONE,  api_agent_commands_get },
+
 	/* Jobs, a website's, and their results */
 	{ API_GET,    "/api/websites/:id/jobs",             API_USER,   KEY_READ,  api_tjobs_get },
 	{ API_POST,   "/api/websites/:id/jobs",             API_USER,   KEY_JOBS,  api_tjobs_post },
@@ -155,6 +169,7 @@ api_tenant_register(struct http_api *api, struct api_tenant *t)
 	AN(t->offload);
 	AN(t->limits);
 	AN(t->sse);
+	AN(t->polls);
 	assert(t->token_ttl > 0);
 	http_api_routes(api, api_tenant_routes,
 	    sizeof api_tenant_routes / sizeof api_tenant_routes[0], t);

@@ -1,5 +1,6 @@
 /*
- * API keys: "stk_" and 40 base62 characters from libsodium's CSPRNG.
+ * API keys: "stk_" and 40 base62 characters from libsodium's CSPRNG;
+ * agents' tokens the same, "sta_" and 40.
  * randombytes_uniform() draws each character without modulo bias, so
  * every one of the 62^40 keys is as likely.
  */
@@ -44,16 +45,19 @@ api_key_sha256(const char *key, uint8_t hash[API_KEY_HASH_LEN])
 	AZ(crypto_hash_sha256(hash, (const unsigned char *)key, API_KEY_LEN));
 }
 
-void
-api_key_new(char *key, char *prefix, uint8_t hash[API_KEY_HASH_LEN])
+/* A secret of ours: tag, then 40 base62 characters. */
+static void
+api_secret_new(const char *tag, char *key, char *prefix,
+    uint8_t hash[API_KEY_HASH_LEN])
 {
 	size_t i;
 
 	AN(key);
 	AN(prefix);
 	AN(hash);
+	assert(strlen(tag) == API_KEY_TAG_LEN);
 	assert(sizeof api_key_chars - 1 == 62);
-	memcpy(key, API_KEY_TAG, API_KEY_TAG_LEN);
+	memcpy(key, tag, API_KEY_TAG_LEN);
 	for (i = API_KEY_TAG_LEN; i < API_KEY_LEN; i++)
 		key[i] = api_key_chars[randombytes_uniform(62)];
 	key[API_KEY_LEN] = '\0';
@@ -62,13 +66,26 @@ api_key_new(char *key, char *prefix, uint8_t hash[API_KEY_HASH_LEN])
 	api_key_sha256(key, hash);
 }
 
-/* Whether s is shaped like a key: tag, 40 base62, nothing after. */
+void
+api_key_new(char *key, char *prefix, uint8_t hash[API_KEY_HASH_LEN])
+{
+	api_secret_new(API_KEY_TAG, key, prefix, hash);
+}
+
+void
+agent_token_new(char *token, char *prefix, uint8_t hash[API_KEY_HASH_LEN])
+{
+	api_secret_new(AGENT_TOKEN_TAG, token, prefix, hash);
+}
+
+/* Whether s is shaped like a secret of tag: tag, 40 base62, nothing
+ * after. */
 static int
-api_key_shaped(const char *s)
+api_secret_shaped(const char *tag, const char *s)
 {
 	size_t i;
 
-	if (strncmp(s, API_KEY_TAG, API_KEY_TAG_LEN))
+	if (strncmp(s, tag, API_KEY_TAG_LEN))
 		return (0);
 	for (i = API_KEY_TAG_LEN; i < API_KEY_LEN; i++) {
 		if (s[i] == '\0' || strchr(api_key_chars, s[i]) == NULL)
@@ -82,7 +99,17 @@ api_key_hash(const char *s, uint8_t hash[API_KEY_HASH_LEN])
 {
 	AN(hash);
 	/* Anything else is not hashed: it cannot be a key, so no lookup. */
-	if (s == NULL || !api_key_shaped(s))
+	if (s == NULL || !api_secret_shaped(API_KEY_TAG, s))
+		return (-1);
+	api_key_sha256(s, hash);
+	return (0);
+}
+
+int
+agent_token_hash(const char *s, uint8_t hash[API_KEY_HASH_LEN])
+{
+	AN(hash);
+	if (s == NULL || !api_secret_shaped(AGENT_TOKEN_TAG, s))
 		return (-1);
 	api_key_sha256(s, hash);
 	return (0);

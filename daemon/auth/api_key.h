@@ -36,4 +36,13 @@ void api_key_new(char *key, char *prefix, uint8_t hash[API_KEY_HASH_LEN]);
 /* 0 and its hash if s looks like a key of ours; -1 if not. */
 int api_key_hash(const char *s, uint8_t hash[API_KEY_HASH_LEN]);
 
+/*
+ * An agent's token (stoked agent): a website's, made and kept as a key
+ * is, shaped as one with a tag of its own, so that neither is ever
+ * taken for the other.  The same lengths.
+ */
+#define AGENT_TOKEN_TAG "sta_"
+void agent_token_new(char *token, char *prefix, uint8_t hash[API_KEY_HASH_LEN]);
+int agent_token_hash(const char *s, uint8_t hash[API_KEY_HASH_LEN]);
+
 #endif

@@ -18,6 +18,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "api/api_agent_poll.h"
 #include "api/api_limits.h"
 #include "api/api_sse.h"
 #include "api/client_addr.h"
@@ -166,6 +167,7 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	http_api_metrics(api, api_limits_metrics, t->limits);
 	t->sse = api_sse_new(eb, pool, sse_heartbeat);
 	http_api_metrics(api, api_sse_metrics, t->sse);
+	t->polls = api_agent_polls_new(eb, pool);
 	api_tenant_register(api, t);
 	if (ct->trust != NULL) {
 		http_api_trust(api, ct->trust);
@@ -195,6 +197,8 @@ cmd_tenant_stop(struct cmd_tenant *ct)
 		offload_free(&ct->tenant.offload);
 	if (ct->tenant.sse != NULL)
 		api_sse_stop(ct->tenant.sse);
+	if (ct->tenant.polls != NULL)
+		api_agent_polls_stop(ct->tenant.polls);
 	/* Purges under way end now, each node's answer "stopped"; none
 	 * starts after (api_purge.c sees NULL). */
 	f = ct->tenant.purger;
@@ -209,6 +213,8 @@ cmd_tenant_free(struct cmd_tenant *ct)
 	AZ(ct->prune);
 	if (ct->tenant.sse != NULL)
 		api_sse_free(&ct->tenant.sse);
+	if (ct->tenant.polls != NULL)
+		api_agent_polls_free(&ct->tenant.polls);
 	if (ct->tenant.limits != NULL)
 		api_limits_free(&ct->tenant.limits);
 	if (ct->keys != NULL)

@@ -26,7 +26,9 @@ static const struct pg_stmt purge_st_website = { "purge_website",
 	"  ELSE 'forbidden' END,"
 	" json_build_object('base_url', w.base_url,"
 	"  'cache_type', w.cache_type, 'variants', w.variants,"
-	"  'varnish_nodes', w.varnish_nodes)::text"
+	"  'varnish_nodes', w.varnish_nodes,"
+	"  'agents', (SELECT count(*) FROM agents a WHERE a.website_id = w.id"
+	"    AND a.revoked_at IS NULL))::text"
 	" FROM websites w JOIN project_members m"
 	"  ON m.project_id = w.project_id AND m.user_id = $1::bigint"
 	" WHERE w.id = $2::bigint",
@@ -35,7 +37,9 @@ static const struct pg_stmt purge_st_website = { "purge_website",
 /*
  * The job and the events in one statement: the events of URLs name the
  * job, whose row the same statement makes (foreign keys are checked at
- * its end).  $3 the URLs to re-warm, $4 the events.
+ * its end).  $3 the URLs to re-warm, $4 the events, $5 the purge the
+ * website's agents are to do on their nodes: one command each, which
+ * its insert NOTIFYs (0014_agents.sql).
  */
 static const struct pg_stmt purge_st_record = { "purge_record",
 	"WITH " PURGE_ME ", ok AS ("
@@ -54,11 +58,21 @@ static const struct pg_stmt purge_st_record = { "purge_record",
 	"  FROM ok, jsonb_to_recordset($4::jsonb) AS x(kind text,"
 	"    soft boolean, node text, subject text, dropped integer)"
 	"  RETURNING 1"
+	"), c AS ("
+	"  INSERT INTO agent_commands (agent_id, kind, body)"
+	"  SELECT a.id, 'purge', $5::jsonb || jsonb_build_object('purge_id',"
+	"    gen_random_uuid())"
+	"  FROM ok, agents a WHERE a.website_id = $2::bigint"
+	"    AND a.revoked_at IS NULL"
+	"  ORDER BY a.id"
+	"  RETURNING agent_id"
 	") SELECT CASE WHEN " PURGE_MAY " THEN 'ok' ELSE 'forbidden' END,"
 	" json_build_object('job_id', (SELECT id FROM j),"
-	"  'events', (SELECT count(*) FROM e))::text"
+	"  'events', (SELECT count(*) FROM e),"
+	"  'agents', coalesce((SELECT json_agg(a.name ORDER BY a.id)"
+	"    FROM c JOIN agents a ON a.id = c.agent_id), '[]'))::text"
 	" FROM me",
-	4 };
+	5 };
 
 #define PURGE_ID_LEN 24
 
@@ -76,13 +90,14 @@ purge_website(struct pg_pool *pool, int64_t user, int64_t website,
 
 int
 purge_record(struct pg_pool *pool, int64_t user, int64_t website,
-    unsigned rewarm, const char *events, as_done_f *cb, void *priv,
-    const char **err)
+    unsigned rewarm, const char *events, const char *command, as_done_f *cb,
+    void *priv, const char **err)
 {
 	char u[PURGE_ID_LEN], w[PURGE_ID_LEN], n[PURGE_ID_LEN];
-	const char *v[4] = { u, w, n, events };
+	const char *v[5] = { u, w, n, events, command };
 
 	AN(events);
+	AN(command);
 	snprintf(u, sizeof u, "%" PRId64, user);
 	snprintf(w, sizeof w, "%" PRId64, website);
 	snprintf(n, sizeof n, "%u", rewarm);

@@ -18,7 +18,7 @@
 struct pg_pool;
 
 /* What a purge is sent with: {"base_url", "cache_type", "variants",
- * "varnish_nodes"}. */
+ * "varnish_nodes", "agents": n}, agents those not revoked. */
 int purge_website(struct pg_pool *, int64_t user, int64_t website, as_done_f *,
     void *, const char **err);
 
@@ -28,10 +28,13 @@ int purge_website(struct pg_pool *, int64_t user, int64_t website, as_done_f *,
  * tq_enqueue) made when rewarm is not 0, and one invalidation_events
  * row for each of events, a JSON array of {"kind": "purge" (a URL) or
  * "tag", "node", "subject" (the URL or the tag), "soft", "dropped"
- * (objects, 0 when unknown)}, a URL's tied to the job.
- * {"job_id": id or null, "events": n}.
+ * (objects, 0 when unknown)}, a URL's tied to the job; and one purge
+ * command for each agent of the website, command (a JSON object:
+ * {"urls", "tags", "hard"}) and a purge_id.  {"job_id": id or null,
+ * "events": n, "agents": [name, ...]}, the agents told.
  */
 int purge_record(struct pg_pool *, int64_t user, int64_t website,
-    unsigned rewarm, const char *events, as_done_f *, void *, const char **err);
+    unsigned rewarm, const char *events, const char *command, as_done_f *,
+    void *, const char **err);
 
 #endif

@@ -30,17 +30,19 @@
 	" 'cache_type', w.cache_type, 'concurrency', w.concurrency,"           \
 	" 'rate_limit', w.rate_limit, 'schedule', w.schedule,"                 \
 	" 'variants', w.variants, 'variant_inputs', w.variant_inputs,"         \
+	" 'broadcast_invalidations', w.broadcast_invalidations,"               \
 	" 'varnish_nodes', w.varnish_nodes,"                                   \
 	" 'created_at', w.created_at"
 
 /* The settings, in the order of WS_SET_ROW. */
 #define WS_SET_COLUMNS                                                         \
 	"name, base_url, sitemap_url, cache_type, concurrency, rate_limit,"    \
-	" schedule, variants, variant_inputs, varnish_nodes"
+	" schedule, variants, variant_inputs, broadcast_invalidations,"        \
+	" varnish_nodes"
 #define WS_SET_ROW                                                             \
 	"r.name, r.base_url, r.sitemap_url, r.cache_type, r.concurrency,"      \
 	" r.rate_limit, r.schedule, r.variants, r.variant_inputs,"             \
-	" r.varnish_nodes"
+	" r.broadcast_invalidations, r.varnish_nodes"
 
 /* The caller's role in project $2 ($1 the caller). */
 #define WS_ME_PROJECT                                                          \
@@ -80,6 +82,7 @@ static const struct pg_stmt ws_st_create = { "ws_create",
 	"    coalesce(r.cache_type, 'varnish'), coalesce(r.concurrency, 8),"
 	"    r.rate_limit, r.schedule, coalesce(r.variants, '[]'),"
 	"    coalesce(r.variant_inputs, '{}'),"
+	"    coalesce(r.broadcast_invalidations, false),"
 	"    coalesce(r.varnish_nodes, '{}')"
 	"  FROM verdict, jsonb_populate_record(NULL::websites, $3::jsonb) r"
 	"  WHERE verdict.status = 'ok'"

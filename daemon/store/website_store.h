@@ -6,11 +6,12 @@
  * deletes.  Answers are JSON built by PostgreSQL with the table's
  * column names: {"id", "project_id", "name", "base_url", "sitemap_url",
  * "cache_type", "concurrency", "rate_limit", "schedule", "variants",
- * "varnish_nodes", "created_at"}.
+ * "variant_inputs", "broadcast_invalidations", "varnish_nodes",
+ * "created_at"}.
  *
  * Settings are given as one JSON object of those columns (name,
  * base_url, sitemap_url, cache_type, concurrency, rate_limit, schedule,
- * variants, varnish_nodes), checked before (api_websites.c): what the
+ * variants, variant_inputs, broadcast_invalidations, varnish_nodes), checked before (api_websites.c): what the
  * schema refuses is AS_ERROR.  Each function: 0, and cb called once
  * from the loop; or -1 with *err, and it will not be.
  */

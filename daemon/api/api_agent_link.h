@@ -1,0 +1,20 @@
+/*
+ * What a website's agent (stoked agent) calls: hello and batches
+ * (api_agent_link.c, whose header comment is the protocol), and the
+ * long poll of its commands (api_agent_poll.h).  priv: the struct
+ * api_tenant; the caller is the agent (api_session.c), its website its
+ * own, never named in a request.
+ */
+
+#ifndef STOKE_API_AGENT_LINK_H
+#define STOKE_API_AGENT_LINK_H
+
+#include "http_api.h"
+
+/* Rows of each kind in one batch, at most. */
+#define AGENT_BATCH_ROWS_MAX 5000
+
+api_handler_f api_agent_hello_post;
+api_handler_f api_agent_batches_post;
+
+#endif

@@ -1,0 +1,538 @@
+/*
+ * The SQL behind agent_store.h, run as the account store runs its own
+ * (as_statement: one row, a verdict and the JSON), but for the
+ * authenticator's lookup, which answers columns of its own.
+ *
+ * A batch is one statement, so one transaction: the batch's key is
+ * inserted first (b), and every other write of the statement reads b,
+ * so that a batch stored before (b empty) writes nothing.  Rows come as
+ * JSON arrays read with jsonb_to_recordset(), never spliced into SQL.
+ * The CTEs of one statement see the same snapshot: jobs the batch
+ * inserts are known to its invalidations and results through the
+ * upsert's RETURNING (ju), those stored before through the table, both
+ * only among the agent's website's jobs.
+ */
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "vdef.h"
+#include "vas.h"
+#include "miniobj.h"
+
+#include "agent_store.h"
+#include "pg_pool.h"
+
+#define AGS_FIELDS                                                             \
+	"'id', a.id, 'website_id', a.website_id, 'name', a.name,"              \
+	" 'prefix', a.prefix, 'created_at', a.created_at,"                     \
+	" 'last_seen_at', a.last_seen_at, 'version', a.version,"               \
+	" 'node', a.node, 'lag_seconds', a.lag_seconds"
+
+/* The caller's role in the project of website $2 ($1 the caller). */
+#define AGS_ME                                                                 \
+	"me AS (SELECT m.role FROM websites w JOIN project_members m"          \
+	"  ON m.project_id = w.project_id AND m.user_id = $1::bigint"          \
+	"  WHERE w.id = $2::bigint)"
+#define AGS_MAY_CHANGE "me.role IN ('owner', 'admin')"
+
+/* A URL's host, as a website's base_url has it: lower case, no port. */
+#define AGS_HOST(url)                                                          \
+	"lower(substring(" url " from '^[a-zA-Z]+://(\\[[^]]*\\]|[^/:?#]+)'))"
+/* host is the website's (site.host) or a subdomain of it. */
+#define AGS_HOST_OK(host)                                                      \
+	"(" host " = site.host"                                                \
+	" OR right(" host ", length(site.host) + 1) = '.' || site.host)"
+
+/* $3 the name, $4 the prefix, $5 the hash. */
+static const struct pg_stmt ags_st_create = { "ags_create",
+	"WITH " AGS_ME ", verdict AS ("
+	"  SELECT CASE WHEN " AGS_MAY_CHANGE " THEN 'ok' ELSE 'forbidden' END"
+	"    AS status FROM me"
+	"), a AS ("
+	"  INSERT INTO agents (website_id, name, prefix, token_hash)"
+	"  SELECT $2::bigint, $3, $4, decode($5, 'hex') FROM verdict"
+	"  WHERE verdict.status = 'ok'"
+	"  RETURNING *"
+	") SELECT v.status, (SELECT json_build_object(" AGS_FIELDS ")::text"
+	"  FROM a)"
+	" FROM verdict v",
+	5 };
+
+static const struct pg_stmt ags_st_list = { "ags_list",
+	"WITH " AGS_ME " SELECT 'ok', json_build_object('agents',"
+	"  coalesce((SELECT json_agg(json_build_object(" AGS_FIELDS ")"
+	"    ORDER BY a.id)"
+	"    FROM agents a WHERE a.website_id = $2::bigint"
+	"    AND a.revoked_at IS NULL), '[]'))::text"
+	" FROM me",
+	2 };
+
+/* $3 the agent.  Its commands go with it: nobody will take them. */
+static const struct pg_stmt ags_st_revoke = { "ags_revoke",
+	"WITH " AGS_ME ", verdict AS ("
+	"  SELECT CASE WHEN " AGS_MAY_CHANGE " THEN 'ok' ELSE 'forbidden' END"
+	"    AS status FROM me"
+	"), r AS ("
+	"  UPDATE agents a SET revoked_at = now() FROM verdict v"
+	"  WHERE v.status = 'ok' AND a.id = $3::bigint"
+	"    AND a.website_id = $2::bigint AND a.revoked_at IS NULL"
+	"  RETURNING a.id"
+	"), d AS ("
+	"  DELETE FROM agent_commands c USING r WHERE c.agent_id = r.id"
+	") SELECT CASE"
+	"  WHEN v.status = 'ok' AND NOT EXISTS (SELECT 1 FROM r)"
+	"    THEN 'not_found'"
+	"  ELSE v.status END, NULL::text"
+	" FROM verdict v",
+	3 };
+
+/* $1 the hash.  Of a burst of requests, only the first writes. */
+static const struct pg_stmt ags_st_authenticate = { "ags_authenticate",
+	"WITH a AS ("
+	"  SELECT id, website_id FROM agents"
+	"  WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL"
+	"), u AS ("
+	"  UPDATE agents g SET last_seen_at = now() FROM a"
+	"  WHERE g.id = a.id AND g.revoked_at IS NULL"
+	"    AND (g.last_seen_at IS NULL"
+	"      OR g.last_seen_at <= now() - interval '30 seconds')"
+	") SELECT id, website_id FROM a",
+	1 };
+
+/* $1 the agent, $2 its name, $3 version, $4 node, $5 run. */
+static const struct pg_stmt ags_st_hello = { "ags_hello",
+	"WITH a AS ("
+	"  UPDATE agents SET name = $2, version = $3, node = $4, run = $5,"
+	"    last_seen_at = now()"
+	"  WHERE id = $1::bigint AND revoked_at IS NULL"
+	"  RETURNING id, website_id"
+	") SELECT 'ok', json_build_object('agent_id', a.id,"
+	"  'website', agent_website(w),"
+	"  'cursor', coalesce((SELECT max(c.id) FROM agent_commands c"
+	"    WHERE c.agent_id = a.id), 0))::text"
+	" FROM a JOIN websites w ON w.id = a.website_id",
+	5 };
+
+/*
+ * $1 the agent, $2 the cursor: those up to it deleted, the next ones
+ * read.  A command is its body with its id, kind and time.
+ */
+static const struct pg_stmt ags_st_commands = { "ags_commands",
+	"WITH a AS ("
+	"  SELECT id FROM agents WHERE id = $1::bigint AND revoked_at IS NULL"
+	"), d AS ("
+	"  DELETE FROM agent_commands c USING a"
+	"  WHERE c.agent_id = a.id AND c.id <= $2::bigint"
+	"), p AS ("
+	"  SELECT c.* FROM agent_commands c JOIN a ON a.id = c.agent_id"
+	"  WHERE c.id > $2::bigint ORDER BY c.id LIMIT $3::integer"
+	") SELECT 'ok', json_build_object('commands', coalesce("
+	"  (SELECT json_agg(p.body || jsonb_build_object('id', p.id,"
+	"    'kind', p.kind, 'created_at', extract(epoch FROM p.created_at))"
+	"    ORDER BY p.id) FROM p), '[]'),"
+	"  'cursor', coalesce((SELECT max(p.id) FROM p), $2::bigint))::text"
+	" FROM a",
+	3 };
+
+/*
+ * The batch: $1 the agent, $2 its key, $3 sent_at, $4 to $7 the jobs,
+ * invalidations, results and traffic.
+ *
+ * A job of the protocol's trigger "sitemap" is a 'manual' one of the
+ * schema (which has no such trigger), its source saying the rest.  A
+ * job's counters are held to the table's CHECK (completed and failed
+ * within the total), as result_store_write.c holds its own.  The same
+ * key twice in a batch: the last one is the job (an upsert cannot touch
+ * a row twice in a statement).
+ */
+#define AGS_JOBS_IN                                                            \
+	"jn AS ("                                                              \
+	"  SELECT DISTINCT ON (x.key) x.* FROM ROWS FROM ("                    \
+	"    jsonb_to_recordset($4::jsonb) AS (key uuid, trigger text,"        \
+	"      source text, status text, created_at float8,"                   \
+	"      finished_at float8, urls_total integer,"                        \
+	"      urls_completed integer, urls_failed integer, error text))"      \
+	"    WITH ORDINALITY AS x(key, trigger, source, status, created_at,"   \
+	"      finished_at, urls_total, urls_completed, urls_failed, error, "  \
+	"n)"                                                                   \
+	"  ORDER BY x.key, x.n DESC"                                           \
+	"), ju AS ("                                                           \
+	"  INSERT INTO cache_jobs AS c (row_key, website_id, trigger, source," \
+	"    status, created_at, started_at, finished_at, urls_total,"         \
+	"    urls_completed, urls_failed, error)"                              \
+	"  SELECT x.key, site.id, (CASE WHEN x.trigger = 'sitemap'"            \
+	"      THEN 'manual' ELSE x.trigger END)::job_trigger,"                \
+	"    x.source, x.status::job_status, to_timestamp(x.created_at),"      \
+	"    to_timestamp(x.created_at), to_timestamp(x.finished_at),"         \
+	"    greatest(x.urls_total, x.urls_completed + x.urls_failed),"        \
+	"    x.urls_completed, x.urls_failed, x.error"                         \
+	"  FROM b, site, jn x"                                                 \
+	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO UPDATE SET"      \
+	"    status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,"    \
+	"    urls_total = EXCLUDED.urls_total,"                                \
+	"    urls_completed = EXCLUDED.urls_completed,"                        \
+	"    urls_failed = EXCLUDED.urls_failed, error = EXCLUDED.error"       \
+	"  WHERE c.website_id = EXCLUDED.website_id"                           \
+	"  RETURNING c.row_key, c.id"                                          \
+	")"
+
+#define AGS_INVALS_IN                                                          \
+	"ivn AS ("                                                             \
+	"  SELECT * FROM jsonb_to_recordset($5::jsonb) AS x(key uuid,"         \
+	"    job uuid, kind text, soft boolean, node text, subject text,"      \
+	"    objects_dropped integer, objects_queued integer,"                 \
+	"    occurred_at float8)"                                              \
+	"), rn AS ("                                                           \
+	"  SELECT x.*, " AGS_HOST(                                             \
+	    "x.url") " AS host"                                                \
+	             "  FROM jsonb_to_recordset($6::jsonb) AS x(key uuid, "    \
+	             "job uuid,"                                               \
+	             "    url text, variant text, node text, status integer, " \
+	             "load_ms real,"                                           \
+	             "    ttfb_ms real, cache_status text, outcome text, "     \
+	             "reason text,"                                            \
+	             "    ttl real, recorded_at float8)"                       \
+	             "), jk AS ("                                              \
+	             "  SELECT row_key, id FROM ju"                            \
+	             "  UNION SELECT c.row_key, c.id FROM cache_jobs c, site"  \
+	             "  WHERE c.website_id = site.id AND c.row_key IN ("       \
+	             "    SELECT job FROM ivn UNION SELECT job FROM rn)"       \
+	             "), iv AS ("                                              \
+	             "  INSERT INTO invalidation_events (row_key, "            \
+	             "website_id, job_id,"                                     \
+	             "    kind, soft, node, subject, objects_dropped, "        \
+	             "objects_queued,"                                         \
+	             "    occurred_at)"                                        \
+	             "  SELECT x.key, site.id,"                                \
+	             "    (SELECT jk.id FROM jk WHERE jk.row_key = x.job "     \
+	             "LIMIT 1),"                                               \
+	             "    x.kind::invalidation_kind, coalesce(x.soft, "        \
+	             "false), x.node,"                                         \
+	             "    x.subject, coalesce(x.objects_dropped, 0),"          \
+	             "    coalesce(x.objects_queued, 0), "                     \
+	             "to_timestamp(x.occurred_at)"                             \
+	             "  FROM b, site, ivn x"                                   \
+	             "  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO "   \
+	             "NOTHING"                                                 \
+	             "  RETURNING kind, subject"                               \
+	             "), rj AS ("                                              \
+	             "  SELECT x.*, (SELECT jk.id FROM jk WHERE jk.row_key = " \
+	             "x.job"                                                   \
+	             "    LIMIT 1) AS job_id, " AGS_HOST_OK(                   \
+	                 "x.host") " AS ours"                                  \
+	                           "  FROM rn x, site"                         \
+	                           "), rs AS ("                                \
+	                           "  INSERT INTO page_results (row_key, "     \
+	                           "job_id, website_id, url,"                  \
+	                           "    variant, node, status, load_ms, "      \
+	                           "ttfb_ms, cache_status, outcome,"           \
+	                           "    reason, ttl, recorded_at)"             \
+	                           "  SELECT x.key, x.job_id, site.id, "       \
+	                           "x.url, coalesce(x.variant, ''),"           \
+	                           "    x.node, x.status, x.load_ms, "         \
+	                           "x.ttfb_ms, x.cache_status,"                \
+	                           "    x.outcome::warm_outcome, x.reason, "   \
+	                           "x.ttl,"                                    \
+	                           "    to_timestamp(x.recorded_at)"           \
+	                           "  FROM b, site, rj x WHERE x.ours AND "    \
+	                           "x.job_id IS NOT NULL"                      \
+	                           "  ON CONFLICT (row_key) WHERE row_key IS " \
+	                           "NOT NULL DO NOTHING"                       \
+	                           "  RETURNING 1"                             \
+	                           ")"
+
+/* Traffic summed by hour and host first: an upsert cannot touch a row
+ * twice in a statement. */
+#define AGS_TRAFFIC_IN                                                         \
+	"tn AS ("                                                              \
+	"  SELECT x.*, lower(x.host) AS h,"                                    \
+	"    date_trunc('hour', to_timestamp(x.minute), 'UTC') AS hour"        \
+	"  FROM jsonb_to_recordset($7::jsonb) AS x(minute float8, host text,"  \
+	"    hits bigint, misses bigint, passes bigint, uncacheable jsonb)"    \
+	"), tk AS ("                                                           \
+	"  SELECT tn.* FROM tn, site WHERE " AGS_HOST_OK(                      \
+	    "tn.h") "), tt AS ("                                               \
+	            "  INSERT INTO visitor_traffic AS t (website_id, hour, "   \
+	            "host, hits,"                                              \
+	            "    misses, passes)"                                      \
+	            "  SELECT site.id, tk.hour, tk.h, sum(coalesce(tk.hits, "  \
+	            "0)),"                                                     \
+	            "    sum(coalesce(tk.misses, 0)), "                        \
+	            "sum(coalesce(tk.passes, 0))"                              \
+	            "  FROM b, site, tk GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"     \
+	            "  ON CONFLICT (website_id, hour, host) DO UPDATE SET"     \
+	            "    hits = t.hits + EXCLUDED.hits,"                       \
+	            "    misses = t.misses + EXCLUDED.misses,"                 \
+	            "    passes = t.passes + EXCLUDED.passes"                  \
+	            "), tu AS ("                                               \
+	            "  INSERT INTO visitor_uncacheable AS u (website_id, "     \
+	            "hour, host,"                                              \
+	            "    reason, n)"                                           \
+	            "  SELECT site.id, tk.hour, tk.h, e.key, "                 \
+	            "sum(e.value::bigint)"                                     \
+	            "  FROM b, site, tk,"                                      \
+	            "    jsonb_each_text(coalesce(tk.uncacheable, '{}')) e"    \
+	            "  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"                \
+	            "  ON CONFLICT (website_id, hour, host, reason) DO "       \
+	            "UPDATE SET"                                               \
+	            "    n = u.n + EXCLUDED.n"                                 \
+	            ")"
+
+/*
+ * The invalidations another node should know of, one command for each
+ * other agent of the website, when it broadcasts them.  The lag: now
+ * less the oldest event's time of the batch (an invalidation's, a
+ * result's), else less sent_at.
+ */
+static const struct pg_stmt ags_st_ingest = { "ags_ingest",
+	"WITH a AS ("
+	"  SELECT id, website_id, name FROM agents"
+	"  WHERE id = $1::bigint AND revoked_at IS NULL"
+	"), site AS ("
+	"  SELECT w.id, " AGS_HOST(
+	    "w.base_url") " AS host,"
+	                  "    w.broadcast_invalidations AS broadcast"
+	                  "  FROM websites w JOIN a ON a.website_id = w.id"
+	                  "), b AS ("
+	                  "  INSERT INTO agent_batches (agent_id, batch)"
+	                  "  SELECT a.id, $2 FROM a ON CONFLICT DO NOTHING"
+	                  "  RETURNING agent_id"
+	                  "), " AGS_JOBS_IN ", " AGS_INVALS_IN
+	                  ", " AGS_TRAFFIC_IN ", bc AS ("
+	                  "  INSERT INTO agent_commands (agent_id, kind, body)"
+	                  "  SELECT o.id, 'invalidate', "
+	                  "jsonb_build_object('invalidation',"
+	                  "    iv.kind,"
+	                  "    'subject', iv.subject, 'from_node', a.name)"
+	                  "  FROM iv, a, site, agents o"
+	                  "  WHERE site.broadcast AND iv.kind IN ('tag', "
+	                  "'purge')"
+	                  "    AND o.website_id = site.id AND o.id <> a.id"
+	                  "    AND o.revoked_at IS NULL"
+	                  "  ORDER BY o.id"
+	                  "), t0 AS ("
+	                  "  SELECT least((SELECT min(occurred_at) FROM ivn),"
+	                  "    (SELECT min(recorded_at) FROM rn)) AS t"
+	                  "), up AS ("
+	                  "  UPDATE agents g SET last_seen_at = now(),"
+	                  "    lag_seconds = CASE WHEN EXISTS (SELECT 1 FROM b)"
+	                  "      THEN greatest(0, extract(epoch FROM "
+	                  "now())::float8"
+	                  "        - coalesce((SELECT t FROM t0), $3::float8))"
+	                  "      ELSE g.lag_seconds END"
+	                  "  FROM a WHERE g.id = a.id"
+	                  "), old AS ("
+	                  "  DELETE FROM agent_batches o USING a WHERE "
+	                  "o.agent_id = a.id"
+	                  "    AND o.received_at < now() - interval '3 days'"
+	                  ") SELECT 'ok', CASE WHEN NOT EXISTS (SELECT 1 FROM "
+	                  "b)"
+	                  "  THEN json_build_object('batch', $2, 'duplicate', "
+	                  "true)"
+	                  "  ELSE json_build_object('batch', $2, 'duplicate', "
+	                  "false,"
+	                  "    'stored', json_build_object("
+	                  "      'jobs', (SELECT count(*) FROM ju),"
+	                  "      'invalidations', (SELECT count(*) FROM iv),"
+	                  "      'results', (SELECT count(*) FROM rs),"
+	                  "      'traffic', (SELECT count(*) FROM tk)),"
+	                  "    'dropped', json_build_object("
+	                  "      'foreign_host', (SELECT count(*) FROM rj "
+	                  "WHERE NOT rj.ours)"
+	                  "        + (SELECT count(*) FROM tn) - (SELECT "
+	                  "count(*) FROM tk),"
+	                  "      'unknown_job', (SELECT count(*) FROM rj"
+	                  "        WHERE rj.ours AND rj.job_id IS NULL))) "
+	                  "END::text"
+	                  " FROM a",
+	7 };
+
+/*--------------------------------------------------------------------
+ * Parameters
+ */
+
+#define AGS_ID_LEN 24
+#define AGS_HEX_LEN (2 * API_KEY_HASH_LEN + 1)
+
+static void
+ags_id(char *buf, int64_t id)
+{
+	snprintf(buf, AGS_ID_LEN, "%" PRId64, id);
+}
+
+static void
+ags_hex(char *buf, const uint8_t hash[API_KEY_HASH_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < API_KEY_HASH_LEN; i++)
+		snprintf(buf + 2 * i, 3, "%02x", hash[i]);
+}
+
+/*--------------------------------------------------------------------
+ * A tenant's
+ */
+
+int
+ags_create(struct pg_pool *pool, int64_t user, int64_t website,
+    const char *name, const char *prefix, const uint8_t hash[API_KEY_HASH_LEN],
+    as_done_f *cb, void *priv, const char **err)
+{
+	char u[AGS_ID_LEN], w[AGS_ID_LEN], h[AGS_HEX_LEN];
+	const char *v[5] = { u, w, name, prefix, h };
+
+	AN(name);
+	AN(prefix);
+	AN(hash);
+	ags_id(u, user);
+	ags_id(w, website);
+	ags_hex(h, hash);
+	return (as_statement(pool, &ags_st_create, v, cb, priv, err));
+}
+
+int
+ags_list(struct pg_pool *pool, int64_t user, int64_t website, as_done_f *cb,
+    void *priv, const char **err)
+{
+	char u[AGS_ID_LEN], w[AGS_ID_LEN];
+	const char *v[2] = { u, w };
+
+	ags_id(u, user);
+	ags_id(w, website);
+	return (as_statement(pool, &ags_st_list, v, cb, priv, err));
+}
+
+int
+ags_revoke(struct pg_pool *pool, int64_t user, int64_t website, int64_t agent,
+    as_done_f *cb, void *priv, const char **err)
+{
+	char u[AGS_ID_LEN], w[AGS_ID_LEN], a[AGS_ID_LEN];
+	const char *v[3] = { u, w, a };
+
+	ags_id(u, user);
+	ags_id(w, website);
+	ags_id(a, agent);
+	return (as_statement(pool, &ags_st_revoke, v, cb, priv, err));
+}
+
+/*--------------------------------------------------------------------
+ * The authenticator's lookup
+ */
+
+struct ags_call {
+	unsigned magic;
+#define AGS_CALL_MAGIC 0xa9e47ca1
+	ags_auth_f *cb;
+	void *priv;
+};
+
+static void
+ags_found(void *priv, const struct pg_result *res, const char *err)
+{
+	const PGresult *r = (const PGresult *)res;
+	struct ags_call *c;
+	struct ags_agent a;
+
+	CAST_OBJ_NOTNULL(c, priv, AGS_CALL_MAGIC);
+	if (err != NULL) {
+		c->cb(c->priv, AS_ERROR, NULL, err);
+	} else if (PQntuples(r) == 0) {
+		c->cb(c->priv, AS_NOT_FOUND, NULL, NULL);
+	} else {
+		assert(PQntuples(r) == 1 && PQnfields(r) == 2);
+		memset(&a, 0, sizeof a);
+		a.id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		a.website = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		assert(a.id > 0 && a.website > 0);
+		c->cb(c->priv, AS_OK, &a, NULL);
+	}
+	FREE_OBJ(c);
+}
+
+int
+ags_authenticate(struct pg_pool *pool, const uint8_t hash[API_KEY_HASH_LEN],
+    ags_auth_f *cb, void *priv, const char **err)
+{
+	struct ags_call *c;
+	char h[AGS_HEX_LEN];
+	const char *v[1] = { h };
+
+	AN(pool);
+	AN(hash);
+	AN(cb);
+	AN(err);
+	ags_hex(h, hash);
+	ALLOC_OBJ(c, AGS_CALL_MAGIC);
+	AN(c);
+	c->cb = cb;
+	c->priv = priv;
+	if (pg_pool_ask(pool, &ags_st_authenticate, v, ags_found, c, err) !=
+	    0) {
+		FREE_OBJ(c);
+		return (-1);
+	}
+	return (0);
+}
+
+/*--------------------------------------------------------------------
+ * An agent's
+ */
+
+int
+ags_hello(struct pg_pool *pool, int64_t agent, const char *name,
+    const char *version, const char *node, const char *run, as_done_f *cb,
+    void *priv, const char **err)
+{
+	char a[AGS_ID_LEN];
+	const char *v[5] = { a, name, version, node, run };
+
+	AN(name);
+	ags_id(a, agent);
+	return (as_statement(pool, &ags_st_hello, v, cb, priv, err));
+}
+
+int
+ags_ingest(struct pg_pool *pool, int64_t agent, const struct ags_batch *bt,
+    as_done_f *cb, void *priv, const char **err)
+{
+	char a[AGS_ID_LEN], t[32];
+	const char *v[7];
+
+	AN(bt);
+	AN(bt->key);
+	AN(bt->jobs);
+	AN(bt->invalidations);
+	AN(bt->results);
+	AN(bt->traffic);
+	ags_id(a, agent);
+	snprintf(t, sizeof t, "%.6f", bt->sent_at);
+	v[0] = a;
+	v[1] = bt->key;
+	v[2] = t;
+	v[3] = bt->jobs;
+	v[4] = bt->invalidations;
+	v[5] = bt->results;
+	v[6] = bt->traffic;
+	return (as_statement(pool, &ags_st_ingest, v, cb, priv, err));
+}
+
+int
+ags_commands(struct pg_pool *pool, int64_t agent, int64_t after, as_done_f *cb,
+    void *priv, const char **err)
+{
+	char a[AGS_ID_LEN], c[AGS_ID_LEN], n[AGS_ID_LEN];
+	const char *v[3] = { a, c, n };
+
+	assert(after >= 0);
+	ags_id(a, agent);
+	ags_id(c, after);
+	ags_id(n, AGS_COMMANDS_MAX);
+	return (as_statement(pool, &ags_st_commands, v, cb, priv, err));
+}

@@ -1,0 +1,106 @@
+/*
+ * The agents of a website (stoked agent, beside each of its Varnish
+ * nodes), in PostgreSQL (0014_agents.sql): their tokens, what they
+ * send, what they are told to do.
+ *
+ * Two kinds of caller.  A tenant's statements (create, list, revoke)
+ * are bound to the caller as website_store.h's are: a website of a
+ * project the caller is not a member of is AS_NOT_FOUND; any member
+ * lists, an owner or an admin creates and revokes (else AS_FORBIDDEN).
+ * An agent's statements are bound to the agent, whose one website is
+ * the row's: nothing an agent sends names a website, and a revoked
+ * agent is AS_NOT_FOUND.
+ *
+ * Only a token's SHA-256 and its prefix are kept; the token is made in
+ * C (api_key.h) and shown once.  An agent is JSON: {"id", "website_id",
+ * "name", "prefix", "created_at", "last_seen_at", "version", "node",
+ * "lag_seconds"}; never its hash.  Revoked agents are not listed.
+ *
+ * Each function: 0, and cb called once from the loop; or -1 with *err,
+ * and it will not be.
+ */
+
+#ifndef STOKE_AGENT_STORE_H
+#define STOKE_AGENT_STORE_H
+
+#include <stdint.h>
+
+#include "auth/api_key.h"
+#include "account_store.h"
+
+struct pg_pool;
+
+/* The channel a command's insert is NOTIFYed on; the payload is the
+ * agent's id. */
+#define AGS_CHANNEL "stoke_agents"
+/* Commands in one answer, at most. */
+#define AGS_COMMANDS_MAX 100
+
+/*--------------------------------------------------------------------
+ * A tenant's
+ */
+
+/* A new agent of the website, its token made by api_key_new(). */
+int ags_create(struct pg_pool *, int64_t user, int64_t website,
+    const char *name, const char *prefix, const uint8_t hash[API_KEY_HASH_LEN],
+    as_done_f *, void *, const char **err);
+/* {"agents": [agent, ...]}, oldest first. */
+int ags_list(struct pg_pool *, int64_t user, int64_t website, as_done_f *,
+    void *, const char **err);
+/* Revoked at once, for every replica, its commands gone; AS_NOT_FOUND:
+ * no such agent of this website (or revoked already).  No JSON. */
+int ags_revoke(struct pg_pool *, int64_t user, int64_t website, int64_t agent,
+    as_done_f *, void *, const char **err);
+
+/*--------------------------------------------------------------------
+ * An agent's
+ */
+
+struct ags_agent {
+	int64_t id;
+	int64_t website;
+};
+
+typedef void ags_auth_f(void *priv, enum as_status, const struct ags_agent *,
+    const char *err);
+
+/* The agent of this token's hash, unless revoked (AS_NOT_FOUND); its
+ * last_seen_at brought up to now when it is half a minute old. */
+int ags_authenticate(struct pg_pool *, const uint8_t hash[API_KEY_HASH_LEN],
+    ags_auth_f *, void *, const char **err);
+
+/*
+ * What the agent says of itself recorded (version, node, run may be
+ * NULL): {"agent_id", "website": WEBSITE, "cursor"}, WEBSITE as
+ * agent_website() of 0014_agents.sql writes it, cursor the id of its
+ * newest command (0: none).
+ */
+int ags_hello(struct pg_pool *, int64_t agent, const char *name,
+    const char *version, const char *node, const char *run, as_done_f *, void *,
+    const char **err);
+
+/* A batch, its rows each a JSON array as the protocol has them. */
+struct ags_batch {
+	const char *key;
+	double sent_at;
+	const char *jobs, *invalidations, *results, *traffic;
+};
+
+/*
+ * A batch stored in one statement, or nothing of it when the agent
+ * sent it before: {"batch", "duplicate": true}, or {"batch",
+ * "duplicate": false, "stored": {"jobs", "invalidations", "results",
+ * "traffic"}, "dropped": {"foreign_host", "unknown_job"}}.
+ */
+int ags_ingest(struct pg_pool *, int64_t agent, const struct ags_batch *,
+    as_done_f *, void *, const char **err);
+
+/*
+ * The agent's commands after the cursor, at most AGS_COMMANDS_MAX, those
+ * up to it acknowledged (deleted): {"commands": [...], "cursor": n},
+ * cursor the last one's id, or after when there are none.
+ */
+int ags_commands(struct pg_pool *, int64_t agent, int64_t after, as_done_f *,
+    void *, const char **err);
+
+#endif

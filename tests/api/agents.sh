@@ -1,0 +1,27 @@
+#!/bin/sh
+# The control plane's side of stoked agent over real HTTP: two stoked
+# serve replicas on one PostgreSQL, and agents.py acting as the agents
+# with raw HTTP (gzip bodies too).  Tokens made, listed, revoked (at
+# once, on both replicas); hello; batches stored once, under the
+# token's website only; commands by long poll, woken by NOTIFY on
+# either replica; hostile bodies.  The assertions are in agents.py;
+# this sets up what it talks to.
+set -eu
+. "$TESTS_DIR/lib/db_suite.sh"
+suite_begin agents
+suite_pg
+
+"$STOKED" serve --new-jwt-key > "$work/jwt"
+chmod 600 "$work/jwt"
+for i in 1 2; do
+	"$STOKED" serve --listen 127.0.0.1:0 --database-url "$PGURL" \
+	    --jwt-keys "$work/jwt" --allow-private \
+	    --rate-user-burst 100000 > "$work/serve$i.log" 2>&1 &
+	suite_bg $!
+done
+port1=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve1.log")
+port2=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve2.log")
+
+python3 "$TESTS_DIR/api/agents.py" "$port1" "$port2" "$PGURL" ||
+	fail "agents.py"
+echo "agents: ok"
