@@ -73,6 +73,11 @@ MATRIX = {
     "GET /api/websites/:id/invalidations": {"obj": "website", "viewer": R},
     "POST /api/websites/:id/purge": {"obj": "website", "viewer": W,
                                      "body": {"urls": ["/taken"]}},
+    "GET /api/websites/:id/agents": {"obj": "website", "viewer": R},
+    "POST /api/websites/:id/agents": {"obj": "website", "viewer": W,
+                                      "body": {"name": "taken"}},
+    "DELETE /api/websites/:id/agents/:agent_id": {"obj": "website",
+                                                  "viewer": W},
     "GET /api/websites/:id/analytics": {"obj": "website", "viewer": R},
     "GET /api/websites/:id/recommendations": {"obj": "website",
                                               "viewer": R},
@@ -177,6 +182,10 @@ def tenant(owner, dom, viewer=None):
     o["job"] = ok("job", call("POST", "/api/websites/%d/jobs" % o["website"],
                               {"urls": ["/a", "/b"]}, token=owner),
                   201)["id"]
+    if "POST /api/websites/:id/agents" in ROUTES:
+        o["agent_id"] = ok("agent", call(
+            "POST", "/api/websites/%d/agents" % o["website"],
+            {"name": "node-" + dom}, token=owner), 201)["id"]
     if KEYS:
         k = ok("key", call("POST", "/api/projects/%d/keys" % o["project"],
                            {"name": "ci-" + dom,
@@ -201,6 +210,7 @@ def path_of(route, objs):
     if spec["obj"] is not None:
         path = path.replace(":id", str(objs[spec["obj"]]))
     path = path.replace(":user_id", str(objs["user_id"]))
+    path = path.replace(":agent_id", str(objs.get("agent_id", 1)))
     return path.replace(":key_id", str(objs.get("key_id", 1)))
 
 

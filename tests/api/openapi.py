@@ -200,10 +200,13 @@ for (method, path) in sorted(served):
     # The scope an API key needs, as the route's key column says; none:
     # the document's default, a person's token only.
     # A route that takes the token in its query says so as well.
+    # An agent's route takes an agent's token, and nothing else.
     ks = keyscopes[(method, path)]
     query = scopes[(method, path)] == "user-query-token"
+    agent = scopes[(method, path)] == "agent"
     expect(where + ": an API key's scope (%s)" % ks, op.get("security"),
-           [] if public else None if ks == "none" else
+           [] if public else [{"agentToken": []}] if agent else
+           None if ks == "none" else
            [{"bearer": []}] + [{"accessToken": []}] * query +
            [{"apiKey": [ks]}])
     # Path parameters: those of the template, each declared (and so
@@ -226,7 +229,9 @@ for (method, path) in sorted(served):
         schema = r.get("content", {}).get("application/json", {}).get(
             "schema", {})
         expect(where + " %s: an Error" % status, is_error(schema), True)
-    if not public:
+    if agent:
+        expect(where + ": 401", "401" in responses, True)
+    elif not public:
         expect(where + ": 401", "401" in responses, True)
         # Any key may be sent, and refused for its scope.
         expect(where + ": 403", "403" in responses, True)
@@ -237,7 +242,8 @@ for (method, path) in sorted(served):
             {"error": {"code": "key_scope", "message": "m"}}), [])
     # Rate limits: every signed-in route (a bucket per user), logins and
     # sign-ups (per address and e-mail); 429 with Retry-After.
-    if not public or path in ("/api/auth/login", "/api/auth/register"):
+    if (not public and not agent) or path in ("/api/auth/login",
+                                              "/api/auth/register"):
         expect(where + ": 429", op["responses"].get("429"),
                {"$ref": "#/components/responses/RateLimited"})
     if method in ("POST", "PUT"):
@@ -256,7 +262,7 @@ for (method, path) in sorted(served):
 
 
 def call(method, path, body=None, token=None, ctype="application/json",
-         raw=None, accept=None):
+         raw=None, accept=None, encoding=None):
     data = raw if raw is not None else (
         json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (PORT, path),
@@ -267,6 +273,8 @@ def call(method, path, body=None, token=None, ctype="application/json",
         req.add_header("Authorization", "Bearer " + token)
     if accept is not None:
         req.add_header("Accept", accept)
+    if encoding is not None:
+        req.add_header("Content-Encoding", encoding)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, r.headers, r.read()
@@ -792,6 +800,51 @@ api("DELETE", K, [pid, rk["id"]], token=alice, status=409,
 api("DELETE", K, [pid, 999999], token=alice, status=404, code="not_found")
 api("GET", P, [pid], token=rk["key"], status=401, code="invalid_key")
 api("GET", P, [pid], token="stk_nope", status=401, code="invalid_key")
+
+# Agents: made, listed, their routes called with their token, revoked.
+AGS, AGI = "/api/websites/{id}/agents", "/api/websites/{id}/agents/{agent_id}"
+HELLO, BATCHES = "/api/agent/v1/hello", "/api/agent/v1/batches"
+COMMANDS = "/api/agent/v1/commands"
+ag = api("POST", AGS, [wid], body={"name": "node-a"}, token=alice,
+         status=201)
+api("POST", AGS, [wid], body={"name": ""}, token=alice, status=422,
+    code="required")
+api("POST", AGS, [wid], body={"name": "x", "node": "y"}, token=alice,
+    status=400, code="unknown_field")
+api("POST", AGS, [wid], body={"name": "x"}, token=bob, status=403,
+    code="forbidden")
+api("GET", AGS, [wid], token=bob)
+api("GET", AGS, [999999], token=bob, status=404, code="not_found")
+api("GET", AGS, [wid], token=ag["token"], status=401, code="invalid_token")
+api("GET", AGS, [wid], token=jk["key"], status=403, code="key_scope")
+api("POST", HELLO, body={"name": "node-a", "version": "0.1", "node": None,
+                         "run": "r"}, token=ag["token"])
+api("POST", HELLO, body={"name": "node-a", "cluster": 1}, token=ag["token"],
+    status=400, code="unknown_field")
+api("POST", HELLO, body={"name": "n"}, token=alice, status=401,
+    code="invalid_agent_token")
+api("POST", BATCHES, body={"batch": "r:1", "sent_at": 1796600000.5,
+                           "traffic": [{"minute": 1796600000, "host":
+                                        "127.0.0.1", "hits": 1, "misses": 0,
+                                        "passes": 0}]}, token=ag["token"])
+api("POST", BATCHES, body={"batch": "r:1", "sent_at": 1796600000.5},
+    token=ag["token"])
+api("POST", BATCHES, body={"batch": "r:2", "sent_at": 1, "results": [
+    {"key": "x", "job": "y", "url": "/", "outcome": "cached",
+     "recorded_at": 1}]}, token=ag["token"], status=422, code="invalid")
+api("POST", BATCHES, raw=b"{}", encoding="gzip", token=ag["token"],
+    status=400, code="bad_gzip")
+api("POST", BATCHES, raw=b"x", ctype="text/plain", token=ag["token"],
+    status=415, code="unsupported_media_type")
+api("GET", COMMANDS, token=ag["token"], query="?after=0&wait=0")
+api("GET", COMMANDS, token=ag["token"], query="?wait=31", status=422,
+    code="invalid")
+api("DELETE", AGI, [wid, ag["id"]], token=bob, status=403, code="forbidden")
+api("DELETE", AGI, [wid, ag["id"]], token=alice, status=204)
+api("DELETE", AGI, [wid, ag["id"]], token=alice, status=404,
+    code="not_found")
+api("GET", COMMANDS, token=ag["token"], status=401,
+    code="invalid_agent_token")
 
 # Analytics, recommendations, invalidations, plans and usage.  A purge
 # and its re-warm job's results, written as stoked run writes them, so

@@ -52,10 +52,11 @@ out=$("$STOKED" migrate --database-url "$url")
     "$before" ] || fail "a re-run changed schema_migrations"
 
 echo "== tables, foreign keys, indexes"
-tables="api_keys auth_throttle cache_jobs invalidation_events page_results
-plans project_members projects revoked_tokens rollup_bins rollup_cache_status
-rollup_hours rollup_slow_urls rollup_uncacheable rollup_uncacheable_urls
-schema_migrations usage_daily users warm_tasks websites"
+tables="agent_batches agent_commands agents api_keys auth_throttle cache_jobs
+invalidation_events page_results plans project_members projects revoked_tokens
+rollup_bins rollup_cache_status rollup_hours rollup_slow_urls
+rollup_uncacheable rollup_uncacheable_urls schema_migrations usage_daily
+users visitor_traffic visitor_uncacheable warm_tasks websites"
 have=$(q "$url" "SELECT tablename FROM pg_tables WHERE schemaname = 'public'" |
     LC_ALL=C sort | tr '\n' ' ')
 want=$(printf '%s\n' $tables | LC_ALL=C sort | tr '\n' ' ')
@@ -75,7 +76,10 @@ want=$(printf '%s\n' api_keys\>projects:c api_keys\>users:c \
     websites\>projects:c rollup_bins\>websites:c \
     rollup_cache_status\>websites:c rollup_hours\>websites:c \
     rollup_slow_urls\>websites:c rollup_uncacheable\>websites:c \
-    rollup_uncacheable_urls\>websites:c | LC_ALL=C sort | tr '\n' ' ')
+    rollup_uncacheable_urls\>websites:c agents\>websites:c \
+    agent_batches\>agents:c agent_commands\>agents:c \
+    visitor_traffic\>websites:c visitor_uncacheable\>websites:c |
+    LC_ALL=C sort | tr '\n' ' ')
 [ "$have" = "$want" ] || fail "foreign keys: '$have', want '$want'"
 
 indexes=$(q "$url" "SELECT indexname FROM pg_indexes
@@ -86,7 +90,8 @@ for i in users_email projects_plan project_members_user api_keys_project \
     page_results_recorded invalidation_events_website \
     invalidation_events_job schema_migrations_pkey revoked_tokens_pkey \
     revoked_tokens_expires auth_throttle_pkey auth_throttle_window \
-    api_keys_user_id_key; do
+    api_keys_user_id_key agents_website agent_batches_received \
+    agent_commands_agent agents_token_hash_key; do
 	echo "$indexes" | grep -qx "$i" || fail "no index $i"
 done
 [ "$(q "$url" "SELECT pg_get_function_result(
