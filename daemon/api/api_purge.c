@@ -310,8 +310,9 @@ api_pg_command(const struct api_pg *p)
 	AN(urls);
 	for (u = 0; u < p->nurl; u++)
 		AZ(json_array_append_new(urls, json_string(p->url[u])));
-	c = json_pack("{s:o,s:O,s:b}", "urls", urls, "tags",
-	    p->tags != NULL ? p->tags : json_array(), "hard", p->hard);
+	c = json_pack("{s:o,s:o,s:b}", "urls", urls, "tags",
+	    p->tags != NULL ? json_incref(p->tags) : json_array(), "hard",
+	    p->hard);
 	AN(c);
 	s = json_dumps(c, JSON_COMPACT);
 	AN(s);

@@ -437,4 +437,8 @@ rep = ok("purge", call("POST", "/api/websites/%d/purge" % wa,
 expect("a revoked agent is not told", [e["agent"] for e in rep["results"]],
        ["node-a"])
 
+# For agents.sh: a token still valid, to hold a poll while a replica
+# stops.
+with open(sys.argv[4], "w") as f:
+    f.write(T1)
 print("agents.py: %d checks" % checks)

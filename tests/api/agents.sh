@@ -18,10 +18,34 @@ for i in 1 2; do
 	    --jwt-keys "$work/jwt" --allow-private \
 	    --rate-user-burst 100000 > "$work/serve$i.log" 2>&1 &
 	suite_bg $!
+	eval "pid$i=$!"
 done
 port1=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve1.log")
 port2=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve2.log")
 
-python3 "$TESTS_DIR/api/agents.py" "$port1" "$port2" "$PGURL" ||
+python3 "$TESTS_DIR/api/agents.py" "$port1" "$port2" "$PGURL" \
+    "$work/token" ||
 	fail "agents.py"
+
+# A replica that stops with a poll held ends it, and exits cleanly.
+token=$(cat "$work/token")
+# A held poll is counted when its answer starts.
+polls() {
+	curl -s "http://127.0.0.1:$port1/metrics" |
+	    grep '^stoke_api_requests_total{.*/api/agent/v1/commands.*"200"' |
+	    awk '{ n += $2 } END { print n + 0 }'
+}
+n0=$(polls)
+curl -s -o "$work/poll.out" -H "Authorization: Bearer $token" \
+    "http://127.0.0.1:$port1/api/agent/v1/commands?wait=30" &
+curl_pid=$!
+end=$(($(date +%s) + 10))
+until [ "$(polls)" -gt "$n0" ]; do
+	[ "$(date +%s)" -lt "$end" ] || fail "the poll was never held"
+	sleep 0.1
+done
+kill -TERM "$pid1"
+wait_exit "$pid1" 20 || fail "stoked serve exited $? with a poll held"
+wait_exit "$curl_pid" 20 || true
+grep -q AddressSanitizer "$work/serve1.log" && fail "sanitizer errors"
 echo "agents: ok"

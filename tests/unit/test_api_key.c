@@ -137,6 +137,29 @@ test_scopes(void)
 	CHECK_INT_EQ(KEY__MAX, 4);
 }
 
+/* An agent's token: the same shape, its own tag, never taken for a key
+ * nor a key for it. */
+static void
+test_agent_token(void)
+{
+	char tok[API_KEY_LEN + 1], prefix[API_KEY_PREFIX_LEN + 1];
+	char key[API_KEY_LEN + 1], kprefix[API_KEY_PREFIX_LEN + 1];
+	uint8_t hash[API_KEY_HASH_LEN], again[API_KEY_HASH_LEN];
+
+	agent_token_new(tok, prefix, hash);
+	CHECK_INT_EQ(strlen(tok), API_KEY_LEN);
+	CHECK_INT_EQ(strncmp(tok, AGENT_TOKEN_TAG, 4), 0);
+	CHECK_INT_EQ(strncmp(prefix, tok, API_KEY_PREFIX_LEN), 0);
+	CHECK_INT_EQ(agent_token_hash(tok, again), 0);
+	CHECK_INT_EQ(memcmp(hash, again, sizeof hash), 0);
+	CHECK_INT_EQ(api_key_hash(tok, again), -1);
+	api_key_new(key, kprefix, hash);
+	CHECK_INT_EQ(agent_token_hash(key, again), -1);
+	CHECK_INT_EQ(agent_token_hash(NULL, again), -1);
+	tok[API_KEY_LEN - 1] = '\0';
+	CHECK_INT_EQ(agent_token_hash(tok, again), -1);
+}
+
 int
 main(void)
 {
@@ -145,5 +168,6 @@ main(void)
 	test_distinct();
 	test_not_keys();
 	test_scopes();
+	test_agent_token();
 	return (unit_done());
 }
