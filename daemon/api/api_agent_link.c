@@ -48,9 +48,10 @@
  * 2. POST /api/agent/v1/batches
  *
  *	Content-Type: application/json; Content-Encoding: gzip allowed
- *	(the agent sends gzip over 1 KiB).  Limits: 16 MiB as sent and 16
- *	MiB inflated (413 too_large beyond, the inflating stopped there: a
- *	zip bomb costs no more), 5000 rows of each kind (422 too_long).  A
+ *	(the agent sends gzip over 1 KiB).  Limits: 1 MiB as sent (read
+ *	before anyone is known, for every route alike) and 16 MiB inflated
+ *	(413 too_large beyond, the inflating stopped there: a zip bomb
+ *	costs no more), 5000 rows of each kind (422 too_long).  A
  *	stream that is not one whole gzip member is 400 bad_gzip.
  *
  *	{"batch": "<run uuid>:<seq>",	unique per agent, 1 to 200 bytes

@@ -1045,7 +1045,7 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 	evhttp_set_max_headers_size(api->http, 16384);
 	/* An agent's batch is the biggest body; the others' limit is
 	 * read_json()'s, once the route is known. */
-	evhttp_set_max_body_size(api->http, API_MAX_AGENT_BODY);
+	evhttp_set_max_body_size(api->http, API_MAX_WIRE_BODY);
 	evhttp_set_gencb(api->http, on_request, api);
 	return (api);
 }

@@ -70,8 +70,12 @@ enum api_scope {
 
 /* A POST's body at most: a small JSON object (a job, a setting)... */
 #define API_MAX_BODY 65536
-/* ...but an agent's batch, after its gzip is inflated. */
+/* ...but an agent's batch, after its gzip is inflated... */
 #define API_MAX_AGENT_BODY (16 * 1024 * 1024)
+/* ...and as it comes, before anyone is known: what libevent reads at
+ * most, so that a stranger cannot make every replica read megabytes.
+ * A batch of the protocol's size, gzipped, is well under. */
+#define API_MAX_WIRE_BODY (1024 * 1024)
 
 /* Who is asking, once the route's scope has let them in. */
 struct api_caller {
