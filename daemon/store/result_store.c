@@ -19,9 +19,10 @@
  * sink a batch.
  *
  * This file keeps the books and the store's life; the strings are made
- * fit in result_store_str.c, the rows written in result_store_write.c,
- * and what the job table and the instances say is heard in
- * result_store_watch.c.  They share result_store_priv.h.
+ * fit in result_store_str.c, the rows written by a writer
+ * (result_rows.h: PostgreSQL's in result_store_write.c, the agent
+ * link's in link/batch.c), and what the job table and the instances say
+ * is heard in result_store_watch.c.  They share result_store_priv.h.
  */
 
 #include "config.h"
@@ -29,6 +30,7 @@
 #include <sys/types.h>
 #include <sys/random.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,20 +51,16 @@
 #include "node/instance.h"
 #include "warm/warm_batch.h"
 #include "warm/warm_verdict.h"
-#include "pg_pool.h"
 #include "result_store_priv.h"
 
 #define MAX_ROWS_DEFAULT 200000
 #define BATCH_DEFAULT 1000
 #define INTERVAL_DEFAULT 0.25
 
-int
+static int
 rs_connected(const struct result_store *rs)
 {
-	struct pg_pool_stats st;
-
-	pg_pool_stats(rs->pool, &st);
-	return (st.connected > 0);
+	return (rs->w->connected(rs->wpriv));
 }
 
 /*--------------------------------------------------------------------
@@ -206,6 +204,7 @@ rs_describe(struct result_store *rs, struct rs_job *j, const char *trigger,
 void
 rs_kick(struct result_store *rs)
 {
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
 	event_active(rs->kick, EV_TIMEOUT, 0);
 }
 
@@ -340,6 +339,107 @@ rs_inval_done(struct result_store *rs, struct rs_inval *i)
 }
 
 /*--------------------------------------------------------------------
+ * What a writer asks
+ */
+
+struct rs_job *
+rs_job_first(const struct result_store *rs)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	return (VTAILQ_FIRST(&rs->joblist));
+}
+
+struct rs_inval *
+rs_inval_first(const struct result_store *rs)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	return (VTAILQ_FIRST(&rs->invals));
+}
+
+struct rs_row *
+rs_row_first(const struct result_store *rs)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	return (VTAILQ_FIRST(&rs->rows));
+}
+
+size_t
+rs_results_waiting(const struct result_store *rs)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	return (rs->nresult);
+}
+
+unsigned
+rs_batch(const struct result_store *rs)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	return (rs->conf.batch);
+}
+
+int
+rs_draining(const struct result_store *rs)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	return (rs->draining);
+}
+
+void
+rs_row_key(const struct result_store *rs, uint64_t seq, char *buf, size_t len)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	snprintf(buf, len, "%08x-%04x-%04x-%04x-%04x%08x",
+	    (unsigned)(rs->run >> 32), (unsigned)(rs->run >> 16) & 0xffff,
+	    (unsigned)rs->run & 0xffff, (unsigned)(seq >> 48) & 0xffff,
+	    (unsigned)(seq >> 32) & 0xffff, (unsigned)seq);
+}
+
+void
+rs_job_taken(struct result_store *rs, struct rs_job *j)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	CHECK_OBJ_NOTNULL(j, RS_JOB_MAGIC);
+	assert(!j->written && rs->nbuf > 0);
+	j->written = 1;
+	rs->nbuf--;
+	rs->written++;
+}
+
+void
+rs_written(struct result_store *rs, size_t n)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	rs->written += n;
+}
+
+void
+rs_dropped(struct result_store *rs, size_t n)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	rs->dropped += n;
+}
+
+void
+rs_write_error(struct result_store *rs)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	rs->errors++;
+}
+
+void
+rs_room_again(struct result_store *rs)
+{
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	if (!rs->full || rs->nbuf >= rs->conf.max_rows)
+		return;
+	rs->full = 0;
+	log_notice("store",
+	    "result buffer has room again: %" PRIu64 " rows were dropped",
+	    rs->dropped_episode);
+	rs->dropped_episode = 0;
+}
+
+/*--------------------------------------------------------------------
  * The store
  */
 
@@ -369,18 +469,65 @@ run_id(void)
 	return (r);
 }
 
+static void
+rs_on_kick(evutil_socket_t fd, short what, void *priv)
+{
+	struct result_store *rs;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
+	rs->w->flush(rs->wpriv, rs);
+}
+
+/* The hour's refreshes before expiry are one job, ended with the hour. */
+static void
+end_hours(struct result_store *rs)
+{
+	struct rs_job *j, *j2;
+	int64_t hour = (int64_t)(VTIM_real() / 3600);
+
+	VTAILQ_FOREACH_SAFE(j, &rs->expiring, elist, j2)
+	{
+		if (j->hour >= hour || j->ended)
+			continue;
+		j->ended = 1;
+		j->version++;
+		if (!j->described)
+			j->status = "cancelled";
+		rs_maybe_done(j);
+		rs_forget(rs, j);
+	}
+}
+
+static void
+rs_on_tick(evutil_socket_t fd, short what, void *priv)
+{
+	struct result_store *rs;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
+	end_hours(rs);
+	if (rs->w->tick != NULL)
+		rs->w->tick(rs->wpriv, rs);
+	rs->w->flush(rs->wpriv, rs);
+}
+
 struct result_store *
-rs_new(struct event_base *eb, struct pg_pool *pool, const struct rs_conf *c)
+rs_new_writer(struct event_base *eb, const struct rs_conf *c,
+    const struct rs_writer *w, void *priv)
 {
 	struct result_store *rs;
 	struct timeval tv;
 
 	AN(eb);
-	AN(pool);
+	CHECK_OBJ_NOTNULL(w, RS_WRITER_MAGIC);
 	ALLOC_OBJ(rs, RESULT_STORE_MAGIC);
 	AN(rs);
 	rs->eb = eb;
-	rs->pool = pool;
+	rs->w = w;
+	rs->wpriv = priv;
 	if (c != NULL)
 		rs->conf = *c;
 	if (rs->conf.max_rows == 0)
@@ -394,7 +541,6 @@ rs_new(struct event_base *eb, struct pg_pool *pool, const struct rs_conf *c)
 	VTAILQ_INIT(&rs->expiring);
 	VTAILQ_INIT(&rs->rows);
 	VTAILQ_INIT(&rs->invals);
-	rs->down_since = VTIM_mono();
 	rs->tick = event_new(eb, -1, EV_PERSIST, rs_on_tick, rs);
 	rs->kick = event_new(eb, -1, 0, rs_on_kick, rs);
 	AN(rs->tick);
@@ -404,6 +550,13 @@ rs_new(struct event_base *eb, struct pg_pool *pool, const struct rs_conf *c)
 	    (suseconds_t)((rs->conf.interval - (double)tv.tv_sec) * 1e6);
 	AZ(event_add(rs->tick, &tv));
 	return (rs);
+}
+
+struct result_store *
+rs_new(struct event_base *eb, struct pg_pool *pool, const struct rs_conf *c)
+{
+	AN(pool);
+	return (rs_new_writer(eb, c, &rs_pg_writer, rs_pg_new(pool)));
 }
 
 /* Rows and job changes not in the database yet. */
@@ -460,7 +613,7 @@ rs_drain(struct result_store *rs, double timeout)
 	AZ(evtimer_add(ev, &tv));
 	rs_kick(rs);
 	/* The tick wakes the loop four times a second at least. */
-	while (!late && (unwritten(rs) > 0 || rs->writing != W_IDLE))
+	while (!late && (unwritten(rs) > 0 || rs->w->busy(rs->wpriv)))
 		(void)event_base_loop(rs->eb, EVLOOP_ONCE);
 	event_free(ev);
 	left = unwritten(rs);
@@ -482,7 +635,7 @@ rs_free(struct result_store **rsp)
 
 	TAKE_OBJ_NOTNULL(rs, rsp, RESULT_STORE_MAGIC);
 	/* Free the pool first: nothing may be in flight. */
-	assert(rs->writing == W_IDLE);
+	AZ(rs->w->busy(rs->wpriv));
 	while ((row = VTAILQ_FIRST(&rs->rows)) != NULL) {
 		VTAILQ_REMOVE(&rs->rows, row, list);
 		FREE_OBJ(row);
@@ -495,7 +648,7 @@ rs_free(struct result_store **rsp)
 		rs_job_free(rs, j);
 	event_free(rs->tick);
 	event_free(rs->kick);
-	free(rs->sent);
-	free(rs->inflight);
+	if (rs->w->fini != NULL)
+		rs->w->fini(rs->wpriv);
 	FREE_OBJ(rs);
 }

@@ -1,5 +1,6 @@
 /*
- * What stoked run does, kept in PostgreSQL: its sitemap jobs, the
+ * What stoked run does, kept in PostgreSQL (or, for stoked agent, sent
+ * to the control plane in batches: result_rows.h): its sitemap jobs, the
  * invalidations it re-warmed after, and what came of every warm
  * request, as cache_jobs, invalidation_events and page_results rows of
  * a website per Host (http://HOST/) in the default project.
@@ -28,6 +29,7 @@ struct instance;
 struct sj_conf;
 struct pg_pool;
 struct result_store;
+struct rs_writer;
 
 struct rs_conf {
 	size_t max_rows; /* waiting at most; 0: 200000 */
@@ -38,6 +40,10 @@ struct rs_conf {
 /* The pool is the caller's, and must outlive the store. */
 struct result_store *
 rs_new(struct event_base *, struct pg_pool *, const struct rs_conf *);
+/* The same books, written by another writer (priv: the writer's own,
+ * freed with the store by its fini). */
+struct result_store *rs_new_writer(struct event_base *, const struct rs_conf *,
+    const struct rs_writer *, void *priv);
 /* Have the jobs of the table made with jc recorded (before sj_new()). */
 void rs_watch_jobs(struct result_store *, struct sj_conf *jc);
 /* Have what the instance re-warms, and why, recorded. */

@@ -1,6 +1,7 @@
 /*
- * result_store: writing.  The statements, the row keys and arrays they
- * take, and the write in flight with what comes back of it.
+ * result_store: the PostgreSQL writer (result_rows.h).  The statements,
+ * the row keys and arrays they take, and the write in flight with what
+ * comes back of it.
  */
 
 #include "config.h"
@@ -31,6 +32,25 @@
 #define BACKOFF_MIN 0.25
 #define BACKOFF_MAX 5.0
 #define UNREACHABLE_AFTER 5.0 /* seconds down before it is said */
+
+enum rs_writing { W_IDLE, W_JOBS, W_INVALS, W_RESULTS };
+
+/* The writer: the pool, and the write in flight. */
+struct rs_pg {
+	unsigned magic;
+#define RS_PG_MAGIC 0x5e7d0a06
+	struct pg_pool *pool;
+	struct result_store *rs; /* while a write is in flight */
+	enum rs_writing writing;
+	struct rs_job **sent; /* the jobs in flight, in order made */
+	unsigned nsent, lsent;
+	void **inflight; /* the invalidations or results in flight */
+	unsigned nsend, linflight; /* rows in flight */
+	double retry_at, backoff;
+	double down_since; /* monotonic; 0: connected */
+	unsigned said_down : 1;
+	unsigned failing : 1; /* a write failed: said once */
+};
 
 /*--------------------------------------------------------------------
  * Statements
@@ -111,16 +131,6 @@ static const struct pg_stmt st_results = { "rs_results",
  * Row keys and arrays
  */
 
-/* A row key: the run's half, then the row's, so that keys count up. */
-static void
-row_key(const struct result_store *rs, uint64_t seq, char *buf, size_t len)
-{
-	snprintf(buf, len, "%08x-%04x-%04x-%04x-%04x%08x",
-	    (unsigned)(rs->run >> 32), (unsigned)(rs->run >> 16) & 0xffff,
-	    (unsigned)rs->run & 0xffff, (unsigned)(seq >> 48) & 0xffff,
-	    (unsigned)(seq >> 32) & 0xffff, (unsigned)seq);
-}
-
 /* The row's half of a row key, as PostgreSQL writes uuids back. */
 static uint64_t
 key_seq(const char *uuid)
@@ -154,7 +164,7 @@ arr_key(const struct result_store *rs, struct vsb *a, uint64_t seq)
 {
 	char buf[40];
 
-	row_key(rs, seq, buf, sizeof buf);
+	rs_row_key(rs, seq, buf, sizeof buf);
 	pg_array_text(a, buf);
 }
 
@@ -172,22 +182,16 @@ arr_opt(struct vsb *a, double v)
  */
 
 static void
-said_back(struct result_store *rs)
+said_back(struct rs_pg *pw)
 {
-	rs->backoff = 0;
-	rs->retry_at = 0;
-	if (rs->failing) {
-		rs->failing = 0;
+	struct result_store *rs = pw->rs;
+	pw->backoff = 0;
+	pw->retry_at = 0;
+	if (pw->failing) {
+		pw->failing = 0;
 		log_notice("store", "writing to the database again");
 	}
-	if (rs->full && rs->nbuf < rs->conf.max_rows) {
-		rs->full = 0;
-		log_notice("store",
-		    "result buffer has room again: %" PRIu64
-		    " rows were dropped",
-		    rs->dropped_episode);
-		rs->dropped_episode = 0;
-	}
+	rs_room_again(rs);
 }
 
 /*
@@ -195,9 +199,10 @@ said_back(struct result_store *rs)
  * drops its rows); 0: try again later.
  */
 static int
-write_failed(struct result_store *rs, const struct pg_result *res,
-    const char *err, const char *what)
+write_failed(struct rs_pg *pw, const struct pg_result *res, const char *err,
+    const char *what)
 {
+	struct result_store *rs = pw->rs;
 	const char *state = NULL;
 
 	rs->errors++;
@@ -207,40 +212,40 @@ write_failed(struct result_store *rs, const struct pg_result *res,
 	if (state != NULL &&
 	    (!strncmp(state, "22", 2) || !strncmp(state, "23", 2))) {
 		log_error("store",
-		    "the database refused %u %s rows, dropped: %s", rs->nsend,
+		    "the database refused %u %s rows, dropped: %s", pw->nsend,
 		    what, err);
-		rs->dropped += rs->nsend;
+		rs->dropped += pw->nsend;
 		return (1);
 	}
 	/* At exit rs_drain() says what was left, the pool's "stopped". */
-	if (!rs->failing && !rs->draining) {
-		rs->failing = 1;
+	if (!pw->failing && !rs->draining) {
+		pw->failing = 1;
 		log_warning("store",
 		    "writing %s to the database failed, trying again: %s", what,
 		    err);
 	}
-	rs->backoff = rs->backoff > 0 ? rs->backoff * 2 : BACKOFF_MIN;
-	if (rs->backoff > BACKOFF_MAX)
-		rs->backoff = BACKOFF_MAX;
-	rs->retry_at = VTIM_mono() + rs->backoff;
+	pw->backoff = pw->backoff > 0 ? pw->backoff * 2 : BACKOFF_MIN;
+	if (pw->backoff > BACKOFF_MAX)
+		pw->backoff = BACKOFF_MAX;
+	pw->retry_at = VTIM_mono() + pw->backoff;
 	return (0);
 }
 
 static struct rs_job *
-sent_job(const struct result_store *rs, uint64_t seq)
+sent_job(const struct rs_pg *pw, uint64_t seq)
 {
-	unsigned lo = 0, hi = rs->nsent, mid;
+	unsigned lo = 0, hi = pw->nsent, mid;
 
-	/* rs->sent is in the order jobs were made, which is by seq. */
+	/* pw->sent is in the order jobs were made, which is by seq. */
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (rs->sent[mid]->seq < seq)
+		if (pw->sent[mid]->seq < seq)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return (
-	    lo < rs->nsent && rs->sent[lo]->seq == seq ? rs->sent[lo] : NULL);
+	    lo < pw->nsent && pw->sent[lo]->seq == seq ? pw->sent[lo] : NULL);
 }
 
 static void
@@ -248,17 +253,20 @@ on_jobs(void *priv, const struct pg_result *res, const char *err)
 {
 	const PGresult *r = (const PGresult *)res;
 	struct result_store *rs;
+	struct rs_pg *pw;
 	struct rs_job *j;
 	unsigned u;
 	int i, drop = 0;
 
-	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
-	assert(rs->writing == W_JOBS);
-	rs->writing = W_IDLE;
+	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
+	rs = pw->rs;
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	assert(pw->writing == W_JOBS);
+	pw->writing = W_IDLE;
 	if (err != NULL)
-		drop = write_failed(rs, res, err, "job");
+		drop = write_failed(pw, res, err, "job");
 	for (i = 0; err == NULL && i < PQntuples(r); i++) {
-		j = sent_job(rs, key_seq(PQgetvalue(r, i, 0)));
+		j = sent_job(pw, key_seq(PQgetvalue(r, i, 0)));
 		if (j == NULL || j->written)
 			continue;
 		j->written = 1;
@@ -267,8 +275,8 @@ on_jobs(void *priv, const struct pg_result *res, const char *err)
 		rs->nbuf--;
 		rs->written++;
 	}
-	for (u = 0; u < rs->nsent; u++) {
-		j = rs->sent[u];
+	for (u = 0; u < pw->nsent; u++) {
+		j = pw->sent[u];
 		j->sending = 0;
 		if (err == NULL && j->written) {
 			j->written_version = j->sent_version;
@@ -280,10 +288,10 @@ on_jobs(void *priv, const struct pg_result *res, const char *err)
 		}
 		rs_forget(rs, j);
 	}
-	rs->nsent = 0;
-	rs->nsend = 0;
+	pw->nsent = 0;
+	pw->nsend = 0;
 	if (err == NULL) {
-		said_back(rs);
+		said_back(pw);
 		rs_kick(rs);
 	}
 }
@@ -319,8 +327,9 @@ job_due(const struct result_store *rs, const struct rs_job *j, double now)
 }
 
 static int
-send_jobs(struct result_store *rs)
+send_jobs(struct rs_pg *pw)
 {
+	struct result_store *rs = pw->rs;
 	struct vsb *n[11], *x[7];
 	const char *v[18];
 	struct rs_job *j;
@@ -337,20 +346,20 @@ send_jobs(struct result_store *rs)
 		n[u] = pg_array_new();
 	for (u = 0; u < 7; u++)
 		x[u] = pg_array_new();
-	rs->nsent = 0;
+	pw->nsent = 0;
 	VTAILQ_FOREACH(j, &rs->joblist, list)
 	{
-		if (rs->nsent == JOBS_MAX)
+		if (pw->nsent == JOBS_MAX)
 			break;
 		if (!job_due(rs, j, now))
 			continue;
-		if (rs->nsent == rs->lsent) {
-			rs->lsent = rs->lsent > 0 ? rs->lsent * 2 : 64;
-			rs->sent =
-			    realloc(rs->sent, rs->lsent * sizeof *rs->sent);
-			AN(rs->sent);
+		if (pw->nsent == pw->lsent) {
+			pw->lsent = pw->lsent > 0 ? pw->lsent * 2 : 64;
+			pw->sent =
+			    realloc(pw->sent, pw->lsent * sizeof *pw->sent);
+			AN(pw->sent);
 		}
-		rs->sent[rs->nsent++] = j;
+		pw->sent[pw->nsent++] = j;
 		j->sending = 1;
 		j->sent_version = j->version;
 		if (!j->written) {
@@ -374,15 +383,15 @@ send_jobs(struct result_store *rs)
 	for (u = 0; u < 7; u++)
 		v[11 + u] = VSB_data(x[u]);
 	r = 0;
-	if (rs->nsent > 0) {
-		rs->nsend = rs->nsent;
-		r = pg_pool_query(rs->pool, &st_jobs, v, on_jobs, rs) == 0;
+	if (pw->nsent > 0) {
+		pw->nsend = pw->nsent;
+		r = pg_pool_query(pw->pool, &st_jobs, v, on_jobs, pw) == 0;
 		if (r) {
-			rs->writing = W_JOBS;
+			pw->writing = W_JOBS;
 		} else {
-			for (u = 0; u < rs->nsent; u++)
-				rs->sent[u]->sending = 0;
-			rs->nsent = rs->nsend = 0;
+			for (u = 0; u < pw->nsent; u++)
+				pw->sent[u]->sending = 0;
+			pw->nsent = pw->nsend = 0;
 		}
 	}
 	for (u = 0; u < 11; u++)
@@ -392,63 +401,67 @@ send_jobs(struct result_store *rs)
 	return (r);
 }
 
-/* Rows in flight, in rs->inflight. */
+/* Rows in flight, in pw->inflight. */
 static void
-inflight_add(struct result_store *rs, void *p)
+inflight_add(struct rs_pg *pw, void *p)
 {
-	if (rs->nsend == rs->linflight) {
-		rs->linflight = rs->linflight > 0 ? rs->linflight * 2 : 256;
-		rs->inflight =
-		    realloc(rs->inflight, rs->linflight * sizeof *rs->inflight);
-		AN(rs->inflight);
+	if (pw->nsend == pw->linflight) {
+		pw->linflight = pw->linflight > 0 ? pw->linflight * 2 : 256;
+		pw->inflight =
+		    realloc(pw->inflight, pw->linflight * sizeof *pw->inflight);
+		AN(pw->inflight);
 	}
-	rs->inflight[rs->nsend++] = p;
+	pw->inflight[pw->nsend++] = p;
 }
 
 static void
 on_invals(void *priv, const struct pg_result *res, const char *err)
 {
 	struct result_store *rs;
+	struct rs_pg *pw;
 	struct rs_inval *i;
 	unsigned u;
 
-	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
-	assert(rs->writing == W_INVALS);
-	rs->writing = W_IDLE;
-	if (err != NULL && !write_failed(rs, res, err, "invalidation")) {
-		rs->nsend = 0;
+	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
+	rs = pw->rs;
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	assert(pw->writing == W_INVALS);
+	pw->writing = W_IDLE;
+	if (err != NULL && !write_failed(pw, res, err, "invalidation")) {
+		pw->nsend = 0;
 		return;
 	}
 	if (err == NULL)
-		rs->written += rs->nsend;
-	for (u = 0; u < rs->nsend; u++) {
-		CAST_OBJ_NOTNULL(i, rs->inflight[u], RS_INVAL_MAGIC);
+		rs->written += pw->nsend;
+	for (u = 0; u < pw->nsend; u++) {
+		CAST_OBJ_NOTNULL(i, pw->inflight[u], RS_INVAL_MAGIC);
 		rs_inval_done(rs, i);
 	}
-	rs->nsend = 0;
+	pw->nsend = 0;
 	if (err == NULL) {
-		said_back(rs);
+		said_back(pw);
 		rs_kick(rs);
 	}
 }
 
 static int
-send_invals(struct result_store *rs)
+send_invals(struct rs_pg *pw)
 {
+	struct result_store *rs = pw->rs;
 	struct rs_inval *i, *i2;
 	struct vsb *a[10];
 	const char *v[10];
 	unsigned u;
 	int r = 0;
 
-	rs->nsend = 0;
+	pw->nsend = 0;
 	if (VTAILQ_EMPTY(&rs->invals))
 		return (0);
 	for (u = 0; u < 10; u++)
 		a[u] = pg_array_new();
 	VTAILQ_FOREACH_SAFE(i, &rs->invals, list, i2)
 	{
-		if (rs->nsend == rs->conf.batch)
+		if (pw->nsend == rs->conf.batch)
 			break;
 		if (i->job->lost) {
 			rs->dropped++;
@@ -457,7 +470,7 @@ send_invals(struct result_store *rs)
 		}
 		if (!i->job->written)
 			continue;
-		inflight_add(rs, i);
+		inflight_add(pw, i);
 		arr_key(rs, a[0], i->seq);
 		pg_array_int(a[1], i->job->website_id);
 		pg_array_int(a[2], i->job->db_id);
@@ -473,12 +486,12 @@ send_invals(struct result_store *rs)
 		pg_array_end(a[u]);
 		v[u] = VSB_data(a[u]);
 	}
-	if (rs->nsend > 0) {
-		r = pg_pool_query(rs->pool, &st_invals, v, on_invals, rs) == 0;
+	if (pw->nsend > 0) {
+		r = pg_pool_query(pw->pool, &st_invals, v, on_invals, pw) == 0;
 		if (r)
-			rs->writing = W_INVALS;
+			pw->writing = W_INVALS;
 		else
-			rs->nsend = 0;
+			pw->nsend = 0;
 	}
 	for (u = 0; u < 10; u++)
 		VSB_destroy(&a[u]);
@@ -489,25 +502,28 @@ static void
 on_results(void *priv, const struct pg_result *res, const char *err)
 {
 	struct result_store *rs;
+	struct rs_pg *pw;
 	struct rs_row *row;
 	unsigned u;
 
-	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
-	assert(rs->writing == W_RESULTS);
-	rs->writing = W_IDLE;
-	if (err != NULL && !write_failed(rs, res, err, "result")) {
-		rs->nsend = 0;
+	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
+	rs = pw->rs;
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	assert(pw->writing == W_RESULTS);
+	pw->writing = W_IDLE;
+	if (err != NULL && !write_failed(pw, res, err, "result")) {
+		pw->nsend = 0;
 		return;
 	}
 	if (err == NULL)
-		rs->written += rs->nsend;
-	for (u = 0; u < rs->nsend; u++) {
-		CAST_OBJ_NOTNULL(row, rs->inflight[u], RS_ROW_MAGIC);
+		rs->written += pw->nsend;
+	for (u = 0; u < pw->nsend; u++) {
+		CAST_OBJ_NOTNULL(row, pw->inflight[u], RS_ROW_MAGIC);
 		rs_row_done(rs, row);
 	}
-	rs->nsend = 0;
+	pw->nsend = 0;
 	if (err == NULL) {
-		said_back(rs);
+		said_back(pw);
 		/* The next batch at once if it is whole, else on time. */
 		if (rs->nresult >= rs->conf.batch || rs->draining)
 			rs_kick(rs);
@@ -515,15 +531,16 @@ on_results(void *priv, const struct pg_result *res, const char *err)
 }
 
 static int
-send_results(struct result_store *rs)
+send_results(struct rs_pg *pw)
 {
+	struct result_store *rs = pw->rs;
 	struct rs_row *row, *row2;
 	struct vsb *a[14];
 	const char *v[14];
 	unsigned u, looked = 0;
 	int r = 0;
 
-	rs->nsend = 0;
+	pw->nsend = 0;
 	if (rs->nresult == 0)
 		return (0);
 	for (u = 0; u < 14; u++)
@@ -531,7 +548,7 @@ send_results(struct result_store *rs)
 	VTAILQ_FOREACH_SAFE(row, &rs->rows, list, row2)
 	{
 		/* Rows of a job not written yet wait for it. */
-		if (rs->nsend == rs->conf.batch ||
+		if (pw->nsend == rs->conf.batch ||
 		    looked++ == 4 * rs->conf.batch)
 			break;
 		if (row->job->lost) {
@@ -541,7 +558,7 @@ send_results(struct result_store *rs)
 		}
 		if (!row->job->written)
 			continue;
-		inflight_add(rs, row);
+		inflight_add(pw, row);
 		arr_key(rs, a[0], row->seq);
 		pg_array_int(a[1], row->job->db_id);
 		pg_array_int(a[2], row->job->website_id);
@@ -564,13 +581,13 @@ send_results(struct result_store *rs)
 		pg_array_end(a[u]);
 		v[u] = VSB_data(a[u]);
 	}
-	if (rs->nsend > 0) {
-		r = pg_pool_query(rs->pool, &st_results, v, on_results, rs) ==
+	if (pw->nsend > 0) {
+		r = pg_pool_query(pw->pool, &st_results, v, on_results, pw) ==
 		    0;
 		if (r)
-			rs->writing = W_RESULTS;
+			pw->writing = W_RESULTS;
 		else
-			rs->nsend = 0;
+			pw->nsend = 0;
 	}
 	for (u = 0; u < 14; u++)
 		VSB_destroy(&a[u]);
@@ -578,83 +595,120 @@ send_results(struct result_store *rs)
 }
 
 static void
-flush(struct result_store *rs)
+flush(struct rs_pg *pw)
 {
-	if (rs->writing != W_IDLE || VTIM_mono() < rs->retry_at ||
-	    !rs_connected(rs))
+	if (pw->writing != W_IDLE || VTIM_mono() < pw->retry_at ||
+	    !rs_pg_connected(pw))
 		return;
-	if (send_jobs(rs) || send_invals(rs))
+	if (send_jobs(pw) || send_invals(pw))
 		return;
-	(void)send_results(rs);
-}
-
-void
-rs_on_kick(evutil_socket_t fd, short what, void *priv)
-{
-	struct result_store *rs;
-
-	(void)fd;
-	(void)what;
-	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
-	flush(rs);
-}
-
-/* The hour's refreshes before expiry are one job, ended with the hour. */
-static void
-end_hours(struct result_store *rs)
-{
-	struct rs_job *j, *j2;
-	int64_t hour = (int64_t)(VTIM_real() / 3600);
-
-	VTAILQ_FOREACH_SAFE(j, &rs->expiring, elist, j2)
-	{
-		if (j->hour >= hour || j->ended)
-			continue;
-		j->ended = 1;
-		j->version++;
-		if (!j->described)
-			j->status = "cancelled";
-		rs_maybe_done(j);
-		rs_forget(rs, j);
-	}
+	(void)send_results(pw);
 }
 
 /* Said once when the database has been away a while, and when back. */
 static void
-watch_link(struct result_store *rs)
+watch_link(struct rs_pg *pw)
 {
+	struct result_store *rs = pw->rs;
 	double now = VTIM_mono();
 
-	if (rs_connected(rs)) {
-		if (rs->said_down)
+	if (rs_pg_connected(pw)) {
+		if (pw->said_down)
 			log_notice("store",
 			    "database reachable again: writing %zu "
 			    "waiting rows",
 			    rs->nbuf);
-		rs->down_since = 0;
-		rs->said_down = 0;
+		pw->down_since = 0;
+		pw->said_down = 0;
 		return;
 	}
-	if (rs->down_since == 0)
-		rs->down_since = now;
-	if (!rs->said_down && now - rs->down_since >= UNREACHABLE_AFTER) {
-		rs->said_down = 1;
+	if (pw->down_since == 0)
+		pw->down_since = now;
+	if (!pw->said_down && now - pw->down_since >= UNREACHABLE_AFTER) {
+		pw->said_down = 1;
 		log_warning("store",
 		    "database unreachable (%s): results wait in "
 		    "memory, %zu rows at most",
-		    pg_pool_last_error(rs->pool), rs->conf.max_rows);
+		    pg_pool_last_error(pw->pool), rs->conf.max_rows);
 	}
 }
 
-void
-rs_on_tick(evutil_socket_t fd, short what, void *priv)
-{
-	struct result_store *rs;
+/*--------------------------------------------------------------------
+ * The writer
+ */
 
-	(void)fd;
-	(void)what;
-	CAST_OBJ_NOTNULL(rs, priv, RESULT_STORE_MAGIC);
-	end_hours(rs);
-	watch_link(rs);
-	flush(rs);
+int
+rs_pg_connected(const void *priv)
+{
+	const struct rs_pg *pw;
+	struct pg_pool_stats st;
+
+	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
+	pg_pool_stats(pw->pool, &st);
+	return (st.connected > 0);
 }
+
+static void
+rs_pg_flush(void *priv, struct result_store *rs)
+{
+	struct rs_pg *pw;
+
+	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	pw->rs = rs;
+	flush(pw);
+}
+
+static void
+rs_pg_tick(void *priv, struct result_store *rs)
+{
+	struct rs_pg *pw;
+
+	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
+	CHECK_OBJ_NOTNULL(rs, RESULT_STORE_MAGIC);
+	pw->rs = rs;
+	watch_link(pw);
+}
+
+static int
+rs_pg_busy(const void *priv)
+{
+	const struct rs_pg *pw;
+
+	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
+	return (pw->writing != W_IDLE);
+}
+
+static void
+rs_pg_fini(void *priv)
+{
+	struct rs_pg *pw;
+
+	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
+	free(pw->sent);
+	free(pw->inflight);
+	FREE_OBJ(pw);
+}
+
+void *
+rs_pg_new(struct pg_pool *pool)
+{
+	struct rs_pg *pw;
+
+	AN(pool);
+	ALLOC_OBJ(pw, RS_PG_MAGIC);
+	AN(pw);
+	pw->pool = pool;
+	pw->down_since = VTIM_mono();
+	return (pw);
+}
+
+const struct rs_writer rs_pg_writer = {
+	.magic = RS_WRITER_MAGIC,
+	.name = "postgresql",
+	.flush = rs_pg_flush,
+	.tick = rs_pg_tick,
+	.connected = rs_pg_connected,
+	.busy = rs_pg_busy,
+	.fini = rs_pg_fini,
+};
