@@ -144,6 +144,12 @@ static const struct api_route api_tenant_routes[] = {
 static const struct api_route api_metrics_routes[] = {
 	{ API_GET,  "/metrics",              API_OPERATOR, KEY_NONE,  http_api_metrics_get },
 };
+
+/* stoked agent's: /metrics, and that it answers. */
+static const struct api_route api_agent_routes[] = {
+	{ API_GET,  "/metrics",              API_OPERATOR, KEY_NONE,  http_api_metrics_get },
+	{ API_GET,  "/healthz",              API_PUBLIC,   KEY_NONE,  api_healthz_get },
+};
 /* clang-format on */
 
 void
@@ -181,6 +187,13 @@ api_metrics_register(struct http_api *api)
 {
 	http_api_routes(api, api_metrics_routes,
 	    sizeof api_metrics_routes / sizeof api_metrics_routes[0], NULL);
+}
+
+void
+api_agent_register(struct http_api *api)
+{
+	http_api_routes(api, api_agent_routes,
+	    sizeof api_agent_routes / sizeof api_agent_routes[0], NULL);
 }
 
 /* The very tables the router is given, as they are: the operator's

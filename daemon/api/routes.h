@@ -32,6 +32,8 @@ void api_routes_register(struct http_api *, struct api_ctx *);
  * balancer in front should not route it.
  */
 void api_metrics_register(struct http_api *);
+/* /metrics and /healthz alone, for stoked agent: no API, no tenant. */
+void api_agent_register(struct http_api *);
 
 /* Every route of both tables, as http_api_routes_print() has them. */
 void api_routes_print(FILE *);

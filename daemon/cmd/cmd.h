@@ -11,6 +11,7 @@ int cmd_events(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_job(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

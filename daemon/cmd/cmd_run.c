@@ -33,6 +33,7 @@
 #include "store/retention.h"
 #include "warm/rewarm.h"
 #include "cmd.h"
+#include "cmd_instance.h"
 #include "cmd_opts.h"
 #include "cmd_tenant.h"
 
@@ -423,9 +424,9 @@ run_database(struct run *r, const struct run_opts *o)
 static void
 run_instances(struct run *r, const struct run_opts *o)
 {
+	struct cmd_instance_conf ic;
 	struct http_api *api;
 	struct instance **inst;
-	struct rewarm_conf *rc;
 	struct result_store *store;
 	unsigned i;
 
@@ -437,21 +438,16 @@ run_instances(struct run *r, const struct run_opts *o)
 	/* One for all instances: N nodes in front of one origin. */
 	r->guard = og_new(&o->cc.og);
 	r->ninst = o->ninst;
+	memset(&ic, 0, sizeof ic);
+	ic.index_mb = o->index_mb;
+	ic.refresh_before = o->refresh_before;
+	ic.refresh_popularity = o->refresh_pop;
+	ic.guard = r->guard;
 	for (i = 0; i < r->ninst; i++) {
 		r->nodes[i] = run_node_of(o, i);
-		rc = &r->rc[i];
-		memset(rc, 0, sizeof *rc);
-		rc->node = r->nodes[i];
-		rc->key = o->cc.key;
-		rc->keylen = o->cc.keylen;
-		rc->concurrency = o->cc.concurrency;
-		rc->refresh_before = o->refresh_before;
-		rc->refresh_popularity = o->refresh_pop;
-		rc->guard = r->guard;
-		inst[i] = instance_new(r->eb, o->names[i],
-		    (size_t)o->index_mb * 1024 * 1024,
-		    r->nodes[i] != NULL ? rc : NULL);
-		http_api_metrics(api, instance_metrics, inst[i]);
+		ic.name = o->names[i];
+		ic.node = r->nodes[i];
+		inst[i] = cmd_instance_new(r->eb, api, &o->cc, &ic, &r->rc[i]);
 		if (store != NULL)
 			rs_watch_instance(store, inst[i]);
 	}

@@ -16,6 +16,8 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
+	{ "agent", cmd_agent,
+	    "watch one varnishd and report to a control plane" },
 	{ "db", cmd_db,
 	    "start, stop, check the embedded PostgreSQL; print its URL" },
 	{ "events", cmd_events, "print what stoked reads from varnishd's log" },

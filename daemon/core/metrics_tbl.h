@@ -132,6 +132,22 @@ METRIC(DB_RESULTS_PRUNED, "stoke_db_results_pruned_total", COUNTER,
 METRIC(DB_PRUNE_ERRORS, "stoke_db_prune_errors_total", COUNTER,
     "Retention statements (one batch of deletes each) that failed")
 
+/* link/: stoked agent's link to the control plane */
+METRIC(AGENT_LINK_UP, "stoke_agent_link_up", GAUGE,
+    "1 while the control plane answers the agent, else 0")
+METRIC(AGENT_SPOOL_ROWS, "stoke_agent_spool_rows", GAUGE,
+    "Rows in batches waiting for the control plane")
+METRIC(AGENT_SPOOL_BYTES, "stoke_agent_spool_bytes", GAUGE,
+    "Bytes of batches waiting for the control plane, by where they wait "
+    "(memory, disk)")
+METRIC(AGENT_BATCHES_SENT, "stoke_agent_batches_sent_total", COUNTER,
+    "Batches the control plane took")
+METRIC(AGENT_ROWS_DROPPED, "stoke_agent_rows_dropped_total", COUNTER,
+    "Rows never sent: the spool was full, or the control plane refused "
+    "their batch for its content")
+METRIC(AGENT_COMMANDS, "stoke_agent_commands_total", COUNTER,
+    "Commands from the control plane, by kind (\"unknown\": skipped)")
+
 /* store/: the durable queue, as stoked serve last read it (on a timer,
  * never while /metrics is scraped) */
 METRIC(QUEUE_DEPTH, "stoke_queue_depth", GAUGE,

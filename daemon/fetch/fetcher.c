@@ -599,6 +599,17 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	    "stoked/" PACKAGE_VERSION);
 	curl_easy_setopt(fe->easy, CURLOPT_TIMEOUT_MS,
 	    (long)((rq->timeout > 0 ? rq->timeout : 30.0) * 1000));
+	if (rq->body != NULL) {
+		curl_easy_setopt(fe->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)rq->bodylen);
+		if (curl_easy_setopt(fe->easy, CURLOPT_COPYPOSTFIELDS,
+		        rq->body) != CURLE_OK) {
+			fetch_free(fe);
+			return (-1);
+		}
+	}
+	if (rq->ca_file != NULL)
+		curl_easy_setopt(fe->easy, CURLOPT_CAINFO, rq->ca_file);
 	if (rq->method != NULL && !strcmp(rq->method, "HEAD"))
 		curl_easy_setopt(fe->easy, CURLOPT_NOBODY, 1L);
 	else if (rq->method != NULL && strcmp(rq->method, "GET"))

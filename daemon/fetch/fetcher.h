@@ -41,6 +41,11 @@ struct fetch_req {
 	double timeout; /* seconds for the whole exchange */
 	size_t body_max; /* keep the body, up to this; 0: count it only */
 	enum fetch_addr addr;
+	/* A request body (POST), copied; and who vouches for an https
+	 * server beside the system's CAs (NULL: those alone). */
+	const void *body;
+	size_t bodylen;
+	const char *ca_file;
 };
 
 struct fetch_result {

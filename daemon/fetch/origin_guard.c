@@ -455,6 +455,18 @@ og_new(const struct og_conf *c)
 }
 
 void
+og_set_limits(struct origin_guard *g, unsigned ceiling, double rate)
+{
+	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
+	assert(ceiling > 0);
+	assert(rate >= 0);
+	g->conf.ceiling = ceiling;
+	if (g->conf.initial > ceiling)
+		g->conf.initial = ceiling;
+	g->conf.rate = rate;
+}
+
+void
 og_free(struct origin_guard **gp)
 {
 	struct origin_guard *g;

@@ -66,6 +66,11 @@ struct og_outcome {
 };
 
 struct origin_guard *og_new(const struct og_conf *);
+/*
+ * From now on: ceiling fetches in flight per origin at most (an origin
+ * above it comes down as its fetches end), rate a second (0: no limit).
+ */
+void og_set_limits(struct origin_guard *, unsigned ceiling, double rate);
 void og_free(struct origin_guard **);
 
 /*

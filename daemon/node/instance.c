@@ -63,6 +63,9 @@ struct instance {
 	struct inval_host *ih;
 	unsigned nih, lih;
 	struct ih_index *ihx;
+	char *dims; /* the control plane's, or NULL: the log's */
+	ev_sink_f *tap;
+	void *tap_priv;
 };
 
 static struct inval_host *
@@ -163,6 +166,8 @@ sink(void *priv, const struct event_rec *ev)
 		index_apply_event(inst->apply, ev);
 	}
 	wv_event(inst->verify, ev);
+	if (inst->tap != NULL)
+		inst->tap(inst->tap_priv, ev);
 }
 
 struct refresh_scan {
@@ -257,6 +262,8 @@ dims_of(void *priv)
 	const struct instance *inst;
 
 	CAST_OBJ_NOTNULL(inst, priv, INSTANCE_MAGIC);
+	if (inst->dims != NULL)
+		return (inst->dims);
 	return (observer_dims(inst->observer));
 }
 
@@ -417,6 +424,7 @@ instance_free(struct instance **ip)
 	free(inst->ih);
 	free(inst->node);
 	free(inst->name);
+	free(inst->dims);
 	inst->magic = 0;
 	free(inst);
 }
@@ -454,6 +462,26 @@ instance_verify(const struct instance *inst)
 {
 	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	return (inst->verify);
+}
+
+void
+instance_set_dims(struct instance *inst, const char *dims)
+{
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
+	free(inst->dims);
+	inst->dims = NULL;
+	if (dims != NULL) {
+		inst->dims = strdup(dims);
+		AN(inst->dims);
+	}
+}
+
+void
+instance_set_tap(struct instance *inst, ev_sink_f *tap, void *priv)
+{
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
+	inst->tap = tap;
+	inst->tap_priv = priv;
 }
 
 void

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/metrics.h"
+#include "vsl/events.h"
 #include "warm/rewarm.h"
 
 struct event_base;
@@ -61,6 +62,14 @@ struct warm_verify *instance_verify(const struct instance *);
 /* stoke_vsl_*, stoke_index_*, stoke_rewarm_*, stoke_verify_* and
  * stoke_events_total of the instance (priv); register it with /metrics. */
 metrics_f instance_metrics;
+/*
+ * Where the variant dimensions come from, as the control plane says
+ * ("name=cookie:x name=header:Y"), in place of the log's; NULL: the
+ * log's again.  Copied.
+ */
+void instance_set_dims(struct instance *, const char *dims);
+/* Every event of the log is told to tap too, after the index has it. */
+void instance_set_tap(struct instance *, ev_sink_f *tap, void *priv);
 /* Tells w (kept) what it re-warms; nothing without re-warming. */
 void instance_set_watch(struct instance *, const struct instance_watch *w,
     void *priv);
