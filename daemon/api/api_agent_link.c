@@ -64,7 +64,7 @@
  *	 "invalidations": [{"key": uuid, "job": uuid|null,
  *	     "kind": "purge|ban|tag", "soft": bool, "node": text|null,
  *	     "subject": text, "objects_dropped": n, "objects_queued": n,
- *	     "occurred_at": t}],
+ *	     "occurred_at": t, "echo": bool}],
  *	 "results": [{"key": uuid, "job": uuid, "url": "http://host/path",
  *	     "variant": "", "node": text|null, "status": n|null,
  *	     "load_ms": x|null, "ttfb_ms": x|null, "cache_status": text|null,
@@ -139,9 +139,12 @@
  *	  "from_node": "<agent name>"}: another node of the website saw this
  *	  invalidation; do the same here.  (The first draft of the protocol
  *	  named it "kind", which is the command's own: a COMMAND would have
- *	  held two.)  Made by a batch's ingest for each
- *	  OTHER agent of the website, only when its broadcast_invalidations
- *	  is on, never back to the agent it came from.
+ *	  held two.)  Made by a batch's ingest for each OTHER agent of the
+ *	  website, of a tag invalidation only, only when its
+ *	  broadcast_invalidations is on, never back to the agent it came
+ *	  from, and never of one the agent marked "echo": what it did on
+ *	  the control plane's word (a purge or invalidate command), which
+ *	  would otherwise go round the nodes for ever.
  *	Kinds an agent does not know are skipped with a warning, so that a
  *	newer control plane works with an older agent.
  */
@@ -230,6 +233,7 @@ static const struct agent_field agent_inval_fields[] = {
 	{ "objects_dropped", AGF_INT, 0, 0, AGENT_INT_MAX, NULL },
 	{ "objects_queued", AGF_INT, 0, 0, AGENT_INT_MAX, NULL },
 	{ "occurred_at", AGF_TIME, R, 0, 0, NULL },
+	{ "echo", AGF_BOOL, 0, 0, 0, NULL },
 };
 
 static const struct agent_field agent_result_fields[] = {

@@ -278,6 +278,7 @@ agent_start(struct agent *a, struct agent_opts *o)
 	struct cmd_instance_conf ic;
 	struct spool_conf sc;
 	struct rs_conf rsc;
+	void *batch;
 	struct cl_conf clc;
 	char err[512];
 
@@ -314,11 +315,14 @@ agent_start(struct agent *a, struct agent_opts *o)
 	memset(&rsc, 0, sizeof rsc);
 	rsc.batch = 1000;
 	rsc.interval = 1.0;
-	a->store = rs_new_writer(a->eb, &rsc, &link_batch_writer,
-	    link_batch_new(a->run, a->spool, a->traffic));
+	batch = link_batch_new(a->run, a->spool, a->traffic);
+	a->store = rs_new_writer(a->eb, &rsc, &link_batch_writer, batch);
 	rs_watch_instance(a->store, a->inst);
 
 	a->nc = nc_new(a->eb, o->cc.nodes[0], a->inst, a->guard);
+	/* What it purges on command is not broadcast back by the control
+	 * plane: its invalidations go as echoes. */
+	link_batch_echo(batch, nc_echo, a->nc);
 	memset(&clc, 0, sizeof clc);
 	clc.url = o->control;
 	clc.token = o->token;
@@ -356,10 +360,11 @@ agent_close(struct agent *a)
 	}
 	if (a->spool != NULL)
 		spool_save(a->spool);
-	if (a->nc != NULL)
-		nc_free(&a->nc);
+	/* The store's writer asks the commands what was an echo. */
 	if (a->store != NULL)
 		rs_free(&a->store);
+	if (a->nc != NULL)
+		nc_free(&a->nc);
 	if (a->traffic != NULL)
 		traffic_free(&a->traffic);
 	if (a->spool != NULL)

@@ -36,6 +36,8 @@ struct link_batch {
 	uint64_t seq;
 	struct spool *spool;
 	struct traffic *traffic;
+	batch_echo_f *echo;
+	void *echo_priv;
 };
 
 /*--------------------------------------------------------------------
@@ -116,17 +118,21 @@ job_json(const struct result_store *rs, const struct rs_job *j)
 }
 
 static json_t *
-inval_json(const struct result_store *rs, const struct rs_inval *i)
+inval_json(const struct link_batch *lb, const struct result_store *rs,
+    const struct rs_inval *i)
 {
 	char key[KEY_LEN], job[KEY_LEN];
 	json_t *o;
+	int echo;
 
 	rs_row_key(rs, i->seq, key, sizeof key);
 	rs_row_key(rs, i->job->seq, job, sizeof job);
-	o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:i, s:o}", "key",
-	    key, "job", job, "kind", i->kind, "soft", (int)i->soft, "node",
-	    i->node, "subject", i->subject, "objects_dropped", (int)i->dropped,
-	    "objects_queued", (int)i->queued, "occurred_at", j_time(i->t));
+	echo = lb->echo != NULL && lb->echo(lb->echo_priv, i->kind, i->subject);
+	o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:i, s:o, s:b}",
+	    "key", key, "job", job, "kind", i->kind, "soft", (int)i->soft,
+	    "node", i->node, "subject", i->subject, "objects_dropped",
+	    (int)i->dropped, "objects_queued", (int)i->queued, "occurred_at",
+	    j_time(i->t), "echo", echo);
 	AN(o);
 	return (o);
 }
@@ -183,7 +189,8 @@ take_jobs(struct result_store *rs, json_t *a, unsigned max)
 }
 
 static unsigned
-take_invals(struct result_store *rs, json_t *a, unsigned max)
+take_invals(const struct link_batch *lb, struct result_store *rs, json_t *a,
+    unsigned max)
 {
 	struct rs_inval *i, *i2;
 	unsigned n = 0;
@@ -197,7 +204,7 @@ take_invals(struct result_store *rs, json_t *a, unsigned max)
 		}
 		if (!i->job->written)
 			continue;
-		AZ(json_array_append_new(a, inval_json(rs, i)));
+		AZ(json_array_append_new(a, inval_json(lb, rs, i)));
 		rs_written(rs, 1);
 		rs_inval_done(rs, i);
 		n++;
@@ -281,7 +288,7 @@ lb_flush(void *priv, struct result_store *rs)
 	AN(invals);
 	AN(results);
 	n = take_jobs(rs, jobs, max);
-	n += take_invals(rs, invals, max);
+	n += take_invals(lb, rs, invals, max);
 	n += take_results(rs, results, max);
 	traffic = lb->traffic != NULL ? traffic_take(lb->traffic) : NULL;
 	if (traffic != NULL)
@@ -351,4 +358,14 @@ link_batch_new(const char *run, struct spool *spool, struct traffic *traffic)
 	lb->spool = spool;
 	lb->traffic = traffic;
 	return (lb);
+}
+
+void
+link_batch_echo(void *batch, batch_echo_f *fn, void *priv)
+{
+	struct link_batch *lb;
+
+	CAST_OBJ_NOTNULL(lb, batch, LINK_BATCH_MAGIC);
+	lb->echo = fn;
+	lb->echo_priv = priv;
 }

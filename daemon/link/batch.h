@@ -25,6 +25,14 @@ extern const struct rs_writer link_batch_writer;
 void *link_batch_new(const char *run, struct spool *, struct traffic *);
 
 /*
+ * Whether an invalidation (kind, subject) was this node doing what the
+ * control plane asked (a purge or invalidate command): sent as "echo",
+ * so that the control plane does not broadcast it back to the others.
+ */
+typedef int batch_echo_f(void *priv, const char *kind, const char *subject);
+void link_batch_echo(void *batch, batch_echo_f *, void *priv);
+
+/*
  * gzip (RFC 1952) of len bytes at p, in a new buffer (*out, *outlen):
  * 0, or -1.
  */

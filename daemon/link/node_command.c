@@ -17,7 +17,9 @@
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
+#include "vqueue.h"
 #include "vsb.h"
+#include "vtim.h"
 
 #include "core/log.h"
 #include "fetch/fetcher.h"
@@ -28,6 +30,17 @@
 
 #define PURGE_ITEMS_MAX 10000
 #define PURGE_TIMEOUT 30.0
+/* What a command purged, remembered this long, this many at most: its
+ * invalidations come back through the log within moments. */
+#define ECHO_TTL 60.0
+#define ECHO_MAX 4096
+
+struct nc_echo {
+	VTAILQ_ENTRY(nc_echo) list;
+	double until; /* VTIM_mono() */
+	unsigned tag; /* a tag; else a URL */
+	char s[];
+};
 
 struct node_command {
 	unsigned magic;
@@ -39,6 +52,8 @@ struct node_command {
 	struct origin_guard *guard;
 	char *host; /* the website's, for tag purges */
 	int64_t version; /* the website settings' */
+	VTAILQ_HEAD(, nc_echo) echoes; /* oldest first */
+	unsigned necho;
 };
 
 /* One purge, until its results are in. */
@@ -66,6 +81,7 @@ nc_new(struct event_base *eb, const char *node, struct instance *inst,
 	nc->inst = inst;
 	nc->guard = guard;
 	nc->version = -1;
+	VTAILQ_INIT(&nc->echoes);
 	return (nc);
 }
 
@@ -74,7 +90,13 @@ nc_free(struct node_command **ncp)
 {
 	struct node_command *nc;
 
+	struct nc_echo *e;
+
 	TAKE_OBJ_NOTNULL(nc, ncp, NODE_COMMAND_MAGIC);
+	while ((e = VTAILQ_FIRST(&nc->echoes)) != NULL) {
+		VTAILQ_REMOVE(&nc->echoes, e, list);
+		free(e);
+	}
 	fetcher_free(&nc->f);
 	free(nc->node);
 	free(nc->host);
@@ -156,6 +178,85 @@ nc_strings(const json_t *a, int (*ok)(const char *), const char **v,
 	return (n);
 }
 
+/*--------------------------------------------------------------------
+ * Echoes: what the node purged on command, told apart from its own
+ */
+
+static void
+nc_echo_expire(struct node_command *nc, double now)
+{
+	struct nc_echo *e;
+
+	while ((e = VTAILQ_FIRST(&nc->echoes)) != NULL &&
+	    (e->until < now || nc->necho > ECHO_MAX)) {
+		VTAILQ_REMOVE(&nc->echoes, e, list);
+		nc->necho--;
+		free(e);
+	}
+}
+
+static void
+nc_remember(struct node_command *nc, unsigned tag, const char *s)
+{
+	struct nc_echo *e;
+	size_t l = strlen(s) + 1;
+
+	e = malloc(sizeof *e + l);
+	AN(e);
+	e->until = VTIM_mono() + ECHO_TTL;
+	e->tag = tag;
+	memcpy(e->s, s, l);
+	VTAILQ_INSERT_TAIL(&nc->echoes, e, list);
+	nc->necho++;
+	nc_echo_expire(nc, 0);
+}
+
+static int
+nc_remembered(const struct node_command *nc, unsigned tag, const char *s)
+{
+	const struct nc_echo *e;
+
+	VTAILQ_FOREACH(e, &nc->echoes, list)
+	if (e->tag == tag && !strcmp(e->s, s))
+		return (1);
+	return (0);
+}
+
+static char *nc_decode(const char *s, size_t l);
+
+int
+nc_echo(void *priv, const char *kind, const char *subject)
+{
+	struct node_command *nc;
+	const char *p, *e;
+	char *t;
+	int all = 1, n = 0;
+
+	CAST_OBJ_NOTNULL(nc, priv, NODE_COMMAND_MAGIC);
+	if (kind == NULL || subject == NULL)
+		return (0);
+	nc_echo_expire(nc, VTIM_mono());
+	if (!strcmp(kind, "purge"))
+		return (nc_remembered(nc, 0, subject));
+	if (strcmp(kind, "tag") != 0)
+		return (0);
+	/* Every tag of it purged on command: an echo. */
+	for (p = subject; *p != '\0' && all; p = *e != '\0' ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		t = nc_decode(p, (size_t)(e - p));
+		all = nc_remembered(nc, 1, t);
+		free(t);
+		n++;
+	}
+	return (all && n > 0);
+}
+
+/*--------------------------------------------------------------------
+ * Purges, carried out
+ */
+
 static void
 nc_purge(struct node_command *nc, const char *what, const char *const *url,
     unsigned nurl, const char *const *tag, unsigned ntag, int hard)
@@ -163,6 +264,7 @@ nc_purge(struct node_command *nc, const char *what, const char *const *url,
 	const char *node = nc->node;
 	struct purge_req rq;
 	struct nc_purge *p;
+	unsigned i;
 
 	if (nurl + ntag == 0)
 		return;
@@ -174,6 +276,10 @@ nc_purge(struct node_command *nc, const char *what, const char *const *url,
 		if (nurl == 0)
 			return;
 	}
+	for (i = 0; i < nurl; i++)
+		nc_remember(nc, 0, url[i]);
+	for (i = 0; i < ntag; i++)
+		nc_remember(nc, 1, tag[i]);
 	ALLOC_OBJ(p, NC_PURGE_MAGIC);
 	AN(p);
 	snprintf(p->what, sizeof p->what, "%s", what);
@@ -246,11 +352,13 @@ nc_cmd_invalidate(struct node_command *nc, const json_t *c, int64_t id)
 	char *dec[64], what[64];
 	unsigned n = 0, i;
 
-	if (json_unpack((json_t *)(uintptr_t)c, "{s:s, s:s, s?s}", "kind",
-	        &kind, "subject", &subject, "from_node", &from) != 0) {
+	/* "kind" is the command's own: the invalidation's is this. */
+	if (json_unpack((json_t *)(uintptr_t)c, "{s:s, s:s, s?s}",
+	        "invalidation", &kind, "subject", &subject, "from_node",
+	        &from) != 0) {
 		log_warning("command",
 		    "invalidate command %" PRId64
-		    ": no kind or subject: skipped",
+		    ": no invalidation or subject: skipped",
 		    id);
 		return (0);
 	}

@@ -25,5 +25,12 @@ void nc_free(struct node_command **);
 /* control_link.h's hooks (priv: the node_command). */
 int nc_command(void *priv, const json_t *command);
 void nc_website(void *priv, const json_t *website);
+/*
+ * Was the invalidation the node's log tells of (kind "purge": subject a
+ * URL; "tag": a comma-separated, percent-encoded list) one of this
+ * node's commands carried out, within the last minute?  batch.h's echo
+ * hook (priv: the node_command).
+ */
+int nc_echo(void *priv, const char *kind, const char *subject);
 
 #endif

@@ -188,7 +188,7 @@ static const struct pg_stmt ags_st_commands = { "ags_commands",
 	"  SELECT * FROM jsonb_to_recordset($5::jsonb) AS x(key uuid,"         \
 	"    job uuid, kind text, soft boolean, node text, subject text,"      \
 	"    objects_dropped integer, objects_queued integer,"                 \
-	"    occurred_at float8)"                                              \
+	"    occurred_at float8, echo boolean)"                                \
 	"), rn AS ("                                                           \
 	"  SELECT x.*, " AGS_HOST(                                             \
 	    "x.url") " AS host"                                                \
@@ -221,7 +221,7 @@ static const struct pg_stmt ags_st_commands = { "ags_commands",
 	             "  FROM b, site, ivn x"                                   \
 	             "  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO "   \
 	             "NOTHING"                                                 \
-	             "  RETURNING kind, subject"                               \
+	             "  RETURNING kind, subject, row_key"                      \
 	             "), rj AS ("                                              \
 	             "  SELECT x.*, (SELECT jk.id FROM jk WHERE jk.row_key = " \
 	             "x.job"                                                   \
@@ -287,7 +287,11 @@ static const struct pg_stmt ags_st_commands = { "ags_commands",
 
 /*
  * The invalidations another node should know of, one command for each
- * other agent of the website, when it broadcasts them.  The lag: now
+ * other agent of the website, when it broadcasts them: tag
+ * invalidations (what the shop sends one node, for all of them), not a
+ * purge, which is of one node's object; never one the
+ * agent says it did on the control plane's word (echo: a purge or an
+ * invalidate command), which would go round the nodes for ever.  The lag: now
  * less the oldest event's time of the batch (an invalidation's, a
  * result's), else less sent_at.
  */
@@ -311,9 +315,10 @@ static const struct pg_stmt ags_st_ingest = { "ags_ingest",
 	                  "jsonb_build_object('invalidation',"
 	                  "    iv.kind,"
 	                  "    'subject', iv.subject, 'from_node', a.name)"
-	                  "  FROM iv, a, site, agents o"
-	                  "  WHERE site.broadcast AND iv.kind IN ('tag', "
-	                  "'purge')"
+	                  "  FROM iv JOIN ivn x ON x.key = iv.row_key,"
+	                  "    a, site, agents o"
+	                  "  WHERE site.broadcast AND iv.kind = 'tag'"
+	                  "    AND NOT coalesce(x.echo, false)"
 	                  "    AND o.website_id = site.id AND o.id <> a.id"
 	                  "    AND o.revoked_at IS NULL"
 	                  "  ORDER BY o.id"
