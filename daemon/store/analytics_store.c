@@ -107,6 +107,18 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"), ivt AS ("                                                          \
 	"  SELECT sum(purge) AS purge, sum(ban) AS ban, sum(tag) AS tag,"      \
 	"    sum(dropped) AS dropped, sum(queued) AS queued FROM iv"           \
+	"), vt AS ("                                                           \
+	"  SELECT date_trunc(p.unit, v.hour, 'UTC') AS t, sum(v.hits) AS hits,"\
+	"    sum(v.misses) AS misses, sum(v.passes) AS passes"                 \
+	"  FROM visitor_traffic v, p WHERE " AN_IN_RANGE("v", "hour")          \
+	"  GROUP BY 1"                                                         \
+	"), vtt AS ("                                                          \
+	"  SELECT sum(hits) AS hits, sum(misses) AS misses,"                   \
+	"    sum(passes) AS passes FROM vt"                                    \
+	"), vu AS ("                                                           \
+	"  SELECT u.reason, sum(u.n) AS n"                                     \
+	"  FROM visitor_uncacheable u, p WHERE " AN_IN_RANGE("u", "hour")      \
+	"  GROUP BY 1"                                                         \
 	"), buckets AS ("                                                      \
 	"  SELECT g.t FROM p, generate_series(p.t0, p.t1 - interval '1 s',"    \
 	"    CASE p.unit WHEN 'hour' THEN interval '1 hour'"                   \
@@ -153,7 +165,7 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	")"
 
 /* What a bucket and the totals both say: h of hrs or tot, i of iv or
- * ivt. */
+ * ivt, v of vt or vtt (the visitors' traffic, as agents count it). */
 #define AN_COUNTS                                                              \
 	"'results', coalesce(h.results, 0),"                                   \
 	" 'outcomes', json_build_object('cached', coalesce(h.cached, 0),"      \
@@ -167,7 +179,12 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	" 'invalidations', json_build_object('purge', coalesce(i.purge, 0),"   \
 	"  'ban', coalesce(i.ban, 0), 'tag', coalesce(i.tag, 0),"              \
 	"  'objects_dropped', coalesce(i.dropped, 0),"                         \
-	"  'objects_queued', coalesce(i.queued, 0))"
+	"  'objects_queued', coalesce(i.queued, 0)),"                          \
+	" 'visitors', json_build_object('hits', coalesce(v.hits, 0),"          \
+	"  'misses', coalesce(v.misses, 0), 'passes', coalesce(v.passes, 0),"  \
+	"  'hit_ratio', CASE WHEN v.hits + v.misses + v.passes > 0"            \
+	"    THEN round(v.hits::numeric / (v.hits + v.misses + v.passes), 4)"  \
+	"  END)"
 
 /* The three times of a bucket (x of bp, where) or of the range (tp). */
 #define AN_TIMES(tbl, where)                                                   \
@@ -186,12 +203,15 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	AN_COUNTS ", " AN_TIMES("bp", "x.t = b.t AND") ") ORDER BY b.t),"      \
 	"    '[]')"                                                            \
 	"    FROM buckets b LEFT JOIN hrs h ON h.t = b.t"                      \
-	"    LEFT JOIN iv i ON i.t = b.t),"                                    \
+	"    LEFT JOIN iv i ON i.t = b.t LEFT JOIN vt v ON v.t = b.t),"        \
 	"  'totals', (SELECT json_build_object(" AN_COUNTS ","                 \
 	"    'hits', coalesce(h.hits, 0), 'answered', coalesce(h.answered, 0)," \
 	"    'cache_status', (SELECT coalesce(json_object_agg(c.cache_status," \
 	"      c.n ORDER BY c.cache_status), '{}') FROM cs c),"                \
-	"    " AN_TIMES("tp", "") ") FROM tot h, ivt i),"                      \
+	"    'visitor_uncacheable', (SELECT coalesce(json_agg("                \
+	"      json_build_object('reason', u.reason, 'requests', u.n)"          \
+	"      ORDER BY u.n DESC, u.reason), '[]') FROM vu u),"                 \
+	"    " AN_TIMES("tp", "") ") FROM tot h, ivt i, vtt v),"               \
 	"  'slowest_urls', (SELECT coalesce(json_agg(json_build_object("       \
 	"    'url', s.url, 'website_id', s.website_id, 'load_ms', s.load_ms,"  \
 	"    'ttfb_ms', s.ttfb_ms, 'recorded_at', s.recorded_at)"              \

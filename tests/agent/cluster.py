@@ -290,9 +290,17 @@ expect("a result per re-warm and node", sql(
     "SELECT string_agg(DISTINCT (SELECT count(*) FROM page_results r"
     "  WHERE r.job_id = i.job_id)::text, ',')"
     " FROM invalidation_events i WHERE i.website_id = %d" % wid), "1")
-expect("visitors' traffic counted", int(sql(
-    "SELECT coalesce(sum(hits + misses + passes), 0) FROM visitor_traffic"
-    " WHERE website_id = %d" % wid)) > 0, True)
+# The visitors' hit ratio both nodes' agents counted, in the analytics.
+vis = until("the visitors' traffic delivered", lambda: ok(
+    "analytics", call("GET", "/api/websites/%d/analytics" % wid,
+                      token=tok))["totals"]["visitors"]["hits"] > 0 and ok(
+    "analytics", call("GET", "/api/websites/%d/analytics" % wid,
+                      token=tok))["totals"]["visitors"])
+expect("the visitors as the agents counted them", "%d|%d|%d" % (
+    vis["hits"], vis["misses"], vis["passes"]), sql(
+    "SELECT sum(hits) || '|' || sum(misses) || '|' || sum(passes)"
+    " FROM visitor_traffic WHERE website_id = %d" % wid))
+expect("a hit ratio", 0 < vis["hit_ratio"] <= 1, True)
 
 # 5. A revoked agent is refused at once: B says so, and sends nothing.
 ok("revoke B", call("DELETE", "/api/websites/%d/agents/%d"
