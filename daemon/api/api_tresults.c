@@ -1,11 +1,12 @@
 /*
  * A job's results, a page at a time (tjob_store.h tj_results).
  *
- * The cursor a page answers with is opaque to the client: base64url of
- * "SORT ORDER ID KEY", the sort and order it was made for, then the
- * last row's id and sort key (the key last, since a URL may hold
- * anything).  A cursor of another sort or order, or one that does not
- * decode, is refused rather than guessed at.
+ * A page of JSON is PostgreSQL's text, sent as it is: parsing and
+ * writing again a page of a hundred rows was most of what the loop
+ * spent on a request.  So its cursor, opaque to the client, is made by
+ * the store's statement (tjob_store.h says what it holds) and only read
+ * here: a cursor of another sort or order, or one that does not decode,
+ * is refused rather than guessed at.
  *
  * CSV is an export: every row the filters keep, from the cursor (if
  * any) on, read page by page and sent as one body, a header row first
@@ -84,38 +85,6 @@ api_tr_free(struct api_tr **trp)
 /*--------------------------------------------------------------------
  * The cursor
  */
-
-/* next ({"key", "id"}) as the cursor that starts after it, or null. */
-static json_t *
-api_tr_cursor(const struct api_tr *tr, json_t *next)
-{
-	struct vsb *raw;
-	char *b64;
-	size_t len, blen;
-	json_t *c;
-
-	if (!json_is_object(next))
-		return (json_null());
-	raw = VSB_new_auto();
-	AN(raw);
-	VSB_printf(raw, "%s %s %" PRId64 " %s", tj_sort_name[tr->q.sort],
-	    tr->q.desc ? "desc" : "asc",
-	    (int64_t)json_integer_value(json_object_get(next, "id")),
-	    json_string_value(json_object_get(next, "key")));
-	AZ(VSB_finish(raw));
-	len = (size_t)VSB_len(raw);
-	blen = sodium_base64_ENCODED_LEN(len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	b64 = malloc(blen);
-	AN(b64);
-	sodium_bin2base64(b64, blen, (const unsigned char *)VSB_data(raw), len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	c = json_string(b64);
-	AN(c);
-	VSB_destroy(&raw);
-	free(b64);
-	return (c);
-}
 
 /* A sort key as the statement will read it; -1: not one. */
 static int
@@ -227,13 +196,34 @@ api_tr_csv_rows(struct vsb *vsb, json_t *results)
 
 static void api_tr_query(struct api_tr *);
 
-/* A page from the store: answered, or for CSV the next asked. */
+/* The CSV export's rows, and the page after if any: 0, or -1 with the
+ * cursor the store made that does not read back. */
+static int
+api_tr_csv_page(struct api_tr *tr, const char *json, int *more)
+{
+	json_t *page, *next;
+	int rv = 0;
+
+	page = json_loads(json, 0, NULL);
+	AN(page);
+	api_tr_csv_rows(tr->csv, json_object_get(page, "results"));
+	next = json_object_get(page, "next_cursor");
+	*more = json_is_string(next);
+	if (*more)
+		rv = api_tr_uncursor(tr, json_string_value(next));
+	json_decref(page);
+	return (rv);
+}
+
+/*
+ * A page from the store: a page of JSON is sent as PostgreSQL wrote it,
+ * cursor and all; a CSV export asks for the next, or ends.
+ */
 static void
 api_tr_page(void *priv, enum as_status st, const char *json, const char *err)
 {
 	struct api_tr *tr;
-	json_t *page, *next;
-	char *out;
+	int more;
 
 	CAST_OBJ_NOTNULL(tr, priv, API_TR_MAGIC);
 	if (st == AS_NOT_FOUND) {
@@ -249,35 +239,25 @@ api_tr_page(void *priv, enum as_status st, const char *json, const char *err)
 		api_tr_free(&tr);
 		return;
 	}
-	page = json_loads(json, 0, NULL);
-	AN(page);
-	next = json_object_get(page, "next");
-	if (tr->csv != NULL) {
-		api_tr_csv_rows(tr->csv, json_object_get(page, "results"));
-		if (json_is_object(next)) {
-			snprintf(tr->key, sizeof tr->key, "%s",
-			    json_string_value(json_object_get(next, "key")));
-			tr->q.after_key = tr->key;
-			tr->q.after_id =
-			    json_integer_value(json_object_get(next, "id"));
-			json_decref(page);
-			api_tr_query(tr);
-			return;
-		}
-		json_decref(page);
-		AZ(VSB_finish(tr->csv));
-		http_api_reply_body(tr->r, 200, "text/csv; charset=utf-8",
-		    VSB_data(tr->csv), (size_t)VSB_len(tr->csv));
+	if (tr->csv == NULL) {
+		http_api_reply_text(tr->r, 200, json);
 		api_tr_free(&tr);
 		return;
 	}
-	AZ(json_object_set_new(page, "next_cursor", api_tr_cursor(tr, next)));
-	AZ(json_object_del(page, "next"));
-	out = json_dumps(page, TR_JSON_FLAGS);
-	AN(out);
-	json_decref(page);
-	http_api_reply_text(tr->r, 200, out);
-	free(out);
+	if (api_tr_csv_page(tr, json, &more) != 0) {
+		log_warning("api", "exporting results: a bad cursor made");
+		http_api_error(tr->r, 500, NULL, NULL,
+		    "the export stopped at a row it could not page past");
+		api_tr_free(&tr);
+		return;
+	}
+	if (more) {
+		api_tr_query(tr);
+		return;
+	}
+	AZ(VSB_finish(tr->csv));
+	http_api_reply_body(tr->r, 200, "text/csv; charset=utf-8",
+	    VSB_data(tr->csv), (size_t)VSB_len(tr->csv));
 	api_tr_free(&tr);
 }
 

@@ -160,8 +160,14 @@ static const struct pg_stmt tj_st_cancel = { "tj_cancel",
  * $7 and $8 the key and id to start after ($7 NULL: the first page),
  * $9 the limit.  The substring is matched with LIKE, its own %, _ and \
  * escaped first, so that it is taken literally.
+ *
+ * The page's cursor (tjob_store.h) is made here, so that the page goes
+ * to the client as PostgreSQL wrote it: cur ("id asc") and the last
+ * row's id and key, in the client's encoding as the key will come back,
+ * in base64url without padding.  encode() writes base64 in lines of 76:
+ * the newlines go with the padding.
  */
-#define TJ_RESULTS(name, key, type, cmp, dir)                                  \
+#define TJ_RESULTS(name, cur, key, type, cmp, dir)                             \
 	{                                                                      \
 		name,                                                          \
 		    "WITH " TJ_ME_JOB ", p AS ("                               \
@@ -189,8 +195,12 @@ static const struct pg_stmt tj_st_cancel = { "tj_cancel",
 		    "    ) ORDER BY r.rn) FROM n r WHERE r.rn <= "             \
 		    "$9::integer),"                                            \
 		    "    '[]'),"                                               \
-		    "  'next', (SELECT json_build_object('key', r.k::text,"    \
-		    "    'id', r.id) FROM n r WHERE r.rn = $9::integer"        \
+		    "  'next_cursor', (SELECT "                                \
+		    "translate(encode(convert_to('" cur                        \
+		    " ' || r.id || ' ' || r.k::text,"                          \
+		    "    pg_client_encoding()), 'base64'),"                    \
+		    "    '+/=' || chr(10), '-_') FROM n r"                     \
+		    "    WHERE r.rn = $9::integer"                             \
 		    "    AND EXISTS (SELECT 1 FROM n WHERE rn > "              \
 		    "$9::integer)))"                                           \
 		    "  ::text FROM me",                                        \
@@ -202,25 +212,31 @@ static const struct pg_stmt tj_st_cancel = { "tj_cancel",
 #define TJ_KEY_LOAD "coalesce(r.load_ms, 'Infinity'::real)"
 #define TJ_KEY_URL "r.url"
 
-/* [sort][desc] */
+/* [sort][desc]; each cursor's sort and order as tj_sort_name says. */
 static const struct pg_stmt tj_st_results[TJ_SORT__MAX][2] = {
 	[TJ_SORT_ID] = {
-	    TJ_RESULTS("tj_results_id_asc", TJ_KEY_ID, "bigint", ">", "ASC"),
-	    TJ_RESULTS("tj_results_id_desc", TJ_KEY_ID, "bigint", "<", "DESC"),
+	    TJ_RESULTS("tj_results_id_asc", "id asc", TJ_KEY_ID, "bigint",
+		">", "ASC"),
+	    TJ_RESULTS("tj_results_id_desc", "id desc", TJ_KEY_ID, "bigint",
+		"<", "DESC"),
 	},
 	[TJ_SORT_TTFB] = {
-	    TJ_RESULTS("tj_results_ttfb_asc", TJ_KEY_TTFB, "real", ">", "ASC"),
-	    TJ_RESULTS("tj_results_ttfb_desc", TJ_KEY_TTFB, "real", "<",
-		"DESC"),
+	    TJ_RESULTS("tj_results_ttfb_asc", "ttfb asc", TJ_KEY_TTFB, "real",
+		">", "ASC"),
+	    TJ_RESULTS("tj_results_ttfb_desc", "ttfb desc", TJ_KEY_TTFB,
+		"real", "<", "DESC"),
 	},
 	[TJ_SORT_LOAD] = {
-	    TJ_RESULTS("tj_results_load_asc", TJ_KEY_LOAD, "real", ">", "ASC"),
-	    TJ_RESULTS("tj_results_load_desc", TJ_KEY_LOAD, "real", "<",
-		"DESC"),
+	    TJ_RESULTS("tj_results_load_asc", "load_time asc", TJ_KEY_LOAD,
+		"real", ">", "ASC"),
+	    TJ_RESULTS("tj_results_load_desc", "load_time desc", TJ_KEY_LOAD,
+		"real", "<", "DESC"),
 	},
 	[TJ_SORT_URL] = {
-	    TJ_RESULTS("tj_results_url_asc", TJ_KEY_URL, "text", ">", "ASC"),
-	    TJ_RESULTS("tj_results_url_desc", TJ_KEY_URL, "text", "<", "DESC"),
+	    TJ_RESULTS("tj_results_url_asc", "url asc", TJ_KEY_URL, "text",
+		">", "ASC"),
+	    TJ_RESULTS("tj_results_url_desc", "url desc", TJ_KEY_URL, "text",
+		"<", "DESC"),
 	},
 };
 

@@ -78,17 +78,23 @@ struct tj_query {
 	/* Filters; NULL: any.  outcome must be a warm_outcome's name,
 	 * status a number; url is a substring, taken literally. */
 	const char *outcome, *cache_status, *status, *url;
-	/* After the row of this sort key (as the last answer's "next"
-	 * said it) and id; key NULL: from the first. */
+	/* After the row of this sort key and id (as the last answer's
+	 * cursor says them); key NULL: from the first. */
 	const char *after_key;
 	int64_t after_id;
 	unsigned limit;
 };
 
-/* {"results": [{"id", "url", "variant", "node", "status", "load_ms",
+/*
+ * {"results": [{"id", "url", "variant", "node", "status", "load_ms",
  * "ttfb_ms", "cache_status", "outcome", "reason", "ttl",
- * "recorded_at"}, ...], "next": {"key": text, "id": n} or null}.
- * A key that is not of the sort's type is AS_ERROR. */
+ * "recorded_at"}, ...], "next_cursor": cursor or null}: the answer of
+ * GET /api/jobs/:id/results as it is.  The cursor of the page after is
+ * base64url without padding of "SORT ORDER ID KEY": the sort's name
+ * (tj_sort_name), "asc" or "desc", then the last row's id and sort key
+ * as text, the key last since a URL may hold anything.  A key that is
+ * not of the sort's type is AS_ERROR.
+ */
 int tj_results(struct pg_pool *, int64_t user, int64_t job,
     const struct tj_query *, as_done_f *, void *, const char **err);
 

@@ -221,6 +221,27 @@ st, text, _ = call("GET", res + "?url=private", token=bob, accept="text/csv",
 expect("csv quoting", [r["reason"] for r in csv.DictReader(
     io.StringIO(text, newline=""))], ['a "quoted", reason\nacross lines'])
 
+# A CSV export of more than one page (1000 rows): read on from each
+# page's cursor, as the store made it, each row once and in order (the
+# database's, whose collation sorts the URLs); URL keys hold spaces,
+# and some are equal.
+big = sql("INSERT INTO cache_jobs (website_id, trigger, source, status)"
+          " VALUES (%d, 'manual', 'urls', 'done') RETURNING id" % wid)
+sql("INSERT INTO page_results (job_id, website_id, url, node, status,"
+    " outcome, recorded_at)"
+    " SELECT %s, %d, 'http://localhost/a page ' || (g / 2), 'n', 200,"
+    " 'cached', now() FROM generate_series(1, 2345) g" % (big, wid))
+st, text, _ = call("GET", "/api/jobs/%s/results?sort=url&order=desc" % big,
+                   token=bob, accept="text/csv", raw=True)
+expect("csv of pages", st, 200)
+got = [(r["url"], int(r["id"])) for r in csv.DictReader(io.StringIO(text))]
+expect("csv of pages: every row once", len(set(got)), 2345)
+want = sql("SELECT string_agg(url || '|' || id, ',' ORDER BY url DESC,"
+           " id DESC) FROM page_results WHERE job_id = %s" % big)
+expect("csv of pages: in the database's order",
+       ",".join("%s|%d" % r for r in got), want)
+sql("DELETE FROM cache_jobs WHERE id = %s" % big)
+
 # Variants: each URL once per variant, as the index writes them.
 v = ok("variants", call("POST", jobs, {
     "urls": ["/product/1", "/product/2"],
