@@ -9,9 +9,10 @@
 #             job of 100,000 results.  Goal: the API at 0.5 or more of
 #             pgbench's rate.
 #  analytics: GET /api/websites/:id/analytics?from=..&to=..&bucket=hour
-#             over a website of 1,000,000 results (7 days of them).
-#             Goal: p99 under 100 ms.  Skipped while the route is not
-#             served.
+#             over a website of 1,000,000 results (7 days of them),
+#             read from the rollups that 0009_analytics.sql's trigger
+#             keeps as the results are inserted.  Goal: p99 under
+#             100 ms.
 #
 # The statement is not copied here: the database logs the one the
 # route's request ran (its text and its parameters), found by its
@@ -121,6 +122,12 @@ echo "seeding: a website of 1,000,000 results, its newest job 100,000" >&2
 seed 900000 604800
 seed 100000 3600
 q "ANALYZE" > /dev/null
+# The seed's INSERTs went through the trigger that rolls results up;
+# analytics reads nothing else.
+rolled=$(q "SELECT coalesce(sum(results), 0) FROM rollup_hours
+    WHERE website_id = $website")
+[ "$rolled" = 1000000 ] ||
+    fail "the rollups hold $rolled results of the website's 1,000,000"
 
 # ms VALUE: wrk's "1.23ms", "456.00us", "1.02s" in milliseconds.
 ms() {
@@ -247,16 +254,11 @@ awk -v a="$api_rate" -v p="$pg_rate" 'BEGIN {
 
 from=$(date -u -d '7 days ago' +%Y-%m-%dT%H:%M:%SZ)
 to=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-path="/api/websites/$website/analytics?from=$from&to=$to&bucket=hour"
-code=$(curl -s -o /dev/null -w '%{http_code}' \
-    -H "Authorization: Bearer $token" "$api$path")
-if [ "$code" != 200 ]; then
-	echo "analytics: not served yet (GET $path answered $code)"
-	exit 0
-fi
-# The statement's name as daemon/store/ has it.
-pair analytics "$path" 'analytics'
-awk -v p99="$api_p99" 'BEGIN {
+pair analytics \
+    "/api/websites/$website/analytics?from=$from&to=$to&bucket=hour" \
+    '^an_website$'
+awk -v a="$api_rate" -v p="$pg_rate" -v p99="$api_p99" 'BEGIN {
+	printf "  analytics: the API at %.2f of the rate of pgbench\n", a / p
 	printf "  analytics: p99 %.2f ms   goal: < 100 ms (%s)\n", p99,
 	    (p99 < 100) ? "met" : "NOT met"
 }'
