@@ -193,24 +193,36 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"    THEN round(v.hits::numeric / (v.hits + v.misses + v.passes), 4)"  \
 	"  END)"
 
-/* The three times of a bucket (x of bp, where) or of the range (tp). */
-#define AN_TIMES(tbl, where)                                                   \
-	" 'ttfb_ms', coalesce((SELECT x.pct FROM " tbl " x WHERE " where       \
-	"  x.metric = 1), " AN_NO_TIME "),"                                    \
-	" 'load_ms', coalesce((SELECT x.pct FROM " tbl " x WHERE " where       \
-	"  x.metric = 2), " AN_NO_TIME "),"                                    \
-	" 'rewarm_ms', coalesce((SELECT x.pct FROM " tbl " x WHERE " where     \
-	"  x.metric = 3), " AN_NO_TIME ")"
+/*
+ * The three times of a bucket or of the range: x1 to x3, the rows of
+ * the metrics 1 to 3 joined (AN_TIMES_OF_*), where a subquery each
+ * scanned all of bp for every bucket and metric.
+ */
+#define AN_TIMES                                                               \
+	" 'ttfb_ms', coalesce(x1.pct, " AN_NO_TIME "),"                        \
+	" 'load_ms', coalesce(x2.pct, " AN_NO_TIME "),"                        \
+	" 'rewarm_ms', coalesce(x3.pct, " AN_NO_TIME ")"
+/* A bucket's (b), from bp. */
+#define AN_TIMES_OF_BUCKET                                                     \
+	" LEFT JOIN bp x1 ON x1.t = b.t AND x1.metric = 1"                     \
+	" LEFT JOIN bp x2 ON x2.t = b.t AND x2.metric = 2"                     \
+	" LEFT JOIN bp x3 ON x3.t = b.t AND x3.metric = 3"
+/* The range's, from tp. */
+#define AN_TIMES_OF_RANGE                                                      \
+	" LEFT JOIN tp x1 ON x1.metric = 1"                                    \
+	" LEFT JOIN tp x2 ON x2.metric = 2"                                    \
+	" LEFT JOIN tp x3 ON x3.metric = 3"
 
 #define AN_ANSWER                                                              \
 	"SELECT 'ok', json_build_object("                                      \
 	"  'from', p.t0, 'to', p.t1, 'bucket', p.unit,"                        \
 	"  'websites', (SELECT count(*) FROM scope),"                          \
 	"  'series', (SELECT coalesce(json_agg(json_build_object('t', b.t, "   \
-	AN_COUNTS ", " AN_TIMES("bp", "x.t = b.t AND") ") ORDER BY b.t),"      \
+	AN_COUNTS ", " AN_TIMES ") ORDER BY b.t),"                             \
 	"    '[]')"                                                            \
 	"    FROM buckets b LEFT JOIN hrs h ON h.t = b.t"                      \
-	"    LEFT JOIN iv i ON i.t = b.t LEFT JOIN vt v ON v.t = b.t),"        \
+	"    LEFT JOIN iv i ON i.t = b.t LEFT JOIN vt v ON v.t = b.t"          \
+	AN_TIMES_OF_BUCKET "),"                                                \
 	"  'totals', (SELECT json_build_object(" AN_COUNTS ","                 \
 	"    'hits', coalesce(h.hits, 0), 'answered', coalesce(h.answered, 0)," \
 	"    'cache_status', (SELECT coalesce(json_object_agg(c.cache_status," \
@@ -218,7 +230,7 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"    'visitor_uncacheable', (SELECT coalesce(json_agg("                \
 	"      json_build_object('reason', u.reason, 'requests', u.n)"          \
 	"      ORDER BY u.n DESC, u.reason), '[]') FROM vu u),"                 \
-	"    " AN_TIMES("tp", "") ") FROM tot h, ivt i, vtt v),"               \
+	"    " AN_TIMES ") FROM tot h, ivt i, vtt v" AN_TIMES_OF_RANGE "),"    \
 	"  'slowest_urls', (SELECT coalesce(json_agg(json_build_object("       \
 	"    'url', s.url, 'website_id', s.website_id, 'load_ms', s.load_ms,"  \
 	"    'ttfb_ms', s.ttfb_ms, 'recorded_at', s.recorded_at)"              \
