@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -92,6 +93,10 @@ struct http_api {
 	unsigned ntable;
 	api_auth_f *auth;
 	void *auth_priv;
+	/* GETs of paths no table has, outside /api: a route of its own,
+	 * for its handler and its label in api_stats. */
+	struct api_route fallback;
+	void *fallback_priv;
 	const struct client_trust *trust;
 	struct api_stats *stats;
 	/* What /metrics asks, in the order registered: a growing array. */
@@ -274,6 +279,40 @@ http_api_reply_body(struct api_req *r, int status, const char *type,
 		evhttp_send_reply(r->req, status, NULL, b);
 		evbuffer_free(b);
 	}
+	req_end(r, status);
+}
+
+void
+http_api_reply_file(struct api_req *r, int status, const char *type, int fd,
+    size_t len)
+{
+	struct evkeyvalq *h;
+	struct evbuffer *b;
+	char cl[32];
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(type);
+	assert(fd >= 0);
+	if (r->req == NULL) {
+		AZ(close(fd));
+		req_end(r, status);
+		return;
+	}
+	h = evhttp_request_get_output_headers(r->req);
+	AZ(evhttp_add_header(h, "Content-Type", type));
+	b = evbuffer_new();
+	AN(b);
+	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_HEAD || len == 0) {
+		/* evhttp says no length when it sends no body. */
+		(void)snprintf(cl, sizeof cl, "%zu", len);
+		AZ(evhttp_add_header(h, "Content-Length", cl));
+		AZ(close(fd));
+	} else {
+		/* Sent from the file (sendfile), which the buffer closes. */
+		AZ(evbuffer_add_file(b, fd, 0, (ev_off_t)len));
+	}
+	evhttp_send_reply(r->req, status, NULL, b);
+	evbuffer_free(b);
 	req_end(r, status);
 }
 
@@ -549,6 +588,19 @@ http_api_header(struct api_req *r, const char *name, const char *value)
 	if (r->req != NULL)
 		AZ(evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    name, value));
+}
+
+const char *
+api_path(const struct api_req *r)
+{
+	const struct evhttp_uri *uri;
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	AN(r->running);
+	AN(r->req);
+	uri = evhttp_request_get_evhttp_uri(r->req);
+	AN(uri);
+	return (evhttp_uri_get_path(uri));
 }
 
 const struct api_caller *
@@ -873,6 +925,14 @@ wrong_listener(const struct http_api *api, struct evhttp_request *req,
 	return (scrape != (req_local_port(req) == api->mport));
 }
 
+/* The API's paths: /api and below. */
+static int
+api_path_is_api(const char *path)
+{
+	return (strncmp(path, "/api", 4) == 0 &&
+	    (path[4] == '\0' || path[4] == '/'));
+}
+
 static void
 on_request(struct evhttp_request *req, void *priv)
 {
@@ -904,6 +964,12 @@ on_request(struct evhttp_request *req, void *priv)
 		return;
 	}
 	rt = api_find(api, m, path, &ps, &rpriv, &methods);
+	if (rt == NULL && methods == 0 && m == API_GET &&
+	    api->fallback.handler != NULL && !api_path_is_api(path)) {
+		rt = &api->fallback;
+		rpriv = api->fallback_priv;
+		ps.n = 0;
+	}
 	if (rt == NULL && methods == 0) {
 		api_stats_count(api->stats, NULL, m, 404, VTIM_mono() - t0);
 		reply_error(req, 404, NULL, NULL, "no such endpoint");
@@ -1220,6 +1286,20 @@ http_api_routes_print(FILE *f, const struct api_route *rt, unsigned n)
 		fprintf(f, "%s %s %s %s\n", m, rt[i].path, scope[rt[i].scope],
 		    key_scope_name[rt[i].key]);
 	}
+}
+
+void
+http_api_fallback(struct http_api *api, api_handler_f *fn, void *priv)
+{
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	AN(fn);
+	AZ(api->fallback.handler);
+	api->fallback = (struct api_route){ .method = API_GET,
+		.path = "/*",
+		.scope = API_PUBLIC,
+		.key = KEY_NONE,
+		.handler = fn };
+	api->fallback_priv = priv;
 }
 
 void

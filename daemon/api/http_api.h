@@ -137,6 +137,13 @@ void http_api_metrics(struct http_api *, metrics_f *fn, void *priv);
 void http_api_routes(struct http_api *, const struct api_route *, unsigned n,
     void *priv);
 /*
+ * Who serves a GET (or HEAD) of a path that no route of any table has
+ * and that is not the API's (/api and below, whose unknown paths stay
+ * the API's JSON 404): the dashboard's files (api_static.h).  It is
+ * called as a public route's handler is, priv its own.  One at most.
+ */
+void http_api_fallback(struct http_api *, api_handler_f *, void *priv);
+/*
  * The proxies trusted to say who their client is (client_addr.h):
  * api_peer() is then the address they name.  t stays the caller's.
  */
@@ -159,6 +166,8 @@ void http_api_routes_print(FILE *, const struct api_route *, unsigned n);
 api_handler_f http_api_metrics_get;
 
 /* What the handler may read while it runs. */
+/* The request's path, as sent (percent-encoded), without its query. */
+const char *api_path(const struct api_req *);
 const char *api_param(const struct api_req *, const char *name);
 /* A path parameter that is an id: 1 to INT64_MAX, or -1. */
 int api_param_id(const struct api_req *, const char *name, int64_t *);
@@ -231,6 +240,12 @@ void http_api_reply_text(struct api_req *, int status, const char *json);
 /* A body of another type (text/csv...), sent as it is. */
 void http_api_reply_body(struct api_req *, int status, const char *type,
     const char *body, size_t len);
+/*
+ * A file's len bytes from fd, which is taken (closed once sent), as
+ * type; to a HEAD, only its length.
+ */
+void http_api_reply_file(struct api_req *, int status, const char *type, int fd,
+    size_t len);
 /* No body: 204 and the like. */
 void http_api_reply_empty(struct api_req *, int status);
 

@@ -61,6 +61,7 @@ struct run_opts {
 	int allow_private;
 	struct client_trust *trust; /* --trusted-proxy, handed to ct */
 	double sse_heartbeat;
+	const char *dashboard; /* --dashboard, handed to ct */
 };
 
 /* --warm-sitemap: a job now, and every --warm-every seconds. */
@@ -137,7 +138,8 @@ static const char run_synopsis[] =
     "                  [--warm-sitemap URL [--warm-every S]]\n"
     "                  [--database-url URL | --state-dir DIR | "
     "--no-database]\n"
-    "                  [--db-buffer ROWS] [--prune-every S]";
+    "                  [--db-buffer ROWS] [--prune-every S]\n"
+    "                  [--dashboard DIR]";
 
 static const char run_about[] =
     "Watches the log of each varnishd -n NAME (the default instance\n"
@@ -168,7 +170,11 @@ static const char run_about[] =
     "--no-database stores nothing.  While the database is away,\n"
     "results wait in memory, --db-buffer rows at most.\n"
     "Every --prune-every seconds, page results older than their\n"
-    "project's plan keeps them are deleted, in batches.\n";
+    "project's plan keeps them are deleted, in batches.\n"
+    "With a database, the tenants' API is served on --listen too, and\n"
+    "their dashboard at / from --dashboard (by default the one\n"
+    "installed in " STOKE_DASHBOARD_DIR
+    ", else the one built in\n" STOKE_DASHBOARD_SRC ").\n";
 
 /* -n NAME: an instance; the --node after it, before the next -n, is its. */
 static int
@@ -266,6 +272,7 @@ run_options(struct run_opts *o, int argc, char **argv)
 		    &o->allow_private, NULL },
 		CMD_OPT_TRUSTED_PROXY(&o->trust),
 		CMD_OPT_SSE_HEARTBEAT(&o->sse_heartbeat),
+		CMD_OPT_DASHBOARD(&o->dashboard),
 		CMD_OPT_END,
 	};
 	unsigned i;
@@ -549,6 +556,7 @@ cmd_run(int argc, char **argv)
 	INIT_OBJ(&r, RUN_MAGIC);
 	INIT_OBJ(&r.ct, CMD_TENANT_MAGIC);
 	r.ct.trust = o.trust;
+	r.ct.dashboard = o.dashboard;
 	/* Keys given are read first: a bad key file stops nothing running. */
 	if (!o.cc.no_database &&
 	    cmd_tenant_keys(&r.ct, "run", o.jwt_keys, NULL) < 0)

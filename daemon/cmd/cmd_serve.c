@@ -71,7 +71,7 @@ static const char serve_synopsis[] =
     "                  [--database-url URL | --state-dir DIR]\n"
     "                  [--jwt-keys FILE] [--token-ttl S] [--threads N]\n"
     "                  [--allow-private] [--trusted-proxy CIDR]...\n"
-    "                  [--sse-heartbeat S]\n"
+    "                  [--sse-heartbeat S] [--dashboard DIR]\n"
     "       stoked serve --new-jwt-key";
 
 static const char serve_about[] =
@@ -92,7 +92,11 @@ static const char serve_about[] =
     "load balancer, --trusted-proxy names its networks: the client whose\n"
     "address limits sign-ins is then the one its X-Forwarded-For names.\n"
     "Jobs' progress is streamed as Server-Sent Events, a ping every\n"
-    "--sse-heartbeat seconds keeping each stream open.\n";
+    "--sse-heartbeat seconds keeping each stream open.\n"
+    "The dashboard, the tenants' web UI, is served at / from --dashboard\n"
+    "(by default the one installed in " STOKE_DASHBOARD_DIR ",\n"
+    "else the one built in " STOKE_DASHBOARD_SRC ");\n"
+    "without a build, / says how to make one.\n";
 
 /*--------------------------------------------------------------------
  * The database
@@ -251,6 +255,7 @@ cmd_serve(int argc, char **argv)
 		    &s.allow_private, NULL },
 		CMD_OPT_TRUSTED_PROXY(&s.ct.trust),
 		CMD_OPT_SSE_HEARTBEAT(&s.sse_heartbeat),
+		CMD_OPT_DASHBOARD(&s.ct.dashboard),
 		{ "new-jwt-key", 0, CO_FLAG, NULL, 0, 0, NULL,
 		    "print a new key line for --jwt-keys and exit", &s.new_key,
 		    NULL },

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -21,6 +22,7 @@
 #include "api/api_agent_poll.h"
 #include "api/api_limits.h"
 #include "api/api_sse.h"
+#include "api/api_static.h"
 #include "api/client_addr.h"
 #include "api/http_api.h"
 #include "auth/password.h"
@@ -134,6 +136,18 @@ cmd_tenant_trusted_proxy(void *var, const char *arg, char *why, size_t whylen)
 	return (client_trust_add(*tp, arg, why, whylen));
 }
 
+const char *
+cmd_tenant_dashboard_dir(const char *dir)
+{
+	struct stat sb;
+
+	if (dir != NULL)
+		return (dir);
+	if (stat(STOKE_DASHBOARD_DIR "/index.html", &sb) == 0)
+		return (STOKE_DASHBOARD_DIR);
+	return (STOKE_DASHBOARD_SRC);
+}
+
 int
 cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
     struct http_api *api, struct pg_pool *pool, double token_ttl,
@@ -169,6 +183,9 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	http_api_metrics(api, api_sse_metrics, t->sse);
 	t->polls = api_agent_polls_new(eb, pool);
 	api_tenant_register(api, t);
+	ct->files = api_static_new(cmd_tenant_dashboard_dir(ct->dashboard));
+	http_api_fallback(api, api_static_get, ct->files);
+	log_info("api", "the dashboard from %s", api_static_dir(ct->files));
 	if (ct->trust != NULL) {
 		http_api_trust(api, ct->trust);
 		log_info("api",
@@ -221,4 +238,6 @@ cmd_tenant_free(struct cmd_tenant *ct)
 		token_keys_free(&ct->keys);
 	if (ct->trust != NULL)
 		client_trust_free(&ct->trust);
+	if (ct->files != NULL)
+		api_static_free(&ct->files);
 }

@@ -11,6 +11,7 @@
 
 #include "api/api_tenant.h"
 
+struct api_static;
 struct client_trust;
 struct event;
 struct event_base;
@@ -24,6 +25,8 @@ struct cmd_tenant {
 	struct api_tenant tenant;
 	struct event *prune; /* revoked tokens past their end, forgotten */
 	struct client_trust *trust; /* --trusted-proxy; NULL: none */
+	const char *dashboard; /* --dashboard; NULL: the default's */
+	struct api_static *files; /* the dashboard's, served at / */
 };
 
 /* --trusted-proxy CIDR, repeated: var is a struct client_trust **,
@@ -39,6 +42,20 @@ cmd_tenant_trusted_proxy(void *var, const char *arg, char *why, size_t whylen);
 	}
 
 /*
+ * --dashboard DIR: the built dashboard served at /.  Without it, the
+ * one installed in the package's data directory if there is one, else
+ * the one built in the source tree this stoked was built from.
+ */
+#define CMD_OPT_DASHBOARD(var)                                                 \
+	{                                                                      \
+		"dashboard", 0, CO_STRING, "DIR", 0, 0,                        \
+		    "PKGDATADIR/dashboard, else the source's dashboard/dist",  \
+		    "the built dashboard to serve at /", (var), NULL           \
+	}
+/* The directory the dashboard is served from: dir, or the default. */
+const char *cmd_tenant_dashboard_dir(const char *dir);
+
+/*
  * The keys of key_file (--jwt-keys), else of $STOKE_JWT_KEYS; else,
  * when state_dir is given (one machine, the embedded database), those of
  * its key file, made with a fresh key if missing.  0; 1: none given and
@@ -48,7 +65,8 @@ int cmd_tenant_keys(struct cmd_tenant *, const char *who, const char *key_file,
     const char *state_dir);
 
 /*
- * With the keys: threads, limits, the routes, the authenticator.
+ * With the keys: threads, limits, the routes, the authenticator, and
+ * the dashboard at / (ct->dashboard's, or the default's).
  * allow_private: tenants may name loopback and private addresses (their
  * own machine's Varnish, self-hosted).  user_rate, user_burst: each
  * user's requests a second; 0: the policy's (api_limits.h).
