@@ -1,0 +1,305 @@
+// The dashboard end to end, in Chromium: the steps of e2e.sh.
+//
+// usage: node e2e.mjs PORT ORIGIN_PORT NODE_PORT ARTIFACTS NODE_MODULES
+import { createRequire } from 'node:module'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const [PORT, ORIGIN, NODE] = process.argv.slice(2, 5).map(Number)
+const ART = process.argv[5]
+const require = createRequire(join(process.argv[6], 'x.js'))
+const { chromium, selectors } = require('playwright-core')
+// The dashboard marks what tests find as data-test="...".
+selectors.setTestIdAttribute('data-test')
+const BASE = `http://127.0.0.1:${PORT}`
+const PASSWORD = 'a long enough secret'
+let checks = 0
+
+function expect(what, got, want) {
+  checks++
+  const g = JSON.stringify(got)
+  const w = JSON.stringify(want)
+  if (g !== w) throw new Error(`${what}: got ${g}, want ${w}`)
+}
+
+function ok(what, cond, detail = '') {
+  checks++
+  if (!cond) throw new Error(`${what}${detail ? ': ' + detail : ''}`)
+}
+
+// The API as a script would call it, with the page's token.
+async function apiAs(page, method, path) {
+  return page.evaluate(async ([m, p]) => {
+    const t = JSON.parse(sessionStorage.getItem('stoke.token') || 'null')
+    const r = await fetch(p, { method: m, headers: t ? { Authorization: 'Bearer ' + t.token } : {} })
+    return { status: r.status, body: await r.json().catch(() => null) }
+  }, [method, path])
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(ART, name + '.png'), fullPage: true })
+}
+
+// Nothing on the page wider than the screen: tables scroll in their box.
+async function fits(page, what) {
+  const [sw, vw] = await page.evaluate(() =>
+    [document.documentElement.scrollWidth, window.innerWidth])
+  ok(`${what} fits ${vw} px`, sw <= vw, `${sw} px wide`)
+}
+
+async function signUp(page, name, email) {
+  await page.goto(BASE + '/')
+  await page.waitForURL(/\/login/)
+  await page.getByRole('link', { name: 'Sign up', exact: true }).first().click()
+  await page.getByLabel('Your name').fill(name)
+  await page.getByLabel('E-mail', { exact: true }).fill(email)
+  await page.getByLabel(/^Password/).fill(PASSWORD)
+  await shot(page, `signup-${name}`)
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.getByRole('heading', { name: 'Projects' }).waitFor()
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM,
+  headless: true, args: ['--no-sandbox'] })
+const errors = []
+function watch(page) {
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => {
+    // The API's refusals the test asks for on purpose are logged as
+    // failed loads; scripts' own errors are not expected.
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text()))
+      errors.push(m.text())
+  })
+}
+
+try {
+  // ---------------------------------------------------------------
+  // Alice: sign up, a project, the shop as a website.
+  const ctx = await browser.newContext({ acceptDownloads: true,
+    viewport: { width: 1280, height: 900 } })
+  const page = await ctx.newPage()
+  watch(page)
+  await signUp(page, 'Alice', 'alice@shop.example')
+  expect('no project yet', await page.getByText('No project yet').count(), 1)
+  await page.getByLabel('Name').fill('Shop')
+  await page.getByRole('button', { name: 'Create' }).click()
+  await page.getByRole('link', { name: 'Shop' }).click()
+  await page.waitForURL(/\/projects\/\d+$/)
+  const pid = Number(page.url().split('/').pop())
+  await shot(page, 'project')
+
+  await page.getByRole('link', { name: 'Add a website' }).click()
+  await page.getByLabel('Name').fill('Shop')
+  await page.getByLabel(/^Base URL/).fill(`http://127.0.0.1:${ORIGIN}/`)
+  await page.getByLabel(/^Varnish nodes/).fill(`http://127.0.0.1:${NODE}`)
+  await page.getByLabel(/^Concurrency/).fill('2')
+  await page.getByLabel(/^Schedule/).fill('0 3 * * *')
+  await shot(page, 'website-new')
+  await page.getByRole('button', { name: 'Add the website' }).click()
+  await page.waitForURL(/\/websites\/\d+$/)
+  const wid = Number(page.url().split('/').pop())
+  const site = (await apiAs(page, 'GET', `/api/websites/${wid}`)).body
+  expect('the website as the form said', [site.base_url, site.concurrency,
+    site.schedule, site.varnish_nodes], [`http://127.0.0.1:${ORIGIN}/`, 2,
+    '0 3 * * *', [`http://127.0.0.1:${NODE}`]])
+
+  // A bad setting: the API's error, on the form, on the field.
+  await page.getByRole('link', { name: 'Settings' }).click()
+  await page.getByLabel(/^Schedule/).fill('every day')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.getByTestId('error').waitFor()
+  ok('the error names the schedule', /schedule/i.test(await page.getByTestId('error').innerText()))
+  expect('the field is marked', await page.getByLabel(/^Schedule/).getAttribute('aria-invalid'), 'true')
+  await page.getByLabel(/^Schedule/).fill('')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.waitForURL(/\/websites\/\d+$/)
+
+  // ---------------------------------------------------------------
+  // A job of the sitemap, watched live to its end.
+  await page.getByRole('button', { name: 'Start' }).click()
+  await page.waitForURL(/\/jobs\/\d+/)
+  const jid = Number(new URL(page.url()).pathname.split('/').pop())
+  // What the progress bar showed, sampled while it moves.
+  const seen = new Set()
+  const bar = page.getByRole('progressbar')
+  for (let t = Date.now(); Date.now() - t < 90000;) {
+    const v = await bar.getAttribute('aria-valuenow').catch(() => null)
+    if (v !== null) seen.add(Number(v))
+    if ((await page.getByTestId('job-status').innerText()) === 'done') break
+    await page.waitForTimeout(50)
+  }
+  expect('the job ended, on the page', await page.getByTestId('job-status').innerText(), 'done')
+  const job = (await apiAs(page, 'GET', `/api/jobs/${jid}`)).body
+  ok('the sitemap had its URLs', job.urls_total > 60, String(job.urls_total))
+  ok('seen under way, live', [...seen].some((v) => v > 0 && v < 100),
+    JSON.stringify([...seen]))
+  expect('the page counts what the API does',
+    Number((await page.getByTestId('done').innerText()).replace(/,/g, '')),
+    job.urls_completed)
+  ok('results streamed in', await page.getByTestId('latest').locator('li .badge').count() > 0)
+  await shot(page, 'job')
+
+  // ---------------------------------------------------------------
+  // Its results: paged, sorted, filtered, exported.
+  const table = page.getByTestId('results')
+  await table.locator('tbody tr').first().waitFor()
+  expect('a page of 50', await table.locator('tbody tr').count(), 50)
+  await page.getByTestId('next-page').click()
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=results] tbody tr').length !== 50)
+  expect('the rest on the next page', await table.locator('tbody tr').count(),
+    job.urls_total - 50)
+  await page.getByRole('button', { name: /^URL/ }).click()
+  await page.getByRole('button', { name: /^URL/ }).click()
+  await page.waitForURL(/order=desc/)
+  const urls = await table.locator('td.url').allInnerTexts()
+  expect('sorted by URL, descending', urls, [...urls].sort().reverse())
+  await page.getByLabel('URL holds').fill('/product/1')
+  await page.getByLabel('Outcome').selectOption('cached')
+  await page.getByRole('button', { name: 'Filter' }).click()
+  await page.waitForURL(/outcome=cached/)
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-test=results] td.url')]
+    .every((td) => td.innerText.includes('/product/1')))
+  const filtered = await table.locator('td.url').allInnerTexts()
+  const want = (await apiAs(page, 'GET',
+    `/api/jobs/${jid}/results?url=%2Fproduct%2F1&outcome=cached&limit=1000`)).body.results
+  ok('some rows kept', want.length > 0)
+  expect('the rows the API keeps', [...filtered].sort(), want.map((r) => r.url).sort())
+  await shot(page, 'results')
+
+  const [csvDl] = await Promise.all([page.waitForEvent('download'),
+    page.getByTestId('export-csv').click()])
+  const csv = readFileSync(await csvDl.path(), 'utf8').trim().split('\n')
+  expect('CSV: its header', csv[0].split(',').slice(0, 3), ['id', 'url', 'variant'])
+  expect('CSV: the filtered rows', csv.length - 1, want.length)
+  const [jsonDl] = await Promise.all([page.waitForEvent('download'),
+    page.getByTestId('export-json').click()])
+  const exported = JSON.parse(readFileSync(await jsonDl.path(), 'utf8'))
+  expect('JSON: the filtered rows', exported.map((r) => r.id).sort(),
+    want.map((r) => r.id).sort())
+
+  // ---------------------------------------------------------------
+  // Analytics: a chart with data.
+  await page.getByRole('link', { name: job ? 'Shop' : '' }).first().click()
+  await page.getByRole('link', { name: 'Analytics' }).click()
+  await page.getByTestId('totals').waitFor()
+  const total = Number((await page.getByTestId('totals').locator('b').first()
+    .innerText()).replace(/,/g, ''))
+  expect('analytics: every result', total, job.urls_total)
+  const canvas = page.getByTestId('chart-cached').locator('canvas')
+  await canvas.waitFor()
+  const painted = await canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+    let n = 0
+    for (let i = 3; i < d.length; i += 4) if (d[i]) n++
+    return n
+  })
+  ok('the cached-share chart is drawn', painted > 1000, String(painted))
+  ok('its summary says the share', /Cached share over time; over the range \d/.test(
+    await canvas.getAttribute('aria-label')))
+  await shot(page, 'analytics')
+
+  // ---------------------------------------------------------------
+  // Purge a URL: each node's answer, and the page warmed again.
+  await page.getByRole('link', { name: 'Purge' }).click()
+  await page.getByLabel(/^URLs/).fill('/product/1')
+  await page.getByRole('button', { name: 'Purge' }).click()
+  const report = page.getByTestId('purge-report')
+  await report.waitFor()
+  ok('the node purged it', /1 purged, 0 failed/.test(await report.innerText()),
+    await report.innerText())
+  expect('the node named', await report.locator('tbody td').nth(1).innerText(),
+    `http://127.0.0.1:${NODE}`)
+  await shot(page, 'purge')
+  await page.getByTestId('rewarm-job').click()
+  await page.waitForFunction(() =>
+    document.querySelector('[data-test=job-status]')?.innerText === 'done', null,
+    { timeout: 60000 })
+  const back = (await apiAs(page, 'GET', `/api/jobs/${new URL(page.url()).pathname.split('/').pop()}/results`)).body.results
+  expect('warmed again, cached', back.map((r) => [new URL(r.url).pathname, r.outcome]),
+    [['/product/1', 'cached']])
+
+  // ---------------------------------------------------------------
+  // The largest page, measured: the job's, with its table.
+  await page.goto(`${BASE}/jobs/${jid}`)
+  await page.getByTestId('results').locator('tbody tr').first().waitFor()
+  const timing = await page.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0]
+    return { interactive: n.domInteractive, contentLoaded: n.domContentLoadedEventEnd,
+      load: n.loadEventEnd, tableShown: performance.now() }
+  })
+  console.log(`timing of the job page (ms from navigation): DOM interactive ` +
+    `${timing.interactive.toFixed(0)}, DOMContentLoaded ${timing.contentLoaded.toFixed(0)}, ` +
+    `load ${timing.load.toFixed(0)}, results table shown ${timing.tableShown.toFixed(0)}`)
+
+  // ---------------------------------------------------------------
+  // Log out: the token is gone, and with it the pages.
+  await page.getByTestId('logout').click()
+  await page.waitForURL(/\/login/)
+  await page.goto(`${BASE}/websites/${wid}`)
+  await page.waitForURL(/\/login\?next=/)
+  expect('no token kept', await page.evaluate(() => sessionStorage.getItem('stoke.token')), null)
+  await shot(page, 'login')
+  // And back, by keyboard alone, to where the login was asked from.
+  await page.getByLabel('E-mail', { exact: true }).focus()
+  await page.keyboard.type('alice@shop.example')
+  await page.keyboard.press('Tab')
+  await page.keyboard.type(PASSWORD)
+  await page.keyboard.press('Enter')
+  await page.waitForURL(new RegExp(`/websites/${wid}$`))
+  await ctx.close()
+
+  // ---------------------------------------------------------------
+  // Bob sees none of it.
+  const bctx = await browser.newContext()
+  const bob = await bctx.newPage()
+  watch(bob)
+  await signUp(bob, 'Bob', 'bob@other.example')
+  expect("Bob's projects", await bob.getByTestId('projects').count(), 0)
+  for (const path of [`/api/projects/${pid}`, `/api/websites/${wid}`,
+    `/api/jobs/${jid}`, `/api/jobs/${jid}/results`])
+    expect('Bob: ' + path, (await apiAs(bob, 'GET', path)).status, 404)
+  await bob.goto(`${BASE}/jobs/${jid}`)
+  await bob.getByTestId('error').first().waitFor()
+  ok("Bob: Alice's job is not found", /not|no such/i.test(await bob.getByTestId('error').first().innerText()))
+  expect('Bob: no result shown', await bob.getByTestId('results').count(), 0)
+  await bob.goto(`${BASE}/websites/${wid}/analytics`)
+  await bob.getByTestId('error').first().waitFor()
+  expect('Bob: no analytics', await bob.getByTestId('totals').count(), 0)
+  await shot(bob, 'other-tenant')
+  await bctx.close()
+
+  // ---------------------------------------------------------------
+  // A phone: 360 px wide, every page.
+  const pctx = await browser.newContext({ viewport: { width: 360, height: 740 },
+    isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+  const phone = await pctx.newPage()
+  watch(phone)
+  await phone.goto(BASE + '/login')
+  await fits(phone, 'the login page')
+  await phone.getByLabel('E-mail', { exact: true }).fill('alice@shop.example')
+  await phone.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await phone.getByRole('button', { name: 'Log in' }).click()
+  await phone.getByRole('heading', { name: 'Projects' }).waitFor()
+  for (const [name, path, ready] of [
+    ['projects', '/', 'projects'],
+    ['project', `/projects/${pid}`, 'websites'],
+    ['website', `/websites/${wid}`, 'jobs'],
+    ['website-edit', `/websites/${wid}/edit`, 'website-form'],
+    ['job', `/jobs/${jid}`, 'results'],
+    ['analytics', `/websites/${wid}/analytics`, 'totals'],
+    ['purge', `/websites/${wid}/purge`, 'purge-form'],
+    ['keys', `/projects/${pid}/keys`, null],
+    ['members', `/projects/${pid}/members`, 'members']]) {
+    await phone.goto(BASE + path)
+    if (ready) await phone.getByTestId(ready).first().waitFor()
+    else await phone.getByRole('heading', { name: 'A new key' }).waitFor()
+    await fits(phone, `the ${name} page`)
+    await shot(phone, `phone-${name}`)
+  }
+  await pctx.close()
+
+  expect('no script error on any page', errors, [])
+  console.log(`e2e: ${checks} checks; screenshots in ${ART}`)
+} finally {
+  await browser.close()
+}
