@@ -70,3 +70,29 @@ describe('the results table', () => {
     expect(w.find('input[name=status]').attributes('aria-invalid')).toBe('true')
   })
 })
+
+describe('answers that cross', () => {
+  it('shows the latest read, not the last answer', async () => {
+    const pending = []
+    get.mockReset()
+    get.mockImplementation((path, { query }) => new Promise((resolve) =>
+      pending.push(() => resolve({ results: [row(query.order === 'desc' ? 9 : 1)],
+        next_cursor: null }))))
+    const router = createRouter({ history: createMemoryHistory(),
+      routes: [{ path: '/jobs/:jid', component: { template: '<div/>' } }] })
+    await router.push('/jobs/4')
+    const w = mount(ResultsTable, { props: { jid: '4' },
+      global: { plugins: [router, createPinia()] } })
+    pending[0]() // the first page
+    await flushPromises()
+    const url = () => w.findAll('th button.sort').find((b) => b.text().startsWith('URL'))
+    await url().trigger('click') // ascending
+    await url().trigger('click') // descending
+    expect(pending.length).toBe(3)
+    pending[2]() // the descending read answers first
+    await flushPromises()
+    pending[1]() // then the ascending one, late
+    await flushPromises()
+    expect(w.find('tbody td').text()).toBe('9')
+  })
+})
