@@ -20,3 +20,7 @@ setUnauthorizedHandler(() => {
 })
 
 app.mount('#app')
+
+// The offline shell (public/sw.js), for the built dashboard only.
+if (import.meta.env.PROD && 'serviceWorker' in navigator)
+  navigator.serviceWorker.register('/sw.js').catch(() => {})
