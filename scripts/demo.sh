@@ -4,7 +4,9 @@
 # scratch; stoked warms it from its sitemap, then puts back at once what
 # a purge, a ban and a tag invalidation take out of the cache.  Last, a
 # tenant of the hosted API warms the shop with a sitemap job, which a
-# stoked worker carries out.
+# stoked worker carries out, and purges a page of it; the dashboard (the
+# tenants' web UI, built when Node.js is there) shows it all on stoked's
+# port, signed in as the demo tenant.
 #
 #   scripts/demo.sh          install what is missing, build, start, show
 #   scripts/demo.sh stop     stop what the demo started
@@ -99,6 +101,21 @@ if ! "$top/scripts/build.sh" "$build" > "$build/build.log" 2>&1; then
 	exit 1
 fi
 
+# The dashboard: built when Node.js is there (scripts/install-deps.sh
+# installs it); without, stoked's / says how to build it.
+dashboard="$top/dashboard/dist"
+if command -v npm > /dev/null; then
+	say "Building the dashboard (npm ci, vite build)"
+	if ! (cd "$top/dashboard" && npm ci --no-audit --no-fund &&
+	    npm run build) > "$build/dashboard.log" 2>&1; then
+		cat "$build/dashboard.log" >&2
+		exit 1
+	fi
+	sed -n 's/^first load/    first load/p' "$build/dashboard.log"
+else
+	echo "    no Node.js: the dashboard is not built (cd dashboard && npm ci && npm run build)"
+fi
+
 stop
 rm -rf "$dir"
 mkdir -p "$dir/vcl" "$dir/vmods"
@@ -136,7 +153,8 @@ say "Starting stoked: watching that varnishd, re-warming through it, API on 127.
 # demo's tenant names a shop on 127.0.0.1: --allow-private.
 "$build/daemon/stoked" run -n "$dir/varnish" --node "$site" \
     --secret-file "$dir/secret" --listen "127.0.0.1:$aport" \
-    --state-dir "$dir/state" --allow-private > "$dir/stoked.log" 2>&1 &
+    --state-dir "$dir/state" --allow-private --dashboard "$dashboard" \
+    > "$dir/stoked.log" 2>&1 &
 echo $! > "$dir/stoked.pid"
 wait_for 60 grep -q listening "$dir/stoked.log"
 cat "$dir/stoked.log"
@@ -308,8 +326,22 @@ print("    %d warm requests: %s" % (a["results"], ", ".join(
 t = a["ttfb_ms"]
 print("    TTFB p50 %s ms, p95 %s ms, p99 %s ms" % (t["p50"], t["p95"], t["p99"]))'
 
+wid=$(echo "$website" | json '["id"]')
+say "The tenant purges a product page through the hosted API (POST /api/websites/$wid/purge): each node says what it did, and the page is warmed again"
+curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"urls": ["/product/2"]}' "$api/websites/$wid/purge" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+for r in p["results"]:
+    print("    %-40s %s %s" % (r["url"], r["node"], "ok" if r["ok"] else r["error"]))
+if p["job"]:
+    print("    re-warmed by job %d" % p["job"]["id"])'
+
 say "Stoke's demo is running"
 cat << EOF
+    the dashboard:              http://127.0.0.1:$aport/
+    ... its demo tenant:        demo@shop.example, password: warm caches, happy shops
+    ... its job:                http://127.0.0.1:$aport/jobs/$jid
     the shop, through Varnish:  $site/
     its sitemaps:               $site/sitemap_index.xml
     the origin itself:          http://127.0.0.1:$oport/

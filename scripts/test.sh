@@ -1,10 +1,12 @@
 #!/bin/sh
 # Set up and run every test of Stoke on this machine.
 #
-# Installs what is missing from Debian's packages, builds with ASan and
-# UBSan, runs every suite (varnishtest cases against a real varnishd, the
-# VCL library against the demo origin, unit tests), checks the code's
-# format and that the release tarball builds and passes on its own.
+# Installs what is missing from Debian's packages (and Node.js), builds
+# with ASan and UBSan, builds the dashboard and runs its Vitest suite,
+# runs every suite (varnishtest cases against a real varnishd, the VCL
+# library against the demo origin, unit tests, the dashboard in
+# Chromium), checks the code's format and that the release tarball
+# builds and passes on its own.
 # Ends with one line: "N passed, N failed".
 set -u
 
@@ -30,6 +32,17 @@ scripts/install-deps.sh || exit 1
 echo "== building with sanitizers"
 scripts/build.sh "$build" --enable-sanitizers || exit 1
 
+# Before make check: tests/dashboard/e2e.sh drives this build.
+echo "== the dashboard: npm ci, Vitest, vite build"
+(cd dashboard && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+    npm ci --no-audit --no-fund > "$build/dashboard.out" 2>&1 &&
+    npm test >> "$build/dashboard.out" 2>&1 &&
+    npm run build >> "$build/dashboard.out" 2>&1)
+rc=$?
+[ $rc -eq 0 ] || tail -40 "$build/dashboard.out"
+grep -E 'Tests|first load' "$build/dashboard.out" || true
+count $rc dashboard
+
 echo "== make check"
 (cd "$build" && make -s -j2 check > "$build/check.out" 2>&1)
 log="$build/tests/test-suite.log"
@@ -51,6 +64,11 @@ if [ -f "$log" ]; then
 else
 	cat "$build/check.out"
 	count 1 make-check
+fi
+# Here Node.js and Chromium are installed: a skipped browser suite is a
+# failure of this script, not of the dashboard's.
+if grep -q '^SKIP: dashboard/e2e.sh' "$build/check.out"; then
+	count 1 dashboard-e2e-skipped
 fi
 
 echo "== format"
