@@ -26,6 +26,11 @@ struct api_static {
 	char *dir;
 };
 
+#define STATIC_CSP                                                             \
+	"default-src 'self'; script-src 'self'; style-src 'self' "             \
+	"'unsafe-inline'; img-src 'self' data:; object-src 'none'; "           \
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
 /* What a missing build answers: what to do about it. */
 static const char static_unbuilt[] =
     "<!doctype html>\n"
@@ -122,6 +127,12 @@ static_send(struct api_req *r, const char *root, const char *rel, int fd,
 
 	http_api_header(r, "Cache-Control", api_static_cache(rel));
 	http_api_header(r, "X-Content-Type-Options", "nosniff");
+	if (!strcmp(rel, "index.html")) {
+		/* The page holds a tenant's token: nothing but its own
+		 * scripts runs in it, and no other site frames it. */
+		http_api_header(r, "Content-Security-Policy", STATIC_CSP);
+		http_api_header(r, "Referrer-Policy", "same-origin");
+	}
 	if ((size_t)snprintf(gz, sizeof gz, "%s.gz", rel) < sizeof gz)
 		gfd = static_open(root, gz, &gsb);
 	if (gfd >= 0) {

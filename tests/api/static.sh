@@ -91,6 +91,7 @@ for p in / /index.html /projects/3/websites /jobs/12 /login?next=/x; do
 	want_status 200
 	want_header 'content-type: text/html; charset=utf-8'
 	want_header 'cache-control: no-cache'
+	want_header "content-security-policy: default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 	want_body '<title>shell</title>'
 done
 
