@@ -80,7 +80,7 @@ try {
   const page = await ctx.newPage()
   watch(page)
   await signUp(page, 'Alice', 'alice@shop.example')
-  expect('no project yet', await page.getByText('No project yet').count(), 1)
+  await page.getByText('No project yet').waitFor()
   await page.getByLabel('Name').fill('Shop')
   await page.getByRole('button', { name: 'Create' }).click()
   await page.getByRole('link', { name: 'Shop' }).click()
@@ -143,7 +143,8 @@ try {
   // Its results: paged, sorted, filtered, exported.
   const table = page.getByTestId('results')
   await table.locator('tbody tr').first().waitFor()
-  expect('a page of 50', await table.locator('tbody tr').count(), 50)
+  // The table reads its page again as results come; the last read has 50.
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=results] tbody tr').length === 50)
   await page.getByTestId('next-page').click()
   await page.waitForFunction(() => document.querySelectorAll('[data-test=results] tbody tr').length !== 50)
   expect('the rest on the next page', await table.locator('tbody tr').count(),
@@ -274,6 +275,7 @@ try {
   const bob = await bctx.newPage()
   watch(bob)
   await signUp(bob, 'Bob', 'bob@other.example')
+  await bob.getByText('No project yet').waitFor()
   expect("Bob's projects", await bob.getByTestId('projects').count(), 0)
   for (const path of [`/api/projects/${pid}`, `/api/websites/${wid}`,
     `/api/jobs/${jid}`, `/api/jobs/${jid}/results`])
@@ -289,13 +291,30 @@ try {
   await bctx.close()
 
   // ---------------------------------------------------------------
-  // A phone: 360 px wide, every page.
+  // A phone: 360 px wide, every page; its system in dark mode.
   const pctx = await browser.newContext({ viewport: { width: 360, height: 740 },
-    isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+    isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: 'dark' })
   const phone = await pctx.newPage()
   watch(phone)
   await phone.goto(BASE + '/login')
   await fits(phone, 'the login page')
+  expect('dark, as the system', await phone.evaluate(() =>
+    getComputedStyle(document.documentElement).backgroundColor), 'rgb(22, 20, 18)')
+  // The keyboard's focus is seen: the skip link first, then the fields.
+  await phone.keyboard.press('Tab')
+  expect('the skip link first', await phone.evaluate(() => document.activeElement.innerText),
+    'Skip to the content')
+  // Past the header's links (Stoke, Log in, Sign up).
+  let tabs = 0
+  while (tabs < 8 && await phone.evaluate(() => document.activeElement.name) !== 'email') {
+    await phone.keyboard.press('Tab')
+    tabs++
+  }
+  expect('then the header, then the e-mail field', tabs, 4)
+  ok('its focus is outlined', await phone.evaluate(() => {
+    const st = getComputedStyle(document.activeElement)
+    return st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) >= 2
+  }))
   await phone.getByLabel('E-mail', { exact: true }).fill('alice@shop.example')
   await phone.getByLabel('Password', { exact: true }).fill(PASSWORD)
   await phone.getByRole('button', { name: 'Log in' }).click()
