@@ -68,7 +68,8 @@ chmod 600 "$work/keys"
 suite_bg $!
 port=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve.log")
 "$STOKED" worker --database-url "$PGURL" --secret-file "$work/secret" \
-    --allow-private --poll 0.2 --timeout 10 > "$work/worker.log" 2>&1 &
+    --allow-private --poll 0.2 --timeout 10 --batch 8 \
+    > "$work/worker.log" 2>&1 &
 suite_bg $!
 
 NODE_PATH=$dash/node_modules CHROMIUM=$chromium \
