@@ -34,3 +34,6 @@ echo "== storing results while warming"
 echo
 echo "== the tenants' API against pgbench on the same statements"
 "$top/bench/api.sh" "$build" "${1:-20}" 8
+echo
+echo "== stoked agent: re-warming while reporting, and a control plane's intake"
+"$top/bench/agent.sh" "$build" 100 200000
