@@ -149,19 +149,24 @@ reported /category/2
 
 echo "== the control plane away: the node stays warm, batches spool"
 cp_stop
-# Purges go on until batches wait in memory and on disk both.
+# Purges go on until batches have waited in memory, and then on disk
+# (each seen as it happens: how many bytes a batch holds depends on how
+# many purges a busy machine fits in a second).
 i=41
 end=$(($(date +%s) + 30))
+inmem=0
 until [ "$(metric 'stoke_agent_spool_bytes{where="disk"}')" -gt 0 ]; do
 	[ "$(date +%s)" -lt "$end" ] || fail "nothing spooled on disk"
+	[ "$(metric 'stoke_agent_spool_bytes{where="memory"}')" -gt 0 ] &&
+	    inmem=1
 	warm "/product/$i"
 	purge "/product/$i"
 	i=$((i + 1))
 	sleep 0.05
 done
 last=$((i - 1))
-[ "$(metric 'stoke_agent_spool_bytes{where="memory"}')" -gt 0 ] ||
-    fail "nothing spooled in memory"
+[ "$(metric 'stoke_agent_spool_bytes{where="memory"}')" -gt 0 ] && inmem=1
+[ $inmem = 1 ] || fail "nothing spooled in memory"
 end=$(($(date +%s) + 15))
 for i in $(seq 41 $last); do
 	until [ -n "$(xv "/product/$i")" ]; do

@@ -186,7 +186,7 @@ for _ in range(60):
     time.sleep(0.25)
 expect("the queue's depth", sample(mq, "stoke_queue_depth"), 0.0)
 expect("jobs queued", sample(mq, 'stoke_jobs{status="queued"}'), 0.0)
-expect("unmatched paths", call(A, "GET", "/nowhere")[0], 404)
+expect("unmatched paths", call(A, "GET", "/api/nowhere")[0], 404)
 expect("an unmatched path, counted", sample(
     metrics(A), 'stoke_api_requests_total{route="unmatched",method="GET",'
     'status="404"}'), 1.0)
