@@ -71,7 +71,11 @@
  *	     "outcome": "cached|fresh|uncacheable|origin_error|timeout|
  *	     failed", "reason": text|null, "ttl": x|null, "recorded_at": t}],
  *	 "traffic": [{"minute": t, "host": "shop.example", "hits": n,
- *	     "misses": n, "passes": n, "uncacheable": {"<reason>": n}}]}
+ *	     "misses": n, "passes": n, "uncacheable": {"<reason>": n}}],
+ *	 "tasks": [{"task": id, "ok": bool, "node": text|null,
+ *	     "status": n|null, "load_ms": x|null, "ttfb_ms": x|null,
+ *	     "cache_status": text|null, "outcome": "cached|...|failed",
+ *	     "reason": text|null, "ttl": x|null, "recorded_at": t}]}
  *
  *	Every array may be absent or empty.  A field not listed, a value of
  *	another type, an unknown enum value, a time not from 0 to 1e11:
@@ -94,10 +98,19 @@
  *	Host; traffic added to the website's hourly rollup (visitor_traffic,
  *	visitor_uncacheable: by UTC hour and Host); the agent's
  *	last_seen_at and lag_seconds (now less the oldest invalidation's or
- *	result's time in the batch, else less sent_at) updated.  -> 200
- *	{"batch", "duplicate": false, "stored": {"jobs", "invalidations",
- *	"results", "traffic"}, "dropped": {"foreign_host", "unknown_job"}}.
- *	Batch keys are forgotten after 3 days.
+ *	result's time in the batch, else less sent_at) updated.  Each of
+ *	"tasks" is a task the agent claimed (4.) and warmed, with its one
+ *	result (its URL, variant and job are the task's): it is done (ok)
+ *	or failed, its result stored as a page_results row of its job, and
+ *	its job counted (and done when all its tasks are), as a stoked
+ *	worker's completion counts, only if it is this agent's and still
+ *	open; any other, or one done already (by an earlier batch, or
+ *	twice in this one), is dropped and counted: a task is completed
+ *	once, whichever of the agent's claims of it warmed it, its lease
+ *	run out or not.  -> 200 {"batch", "duplicate": false, "stored":
+ *	{"jobs", "invalidations", "results", "traffic", "tasks"},
+ *	"dropped": {"foreign_host", "unknown_job", "tasks"}}.  Batch keys
+ *	are forgotten after 3 days.
  *
  *	The agent deletes a batch from its spool only on a 200; a 4xx other
  *	than 401 and 429 means the batch is bad: it logs and drops it
@@ -145,13 +158,42 @@
  *	  from, and never of one the agent marked "echo": what it did on
  *	  the control plane's word (a purge or invalidate command), which
  *	  would otherwise go round the nodes for ever.
+ *	- "tasks": {"job": n}: tasks of that job were queued for this
+ *	  agent: claim them (4.) now rather than at the next idle claim.
  *	Kinds an agent does not know are skipped with a warning, so that a
  *	newer control plane works with an older agent.
+ *
+ * 4. POST /api/agent/v1/tasks/claim
+ *
+ *	{"max": n} (1 to 100) -> 200 {"tasks": [{"id", "job", "url",
+ *	"variant", "attempts", "lease_until"}], "lease": 120}: up to n of
+ *	the agent's open tasks, most urgent first, leased to it for lease
+ *	seconds ([] when none).  An agent that takes tasks claims at least
+ *	every 30 s while it has room, [] or not.  A job (a URL list or a
+ *	sitemap) of a website with agents gets one task per URL, variant
+ *	and agent that claimed in the last two minutes, beside the stoked
+ *	workers' (which
+ *	warm the website's varnish_nodes, if it has any: without, and with
+ *	agents at work, there is none); its urls_total counts them all.
+ *	Each is warmed by its agent on its own node, from inside the
+ *	tenant's network: a signed warm request for url in variant (its
+ *	inputs as the website's variant_inputs say), its verdict from the
+ *	node's log, within the website's concurrency to the origin.  A
+ *	task is only ever its agent's: no other agent and no stoked worker
+ *	claims it.  One whose lease ran out (the agent stopped, or the
+ *	link was down) is claimed again by the same agent; if an earlier
+ *	claim of it is reported as well, the first report counts, the
+ *	other is dropped (2.).  Tasks are not renewed: an agent claims no
+ *	more than it warms within the lease.  A revoked agent's open tasks
+ *	fail at once, so that their jobs end; an agent away for good
+ *	leaves its tasks queued until it comes back or is revoked.  An
+ *	older agent never claims, so it is given none.
  */
 
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +294,22 @@ static const struct agent_field agent_result_fields[] = {
 	{ "recorded_at", AGF_TIME, R, 0, 0, NULL },
 };
 
+/* A task of the agent's done: its one result, its URL, variant and job
+ * the task's. */
+static const struct agent_field agent_task_fields[] = {
+	{ "task", AGF_INT, R, 1, INT64_MAX, NULL },
+	{ "ok", AGF_BOOL, R, 0, 0, NULL },
+	{ "node", AGF_TEXT, N, 0, AGENT_URL_MAX, NULL },
+	{ "status", AGF_INT, N, 0, 999, NULL },
+	{ "load_ms", AGF_NUMBER, N, 0, 1000000000, NULL },
+	{ "ttfb_ms", AGF_NUMBER, N, 0, 1000000000, NULL },
+	{ "cache_status", AGF_TEXT, N, 0, 32, NULL },
+	{ "outcome", AGF_TEXT, R, 0, 16, agent_outcomes },
+	{ "reason", AGF_TEXT, N, 0, AGENT_TEXT_MAX, NULL },
+	{ "ttl", AGF_NUMBER, N, -1000000000, 1000000000, NULL },
+	{ "recorded_at", AGF_TIME, R, 0, 0, NULL },
+};
+
 static const struct agent_field agent_traffic_fields[] = {
 	{ "minute", AGF_TIME, R, 0, 0, NULL },
 	{ "host", AGF_TEXT, R, 1, 255, NULL },
@@ -281,6 +339,7 @@ static const struct agent_rows agent_rows[] = {
 	AGENT_ROWS("invalidations", agent_inval_fields),
 	AGENT_ROWS("results", agent_result_fields),
 	AGENT_ROWS("traffic", agent_traffic_fields),
+	AGENT_ROWS("tasks", agent_task_fields),
 };
 #define AGENT_NROWS (sizeof agent_rows / sizeof agent_rows[0])
 
@@ -541,7 +600,7 @@ api_agent_hello_post(struct api_req *r, void *priv)
 
 /* A batch's fields: its key and time, then agent_rows[]'s. */
 static const char *const agent_batch_fields[] = { "batch", "sent_at", "jobs",
-	"invalidations", "results", "traffic" };
+	"invalidations", "results", "traffic", "tasks" };
 #define AGENT_BATCH_NFIELDS                                                    \
 	(sizeof agent_batch_fields / sizeof agent_batch_fields[0])
 
@@ -603,7 +662,8 @@ api_agent_batches_post(struct api_req *r, void *priv)
 		if (u == AGENT_BATCH_NFIELDS) {
 			http_api_error(r, 400, "unknown_field", k,
 			    "unknown field '%.64s': a batch has batch, "
-			    "sent_at, jobs, invalidations, results, traffic",
+			    "sent_at, jobs, invalidations, results, traffic, "
+			    "tasks",
 			    k);
 			return;
 		}
@@ -642,10 +702,32 @@ api_agent_batches_post(struct api_req *r, void *priv)
 	bt.invalidations = rows[1];
 	bt.results = rows[2];
 	bt.traffic = rows[3];
+	bt.tasks = rows[4];
 	rv = ags_ingest(t->pool, api_caller(r)->agent, &bt, agent_answered, r,
 	    &err);
 	for (u = 0; u < AGENT_NROWS; u++)
 		free(rows[u]);
 	if (rv != 0)
+		http_api_error(r, 503, NULL, NULL, "%s", err);
+}
+
+static const struct api_field agent_claim_fields[] = {
+	{ "max", AF_INT, AF_REQUIRED, 1, AGS_TASKS_MAX, NULL, NULL, NULL },
+};
+
+void
+api_agent_tasks_claim_post(struct api_req *r, void *priv)
+{
+	struct api_tenant *t;
+	json_t *v[1];
+	const char *err;
+
+	CAST_OBJ_NOTNULL(t, priv, API_TENANT_MAGIC);
+	assert(api_caller(r)->agent > 0);
+	if (api_input(r, agent_claim_fields, 1, v) != 0)
+		return;
+	if (ags_claim(t->pool, api_caller(r)->agent,
+	        (unsigned)json_integer_value(v[0]), agent_answered, r,
+	        &err) != 0)
 		http_api_error(r, 503, NULL, NULL, "%s", err);
 }

@@ -1,5 +1,6 @@
 /*
- * What a website's agent (stoked agent) calls: hello and batches
+ * What a website's agent (stoked agent) calls: hello, batches and the
+ * claim of its tasks
  * (api_agent_link.c, whose header comment is the protocol), and the
  * long poll of its commands (api_agent_poll.h).  priv: the struct
  * api_tenant; the caller is the agent (api_session.c), its website its
@@ -16,5 +17,6 @@
 
 api_handler_f api_agent_hello_post;
 api_handler_f api_agent_batches_post;
+api_handler_f api_agent_tasks_claim_post;
 
 #endif

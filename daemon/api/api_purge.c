@@ -257,7 +257,7 @@ api_pg_recorded(void *priv, enum as_status st, const char *json,
 			task[u * p->nvariant + v].variant = p->variant[v];
 		}
 	/* The tasks are copied: ours go now, p's strings with p. */
-	tq_enqueue(p->t->pool, p->job, task, n, api_pg_enqueued, p);
+	tq_enqueue(p->t->pool, p->job, task, n, 0, api_pg_enqueued, p);
 	free(task);
 }
 

@@ -237,7 +237,7 @@ api_tj_created(void *priv, enum as_status st, const char *json, const char *err)
 			task[u * j->nvariant + v].variant = j->variant[v];
 		}
 	/* The tasks are copied: ours go now, j's strings with j. */
-	tq_enqueue(j->t->pool, j->job, task, n, api_tj_enqueued, j);
+	tq_enqueue(j->t->pool, j->job, task, n, 1, api_tj_enqueued, j);
 	free(task);
 }
 

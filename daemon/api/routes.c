@@ -114,6 +114,7 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_POST,   "/api/agent/v1/hello",                API_AGENT,  KEY_NONE,  api_agent_hello_post },
 	{ API_POST,   "/api/agent/v1/batches",              API_AGENT,  KEY_NONE,  api_agent_batches_post },
 	{ API_GET,    "/api/agent/v1/commands",             API_AGENT,  KEY_NONE,  api_agent_commands_get },
+	{ API_POST,   "/api/agent/v1/tasks/claim",          API_AGENT,  KEY_NONE,  api_agent_tasks_claim_post },
 
 	/* Jobs, a website's, and their results */
 	{ API_GET,    "/api/websites/:id/jobs",             API_USER,   KEY_READ,  api_tjobs_get },

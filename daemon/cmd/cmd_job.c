@@ -158,7 +158,7 @@ on_created(void *priv, int64_t id, const char *err)
 	/* The id first: the job exists whatever happens next. */
 	printf("%jd\n", (intmax_t)id);
 	fflush(stdout);
-	tq_enqueue(m->pool, id, m->tasks, m->ntask, on_enqueued, m);
+	tq_enqueue(m->pool, id, m->tasks, m->ntask, 1, on_enqueued, m);
 }
 
 /* A task for u in each variant. */

@@ -142,8 +142,49 @@ static const struct pg_stmt ags_st_commands = { "ags_commands",
 	3 };
 
 /*
+ * $1 the agent, $2 how many, $3 the lease in seconds: its open tasks
+ * (queued, or leased by an earlier claim whose lease ran out), most
+ * urgent first, leased to it.  Never another agent's, never the
+ * workers': the index is by agent.  A task is its URL, variant and job.
+ * That it claims is recorded (claimed_at, at most every 10 s): an agent
+ * that claims is given tasks (0015_agent_tasks.sql's warm_targets()).
+ */
+static const struct pg_stmt ags_st_claim = { "ags_claim",
+	"WITH a AS ("
+	"  SELECT id FROM agents WHERE id = $1::bigint AND revoked_at IS NULL"
+	"), ca AS ("
+	"  UPDATE agents g SET claimed_at = now() FROM a WHERE g.id = a.id"
+	"    AND (g.claimed_at IS NULL"
+	"      OR g.claimed_at <= now() - interval '10 seconds')"
+	"), c AS ("
+	"  SELECT w.id FROM warm_tasks w, a WHERE w.agent_id = a.id"
+	"    AND (w.state = 'queued'"
+	"      OR (w.state = 'leased' AND w.lease_until < now()))"
+	"  ORDER BY w.priority DESC, w.id LIMIT $2::integer"
+	"  FOR UPDATE OF w SKIP LOCKED"
+	"), t AS ("
+	"  UPDATE warm_tasks w SET state = 'leased',"
+	"    lease_owner = 'agent:' || $1::bigint,"
+	"    lease_until = now() + $3::float8 * interval '1 second',"
+	"    attempts = w.attempts + 1"
+	"  FROM c WHERE w.id = c.id"
+	"  RETURNING w.id, w.job_id, w.url, w.variant, w.attempts,"
+	"    w.lease_until"
+	"), s AS ("
+	"  UPDATE cache_jobs j SET status = 'running',"
+	"    started_at = coalesce(j.started_at, now())"
+	"  WHERE j.id IN (SELECT job_id FROM t) AND j.status = 'queued'"
+	") SELECT 'ok', json_build_object('tasks', coalesce("
+	"  (SELECT json_agg(json_build_object('id', t.id, 'job', t.job_id,"
+	"    'url', t.url, 'variant', t.variant, 'attempts', t.attempts,"
+	"    'lease_until', extract(epoch FROM t.lease_until)) ORDER BY t.id)"
+	"   FROM t), '[]'), 'lease', $3::float8)::text"
+	" FROM a",
+	3 };
+
+/*
  * The batch: $1 the agent, $2 its key, $3 sent_at, $4 to $7 the jobs,
- * invalidations, results and traffic.
+ * invalidations, results and traffic, $8 the tasks done.
  *
  * A job of the protocol's trigger "sitemap" is a 'manual' one of the
  * schema (which has no such trigger), its source saying the rest.  A
@@ -286,6 +327,60 @@ static const struct pg_stmt ags_st_commands = { "ags_commands",
 	            ")"
 
 /*
+ * The agent's tasks it says are done ($8), each its one result: only
+ * those still open and the agent's change (whichever of its claims did
+ * it, its lease run out or not: nobody else may claim them), each once
+ * however often it is said; their results are made with them and
+ * their jobs counted as a worker's completion counts them
+ * (task_queue.c's st_complete: the jobs' rows locked first, in order).
+ */
+#define AGS_TASKS_IN                                                           \
+	"kn AS ("                                                              \
+	"  SELECT DISTINCT ON (x.task) x.* FROM jsonb_to_recordset($8::jsonb)" \
+	"    AS x(task bigint, ok boolean, node text, status integer,"         \
+	"      load_ms real, ttfb_ms real, cache_status text, outcome text,"   \
+	"      reason text, ttl real, recorded_at float8)"                     \
+	"  ORDER BY x.task"                                                    \
+	"), kt AS ("                                                           \
+	"  UPDATE warm_tasks w SET lease_until = NULL, finished_at = now(),"   \
+	"    state = CASE WHEN x.ok THEN 'done'::task_state"                   \
+	"      ELSE 'failed'::task_state END"                                  \
+	"  FROM b, a, kn x WHERE w.id = x.task"                                \
+	"    AND w.id = ANY(ARRAY(SELECT task FROM kn))"                       \
+	"    AND w.agent_id = a.id AND w.state IN ('queued', 'leased')"        \
+	"  RETURNING w.id, w.job_id, w.url, w.variant, x.ok"                   \
+	"), kl AS MATERIALIZED ("                                              \
+	"  SELECT id, website_id FROM cache_jobs"                              \
+	"  WHERE id IN (SELECT job_id FROM kt) ORDER BY id FOR UPDATE"         \
+	"), kp AS ("                                                           \
+	"  INSERT INTO page_results (job_id, website_id, task_id, url,"        \
+	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"  \
+	"    reason, ttl, recorded_at)"                                        \
+	"  SELECT kt.job_id, kl.website_id, kt.id, kt.url, kt.variant, "       \
+	"x.node,"                                                              \
+	"    x.status, x.load_ms, x.ttfb_ms, x.cache_status,"                  \
+	"    x.outcome::warm_outcome, x.reason, x.ttl,"                        \
+	"    to_timestamp(x.recorded_at)"                                      \
+	"  FROM kt JOIN kn x ON x.task = kt.id JOIN kl ON kl.id = kt.job_id"   \
+	"), kc AS ("                                                           \
+	"  SELECT job_id, count(*) FILTER (WHERE ok) AS ok,"                   \
+	"    count(*) FILTER (WHERE NOT ok) AS bad FROM kt GROUP BY job_id"    \
+	"), ku AS ("                                                           \
+	"  UPDATE cache_jobs j SET"                                            \
+	"    urls_completed = j.urls_completed + kc.ok,"                       \
+	"    urls_failed = j.urls_failed + kc.bad,"                            \
+	"    status = CASE WHEN j.status IN ('queued', 'running') AND"         \
+	"      j.urls_completed + j.urls_failed + kc.ok + kc.bad"              \
+	"        >= j.urls_total"                                              \
+	"      THEN 'done'::job_status ELSE j.status END,"                     \
+	"    finished_at = CASE WHEN j.status IN ('queued', 'running') AND"    \
+	"      j.urls_completed + j.urls_failed + kc.ok + kc.bad"              \
+	"        >= j.urls_total"                                              \
+	"      THEN now() ELSE j.finished_at END"                              \
+	"  FROM kc JOIN kl ON kl.id = kc.job_id WHERE j.id = kc.job_id"        \
+	")"
+
+/*
  * The invalidations another node should know of, one command for each
  * other agent of the website, when it broadcasts them: tag
  * invalidations (what the shop sends one node, for all of them), not a
@@ -309,7 +404,7 @@ static const struct pg_stmt ags_st_ingest = { "ags_ingest",
 	                  "  SELECT a.id, $2 FROM a ON CONFLICT DO NOTHING"
 	                  "  RETURNING agent_id"
 	                  "), " AGS_JOBS_IN ", " AGS_INVALS_IN
-	                  ", " AGS_TRAFFIC_IN ", bc AS ("
+	                  ", " AGS_TRAFFIC_IN ", " AGS_TASKS_IN ", bc AS ("
 	                  "  INSERT INTO agent_commands (agent_id, kind, body)"
 	                  "  SELECT o.id, 'invalidate', "
 	                  "jsonb_build_object('invalidation',"
@@ -347,17 +442,20 @@ static const struct pg_stmt ags_st_ingest = { "ags_ingest",
 	                  "      'jobs', (SELECT count(*) FROM ju),"
 	                  "      'invalidations', (SELECT count(*) FROM iv),"
 	                  "      'results', (SELECT count(*) FROM rs),"
-	                  "      'traffic', (SELECT count(*) FROM tk)),"
+	                  "      'traffic', (SELECT count(*) FROM tk),"
+	                  "      'tasks', (SELECT count(*) FROM kt)),"
 	                  "    'dropped', json_build_object("
 	                  "      'foreign_host', (SELECT count(*) FROM rj "
 	                  "WHERE NOT rj.ours)"
 	                  "        + (SELECT count(*) FROM tn) - (SELECT "
 	                  "count(*) FROM tk),"
 	                  "      'unknown_job', (SELECT count(*) FROM rj"
-	                  "        WHERE rj.ours AND rj.job_id IS NULL))) "
+	                  "        WHERE rj.ours AND rj.job_id IS NULL),"
+	                  "      'tasks', (SELECT count(*) FROM kn)"
+	                  "        - (SELECT count(*) FROM kt))) "
 	                  "END::text"
 	                  " FROM a",
-	7 };
+	8 };
 
 /*--------------------------------------------------------------------
  * Parameters
@@ -508,9 +606,10 @@ ags_ingest(struct pg_pool *pool, int64_t agent, const struct ags_batch *bt,
     as_done_f *cb, void *priv, const char **err)
 {
 	char a[AGS_ID_LEN], t[32];
-	const char *v[7];
+	const char *v[8];
 
 	AN(bt);
+	AN(bt->tasks);
 	AN(bt->key);
 	AN(bt->jobs);
 	AN(bt->invalidations);
@@ -525,6 +624,7 @@ ags_ingest(struct pg_pool *pool, int64_t agent, const struct ags_batch *bt,
 	v[4] = bt->invalidations;
 	v[5] = bt->results;
 	v[6] = bt->traffic;
+	v[7] = bt->tasks;
 	return (as_statement(pool, &ags_st_ingest, v, cb, priv, err));
 }
 
@@ -540,4 +640,18 @@ ags_commands(struct pg_pool *pool, int64_t agent, int64_t after, as_done_f *cb,
 	ags_id(c, after);
 	ags_id(n, AGS_COMMANDS_MAX);
 	return (as_statement(pool, &ags_st_commands, v, cb, priv, err));
+}
+
+int
+ags_claim(struct pg_pool *pool, int64_t agent, unsigned max, as_done_f *cb,
+    void *priv, const char **err)
+{
+	char a[AGS_ID_LEN], n[AGS_ID_LEN], l[AGS_ID_LEN];
+	const char *v[3] = { a, n, l };
+
+	assert(max >= 1 && max <= AGS_TASKS_MAX);
+	ags_id(a, agent);
+	ags_id(n, max);
+	ags_id(l, AGS_TASK_LEASE);
+	return (as_statement(pool, &ags_st_claim, v, cb, priv, err));
 }

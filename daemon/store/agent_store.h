@@ -35,6 +35,9 @@ struct pg_pool;
 #define AGS_CHANNEL "stoke_agents"
 /* Commands in one answer, at most. */
 #define AGS_COMMANDS_MAX 100
+/* Tasks in one claim, at most, and the seconds they are leased for. */
+#define AGS_TASKS_MAX 100
+#define AGS_TASK_LEASE 120
 
 /*--------------------------------------------------------------------
  * A tenant's
@@ -83,14 +86,17 @@ int ags_hello(struct pg_pool *, int64_t agent, const char *name,
 struct ags_batch {
 	const char *key;
 	double sent_at;
-	const char *jobs, *invalidations, *results, *traffic;
+	const char *jobs, *invalidations, *results, *traffic, *tasks;
 };
 
 /*
  * A batch stored in one statement, or nothing of it when the agent
  * sent it before: {"batch", "duplicate": true}, or {"batch",
  * "duplicate": false, "stored": {"jobs", "invalidations", "results",
- * "traffic"}, "dropped": {"foreign_host", "unknown_job"}}.
+ * "traffic", "tasks"}, "dropped": {"foreign_host", "unknown_job",
+ * "tasks"}}.  A task is stored (done or failed, its result made, its
+ * job counted) only when it is the agent's and still open: a task
+ * said done twice, in one batch or two, counts once.
  */
 int ags_ingest(struct pg_pool *, int64_t agent, const struct ags_batch *,
     as_done_f *, void *, const char **err);
@@ -101,6 +107,14 @@ int ags_ingest(struct pg_pool *, int64_t agent, const struct ags_batch *,
  * cursor the last one's id, or after when there are none.
  */
 int ags_commands(struct pg_pool *, int64_t agent, int64_t after, as_done_f *,
+    void *, const char **err);
+
+/*
+ * Up to max (1 to AGS_TASKS_MAX) of the agent's open tasks leased to it
+ * for AGS_TASK_LEASE seconds: {"tasks": [{"id", "job", "url",
+ * "variant", "attempts", "lease_until"}], "lease"}.
+ */
+int ags_claim(struct pg_pool *, int64_t agent, unsigned max, as_done_f *,
     void *, const char **err);
 
 #endif

@@ -32,9 +32,11 @@ static const char *const qs_status[] = { "queued", "running" };
 #define QS_NSTATUS (sizeof qs_status / sizeof qs_status[0])
 
 static const struct pg_stmt qs_st_read = { "qs_read",
-	"SELECT (SELECT count(*) FROM warm_tasks WHERE state = 'queued')"
+	"SELECT (SELECT count(*) FROM warm_tasks WHERE state = 'queued'"
+	"    AND agent_id IS NULL)"
 	"  + (SELECT count(*) FROM warm_tasks"
-	"     WHERE state = 'leased' AND lease_until < now()),"
+	"     WHERE state = 'leased' AND lease_until < now()"
+	"       AND agent_id IS NULL),"
 	" count(*) FILTER (WHERE status = 'queued'),"
 	" count(*) FILTER (WHERE status = 'running')"
 	" FROM cache_jobs WHERE status IN ('queued', 'running')",

@@ -41,18 +41,19 @@
  * LOCKED lets workers claim side by side without waiting on each other.
  * What this worker still holds ($4) is not claimed again, even when its
  * lease ran out (the database was away): one task held twice would be
- * completed twice in one statement.
+ * completed twice in one statement.  An agent's task (agent_id) is its
+ * agent's alone (0015_agent_tasks.sql): neither index holds it.
  */
 static const struct pg_stmt st_claim = { "tq_claim",
 	"WITH expired AS ("
 	"  SELECT id FROM warm_tasks"
 	"  WHERE state = 'leased' AND lease_until < now()"
-	"    AND id <> ALL($4::bigint[])"
+	"    AND agent_id IS NULL AND id <> ALL($4::bigint[])"
 	"  ORDER BY lease_until LIMIT $3::integer"
 	"  FOR UPDATE SKIP LOCKED"
 	"), ready AS ("
 	"  SELECT id FROM warm_tasks WHERE state = 'queued'"
-	"    AND id <> ALL($4::bigint[])"
+	"    AND agent_id IS NULL AND id <> ALL($4::bigint[])"
 	"  ORDER BY priority DESC, id LIMIT $3::integer"
 	"  FOR UPDATE SKIP LOCKED"
 	"), c AS ("
@@ -104,6 +105,7 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"    lease_until = NULL, finished_at = now()"
 	"  FROM r WHERE w.id = r.id AND w.id = ANY($2::bigint[])"
 	"    AND w.state = 'leased' AND w.lease_owner = $1"
+	"    AND w.agent_id IS NULL"
 	"  RETURNING w.id, w.job_id, w.url, w.variant, r.ok"
 	"), lk AS MATERIALIZED ("
 	"  SELECT id, website_id FROM cache_jobs"
@@ -159,34 +161,59 @@ static const struct pg_stmt st_release = { "tq_release",
 	2 };
 
 static const struct pg_stmt st_outlook = { "tq_outlook",
-	"SELECT EXISTS (SELECT 1 FROM warm_tasks WHERE state = 'queued'),"
+	"SELECT EXISTS (SELECT 1 FROM warm_tasks WHERE state = 'queued'"
+	"    AND agent_id IS NULL),"
 	"  extract(epoch FROM (SELECT min(lease_until) FROM warm_tasks"
-	"    WHERE state = 'leased') - now())",
+	"    WHERE state = 'leased' AND agent_id IS NULL) - now())",
 	0 };
 
+/*
+ * Who warms the job's URLs ($3: its website's agents too) is read once,
+ * here (warm_targets() of 0015_agent_tasks.sql): the total is raised by
+ * as many tasks per URL, and each batch queues for those targets.
+ */
 static const struct pg_stmt st_enq_open = { NULL,
-	"UPDATE cache_jobs SET urls_total = urls_total + $2::integer"
-	" WHERE id = $1::bigint RETURNING id",
-	2 };
+	"WITH g AS ("
+	"  SELECT warm_targets(website_id, $3::boolean) AS a FROM cache_jobs"
+	"  WHERE id = $1::bigint"
+	") UPDATE cache_jobs SET urls_total = urls_total"
+	"  + $2::integer * cardinality(g.a)"
+	" FROM g WHERE id = $1::bigint RETURNING id, cardinality(g.a), g.a",
+	3 };
 
 /*
  * Only into a job still open, its row share-locked: a cancel waits for
  * the batch, and then 0008_sitemap_tasks.sql's trigger deletes what the
  * batch queued, in a snapshot of its own; a batch that waited for the
- * cancel finds the job over and queues nothing.
+ * cancel finds the job over and queues nothing.  Each URL once per
+ * target ($5, NULL the workers), an agent's only while it is not
+ * revoked, its row share-locked for the same reason (agent_revoked()).
+ * Each agent given tasks is told to come and claim them.
  */
 static const struct pg_stmt st_enq_batch = { NULL,
-	"WITH i AS ("
-	"  INSERT INTO warm_tasks (job_id, url, variant, priority)"
-	"  SELECT $1::bigint, x.u, coalesce(x.v, ''), coalesce(x.p, 0)"
-	"  FROM unnest($2::text[], $3::text[], $4::float8[]) AS x(u, v, p)"
+	"WITH ag AS ("
+	"  SELECT id FROM agents WHERE id = ANY($5::bigint[])"
+	"    AND revoked_at IS NULL FOR SHARE"
+	"), g AS ("
+	"  SELECT a FROM unnest($5::bigint[]) AS g(a) WHERE a IS NULL"
+	"  UNION ALL SELECT id FROM ag"
+	"), i AS ("
+	"  INSERT INTO warm_tasks (job_id, url, variant, priority, agent_id)"
+	"  SELECT $1::bigint, x.u, coalesce(x.v, ''), coalesce(x.p, 0), g.a"
+	"  FROM unnest($2::text[], $3::text[], $4::float8[]) AS x(u, v, p), g"
 	"  WHERE EXISTS (SELECT 1 FROM cache_jobs WHERE id = $1::bigint"
 	"    AND status IN ('queued', 'running') FOR SHARE)"
-	"  ON CONFLICT (job_id, url, variant) DO NOTHING"
-	"  RETURNING 1"
+	"  ON CONFLICT (job_id, url, variant, coalesce(agent_id, 0))"
+	"  DO NOTHING"
+	"  RETURNING agent_id"
+	"), cm AS ("
+	"  INSERT INTO agent_commands (agent_id, kind, body)"
+	"  SELECT DISTINCT agent_id, 'tasks',"
+	"    jsonb_build_object('job', $1::bigint)"
+	"  FROM i WHERE agent_id IS NOT NULL"
 	")"
 	"SELECT count(*), pg_notify('" TQ_CHANNEL "', $1::bigint::text) FROM i",
-	4 };
+	5 };
 
 /* The total was an upper bound; now it is exact, and may be reached. */
 static const struct pg_stmt st_enq_close = { NULL,
@@ -209,7 +236,9 @@ static const struct pg_stmt st_enq_fail = { NULL,
 /*
  * A sitemap task's end, in one statement: the task leaves the queue
  * only if still leased by us, and only a job still open gets its URLs,
- * each once per variant of the task, its urls_total and its notes, or
+ * each once per variant of the task and per target (warm_targets() of
+ * 0015_agent_tasks.sql: the workers, the website's agents), its
+ * urls_total and its notes, or
  * ends failed ($4 the error).  The job's row is locked before its
  * status is read, so that a cancellation either came first and is seen
  * (nothing is queued), or comes after and finds the tasks (and a
@@ -224,16 +253,24 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"    AND lease_owner = $1"
 	"  RETURNING job_id, variants"
 	"), j AS ("
-	"  SELECT c.id FROM cache_jobs c, t WHERE c.id = t.job_id"
-	"    AND c.status IN ('queued', 'running')"
+	"  SELECT c.id, c.website_id FROM cache_jobs c, t"
+	"  WHERE c.id = t.job_id AND c.status IN ('queued', 'running')"
 	"  FOR UPDATE OF c"
+	"), g AS ("
+	"  SELECT unnest(warm_targets(j.website_id, true)) AS a FROM j"
+	"  WHERE $4::text IS NULL"
 	"), i AS ("
-	"  INSERT INTO warm_tasks (job_id, url, variant)"
-	"  SELECT j.id, u.url, v.variant FROM j, t,"
+	"  INSERT INTO warm_tasks (job_id, url, variant, agent_id)"
+	"  SELECT j.id, u.url, v.variant, g.a FROM j, t, g,"
 	"    unnest($3::text[]) AS u(url), unnest(t.variants) AS v(variant)"
 	"  WHERE $4::text IS NULL"
-	"  ON CONFLICT (job_id, url, variant) DO NOTHING"
-	"  RETURNING 1"
+	"  ON CONFLICT (job_id, url, variant, coalesce(agent_id, 0))"
+	"  DO NOTHING"
+	"  RETURNING agent_id"
+	"), cm AS ("
+	"  INSERT INTO agent_commands (agent_id, kind, body)"
+	"  SELECT DISTINCT i.agent_id, 'tasks', jsonb_build_object('job', j.id)"
+	"  FROM i, j WHERE i.agent_id IS NOT NULL"
 	"), n AS ("
 	"  SELECT count(*)::integer AS n FROM i"
 	"), u AS ("
@@ -272,6 +309,9 @@ struct enqueue {
 	struct pg_pool *pool;
 	char job[24];
 	unsigned n, nbatch, pending, inserted;
+	unsigned agents; /* the website's agents warm them too */
+	unsigned total; /* tasks: n once per target */
+	char *targets; /* warm_targets(), as PostgreSQL wrote it */
 	struct vsb **urls, **variants, **prios;
 	char err[256];
 	tq_enqueued_f *cb;
@@ -292,6 +332,7 @@ enqueue_end(struct enqueue *e, const char *err)
 	free(e->urls);
 	free(e->variants);
 	free(e->prios);
+	free(e->targets);
 	FREE_OBJ(e);
 }
 
@@ -340,7 +381,8 @@ enqueue_close(struct enqueue *e)
 	char surplus[16];
 	const char *v[2];
 
-	snprintf(surplus, sizeof surplus, "%u", e->n - e->inserted);
+	assert(e->inserted <= e->total);
+	snprintf(surplus, sizeof surplus, "%u", e->total - e->inserted);
 	v[0] = e->job;
 	v[1] = surplus;
 	if (pg_pool_query(e->pool, &st_enq_close, v, on_enq_closed, e) != 0)
@@ -370,12 +412,13 @@ on_enq_batch(void *priv, const struct pg_result *res, const char *err)
 static void
 on_enq_opened(void *priv, const struct pg_result *res, const char *err)
 {
+	const PGresult *r = (const PGresult *)res;
 	struct enqueue *e;
-	const char *v[4];
+	const char *v[5];
 	unsigned u;
 
 	CAST_OBJ_NOTNULL(e, priv, ENQUEUE_MAGIC);
-	if (err == NULL && PQntuples((const PGresult *)res) != 1)
+	if (err == NULL && PQntuples(r) != 1)
 		err = "no such job";
 	if (err != NULL) {
 		/*
@@ -386,8 +429,12 @@ on_enq_opened(void *priv, const struct pg_result *res, const char *err)
 		enqueue_fail(e, err);
 		return;
 	}
+	e->total = e->n * (unsigned)get_int(r, 0, 1);
+	e->targets = strdup(PQgetvalue(r, 0, 2));
+	AN(e->targets);
 	/* Batches may run side by side: the total is already raised. */
 	v[0] = e->job;
+	v[4] = e->targets;
 	for (u = 0; u < e->nbatch; u++) {
 		v[1] = VSB_data(e->urls[u]);
 		v[2] = VSB_data(e->variants[u]);
@@ -404,11 +451,11 @@ on_enq_opened(void *priv, const struct pg_result *res, const char *err)
 
 void
 tq_enqueue(struct pg_pool *pool, int64_t job_id, const struct tq_new_task *t,
-    unsigned n, tq_enqueued_f *cb, void *priv)
+    unsigned n, int agents, tq_enqueued_f *cb, void *priv)
 {
 	struct enqueue *e;
 	char count[16];
-	const char *v[2];
+	const char *v[3];
 	unsigned u, b;
 
 	AN(pool);
@@ -420,6 +467,7 @@ tq_enqueue(struct pg_pool *pool, int64_t job_id, const struct tq_new_task *t,
 	e->cb = cb;
 	e->priv = priv;
 	e->n = n;
+	e->agents = agents ? 1 : 0;
 	snprintf(e->job, sizeof e->job, "%jd", (intmax_t)job_id);
 	e->nbatch = (n + ENQUEUE_BATCH - 1) / ENQUEUE_BATCH;
 	e->urls = calloc(e->nbatch + 1, sizeof *e->urls);
@@ -446,6 +494,7 @@ tq_enqueue(struct pg_pool *pool, int64_t job_id, const struct tq_new_task *t,
 	snprintf(count, sizeof count, "%u", n);
 	v[0] = e->job;
 	v[1] = count;
+	v[2] = e->agents ? "true" : "false";
 	if (pg_pool_query(pool, &st_enq_open, v, on_enq_opened, e) != 0)
 		enqueue_end(e, "stopped");
 }

@@ -42,9 +42,16 @@ typedef void tq_enqueued_f(void *priv, unsigned inserted, const char *err);
  * then NOTIFY the workers.  urls_total ends as the number inserted; the
  * job cannot finish early meanwhile, since its total is raised first.
  * On failure the job is marked failed.  The tasks are copied.
+ *
+ * With agents, each task is queued too for each agent of the job's
+ * website at work, to warm on its own node (0015_agent_tasks.sql's
+ * warm_targets(): then without the workers' when the website has no
+ * varnish_nodes); inserted counts them all.  Without (a purge's
+ * re-warm, which each agent does from its own node's log), for the
+ * workers only.
  */
 void tq_enqueue(struct pg_pool *, int64_t job_id, const struct tq_new_task *,
-    unsigned n, tq_enqueued_f *, void *priv);
+    unsigned n, int agents, tq_enqueued_f *, void *priv);
 
 /*--------------------------------------------------------------------
  * Working

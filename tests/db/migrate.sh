@@ -77,7 +77,7 @@ want=$(printf '%s\n' api_keys\>projects:c api_keys\>users:c \
     rollup_cache_status\>websites:c rollup_hours\>websites:c \
     rollup_slow_urls\>websites:c rollup_uncacheable\>websites:c \
     rollup_uncacheable_urls\>websites:c agents\>websites:c \
-    agent_batches\>agents:c agent_commands\>agents:c \
+    agent_batches\>agents:c agent_commands\>agents:c warm_tasks\>agents:c \
     visitor_traffic\>websites:c visitor_uncacheable\>websites:c |
     LC_ALL=C sort | tr '\n' ' ')
 [ "$have" = "$want" ] || fail "foreign keys: '$have', want '$want'"
@@ -91,7 +91,8 @@ for i in users_email projects_plan project_members_user api_keys_project \
     invalidation_events_job schema_migrations_pkey revoked_tokens_pkey \
     revoked_tokens_expires auth_throttle_pkey auth_throttle_window \
     api_keys_user_id_key agents_website agent_batches_received \
-    agent_commands_agent agents_token_hash_key; do
+    agent_commands_agent agents_token_hash_key warm_tasks_once \
+    warm_tasks_agent; do
 	echo "$indexes" | grep -qx "$i" || fail "no index $i"
 done
 [ "$(q "$url" "SELECT pg_get_function_result(
