@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "fetch/origin_guard.h"
+#include "link/agent_tasks.h"
 #include "link/batch.h"
 #include "link/control_link.h"
 #include "link/node_command.h"
@@ -79,6 +80,7 @@ struct agent {
 	struct spool *spool;
 	struct result_store *store;
 	struct node_command *nc;
+	struct agent_tasks *tasks;
 	struct control_link *cl;
 	char run[40];
 };
@@ -253,6 +255,27 @@ agent_options(struct agent_opts *o, int argc, char **argv)
  * The agent
  */
 
+/* The control link's hooks: commands to the node, settings to both the
+ * node and the tasks. */
+static int
+agent_command(void *priv, const json_t *command)
+{
+	struct agent *a;
+
+	CAST_OBJ_NOTNULL(a, priv, AGENT_MAGIC);
+	return (nc_command(a->nc, command));
+}
+
+static void
+agent_website(void *priv, const json_t *website)
+{
+	struct agent *a;
+
+	CAST_OBJ_NOTNULL(a, priv, AGENT_MAGIC);
+	nc_website(a->nc, website);
+	at_website(a->tasks, website);
+}
+
 /* A version 4 uuid: this run's, the first half of its batch keys. */
 static void
 agent_run_id(char *buf, size_t len)
@@ -333,8 +356,12 @@ agent_start(struct agent *a, struct agent_opts *o)
 	clc.run = a->run;
 	clc.state_dir = o->state_dir;
 	clc.poll_wait = o->poll_wait;
-	a->cl = cl_new(a->eb, &clc, a->spool, nc_command, nc_website, a->nc);
+	/* The control plane's warm tasks, through the node as re-warms. */
+	a->tasks = at_new(a->eb, a->inst, a->spool, a->run);
+	a->cl = cl_new(a->eb, &clc, a->spool, agent_command, agent_website, a);
+	at_link(a->tasks, a->cl);
 	http_api_metrics(a->api, cl_metrics, a->cl);
+	http_api_metrics(a->api, at_metrics, a->tasks);
 	cl_start(a->cl);
 	printf("stoked agent %s (run %s) listening on %.*s:%u\n", o->agent_name,
 	    a->run, (int)(strrchr(o->listen, ':') - o->listen), o->listen,
@@ -352,6 +379,9 @@ agent_close(struct agent *a)
 	http_api_free(&a->api);
 	if (a->inst != NULL)
 		instance_free(&a->inst);
+	/* What is warmed is reported; what is not, its lease gives back. */
+	if (a->tasks != NULL)
+		at_flush(a->tasks);
 	if (a->store != NULL)
 		(void)rs_drain(a->store, 2);
 	if (a->cl != NULL) {
@@ -363,6 +393,8 @@ agent_close(struct agent *a)
 	/* The store's writer asks the commands what was an echo. */
 	if (a->store != NULL)
 		rs_free(&a->store);
+	if (a->tasks != NULL)
+		at_free(&a->tasks);
 	if (a->nc != NULL)
 		nc_free(&a->nc);
 	if (a->traffic != NULL)

@@ -147,12 +147,17 @@ METRIC(AGENT_ROWS_DROPPED, "stoke_agent_rows_dropped_total", COUNTER,
     "their batch for its content")
 METRIC(AGENT_COMMANDS, "stoke_agent_commands_total", COUNTER,
     "Commands from the control plane, by kind (\"unknown\": skipped)")
+METRIC(AGENT_TASKS_CLAIMED, "stoke_agent_tasks_claimed_total", COUNTER,
+    "Warm tasks of jobs the control plane leased to the agent")
+METRIC(AGENT_TASKS_DONE, "stoke_agent_tasks_done_total", COUNTER,
+    "Warm tasks the agent warmed on its node and reported, by whether "
+    "they were warmed (ok: true, false)")
 
 /* store/: the durable queue, as stoked serve last read it (on a timer,
  * never while /metrics is scraped) */
 METRIC(QUEUE_DEPTH, "stoke_queue_depth", GAUGE,
-    "Warm tasks that can be claimed now: queued, or leased past their "
-    "lease")
+    "Warm tasks that stoked workers can claim now: queued, or leased "
+    "past their lease (not the agents')")
 METRIC(JOBS, "stoke_jobs", GAUGE,
     "Jobs still open (queued or running), by status")
 

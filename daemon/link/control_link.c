@@ -1,7 +1,8 @@
 /*
- * The agent's link to the control plane (control_link.h).  Three
+ * The agent's link to the control plane (control_link.h).  Four
  * channels, each with at most one request in flight and a backoff of
- * its own: hello, the batch, the long poll.  Batches and polls go only
+ * its own: hello, the batch, the long poll, the claim of tasks.
+ * Batches, polls and claims go only
  * while the link is up (hello answered); a 401 on any channel brings
  * it back to hello.  A request answered after the link went back to
  * hello belongs to a session gone: its answer is left aside.
@@ -41,18 +42,26 @@
 #define HELLO_TIMEOUT 30.0
 #define BATCH_TIMEOUT 60.0
 #define COMMANDS_MAX 100
+#define CLAIM_TIMEOUT 30.0
+/* A claim at least this often while there is room: the control plane
+ * gives tasks only to agents that claimed lately (two minutes). */
+#define CLAIM_IDLE 30.0
+/* A control plane older than the tasks: ask again this much later. */
+#define CLAIM_UNKNOWN 600.0
+#define CLAIM_MAX 100
 
 enum cl_state {
 	CL_HELLO, /* saying hello, or waiting to */
 	CL_UP, /* hello answered: batches and polls go */
 };
 
-enum cl_kind { K_PURGE, K_SETTINGS, K_INVALIDATE, K_UNKNOWN, K__MAX };
+enum cl_kind { K_PURGE, K_SETTINGS, K_INVALIDATE, K_TASKS, K_UNKNOWN, K__MAX };
 
 static const char *const cl_kind_name[K__MAX] = {
 	[K_PURGE] = "purge",
 	[K_SETTINGS] = "settings",
 	[K_INVALIDATE] = "invalidate",
+	[K_TASKS] = "tasks",
 	[K_UNKNOWN] = "unknown",
 };
 
@@ -63,6 +72,7 @@ struct cl_chan {
 	struct control_link *cl;
 	const char *name;
 	unsigned inflight : 1;
+	unsigned idle : 1; /* its timer is a wait, not a backoff */
 	unsigned session; /* the link's when it went */
 	unsigned attempt; /* failures in a row */
 	struct event *timer;
@@ -82,7 +92,11 @@ struct control_link {
 	void *priv;
 	enum cl_state state;
 	unsigned session;
-	struct cl_chan c_hello, c_batch, c_poll;
+	struct cl_chan c_hello, c_batch, c_poll, c_claim;
+	const struct cl_tasks *tasks;
+	void *tasks_priv;
+	unsigned claim_max; /* the claim in flight's */
+	unsigned said_no_tasks : 1;
 	int64_t agent_id;
 	int64_t cursor;
 	int have_cursor; /* saved by an earlier run, or got from hello */
@@ -94,6 +108,7 @@ struct control_link {
 	unsigned batch_rows;
 	uint64_t batches_sent, rows_refused;
 	uint64_t commands[K__MAX];
+	uint64_t tasks_claimed;
 };
 
 /*--------------------------------------------------------------------
@@ -273,6 +288,7 @@ cl_json(const struct fetch_result *res)
  */
 
 static void cl_chan_go(evutil_socket_t, short, void *);
+static void cl_wait(struct cl_chan *, double);
 
 static void
 on_hello(void *priv, const struct fetch_result *res)
@@ -324,8 +340,10 @@ on_hello(void *priv, const struct fetch_result *res)
 	json_decref(a);
 	cl->c_batch.attempt = 0;
 	cl->c_poll.attempt = 0;
+	cl->c_claim.attempt = 0;
 	cl_soon(&cl->c_batch);
 	cl_soon(&cl->c_poll);
+	cl_claim(cl);
 }
 
 static void
@@ -498,7 +516,14 @@ cl_commands(struct control_link *cl, const json_t *a)
 		if (id <= cl->cursor)
 			continue;
 		k = cl_kind_of(kind);
-		if (k == K_UNKNOWN || cl->command(cl->priv, c) != 0) {
+		if (k == K_TASKS && cl->tasks != NULL) {
+			/* Claimed when the answer is handled: now. */
+			cl->commands[k]++;
+			cl_claim(cl);
+			continue;
+		}
+		if (k == K_UNKNOWN || k == K_TASKS ||
+		    cl->command(cl->priv, c) != 0) {
 			log_warning("link",
 			    "command %" PRId64 ": kind \"%.64s\" not known "
 			    "to this agent: skipped",
@@ -577,6 +602,133 @@ cl_poll(struct control_link *cl)
 }
 
 /*--------------------------------------------------------------------
+ * Tasks
+ */
+
+/* The channel waits s seconds, unless told to claim before. */
+static void
+cl_wait(struct cl_chan *ch, double s)
+{
+	struct timeval tv;
+
+	CHECK_OBJ_NOTNULL(ch, CL_CHAN_MAGIC);
+	tv.tv_sec = (time_t)s;
+	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
+	AZ(evtimer_add(ch->timer, &tv));
+	ch->idle = 1;
+}
+
+static void
+on_claim(void *priv, const struct fetch_result *res)
+{
+	struct control_link *cl;
+	struct cl_chan *ch;
+	json_t *a, *t;
+	char why[512];
+	size_t n;
+
+	CAST_OBJ_NOTNULL(ch, priv, CL_CHAN_MAGIC);
+	cl = ch->cl;
+	ch->inflight = 0;
+	if (cl->state != CL_UP || ch->session != cl->session)
+		return;
+	switch (cl_verdict(res)) {
+	case V_OK:
+		break;
+	case V_REFUSED:
+		cl_refused(cl);
+		return;
+	case V_BAD:
+		/* A control plane that has no tasks for agents (404). */
+		cl_why(res, why, sizeof why);
+		if (!cl->said_no_tasks)
+			log_notice("link",
+			    "the control plane gives no tasks (%s): asking "
+			    "again in %.0f s",
+			    why, CLAIM_UNKNOWN);
+		cl->said_no_tasks = 1;
+		cl_wait(ch, CLAIM_UNKNOWN);
+		return;
+	default:
+		cl_why(res, why, sizeof why);
+		if (!res->ok || res->status >= 500)
+			cl_down(cl, why);
+		cl_retry(ch);
+		return;
+	}
+	a = cl_json(res);
+	t = a != NULL ? json_object_get(a, "tasks") : NULL;
+	if (!json_is_array(t)) {
+		json_decref(a);
+		log_warning("link",
+		    "claim: an answer not as the protocol says");
+		cl_retry(ch);
+		return;
+	}
+	ch->attempt = 0;
+	cl->said_no_tasks = 0;
+	n = json_array_size(t);
+	cl->tasks_claimed += n;
+	if (n > 0)
+		cl->tasks->claimed(cl->tasks_priv, t);
+	json_decref(a);
+	/* As many as asked for: more may wait. */
+	if (n > 0 && n >= cl->claim_max)
+		cl_claim(cl);
+	else
+		cl_wait(ch, CLAIM_IDLE);
+}
+
+static void
+cl_claim_go(struct control_link *cl)
+{
+	char body[64];
+	unsigned room;
+
+	if (cl->state != CL_UP || cl->draining || cl->tasks == NULL)
+		return;
+	room = cl->tasks->room(cl->tasks_priv);
+	if (room == 0)
+		return;
+	cl->claim_max = room < CLAIM_MAX ? room : CLAIM_MAX;
+	snprintf(body, sizeof body, "{\"max\":%u}", cl->claim_max);
+	if (cl_send(&cl->c_claim, "POST", "/api/agent/v1/tasks/claim", body,
+	        strlen(body), 0, CLAIM_TIMEOUT, on_claim) != 0) {
+		log_error("link", "claim: the request cannot even start");
+		cl_retry(&cl->c_claim);
+	}
+}
+
+void
+cl_claim(struct control_link *cl)
+{
+	struct cl_chan *ch;
+
+	CHECK_OBJ_NOTNULL(cl, CONTROL_LINK_MAGIC);
+	ch = &cl->c_claim;
+	if (cl->tasks == NULL || cl->state != CL_UP || ch->inflight)
+		return;
+	/* A wait is cut short; a backoff is not. */
+	if (evtimer_pending(ch->timer, NULL)) {
+		if (!ch->idle || cl->said_no_tasks)
+			return;
+		AZ(evtimer_del(ch->timer));
+	}
+	cl_soon(ch);
+}
+
+void
+cl_set_tasks(struct control_link *cl, const struct cl_tasks *t, void *priv)
+{
+	CHECK_OBJ_NOTNULL(cl, CONTROL_LINK_MAGIC);
+	AN(t);
+	AN(t->room);
+	AN(t->claimed);
+	cl->tasks = t;
+	cl->tasks_priv = priv;
+}
+
+/*--------------------------------------------------------------------
  * The link
  */
 
@@ -588,6 +740,7 @@ cl_chan_go(evutil_socket_t fd, short what, void *priv)
 	(void)fd;
 	(void)what;
 	CAST_OBJ_NOTNULL(ch, priv, CL_CHAN_MAGIC);
+	ch->idle = 0;
 	if (!ch->inflight)
 		ch->go(ch->cl);
 }
@@ -666,6 +819,7 @@ cl_new(struct event_base *eb, const struct cl_conf *c, struct spool *spool,
 	cl_chan_init(cl, &cl->c_hello, "hello", cl_hello);
 	cl_chan_init(cl, &cl->c_batch, "batches", cl_batch);
 	cl_chan_init(cl, &cl->c_poll, "commands", cl_poll);
+	cl_chan_init(cl, &cl->c_claim, "tasks", cl_claim_go);
 	cl_load_cursor(cl);
 	spool_set_notify(spool, cl_spooled, cl);
 	return (cl);
@@ -724,6 +878,7 @@ cl_free(struct control_link **clp)
 	event_free(cl->c_hello.timer);
 	event_free(cl->c_batch.timer);
 	event_free(cl->c_poll.timer);
+	event_free(cl->c_claim.timer);
 	free(cl->url);
 	/* The token goes as it came: nowhere but its header. */
 	memset(cl->auth, 0, strlen(cl->auth));
@@ -755,4 +910,5 @@ cl_metrics(void *priv, struct metrics *m)
 	for (k = 0; k < K__MAX; k++)
 		metrics_u64(m, M_AGENT_COMMANDS, cl->commands[k], "kind",
 		    cl_kind_name[k], NULL);
+	metrics_u64(m, M_AGENT_TASKS_CLAIMED, cl->tasks_claimed, NULL);
 }

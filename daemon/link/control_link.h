@@ -10,7 +10,11 @@
  *            and said, anything else is sent again, same key;
  *   commands GET /api/agent/v1/commands?after=CURSOR&wait=S, a long
  *            poll, each command handed to the command hook in order;
- *            the cursor is kept in the state directory, if any.
+ *            the cursor is kept in the state directory, if any;
+ *   tasks    POST /api/agent/v1/tasks/claim, with the tasks hook (if
+ *            set): as many as it has room for, at once after hello,
+ *            on a "tasks" command and on cl_claim(), and every 30 s
+ *            while it has room; what is claimed is handed to it.
  *
  * Failures are retried with an exponential backoff from 0.5 s up to
  * 30 s, with full jitter.  A 401 (the token revoked) stops sending,
@@ -46,6 +50,18 @@ typedef void cl_website_f(void *priv, const json_t *website);
 
 struct control_link *cl_new(struct event_base *, const struct cl_conf *,
     struct spool *, cl_command_f *, cl_website_f *, void *priv);
+
+/* Who takes the tasks the control plane gives this agent's node. */
+struct cl_tasks {
+	/* How many more it would take now. */
+	unsigned (*room)(void *priv);
+	/* Tasks as the claim answered them (a JSON array, not empty). */
+	void (*claimed)(void *priv, const json_t *tasks);
+};
+/* Kept; set before cl_start(). */
+void cl_set_tasks(struct control_link *, const struct cl_tasks *, void *priv);
+/* Claim now, if there is room (a task ended, or more were queued). */
+void cl_claim(struct control_link *);
 /* Starts: hello now. */
 void cl_start(struct control_link *);
 /*

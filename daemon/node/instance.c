@@ -66,6 +66,8 @@ struct instance {
 	char *dims; /* the control plane's, or NULL: the log's */
 	ev_sink_f *tap;
 	void *tap_priv;
+	rewarm_result_f *task_result; /* what instance_warm() queued */
+	void *task_priv;
 };
 
 static struct inval_host *
@@ -366,6 +368,29 @@ instance_metrics(void *priv, struct metrics *m)
 	metrics_u64(m, M_VERIFY_UNMATCHED, vs->unmatched, "instance", n, NULL);
 }
 
+/*
+ * What came of an object re-warmed: one queued by instance_warm() goes
+ * back to its caller, the others to the watcher.
+ */
+static void
+instance_result(void *priv, const struct rewarm_result *rr)
+{
+	struct rewarm_result r;
+	struct instance *inst;
+
+	CAST_OBJ_NOTNULL(inst, priv, INSTANCE_MAGIC);
+	AN(rr);
+	if (rr->key & INSTANCE_KEY_WARM) {
+		if (inst->task_result == NULL)
+			return;
+		r = *rr;
+		r.key &= ~INSTANCE_KEY_WARM;
+		inst->task_result(inst->task_priv, &r);
+	} else if (inst->watch != NULL && inst->watch->result != NULL) {
+		inst->watch->result(inst->watch_priv, rr);
+	}
+}
+
 struct instance *
 instance_new(struct event_base *eb, const char *name, size_t index_bytes,
     const struct rewarm_conf *rc)
@@ -390,6 +415,7 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes,
 			inst->node[strlen(inst->node) - 1] = '\0';
 		inst->rewarm = rewarm_new(eb, rc, dims_of, inst);
 		rewarm_set_verify(inst->rewarm, inst->verify);
+		rewarm_set_results(inst->rewarm, instance_result, inst);
 		inst->refresh_before = rc->refresh_before;
 		inst->refresh_popularity = rc->refresh_popularity;
 		index_apply_on_lost(inst->apply, lost, inst);
@@ -497,5 +523,28 @@ instance_set_watch(struct instance *inst, const struct instance_watch *w,
 		return;
 	inst->watch = w;
 	inst->watch_priv = priv;
-	rewarm_set_results(inst->rewarm, w->result, priv);
+}
+
+int
+instance_warm(struct instance *inst, const char *host, const char *path,
+    const char *variant, double priority, uint64_t key)
+{
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
+	AN(host);
+	AN(path);
+	AZ(key & ~(INSTANCE_KEY_WARM - 1));
+	if (inst->rewarm == NULL)
+		return (-1);
+	return (rewarm_object(inst->rewarm, host, path,
+	    variant != NULL ? variant : "", priority, VTIM_real(),
+	    RW_INVALIDATED, key | INSTANCE_KEY_WARM));
+}
+
+void
+instance_set_warm_results(struct instance *inst, rewarm_result_f *fn,
+    void *priv)
+{
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
+	inst->task_result = fn;
+	inst->task_priv = priv;
 }

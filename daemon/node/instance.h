@@ -74,4 +74,20 @@ void instance_set_tap(struct instance *, ev_sink_f *tap, void *priv);
 void instance_set_watch(struct instance *, const struct instance_watch *w,
     void *priv);
 
+/*
+ * Warm path (with its query) of host in variant on the node, as a
+ * re-warm goes (signed, its variant replayed, its verdict from the
+ * log, within the origin guard), for someone else than the index: a
+ * task the control plane gave the agent.  key (below INSTANCE_KEY_WARM)
+ * comes back with the result to instance_set_warm_results()'s fn, not
+ * to the watcher.  As rewarm_object(): 1 queued; 0 the same object is
+ * queued or in flight already; -1 the queue is full, or the instance
+ * does not re-warm.
+ */
+#define INSTANCE_KEY_WARM (UINT64_C(1) << 61)
+int instance_warm(struct instance *, const char *host, const char *path,
+    const char *variant, double priority, uint64_t key);
+void
+instance_set_warm_results(struct instance *, rewarm_result_f *fn, void *priv);
+
 #endif
