@@ -223,8 +223,9 @@ batch = {
 r = ok("a batch, gzipped", post_batch(batch, gz=True))
 expect("stored", r, {"batch": run + ":1", "duplicate": False,
                      "stored": {"jobs": 1, "invalidations": 1, "results": 2,
-                                "traffic": 2},
-                     "dropped": {"foreign_host": 2, "unknown_job": 1}})
+                                "traffic": 2, "tasks": 0},
+                     "dropped": {"foreign_host": 2, "unknown_job": 1,
+                                 "tasks": 0}})
 counts = "(SELECT count(*) FROM cache_jobs WHERE website_id = %d)," \
     " (SELECT count(*) FROM invalidation_events WHERE website_id = %d)," \
     " (SELECT count(*) FROM page_results WHERE website_id = %d)," \

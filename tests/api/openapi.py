@@ -804,7 +804,7 @@ api("GET", P, [pid], token="stk_nope", status=401, code="invalid_key")
 # Agents: made, listed, their routes called with their token, revoked.
 AGS, AGI = "/api/websites/{id}/agents", "/api/websites/{id}/agents/{agent_id}"
 HELLO, BATCHES = "/api/agent/v1/hello", "/api/agent/v1/batches"
-COMMANDS = "/api/agent/v1/commands"
+COMMANDS, CLAIM = "/api/agent/v1/commands", "/api/agent/v1/tasks/claim"
 ag = api("POST", AGS, [wid], body={"name": "node-a"}, token=alice,
          status=201)
 api("POST", AGS, [wid], body={"name": ""}, token=alice, status=422,
@@ -839,6 +839,19 @@ api("POST", BATCHES, raw=b"x", ctype="text/plain", token=ag["token"],
 api("GET", COMMANDS, token=ag["token"], query="?after=0&wait=0")
 api("GET", COMMANDS, token=ag["token"], query="?wait=31", status=422,
     code="invalid")
+api("POST", CLAIM, body={"max": 10}, token=ag["token"])
+api("POST", CLAIM, body={"max": 0}, token=ag["token"], status=422,
+    code="out_of_range")
+api("POST", CLAIM, body={"max": 1, "job": 1}, token=ag["token"], status=400,
+    code="unknown_field")
+api("POST", BATCHES, body={"batch": "r:3", "sent_at": 1796600000.5,
+                           "tasks": [{"task": 999999, "ok": True,
+                                      "outcome": "cached",
+                                      "recorded_at": 1796600000}]},
+    token=ag["token"])
+api("POST", BATCHES, body={"batch": "r:4", "sent_at": 1, "tasks": [
+    {"task": 0, "ok": True, "outcome": "cached", "recorded_at": 1}]},
+    token=ag["token"], status=422, code="out_of_range")
 api("DELETE", AGI, [wid, ag["id"]], token=bob, status=403, code="forbidden")
 api("DELETE", AGI, [wid, ag["id"]], token=alice, status=204)
 api("DELETE", AGI, [wid, ag["id"]], token=alice, status=404,
