@@ -10,9 +10,10 @@
 #          measures it.  Goal: the agent no worse.
 #  ingest: the results a second one control plane stores from agents'
 #          batches (4 agents sending at once, 1000 results a batch,
-#          gzip'd, each batch stored in one transaction, once), beside
-#          PostgreSQL's own COPY of as many rows into the same table,
-#          its triggers included.  Goal: 50,000 a second.
+#          gzip'd, each batch stored in one transaction, once, with
+#          row keys as agents make them: their run, then a sequence),
+#          beside PostgreSQL's own COPY of as many rows into the same
+#          table, its triggers included.  Goal: 50,000 a second.
 #
 # usage: bench/agent.sh [BUILDDIR [PAGES [ROWS]]]
 #        (no BUILDDIR: an optimised build in _build/bench is made)
@@ -198,8 +199,9 @@ python3 -c '
 import sys, time, uuid
 n, job, site = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
+run = uuid.uuid4().int >> 64
 for i in range(n):
-    print("\t".join([str(uuid.uuid4()), job, site,
+    print("\t".join([str(uuid.UUID(int=(run << 64) | i)), job, site,
                      "http://127.0.0.1/product/%d" % i, "",
                      "http://10.0.0.1:6081", "200", str(20 + i % 200),
                      str(5 + i % 50), "miss", "cached", "\\N", "3600", now]))

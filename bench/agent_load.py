@@ -26,17 +26,23 @@ tokens = [t.strip() for t in open(TOKENS) if t.strip()]
 nbatch = max(TOTAL // PER, len(tokens))
 
 
+def key(run, seq):
+    """A row key as an agent makes it: its run's 64 bits, then a
+    sequence number (store/result_store.c rs_row_key)."""
+    return str(uuid.UUID(int=(run << 64) | seq))
+
+
 def batch(run, seq):
     now = time.time()
-    job = str(uuid.uuid4())
-    rows = [{"key": str(uuid.uuid4()), "job": job,
+    job = key(run, seq * (PER + 1))
+    rows = [{"key": key(run, seq * (PER + 1) + 1 + i), "job": job,
              "url": "http://%s/product/%d" % (HOST, seq * PER + i),
              "variant": "", "node": "http://10.0.0.1:6081", "status": 200,
              "load_ms": 20.0 + i % 200, "ttfb_ms": 5.0 + i % 50,
              "cache_status": "miss", "outcome": "cached", "reason": None,
              "ttl": 3600.0, "recorded_at": now - i % 60}
             for i in range(PER)]
-    body = {"batch": "%s:%d" % (run, seq), "sent_at": now,
+    body = {"batch": "%016x:%d" % (run, seq), "sent_at": now,
             "jobs": [{"key": job, "trigger": "purge", "source": "bench",
                       "status": "done", "created_at": now - 60,
                       "finished_at": now, "urls_total": PER,
@@ -49,8 +55,9 @@ def batch(run, seq):
 # The batches, made before the clock starts: sender i sends every
 # len(tokens)-th.
 work = [[] for _ in tokens]
+runs = [uuid.uuid4().int >> 64 for _ in tokens]
 for s in range(nbatch):
-    work[s % len(tokens)].append(batch(str(uuid.uuid4()), s))
+    work[s % len(tokens)].append(batch(runs[s % len(tokens)], s))
 times, stored, errors = [], [0], []
 lock = threading.Lock()
 
