@@ -50,6 +50,12 @@
 	"(" host " = site.host"                                                \
 	" OR right(" host ", length(site.host) + 1) = '.' || site.host)"
 
+/* The hosts the statements below compare. */
+#define AGS_HOST_OF_URL AGS_HOST("x.url")
+#define AGS_HOST_OF_SITE AGS_HOST("w.base_url")
+#define AGS_OURS_URL AGS_HOST_OK("x.host")
+#define AGS_OURS_TRAFFIC AGS_HOST_OK("tn.h")
+
 /* $3 the name, $4 the prefix, $5 the hash. */
 static const struct pg_stmt ags_st_create = { "ags_create",
 	"WITH " AGS_ME ", verdict AS ("
@@ -231,63 +237,44 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"    objects_dropped integer, objects_queued integer,"                 \
 	"    occurred_at float8, echo boolean)"                                \
 	"), rn AS ("                                                           \
-	"  SELECT x.*, " AGS_HOST(                                             \
-	    "x.url") " AS host"                                                \
-	             "  FROM jsonb_to_recordset($6::jsonb) AS x(key uuid, "    \
-	             "job uuid,"                                               \
-	             "    url text, variant text, node text, status integer, " \
-	             "load_ms real,"                                           \
-	             "    ttfb_ms real, cache_status text, outcome text, "     \
-	             "reason text,"                                            \
-	             "    ttl real, recorded_at float8)"                       \
-	             "), jk AS ("                                              \
-	             "  SELECT row_key, id FROM ju"                            \
-	             "  UNION SELECT c.row_key, c.id FROM cache_jobs c, site"  \
-	             "  WHERE c.website_id = site.id AND c.row_key IN ("       \
-	             "    SELECT job FROM ivn UNION SELECT job FROM rn)"       \
-	             "), iv AS ("                                              \
-	             "  INSERT INTO invalidation_events (row_key, "            \
-	             "website_id, job_id,"                                     \
-	             "    kind, soft, node, subject, objects_dropped, "        \
-	             "objects_queued,"                                         \
-	             "    occurred_at)"                                        \
-	             "  SELECT x.key, site.id,"                                \
-	             "    (SELECT jk.id FROM jk WHERE jk.row_key = x.job "     \
-	             "LIMIT 1),"                                               \
-	             "    x.kind::invalidation_kind, coalesce(x.soft, "        \
-	             "false), x.node,"                                         \
-	             "    x.subject, coalesce(x.objects_dropped, 0),"          \
-	             "    coalesce(x.objects_queued, 0), "                     \
-	             "to_timestamp(x.occurred_at)"                             \
-	             "  FROM b, site, ivn x"                                   \
-	             "  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO "   \
-	             "NOTHING"                                                 \
-	             "  RETURNING kind, subject, row_key"                      \
-	             "), rj AS ("                                              \
-	             "  SELECT x.*, (SELECT jk.id FROM jk WHERE jk.row_key = " \
-	             "x.job"                                                   \
-	             "    LIMIT 1) AS job_id, " AGS_HOST_OK(                   \
-	                 "x.host") " AS ours"                                  \
-	                           "  FROM rn x, site"                         \
-	                           "), rs AS ("                                \
-	                           "  INSERT INTO page_results (row_key, "     \
-	                           "job_id, website_id, url,"                  \
-	                           "    variant, node, status, load_ms, "      \
-	                           "ttfb_ms, cache_status, outcome,"           \
-	                           "    reason, ttl, recorded_at)"             \
-	                           "  SELECT x.key, x.job_id, site.id, "       \
-	                           "x.url, coalesce(x.variant, ''),"           \
-	                           "    x.node, x.status, x.load_ms, "         \
-	                           "x.ttfb_ms, x.cache_status,"                \
-	                           "    x.outcome::warm_outcome, x.reason, "   \
-	                           "x.ttl,"                                    \
-	                           "    to_timestamp(x.recorded_at)"           \
-	                           "  FROM b, site, rj x WHERE x.ours AND "    \
-	                           "x.job_id IS NOT NULL"                      \
-	                           "  ON CONFLICT (row_key) WHERE row_key IS " \
-	                           "NOT NULL DO NOTHING"                       \
-	                           "  RETURNING 1"                             \
-	                           ")"
+	"  SELECT x.*, " AGS_HOST_OF_URL " AS host"                            \
+	"  FROM jsonb_to_recordset($6::jsonb) AS x(key uuid, job uuid,"        \
+	"    url text, variant text, node text, status integer, load_ms real," \
+	"    ttfb_ms real, cache_status text, outcome text, reason text,"      \
+	"    ttl real, recorded_at float8)"                                    \
+	"), jk AS ("                                                           \
+	"  SELECT row_key, id FROM ju"                                         \
+	"  UNION SELECT c.row_key, c.id FROM cache_jobs c, site"               \
+	"  WHERE c.website_id = site.id AND c.row_key IN ("                    \
+	"    SELECT job FROM ivn UNION SELECT job FROM rn)"                    \
+	"), iv AS ("                                                           \
+	"  INSERT INTO invalidation_events (row_key, website_id, job_id,"      \
+	"    kind, soft, node, subject, objects_dropped, objects_queued,"      \
+	"    occurred_at)"                                                     \
+	"  SELECT x.key, site.id,"                                             \
+	"    (SELECT jk.id FROM jk WHERE jk.row_key = x.job LIMIT 1),"         \
+	"    x.kind::invalidation_kind, coalesce(x.soft, false), x.node,"      \
+	"    x.subject, coalesce(x.objects_dropped, 0),"                       \
+	"    coalesce(x.objects_queued, 0), to_timestamp(x.occurred_at)"       \
+	"  FROM b, site, ivn x"                                                \
+	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING"         \
+	"  RETURNING kind, subject, row_key"                                   \
+	"), rj AS ("                                                           \
+	"  SELECT x.*, (SELECT jk.id FROM jk WHERE jk.row_key = x.job"         \
+	"    LIMIT 1) AS job_id, " AGS_OURS_URL " AS ours"                     \
+	"  FROM rn x, site"                                                    \
+	"), rs AS ("                                                           \
+	"  INSERT INTO page_results (row_key, job_id, website_id, url,"        \
+	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"  \
+	"    reason, ttl, recorded_at)"                                        \
+	"  SELECT x.key, x.job_id, site.id, x.url, coalesce(x.variant, ''),"   \
+	"    x.node, x.status, x.load_ms, x.ttfb_ms, x.cache_status,"          \
+	"    x.outcome::warm_outcome, x.reason, x.ttl,"                        \
+	"    to_timestamp(x.recorded_at)"                                      \
+	"  FROM b, site, rj x WHERE x.ours AND x.job_id IS NOT NULL"           \
+	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING"         \
+	"  RETURNING 1"                                                        \
+	")"
 
 /* Traffic summed by hour and host first: an upsert cannot touch a row
  * twice in a statement. */
@@ -298,33 +285,26 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  FROM jsonb_to_recordset($7::jsonb) AS x(minute float8, host text,"  \
 	"    hits bigint, misses bigint, passes bigint, uncacheable jsonb)"    \
 	"), tk AS ("                                                           \
-	"  SELECT tn.* FROM tn, site WHERE " AGS_HOST_OK(                      \
-	    "tn.h") "), tt AS ("                                               \
-	            "  INSERT INTO visitor_traffic AS t (website_id, hour, "   \
-	            "host, hits,"                                              \
-	            "    misses, passes)"                                      \
-	            "  SELECT site.id, tk.hour, tk.h, sum(coalesce(tk.hits, "  \
-	            "0)),"                                                     \
-	            "    sum(coalesce(tk.misses, 0)), "                        \
-	            "sum(coalesce(tk.passes, 0))"                              \
-	            "  FROM b, site, tk GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"     \
-	            "  ON CONFLICT (website_id, hour, host) DO UPDATE SET"     \
-	            "    hits = t.hits + EXCLUDED.hits,"                       \
-	            "    misses = t.misses + EXCLUDED.misses,"                 \
-	            "    passes = t.passes + EXCLUDED.passes"                  \
-	            "), tu AS ("                                               \
-	            "  INSERT INTO visitor_uncacheable AS u (website_id, "     \
-	            "hour, host,"                                              \
-	            "    reason, n)"                                           \
-	            "  SELECT site.id, tk.hour, tk.h, e.key, "                 \
-	            "sum(e.value::bigint)"                                     \
-	            "  FROM b, site, tk,"                                      \
-	            "    jsonb_each_text(coalesce(tk.uncacheable, '{}')) e"    \
-	            "  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"                \
-	            "  ON CONFLICT (website_id, hour, host, reason) DO "       \
-	            "UPDATE SET"                                               \
-	            "    n = u.n + EXCLUDED.n"                                 \
-	            ")"
+	"  SELECT tn.* FROM tn, site WHERE " AGS_OURS_TRAFFIC "), tt AS ("     \
+	"  INSERT INTO visitor_traffic AS t (website_id, hour, host, hits,"    \
+	"    misses, passes)"                                                  \
+	"  SELECT site.id, tk.hour, tk.h, sum(coalesce(tk.hits, 0)),"          \
+	"    sum(coalesce(tk.misses, 0)), sum(coalesce(tk.passes, 0))"         \
+	"  FROM b, site, tk GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"                 \
+	"  ON CONFLICT (website_id, hour, host) DO UPDATE SET"                 \
+	"    hits = t.hits + EXCLUDED.hits,"                                   \
+	"    misses = t.misses + EXCLUDED.misses,"                             \
+	"    passes = t.passes + EXCLUDED.passes"                              \
+	"), tu AS ("                                                           \
+	"  INSERT INTO visitor_uncacheable AS u (website_id, hour, host,"      \
+	"    reason, n)"                                                       \
+	"  SELECT site.id, tk.hour, tk.h, e.key, sum(e.value::bigint)"         \
+	"  FROM b, site, tk,"                                                  \
+	"    jsonb_each_text(coalesce(tk.uncacheable, '{}')) e"                \
+	"  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"                            \
+	"  ON CONFLICT (website_id, hour, host, reason) DO UPDATE SET"         \
+	"    n = u.n + EXCLUDED.n"                                             \
+	")"
 
 /*
  * The agent's tasks it says are done ($8), each its one result: only
@@ -384,77 +364,67 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  * The invalidations another node should know of, one command for each
  * other agent of the website, when it broadcasts them: tag
  * invalidations (what the shop sends one node, for all of them), not a
- * purge, which is of one node's object; never one the
- * agent says it did on the control plane's word (echo: a purge or an
- * invalidate command), which would go round the nodes for ever.  The lag: now
- * less the oldest event's time of the batch (an invalidation's, a
- * result's), else less sent_at.
+ * purge, which is of one node's object; never one the agent says it
+ * did on the control plane's word (echo: a purge or an invalidate
+ * command), which would go round the nodes for ever.  The lag: now less
+ * the oldest event's time of the batch (an invalidation's, a result's),
+ * else less sent_at.
  */
 static const struct pg_stmt ags_st_ingest = { "ags_ingest",
 	"WITH a AS ("
 	"  SELECT id, website_id, name FROM agents"
 	"  WHERE id = $1::bigint AND revoked_at IS NULL"
 	"), site AS ("
-	"  SELECT w.id, " AGS_HOST(
-	    "w.base_url") " AS host,"
-	                  "    w.broadcast_invalidations AS broadcast"
-	                  "  FROM websites w JOIN a ON a.website_id = w.id"
-	                  "), b AS ("
-	                  "  INSERT INTO agent_batches (agent_id, batch)"
-	                  "  SELECT a.id, $2 FROM a ON CONFLICT DO NOTHING"
-	                  "  RETURNING agent_id"
-	                  "), " AGS_JOBS_IN ", " AGS_INVALS_IN
-	                  ", " AGS_TRAFFIC_IN ", " AGS_TASKS_IN ", bc AS ("
-	                  "  INSERT INTO agent_commands (agent_id, kind, body)"
-	                  "  SELECT o.id, 'invalidate', "
-	                  "jsonb_build_object('invalidation',"
-	                  "    iv.kind,"
-	                  "    'subject', iv.subject, 'from_node', a.name)"
-	                  "  FROM iv JOIN ivn x ON x.key = iv.row_key,"
-	                  "    a, site, agents o"
-	                  "  WHERE site.broadcast AND iv.kind = 'tag'"
-	                  "    AND NOT coalesce(x.echo, false)"
-	                  "    AND o.website_id = site.id AND o.id <> a.id"
-	                  "    AND o.revoked_at IS NULL"
-	                  "  ORDER BY o.id"
-	                  "), t0 AS ("
-	                  "  SELECT least((SELECT min(occurred_at) FROM ivn),"
-	                  "    (SELECT min(recorded_at) FROM rn)) AS t"
-	                  "), up AS ("
-	                  "  UPDATE agents g SET last_seen_at = now(),"
-	                  "    lag_seconds = CASE WHEN EXISTS (SELECT 1 FROM b)"
-	                  "      THEN greatest(0, extract(epoch FROM "
-	                  "now())::float8"
-	                  "        - coalesce((SELECT t FROM t0), $3::float8))"
-	                  "      ELSE g.lag_seconds END"
-	                  "  FROM a WHERE g.id = a.id"
-	                  "), old AS ("
-	                  "  DELETE FROM agent_batches o USING a WHERE "
-	                  "o.agent_id = a.id"
-	                  "    AND o.received_at < now() - interval '3 days'"
-	                  ") SELECT 'ok', CASE WHEN NOT EXISTS (SELECT 1 FROM "
-	                  "b)"
-	                  "  THEN json_build_object('batch', $2, 'duplicate', "
-	                  "true)"
-	                  "  ELSE json_build_object('batch', $2, 'duplicate', "
-	                  "false,"
-	                  "    'stored', json_build_object("
-	                  "      'jobs', (SELECT count(*) FROM ju),"
-	                  "      'invalidations', (SELECT count(*) FROM iv),"
-	                  "      'results', (SELECT count(*) FROM rs),"
-	                  "      'traffic', (SELECT count(*) FROM tk),"
-	                  "      'tasks', (SELECT count(*) FROM kt)),"
-	                  "    'dropped', json_build_object("
-	                  "      'foreign_host', (SELECT count(*) FROM rj "
-	                  "WHERE NOT rj.ours)"
-	                  "        + (SELECT count(*) FROM tn) - (SELECT "
-	                  "count(*) FROM tk),"
-	                  "      'unknown_job', (SELECT count(*) FROM rj"
-	                  "        WHERE rj.ours AND rj.job_id IS NULL),"
-	                  "      'tasks', (SELECT count(*) FROM kn)"
-	                  "        - (SELECT count(*) FROM kt))) "
-	                  "END::text"
-	                  " FROM a",
+	"  SELECT w.id, " AGS_HOST_OF_SITE " AS host,"
+	"    w.broadcast_invalidations AS broadcast"
+	"  FROM websites w JOIN a ON a.website_id = w.id"
+	"), b AS ("
+	"  INSERT INTO agent_batches (agent_id, batch)"
+	"  SELECT a.id, $2 FROM a ON CONFLICT DO NOTHING"
+	"  RETURNING agent_id"
+	"), " AGS_JOBS_IN ", " AGS_INVALS_IN ", " AGS_TRAFFIC_IN
+	", " AGS_TASKS_IN ", bc AS ("
+	"  INSERT INTO agent_commands (agent_id, kind, body)"
+	"  SELECT o.id, 'invalidate', jsonb_build_object('invalidation',"
+	"    iv.kind,"
+	"    'subject', iv.subject, 'from_node', a.name)"
+	"  FROM iv JOIN ivn x ON x.key = iv.row_key,"
+	"    a, site, agents o"
+	"  WHERE site.broadcast AND iv.kind = 'tag'"
+	"    AND NOT coalesce(x.echo, false)"
+	"    AND o.website_id = site.id AND o.id <> a.id"
+	"    AND o.revoked_at IS NULL"
+	"  ORDER BY o.id"
+	"), t0 AS ("
+	"  SELECT least((SELECT min(occurred_at) FROM ivn),"
+	"    (SELECT min(recorded_at) FROM rn)) AS t"
+	"), up AS ("
+	"  UPDATE agents g SET last_seen_at = now(),"
+	"    lag_seconds = CASE WHEN EXISTS (SELECT 1 FROM b)"
+	"      THEN greatest(0, extract(epoch FROM now())::float8"
+	"        - coalesce((SELECT t FROM t0), $3::float8))"
+	"      ELSE g.lag_seconds END"
+	"  FROM a WHERE g.id = a.id"
+	"), old AS ("
+	"  DELETE FROM agent_batches o USING a WHERE o.agent_id = a.id"
+	"    AND o.received_at < now() - interval '3 days'"
+	") SELECT 'ok', CASE WHEN NOT EXISTS (SELECT 1 FROM b)"
+	"  THEN json_build_object('batch', $2, 'duplicate', true)"
+	"  ELSE json_build_object('batch', $2, 'duplicate', false,"
+	"    'stored', json_build_object("
+	"      'jobs', (SELECT count(*) FROM ju),"
+	"      'invalidations', (SELECT count(*) FROM iv),"
+	"      'results', (SELECT count(*) FROM rs),"
+	"      'traffic', (SELECT count(*) FROM tk),"
+	"      'tasks', (SELECT count(*) FROM kt)),"
+	"    'dropped', json_build_object("
+	"      'foreign_host', (SELECT count(*) FROM rj WHERE NOT rj.ours)"
+	"        + (SELECT count(*) FROM tn) - (SELECT count(*) FROM tk),"
+	"      'unknown_job', (SELECT count(*) FROM rj"
+	"        WHERE rj.ours AND rj.job_id IS NULL),"
+	"      'tasks', (SELECT count(*) FROM kn)"
+	"        - (SELECT count(*) FROM kt))) END::text"
+	" FROM a",
 	8 };
 
 /*--------------------------------------------------------------------
