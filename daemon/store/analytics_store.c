@@ -7,17 +7,24 @@
  * answer, AS_NOT_FOUND), then the body reads only the rollups of those
  * websites in [from, to), through their primary keys (website, hour).
  *
- * A percentile is a walk up the bins summed over the bucket: the first
- * bin where the running count reaches ceil(p * n), p and n as float8
- * as percentile_disc computes that rank, so that the bin holds the very
- * value percentile_disc would answer.  The rows of one bin (from each
- * hour of a day, each website of a project) are not summed first: the
- * running count's frame takes a row's peers, rows of the same bin, so
- * each of them holds the count up to and with the bin.  Counts are
- * summed as float8, exact to 2^53, not as numeric; an hour is its own
- * bucket without date_trunc(), which with a time zone costs much a row.
- * (A website of a million results over a week: 16,000 rows of bins,
- * 45 ms where summing them first as numeric took 75.)
+ * Times are histograms (0016_analytics_hists.sql): one row per
+ * website, metric and hour (rollup_hists) or UTC day (rollup_day_hists),
+ * each holding its bins as an array and its own p50/p95/p99.  A bucket
+ * of one histogram (an hour or a day of one website) answers with
+ * those; a bucket of several (a project's websites) and the range's
+ * totals sum their bins and walk up them: the first bin where the
+ * running count reaches ceil(p * n), p and n as float8 as
+ * percentile_disc computes that rank, so that the bin holds the very
+ * value percentile_disc would answer.  The range's totals read the days
+ * it covers whole and the hours around them.  Counts are summed as
+ * float8, exact to 2^53.  (A website of a million results over a week:
+ * 338 rows of histograms for the hourly series, 20 for the totals,
+ * where 16,000 rows of bins were walked: 36 ms then, 9 now.)
+ *
+ * The slowest URLs: each URL's slowest of the range, by a hash
+ * aggregate, the N slowest of those, and their rows joined back for
+ * their TTFB and time (the newest, when two hours had the same slowest
+ * load time).
  *
  * Parameters: $1 the caller, $2 the website or project (0 for the
  * dashboard), $3 and $4 from and to (seconds since the epoch), $5 the
@@ -53,6 +60,16 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 #define AN_TIME                                                                \
 	"json_build_object('n', max(total)::bigint, 'p50', " AN_PCT("0.5")     \
 	", 'p95', " AN_PCT("0.95") ", 'p99', " AN_PCT("0.99") ")"
+/* A histogram's own percentiles (h of rollup_hists' columns). */
+#define AN_TIME_OF_HIST                                                        \
+	"json_build_object('n', n, 'p50', rollup_bin_ms(p50), 'p95',"          \
+	" rollup_bin_ms(p95), 'p99', rollup_bin_ms(p99))"
+/* The running count (cum) and the total of the bins of tbl, by keys. */
+#define AN_WALK(tbl, keys)                                                     \
+	"  SELECT " keys ", bin,"                                              \
+	"    sum(n) OVER (PARTITION BY " keys " ORDER BY bin) AS cum,"  \
+	"    sum(n) OVER (PARTITION BY " keys ") AS total"              \
+	"  FROM " tbl
 #define AN_NO_TIME                                                             \
 	"json_build_object('n', 0, 'p50', NULL, 'p95', NULL, 'p99', NULL)"
 
@@ -64,7 +81,9 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 #define AN_BODY                                                                \
 	"p AS ("                                                               \
 	"  SELECT to_timestamp($3::float8) AS t0,"                             \
-	"    to_timestamp($4::float8) AS t1, $5::text AS unit"                 \
+	"    to_timestamp($4::float8) AS t1, $5::text AS unit,"                \
+	"    to_timestamp(ceil($3::float8 / 86400) * 86400) AS d0,"            \
+	"    to_timestamp(floor($4::float8 / 86400) * 86400) AS d1"            \
 	"), hrs AS ("                                                          \
 	"  SELECT date_trunc(p.unit, h.hour, 'UTC') AS t,"                     \
 	"    sum(h.results) AS results, sum(h.cached) AS cached,"              \
@@ -81,28 +100,48 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"    sum(failed) AS failed, sum(hits) AS hits,"                        \
 	"    sum(answered) AS answered"                                        \
 	"  FROM hrs"                                                           \
-	"), bn AS ("                                                           \
-	"  SELECT CASE p.unit WHEN 'hour' THEN r.hour"                         \
-	"    ELSE date_trunc(p.unit, r.hour, 'UTC') END AS t,"                 \
-	"    r.metric, r.bin, r.n::float8 AS n"                                \
-	"  FROM rollup_bins r, p WHERE " AN_IN_RANGE("r", "hour")              \
+	"), sh AS ("                                                           \
+	"  SELECT h.hour AS t, h.metric, h.lo, h.counts, h.n, h.p50, h.p95,"   \
+	"    h.p99"                                                            \
+	"  FROM rollup_hists h, p"                                             \
+	"  WHERE p.unit = 'hour' AND " AN_IN_RANGE("h", "hour")                \
+	"  UNION ALL"                                                          \
+	"  SELECT d.day, d.metric, d.lo, d.counts, d.n, d.p50, d.p95, d.p99"   \
+	"  FROM rollup_day_hists d, p"                                         \
+	"  WHERE p.unit = 'day' AND " AN_IN_RANGE("d", "day")                  \
+	"), sg AS ("                                                           \
+	"  SELECT t, metric, count(*) AS k, sum(n) AS n, min(p50) AS p50,"     \
+	"    min(p95) AS p95, min(p99) AS p99"                                 \
+	"  FROM sh GROUP BY 1, 2"                                              \
+	"), sb AS ("                                                           \
+	"  SELECT sh.t, sh.metric, (sh.lo + u.i - 1)::smallint AS bin, sum(u.c::float8) AS n" \
+	"  FROM sh JOIN sg ON sg.t = sh.t AND sg.metric = sh.metric"           \
+	"    AND sg.k > 1, unnest(sh.counts) WITH ORDINALITY AS u(c, i)"       \
+	"  GROUP BY 1, 2, 3"                                                   \
 	"), bc AS ("                                                           \
-	"  SELECT t, metric, bin,"                                             \
-	"    sum(n) OVER (PARTITION BY t, metric ORDER BY bin) AS cum,"        \
-	"    sum(n) OVER (PARTITION BY t, metric) AS total"                    \
-	"  FROM bn"                                                            \
+	AN_WALK("sb", "t, metric")                                             \
 	"), bp AS ("                                                           \
+	"  SELECT t, metric, " AN_TIME_OF_HIST " AS pct FROM sg WHERE k = 1"   \
+	"  UNION ALL"                                                          \
 	"  SELECT t, metric, " AN_TIME " AS pct FROM bc GROUP BY 1, 2"         \
+	"), th AS ("                                                           \
+	"  SELECT d.metric, d.lo, d.counts"                                    \
+	"  FROM rollup_day_hists d, p"                                         \
+	"  WHERE d.website_id IN (SELECT id FROM scope)"                       \
+	"    AND d.day >= p.d0 AND d.day < p.d1"                               \
+	"  UNION ALL"                                                          \
+	"  SELECT h.metric, h.lo, h.counts"                                    \
+	"  FROM rollup_hists h, p WHERE " AN_IN_RANGE("h", "hour")             \
+	"    AND NOT (h.hour >= p.d0 AND h.hour < p.d1)"                       \
 	"), tn AS ("                                                           \
-	"  SELECT metric, bin, sum(n) AS n FROM bn GROUP BY 1, 2"              \
+	"  SELECT th.metric, (th.lo + u.i - 1)::smallint AS bin, sum(u.c::float8) AS n" \
+	"  FROM th, unnest(th.counts) WITH ORDINALITY AS u(c, i)"              \
+	"  GROUP BY 1, 2"                                                      \
 	"), tc AS ("                                                           \
-	"  SELECT metric, bin,"                                                \
-	"    sum(n) OVER (PARTITION BY metric ORDER BY bin) AS cum,"           \
-	"    sum(n) OVER (PARTITION BY metric) AS total"                       \
-	"  FROM tn"                                                            \
+	AN_WALK("tn", "metric")                                                \
 	"), tp AS ("                                                           \
 	"  SELECT metric, " AN_TIME " AS pct FROM tc GROUP BY 1"               \
-	"), iv AS ("                                                           \
+"), iv AS ("                                                           \
 	"  SELECT date_trunc(p.unit, e.occurred_at, 'UTC') AS t,"              \
 	"    count(*) FILTER (WHERE e.kind = 'purge') AS purge,"               \
 	"    count(*) FILTER (WHERE e.kind = 'ban') AS ban,"                   \
@@ -134,11 +173,18 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"  SELECT c.cache_status, sum(c.n) AS n"                               \
 	"  FROM rollup_cache_status c, p WHERE " AN_IN_RANGE("c", "hour")      \
 	"  GROUP BY 1"                                                         \
-	"), slow AS ("                                                         \
-	"  SELECT DISTINCT ON (s.website_id, s.url) s.website_id, s.url,"      \
-	"    s.load_ms, s.ttfb_ms, s.recorded_at"                              \
+	"), sr AS ("                                                           \
+	"  SELECT s.website_id, s.url, s.load_ms, s.ttfb_ms, s.recorded_at"    \
 	"  FROM rollup_slow_urls s, p WHERE " AN_IN_RANGE("s", "hour")         \
-	"  ORDER BY s.website_id, s.url, s.load_ms DESC"                       \
+	"), sm AS ("                                                           \
+	"  SELECT website_id, url, max(load_ms) AS load_ms FROM sr"            \
+	"  GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT $6::integer"                 \
+	"), slow AS ("                                                         \
+	"  SELECT DISTINCT ON (m.website_id, m.url) m.website_id, m.url,"      \
+	"    m.load_ms, r.ttfb_ms, r.recorded_at"                              \
+	"  FROM sm m JOIN sr r ON r.website_id = m.website_id"                 \
+	"    AND r.url = m.url AND r.load_ms = m.load_ms"                      \
+	"  ORDER BY m.website_id, m.url, r.recorded_at DESC"                   \
 	"), " AN_REASONS
 
 /*
@@ -235,8 +281,7 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"    'url', s.url, 'website_id', s.website_id, 'load_ms', s.load_ms,"  \
 	"    'ttfb_ms', s.ttfb_ms, 'recorded_at', s.recorded_at)"              \
 	"    ORDER BY s.load_ms DESC, s.url), '[]')"                           \
-	"    FROM (SELECT * FROM slow ORDER BY load_ms DESC, url"              \
-	"    LIMIT $6::integer) s),"                                           \
+	"    FROM slow s),"                                                    \
 	"  'uncacheable', (SELECT list FROM reasons)"                          \
 	")::text FROM p, me"
 

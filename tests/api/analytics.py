@@ -239,13 +239,31 @@ expect("results by hour", sorted(b["results"] for b in a["series"]),
        sorted(per_hour))
 
 
-def exact_pct(col, lo, hi):
+def exact_pct(col, lo, hi, websites=None):
     r = sql("SELECT coalesce(array_to_string(percentile_disc(ARRAY[0.5,"
             " 0.95, 0.99]) WITHIN GROUP (ORDER BY %s), ' '), '')"
-            " FROM page_results WHERE website_id = %d AND %s IS NOT NULL"
+            " FROM page_results WHERE website_id IN (%s) AND %s IS NOT NULL"
             " AND recorded_at >= to_timestamp(%d)"
-            " AND recorded_at < to_timestamp(%d)" % (col, wid, col, lo, hi))
+            " AND recorded_at < to_timestamp(%d)"
+            % (col, ", ".join(map(str, websites or [wid])), col, lo, hi))
     return [float(x) for x in r.split()] or [None] * 3
+
+
+def times_near(what, doc, lo, hi, websites=None):
+    """Each bucket's percentiles and the range's, against the exact ones
+    of the rows of lo to hi."""
+    for b in doc["series"]:
+        t = int(sql("SELECT extract(epoch FROM '%s'::timestamptz)::bigint"
+                    % b["t"]))
+        n = t + (86400 if doc["bucket"] == "day" else 3600)
+        for m in ("ttfb_ms", "load_ms"):
+            for p, e in zip(("p50", "p95", "p99"),
+                            exact_pct(m, t, n, websites)):
+                near("%s %s %s %s" % (what, b["t"], m, p), b[m][p], e)
+    for m in ("ttfb_ms", "load_ms"):
+        for p, e in zip(("p50", "p95", "p99"),
+                        exact_pct(m, lo, hi, websites)):
+            near("%s range %s %s" % (what, m, p), doc["totals"][m][p], e)
 
 
 for h, b in enumerate(a["series"]):
@@ -311,6 +329,16 @@ expect("days", len(d["series"]), (int(time.time()) // 86400 -
                                    base // 86400) + 1)
 expect("days sum to everything", d["totals"]["results"], int(sql(
     "SELECT count(*) FROM page_results WHERE website_id = %d" % wid)))
+day0 = base // 86400 * 86400
+times_near("by day", d, day0, (int(time.time()) // 86400 + 1) * 86400)
+# A range of whole days and the hours around them, to the hour.
+r = ok("hours around days", call("GET", WA + "?from=%s&to=%s" % (
+    iso(base + 3600), iso(int(time.time()) // 3600 * 3600 + 3600)),
+    token=bob))
+for m in ("ttfb_ms", "load_ms"):
+    for p, e in zip(("p50", "p95", "p99"), exact_pct(
+            m, base + 3600, int(time.time()) // 3600 * 3600 + 3600)):
+        near("hours around days %s %s" % (m, p), r["totals"][m][p], e)
 
 # A COPY is counted as an INSERT is.
 before = int(sql("SELECT coalesce(sum(results), 0) FROM rollup_hours"
@@ -436,4 +464,26 @@ a = ok("invalidations over time", call("GET", WA, token=bob))
 expect("invalidations counted", a["totals"]["invalidations"],
        {"purge": 2, "ban": 2, "tag": 1, "objects_dropped": 100,
         "objects_queued": 10})
+# ------------------------------------------------------------------
+# Buckets of two websites' histograms (bob's dashboard, once he is in
+# eve's project too): the bins of both summed, by hour and by day.
+ok("bob in eve's project", call("POST", "/api/projects/%d/members" % epid, {
+    "email": "bob@shop.example", "role": "viewer"}, token=eve))
+sql("INSERT INTO page_results (job_id, website_id, url, status, load_ms,"
+    " ttfb_ms, outcome, recorded_at)"
+    " SELECT j.id, %d, 'http://127.0.0.1:1/t/' || (g %% 30), 200,"
+    "  ((g * 31) %% 4001) / 7.0 + 1, ((g * 17) %% 211) * 1.3 + 0.05,"
+    "  'cached', to_timestamp(%d) + (g %% 3) * interval '1 hour'"
+    "   + (g %% 3593) * interval '1 second'"
+    " FROM (SELECT max(id) AS id FROM cache_jobs WHERE website_id = %d) j,"
+    "  generate_series(1, 2000) g" % (ewid, base, ewid))
+both = [wid, ewid]
+two = ok("two websites by hour", call("GET", DA + rng, token=bob))
+expect("two websites", two["websites"], 2)
+times_near("two websites by hour", two, base, base + 3 * 3600, both)
+two = ok("two websites by day", call(
+    "GET", DA + "?bucket=day&from=%s&to=%s" % (iso(day0), iso(
+        (int(time.time()) // 86400 + 1) * 86400)), token=bob))
+times_near("two websites by day", two, day0,
+           (int(time.time()) // 86400 + 1) * 86400, both)
 print("%d checks, 0 failed" % checks)
