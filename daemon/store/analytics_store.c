@@ -62,8 +62,7 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	", 'p95', " AN_PCT("0.95") ", 'p99', " AN_PCT("0.99") ")"
 /* A histogram's own percentiles (h of rollup_hists' columns). */
 #define AN_TIME_OF_HIST                                                        \
-	"json_build_object('n', n, 'p50', rollup_bin_ms(p50), 'p95',"          \
-	" rollup_bin_ms(p95), 'p99', rollup_bin_ms(p99))"
+	"json_build_object('n', n, 'p50', p50, 'p95', p95, 'p99', p99)"
 /* The running count (cum) and the total of the bins of tbl, by keys. */
 #define AN_WALK(tbl, keys)                                                     \
 	"  SELECT " keys ", bin,"                                              \
@@ -78,6 +77,18 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	a ".website_id IN (SELECT id FROM scope)"                              \
 	"  AND " a "." col " >= p.t0 AND " a "." col " < p.t1"
 
+/*
+ * The range as the days it covers whole, [d0, d1), from the days'
+ * rollups (a, its column day), and the hours around them from the
+ * hours' (a, its column hour).
+ */
+#define AN_IN_DAYS(a)                                                          \
+	a ".website_id IN (SELECT id FROM scope)"                              \
+	"  AND " a ".day >= p.d0 AND " a ".day < p.d1"
+#define AN_AROUND_DAYS(a)                                                      \
+	AN_IN_RANGE(a, "hour") " AND NOT (" a ".hour >= p.d0"                  \
+	"  AND " a ".hour < p.d1)"
+
 #define AN_BODY                                                                \
 	"p AS ("                                                               \
 	"  SELECT to_timestamp($3::float8) AS t0,"                             \
@@ -85,7 +96,8 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"    to_timestamp(ceil($3::float8 / 86400) * 86400) AS d0,"            \
 	"    to_timestamp(floor($4::float8 / 86400) * 86400) AS d1"            \
 	"), hrs AS ("                                                          \
-	"  SELECT date_trunc(p.unit, h.hour, 'UTC') AS t,"                     \
+	"  SELECT CASE p.unit WHEN 'hour' THEN h.hour"                         \
+	"    ELSE date_trunc(p.unit, h.hour, 'UTC') END AS t,"                 \
 	"    sum(h.results) AS results, sum(h.cached) AS cached,"              \
 	"    sum(h.fresh) AS fresh, sum(h.uncacheable) AS uncacheable,"        \
 	"    sum(h.origin_error) AS origin_error, sum(h.timeout) AS timeout,"  \
@@ -126,13 +138,10 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"  SELECT t, metric, " AN_TIME " AS pct FROM bc GROUP BY 1, 2"         \
 	"), th AS ("                                                           \
 	"  SELECT d.metric, d.lo, d.counts"                                    \
-	"  FROM rollup_day_hists d, p"                                         \
-	"  WHERE d.website_id IN (SELECT id FROM scope)"                       \
-	"    AND d.day >= p.d0 AND d.day < p.d1"                               \
+	"  FROM rollup_day_hists d, p WHERE " AN_IN_DAYS("d")                  \
 	"  UNION ALL"                                                          \
 	"  SELECT h.metric, h.lo, h.counts"                                    \
-	"  FROM rollup_hists h, p WHERE " AN_IN_RANGE("h", "hour")             \
-	"    AND NOT (h.hour >= p.d0 AND h.hour < p.d1)"                       \
+	"  FROM rollup_hists h, p WHERE " AN_AROUND_DAYS("h")                  \
 	"), tn AS ("                                                           \
 	"  SELECT th.metric, (th.lo + u.i - 1)::smallint AS bin, sum(u.c::float8) AS n" \
 	"  FROM th, unnest(th.counts) WITH ORDINALITY AS u(c, i)"              \
@@ -175,7 +184,11 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"  GROUP BY 1"                                                         \
 	"), sr AS ("                                                           \
 	"  SELECT s.website_id, s.url, s.load_ms, s.ttfb_ms, s.recorded_at"    \
-	"  FROM rollup_slow_urls s, p WHERE " AN_IN_RANGE("s", "hour")         \
+	"  FROM rollup_day_slow_urls s, p"                                     \
+	"  WHERE " AN_IN_DAYS("s")                                             \
+	"  UNION ALL"                                                          \
+	"  SELECT s.website_id, s.url, s.load_ms, s.ttfb_ms, s.recorded_at"    \
+	"  FROM rollup_slow_urls s, p WHERE " AN_AROUND_DAYS("s")              \
 	"), sm AS ("                                                           \
 	"  SELECT website_id, url, max(load_ms) AS load_ms FROM sr"            \
 	"  GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT $6::integer"                 \

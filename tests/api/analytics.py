@@ -339,6 +339,16 @@ for m in ("ttfb_ms", "load_ms"):
     for p, e in zip(("p50", "p95", "p99"), exact_pct(
             m, base + 3600, int(time.time()) // 3600 * 3600 + 3600)):
         near("hours around days %s %s" % (m, p), r["totals"][m][p], e)
+want = sql("SELECT string_agg(url || '=' || m, ' ' ORDER BY m DESC, url)"
+           " FROM (SELECT url, max(load_ms) AS m FROM page_results"
+           " WHERE website_id = %d AND load_ms IS NOT NULL"
+           " AND recorded_at >= to_timestamp(%d)"
+           " AND recorded_at < to_timestamp(%d) GROUP BY url"
+           " ORDER BY m DESC, url LIMIT 10) s"
+           % (wid, base + 3600, int(time.time()) // 3600 * 3600 + 3600)).split()
+expect("hours around days: slowest URLs",
+       ["%s=%g" % (s["url"], s["load_ms"]) for s in r["slowest_urls"]],
+       ["%s=%g" % (w.split("=")[0], float(w.split("=")[1])) for w in want])
 
 # A COPY is counted as an INSERT is.
 before = int(sql("SELECT coalesce(sum(results), 0) FROM rollup_hours"
@@ -486,4 +496,13 @@ two = ok("two websites by day", call(
         (int(time.time()) // 86400 + 1) * 86400)), token=bob))
 times_near("two websites by day", two, day0,
            (int(time.time()) // 86400 + 1) * 86400, both)
+# Whole days: the slowest URLs from the days' rollups alone.
+want = sql("SELECT string_agg(url || '=' || m, ' ' ORDER BY m DESC, url)"
+           " FROM (SELECT url, max(load_ms) AS m FROM page_results"
+           " WHERE website_id IN (%d, %d) AND load_ms IS NOT NULL"
+           " AND recorded_at >= to_timestamp(%d) GROUP BY website_id, url"
+           " ORDER BY m DESC, url LIMIT 10) s" % (wid, ewid, day0)).split()
+expect("two websites by day: slowest URLs",
+       ["%s=%g" % (s["url"], s["load_ms"]) for s in two["slowest_urls"]],
+       ["%s=%g" % (w.split("=")[0], float(w.split("=")[1])) for w in want])
 print("%d checks, 0 failed" % checks)

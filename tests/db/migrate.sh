@@ -54,9 +54,9 @@ out=$("$STOKED" migrate --database-url "$url")
 echo "== tables, foreign keys, indexes"
 tables="agent_batches agent_commands agents api_keys auth_throttle cache_jobs
 invalidation_events page_results plans project_members projects revoked_tokens
-rollup_cache_status rollup_day_hists rollup_hists rollup_hours
-rollup_slow_urls rollup_uncacheable rollup_uncacheable_urls schema_migrations
-usage_daily users visitor_traffic visitor_uncacheable warm_tasks websites"
+rollup_cache_status rollup_day_hists rollup_day_slow_urls rollup_hists
+rollup_hours rollup_slow_urls rollup_uncacheable rollup_uncacheable_urls
+schema_migrations usage_daily users visitor_traffic visitor_uncacheable warm_tasks websites"
 have=$(q "$url" "SELECT tablename FROM pg_tables WHERE schemaname = 'public'" |
     LC_ALL=C sort | tr '\n' ' ')
 want=$(printf '%s\n' $tables | LC_ALL=C sort | tr '\n' ' ')
@@ -75,7 +75,7 @@ want=$(printf '%s\n' api_keys\>projects:c api_keys\>users:c \
     projects\>plans:a usage_daily\>projects:c warm_tasks\>cache_jobs:c \
     websites\>projects:c rollup_hists\>websites:c \
     rollup_day_hists\>websites:c rollup_cache_status\>websites:c \
-    rollup_hours\>websites:c \
+    rollup_hours\>websites:c rollup_day_slow_urls\>websites:c \
     rollup_slow_urls\>websites:c rollup_uncacheable\>websites:c \
     rollup_uncacheable_urls\>websites:c agents\>websites:c \
     agent_batches\>agents:c agent_commands\>agents:c warm_tasks\>agents:c \

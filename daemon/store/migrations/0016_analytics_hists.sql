@@ -3,12 +3,16 @@
 -- percentiles, in place of one row a bin.
 --
 -- A week of hourly percentiles for a website read 16,000 rows of
--- rollup_bins and walked them up bin by bin in every request; now an
--- hour's series reads 168 rows an hour, whose p50, p95 and p99 were
--- computed once, when the hour's results arrived, and the range's
+-- rollup_bins and walked them up bin by bin in every request; now its
+-- series reads one row an hour and metric, whose p50, p95 and p99 were
+-- computed once, as the hour's results arrived, and the range's
 -- percentiles sum the bins of a few days' rows and of the hours around
 -- them.  Only a bucket of several histograms (a project's websites, the
 -- dashboard's) still sums bins as the request is answered.
+--
+-- The slowest URLs get a day's rollup beside the hour's for the same
+-- reason: a week's answer reads 25 rows a day and the hours around the
+-- days, not 25 rows an hour.
 --
 -- The bins are 0009's (rollup_bin(), 16 a doubling); a percentile is
 -- the same walk to the first bin where the count reaches ceil(p * n),
@@ -16,7 +20,8 @@
 
 -- A histogram: counts[i] results in bin lo + i - 1, from its lowest
 -- bin to its highest, bins between them that hold nothing counted 0;
--- n the sum of counts, p50/p95/p99 the bins of those percentiles.
+-- n the sum of counts, p50/p95/p99 those percentiles' bins read back
+-- in milliseconds (rollup_bin_ms()), as the answer gives them.
 -- metric: 1 TTFB, 2 load time, 3 re-warm latency (0009's).
 CREATE TABLE rollup_hists (
 	website_id bigint NOT NULL REFERENCES websites (id) ON DELETE CASCADE,
@@ -25,9 +30,9 @@ CREATE TABLE rollup_hists (
 	lo smallint NOT NULL,
 	counts bigint[] NOT NULL CHECK (cardinality(counts) >= 1),
 	n bigint NOT NULL CHECK (n >= 1),
-	p50 smallint NOT NULL,
-	p95 smallint NOT NULL,
-	p99 smallint NOT NULL,
+	p50 float8 NOT NULL,
+	p95 float8 NOT NULL,
+	p99 float8 NOT NULL,
 	PRIMARY KEY (website_id, hour, metric)
 );
 
@@ -39,17 +44,45 @@ CREATE TABLE rollup_day_hists (
 	lo smallint NOT NULL,
 	counts bigint[] NOT NULL CHECK (cardinality(counts) >= 1),
 	n bigint NOT NULL CHECK (n >= 1),
-	p50 smallint NOT NULL,
-	p95 smallint NOT NULL,
-	p99 smallint NOT NULL,
+	p50 float8 NOT NULL,
+	p95 float8 NOT NULL,
+	p99 float8 NOT NULL,
 	PRIMARY KEY (website_id, day, metric)
 );
+
+-- Each UTC day's slowest URLs by load time, as rollup_slow_urls has
+-- each hour's: at most 25 distinct URLs a day, each with its slowest
+-- result of the day.  A URL among a day's 25 slowest has its slowest
+-- result of the day among its hour's 25 slowest, so that the hours'
+-- rows make the days' exactly.
+CREATE TABLE rollup_day_slow_urls (
+	website_id bigint NOT NULL REFERENCES websites (id) ON DELETE CASCADE,
+	day timestamptz NOT NULL,
+	url text NOT NULL,
+	load_ms real NOT NULL,
+	ttfb_ms real,
+	recorded_at timestamptz NOT NULL,
+	PRIMARY KEY (website_id, day, url)
+);
+
+-- A bin read back as 0009's rollup_bin_ms() reads it, 7 times faster:
+-- power() of a float8 where it is exact to the 0.001 ms the answer
+-- keeps (bins -200 to 400, 0.0002 ms to 9 hours; every bin from -16000
+-- to 436 gives the same answer as 0009's numeric power(), checked),
+-- numeric above.  The series of a week of hours reads 1,000 of them.
+-- Not STRICT, so that it is inlined: NULL gives NULL all the same.
+CREATE OR REPLACE FUNCTION rollup_bin_ms(bin smallint) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN bin BETWEEN -200 AND 400
+	    THEN round(power(2::float8, (bin + 0.5) / 16)::numeric, 3)
+	    ELSE round(power(2, (bin + 0.5) / 16)::numeric, 3) END::float8
+$$;
 
 -- The histogram of bins[i] counted ns[i] times (a bin may come more
 -- than once: its counts are summed), with its percentiles.
 CREATE FUNCTION rollup_hist(bins smallint[], ns bigint[], OUT lo smallint,
-    OUT counts bigint[], OUT n bigint, OUT p50 smallint, OUT p95 smallint,
-    OUT p99 smallint)
+    OUT counts bigint[], OUT n bigint, OUT p50 float8, OUT p95 float8,
+    OUT p99 float8)
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 	WITH s AS (
 	    SELECT u.b, sum(u.n)::float8 AS n
@@ -63,9 +96,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 	        FROM generate_series(min(c.b)::integer, max(c.b)) g
 	        LEFT JOIN s ON s.b = g),
 	    max(c.total)::bigint,
-	    min(c.b) FILTER (WHERE c.cum >= ceil(0.5::float8 * c.total)),
-	    min(c.b) FILTER (WHERE c.cum >= ceil(0.95::float8 * c.total)),
-	    min(c.b) FILTER (WHERE c.cum >= ceil(0.99::float8 * c.total))
+	    rollup_bin_ms(min(c.b) FILTER (
+	        WHERE c.cum >= ceil(0.5::float8 * c.total))),
+	    rollup_bin_ms(min(c.b) FILTER (
+	        WHERE c.cum >= ceil(0.95::float8 * c.total))),
+	    rollup_bin_ms(min(c.b) FILTER (
+	        WHERE c.cum >= ceil(0.99::float8 * c.total)))
 	FROM c
 $$;
 
@@ -75,19 +111,6 @@ RETURNS smallint[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 	SELECT array_agg(g::smallint ORDER BY g)
 	FROM generate_series(lo::integer, lo + cardinality(counts) - 1) g
-$$;
-
--- A bin read back as 0009's rollup_bin_ms() reads it, 7 times faster:
--- power() of a float8 where it is exact to the 0.001 ms the answer
--- keeps (bins -200 to 400, 0.0002 ms to 33 hours; every bin from -16000
--- to 436 gives the same answer as 0009's numeric power(), checked),
--- numeric above.  The series of a week of hours reads 1,000 of them.
--- Not STRICT, so that it is inlined: NULL gives NULL all the same.
-CREATE OR REPLACE FUNCTION rollup_bin_ms(bin smallint) RETURNS float8
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT CASE WHEN bin BETWEEN -200 AND 400
-	    THEN round(power(2::float8, (bin + 0.5) / 16)::numeric, 3)
-	    ELSE round(power(2, (bin + 0.5) / 16)::numeric, 3) END::float8
 $$;
 
 -- The histograms as they were: rollup_bins' rows by hour, and by day.
@@ -109,9 +132,26 @@ FROM (
     FROM rollup_bins b GROUP BY 1, 2, 3
 ) k, rollup_hist(k.bins, k.ns) x;
 
+INSERT INTO rollup_day_slow_urls (website_id, day, url, load_ms, ttfb_ms,
+    recorded_at)
+SELECT y.website_id, y.day, y.url, y.load_ms, y.ttfb_ms, y.recorded_at
+FROM (
+    SELECT x.*, row_number() OVER (PARTITION BY x.website_id, x.day
+        ORDER BY x.load_ms DESC, x.url) AS rn
+    FROM (
+        SELECT DISTINCT ON (1, 2, 3) s.website_id,
+            date_trunc('day', s.hour, 'UTC') AS day, s.url, s.load_ms,
+            s.ttfb_ms, s.recorded_at
+        FROM rollup_slow_urls s
+        ORDER BY 1, 2, 3, s.load_ms DESC, s.recorded_at DESC
+    ) x
+) y
+WHERE y.rn <= 25;
+
 DROP TABLE rollup_bins;
 
--- 0009's function, the histograms written in place of rollup_bins:
+-- 0009's function, the histograms written in place of rollup_bins, and
+-- the days' slowest URLs beside the hours':
 -- the statement's bins of each (website, hour, metric) made one
 -- histogram, added to the hour's and to the day's.  The sum is made in
 -- ON CONFLICT's UPDATE, from the row as it is then, so that two
@@ -274,6 +314,45 @@ BEGIN
 	    ) z WHERE z.rn > 25
 	) d
 	WHERE s.website_id = d.website_id AND s.hour = d.hour
+	  AND s.url = d.url;
+
+	-- The same by day.
+	INSERT INTO rollup_day_slow_urls AS s (website_id, day, url, load_ms,
+	    ttfb_ms, recorded_at)
+	SELECT y.website_id, y.day, y.url, y.load_ms, y.ttfb_ms,
+	    y.recorded_at
+	FROM (
+	    SELECT x.*, row_number() OVER (PARTITION BY x.website_id, x.day
+	        ORDER BY x.load_ms DESC, x.url) AS rn
+	    FROM (
+	        SELECT DISTINCT ON (1, 2, 3) a.website_id,
+	            date_trunc('day', a.recorded_at, 'UTC') AS day, a.url,
+	            a.load_ms, a.ttfb_ms, a.recorded_at
+	        FROM added a WHERE rollup_timed(a.load_ms)
+	        ORDER BY 1, 2, 3, a.load_ms DESC
+	    ) x
+	) y
+	WHERE y.rn <= 25
+	ORDER BY 1, 2, 3
+	ON CONFLICT (website_id, day, url) DO UPDATE SET
+	    load_ms = EXCLUDED.load_ms, ttfb_ms = EXCLUDED.ttfb_ms,
+	    recorded_at = EXCLUDED.recorded_at
+	WHERE EXCLUDED.load_ms > s.load_ms;
+
+	DELETE FROM rollup_day_slow_urls s
+	USING (
+	    SELECT z.website_id, z.day, z.url FROM (
+	        SELECT r.website_id, r.day, r.url, row_number() OVER (
+	            PARTITION BY r.website_id, r.day
+	            ORDER BY r.load_ms DESC, r.url) AS rn
+	        FROM rollup_day_slow_urls r
+	        WHERE (r.website_id, r.day) IN (
+	            SELECT DISTINCT a.website_id,
+	                date_trunc('day', a.recorded_at, 'UTC')
+	            FROM added a WHERE rollup_timed(a.load_ms))
+	    ) z WHERE z.rn > 25
+	) d
+	WHERE s.website_id = d.website_id AND s.day = d.day
 	  AND s.url = d.url;
 
 	INSERT INTO usage_daily AS d (project_id, day, warms)
