@@ -78,39 +78,97 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	    ELSE round(power(2, (bin + 0.5) / 16)::numeric, 3) END::float8
 $$;
 
--- The histogram of bins[i] counted ns[i] times (a bin may come more
--- than once: its counts are summed), with its percentiles.
-CREATE FUNCTION rollup_hist(bins smallint[], ns bigint[], OUT lo smallint,
-    OUT counts bigint[], OUT n bigint, OUT p50 float8, OUT p95 float8,
-    OUT p99 float8)
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-	WITH s AS (
-	    SELECT u.b, sum(u.n)::float8 AS n
-	    FROM unnest(bins, ns) AS u(b, n) GROUP BY u.b
-	), c AS (
-	    SELECT s.b, sum(s.n) OVER (ORDER BY s.b) AS cum,
-	        sum(s.n) OVER () AS total
-	    FROM s
-	)
-	SELECT min(c.b), (SELECT array_agg(coalesce(s.n, 0)::bigint ORDER BY g)
-	        FROM generate_series(min(c.b)::integer, max(c.b)) g
-	        LEFT JOIN s ON s.b = g),
-	    max(c.total)::bigint,
-	    rollup_bin_ms(min(c.b) FILTER (
-	        WHERE c.cum >= ceil(0.5::float8 * c.total))),
-	    rollup_bin_ms(min(c.b) FILTER (
-	        WHERE c.cum >= ceil(0.95::float8 * c.total))),
-	    rollup_bin_ms(min(c.b) FILTER (
-	        WHERE c.cum >= ceil(0.99::float8 * c.total)))
-	FROM c
+-- The histogram functions are PL/pgSQL over the arrays, with no query
+-- in them: the trigger calls them for every histogram a statement adds
+-- to, and a query (in a function of SQL, or one of the trigger's own,
+-- which read the transition table) is planned again at every call.
+
+-- The percentiles of the histogram (lo, counts) of n results, in
+-- milliseconds.
+CREATE FUNCTION rollup_hist_pct(lo smallint, counts bigint[], n bigint,
+    OUT p50 float8, OUT p95 float8, OUT p99 float8)
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+	r50 float8 := ceil(0.5::float8 * n);
+	r95 float8 := ceil(0.95::float8 * n);
+	r99 float8 := ceil(0.99::float8 * n);
+	cum bigint := 0;
+BEGIN
+	FOR i IN 1 .. cardinality(counts) LOOP
+		cum := cum + counts[i];
+		CONTINUE WHEN cum < r50;
+		IF p50 IS NULL THEN
+			p50 := rollup_bin_ms((lo + i - 1)::smallint);
+		END IF;
+		CONTINUE WHEN cum < r95;
+		IF p95 IS NULL THEN
+			p95 := rollup_bin_ms((lo + i - 1)::smallint);
+		END IF;
+		CONTINUE WHEN cum < r99;
+		p99 := rollup_bin_ms((lo + i - 1)::smallint);
+		EXIT;
+	END LOOP;
+END
 $$;
 
--- The bins of a histogram's counts, in order: lo, lo + 1, ...
-CREATE FUNCTION rollup_hist_bins(lo smallint, counts bigint[])
-RETURNS smallint[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-	SELECT array_agg(g::smallint ORDER BY g)
-	FROM generate_series(lo::integer, lo + cardinality(counts) - 1) g
+-- bins[i] counted ns[i] times as a histogram; a bin may come more than
+-- once.
+CREATE FUNCTION rollup_hist_of(bins smallint[], ns bigint[],
+    OUT lo smallint, OUT counts bigint[], OUT n bigint, OUT p50 float8,
+    OUT p95 float8, OUT p99 float8)
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+	hi smallint;
+BEGIN
+	lo := bins[1];
+	hi := bins[1];
+	n := 0;
+	FOR i IN 1 .. cardinality(bins) LOOP
+		lo := least(lo, bins[i]);
+		hi := greatest(hi, bins[i]);
+		n := n + ns[i];
+	END LOOP;
+	counts := array_fill(0::bigint, ARRAY[hi - lo + 1]);
+	FOR i IN 1 .. cardinality(bins) LOOP
+		counts[bins[i] - lo + 1] := counts[bins[i] - lo + 1] + ns[i];
+	END LOOP;
+	SELECT * INTO p50, p95, p99 FROM rollup_hist_pct(lo, counts, n);
+END
+$$;
+
+-- The sum of the histograms (a_lo, a_counts) and (b_lo, b_counts).
+CREATE FUNCTION rollup_hist_add(a_lo smallint, a_counts bigint[],
+    b_lo smallint, b_counts bigint[], OUT lo smallint,
+    OUT counts bigint[], OUT n bigint, OUT p50 float8, OUT p95 float8,
+    OUT p99 float8)
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+	na integer := cardinality(a_counts);
+	nb integer := cardinality(b_counts);
+	k integer;
+BEGIN
+	lo := least(a_lo, b_lo);
+	IF a_lo = lo AND na >= b_lo - lo + nb THEN
+		-- b within a, as an hour's next results mostly are
+		counts := a_counts;
+	ELSE
+		counts := array_fill(0::bigint,
+		    ARRAY[greatest(a_lo + na, b_lo + nb) - lo]);
+		FOR i IN 1 .. na LOOP
+			counts[a_lo - lo + i] := a_counts[i];
+		END LOOP;
+	END IF;
+	n := 0;
+	FOR i IN 1 .. na LOOP
+		n := n + a_counts[i];
+	END LOOP;
+	FOR i IN 1 .. nb LOOP
+		k := b_lo - lo + i;
+		counts[k] := counts[k] + b_counts[i];
+		n := n + b_counts[i];
+	END LOOP;
+	SELECT * INTO p50, p95, p99 FROM rollup_hist_pct(lo, counts, n);
+END
 $$;
 
 -- The histograms as they were: rollup_bins' rows by hour, and by day.
@@ -121,7 +179,7 @@ FROM (
     SELECT b.website_id, b.hour, b.metric, array_agg(b.bin) AS bins,
         array_agg(b.n) AS ns
     FROM rollup_bins b GROUP BY 1, 2, 3
-) k, rollup_hist(k.bins, k.ns) x;
+) k, rollup_hist_of(k.bins, k.ns) x;
 
 INSERT INTO rollup_day_hists (website_id, day, metric, lo, counts, n, p50,
     p95, p99)
@@ -130,7 +188,7 @@ FROM (
     SELECT b.website_id, date_trunc('day', b.hour, 'UTC') AS day, b.metric,
         array_agg(b.bin) AS bins, array_agg(b.n) AS ns
     FROM rollup_bins b GROUP BY 1, 2, 3
-) k, rollup_hist(k.bins, k.ns) x;
+) k, rollup_hist_of(k.bins, k.ns) x;
 
 INSERT INTO rollup_day_slow_urls (website_id, day, url, load_ms, ttfb_ms,
     recorded_at)
@@ -158,6 +216,9 @@ DROP TABLE rollup_bins;
 -- statements adding to one row each add theirs.
 CREATE OR REPLACE FUNCTION rollup_page_results() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+	grp record;
+	hist record;
 BEGIN
 	INSERT INTO rollup_hours AS h (website_id, hour, results, cached,
 	    fresh, uncacheable, origin_error, timeout, failed, hits,
@@ -196,58 +257,59 @@ BEGIN
 	ON CONFLICT (website_id, hour, cache_status) DO UPDATE SET
 	    n = c.n + EXCLUDED.n;
 
-	WITH bins AS (
-	    SELECT x.website_id, x.hour, x.metric, rollup_bin(x.ms) AS bin,
-	        count(*) AS n
+	-- One histogram at a time, in key order: the upserts are planned
+	-- once a session, where a statement that reads the transition table
+	-- is planned at every call.
+	FOR grp IN
+	    SELECT x.website_id, x.hour, x.metric, array_agg(x.bin) AS bins,
+	        array_agg(x.n) AS ns
 	    FROM (
-	        SELECT a.website_id, date_trunc('hour', a.recorded_at, 'UTC')
-	            AS hour, 1::smallint AS metric, a.ttfb_ms AS ms
-	        FROM added a WHERE rollup_timed(a.ttfb_ms)
-	        UNION ALL
-	        SELECT a.website_id, date_trunc('hour', a.recorded_at, 'UTC'),
-	            2::smallint, a.load_ms
-	        FROM added a WHERE rollup_timed(a.load_ms)
-	        UNION ALL
-	        SELECT a.website_id, date_trunc('hour', a.recorded_at, 'UTC'),
-	            3::smallint,
-	            (extract(epoch FROM a.recorded_at - j.created_at)
-	            * 1000)::real
-	        FROM added a JOIN cache_jobs j ON j.id = a.job_id
-	        WHERE j.trigger IN ('purge', 'ban', 'tag')
-	          AND a.outcome IN ('cached', 'fresh')
-	          AND a.recorded_at >= j.created_at
+	        SELECT y.website_id, y.hour, y.metric, rollup_bin(y.ms) AS bin,
+	            count(*) AS n
+	        FROM (
+	            SELECT a.website_id,
+	                date_trunc('hour', a.recorded_at, 'UTC') AS hour,
+	                1::smallint AS metric, a.ttfb_ms AS ms
+	            FROM added a WHERE rollup_timed(a.ttfb_ms)
+	            UNION ALL
+	            SELECT a.website_id,
+	                date_trunc('hour', a.recorded_at, 'UTC'), 2::smallint,
+	                a.load_ms
+	            FROM added a WHERE rollup_timed(a.load_ms)
+	            UNION ALL
+	            SELECT a.website_id,
+	                date_trunc('hour', a.recorded_at, 'UTC'), 3::smallint,
+	                (extract(epoch FROM a.recorded_at - j.created_at)
+	                * 1000)::real
+	            FROM added a JOIN cache_jobs j ON j.id = a.job_id
+	            WHERE j.trigger IN ('purge', 'ban', 'tag')
+	              AND a.outcome IN ('cached', 'fresh')
+	              AND a.recorded_at >= j.created_at
+	        ) y
+	        GROUP BY 1, 2, 3, 4
 	    ) x
-	    GROUP BY 1, 2, 3, 4
-	), hours AS (
-	    INSERT INTO rollup_hists AS r (website_id, hour, metric, lo,
-	        counts, n, p50, p95, p99)
-	    SELECT k.website_id, k.hour, k.metric, x.*
-	    FROM (
-	        SELECT b.website_id, b.hour, b.metric,
-	            array_agg(b.bin) AS bins, array_agg(b.n) AS ns
-	        FROM bins b GROUP BY 1, 2, 3
-	    ) k, rollup_hist(k.bins, k.ns) x
+	    GROUP BY 1, 2, 3
 	    ORDER BY 1, 2, 3
-	    ON CONFLICT (website_id, hour, metric) DO UPDATE SET
-	        (lo, counts, n, p50, p95, p99) = (SELECT * FROM rollup_hist(
-	            rollup_hist_bins(r.lo, r.counts)
-	            || rollup_hist_bins(EXCLUDED.lo, EXCLUDED.counts),
-	            r.counts || EXCLUDED.counts))
-	)
-	INSERT INTO rollup_day_hists AS r (website_id, day, metric, lo,
-	    counts, n, p50, p95, p99)
-	SELECT k.website_id, k.day, k.metric, x.*
-	FROM (
-	    SELECT b.website_id, date_trunc('day', b.hour, 'UTC') AS day,
-	        b.metric, array_agg(b.bin) AS bins, array_agg(b.n) AS ns
-	    FROM bins b GROUP BY 1, 2, 3
-	) k, rollup_hist(k.bins, k.ns) x
-	ORDER BY 1, 2, 3
-	ON CONFLICT (website_id, day, metric) DO UPDATE SET
-	    (lo, counts, n, p50, p95, p99) = (SELECT * FROM rollup_hist(
-	        rollup_hist_bins(r.lo, r.counts)
-	        || rollup_hist_bins(EXCLUDED.lo, EXCLUDED.counts),
-	        r.counts || EXCLUDED.counts));
+	LOOP
+		SELECT * INTO hist FROM rollup_hist_of(grp.bins, grp.ns);
+		INSERT INTO rollup_hists AS r (website_id, hour, metric, lo,
+		    counts, n, p50, p95, p99)
+		VALUES (grp.website_id, grp.hour, grp.metric, hist.lo,
+		    hist.counts, hist.n, hist.p50, hist.p95, hist.p99)
+		ON CONFLICT (website_id, hour, metric) DO UPDATE SET
+		    (lo, counts, n, p50, p95, p99) = (SELECT * FROM
+		    rollup_hist_add(r.lo, r.counts, EXCLUDED.lo,
+		    EXCLUDED.counts));
+		INSERT INTO rollup_day_hists AS r (website_id, day, metric, lo,
+		    counts, n, p50, p95, p99)
+		VALUES (grp.website_id, date_trunc('day', grp.hour, 'UTC'),
+		    grp.metric, hist.lo, hist.counts, hist.n, hist.p50, hist.p95,
+		    hist.p99)
+		ON CONFLICT (website_id, day, metric) DO UPDATE SET
+		    (lo, counts, n, p50, p95, p99) = (SELECT * FROM
+		    rollup_hist_add(r.lo, r.counts, EXCLUDED.lo,
+		    EXCLUDED.counts));
+	END LOOP;
 
 	INSERT INTO rollup_uncacheable AS u (website_id, hour, reason, n,
 	    examples)
