@@ -23,8 +23,8 @@
  *
  * The slowest URLs: each URL's slowest of the range, by a hash
  * aggregate, the N slowest of those, and their rows joined back for
- * their TTFB and time (the newest, when two hours had the same slowest
- * load time).
+ * their TTFB and time: the earliest result with that load time, as the
+ * rollups keep it (0016), where sorting every row by URL took 4 ms.
  *
  * Parameters: $1 the caller, $2 the website or project (0 for the
  * dashboard), $3 and $4 from and to (seconds since the epoch), $5 the
@@ -197,7 +197,7 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"    m.load_ms, r.ttfb_ms, r.recorded_at"                              \
 	"  FROM sm m JOIN sr r ON r.website_id = m.website_id"                 \
 	"    AND r.url = m.url AND r.load_ms = m.load_ms"                      \
-	"  ORDER BY m.website_id, m.url, r.recorded_at DESC"                   \
+	"  ORDER BY m.website_id, m.url, r.recorded_at"                   \
 	"), " AN_REASONS
 
 /*

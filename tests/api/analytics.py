@@ -224,8 +224,19 @@ sql("WITH j AS (INSERT INTO cache_jobs (website_id, trigger, source,"
     " recorded_at) SELECT j.id, %d, 'http://localhost/s/1', 'cached',"
     " to_timestamp(%d) + g * interval '1 second'"
     " FROM j, generate_series(1, 40) g" % (wid, base, wid, base))
+# A URL slowest twice, in two hours, the later one stored first: its
+# earliest such result is the one answered.
+for t in (base + 3600 + 10, base + 10):
+    sql("INSERT INTO page_results (job_id, website_id, url, status, load_ms,"
+        " ttfb_ms, outcome, recorded_at) VALUES (%d, %d,"
+        " 'http://localhost/tie', 200, 9999, %d, 'cached', to_timestamp(%d))"
+        % (job, wid, t - base, t))
 rng = "?from=%s&to=%s" % (iso(base), iso(base + 3 * 3600))
 a = ok("seeded hours", call("GET", WA + rng, token=bob))
+expect("the slowest, tied: its earliest result",
+       (a["slowest_urls"][0]["url"], a["slowest_urls"][0]["recorded_at"][:19],
+        a["slowest_urls"][0]["ttfb_ms"]),
+       ("http://localhost/tie", iso(base + 10)[:19], 10))
 expect("three hours", [b["t"][:19] for b in a["series"]],
        [iso(base + h * 3600)[:19] for h in range(3)])
 expect("the range as asked", (a["from"][:19], a["to"][:19]),

@@ -12,7 +12,9 @@
 --
 -- The slowest URLs get a day's rollup beside the hour's for the same
 -- reason: a week's answer reads 25 rows a day and the hours around the
--- days, not 25 rows an hour.
+-- days, not 25 rows an hour.  Of a URL's results with its slowest load
+-- time, the hour and the day now keep the earliest (0009 kept any), so
+-- that both give the same row.
 --
 -- The bins are 0009's (rollup_bin(), 16 a doubling); a percentile is
 -- the same walk to the first bin where the count reaches ceil(p * n),
@@ -201,7 +203,7 @@ FROM (
             date_trunc('day', s.hour, 'UTC') AS day, s.url, s.load_ms,
             s.ttfb_ms, s.recorded_at
         FROM rollup_slow_urls s
-        ORDER BY 1, 2, 3, s.load_ms DESC, s.recorded_at DESC
+        ORDER BY 1, 2, 3, s.load_ms DESC, s.recorded_at
     ) x
 ) y
 WHERE y.rn <= 25;
@@ -352,7 +354,7 @@ BEGIN
 	            date_trunc('hour', a.recorded_at, 'UTC') AS hour, a.url,
 	            a.load_ms, a.ttfb_ms, a.recorded_at
 	        FROM added a WHERE rollup_timed(a.load_ms)
-	        ORDER BY 1, 2, 3, a.load_ms DESC
+	        ORDER BY 1, 2, 3, a.load_ms DESC, a.recorded_at
 	    ) x
 	) y
 	WHERE y.rn <= 25
@@ -360,7 +362,8 @@ BEGIN
 	ON CONFLICT (website_id, hour, url) DO UPDATE SET
 	    load_ms = EXCLUDED.load_ms, ttfb_ms = EXCLUDED.ttfb_ms,
 	    recorded_at = EXCLUDED.recorded_at
-	WHERE EXCLUDED.load_ms > s.load_ms;
+	WHERE EXCLUDED.load_ms > s.load_ms OR (EXCLUDED.load_ms = s.load_ms
+	    AND EXCLUDED.recorded_at < s.recorded_at);
 
 	DELETE FROM rollup_slow_urls s
 	USING (
@@ -391,7 +394,7 @@ BEGIN
 	            date_trunc('day', a.recorded_at, 'UTC') AS day, a.url,
 	            a.load_ms, a.ttfb_ms, a.recorded_at
 	        FROM added a WHERE rollup_timed(a.load_ms)
-	        ORDER BY 1, 2, 3, a.load_ms DESC
+	        ORDER BY 1, 2, 3, a.load_ms DESC, a.recorded_at
 	    ) x
 	) y
 	WHERE y.rn <= 25
@@ -399,7 +402,8 @@ BEGIN
 	ON CONFLICT (website_id, day, url) DO UPDATE SET
 	    load_ms = EXCLUDED.load_ms, ttfb_ms = EXCLUDED.ttfb_ms,
 	    recorded_at = EXCLUDED.recorded_at
-	WHERE EXCLUDED.load_ms > s.load_ms;
+	WHERE EXCLUDED.load_ms > s.load_ms OR (EXCLUDED.load_ms = s.load_ms
+	    AND EXCLUDED.recorded_at < s.recorded_at);
 
 	DELETE FROM rollup_day_slow_urls s
 	USING (
