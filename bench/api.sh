@@ -10,9 +10,9 @@
 #             pgbench's rate.
 #  analytics: GET /api/websites/:id/analytics?from=..&to=..&bucket=hour
 #             over a website of 1,000,000 results (7 days of them),
-#             read from the rollups that 0009_analytics.sql's trigger
-#             keeps as the results are inserted.  Goal: p99 under
-#             100 ms.
+#             read from the rollups that the trigger of
+#             0009_analytics.sql and 0016_analytics_hists.sql keeps as
+#             the results are inserted.  Goal: p99 under 100 ms.
 #
 # The statement is not copied here: the database logs the one the
 # route's request ran (its text and its parameters), found by its

@@ -1,8 +1,8 @@
 /*
  * Analytics of warm results, for the tenants' API, read from the hourly
- * rollups that 0009_analytics.sql keeps as results arrive: never from
- * page_results itself, so that a website of millions of results answers
- * from a few rows an hour.  Bound to the caller as every tenant
+ * and daily rollups that 0009_analytics.sql and 0016_analytics_hists.sql
+ * keep as results arrive: never from page_results itself, so that a
+ * website of millions of results answers from a few rows an hour.  Bound to the caller as every tenant
  * statement is (account_store.h): a website or a project the caller is
  * not a member of is AS_NOT_FOUND; any member reads.
  *
