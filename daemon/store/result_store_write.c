@@ -297,6 +297,18 @@ on_jobs(void *priv, const struct pg_result *res, const char *err)
 }
 
 /* status, finished, total, completed, failed, error: a[0] to a[5]. */
+/*
+ * A job that ended is said to have ended only once its rows are in: a
+ * reader who sees it done finds every one of its results.  Until then
+ * its row says it runs (its first write must come first all the same:
+ * its rows need its id).
+ */
+static int
+job_held(const struct rs_job *j)
+{
+	return (rs_job_final(j) && j->nrows > 0);
+}
+
 static void
 job_values(struct vsb **a, const struct rs_job *j)
 {
@@ -305,8 +317,8 @@ job_values(struct vsb **a, const struct rs_job *j)
 	/* The table checks it; results may come before the total grows. */
 	if (total < j->completed + j->failed)
 		total = j->completed + j->failed;
-	pg_array_text(a[0], j->status);
-	arr_time(a[1], j->finished);
+	pg_array_text(a[0], job_held(j) ? "running" : j->status);
+	arr_time(a[1], job_held(j) ? 0 : j->finished);
 	pg_array_int(a[2], total);
 	pg_array_int(a[3], j->completed);
 	pg_array_int(a[4], j->failed);
@@ -321,6 +333,8 @@ job_due(const struct result_store *rs, const struct rs_job *j, double now)
 		return (0);
 	if (!j->written)
 		return (1);
+	if (job_held(j))
+		return (0);
 	return (j->version != j->written_version &&
 	    (rs_job_final(j) || rs->draining ||
 	        now - j->last_write >= JOB_UPDATE));
@@ -361,7 +375,8 @@ send_jobs(struct rs_pg *pw)
 		}
 		pw->sent[pw->nsent++] = j;
 		j->sending = 1;
-		j->sent_version = j->version;
+		/* Held back, it is written again once its rows are in. */
+		j->sent_version = j->version - (job_held(j) ? 1 : 0);
 		if (!j->written) {
 			arr_key(rs, n[0], j->seq);
 			pg_array_text(n[1], j->base);
