@@ -48,6 +48,24 @@ struct api_session {
 	enum key_scope need; /* a key's: what the route needs */
 };
 
+/*
+ * What a credential's lookup answered when it found none (it was
+ * revoked, or never was: 401 code, saying gone) or failed (503, and
+ * what was being looked up said in the log).
+ */
+static void
+api_session_refused(struct api_req *r, enum as_status st, const char *code,
+    const char *gone, const char *what, const char *err)
+{
+	if (st == AS_NOT_FOUND) {
+		http_api_error(r, 401, code, NULL, "%s", gone);
+		return;
+	}
+	log_warning("api", "%s: %s", what, err != NULL ? err : "?");
+	http_api_error(r, 503, NULL, NULL,
+	    "the database did not answer; try again");
+}
+
 static void
 api_session_checked(void *priv, enum as_status st, const char *json,
     const char *err)
@@ -66,15 +84,10 @@ api_session_checked(void *priv, enum as_status st, const char *json,
 		api_set_caller(s->r, &c);
 		http_api_pass(s->r);
 		break;
-	case AS_NOT_FOUND:
-		http_api_error(s->r, 401, "token_revoked", NULL,
-		    "this token was signed out; log in again");
-		break;
 	default:
-		log_warning("api", "checking a token: %s",
-		    err != NULL ? err : "?");
-		http_api_error(s->r, 503, NULL, NULL,
-		    "the database did not answer; try again");
+		api_session_refused(s->r, st, "token_revoked",
+		    "this token was signed out; log in again",
+		    "checking a token", err);
 		break;
 	}
 	FREE_OBJ(s);
@@ -121,15 +134,10 @@ api_session_key_found(void *priv, enum as_status st, const struct ks_key *k,
 		api_set_caller(s->r, &c);
 		http_api_pass(s->r);
 		break;
-	case AS_NOT_FOUND:
-		http_api_error(s->r, 401, "invalid_key", NULL,
-		    "no such API key, or it was revoked");
-		break;
 	default:
-		log_warning("api", "looking up an API key: %s",
-		    err != NULL ? err : "?");
-		http_api_error(s->r, 503, NULL, NULL,
-		    "the database did not answer; try again");
+		api_session_refused(s->r, st, "invalid_key",
+		    "no such API key, or it was revoked",
+		    "looking up an API key", err);
 		break;
 	}
 	FREE_OBJ(s);
@@ -179,15 +187,10 @@ api_session_agent_found(void *priv, enum as_status st,
 		api_set_caller(s->r, &c);
 		http_api_pass(s->r);
 		break;
-	case AS_NOT_FOUND:
-		http_api_error(s->r, 401, "invalid_agent_token", NULL,
-		    "no such agent token, or it was revoked");
-		break;
 	default:
-		log_warning("api", "looking up an agent token: %s",
-		    err != NULL ? err : "?");
-		http_api_error(s->r, 503, NULL, NULL,
-		    "the database did not answer; try again");
+		api_session_refused(s->r, st, "invalid_agent_token",
+		    "no such agent token, or it was revoked",
+		    "looking up an agent token", err);
 		break;
 	}
 	FREE_OBJ(s);
