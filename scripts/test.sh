@@ -58,7 +58,10 @@ if [ -f "$log" ]; then
 		# The failing cases' logs, for whoever reads CI's output.
 		for t in $(sed -n 's/^\(FAIL\|ERROR\): //p' "$build/check.out"); do
 			echo "---- $t"
-			grep -E '^(----|\*   top|#)' "$build/tests/${t%.*}.log" | tail -20
+			case $t in
+			*.vtc) grep -E '^(----|\*   top|#)' "$build/tests/${t%.*}.log" | tail -20 ;;
+			*) tail -40 "$build/tests/${t%.*}.log" ;;
+			esac
 		done
 	fi
 else
