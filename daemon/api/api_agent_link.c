@@ -703,6 +703,9 @@ api_agent_batches_post(struct api_req *r, void *priv)
 	bt.results = rows[2];
 	bt.traffic = rows[3];
 	bt.tasks = rows[4];
+	bt.ninvalidations =
+	    json_array_size(json_object_get(body, "invalidations"));
+	bt.ntasks = json_array_size(json_object_get(body, "tasks"));
 	rv = ags_ingest(t->pool, api_caller(r)->agent, &bt, agent_answered, r,
 	    &err);
 	for (u = 0; u < AGENT_NROWS; u++)

@@ -230,7 +230,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  RETURNING c.row_key, c.id"                                          \
 	")"
 
-#define AGS_INVALS_IN                                                          \
+#define AGS_INVALS_IN(IV)                                                      \
 	"ivn AS ("                                                             \
 	"  SELECT * FROM jsonb_to_recordset($5::jsonb) AS x(key uuid,"         \
 	"    job uuid, kind text, soft boolean, node text, subject text,"      \
@@ -247,19 +247,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  UNION SELECT c.row_key, c.id FROM cache_jobs c, site"               \
 	"  WHERE c.website_id = site.id AND c.row_key IN ("                    \
 	"    SELECT job FROM ivn UNION SELECT job FROM rn)"                    \
-	"), iv AS ("                                                           \
-	"  INSERT INTO invalidation_events (row_key, website_id, job_id,"      \
-	"    kind, soft, node, subject, objects_dropped, objects_queued,"      \
-	"    occurred_at)"                                                     \
-	"  SELECT x.key, site.id,"                                             \
-	"    (SELECT jk.id FROM jk WHERE jk.row_key = x.job LIMIT 1),"         \
-	"    x.kind::invalidation_kind, coalesce(x.soft, false), x.node,"      \
-	"    x.subject, coalesce(x.objects_dropped, 0),"                       \
-	"    coalesce(x.objects_queued, 0), to_timestamp(x.occurred_at)"       \
-	"  FROM b, site, ivn x"                                                \
-	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING"         \
-	"  RETURNING kind, subject, row_key"                                   \
-	"), rj AS ("                                                           \
+	"), iv AS (" IV "), rj AS ("                                           \
 	"  SELECT x.*, (SELECT jk.id FROM jk WHERE jk.row_key = x.job"         \
 	"    LIMIT 1) AS job_id, " AGS_OURS_URL " AS ours"                     \
 	"  FROM rn x, site"                                                    \
@@ -275,6 +263,29 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING"         \
 	"  RETURNING 1"                                                        \
 	")"
+
+/*
+ * The invalidations stored, or none: a batch without any leaves
+ * invalidation_events alone, whose insert takes the lock that keeps
+ * their ids in commit order (0010_live_events.sql) for the rest of the
+ * transaction, even for no rows: every agent's batches would wait for
+ * each other's.
+ */
+#define AGS_IV_INSERT                                                          \
+	"  INSERT INTO invalidation_events (row_key, website_id, job_id,"      \
+	"    kind, soft, node, subject, objects_dropped, objects_queued,"      \
+	"    occurred_at)"                                                     \
+	"  SELECT x.key, site.id,"                                             \
+	"    (SELECT jk.id FROM jk WHERE jk.row_key = x.job LIMIT 1),"         \
+	"    x.kind::invalidation_kind, coalesce(x.soft, false), x.node,"      \
+	"    x.subject, coalesce(x.objects_dropped, 0),"                       \
+	"    coalesce(x.objects_queued, 0), to_timestamp(x.occurred_at)"       \
+	"  FROM b, site, ivn x"                                                \
+	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING"         \
+	"  RETURNING kind, subject, row_key"
+#define AGS_IV_NONE                                                            \
+	"  SELECT NULL::invalidation_kind AS kind, NULL::text AS subject,"     \
+	"    NULL::uuid AS row_key WHERE false"
 
 /* Traffic summed by hour and host first: an upsert cannot touch a row
  * twice in a statement. */
@@ -370,62 +381,97 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  * the oldest event's time of the batch (an invalidation's, a result's),
  * else less sent_at.
  */
-static const struct pg_stmt ags_st_ingest = { "ags_ingest",
-	"WITH a AS ("
-	"  SELECT id, website_id, name FROM agents"
-	"  WHERE id = $1::bigint AND revoked_at IS NULL"
-	"), site AS ("
-	"  SELECT w.id, " AGS_HOST_OF_SITE " AS host,"
-	"    w.broadcast_invalidations AS broadcast"
-	"  FROM websites w JOIN a ON a.website_id = w.id"
-	"), b AS ("
-	"  INSERT INTO agent_batches (agent_id, batch)"
-	"  SELECT a.id, $2 FROM a ON CONFLICT DO NOTHING"
-	"  RETURNING agent_id"
-	"), " AGS_JOBS_IN ", " AGS_INVALS_IN ", " AGS_TRAFFIC_IN
-	", " AGS_TASKS_IN ", bc AS ("
-	"  INSERT INTO agent_commands (agent_id, kind, body)"
-	"  SELECT o.id, 'invalidate', jsonb_build_object('invalidation',"
-	"    iv.kind,"
-	"    'subject', iv.subject, 'from_node', a.name)"
-	"  FROM iv JOIN ivn x ON x.key = iv.row_key,"
-	"    a, site, agents o"
-	"  WHERE site.broadcast AND iv.kind = 'tag'"
-	"    AND NOT coalesce(x.echo, false)"
-	"    AND o.website_id = site.id AND o.id <> a.id"
-	"    AND o.revoked_at IS NULL"
-	"  ORDER BY o.id"
-	"), t0 AS ("
-	"  SELECT least((SELECT min(occurred_at) FROM ivn),"
-	"    (SELECT min(recorded_at) FROM rn)) AS t"
-	"), up AS ("
-	"  UPDATE agents g SET last_seen_at = now(),"
-	"    lag_seconds = CASE WHEN EXISTS (SELECT 1 FROM b)"
-	"      THEN greatest(0, extract(epoch FROM now())::float8"
-	"        - coalesce((SELECT t FROM t0), $3::float8))"
-	"      ELSE g.lag_seconds END"
-	"  FROM a WHERE g.id = a.id"
-	"), old AS ("
-	"  DELETE FROM agent_batches o USING a WHERE o.agent_id = a.id"
-	"    AND o.received_at < now() - interval '3 days'"
-	") SELECT 'ok', CASE WHEN NOT EXISTS (SELECT 1 FROM b)"
-	"  THEN json_build_object('batch', $2, 'duplicate', true)"
-	"  ELSE json_build_object('batch', $2, 'duplicate', false,"
-	"    'stored', json_build_object("
-	"      'jobs', (SELECT count(*) FROM ju),"
-	"      'invalidations', (SELECT count(*) FROM iv),"
-	"      'results', (SELECT count(*) FROM rs),"
-	"      'traffic', (SELECT count(*) FROM tk),"
-	"      'tasks', (SELECT count(*) FROM kt)),"
-	"    'dropped', json_build_object("
-	"      'foreign_host', (SELECT count(*) FROM rj WHERE NOT rj.ours)"
-	"        + (SELECT count(*) FROM tn) - (SELECT count(*) FROM tk),"
-	"      'unknown_job', (SELECT count(*) FROM rj"
-	"        WHERE rj.ours AND rj.job_id IS NULL),"
-	"      'tasks', (SELECT count(*) FROM kn)"
-	"        - (SELECT count(*) FROM kt))) END::text"
-	" FROM a",
-	8 };
+#define AGS_INGEST(NAME, IV, TASKS)                                            \
+	{                                                                      \
+		NAME,                                                          \
+		    "WITH a AS ("                                              \
+		    "  SELECT id, website_id, name FROM agents"                \
+		    "  WHERE id = $1::bigint AND revoked_at IS NULL"           \
+		    "), site AS ("                                             \
+		    "  SELECT w.id, " AGS_HOST_OF_SITE " AS host,"             \
+		    "    w.broadcast_invalidations AS broadcast"               \
+		    "  FROM websites w JOIN a ON a.website_id = w.id"          \
+		    "), b AS ("                                                \
+		    "  INSERT INTO agent_batches (agent_id, batch)"            \
+		    "  SELECT a.id, $2 FROM a ON CONFLICT DO NOTHING"          \
+		    "  RETURNING agent_id"                                     \
+		    "), " AGS_JOBS_IN ", " AGS_INVALS_IN(                      \
+		        IV) ", " AGS_TRAFFIC_IN ", " TASKS ", bc AS ("         \
+		            "  INSERT INTO agent_commands (agent_id, kind, "   \
+		            "body)"                                            \
+		            "  SELECT o.id, 'invalidate', "                    \
+		            "jsonb_build_object('invalidation',"               \
+		            "    iv.kind,"                                     \
+		            "    'subject', iv.subject, 'from_node', a.name)"  \
+		            "  FROM iv JOIN ivn x ON x.key = iv.row_key,"      \
+		            "    a, site, agents o"                            \
+		            "  WHERE site.broadcast AND iv.kind = 'tag'"       \
+		            "    AND NOT coalesce(x.echo, false)"              \
+		            "    AND o.website_id = site.id AND o.id <> a.id"  \
+		            "    AND o.revoked_at IS NULL"                     \
+		            "  ORDER BY o.id"                                  \
+		            "), t0 AS ("                                       \
+		            "  SELECT least((SELECT min(occurred_at) FROM "    \
+		            "ivn),"                                            \
+		            "    (SELECT min(recorded_at) FROM rn)) AS t"      \
+		            "), up AS ("                                       \
+		            "  UPDATE agents g SET last_seen_at = now(),"      \
+		            "    lag_seconds = CASE WHEN EXISTS (SELECT 1 "    \
+		            "FROM b)"                                          \
+		            "      THEN greatest(0, extract(epoch FROM "       \
+		            "now())::float8"                                   \
+		            "        - coalesce((SELECT t FROM t0), "          \
+		            "$3::float8))"                                     \
+		            "      ELSE g.lag_seconds END"                     \
+		            "  FROM a WHERE g.id = a.id"                       \
+		            "), old AS ("                                      \
+		            "  DELETE FROM agent_batches o USING a WHERE "     \
+		            "o.agent_id = a.id"                                \
+		            "    AND o.received_at < now() - interval '3 "     \
+		            "days'"                                            \
+		            ") SELECT 'ok', CASE WHEN NOT EXISTS (SELECT 1 "   \
+		            "FROM b)"                                          \
+		            "  THEN json_build_object('batch', $2, "           \
+		            "'duplicate', true)"                               \
+		            "  ELSE json_build_object('batch', $2, "           \
+		            "'duplicate', false,"                              \
+		            "    'stored', json_build_object("                 \
+		            "      'jobs', (SELECT count(*) FROM ju),"         \
+		            "      'invalidations', (SELECT count(*) FROM "    \
+		            "iv),"                                             \
+		            "      'results', (SELECT count(*) FROM rs),"      \
+		            "      'traffic', (SELECT count(*) FROM tk),"      \
+		            "      'tasks', (SELECT count(*) FROM kt)),"       \
+		            "    'dropped', json_build_object("                \
+		            "      'foreign_host', (SELECT count(*) FROM rj "  \
+		            "WHERE NOT rj.ours)"                               \
+		            "        + (SELECT count(*) FROM tn) - (SELECT "   \
+		            "count(*) FROM tk),"                               \
+		            "      'unknown_job', (SELECT count(*) FROM rj"    \
+		            "        WHERE rj.ours AND rj.job_id IS NULL),"    \
+		            "      'tasks', (SELECT count(*) FROM kn)"         \
+		            "        - (SELECT count(*) FROM kt))) END::text"  \
+		            " FROM a",                                         \
+		    8                                                          \
+	}
+
+/* $8 named all the same: the statements take the same parameters. */
+#define AGS_TASKS_NONE                                                         \
+	"kn AS (SELECT NULL::bigint AS task WHERE $8::text IS NULL AND "       \
+	"false),"                                                              \
+	" kt AS (SELECT NULL::bigint AS id WHERE false)"
+
+/*
+ * [invalidations][tasks]: what a batch does not carry is left out of
+ * its statement, so that no trigger of an empty insert runs (each
+ * insert into page_results, rows or not, rolls its results up).
+ */
+static const struct pg_stmt ags_st_ingest[2][2] = {
+	{ AGS_INGEST("ags_ingest", AGS_IV_NONE, AGS_TASKS_NONE),
+	    AGS_INGEST("ags_ingest_k", AGS_IV_NONE, AGS_TASKS_IN) },
+	{ AGS_INGEST("ags_ingest_i", AGS_IV_INSERT, AGS_TASKS_NONE),
+	    AGS_INGEST("ags_ingest_ik", AGS_IV_INSERT, AGS_TASKS_IN) },
+};
 
 /*--------------------------------------------------------------------
  * Parameters
@@ -595,7 +641,9 @@ ags_ingest(struct pg_pool *pool, int64_t agent, const struct ags_batch *bt,
 	v[5] = bt->results;
 	v[6] = bt->traffic;
 	v[7] = bt->tasks;
-	return (as_statement(pool, &ags_st_ingest, v, cb, priv, err));
+	return (as_statement(pool,
+	    &ags_st_ingest[bt->ninvalidations > 0][bt->ntasks > 0], v, cb, priv,
+	    err));
 }
 
 int

@@ -87,6 +87,7 @@ struct ags_batch {
 	const char *key;
 	double sent_at;
 	const char *jobs, *invalidations, *results, *traffic, *tasks;
+	size_t ninvalidations, ntasks; /* items of those arrays */
 };
 
 /*
