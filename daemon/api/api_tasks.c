@@ -114,23 +114,23 @@ api_task_key_cmp(const void *a, const void *b)
  * A variant object as the index writes one: "name=value" for each
  * input, values percent-encoded (proto/record.h), by name, since a
  * JSON object (and the jsonb a website keeps) has no order of its own.
- * {} is the plain one, "".  -1 once answered.
+ * {} is the plain one, "".  -1 with why (field the variant's).
  */
 static int
-api_task_variant(struct api_req *r, unsigned i, json_t *obj, char **out)
+api_task_variant(const char *field, json_t *obj, char **out, char *why,
+    size_t whylen)
 {
 	const char *keys[API_TASK_VARIANT_KEYS_MAX], *k, *val;
-	char field[32], enc[128 * 3], err[256];
+	char enc[128 * 3], err[256];
 	size_t len;
 	struct vsb *vsb;
 	unsigned n = 0, u;
 	json_t *v;
 
-	snprintf(field, sizeof field, "variants[%u]", i);
 	if (!json_is_object(obj) ||
 	    json_object_size(obj) > API_TASK_VARIANT_KEYS_MAX) {
 		/* Only a website's own can be: the API checked its own. */
-		http_api_error(r, 422, "invalid", field,
+		snprintf(why, whylen,
 		    "%s: the website's variant is not an object of inputs",
 		    field);
 		return (-1);
@@ -145,8 +145,8 @@ api_task_variant(struct api_req *r, unsigned i, json_t *obj, char **out)
 		    strchr(keys[u], '=') != NULL ||
 		    strchr(keys[u], ' ') != NULL) {
 			VSB_destroy(&vsb);
-			http_api_error(r, 422, "invalid", field,
-			    "%s.%s: not a short string", field, keys[u]);
+			snprintf(why, whylen, "%s.%s: not a short string",
+			    field, keys[u]);
 			return (-1);
 		}
 		/* Written without a NUL: its length is what it says. */
@@ -158,7 +158,7 @@ api_task_variant(struct api_req *r, unsigned i, json_t *obj, char **out)
 	AZ(VSB_finish(vsb));
 	if (variant_check(VSB_data(vsb), err, sizeof err) != 0) {
 		VSB_destroy(&vsb);
-		http_api_error(r, 422, "invalid", field, "%s: %s", field, err);
+		snprintf(why, whylen, "%s: %s", field, err);
 		return (-1);
 	}
 	*out = strdup(VSB_data(vsb));
@@ -168,7 +168,8 @@ api_task_variant(struct api_req *r, unsigned i, json_t *obj, char **out)
 }
 
 int
-api_task_variants(struct api_req *r, json_t *list, char ***out, unsigned *n)
+api_task_variants_of(json_t *list, char ***out, unsigned *n, char *field,
+    size_t fieldlen, char *why, size_t whylen)
 {
 	json_t *v;
 	size_t i;
@@ -187,16 +188,66 @@ api_task_variants(struct api_req *r, json_t *list, char ***out, unsigned *n)
 	*out = calloc(json_array_size(list), sizeof **out);
 	AN(*out);
 	if (json_array_size(list) > API_TASK_VARIANTS_MAX) {
-		http_api_error(r, 422, "invalid", "variants",
-		    "the website has more than %d variants",
+		snprintf(field, fieldlen, "variants");
+		snprintf(why, whylen, "the website has more than %d variants",
 		    API_TASK_VARIANTS_MAX);
 		return (-1);
 	}
 	json_array_foreach(list, i, v)
 	{
-		if (api_task_variant(r, (unsigned)i, v, &(*out)[i]) != 0)
+		snprintf(field, fieldlen, "variants[%zu]", i);
+		if (api_task_variant(field, v, &(*out)[i], why, whylen) != 0)
 			return (-1);
 		(*n)++;
 	}
 	return (0);
+}
+
+int
+api_task_variants(struct api_req *r, json_t *list, char ***out, unsigned *n)
+{
+	char field[32], why[512];
+
+	if (api_task_variants_of(list, out, n, field, sizeof field, why,
+	        sizeof why) == 0)
+		return (0);
+	http_api_error(r, 422, "invalid", field, "%s", why);
+	return (-1);
+}
+
+void
+api_task_variants_free(char ***vp, unsigned n)
+{
+	unsigned u;
+
+	AN(vp);
+	if (*vp == NULL)
+		return;
+	for (u = 0; u < n; u++)
+		free((*vp)[u]);
+	free(*vp);
+	*vp = NULL;
+}
+
+char *
+api_task_sitemap_start(const char *base, const char *sitemap_url)
+{
+	struct vsb *vsb;
+	char *s;
+
+	AN(base);
+	if (sitemap_url != NULL) {
+		s = strdup(sitemap_url);
+		AN(s);
+		return (s);
+	}
+	vsb = VSB_new_auto();
+	AN(vsb);
+	VSB_bcat(vsb, base, (ssize_t)api_task_origin_len(base));
+	VSB_putc(vsb, '/');
+	AZ(VSB_finish(vsb));
+	s = strdup(VSB_data(vsb));
+	AN(s);
+	VSB_destroy(&vsb);
+	return (s);
 }

@@ -42,5 +42,17 @@ int api_task_url(struct api_req *, const char *field, unsigned i, const char *s,
  * -1 (to free).
  */
 int api_task_variants(struct api_req *, json_t *list, char ***out, unsigned *n);
+/* The same for no request (the scheduler's): -1 with the field and why. */
+int api_task_variants_of(json_t *list, char ***out, unsigned *n, char *field,
+    size_t fieldlen, char *why, size_t whylen);
+/* The first n strings of *vp, and the array; *vp NULL after. */
+void api_task_variants_free(char ***vp, unsigned n);
+
+/*
+ * Where a sitemap job of the website starts reading: its sitemap_url
+ * (NULL: none), else its site's root, where the worker reads
+ * robots.txt's Sitemap: lines, or else /sitemap.xml.  malloc'd.
+ */
+char *api_task_sitemap_start(const char *base, const char *sitemap_url);
 
 #endif

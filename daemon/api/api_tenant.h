@@ -12,6 +12,7 @@
 
 struct api_agent_polls;
 struct api_limits;
+struct api_scheduler;
 struct api_sse;
 struct event_base;
 struct fetcher;
@@ -33,6 +34,10 @@ struct api_tenant {
 	struct api_limits *limits; /* logins, sign-ups, each user's rate */
 	struct api_sse *sse; /* the event streams, and their LISTEN */
 	struct api_agent_polls *polls; /* agents' held polls, and theirs */
+	struct api_scheduler *scheduler; /* websites' scheduled jobs */
+	/* --test-clock: the file whose seconds are now for schedules
+	 * (core/test_clock.h); NULL: the real time. */
+	const char *test_clock;
 	double token_ttl; /* seconds an access token lasts */
 	/* Tenants may name loopback and private addresses (self-hosting,
 	 * tests); never link-local, metadata and the like. */

@@ -31,7 +31,6 @@
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
-#include "vsb.h"
 
 #include "core/log.h"
 #include "fetch/addr_policy.h"
@@ -298,16 +297,15 @@ api_tj_tasks(struct api_tj *j, json_t *website)
 
 /*
  * The sitemap_url given, on the website's host or a subdomain of it as
- * a website's own sitemap_url is (api_websites.c); else the website's;
- * else its site's root, where the worker reads robots.txt's Sitemap:
- * lines, or else /sitemap.xml.  In *start, to free; -1 once answered.
+ * a website's own sitemap_url is (api_websites.c); else where the
+ * website's jobs start (api_task_sitemap_start), as a scheduled job's
+ * do.  In *start, to free; -1 once answered.
  */
 static int
 api_tj_start(struct api_tj *j, json_t *website, char **start)
 {
 	const char *base, *sm, *why, *p;
 	struct addr_url b, s;
-	struct vsb *vsb;
 
 	base = json_string_value(json_object_get(website, "base_url"));
 	sm = json_string_value(json_object_get(website, "sitemap_url"));
@@ -340,19 +338,7 @@ api_tj_start(struct api_tj *j, json_t *website, char **start)
 		}
 		sm = j->sitemap;
 	}
-	if (sm != NULL) {
-		*start = strdup(sm);
-		AN(*start);
-		return (0);
-	}
-	vsb = VSB_new_auto();
-	AN(vsb);
-	VSB_bcat(vsb, base, (ssize_t)api_task_origin_len(base));
-	VSB_putc(vsb, '/');
-	AZ(VSB_finish(vsb));
-	*start = strdup(VSB_data(vsb));
-	AN(*start);
-	VSB_destroy(&vsb);
+	*start = api_task_sitemap_start(base, sm);
 	return (0);
 }
 

@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -26,6 +27,7 @@
 #include "core/cron.h"
 #include "core/log.h"
 #include "core/offload.h"
+#include "core/tzfile.h"
 #include "fetch/addr_policy.h"
 #include "store/website_store.h"
 #include "warm/variant_replay.h"
@@ -74,6 +76,7 @@ static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
 		    NULL, NULL, NULL },                                        \
 	    { "schedule", AF_STRING, AF_NULLABLE, 1, CRON_MAX, NULL, NULL,     \
 		    NULL },                                                    \
+	    { "schedule_tz", AF_STRING, 0, 1, TZ_NAME_MAX, NULL, NULL, NULL }, \
 	    { "variants", AF_ARRAY, 0, 0, WEBSITE_VARIANTS_MAX,                \
 		    &api_ws_variant, NULL, NULL },                             \
 	    { "variant_inputs", AF_OBJECT, 0, 0, WEBSITE_VARIANT_KEYS_MAX,     \
@@ -404,13 +407,55 @@ api_ws_inputs_check(struct api_ws *w, json_t *inputs)
 	return (0);
 }
 
+/*
+ * The schedule and its zone, each given: the zone one of the system's
+ * (its file read once, on the loop: a few kB of the local disk, then
+ * kept), the schedule one that comes some day (not "0 0 30 2 *").
+ * -1 once answered.
+ */
+static int
+api_ws_schedule(struct api_ws *w)
+{
+	const struct tz *z = NULL;
+	const char *sched, *zone;
+	char why[256];
+	struct cron c;
+	int64_t next;
+
+	zone = api_input_str(json_object_get(w->set, "schedule_tz"));
+	if (zone != NULL) {
+		z = tz_get(zone, why, sizeof why);
+		if (z == NULL) {
+			http_api_error(w->r, 422, "invalid_schedule",
+			    "schedule_tz", "schedule_tz: %s", why);
+			return (-1);
+		}
+	}
+	sched = api_input_str(json_object_get(w->set, "schedule"));
+	if (sched == NULL)
+		return (0);
+	if (cron_parse(sched, &c, why, sizeof why) != 0) {
+		http_api_error(w->r, 422, "invalid_schedule", "schedule",
+		    "schedule: %s", why);
+		return (-1);
+	}
+	if (z == NULL)
+		z = tz_get("UTC", why, sizeof why);
+	AN(z);
+	if (cron_next(&c, z, (int64_t)time(NULL), &next) != 0) {
+		http_api_error(w->r, 422, "invalid_schedule", "schedule",
+		    "schedule: no date of the next %d years matches it",
+		    CRON_HORIZON_YEARS);
+		return (-1);
+	}
+	return (0);
+}
+
 /* The settings but base_url and sitemap_url; -1 once answered. */
 static int
 api_ws_settings(struct api_ws *w)
 {
-	const char *ct, *sched;
-	char why[256];
-	struct cron c;
+	const char *ct;
 	json_t *v;
 
 	ct = api_input_str(json_object_get(w->set, "cache_type"));
@@ -419,12 +464,8 @@ api_ws_settings(struct api_ws *w)
 		    "cache_type must be varnish or shopware");
 		return (-1);
 	}
-	sched = api_input_str(json_object_get(w->set, "schedule"));
-	if (sched != NULL && cron_parse(sched, &c, why, sizeof why) != 0) {
-		http_api_error(w->r, 422, "invalid_schedule", "schedule",
-		    "schedule: %s", why);
+	if (api_ws_schedule(w) != 0)
 		return (-1);
-	}
 	v = json_object_get(w->set, "variant_inputs");
 	if (v != NULL && api_ws_inputs_check(w, v) != 0)
 		return (-1);

@@ -4,7 +4,7 @@
  * api_results.c; api_account.c, api_projects.c, api_keys.c,
  * api_websites.c, api_tjobs.c, api_tresults.c, api_events.c,
  * api_purge.c, api_analytics.c, api_invalidations.c, api_plans.c,
- * api_health.c, api_agents.c; an agent's: api_agent_link.c,
+ * api_health.c, api_agents.c, api_schedule.c; an agent's: api_agent_link.c,
  * api_agent_poll.c); the router is http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
@@ -49,6 +49,7 @@
 #include "api_projects.h"
 #include "api_purge.h"
 #include "api_results.h"
+#include "api_schedule.h"
 #include "api_session.h"
 #include "api_tenant.h"
 #include "api_tjobs.h"
@@ -103,6 +104,7 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_GET,    "/api/projects/:id/websites",         API_USER,   KEY_READ,  api_websites_get },
 	{ API_POST,   "/api/projects/:id/websites",         API_USER,   KEY_NONE,  api_websites_post },
 	{ API_GET,    "/api/websites/:id",                  API_USER,   KEY_READ,  api_website_get },
+	{ API_GET,    "/api/websites/:id/schedule",         API_USER,   KEY_READ,  api_website_schedule_get },
 	{ API_PUT,    "/api/websites/:id",                  API_USER,   KEY_NONE,  api_website_put },
 	{ API_DELETE, "/api/websites/:id",                  API_USER,   KEY_NONE,  api_website_delete },
 	{ API_POST,   "/api/websites/:id/purge",            API_USER,   KEY_PURGE, api_purge_post },

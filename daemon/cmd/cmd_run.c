@@ -57,6 +57,7 @@ struct run_opts {
 	double every;
 	unsigned db_buffer;
 	double prune_every;
+	const char *test_clock; /* tests only */
 	const char *jwt_keys;
 	int allow_private;
 	struct client_trust *trust; /* --trusted-proxy, handed to ct */
@@ -273,6 +274,8 @@ run_options(struct run_opts *o, int argc, char **argv)
 		CMD_OPT_TRUSTED_PROXY(&o->trust),
 		CMD_OPT_SSE_HEARTBEAT(&o->sse_heartbeat),
 		CMD_OPT_DASHBOARD(&o->dashboard),
+		/* Hidden: for tests only (cmd_tenant.h). */
+		CMD_OPT_TEST_CLOCK(&o->test_clock),
 		CMD_OPT_END,
 	};
 	unsigned i;
@@ -557,6 +560,7 @@ cmd_run(int argc, char **argv)
 	INIT_OBJ(&r.ct, CMD_TENANT_MAGIC);
 	r.ct.trust = o.trust;
 	r.ct.dashboard = o.dashboard;
+	r.ct.test_clock = o.test_clock;
 	/* Keys given are read first: a bad key file stops nothing running. */
 	if (!o.cc.no_database &&
 	    cmd_tenant_keys(&r.ct, "run", o.jwt_keys, NULL) < 0)

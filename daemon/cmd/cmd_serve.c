@@ -256,6 +256,8 @@ cmd_serve(int argc, char **argv)
 		CMD_OPT_TRUSTED_PROXY(&s.ct.trust),
 		CMD_OPT_SSE_HEARTBEAT(&s.sse_heartbeat),
 		CMD_OPT_DASHBOARD(&s.ct.dashboard),
+		/* Hidden: for tests only (cmd_tenant.h). */
+		CMD_OPT_TEST_CLOCK(&s.ct.test_clock),
 		{ "new-jwt-key", 0, CO_FLAG, NULL, 0, 0, NULL,
 		    "print a new key line for --jwt-keys and exit", &s.new_key,
 		    NULL },

@@ -21,6 +21,7 @@
 
 #include "api/api_agent_poll.h"
 #include "api/api_limits.h"
+#include "api/api_scheduler.h"
 #include "api/api_sse.h"
 #include "api/api_static.h"
 #include "api/client_addr.h"
@@ -38,6 +39,10 @@
 #define CMD_TENANT_PURGE_PER_NODE 4
 /* A revoked token's row is useless once the token has ended anyway. */
 #define CMD_TENANT_PRUNE_EVERY 600
+/* Seconds between the scheduler's looks: a slot starts this late at
+ * most; a test clock's, as often as a test moves it. */
+#define CMD_TENANT_SCHEDULE_EVERY 5.0
+#define CMD_TENANT_SCHEDULE_TEST_EVERY 0.2
 
 /* The state directory's key file, made (one fresh key) if missing. */
 static int
@@ -182,6 +187,12 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	t->sse = api_sse_new(eb, pool, sse_heartbeat);
 	http_api_metrics(api, api_sse_metrics, t->sse);
 	t->polls = api_agent_polls_new(eb, pool);
+	t->test_clock = ct->test_clock;
+	/* A test's clock moves in jumps: looked at more often. */
+	t->scheduler = api_scheduler_new(eb, pool, ct->test_clock,
+	    ct->test_clock != NULL ? CMD_TENANT_SCHEDULE_TEST_EVERY
+	                           : CMD_TENANT_SCHEDULE_EVERY);
+	http_api_metrics(api, api_scheduler_metrics, t->scheduler);
 	api_tenant_register(api, t);
 	ct->files = api_static_new(cmd_tenant_dashboard_dir(ct->dashboard));
 	http_api_fallback(api, api_static_get, ct->files);
@@ -216,6 +227,8 @@ cmd_tenant_stop(struct cmd_tenant *ct)
 		api_sse_stop(ct->tenant.sse);
 	if (ct->tenant.polls != NULL)
 		api_agent_polls_stop(ct->tenant.polls);
+	if (ct->tenant.scheduler != NULL)
+		api_scheduler_stop(ct->tenant.scheduler);
 	/* Purges under way end now, each node's answer "stopped"; none
 	 * starts after (api_purge.c sees NULL). */
 	f = ct->tenant.purger;
@@ -232,6 +245,8 @@ cmd_tenant_free(struct cmd_tenant *ct)
 		api_sse_free(&ct->tenant.sse);
 	if (ct->tenant.polls != NULL)
 		api_agent_polls_free(&ct->tenant.polls);
+	if (ct->tenant.scheduler != NULL)
+		api_scheduler_free(&ct->tenant.scheduler);
 	if (ct->tenant.limits != NULL)
 		api_limits_free(&ct->tenant.limits);
 	if (ct->keys != NULL)

@@ -27,7 +27,21 @@ struct cmd_tenant {
 	struct client_trust *trust; /* --trusted-proxy; NULL: none */
 	const char *dashboard; /* --dashboard; NULL: the default's */
 	struct api_static *files; /* the dashboard's, served at / */
+	const char *test_clock; /* --test-clock; NULL: the real time */
 };
+
+/*
+ * Hidden, for tests only: --test-clock FILE, whose whole number of
+ * seconds since the epoch is "now" for websites' schedules (the
+ * scheduler and GET /api/websites/:id/schedule), read at each look, so
+ * that a test moves replicas over simulated hours.  No variable or
+ * default enables it; a replica given it says so in its log.
+ */
+#define CMD_OPT_TEST_CLOCK(var)                                                \
+	{                                                                      \
+		"test-clock", 0, CO_STRING, "FILE", 0, 0, NULL, NULL, (var),   \
+		    NULL                                                       \
+	}
 
 /* --trusted-proxy CIDR, repeated: var is a struct client_trust **,
  * NULL until the first; cmd_tenant_free() frees ct->trust. */

@@ -176,3 +176,6 @@ METRIC(API_RATE_LIMITED, "stoke_api_rate_limited_total", COUNTER,
     "locked), register (its address), user (past their rate)")
 METRIC(API_SSE_STREAMS, "stoke_api_sse_streams", GAUGE,
     "Event streams (Server-Sent Events) open on this replica")
+METRIC(SCHEDULE_SLOTS, "stoke_schedule_slots_total", COUNTER,
+    "Websites' scheduled slots this replica claimed, by outcome: started "
+    "(a job), skipped (a job of the website was still queued or running)")

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -730,4 +731,26 @@ tz_instant(const struct tz *z, int64_t w)
 			return (t);
 		assert(e != INT64_MAX);
 	}
+}
+
+void
+tz_iso(const struct tz *z, int64_t t, char buf[TZ_ISO_LEN])
+{
+	struct tz_tm tm;
+	int32_t off = 0;
+	unsigned a;
+
+	if (z != NULL)
+		off = tz_offset(z, t);
+	tz_split(t + off, &tm);
+	a = (unsigned)(off < 0 ? -off : off);
+	if (z == NULL)
+		snprintf(buf, TZ_ISO_LEN, "%04jd-%02u-%02uT%02u:%02u:%02uZ",
+		    (intmax_t)tm.year, tm.mon, tm.mday, tm.hour, tm.min,
+		    tm.sec);
+	else
+		snprintf(buf, TZ_ISO_LEN,
+		    "%04jd-%02u-%02uT%02u:%02u:%02u%c%02u:%02u",
+		    (intmax_t)tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec,
+		    off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
 }

@@ -77,4 +77,11 @@ int64_t tz_wall(const struct tz *, int64_t t);
  */
 int64_t tz_instant(const struct tz *, int64_t w);
 
+/*
+ * Instant t as ISO 8601 in zone z ("2025-03-30T03:00:00+02:00"), or in
+ * UTC when z is NULL ("2025-03-30T01:00:00Z").
+ */
+#define TZ_ISO_LEN 40
+void tz_iso(const struct tz *z, int64_t t, char buf[TZ_ISO_LEN]);
+
 #endif

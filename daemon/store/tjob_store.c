@@ -47,8 +47,6 @@ const char *const tj_sort_name[TJ_SORT__MAX] = {
 	"  ON m.project_id = w.project_id AND m.user_id = $1::bigint"          \
 	"  WHERE j.id = $2::bigint)"
 #define TJ_MAY_CHANGE "me.role IN ('owner', 'admin')"
-/* A sitemap task's variant: no variant's name ("name=value ..."). */
-#define TJ_SITEMAP_VARIANT "(sitemap)"
 
 static const struct pg_stmt tj_st_website = { "tj_website",
 	"SELECT 'ok', json_build_object('base_url', w.base_url,"
@@ -81,30 +79,18 @@ static const struct pg_stmt tj_st_create = { "tj_create",
 	" FROM verdict v",
 	3 };
 
-/*
- * A sitemap job is its row and one task of kind sitemap, whose worker
- * reads the sitemap ($3) and queues its URLs in the variants ($4)
- * (0008_sitemap_tasks.sql); both in one statement, so that there is
- * never a job no worker will take up.  The plan's cap is the worker's
- * to apply: only the sitemap says how many URLs there are.
- */
+/* A sitemap job: its row and the task that reads the sitemap ($3) and
+ * queues its URLs in the variants ($4), as TJ_SITEMAP_JOB says. */
 static const struct pg_stmt tj_st_create_sitemap = { "tj_create_sitemap",
 	"WITH " TJ_ME_WEBSITE ", verdict AS ("
 	"  SELECT CASE WHEN NOT " TJ_MAY_CHANGE " THEN 'forbidden'"
 	"    ELSE 'ok' END AS status FROM me"
-	"), j AS ("
-	"  INSERT INTO cache_jobs (website_id, trigger, source)"
-	"  SELECT $2::bigint, 'manual', 'sitemap' FROM verdict"
-	"  WHERE verdict.status = 'ok'"
-	"  RETURNING *"
-	"), t AS ("
-	"  INSERT INTO warm_tasks (job_id, kind, url, variant, variants)"
-	"  SELECT j.id, 'sitemap', $3::text, '" TJ_SITEMAP_VARIANT "',"
-	"    $4::text[] FROM j"
-	"  RETURNING pg_notify('" TQ_CHANNEL "', job_id::text)"
-	") SELECT v.status, (SELECT json_build_object(" TJ_FIELDS ")::text"
-	"  FROM j)"
-	" FROM verdict v",
+	"), " TJ_SITEMAP_JOB("$2::bigint", "manual",
+	    "FROM verdict WHERE verdict.status = 'ok'", "$3::text",
+	    "$4::text[]") " SELECT v.status,"
+	                  " (SELECT json_build_object(" TJ_FIELDS
+	                  ")::text FROM j)"
+	                  " FROM verdict v",
 	4 };
 
 static const struct pg_stmt tj_st_list = { "tj_list",

@@ -1,12 +1,39 @@
 /*
- * What the statements about tenants' jobs share (tjob_store.c, and the
- * event streams' event_store.c): a job and a result as JSON, so that a
- * job read by a stream is the job the API answers, field for field.
- * The SQL names the job j and the result r.
+ * What the statements about tenants' jobs share (tjob_store.c, the
+ * event streams' event_store.c, the scheduler's schedule_store.c): a
+ * job and a result as JSON, so that a job read by a stream is the job
+ * the API answers, field for field; and how a sitemap job is made, so
+ * that a scheduled one is the job a tenant's POST makes.  The SQL names
+ * the job j and the result r.
  */
 
 #ifndef STOKE_TJOB_STORE_PRIV_H
 #define STOKE_TJOB_STORE_PRIV_H
+
+#include "task_queue.h"
+
+/* A sitemap task's variant: no variant's name ("name=value ..."). */
+#define TJ_SITEMAP_VARIANT "(sitemap)"
+
+/*
+ * The CTEs "j AS (...), t AS (...)" that make a sitemap job of website
+ * (SQL) for each row of from ("FROM verdict WHERE ..."), trigger its
+ * job_trigger, with the one task a worker takes up to read the sitemap
+ * at start (SQL text) and queue each URL it lists once per variant
+ * (SQL text[]), woken by the queue's channel; both in one statement, so
+ * that there is never a job no worker will take up.  The plan's cap on
+ * URLs is the worker's to apply: only the sitemap says how many there
+ * are (0008_sitemap_tasks.sql).
+ */
+#define TJ_SITEMAP_JOB(website, trigger, from, start, variants)                \
+	"j AS ("                                                               \
+	"  INSERT INTO cache_jobs (website_id, trigger, source)"               \
+	"  SELECT " website ", '" trigger "', 'sitemap' " from "  RETURNING *" \
+	"), t AS ("                                                            \
+	"  INSERT INTO warm_tasks (job_id, kind, url, variant, variants)"      \
+	"  SELECT j.id, 'sitemap', " start ", '" TJ_SITEMAP_VARIANT            \
+	"', " variants " FROM j"                                               \
+	"  RETURNING pg_notify('" TQ_CHANNEL "', job_id::text))"
 
 #define TJ_FIELDS                                                              \
 	"'id', j.id, 'website_id', j.website_id, 'status', j.status,"          \

@@ -29,6 +29,7 @@
 	" 'base_url', w.base_url, 'sitemap_url', w.sitemap_url,"               \
 	" 'cache_type', w.cache_type, 'concurrency', w.concurrency,"           \
 	" 'rate_limit', w.rate_limit, 'schedule', w.schedule,"                 \
+	" 'schedule_tz', w.schedule_tz,"                                       \
 	" 'variants', w.variants, 'variant_inputs', w.variant_inputs,"         \
 	" 'broadcast_invalidations', w.broadcast_invalidations,"               \
 	" 'varnish_nodes', w.varnish_nodes,"                                   \
@@ -37,12 +38,12 @@
 /* The settings, in the order of WS_SET_ROW. */
 #define WS_SET_COLUMNS                                                         \
 	"name, base_url, sitemap_url, cache_type, concurrency, rate_limit,"    \
-	" schedule, variants, variant_inputs, broadcast_invalidations,"        \
-	" varnish_nodes"
+	" schedule, schedule_tz, variants, variant_inputs,"                    \
+	" broadcast_invalidations, varnish_nodes"
 #define WS_SET_ROW                                                             \
 	"r.name, r.base_url, r.sitemap_url, r.cache_type, r.concurrency,"      \
-	" r.rate_limit, r.schedule, r.variants, r.variant_inputs,"             \
-	" r.broadcast_invalidations, r.varnish_nodes"
+	" r.rate_limit, r.schedule, r.schedule_tz, r.variants,"                \
+	" r.variant_inputs, r.broadcast_invalidations, r.varnish_nodes"
 
 /* The caller's role in project $2 ($1 the caller). */
 #define WS_ME_PROJECT                                                          \
@@ -80,7 +81,8 @@ static const struct pg_stmt ws_st_create = { "ws_create",
 	"  INSERT INTO websites (project_id, " WS_SET_COLUMNS ")"
 	"  SELECT $2::bigint, coalesce(r.name, ''), r.base_url, r.sitemap_url,"
 	"    coalesce(r.cache_type, 'varnish'), coalesce(r.concurrency, 8),"
-	"    r.rate_limit, r.schedule, coalesce(r.variants, '[]'),"
+	"    r.rate_limit, r.schedule, coalesce(r.schedule_tz, 'UTC'),"
+	"    coalesce(r.variants, '[]'),"
 	"    coalesce(r.variant_inputs, '{}'),"
 	"    coalesce(r.broadcast_invalidations, false),"
 	"    coalesce(r.varnish_nodes, '{}')"

@@ -5,14 +5,16 @@
  * viewer AS_FORBIDDEN; an admin or an owner creates, changes and
  * deletes.  Answers are JSON built by PostgreSQL with the table's
  * column names: {"id", "project_id", "name", "base_url", "sitemap_url",
- * "cache_type", "concurrency", "rate_limit", "schedule", "variants",
+ * "cache_type", "concurrency", "rate_limit", "schedule", "schedule_tz",
+ * "variants",
  * "variant_inputs", "broadcast_invalidations", "varnish_nodes",
  * "created_at"}.
  *
  * Settings are given as one JSON object of those columns (name,
  * base_url, sitemap_url, cache_type, concurrency, rate_limit, schedule,
- * variants, variant_inputs, broadcast_invalidations, varnish_nodes), checked before (api_websites.c): what the
- * schema refuses is AS_ERROR.  Each function: 0, and cb called once
+ * schedule_tz, variants, variant_inputs, broadcast_invalidations,
+ * varnish_nodes), checked before (api_websites.c): what the schema
+ * refuses is AS_ERROR.  Each function: 0, and cb called once
  * from the loop; or -1 with *err, and it will not be.
  */
 

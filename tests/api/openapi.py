@@ -600,6 +600,16 @@ api("PUT", W, [wid], body={"nmae": "typo"}, token=alice, status=400,
     code="unknown_field")
 api("PUT", W, [wid], body={"schedule": "every day"}, token=alice,
     status=422, code="invalid_schedule")
+for body, status in (
+        ({"schedule": "@daily", "schedule_tz": "Europe/Berlin"}, 200),
+        ({"schedule_tz": "x" * 65}, 422), ({"schedule_tz": ""}, 422),
+        ({"schedule_tz": None}, 422), ({"schedule_tz": "Nowhere/X"}, 422)):
+    api("PUT", W, [wid], body=body, token=alice, status=status)
+SC = "/api/websites/{id}/schedule"
+sc = api("GET", SC, [wid], token=bob)
+expect("five runs", (len(sc["next_runs"]), sc["schedule_tz"]),
+       (5, "Europe/Berlin"))
+api("GET", SC, [999999], token=alice, status=404)
 api("PUT", W, [wid], body={"sitemap_url": "http://127.0.0.2/s.xml"},
     token=alice, status=422, code="invalid_url")
 api("PUT", W, [wid], body={"base_url": "http://no-such-host.invalid/"},
