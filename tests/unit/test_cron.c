@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vdef.h"
@@ -288,6 +289,61 @@ test_refused(void)
 	CHECK(strstr(why, "bytes") != NULL);
 }
 
+/*
+ * Fuzzing, as a loop of the test: expressions of cron's own characters
+ * at random, and mutations of good ones.  Each is refused with a
+ * reason, or parses to sets within each field's range whose next run,
+ * if any, is a later minute that matches.
+ */
+static void
+test_fuzz(void)
+{
+	static const char alpha[] = "0123456789*/-, \tjanmofriSUNDECW@dhly";
+	static const char *const good[] = { "*/15 2,14 1-10/3 12 7",
+		"0 0 * jan-dec/3 sun-sat/2", "@weekly", "59 23 31 12 fri" };
+	const struct tz *z;
+	char e[40];
+	struct cron c;
+	int64_t n, after;
+	unsigned i, k, len;
+	struct tz_tm tm;
+
+	z = tz_get("Europe/Berlin", why, sizeof why);
+	AN(z);
+	srandom(7);
+	after = tz_join(2025, 3, 29, 22, 0, 0);
+	for (i = 0; i < 200000; i++) {
+		if (i % 2) {
+			len = (unsigned)random() % (sizeof e - 1);
+			for (k = 0; k < len; k++)
+				e[k] = alpha[(unsigned)random() %
+				    (sizeof alpha - 1)];
+			e[len] = '\0';
+		} else {
+			snprintf(e, sizeof e, "%s", good[i / 2 % 4]);
+			len = (unsigned)strlen(e);
+			e[(unsigned)random() % len] =
+			    alpha[(unsigned)random() % (sizeof alpha - 1)];
+		}
+		why[0] = '\0';
+		if (cron_parse(e, &c, why, sizeof why) != 0) {
+			if (!CHECK(why[0] != '\0'))
+				break;
+			continue;
+		}
+		if (!CHECK(c.minute >> 60 == 0 && c.hour >> 24 == 0 &&
+		        (c.mday & 1) == 0 && (c.month & 0xe001) == 0 &&
+		        c.wday >> 7 == 0))
+			break;
+		if (i % 16 != 0 || cron_next(&c, z, after, &n) != 0)
+			continue;
+		tz_split(tz_wall(z, n), &tm);
+		if (!CHECK(n > after && n % 60 == 0) ||
+		    !CHECK((c.month >> tm.mon) & 1))
+			break;
+	}
+}
+
 int
 main(void)
 {
@@ -296,5 +352,6 @@ main(void)
 	test_refused();
 	test_next();
 	test_dst();
+	test_fuzz();
 	return (unit_done());
 }
