@@ -614,6 +614,11 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		curl_easy_setopt(fe->easy, CURLOPT_NOBODY, 1L);
 	else if (rq->method != NULL && strcmp(rq->method, "GET"))
 		curl_easy_setopt(fe->easy, CURLOPT_CUSTOMREQUEST, rq->method);
+	if (rq->prepare != NULL &&
+	    rq->prepare(rq->prepare_priv, fe->easy) != 0) {
+		fetch_free(fe);
+		return (-1);
+	}
 	fe->addr = f->addr != FETCH_ADDR_ANY ? f->addr : rq->addr;
 	if (fe->addr != FETCH_ADDR_ANY) {
 		curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETFUNCTION,

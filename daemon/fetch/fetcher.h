@@ -31,6 +31,15 @@ enum fetch_addr {
 	FETCH_ADDR_PRIVATE_OK, /* a tenant's, loopback and private allowed */
 };
 
+/*
+ * A request's own options, set on curl's easy handle (a CURL *) after
+ * the fetcher's, which it may override: another protocol (SMTP, for
+ * e-mail notifications), what it sends.  0, or -1: the fetch is not
+ * submitted.  What it gives curl stays the caller's, kept until the
+ * fetch is done.
+ */
+typedef int fetch_prepare_f(void *priv, void *easy);
+
 struct fetch_req {
 	const char *url; /* where to connect: a Varnish node + path */
 	const char *host; /* Host header; NULL: the URL's */
@@ -46,6 +55,8 @@ struct fetch_req {
 	const void *body;
 	size_t bodylen;
 	const char *ca_file;
+	fetch_prepare_f *prepare; /* NULL: an HTTP request as above */
+	void *prepare_priv;
 };
 
 struct fetch_result {
