@@ -4,8 +4,9 @@
  * api_results.c; api_account.c, api_projects.c, api_keys.c,
  * api_websites.c, api_tjobs.c, api_tresults.c, api_events.c,
  * api_purge.c, api_analytics.c, api_invalidations.c, api_plans.c,
- * api_health.c, api_agents.c, api_schedule.c; an agent's: api_agent_link.c,
- * api_agent_poll.c); the router is http_api.c.
+ * api_health.c, api_agents.c, api_schedule.c, api_channels.c; an
+ * agent's: api_agent_link.c, api_agent_poll.c); the router is
+ * http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
  * operator, on the listener stoked run was given (--listen).  The
@@ -37,6 +38,7 @@
 #include "api_agent_poll.h"
 #include "api_agents.h"
 #include "api_analytics.h"
+#include "api_channels.h"
 #include "api_events.h"
 #include "api_health.h"
 #include "api_index.h"
@@ -137,6 +139,14 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_GET,    "/api/projects/:id/analytics",        API_USER,   KEY_READ,  api_project_analytics_get },
 	{ API_GET,    "/api/analytics/dashboard",           API_USER,   KEY_READ,  api_dashboard_get },
 	{ API_GET,    "/api/websites/:id/recommendations",  API_USER,   KEY_READ,  api_recommendations_get },
+
+	/* Notifications: a project's channels, and what they were sent */
+	{ API_GET,    "/api/projects/:id/channels",         API_USER,   KEY_READ,  api_channels_get },
+	{ API_POST,   "/api/projects/:id/channels",         API_USER,   KEY_NONE,  api_channels_post },
+	{ API_PATCH,  "/api/projects/:id/channels/:channel_id", API_USER, KEY_NONE, api_channel_patch },
+	{ API_DELETE, "/api/projects/:id/channels/:channel_id", API_USER, KEY_NONE, api_channel_delete },
+	{ API_POST,   "/api/projects/:id/channels/:channel_id/test", API_USER, KEY_NONE, api_channel_test_post },
+	{ API_GET,    "/api/projects/:id/deliveries",       API_USER,   KEY_READ,  api_deliveries_get },
 
 	/* Plans, and a project's use of its own */
 	{ API_GET,    "/api/plans",                         API_PUBLIC, KEY_NONE,  api_plans_get },

@@ -34,6 +34,7 @@
 #include "warm/rewarm.h"
 #include "cmd.h"
 #include "cmd_instance.h"
+#include "cmd_notify.h"
 #include "cmd_opts.h"
 #include "cmd_tenant.h"
 
@@ -63,6 +64,7 @@ struct run_opts {
 	struct client_trust *trust; /* --trusted-proxy, handed to ct */
 	double sse_heartbeat;
 	const char *dashboard; /* --dashboard, handed to ct */
+	struct cmd_notify notify; /* --public-url, --smtp-url... */
 };
 
 /* --warm-sitemap: a job now, and every --warm-every seconds. */
@@ -101,6 +103,7 @@ struct run {
 	struct sitemap_jobs *jobs;
 	struct api_ctx actx;
 	struct schedule sched;
+	struct cmd_notify *notify; /* the options', with the deliverer */
 };
 
 static void
@@ -274,6 +277,7 @@ run_options(struct run_opts *o, int argc, char **argv)
 		CMD_OPT_TRUSTED_PROXY(&o->trust),
 		CMD_OPT_SSE_HEARTBEAT(&o->sse_heartbeat),
 		CMD_OPT_DASHBOARD(&o->dashboard),
+		CMD_OPT_NOTIFY(&o->notify),
 		/* Hidden: for tests only (cmd_tenant.h). */
 		CMD_OPT_TEST_CLOCK(&o->test_clock),
 		CMD_OPT_END,
@@ -290,7 +294,8 @@ run_options(struct run_opts *o, int argc, char **argv)
 		cmd_opts_usage(stderr, "run", run_synopsis, run_about, opts);
 		return (2);
 	}
-	if (cmd_common_check("run", cc) != 0)
+	if (cmd_common_check("run", cc) != 0 ||
+	    cmd_notify_check(&o->notify, "run") != 0)
 		return (2);
 	if (o->ninst == 0) {
 		o->names[0] = NULL;
@@ -423,6 +428,7 @@ run_database(struct run *r, const struct run_opts *o)
 	r->pool = pool;
 	r->store = store;
 	r->ret = ret;
+	cmd_notify_start(r->notify, eb, pool, o->allow_private);
 	return (run_tenant(r, o));
 }
 
@@ -529,8 +535,10 @@ run_close(struct run *r)
 	/* What waits is written while the loop runs a little longer. */
 	if (r->store != NULL)
 		(void)rs_drain(r->store, 10);
+	cmd_notify_stop(r->notify);
 	if (r->pool != NULL)
 		pg_pool_free(&r->pool);
+	cmd_notify_free(r->notify);
 	cmd_tenant_free(&r->ct);
 	if (r->store != NULL)
 		rs_free(&r->store);
@@ -550,6 +558,7 @@ cmd_run(int argc, char **argv)
 
 	INIT_OBJ(&o, RUN_OPTS_MAGIC);
 	cmd_common_init(&o.cc);
+	cmd_notify_init(&o.notify);
 	o.listen = "127.0.0.1:6086";
 	o.refresh_pop = 1.5;
 	rv = run_options(&o, argc, argv);
@@ -558,6 +567,7 @@ cmd_run(int argc, char **argv)
 
 	INIT_OBJ(&r, RUN_MAGIC);
 	INIT_OBJ(&r.ct, CMD_TENANT_MAGIC);
+	r.notify = &o.notify;
 	r.ct.trust = o.trust;
 	r.ct.dashboard = o.dashboard;
 	r.ct.test_clock = o.test_clock;

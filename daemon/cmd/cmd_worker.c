@@ -37,6 +37,7 @@
 #include "store/task_queue.h"
 #include "warm/variant_replay.h"
 #include "cmd.h"
+#include "cmd_notify.h"
 #include "cmd_opts.h"
 
 struct wmain {
@@ -72,7 +73,12 @@ static const char worker_about[] =
     "words: each address is checked as it is connected to, and loopback\n"
     "and private ones are refused unless --allow-private is given\n"
     "(self-hosting, tests); link-local and metadata addresses always.\n"
-    "--node is the operator's, never checked.\n";
+    "--node is the operator's, never checked.\n"
+    "It also delivers the projects' notifications (webhooks, Slack,\n"
+    "Teams, e-mail through --smtp-url), tried again later each time\n"
+    "they fail, and looks for anomalies every --notify-watch seconds;\n"
+    "links in them lead to --public-url, the dashboard.  Channels'\n"
+    "addresses are checked as websites' are (--allow-private).\n";
 
 static int
 worker_dims(void *priv, const char *arg, char *why, size_t whylen)
@@ -157,6 +163,7 @@ cmd_worker(int argc, char **argv)
 	struct fetcher *f, *sf;
 	struct origin_guard *guard;
 	struct cmd_common cc;
+	struct cmd_notify cn;
 	struct wmain m;
 	double lease = 60, t0;
 	unsigned i;
@@ -190,10 +197,12 @@ cmd_worker(int argc, char **argv)
 		    &cfg.allow_private, NULL },
 		CMD_OPT_ORIGIN_MAX(&cc, "the concurrency"),
 		CMD_OPT_ORIGIN_RATE(&cc),
+		CMD_OPT_NOTIFY(&cn),
 		CMD_OPT_END,
 	};
 
 	memset(&cfg, 0, sizeof cfg);
+	cmd_notify_init(&cn);
 	INIT_OBJ(&m, WMAIN_MAGIC);
 	cmd_common_init(&cc);
 	cc.og.ceiling = 0;
@@ -211,7 +220,8 @@ cmd_worker(int argc, char **argv)
 		    opts);
 		return (2);
 	}
-	if (cmd_common_check("worker", &cc) != 0)
+	if (cmd_common_check("worker", &cc) != 0 ||
+	    cmd_notify_check(&cn, "worker") != 0)
 		return (2);
 	cfg.concurrency = cc.concurrency;
 	assert(CMD_MAX_NODES <= WORKER_MAX_NODES);
@@ -261,6 +271,7 @@ cmd_worker(int argc, char **argv)
 	q = tq_new(m.eb, pool, id, lease, cfg.batch);
 	m.w = worker_new(m.eb, q, f, sf, &cfg, worker_on_end, &m);
 	pg_pool_listen(pool, TQ_CHANNEL, on_notify, &m);
+	cmd_notify_start(&cn, m.eb, pool, cfg.allow_private);
 	sigint = evsignal_new(m.eb, SIGINT, worker_on_signal, &m);
 	sigterm = evsignal_new(m.eb, SIGTERM, worker_on_signal, &m);
 	AN(sigint);
@@ -293,7 +304,9 @@ cmd_worker(int argc, char **argv)
 	fetcher_free(&f);
 	fetcher_free(&sf);
 	og_free(&guard);
+	cmd_notify_stop(&cn);
 	pg_pool_free(&pool);
+	cmd_notify_free(&cn);
 	tq_free(&q);
 	worker_free(&m.w);
 	event_free(sigint);

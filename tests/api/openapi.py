@@ -930,6 +930,55 @@ u = api("GET", PU, [pid], token=bob)
 expect("usage", (u["plan"]["name"], u["websites"], u["warms_today"]["used"]),
        ("pro", {"used": 1, "max": 20}, 3))
 
+# Notification channels, a test of one, and the deliveries.  Nobody
+# delivers here (no worker): the test's delivery stays pending.
+CH = "/api/projects/{id}/channels"
+C1 = CH + "/{channel_id}"
+CT, DL = C1 + "/test", "/api/projects/{id}/deliveries"
+hook = api("POST", CH, [pid], body={
+    "kind": "webhook", "name": "CI", "url": "http://127.0.0.1:9/hook",
+    "events": ["job.finished", "anomaly.*"],
+    "settings": {"hit_ratio_below": 0.3}}, token=alice, status=201)
+expect("a webhook's secret, once", hook["secret"].startswith("whsec_"), True)
+mail = api("POST", CH, [pid], body={
+    "kind": "email", "name": "Ops", "recipients": ["ops@shop.example"],
+    "events": ["report.weekly"], "enabled": False}, token=alice,
+    status=201)
+expect("no secret for e-mail", "secret" in mail, False)
+api("POST", CH, [pid], body={"kind": "fax", "name": "x", "url":
+    "http://127.0.0.1:9/", "events": ["job.failed"]}, token=alice,
+    status=422, code="invalid")
+api("POST", CH, [pid], body={"kind": "slack", "name": "x",
+    "events": ["job.failed"]}, token=alice, status=422, code="required")
+api("POST", CH, [pid], body={"kind": "slack", "name": "x", "url":
+    "http://127.0.0.1:9/", "events": ["job.done"]}, token=alice,
+    status=422, code="invalid")
+api("POST", CH, [pid], body={"kind": "email", "name": "x",
+    "recipients": ["no address"], "events": ["job.failed"]}, token=alice,
+    status=422, code="invalid_email")
+api("POST", CH, [pid], body={"name": "x"}, token=alice, status=422,
+    code="required")
+lst = api("GET", CH, [pid], token=alice)
+expect("two channels, no secret", ([c["kind"] for c in lst["channels"]],
+       any("secret" in c for c in lst["channels"])), (["webhook", "email"],
+                                                     False))
+api("PATCH", C1, [pid, hook["id"]], body={"name": "CI hooks",
+    "enabled": False}, token=alice)
+api("PATCH", C1, [pid, mail["id"]], body={"url": "http://127.0.0.1:9/"},
+    token=alice, status=422, code="kind_field")
+api("PATCH", C1, [pid, 999999], body={"name": "x"}, token=alice,
+    status=404, code="not_found")
+d = api("POST", CT, [pid, hook["id"]], token=alice, status=202)
+expect("a test, pending", (d["event"], d["status"], d["attempts"]),
+       ("channel.test", "pending", 0))
+dl = api("GET", DL, [pid], token=alice, query="?limit=1")
+expect("the test delivered... not yet", dl["deliveries"][0]["id"], d["id"])
+api("GET", DL, [pid], token=alice, query="?limit=0", status=422,
+    code="invalid")
+api("GET", DL, [999999], token=alice, status=404, code="not_found")
+api("DELETE", C1, [pid, mail["id"]], token=alice, status=204)
+api("DELETE", C1, [pid, mail["id"]], token=alice, status=404)
+
 # The end of it all
 api("DELETE", M, [pid, bob_id], token=alice, status=204)
 api("DELETE", M, [pid, bob_id], token=alice, status=404)
