@@ -53,7 +53,7 @@ out=$("$STOKED" migrate --database-url "$url")
 
 echo "== tables, foreign keys, indexes"
 tables="agent_batches agent_commands agents api_keys auth_throttle cache_jobs
-invalidation_events page_results plans project_members projects revoked_tokens
+invalidation_events notify_anomalies notify_channels notify_outbox page_results plans project_members projects revoked_tokens
 rollup_cache_status rollup_day_hists rollup_day_slow_urls rollup_hists
 rollup_hours rollup_slow_urls rollup_uncacheable rollup_uncacheable_urls
 schema_migrations usage_daily users visitor_traffic visitor_uncacheable warm_tasks websites"
@@ -79,7 +79,10 @@ want=$(printf '%s\n' api_keys\>projects:c api_keys\>users:c \
     rollup_slow_urls\>websites:c rollup_uncacheable\>websites:c \
     rollup_uncacheable_urls\>websites:c agents\>websites:c \
     agent_batches\>agents:c agent_commands\>agents:c warm_tasks\>agents:c \
-    visitor_traffic\>websites:c visitor_uncacheable\>websites:c |
+    visitor_traffic\>websites:c visitor_uncacheable\>websites:c \
+    notify_channels\>projects:c notify_outbox\>projects:c \
+    notify_outbox\>notify_channels:c notify_anomalies\>notify_channels:c \
+    notify_anomalies\>websites:c |
     LC_ALL=C sort | tr '\n' ' ')
 [ "$have" = "$want" ] || fail "foreign keys: '$have', want '$want'"
 
@@ -93,7 +96,7 @@ for i in users_email projects_plan project_members_user api_keys_project \
     revoked_tokens_expires auth_throttle_pkey auth_throttle_window \
     api_keys_user_id_key agents_website agent_batches_received \
     agent_commands_agent agents_token_hash_key warm_tasks_once \
-    warm_tasks_agent; do
+    warm_tasks_agent notify_outbox_due notify_anomalies_open; do
 	echo "$indexes" | grep -qx "$i" || fail "no index $i"
 done
 [ "$(q "$url" "SELECT pg_get_function_result(
