@@ -419,7 +419,10 @@ api_ch_array(json_t *a)
 	char *s;
 
 	vsb = pg_array_new();
-	json_array_foreach(a, i, v) pg_array_text(vsb, json_string_value(v));
+	json_array_foreach(a, i, v)
+	{
+		pg_array_text(vsb, json_string_value(v));
+	}
 	pg_array_end(vsb);
 	s = strdup(VSB_data(vsb));
 	AN(s);

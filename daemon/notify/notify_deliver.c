@@ -283,7 +283,10 @@ nd_claimed(void *priv, const char *json, const char *err)
 	rows = json_loads(json, 0, NULL);
 	AN(rows);
 	n = json_array_size(rows);
-	json_array_foreach(rows, i, row) nd_send(d, row);
+	json_array_foreach(rows, i, row)
+	{
+		nd_send(d, row);
+	}
 	json_decref(rows);
 	/* Full: there may be more due. */
 	d->again = (n == asked);

@@ -265,6 +265,25 @@ nt_anomaly(struct notify_text *t, const struct notify_event *e, const char *pub)
 	nt_link(t, pub, "websites", nt_int(p, "website", "id"));
 }
 
+/* A reason, how many, and a few of its URLs. */
+static void
+nt_uncacheable(struct notify_text *t, json_t *s)
+{
+	json_t *urls = json_object_get(s, "urls");
+
+	nt_line(t, "  uncacheable: %s (%jd)%s%s%s%s%s",
+	    nt_str(s, "reason", NULL) != NULL ? nt_str(s, "reason", NULL) : "?",
+	    nt_count(s, "n"), json_array_size(urls) > 0 ? ": " : "",
+	    json_array_size(urls) > 0
+	        ? json_string_value(json_array_get(urls, 0))
+	        : "",
+	    json_array_size(urls) > 1 ? ", " : "",
+	    json_array_size(urls) > 1
+	        ? json_string_value(json_array_get(urls, 1))
+	        : "",
+	    json_array_size(urls) > 2 ? ", ..." : "");
+}
+
 static void
 nt_report(struct notify_text *t, const struct notify_event *e, const char *pub)
 {
@@ -297,11 +316,9 @@ nt_report(struct notify_text *t, const struct notify_event *e, const char *pub)
 		                                       : "?",
 		        json_number_value(json_object_get(s, "load_ms")));
 		json_array_foreach(json_object_get(w, "uncacheable"), j, s)
-		    nt_line(t, "  uncacheable: %s (%jd)",
-		        nt_str(s, "reason", NULL) != NULL
-		            ? nt_str(s, "reason", NULL)
-		            : "?",
-		        nt_count(s, "n"));
+		{
+			nt_uncacheable(t, s);
+		}
 	}
 	nt_fact(t, "Websites", "%zu", json_array_size(ws));
 	nt_link(t, pub, "projects", nt_int(p, "project", "id"));

@@ -412,6 +412,39 @@ try:
            ["raised", "cleared"])
 
     # --------------------------------------------------------------
+    # The daily report: yesterday's jobs, hit ratio, slowest pages and
+    # uncacheable URLs, once to each channel that wants it
+
+    Y = "date_trunc('day', now(), 'UTC') - interval '1 day' + interval '3 hours'"
+    sql("INSERT INTO cache_jobs (website_id, trigger, status, created_at)"
+        " VALUES (%d, 'schedule', 'done', %s), (%d, 'schedule', 'failed', %s)"
+        % (wid, Y, wid, Y))
+    sql("INSERT INTO rollup_hours (website_id, hour, results, hits, answered)"
+        " VALUES (%d, %s, 40, 30, 40)" % (wid, Y))
+    sql("INSERT INTO rollup_slow_urls (website_id, hour, url, load_ms,"
+        " recorded_at) VALUES (%d, %s, 'http://localhost/slow', 1234, %s)"
+        % (wid, Y, Y))
+    sql("INSERT INTO rollup_uncacheable (website_id, hour, reason, n,"
+        " examples) VALUES (%d, %s, 'set_cookie', 7,"
+        " '{http://localhost/cart}')" % (wid, Y))
+    channel({"kind": "email", "name": "reports", "events": ["report.daily"],
+             "recipients": ["boss@shop.example"]})
+    rep = until("the daily report", lambda: [
+        r for r in received("smtp")
+        if r[2][2]["Subject"].startswith("Daily report of Shop")])
+    time.sleep(1)  # a few looks more: still one
+    expect("one report", len([r for r in received("smtp") if r[2][2][
+        "Subject"].startswith("Daily report")]), 1)
+    text = [p.get_content() for p in rep[0][2][2].walk()
+            if p.get_content_type() == "text/plain"][0]
+    for want in ("Shop & Co: 2 jobs (1 failed), 40 warm requests, "
+                 "hit ratio 75.0 %",
+                 "slow: http://localhost/slow (1234 ms)",
+                 "uncacheable: set_cookie (7): http://localhost/cart",
+                 "http://dash.example/projects/%d" % pid):
+        expect("the report says " + want, want in text, True)
+
+    # --------------------------------------------------------------
     # Roles, tenants, input, addresses
 
     error("a viewer adds one", call("POST", CH, {

@@ -68,6 +68,9 @@ CREATE INDEX notify_outbox_due ON notify_outbox (next_attempt_at, id)
     WHERE status = 'pending';
 CREATE INDEX notify_outbox_project ON notify_outbox (project_id, id);
 CREATE INDEX notify_outbox_channel ON notify_outbox (channel_id);
+-- What notify_watch() forgets: deliveries ended a month ago.
+CREATE INDEX notify_outbox_ended ON notify_outbox (created_at)
+    WHERE status <> 'pending';
 
 -- Whether a channel wants an event.
 CREATE FUNCTION notify_wants(events text[], event text) RETURNS boolean
@@ -300,7 +303,9 @@ $$;
 -- One look at the anomalies, and the reports due (below), by one
 -- deliverer at a time: another's look meanwhile returns -1 at once.
 -- Anomalies that started are raised, those that stopped cleared, each
--- owed once to its channel.  The events written.
+-- owed once to its channel.  Deliveries that ended, and anomalies that
+-- cleared, a month ago are forgotten, a batch a look.  The events
+-- written.
 CREATE FUNCTION notify_watch(p_at timestamptz) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -334,6 +339,12 @@ BEGIN
 	LOOP
 		n := n + notify_anomaly_event(a, 'cleared');
 	END LOOP;
+	DELETE FROM notify_outbox WHERE id IN (SELECT id FROM notify_outbox
+	    WHERE status <> 'pending' AND created_at < p_at - interval '30 days'
+	    LIMIT 1000);
+	DELETE FROM notify_anomalies WHERE id IN (SELECT id
+	    FROM notify_anomalies
+	    WHERE cleared_at < p_at - interval '30 days' LIMIT 1000);
 	RETURN n + notify_reports(p_at);
 END
 $$;
@@ -416,10 +427,15 @@ LANGUAGE sql STABLE AS $$
 	            AND u.hour >= p_since AND u.hour < p_upto
 	            GROUP BY u.url ORDER BY 2 DESC LIMIT 5) s), '[]'),
 	        'uncacheable', coalesce((SELECT jsonb_agg(s ORDER BY s.n
-	            DESC) FROM (SELECT u.reason, sum(u.n) AS n
+	            DESC) FROM (SELECT r.reason, r.n, (SELECT
+	            (array_agg(DISTINCT e))[1:3] FROM rollup_uncacheable u,
+	            unnest(u.examples) e WHERE u.website_id = w.id
+	            AND u.reason = r.reason AND u.hour >= p_since
+	            AND u.hour < p_upto) AS urls
+	            FROM (SELECT u.reason, sum(u.n) AS n
 	            FROM rollup_uncacheable u WHERE u.website_id = w.id
 	            AND u.hour >= p_since AND u.hour < p_upto
-	            GROUP BY u.reason ORDER BY 2 DESC LIMIT 5) s), '[]'))
+	            GROUP BY u.reason ORDER BY 2 DESC LIMIT 5) r) s), '[]'))
 	        ORDER BY w.id)
 	    FROM websites w
 	    LEFT JOIN LATERAL (SELECT sum(r.results) AS results,
