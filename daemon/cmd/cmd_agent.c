@@ -26,6 +26,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "api/api_origins.h"
 #include "api/http_api.h"
 #include "api/routes.h"
 #include "core/log.h"
@@ -362,6 +363,9 @@ agent_start(struct agent *a, struct agent_opts *o)
 	at_link(a->tasks, a->cl);
 	http_api_metrics(a->api, cl_metrics, a->cl);
 	http_api_metrics(a->api, at_metrics, a->tasks);
+	/* What the guard allows the origin, as stoked run says it: an
+	 * open breaker is for the operator to see. */
+	http_api_metrics(a->api, api_origins_metrics, a->guard);
 	cl_start(a->cl);
 	printf("stoked agent %s (run %s) listening on %.*s:%u\n", o->agent_name,
 	    a->run, (int)(strrchr(o->listen, ':') - o->listen), o->listen,
