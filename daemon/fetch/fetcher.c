@@ -69,11 +69,13 @@ struct fetch {
 	char cache_control[128];
 	char age[24];
 	char location[4096];
+	char content_type[128];
 	unsigned set_cookie;
 	size_t body_max;
 	char *buf; /* the body, with body_max */
 	size_t buflen, bufsize;
 	unsigned too_big;
+	int body_cut;
 	enum fetch_addr addr;
 	unsigned refused; /* the class of an address refused, or 0 */
 };
@@ -151,13 +153,16 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	AZ(curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p));
 	CAST_OBJ_NOTNULL(fe, (void *)p, FETCH_MAGIC);
 	memset(&res, 0, sizeof res);
-	res.ok = (rc == CURLE_OK);
+	/* Cut where the caller wanted it: the answer is what came. */
+	res.ok = (rc == CURLE_OK) ||
+	    (fe->too_big && fe->body_cut && rc == CURLE_WRITE_ERROR);
+	res.cut = fe->too_big && fe->body_cut;
 	if (fe->refused != 0) {
 		snprintf(fe->errbuf, sizeof fe->errbuf,
 		    "the host resolves to %s: refused",
 		    addr_class_name(fe->refused));
 		res.ok = 0;
-	} else if (fe->too_big) {
+	} else if (fe->too_big && !fe->body_cut) {
 		snprintf(fe->errbuf, sizeof fe->errbuf,
 		    "answer larger than %zu bytes: refused", fe->body_max);
 		res.ok = 0;
@@ -180,6 +185,8 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	res.set_cookie = fe->set_cookie;
 	res.age = fe->age[0] != '\0' ? strtol(fe->age, NULL, 10) : -1;
 	res.location = fe->location[0] != '\0' ? fe->location : NULL;
+	res.content_type =
+	    fe->content_type[0] != '\0' ? fe->content_type : NULL;
 	if (fe->body_max > 0)
 		res.body = fe->buf != NULL ? fe->buf : "";
 	res.waited = fe->started - fe->submitted;
@@ -303,9 +310,12 @@ on_body(char *p, size_t size, size_t n, void *priv)
 	if (fe->body_max == 0)
 		return (len);
 	if (fe->buflen + len > fe->body_max) {
-		/* Stops the transfer: curl sees a short write. */
+		/* Stops the transfer: curl sees a short write.  What fits
+		 * is kept when the caller takes a cut body. */
 		fe->too_big = 1;
-		return (0);
+		if (!fe->body_cut)
+			return (0);
+		len = fe->body_max - fe->buflen;
 	}
 	if (fe->buflen + len + 1 > fe->bufsize) {
 		want = fe->bufsize > 0 ? fe->bufsize : 16384;
@@ -322,7 +332,7 @@ on_body(char *p, size_t size, size_t n, void *priv)
 	memcpy(fe->buf + fe->buflen, p, len);
 	fe->buflen += len;
 	fe->buf[fe->buflen] = '\0';
-	return (len);
+	return (fe->too_big ? 0 : len);
 }
 
 static void
@@ -378,6 +388,7 @@ on_header(char *p, size_t size, size_t n, void *priv)
 	HDR("Cache-Control", cache_control)
 	HDR("Age", age)
 	HDR("Location", location)
+	HDR("Content-Type", content_type)
 #undef HDR
 	if (len > 11 && !strncasecmp(p, "Set-Cookie:", 11))
 		fe->set_cookie = 1;
@@ -562,6 +573,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	fe->done = done;
 	fe->priv = priv;
 	fe->body_max = rq->body_max;
+	fe->body_cut = rq->body_cut;
 	fe->easy = f->nspare > 0 ? f->spare[--f->nspare] : curl_easy_init();
 	AN(fe->easy);
 	if (rq->host != NULL) {

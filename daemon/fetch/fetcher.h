@@ -49,6 +49,9 @@ struct fetch_req {
 	const char *hdr[FETCH_MAX_HDRS];
 	double timeout; /* seconds for the whole exchange */
 	size_t body_max; /* keep the body, up to this; 0: count it only */
+	/* Past body_max, stop reading and answer with what came (cut),
+	 * rather than fail. */
+	int body_cut;
 	enum fetch_addr addr;
 	/* A request body (POST), copied; and who vouches for an https
 	 * server beside the system's CAs (NULL: those alone). */
@@ -76,6 +79,8 @@ struct fetch_result {
 	long age; /* Age: header, -1 when none */
 	const char *body; /* with body_max: what came, body_bytes long */
 	const char *location; /* as answered, not followed; or NULL */
+	const char *content_type; /* as answered, or NULL */
+	unsigned cut; /* body_cut: the body went on past body_max */
 };
 
 typedef void fetch_done_f(void *priv, const struct fetch_result *);
