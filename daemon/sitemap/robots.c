@@ -119,14 +119,17 @@ rb_sitemap(struct rb_parse *p, unsigned line)
 	return (r);
 }
 
-/* One line, its end of line excluded. */
+/*
+ * One line "name: value", its end of line excluded: a comment cut off,
+ * blanks around the name and the value trimmed.  0, or -1 when the line
+ * holds no field.
+ */
 static int
-rb_line(struct rb_parse *p, const char *s, size_t n, unsigned line)
+rb_field(const char *s, size_t n, const char **name, size_t *namelen,
+    const char **val, size_t *vallen)
 {
 	const char *hash, *colon, *e;
-	size_t i, namelen;
 
-	CHECK_OBJ_NOTNULL(p, RB_PARSE_MAGIC);
 	hash = memchr(s, '#', n);
 	if (hash != NULL)
 		n = (size_t)(hash - s);
@@ -138,19 +141,40 @@ rb_line(struct rb_parse *p, const char *s, size_t n, unsigned line)
 		n--;
 	colon = memchr(s, ':', n);
 	if (colon == NULL)
-		return (0);
+		return (-1);
 	for (e = colon; e > s && rb_blank(e[-1]); e--)
 		continue;
-	namelen = (size_t)(e - s);
-	if (namelen != strlen("sitemap") ||
-	    strncasecmp(s, "sitemap", namelen) != 0)
-		return (0);
+	*name = s;
+	*namelen = (size_t)(e - s);
 	n -= (size_t)(colon + 1 - s);
 	s = colon + 1;
 	while (n > 0 && rb_blank(*s)) {
 		s++;
 		n--;
 	}
+	*val = s;
+	*vallen = n;
+	return (0);
+}
+
+static int
+rb_is(const char *name, size_t namelen, const char *what)
+{
+	return (namelen == strlen(what) && !strncasecmp(name, what, namelen));
+}
+
+/* One line, its end of line excluded. */
+static int
+rb_line(void *priv, const char *s, size_t n, unsigned line)
+{
+	struct rb_parse *p;
+	const char *name;
+	size_t i, namelen;
+
+	CAST_OBJ_NOTNULL(p, priv, RB_PARSE_MAGIC);
+	if (rb_field(s, n, &name, &namelen, &s, &n) != 0 ||
+	    !rb_is(name, namelen, "sitemap"))
+		return (0);
 	if (n == 0)
 		return (rb_skip(p, line, "no URL"));
 	if (n > p->lim.max_url)
@@ -167,21 +191,23 @@ rb_line(struct rb_parse *p, const char *s, size_t n, unsigned line)
 	return (rb_sitemap(p, line));
 }
 
+typedef int rb_line_f(void *priv, const char *s, size_t n, unsigned line);
+
+/* Each line to f until it says non-zero; what it said last. */
 static int
-rb_scan(struct rb_parse *p, const char *s, size_t len)
+rb_scan(const char *s, size_t len, rb_line_f *f, void *priv)
 {
 	const char *end = s + len, *eol;
 	unsigned line = 0;
 	int r = 0;
 
-	CHECK_OBJ_NOTNULL(p, RB_PARSE_MAGIC);
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;
 	while (r == 0 && s < end) {
 		line++;
 		for (eol = s; eol < end && *eol != '\n' && *eol != '\r'; eol++)
 			continue;
-		r = rb_line(p, s, (size_t)(eol - s), line);
+		r = f(priv, s, (size_t)(eol - s), line);
 		/* LF, CRLF or CR */
 		s = eol;
 		if (s < end && *s == '\r' && s + 1 < end && s[1] == '\n')
@@ -242,7 +268,7 @@ robots_sitemaps(const char *robots_url, const void *body, size_t len,
 		    "robots.txt too large (over %zu bytes, limit max_bytes)",
 		    p.lim.max_bytes);
 	else
-		r = rb_scan(&p, body, len);
+		r = rb_scan(body, len, rb_line, &p);
 	if (p.failed)
 		r = -1;
 	if (stats != NULL)
@@ -254,4 +280,253 @@ robots_sitemaps(const char *robots_url, const void *body, size_t len,
 	free(p.val);
 	p.magic = 0;
 	return (r);
+}
+
+/*--------------------------------------------------------------------
+ * The rules (RFC 9309): groups of user-agent lines and the rules after
+ * them; ours are those of the groups naming our product token, else
+ * those of "*".  Each rule is kept as written; the longest pattern that
+ * matches a path decides, Allow on a tie.
+ */
+
+struct rb_rule {
+	int allow;
+	char *pat;
+	size_t len;
+};
+
+struct robots_rules {
+	unsigned magic;
+#define ROBOTS_RULES_MAGIC 0x7b0e5c22
+	struct rb_rule *rule;
+	unsigned nrule, lrule;
+	double delay; /* Crawl-delay, seconds; < 0: none */
+	int all; /* no rule: 1 all allowed, 0 none */
+};
+
+/* While a robots.txt is read: ours and "*"'s, kept apart. */
+struct rb_groups {
+	unsigned magic;
+#define RB_GROUPS_MAGIC 0x7b0e5c23
+	const char *agent;
+	struct robots_rules *mine, *star;
+	int in_agents; /* the last field was a user-agent line */
+	int is_mine, is_star; /* the group being read names us, or "*" */
+	int seen_mine; /* some group named us */
+};
+
+static struct robots_rules *
+rb_rules_new(int all)
+{
+	struct robots_rules *r;
+
+	ALLOC_OBJ(r, ROBOTS_RULES_MAGIC);
+	AN(r);
+	r->delay = -1;
+	r->all = all;
+	return (r);
+}
+
+static void
+rb_rule_add(struct robots_rules *r, int allow, const char *pat, size_t len)
+{
+	if (r->nrule == ROBOTS_MAX_RULES)
+		return;
+	if (r->nrule == r->lrule) {
+		r->lrule = r->lrule ? r->lrule * 2 : 16;
+		r->rule = realloc(r->rule, r->lrule * sizeof *r->rule);
+		AN(r->rule);
+	}
+	r->rule[r->nrule].allow = allow;
+	r->rule[r->nrule].pat = strndup(pat, len);
+	AN(r->rule[r->nrule].pat);
+	r->rule[r->nrule].len = len;
+	r->nrule++;
+}
+
+/* "Googlebot/2.1 (+http://...)": is its product token ours? */
+static int
+rb_agent_is(const char *v, size_t n, const char *agent)
+{
+	size_t tok = 0;
+
+	while (tok < n && v[tok] != '/' && !rb_blank(v[tok]))
+		tok++;
+	return (tok == strlen(agent) && !strncasecmp(v, agent, tok));
+}
+
+static void
+rb_group_rule(struct rb_groups *g, int allow, const char *v, size_t n)
+{
+	/* "Disallow:" with no path forbids nothing. */
+	if (n == 0)
+		return;
+	if (g->is_mine)
+		rb_rule_add(g->mine, allow, v, n);
+	if (g->is_star)
+		rb_rule_add(g->star, allow, v, n);
+}
+
+static void
+rb_group_delay(struct rb_groups *g, const char *v, size_t n)
+{
+	char buf[32], *end;
+	double d;
+
+	if (n == 0 || n >= sizeof buf)
+		return;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	d = strtod(buf, &end);
+	if (*end != '\0' || !(d >= 0) || d > 86400)
+		return;
+	if (g->is_mine)
+		g->mine->delay = d;
+	if (g->is_star)
+		g->star->delay = d;
+}
+
+static int
+rb_rules_line(void *priv, const char *s, size_t n, unsigned line)
+{
+	struct rb_groups *g;
+	const char *name, *v;
+	size_t namelen, vn;
+
+	(void)line;
+	CAST_OBJ_NOTNULL(g, priv, RB_GROUPS_MAGIC);
+	if (rb_field(s, n, &name, &namelen, &v, &vn) != 0)
+		return (0);
+	if (rb_is(name, namelen, "user-agent")) {
+		/* A user-agent line after rules begins another group. */
+		if (!g->in_agents)
+			g->is_mine = g->is_star = 0;
+		g->in_agents = 1;
+		if (rb_agent_is(v, vn, g->agent)) {
+			g->is_mine = 1;
+			g->seen_mine = 1;
+		} else if (vn == 1 && *v == '*') {
+			g->is_star = 1;
+		}
+		return (0);
+	}
+	if (rb_is(name, namelen, "sitemap"))
+		return (0); /* of no group */
+	g->in_agents = 0;
+	if (rb_is(name, namelen, "allow"))
+		rb_group_rule(g, 1, v, vn);
+	else if (rb_is(name, namelen, "disallow"))
+		rb_group_rule(g, 0, v, vn);
+	else if (rb_is(name, namelen, "crawl-delay"))
+		rb_group_delay(g, v, vn);
+	return (0);
+}
+
+struct robots_rules *
+robots_rules_new(const void *body, size_t len, const char *agent)
+{
+	struct rb_groups g;
+
+	assert(body != NULL || len == 0);
+	AN(agent);
+	memset(&g, 0, sizeof g);
+	g.magic = RB_GROUPS_MAGIC;
+	g.agent = agent;
+	g.mine = rb_rules_new(1);
+	g.star = rb_rules_new(1);
+	if (len > ROBOTS_MAX_BYTES)
+		len = ROBOTS_MAX_BYTES;
+	(void)rb_scan(body, len, rb_rules_line, &g);
+	if (g.seen_mine) {
+		robots_rules_free(&g.star);
+		return (g.mine);
+	}
+	robots_rules_free(&g.mine);
+	return (g.star);
+}
+
+struct robots_rules *
+robots_rules_all(int allow)
+{
+	return (rb_rules_new(allow ? 1 : 0));
+}
+
+/*
+ * Does pat (len bytes; '*' any run, '$' at its end the path's end)
+ * match path from its start?  Greedy with one point to come back to,
+ * as glob matchers are: linear in practice, quadratic at worst.
+ */
+static int
+rb_match(const char *pat, size_t len, const char *path)
+{
+	const char *p = pat, *pe = pat + len, *s = path;
+	const char *star = NULL, *mark = NULL;
+
+	while (1) {
+		if (p < pe && *p == '$' && p + 1 == pe) {
+			if (*s == '\0')
+				return (1);
+		} else if (p == pe) {
+			return (1);
+		} else if (*p == '*') {
+			star = ++p;
+			mark = s;
+			continue;
+		} else if (*s != '\0' && *p == *s) {
+			p++;
+			s++;
+			continue;
+		}
+		/* Mismatch: let the last '*' take one byte more. */
+		if (star == NULL || *mark == '\0')
+			return (0);
+		p = star;
+		s = ++mark;
+	}
+}
+
+int
+robots_allowed(const struct robots_rules *r, const char *path)
+{
+	size_t best = 0;
+	int allow = 1, found = 0;
+	unsigned u;
+
+	CHECK_OBJ_NOTNULL(r, ROBOTS_RULES_MAGIC);
+	AN(path);
+	if (!strcmp(path, "/robots.txt"))
+		return (1);
+	if (r->nrule == 0)
+		return (r->all);
+	for (u = 0; u < r->nrule; u++) {
+		if (!rb_match(r->rule[u].pat, r->rule[u].len, path))
+			continue;
+		if (!found || r->rule[u].len > best ||
+		    (r->rule[u].len == best && r->rule[u].allow)) {
+			best = r->rule[u].len;
+			allow = r->rule[u].allow;
+			found = 1;
+		}
+	}
+	return (allow);
+}
+
+double
+robots_crawl_delay(const struct robots_rules *r)
+{
+	CHECK_OBJ_NOTNULL(r, ROBOTS_RULES_MAGIC);
+	return (r->delay);
+}
+
+void
+robots_rules_free(struct robots_rules **rp)
+{
+	struct robots_rules *r;
+	unsigned u;
+
+	TAKE_OBJ_NOTNULL(r, rp, ROBOTS_RULES_MAGIC);
+	for (u = 0; u < r->nrule; u++)
+		free(r->rule[u].pat);
+	free(r->rule);
+	FREE_OBJ(r);
 }

@@ -1,7 +1,9 @@
 /*
- * The Sitemap: lines of a robots.txt (RFC 9309 section 2.2.4,
- * sitemaps.org), as absolute http(s) URLs.  The body comes from the
- * network: it is bounded by struct robots_limits and never trusted.
+ * A robots.txt: its Sitemap: lines (RFC 9309 section 2.2.4,
+ * sitemaps.org), as absolute http(s) URLs; and the rules a crawler
+ * keeps to (RFC 9309: Allow, Disallow; and Crawl-delay, which most
+ * crawlers honour).  The body comes from the network: it is bounded
+ * and never trusted.
  */
 
 #ifndef STOKE_ROBOTS_H
@@ -51,5 +53,40 @@ typedef int robots_sitemap_f(void *priv, const char *url, unsigned line);
 int robots_sitemaps(const char *robots_url, const void *body, size_t len,
     const struct robots_limits *, robots_sitemap_f *, void *priv,
     struct robots_stats *, char *err, size_t errlen);
+
+/*--------------------------------------------------------------------
+ * The rules for one crawler
+ */
+
+struct robots_rules;
+
+/* The product token Stoke's crawls go by in robots.txt. */
+#define ROBOTS_AGENT "stoke"
+/* Rules kept from one robots.txt; the rest are not read. */
+#define ROBOTS_MAX_RULES 1000U
+
+/*
+ * The rules for agent: those of the groups whose user-agent lines name
+ * its product token (case-insensitively), merged; else those of the
+ * "*" groups; else none (all allowed).  Never NULL.  The body is read
+ * up to ROBOTS_MAX_BYTES, lines as robots_sitemaps() reads them.
+ */
+struct robots_rules *
+robots_rules_new(const void *body, size_t len, const char *agent);
+/*
+ * No robots.txt to read: allow 1, everything allowed (it is not there,
+ * RFC 9309 2.3.1.3); 0, nothing (it could not be read, 2.3.1.4).
+ */
+struct robots_rules *robots_rules_all(int allow);
+/*
+ * May path (from its '/', with its query, percent-encoded as sent) be
+ * fetched?  The longest matching pattern ('*' any bytes, a final '$'
+ * the end) decides, Allow on a tie; none matching allows.  /robots.txt
+ * itself is always allowed.
+ */
+int robots_allowed(const struct robots_rules *, const char *path);
+/* Crawl-delay in seconds; < 0: none said. */
+double robots_crawl_delay(const struct robots_rules *);
+void robots_rules_free(struct robots_rules **);
 
 #endif

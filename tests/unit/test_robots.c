@@ -341,9 +341,107 @@ t_stop(void)
 	    -1);
 }
 
+static int
+allowed(const char *body, const char *agent, const char *path)
+{
+	struct robots_rules *r;
+	int a;
+
+	r = robots_rules_new(body, strlen(body), agent);
+	a = robots_allowed(r, path);
+	robots_rules_free(&r);
+	return (a);
+}
+
+static double
+delay(const char *body)
+{
+	struct robots_rules *r;
+	double d;
+
+	r = robots_rules_new(body, strlen(body), ROBOTS_AGENT);
+	d = robots_crawl_delay(r);
+	robots_rules_free(&r);
+	return (d);
+}
+
+static void
+t_rules(void)
+{
+	static const char shop[] =
+	    "User-agent: Googlebot\n"
+	    "Disallow: /\n"
+	    "\n"
+	    "User-agent: *\n"
+	    "Disallow: /checkout\n"
+	    "Disallow: /*?sort=\n"
+	    "Disallow: /*.pdf$\n"
+	    "Allow: /checkout/help\n"
+	    "Disallow:\n"
+	    "Crawl-delay: 0.5\n"
+	    "Sitemap: https://shop.example/sitemap.xml\n";
+	static const char ours[] = "User-agent: *\n"
+	                           "Disallow: /\n"
+	                           "\n"
+	                           "User-agent: other\n"
+	                           "User-agent: Stoke/1.0\n"
+	                           "Disallow: /private/ # not for warming\n"
+	                           "Allow: /private/ok$\n"
+	                           "user-AGENT: stoke\n"
+	                           "disallow: /also\n"
+	                           "CRAWL-DELAY: 2\n";
+	struct robots_rules *r;
+
+	CHECK(allowed(shop, ROBOTS_AGENT, "/"));
+	CHECK(allowed(shop, ROBOTS_AGENT, "/product/1"));
+	CHECK(!allowed(shop, ROBOTS_AGENT, "/checkout"));
+	CHECK(!allowed(shop, ROBOTS_AGENT, "/checkout/cart?x=1"));
+	CHECK(allowed(shop, ROBOTS_AGENT, "/checkout/help"));
+	CHECK(allowed(shop, ROBOTS_AGENT, "/checkout/help/more"));
+	CHECK(!allowed(shop, ROBOTS_AGENT, "/cat/1?sort=price"));
+	CHECK(allowed(shop, ROBOTS_AGENT, "/cat/1?page=2&sort=price"));
+	CHECK(allowed(shop, ROBOTS_AGENT, "/cat/1?page=2"));
+	CHECK(!allowed(shop, ROBOTS_AGENT, "/files/a.pdf"));
+	CHECK(allowed(shop, ROBOTS_AGENT, "/files/a.pdf?v=2"));
+	CHECK(!allowed(shop, "googlebot", "/product/1"));
+	CHECK(allowed(shop, "googlebot", "/robots.txt"));
+	CHECK(delay(shop) == 0.5);
+	/* Our own groups (two, merged) over "*"'s. */
+	CHECK(allowed(ours, ROBOTS_AGENT, "/"));
+	CHECK(!allowed(ours, ROBOTS_AGENT, "/private/x"));
+	CHECK(allowed(ours, ROBOTS_AGENT, "/private/ok"));
+	CHECK(!allowed(ours, ROBOTS_AGENT, "/private/ok2"));
+	CHECK(!allowed(ours, ROBOTS_AGENT, "/also/x"));
+	CHECK(!allowed(ours, "someone", "/"));
+	CHECK(delay(ours) == 2);
+	/* Equal lengths: Allow wins. */
+	CHECK(allowed("User-agent: *\nDisallow: /a\nAllow: /a\n", ROBOTS_AGENT,
+	    "/a"));
+	/* Wildcards that must backtrack. */
+	CHECK(!allowed("User-agent: *\nDisallow: /*a*b$\n", ROBOTS_AGENT,
+	    "/xaxxaxb"));
+	CHECK(allowed("User-agent: *\nDisallow: /*a*b$\n", ROBOTS_AGENT,
+	    "/xaxxaxbc"));
+	CHECK(!allowed("User-agent: *\nDisallow: *\n", ROBOTS_AGENT, "/x"));
+	/* Rules before any group, and a bad delay: nothing. */
+	CHECK(allowed("Disallow: /\n", ROBOTS_AGENT, "/x"));
+	CHECK(delay("User-agent: *\nCrawl-delay: soon\n") < 0);
+	CHECK(delay("User-agent: *\nCrawl-delay: -1\n") < 0);
+	CHECK(delay("") < 0);
+	/* Not there, or not readable. */
+	r = robots_rules_all(1);
+	CHECK(robots_allowed(r, "/x"));
+	robots_rules_free(&r);
+	r = robots_rules_all(0);
+	CHECK(!robots_allowed(r, "/x"));
+	CHECK(robots_allowed(r, "/robots.txt"));
+	robots_rules_free(&r);
+}
+
 int
 main(void)
 {
+	t_rules();
 	t_basic();
 	t_line_ends();
 	t_relative();
