@@ -14,7 +14,11 @@
  * A job of the website's sitemap (a body without urls) is made in step
  * 3 with the one task that reads it (tj_create_sitemap); a worker reads
  * the sitemap and queues its URLs (queue/sitemap_task.c), never this
- * request, whose answer is the job queued.
+ * request, whose answer is the job queued.  A crawl ("source":
+ * "crawl") is the same task told to follow the site's links from its
+ * base_url instead; a sitemap job crawls too when the site has no
+ * sitemap.  Either takes the crawl's settings (max_depth, max_pages,
+ * drop_params), checked here and kept with the task as JSON.
  *
  * The website's host was judged when the website was made
  * (api_websites.c); a job's URLs, and the sitemap it reads, are held to
@@ -34,6 +38,7 @@
 
 #include "core/log.h"
 #include "fetch/addr_policy.h"
+#include "sitemap/site_crawl.h"
 #include "store/task_queue.h"
 #include "store/tjob_store.h"
 #include "api_answer.h"
@@ -63,13 +68,40 @@ static const struct api_field api_tj_variant_value = { "value", AF_STRING, 0, 0,
 static const struct api_field api_tj_f_variant = { "variant", AF_OBJECT, 0, 0,
 	TJ_VARIANT_KEYS_MAX, &api_tj_variant_value, &api_tj_variant_key, NULL };
 
-static const struct api_field api_tj_fields[] = {
-	{ "urls", AF_ARRAY, 0, 1, TJ_URLS_MAX, &api_tj_f_url, NULL, NULL },
-	{ "variants", AF_ARRAY, 0, 0, TJ_VARIANTS_MAX, &api_tj_f_variant, NULL,
-	    NULL },
-	{ "sitemap_url", AF_STRING, 0, 1, ADDR_URL_MAX, NULL, NULL, NULL },
+/* A query parameter's name, or a prefix of names ending in '*'. */
+static const struct api_field api_tj_f_param = {
+	"drop_params", AF_STRING, 0, 1, URL_NORM_NAME_MAX, NULL, NULL,
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-*[]"
 };
-#define API_TJ_NFIELDS (sizeof api_tj_fields / sizeof api_tj_fields[0])
+
+enum api_tj_in {
+	TJ_IN_URLS,
+	TJ_IN_VARIANTS,
+	TJ_IN_SITEMAP,
+	TJ_IN_SOURCE,
+	TJ_IN_DEPTH,
+	TJ_IN_PAGES,
+	TJ_IN_DROP,
+	TJ_IN__MAX
+};
+
+static const struct api_field api_tj_fields[TJ_IN__MAX] = {
+	[TJ_IN_URLS] = { "urls", AF_ARRAY, 0, 1, TJ_URLS_MAX, &api_tj_f_url,
+	    NULL, NULL },
+	[TJ_IN_VARIANTS] = { "variants", AF_ARRAY, 0, 0, TJ_VARIANTS_MAX,
+	    &api_tj_f_variant, NULL, NULL },
+	[TJ_IN_SITEMAP] = { "sitemap_url", AF_STRING, 0, 1, ADDR_URL_MAX, NULL,
+	    NULL, NULL },
+	[TJ_IN_SOURCE] = { "source", AF_STRING, 0, 1, 16, NULL, NULL,
+	    "abcdefghijklmnopqrstuvwxyz" },
+	[TJ_IN_DEPTH] = { "max_depth", AF_INT, 0, 1, CRAWL_DEPTH_MAX, NULL,
+	    NULL, NULL },
+	[TJ_IN_PAGES] = { "max_pages", AF_INT, 0, 1, TJ_URLS_MAX, NULL, NULL,
+	    NULL },
+	[TJ_IN_DROP] = { "drop_params", AF_ARRAY, 0, 0, URL_NORM_DROP_MAX,
+	    &api_tj_f_param, NULL, NULL },
+};
+#define API_TJ_NFIELDS TJ_IN__MAX
 
 /*--------------------------------------------------------------------
  * How each route answers what the store says
@@ -106,6 +138,9 @@ struct api_tj {
 	int64_t user, id; /* id: the website's, else the job's */
 	json_t *urls, *variants; /* given, or NULL */
 	char *sitemap; /* sitemap_url given, or NULL */
+	char *crawl; /* the crawl's settings as JSON, or NULL */
+	json_int_t max_pages; /* given, or 0 */
+	int force; /* a crawl, not a sitemap job */
 	unsigned nurl, nvariant;
 	char **url, **variant; /* made absolute; as the index writes them */
 	int64_t job;
@@ -143,6 +178,7 @@ api_tj_free(struct api_tj **jp)
 	for (u = 0; j->variant != NULL && u < j->nvariant; u++)
 		free(j->variant[u]);
 	free(j->sitemap);
+	free(j->crawl);
 	free(j->url);
 	free(j->variant);
 	FREE_OBJ(j);
@@ -338,8 +374,26 @@ api_tj_start(struct api_tj *j, json_t *website, char **start)
 		}
 		sm = j->sitemap;
 	}
+	/* A crawl begins where the website does. */
+	if (j->force)
+		sm = base;
 	*start = api_task_sitemap_start(base, sm);
 	return (0);
+}
+
+/* A crawl's pages are URLs of the job: the plan's cap holds them. */
+static int
+api_tj_pages(struct api_tj *j, json_t *website)
+{
+	json_int_t max;
+
+	max = json_integer_value(json_object_get(website, "max_urls_per_job"));
+	if (j->max_pages <= max)
+		return (0);
+	http_api_error(j->r, 422, "plan_limit", "max_pages",
+	    "the project's plan allows %jd URLs in a job; max_pages is %jd",
+	    (intmax_t)max, (intmax_t)j->max_pages);
+	return (-1);
 }
 
 static void
@@ -348,14 +402,19 @@ api_tj_sitemap(struct api_tj *j, json_t *website)
 	const char *e;
 	char *start;
 
-	if (api_tj_start(j, website, &start) != 0 ||
-	    api_tj_variants(j, website) != 0) {
+	if (api_tj_pages(j, website) != 0 ||
+	    api_tj_start(j, website, &start) != 0) {
+		api_tj_free(&j);
+		return;
+	}
+	if (api_tj_variants(j, website) != 0) {
+		free(start);
 		api_tj_free(&j);
 		return;
 	}
 	if (tj_create_sitemap(j->t->pool, j->user, j->id, start,
-	        (const char *const *)j->variant, j->nvariant, api_tj_done, j,
-	        &e) != 0)
+	        (const char *const *)j->variant, j->nvariant, j->crawl,
+	        api_tj_done, j, &e) != 0)
 		api_tj_refused(&j, e);
 	free(start);
 }
@@ -401,6 +460,83 @@ api_tj_website(void *priv, enum as_status st, const char *json, const char *err)
 }
 
 /*--------------------------------------------------------------------
+ * What the job is of: its urls, its sitemap's, or what a crawl finds
+ */
+
+static int
+api_tj_refuse(struct api_req *r, const char *field, const char *msg)
+{
+	http_api_error(r, 422, "invalid", field, "%s", msg);
+	return (-1);
+}
+
+/* The fields given agree with the source; -1 once answered. */
+static int
+api_tj_source(struct api_req *r, json_t **v)
+{
+	const char *src = api_input_str(v[TJ_IN_SOURCE]);
+	int crawl_set;
+
+	crawl_set = v[TJ_IN_DEPTH] != NULL || v[TJ_IN_PAGES] != NULL ||
+	    v[TJ_IN_DROP] != NULL;
+	if (v[TJ_IN_URLS] != NULL && v[TJ_IN_SITEMAP] != NULL)
+		return (api_tj_refuse(r, "sitemap_url",
+		    "a job warms its urls or its sitemap's, not both"));
+	if (src == NULL)
+		src = v[TJ_IN_URLS] != NULL ? "urls" : "sitemap";
+	if (strcmp(src, "urls") && strcmp(src, "sitemap") &&
+	    strcmp(src, "crawl"))
+		return (api_tj_refuse(r, "source",
+		    "source is urls, sitemap or crawl"));
+	if (!strcmp(src, "urls") && v[TJ_IN_URLS] == NULL)
+		return (api_tj_refuse(r, "urls", "a job of urls lists them"));
+	if (strcmp(src, "urls") && v[TJ_IN_URLS] != NULL)
+		return (api_tj_refuse(r, "urls",
+		    "a job of its sitemap or of a crawl lists no urls"));
+	if (!strcmp(src, "crawl") && v[TJ_IN_SITEMAP] != NULL)
+		return (api_tj_refuse(r, "sitemap_url",
+		    "a crawl begins at the website's base_url: it reads no "
+		    "sitemap"));
+	if (!strcmp(src, "urls") && crawl_set)
+		return (api_tj_refuse(r,
+		    v[TJ_IN_DEPTH] != NULL       ? "max_depth"
+		        : v[TJ_IN_PAGES] != NULL ? "max_pages"
+		                                 : "drop_params",
+		    "only a crawl, or a sitemap job that may crawl, has "
+		    "crawl settings"));
+	return (0);
+}
+
+/* The crawl's settings as the worker reads them (0019_crawl.sql). */
+static void
+api_tj_crawl(struct api_tj *j, json_t **v)
+{
+	const char *src = api_input_str(v[TJ_IN_SOURCE]);
+	json_t *c;
+
+	if (v[TJ_IN_URLS] != NULL)
+		return;
+	c = json_object();
+	AN(c);
+	j->force = src != NULL && !strcmp(src, "crawl");
+	if (j->force)
+		AZ(json_object_set_new(c, "force", json_true()));
+	if (v[TJ_IN_DEPTH] != NULL)
+		AZ(json_object_set(c, "max_depth", v[TJ_IN_DEPTH]));
+	if (v[TJ_IN_PAGES] != NULL) {
+		j->max_pages = json_integer_value(v[TJ_IN_PAGES]);
+		AZ(json_object_set(c, "max_pages", v[TJ_IN_PAGES]));
+	}
+	if (v[TJ_IN_DROP] != NULL)
+		AZ(json_object_set(c, "drop_params", v[TJ_IN_DROP]));
+	if (json_object_size(c) > 0) {
+		j->crawl = json_dumps(c, JSON_COMPACT);
+		AN(j->crawl);
+	}
+	json_decref(c);
+}
+
+/*--------------------------------------------------------------------
  * The routes
  */
 
@@ -414,22 +550,19 @@ api_tjobs_post(struct api_req *r, void *priv)
 
 	if (api_tj_id(r, "website", &id) != 0)
 		return;
-	if (api_input(r, api_tj_fields, API_TJ_NFIELDS, v) != 0)
+	if (api_input(r, api_tj_fields, API_TJ_NFIELDS, v) != 0 ||
+	    api_tj_source(r, v) != 0)
 		return;
-	if (v[0] != NULL && v[2] != NULL) {
-		http_api_error(r, 422, "invalid", "sitemap_url",
-		    "a job warms its urls or its sitemap's, not both");
-		return;
-	}
 	j = api_tj_new(r, priv, &op_create, id);
-	if (v[0] != NULL)
-		j->urls = json_incref(v[0]);
-	if (v[1] != NULL)
-		j->variants = json_incref(v[1]);
-	if (v[2] != NULL) {
-		j->sitemap = strdup(json_string_value(v[2]));
+	if (v[TJ_IN_URLS] != NULL)
+		j->urls = json_incref(v[TJ_IN_URLS]);
+	if (v[TJ_IN_VARIANTS] != NULL)
+		j->variants = json_incref(v[TJ_IN_VARIANTS]);
+	if (v[TJ_IN_SITEMAP] != NULL) {
+		j->sitemap = strdup(json_string_value(v[TJ_IN_SITEMAP]));
 		AN(j->sitemap);
 	}
+	api_tj_crawl(j, v);
 	if (tj_website(j->t->pool, j->user, id, api_tj_website, j, &err) != 0)
 		api_tj_refused(&j, err);
 }

@@ -1,9 +1,15 @@
 /*
  * A sitemap task's life: begun from the loop (never inside the call that
- * starts it), read by one crawl, its URLs kept in the order the sitemap
- * lists them with a set beside to keep each once, and ended by one
- * statement whose answer ends the task.  The crawl is stopped as soon as
- * the plan's cap is passed: what is left is not read for nothing.
+ * starts it), read by one crawl of its sitemaps (sitemap_crawl.h), or
+ * of the site's pages (site_crawl.h: a crawl job, or a site without a
+ * sitemap), and ended by one statement whose answer ends the task.
+ *
+ * What it finds is kept as the plan's max_urls most valuable URLs: a
+ * heap whose top is the least valuable kept, and a set beside it to
+ * keep each URL once.  A URL found once the heap is full takes the
+ * top's place if it is worth more, so a sitemap longer than the plan
+ * allows leaves its best warm, not its first.  A crawl finds pages in
+ * order of depth, the most valuable first: once full, it stops.
  */
 
 #include "config.h"
@@ -14,6 +20,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <uthash.h>
 
 #include "vdef.h"
@@ -23,6 +30,7 @@
 
 #include "core/log.h"
 #include "fetch/addr_policy.h"
+#include "sitemap/site_crawl.h"
 #include "sitemap/sitemap_crawl.h"
 #include "store/task_queue.h"
 #include "sitemap_task.h"
@@ -31,16 +39,22 @@
  * and its indexes, with room to spare. */
 #define SMT_MAX_SITEMAPS 200
 #define SMT_ERR_LEN 512
+/* What a crawl said of itself, kept for the job's notes. */
+#define SMT_CRAWL_NOTES 12
 
 enum smt_state {
 	SMT_BEGIN, /* waiting for the loop */
-	SMT_READING,
+	SMT_READING, /* the sitemaps */
+	SMT_CRAWLING, /* the site's pages */
 	SMT_WRITING, /* tq_expand() in flight */
 	SMT_ENDED,
 };
 
 struct smt_url {
 	char *url;
+	double value; /* the sitemap's, or the crawl's */
+	unsigned seq; /* the order found, among equals */
+	int fragment;
 	UT_hash_handle hh;
 };
 
@@ -49,17 +63,28 @@ struct sitemap_task {
 #define SITEMAP_TASK_MAGIC 0x2f61c0d1
 	enum smt_state state;
 	int closed;
+	struct event_base *eb;
 	struct fetcher *f;
 	struct task_queue *q;
 	struct tq_task *t;
 	int64_t job; /* t's, for what is said after t is gone */
 	struct event *begin;
 	struct sitemap_crawl *crawl;
+	struct site_crawl *site;
 	char host[ADDR_HOST_MAX + 1]; /* the website's */
-	/* The URLs kept, in order, and the set of them. */
-	char **url;
-	unsigned nurl, lurl;
+	/* The crawl's settings (0019_crawl.sql), and what they say. */
+	json_t *settings;
+	int force;
+	struct url_norm_drop drop;
+	struct crawl_conf cc;
+	char why_crawl[SMT_ERR_LEN]; /* why a sitemap job crawled */
+	struct vsb *crawl_notes;
+	unsigned ncrawl_notes;
+	/* The URLs kept: a heap, the least valuable on top, and a set. */
+	struct smt_url **heap;
+	unsigned nheap;
 	struct smt_url *seen;
+	unsigned seq;
 	size_t foreign; /* on another host than the website's */
 	unsigned capped; /* more URLs than the plan allows */
 	sitemap_task_end_f *end;
@@ -72,6 +97,104 @@ smt_end(struct sitemap_task *st)
 	st->state = SMT_ENDED;
 	if (!st->closed)
 		st->end(st->end_priv, st);
+}
+
+/*--------------------------------------------------------------------
+ * The URLs kept
+ */
+
+/* Is a worth less than b?  Of equals, the one found later is. */
+static int
+smt_less(const struct smt_url *a, const struct smt_url *b)
+{
+	if (a->value != b->value)
+		return (a->value < b->value);
+	return (a->seq > b->seq);
+}
+
+static void
+smt_sift_down(struct sitemap_task *st, unsigned i)
+{
+	struct smt_url *x;
+	unsigned c;
+
+	while ((c = 2 * i + 1) < st->nheap) {
+		if (c + 1 < st->nheap && smt_less(st->heap[c + 1], st->heap[c]))
+			c++;
+		if (!smt_less(st->heap[c], st->heap[i]))
+			return;
+		x = st->heap[c];
+		st->heap[c] = st->heap[i];
+		st->heap[i] = x;
+		i = c;
+	}
+}
+
+static void
+smt_sift_up(struct sitemap_task *st, unsigned i)
+{
+	struct smt_url *x;
+
+	while (i > 0 && smt_less(st->heap[i], st->heap[(i - 1) / 2])) {
+		x = st->heap[i];
+		st->heap[i] = st->heap[(i - 1) / 2];
+		st->heap[(i - 1) / 2] = x;
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+smt_url_free(struct sitemap_task *st, struct smt_url *u)
+{
+	HASH_DEL(st->seen, u);
+	free(u->url);
+	free(u);
+}
+
+/* Keep url if it is among the most valuable; 0, or -1 once full. */
+static int
+smt_keep(struct sitemap_task *st, const char *url, double value, int fragment)
+{
+	struct smt_url *u, k;
+
+	HASH_FIND_STR(st->seen, url, u);
+	if (u != NULL)
+		return (0);
+	k.value = value;
+	k.seq = st->seq;
+	if (st->nheap == st->t->max_urls) {
+		st->capped = 1;
+		if (st->nheap == 0 || !smt_less(st->heap[0], &k))
+			return (-1);
+		smt_url_free(st, st->heap[0]);
+		st->heap[0] = st->heap[--st->nheap];
+		smt_sift_down(st, 0);
+	}
+	u = calloc(1, sizeof *u);
+	AN(u);
+	u->url = strdup(url);
+	AN(u->url);
+	u->value = value;
+	u->seq = st->seq++;
+	u->fragment = fragment;
+	HASH_ADD_KEYPTR(hh, st->seen, u->url, strlen(u->url), u);
+	st->heap[st->nheap++] = u;
+	smt_sift_up(st, st->nheap - 1);
+	return (st->nheap == st->t->max_urls ? -1 : 0);
+}
+
+/* Most valuable first; of equals, in the order found. */
+static int
+smt_cmp(const void *a, const void *b)
+{
+	const struct smt_url *x = *(struct smt_url *const *)a;
+	const struct smt_url *y = *(struct smt_url *const *)b;
+
+	if (smt_less(x, y))
+		return (1);
+	if (smt_less(y, x))
+		return (-1);
+	return (0);
 }
 
 /*--------------------------------------------------------------------
@@ -102,49 +225,223 @@ smt_on_expanded(void *priv, const struct tq_expanded *x, const char *err)
 static void
 smt_write(struct sitemap_task *st, const char *error, const char *notes)
 {
+	struct tq_url *urls;
+	unsigned u;
+
 	st->state = SMT_WRITING;
-	tq_expand(st->q, st->t, (const char *const *)st->url, st->nurl, error,
-	    notes, smt_on_expanded, st);
+	qsort(st->heap, st->nheap, sizeof *st->heap, smt_cmp);
+	urls = calloc(st->nheap + 1, sizeof *urls);
+	AN(urls);
+	for (u = 0; u < st->nheap; u++) {
+		urls[u].url = st->heap[u]->url;
+		urls[u].priority = st->heap[u]->value;
+		urls[u].fragment = st->heap[u]->fragment;
+	}
+	tq_expand(st->q, st->t, urls, st->nheap, error, notes, smt_on_expanded,
+	    st);
+	free(urls);
+}
+
+static void
+smt_fail(struct sitemap_task *st, const char *notes, const char *fmt, ...)
+{
+	char error[SMT_ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(error, sizeof error, fmt, ap);
+	va_end(ap);
+	log_info("worker", "job %jd: %s (%s)", (intmax_t)st->job, error,
+	    notes != NULL ? notes : "");
+	smt_write(st, error, notes);
 }
 
 /*--------------------------------------------------------------------
- * The crawl
+ * The crawl of the site's pages
  */
 
 static void
-smt_on_url(void *priv, const char *url, double priority)
+smt_on_page(void *priv, const char *url, unsigned depth, int fragment)
 {
 	struct sitemap_task *st;
-	struct smt_url *s;
+
+	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
+	/* The start is worth most, and each link further away less; a
+	 * fragment as much as the first page it was found on. */
+	if (smt_keep(st, url, 1.0 / (1 + depth), fragment) != 0)
+		site_crawl_stop(st->site);
+}
+
+static void
+smt_on_crawl_note(void *priv, const char *msg)
+{
+	struct sitemap_task *st;
+
+	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
+	log_debug("worker", "job %jd: %s", (intmax_t)st->job, msg);
+	if (st->ncrawl_notes++ < SMT_CRAWL_NOTES)
+		VSB_printf(st->crawl_notes, "; %s", msg);
+}
+
+static void
+smt_count(struct vsb *vsb, unsigned n, const char *one, const char *many)
+{
+	if (n > 0)
+		VSB_printf(vsb, "; %u %s", n, n == 1 ? one : many);
+}
+
+/* What the owner of the job is told of the crawl. */
+static void
+smt_crawl_notes(const struct sitemap_task *st, const struct crawl_stats *cs,
+    struct vsb *vsb)
+{
+	unsigned pages = 0, frags = 0, u;
+
+	for (u = 0; u < st->nheap; u++)
+		if (st->heap[u]->fragment)
+			frags++;
+		else
+			pages++;
+	if (st->why_crawl[0] != '\0')
+		VSB_printf(vsb, "%s; ", st->why_crawl);
+	VSB_printf(vsb,
+	    "crawled %s to depth %u, at most %u pages: %u page%s and %u ESI "
+	    "fragment%s to warm; it ended as %s",
+	    st->cc.start, st->cc.max_depth, st->cc.max_pages, pages,
+	    pages == 1 ? "" : "s", frags, frags == 1 ? "" : "s",
+	    crawl_end_why[cs->end]);
+	if (cs->crawl_delay > 0)
+		VSB_printf(vsb, "; Crawl-delay %.3g s kept", cs->crawl_delay);
+	smt_count(vsb, cs->disallowed, "URL kept out by robots.txt",
+	    "URLs kept out by robots.txt");
+	smt_count(vsb, cs->offsite, "link to another site not followed",
+	    "links to other sites not followed");
+	smt_count(vsb, cs->nofollow, "nofollow link not followed",
+	    "nofollow links not followed");
+	smt_count(vsb, cs->too_deep, "link past the depth not followed",
+	    "links past the depth not followed");
+	smt_count(vsb, cs->loops, "redirect to a URL seen before (a loop)",
+	    "redirects to URLs seen before (loops)");
+	smt_count(vsb, cs->too_many_hops, "redirect chain too long",
+	    "redirect chains too long");
+	smt_count(vsb, cs->cut, "page cut at the byte cap",
+	    "pages cut at the byte cap");
+	smt_count(vsb, cs->not_html, "answer not HTML, not warmed",
+	    "answers not HTML, not warmed");
+	smt_count(vsb, cs->failed, "fetch failed", "fetches failed");
+	smt_count(vsb, cs->unfetched, "URL left unfetched",
+	    "URLs left unfetched");
+	if (st->capped)
+		VSB_printf(vsb,
+		    "; capped at %u URLs, the plan's most for a job",
+		    st->t->max_urls);
+	VSB_cat(vsb, VSB_data(st->crawl_notes));
+}
+
+static void
+smt_on_site_crawled(void *priv, const struct crawl_stats *cs, const char *err)
+{
+	struct sitemap_task *st;
+	struct vsb *notes;
+
+	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
+	assert(st->state == SMT_CRAWLING);
+	AZ(VSB_finish(st->crawl_notes));
+	notes = VSB_new_auto();
+	AN(notes);
+	smt_crawl_notes(st, cs, notes);
+	AZ(VSB_finish(notes));
+	if (err != NULL)
+		smt_fail(st, VSB_data(notes), "%s", err);
+	else if (st->nheap == 0)
+		smt_fail(st, VSB_data(notes), "the crawl found no page on %s",
+		    st->host);
+	else
+		smt_write(st, NULL, VSB_data(notes));
+	VSB_destroy(&notes);
+}
+
+/* The settings' drop_params, pointing into st->settings. */
+static void
+smt_drop(struct sitemap_task *st, json_t *list)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(list)) {
+		st->cc.drop = &url_norm_tracking;
+		return;
+	}
+	json_array_foreach(list, i, v)
+	{
+		if (!json_is_string(v) || st->drop.n == URL_NORM_DROP_MAX)
+			continue;
+		st->drop.name[st->drop.n++] = json_string_value(v);
+	}
+	st->cc.drop = &st->drop;
+}
+
+/* The settings of the job, or the defaults within the plan's cap. */
+static void
+smt_settings(struct sitemap_task *st)
+{
+	json_int_t n;
+
+	memset(&st->cc, 0, sizeof st->cc);
+	st->cc.start = st->t->base_url;
+	st->cc.max_depth = CRAWL_DEPTH_DEFAULT;
+	st->cc.max_pages = CRAWL_PAGES_DEFAULT;
+	st->cc.drop = &url_norm_tracking;
+	if (st->t->crawl[0] != '\0')
+		st->settings = json_loads(st->t->crawl, 0, NULL);
+	if (st->settings != NULL) {
+		st->force =
+		    json_is_true(json_object_get(st->settings, "force"));
+		n = json_integer_value(
+		    json_object_get(st->settings, "max_depth"));
+		if (n > 0 && n <= CRAWL_DEPTH_MAX)
+			st->cc.max_depth = (unsigned)n;
+		n = json_integer_value(
+		    json_object_get(st->settings, "max_pages"));
+		if (n > 0)
+			st->cc.max_pages =
+			    n < UINT32_MAX ? (unsigned)n : UINT32_MAX;
+		smt_drop(st, json_object_get(st->settings, "drop_params"));
+	}
+	if (st->cc.max_pages > st->t->max_urls)
+		st->cc.max_pages = st->t->max_urls;
+}
+
+static void
+smt_crawl(struct sitemap_task *st)
+{
+	st->state = SMT_CRAWLING;
+	st->crawl_notes = VSB_new_auto();
+	AN(st->crawl_notes);
+	st->site = site_crawl_new(st->eb, st->f, &st->cc, smt_on_page,
+	    smt_on_crawl_note, smt_on_site_crawled, st);
+	if (st->site == NULL)
+		smt_fail(st, NULL, "%s: cannot be crawled", st->cc.start);
+}
+
+/*--------------------------------------------------------------------
+ * The sitemaps
+ */
+
+static void
+smt_on_url(void *priv, const char *url, double value)
+{
+	struct sitemap_task *st;
 	struct addr_url u;
 	const char *why;
 
 	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
-	(void)priority; /* tenants' tasks share the queue as equals */
 	if (addr_url_parse(url, &u, &why) != 0 || strcmp(u.host, st->host)) {
 		st->foreign++;
 		return;
 	}
-	HASH_FIND_STR(st->seen, url, s);
-	if (s != NULL)
-		return;
-	if (st->nurl == st->t->max_urls) {
-		st->capped = 1;
-		sc_stop(st->crawl);
-		return;
-	}
-	if (st->nurl == st->lurl) {
-		st->lurl = st->lurl ? st->lurl * 2 : 1024;
-		st->url = realloc(st->url, st->lurl * sizeof *st->url);
-		AN(st->url);
-	}
-	s = calloc(1, sizeof *s);
-	AN(s);
-	s->url = strdup(url);
-	AN(s->url);
-	HASH_ADD_KEYPTR(hh, st->seen, s->url, strlen(s->url), s);
-	/* The set's string: freed with the set. */
-	st->url[st->nurl++] = s->url;
+	/* Read on when full: what comes later may be worth more. */
+	(void)smt_keep(st, url, value, 0);
 }
 
 /* What the owner of the job is told of the sitemap, besides its URLs. */
@@ -155,8 +452,8 @@ smt_notes(const struct sitemap_task *st, const struct sc_stats *ss,
 	size_t malformed;
 
 	VSB_printf(vsb, "%s: %u sitemap%s read, %u URL%s", st->t->url,
-	    ss->sitemaps, ss->sitemaps == 1 ? "" : "s", st->nurl,
-	    st->nurl == 1 ? "" : "s");
+	    ss->sitemaps, ss->sitemaps == 1 ? "" : "s", st->nheap,
+	    st->nheap == 1 ? "" : "s");
 	if (ss->foreign + st->foreign > 0)
 		VSB_printf(vsb, "; %zu URLs on other hosts than %s left out",
 		    ss->foreign + st->foreign, st->host);
@@ -166,8 +463,24 @@ smt_notes(const struct sitemap_task *st, const struct sc_stats *ss,
 	if (st->capped)
 		VSB_printf(vsb,
 		    "; capped at %u URLs, the plan's most for a job: the "
-		    "sitemap lists more",
+		    "sitemap lists more, and those of the highest priority "
+		    "(then the latest lastmod) were kept",
 		    st->t->max_urls);
+}
+
+/*
+ * A site with no sitemap at all is crawled: the job started at its
+ * root (not at a sitemap named for it), and every document tried was
+ * not there (robots.txt naming none, /sitemap.xml answering 404).
+ */
+static int
+smt_no_sitemap(const struct sitemap_task *st, const struct sc_stats *ss)
+{
+	size_t site = url_norm_site_len(st->t->url);
+
+	return (ss->sitemaps == 0 && ss->urls == 0 && ss->failed > 0 &&
+	    ss->failed == ss->missing && site > 0 &&
+	    !strcmp(st->t->url + site, "/"));
 }
 
 static void
@@ -179,6 +492,13 @@ smt_on_crawled(void *priv, const struct sc_stats *ss, const char *err)
 
 	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
 	assert(st->state == SMT_READING);
+	if (smt_no_sitemap(st, ss)) {
+		snprintf(st->why_crawl, sizeof st->why_crawl,
+		    "no sitemap found (%s)", err != NULL ? err : "none");
+		sc_free(&st->crawl);
+		smt_crawl(st);
+		return;
+	}
 	error[0] = '\0';
 	/* A sitemap that could not be read fails the job: warming a part
 	 * of a site as if it were all of it would say it is warm. */
@@ -188,7 +508,7 @@ smt_on_crawled(void *priv, const struct sc_stats *ss, const char *err)
 		snprintf(error, sizeof error,
 		    "sitemap indexes nested too deep: %u left out",
 		    ss->too_deep);
-	else if (st->nurl == 0)
+	else if (st->nheap == 0)
 		snprintf(error, sizeof error, "the sitemap lists no URL on %s",
 		    st->host);
 	notes = VSB_new_auto();
@@ -196,9 +516,9 @@ smt_on_crawled(void *priv, const struct sc_stats *ss, const char *err)
 	smt_notes(st, ss, notes);
 	AZ(VSB_finish(notes));
 	if (error[0] != '\0')
-		log_info("worker", "job %jd: %s (%s)", (intmax_t)st->job, error,
-		    VSB_data(notes));
-	smt_write(st, error[0] != '\0' ? error : NULL, VSB_data(notes));
+		smt_fail(st, VSB_data(notes), "%s", error);
+	else
+		smt_write(st, NULL, VSB_data(notes));
 	VSB_destroy(&notes);
 }
 
@@ -217,7 +537,6 @@ smt_begin(evutil_socket_t fd, short what, void *priv)
 	struct sitemap_task *st;
 	struct sc_conf c;
 	struct addr_url b;
-	char error[SMT_ERR_LEN];
 	const char *why;
 
 	(void)fd;
@@ -226,29 +545,31 @@ smt_begin(evutil_socket_t fd, short what, void *priv)
 	assert(st->state == SMT_BEGIN);
 	st->state = SMT_READING;
 	if (st->t->attempts > SITEMAP_TASK_TRIES) {
-		snprintf(error, sizeof error,
-		    "%s: not read: its worker stopped each of %u times",
+		smt_fail(st, NULL,
+		    "%s: not read: its worker stopped each of "
+		    "%u times",
 		    st->t->url, SITEMAP_TASK_TRIES);
-		smt_write(st, error, NULL);
 		return;
 	}
 	if (addr_url_parse(st->t->base_url, &b, &why) != 0) {
-		snprintf(error, sizeof error, "the website's base_url: %s",
-		    why);
-		smt_write(st, error, NULL);
+		smt_fail(st, NULL, "the website's base_url: %s", why);
 		return;
 	}
 	snprintf(st->host, sizeof st->host, "%s", b.host);
+	st->heap = calloc(st->t->max_urls + 1, sizeof *st->heap);
+	AN(st->heap);
+	smt_settings(st);
+	if (st->force) {
+		smt_crawl(st);
+		return;
+	}
 	memset(&c, 0, sizeof c);
 	c.start = st->t->url;
 	c.max_sitemaps = SMT_MAX_SITEMAPS;
 	st->crawl =
 	    sc_new(st->f, &c, smt_on_url, smt_on_note, smt_on_crawled, st);
-	if (st->crawl == NULL) {
-		snprintf(error, sizeof error, "%s: cannot be fetched",
-		    st->t->url);
-		smt_write(st, error, NULL);
-	}
+	if (st->crawl == NULL)
+		smt_fail(st, NULL, "%s: cannot be fetched", st->t->url);
 }
 
 /*--------------------------------------------------------------------
@@ -270,6 +591,7 @@ sitemap_task_start(struct event_base *eb, struct fetcher *f,
 	AN(end);
 	ALLOC_OBJ(st, SITEMAP_TASK_MAGIC);
 	AN(st);
+	st->eb = eb;
 	st->f = f;
 	st->q = q;
 	st->t = t;
@@ -286,11 +608,14 @@ void
 sitemap_task_stop(struct sitemap_task *st)
 {
 	CHECK_OBJ_NOTNULL(st, SITEMAP_TASK_MAGIC);
-	if (st->state != SMT_BEGIN && st->state != SMT_READING)
+	if (st->state != SMT_BEGIN && st->state != SMT_READING &&
+	    st->state != SMT_CRAWLING)
 		return;
 	/* Its end being written: the answer ends it. */
 	(void)event_del(st->begin);
 	sc_free(&st->crawl);
+	if (st->site != NULL)
+		site_crawl_free(&st->site);
 	tq_release(st->q, st->t);
 	st->t = NULL;
 	smt_end(st);
@@ -303,6 +628,8 @@ sitemap_task_close(struct sitemap_task *st)
 	st->closed = 1;
 	(void)event_del(st->begin);
 	sc_free(&st->crawl);
+	if (st->site != NULL)
+		site_crawl_free(&st->site);
 }
 
 void
@@ -315,13 +642,15 @@ sitemap_task_free(struct sitemap_task **stp)
 	/* Freed while its end is written, the answer would find it gone. */
 	assert(st->state != SMT_WRITING || st->closed);
 	sc_free(&st->crawl);
+	if (st->site != NULL)
+		site_crawl_free(&st->site);
 	event_free(st->begin);
 	HASH_ITER(hh, st->seen, s, s2)
-	{
-		HASH_DEL(st->seen, s);
-		free(s->url);
-		free(s);
-	}
-	free(st->url);
+	smt_url_free(st, s);
+	free(st->heap);
+	if (st->settings != NULL)
+		json_decref(st->settings);
+	if (st->crawl_notes != NULL)
+		VSB_destroy(&st->crawl_notes);
 	FREE_OBJ(st);
 }

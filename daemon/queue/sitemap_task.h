@@ -4,9 +4,16 @@
  * (robots.txt, indexes, gzip, redirects to the same host), and its URLs
  * queued as the job's warm tasks, once per variant, in one statement
  * (tq_expand).  Only URLs on the website's host are kept, each once, at
- * most the plan's max_urls_per_job of them; what was left out is said
- * in the job's notes.  A sitemap that cannot be read fails the job with
- * why.
+ * most the plan's max_urls_per_job of them, the most valuable by the
+ * sitemap's priority and lastmod (sitemap_value()), each queued with
+ * that priority; what was left out is said in the job's notes.  A
+ * sitemap that cannot be read fails the job with why.
+ *
+ * A crawl job's task, and a sitemap job's on a site that has no sitemap
+ * at all, crawls the site's pages instead (site_crawl.h), with the
+ * job's settings (0019_crawl.sql) within the plan's cap, and queues the
+ * pages it read, the shallowest first, and their ESI fragments, marked
+ * as such.
  *
  * The fetcher must be one of tenants' fetches (fetcher_check_addresses):
  * a tenant's sitemap URL, and whatever its robots.txt and indexes name,

@@ -1,7 +1,7 @@
 /*
  * The crawl is a queue of URLs to fetch, worked through one at a time
  * from one timer: each step waits for the Crawl-delay since the last
- * fetch began, takes the next URL, and fetches it; its answer queues
+ * answer came, takes the next URL, and fetches it; its answer queues
  * what it links to and schedules the next step.  A set of every URL
  * seen (queued, fetched, refused) keeps each fetched once; it is
  * bounded, as the queue is with it.
@@ -71,7 +71,7 @@ struct site_crawl {
 	size_t site_len; /* of start: "http://host:port" */
 	struct robots_rules *rules;
 	double delay; /* between fetches */
-	double began, last; /* monotonic: the crawl's, the last fetch's */
+	double began, last; /* monotonic: the crawl's, the last answer's */
 	crawl_url_f *url_cb;
 	crawl_note_f *note_cb;
 	crawl_done_f *done_cb;
@@ -387,6 +387,9 @@ crawl_on_fetched(void *priv, const struct fetch_result *res)
 	CHECK_OBJ_NOTNULL(sc, SITE_CRAWL_MAGIC);
 	assert(sc->current == cu);
 	sc->current = NULL;
+	/* The delay runs from the answer: a slow one is not made up for
+	 * by asking sooner. */
+	sc->last = VTIM_mono();
 	if (cu->kind == CU_ROBOTS)
 		crawl_robots(sc, cu, res);
 	else
@@ -455,7 +458,6 @@ crawl_fetch(struct site_crawl *sc)
 	rq.body_cut = 1;
 	cu->sc = sc;
 	sc->current = cu;
-	sc->last = VTIM_mono();
 	sc->st.fetches++;
 	if (fetcher_submit(sc->f, &rq, crawl_on_fetched, cu) == 0)
 		return;

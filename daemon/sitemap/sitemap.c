@@ -977,3 +977,26 @@ sitemap_url_check(const char *sitemap_url, const char *loc, size_t max_url,
 		*why = '\0';
 	return (r);
 }
+
+/*--------------------------------------------------------------------
+ * An entry's worth
+ */
+
+/* Recent is within a month or so: a page changed a year ago counts
+ * for little more than one that never says. */
+#define SM_LASTMOD_SCALE (30.0 * 86400)
+#define SM_LASTMOD_WEIGHT 0.0099
+
+double
+sitemap_value(const struct sitemap_entry *e, double now)
+{
+	double v, age;
+
+	AN(e);
+	v = e->priority >= 0 ? e->priority : 0.5;
+	if (e->lastmod_t > 0) {
+		age = now > e->lastmod_t ? now - e->lastmod_t : 0;
+		v += SM_LASTMOD_WEIGHT / (1 + age / SM_LASTMOD_SCALE);
+	}
+	return (v);
+}

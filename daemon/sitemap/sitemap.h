@@ -81,6 +81,14 @@ int sitemap_parse(const void *buf, size_t len, const struct sitemap_limits *,
     size_t errlen);
 
 /*
+ * How much the sitemap makes of an entry, to warm the most valuable
+ * first: its <priority> (sitemaps.org's 0.5 when absent), then, below
+ * any difference of 0.01 in priority, how recent its <lastmod> is at
+ * now (unix time): from 0 (absent, or long ago) to 0.0099 (now).
+ */
+double sitemap_value(const struct sitemap_entry *, double now);
+
+/*
  * May loc, found in the sitemap at sitemap_url, be fetched?  It must be
  * an absolute http or https URL of at most max_url bytes (0: the
  * default), printable ASCII only, without user name or password, on the

@@ -20,6 +20,7 @@
 #include "vas.h"
 #include "miniobj.h"
 #include "vqueue.h"
+#include "vtim.h"
 
 #include "fetch/addr_policy.h"
 #include "fetch/fetcher.h"
@@ -74,6 +75,7 @@ struct sitemap_crawl {
 	struct sc_stats stats;
 	unsigned stopping; /* over max_urls, or sc_stop(): no more documents */
 	unsigned starting, ended; /* within sc_new(); it ended there */
+	double now; /* what lastmod is judged against */
 };
 
 /* What a sitemap's entries are checked against while it is parsed. */
@@ -250,7 +252,7 @@ on_entry(void *priv, enum sitemap_kind kind, const struct sitemap_entry *e)
 		return (1);
 	}
 	sc->stats.urls++;
-	sc->url_cb(sc->priv, e->loc, e->priority);
+	sc->url_cb(sc->priv, e->loc, sitemap_value(e, sc->now));
 	/* sc_stop() from the callback. */
 	return (sc->stopping ? 1 : 0);
 }
@@ -405,9 +407,11 @@ sc_on_fetched(void *priv, const struct fetch_result *res)
 		read_robots(sc, d, res);
 	else if (!res->ok)
 		failed(sc, "%s: %s", d->url, res->error);
-	else if (res->status != 200)
+	else if (res->status != 200) {
+		if (res->status == 404 || res->status == 410)
+			sc->stats.missing++;
 		failed(sc, "%s: HTTP %ld", d->url, res->status);
-	else
+	} else
 		read_sitemap(sc, d, res);
 	doc_free(d);
 	next(sc);
@@ -529,6 +533,7 @@ sc_new(struct fetcher *f, const struct sc_conf *c, sc_url_f *url_cb,
 		sc->conf.max_sitemaps = MAX_SITEMAPS_DEFAULT;
 	if (sc->conf.timeout <= 0)
 		sc->conf.timeout = TIMEOUT_DEFAULT;
+	sc->now = VTIM_real();
 	sc->url_cb = url_cb;
 	sc->note_cb = note_cb;
 	sc->done_cb = done_cb;

@@ -38,10 +38,12 @@ struct sc_stats {
 	size_t rejected; /* off-site or malformed URLs left out */
 	size_t foreign; /* of those, http(s) URLs on another host */
 	unsigned too_deep; /* indexes below the deepest level read: left out */
+	unsigned missing; /* of the failed, answered 404 or 410 */
 };
 
-/* A page URL, already checked to be on the sitemap's own site. */
-typedef void sc_url_f(void *priv, const char *url, double priority);
+/* A page URL, already checked to be on the sitemap's own site, and
+ * what the sitemap makes of it (sitemap_value()). */
+typedef void sc_url_f(void *priv, const char *url, double value);
 /* Something worth telling whoever runs the crawl. */
 typedef void sc_note_f(void *priv, const char *msg);
 /*

@@ -339,19 +339,19 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  FROM b, a, kn x WHERE w.id = x.task"                                \
 	"    AND w.id = ANY(ARRAY(SELECT task FROM kn))"                       \
 	"    AND w.agent_id = a.id AND w.state IN ('queued', 'leased')"        \
-	"  RETURNING w.id, w.job_id, w.url, w.variant, x.ok"                   \
+	"  RETURNING w.id, w.job_id, w.url, w.variant, w.fragment, x.ok"       \
 	"), kl AS MATERIALIZED ("                                              \
 	"  SELECT id, website_id FROM cache_jobs"                              \
 	"  WHERE id IN (SELECT job_id FROM kt) ORDER BY id FOR UPDATE"         \
 	"), kp AS ("                                                           \
 	"  INSERT INTO page_results (job_id, website_id, task_id, url,"        \
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"  \
-	"    reason, ttl, recorded_at)"                                        \
+	"    reason, ttl, recorded_at, fragment)"                              \
 	"  SELECT kt.job_id, kl.website_id, kt.id, kt.url, kt.variant, "       \
 	"x.node,"                                                              \
 	"    x.status, x.load_ms, x.ttfb_ms, x.cache_status,"                  \
 	"    x.outcome::warm_outcome, x.reason, x.ttl,"                        \
-	"    to_timestamp(x.recorded_at)"                                      \
+	"    to_timestamp(x.recorded_at), kt.fragment"                         \
 	"  FROM kt JOIN kn x ON x.task = kt.id JOIN kl ON kl.id = kt.job_id"   \
 	"), kc AS ("                                                           \
 	"  SELECT job_id, count(*) FILTER (WHERE ok) AS ok,"                   \

@@ -64,7 +64,8 @@ static const struct pg_stmt st_claim = { "tq_claim",
 	"    lease_until = now() + $2::float8 * interval '1 second',"
 	"    attempts = w.attempts + 1"
 	"  FROM c WHERE w.id = c.id"
-	"  RETURNING w.id, w.job_id, w.url, w.variant, w.attempts, w.kind"
+	"  RETURNING w.id, w.job_id, w.url, w.variant, w.attempts, w.kind,"
+	"    w.crawl"
 	"), s AS ("
 	"  UPDATE cache_jobs j SET status = 'running',"
 	"    started_at = coalesce(j.started_at, now())"
@@ -74,7 +75,8 @@ static const struct pg_stmt st_claim = { "tq_claim",
 	"  array_to_string(ws.varnish_nodes, ' '), t.kind = 'sitemap',"
 	"  ws.base_url, pl.max_urls_per_job,"
 	"  (SELECT coalesce(string_agg(d.key || '=' || d.value, ' '"
-	"    ORDER BY d.key), '') FROM jsonb_each_text(ws.variant_inputs) d)"
+	"    ORDER BY d.key), '') FROM jsonb_each_text(ws.variant_inputs) d),"
+	"  coalesce(t.crawl::text, '')"
 	" FROM t JOIN cache_jobs j ON j.id = t.job_id"
 	"  JOIN websites ws ON ws.id = j.website_id"
 	"  JOIN projects p ON p.id = ws.project_id"
@@ -106,17 +108,17 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"  FROM r WHERE w.id = r.id AND w.id = ANY($2::bigint[])"
 	"    AND w.state = 'leased' AND w.lease_owner = $1"
 	"    AND w.agent_id IS NULL"
-	"  RETURNING w.id, w.job_id, w.url, w.variant, r.ok"
+	"  RETURNING w.id, w.job_id, w.url, w.variant, w.fragment, r.ok"
 	"), lk AS MATERIALIZED ("
 	"  SELECT id, website_id FROM cache_jobs"
 	"  WHERE id IN (SELECT job_id FROM t) ORDER BY id FOR UPDATE"
 	"), p AS ("
 	"  INSERT INTO page_results (job_id, website_id, task_id, url,"
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"
-	"    reason, ttl)"
+	"    reason, ttl, fragment)"
 	"  SELECT t.job_id, j.website_id, t.id, t.url, t.variant, g.node,"
 	"    g.status, g.load_ms, g.ttfb_ms, g.cache_status,"
-	"    g.outcome::warm_outcome, g.reason, g.ttl"
+	"    g.outcome::warm_outcome, g.reason, g.ttl, t.fragment"
 	"  FROM unnest($4::bigint[], $5::text[], $6::integer[], $7::real[],"
 	"    $8::real[], $9::text[], $10::text[], $11::text[], $12::real[])"
 	"    AS g(task_id, node, status, load_ms, ttfb_ms, cache_status,"
@@ -237,7 +239,8 @@ static const struct pg_stmt st_enq_fail = { NULL,
  * A sitemap task's end, in one statement: the task leaves the queue
  * only if still leased by us, and only a job still open gets its URLs,
  * each once per variant of the task and per target (warm_targets() of
- * 0015_agent_tasks.sql: the workers, the website's agents), its
+ * 0015_agent_tasks.sql: the workers, the website's agents), with its
+ * priority ($6) and whether it is a fragment ($7), its
  * urls_total and its notes, or
  * ends failed ($4 the error).  The job's row is locked before its
  * status is read, so that a cancellation either came first and is seen
@@ -260,9 +263,11 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"  SELECT unnest(warm_targets(j.website_id, true)) AS a FROM j"
 	"  WHERE $4::text IS NULL"
 	"), i AS ("
-	"  INSERT INTO warm_tasks (job_id, url, variant, agent_id)"
-	"  SELECT j.id, u.url, v.variant, g.a FROM j, t, g,"
-	"    unnest($3::text[]) AS u(url), unnest(t.variants) AS v(variant)"
+	"  INSERT INTO warm_tasks (job_id, url, variant, agent_id, priority,"
+	"    fragment)"
+	"  SELECT j.id, u.url, v.variant, g.a, u.p, u.f FROM j, t, g,"
+	"    unnest($3::text[], $6::float8[], $7::boolean[]) AS u(url, p, f),"
+	"    unnest(t.variants) AS v(variant)"
 	"  WHERE $4::text IS NULL"
 	"  ON CONFLICT (job_id, url, variant, coalesce(agent_id, 0))"
 	"  DO NOTHING"
@@ -289,7 +294,7 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"  (SELECT count(*) FROM u),"
 	"  (SELECT count(*) FROM (SELECT pg_notify('" TQ_CHANNEL "', '')"
 	"    FROM n WHERE n.n > 0) x)",
-	5 };
+	7 };
 
 static int64_t
 get_int(const PGresult *r, int row, int col)
@@ -579,8 +584,8 @@ task_free(struct task_queue *q, struct task *t)
 static struct task *
 task_new(struct task_queue *q, const PGresult *r, int row)
 {
-	const char *url, *variant, *nodes, *base, *dims;
-	size_t lu, lv, ln, lb, ld;
+	const char *url, *variant, *nodes, *base, *dims, *crawl;
+	size_t lu, lv, ln, lb, ld, lc;
 	struct task *t;
 	char *s;
 
@@ -589,12 +594,14 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	nodes = PQgetvalue(r, row, 5);
 	base = PQgetvalue(r, row, 7);
 	dims = PQgetvalue(r, row, 9);
+	crawl = PQgetvalue(r, row, 10);
 	lu = strlen(url) + 1;
 	lv = strlen(variant) + 1;
 	ln = strlen(nodes) + 1;
 	lb = strlen(base) + 1;
 	ld = strlen(dims) + 1;
-	t = calloc(1, sizeof *t + lu + lv + ln + lb + ld);
+	lc = strlen(crawl) + 1;
+	t = calloc(1, sizeof *t + lu + lv + ln + lb + ld + lc);
 	AN(t);
 	t->pub.magic = TQ_TASK_MAGIC;
 	t->pub.id = get_int(r, row, 0);
@@ -606,6 +613,7 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	t->pub.nodes = memcpy(s + lu + lv, nodes, ln);
 	t->pub.base_url = memcpy(s + lu + lv + ln, base, lb);
 	t->pub.dims = memcpy(s + lu + lv + ln + lb, dims, ld);
+	t->pub.crawl = memcpy(s + lu + lv + ln + lb + ld, crawl, lc);
 	t->pub.kind =
 	    !strcmp(PQgetvalue(r, row, 6), "t") ? TQ_SITEMAP : TQ_WARM;
 	t->pub.max_urls = (unsigned)get_int(r, row, 8);
@@ -1093,13 +1101,13 @@ tq_on_expanded(void *priv, const struct pg_result *res, const char *err)
 }
 
 void
-tq_expand(struct task_queue *q, struct tq_task *tt, const char *const *urls,
+tq_expand(struct task_queue *q, struct tq_task *tt, const struct tq_url *urls,
     unsigned nurl, const char *error, const char *notes, tq_expanded_f *cb,
     void *priv)
 {
 	struct expand *e;
-	struct vsb *a;
-	const char *v[5];
+	struct vsb *a, *p, *f;
+	const char *v[7];
 	char id[24];
 	unsigned u;
 
@@ -1117,17 +1125,28 @@ tq_expand(struct task_queue *q, struct tq_task *tt, const char *const *urls,
 	e->priv = priv;
 	snprintf(id, sizeof id, "%jd", (intmax_t)tt->id);
 	a = pg_array_new();
-	for (u = 0; error == NULL && u < nurl; u++)
-		pg_array_text(a, urls[u]);
+	p = pg_array_new();
+	f = pg_array_new();
+	for (u = 0; error == NULL && u < nurl; u++) {
+		pg_array_text(a, urls[u].url);
+		pg_array_real(p, urls[u].priority);
+		pg_array_bool(f, urls[u].fragment);
+	}
 	pg_array_end(a);
+	pg_array_end(p);
+	pg_array_end(f);
 	v[0] = q->owner;
 	v[1] = id;
 	v[2] = VSB_data(a);
 	v[3] = error;
 	v[4] = notes;
+	v[5] = VSB_data(p);
+	v[6] = VSB_data(f);
 	if (pg_pool_query(q->pool, &st_expand, v, tq_on_expanded, e) != 0)
 		tq_on_expanded(e, NULL, "the database is away");
 	VSB_destroy(&a);
+	VSB_destroy(&p);
+	VSB_destroy(&f);
 }
 
 void

@@ -75,6 +75,9 @@ struct tq_task {
 	/* Where its variants' dimensions come from, a dims record's
 	 * fields, as the website's variant_inputs say; "": not said. */
 	const char *dims;
+	/* A sitemap task's crawl settings, as the job's API took them
+	 * (0019_crawl.sql); "": none said. */
+	const char *crawl;
 	unsigned max_urls; /* in a job, as the website's plan says */
 	unsigned attempts; /* this one included */
 	void *priv; /* the caller's */
@@ -121,6 +124,13 @@ int tq_claim(struct task_queue *, unsigned max, tq_claimed_f *, void *priv);
 /* ok: the task is done, else failed.  The pages are copied. */
 void tq_complete(struct task_queue *, struct tq_task *, int ok,
     const struct tq_page *, unsigned npage);
+/* A URL a sitemap task found, to warm in each of its variants. */
+struct tq_url {
+	const char *url;
+	double priority; /* claimed highest first */
+	int fragment; /* an ESI fragment of a page of the job */
+};
+
 /* What came of a sitemap task's end. */
 struct tq_expanded {
 	int ours; /* the task was still leased by this worker */
@@ -138,7 +148,7 @@ tq_expanded_f(void *priv, const struct tq_expanded *x, const char *err);
  * cancelled meanwhile stays so, with nothing queued).  The task is the
  * queue's no more once cb is called.
  */
-void tq_expand(struct task_queue *, struct tq_task *, const char *const *urls,
+void tq_expand(struct task_queue *, struct tq_task *, const struct tq_url *,
     unsigned nurl, const char *error, const char *notes, tq_expanded_f *cb,
     void *priv);
 /* Give an unstarted task back to the queue for anyone to claim. */

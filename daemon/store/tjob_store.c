@@ -79,19 +79,27 @@ static const struct pg_stmt tj_st_create = { "tj_create",
 	" FROM verdict v",
 	3 };
 
-/* A sitemap job: its row and the task that reads the sitemap ($3) and
- * queues its URLs in the variants ($4), as TJ_SITEMAP_JOB says. */
+/*
+ * A sitemap job is its row and one task of kind sitemap, whose worker
+ * reads the sitemap ($3) and queues its URLs in the variants ($4)
+ * (0008_sitemap_tasks.sql), or crawls the site with the settings $5
+ * (0019_crawl.sql: "force" makes it a crawl job), as TJ_SITEMAP_JOB
+ * says.  The plan's cap is the worker's to apply: only the sitemap (or
+ * the site) says how many URLs there are.
+ */
 static const struct pg_stmt tj_st_create_sitemap = { "tj_create_sitemap",
 	"WITH " TJ_ME_WEBSITE ", verdict AS ("
 	"  SELECT CASE WHEN NOT " TJ_MAY_CHANGE " THEN 'forbidden'"
 	"    ELSE 'ok' END AS status FROM me"
 	"), " TJ_SITEMAP_JOB("$2::bigint", "manual",
+	    "CASE WHEN coalesce(($5::jsonb->>'force')::boolean, false)"
+	    " THEN 'crawl' ELSE 'sitemap' END",
 	    "FROM verdict WHERE verdict.status = 'ok'", "$3::text",
-	    "$4::text[]") " SELECT v.status,"
-	                  " (SELECT json_build_object(" TJ_FIELDS
-	                  ")::text FROM j)"
-	                  " FROM verdict v",
-	4 };
+	    "$4::text[]", "$5::jsonb") " SELECT v.status,"
+	                               " (SELECT json_build_object(" TJ_FIELDS
+	                               ")::text FROM j)"
+	                               " FROM verdict v",
+	5 };
 
 static const struct pg_stmt tj_st_list = { "tj_list",
 	"WITH " TJ_ME_WEBSITE ", p AS ("
@@ -284,10 +292,10 @@ tj_create(struct pg_pool *pool, int64_t user, int64_t website, unsigned nurls,
 int
 tj_create_sitemap(struct pg_pool *pool, int64_t user, int64_t website,
     const char *start, const char *const *variants, unsigned nvariant,
-    as_done_f *cb, void *priv, const char **err)
+    const char *crawl, as_done_f *cb, void *priv, const char **err)
 {
 	char u[TJ_ID_LEN], w[TJ_ID_LEN];
-	const char *v[4];
+	const char *v[5];
 	struct vsb *a;
 	unsigned i;
 	int rv;
@@ -304,6 +312,7 @@ tj_create_sitemap(struct pg_pool *pool, int64_t user, int64_t website,
 	v[1] = w;
 	v[2] = start;
 	v[3] = VSB_data(a);
+	v[4] = crawl;
 	rv = as_statement(pool, &tj_st_create_sitemap, v, cb, priv, err);
 	VSB_destroy(&a);
 	return (rv);

@@ -41,11 +41,14 @@ int tj_create(struct pg_pool *, int64_t user, int64_t website, unsigned nurls,
  * checked again: queued with one task of its own, which a worker takes
  * up to read the sitemap from start (a sitemap, a robots.txt or the
  * site's root) and queue each URL it lists once per variant (as the
- * index writes them; "" the plain one).  The job made.
+ * index writes them; "" the plain one).  crawl: the crawl's settings
+ * as JSON (0019_crawl.sql), or NULL; with "force": true, a job of
+ * source "crawl" that crawls the site from start rather than read its
+ * sitemap.  The job made.
  */
 int tj_create_sitemap(struct pg_pool *, int64_t user, int64_t website,
     const char *start, const char *const *variants, unsigned nvariant,
-    as_done_f *, void *, const char **err);
+    const char *crawl, as_done_f *, void *, const char **err);
 /* {"jobs": [job, ...], "next_before": id or null}, newest first, those
  * below before (0: from the newest), at most limit. */
 int tj_list(struct pg_pool *, int64_t user, int64_t website, int64_t before,

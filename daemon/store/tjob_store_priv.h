@@ -18,21 +18,25 @@
 /*
  * The CTEs "j AS (...), t AS (...)" that make a sitemap job of website
  * (SQL) for each row of from ("FROM verdict WHERE ..."), trigger its
- * job_trigger, with the one task a worker takes up to read the sitemap
- * at start (SQL text) and queue each URL it lists once per variant
- * (SQL text[]), woken by the queue's channel; both in one statement, so
- * that there is never a job no worker will take up.  The plan's cap on
+ * job_trigger, source its source (SQL: 'sitemap' or 'crawl'), with the
+ * one task a worker takes up to read the sitemap at start (SQL text),
+ * or crawl the site with the settings crawl (SQL jsonb, NULL: as a
+ * sitemap job without a sitemap does), and queue each URL it finds once
+ * per variant (SQL text[]), woken by the queue's channel; both in one
+ * statement, so that there is never a job no worker will take up.  The plan's cap on
  * URLs is the worker's to apply: only the sitemap says how many there
  * are (0008_sitemap_tasks.sql).
  */
-#define TJ_SITEMAP_JOB(website, trigger, from, start, variants)                \
+#define TJ_SITEMAP_JOB(website, trigger, source, from, start, variants, crawl) \
 	"j AS ("                                                               \
 	"  INSERT INTO cache_jobs (website_id, trigger, source)"               \
-	"  SELECT " website ", '" trigger "', 'sitemap' " from "  RETURNING *" \
+	"  SELECT " website ", '" trigger "', " source " " from                \
+	"  RETURNING *"                                                        \
 	"), t AS ("                                                            \
-	"  INSERT INTO warm_tasks (job_id, kind, url, variant, variants)"      \
+	"  INSERT INTO warm_tasks (job_id, kind, url, variant, variants,"      \
+	"    crawl)"                                                           \
 	"  SELECT j.id, 'sitemap', " start ", '" TJ_SITEMAP_VARIANT            \
-	"', " variants " FROM j"                                               \
+	"', " variants ", " crawl " FROM j"                                    \
 	"  RETURNING pg_notify('" TQ_CHANNEL "', job_id::text))"
 
 #define TJ_FIELDS                                                              \
@@ -56,6 +60,7 @@
 	"'id', r.id, 'url', r.url, 'variant', r.variant, 'node', r.node,"      \
 	" 'status', r.status, 'load_ms', r.load_ms, 'ttfb_ms', r.ttfb_ms,"     \
 	" 'cache_status', r.cache_status, 'outcome', r.outcome,"               \
-	" 'reason', r.reason, 'ttl', r.ttl, 'recorded_at', r.recorded_at"
+	" 'reason', r.reason, 'ttl', r.ttl, 'recorded_at', r.recorded_at,"     \
+	" 'fragment', r.fragment"
 
 #endif

@@ -1196,10 +1196,38 @@ t_url_check(void)
 #undef NO
 }
 
+static void
+t_value(void)
+{
+	struct sitemap_entry e;
+	double now = 1.8e9, day = 86400;
+
+	memset(&e, 0, sizeof e);
+	e.loc = "https://shop.example/";
+	e.priority = -1;
+	e.lastmod_t = -1;
+	CHECK(sitemap_value(&e, now) == 0.5);
+	e.priority = 0.8;
+	CHECK(sitemap_value(&e, now) == 0.8);
+	/* lastmod orders within a priority, never across one of 0.01. */
+	e.lastmod_t = now;
+	CHECK(sitemap_value(&e, now) > 0.8098 && sitemap_value(&e, now) < 0.81);
+	e.lastmod_t = now - 365 * day;
+	CHECK(sitemap_value(&e, now) > 0.8 &&
+	    sitemap_value(&e, now) < 0.8 + 0.0099 / 2);
+	/* The same page a day later is older, and worth less. */
+	CHECK(sitemap_value(&e, now + day) < sitemap_value(&e, now));
+	e.lastmod_t = now + day; /* in the future: as now */
+	CHECK(sitemap_value(&e, now) < 0.81);
+	e.priority = 0.79;
+	CHECK(sitemap_value(&e, now) < 0.8);
+}
+
 int
 main(void)
 {
 	xmlSetExternalEntityLoader(spy_loader);
+	t_value();
 	t_urlset();
 	t_index();
 	t_namespaces();
