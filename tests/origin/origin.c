@@ -15,6 +15,10 @@
  * and beyond a queue of -q M it answers 503 with Retry-After at once.
  * GET /fail?status=500 makes it answer every page with that status (a
  * broken deploy); GET /fail heals it.
+ *
+ * With -t it is a site without a sitemap, laid with the traps a crawler
+ * meets (traps() below), and -l FILE logs every request's path, and
+ * whether it came through Varnish, for a test to see what was fetched.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -30,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -75,6 +80,9 @@ struct origin {
 	long workers; /* 0: as many as there are requests */
 	long queue_max; /* 0: no limit */
 	long fail; /* answer every page with this status; 0: don't */
+	int traps; /* -t: the crawler's trap site */
+	const char *offsite; /* -t: where its off-site link leads */
+	FILE *log; /* -l: every request's path */
 	int stopping;
 	unsigned long long requests, refused;
 	unsigned inflight;
@@ -692,6 +700,152 @@ dispatch(struct pending *p, const char *path, struct evkeyvalq *oh,
 }
 
 /*--------------------------------------------------------------------
+ * The trap site (-t): no sitemap, and whatever a crawler must not fall
+ * for.  Its home page links to each trap; robots.txt keeps crawlers
+ * out of /private-area/ and asks for a Crawl-delay.
+ */
+
+#define BIG_PAGE (10L * 1024 * 1024)
+
+static void
+trap_page(struct evbuffer *b, const char *title, const char *links)
+{
+	page_head(b, title);
+	evbuffer_add_printf(b, "%s", links);
+	page_foot(b);
+}
+
+static int
+trap_redirect(struct evkeyvalq *oh, struct evbuffer *b, const char *to)
+{
+	evhttp_add_header(oh, "Location", to);
+	evhttp_remove_header(oh, "Content-Type");
+	evhttp_add_header(oh, "Content-Type", TEXT);
+	evbuffer_add_printf(b, "moved\n");
+	return (302);
+}
+
+static void
+trap_home(struct pending *p, struct evbuffer *b)
+{
+	page_head(b, "Traps");
+	evbuffer_add_printf(b,
+	    "<ul>\n"
+	    "<li><a href=\"/category/1\">Coffee</a>"
+	    " <a href=\"/category/1?utm_source=news&amp;gclid=x\">again</a>"
+	    " <a href=\"/category/1#top\">and again</a>\n"
+	    "<li><a href=\"/calendar?month=1\">Calendar</a>\n"
+	    "<li><a href=\"/session\">Sessions</a>\n"
+	    "<li><a href=\"/shop;jsessionid=%llu\">Shop</a>\n"
+	    "<li><a href=\"/loop/a\">Loop</a>\n"
+	    "<li><a href=\"/redirect/inside\">Moved</a>\n"
+	    "<li><a href=\"/redirect/away\">Moved away</a>\n"
+	    "<li><a href=\"/big\">Big</a>\n"
+	    "<li><a href=\"/manual.pdf\">Manual</a>\n"
+	    "<li><a href=\"/private-area/account\">Account</a>\n"
+	    "<li><a href=\"/secret\" rel=\"nofollow\">Secret</a>\n"
+	    "<li><a href=\"/meta-nofollow\">Quiet</a>\n"
+	    "<li><a href=\"/missing\">Gone</a>\n"
+	    "<li><a href=\"mailto:shop@example.com\">Mail</a>\n"
+	    "<li><a href=\"%s\">Elsewhere</a>\n"
+	    "<li><a href=\"//other.example/\">Elsewhere too</a>\n"
+	    "</ul>\n",
+	    p->seq,
+	    p->origin->offsite != NULL ? p->origin->offsite
+	                               : "http://other.example/");
+	page_foot(b);
+}
+
+/* A page far over any crawler's byte cap, a link at each end. */
+static void
+trap_big(struct evbuffer *b)
+{
+	static const char filler[] = "<p>Lorem ipsum dolor sit amet.</p>\n";
+	long n = 0;
+
+	page_head(b, "Big");
+	evbuffer_add_printf(b, "<a href=\"/big/early\">early</a>\n");
+	while (n < BIG_PAGE) {
+		evbuffer_add(b, filler, sizeof filler - 1);
+		n += (long)sizeof filler - 1;
+	}
+	evbuffer_add_printf(b, "<a href=\"/big/late\">late</a>\n");
+	page_foot(b);
+}
+
+/* The trap site's answer, or 0 for the shop's own routes. */
+static int
+traps(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	const struct evhttp_uri *uri;
+	const char *q, *v;
+	char buf[128];
+	size_t len;
+	long month;
+
+	uri = evhttp_request_get_evhttp_uri(p->req);
+	q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	if (!strcmp(path, "/robots.txt")) {
+		evhttp_add_header(oh, "Content-Type", TEXT);
+		evbuffer_add_printf(b,
+		    "User-agent: *\nDisallow: /private-area/\n"
+		    "Crawl-delay: 0.05\n");
+		return (200);
+	}
+	if (!strcmp(path, "/sitemap.xml") || !strncmp(path, "/sitemap", 8) ||
+	    !strcmp(path, "/missing")) {
+		evhttp_add_header(oh, "Content-Type", TEXT);
+		evbuffer_add_printf(b, "not here\n");
+		return (404);
+	}
+	evhttp_add_header(oh, "Content-Type", HTML);
+	evhttp_add_header(oh, "Cache-Control", "public, max-age=300");
+	if (!strcmp(path, "/")) {
+		trap_home(p, b);
+	} else if (!strcmp(path, "/calendar")) {
+		/* Endless: every month links to the next. */
+		v = q != NULL ? query_param(q, "month", &len) : NULL;
+		if (v == NULL || parse_num(v, len, 1, 1000000000, &month))
+			month = 1;
+		(void)snprintf(buf, sizeof buf,
+		    "<a href=\"/calendar?month=%ld\">next month</a>",
+		    month + 1);
+		trap_page(b, "Calendar", buf);
+	} else if (!strcmp(path, "/session")) {
+		/* A new session id in the link on every visit. */
+		(void)snprintf(buf, sizeof buf,
+		    "<a href=\"/session/page?PHPSESSID=%llu&amp;p=1\">on</a>",
+		    p->seq);
+		trap_page(b, "Session", buf);
+	} else if (!strcmp(path, "/loop/a")) {
+		return (trap_redirect(oh, b, "/loop/b"));
+	} else if (!strcmp(path, "/loop/b")) {
+		return (trap_redirect(oh, b, "/loop/a"));
+	} else if (!strcmp(path, "/redirect/inside")) {
+		return (trap_redirect(oh, b, "/moved/here"));
+	} else if (!strcmp(path, "/redirect/away")) {
+		return (trap_redirect(oh, b,
+		    p->origin->offsite != NULL ? p->origin->offsite
+		                               : "http://other.example/"));
+	} else if (!strcmp(path, "/big")) {
+		trap_big(b);
+	} else if (!strcmp(path, "/manual.pdf")) {
+		evhttp_remove_header(oh, "Content-Type");
+		evhttp_add_header(oh, "Content-Type", "application/pdf");
+		evbuffer_add_printf(b, "%%PDF-1.4 <a href=\"/in-pdf\">\n");
+	} else if (!strcmp(path, "/meta-nofollow")) {
+		trap_page(b, "Quiet",
+		    "<meta name=\"robots\" content=\"nofollow\">"
+		    "<a href=\"/only-via-meta\">hidden</a>");
+	} else {
+		/* Every other page: a leaf, linking home. */
+		trap_page(b, "Leaf", "<a href=\"/\">home</a>");
+	}
+	return (200);
+}
+
+/*--------------------------------------------------------------------
  * Request life cycle: arrive, wait for the latency timer, reply.
  */
 
@@ -726,7 +880,12 @@ respond(struct pending *p, struct evkeyvalq *oh, struct evbuffer *b)
 	}
 	if (p->origin->fail != 0 && strcmp(path, "/stats") != 0)
 		return (text_reply(oh, b, (int)p->origin->fail, "failing\n"));
-	code = dispatch(p, path, oh, b);
+	code = 0;
+	if (p->origin->traps && strcmp(path, "/stats") != 0 &&
+	    strncmp(path, "/esi/", 5) != 0)
+		code = traps(p, path, oh, b);
+	if (code == 0)
+		code = dispatch(p, path, oh, b);
 	if (p->status != 0)
 		code = (int)p->status;
 	/* Pages hold ESI includes: say so, as Shopware and others do. */
@@ -789,6 +948,15 @@ on_timer(evutil_socket_t fd, short what, void *priv)
 	finish(p);
 }
 
+static double
+now_real(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+}
+
 static void
 on_request(struct evhttp_request *req, void *priv)
 {
@@ -799,6 +967,16 @@ on_request(struct evhttp_request *req, void *priv)
 
 	CHECK_OBJ(o, ORIGIN_MAGIC);
 	o->requests++;
+	if (o->log != NULL) {
+		/* The time, the URL, and who asked: Varnish, or not. */
+		fprintf(o->log, "%.6f %s %s\n", now_real(),
+		    evhttp_request_get_uri(req),
+		    evhttp_find_header(evhttp_request_get_input_headers(req),
+		        "X-Varnish") != NULL
+		        ? "varnish"
+		        : "direct");
+		(void)fflush(o->log);
+	}
 	if (++o->inflight > o->inflight_max)
 		o->inflight_max = o->inflight;
 	p = calloc(1, sizeof *p);
@@ -883,10 +1061,14 @@ usage(void)
 	fprintf(stderr,
 	    "usage: stoke-origin [-a ADDR] [-p PORT] "
 	    "[-n PRODUCTS (1-%d)] [-P PIDFILE] [-d MS (0-%d)]\n"
-	    "                    [-c WORKERS [-q QUEUE]]\n"
+	    "                    [-c WORKERS [-q QUEUE]] [-t [-o URL]] "
+	    "[-l FILE]\n"
 	    "defaults: -a 127.0.0.1 -p 8080 -n 50 -d 0; -p 0 picks a port\n"
 	    "-c: requests beyond WORKERS wait for one (each -d MS);\n"
-	    "-q: beyond QUEUE in flight, 503 with Retry-After: 1\n",
+	    "-q: beyond QUEUE in flight, 503 with Retry-After: 1\n"
+	    "-t: a site without a sitemap, with traps for crawlers; "
+	    "-o: its off-site link\n"
+	    "-l: log each request (time, URL, varnish or direct) to FILE\n",
 	    MAX_PRODUCTS, MAX_DELAY_MS);
 	exit(2);
 }
@@ -951,8 +1133,22 @@ main(int argc, char **argv)
 	o->magic = ORIGIN_MAGIC;
 	o->nproducts = 50;
 	TAILQ_INIT(&o->waiting);
-	while ((ch = getopt(argc, argv, "a:c:d:hn:p:P:q:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:hl:n:o:p:P:q:t")) != -1) {
 		switch (ch) {
+		case 't':
+			o->traps = 1;
+			break;
+		case 'o':
+			o->offsite = optarg;
+			break;
+		case 'l':
+			o->log = fopen(optarg, "a");
+			if (o->log == NULL) {
+				fprintf(stderr, "stoke-origin: %s: %s\n",
+				    optarg, strerror(errno));
+				return (1);
+			}
+			break;
 		case 'a':
 			addr = optarg;
 			break;
