@@ -30,6 +30,7 @@
 
 #include "core/log.h"
 #include "fetch/addr_policy.h"
+#include "sitemap/esi_probe.h"
 #include "sitemap/site_crawl.h"
 #include "sitemap/sitemap_crawl.h"
 #include "store/task_queue.h"
@@ -41,11 +42,15 @@
 #define SMT_ERR_LEN 512
 /* What a crawl said of itself, kept for the job's notes. */
 #define SMT_CRAWL_NOTES 12
+/* Pages of a sitemap read from the origin for their ESI fragments. */
+#define SMT_ESI_PAGES 3
+#define SMT_ESI_TIMEOUT 30.0
 
 enum smt_state {
 	SMT_BEGIN, /* waiting for the loop */
 	SMT_READING, /* the sitemaps */
 	SMT_CRAWLING, /* the site's pages */
+	SMT_PROBING, /* a sitemap's first pages, for their ESI fragments */
 	SMT_WRITING, /* tq_expand() in flight */
 	SMT_ENDED,
 };
@@ -71,6 +76,9 @@ struct sitemap_task {
 	struct event *begin;
 	struct sitemap_crawl *crawl;
 	struct site_crawl *site;
+	struct esi_probe *probe;
+	struct vsb *notes; /* a sitemap's, while its pages are probed */
+	unsigned nfrag; /* fragments the probe found */
 	char host[ADDR_HOST_MAX + 1]; /* the website's */
 	/* The crawl's settings (0019_crawl.sql), and what they say. */
 	json_t *settings;
@@ -483,6 +491,8 @@ smt_no_sitemap(const struct sitemap_task *st, const struct sc_stats *ss)
 	    !strcmp(st->t->url + site, "/"));
 }
 
+static void smt_probe(struct sitemap_task *);
+
 static void
 smt_on_crawled(void *priv, const struct sc_stats *ss, const char *err)
 {
@@ -514,12 +524,84 @@ smt_on_crawled(void *priv, const struct sc_stats *ss, const char *err)
 	notes = VSB_new_auto();
 	AN(notes);
 	smt_notes(st, ss, notes);
-	AZ(VSB_finish(notes));
-	if (error[0] != '\0')
+	if (error[0] != '\0') {
+		AZ(VSB_finish(notes));
 		smt_fail(st, VSB_data(notes), "%s", error);
-	else
-		smt_write(st, NULL, VSB_data(notes));
+		VSB_destroy(&notes);
+		return;
+	}
+	st->notes = notes;
+	smt_probe(st);
+}
+
+/*--------------------------------------------------------------------
+ * A sitemap's first pages, read for their ESI fragments
+ */
+
+static void
+smt_on_fragment(void *priv, const char *url, const char *page)
+{
+	struct sitemap_task *st;
+	struct smt_url *p;
+
+	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
+	/* As much as the page that holds it: warmed alongside it. */
+	HASH_FIND_STR(st->seen, page, p);
+	(void)smt_keep(st, url, p != NULL ? p->value : 1.0, 1);
+	HASH_FIND_STR(st->seen, url, p);
+	if (p != NULL && p->fragment)
+		st->nfrag++;
+}
+
+static void
+smt_on_probed(void *priv, unsigned pages)
+{
+	struct sitemap_task *st;
+	struct vsb *notes;
+
+	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
+	assert(st->state == SMT_PROBING);
+	notes = st->notes;
+	st->notes = NULL;
+	VSB_printf(notes,
+	    "; %u ESI fragment%s found on the first %u page%s "
+	    "read from the origin, warmed as the job's own",
+	    st->nfrag, st->nfrag == 1 ? "" : "s", pages, pages == 1 ? "" : "s");
+	AZ(VSB_finish(notes));
+	smt_write(st, NULL, VSB_data(notes));
 	VSB_destroy(&notes);
+}
+
+/*
+ * Through Varnish a page comes with its <esi:include>s replaced: its
+ * fragments are found on the most valuable pages as the origin serves
+ * them (esi_probe.h), and warmed as tasks of the job of their own.
+ */
+static void
+smt_probe(struct sitemap_task *st)
+{
+	const char *pages[SMT_ESI_PAGES];
+	struct smt_url *best[SMT_ESI_PAGES];
+	unsigned u, v, n = 0;
+
+	st->state = SMT_PROBING;
+	/* The heap's few most valuable, without sorting it. */
+	for (u = 0; u < st->nheap; u++) {
+		for (v = n; v > 0 && smt_less(best[v - 1], st->heap[u]); v--)
+			if (v < SMT_ESI_PAGES)
+				best[v] = best[v - 1];
+		if (v < SMT_ESI_PAGES) {
+			best[v] = st->heap[u];
+			if (n < SMT_ESI_PAGES)
+				n++;
+		}
+	}
+	for (u = 0; u < n; u++)
+		pages[u] = best[u]->url;
+	st->probe = esi_probe_new(st->f, pages, n, SMT_ESI_TIMEOUT,
+	    smt_on_fragment, smt_on_probed, st);
+	if (st->probe == NULL)
+		smt_on_probed(st, 0);
 }
 
 static void
@@ -609,13 +691,15 @@ sitemap_task_stop(struct sitemap_task *st)
 {
 	CHECK_OBJ_NOTNULL(st, SITEMAP_TASK_MAGIC);
 	if (st->state != SMT_BEGIN && st->state != SMT_READING &&
-	    st->state != SMT_CRAWLING)
+	    st->state != SMT_CRAWLING && st->state != SMT_PROBING)
 		return;
 	/* Its end being written: the answer ends it. */
 	(void)event_del(st->begin);
 	sc_free(&st->crawl);
 	if (st->site != NULL)
 		site_crawl_free(&st->site);
+	if (st->probe != NULL)
+		esi_probe_free(&st->probe);
 	tq_release(st->q, st->t);
 	st->t = NULL;
 	smt_end(st);
@@ -630,6 +714,8 @@ sitemap_task_close(struct sitemap_task *st)
 	sc_free(&st->crawl);
 	if (st->site != NULL)
 		site_crawl_free(&st->site);
+	if (st->probe != NULL)
+		esi_probe_free(&st->probe);
 }
 
 void
@@ -644,6 +730,10 @@ sitemap_task_free(struct sitemap_task **stp)
 	sc_free(&st->crawl);
 	if (st->site != NULL)
 		site_crawl_free(&st->site);
+	if (st->probe != NULL)
+		esi_probe_free(&st->probe);
+	if (st->notes != NULL)
+		VSB_destroy(&st->notes);
 	event_free(st->begin);
 	HASH_ITER(hh, st->seen, s, s2)
 	smt_url_free(st, s);

@@ -210,3 +210,15 @@ html_links(const char *url, const void *body, size_t len,
 	p.magic = 0;
 	return (r);
 }
+
+int
+html_is_html(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL)
+		return (0);
+	n = strcspn(ct, "; \t");
+	return ((n == 9 && !strncasecmp(ct, "text/html", 9)) ||
+	    (n == 21 && !strncasecmp(ct, "application/xhtml+xml", 21)));
+}

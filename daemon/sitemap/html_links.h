@@ -50,4 +50,7 @@ int html_links(const char *page_url, const void *body, size_t len,
     const struct url_norm_drop *drop, html_link_f *, void *priv,
     struct html_links_stats *);
 
+/* Is an answer of this Content-Type (NULL: none said) HTML to read? */
+int html_is_html(const char *content_type);
+
 #endif

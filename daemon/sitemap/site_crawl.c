@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <event2/event.h>
 #include <uthash.h>
@@ -233,18 +232,6 @@ crawl_on_link(void *priv, enum html_link_kind kind, const char *url)
 	crawl_want(sc, url, pc->cu->depth + 1, 0, 0);
 }
 
-static int
-crawl_is_html(const char *ct)
-{
-	size_t n;
-
-	if (ct == NULL)
-		return (0);
-	n = strcspn(ct, "; \t");
-	return ((n == 9 && !strncasecmp(ct, "text/html", 9)) ||
-	    (n == 21 && !strncasecmp(ct, "application/xhtml+xml", 21)));
-}
-
 static void
 crawl_read_page(struct site_crawl *sc, struct cu *cu,
     const struct fetch_result *res)
@@ -252,7 +239,7 @@ crawl_read_page(struct site_crawl *sc, struct cu *cu,
 	struct page_ctx pc = { PAGE_CTX_MAGIC, sc, cu };
 	struct html_links_stats hs;
 
-	if (!crawl_is_html(res->content_type)) {
+	if (!html_is_html(res->content_type)) {
 		if (sc->st.not_html++ < CRAWL_NOTES_EACH)
 			crawl_note(sc, "%s: %s, not HTML: not warmed", cu->url,
 			    res->content_type != NULL ? res->content_type

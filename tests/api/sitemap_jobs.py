@@ -217,16 +217,23 @@ lst = ok("listed", call("GET", jobs, token=bob))
 expect("listed for the viewer", [j["id"] for j in lst["jobs"]], [jid])
 drain("--allow-private")
 done = wait_end(jid, bob)
+# The origin's pages hold one ESI include, the header: found on the
+# first pages read from the origin, and warmed as the job's own.
+HEADER = "http://127.0.0.1:%d/esi/header" % ORIGIN
 expect("done", (done["status"], done["error"], done["urls_total"],
                 done["urls_completed"] + done["urls_failed"]),
-       ("done", None, len(want), len(want)))
+       ("done", None, len(want) + 1, len(want) + 1))
 expect("notes: what was read", done["notes"].startswith(
     "http://127.0.0.1:%d/: 3 sitemaps read, %d URLs" % (ORIGIN, len(want))),
     True)
+expect("notes: the fragment " + done["notes"], "; 1 ESI fragment found on "
+       "the first 3 pages read from the origin" in done["notes"], True)
 rows = results(jid, bob)
-expect("one result per URL", len(rows), len(want))
-expect("exactly the sitemap's URLs", sorted(r["url"] for r in rows),
-       sorted(want))
+expect("one result per URL", len(rows), len(want) + 1)
+expect("exactly the sitemap's URLs", sorted(
+    r["url"] for r in rows if not r["fragment"]), sorted(want))
+expect("and its fragment, marked", [r["url"] for r in rows
+                                    if r["fragment"]], [HEADER])
 expect("warmed through the node", {r["node"] for r in rows},
        {"http://127.0.0.1:%d" % NODE})
 expect("the sitemap task ended", sql(
@@ -242,9 +249,9 @@ drain("--allow-private")
 vd = wait_end(v["id"], alice)
 npages = len(ET.fromstring(fetch(pages)).findall(SM + "url"))
 expect("variants: done", (vd["status"], vd["urls_total"]),
-       ("done", 2 * npages))
+       ("done", 2 * (npages + 1)))
 vrows = results(v["id"], alice)
-expect("variants: URLs x variants", len(vrows), 2 * npages)
+expect("variants: URLs x variants", len(vrows), 2 * (npages + 1))
 expect("variants: both", {r["variant"] for r in vrows}, {"", "currency=EUR"})
 
 # The free plan's cap: the first 1000, and the job says so.
@@ -257,7 +264,10 @@ expect("capped: done", (cd["status"], cd["urls_total"]), ("done", 1000))
 expect("capped: said", "capped at 1000 URLs" in cd["notes"], True)
 crow = results(c["id"], alice)
 expect("capped: 1000 results", len(crow), 1000)
-expect("capped: the sitemap's", set(r["url"] for r in crow) <= set(want), True)
+expect("capped: the sitemap's", set(r["url"] for r in crow) <= set(want) |
+       {HEADER}, True)
+expect("capped: the home page kept, priority 1.0", "http://127.0.0.1:%d/"
+       % ORIGIN in set(r["url"] for r in crow), True)
 
 # Cancelled before any worker ran: nothing of it is ever queued.
 x = ok("to cancel", call("POST", jobs, {}, token=alice), 201)
