@@ -303,9 +303,16 @@ crawl_robots(struct site_crawl *sc, struct cu *cu,
 	if (res->ok && res->status == 200)
 		sc->rules =
 		    robots_rules_new(res->body, res->body_bytes, ROBOTS_AGENT);
-	else if (res->ok && res->status >= 400 && res->status < 500)
+	else if (res->ok && res->status >= 300 && res->status < 500) {
+		/* Not there; a redirect, not followed, counts as not there
+		 * too (RFC 9309 2.3.1.2 and 2.3.1.3). */
 		sc->rules = robots_rules_all(1);
-	else {
+		if (res->status < 400)
+			crawl_note(sc,
+			    "%s: HTTP %ld, not followed: read as "
+			    "no robots.txt",
+			    cu->url, res->status);
+	} else {
 		/* RFC 9309 2.3.1.4: unreachable means all disallowed. */
 		sc->rules = robots_rules_all(0);
 		snprintf(sc->err, sizeof sc->err,

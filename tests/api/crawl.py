@@ -229,6 +229,21 @@ dd = wait_end(dp["id"], alice)
 expect("drop_params: utm_ kept as the tenant said", any(
     "utm_source=news" in r["url"] for r in results(dd["id"], alice)), True)
 
+# A site that cannot say what it allows is not crawled at all.
+urllib.request.urlopen(SITE + "/fail?status=503", timeout=30).read()
+mark = len(log_lines())
+down = ok("a crawl of a failing site", call("POST", jobs, {
+    "source": "crawl"}, token=alice), 201)
+drain()
+dn = wait_end(down["id"], alice)
+urllib.request.urlopen(SITE + "/fail", timeout=30).read()
+expect("failing: failed " + repr(dn), (dn["status"], dn["urls_total"]),
+       ("failed", 0))
+expect("failing: why", dn["error"], "%s/robots.txt could not be read (a "
+       "server error): nothing may be crawled" % SITE)
+expect("failing: robots.txt alone asked for (and /fail, healing it)",
+       [u for _, u in direct_since(mark)], ["/robots.txt", "/fail"])
+
 # Input, isolation
 error("an unknown source", call("POST", jobs, {"source": "guess"},
                                 token=alice), 422, "invalid", "source")
