@@ -314,7 +314,7 @@ smt_crawl_notes(const struct sitemap_task *st, const struct crawl_stats *cs,
 		VSB_printf(vsb, "%s; ", st->why_crawl);
 	VSB_printf(vsb,
 	    "crawled %s to depth %u, at most %u pages: %u page%s and %u ESI "
-	    "fragment%s to warm; it ended as %s",
+	    "fragment%s to warm; it ended: %s",
 	    st->cc.start, st->cc.max_depth, st->cc.max_pages, pages,
 	    pages == 1 ? "" : "s", frags, frags == 1 ? "" : "s",
 	    crawl_end_why[cs->end]);

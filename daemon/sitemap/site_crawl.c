@@ -40,7 +40,7 @@ const char *const crawl_end_why[CRAWL_END__MAX] = {
 	[CRAWL_END_ALL] = "every page within the depth was read",
 	[CRAWL_END_PAGES] = "the page limit was reached",
 	[CRAWL_END_TIME] = "the time limit was reached",
-	[CRAWL_END_STOPPED] = "stopped: enough URLs",
+	[CRAWL_END_STOPPED] = "it was stopped, having found enough",
 };
 
 enum cu_kind { CU_ROBOTS, CU_PAGE };

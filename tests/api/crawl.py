@@ -172,7 +172,7 @@ for why in ("Crawl-delay 0.05 s kept", "1 URL kept out by robots.txt",
             "links to other sites not followed",
             "nofollow links not followed", "past the depth not followed",
             "(a loop)", "1 page cut at the byte cap",
-            "1 answer not HTML", "it ended as every page within the depth "
+            "1 answer not HTML", "it ended: every page within the depth "
             "was read", "/big: longer than 2097152 bytes",
             "/loop/b: redirected to %s/loop/a, seen before" % SITE):
     expect("notes say: " + why, why in notes, True)
@@ -200,7 +200,7 @@ cd = wait_end(capped["id"], alice)
 expect("capped: done", cd["status"], "done")
 expect("capped: four pages and robots.txt fetched",
        len(direct_since(mark)), 5)
-expect("capped: said", "it ended as the page limit was reached"
+expect("capped: said", "it ended: the page limit was reached"
        in cd["notes"], True)
 
 # A sitemap job on a site without a sitemap crawls it, and says why.
@@ -342,4 +342,22 @@ lm = {r: float(sql("SELECT priority FROM warm_tasks WHERE job_id = %d"
       for r in warmed}
 expect("priorities: lastmod within a priority (%r)" % lm,
        [lm[u] for u in warmed], sorted(lm.values(), reverse=True))
+
+# A crawl under that plan: its pages and fragments within the cap, the
+# start and the shallowest kept.
+cj = ok("a crawl under a small plan", call("POST", jobs, {
+    "source": "crawl"}, token=alice), 201)
+drain()
+cjd = wait_end(cj["id"], alice)
+expect("small plan: done " + repr(cjd), (cjd["status"],
+                                          0 < cjd["urls_total"] <= len(best)),
+       ("done", True))
+# Pages fetched, redirects included, are held to the plan's URLs a job.
+expect("small plan: said", "at most %d pages" % len(best) in cjd["notes"]
+       and "it ended: the page limit was reached" in cjd["notes"], True)
+crows = {r["url"][len(SITE):] for r in results(cj["id"], alice)}
+expect("small plan: the start and its fragment kept",
+       {"/", "/esi/header"} <= crows, True)
+expect("small plan: nothing deeper than a link from the start",
+       "/session/page?p=1" in crows or "/calendar?month=2" in crows, False)
 print("%d checks, 0 failed" % checks)
