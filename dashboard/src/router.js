@@ -1,7 +1,7 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { useAuth } from './stores/auth.js'
 import LoginView from './views/LoginView.vue'
-import ProjectsView from './views/ProjectsView.vue'
+import OverviewView from './views/OverviewView.vue'
 
 // The first page is in the first load; every other comes when asked, the
 // analytics' charts with theirs.
@@ -10,7 +10,10 @@ export const routes = [
     meta: { public: true, title: 'Log in' } },
   { path: '/signup', name: 'signup', component: () => import('./views/SignupView.vue'),
     meta: { public: true, title: 'Sign up' } },
-  { path: '/', name: 'projects', component: ProjectsView,
+  { path: '/', name: 'overview', component: OverviewView,
+    meta: { title: 'Overview' } },
+  { path: '/projects', name: 'projects',
+    component: () => import('./views/ProjectsView.vue'),
     meta: { title: 'Projects' } },
   { path: '/projects/:pid', name: 'project', props: true,
     component: () => import('./views/ProjectView.vue'),
@@ -57,7 +60,7 @@ router.beforeEach((to) => {
   if (!to.meta.public && !auth.signedIn)
     return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   if ((to.name === 'login' || to.name === 'signup') && auth.signedIn)
-    return { name: 'projects' }
+    return { name: 'overview' }
 })
 
 router.afterEach((to) => {

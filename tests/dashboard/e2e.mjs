@@ -56,6 +56,11 @@ async function signUp(page, name, email) {
   await page.getByLabel(/^Password/).fill(PASSWORD)
   await shot(page, `signup-${name}`)
   await page.getByRole('button', { name: 'Sign up' }).click()
+  // The landing page: the overview, of nothing yet.
+  await page.getByRole('heading', { name: 'Overview' }).waitFor()
+  await page.getByTestId('no-projects').waitFor()
+  await page.getByRole('navigation', { name: 'Account' })
+    .getByRole('link', { name: 'Projects' }).click()
   await page.getByRole('heading', { name: 'Projects' }).waitFor()
 }
 
@@ -319,9 +324,10 @@ try {
   await phone.getByLabel('E-mail', { exact: true }).fill('alice@shop.example')
   await phone.getByLabel('Password', { exact: true }).fill(PASSWORD)
   await phone.getByRole('button', { name: 'Log in' }).click()
-  await phone.getByRole('heading', { name: 'Projects' }).waitFor()
+  await phone.getByRole('heading', { name: 'Overview' }).waitFor()
   for (const [name, path, ready] of [
-    ['projects', '/', 'projects'],
+    ['overview', '/', 'overview-websites'],
+    ['projects', '/projects', 'projects'],
     ['project', `/projects/${pid}`, 'websites'],
     ['website', `/websites/${wid}`, 'jobs'],
     ['website-edit', `/websites/${wid}/edit`, 'website-form'],
