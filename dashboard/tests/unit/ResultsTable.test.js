@@ -69,6 +69,30 @@ describe('the results table', () => {
     expect(w.find('#status-err').text()).toMatch(/100 to 599/)
     expect(w.find('input[name=status]').attributes('aria-invalid')).toBe('true')
   })
+
+  it("opens a result's details: every field, its headers, and closes", async () => {
+    get.mockImplementation(async () => ({ results: [row(1),
+      { ...row(2), reason: 'Set-Cookie', headers: { 'Cache-Control': 'private', Vary: ['Cookie', 'Accept'] } }],
+    next_cursor: null }))
+    const { w } = await mountAt()
+    expect(w.find('[data-test=result-details]').exists()).toBe(false)
+    await w.findAll('tbody tr')[0].trigger('click')
+    const d = w.find('[data-test=result-details]')
+    expect(d.find('h3').text()).toContain('Result #1')
+    const field = (k) => d.find(`dd[data-field=${k}]`).text()
+    expect([field('url'), field('variant'), field('status'), field('ttl'), field('load_ms'),
+      field('reason')]).toEqual(['http://shop/p/1', 'the plain one', '200', '120 s', '12 ms', '–'])
+    expect(d.findAll('dt').length).toBe(12)
+    expect(d.find('[data-test=no-headers]').text()).toMatch(/keeps no headers/)
+    // Another row's, by its button: the headers it kept.
+    const b = w.find('button[data-result="2"]')
+    await b.trigger('click')
+    expect(b.attributes('aria-expanded')).toBe('true')
+    expect(w.find('[data-test=result-headers]').findAll('td').map((t) => t.text()))
+      .toEqual(['Cache-Control', 'private', 'Vary', 'Cookie, Accept'])
+    await w.find('[data-test=result-details]').trigger('keydown', { key: 'Escape' })
+    expect(w.find('[data-test=result-details]').exists()).toBe(false)
+  })
 })
 
 describe('answers that cross', () => {
