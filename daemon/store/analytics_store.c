@@ -22,6 +22,9 @@
  * totals 7 days' rows and at most 46 hours', where 16,000 rows of bins
  * were walked; 40 to 60 ms then, 5 to 9 now.)
  *
+ * The range's distribution of TTFB and load time: the same bins as its
+ * percentiles', by half a doubling (1.41 times), for a histogram.
+ *
  * The slowest URLs: each URL's slowest of the range, by a hash
  * aggregate, the N slowest of those, and their rows joined back for
  * their TTFB and time: the earliest result with that load time, as the
@@ -151,6 +154,14 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	AN_WALK("tn", "metric")                                                \
 	"), tp AS ("                                                           \
 	"  SELECT metric, " AN_TIME " AS pct FROM tc GROUP BY 1"               \
+	"), td AS ("                                                           \
+	"  SELECT metric, floor(bin / 8.0)::integer AS g, sum(n) AS n"         \
+	"  FROM tn WHERE metric IN (1, 2) GROUP BY 1, 2"                       \
+	"), tdf AS ("                                                          \
+	"  SELECT r.metric, s.g, coalesce(td.n, 0)::bigint AS n"               \
+	"  FROM (SELECT metric, min(g) AS lo, max(g) AS hi FROM td"            \
+	"    GROUP BY 1) r CROSS JOIN generate_series(r.lo, r.hi) AS s(g)"     \
+	"  LEFT JOIN td ON td.metric = r.metric AND td.g = s.g"                \
 "), iv AS ("                                                           \
 	"  SELECT date_trunc(p.unit, e.occurred_at, 'UTC') AS t,"              \
 	"    count(*) FILTER (WHERE e.kind = 'purge') AS purge,"               \
@@ -262,6 +273,16 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	" 'ttfb_ms', coalesce(x1.pct, " AN_NO_TIME "),"                        \
 	" 'load_ms', coalesce(x2.pct, " AN_NO_TIME "),"                        \
 	" 'rewarm_ms', coalesce(x3.pct, " AN_NO_TIME ")"
+/*
+ * The range's distribution of a time (metric m, of tdf): its bins
+ * summed by half a doubling (8 of 16), from the lowest that holds a
+ * result to the highest, those between them that hold none counted 0.
+ */
+#define AN_DIST(m)                                                             \
+	"(SELECT coalesce(json_agg(json_build_object("                          \
+	"  'from_ms', round(power(2::float8, f.g / 2.0)::numeric, 3),"         \
+	"  'to_ms', round(power(2::float8, (f.g + 1) / 2.0)::numeric, 3),"     \
+	"  'n', f.n) ORDER BY f.g), '[]') FROM tdf f WHERE f.metric = " m ")"
 /* A bucket's (b), from bp. */
 #define AN_TIMES_OF_BUCKET                                                     \
 	" LEFT JOIN bp x1 ON x1.t = b.t AND x1.metric = 1"                     \
@@ -290,6 +311,8 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"    'visitor_uncacheable', (SELECT coalesce(json_agg("                \
 	"      json_build_object('reason', u.reason, 'requests', u.n)"          \
 	"      ORDER BY u.n DESC, u.reason), '[]') FROM vu u),"                 \
+	"    'distribution', json_build_object('ttfb_ms', " AN_DIST("1") ","   \
+	"      'load_ms', " AN_DIST("2") "),"                                  \
 	"    " AN_TIMES ") FROM tot h, ivt i, vtt v" AN_TIMES_OF_RANGE "),"    \
 	"  'slowest_urls', (SELECT coalesce(json_agg(json_build_object("       \
 	"    'url', s.url, 'website_id', s.website_id, 'load_ms', s.load_ms,"  \

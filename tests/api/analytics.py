@@ -122,6 +122,8 @@ expect("empty: a day of hours by default", (len(empty["series"]) in (24, 25),
        (True, 0))
 expect("empty: no percentile", empty["totals"]["ttfb_ms"],
        {"n": 0, "p50": None, "p95": None, "p99": None})
+expect("empty: no distribution", empty["totals"]["distribution"],
+       {"ttfb_ms": [], "load_ms": []})
 
 # ------------------------------------------------------------------
 # A real job: catalogue pages Varnish keeps, and the test origin's
@@ -159,6 +161,17 @@ expect("cached share", t["cached_share"], round(hits / answered, 4))
 expect("by cache status", sum(t["cache_status"].values()), len(urls))
 expect("the series sums to the totals", sum(
     b["results"] for b in a["series"]), t["results"])
+# The distribution: the results by half a doubling of their bins, every
+# one between the lowest and the highest, as the rows' own times fall.
+for m in ("ttfb_ms", "load_ms"):
+    want = dict(map(int, x.split()) for x in sql(
+        "SELECT floor(rollup_bin(%s) / 8.0)::integer, count(*)"
+        " FROM page_results WHERE website_id = %d AND %s IS NOT NULL"
+        " GROUP BY 1" % (m, wid, m)).replace("|", " ").split("\n"))
+    expect(m + ": distribution", [(b["from_ms"], b["to_ms"], b["n"])
+                                  for b in t["distribution"][m]],
+           [(round(2 ** (g / 2), 3), round(2 ** ((g + 1) / 2), 3),
+             want.get(g, 0)) for g in range(min(want), max(want) + 1)])
 expect("websites", a["websites"], 1)
 unc = {u["reason"]: (u["requests"], u["urls"]) for u in a["uncacheable"]}
 expect("uncacheable by reason", unc, {"set_cookie": (2, 2),
