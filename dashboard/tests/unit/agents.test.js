@@ -73,7 +73,8 @@ async function mountAs(role) {
     { path: '/w/:wid/e', name: 'website-edit', component: { template: '<div/>' } },
     { path: '/w/:wid/n', name: 'analytics', component: { template: '<div/>' } },
     { path: '/w/:wid/p', name: 'purge', component: { template: '<div/>' } },
-    { path: '/p/:pid', name: 'project', component: { template: '<div/>' } }] })
+    { path: '/p/:pid', name: 'project', component: { template: '<div/>' } },
+    { path: '/projects', name: 'projects', component: { template: '<div/>' } }] })
   let list = [agent()]
   get.mockImplementation(async (path) => {
     if (path === '/api/websites/3') return { id: 3, project_id: 9, name: 'Shop',
