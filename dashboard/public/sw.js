@@ -2,7 +2,7 @@
 // hashed assets are kept; pages are asked of the network first and,
 // without one, answered with the shell, which says it is offline.  The
 // API is never cached: what it says is the tenant's data, and current.
-const CACHE = 'stoke-shell-v1'
+const CACHE = 'stoke-shell-v2'
 const SHELL = '/index.html'
 
 async function precache() {
@@ -12,7 +12,9 @@ async function precache() {
   const html = await res.clone().text()
   await cache.put(SHELL, res)
   const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1])
-  await cache.addAll([...new Set(['/favicon.svg', '/manifest.webmanifest', ...assets])])
+  await cache.addAll([...new Set(['/favicon.svg', '/manifest.webmanifest',
+    '/icon-192.png', '/icon-512.png', '/icon-maskable-192.png', '/icon-maskable-512.png',
+    ...assets])])
 }
 
 self.addEventListener('install', (e) => {
