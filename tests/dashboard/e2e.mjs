@@ -28,12 +28,47 @@ function ok(what, cond, detail = '') {
 }
 
 // The API as a script would call it, with the page's token.
-async function apiAs(page, method, path) {
-  return page.evaluate(async ([m, p]) => {
+async function apiAs(page, method, path, body) {
+  return page.evaluate(async ([m, p, b]) => {
     const t = JSON.parse(sessionStorage.getItem('stoke.token') || 'null')
-    const r = await fetch(p, { method: m, headers: t ? { Authorization: 'Bearer ' + t.token } : {} })
+    const h = t ? { Authorization: 'Bearer ' + t.token } : {}
+    if (b !== undefined) h['Content-Type'] = 'application/json'
+    const r = await fetch(p, { method: m, headers: h,
+      body: b === undefined ? undefined : JSON.stringify(b) })
     return { status: r.status, body: await r.json().catch(() => null) }
-  }, [method, path])
+  }, [method, path, body])
+}
+
+// The agent protocol, as stoked agent speaks it, with its token.
+async function asAgent(token, path, body) {
+  const r = await fetch(BASE + path, { method: 'POST', body: JSON.stringify(body),
+    headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' } })
+  return { status: r.status, body: await r.json().catch(() => null) }
+}
+
+// Pixels a chart's canvas has drawn.
+async function painted(locator) {
+  return locator.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+    let n = 0
+    for (let i = 3; i < d.length; i += 4) if (d[i]) n++
+    return n
+  })
+}
+
+// axe-core run in the page: evaluated by the test rather than loaded by
+// the page, which the Content-Security-Policy would refuse.  No serious
+// or critical violation.
+const AXE = readFileSync(join(process.argv[6], 'axe-core', 'axe.min.js'), 'utf8')
+async function accessible(page, what) {
+  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE)
+  const bad = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} node(s), first ` +
+        `${v.nodes[0].target.join(' ')}: ${v.help}`)
+  })
+  expect(`${what}: no serious or critical accessibility violation`, bad, [])
 }
 
 async function shot(page, name) {
@@ -179,6 +214,31 @@ try {
   expect('the rows the API keeps', [...filtered].sort(), want.map((r) => r.url).sort())
   await shot(page, 'results')
 
+  // A result's details: a click on its row, every field the API gives.
+  const first = await table.locator('tbody tr').first().locator('td').first().innerText()
+  const one = want.find((r) => String(r.id) === first)
+  await table.locator('tbody tr').first().locator('td.url').click()
+  const details = page.getByTestId('result-details')
+  await details.waitFor()
+  expect("the details: the API's fields", await details.locator('dd').evaluateAll((dds) =>
+    dds.map((d) => d.dataset.field)), Object.keys(one))
+  expect('the details: its URL', await details.locator('dd[data-field=url]').innerText(), one.url)
+  expect('the details: its cache status', await details.locator('dd[data-field=cache_status]').innerText(),
+    one.cache_status)
+  ok('the details: the headers, or that none are kept',
+    await details.getByTestId('result-headers').count() === 1 ||
+    /keeps no headers/.test(await details.getByTestId('no-headers').innerText()))
+  await shot(page, 'result-details')
+  // Esc closes it, and the focus is back on its row.
+  await page.keyboard.press('Escape')
+  await details.waitFor({ state: 'detached' })
+  expect('the focus back on its row', await page.evaluate(() =>
+    document.activeElement.dataset.result), first)
+  // And by keyboard alone: Enter on the row's button opens it.
+  await page.keyboard.press('Enter')
+  await details.waitFor()
+  await details.getByRole('button', { name: 'Close' }).click()
+
   const [csvDl] = await Promise.all([page.waitForEvent('download'),
     page.getByTestId('export-csv').click()])
   const csv = readFileSync(await csvDl.path(), 'utf8').trim().split('\n')
@@ -200,13 +260,8 @@ try {
   expect('analytics: every result', total, job.urls_total)
   const canvas = page.getByTestId('chart-cached').locator('canvas')
   await canvas.waitFor()
-  const painted = await canvas.evaluate((c) => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
-    let n = 0
-    for (let i = 3; i < d.length; i += 4) if (d[i]) n++
-    return n
-  })
-  ok('the cached-share chart is drawn', painted > 1000, String(painted))
+  const drawn = await painted(canvas)
+  ok('the cached-share chart is drawn', drawn > 1000, String(drawn))
   ok('its summary says the share', /Cached share over time; over the range \d/.test(
     await canvas.getAttribute('aria-label')))
   await shot(page, 'analytics')
@@ -227,9 +282,123 @@ try {
   await page.waitForFunction(() =>
     document.querySelector('[data-test=job-status]')?.innerText === 'done', null,
     { timeout: 60000 })
-  const back = (await apiAs(page, 'GET', `/api/jobs/${new URL(page.url()).pathname.split('/').pop()}/results`)).body.results
+  const rewarmJid = Number(new URL(page.url()).pathname.split('/').pop())
+  const back = (await apiAs(page, 'GET', `/api/jobs/${rewarmJid}/results`)).body.results
   expect('warmed again, cached', back.map((r) => [new URL(r.url).pathname, r.outcome]),
     [['/product/1', 'cached']])
+
+  // ---------------------------------------------------------------
+  // The analytics again: the purge on the timeline with its re-warm, the
+  // times' distribution and the re-warm latency drawn.
+  await page.goto(`${BASE}/websites/${wid}/analytics`)
+  const inval = page.getByTestId('invalidations').locator('li').first()
+  await inval.waitFor()
+  ok('the purge on the timeline', (await inval.innerText()).includes('/product/1'),
+    await inval.innerText())
+  ok('what it dropped', /^Dropped \d+ object\(s\), \d+ queued to warm again\.$/.test(
+    await inval.getByTestId('inval-effect').innerText()))
+  ok('what came back', new RegExp(`^Re-warm job #${rewarmJid} done: 1 of 1 back`).test(
+    await inval.getByTestId('inval-job').innerText()), await inval.getByTestId('inval-job').innerText())
+  const an = (await apiAs(page, 'GET', `/api/websites/${wid}/analytics`)).body.totals
+  ok('a re-warm timed', an.rewarm_ms.n >= 1, JSON.stringify(an.rewarm_ms))
+  expect('the distribution counts every load time', an.distribution.load_ms
+    .reduce((n, b) => n + b.n, 0), an.load_ms.n)
+  for (const c of ['chart-distribution', 'chart-rewarm']) {
+    const canvas = page.getByTestId(c).locator('canvas')
+    await canvas.waitFor()
+    ok(`the ${c} is drawn`, await painted(canvas) > 1000)
+  }
+  ok('the distribution summarised', /^Distribution of TTFB and load time over the range: \d+ TTFBs/.test(
+    await page.getByTestId('chart-distribution').locator('canvas').getAttribute('aria-label')))
+  await shot(page, 'analytics-after-purge')
+  // Its job, from the timeline.
+  await inval.getByRole('link', { name: `Re-warm job #${rewarmJid}` }).click()
+  await page.waitForURL(new RegExp(`/jobs/${rewarmJid}$`))
+
+  // ---------------------------------------------------------------
+  // An agent: its token shown once with the command, it says hello and
+  // reports its visitors; a job waits for it (running now, on the
+  // overview), a job that fails is an alert; revoked, it is refused.
+  await page.goto(`${BASE}/websites/${wid}/agents`)
+  await page.getByTestId('no-agents').waitFor()
+  await page.getByLabel(/^Its name/).fill('varnish-1')
+  await page.getByRole('button', { name: 'Make its token' }).click()
+  const tokenEl = page.getByTestId('agent-token')
+  await tokenEl.waitFor()
+  const agentToken = await tokenEl.innerText()
+  ok('the token, once', /^sta_[0-9A-Za-z]{40}$/.test(agentToken), agentToken)
+  const cmd = await page.getByTestId('agent-command').innerText()
+  ok('the command reaches this control plane with the token file',
+    cmd.includes(`--control ${BASE}`) && cmd.includes(agentToken) &&
+    /--token-file \/etc\/stoke\/agent\.token/.test(cmd), cmd)
+  await shot(page, 'agent-token')
+  expect('the agent says hello', (await asAgent(agentToken, '/api/agent/v1/hello',
+    { name: 'varnish-1', version: '9.9.9-e2e', node: `http://127.0.0.1:${NODE}`, run: 'e2e' })).status, 200)
+  const minute = Math.floor(Date.now() / 60000) * 60
+  expect('its visitors reported', (await asAgent(agentToken, '/api/agent/v1/batches', {
+    batch: 'e2e:1', sent_at: Date.now() / 1000,
+    traffic: [{ minute, host: '127.0.0.1', hits: 30, misses: 9, passes: 1 }] })).status, 200)
+  await page.reload()
+  await page.getByTestId('agents').waitFor()
+  expect('the token is not shown again', await page.getByTestId('agent-token').count(), 0)
+  expect('the agent as it said', await page.getByTestId('agents').locator('tbody td').nth(2).innerText(),
+    '9.9.9-e2e')
+  expect('live', await page.getByTestId('agent-state').innerText(), 'live')
+
+  // An agent that claims (none yet) is at work: without Varnish nodes of
+  // its own for workers to warm through, a job waits for it to claim its
+  // tasks, running until cancelled.
+  expect('the agent claims', (await asAgent(agentToken, '/api/agent/v1/tasks/claim',
+    { max: 1 })).body.tasks, [])
+  expect('no nodes but the agent', (await apiAs(page, 'PUT', `/api/websites/${wid}`,
+    { varnish_nodes: [] })).status, 200)
+  const waiting = (await apiAs(page, 'POST', `/api/websites/${wid}/jobs`, { urls: ['/product/2'] })).body
+  await page.goto(BASE + '/')
+  const running = page.getByTestId('running')
+  await running.getByRole('link', { name: `Job #${waiting.id}` }).waitFor()
+  expect("the website's warm state", await page.getByTestId('warm-state').innerText(), 'warming now')
+  expect("visitors' hit ratio, as the agent reported", await page.getByTestId('visitors-hit-ratio')
+    .innerText(), '75.0 %')
+  await shot(page, 'overview')
+  await accessible(page, 'the overview, light')
+  await running.getByRole('link', { name: `Job #${waiting.id}` }).click()
+  await page.waitForURL(new RegExp(`/jobs/${waiting.id}$`))
+  expect('cancelled', (await apiAs(page, 'DELETE', `/api/jobs/${waiting.id}`)).body.status, 'cancelled')
+  expect('its node back', (await apiAs(page, 'PUT', `/api/websites/${wid}`,
+    { varnish_nodes: [`http://127.0.0.1:${NODE}`] })).status, 200)
+
+  // A sitemap that is not there: the job fails, and the overview says so.
+  const broken = (await apiAs(page, 'POST', `/api/websites/${wid}/jobs`,
+    { sitemap_url: `http://127.0.0.1:${ORIGIN}/no-such-sitemap.xml` })).body
+  const until = Date.now() + 60000
+  let st
+  while ((st = (await apiAs(page, 'GET', `/api/jobs/${broken.id}`)).body.status) !== 'failed') {
+    ok(`job ${broken.id} fails in time`, Date.now() < until && !['done', 'cancelled'].includes(st), st)
+    await page.waitForTimeout(200)
+  }
+  await page.goto(BASE + '/')
+  const alert = page.getByTestId('alerts').locator('li').first()
+  await alert.waitFor()
+  ok('the failed job is an alert', (await alert.innerText()).includes(`job #${broken.id} failed`),
+    await alert.innerText())
+  expect("the website's warm state now", await page.getByTestId('warm-state').innerText(),
+    'its last job failed')
+
+  // The visitors beside the warm requests on the analytics.
+  await page.goto(`${BASE}/websites/${wid}/analytics`)
+  await page.getByTestId('totals').waitFor()
+  expect("analytics: visitors' hit ratio", await page.getByTestId('visitors-hit-ratio').innerText(),
+    '75.0 %')
+  ok("the hit-ratio chart has the visitors' too", /75\.0 % of visitors' requests were hits/.test(
+    await page.getByTestId('chart-cached').locator('canvas').getAttribute('aria-label')))
+
+  // Revoked: gone from the list, its token refused.
+  await page.goto(`${BASE}/websites/${wid}/agents`)
+  page.once('dialog', (d) => d.accept())
+  await page.getByRole('button', { name: 'Revoke varnish-1' }).click()
+  await page.getByTestId('no-agents').waitFor()
+  expect('the revoked token refused', (await asAgent(agentToken, '/api/agent/v1/hello',
+    { name: 'varnish-1' })).status, 401)
 
   // ---------------------------------------------------------------
   // The largest pages, measured: the job's with its table, the analytics
@@ -248,6 +417,22 @@ try {
   }
 
   // ---------------------------------------------------------------
+  // Installable: the manifest's icons are PNGs of the sizes it says,
+  // maskable ones among them.
+  const manifest = await (await fetch(BASE + '/manifest.webmanifest')).json()
+  const pngs = manifest.icons.filter((i) => i.type === 'image/png')
+  expect('PNG icons: 192 and 512, plain and maskable', pngs.map((i) => `${i.sizes} ${i.purpose}`).sort(),
+    ['192x192 any', '192x192 maskable', '512x512 any', '512x512 maskable'])
+  for (const i of pngs) {
+    const size = await page.evaluate((src) => new Promise((resolve) => {
+      const img = new Image()
+      img.onload = () => resolve(`${img.naturalWidth}x${img.naturalHeight}`)
+      img.onerror = () => resolve('not an image')
+      img.src = src
+    }), i.src)
+    expect(`${i.src} is ${i.sizes}`, size, i.sizes)
+  }
+
   // Offline: the service worker's shell loads, and says it is offline.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true))
   await ctx.setOffline(true)
@@ -256,6 +441,8 @@ try {
   ok('the shell says why nothing loads', /cannot be reached/.test(
     await page.getByTestId('error').first().innerText()))
   await shot(page, 'offline')
+  expect('its icon kept for offline', await page.evaluate(() =>
+    fetch('/icon-192.png').then((r) => r.headers.get('Content-Type'), () => 'failed')), 'image/png')
   await ctx.setOffline(false)
 
   // ---------------------------------------------------------------
@@ -304,6 +491,7 @@ try {
   watch(phone)
   await phone.goto(BASE + '/login')
   await fits(phone, 'the login page')
+  await accessible(phone, 'the login page, dark, on a phone')
   expect('dark, as the system', await phone.evaluate(() =>
     getComputedStyle(document.documentElement).backgroundColor), 'rgb(22, 20, 18)')
   // The keyboard's focus is seen: the skip link first, then the fields.
@@ -325,24 +513,46 @@ try {
   await phone.getByLabel('Password', { exact: true }).fill(PASSWORD)
   await phone.getByRole('button', { name: 'Log in' }).click()
   await phone.getByRole('heading', { name: 'Overview' }).waitFor()
-  for (const [name, path, ready] of [
+  const pages = [
     ['overview', '/', 'overview-websites'],
     ['projects', '/projects', 'projects'],
     ['project', `/projects/${pid}`, 'websites'],
     ['website', `/websites/${wid}`, 'jobs'],
     ['website-edit', `/websites/${wid}/edit`, 'website-form'],
     ['job', `/jobs/${jid}`, 'results'],
-    ['analytics', `/websites/${wid}/analytics`, 'totals'],
+    ['analytics', `/websites/${wid}/analytics`, 'invalidations'],
     ['purge', `/websites/${wid}/purge`, 'purge-form'],
+    ['agents', `/websites/${wid}/agents`, 'no-agents'],
     ['keys', `/projects/${pid}/keys`, null],
-    ['members', `/projects/${pid}/members`, 'members']]) {
+    ['members', `/projects/${pid}/members`, 'members']]
+  for (const [name, path, ready] of pages) {
     await phone.goto(BASE + path)
     if (ready) await phone.getByTestId(ready).first().waitFor()
     else await phone.getByRole('heading', { name: 'A new key' }).waitFor()
     await fits(phone, `the ${name} page`)
     await shot(phone, `phone-${name}`)
+    await accessible(phone, `the ${name} page, dark, on a phone`)
   }
   await pctx.close()
+
+  // Every page again in light mode, on a desktop's screen, for axe.
+  const lctx = await browser.newContext({ viewport: { width: 1280, height: 900 },
+    colorScheme: 'light' })
+  const light = await lctx.newPage()
+  watch(light)
+  await light.goto(BASE + '/login')
+  await accessible(light, 'the login page, light')
+  await light.getByLabel('E-mail', { exact: true }).fill('alice@shop.example')
+  await light.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await light.getByRole('button', { name: 'Log in' }).click()
+  await light.getByRole('heading', { name: 'Overview' }).waitFor()
+  for (const [name, path, ready] of pages) {
+    await light.goto(BASE + path)
+    if (ready) await light.getByTestId(ready).first().waitFor()
+    else await light.getByRole('heading', { name: 'A new key' }).waitFor()
+    await accessible(light, `the ${name} page, light`)
+  }
+  await lctx.close()
 
   expect('no script error on any page', errors, [])
   console.log(`e2e: ${checks} checks; screenshots in ${ART}`)

@@ -4,9 +4,15 @@
 # dashboard and the API on one port, PostgreSQL, a stoked worker, the
 # test origin behind a real varnishd.  A tenant signs up, adds a website,
 # runs a job and watches it end live, reads, filters and exports its
-# results, sees the analytics' charts, purges a URL and sees it warmed
-# again, logs out; a second tenant sees none of it; the pages again at a
-# phone's width.  The steps are in e2e.mjs; this sets up what it drives.
+# results and a result's details, sees the analytics' charts, purges a
+# URL and sees it warmed again and on the invalidations' timeline, makes
+# an agent (its token shown once; the test speaks the agent protocol with
+# it) and sees it on the overview with a job waiting for it and a failed
+# one as an alert, revokes it, checks the PWA's icons and offline shell,
+# logs out; a second tenant sees none of it; every page again at a
+# phone's width in dark mode and on a desktop in light mode, each with
+# axe-core finding no serious or critical violation.  The steps are in
+# e2e.mjs; this sets up what it drives.
 #
 # Screenshots of each page are kept in tests/dashboard/e2e.artifacts/ of
 # the build tree (the suite's work directory goes at its end).
@@ -32,7 +38,8 @@ fi
 # tarball's), with its dependencies from package-lock.json.
 dash=$TOP_SRCDIR/dashboard
 if [ ! -f "$dash/dist/index.html" ] ||
-    [ ! -d "$dash/node_modules/playwright-core" ]; then
+    [ ! -d "$dash/node_modules/playwright-core" ] ||
+    [ ! -d "$dash/node_modules/axe-core" ]; then
 	copy=$TESTS_BUILDDIR/dashboard/app
 	if [ ! -f "$copy/dist/index.html" ]; then
 		rm -rf "$copy"
