@@ -4,9 +4,9 @@
  * api_results.c; api_account.c, api_projects.c, api_keys.c,
  * api_websites.c, api_tjobs.c, api_tresults.c, api_events.c,
  * api_purge.c, api_analytics.c, api_invalidations.c, api_plans.c,
- * api_health.c, api_agents.c, api_schedule.c, api_channels.c; an
- * agent's: api_agent_link.c, api_agent_poll.c); the router is
- * http_api.c.
+ * api_health.c, api_agents.c, api_schedule.c, api_channels.c,
+ * api_overview.c; an agent's: api_agent_link.c, api_agent_poll.c); the
+ * router is http_api.c.
  *
  * Two tables.  The operator's is the loopback API of the daemon's
  * operator, on the listener stoked run was given (--listen).  The
@@ -47,6 +47,7 @@
 #include "api_keys.h"
 #include "api_openapi.h"
 #include "api_origins.h"
+#include "api_overview.h"
 #include "api_plans.h"
 #include "api_projects.h"
 #include "api_purge.h"
@@ -138,6 +139,7 @@ static const struct api_route api_tenant_routes[] = {
 	{ API_GET,    "/api/websites/:id/analytics",        API_USER,   KEY_READ,  api_website_analytics_get },
 	{ API_GET,    "/api/projects/:id/analytics",        API_USER,   KEY_READ,  api_project_analytics_get },
 	{ API_GET,    "/api/analytics/dashboard",           API_USER,   KEY_READ,  api_dashboard_get },
+	{ API_GET,    "/api/overview",                      API_USER,   KEY_READ,  api_overview_get },
 	{ API_GET,    "/api/websites/:id/recommendations",  API_USER,   KEY_READ,  api_recommendations_get },
 
 	/* Notifications: a project's channels, and what they were sent */

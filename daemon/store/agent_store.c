@@ -27,13 +27,8 @@
 #include "miniobj.h"
 
 #include "agent_store.h"
+#include "agent_store_priv.h"
 #include "pg_pool.h"
-
-#define AGS_FIELDS                                                             \
-	"'id', a.id, 'website_id', a.website_id, 'name', a.name,"              \
-	" 'prefix', a.prefix, 'created_at', a.created_at,"                     \
-	" 'last_seen_at', a.last_seen_at, 'version', a.version,"               \
-	" 'node', a.node, 'lag_seconds', a.lag_seconds"
 
 /* The caller's role in the project of website $2 ($1 the caller). */
 #define AGS_ME                                                                 \

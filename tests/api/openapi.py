@@ -898,6 +898,12 @@ api("GET", WA, [wid], token=bob, query="?bucket=day&slowest=25")
 api("GET", PA, [pid], token=bob, query="?from=2026-01-01T00:00:00Z"
     "&to=2026-01-02T00:00:00%2B01:00")
 api("GET", DA, token=bob)
+ov = api("GET", "/api/overview", token=bob)
+expect("the overview: the website, its job", (
+    wid in [w["id"] for w in ov["websites"]],
+    [len(w["jobs"]) > 0 for w in ov["websites"] if w["id"] == wid]),
+    (True, [True]))
+api("GET", "/api/overview", status=401, code="unauthorized")
 rec = api("GET", WR, [wid], token=bob)
 expect("a recommendation", [r["reason"] for r in rec["recommendations"]],
        ["set_cookie"])
