@@ -1,27 +1,7 @@
-// The overview across projects, from the tenant API's pieces: each
-// website's latest jobs and agents, read a few at a time, and what needs
-// its tenant (alerts).  Pure but for mapLimit's calls, for the tests.
+// The overview across projects (GET /api/overview): each website's warm
+// state, the jobs running, and what needs its tenant (alerts).  Pure,
+// for the tests.
 import { agentState } from './agents.js'
-
-// fn over items, at most n at once; the answers in items' order.  A
-// failed call gives its error in place of an answer: one website that
-// cannot be read leaves the others shown.
-export async function mapLimit(items, n, fn) {
-  const out = new Array(items.length)
-  let next = 0
-  async function worker() {
-    while (next < items.length) {
-      const i = next++
-      try {
-        out[i] = await fn(items[i], i)
-      } catch (e) {
-        out[i] = e instanceof Error ? e : new Error(String(e))
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker))
-  return out
-}
 
 const LIVE = ['queued', 'running']
 
@@ -43,11 +23,13 @@ export const WARM_LABEL = {
   never: 'never warmed',
 }
 
-// What needs the tenant, the worst first: sites are {site, project,
-// jobs, agents}.  level: bad or warn; to: where to look.
+// What needs the tenant, the worst first: sites are the overview's
+// websites, each with its latest jobs and its agents.  level: bad or
+// warn; to: where to look.
 export function alertsOf(sites, now = Date.now()) {
   const out = []
-  for (const { site, jobs, agents } of sites) {
+  for (const site of sites) {
+    const { jobs, agents } = site
     const name = site.name || site.base_url
     const last = jobs.find((j) => !LIVE.includes(j.status))
     if (last && last.status === 'failed')
@@ -70,9 +52,8 @@ export function alertsOf(sites, now = Date.now()) {
   return out.sort((a, b) => rank[a.level] - rank[b.level])
 }
 
-// The jobs running now, across websites, oldest first.
-export function runningJobs(sites) {
-  return sites.flatMap(({ site, jobs }) => jobs.filter((j) => LIVE.includes(j.status))
-    .map((j) => ({ ...j, site: site.name || site.base_url })))
-    .sort((a, b) => a.id - b.id)
+// The overview's running jobs, each with its website's name.
+export function runningJobs(overview) {
+  const names = new Map(overview.websites.map((w) => [w.id, w.name || w.base_url]))
+  return overview.running.map((j) => ({ ...j, site: names.get(j.website_id) ?? '' }))
 }

@@ -2,7 +2,7 @@ import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest'
 import { mount, flushPromises } from '@vue/test-utils'
 import { createRouter, createMemoryHistory } from 'vue-router'
 import { createPinia } from 'pinia'
-import { mapLimit, warmState, alertsOf, runningJobs } from '../../src/lib/overview.js'
+import { warmState, alertsOf, runningJobs } from '../../src/lib/overview.js'
 
 const T = Date.parse('2026-03-01T12:00:00Z')
 const at = (s) => new Date(T - s * 1000).toISOString()
@@ -11,23 +11,6 @@ const job = (id, status, o = {}) => ({ id, website_id: 1, status, trigger: 'manu
   created_at: at(600), started_at: at(590), finished_at: null, ...o })
 const agent = (name, seen, lag = 0) => ({ id: name.length, name, prefix: 'sta_aaaaaaaa',
   last_seen_at: seen === null ? null : at(seen), lag_seconds: lag, version: '1', node: 'n' })
-
-describe('mapLimit', () => {
-  it('keeps the order, holds n at once, and an error in its place', async () => {
-    let now = 0
-    let most = 0
-    const out = await mapLimit([1, 2, 3, 4, 5], 2, async (x) => {
-      most = Math.max(most, ++now)
-      await new Promise((r) => setTimeout(r, 5 - x))
-      now--
-      if (x === 3) throw new Error('three')
-      return x * 10
-    })
-    expect(most).toBe(2)
-    expect(out.map((x) => x instanceof Error ? x.message : x)).toEqual([10, 20, 'three', 40, 50])
-    expect(await mapLimit([], 4, async () => 1)).toEqual([])
-  })
-})
 
 describe("a website's warm state", () => {
   it('reads its latest jobs', () => {
@@ -41,14 +24,16 @@ describe("a website's warm state", () => {
 })
 
 describe('the alerts', () => {
-  const site = (id, name) => ({ id, name, base_url: `http://${name}/` })
+  const site = (id, name, jobs, agents = []) => ({ id, project_id: 1, project_name: 'P', name,
+    base_url: `http://${name}/`, jobs, agents,
+    visitors: { hits: 0, misses: 0, passes: 0, hit_ratio: null } })
   it('name failed jobs and quiet agents, the worst first', () => {
     const a = alertsOf([
-      { site: site(1, 'shop'), jobs: [job(9, 'running'), job(8, 'done', { urls_failed: 3 })],
-        agents: [agent('v1', 10), agent('v2', 10, 300)] },
-      { site: site(2, 'blog'), jobs: [job(7, 'failed', { error: 'no sitemap' })],
-        agents: [agent('v3', 3600), agent('v4', null)] },
-      { site: site(3, 'calm'), jobs: [job(6, 'done')], agents: [agent('v5', 5)] },
+      site(1, 'shop', [job(9, 'running'), job(8, 'done', { urls_failed: 3 })],
+        [agent('v1', 10), agent('v2', 10, 300)]),
+      site(2, 'blog', [job(7, 'failed', { error: 'no sitemap' })],
+        [agent('v3', 3600), agent('v4', null)]),
+      site(3, 'calm', [job(6, 'done')], [agent('v5', 5)]),
     ], T)
     expect(a.map((x) => [x.level, x.site, x.text])).toEqual([
       ['bad', 'blog', 'job #7 failed: no sitemap'],
@@ -59,11 +44,10 @@ describe('the alerts', () => {
     expect(a[0].to).toEqual({ name: 'job', params: { jid: 7 } })
     expect(a[1].to).toEqual({ name: 'agents', params: { wid: 2 } })
   })
-  it('list the running jobs, oldest first', () => {
-    expect(runningJobs([
-      { site: site(1, 'shop'), jobs: [job(9, 'running'), job(4, 'queued'), job(3, 'done')] },
-      { site: site(2, ''), jobs: [job(6, 'running')] },
-    ]).map((j) => [j.id, j.site])).toEqual([[4, 'shop'], [6, 'http:///'], [9, 'shop']])
+  it('name the running jobs by their website', () => {
+    expect(runningJobs({ websites: [site(1, 'shop', []), { ...site(2, '', []), name: '' }],
+      running: [job(4, 'queued', { website_id: 1 }), job(6, 'running', { website_id: 2 })] })
+      .map((j) => [j.id, j.site])).toEqual([[4, 'shop'], [6, 'http:///']])
   })
 })
 
@@ -84,18 +68,17 @@ describe('the overview page', () => {
   afterEach(() => vi.useRealTimers())
 
   it('shows every website, its state, the running jobs and the alerts', async () => {
+    const vis = (hit_ratio) => ({ hits: 0, misses: 0, passes: 0, hit_ratio })
     get.mockImplementation(async (path) => {
       switch (path) {
       case '/api/analytics/dashboard': return { totals }
-      case '/api/projects': return { projects: [{ id: 1, name: 'Shop' }, { id: 2, name: 'Gone' }] }
-      case '/api/projects/1/websites': return { websites: [{ id: 5, name: 'shop', base_url: 'http://s/' },
-        { id: 6, name: 'blog', base_url: 'http://b/' }] }
-      case '/api/projects/2/websites': throw new Error('away')
-      case '/api/websites/5/jobs': return { jobs: [job(9, 'running', { urls_completed: 4 })] }
-      case '/api/websites/6/jobs': return { jobs: [job(8, 'failed', { error: 'boom' })] }
-      case '/api/websites/5/agents': return { agents: [agent('v1', 5)] }
-      case '/api/websites/6/agents': return { agents: [] }
-      case '/api/websites/5/analytics': return { totals: { visitors: { hit_ratio: 0.75 } } }
+      case '/api/projects': return { projects: [{ id: 1, name: 'Shop' }] }
+      case '/api/overview': return { websites: [
+        { id: 5, project_id: 1, project_name: 'Shop', name: 'shop', base_url: 'http://s/',
+          jobs: [job(10, 'done', { website_id: 5 })], agents: [agent('v1', 5)], visitors: vis(0.75) },
+        { id: 6, project_id: 1, project_name: 'Shop', name: 'blog', base_url: 'http://b/',
+          jobs: [job(8, 'failed', { website_id: 6, error: 'boom' })], agents: [], visitors: vis(null) }],
+      running: [job(9, 'running', { website_id: 5, urls_completed: 4 })] }
       }
       throw new Error('unexpected ' + path)
     })
@@ -113,9 +96,9 @@ describe('the overview page', () => {
     const rows = w.findAll('[data-test=overview-websites] tbody tr')
     expect(rows[0].findAll('td').at(-1).text()).toBe('75.0 %')
     expect(rows[1].findAll('td').at(-1).text()).toBe('–')
-    expect(w.text()).toContain('1 website(s) or project(s) could not be read')
-    // The analytics of a website with no agent are not asked for.
-    expect(get.mock.calls.map((c) => c[0])).not.toContain('/api/websites/6/analytics')
+    expect(w.find('[data-test=running] a').text()).toBe('Job #9')
+    expect(w.find('[data-test=running]').text()).toContain('shop · running · 4 of 10')
+    expect(get).toHaveBeenCalledTimes(3)
     w.unmount()
   })
 })
