@@ -598,6 +598,80 @@ api_agent_hello_post(struct api_req *r, void *priv)
 		http_api_error(r, 503, NULL, NULL, "%s", err);
 }
 
+/*--------------------------------------------------------------------
+ * A batch stored, counted for /metrics
+ */
+
+struct agent_batch_call {
+	unsigned magic;
+#define AGENT_BATCH_CALL_MAGIC 0xa9e7b0c1
+	struct api_req *r;
+	struct api_agent_stats *st;
+};
+
+static const char *const agent_rows_kind[AAR__MAX] = {
+	[AAR_JOBS] = "jobs",
+	[AAR_INVALIDATIONS] = "invalidations",
+	[AAR_RESULTS] = "results",
+	[AAR_TRAFFIC] = "traffic",
+	[AAR_TASKS] = "tasks",
+};
+
+/* The store's answer says what it stored: {"duplicate", "stored"}. */
+static void
+agent_batch_count(struct api_agent_stats *st, const char *json)
+{
+	json_t *doc, *stored;
+	unsigned u;
+
+	doc = json_loads(json, 0, NULL);
+	if (doc == NULL)
+		return;
+	if (json_is_true(json_object_get(doc, "duplicate"))) {
+		st->duplicate++;
+	} else {
+		st->stored++;
+		stored = json_object_get(doc, "stored");
+		for (u = 0; u < AAR__MAX; u++)
+			st->rows[u] += (uint64_t)json_integer_value(
+			    json_object_get(stored, agent_rows_kind[u]));
+	}
+	json_decref(doc);
+}
+
+static void
+agent_batch_answered(void *priv, enum as_status st, const char *json,
+    const char *err)
+{
+	struct agent_batch_call *c;
+	struct api_req *r;
+
+	CAST_OBJ_NOTNULL(c, priv, AGENT_BATCH_CALL_MAGIC);
+	r = c->r;
+	if (st == AS_OK) {
+		AN(json);
+		agent_batch_count(c->st, json);
+	}
+	FREE_OBJ(c);
+	agent_answered(r, st, json, err);
+}
+
+void
+api_agent_link_metrics(void *priv, struct metrics *m)
+{
+	struct api_tenant *t;
+	unsigned u;
+
+	CAST_OBJ_NOTNULL(t, priv, API_TENANT_MAGIC);
+	metrics_u64(m, M_API_AGENT_BATCHES, t->agent_stats.stored, "outcome",
+	    "stored", NULL);
+	metrics_u64(m, M_API_AGENT_BATCHES, t->agent_stats.duplicate, "outcome",
+	    "duplicate", NULL);
+	for (u = 0; u < AAR__MAX; u++)
+		metrics_u64(m, M_API_AGENT_ROWS, t->agent_stats.rows[u], "kind",
+		    agent_rows_kind[u], NULL);
+}
+
 /* A batch's fields: its key and time, then agent_rows[]'s. */
 static const char *const agent_batch_fields[] = { "batch", "sent_at", "jobs",
 	"invalidations", "results", "traffic", "tasks" };
@@ -643,6 +717,7 @@ void
 api_agent_batches_post(struct api_req *r, void *priv)
 {
 	struct api_tenant *t;
+	struct agent_batch_call *c;
 	struct ags_batch bt;
 	json_t *body, *v;
 	char *rows[AGENT_NROWS];
@@ -706,12 +781,18 @@ api_agent_batches_post(struct api_req *r, void *priv)
 	bt.ninvalidations =
 	    json_array_size(json_object_get(body, "invalidations"));
 	bt.ntasks = json_array_size(json_object_get(body, "tasks"));
-	rv = ags_ingest(t->pool, api_caller(r)->agent, &bt, agent_answered, r,
-	    &err);
+	ALLOC_OBJ(c, AGENT_BATCH_CALL_MAGIC);
+	AN(c);
+	c->r = r;
+	c->st = &t->agent_stats;
+	rv = ags_ingest(t->pool, api_caller(r)->agent, &bt,
+	    agent_batch_answered, c, &err);
 	for (u = 0; u < AGENT_NROWS; u++)
 		free(rows[u]);
-	if (rv != 0)
+	if (rv != 0) {
+		FREE_OBJ(c);
 		http_api_error(r, 503, NULL, NULL, "%s", err);
+	}
 }
 
 static const struct api_field agent_claim_fields[] = {

@@ -10,6 +10,7 @@
 #ifndef STOKE_API_AGENT_LINK_H
 #define STOKE_API_AGENT_LINK_H
 
+#include "core/metrics.h"
 #include "http_api.h"
 
 /* Rows of each kind in one batch, at most. */
@@ -18,5 +19,7 @@
 api_handler_f api_agent_hello_post;
 api_handler_f api_agent_batches_post;
 api_handler_f api_agent_tasks_claim_post;
+/* The batches and rows agents sent this replica; priv the api_tenant. */
+metrics_f api_agent_link_metrics;
 
 #endif

@@ -35,6 +35,12 @@
  *
  * Per signed-in user, 20 requests a second with bursts of 100, per
  * replica; at most AL_USERS users tracked at once (token_bucket.h).
+ *
+ * Per agent, 50 requests a second with bursts of 200, per replica: an
+ * agent asks a batch a second, a poll and a claim at most, and sends
+ * its spool back to back when the link is back, each batch waited for;
+ * more is an agent gone wrong, which must not take the control plane's
+ * connections from the others.
  */
 
 static const struct ts_policy al_login_address = { "login_address", 20, 15 * 60,
@@ -47,6 +53,9 @@ static const struct ts_policy al_register_address = { "register_address", 10,
 #define AL_USER_RATE 20.0
 #define AL_USER_BURST 100.0
 #define AL_USERS 100000
+#define AL_AGENT_RATE 50.0
+#define AL_AGENT_BURST 200.0
+#define AL_AGENTS 100000
 /* Prune quiet rows every 5 minutes, those past the longest window. */
 #define AL_PRUNE_EVERY 300
 #define AL_PRUNE_OLDER (60 * 60)
@@ -55,12 +64,13 @@ static const struct ts_policy al_register_address = { "register_address", 10,
 /* The three policies above, for the lockout counters. */
 #define AL_NPOLICY 3
 
-enum al_limit { AL_L_LOGIN, AL_L_REGISTER, AL_L_USER, AL_L__MAX };
+enum al_limit { AL_L_LOGIN, AL_L_REGISTER, AL_L_USER, AL_L_AGENT, AL_L__MAX };
 
 static const char *const al_limit_name[AL_L__MAX] = {
 	[AL_L_LOGIN] = "login",
 	[AL_L_REGISTER] = "register",
 	[AL_L_USER] = "user",
+	[AL_L_AGENT] = "agent",
 };
 
 struct api_limits {
@@ -68,6 +78,7 @@ struct api_limits {
 #define API_LIMITS_MAGIC 0x5a1e7001
 	struct pg_pool *pool;
 	struct token_buckets *users;
+	struct token_buckets *agents;
 	struct event *prune;
 	uint64_t limited[AL_L__MAX]; /* 429s */
 	uint64_t lockouts[AL_NPOLICY]; /* by policy: address, e-mail, sign-up */
@@ -118,6 +129,7 @@ api_limits_new(struct event_base *eb, struct pg_pool *pool, double user_rate,
 	l->pool = pool;
 	l->users = tb_new(user_rate > 0 ? user_rate : AL_USER_RATE,
 	    user_burst >= 1 ? user_burst : AL_USER_BURST, AL_USERS);
+	l->agents = tb_new(AL_AGENT_RATE, AL_AGENT_BURST, AL_AGENTS);
 	l->prune = event_new(eb, -1, EV_PERSIST, al_on_prune, l);
 	AN(l->prune);
 	AZ(event_add(l->prune, &tv));
@@ -132,6 +144,7 @@ api_limits_free(struct api_limits **lp)
 	TAKE_OBJ_NOTNULL(l, lp, API_LIMITS_MAGIC);
 	event_free(l->prune);
 	tb_free(&l->users);
+	tb_free(&l->agents);
 	FREE_OBJ(l);
 }
 
@@ -186,6 +199,20 @@ api_limits_user(struct api_limits *l, struct api_req *r, int64_t user)
 	if (wait == 0)
 		return (0);
 	al_refuse(l, r, AL_L_USER, wait);
+	return (-1);
+}
+
+int
+api_limits_agent(struct api_limits *l, struct api_req *r, int64_t agent)
+{
+	double wait;
+
+	CHECK_OBJ_NOTNULL(l, API_LIMITS_MAGIC);
+	assert(agent > 0);
+	wait = tb_take(l->agents, (uint64_t)agent, VTIM_mono());
+	if (wait == 0)
+		return (0);
+	al_refuse(l, r, AL_L_AGENT, wait);
 	return (-1);
 }
 

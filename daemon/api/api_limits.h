@@ -10,7 +10,8 @@
  *	that a flood of guesses buys no CPU (argon2id is slow on purpose).
  *
  *	Everything a signed-in user asks, per replica: a token bucket per
- *	user in memory (core/token_bucket.h).  Behind a load balancer over
+ *	user in memory (core/token_bucket.h); and every agent's, a
+ *	bucket per agent.  Behind a load balancer over
  *	n replicas a user may get up to n times the rate; that is accepted
  *	here, the limit is against one runaway client, not for billing.
  */
@@ -64,5 +65,7 @@ void api_limits_login_ok(struct api_limits *, const char *email);
 
 /* A signed-in user's request: 0 on its way, or -1 answered (429). */
 int api_limits_user(struct api_limits *, struct api_req *, int64_t user);
+/* An agent's request, the same with an agent's rate. */
+int api_limits_agent(struct api_limits *, struct api_req *, int64_t agent);
 
 #endif

@@ -181,6 +181,8 @@ api_session_agent_found(void *priv, enum as_status st,
 	switch (st) {
 	case AS_OK:
 		AN(a);
+		if (api_limits_agent(s->t->limits, s->r, a->id) != 0)
+			break;
 		memset(&c, 0, sizeof c);
 		c.agent = a->id;
 		c.website = a->website;

@@ -8,6 +8,8 @@
 #ifndef STOKE_API_TENANT_H
 #define STOKE_API_TENANT_H
 
+#include <stdint.h>
+
 #include "auth/password.h"
 
 struct api_agent_polls;
@@ -20,6 +22,21 @@ struct http_api;
 struct offload;
 struct pg_pool;
 struct token_keys;
+
+/* What agents' batches brought to this replica (api_agent_link.c). */
+enum api_agent_rows {
+	AAR_JOBS,
+	AAR_INVALIDATIONS,
+	AAR_RESULTS,
+	AAR_TRAFFIC,
+	AAR_TASKS,
+	AAR__MAX
+};
+
+struct api_agent_stats {
+	uint64_t stored, duplicate; /* batches */
+	uint64_t rows[AAR__MAX];
+};
 
 struct api_tenant {
 	unsigned magic;
@@ -35,6 +52,7 @@ struct api_tenant {
 	struct api_sse *sse; /* the event streams, and their LISTEN */
 	struct api_agent_polls *polls; /* agents' held polls, and theirs */
 	struct api_scheduler *scheduler; /* websites' scheduled jobs */
+	struct api_agent_stats agent_stats;
 	/* --test-clock: the file whose seconds are now for schedules
 	 * (core/test_clock.h); NULL: the real time. */
 	const char *test_clock;

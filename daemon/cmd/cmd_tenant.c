@@ -19,6 +19,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "api/api_agent_link.h"
 #include "api/api_agent_poll.h"
 #include "api/api_limits.h"
 #include "api/api_scheduler.h"
@@ -187,6 +188,7 @@ cmd_tenant_start(struct cmd_tenant *ct, struct event_base *eb,
 	t->sse = api_sse_new(eb, pool, sse_heartbeat);
 	http_api_metrics(api, api_sse_metrics, t->sse);
 	t->polls = api_agent_polls_new(eb, pool);
+	http_api_metrics(api, api_agent_link_metrics, t);
 	t->test_clock = ct->test_clock;
 	/* A test's clock moves in jumps: looked at more often. */
 	t->scheduler = api_scheduler_new(eb, pool, ct->test_clock,

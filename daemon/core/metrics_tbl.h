@@ -173,7 +173,14 @@ METRIC(API_LOCKOUTS, "stoke_api_lockouts_total", COUNTER,
     "Keys this replica locked after too many failures, by limit")
 METRIC(API_RATE_LIMITED, "stoke_api_rate_limited_total", COUNTER,
     "Requests refused with 429, by limit: login (its address or e-mail "
-    "locked), register (its address), user (past their rate)")
+    "locked), register (its address), user (past their rate), agent (an "
+    "agent past its rate)")
+METRIC(API_AGENT_BATCHES, "stoke_api_agent_batches_total", COUNTER,
+    "Agents' batches this replica answered, by outcome: stored, duplicate "
+    "(sent before: nothing stored again)")
+METRIC(API_AGENT_ROWS, "stoke_api_agent_rows_total", COUNTER,
+    "Rows of agents' batches stored, by kind (jobs, invalidations, "
+    "results, traffic, tasks)")
 METRIC(API_SSE_STREAMS, "stoke_api_sse_streams", GAUGE,
     "Event streams (Server-Sent Events) open on this replica")
 METRIC(SCHEDULE_SLOTS, "stoke_schedule_slots_total", COUNTER,

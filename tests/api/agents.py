@@ -174,6 +174,18 @@ def key():
     return str(uuid.uuid4())
 
 
+def metric(port, name):
+    """A sample of the replica's /metrics, 0 when it has none."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0
+
+
 def post_batch(batch, token=T1, port=A, gz=False):
     data = json.dumps(batch).encode()
     hdr = {}
@@ -238,6 +250,15 @@ r = ok("the same batch again, on the other replica",
        post_batch(batch, port=B))
 expect("a duplicate", r, {"batch": run + ":1", "duplicate": True})
 expect("nothing doubled", sql("SELECT " + counts), before)
+expect("/metrics: the batch stored, its rows", (
+    metric(A, 'stoke_api_agent_batches_total{outcome="stored"}') >= 1,
+    metric(A, 'stoke_api_agent_rows_total{kind="results"}') >= 2,
+    metric(A, 'stoke_api_agent_rows_total{kind="invalidations"}') >= 1),
+    (True, True, True))
+expect("/metrics: the duplicate, where it was sent", (
+    metric(B, 'stoke_api_agent_batches_total{outcome="duplicate"}') >= 1,
+    metric(B, 'stoke_api_agent_batches_total{outcome="stored"}')),
+    (True, 0))
 jid = int(sql("SELECT id FROM cache_jobs WHERE row_key = '%s'" % job))
 res = ok("its results, through the API", call(
     "GET", "/api/jobs/%d/results" % jid, token=vera))["results"]
@@ -446,6 +467,38 @@ rep = ok("purge", call("POST", "/api/websites/%d/purge" % wa,
                        {"urls": ["/c"]}, alice))
 expect("a revoked agent is not told", [e["agent"] for e in rep["results"]],
        ["node-a"])
+
+# ------------------------------------------------------------------
+# An agent gone wrong, asking as fast as it can: 429 past its rate (per
+# agent and replica: 50 a second, bursts of 200), the others served.
+af = ok("agent flood", call("POST", AG % wa, {"name": "node-f"}, alice), 201)
+conn = http.client.HTTPConnection("127.0.0.1", A, timeout=30)
+hdr = {"Authorization": "Bearer " + af["token"],
+       "Content-Type": "application/json"}
+body = json.dumps({"name": "node-f", "version": "0.1.0",
+                   "node": "http://127.0.0.1:6082", "run": key()})
+limited = None
+for i in range(400):
+    conn.request("POST", HELLO, body=body, headers=hdr)
+    r = conn.getresponse()
+    text = r.read()
+    if r.status == 429:
+        limited = (i, r.getheader("Retry-After"),
+                   json.loads(text)["error"]["code"])
+        break
+    expect("flood: served until its limit", r.status, 200)
+conn.close()
+expect("flood: refused past its burst", limited is not None and
+       (limited[0] >= 150, limited[1] is not None and
+        int(limited[1]) >= 1, limited[2]), (True, True, "rate_limited"))
+expect("flood: counted", metric(
+    A, 'stoke_api_rate_limited_total{limit="agent"}') >= 1, True)
+ok("flood: another agent served", call("POST", HELLO, {
+    "name": "node-a", "version": "0.1.0", "node": "http://127.0.0.1:6081",
+    "run": run}, T1))
+ok("flood: the other replica's own bucket", call("POST", HELLO, {
+    "name": "node-f", "version": "0.1.0", "node": "http://127.0.0.1:6082",
+    "run": key()}, af["token"], port=B))
 
 # For agents.sh: a token still valid, to hold a poll while a replica
 # stops.
