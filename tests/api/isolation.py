@@ -86,7 +86,22 @@ MATRIX = {
     "GET /api/jobs/:id/results": {"obj": "job", "viewer": R},
     "GET /api/jobs/:id/events": {"obj": "job", "viewer": R,
                                  "stream": True},
+    "GET /api/websites/:id/schedule": {"obj": "website", "viewer": R},
+    "GET /api/projects/:id/channels": {"obj": "project", "viewer": R},
+    "POST /api/projects/:id/channels": {
+        "obj": "project", "viewer": W,
+        "body": {"kind": "webhook", "name": "taken",
+                 "url": "http://127.0.0.1:9/hook",
+                 "events": ["job.finished"]}},
+    "PATCH /api/projects/:id/channels/:channel_id": {
+        "obj": "project", "viewer": W, "body": {"name": "taken over"}},
+    "DELETE /api/projects/:id/channels/:channel_id": {"obj": "project",
+                                                      "viewer": W},
+    "POST /api/projects/:id/channels/:channel_id/test": {"obj": "project",
+                                                         "viewer": W},
+    "GET /api/projects/:id/deliveries": {"obj": "project", "viewer": R},
     "GET /api/analytics/dashboard": {"obj": None},
+    "GET /api/overview": {"obj": None},
 }
 
 
@@ -186,6 +201,12 @@ def tenant(owner, dom, viewer=None):
         o["agent_id"] = ok("agent", call(
             "POST", "/api/websites/%d/agents" % o["website"],
             {"name": "node-" + dom}, token=owner), 201)["id"]
+    if "POST /api/projects/:id/channels" in ROUTES:
+        o["channel_id"] = ok("channel", call(
+            "POST", "/api/projects/%d/channels" % o["project"],
+            {"kind": "webhook", "name": "hook-" + dom,
+             "url": "http://127.0.0.1:9/hook", "events": ["job.finished"]},
+            token=owner), 201)["id"]
     if KEYS:
         k = ok("key", call("POST", "/api/projects/%d/keys" % o["project"],
                            {"name": "ci-" + dom,
@@ -211,6 +232,7 @@ def path_of(route, objs):
         path = path.replace(":id", str(objs[spec["obj"]]))
     path = path.replace(":user_id", str(objs["user_id"]))
     path = path.replace(":agent_id", str(objs.get("agent_id", 1)))
+    path = path.replace(":channel_id", str(objs.get("channel_id", 1)))
     return path.replace(":key_id", str(objs.get("key_id", 1)))
 
 
