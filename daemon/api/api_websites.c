@@ -40,6 +40,9 @@
 #define WEBSITE_VARIANTS_MAX 64
 #define WEBSITE_VARIANT_KEYS_MAX 16
 #define WEBSITE_NODES_MAX 32
+/* As 0022_shopware.sql allows: a shop's few search pages that matter. */
+#define WEBSITE_SEARCH_TERMS_MAX 50
+#define WEBSITE_SEARCH_TERM_LEN 100
 /* base_url, sitemap_url, the nodes */
 #define WEBSITE_HOSTS_MAX (2 + WEBSITE_NODES_MAX)
 
@@ -62,6 +65,9 @@ static const struct api_field api_ws_input_value = { "source", AF_STRING, 0, 8,
 	"!#$%&'*+-.^_`|~:" };
 static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
 	ADDR_URL_MAX, NULL, NULL, NULL };
+/* "coffee beans": what visitors type into a Shopware shop's search */
+static const struct api_field api_ws_search_term = { "term", AF_STRING, 0, 1,
+	WEBSITE_SEARCH_TERM_LEN, NULL, NULL, NULL };
 
 /* base_url's flags: required to create, not to change. */
 #define API_WS_FIELDS(base_flags)                                              \
@@ -82,6 +88,9 @@ static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
 	    { "variant_inputs", AF_OBJECT, 0, 0, WEBSITE_VARIANT_KEYS_MAX,     \
 		    &api_ws_input_value, &api_ws_variant_key, NULL },          \
 	    { "broadcast_invalidations", AF_BOOL, 0, 0, 0, NULL, NULL, NULL }, \
+	    { "search_terms", AF_ARRAY, 0, 0, WEBSITE_SEARCH_TERMS_MAX,        \
+		    &api_ws_search_term, NULL, NULL },                         \
+	    { "auto_variants", AF_BOOL, 0, 0, 0, NULL, NULL, NULL },           \
 	{                                                                      \
 		"varnish_nodes", AF_ARRAY, 0, 0, WEBSITE_NODES_MAX,            \
 		    &api_ws_node, NULL, NULL                                   \
@@ -451,6 +460,34 @@ api_ws_schedule(struct api_ws *w)
 	return (0);
 }
 
+/*
+ * Search terms become URLs (sitemap/shopware.h): a control character
+ * has no business in one.  -1 once answered.
+ */
+static int
+api_ws_search_terms(struct api_ws *w, json_t *terms)
+{
+	const unsigned char *s;
+	char field[48];
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(terms, i, v)
+	{
+		for (s = (const unsigned char *)json_string_value(v); *s; s++)
+			if (*s < 0x20 || *s == 0x7f)
+				break;
+		if (*s == '\0' &&
+		    json_string_length(v) == strlen(json_string_value(v)))
+			continue;
+		snprintf(field, sizeof field, "search_terms[%zu]", i);
+		http_api_error(w->r, 422, "invalid", field,
+		    "%s: a search term holds no control character", field);
+		return (-1);
+	}
+	return (0);
+}
+
 /* The settings but base_url and sitemap_url; -1 once answered. */
 static int
 api_ws_settings(struct api_ws *w)
@@ -471,6 +508,9 @@ api_ws_settings(struct api_ws *w)
 		return (-1);
 	v = json_object_get(w->set, "varnish_nodes");
 	if (v != NULL && api_ws_nodes(w, v) != 0)
+		return (-1);
+	v = json_object_get(w->set, "search_terms");
+	if (v != NULL && api_ws_search_terms(w, v) != 0)
 		return (-1);
 	return (0);
 }

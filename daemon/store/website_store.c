@@ -33,17 +33,19 @@
 	" 'variants', w.variants, 'variant_inputs', w.variant_inputs,"         \
 	" 'broadcast_invalidations', w.broadcast_invalidations,"               \
 	" 'varnish_nodes', w.varnish_nodes,"                                   \
+	" 'search_terms', w.search_terms, 'auto_variants', w.auto_variants,"   \
 	" 'created_at', w.created_at"
 
 /* The settings, in the order of WS_SET_ROW. */
 #define WS_SET_COLUMNS                                                         \
 	"name, base_url, sitemap_url, cache_type, concurrency, rate_limit,"    \
 	" schedule, schedule_tz, variants, variant_inputs,"                    \
-	" broadcast_invalidations, varnish_nodes"
+	" broadcast_invalidations, varnish_nodes, search_terms, auto_variants"
 #define WS_SET_ROW                                                             \
 	"r.name, r.base_url, r.sitemap_url, r.cache_type, r.concurrency,"      \
 	" r.rate_limit, r.schedule, r.schedule_tz, r.variants,"                \
-	" r.variant_inputs, r.broadcast_invalidations, r.varnish_nodes"
+	" r.variant_inputs, r.broadcast_invalidations, r.varnish_nodes,"       \
+	" r.search_terms, r.auto_variants"
 
 /* The caller's role in project $2 ($1 the caller). */
 #define WS_ME_PROJECT                                                          \
@@ -85,7 +87,8 @@ static const struct pg_stmt ws_st_create = { "ws_create",
 	"    coalesce(r.variants, '[]'),"
 	"    coalesce(r.variant_inputs, '{}'),"
 	"    coalesce(r.broadcast_invalidations, false),"
-	"    coalesce(r.varnish_nodes, '{}')"
+	"    coalesce(r.varnish_nodes, '{}'), coalesce(r.search_terms, '{}'),"
+	"    coalesce(r.auto_variants, false)"
 	"  FROM verdict, jsonb_populate_record(NULL::websites, $3::jsonb) r"
 	"  WHERE verdict.status = 'ok'"
 	"  RETURNING *"
