@@ -71,6 +71,7 @@ struct fetch {
 	char location[4096];
 	char content_type[128];
 	unsigned set_cookie;
+	char cookies[256]; /* the names of those set, space separated */
 	size_t body_max;
 	char *buf; /* the body, with body_max */
 	size_t buflen, bufsize;
@@ -183,6 +184,7 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	res.cache_control =
 	    fe->cache_control[0] != '\0' ? fe->cache_control : NULL;
 	res.set_cookie = fe->set_cookie;
+	res.cookies = fe->cookies[0] != '\0' ? fe->cookies : NULL;
 	res.age = fe->age[0] != '\0' ? strtol(fe->age, NULL, 10) : -1;
 	res.location = fe->location[0] != '\0' ? fe->location : NULL;
 	res.content_type =
@@ -351,6 +353,28 @@ hdr_copy(char *dst, size_t dstlen, const char *v, size_t len)
 	dst[len] = '\0';
 }
 
+/* A Set-Cookie's name, kept beside the others' while they fit. */
+static void
+fetch_cookie(struct fetch *fe, const char *v, size_t len)
+{
+	size_t have = strlen(fe->cookies), n;
+
+	while (len > 0 && *v == ' ') {
+		v++;
+		len--;
+	}
+	for (n = 0; n < len && v[n] != '=' && v[n] != ';' && v[n] != '\r' &&
+	     v[n] != '\n' && v[n] != ' ';
+	     n++)
+		continue;
+	if (n == 0 || have + 1 + n >= sizeof fe->cookies)
+		return;
+	if (have > 0)
+		fe->cookies[have++] = ' ';
+	memcpy(fe->cookies + have, v, n);
+	fe->cookies[have + n] = '\0';
+}
+
 /* "HTTP/1.1 200 Invalidated 3 objects": what follows the code, of the
  * last status line (one after a 100 Continue). */
 static void
@@ -390,8 +414,10 @@ on_header(char *p, size_t size, size_t n, void *priv)
 	HDR("Location", location)
 	HDR("Content-Type", content_type)
 #undef HDR
-	if (len > 11 && !strncasecmp(p, "Set-Cookie:", 11))
+	if (len > 11 && !strncasecmp(p, "Set-Cookie:", 11)) {
 		fe->set_cookie = 1;
+		fetch_cookie(fe, p + 11, len - 11);
+	}
 	return (len);
 }
 

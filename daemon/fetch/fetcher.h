@@ -76,6 +76,9 @@ struct fetch_result {
 	const char *retry_after;
 	const char *cache_control; /* as answered, or NULL */
 	unsigned set_cookie; /* the answer set a cookie */
+	/* The names of the cookies it set, space separated ("sw-states
+	 * session-"), as far as 255 bytes go; or NULL. */
+	const char *cookies;
 	long age; /* Age: header, -1 when none */
 	const char *body; /* with body_max: what came, body_bytes long */
 	const char *location; /* as answered, not followed; or NULL */

@@ -35,9 +35,8 @@ struct hl_parse {
 	struct html_links_stats st;
 };
 
-/* Is word one of the space separated tokens of list? */
-static int
-hl_token(const char *list, const char *word)
+int
+html_token(const char *list, const char *word)
 {
 	size_t wl = strlen(word), n;
 	const char *p = list;
@@ -52,8 +51,8 @@ hl_token(const char *list, const char *word)
 	return (0);
 }
 
-static const char *
-hl_attr(const xmlChar **atts, const char *name)
+const char *
+html_attr(const xmlChar **atts, const char *name)
 {
 	unsigned u;
 
@@ -90,29 +89,29 @@ hl_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 
 	CAST_OBJ_NOTNULL(p, ctx, HL_PARSE_MAGIC);
 	if (!strcmp(name, "a") || !strcmp(name, "area")) {
-		if ((v = hl_attr(atts, "href")) == NULL)
+		if ((v = html_attr(atts, "href")) == NULL)
 			return;
-		rel = hl_attr(atts, "rel");
-		if (rel != NULL && hl_token(rel, "nofollow"))
+		rel = html_attr(atts, "rel");
+		if (rel != NULL && html_token(rel, "nofollow"))
 			p->st.nofollow++;
 		else
 			hl_keep(p, HTML_LINK, v);
 	} else if (!strcmp(name, "esi:include")) {
-		if ((v = hl_attr(atts, "src")) != NULL)
+		if ((v = html_attr(atts, "src")) != NULL)
 			hl_keep(p, HTML_ESI, v);
 	} else if (!strcmp(name, "base")) {
 		/* The first one with an href counts (HTML's rule). */
-		if (p->base == NULL && (v = hl_attr(atts, "href")) != NULL) {
+		if (p->base == NULL && (v = html_attr(atts, "href")) != NULL) {
 			p->base = strdup(v);
 			AN(p->base);
 		}
 	} else if (!strcmp(name, "meta")) {
-		v = hl_attr(atts, "name");
+		v = html_attr(atts, "name");
 		if (v == NULL || strcasecmp(v, "robots"))
 			return;
-		v = hl_attr(atts, "content");
+		v = html_attr(atts, "content");
 		if (v != NULL &&
-		    (hl_token(v, "nofollow") || hl_token(v, "none")))
+		    (html_token(v, "nofollow") || html_token(v, "none")))
 			p->st.meta_nofollow = 1;
 	}
 }

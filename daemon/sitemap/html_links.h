@@ -50,6 +50,13 @@ int html_links(const char *page_url, const void *body, size_t len,
     const struct url_norm_drop *drop, html_link_f *, void *priv,
     struct html_links_stats *);
 
+/* Is word one of the tokens of list (rel, class, content: separated by
+ * white space or commas), regardless of case? */
+int html_token(const char *list, const char *word);
+/* The value of attribute name of a SAX startElement's atts ("" for one
+ * written bare, as "checked"), or NULL. */
+const char *html_attr(const unsigned char **atts, const char *name);
+
 /* Is an answer of this Content-Type (NULL: none said) HTML to read? */
 int html_is_html(const char *content_type);
 
