@@ -19,6 +19,8 @@
  * With -t it is a site without a sitemap, laid with the traps a crawler
  * meets (traps() below), and -l FILE logs every request's path, and
  * whether it came through Varnish, for a test to see what was fetched.
+ * With -s shopware it is a Shopware 6-like storefront, without ESI
+ * (origin_shopware.c).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -43,6 +45,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include <zlib.h>
+
+#include "origin.h"
 
 #define CHECK_OBJ(ptr, m)                                                      \
 	do {                                                                   \
@@ -82,6 +86,7 @@ struct origin {
 	long fail; /* answer every page with this status; 0: don't */
 	int traps; /* -t: the crawler's trap site */
 	const char *offsite; /* -t: where its off-site link leads */
+	int shop6; /* -s shopware: the storefront */
 	FILE *log; /* -l: every request's path */
 	int stopping;
 	unsigned long long requests, refused;
@@ -248,7 +253,7 @@ cookie_currency(const char *cookie)
  * The Host header ends up in XML and text bodies; rather than escape it
  * for each, anything but a plain host[:port] falls back to localhost.
  */
-static const char *
+const char *
 req_host(struct evhttp_request *req)
 {
 	const char *h;
@@ -276,8 +281,7 @@ req_host(struct evhttp_request *req)
  * Output helpers.
  */
 
-/* Request bytes only reach HTML through here, shortened and escaped. */
-static void
+void
 html_escape(struct evbuffer *b, const char *s, size_t max)
 {
 	unsigned char c;
@@ -546,30 +550,20 @@ r_sitemap_pages(struct pending *p, const char *path, struct evkeyvalq *oh,
 	return (200);
 }
 
-static int
-r_sitemap_products(struct pending *p, const char *path, struct evkeyvalq *oh,
-    struct evbuffer *b)
+int
+gzip_buffer(struct evbuffer *x, struct evbuffer *b)
 {
-	struct evbuffer *x = evbuffer_new();
 	unsigned char out[16384];
 	z_stream z;
 	size_t len;
 	int r;
 
-	CHECK_OBJ(p, PENDING_MAGIC);
-	if (x == NULL)
-		return (text_reply(oh, b, 503, "out of memory\n"));
-	evbuffer_add_printf(x, URLSET_HEAD);
-	product_urls(x, req_host(p->req), p->origin->nproducts);
-	evbuffer_add_printf(x, "</urlset>\n");
 	len = evbuffer_get_length(x);
 	memset(&z, 0, sizeof z);
 	/* 16 + window bits: a gzip file, as .xml.gz means. */
 	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
-	        Z_DEFAULT_STRATEGY) != Z_OK) {
-		evbuffer_free(x);
-		return (text_reply(oh, b, 503, "no zlib\n"));
-	}
+	        Z_DEFAULT_STRATEGY) != Z_OK)
+		return (-1);
 	z.next_in = evbuffer_pullup(x, -1);
 	z.avail_in = (uInt)len;
 	do {
@@ -579,8 +573,25 @@ r_sitemap_products(struct pending *p, const char *path, struct evkeyvalq *oh,
 		evbuffer_add(b, out, sizeof out - z.avail_out);
 	} while (r == Z_OK);
 	deflateEnd(&z);
+	return (r == Z_STREAM_END ? 0 : -1);
+}
+
+static int
+r_sitemap_products(struct pending *p, const char *path, struct evkeyvalq *oh,
+    struct evbuffer *b)
+{
+	struct evbuffer *x = evbuffer_new();
+	int r;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	if (x == NULL)
+		return (text_reply(oh, b, 503, "out of memory\n"));
+	evbuffer_add_printf(x, URLSET_HEAD);
+	product_urls(x, req_host(p->req), p->origin->nproducts);
+	evbuffer_add_printf(x, "</urlset>\n");
+	r = gzip_buffer(x, b);
 	evbuffer_free(x);
-	return (r == Z_STREAM_END ? 200 : 503);
+	return (r == 0 ? 200 : text_reply(oh, b, 503, "no zlib\n"));
 }
 
 static int
@@ -881,16 +892,20 @@ respond(struct pending *p, struct evkeyvalq *oh, struct evbuffer *b)
 	if (p->origin->fail != 0 && strcmp(path, "/stats") != 0)
 		return (text_reply(oh, b, (int)p->origin->fail, "failing\n"));
 	code = 0;
-	if (p->origin->traps && strcmp(path, "/stats") != 0 &&
+	if (p->origin->shop6 && strcmp(path, "/stats") != 0)
+		code = shop6_route(p->req, path, p->origin->nproducts, p->seq,
+		    oh, b);
+	if (code == 0 && p->origin->traps && strcmp(path, "/stats") != 0 &&
 	    strncmp(path, "/esi/", 5) != 0)
 		code = traps(p, path, oh, b);
 	if (code == 0)
 		code = dispatch(p, path, oh, b);
 	if (p->status != 0)
 		code = (int)p->status;
-	/* Pages hold ESI includes: say so, as Shopware and others do. */
+	/* Pages hold ESI includes: say so, as Shopware and others do;
+	 * the storefront holds none. */
 	ct = evhttp_find_header(oh, "Content-Type");
-	if (ct != NULL && !strncmp(ct, "text/html", 9))
+	if (ct != NULL && !strncmp(ct, "text/html", 9) && !p->origin->shop6)
 		evhttp_add_header(oh, "Surrogate-Control",
 		    "content=\"ESI/1.0\"");
 	if (p->cookie) {
@@ -1062,12 +1077,13 @@ usage(void)
 	    "usage: stoke-origin [-a ADDR] [-p PORT] "
 	    "[-n PRODUCTS (1-%d)] [-P PIDFILE] [-d MS (0-%d)]\n"
 	    "                    [-c WORKERS [-q QUEUE]] [-t [-o URL]] "
-	    "[-l FILE]\n"
+	    "[-s shopware] [-l FILE]\n"
 	    "defaults: -a 127.0.0.1 -p 8080 -n 50 -d 0; -p 0 picks a port\n"
 	    "-c: requests beyond WORKERS wait for one (each -d MS);\n"
 	    "-q: beyond QUEUE in flight, 503 with Retry-After: 1\n"
 	    "-t: a site without a sitemap, with traps for crawlers; "
 	    "-o: its off-site link\n"
+	    "-s shopware: a Shopware 6-like storefront, without ESI\n"
 	    "-l: log each request (time, URL, varnish or direct) to FILE\n",
 	    MAX_PRODUCTS, MAX_DELAY_MS);
 	exit(2);
@@ -1133,8 +1149,13 @@ main(int argc, char **argv)
 	o->magic = ORIGIN_MAGIC;
 	o->nproducts = 50;
 	TAILQ_INIT(&o->waiting);
-	while ((ch = getopt(argc, argv, "a:c:d:hl:n:o:p:P:q:t")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:hl:n:o:p:P:q:s:t")) != -1) {
 		switch (ch) {
+		case 's':
+			if (strcmp(optarg, "shopware"))
+				usage();
+			o->shop6 = 1;
+			break;
 		case 't':
 			o->traps = 1;
 			break;
