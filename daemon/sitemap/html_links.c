@@ -124,27 +124,40 @@ hl_quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-static int
-hl_parse(struct hl_parse *p, const char *url, const void *body, size_t len)
+int
+html_sax(const char *url, const void *body, size_t len,
+    const struct html_sax *h, void *ctx)
 {
 	htmlSAXHandler sax;
 	htmlParserCtxtPtr ctxt;
 
+	AN(h);
+	if (len > INT_MAX)
+		return (-1);
 	memset(&sax, 0, sizeof sax);
-	sax.startElement = hl_start;
+	sax.startElement = h->start;
+	sax.endElement = h->end;
+	sax.characters = h->text;
 	sax.error = hl_quiet;
 	sax.warning = hl_quiet;
-	ctxt = htmlCreatePushParserCtxt(&sax, p, NULL, 0, url,
+	ctxt = htmlCreatePushParserCtxt(&sax, ctx, NULL, 0, url,
 	    XML_CHAR_ENCODING_NONE);
 	if (ctxt == NULL)
 		return (-1);
 	(void)htmlCtxtUseOptions(ctxt,
-	    HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	        HTML_PARSE_NOBLANKS);
+	    HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
 	/* Broken HTML is still read as far as it goes. */
 	(void)htmlParseChunk(ctxt, body, (int)len, 1);
 	htmlFreeParserCtxt(ctxt);
 	return (0);
+}
+
+static int
+hl_parse(struct hl_parse *p, const char *url, const void *body, size_t len)
+{
+	static const struct html_sax h = { hl_start, NULL, NULL };
+
+	return (html_sax(url, body, len, &h, p));
 }
 
 /* Resolve and hand over what was kept. */

@@ -50,6 +50,24 @@ int html_links(const char *page_url, const void *body, size_t len,
     const struct url_norm_drop *drop, html_link_f *, void *priv,
     struct html_links_stats *);
 
+/* What a page's reader is told as the parser meets it (libxml2's SAX
+ * callbacks; xmlChar is unsigned char); NULL: not wanted. */
+struct html_sax {
+	void (*start)(void *ctx, const unsigned char *name,
+	    const unsigned char **atts);
+	void (*end)(void *ctx, const unsigned char *name);
+	void (*text)(void *ctx, const unsigned char *text, int len);
+};
+
+/*
+ * Read body (len bytes fetched from url, which may be cut short) with
+ * libxml2's HTML parser, telling h's callbacks (ctx theirs): with no
+ * network access and no error output, broken HTML read as far as it
+ * goes.  0, or -1 when the parser cannot be made.
+ */
+int html_sax(const char *url, const void *body, size_t len,
+    const struct html_sax *h, void *ctx);
+
 /* Is word one of the tokens of list (rel, class, content: separated by
  * white space or commas), regardless of case? */
 int html_token(const char *list, const char *word);

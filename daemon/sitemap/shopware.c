@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -368,35 +368,12 @@ sw_text(void *ctx, const xmlChar *ch, int len)
 	t[n] = '\0';
 }
 
-/* The page's own mistakes are no business of ours. */
-static void
-sw_quiet(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
 static int
 sw_parse(struct sw_parse *p, const char *url, const void *body, size_t len)
 {
-	htmlSAXHandler sax;
-	htmlParserCtxtPtr ctxt;
+	static const struct html_sax h = { sw_start, sw_end, sw_text };
 
-	memset(&sax, 0, sizeof sax);
-	sax.startElement = sw_start;
-	sax.endElement = sw_end;
-	sax.characters = sw_text;
-	sax.error = sw_quiet;
-	sax.warning = sw_quiet;
-	ctxt = htmlCreatePushParserCtxt(&sax, p, NULL, 0, url,
-	    XML_CHAR_ENCODING_NONE);
-	if (ctxt == NULL)
-		return (-1);
-	(void)htmlCtxtUseOptions(ctxt,
-	    HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
-	(void)htmlParseChunk(ctxt, body, (int)len, 1);
-	htmlFreeParserCtxt(ctxt);
-	return (0);
+	return (html_sax(url, body, len, &h, p));
 }
 
 /*--------------------------------------------------------------------
