@@ -10,6 +10,17 @@
  * top's place if it is worth more, so a sitemap longer than the plan
  * allows leaves its best warm, not its first.  A crawl finds pages in
  * order of depth, the most valuable first: once full, it stops.
+ *
+ * A Shopware website's job first reads the shop's start page
+ * (shopware_probe.h).  A shop's URLs are then kept in three tiers, each
+ * worth more than the next whatever the sitemap or the crawl says
+ * within it: the start page, its other languages' and its categories
+ * (the navigation); the products and the sitemap's other pages; the
+ * search pages of the website's search_terms.  The currencies it
+ * offers are warmed as variants of the job when the website says
+ * auto_variants (each through variant_inputs' currency), else only
+ * proposed; what was found is the job's detected, and the first words
+ * of its notes.
  */
 
 #include "config.h"
@@ -31,6 +42,8 @@
 #include "core/log.h"
 #include "fetch/addr_policy.h"
 #include "sitemap/esi_probe.h"
+#include "sitemap/shopware.h"
+#include "sitemap/shopware_probe.h"
 #include "sitemap/site_crawl.h"
 #include "sitemap/sitemap_crawl.h"
 #include "store/task_queue.h"
@@ -45,9 +58,17 @@
 /* Pages of a sitemap read from the origin for their ESI fragments. */
 #define SMT_ESI_PAGES 3
 #define SMT_ESI_TIMEOUT 30.0
+/* A shop's tiers: a sitemap's and a crawl's values are within 0..1. */
+#define SMT_SW_CATEGORY 3.0
+#define SMT_SW_PAGE 2.0
+#define SMT_SW_SEARCH 1.0
+#define SMT_SW_TIMEOUT 30.0
+/* The job's variants and the shop's currencies, at most (as a job's). */
+#define SMT_SW_VARIANTS 64
 
 enum smt_state {
 	SMT_BEGIN, /* waiting for the loop */
+	SMT_DETECTING, /* a shop's start page */
 	SMT_READING, /* the sitemaps */
 	SMT_CRAWLING, /* the site's pages */
 	SMT_PROBING, /* a sitemap's first pages, for their ESI fragments */
@@ -88,6 +109,14 @@ struct sitemap_task {
 	char why_crawl[SMT_ERR_LEN]; /* why a sitemap job crawled */
 	struct vsb *crawl_notes;
 	unsigned ncrawl_notes;
+	/* A Shopware website's: its settings (task_queue.h), what its
+	 * start page said, and why it said nothing. */
+	json_t *swconf;
+	struct shopware_probe *swp;
+	struct sw_shop *shop;
+	char sw_err[SMT_ERR_LEN];
+	double tier; /* added to a sitemap's or a crawl's values */
+	unsigned nsearch; /* search pages kept */
 	/* The URLs kept: a heap, the least valuable on top, and a set. */
 	struct smt_url **heap;
 	unsigned nheap;
@@ -206,6 +235,174 @@ smt_cmp(const void *a, const void *b)
 }
 
 /*--------------------------------------------------------------------
+ * A Shopware shop
+ */
+
+/* A URL the shop's start page named, as a category: on the site only. */
+static void
+smt_sw_keep(struct sitemap_task *st, const char *url)
+{
+	struct addr_url u;
+	const char *why;
+
+	if (addr_url_parse(url, &u, &why) == 0 && !strcmp(u.host, st->host))
+		(void)smt_keep(st, url, SMT_SW_CATEGORY, 0);
+}
+
+/* The search pages of the website's terms, after everything else. */
+static void
+smt_sw_search(struct sitemap_task *st)
+{
+	char url[URL_NORM_MAX + 1];
+	unsigned n;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(st->swconf, "search_terms"), i, v)
+	{
+		if (!json_is_string(v) ||
+		    sw_search_url(st->shop, st->t->base_url,
+		        json_string_value(v), url, sizeof url) != 0)
+			continue;
+		/* Worth least of all, they never take another's place. */
+		n = st->nheap;
+		(void)smt_keep(st, url, SMT_SW_SEARCH, 0);
+		if (st->nheap > n)
+			st->nsearch++;
+	}
+}
+
+static int
+smt_sw_has(char *const *list, unsigned n, const char *s)
+{
+	unsigned u;
+
+	for (u = 0; u < n; u++)
+		if (!strcmp(list[u], s))
+			return (1);
+	return (0);
+}
+
+/*
+ * A shop's other currencies (its default is the plain variant: no
+ * cookie), proposed in det; and, when the website says auto_variants
+ * and where currency comes from, the job's variants with them, in v.
+ * The number of variants in v, 0 for the task's own.
+ */
+static unsigned
+smt_sw_variants(const struct sitemap_task *st, json_t *det, char **v)
+{
+	json_t *proposed, *x;
+	char cur[SW_ID_LEN + 16];
+	const char *how = "none";
+	unsigned n = 0, u;
+	size_t i;
+
+	proposed = json_array();
+	AN(proposed);
+	for (u = 0; st->shop->shopware && u < st->shop->ncurrency; u++)
+		if (!st->shop->currency[u].active &&
+		    sw_currency_variant(&st->shop->currency[u], cur,
+		        sizeof cur) == 0)
+			AZ(json_array_append_new(proposed,
+			    json_pack("{s:s}", "currency",
+			        st->shop->currency[u].id)));
+	if (json_array_size(proposed) > 0)
+		how = "proposed";
+	if (json_array_size(proposed) > 0 &&
+	    json_is_true(json_object_get(st->swconf, "auto_variants")) &&
+	    json_is_string(json_object_get(st->swconf, "currency_input"))) {
+		how = "warmed";
+		json_array_foreach(json_object_get(st->swconf, "variants"), i,
+		    x)
+		{
+			if (json_is_string(x) && n < SMT_SW_VARIANTS &&
+			    !smt_sw_has(v, n, json_string_value(x)))
+				v[n++] = strdup(json_string_value(x));
+		}
+		json_array_foreach(proposed, i, x)
+		{
+			snprintf(cur, sizeof cur, "currency=%s",
+			    json_string_value(json_object_get(x, "currency")));
+			if (n < SMT_SW_VARIANTS && !smt_sw_has(v, n, cur))
+				v[n++] = strdup(cur);
+		}
+		for (u = 0; u < n; u++)
+			AN(v[u]);
+	}
+	AZ(json_object_set_new(det, "proposed_variants", proposed));
+	AZ(json_object_set_new(det, "currency_variants", json_string(how)));
+	return (n);
+}
+
+/* What the owner is told first: what the shop is. */
+static void
+smt_sw_notes(const struct sitemap_task *st, json_t *det, struct vsb *vsb)
+{
+	const struct sw_shop *s = st->shop;
+	const char *how;
+
+	if (!s->shopware) {
+		VSB_printf(vsb, "not Shopware: %s",
+		    st->sw_err[0] != '\0'
+		        ? st->sw_err
+		        : "its start page has not the "
+		          "markers of a Shopware 6 storefront");
+		return;
+	}
+	VSB_printf(vsb, "Shopware %s detected",
+	    s->version[0] != '\0' ? s->version : "6");
+	if (s->version_from == SW_VERSION_ASSETS)
+		VSB_printf(vsb, " (version from its theme's scripts)");
+	VSB_printf(vsb,
+	    ": %u categories, %u currencies, %u languages, %s sitemap; "
+	    "%u search pages",
+	    s->ncategory, s->ncurrency, s->nlanguage,
+	    s->sitemaps_shopware > 0 ? "Shopware's" : "no Shopware",
+	    st->nsearch);
+	how = json_string_value(json_object_get(det, "currency_variants"));
+	if (!strcmp(how, "warmed"))
+		VSB_printf(vsb, "; its currencies warmed as variants");
+	else if (!strcmp(how, "proposed"))
+		VSB_printf(vsb,
+		    "; its other currencies proposed as variants, not warmed "
+		    "(auto_variants%s)",
+		    json_is_true(json_object_get(st->swconf, "auto_variants"))
+		        ? " without variant_inputs' currency"
+		        : " is off");
+}
+
+/*
+ * The job's detected (returned, to free), its notes with what the shop
+ * is first, and the variants to warm in (v, d's).
+ */
+static char *
+smt_sw_report(struct sitemap_task *st, const char *error, const char *notes,
+    struct vsb *out, struct tq_detected *d, char **v)
+{
+	json_t *det;
+	char *json;
+
+	if (error == NULL && st->shop->shopware)
+		smt_sw_search(st);
+	det = sw_shop_json(st->shop);
+	AZ(json_object_set_new(det, "error",
+	    st->sw_err[0] != '\0' ? json_string(st->sw_err) : json_null()));
+	AZ(json_object_set_new(det, "search_pages", json_integer(st->nsearch)));
+	d->nvariant = smt_sw_variants(st, det, v);
+	d->variant = (const char *const *)v;
+	smt_sw_notes(st, det, out);
+	if (notes != NULL)
+		VSB_printf(out, "; %s", notes);
+	AZ(VSB_finish(out));
+	json = json_dumps(det, JSON_COMPACT);
+	AN(json);
+	json_decref(det);
+	d->json = json;
+	return (json);
+}
+
+/*--------------------------------------------------------------------
  * The end, written
  */
 
@@ -233,10 +430,22 @@ smt_on_expanded(void *priv, const struct tq_expanded *x, const char *err)
 static void
 smt_write(struct sitemap_task *st, const char *error, const char *notes)
 {
+	char *variant[SMT_SW_VARIANTS];
+	struct tq_detected d, *dp = NULL;
+	struct vsb *sw = NULL;
+	char *det = NULL;
 	struct tq_url *urls;
 	unsigned u;
 
 	st->state = SMT_WRITING;
+	memset(&d, 0, sizeof d);
+	if (st->shop != NULL) {
+		sw = VSB_new_auto();
+		AN(sw);
+		det = smt_sw_report(st, error, notes, sw, &d, variant);
+		notes = VSB_data(sw);
+		dp = &d;
+	}
 	qsort(st->heap, st->nheap, sizeof *st->heap, smt_cmp);
 	urls = calloc(st->nheap + 1, sizeof *urls);
 	AN(urls);
@@ -245,9 +454,14 @@ smt_write(struct sitemap_task *st, const char *error, const char *notes)
 		urls[u].priority = st->heap[u]->value;
 		urls[u].fragment = st->heap[u]->fragment;
 	}
-	tq_expand(st->q, st->t, urls, st->nheap, error, notes, smt_on_expanded,
-	    st);
+	tq_expand(st->q, st->t, urls, st->nheap, error, notes, dp,
+	    smt_on_expanded, st);
 	free(urls);
+	for (u = 0; u < d.nvariant; u++)
+		free(variant[u]);
+	free(det);
+	if (sw != NULL)
+		VSB_destroy(&sw);
 }
 
 static void
@@ -276,7 +490,7 @@ smt_on_page(void *priv, const char *url, unsigned depth, int fragment)
 	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
 	/* The start is worth most, and each link further away less; a
 	 * fragment as much as the first page it was found on. */
-	if (smt_keep(st, url, 1.0 / (1 + depth), fragment) != 0)
+	if (smt_keep(st, url, st->tier + 1.0 / (1 + depth), fragment) != 0)
 		site_crawl_stop(st->site);
 }
 
@@ -449,7 +663,7 @@ smt_on_url(void *priv, const char *url, double value)
 		return;
 	}
 	/* Read on when full: what comes later may be worth more. */
-	(void)smt_keep(st, url, value, 0);
+	(void)smt_keep(st, url, st->tier + value, 0);
 }
 
 /* What the owner of the job is told of the sitemap, besides its URLs. */
@@ -613,11 +827,87 @@ smt_on_note(void *priv, const char *msg)
 	log_debug("worker", "job %jd: %s", (intmax_t)st->job, msg);
 }
 
+/* A sitemap of a shop's: Shopware's own, or another. */
+static void
+smt_on_doc(void *priv, const char *url, int index)
+{
+	struct sitemap_task *st;
+
+	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
+	if (st->shop != NULL && !index)
+		sw_sitemap(st->shop, url);
+}
+
+/* The sitemaps, or the site's pages. */
+static void
+smt_read(struct sitemap_task *st)
+{
+	struct sc_conf c;
+
+	if (st->force) {
+		smt_crawl(st);
+		return;
+	}
+	st->state = SMT_READING;
+	memset(&c, 0, sizeof c);
+	c.start = st->t->url;
+	c.max_sitemaps = SMT_MAX_SITEMAPS;
+	c.doc = smt_on_doc;
+	st->crawl =
+	    sc_new(st->f, &c, smt_on_url, smt_on_note, smt_on_crawled, st);
+	if (st->crawl == NULL)
+		smt_fail(st, NULL, "%s: cannot be fetched", st->t->url);
+}
+
+static void
+smt_on_detected(void *priv, struct sw_shop *shop, const char *err)
+{
+	struct sitemap_task *st;
+	unsigned u;
+
+	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
+	assert(st->state == SMT_DETECTING);
+	shopware_probe_free(&st->swp);
+	st->shop = shop;
+	if (err != NULL) {
+		snprintf(st->sw_err, sizeof st->sw_err, "%s", err);
+		log_info("worker", "job %jd: %s", (intmax_t)st->job, err);
+	}
+	if (shop->shopware) {
+		/* The start page and its languages' first. */
+		st->tier = SMT_SW_PAGE;
+		smt_sw_keep(st, st->cc.start);
+		for (u = 0; u < shop->ndomain; u++)
+			smt_sw_keep(st, shop->domain[u].url);
+		for (u = 0; u < shop->ncategory; u++)
+			smt_sw_keep(st, shop->category[u]);
+	}
+	smt_read(st);
+}
+
+/* What the shop's start page says, before its sitemaps. */
+static void
+smt_detect(struct sitemap_task *st)
+{
+	st->state = SMT_DETECTING;
+	st->swconf = json_loads(st->t->shopware, 0, NULL);
+	if (st->swconf == NULL)
+		st->swconf = json_object();
+	AN(st->swconf);
+	st->swp = shopware_probe_new(st->f, st->t->base_url, SMT_SW_TIMEOUT,
+	    smt_on_detected, st);
+	if (st->swp != NULL)
+		return;
+	st->shop = sw_shop_new();
+	snprintf(st->sw_err, sizeof st->sw_err, "%s: cannot be fetched",
+	    st->t->base_url);
+	smt_read(st);
+}
+
 static void
 smt_begin(evutil_socket_t fd, short what, void *priv)
 {
 	struct sitemap_task *st;
-	struct sc_conf c;
 	struct addr_url b;
 	const char *why;
 
@@ -641,17 +931,10 @@ smt_begin(evutil_socket_t fd, short what, void *priv)
 	st->heap = calloc(st->t->max_urls + 1, sizeof *st->heap);
 	AN(st->heap);
 	smt_settings(st);
-	if (st->force) {
-		smt_crawl(st);
-		return;
-	}
-	memset(&c, 0, sizeof c);
-	c.start = st->t->url;
-	c.max_sitemaps = SMT_MAX_SITEMAPS;
-	st->crawl =
-	    sc_new(st->f, &c, smt_on_url, smt_on_note, smt_on_crawled, st);
-	if (st->crawl == NULL)
-		smt_fail(st, NULL, "%s: cannot be fetched", st->t->url);
+	if (st->t->shopware[0] != '\0')
+		smt_detect(st);
+	else
+		smt_read(st);
 }
 
 /*--------------------------------------------------------------------
@@ -690,8 +973,9 @@ void
 sitemap_task_stop(struct sitemap_task *st)
 {
 	CHECK_OBJ_NOTNULL(st, SITEMAP_TASK_MAGIC);
-	if (st->state != SMT_BEGIN && st->state != SMT_READING &&
-	    st->state != SMT_CRAWLING && st->state != SMT_PROBING)
+	if (st->state != SMT_BEGIN && st->state != SMT_DETECTING &&
+	    st->state != SMT_READING && st->state != SMT_CRAWLING &&
+	    st->state != SMT_PROBING)
 		return;
 	/* Its end being written: the answer ends it. */
 	(void)event_del(st->begin);
@@ -700,6 +984,8 @@ sitemap_task_stop(struct sitemap_task *st)
 		site_crawl_free(&st->site);
 	if (st->probe != NULL)
 		esi_probe_free(&st->probe);
+	if (st->swp != NULL)
+		shopware_probe_free(&st->swp);
 	tq_release(st->q, st->t);
 	st->t = NULL;
 	smt_end(st);
@@ -716,6 +1002,8 @@ sitemap_task_close(struct sitemap_task *st)
 		site_crawl_free(&st->site);
 	if (st->probe != NULL)
 		esi_probe_free(&st->probe);
+	if (st->swp != NULL)
+		shopware_probe_free(&st->swp);
 }
 
 void
@@ -742,5 +1030,11 @@ sitemap_task_free(struct sitemap_task **stp)
 		json_decref(st->settings);
 	if (st->crawl_notes != NULL)
 		VSB_destroy(&st->crawl_notes);
+	if (st->swp != NULL)
+		shopware_probe_free(&st->swp);
+	if (st->shop != NULL)
+		sw_shop_free(&st->shop);
+	if (st->swconf != NULL)
+		json_decref(st->swconf);
 	FREE_OBJ(st);
 }

@@ -273,6 +273,8 @@ read_sitemap(struct sitemap_crawl *sc, struct doc *d,
 		return;
 	}
 	sc->stats.sitemaps++;
+	if (sc->conf.doc != NULL)
+		sc->conf.doc(sc->priv, d->url, st.kind == SITEMAP_INDEX);
 	note(sc, "%s: %s, %zu entries", d->url,
 	    st.kind == SITEMAP_INDEX ? "sitemap index" : "sitemap", st.entries);
 }

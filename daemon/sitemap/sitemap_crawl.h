@@ -19,6 +19,9 @@
 struct fetcher;
 struct sitemap_crawl;
 
+/* A document read whole: a sitemap, or an index (index 1). */
+typedef void sc_doc_f(void *priv, const char *url, int index);
+
 struct sc_conf {
 	/* https://shop.example/, .../robots.txt, or a sitemap's URL */
 	const char *start;
@@ -29,6 +32,8 @@ struct sc_conf {
 	/* Fetch through this Varnish node (http://ADDR:PORT) with the
 	 * URL's Host, for sites whose name leads elsewhere; NULL: the URL. */
 	const char *node;
+	sc_doc_f *doc; /* NULL, or told of each sitemap read (the crawl's
+	                * priv) */
 };
 
 struct sc_stats {

@@ -65,7 +65,7 @@ static const struct pg_stmt st_claim = { "tq_claim",
 	"    attempts = w.attempts + 1"
 	"  FROM c WHERE w.id = c.id"
 	"  RETURNING w.id, w.job_id, w.url, w.variant, w.attempts, w.kind,"
-	"    w.crawl"
+	"    w.crawl, w.variants"
 	"), s AS ("
 	"  UPDATE cache_jobs j SET status = 'running',"
 	"    started_at = coalesce(j.started_at, now())"
@@ -76,7 +76,13 @@ static const struct pg_stmt st_claim = { "tq_claim",
 	"  ws.base_url, pl.max_urls_per_job,"
 	"  (SELECT coalesce(string_agg(d.key || '=' || d.value, ' '"
 	"    ORDER BY d.key), '') FROM jsonb_each_text(ws.variant_inputs) d),"
-	"  coalesce(t.crawl::text, '')"
+	"  coalesce(t.crawl::text, ''),"
+	"  CASE WHEN t.kind = 'sitemap' AND ws.cache_type = 'shopware' THEN"
+	"    json_build_object('search_terms', ws.search_terms,"
+	"      'auto_variants', ws.auto_variants,"
+	"      'currency_input', ws.variant_inputs->>'currency',"
+	"      'variants', t.variants)::text"
+	"  ELSE '' END"
 	" FROM t JOIN cache_jobs j ON j.id = t.job_id"
 	"  JOIN websites ws ON ws.id = j.website_id"
 	"  JOIN projects p ON p.id = ws.project_id"
@@ -238,10 +244,11 @@ static const struct pg_stmt st_enq_fail = { NULL,
 /*
  * A sitemap task's end, in one statement: the task leaves the queue
  * only if still leased by us, and only a job still open gets its URLs,
- * each once per variant of the task and per target (warm_targets() of
+ * each once per variant of the task (or those the worker found, $9)
+ * and per target (warm_targets() of
  * 0015_agent_tasks.sql: the workers, the website's agents), with its
  * priority ($6) and whether it is a fragment ($7), its
- * urls_total and its notes, or
+ * urls_total, its notes and what it detected ($8), or
  * ends failed ($4 the error).  The job's row is locked before its
  * status is read, so that a cancellation either came first and is seen
  * (nothing is queued), or comes after and finds the tasks (and a
@@ -267,7 +274,7 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"    fragment)"
 	"  SELECT j.id, u.url, v.variant, g.a, u.p, u.f FROM j, t, g,"
 	"    unnest($3::text[], $6::float8[], $7::boolean[]) AS u(url, p, f),"
-	"    unnest(t.variants) AS v(variant)"
+	"    unnest(coalesce($9::text[], t.variants)) AS v(variant)"
 	"  WHERE $4::text IS NULL"
 	"  ON CONFLICT (job_id, url, variant, coalesce(agent_id, 0))"
 	"  DO NOTHING"
@@ -281,6 +288,7 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"), u AS ("
 	"  UPDATE cache_jobs c SET urls_total = c.urls_total + n.n,"
 	"    notes = $5, error = coalesce($4, c.error),"
+	"    detected = $8::jsonb,"
 	"    status = CASE WHEN $4::text IS NOT NULL THEN 'failed'::job_status"
 	"      WHEN c.urls_completed + c.urls_failed >= c.urls_total + n.n"
 	"      THEN 'done'::job_status ELSE c.status END,"
@@ -294,7 +302,7 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"  (SELECT count(*) FROM u),"
 	"  (SELECT count(*) FROM (SELECT pg_notify('" TQ_CHANNEL "', '')"
 	"    FROM n WHERE n.n > 0) x)",
-	7 };
+	9 };
 
 static int64_t
 get_int(const PGresult *r, int row, int col)
@@ -584,8 +592,8 @@ task_free(struct task_queue *q, struct task *t)
 static struct task *
 task_new(struct task_queue *q, const PGresult *r, int row)
 {
-	const char *url, *variant, *nodes, *base, *dims, *crawl;
-	size_t lu, lv, ln, lb, ld, lc;
+	const char *url, *variant, *nodes, *base, *dims, *crawl, *shop;
+	size_t lu, lv, ln, lb, ld, lc, ls;
 	struct task *t;
 	char *s;
 
@@ -595,13 +603,15 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	base = PQgetvalue(r, row, 7);
 	dims = PQgetvalue(r, row, 9);
 	crawl = PQgetvalue(r, row, 10);
+	shop = PQgetvalue(r, row, 11);
 	lu = strlen(url) + 1;
 	lv = strlen(variant) + 1;
 	ln = strlen(nodes) + 1;
 	lb = strlen(base) + 1;
 	ld = strlen(dims) + 1;
 	lc = strlen(crawl) + 1;
-	t = calloc(1, sizeof *t + lu + lv + ln + lb + ld + lc);
+	ls = strlen(shop) + 1;
+	t = calloc(1, sizeof *t + lu + lv + ln + lb + ld + lc + ls);
 	AN(t);
 	t->pub.magic = TQ_TASK_MAGIC;
 	t->pub.id = get_int(r, row, 0);
@@ -614,6 +624,7 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	t->pub.base_url = memcpy(s + lu + lv + ln, base, lb);
 	t->pub.dims = memcpy(s + lu + lv + ln + lb, dims, ld);
 	t->pub.crawl = memcpy(s + lu + lv + ln + lb + ld, crawl, lc);
+	t->pub.shopware = memcpy(s + lu + lv + ln + lb + ld + lc, shop, ls);
 	t->pub.kind =
 	    !strcmp(PQgetvalue(r, row, 6), "t") ? TQ_SITEMAP : TQ_WARM;
 	t->pub.max_urls = (unsigned)get_int(r, row, 8);
@@ -1102,12 +1113,12 @@ tq_on_expanded(void *priv, const struct pg_result *res, const char *err)
 
 void
 tq_expand(struct task_queue *q, struct tq_task *tt, const struct tq_url *urls,
-    unsigned nurl, const char *error, const char *notes, tq_expanded_f *cb,
-    void *priv)
+    unsigned nurl, const char *error, const char *notes,
+    const struct tq_detected *d, tq_expanded_f *cb, void *priv)
 {
 	struct expand *e;
-	struct vsb *a, *p, *f;
-	const char *v[7];
+	struct vsb *a, *p, *f, *va = NULL;
+	const char *v[9];
 	char id[24];
 	unsigned u;
 
@@ -1142,11 +1153,22 @@ tq_expand(struct task_queue *q, struct tq_task *tt, const struct tq_url *urls,
 	v[4] = notes;
 	v[5] = VSB_data(p);
 	v[6] = VSB_data(f);
+	v[7] = d != NULL ? d->json : NULL;
+	v[8] = NULL;
+	if (d != NULL && d->nvariant > 0) {
+		va = pg_array_new();
+		for (u = 0; u < d->nvariant; u++)
+			pg_array_text(va, d->variant[u]);
+		pg_array_end(va);
+		v[8] = VSB_data(va);
+	}
 	if (pg_pool_query(q->pool, &st_expand, v, tq_on_expanded, e) != 0)
 		tq_on_expanded(e, NULL, "the database is away");
 	VSB_destroy(&a);
 	VSB_destroy(&p);
 	VSB_destroy(&f);
+	if (va != NULL)
+		VSB_destroy(&va);
 }
 
 void

@@ -78,6 +78,11 @@ struct tq_task {
 	/* A sitemap task's crawl settings, as the job's API took them
 	 * (0019_crawl.sql); "": none said. */
 	const char *crawl;
+	/* A sitemap task of a website of cache_type shopware: its
+	 * settings, {"search_terms": [...], "auto_variants": false,
+	 * "currency_input": "cookie:sw-currency" or null, "variants": the
+	 * task's}; "": another website's, or a warm task. */
+	const char *shopware;
 	unsigned max_urls; /* in a job, as the website's plan says */
 	unsigned attempts; /* this one included */
 	void *priv; /* the caller's */
@@ -137,20 +142,30 @@ struct tq_expanded {
 	int open; /* its job was still queued or running, and got this: */
 	unsigned queued; /* warm tasks made (a URL once per variant) */
 };
+/* What a sitemap task found out about the site, for its job. */
+struct tq_detected {
+	const char *json; /* the job's detected (0022_shopware.sql) */
+	/* The variants to warm each URL in, in place of the task's; none:
+	 * the task's. */
+	const char *const *variant;
+	unsigned nvariant;
+};
+
 /* x NULL (err): not known whether it took; the lease decides. */
 typedef void
 tq_expanded_f(void *priv, const struct tq_expanded *x, const char *err);
 /*
  * End a sitemap task: its job gets the URLs, each once per variant the
- * task was made with, and notes (may be NULL) for its owner; or, with
+ * task was made with (or d's), notes (may be NULL) for its owner and
+ * what was detected (d, may be NULL); or, with
  * error, fails with it and gets none.  One statement, which changes
  * nothing unless the task is still ours and the job still open (a job
  * cancelled meanwhile stays so, with nothing queued).  The task is the
  * queue's no more once cb is called.
  */
 void tq_expand(struct task_queue *, struct tq_task *, const struct tq_url *,
-    unsigned nurl, const char *error, const char *notes, tq_expanded_f *cb,
-    void *priv);
+    unsigned nurl, const char *error, const char *notes,
+    const struct tq_detected *d, tq_expanded_f *cb, void *priv);
 /* Give an unstarted task back to the queue for anyone to claim. */
 void tq_release(struct task_queue *, struct tq_task *);
 /* Write what is pending now; cb (if any) once nothing is. */

@@ -46,6 +46,7 @@
 	" 'urls_failed', j.urls_failed, 'error', j.error,"                     \
 	" 'created_at', j.created_at, 'started_at', j.started_at,"             \
 	" 'finished_at', j.finished_at, 'notes', j.notes,"                     \
+	" 'detected', j.detected,"                                             \
 	" 'rate', " TJ_RATE ","                                                \
 	" 'eta_seconds', CASE WHEN " TJ_RATE " > 0 THEN"                       \
 	"  (j.urls_total - j.urls_completed - j.urls_failed) / " TJ_RATE       \
