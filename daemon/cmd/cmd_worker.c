@@ -34,6 +34,7 @@
 #include "queue/worker.h"
 #include "store/db_url.h"
 #include "store/pg_pool.h"
+#include "store/retention.h"
 #include "store/task_queue.h"
 #include "warm/variant_replay.h"
 #include "cmd.h"
@@ -78,7 +79,10 @@ static const char worker_about[] =
     "Teams, e-mail through --smtp-url), tried again later each time\n"
     "they fail, and looks for anomalies every --notify-watch seconds;\n"
     "links in them lead to --public-url, the dashboard.  Channels'\n"
-    "addresses are checked as websites' are (--allow-private).\n";
+    "addresses are checked as websites' are (--allow-private).\n"
+    "Every --prune-every seconds (0: never), page results older than\n"
+    "their project's plan keeps them are deleted, in batches, by one\n"
+    "worker (or stoked run) at a time.\n";
 
 static int
 worker_dims(void *priv, const char *arg, char *why, size_t whylen)
@@ -159,13 +163,14 @@ cmd_worker(int argc, char **argv)
 	struct tq_stats js;
 	struct pg_pool_stats ps;
 	struct pg_pool *pool;
+	struct retention *ret = NULL;
 	struct task_queue *q;
 	struct fetcher *f, *sf;
 	struct origin_guard *guard;
 	struct cmd_common cc;
 	struct cmd_notify cn;
 	struct wmain m;
-	double lease = 60, t0;
+	double lease = 60, prune_every = 300, t0;
 	unsigned i;
 	int arg0;
 	const struct cmd_opt opts[] = {
@@ -195,6 +200,9 @@ cmd_worker(int argc, char **argv)
 		    "let tenants' nodes, sitemaps and URLs be loopback or "
 		    "private",
 		    &cfg.allow_private, NULL },
+		{ "prune-every", 0, CO_REAL, "S", 0, 86400, "300",
+		    "seconds between deletions of old results; 0: never",
+		    &prune_every, NULL },
 		CMD_OPT_ORIGIN_MAX(&cc, "the concurrency"),
 		CMD_OPT_ORIGIN_RATE(&cc),
 		CMD_OPT_NOTIFY(&cn),
@@ -272,6 +280,8 @@ cmd_worker(int argc, char **argv)
 	m.w = worker_new(m.eb, q, f, sf, &cfg, worker_on_end, &m);
 	pg_pool_listen(pool, TQ_CHANNEL, on_notify, &m);
 	cmd_notify_start(&cn, m.eb, pool, cfg.allow_private);
+	if (prune_every > 0)
+		ret = retention_new(m.eb, pool, prune_every, 5000);
 	sigint = evsignal_new(m.eb, SIGINT, worker_on_signal, &m);
 	sigterm = evsignal_new(m.eb, SIGTERM, worker_on_signal, &m);
 	AN(sigint);
@@ -290,7 +300,8 @@ cmd_worker(int argc, char **argv)
 	    "stoked worker %s: %ju tasks (%ju failed), %ju fetches "
 	    "(%ju cached, %ju fresh, %ju uncacheable, %ju origin errors, "
 	    "%ju timeouts, %ju failed; %ju tried again), %ju given back, "
-	    "%ju lost to other workers, %ju database reconnects, in %.1f s\n",
+	    "%ju lost to other workers, %ju database reconnects, %ju old "
+	    "results deleted, in %.1f s\n",
 	    id, (uintmax_t)ws.tasks, (uintmax_t)ws.tasks_failed,
 	    (uintmax_t)ws.fetches, (uintmax_t)ws.outcome[WO_CACHED],
 	    (uintmax_t)ws.outcome[WO_FRESH],
@@ -298,7 +309,9 @@ cmd_worker(int argc, char **argv)
 	    (uintmax_t)ws.outcome[WO_ORIGIN_ERROR],
 	    (uintmax_t)ws.outcome[WO_TIMEOUT], (uintmax_t)ws.outcome[WO_FAILED],
 	    (uintmax_t)ws.retried, (uintmax_t)js.released, (uintmax_t)js.lost,
-	    (uintmax_t)ps.reconnects, VTIM_mono() - t0);
+	    (uintmax_t)ps.reconnects,
+	    (uintmax_t)(ret != NULL ? retention_pruned(ret) : 0),
+	    VTIM_mono() - t0);
 	/* Whose callbacks use whom: each goes before what it calls. */
 	worker_close(m.w);
 	fetcher_free(&f);
@@ -306,6 +319,7 @@ cmd_worker(int argc, char **argv)
 	og_free(&guard);
 	cmd_notify_stop(&cn);
 	pg_pool_free(&pool);
+	retention_free(&ret);
 	cmd_notify_free(&cn);
 	tq_free(&q);
 	worker_free(&m.w);

@@ -31,10 +31,17 @@ struct retention {
 	unsigned batch;
 	unsigned busy; /* a statement is out */
 	uint64_t pruned, rounds, errors;
+	uint64_t skipped; /* another was pruning */
 };
 
+/*
+ * One pruner at a time over every replica and worker: the batch goes
+ * to whoever holds 's' and "prun"; the others skip the round (-1).
+ */
 static const struct pg_stmt st_prune = { "retention_prune",
-	"SELECT prune_page_results($1::integer)", 1 };
+	"SELECT CASE WHEN pg_try_advisory_xact_lock(115, 1886549358)"
+	" THEN prune_page_results($1::integer) ELSE -1 END",
+	1 };
 
 static void
 later(struct retention *r, double s)
@@ -63,6 +70,8 @@ on_pruned(void *priv, const struct pg_result *pr, const char *err)
 	n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	if (n > 0)
 		r->pruned += (uint64_t)n;
+	else if (n < 0)
+		r->skipped++;
 	/* A full batch: there is more; a short one: done for this round. */
 	later(r, n >= (long long)r->batch ? 1.0 : r->every);
 }

@@ -4,6 +4,8 @@
  * prune_page_results() deletes a bounded batch of the expired ones.
  * stoked calls it now and then from the event loop, batch after batch
  * while there is a backlog, so that no delete holds locks for long.
+ * Many may run it (stoked run, each stoked worker): a batch is
+ * deleted by one at a time, the others skip that round.
  */
 
 #ifndef STOKE_RETENTION_H
