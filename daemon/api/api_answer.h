@@ -7,6 +7,8 @@
 #ifndef STOKE_API_ANSWER_H
 #define STOKE_API_ANSWER_H
 
+#include <jansson.h>
+
 #include "store/account_store.h"
 
 struct api_req;
@@ -27,8 +29,17 @@ struct api_answer {
 };
 
 /* The store's verdict answered: json (on AS_OK) as it is, a refusal as
- * the row says, a database failure logged and answered 503. */
+ * the row says (a plan's as api_plan_refused() when the store said what
+ * it refused), a database failure logged and answered 503. */
 void api_answer(struct api_req *, const struct api_answer *, enum as_status,
     const char *json, const char *err);
+
+/*
+ * A plan's refusal (account_store.h: {"quota", "limit", "used", "plan",
+ * "retry_after"}) answered plan_limit, with the limit, the use and the
+ * plan in the error: 402, but 429 with Retry-After for a day's warms.
+ * 0; -1 (nothing answered) for a refusal not of a known quota.
+ */
+int api_plan_refused(struct api_req *, json_t *refusal);
 
 #endif

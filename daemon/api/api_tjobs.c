@@ -7,7 +7,9 @@
  *	   base_url, its variants, the caller's role and the plan's limit;
  *	   then each URL, made absolute and kept to the website's host, and
  *	   each variant, written as the index writes one ("currency=EUR");
- *	3. the job's row, the role and the limit checked again there;
+ *	3. the job's row, the role and the plan checked again there: its
+ *	   URLs in a job, and the day's warm requests, to which the URLs
+ *	   are cut (or, none left, the job refused: 429);
  *	4. its tasks, one per URL and variant, queued (tq_enqueue), and the
  *	   job answered as it is then.
  *
@@ -114,10 +116,7 @@ static const struct api_answer op_list = { .ok = 200,
 static const struct api_answer op_create = { .ok = 201,
 	.what = "creating a job",
 	.not_found = "no such website",
-	.forbidden = "only an owner or an admin starts jobs",
-	.plan_status = 422,
-	.plan_field = "urls",
-	.plan = "the project's plan allows fewer URLs in a job" };
+	.forbidden = "only an owner or an admin starts jobs" };
 static const struct api_answer op_get = { .ok = 200,
 	.what = "reading a job",
 	.not_found = "no such job" };
@@ -250,6 +249,7 @@ api_tj_created(void *priv, enum as_status st, const char *json, const char *err)
 {
 	struct api_tj *j;
 	struct tq_new_task *task;
+	json_int_t kept;
 	json_t *job;
 	unsigned u, v, n;
 
@@ -261,8 +261,13 @@ api_tj_created(void *priv, enum as_status st, const char *json, const char *err)
 	job = json_loads(json, 0, NULL);
 	AN(job);
 	j->job = json_integer_value(json_object_get(job, "id"));
+	kept = json_integer_value(json_object_get(job, "urls_today"));
 	json_decref(job);
 	assert(j->job > 0);
+	/* Cut to the day's warms, the first kept: the job's notes say so. */
+	assert(kept > 0);
+	if ((unsigned)kept < j->nurl)
+		j->nurl = (unsigned)kept;
 	n = j->nurl * j->nvariant;
 	task = calloc(n, sizeof *task);
 	AN(task);
@@ -294,7 +299,7 @@ api_tj_variants(struct api_tj *j, json_t *website)
 static int
 api_tj_tasks(struct api_tj *j, json_t *website)
 {
-	const char *base, *why;
+	const char *base, *why, *plan;
 	struct addr_url b;
 	json_int_t max;
 	size_t i;
@@ -302,12 +307,16 @@ api_tj_tasks(struct api_tj *j, json_t *website)
 
 	base = json_string_value(json_object_get(website, "base_url"));
 	max = json_integer_value(json_object_get(website, "max_urls_per_job"));
+	plan = json_string_value(json_object_get(website, "plan"));
 	AN(base);
+	AN(plan);
 	if ((json_int_t)json_array_size(j->urls) > max) {
-		http_api_error(j->r, 422, "plan_limit", "urls",
-		    "the project's plan allows %jd URLs in a job; this one "
-		    "has %zu",
-		    (intmax_t)max, json_array_size(j->urls));
+		u = json_pack("{s:s, s:I, s:I, s:s}", "quota", "urls_per_job",
+		    "limit", max, "used", (json_int_t)json_array_size(j->urls),
+		    "plan", plan);
+		AN(u);
+		AZ(api_plan_refused(j->r, u));
+		json_decref(u);
 		return (-1);
 	}
 	if (addr_url_parse(base, &b, &why) != 0) {
@@ -385,14 +394,20 @@ api_tj_start(struct api_tj *j, json_t *website, char **start)
 static int
 api_tj_pages(struct api_tj *j, json_t *website)
 {
+	const char *plan;
 	json_int_t max;
+	json_t *u;
 
 	max = json_integer_value(json_object_get(website, "max_urls_per_job"));
 	if (j->max_pages <= max)
 		return (0);
-	http_api_error(j->r, 422, "plan_limit", "max_pages",
-	    "the project's plan allows %jd URLs in a job; max_pages is %jd",
-	    (intmax_t)max, (intmax_t)j->max_pages);
+	plan = json_string_value(json_object_get(website, "plan"));
+	AN(plan);
+	u = json_pack("{s:s, s:I, s:I, s:s}", "quota", "crawl_pages", "limit",
+	    max, "used", j->max_pages, "plan", plan);
+	AN(u);
+	AZ(api_plan_refused(j->r, u));
+	json_decref(u);
 	return (-1);
 }
 
@@ -454,8 +469,8 @@ api_tj_website(void *priv, enum as_status st, const char *json, const char *err)
 		api_tj_free(&j);
 		return;
 	}
-	if (tj_create(j->t->pool, j->user, j->id, j->nurl, api_tj_created, j,
-	        &e) != 0)
+	if (tj_create(j->t->pool, j->user, j->id, j->nurl, j->nvariant,
+	        api_tj_created, j, &e) != 0)
 		api_tj_refused(&j, e);
 }
 

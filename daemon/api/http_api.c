@@ -159,9 +159,10 @@ api_status_code(int status)
 	}
 }
 
+/* more: members of the error's own (a plan's limit), or NULL. */
 static void
-reply_error(struct evhttp_request *req, int status, const char *code,
-    const char *field, const char *msg)
+reply_error_with(struct evhttp_request *req, int status, const char *code,
+    const char *field, json_t *more, const char *msg)
 {
 	json_t *e, *j;
 
@@ -170,6 +171,8 @@ reply_error(struct evhttp_request *req, int status, const char *code,
 	AN(e);
 	if (field != NULL)
 		AZ(json_object_set_new(e, "field", json_string(field)));
+	if (more != NULL)
+		AZ(json_object_update_missing(e, more));
 	j = json_pack("{s:o}", "error", e);
 	AN(j);
 	if (status == 401)
@@ -177,6 +180,13 @@ reply_error(struct evhttp_request *req, int status, const char *code,
 		    "WWW-Authenticate", "Bearer"));
 	reply_json(req, status, j);
 	json_decref(j);
+}
+
+static void
+reply_error(struct evhttp_request *req, int status, const char *code,
+    const char *field, const char *msg)
+{
+	reply_error_with(req, status, code, field, NULL, msg);
 }
 
 /*
@@ -224,21 +234,41 @@ http_api_reply(struct api_req *r, int status, json_t *body, const char *err)
 	req_end(r, status);
 }
 
+static void
+api_error_v(struct api_req *r, int status, const char *code, const char *field,
+    json_t *more, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
+	assert(status >= 400 && status < 600);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	if (r->req != NULL)
+		reply_error_with(r->req, status, code, field, more, msg);
+	req_end(r, status);
+}
+
 void
 http_api_error(struct api_req *r, int status, const char *code,
     const char *field, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
-	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
-	assert(status >= 400 && status < 600);
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	api_error_v(r, status, code, field, NULL, fmt, ap);
 	va_end(ap);
-	if (r->req != NULL)
-		reply_error(r->req, status, code, field, msg);
-	req_end(r, status);
+}
+
+void
+http_api_error_with(struct api_req *r, int status, const char *code,
+    const char *field, json_t *more, const char *fmt, ...)
+{
+	va_list ap;
+
+	AN(more);
+	va_start(ap, fmt);
+	api_error_v(r, status, code, field, more, fmt, ap);
+	va_end(ap);
 }
 
 void

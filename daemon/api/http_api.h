@@ -235,6 +235,11 @@ http_api_reply(struct api_req *, int status, json_t *body, const char *err);
 void http_api_error(struct api_req *, int status, const char *code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The same, with more members of the error object's own (a plan's
+ * "limit" and "used"), borrowed; code, message and field stay these. */
+void http_api_error_with(struct api_req *, int status, const char *code,
+    const char *field, json_t *more, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* JSON text made elsewhere (by PostgreSQL), sent as it is. */
 void http_api_reply_text(struct api_req *, int status, const char *json);
 /* A body of another type (text/csv...), sent as it is. */

@@ -11,7 +11,9 @@
  * project left without an owner (integrity_constraint_violation, from
  * 0004_accounts.sql's trigger, when two changes race) are AS_CONFLICT;
  * a plan's limit that a race reached first (SK001, 0012_plan_limits.sql)
- * is AS_PLAN_LIMIT.
+ * is AS_PLAN_LIMIT.  A plan's refusal comes with what it refused (the
+ * JSON column, or the error's DETAIL: 0021_plan_quotas.sql's
+ * plan_refusal()), handed on as the answer.
  *
  * Users here are persons (kind 'person').  An API key's user (kind
  * 'key', key_store.h) is a member of its project, which is how it
@@ -309,7 +311,11 @@ as_answer(struct as_call *c, const PGresult *r)
 		if (strcmp(verdict, as_verdicts[i].name) != 0)
 			continue;
 		c->cb(c->priv, as_verdicts[i].status,
-		    as_verdicts[i].status == AS_OK ? json : NULL, NULL);
+		    as_verdicts[i].status == AS_OK ||
+		            as_verdicts[i].status == AS_PLAN_LIMIT
+		        ? json
+		        : NULL,
+		    NULL);
 		return;
 	}
 	WRONG("account statement answered an unknown verdict");
@@ -327,7 +333,11 @@ as_on_rows(void *priv, const struct pg_result *res, const char *err)
 		as_answer(c, r);
 	} else {
 		st = as_error_status(r);
-		c->cb(c->priv, st, NULL, st == AS_ERROR ? err : NULL);
+		c->cb(c->priv, st,
+		    st == AS_PLAN_LIMIT
+		        ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)
+		        : NULL,
+		    st == AS_ERROR ? err : NULL);
 	}
 	FREE_OBJ(c);
 }

@@ -30,8 +30,10 @@ enum as_status {
 	AS_ERROR, /* the database failed: err says why */
 };
 
-/* json: the answer on AS_OK (NULL for statements that answer none);
- * err: the database's error on AS_ERROR.  Both live for the call only. */
+/* json: the answer on AS_OK (NULL for statements that answer none), and
+ * on AS_PLAN_LIMIT what the plan refused, if said: {"quota", "limit",
+ * "used", "plan"} and "retry_after" (seconds) for a day's quota; err:
+ * the database's error on AS_ERROR.  Both live for the call only. */
 typedef void
 as_done_f(void *priv, enum as_status, const char *json, const char *err);
 

@@ -149,6 +149,9 @@ static const struct pg_stmt ags_st_commands = { "ags_commands",
  * workers': the index is by agent.  A task is its URL, variant and job.
  * That it claims is recorded (claimed_at, at most every 10 s): an agent
  * that claims is given tasks (0015_agent_tasks.sql's warm_targets()).
+ * As many as its project's plan allows, as a worker's claim
+ * (0021_plan_quotas.sql's claim_tasks()): the rest wait for a later
+ * claim.
  */
 static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"WITH a AS ("
@@ -157,24 +160,9 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  UPDATE agents g SET claimed_at = now() FROM a WHERE g.id = a.id"
 	"    AND (g.claimed_at IS NULL"
 	"      OR g.claimed_at <= now() - interval '10 seconds')"
-	"), c AS ("
-	"  SELECT w.id FROM warm_tasks w, a WHERE w.agent_id = a.id"
-	"    AND (w.state = 'queued'"
-	"      OR (w.state = 'leased' AND w.lease_until < now()))"
-	"  ORDER BY w.priority DESC, w.id LIMIT $2::integer"
-	"  FOR UPDATE OF w SKIP LOCKED"
 	"), t AS ("
-	"  UPDATE warm_tasks w SET state = 'leased',"
-	"    lease_owner = 'agent:' || $1::bigint,"
-	"    lease_until = now() + $3::float8 * interval '1 second',"
-	"    attempts = w.attempts + 1"
-	"  FROM c WHERE w.id = c.id"
-	"  RETURNING w.id, w.job_id, w.url, w.variant, w.attempts,"
-	"    w.lease_until"
-	"), s AS ("
-	"  UPDATE cache_jobs j SET status = 'running',"
-	"    started_at = coalesce(j.started_at, now())"
-	"  WHERE j.id IN (SELECT job_id FROM t) AND j.status = 'queued'"
+	"  SELECT c.* FROM a, claim_tasks('agent:' || $1::bigint, $3::float8,"
+	"    $2::integer, '{}', a.id) c"
 	") SELECT 'ok', json_build_object('tasks', coalesce("
 	"  (SELECT json_agg(json_build_object('id', t.id, 'job', t.job_id,"
 	"    'url', t.url, 'variant', t.variant, 'attempts', t.attempts,"

@@ -17,6 +17,7 @@
 	"'id', pl.id, 'name', pl.name, 'max_websites', pl.max_websites,"       \
 	" 'max_urls_per_job', pl.max_urls_per_job,"                            \
 	" 'max_warms_per_day', pl.max_warms_per_day,"                          \
+	" 'max_concurrency', pl.max_concurrency,"                              \
 	" 'result_retention_days', " PS_RETENTION
 #define PS_RETENTION                                                           \
 	"floor(extract(epoch FROM pl.result_retention) / 86400)::integer"
@@ -27,17 +28,28 @@ static const struct pg_stmt ps_st_plans = { "ps_plans",
 	" FROM plans pl",
 	0 };
 
+/*
+ * Each limit with its use: warms made today (usage_daily) and still to
+ * make (the open jobs' tasks), and the warm requests in flight against
+ * the concurrency, as a claim counts them (0021_plan_quotas.sql).
+ */
 static const struct pg_stmt ps_st_usage = { "ps_usage",
-	"WITH d AS (SELECT (now() AT TIME ZONE 'UTC')::date AS today)"
+	"WITH d AS (SELECT (now() AT TIME ZONE 'UTC')::date AS today,"
+	"  ceil(extract(epoch FROM (date_trunc('day', now(), 'UTC')"
+	"    + interval '1 day') - now()))::bigint AS resets_in)"
 	" SELECT 'ok', json_build_object('project_id', p.id,"
 	"  'plan', json_build_object(" PS_FIELDS "),"
-	"  'websites', json_build_object('used', (SELECT count(*)"
-	"    FROM websites w WHERE w.project_id = p.id),"
-	"    'max', pl.max_websites),"
+	"  'websites', json_build_object('used', n.websites,"
+	"    'max', pl.max_websites,"
+	"    'remaining', greatest(pl.max_websites - n.websites, 0)),"
 	"  'warms_today', json_build_object('day', d.today,"
-	"    'used', coalesce((SELECT u.warms FROM usage_daily u"
-	"      WHERE u.project_id = p.id AND u.day = d.today), 0),"
-	"    'max', pl.max_warms_per_day),"
+	"    'used', q.used, 'max', pl.max_warms_per_day,"
+	"    'queued', q.pending, 'remaining',"
+	"    greatest(pl.max_warms_per_day - q.used - q.pending, 0),"
+	"    'resets_in', d.resets_in),"
+	"  'concurrency', json_build_object('used', n.leased,"
+	"    'max', pl.max_concurrency,"
+	"    'remaining', greatest(pl.max_concurrency - n.leased, 0)),"
 	"  'max_urls_per_job', pl.max_urls_per_job,"
 	"  'result_retention_days', " PS_RETENTION ","
 	"  'warms_by_day', (SELECT json_agg(json_build_object('day', g.day,"
@@ -49,6 +61,11 @@ static const struct pg_stmt ps_st_usage = { "ps_usage",
 	" FROM d, projects p JOIN project_members m"
 	"  ON m.project_id = p.id AND m.user_id = $1::bigint"
 	"  JOIN plans pl ON pl.id = p.plan_id"
+	"  CROSS JOIN LATERAL project_warms(p.id) q"
+	"  CROSS JOIN LATERAL (SELECT (SELECT count(*) FROM websites w"
+	"    WHERE w.project_id = p.id) AS websites,"
+	"    (SELECT coalesce(sum(l.warms), 0) FROM leased_warms l"
+	"      WHERE l.project_id = p.id) AS leased) n"
 	" WHERE p.id = $2::bigint",
 	2 };
 

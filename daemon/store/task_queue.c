@@ -36,40 +36,19 @@
 #define RETRY_MAX 5.0
 
 /*
- * Two claimable kinds, each by its own partial index: leases that ran
- * out (their worker died or stalled) first, then queued tasks.  SKIP
- * LOCKED lets workers claim side by side without waiting on each other.
- * What this worker still holds ($4) is not claimed again, even when its
- * lease ran out (the database was away): one task held twice would be
- * completed twice in one statement.  An agent's task (agent_id) is its
- * agent's alone (0015_agent_tasks.sql): neither index holds it.
+ * claim_tasks() of 0021_plan_quotas.sql chooses and leases: leases that
+ * ran out (their worker died or stalled) first, then queued tasks, each
+ * by its own partial index, with SKIP LOCKED so that workers claim side
+ * by side, as far as each project's plan allows (its concurrency, its
+ * warm requests of the day).  What this worker still holds ($4) is not
+ * claimed again, even when its lease ran out (the database was away):
+ * one task held twice would be completed twice in one statement.  An
+ * agent's task (agent_id) is its agent's alone (0015_agent_tasks.sql).
  */
 static const struct pg_stmt st_claim = { "tq_claim",
-	"WITH expired AS ("
-	"  SELECT id FROM warm_tasks"
-	"  WHERE state = 'leased' AND lease_until < now()"
-	"    AND agent_id IS NULL AND id <> ALL($4::bigint[])"
-	"  ORDER BY lease_until LIMIT $3::integer"
-	"  FOR UPDATE SKIP LOCKED"
-	"), ready AS ("
-	"  SELECT id FROM warm_tasks WHERE state = 'queued'"
-	"    AND agent_id IS NULL AND id <> ALL($4::bigint[])"
-	"  ORDER BY priority DESC, id LIMIT $3::integer"
-	"  FOR UPDATE SKIP LOCKED"
-	"), c AS ("
-	"  (SELECT id FROM expired) UNION ALL (SELECT id FROM ready)"
-	"  LIMIT $3::integer"
-	"), t AS ("
-	"  UPDATE warm_tasks w SET state = 'leased', lease_owner = $1,"
-	"    lease_until = now() + $2::float8 * interval '1 second',"
-	"    attempts = w.attempts + 1"
-	"  FROM c WHERE w.id = c.id"
-	"  RETURNING w.id, w.job_id, w.url, w.variant, w.attempts, w.kind,"
-	"    w.crawl, w.variants"
-	"), s AS ("
-	"  UPDATE cache_jobs j SET status = 'running',"
-	"    started_at = coalesce(j.started_at, now())"
-	"  WHERE j.id IN (SELECT job_id FROM t) AND j.status = 'queued'"
+	"WITH t AS ("
+	"  SELECT * FROM claim_tasks($1, $2::float8, $3::integer,"
+	"    $4::bigint[], NULL)"
 	")"
 	"SELECT t.id, t.job_id, t.url, t.variant, t.attempts,"
 	"  array_to_string(ws.varnish_nodes, ' '), t.kind = 'sitemap',"
@@ -101,7 +80,9 @@ static const struct pg_stmt st_claim = { "tq_claim",
  * stream that has read a job's results up to an id never sees one
  * below it appear later (0010_live_events.sql).  u reads lk too: the
  * CTEs that change rows run in no promised order, and a row this
- * statement has updated already could no longer be locked by it.
+ * statement has updated already could no longer be locked by it.  A
+ * project whose last claim held tasks back for its plan has a slot
+ * again: the workers are told (wk).
  */
 static const struct pg_stmt st_complete = { "tq_complete",
 	"WITH r AS ("
@@ -144,8 +125,13 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"      j.urls_completed + j.urls_failed + n.ok + n.bad >= j.urls_total"
 	"      THEN now() ELSE j.finished_at END"
 	"  FROM n JOIN lk ON lk.id = n.job_id WHERE j.id = n.job_id"
+	"), wk AS ("
+	"  SELECT pg_notify('" TQ_CHANNEL "', '') FROM project_quota q"
+	"  WHERE q.waiting AND q.project_id IN (SELECT w.project_id"
+	"    FROM lk JOIN websites w ON w.id = lk.website_id)"
+	"  LIMIT 1"
 	")"
-	"SELECT count(*) FROM t",
+	"SELECT count(*), (SELECT count(*) FROM wk) FROM t",
 	12 };
 
 static const struct pg_stmt st_renew = { "tq_renew",
@@ -168,9 +154,15 @@ static const struct pg_stmt st_release = { "tq_release",
 	"SELECT count(*), pg_notify('" TQ_CHANNEL "', '') FROM r",
 	2 };
 
+/* A task of a project whose day's warms are spent waits for the next
+ * day (0021_plan_quotas.sql): nothing for anyone meanwhile. */
 static const struct pg_stmt st_outlook = { "tq_outlook",
-	"SELECT EXISTS (SELECT 1 FROM warm_tasks WHERE state = 'queued'"
-	"    AND agent_id IS NULL),"
+	"SELECT EXISTS (SELECT 1 FROM warm_tasks t"
+	"    JOIN cache_jobs j ON j.id = t.job_id"
+	"    JOIN websites w ON w.id = j.website_id"
+	"    WHERE t.state = 'queued' AND t.agent_id IS NULL"
+	"      AND (t.kind = 'sitemap' OR w.project_id <> ALL((SELECT"
+	"        quota_spent((now() AT TIME ZONE 'UTC')::date))))),"
 	"  extract(epoch FROM (SELECT min(lease_until) FROM warm_tasks"
 	"    WHERE state = 'leased' AND agent_id IS NULL) - now())",
 	0 };
@@ -245,11 +237,13 @@ static const struct pg_stmt st_enq_fail = { NULL,
  * A sitemap task's end, in one statement: the task leaves the queue
  * only if still leased by us, and only a job still open gets its URLs,
  * each once per variant of the task (or those the worker found, $9)
- * and per target (warm_targets() of
- * 0015_agent_tasks.sql: the workers, the website's agents), with its
- * priority ($6) and whether it is a fragment ($7), its
- * urls_total, its notes and what it detected ($8), or
- * ends failed ($4 the error).  The job's row is locked before its
+ * and per target (warm_targets() of 0015_agent_tasks.sql: the workers,
+ * the website's agents), with its priority ($6) and whether it is a
+ * fragment ($7), its urls_total, its notes and what it detected ($8),
+ * or ends failed ($4 the error).  The URLs are cut to what is left of
+ * the project's warm requests of the day (0021_plan_quotas.sql), the
+ * most valuable kept, and the notes say so.  The job's row is locked
+ * before its
  * status is read, so that a cancellation either came first and is seen
  * (nothing is queued), or comes after and finds the tasks (and a
  * trigger of 0008_sitemap_tasks.sql deletes them).
@@ -266,16 +260,24 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"  SELECT c.id, c.website_id FROM cache_jobs c, t"
 	"  WHERE c.id = t.job_id AND c.status IN ('queued', 'running')"
 	"  FOR UPDATE OF c"
-	"), g AS ("
-	"  SELECT unnest(warm_targets(j.website_id, true)) AS a FROM j"
+	"), ga AS ("
+	"  SELECT warm_targets(j.website_id, true) AS a FROM j"
 	"  WHERE $4::text IS NULL"
+	"), g AS ("
+	"  SELECT unnest(ga.a) AS a FROM ga"
+	"), k AS ("
+	"  SELECT job_urls_today(j.website_id, cardinality($3::text[]),"
+	"    cardinality(coalesce($9::text[], t.variants)), ga.a) AS n"
+	"  FROM j, t, ga"
 	"), i AS ("
 	"  INSERT INTO warm_tasks (job_id, url, variant, agent_id, priority,"
 	"    fragment)"
-	"  SELECT j.id, u.url, v.variant, g.a, u.p, u.f FROM j, t, g,"
-	"    unnest($3::text[], $6::float8[], $7::boolean[]) AS u(url, p, f),"
+	"  SELECT j.id, u.url, v.variant, g.a, u.p, u.f FROM j, t, g, k,"
+	"    (SELECT x.*, row_number() OVER (ORDER BY x.p DESC NULLS LAST,"
+	"      x.o) AS rk FROM unnest($3::text[], $6::float8[],"
+	"      $7::boolean[]) WITH ORDINALITY AS x(url, p, f, o)) u,"
 	"    unnest(coalesce($9::text[], t.variants)) AS v(variant)"
-	"  WHERE $4::text IS NULL"
+	"  WHERE $4::text IS NULL AND u.rk <= k.n"
 	"  ON CONFLICT (job_id, url, variant, coalesce(agent_id, 0))"
 	"  DO NOTHING"
 	"  RETURNING agent_id"
@@ -287,7 +289,10 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"  SELECT count(*)::integer AS n FROM i"
 	"), u AS ("
 	"  UPDATE cache_jobs c SET urls_total = c.urls_total + n.n,"
-	"    notes = $5, error = coalesce($4, c.error),"
+	"    notes = CASE WHEN k.n < cardinality($3::text[])"
+	"      THEN concat_ws('; ', $5::text, job_cut_note(j.website_id, k.n,"
+	"        cardinality($3::text[]))) ELSE $5 END,"
+	"    error = coalesce($4, c.error),"
 	"    detected = $8::jsonb,"
 	"    status = CASE WHEN $4::text IS NOT NULL THEN 'failed'::job_status"
 	"      WHEN c.urls_completed + c.urls_failed >= c.urls_total + n.n"
@@ -295,7 +300,7 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"    finished_at = CASE WHEN $4::text IS NOT NULL"
 	"      OR c.urls_completed + c.urls_failed >= c.urls_total + n.n"
 	"      THEN now() ELSE c.finished_at END"
-	"  FROM j, n WHERE c.id = j.id"
+	"  FROM j, n LEFT JOIN k ON true WHERE c.id = j.id"
 	"  RETURNING c.id"
 	")"
 	"SELECT (SELECT count(*) FROM t), (SELECT n FROM n),"

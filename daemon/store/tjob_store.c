@@ -52,7 +52,7 @@ static const struct pg_stmt tj_st_website = { "tj_website",
 	"SELECT 'ok', json_build_object('base_url', w.base_url,"
 	"  'sitemap_url', w.sitemap_url,"
 	"  'variants', w.variants, 'role', m.role,"
-	"  'max_urls_per_job', pl.max_urls_per_job)::text"
+	"  'max_urls_per_job', pl.max_urls_per_job, 'plan', pl.name)::text"
 	" FROM websites w JOIN project_members m"
 	"  ON m.project_id = w.project_id AND m.user_id = $1::bigint"
 	"  JOIN projects p ON p.id = w.project_id"
@@ -60,44 +60,75 @@ static const struct pg_stmt tj_st_website = { "tj_website",
 	" WHERE w.id = $2::bigint",
 	2 };
 
+/*
+ * $3 URLs in $4 variants: over the plan's URLs in a job, refused; else
+ * as many as the day's warm requests leave (0021_plan_quotas.sql's
+ * job_urls_today(), counting who will warm them as tq_enqueue() will),
+ * told in "urls_today" beside the job, whose notes say what was cut;
+ * none left, refused.  A refusal's JSON is what the plan refused.
+ */
 static const struct pg_stmt tj_st_create = { "tj_create",
-	"WITH " TJ_ME_WEBSITE ", verdict AS ("
+	"WITH " TJ_ME_WEBSITE ", pl AS ("
+	"  SELECT pl.*, p.id AS project_id FROM websites w"
+	"    JOIN projects p ON p.id = w.project_id"
+	"    JOIN plans pl ON pl.id = p.plan_id"
+	"  WHERE w.id = $2::bigint"
+	"), k AS ("
+	"  SELECT job_urls_today($2::bigint, $3::integer, $4::integer,"
+	"    warm_targets($2::bigint, true)) AS n FROM me"
+	"  WHERE " TJ_MAY_CHANGE "), verdict AS ("
 	"  SELECT CASE"
 	"    WHEN NOT " TJ_MAY_CHANGE " THEN 'forbidden'"
 	"    WHEN $3::integer > pl.max_urls_per_job THEN 'plan_limit'"
-	"    ELSE 'ok' END AS status"
-	"  FROM me, websites w JOIN projects p ON p.id = w.project_id"
-	"    JOIN plans pl ON pl.id = p.plan_id"
-	"  WHERE w.id = $2::bigint"
+	"    WHEN k.n = 0 THEN 'plan_limit'"
+	"    ELSE 'ok' END AS status,"
+	"  CASE WHEN $3::integer > pl.max_urls_per_job"
+	"    THEN plan_refusal('urls_per_job', pl.max_urls_per_job,"
+	"      $3::integer, pl.name)"
+	"    WHEN k.n = 0 THEN (SELECT plan_refusal('warms_per_day', q.lim,"
+	"      q.used + q.pending, q.plan) FROM project_warms(pl.project_id) q)"
+	"    END AS refusal, k.n"
+	"  FROM me, pl LEFT JOIN k ON true"
 	"), j AS ("
-	"  INSERT INTO cache_jobs (website_id, trigger, source)"
-	"  SELECT $2::bigint, 'manual', 'urls' FROM verdict"
-	"  WHERE verdict.status = 'ok'"
+	"  INSERT INTO cache_jobs (website_id, trigger, source, notes)"
+	"  SELECT $2::bigint, 'manual', 'urls', CASE WHEN v.n < $3::integer"
+	"    THEN job_cut_note($2::bigint, v.n, $3::integer) END"
+	"  FROM verdict v WHERE v.status = 'ok'"
 	"  RETURNING *"
-	") SELECT v.status, (SELECT json_build_object(" TJ_FIELDS ")::text"
-	"  FROM j)"
+	") SELECT v.status, CASE WHEN v.status = 'ok'"
+	"  THEN (SELECT json_build_object(" TJ_FIELDS ", 'urls_today', v.n)"
+	"    ::text FROM j)"
+	"  ELSE v.refusal::text END"
 	" FROM verdict v",
-	3 };
+	4 };
 
 /*
  * A sitemap job is its row and one task of kind sitemap, whose worker
  * reads the sitemap ($3) and queues its URLs in the variants ($4)
  * (0008_sitemap_tasks.sql), or crawls the site with the settings $5
  * (0019_crawl.sql: "force" makes it a crawl job), as TJ_SITEMAP_JOB
- * says.  The plan's cap is the worker's to apply: only the sitemap (or
- * the site) says how many URLs there are.
+ * says; none while the day's warm requests are all made or queued.
+ * The plan's cap on URLs is the worker's to apply: only the sitemap
+ * (or the site) says how many URLs there are.
  */
 static const struct pg_stmt tj_st_create_sitemap = { "tj_create_sitemap",
 	"WITH " TJ_ME_WEBSITE ", verdict AS ("
 	"  SELECT CASE WHEN NOT " TJ_MAY_CHANGE " THEN 'forbidden'"
-	"    ELSE 'ok' END AS status FROM me"
+	"    WHEN q.lim - q.used - q.pending <= 0 THEN 'plan_limit'"
+	"    ELSE 'ok' END AS status,"
+	"  plan_refusal('warms_per_day', q.lim, q.used + q.pending, q.plan)"
+	"    AS refusal"
+	"  FROM me, websites w CROSS JOIN LATERAL project_warms(w.project_id) q"
+	"  WHERE w.id = $2::bigint"
 	"), " TJ_SITEMAP_JOB("$2::bigint", "manual",
 	    "CASE WHEN coalesce(($5::jsonb->>'force')::boolean, false)"
 	    " THEN 'crawl' ELSE 'sitemap' END",
 	    "FROM verdict WHERE verdict.status = 'ok'", "$3::text",
-	    "$4::text[]", "$5::jsonb") " SELECT v.status,"
-	                               " (SELECT json_build_object(" TJ_FIELDS
-	                               ")::text FROM j)"
+	    "$4::text[]", "$5::jsonb") " SELECT v.status, CASE WHEN"
+	                               " v.status = 'ok' THEN (SELECT"
+	                               " json_build_object(" TJ_FIELDS
+	                               ")::text FROM j) ELSE"
+	                               " v.refusal::text END"
 	                               " FROM verdict v",
 	5 };
 
@@ -278,14 +309,15 @@ tj_website(struct pg_pool *pool, int64_t user, int64_t website, as_done_f *cb,
 
 int
 tj_create(struct pg_pool *pool, int64_t user, int64_t website, unsigned nurls,
-    as_done_f *cb, void *priv, const char **err)
+    unsigned nvariant, as_done_f *cb, void *priv, const char **err)
 {
-	char u[TJ_ID_LEN], w[TJ_ID_LEN], n[TJ_ID_LEN];
-	const char *v[3] = { u, w, n };
+	char u[TJ_ID_LEN], w[TJ_ID_LEN], n[TJ_ID_LEN], nv[TJ_ID_LEN];
+	const char *v[4] = { u, w, n, nv };
 
 	tj_id(u, user);
 	tj_id(w, website);
 	snprintf(n, sizeof n, "%u", nurls);
+	snprintf(nv, sizeof nv, "%u", nvariant);
 	return (as_statement(pool, &tj_st_create, v, cb, priv, err));
 }
 

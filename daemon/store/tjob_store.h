@@ -28,14 +28,20 @@
 struct pg_pool;
 
 /* What a job is made from: {"base_url", "sitemap_url", "variants",
- * "role", "max_urls_per_job"} of a website the caller is a member of. */
+ * "role", "max_urls_per_job", "plan"} of a website the caller is a
+ * member of ("plan" its name). */
 int tj_website(struct pg_pool *, int64_t user, int64_t website, as_done_f *,
     void *, const char **err);
-/* An empty job (trigger manual, source "urls"), the caller's role and
- * the plan checked again: AS_FORBIDDEN, AS_PLAN_LIMIT (nurls over the
- * plan's max_urls_per_job).  The job made. */
+/*
+ * An empty job (trigger manual, source "urls") of nurls URLs in
+ * nvariant variants, the caller's role and the plan checked again:
+ * AS_FORBIDDEN, AS_PLAN_LIMIT (nurls over the plan's max_urls_per_job;
+ * or none of the day's warm requests left for even one URL).  The job
+ * made, and "urls_today": how many of the URLs, the first, the day's
+ * warm requests leave room for (the job's notes say the rest was cut).
+ */
 int tj_create(struct pg_pool *, int64_t user, int64_t website, unsigned nurls,
-    as_done_f *, void *, const char **err);
+    unsigned nvariant, as_done_f *, void *, const char **err);
 /*
  * A job of the website's sitemap (source "sitemap"), the caller's role
  * checked again: queued with one task of its own, which a worker takes
@@ -44,7 +50,8 @@ int tj_create(struct pg_pool *, int64_t user, int64_t website, unsigned nurls,
  * index writes them; "" the plain one).  crawl: the crawl's settings
  * as JSON (0019_crawl.sql), or NULL; with "force": true, a job of
  * source "crawl" that crawls the site from start rather than read its
- * sitemap.  The job made.
+ * sitemap.  The job made; AS_PLAN_LIMIT while the day's warm requests
+ * are all made or queued.
  */
 int tj_create_sitemap(struct pg_pool *, int64_t user, int64_t website,
     const char *start, const char *const *variants, unsigned nvariant,

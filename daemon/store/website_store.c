@@ -11,6 +11,9 @@
  *
  * The plan's limit is counted in the statement that inserts, and again
  * by a trigger that waits for any creation racing it (0012_plan_limits.sql).
+ * A concurrency over the plan's is refused by a trigger
+ * (0021_plan_quotas.sql), with what the plan allows; one not given is
+ * 8, or the plan's if less.
  */
 
 #include "config.h"
@@ -70,7 +73,8 @@ static const struct pg_stmt ws_st_list = { "ws_list",
 static const struct pg_stmt ws_st_create = { "ws_create",
 	"WITH " WS_ME_PROJECT ", lim AS ("
 	"  SELECT pl.max_websites AS max, (SELECT count(*) FROM websites"
-	"    WHERE project_id = $2::bigint) AS n"
+	"    WHERE project_id = $2::bigint) AS n, pl.name AS plan,"
+	"    pl.max_concurrency AS conc"
 	"  FROM projects p JOIN plans pl ON pl.id = p.plan_id"
 	"  WHERE p.id = $2::bigint"
 	"), verdict AS ("
@@ -82,18 +86,22 @@ static const struct pg_stmt ws_st_create = { "ws_create",
 	"), w AS ("
 	"  INSERT INTO websites (project_id, " WS_SET_COLUMNS ")"
 	"  SELECT $2::bigint, coalesce(r.name, ''), r.base_url, r.sitemap_url,"
-	"    coalesce(r.cache_type, 'varnish'), coalesce(r.concurrency, 8),"
+	"    coalesce(r.cache_type, 'varnish'),"
+	"    coalesce(r.concurrency, least(8, lim.conc)),"
 	"    r.rate_limit, r.schedule, coalesce(r.schedule_tz, 'UTC'),"
 	"    coalesce(r.variants, '[]'),"
 	"    coalesce(r.variant_inputs, '{}'),"
 	"    coalesce(r.broadcast_invalidations, false),"
 	"    coalesce(r.varnish_nodes, '{}'), coalesce(r.search_terms, '{}'),"
 	"    coalesce(r.auto_variants, false)"
-	"  FROM verdict, jsonb_populate_record(NULL::websites, $3::jsonb) r"
+	"  FROM verdict, lim,"
+	"    jsonb_populate_record(NULL::websites, $3::jsonb) r"
 	"  WHERE verdict.status = 'ok'"
 	"  RETURNING *"
-	") SELECT v.status, (SELECT json_build_object(" WS_FIELDS ")::text"
-	"  FROM w)"
+	") SELECT v.status, CASE WHEN v.status = 'plan_limit'"
+	"  THEN (SELECT plan_refusal('websites', lim.max, lim.n, lim.plan)"
+	"    ::text FROM lim)"
+	"  ELSE (SELECT json_build_object(" WS_FIELDS ")::text FROM w) END"
 	" FROM verdict v",
 	3 };
 

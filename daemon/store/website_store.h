@@ -30,16 +30,19 @@ struct pg_pool;
 /* {"websites": [website, ...]}, by id. */
 int ws_list(struct pg_pool *, int64_t user, int64_t project, as_done_f *,
     void *, const char **err);
-/* The website made; settings absent take the schema's defaults.
- * AS_CONFLICT: the project has a website of this base_url;
- * AS_PLAN_LIMIT: the project's plan allows no more websites. */
+/* The website made; settings absent take the schema's defaults (a
+ * concurrency of 8, or the plan's if less).  AS_CONFLICT: the project
+ * has a website of this base_url; AS_PLAN_LIMIT: the project's plan
+ * allows no more websites, or not this concurrency (what it refused in
+ * the JSON, account_store.h). */
 int ws_create(struct pg_pool *, int64_t user, int64_t project,
     const char *settings, as_done_f *, void *, const char **err);
 int ws_get(struct pg_pool *, int64_t user, int64_t website, as_done_f *, void *,
     const char **err);
 /* The settings given replace theirs (null clears a nullable one), the
  * others stay; the website after.  AS_CONFLICT: another website of the
- * project has this base_url. */
+ * project has this base_url; AS_PLAN_LIMIT: a concurrency over the
+ * plan's. */
 int ws_update(struct pg_pool *, int64_t user, int64_t website,
     const char *settings, as_done_f *, void *, const char **err);
 int ws_delete(struct pg_pool *, int64_t user, int64_t website, as_done_f *,

@@ -444,7 +444,8 @@ today = int(sql("SELECT count(*) FROM page_results WHERE website_id = %d"
 expect("usage", (u["plan"]["name"], u["websites"], u["warms_today"]["used"],
                  u["warms_today"]["max"], u["max_urls_per_job"],
                  u["result_retention_days"]),
-       ("free", {"used": 1, "max": 1}, today, 10000, 1000, 7))
+       ("free", {"used": 1, "max": 1, "remaining": 0}, today, 10000, 1000,
+        7))
 seeded_day = time.strftime("%Y-%m-%d", time.gmtime(base))
 expect("warms of the seeded day", [x["warms"] for x in u["warms_by_day"]
                                    if x["day"] == seeded_day],

@@ -265,7 +265,7 @@ error("a bad parameter name", call("POST", jobs, {
 sql("UPDATE projects SET plan_id = (SELECT id FROM plans WHERE name = 'free')"
     " WHERE id = %d" % pid)
 error("more pages than the plan", call("POST", jobs, {
-    "source": "crawl", "max_pages": 1001}, token=alice), 422, "plan_limit",
+    "source": "crawl", "max_pages": 1001}, token=alice), 402, "plan_limit",
     "max_pages")
 error("a viewer", call("POST", jobs, {"source": "crawl"}, token=bob), 403,
       "forbidden")

@@ -305,7 +305,7 @@ error("not http", call("POST", jobs, {"urls": ["ftp://localhost/"]},
 error("a space", call("POST", jobs, {"urls": ["/a b"]}, token=alice), 422,
       "invalid_url", "urls[0]")
 error("too many URLs", call("POST", jobs, {"urls": [
-    "/product/%d" % i for i in range(1001)]}, token=alice), 422,
+    "/product/%d" % i for i in range(1001)]}, token=alice), 402,
     "plan_limit", "urls")
 error("no URL", call("POST", jobs, {"urls": []}, token=alice), 422, None,
       "urls")

@@ -680,7 +680,7 @@ for body, status, code in (
         ({"sitemap_url": "ftp://127.0.0.1/sitemap.xml"}, 422, "invalid_url"),
         ({"urls": ["/"], "sitemap_url": "http://127.0.0.1:8080/s.xml"}, 422,
          "invalid"),
-        ({"urls": ["/p%d" % i for i in range(1001)]}, 422, "plan_limit"),
+        ({"urls": ["/p%d" % i for i in range(1001)]}, 402, "plan_limit"),
         ({"urls": ["/a b"]}, 422, "invalid_url"),
         ({"urls": ["ftp://127.0.0.1/"]}, 422, "invalid_url"),
         ({"urls": []}, 422, "required"),
@@ -934,7 +934,7 @@ expect("three plans", [p["name"] for p in plans["plans"]],
        ["free", "pro", "unlimited"])
 u = api("GET", PU, [pid], token=bob)
 expect("usage", (u["plan"]["name"], u["websites"], u["warms_today"]["used"]),
-       ("pro", {"used": 1, "max": 20}, 3))
+       ("pro", {"used": 1, "max": 20, "remaining": 19}, 3))
 
 # Notification channels, a test of one, and the deliveries.  Nobody
 # delivers here (no worker): the test's delivery stays pending.
