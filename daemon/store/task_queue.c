@@ -162,7 +162,7 @@ static const struct pg_stmt st_outlook = { "tq_outlook",
 	"    JOIN websites w ON w.id = j.website_id"
 	"    WHERE t.state = 'queued' AND t.agent_id IS NULL"
 	"      AND (t.kind = 'sitemap' OR w.project_id <> ALL((SELECT"
-	"        quota_spent((now() AT TIME ZONE 'UTC')::date))))),"
+	"        quota_spent((now() AT TIME ZONE 'UTC')::date))::bigint[]))),"
 	"  extract(epoch FROM (SELECT min(lease_until) FROM warm_tasks"
 	"    WHERE state = 'leased' AND agent_id IS NULL) - now())",
 	0 };

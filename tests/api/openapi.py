@@ -568,7 +568,8 @@ node = "http://127.0.0.1:6081"
 for body, status in (
         ({"name": "x" * 200}, 200), ({"name": "x" * 201}, 422),
         ({"name": ""}, 200),
-        ({"concurrency": 256}, 200), ({"concurrency": 257}, 422),
+        ({"concurrency": 8}, 200), ({"concurrency": 256}, 402),
+        ({"concurrency": 257}, 422),
         ({"concurrency": 0}, 422), ({"concurrency": 2.5}, 422),
         ({"concurrency": "8"}, 422),
         ({"rate_limit": 10000}, 200), ({"rate_limit": 10000.5}, 422),
