@@ -307,6 +307,9 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  * however often it is said; their results are made with them and
  * their jobs counted as a worker's completion counts them
  * (task_queue.c's st_complete: the jobs' rows locked first, in order).
+ * The agents of a project whose claims held tasks back for its plan
+ * are told to claim again (kw, 0021_plan_quotas.sql); the workers find
+ * the slot at their next look.
  */
 #define AGS_TASKS_IN                                                           \
 	"kn AS ("                                                              \
@@ -352,6 +355,11 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"        >= j.urls_total"                                              \
 	"      THEN now() ELSE j.finished_at END"                              \
 	"  FROM kc JOIN kl ON kl.id = kc.job_id WHERE j.id = kc.job_id"        \
+	"), kw AS ("                                                           \
+	"  INSERT INTO agent_commands (agent_id, kind, body)"                  \
+	"  SELECT x.agent, 'tasks', jsonb_build_object('job', x.job)"          \
+	"  FROM quota_waiting_agents(ARRAY(SELECT w.project_id FROM kl"        \
+	"    JOIN websites w ON w.id = kl.website_id)) x"                      \
 	")"
 
 /*

@@ -82,7 +82,8 @@ static const struct pg_stmt st_claim = { "tq_claim",
  * CTEs that change rows run in no promised order, and a row this
  * statement has updated already could no longer be locked by it.  A
  * project whose last claim held tasks back for its plan has a slot
- * again: the workers are told (wk).
+ * again: the workers are told (wk), and its agents with tasks waiting
+ * (wa, 0021_plan_quotas.sql).
  */
 static const struct pg_stmt st_complete = { "tq_complete",
 	"WITH r AS ("
@@ -130,6 +131,11 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"  WHERE q.waiting AND q.project_id IN (SELECT w.project_id"
 	"    FROM lk JOIN websites w ON w.id = lk.website_id)"
 	"  LIMIT 1"
+	"), wa AS ("
+	"  INSERT INTO agent_commands (agent_id, kind, body)"
+	"  SELECT a.agent, 'tasks', jsonb_build_object('job', a.job)"
+	"  FROM quota_waiting_agents(ARRAY(SELECT w.project_id FROM lk"
+	"    JOIN websites w ON w.id = lk.website_id)) a"
 	")"
 	"SELECT count(*), (SELECT count(*) FROM wk) FROM t",
 	12 };

@@ -53,7 +53,7 @@ out=$("$STOKED" migrate --database-url "$url")
 
 echo "== tables, foreign keys, indexes"
 tables="agent_batches agent_commands agents api_keys auth_throttle cache_jobs
-invalidation_events notify_anomalies notify_channels notify_outbox page_results plans project_members projects revoked_tokens
+invalidation_events notify_anomalies notify_channels notify_outbox page_results plans project_members project_quota projects revoked_tokens
 rollup_cache_status rollup_day_hists rollup_day_slow_urls rollup_hists
 rollup_hours rollup_slow_urls rollup_uncacheable rollup_uncacheable_urls
 schema_migrations usage_daily users visitor_traffic visitor_uncacheable warm_tasks websites"
@@ -73,6 +73,7 @@ want=$(printf '%s\n' api_keys\>projects:c api_keys\>users:c \
     page_results\>cache_jobs:c page_results\>websites:c \
     project_members\>projects:c project_members\>users:c \
     projects\>plans:a usage_daily\>projects:c warm_tasks\>cache_jobs:c \
+    project_quota\>projects:c \
     websites\>projects:c rollup_hists\>websites:c \
     rollup_day_hists\>websites:c rollup_cache_status\>websites:c \
     rollup_hours\>websites:c rollup_day_slow_urls\>websites:c \

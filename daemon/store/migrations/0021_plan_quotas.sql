@@ -212,6 +212,22 @@ LANGUAGE sql STABLE AS $$
 	   OR coalesce(u.warms, 0) + l.s >= pl.max_warms_per_day
 $$;
 
+-- The agents to tell to claim again, with a job of theirs: those of the
+-- projects whose claims held tasks back, that have tasks queued.  A
+-- completion's statement asks (task_queue.c's, an agent's batch), as
+-- it frees a slot; the workers it wakes with a NOTIFY.
+CREATE FUNCTION quota_waiting_agents(projects bigint[],
+    OUT agent bigint, OUT job bigint) RETURNS SETOF record
+LANGUAGE sql STABLE AS $$
+	SELECT DISTINCT ON (g.id) g.id, t.job_id
+	FROM project_quota q
+	JOIN websites w ON w.project_id = q.project_id
+	JOIN agents g ON g.website_id = w.id AND g.revoked_at IS NULL
+	JOIN warm_tasks t ON t.agent_id = g.id AND t.state = 'queued'
+	WHERE q.project_id = ANY(projects) AND q.waiting
+	ORDER BY g.id, t.job_id
+$$;
+
 -- Claim up to most tasks, leased to owner for lease seconds: the
 -- workers' (agent NULL; none of held, which the worker still holds) or
 -- one agent's.  Leases that ran out first, then the queued, most urgent
@@ -223,8 +239,9 @@ $$;
 -- order first, and the count made after, in a snapshot of its own:
 -- claims of a project take turns, each seeing what the one before
 -- leased.  Tasks held back wait in the queue: for a slot (the claim
--- says so in waiting, and a completion wakes the workers), or for the
--- next UTC day.
+-- says so in waiting, as it does of a project it did not even look at
+-- for its leases, and a completion wakes the workers and the agents),
+-- or for the next UTC day.
 CREATE FUNCTION claim_tasks(owner text, lease float8, most integer,
     held bigint[], agent bigint)
 RETURNS TABLE (id bigint, job_id bigint, url text, variant text,
@@ -239,6 +256,12 @@ DECLARE
 	chosen bigint[];
 BEGIN
 	blocked := quota_blocked(today);
+	-- Whoever claims for them next waits for a completion to wake it.
+	-- A row another claim holds is that claim's to mark.
+	UPDATE project_quota SET waiting = true WHERE project_id IN (
+	    SELECT q.project_id FROM project_quota q
+	    WHERE q.project_id = ANY(blocked) AND NOT q.waiting
+	    FOR NO KEY UPDATE SKIP LOCKED);
 	IF agent IS NULL THEN
 		cand := ARRAY(SELECT t.id FROM warm_tasks t
 		    JOIN cache_jobs j ON j.id = t.job_id
