@@ -20,8 +20,9 @@ static const char db_synopsis[] = "start|stop|status|url [--state-dir DIR]";
 static const char db_about[] =
     "The embedded PostgreSQL stoked uses when no database is\n"
     "configured: a private cluster in DIR/pg (default:\n"
-    "/var/lib/stoke for root, else $XDG_STATE_HOME/stoke or\n"
-    "~/.local/state/stoke), reached only by its Unix socket.\n"
+    "$STATE_DIRECTORY under systemd, /var/lib/stoke for root, else\n"
+    "$XDG_STATE_HOME/stoke or ~/.local/state/stoke), reached only by\n"
+    "its Unix socket.\n"
     "\n"
     "  start   make it the first time, start it (or reuse it if it\n"
     "          runs), and apply the migrations\n"

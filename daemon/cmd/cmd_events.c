@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +20,7 @@
 #include "vsl/observer.h"
 #include "vsl/vsl_reader.h"
 #include "cmd.h"
+#include "cmd_opts.h"
 
 /* Where the events go. */
 struct events_out {
@@ -84,35 +84,41 @@ print_event(void *priv, const struct event_rec *ev)
 	fflush(f);
 }
 
+static const char events_synopsis[] = "[-n NAME]";
+
+static const char events_about[] =
+    "Prints, one a line, the events stoked reads from the log of\n"
+    "varnishd -n NAME (the default instance when not given): for\n"
+    "admins checking their VCL, and for tests.\n";
+
 int
 cmd_events(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *name = NULL;
+	const struct cmd_opt opts[] = {
+		{ "name", 'n', CO_STRING, "NAME", 0, 0, NULL,
+		    "the varnishd whose log to read", &name, NULL },
+		CMD_OPT_END,
+	};
 	struct event_base *eb;
 	struct vsl_reader *vr;
 	struct observer *obs;
 	struct events_out out;
-	int c;
+	int arg0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			name = optarg;
-			break;
-		case 'h':
-			printf("usage: stoked events [-n NAME]\n\n"
-			       "Prints, one a line, the events stoked reads "
-			       "from the log of varnishd -n NAME.\n");
-			return (0);
-		default:
-			return (2);
-		}
+	switch (cmd_opts_parse("events", events_synopsis, events_about, opts,
+	    argc, argv, &arg0)) {
+	case 0:
+		break;
+	case 1:
+		return (0);
+	default:
+		return (2);
+	}
+	if (arg0 != argc) {
+		cmd_opts_usage(stderr, "events", events_synopsis, events_about,
+		    opts);
+		return (2);
 	}
 	eb = event_base_new();
 	if (eb == NULL) {

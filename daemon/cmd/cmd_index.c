@@ -8,7 +8,6 @@
 
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "miniobj.h"
 
 #include "cmd.h"
+#include "cmd_opts.h"
 
 #define MAX_BODY (64 * 1024 * 1024)
 
@@ -174,86 +174,63 @@ print_invalidations(const json_t *j)
 	}
 }
 
-static void
-index_usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: stoked index show [--tag T | --url U [--host H]]\n"
-	    "                         [--limit N] [--instance NAME] "
-	    "[--api URL] [--json]\n"
-	    "       stoked index invalidations [--limit N] [--instance NAME]\n"
-	    "                         [--api URL] [--json]\n"
-	    "\n"
-	    "Asks a running 'stoked run' (--api, default "
-	    "http://127.0.0.1:6086)\n"
-	    "what is cached, or what the latest purges, bans and tag\n"
-	    "invalidations dropped.\n");
-}
+static const char index_synopsis[] =
+    "show [--tag T | --url U [--host H]]\n"
+    "                         [--limit N] [--instance NAME] "
+    "[--api URL] [--json]\n"
+    "       stoked index invalidations [--limit N] [--instance NAME]\n"
+    "                         [--api URL] [--json]";
+
+static const char index_about[] =
+    "Asks a running 'stoked run' (--api) what is cached, or what the\n"
+    "latest purges, bans and tag invalidations dropped.\n";
 
 int
 cmd_index(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "api", required_argument, NULL, 'a' },
-		{ "instance", required_argument, NULL, 'i' },
-		{ "tag", required_argument, NULL, 't' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *api = "http://127.0.0.1:6086", *what;
+	const char *api = "http://127.0.0.1:6086", *what = NULL;
 	const char *params[] = { "instance", NULL, "tag", NULL, "url", NULL,
 		"host", NULL, "limit", NULL, NULL };
-	int c, json = 0, rc = 1;
+	int arg0, json = 0, rc = 1;
+	const struct cmd_opt opts[] = {
+		{ "api", 0, CO_STRING, "URL", 0, 0, "http://127.0.0.1:6086",
+		    "the API of the stoked run to ask", &api, NULL },
+		{ "instance", 0, CO_STRING, "NAME", 0, 0, "the first",
+		    "the varnishd (its -n) to ask about", &params[1], NULL },
+		{ "tag", 0, CO_STRING, "T", 0, 0, NULL,
+		    "show: the objects of tag T", &params[3], NULL },
+		{ "url", 0, CO_STRING, "U", 0, 0, NULL,
+		    "show: the variants of URL U", &params[5], NULL },
+		{ "host", 0, CO_STRING, "H", 0, 0, NULL,
+		    "show: with --url, of host H", &params[7], NULL },
+		{ "limit", 0, CO_STRING, "N", 0, 0, NULL, "at most N entries",
+		    &params[9], NULL },
+		{ "json", 0, CO_FLAG, NULL, 0, 0, NULL,
+		    "print the API's JSON as it is", &json, NULL },
+		CMD_OPT_END,
+	};
 	json_t *j;
 	char *s;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		index_usage(argc < 2 ? stderr : stdout);
-		return (argc < 2 ? 2 : 0);
+	/* The action first; options alone are --help or --man. */
+	if (argc >= 2 &&
+	    (!strcmp(argv[1], "show") || !strcmp(argv[1], "invalidations"))) {
+		what = argv[1];
+		argc--;
+		argv++;
 	}
-	what = argv[1];
-	if (strcmp(what, "show") != 0 && strcmp(what, "invalidations") != 0) {
-		index_usage(stderr);
+	switch (cmd_opts_parse("index", index_synopsis, index_about, opts, argc,
+	    argv, &arg0)) {
+	case 0:
+		break;
+	case 1:
+		return (0);
+	default:
 		return (2);
 	}
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			api = optarg;
-			break;
-		case 'i':
-			params[1] = optarg;
-			break;
-		case 't':
-			params[3] = optarg;
-			break;
-		case 'u':
-			params[5] = optarg;
-			break;
-		case 'H':
-			params[7] = optarg;
-			break;
-		case 'l':
-			params[9] = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			index_usage(stdout);
-			return (0);
-		default:
-			index_usage(stderr);
-			return (2);
-		}
-	}
-	if (optind != argc) {
-		index_usage(stderr);
+	if (what == NULL || arg0 != argc) {
+		cmd_opts_usage(stderr, "index", index_synopsis, index_about,
+		    opts);
 		return (2);
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,30 +17,30 @@
 #include "proto/secret.h"
 #include "proto/warm_sig.h"
 #include "cmd.h"
+#include "cmd_opts.h"
 
-static void
-sign_usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: stoked sign (--secret-file FILE | --secret KEY) "
-	    "--host HOST --url URL\n"
-	    "                   [--method GET] [--id ID] [--time UNIX]\n"
-	    "\n"
-	    "Prints the value of a Stoke-Warm header that vmod_stoke's\n"
-	    "stoke.is_warm() accepts for that request.  STOKE_SECRET in the\n"
-	    "environment is used when neither secret option is given.\n");
-}
+static const char sign_synopsis[] =
+    "(--secret-file FILE | --secret KEY) --host HOST --url URL\n"
+    "                   [--method GET] [--id ID] [--time UNIX]";
+
+static const char sign_about[] =
+    "Prints the value of a Stoke-Warm header that vmod_stoke's\n"
+    "stoke.is_warm() accepts for that request.  STOKE_SECRET in the\n"
+    "environment is used when neither secret option is given.\n";
 
 static int
-parse_time(const char *s, int64_t *t)
+sign_opt_time(void *var, const char *s, char *why, size_t whylen)
 {
+	int64_t *t = var;
 	char *end;
 	long long v;
 
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0)
+	if (errno != 0 || end == s || *end != '\0' || v < 0) {
+		snprintf(why, whylen, "bad --time '%s'", s);
 		return (-1);
+	}
 	*t = v;
 	return (0);
 }
@@ -49,62 +48,42 @@ parse_time(const char *s, int64_t *t)
 int
 cmd_sign(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "secret", required_argument, NULL, 's' },
-		{ "secret-file", required_argument, NULL, 'f' },
-		{ "method", required_argument, NULL, 'm' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "time", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *method = "GET", *host = NULL, *url = NULL, *id = "manual";
 	const char *secret = NULL, *secret_file = NULL;
 	char key[WARM_KEY_MAX + 1], hdr[WARM_HDR_MAX], err[256];
 	int64_t t = (int64_t)time(NULL);
 	size_t keylen;
-	int c;
+	int arg0;
+	const struct cmd_opt opts[] = {
+		{ "secret-file", 0, CO_STRING, "FILE", 0, 0, NULL,
+		    "the VCL's secret", &secret_file, NULL },
+		{ "secret", 0, CO_STRING, "KEY", 0, 0, "$STOKE_SECRET",
+		    "the secret itself", &secret, NULL },
+		{ "host", 0, CO_STRING, "HOST", 0, 0, NULL,
+		    "the request's Host", &host, NULL },
+		{ "url", 0, CO_STRING, "URL", 0, 0, NULL, "the request's URL",
+		    &url, NULL },
+		{ "method", 0, CO_STRING, "M", 0, 0, "GET",
+		    "the request's method", &method, NULL },
+		{ "id", 0, CO_STRING, "ID", 0, 0, "manual",
+		    "the warm request's id ([A-Za-z0-9_.-])", &id, NULL },
+		{ "time", 0, CO_CALL, "UNIX", 0, 0, "now",
+		    "when it is signed, in seconds since 1970", &t,
+		    sign_opt_time },
+		CMD_OPT_END,
+	};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			secret = optarg;
-			break;
-		case 'f':
-			secret_file = optarg;
-			break;
-		case 'm':
-			method = optarg;
-			break;
-		case 'H':
-			host = optarg;
-			break;
-		case 'u':
-			url = optarg;
-			break;
-		case 'i':
-			id = optarg;
-			break;
-		case 't':
-			if (parse_time(optarg, &t) != 0) {
-				fprintf(stderr,
-				    "stoked sign: bad --time '%s'\n", optarg);
-				return (2);
-			}
-			break;
-		case 'h':
-			sign_usage(stdout);
-			return (0);
-		default:
-			sign_usage(stderr);
-			return (2);
-		}
+	switch (cmd_opts_parse("sign", sign_synopsis, sign_about, opts, argc,
+	    argv, &arg0)) {
+	case 0:
+		break;
+	case 1:
+		return (0);
+	default:
+		return (2);
 	}
-	if (optind != argc || host == NULL || url == NULL) {
-		sign_usage(stderr);
+	if (arg0 != argc || host == NULL || url == NULL) {
+		cmd_opts_usage(stderr, "sign", sign_synopsis, sign_about, opts);
 		return (2);
 	}
 	if (secret == NULL && secret_file == NULL)

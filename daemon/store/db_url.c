@@ -215,12 +215,15 @@ int
 db_url_state_dir(const char *option, char *buf, size_t len, char *err,
     size_t errlen)
 {
-	const char *xdg, *home;
+	const char *xdg, *home, *sd;
 	struct passwd *pw;
 	int n;
 
 	if (option != NULL && *option != '\0') {
 		n = snprintf(buf, len, "%s", option);
+	} else if ((sd = getenv("STATE_DIRECTORY")) != NULL && sd[0] == '/') {
+		/* systemd's StateDirectory=: the first, if several. */
+		n = snprintf(buf, len, "%.*s", (int)strcspn(sd, ":"), sd);
 	} else if (geteuid() == 0) {
 		n = snprintf(buf, len, "/var/lib/stoke");
 	} else if ((xdg = getenv("XDG_STATE_HOME")) != NULL && xdg[0] == '/') {

@@ -27,7 +27,8 @@ int db_url_choose(const char *option, const char *state_dir, const char **url,
     char *dir, size_t dirlen, char *err, size_t errlen);
 
 /*
- * The state directory: option when given, else /var/lib/stoke for root,
+ * The state directory: option when given, else $STATE_DIRECTORY (what
+ * systemd's StateDirectory= made), else /var/lib/stoke for root,
  * else $XDG_STATE_HOME/stoke or ~/.local/state/stoke.  0, or -1 (err).
  */
 int db_url_state_dir(const char *option, char *buf, size_t len, char *err,
