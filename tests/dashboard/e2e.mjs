@@ -4,6 +4,8 @@
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createServer } from 'node:http'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 
 const [PORT, ORIGIN, NODE] = process.argv.slice(2, 5).map(Number)
 const ART = process.argv[5]
@@ -82,6 +84,42 @@ async function fits(page, what) {
   ok(`${what} fits ${vw} px`, sw <= vw, `${sw} px wide`)
 }
 
+// A webhook's receiver: every request it gets, its headers and body as
+// received, answered 204.
+async function receiver() {
+  const got = []
+  const srv = createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      got.push({ method: req.method, url: req.url, headers: req.headers,
+        body: Buffer.concat(chunks) })
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve))
+  return { got, port: srv.address().port, close: () => srv.close() }
+}
+
+// Stoke-Signature checked as the dashboard tells receivers to.
+function signed(secret, header, body) {
+  const p = Object.fromEntries(header.split(',').map((kv) => kv.split('=')))
+  if (Math.abs(Date.now() / 1000 - Number(p.t)) > 300) return false
+  const mac = createHmac('sha256', secret).update(p.t + '.').update(body).digest('hex')
+  return mac.length === p.v1.length && timingSafeEqual(Buffer.from(mac), Buffer.from(p.v1))
+}
+
+// Polls fn until it holds, or fails after ms.
+async function eventually(what, fn, ms = 30000) {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    ok(what + ' in time', Date.now() < end)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
 async function signUp(page, name, email) {
   await page.goto(BASE + '/')
   await page.waitForURL(/\/login/)
@@ -115,8 +153,9 @@ function watch(page) {
 try {
   // ---------------------------------------------------------------
   // Alice: sign up, a project, the shop as a website.
+  // The browser in a zone of its own, for the schedule's two columns.
   const ctx = await browser.newContext({ acceptDownloads: true,
-    viewport: { width: 1280, height: 900 } })
+    viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Tokyo' })
   const page = await ctx.newPage()
   watch(page)
   await signUp(page, 'Alice', 'alice@shop.example')
@@ -146,13 +185,66 @@ try {
   // A bad setting: the API's error, on the form, on the field.
   await page.getByRole('link', { name: 'Settings' }).click()
   await page.getByLabel(/^Schedule/).fill('every day')
+  // Said on the field as it is typed.
+  expect('a plain mistake, said as typed', await page.getByTestId('schedule-hint').innerText(),
+    '2 fields where five are needed (minute hour day month weekday)')
   await page.getByRole('button', { name: 'Save' }).click()
   await page.getByTestId('error').waitFor()
   ok('the error names the schedule', /schedule/i.test(await page.getByTestId('error').innerText()))
   expect('the field is marked', await page.getByLabel(/^Schedule/).getAttribute('aria-invalid'), 'true')
+  // One only the server sees: no 30 February comes.
+  await page.getByLabel(/^Schedule/).fill('0 0 30 2 *')
+  expect('nothing said while it may parse', await page.getByLabel(/^Schedule/)
+    .getAttribute('aria-invalid'), 'false')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.getByTestId('error').waitFor()
+  expect("the API's reason on the field", await page.getByTestId('schedule-hint').innerText(),
+    'schedule: no date of the next 10 years matches it')
+  ok('its code', /invalid_schedule, schedule\)/.test(await page.getByTestId('error').innerText()))
+  expect('the field is marked by the API', await page.getByLabel(/^Schedule/).getAttribute('aria-invalid'), 'true')
+  // A zone the server lacks: its field, its reason.
+  await page.getByLabel(/^Schedule/).fill('30 2 * * *')
+  await page.getByLabel(/^Time zone/).fill('Mars/Olympus')
+  ok('the browser does not know it either', /does not know the zone/.test(
+    await page.getByTestId('tz-hint').innerText()))
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.getByTestId('error').waitFor()
+  ok("the zone's field says why", /^schedule_tz: .*Mars\/Olympus/.test(
+    await page.getByTestId('tz-hint').innerText()), await page.getByTestId('tz-hint').innerText())
+  expect('the zone is marked', await page.getByLabel(/^Time zone/).getAttribute('aria-invalid'), 'true')
+  expect('the schedule is not', await page.getByLabel(/^Schedule/).getAttribute('aria-invalid'), 'false')
+  await shot(page, 'website-schedule-error')
+  await page.getByLabel(/^Time zone/).fill('America/New_York')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.waitForURL(/\/websites\/\d+$/)
+  // Its next runs: in New York, as the API says them, and in Tokyo, the
+  // browser's zone, the same instants.
+  const card = page.getByTestId('schedule-card')
+  await card.getByTestId('next-runs').waitFor()
+  const sched = (await apiAs(page, 'GET', `/api/websites/${wid}/schedule`)).body
+  expect('five runs', sched.next_runs.length, 5)
+  expect('in the zone, as the API writes them', await card.getByTestId('run-zone').allInnerTexts(),
+    sched.next_runs_local.map((l) => {
+      const [, d, hm, off] = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):00([+-]\d{2}):00$/.exec(l)
+      const day = new Date(d + 'T12:00:00Z').toLocaleDateString('en-GB', { timeZone: 'UTC',
+        weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).replace(',', '')
+      return `${day}, ${hm} (UTC${off[0]}${Number(off.slice(1))})`
+    }))
+  ok('each at 02:30 there', (await card.getByTestId('run-zone').allInnerTexts())
+    .every((t) => t.includes(', 02:30 (UTC-')))
+  expect("and in the browser's zone", (await card.getByTestId('run-local').allInnerTexts())
+    .map((t) => t.replace(/^.*, (\d\d:\d\d) \(UTC\+9\)$/, '$1')),
+  sched.next_runs.map((u) => new Date(u).toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })))
+  ok('the columns name their zones', /America\/New_York[\s\S]*Asia\/Tokyo/.test(
+    await card.locator('thead').innerText()))
+  await shot(page, 'website-schedule')
+  // No schedule again: the jobs below are started by hand only.
+  await page.getByRole('link', { name: 'Settings' }).click()
   await page.getByLabel(/^Schedule/).fill('')
   await page.getByRole('button', { name: 'Save' }).click()
   await page.waitForURL(/\/websites\/\d+$/)
+  await page.getByTestId('no-schedule').waitFor()
 
   // ---------------------------------------------------------------
   // A job of the sitemap, watched live to its end.
@@ -316,6 +408,47 @@ try {
   await page.waitForURL(new RegExp(`/jobs/${rewarmJid}$`))
 
   // ---------------------------------------------------------------
+  // A crawl of the site: its limits, its notes (what it did, why it
+  // stopped), its pages' ESI fragment marked as such.
+  await page.goto(`${BASE}/websites/${wid}`)
+  await page.getByLabel('the pages a crawl of the site finds').check()
+  await page.getByLabel(/^Depth/).fill('21')
+  await page.getByRole('button', { name: 'Start' }).click()
+  ok("a depth out of the API's bounds, said", /max_depth: a whole number, 1 to 20/.test(
+    await page.getByTestId('start-job').getByTestId('error').innerText()))
+  expect('on its field', await page.getByLabel(/^Depth/).getAttribute('aria-invalid'), 'true')
+  await page.getByLabel(/^Depth/).fill('2')
+  await page.getByLabel(/^Pages at most/).fill('8')
+  await page.getByLabel(/^Query parameters to drop/).fill('utm_*, gclid')
+  await shot(page, 'start-crawl')
+  await page.getByRole('button', { name: 'Start' }).click()
+  await page.waitForURL(/\/jobs\/\d+/)
+  const cjid = Number(new URL(page.url()).pathname.split('/').pop())
+  await page.waitForFunction(() =>
+    document.querySelector('[data-test=job-status]')?.innerText === 'done', null,
+  { timeout: 90000 })
+  const crawled = (await apiAs(page, 'GET', `/api/jobs/${cjid}`)).body
+  expect('a crawl', crawled.source, 'crawl')
+  ok('its notes say how it was bounded', crawled.notes.startsWith(
+    `crawled http://127.0.0.1:${ORIGIN}/ to depth 2, at most 8 pages`), crawled.notes)
+  const notes = page.getByTestId('job-notes')
+  await notes.waitFor()
+  const stopped = /it ended: ([^;]+)/.exec(crawled.notes)[1]
+  expect('why it stopped, told apart', await notes.getByTestId('crawl-end').innerText(),
+    `Why the crawl stopped: ${stopped}.`)
+  ok('what it did, listed', (await notes.locator('li').allInnerTexts())[0].startsWith('crawled '))
+  const crawlRows = (await apiAs(page, 'GET', `/api/jobs/${cjid}/results?limit=1000`)).body.results
+  const frags = crawlRows.filter((r) => r.fragment).map((r) => r.url)
+  expect("the pages' ESI include, warmed as a fragment", frags, [`http://127.0.0.1:${ORIGIN}/esi/header`])
+  await page.getByTestId('results').locator('tbody tr').first().waitFor()
+  await page.waitForFunction((n) =>
+    document.querySelectorAll('[data-test=results] tbody tr').length === n, crawlRows.length)
+  expect('marked in the table, and only it', await page.getByTestId('results')
+    .locator('tr:has([data-test=fragment]) td.url').allInnerTexts(),
+  frags.map((u) => u + ' ESI fragment'))
+  await shot(page, 'job-crawl')
+
+  // ---------------------------------------------------------------
   // An agent: its token shown once with the command, it says hello and
   // reports its visitors; a job waits for it (running now, on the
   // overview), a job that fails is an alert; revoked, it is refused.
@@ -401,6 +534,97 @@ try {
     { name: 'varnish-1' })).status, 401)
 
   // ---------------------------------------------------------------
+  // Notifications: a webhook to a receiver of the test's own, its secret
+  // shown once; a test sent, received signed, shown delivered; changed;
+  // an e-mail channel added and deleted.
+  const hook = await receiver()
+  await page.goto(`${BASE}/projects/${pid}/notifications`)
+  await page.getByTestId('no-channels').waitFor()
+  await page.getByTestId('no-deliveries').waitFor()
+  await page.getByRole('button', { name: 'Add the channel' }).click()
+  expect('a name is asked for', await page.getByLabel(/^Name/).getAttribute('aria-invalid'), 'true')
+  expect('and a URL', await page.getByLabel(/^URL/).getAttribute('aria-invalid'), 'true')
+  await page.getByLabel(/^Name/).fill('ops hook')
+  await page.getByLabel(/^URL/).fill(`http://127.0.0.1:${hook.port}/hook`)
+  await page.getByLabel(/a job finished/).check()
+  await page.getByLabel(/the warm hit ratio drops/).check()
+  await page.getByLabel(/^Warm hit ratio below/).fill('40')
+  await shot(page, 'channel-new')
+  await page.getByRole('button', { name: 'Add the channel' }).click()
+  const secretBox = page.getByTestId('webhook-secret')
+  await secretBox.waitFor()
+  const secret = await secretBox.getByTestId('secret').innerText()
+  ok('its secret, once', /^whsec_[0-9a-f]{64}$/.test(secret), secret)
+  await secretBox.getByText('How to verify the signature').click()
+  ok('how to verify it', /createHmac\('sha256', secret\)/.test(
+    await secretBox.getByTestId('verify-snippet').innerText()))
+  await secretBox.getByRole('button', { name: 'Python' }).click()
+  ok('in Python too', /hmac\.compare_digest/.test(await secretBox.getByTestId('verify-snippet').innerText()))
+  await shot(page, 'channel-secret')
+  await accessible(page, 'the notifications page with a secret')
+  const chans = (await apiAs(page, 'GET', `/api/projects/${pid}/channels`)).body.channels
+  expect('the channel as the form said', chans.map((c) => [c.kind, c.name, c.url, c.events, c.settings]),
+    [['webhook', 'ops hook', `http://127.0.0.1:${hook.port}/hook`,
+      ['job.finished', 'job.failed', 'anomaly.hit_ratio'], { hit_ratio_below: 0.4 }]])
+  await secretBox.getByRole('button', { name: 'Done' }).click()
+  await page.reload()
+  await page.getByTestId('channels').waitFor()
+  expect('the secret is not shown again', await page.getByTestId('webhook-secret').count(), 0)
+
+  // A test: the receiver has it, signed; the table shows it delivered.
+  const before = hook.got.length
+  await page.getByRole('button', { name: 'Send a test to ops hook' }).click()
+  await page.getByText(/A test is on its way to “ops hook”: delivery #\d+/).waitFor()
+  const did = Number(/delivery #(\d+)/.exec(await page.getByTestId('said').innerText())[1])
+  const drow = page.locator(`[data-delivery="${did}"]`)
+  await drow.waitFor()
+  await page.waitForFunction((id) => document.querySelector(
+    `[data-delivery="${id}"] [data-test=delivery-status]`)?.innerText === 'delivered', did,
+  { timeout: 30000 })
+  const test = await eventually('the receiver has the test', () =>
+    hook.got.slice(before).find((r) => r.headers['stoke-event'] === 'channel.test'))
+  ok('signed with the secret', signed(secret, test.headers['stoke-signature'], test.body),
+    test.headers['stoke-signature'])
+  const dl = (await apiAs(page, 'GET', `/api/projects/${pid}/deliveries`)).body.deliveries
+    .find((d) => d.id === did)
+  expect('its idempotency key sent', test.headers['stoke-delivery'], dl.idempotency_key)
+  expect('the row as the API says', (await drow.locator('td').allInnerTexts()).slice(0, 5),
+    [String(did), 'channel.test', 'ops hook', 'delivered', String(dl.attempts)])
+  await shot(page, 'notifications')
+
+  // Changed: its name and events.
+  await page.getByRole('button', { name: 'Change ops hook' }).click()
+  await page.getByRole('heading', { name: 'Change “ops hook”' }).waitFor()
+  expect('the kind stays', await page.getByLabel(/^Kind/).isDisabled(), true)
+  expect('its threshold, in %', await page.getByLabel(/^Warm hit ratio below/).inputValue(), '40')
+  await page.getByLabel(/^Name/).fill('ops')
+  await page.getByLabel(/the warm hit ratio drops/).uncheck()
+  await page.getByRole('button', { name: 'Save the channel' }).click()
+  await page.getByText('“ops” saved.').waitFor()
+  expect('changed', (await apiAs(page, 'GET', `/api/projects/${pid}/channels`)).body.channels
+    .map((c) => [c.name, c.events]), [['ops', ['job.finished', 'job.failed']]])
+
+  // E-mail: recipients, not a URL; added, then deleted.
+  await page.getByLabel(/^Kind/).selectOption('email')
+  expect('no URL for e-mail', await page.getByLabel(/^URL/).count(), 0)
+  await page.getByLabel(/^Name/).fill('the boss')
+  await page.getByLabel(/^Recipients/).fill('boss@shop.example\nnot an address')
+  await page.getByLabel(/a weekly report/).check()
+  await page.getByRole('button', { name: 'Add the channel' }).click()
+  ok('a bad address, named', /"not an address" is not an e-mail address/.test(
+    await page.getByTestId('channel-form').innerText()))
+  await page.getByLabel(/^Recipients/).fill('boss@shop.example')
+  await page.getByRole('button', { name: 'Add the channel' }).click()
+  await page.getByText('“the boss” added.').waitFor()
+  expect('no secret for e-mail', await page.getByTestId('webhook-secret').count(), 0)
+  await page.getByTestId('channels').getByText('boss@shop.example').waitFor()
+  page.once('dialog', (d) => d.accept())
+  await page.getByRole('button', { name: 'Delete the boss' }).click()
+  await page.getByText('“the boss” deleted.').waitFor()
+  expect('one channel left', (await apiAs(page, 'GET', `/api/projects/${pid}/channels`)).body
+    .channels.map((c) => c.name), ['ops'])
+
+  // ---------------------------------------------------------------
   // The largest pages, measured: the job's with its table, the analytics
   // with their charts (a chunk of their own).
   for (const [name, path, ready] of [['job', `/jobs/${jid}`, '[data-test=results] tbody tr'],
@@ -471,7 +695,8 @@ try {
   await bob.getByText('No project yet').waitFor()
   expect("Bob's projects", await bob.getByTestId('projects').count(), 0)
   for (const path of [`/api/projects/${pid}`, `/api/websites/${wid}`,
-    `/api/jobs/${jid}`, `/api/jobs/${jid}/results`])
+    `/api/jobs/${jid}`, `/api/jobs/${jid}/results`, `/api/websites/${wid}/schedule`,
+    `/api/projects/${pid}/channels`, `/api/projects/${pid}/deliveries`])
     expect('Bob: ' + path, (await apiAs(bob, 'GET', path)).status, 404)
   await bob.goto(`${BASE}/jobs/${jid}`)
   await bob.getByTestId('error').first().waitFor()
@@ -480,6 +705,9 @@ try {
   await bob.goto(`${BASE}/websites/${wid}/analytics`)
   await bob.getByTestId('error').first().waitFor()
   expect('Bob: no analytics', await bob.getByTestId('totals').count(), 0)
+  await bob.goto(`${BASE}/projects/${pid}/notifications`)
+  await bob.getByTestId('error').first().waitFor()
+  expect('Bob: no channel shown', await bob.getByTestId('channels').count(), 0)
   await shot(bob, 'other-tenant')
   await bctx.close()
 
@@ -524,7 +752,8 @@ try {
     ['purge', `/websites/${wid}/purge`, 'purge-form'],
     ['agents', `/websites/${wid}/agents`, 'no-agents'],
     ['keys', `/projects/${pid}/keys`, null],
-    ['members', `/projects/${pid}/members`, 'members']]
+    ['members', `/projects/${pid}/members`, 'members'],
+    ['notifications', `/projects/${pid}/notifications`, 'deliveries']]
   for (const [name, path, ready] of pages) {
     await phone.goto(BASE + path)
     if (ready) await phone.getByTestId(ready).first().waitFor()
@@ -554,6 +783,7 @@ try {
   }
   await lctx.close()
 
+  hook.close()
   expect('no script error on any page', errors, [])
   console.log(`e2e: ${checks} checks; screenshots in ${ART}`)
 } finally {

@@ -3,13 +3,16 @@
 # playwright-core) against a real stack: stoked serve serving the built
 # dashboard and the API on one port, PostgreSQL, a stoked worker, the
 # test origin behind a real varnishd.  A tenant signs up, adds a website,
-# runs a job and watches it end live, reads, filters and exports its
-# results and a result's details, sees the analytics' charts, purges a
-# URL and sees it warmed again and on the invalidations' timeline, makes
-# an agent (its token shown once; the test speaks the agent protocol with
-# it) and sees it on the overview with a job waiting for it and a failed
-# one as an alert, revokes it, checks the PWA's icons and offline shell,
-# logs out; a second tenant sees none of it; every page again at a
+# sets a schedule and sees its next runs (a bad one refused on its
+# field), runs a job and watches it end live, reads, filters and exports
+# its results and a result's details, sees the analytics' charts, purges
+# a URL and sees it warmed again and on the invalidations' timeline,
+# crawls the site and reads what the crawl did, makes an agent (its token
+# shown once; the test speaks the agent protocol with it) and sees it on
+# the overview with a job waiting for it and a failed one as an alert,
+# revokes it, adds a webhook whose test reaches a receiver of e2e.mjs's
+# own, signed, and shows delivered, checks the PWA's icons and offline
+# shell, logs out; a second tenant sees none of it; every page again at a
 # phone's width in dark mode and on a desktop in light mode, each with
 # axe-core finding no serious or critical violation.  The steps are in
 # e2e.mjs; this sets up what it drives.
@@ -76,7 +79,7 @@ suite_bg $!
 port=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve.log")
 "$STOKED" worker --database-url "$PGURL" --secret-file "$work/secret" \
     --allow-private --poll 0.2 --timeout 10 --batch 8 \
-    > "$work/worker.log" 2>&1 &
+    --notify-poll 0.2 --notify-retry 0.3 > "$work/worker.log" 2>&1 &
 suite_bg $!
 
 NODE_PATH=$dash/node_modules CHROMIUM=$chromium \
