@@ -1,7 +1,7 @@
 import { describe, it, expect, vi, beforeEach } from 'vitest'
 import { mount, flushPromises } from '@vue/test-utils'
-import { createRouter, createMemoryHistory } from 'vue-router'
 import { createPinia } from 'pinia'
+import { stubRouter } from './stubRouter.js'
 
 const get = vi.fn()
 const post = vi.fn()
@@ -29,15 +29,8 @@ function answer(path, opts) {
 
 async function mountAs(r) {
   role = r
-  const router = createRouter({ history: createMemoryHistory(), routes: [
-    { path: '/:p(.*)*', name: 'any', component: { template: '<div/>' } },
-    { path: '/projects', name: 'projects', component: { template: '<div/>' } },
-    { path: '/projects/:pid', name: 'project', component: { template: '<div/>' } },
-    { path: '/projects/:pid/members', name: 'members', component: { template: '<div/>' } },
-    { path: '/projects/:pid/keys', name: 'keys', component: { template: '<div/>' } },
-    { path: '/projects/:pid/notifications', name: 'notifications', component: { template: '<div/>' } }] })
   const w = mount(NotificationsView, { props: { pid: '2' },
-    global: { plugins: [router, createPinia()] } })
+    global: { plugins: [stubRouter(), createPinia()] } })
   await flushPromises()
   return w
 }

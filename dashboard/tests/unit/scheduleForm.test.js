@@ -1,8 +1,8 @@
 import { describe, it, expect, vi, beforeEach } from 'vitest'
 import { mount, flushPromises } from '@vue/test-utils'
-import { createRouter, createMemoryHistory } from 'vue-router'
 import { createPinia } from 'pinia'
 import { ApiError } from '../../src/api/client.js'
+import { stubRouter } from './stubRouter.js'
 
 const get = vi.fn()
 const put = vi.fn()
@@ -12,19 +12,7 @@ vi.mock('../../src/api/index.js', () => ({ api: { get: (...a) => get(...a),
 const { default: ScheduleCard } = await import('../../src/components/ScheduleCard.vue')
 const { default: WebsiteFormView } = await import('../../src/views/WebsiteFormView.vue')
 
-function router() {
-  return createRouter({ history: createMemoryHistory(), routes: [
-    { path: '/', component: { template: '<div/>' } },
-    { path: '/jobs/:jid', name: 'job', component: { template: '<div/>' } },
-    { path: '/websites/:wid', name: 'website', component: { template: '<div/>' } },
-    { path: '/websites/:wid/edit', name: 'website-edit', component: { template: '<div/>' } },
-    { path: '/projects', name: 'projects', component: { template: '<div/>' } },
-    { path: '/projects/:pid', name: 'project', component: { template: '<div/>' } },
-    { path: '/websites/:wid/analytics', name: 'analytics', component: { template: '<div/>' } },
-    { path: '/websites/:wid/purge', name: 'purge', component: { template: '<div/>' } },
-    { path: '/websites/:wid/agents', name: 'agents', component: { template: '<div/>' } }] })
-}
-const opts = () => ({ global: { plugins: [router(), createPinia()] } })
+const opts = () => ({ global: { plugins: [stubRouter(), createPinia()] } })
 
 const schedule = (o) => ({ website_id: 3, schedule: '0 3 * * *', schedule_tz: 'Europe/Berlin',
   now: '2025-03-29T12:00:00Z', next_runs: ['2025-03-30T01:00:00Z', '2025-03-31T01:00:00Z'],
