@@ -3,6 +3,7 @@ import { mount, flushPromises } from '@vue/test-utils'
 import { createPinia } from 'pinia'
 import { ApiError } from '../../src/api/client.js'
 import { stubRouter } from './stubRouter.js'
+import { browserZone } from '../../src/lib/schedule.js'
 
 const get = vi.fn()
 const put = vi.fn()
@@ -29,9 +30,18 @@ describe('the schedule card', () => {
     expect(get).toHaveBeenCalledWith('/api/websites/3/schedule')
     expect(w.findAll('[data-test=run-zone]').map((x) => x.text())).toEqual([
       'Sun 30 Mar 2025, 03:00 (UTC+2)', 'Mon 31 Mar 2025, 03:00 (UTC+2)'])
+    if (browserZone() !== 'Europe/Berlin')
+      expect(w.findAll('[data-test=run-local]').length).toBe(2)
     expect(w.find('[data-test=last-run] a').attributes('href')).toBe('/jobs/11')
     expect(w.find('[data-test=last-skipped]').text()).toMatch(/job #9 was still queued or running/)
     expect(w.find('[data-test=last-skipped] a').attributes('href')).toBe('/jobs/9')
+  })
+  it("has one column when the browser's zone is the schedule's", async () => {
+    get.mockResolvedValue(schedule({ schedule_tz: browserZone() }))
+    const w = mount(ScheduleCard, { ...opts(), props: { wid: '3' } })
+    await flushPromises()
+    expect(w.findAll('[data-test=run-local]').length).toBe(0)
+    expect(w.find('thead').text()).toBe(`Next runs, in ${browserZone()} (your zone too)`)
   })
   it('says when there is none, or why it cannot run', async () => {
     get.mockResolvedValue(schedule({ schedule: null, next_runs: [], next_runs_local: [] }))
