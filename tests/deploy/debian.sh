@@ -54,7 +54,11 @@ cleanup_packages() {
 echo "== dpkg-buildpackage, from a copy of the source tree"
 src=$work/build/stoke
 mkdir -p "$src"
-if git -C "$TOP_SRCDIR" rev-parse --git-dir > /dev/null 2>&1; then
+# A git work tree's top; not a distribution's tree that make distcheck
+# unpacked inside one (under its _build), which git would see as an
+# ignored part of the work tree around it.
+if [ "$(git -C "$TOP_SRCDIR" rev-parse --show-toplevel 2> /dev/null)" = \
+    "$(cd "$TOP_SRCDIR" && pwd -P)" ]; then
 	# What is in the tree, committed or not, but no build's leftovers.
 	git -C "$TOP_SRCDIR" ls-files -z -co --exclude-standard |
 	    (cd "$TOP_SRCDIR" && tar --null -T - -cf -) | tar -xf - -C "$src"
