@@ -16,6 +16,14 @@
  * GET /fail?status=500 makes it answer every page with that status (a
  * broken deploy); GET /fail heals it.
  *
+ * GET /fault?mode=M breaks it the ways real origins break (fault_names
+ * below): slow (each page twenty times slower), flaky (every other page
+ * a 503), hang (requests accepted and never answered), reset (the
+ * connection reset instead of an answer) or garbage (bytes that are no
+ * HTTP, then the connection closed).  GET /fault heals it and answers
+ * what hung.  A hung request whose client went stops counting in flight,
+ * so that inflight_max in /stats is what the origin really had to bear.
+ *
  * With -t it is a site without a sitemap, laid with the traps a crawler
  * meets (traps() below), and -l FILE logs every request's path, and
  * whether it came through Varnish, for a test to see what was fetched.
@@ -40,6 +48,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -73,6 +82,21 @@
 
 struct pending;
 
+enum fault { F_NONE, F_SLOW, F_FLAKY, F_HANG, F_RESET, F_GARBAGE, F__MAX };
+
+static const char *const fault_names[F__MAX] = {
+	[F_NONE] = "none",
+	[F_SLOW] = "slow",
+	[F_FLAKY] = "flaky",
+	[F_HANG] = "hang",
+	[F_RESET] = "reset",
+	[F_GARBAGE] = "garbage",
+};
+
+/* How much slower "slow" is, and its latency when -d and delay= say 0. */
+#define SLOW_FACTOR 20
+#define SLOW_BASE_MS 5
+
 struct origin {
 	unsigned magic;
 #define ORIGIN_MAGIC 0x4f524947
@@ -89,10 +113,12 @@ struct origin {
 	int shop6; /* -s shopware: the storefront */
 	FILE *log; /* -l: every request's path */
 	int stopping;
-	unsigned long long requests, refused;
+	enum fault fault;
+	unsigned long long requests, refused, faulted;
 	unsigned inflight;
 	unsigned inflight_max;
 	TAILQ_HEAD(, pending) waiting;
+	TAILQ_HEAD(, pending) hung;
 };
 
 /* One request between its arrival and its reply. */
@@ -107,6 +133,8 @@ struct pending {
 	long status;
 	long ttl;
 	int cookie;
+	enum fault fault; /* reset or garbage: how its timer ends it */
+	int hung;
 	const char *bad;
 	TAILQ_ENTRY(pending) list;
 };
@@ -633,8 +661,10 @@ r_stats(struct pending *p, const char *path, struct evkeyvalq *oh,
 	o = p->origin;
 	CHECK_OBJ(o, ORIGIN_MAGIC);
 	evbuffer_add_printf(b,
-	    "requests %llu\ninflight_max %u\ninflight %u\nrefused %llu\n",
-	    o->requests, o->inflight_max, o->inflight, o->refused);
+	    "requests %llu\ninflight_max %u\ninflight %u\nrefused %llu\n"
+	    "fault %s\nfaulted %llu\n",
+	    o->requests, o->inflight_max, o->inflight, o->refused,
+	    fault_names[o->fault], o->faulted);
 	return (200);
 }
 
@@ -857,6 +887,187 @@ traps(struct pending *p, const char *path, struct evkeyvalq *oh,
 }
 
 /*--------------------------------------------------------------------
+ * Faults: /fault?mode=M, and what each mode does to a request.
+ */
+
+static void finish(struct pending *);
+static void unhang(struct pending *);
+
+/*
+ * evhttp reads nothing more while a request is ours, so it would not
+ * see its client go: a hung request watches its socket itself.  When
+ * the client went, the connection goes, and the request with it.
+ */
+static void
+on_hung_readable(evutil_socket_t fd, short what, void *priv)
+{
+	struct pending *p = priv;
+	struct evhttp_connection *evcon;
+	struct origin *o;
+	char c;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	assert(p->hung);
+	if (recv(fd, &c, 1, MSG_PEEK) > 0)
+		return; /* more from a live client: it waits on */
+	o = p->origin;
+	evcon = evhttp_request_get_connection(p->req);
+	unhang(p);
+	if (evcon != NULL)
+		evhttp_connection_free(evcon);
+	assert(o->inflight > 0);
+	o->inflight--;
+	p->magic = 0;
+	free(p);
+}
+
+static void
+unhang(struct pending *p)
+{
+	CHECK_OBJ(p, PENDING_MAGIC);
+	assert(p->hung);
+	TAILQ_REMOVE(&p->origin->hung, p, list);
+	p->hung = 0;
+	event_free(p->timer);
+	p->timer = NULL;
+}
+
+static void
+hang(struct pending *p)
+{
+	struct evhttp_connection *evcon;
+	evutil_socket_t fd;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	evcon = evhttp_request_get_connection(p->req);
+	assert(evcon != NULL);
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	p->timer = event_new(p->origin->base, fd, EV_READ, on_hung_readable, p);
+	assert(p->timer != NULL);
+	assert(event_add(p->timer, NULL) == 0);
+	p->hung = 1;
+	TAILQ_INSERT_TAIL(&p->origin->hung, p, list);
+}
+
+/*
+ * Reset (SO_LINGER 0, then close: an RST) or garbage then close, from a
+ * timer rather than the request's callback, in which evhttp still uses
+ * the connection.  Freeing the connection frees its request.
+ */
+static void
+break_connection(struct pending *p)
+{
+	static const char garbage[] = "\x01\x7fNOT-HTTP garbage\r\n\r\n\xff";
+	struct evhttp_connection *evcon;
+	struct origin *o;
+	struct linger l = { 1, 0 };
+	evutil_socket_t fd;
+	int spare;
+
+	CHECK_OBJ(p, PENDING_MAGIC);
+	o = p->origin;
+	evcon = evhttp_request_get_connection(p->req);
+	if (evcon == NULL) {
+		/* Its client went first: nothing left to break. */
+		p->fault = F_NONE;
+		finish(p);
+		return;
+	}
+	TAILQ_REMOVE(&o->waiting, p, list);
+	event_free(p->timer);
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	if (p->fault == F_RESET) {
+		/*
+		 * evhttp would say FIN before it closes: the socket goes
+		 * now, with an RST alone, and its number is left to evhttp
+		 * on a socket of no use.
+		 */
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+		spare = socket(AF_INET, SOCK_STREAM, 0);
+		assert(spare >= 0);
+		assert(dup2(spare, fd) == fd);
+		(void)close(spare);
+	} else
+		(void)send(fd, garbage, sizeof garbage - 1, MSG_NOSIGNAL);
+	evhttp_connection_free(evcon);
+	assert(o->inflight > 0);
+	o->inflight--;
+	p->magic = 0;
+	free(p);
+}
+
+/* GET /fault?mode=M breaks the origin; GET /fault heals it. */
+static void
+fault_control(struct origin *o, struct evhttp_request *req, const char *q)
+{
+	struct evbuffer *b;
+	struct pending *p;
+	const char *v;
+	size_t len = 0;
+	enum fault f;
+
+	CHECK_OBJ(o, ORIGIN_MAGIC);
+	v = (q == NULL) ? NULL : query_param(q, "mode", &len);
+	f = F_NONE;
+	if (v != NULL) {
+		for (f = F_NONE; f < F__MAX; f++)
+			if (strlen(fault_names[f]) == len &&
+			    !strncmp(v, fault_names[f], len))
+				break;
+	}
+	b = evbuffer_new();
+	assert(b != NULL);
+	if (f == F__MAX) {
+		evbuffer_add_printf(b,
+		    "unknown mode: want none, slow, "
+		    "flaky, hang, reset or garbage\n");
+		evhttp_send_reply(req, 400, NULL, b);
+		evbuffer_free(b);
+		return;
+	}
+	o->fault = f;
+	/* Healed, or otherwise broken: what hung is answered now. */
+	if (f != F_HANG)
+		while ((p = TAILQ_FIRST(&o->hung)) != NULL)
+			finish(p);
+	evbuffer_add_printf(b, "fault %s\n", fault_names[f]);
+	evhttp_send_reply(req, 200, NULL, b);
+	evbuffer_free(b);
+}
+
+/*
+ * What the fault does to this request before it is answered: 0 to go
+ * on (its latency ms perhaps stretched), 1 if it is taken care of.
+ */
+static int
+fault_apply(struct origin *o, struct pending *p, long *ms)
+{
+	CHECK_OBJ(o, ORIGIN_MAGIC);
+	CHECK_OBJ(p, PENDING_MAGIC);
+	switch (o->fault) {
+	case F_SLOW:
+		*ms = (*ms > 0 ? *ms : SLOW_BASE_MS) * SLOW_FACTOR;
+		if (*ms > MAX_DELAY_MS)
+			*ms = MAX_DELAY_MS;
+		o->faulted++;
+		return (0);
+	case F_HANG:
+		o->faulted++;
+		hang(p);
+		return (1);
+	case F_RESET:
+	case F_GARBAGE:
+		o->faulted++;
+		p->fault = o->fault;
+		*ms = 1;
+		return (0);
+	default:
+		/* flaky is an answer: respond() gives it. */
+		return (0);
+	}
+}
+
+/*--------------------------------------------------------------------
  * Request life cycle: arrive, wait for the latency timer, reply.
  */
 
@@ -891,6 +1102,11 @@ respond(struct pending *p, struct evkeyvalq *oh, struct evbuffer *b)
 	}
 	if (p->origin->fail != 0 && strcmp(path, "/stats") != 0)
 		return (text_reply(oh, b, (int)p->origin->fail, "failing\n"));
+	if (p->origin->fault == F_FLAKY && strcmp(path, "/stats") != 0 &&
+	    p->seq % 2 == 1) {
+		p->origin->faulted++;
+		return (text_reply(oh, b, 503, "flaky\n"));
+	}
 	code = 0;
 	if (p->origin->shop6 && strcmp(path, "/stats") != 0)
 		code = shop6_route(p->req, path, p->origin->nproducts, p->seq,
@@ -930,6 +1146,8 @@ finish(struct pending *p)
 	CHECK_OBJ(p, PENDING_MAGIC);
 	o = p->origin;
 	CHECK_OBJ(o, ORIGIN_MAGIC);
+	if (p->hung)
+		unhang(p);
 	if (p->timer != NULL) {
 		TAILQ_REMOVE(&o->waiting, p, list);
 		event_free(p->timer);
@@ -960,7 +1178,10 @@ on_timer(evutil_socket_t fd, short what, void *priv)
 	struct pending *p = priv;
 
 	CHECK_OBJ(p, PENDING_MAGIC);
-	finish(p);
+	if (p->fault != F_NONE)
+		break_connection(p);
+	else
+		finish(p);
 }
 
 static double
@@ -976,11 +1197,19 @@ static void
 on_request(struct evhttp_request *req, void *priv)
 {
 	struct origin *o = priv;
+	const struct evhttp_uri *uri;
+	const char *path;
 	struct pending *p;
 	struct timeval tv;
 	long ms;
 
 	CHECK_OBJ(o, ORIGIN_MAGIC);
+	uri = evhttp_request_get_evhttp_uri(req);
+	path = (uri == NULL) ? NULL : evhttp_uri_get_path(uri);
+	if (path != NULL && !strcmp(path, "/fault")) {
+		fault_control(o, req, evhttp_uri_get_query(uri));
+		return;
+	}
 	o->requests++;
 	if (o->log != NULL) {
 		/* The time, the URL, and who asked: Varnish, or not. */
@@ -1023,6 +1252,9 @@ on_request(struct evhttp_request *req, void *priv)
 		/* Waiting for one of the workers to be free. */
 		ms *= (long)((o->inflight + o->workers - 1) / o->workers);
 	}
+	if (o->fault != F_NONE && !o->stopping && path != NULL &&
+	    strcmp(path, "/stats") != 0 && fault_apply(o, p, &ms))
+		return;
 	if (ms == 0 || o->stopping) {
 		finish(p);
 		return;
@@ -1062,6 +1294,8 @@ on_signal(evutil_socket_t sig, short what, void *priv)
 	evhttp_del_accept_socket(o->http, o->bound);
 	o->bound = NULL;
 	while ((p = TAILQ_FIRST(&o->waiting)) != NULL)
+		finish(p);
+	while ((p = TAILQ_FIRST(&o->hung)) != NULL)
 		finish(p);
 	(void)event_base_loopexit(o->base, &grace);
 }
@@ -1149,6 +1383,7 @@ main(int argc, char **argv)
 	o->magic = ORIGIN_MAGIC;
 	o->nproducts = 50;
 	TAILQ_INIT(&o->waiting);
+	TAILQ_INIT(&o->hung);
 	while ((ch = getopt(argc, argv, "a:c:d:hl:n:o:p:P:q:s:t")) != -1) {
 		switch (ch) {
 		case 's':
@@ -1243,6 +1478,8 @@ main(int argc, char **argv)
 	/* The loop can end without a signal; leak no request even then. */
 	o->stopping = 1;
 	while ((p = TAILQ_FIRST(&o->waiting)) != NULL)
+		finish(p);
+	while ((p = TAILQ_FIRST(&o->hung)) != NULL)
 		finish(p);
 	evhttp_free(o->http);
 	event_free(sigterm);
