@@ -6,7 +6,8 @@
 # dashboard and runs its Vitest suite, runs every suite (varnishtest
 # cases against a real varnishd, the VCL library against the demo
 # origin, unit tests, the dashboard in Chromium), checks the code's format and that the release tarball
-# builds and passes on its own.
+# builds and passes on its own.  The fault tests (make check-faults)
+# run after make check.
 # Ends with one line: "N passed, N failed".
 set -u
 
@@ -43,20 +44,24 @@ rc=$?
 grep -E 'Tests|first load' "$build/dashboard.out" || true
 count $rc dashboard
 
-echo "== make check"
-(cd "$build" && make -s -j2 check > "$build/check.out" 2>&1)
-log="$build/tests/test-suite.log"
-if [ -f "$log" ]; then
+# check_log NAME OUTPUT: count what make's test-suite.log says, and
+# show the failing cases' logs, for whoever reads CI's output.
+check_log() {
+	log="$build/tests/test-suite.log"
+	if [ ! -f "$log" ]; then
+		cat "$2"
+		count 1 "$1"
+		return
+	fi
 	p=$(sed -n 's/^# PASS: *//p' "$log")
 	f=$(sed -n 's/^# FAIL: *//p' "$log")
 	e=$(sed -n 's/^# ERROR: *//p' "$log")
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-0} + ${e:-0}))
-	grep -E '^(PASS|FAIL|ERROR|SKIP):' "$build/check.out" || true
+	grep -E '^(PASS|FAIL|ERROR|SKIP):' "$2" || true
 	if [ "$((${f:-0} + ${e:-0}))" -gt 0 ]; then
-		failures="$failures make-check"
-		# The failing cases' logs, for whoever reads CI's output.
-		for t in $(sed -n 's/^\(FAIL\|ERROR\): //p' "$build/check.out"); do
+		failures="$failures $1"
+		for t in $(sed -n 's/^\(FAIL\|ERROR\): //p' "$2"); do
 			echo "---- $t"
 			case $t in
 			*.vtc) grep -E '^(----|\*   top|#)' "$build/tests/${t%.*}.log" | tail -20 ;;
@@ -64,10 +69,12 @@ if [ -f "$log" ]; then
 			esac
 		done
 	fi
-else
-	cat "$build/check.out"
-	count 1 make-check
-fi
+}
+
+echo "== make check"
+rm -f "$build/tests/test-suite.log"
+(cd "$build" && make -s -j2 check > "$build/check.out" 2>&1)
+check_log make-check "$build/check.out"
 # Here Node.js and Chromium are installed: a skipped browser suite is a
 # failure of this script, not of the dashboard's.
 if grep -q '^SKIP: dashboard/e2e.sh' "$build/check.out"; then
@@ -77,6 +84,13 @@ fi
 if grep -q '^SKIP: deploy/helm.sh' "$build/check.out"; then
 	count 1 deploy-helm-skipped
 fi
+
+# After make check, whose test-suite.log check_log has read: this one
+# writes its own.
+echo "== make check-faults"
+rm -f "$build/tests/test-suite.log"
+(cd "$build" && make -s check-faults > "$build/faults.out" 2>&1)
+check_log make-check-faults "$build/faults.out"
 
 echo "== format"
 scripts/format.sh
