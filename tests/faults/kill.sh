@@ -1,9 +1,9 @@
 #!/bin/sh
 # Each of stoked's long-running commands killed with SIGKILL mid-job and
 # started again: stoked serve and stoked worker under a job the workers
-# warm, stoked agent and stoked serve under a job an agent warms (its
-# spool on disk), stoked run under its sitemap warm.  Every job ends
-# with every URL warmed exactly once.  The assertions, and the
+# warm, stoked agent and stoked serve under a job an agent warms, stoked
+# run under its sitemap warm (its next run's job).  Every job ends with
+# every URL warmed exactly once.  The assertions, and the
 # processes they kill, are in kill.py; this sets up the rest.
 set -eu
 . "$TESTS_DIR/lib/db_suite.sh"
