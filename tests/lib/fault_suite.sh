@@ -41,3 +41,11 @@ metric_gt() {
 metric_is() {
 	[ "$(metric "$1" "$2")" -eq "$3" ]
 }
+
+# pg_again: the suite's PostgreSQL, stopped by pg_stop, started again
+# as pg.sh started it.
+pg_again() {
+	pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w \
+	    -t 60 -o "-c listen_addresses='' -c unix_socket_directories='$PGSOCK' -c fsync=off -c max_connections=200" \
+	    start > /dev/null || fail "PostgreSQL does not start again"
+}
