@@ -1143,7 +1143,22 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 	 * read_json()'s, once the route is known. */
 	evhttp_set_max_body_size(api->http, API_MAX_WIRE_BODY);
 	evhttp_set_gencb(api->http, on_request, api);
+	/* Else a client that sends half its request holds its socket for
+	 * ever, and enough of them take every socket there is. */
+	http_api_set_timeout(api, API_CLIENT_TIMEOUT);
 	return (api);
+}
+
+void
+http_api_set_timeout(struct http_api *api, double seconds)
+{
+	struct timeval tv;
+
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	assert(seconds > 0);
+	tv.tv_sec = (time_t)seconds;
+	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+	evhttp_set_timeout_tv(api->http, &tv);
 }
 
 void

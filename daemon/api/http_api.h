@@ -118,6 +118,15 @@ struct api_route {
 struct http_api *
 http_api_new(struct event_base *, const char *listen, char *err, size_t errlen);
 void http_api_free(struct http_api **);
+/*
+ * How long a client may stay silent, in seconds: while it sends its
+ * request, or kept alive between two.  A client that sends its headers
+ * a byte now and then is cut when they reach the headers' size limit.
+ * Streams (http_api_stream_start) have their own deadline.  The default
+ * is API_CLIENT_TIMEOUT.
+ */
+#define API_CLIENT_TIMEOUT 30.0
+void http_api_set_timeout(struct http_api *, double seconds);
 unsigned http_api_port(const struct http_api *);
 /*
  * /metrics on a listener of its own ("ADDR:PORT"), and no longer on the

@@ -132,6 +132,14 @@ int cmd_common_origin_rate(void *, const char *, char *, size_t);
 		    "seconds between an event stream's pings", (var), NULL     \
 	}
 
+#define CMD_OPT_CLIENT_TIMEOUT(var)                                            \
+	{                                                                      \
+		"client-timeout", 0, CO_REAL, "S", 1, 3600, "30",              \
+		    "seconds an API client may stay silent, sending its "      \
+		    "request or kept alive",                                   \
+		    (var), NULL                                                \
+	}
+
 /* Defaults for the shared rows: og_conf_default(), 8 fetches. */
 void cmd_common_init(struct cmd_common *);
 /* --database-url and --state-dir (and --no-database) exclude each other. */

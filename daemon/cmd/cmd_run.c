@@ -63,6 +63,7 @@ struct run_opts {
 	int allow_private;
 	struct client_trust *trust; /* --trusted-proxy, handed to ct */
 	double sse_heartbeat;
+	double client_timeout;
 	const char *dashboard; /* --dashboard, handed to ct */
 	struct cmd_notify notify; /* --public-url, --smtp-url... */
 };
@@ -276,6 +277,7 @@ run_options(struct run_opts *o, int argc, char **argv)
 		    &o->allow_private, NULL },
 		CMD_OPT_TRUSTED_PROXY(&o->trust),
 		CMD_OPT_SSE_HEARTBEAT(&o->sse_heartbeat),
+		CMD_OPT_CLIENT_TIMEOUT(&o->client_timeout),
 		CMD_OPT_DASHBOARD(&o->dashboard),
 		CMD_OPT_NOTIFY(&o->notify),
 		/* Hidden: for tests only (cmd_tenant.h). */
@@ -586,6 +588,7 @@ cmd_run(int argc, char **argv)
 		event_base_free(r.eb);
 		return (1);
 	}
+	http_api_set_timeout(r.api, o.client_timeout);
 	if (run_database(&r, &o) != 0) {
 		http_api_free(&r.api);
 		cmd_tenant_stop(&r.ct);

@@ -56,6 +56,7 @@ struct serve {
 	int allow_private;
 	double user_rate, user_burst; /* hidden: tests lower them */
 	double sse_heartbeat;
+	double client_timeout;
 	/* what it runs */
 	struct pg_embed *pe;
 	int db_started;
@@ -176,6 +177,7 @@ serve_start(struct serve *s)
 		log_error("api", "%s", err);
 		return (-1);
 	}
+	http_api_set_timeout(s->api, s->client_timeout);
 	if (s->metrics_listen != NULL &&
 	    http_api_listen_metrics(s->api, s->metrics_listen, err,
 	        sizeof err) != 0) {
@@ -255,6 +257,7 @@ cmd_serve(int argc, char **argv)
 		    &s.allow_private, NULL },
 		CMD_OPT_TRUSTED_PROXY(&s.ct.trust),
 		CMD_OPT_SSE_HEARTBEAT(&s.sse_heartbeat),
+		CMD_OPT_CLIENT_TIMEOUT(&s.client_timeout),
 		CMD_OPT_DASHBOARD(&s.ct.dashboard),
 		/* Hidden: for tests only (cmd_tenant.h). */
 		CMD_OPT_TEST_CLOCK(&s.ct.test_clock),
