@@ -56,6 +56,7 @@ static const char *const tr_columns[] = {
 	"reason",
 	"ttl",
 	"recorded_at",
+	"fragment",
 };
 #define TR_NCOLUMNS (sizeof tr_columns / sizeof tr_columns[0])
 
@@ -338,6 +339,14 @@ api_tr_params(struct api_tr *tr)
 		return (-1);
 	}
 	tr->q.url = s;
+	s = api_query(r, "fragment");
+	if (s != NULL && strcmp(s, "true") && strcmp(s, "false")) {
+		http_api_error(r, 422, "invalid", "fragment",
+		    "fragment is true (ESI fragments only) or false (pages "
+		    "only)");
+		return (-1);
+	}
+	tr->q.fragment = s;
 	if (api_query_int(r, "limit", TR_LIMIT_DEFAULT, 1, TR_LIMIT_MAX, &n) !=
 	    0) {
 		http_api_error(r, 422, "invalid", "limit",

@@ -181,10 +181,10 @@ static const struct pg_stmt tj_st_cancel = { "tj_cancel",
 	2 };
 
 /*
- * Results.  $1 the caller, $2 the job, $3..$6 the filters (NULL: any),
- * $7 and $8 the key and id to start after ($7 NULL: the first page),
- * $9 the limit.  The substring is matched with LIKE, its own %, _ and \
- * escaped first, so that it is taken literally.
+ * Results.  $1 the caller, $2 the job, $3..$6 and $10 the filters
+ * (NULL: any), $7 and $8 the key and id to start after ($7 NULL: the
+ * first page), $9 the limit.  The substring is matched with LIKE, its
+ * own %, _ and \ escaped first, so that it is taken literally.
  *
  * The job is a range of one, and the first column of the order: with
  * "r.job_id = $2" the planner drops the job, a constant, from the
@@ -216,6 +216,8 @@ static const struct pg_stmt tj_st_cancel = { "tj_cancel",
 		    "      replace(replace($6::text, '\\', '\\\\'), '%', "     \
 		    "'\\%'),"                                                  \
 		    "      '_', '\\_') || '%')"                                \
+		    "    AND ($10::boolean IS NULL"                            \
+		    "      OR r.fragment = $10::boolean)"                      \
 		    "    AND ($7::" type " IS NULL"                            \
 		    "      OR (" key ", r.id) " cmp " ($7::" type              \
 		    ", $8::bigint))"                                           \
@@ -238,7 +240,7 @@ static const struct pg_stmt tj_st_cancel = { "tj_cancel",
 		    "    AND EXISTS (SELECT 1 FROM n WHERE rn > "              \
 		    "$9::integer)))"                                           \
 		    "  ::text FROM me",                                        \
-		    9                                                          \
+		    10                                                         \
 	}
 
 #define TJ_KEY_ID "r.id"
@@ -385,7 +387,7 @@ tj_results(struct pg_pool *pool, int64_t user, int64_t job,
     const struct tj_query *q, as_done_f *cb, void *priv, const char **err)
 {
 	char u[TJ_ID_LEN], j[TJ_ID_LEN], a[TJ_ID_LEN], l[TJ_ID_LEN];
-	const char *v[9];
+	const char *v[10];
 
 	AN(q);
 	assert(q->sort < TJ_SORT__MAX);
@@ -403,6 +405,7 @@ tj_results(struct pg_pool *pool, int64_t user, int64_t job,
 	v[6] = q->after_key;
 	v[7] = a;
 	v[8] = l;
+	v[9] = q->fragment;
 	return (as_statement(pool, &tj_st_results[q->sort][q->desc ? 1 : 0], v,
 	    cb, priv, err));
 }

@@ -86,8 +86,9 @@ struct tj_query {
 	enum tj_sort sort;
 	int desc;
 	/* Filters; NULL: any.  outcome must be a warm_outcome's name,
-	 * status a number; url is a substring, taken literally. */
-	const char *outcome, *cache_status, *status, *url;
+	 * status a number; url is a substring, taken literally; fragment
+	 * "true" (ESI fragments only) or "false" (pages only). */
+	const char *outcome, *cache_status, *status, *url, *fragment;
 	/* After the row of this sort key and id (as the last answer's
 	 * cursor says them); key NULL: from the first. */
 	const char *after_key;

@@ -5,7 +5,9 @@ added), the database's URL (to look under the API), and the trap
 origin's request log ("TIME URL varnish|direct" a line).  A sitemap of
 priorities is served here."""
 
+import csv
 import http.server
+import io
 import json
 import subprocess
 import sys
@@ -34,6 +36,15 @@ def call(method, path, body=None, token=None):
     except urllib.error.HTTPError as e:
         status, text = e.code, e.read()
     return status, json.loads(text) if text else None
+
+
+def csv_of(path, token):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (A, path),
+                                 headers={"Accept": "text/csv",
+                                          "Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return list(csv.DictReader(io.StringIO(r.read().decode(),
+                                               newline="")))
 
 
 def expect(what, got, want):
@@ -184,6 +195,14 @@ expect("warmed: the HTML pages read", pages, sorted([
     "/calendar?month=3", "/category/1", "/meta-nofollow", "/moved/here",
     "/session", "/session/page?p=1", "/shop"]))
 expect("warmed: the ESI fragment, marked", frags, ["/esi/header"])
+only = ok("fragment=true", call("GET", "/api/jobs/%d/results?fragment=true"
+                               % done["id"], token=alice))["results"]
+expect("the fragment filter: the ESI fragment alone",
+       [r["url"][len(SITE):] for r in only], ["/esi/header"])
+expect("the pages' CSV, marked not fragments", sorted(
+    (r["url"][len(SITE):], r["fragment"]) for r in csv_of(
+        "/api/jobs/%d/results?fragment=false" % done["id"], alice)),
+    [(p, "false") for p in pages])
 expect("warmed through the node", {r["node"] for r in rows},
        {"http://127.0.0.1:%d" % NODE})
 expect("the start first", sql(

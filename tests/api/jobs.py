@@ -221,6 +221,39 @@ st, text, _ = call("GET", res + "?url=private", token=bob, accept="text/csv",
 expect("csv quoting", [r["reason"] for r in csv.DictReader(
     io.StringIO(text, newline=""))], ['a "quoted", reason\nacross lines'])
 
+# ESI fragments: a filter either way, and a column of the export.
+sql("UPDATE page_results SET fragment = true WHERE job_id = %d"
+    " AND url IN ('http://localhost/product/3', 'http://localhost/product/7')"
+    % jid)
+fr = ok("fragment=true", call("GET", res + "?fragment=true&sort=url",
+                              token=bob))["results"]
+expect("fragment=true: the fragments", [(r["url"], r["fragment"])
+                                        for r in fr],
+       [("http://localhost/product/3", True),
+        ("http://localhost/product/7", True)])
+pg = ok("fragment=false", call("GET", res + "?fragment=false&limit=1000",
+                               token=bob))["results"]
+expect("fragment=false: the pages", (len(pg), {r["fragment"] for r in pg}),
+       (N - 2, {False}))
+got, _ = pages("fragment=false&sort=ttfb&outcome=cached", 60)
+expect("fragment=false, paged with another filter", len(got), N - 4)
+error("fragment=yes", call("GET", res + "?fragment=yes", token=bob), 422,
+      "invalid")
+st, text, _ = call("GET", res + "?fragment=true&sort=url", token=bob,
+                   accept="text/csv", raw=True)
+expect("csv of fragments", [(r["url"], r["fragment"]) for r in
+                            csv.DictReader(io.StringIO(text))],
+       [("http://localhost/product/3", "true"),
+        ("http://localhost/product/7", "true")])
+st, text, _ = call("GET", res + "?url=product/2&limit=1", token=bob,
+                   accept="text/csv", raw=True)
+expect("csv: the fragment column last", text.split("\r\n")[0].split(",")[-1],
+       "fragment")
+expect("csv: a page's fragment false", {r["fragment"] for r in
+                                        csv.DictReader(io.StringIO(text))},
+       {"false"})
+sql("UPDATE page_results SET fragment = false WHERE job_id = %d" % jid)
+
 # A CSV export of more than one page (1000 rows): read on from each
 # page's cursor, as the store made it, each row once and in order (the
 # database's, whose collation sorts the URLs); URL keys hold spaces,

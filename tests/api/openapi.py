@@ -641,10 +641,10 @@ expect("then the next", [j["id"] for j in page["jobs"]], [jid])
 page = api("GET", JR, [jid], token=bob)
 expect("no result yet", page, {"results": [], "next_cursor": None})
 api("GET", JR, [jid], token=bob, query="?sort=ttfb&order=desc&outcome=cached"
-    "&cache_status=hit&status=200&url=shop&limit=1000")
+    "&cache_status=hit&status=200&url=shop&fragment=false&limit=1000")
 api("GET", JR, [jid], token=bob, accept="text/csv")
 for q in ("?sort=name", "?order=up", "?outcome=great", "?status=99",
-          "?limit=0", "?limit=1001"):
+          "?limit=0", "?limit=1001", "?fragment=yes"):
     api("GET", JR, [jid], token=bob, query=q, status=422, code="invalid")
 for q in ("?cursor=abc", "?sort=url&cursor=aWQgYXNjIDEgMQ"):
     api("GET", JR, [jid], token=bob, query=q, status=422,
