@@ -96,3 +96,19 @@ export function download(name, type, text) {
   a.remove()
   setTimeout(() => URL.revokeObjectURL(url), 1000)
 }
+
+// A time to come, in the browser's zone, with its day when not today:
+// "14:05", "Tue 3 Mar, 01:00".
+export function clock(d, now = new Date()) {
+  if (!(d instanceof Date) || isNaN(d)) return '–'
+  const t = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
+  if (d.toDateString() === now.toDateString()) return t
+  return d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric',
+    month: 'short' }) + ', ' + t
+}
+
+// How long until a time: "in 3 h 12 min", "now" once it is past.
+export function until(d, now = Date.now()) {
+  const s = (d - now) / 1000
+  return s > 0 ? 'in ' + duration(s) : 'now'
+}
