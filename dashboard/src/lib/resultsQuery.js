@@ -12,9 +12,12 @@ export const SORTS = { id: 'id', url: 'url', ttfb_ms: 'ttfb',
 
 export const PAGE_SIZES = [25, 50, 100, 250]
 
+// Pages, their ESI fragments, or both ('').
+export const FRAGMENTS = ['false', 'true']
+
 export function defaultState() {
   return { sort: 'id', order: 'asc', outcome: '', cache_status: '',
-    status: '', url: '', limit: 50 }
+    status: '', url: '', fragment: '', limit: 50 }
 }
 
 // The problems of a state, by field: what the user has to fix before
@@ -33,6 +36,8 @@ export function problems(state) {
     p.url = 'at most 2048 characters'
   if (state.cache_status && state.cache_status.length > 64)
     p.cache_status = 'at most 64 characters'
+  if (state.fragment && !FRAGMENTS.includes(String(state.fragment)))
+    p.fragment = 'pages (false) or ESI fragments (true)'
   return p
 }
 
@@ -54,6 +59,7 @@ export function buildQuery(state, cursor = null) {
   }
   const url = (state.url || '').trim()
   if (url) q.url = url
+  if (FRAGMENTS.includes(String(state.fragment))) q.fragment = String(state.fragment)
   const limit = Number(state.limit)
   if (Number.isInteger(limit) && limit >= 1 && limit <= 1000 && limit !== 100)
     q.limit = limit
@@ -93,6 +99,7 @@ export function fromRoute(query) {
   if (!Object.values(SORTS).includes(s.sort)) s.sort = 'id'
   if (s.order !== 'desc') s.order = 'asc'
   if (!PAGE_SIZES.includes(s.limit)) s.limit = 50
+  if (!FRAGMENTS.includes(s.fragment)) s.fragment = ''
   return s
 }
 

@@ -59,6 +59,21 @@ describe('the results table', () => {
       outcome: 'origin_error', status: '404' })
   })
 
+  it('filters pages from their ESI fragments', async () => {
+    const { w, router } = await mountAt({ fragment: 'true' })
+    expect(get.mock.calls.at(-1)[1].query).toEqual({ fragment: 'true', limit: 50 })
+    expect(w.find('select[name=fragment]').element.value).toBe('true')
+    await w.find('select[name=fragment]').setValue('false')
+    await w.find('[data-test=filters]').trigger('submit')
+    await flushPromises()
+    expect(get.mock.calls.at(-1)[1].query).toEqual({ fragment: 'false', limit: 50 })
+    expect(router.currentRoute.value.query).toEqual({ fragment: 'false' })
+    await w.find('select[name=fragment]').setValue('')
+    await w.find('[data-test=filters]').trigger('submit')
+    await flushPromises()
+    expect(get.mock.calls.at(-1)[1].query).toEqual({ limit: 50 })
+  })
+
   it('says what is wrong with a filter rather than send it', async () => {
     const { w } = await mountAt()
     const n = get.mock.calls.length

@@ -28,6 +28,17 @@ describe("the results table's query", () => {
     expect(problems({ ...defaultState(), url: 'x'.repeat(2049) }).url).toBeTruthy()
   })
 
+  it('keeps pages or their ESI fragments, or both', () => {
+    expect(buildQuery({ ...defaultState(), fragment: 'true', limit: 100 })).toEqual({ fragment: 'true' })
+    expect(buildQuery({ ...defaultState(), fragment: 'false', limit: 100 })).toEqual({ fragment: 'false' })
+    expect(buildQuery({ ...defaultState(), fragment: 'maybe', limit: 100 })).toEqual({})
+    expect(problems({ ...defaultState(), fragment: 'maybe' }).fragment).toBeTruthy()
+    expect(problems({ ...defaultState(), fragment: 'true' })).toEqual({})
+    expect(toRoute({ ...defaultState(), fragment: 'false' })).toEqual({ fragment: 'false' })
+    expect(fromRoute({ fragment: 'false' }).fragment).toBe('false')
+    expect(fromRoute({ fragment: 'yes' }).fragment).toBe('')
+  })
+
   it('sorts by a column, then flips it', () => {
     let s = defaultState()
     s = sortBy(s, 'ttfb_ms')
