@@ -7,11 +7,11 @@
 import { num, clock, until } from './format.js'
 
 export const QUOTAS = {
-  websites: { label: 'Websites in the project', noun: 'website(s)' },
-  urls_per_job: { label: 'URLs in a job', noun: 'URLs' },
-  crawl_pages: { label: 'Pages a crawl may warm (URLs in a job)', noun: 'pages' },
-  concurrency: { label: 'Concurrency', noun: 'requests at once' },
-  warms_per_day: { label: 'Warm requests a day (UTC)', noun: 'warm requests' },
+  websites: { label: 'Websites in the project', noun: ['website', 'websites'] },
+  urls_per_job: { label: 'URLs in a job', noun: ['URL', 'URLs'] },
+  crawl_pages: { label: 'Pages a crawl may warm (URLs in a job)', noun: ['page', 'pages'] },
+  concurrency: { label: 'Concurrency', noun: ['request at once', 'requests at once'] },
+  warms_per_day: { label: 'Warm requests a day (UTC)', noun: ['warm request', 'warm requests'] },
 }
 
 // What was used, said for the quota: a job's URLs are what was asked,
@@ -31,7 +31,7 @@ export function refusal(err, now = Date.now()) {
   const r = { plan: err.plan ?? null, quota: err.quota ?? null,
     label: q ? q.label : null, limit: null, used: null, retryAt: null, retry: null }
   if (q && Number.isFinite(err.limit))
-    r.limit = `${num(err.limit)} ${q.noun}`
+    r.limit = `${num(err.limit)} ${q.noun[err.limit === 1 ? 0 : 1]}`
   if (q && Number.isFinite(err.used))
     r.used = `${num(err.used)} ${USED[err.quota]}`
   const at = retryOf(err)

@@ -50,6 +50,8 @@ describe("a plan's refusal", () => {
     // A refusal without numbers (a route that has none): its message only.
     const bare = refusal(new ApiError(402, 'plan_limit', 'the plan allows no more channels'))
     expect([bare.label, bare.limit, bare.used, bare.plan]).toEqual([null, null, null, null])
+    const one = refusal(new ApiError(402, 'plan_limit', 'no', null, { quota: 'websites', limit: 1, used: 1, plan: 'free' }))
+    expect([one.limit, one.used]).toEqual(['1 website', '1 in the project'])
     expect(refusal(new ApiError(404, 'not_found', 'no such job'))).toBeNull()
     expect(refusal('a string')).toBeNull()
   })

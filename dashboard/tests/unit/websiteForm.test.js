@@ -82,7 +82,7 @@ describe("a website's Shopware settings", () => {
     await flushPromises()
     const e = w.find('[data-test=plan-limit]')
     expect(['plan-name', 'plan-quota', 'plan-allowed', 'plan-used'].map((k) =>
-      e.find(`[data-test=${k}]`).text())).toEqual(['free', 'Websites in the project', '1 website(s)',
+      e.find(`[data-test=${k}]`).text())).toEqual(['free', 'Websites in the project', '1 website',
       '1 in the project'])
     expect(w.find('[data-test=error] a').attributes('href')).toBe('/projects/1/usage')
   })
