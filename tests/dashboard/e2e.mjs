@@ -6,8 +6,11 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createServer } from 'node:http'
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
 
 const [PORT, ORIGIN, NODE] = process.argv.slice(2, 5).map(Number)
+// The Shopware-like origin (stoke-origin -s shopware).
+const SHOP = Number(process.env.SHOP_ORIGIN)
 const ART = process.argv[5]
 const require = createRequire(join(process.argv[6], 'x.js'))
 const { chromium, selectors } = require('playwright-core')
@@ -16,6 +19,12 @@ selectors.setTestIdAttribute('data-test')
 const BASE = `http://127.0.0.1:${PORT}`
 const PASSWORD = 'a long enough secret'
 let checks = 0
+
+// Under the API, as the other suites do: psql on the suite's database.
+function sql(q) {
+  return execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', process.env.PGURL,
+    '-c', q], { encoding: 'utf8' }).trim()
+}
 
 function expect(what, got, want) {
   checks++
@@ -118,6 +127,17 @@ async function eventually(what, fn, ms = 30000) {
     ok(what + ' in time', Date.now() < end)
     await new Promise((r) => setTimeout(r, 200))
   }
+}
+
+// The job form's Start: its job's page, watched until the job is done.
+async function startToEnd(page) {
+  await page.getByRole('button', { name: 'Start' }).click()
+  await page.waitForURL(/\/jobs\/\d+/)
+  const id = Number(new URL(page.url()).pathname.split('/').pop())
+  await page.waitForFunction(() =>
+    document.querySelector('[data-test=job-status]')?.innerText === 'done', null,
+  { timeout: 90000 })
+  return id
 }
 
 async function signUp(page, name, email) {
@@ -343,6 +363,129 @@ try {
     want.map((r) => r.id).sort())
 
   // ---------------------------------------------------------------
+  // The project's usage: each meter's numbers as the API says them.
+  await page.goto(`${BASE}/projects/${pid}/usage`)
+  await page.getByTestId('usage').waitFor()
+  const usage = (await apiAs(page, 'GET', `/api/projects/${pid}/usage`)).body
+  ok('the job counted', usage.warms_today.used >= job.urls_total, JSON.stringify(usage.warms_today))
+  expect('the plan named', await page.getByTestId('plan').innerText(), usage.plan.name)
+  const meterNumbers = (key) => page.getByTestId('meter-' + key).evaluate((m) =>
+    Object.fromEntries([...m.querySelectorAll('b[data-test]')].map((b) =>
+      [b.dataset.test, b.innerText.replace(/,/g, '')])))
+  const asApi = (o, queued) => ({ used: String(o.used), ...(queued ? { queued: String(o.queued) } : {}),
+    limit: String(o.max), remaining: String(o.remaining) })
+  expect('websites, as the API', await meterNumbers('websites'), asApi(usage.websites))
+  expect("today's warms, as the API", await meterNumbers('warms_today'), asApi(usage.warms_today, true))
+  expect('the concurrency, as the API', await meterNumbers('concurrency'), asApi(usage.concurrency))
+  expect('the free plan has no website left', await page.getByTestId('meter-websites')
+    .getAttribute('data-level'), 'full')
+  const resets = Date.parse(await page.getByTestId('resets').locator('time').getAttribute('datetime'))
+  const midnight = (d = new Date()) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1)
+  ok('the day starts again at midnight UTC', Math.abs(resets - midnight()) < 5000,
+    new Date(resets).toISOString())
+  await shot(page, 'usage')
+  await accessible(page, 'the usage page')
+
+  // A plan's refusal, with its numbers: the free plan's one website.
+  await page.getByRole('navigation', { name: 'Project' }).getByRole('link', { name: 'Websites' }).click()
+  await page.getByRole('link', { name: 'Add a website' }).click()
+  await page.getByLabel(/^Base URL/).fill(`http://127.0.0.1:${ORIGIN}/two/`)
+  await page.getByRole('button', { name: 'Add the website' }).click()
+  const refused = page.getByTestId('plan-limit')
+  await refused.waitFor()
+  expect('402: the plan, the limit, the use', await refused.locator('dd').allInnerTexts(),
+    ['free', 'Websites in the project', '1 website', '1 in the project'])
+  ok('and the message', /the free plan allows 1 website\(s\) in a project; it has 1/.test(
+    await page.getByTestId('error').innerText()))
+  await shot(page, 'plan-limit-websites')
+  await page.getByTestId('error').getByRole('link', { name: "The project's usage" }).click()
+  await page.waitForURL(new RegExp(`/projects/${pid}/usage$`))
+
+  // A day's warms spent (a plan of one warm a day, set under the API):
+  // a job is refused 429, with when to come back.
+  sql(`INSERT INTO plans (name, max_websites, max_urls_per_job, max_warms_per_day, max_concurrency)
+       VALUES ('one-a-day', 1, 1000, 1, 8)`)
+  sql(`UPDATE projects SET plan_id = (SELECT id FROM plans WHERE name = 'one-a-day') WHERE id = ${pid}`)
+  await page.reload()
+  await page.getByTestId('no-warms-left').waitFor()
+  expect('none left today', await page.getByTestId('meter-warms_today').getByTestId('remaining')
+    .innerText(), '0')
+  const jobsBefore = (await apiAs(page, 'GET', `/api/websites/${wid}/jobs?limit=100`)).body.jobs.length
+  await page.goto(`${BASE}/websites/${wid}`)
+  await page.getByLabel('a list of URLs').check()
+  await page.getByLabel(/^URLs/).fill('/product/1')
+  await page.getByRole('button', { name: 'Start' }).click()
+  const day = page.getByTestId('start-job').getByTestId('plan-limit')
+  await day.waitFor()
+  const dayUsage = (await apiAs(page, 'GET', `/api/projects/${pid}/usage`)).body.warms_today
+  expect('429: the plan, the limit, the use', (await day.locator('dd').allInnerTexts()).slice(0, 4),
+    ['one-a-day', 'Warm requests a day (UTC)', '1 warm request',
+      `${(dayUsage.used + dayUsage.queued).toLocaleString('en-US')} made or queued today`])
+  const retry = Date.parse(await day.getByTestId('retry').locator('time').getAttribute('datetime'))
+  ok('Retry-After as a time: midnight UTC', Math.abs(retry - midnight()) < 5000,
+    new Date(retry).toISOString())
+  ok('said in the browser\'s time, and how long', /\d\d:\d\d.*\(in \d+ (h|min|s)/.test(
+    await day.getByTestId('retry').innerText()), await day.getByTestId('retry').innerText())
+  expect('no job started', (await apiAs(page, 'GET', `/api/websites/${wid}/jobs?limit=100`)).body
+    .jobs.length, jobsBefore)
+  await shot(page, 'plan-limit-day')
+  await accessible(page, 'a plan refusal on the website page')
+
+  // ---------------------------------------------------------------
+  // A Shopware shop (on a plan of more websites): its search terms as
+  // tags, a job's findings on its page, and the currencies it proposes
+  // made the website's variants in one click.  Gone again after.
+  sql(`UPDATE projects SET plan_id = (SELECT id FROM plans WHERE name = 'pro') WHERE id = ${pid}`)
+  await page.goto(`${BASE}/projects/${pid}/websites/new`)
+  await page.getByLabel('Name').fill('Shopware shop')
+  await page.getByLabel(/^Base URL/).fill(`http://127.0.0.1:${SHOP}/`)
+  expect('no Shopware settings for Varnish', await page.getByTestId('shopware-settings').count(), 0)
+  await page.getByLabel('Cache').selectOption('shopware')
+  await page.getByRole('textbox', { name: /^Search terms/ }).fill('boots, red  shoes')
+  await page.getByRole('textbox', { name: /^Search terms/ }).press('Enter')
+  expect('the terms as tags', await page.getByTestId('tag').locator('span').allInnerTexts(),
+    ['boots', 'red shoes'])
+  await page.getByLabel(/Warm every currency/).check()
+  ok('a currency input asked for', /proposed, not warmed/.test(
+    await page.getByTestId('no-currency-input').innerText()))
+  await shot(page, 'website-shopware')
+  await accessible(page, 'the Shopware settings')
+  await page.getByLabel(/Warm every currency/).uncheck()
+  await page.getByRole('button', { name: 'Add the website' }).click()
+  await page.waitForURL(/\/websites\/\d+$/)
+  const swid = Number(page.url().split('/').pop())
+  const shop = (await apiAs(page, 'GET', `/api/websites/${swid}`)).body
+  expect('the shop as the form said', [shop.cache_type, shop.search_terms, shop.auto_variants],
+    ['shopware', ['boots', 'red shoes'], false])
+  const sjid = await startToEnd(page)
+  const det = (await apiAs(page, 'GET', `/api/jobs/${sjid}`)).body.detected
+  const shopCard = page.getByTestId('shop-detected')
+  await shopCard.waitFor()
+  ok('its version, and where it was read', (await shopCard.getByTestId('shop-version').innerText())
+    .startsWith(`Shopware ${det.version}, read from its generator tag.`))
+  expect('its currencies', await shopCard.getByTestId('shop-currencies').innerText(),
+    det.currencies.map((c) => c.name + (c.default ? ' (default)' : '')).join(', '))
+  expect('its categories', await shopCard.getByTestId('shop-categories').innerText(),
+    `${det.categories} warmed first`)
+  ok("its sitemap, Shopware's", /^Shopware's own/.test(await shopCard.getByTestId('shop-sitemap').innerText()))
+  expect('the currencies proposed', await shopCard.getByTestId('proposed-variants').locator('li').allInnerTexts(),
+    det.proposed_variants.map((v) => 'currency: ' + det.currencies.find((c) => c.id === v.currency).name))
+  await shot(page, 'job-shopware')
+  await accessible(page, "a Shopware job's page")
+  await shopCard.getByRole('button', { name: 'Use these variants' }).click()
+  await shopCard.getByTestId('variants-used').waitFor()
+  const used = (await apiAs(page, 'GET', `/api/websites/${swid}`)).body
+  expect('the website warms them now', [used.variants, used.variant_inputs],
+    [[{}, ...det.proposed_variants], { currency: 'cookie:sw-currency' }])
+  await page.getByRole('link', { name: 'Shopware shop' }).click()
+  await page.getByRole('link', { name: 'Settings' }).click()
+  expect('the plain variant kept, said so', await page.getByLabel(/^Variants/).inputValue(),
+    ['(plain)', ...det.proposed_variants.map((v) => 'currency=' + v.currency)].join('\n'))
+  expect('deleted', (await apiAs(page, 'DELETE', `/api/websites/${swid}`)).status, 204)
+  sql(`UPDATE projects SET plan_id = (SELECT id FROM plans WHERE name = 'free') WHERE id = ${pid}`)
+  await page.goto(`${BASE}/jobs/${jid}`)
+
+  // ---------------------------------------------------------------
   // Analytics: a chart with data.
   await page.getByRole('link', { name: job ? 'Shop' : '' }).first().click()
   await page.getByRole('link', { name: 'Analytics' }).click()
@@ -421,12 +564,7 @@ try {
   await page.getByLabel(/^Pages at most/).fill('8')
   await page.getByLabel(/^Query parameters to drop/).fill('utm_*, gclid')
   await shot(page, 'start-crawl')
-  await page.getByRole('button', { name: 'Start' }).click()
-  await page.waitForURL(/\/jobs\/\d+/)
-  const cjid = Number(new URL(page.url()).pathname.split('/').pop())
-  await page.waitForFunction(() =>
-    document.querySelector('[data-test=job-status]')?.innerText === 'done', null,
-  { timeout: 90000 })
+  const cjid = await startToEnd(page)
   const crawled = (await apiAs(page, 'GET', `/api/jobs/${cjid}`)).body
   expect('a crawl', crawled.source, 'crawl')
   ok('its notes say how it was bounded', crawled.notes.startsWith(
@@ -446,6 +584,30 @@ try {
   expect('marked in the table, and only it', await page.getByTestId('results')
     .locator('tr:has([data-test=fragment]) td.url').allInnerTexts(),
   frags.map((u) => u + ' ESI fragment'))
+  // The table's fragment filter: the fragment alone, then the pages.
+  await page.getByLabel('Pages or fragments').selectOption('true')
+  await page.getByRole('button', { name: 'Filter' }).click()
+  await page.waitForURL(/fragment=true/)
+  await page.waitForFunction((n) =>
+    document.querySelectorAll('[data-test=results] tbody tr').length === n, frags.length)
+  expect('fragments only', await page.getByTestId('results').locator('td.url').allInnerTexts(),
+    frags.map((u) => u + ' ESI fragment'))
+  await shot(page, 'job-crawl-fragments')
+  await page.getByLabel('Pages or fragments').selectOption('false')
+  await page.getByRole('button', { name: 'Filter' }).click()
+  await page.waitForURL(/fragment=false/)
+  await page.waitForFunction((n) =>
+    document.querySelectorAll('[data-test=results] tbody tr').length === n, crawlRows.length - frags.length)
+  expect('pages only: none marked', await page.getByTestId('results').locator('[data-test=fragment]')
+    .count(), 0)
+  expect('pages only: the pages', (await page.getByTestId('results').locator('td.url').allInnerTexts())
+    .sort(), crawlRows.filter((r) => !r.fragment).map((r) => r.url).sort())
+  const [fragCsv] = await Promise.all([page.waitForEvent('download'),
+    page.getByTestId('export-csv').click()])
+  const fragLines = readFileSync(await fragCsv.path(), 'utf8').trim().split('\n')
+  expect("CSV: the fragment column", fragLines[0].trim().split(',').at(-1), 'fragment')
+  expect('CSV: the pages, none a fragment', fragLines.slice(1).map((l) => l.trim().split(',').at(-1)),
+    crawlRows.filter((r) => !r.fragment).map(() => 'false'))
   await shot(page, 'job-crawl')
 
   // ---------------------------------------------------------------
@@ -753,7 +915,8 @@ try {
     ['agents', `/websites/${wid}/agents`, 'no-agents'],
     ['keys', `/projects/${pid}/keys`, null],
     ['members', `/projects/${pid}/members`, 'members'],
-    ['notifications', `/projects/${pid}/notifications`, 'deliveries']]
+    ['notifications', `/projects/${pid}/notifications`, 'deliveries'],
+    ['usage', `/projects/${pid}/usage`, 'usage']]
   for (const [name, path, ready] of pages) {
     await phone.goto(BASE + path)
     if (ready) await phone.getByTestId(ready).first().waitFor()

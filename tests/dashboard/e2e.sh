@@ -5,17 +5,22 @@
 # test origin behind a real varnishd.  A tenant signs up, adds a website,
 # sets a schedule and sees its next runs (a bad one refused on its
 # field), runs a job and watches it end live, reads, filters and exports
-# its results and a result's details, sees the analytics' charts, purges
-# a URL and sees it warmed again and on the invalidations' timeline,
-# crawls the site and reads what the crawl did, makes an agent (its token
-# shown once; the test speaks the agent protocol with it) and sees it on
-# the overview with a job waiting for it and a failed one as an alert,
-# revokes it, adds a webhook whose test reaches a receiver of e2e.mjs's
-# own, signed, and shows delivered, checks the PWA's icons and offline
-# shell, logs out; a second tenant sees none of it; every page again at a
-# phone's width in dark mode and on a desktop in light mode, each with
-# axe-core finding no serious or critical violation.  The steps are in
-# e2e.mjs; this sets up what it drives.
+# its results and a result's details, reads the project's usage (each
+# meter as the API says it) and is refused by its plan (a second
+# website, 402; a day's warms spent, 429 with when to come back), adds
+# a Shopware shop, sees what its job found and takes the currencies it
+# proposes as the website's variants, sees the analytics' charts,
+# purges a URL and sees it warmed again and on the invalidations'
+# timeline, crawls the site and reads what the crawl did (its ESI fragment, then its pages, filtered apart and exported),
+# makes an agent (its token shown once; the test speaks the agent
+# protocol with it) and sees it on the overview with a job waiting for
+# it and a failed one as an alert, revokes it, adds a webhook whose test
+# reaches a receiver of e2e.mjs's own, signed, and shows delivered,
+# checks the PWA's icons and offline shell, logs out; a second tenant
+# sees none of it; every page again at a phone's width in dark mode and
+# on a desktop in light mode, each with axe-core finding no serious or
+# critical violation.  The steps are in e2e.mjs; this sets up what it
+# drives.
 #
 # Screenshots of each page are kept in tests/dashboard/e2e.artifacts/ of
 # the build tree (the suite's work directory goes at its end).
@@ -69,6 +74,8 @@ suite_pg
 # Slow enough a page (-d) that a job of its sitemap is seen under way.
 suite_origin origin -n 60 -d 40
 suite_varnish v default.vcl
+# A Shopware-like shop, warmed straight (its website has no node).
+suite_origin shop -s shopware -n 6
 
 "$STOKED" serve --new-jwt-key > "$work/keys"
 chmod 600 "$work/keys"
@@ -82,7 +89,7 @@ port=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve.log")
     --notify-poll 0.2 --notify-retry 0.3 > "$work/worker.log" 2>&1 &
 suite_bg $!
 
-NODE_PATH=$dash/node_modules CHROMIUM=$chromium \
+NODE_PATH=$dash/node_modules CHROMIUM=$chromium PGURL=$PGURL SHOP_ORIGIN=$shop \
     node "$TESTS_DIR/dashboard/e2e.mjs" "$port" "$origin" "$v" \
     "$artifacts" "$dash/node_modules" || fail "e2e.mjs"
 echo "e2e: ok; screenshots in $artifacts"
