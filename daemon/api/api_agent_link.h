@@ -13,9 +13,6 @@
 #include "core/metrics.h"
 #include "http_api.h"
 
-/* Rows of each kind in one batch, at most. */
-#define AGENT_BATCH_ROWS_MAX 5000
-
 api_handler_f api_agent_hello_post;
 api_handler_f api_agent_batches_post;
 api_handler_f api_agent_tasks_claim_post;

@@ -37,13 +37,11 @@
 #include "store/channel_store.h"
 #include "store/pg_array.h"
 #include "api_answer.h"
+#include "api_bodies.h"
 #include "api_channels.h"
 #include "api_input.h"
 #include "api_tenant.h"
 
-#define CH_NAME_MAX 200
-#define CH_RECIPIENTS_MAX 10
-#define CH_EVENTS_MAX 16
 #define CH_SECRET_BYTES 32
 #define CH_SECRET_PREFIX "whsec_"
 #define CH_SECRET_LEN (sizeof CH_SECRET_PREFIX - 1 + 2 * CH_SECRET_BYTES)
@@ -76,52 +74,8 @@ static const struct {
 	{ "agent_silent_minutes", 1, 10080 },
 	{ "min_requests", 1, 1e9 },
 };
-#define CH_NSETTINGS (sizeof ch_settings / sizeof ch_settings[0])
-
-/*--------------------------------------------------------------------
- * What a channel's body may be
- */
-
-static const struct api_field api_ch_f_recipient = { "recipient", AF_STRING, 0,
-	3, 254, NULL, NULL, NULL };
-static const struct api_field api_ch_f_event = { "event", AF_STRING, 0, 1, 32,
-	NULL, NULL, NULL };
-static const struct api_field api_ch_f_setting_key = { "setting", AF_STRING, 0,
-	1, 32, NULL, NULL, "abcdefghijklmnopqrstuvwxyz_" };
-static const struct api_field api_ch_f_setting = { "value", AF_NUMBER, 0, 0,
-	1000000000, NULL, NULL, NULL };
-
-#define API_CH_FIELDS(required)                                                \
-	{ "name", AF_STRING, required, 1, CH_NAME_MAX, NULL, NULL, NULL },     \
-	    { "url", AF_STRING, 0, 1, ADDR_URL_MAX, NULL, NULL, NULL },        \
-	    { "recipients", AF_ARRAY, 0, 1, CH_RECIPIENTS_MAX,                 \
-		    &api_ch_f_recipient, NULL, NULL },                         \
-	    { "events", AF_ARRAY, required, 1, CH_EVENTS_MAX, &api_ch_f_event, \
-		    NULL, NULL },                                              \
-	    { "settings", AF_OBJECT, 0, 0, CH_NSETTINGS, &api_ch_f_setting,    \
-		    &api_ch_f_setting_key, NULL },                             \
-	{                                                                      \
-		"enabled", AF_BOOL, 0, 0, 0, NULL, NULL, NULL                  \
-	}
-
-enum {
-	CH_NAME,
-	CH_URL,
-	CH_RECIPIENTS,
-	CH_EVENTS,
-	CH_SETTINGS,
-	CH_ENABLED,
-	CH_KIND,
-	CH__NFIELDS
-};
-
-static const struct api_field api_ch_create_fields[] = {
-	API_CH_FIELDS(AF_REQUIRED),
-	{ "kind", AF_STRING, AF_REQUIRED, 1, 16, NULL, NULL, NULL },
-};
-static const struct api_field api_ch_change_fields[] = {
-	API_CH_FIELDS(0),
-};
+_Static_assert(sizeof ch_settings / sizeof ch_settings[0] == CH_NSETTINGS,
+    "api_bodies.h counts the settings");
 
 /*--------------------------------------------------------------------
  * How each route answers what the store says

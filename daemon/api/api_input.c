@@ -1,9 +1,12 @@
 /*
- * A JSON body checked against the fields a route takes.
+ * A JSON body checked against the fields a route takes: the check is
+ * pure (no request, no loop), so that the fuzzer drives it as the API
+ * does; api_input() answers the request with what it found.
  */
 
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +14,6 @@
 #include "vas.h"
 
 #include "api_input.h"
-#include "http_api.h"
 
 /* Where a value is: "variants[2].currency". */
 #define API_INPUT_PATH 160
@@ -38,21 +40,21 @@ api_input_names(const struct api_field *f, unsigned n, char *buf, size_t len)
 		    i > 0 ? ", " : "", f[i].name);
 }
 
-static int api_input_value(struct api_req *, const struct api_field *, json_t *,
-    const char *path);
+static int api_input_value(struct api_input_err *, const struct api_field *,
+    json_t *, const char *path);
 
 /* A count (of bytes, items, members) against the field's bounds. */
 static int
-api_input_count(struct api_req *r, const struct api_field *f, size_t len,
+api_input_count(struct api_input_err *r, const struct api_field *f, size_t len,
     const char *path, const char *unit)
 {
 	if ((long long)len < f->min) {
-		http_api_error(r, 422, f->min == 1 ? "required" : "too_short",
+		api_input_fail(r, 422, f->min == 1 ? "required" : "too_short",
 		    path, "%s must hold at least %lld %s", path, f->min, unit);
 		return (-1);
 	}
 	if ((long long)len > f->max) {
-		http_api_error(r, 422, "too_long", path,
+		api_input_fail(r, 422, "too_long", path,
 		    "%s must hold at most %lld %s", path, f->max, unit);
 		return (-1);
 	}
@@ -60,21 +62,21 @@ api_input_count(struct api_req *r, const struct api_field *f, size_t len,
 }
 
 static int
-api_input_string(struct api_req *r, const struct api_field *f, json_t *v,
+api_input_string(struct api_input_err *r, const struct api_field *f, json_t *v,
     const char *path)
 {
 	const char *s = json_string_value(v);
 	size_t len = json_string_length(v);
 
 	if (strlen(s) != len) {
-		http_api_error(r, 422, "invalid", path,
+		api_input_fail(r, 422, "invalid", path,
 		    "%s must not hold a NUL character", path);
 		return (-1);
 	}
 	if (api_input_count(r, f, len, path, "characters") != 0)
 		return (-1);
 	if (f->charset != NULL && strspn(s, f->charset) != len) {
-		http_api_error(r, 422, "invalid", path,
+		api_input_fail(r, 422, "invalid", path,
 		    "%s may hold only the characters %s", path, f->charset);
 		return (-1);
 	}
@@ -82,12 +84,12 @@ api_input_string(struct api_req *r, const struct api_field *f, json_t *v,
 }
 
 static int
-api_input_number(struct api_req *r, const struct api_field *f, double x,
+api_input_number(struct api_input_err *r, const struct api_field *f, double x,
     const char *path)
 {
 	if (x < (double)f->min || x > (double)f->max ||
 	    ((f->flags & AF_ABOVE_MIN) && x == (double)f->min)) {
-		http_api_error(r, 422, "out_of_range", path,
+		api_input_fail(r, 422, "out_of_range", path,
 		    "%s must be %s %lld and at most %lld", path,
 		    (f->flags & AF_ABOVE_MIN) ? "over" : "at least", f->min,
 		    f->max);
@@ -97,7 +99,7 @@ api_input_number(struct api_req *r, const struct api_field *f, double x,
 }
 
 static int
-api_input_array(struct api_req *r, const struct api_field *f, json_t *v,
+api_input_array(struct api_input_err *r, const struct api_field *f, json_t *v,
     const char *path)
 {
 	char sub[API_INPUT_PATH];
@@ -117,7 +119,7 @@ api_input_array(struct api_req *r, const struct api_field *f, json_t *v,
 }
 
 static int
-api_input_object(struct api_req *r, const struct api_field *f, json_t *v,
+api_input_object(struct api_input_err *r, const struct api_field *f, json_t *v,
     const char *path)
 {
 	char sub[API_INPUT_PATH];
@@ -148,7 +150,7 @@ api_input_object(struct api_req *r, const struct api_field *f, json_t *v,
 
 /* One value, not null, as f describes it; path names it. */
 static int
-api_input_value(struct api_req *r, const struct api_field *f, json_t *v,
+api_input_value(struct api_input_err *r, const struct api_field *f, json_t *v,
     const char *path)
 {
 	switch (f->type) {
@@ -180,42 +182,60 @@ api_input_value(struct api_req *r, const struct api_field *f, json_t *v,
 	default:
 		WRONG("field type");
 	}
-	http_api_error(r, 422, "invalid", path, "%s must be %s", path,
+	api_input_fail(r, 422, "invalid", path, "%s must be %s", path,
 	    api_ftype_name[f->type]);
 	return (-1);
 }
 
 /* A field absent or null: NULL, JSON null, or -1 once answered. */
 static int
-api_input_absent(struct api_req *r, const struct api_field *f, json_t **vp)
+api_input_absent(struct api_input_err *r, const struct api_field *f,
+    json_t **vp)
 {
 	if (*vp != NULL && (f->flags & AF_NULLABLE))
 		return (0); /* null, a value of its own */
 	if (*vp != NULL) {
-		http_api_error(r, 422,
+		api_input_fail(r, 422,
 		    (f->flags & AF_REQUIRED) ? "required" : "invalid", f->name,
 		    "%s may not be null", f->name);
 		return (-1);
 	}
 	if (!(f->flags & AF_REQUIRED))
 		return (0);
-	http_api_error(r, 422, "required", f->name, "%s is required", f->name);
+	api_input_fail(r, 422, "required", f->name, "%s is required", f->name);
 	return (-1);
 }
 
-int
-api_input(struct api_req *r, const struct api_field *f, unsigned n,
-    json_t **vals)
+void
+api_input_fail(struct api_input_err *e, int status, const char *code,
+    const char *field, const char *fmt, ...)
 {
-	json_t *body, *v;
+	va_list ap;
+
+	AN(e);
+	assert(status >= 400 && status < 600);
+	e->status = status;
+	e->code = code;
+	(void)snprintf(e->field, sizeof e->field, "%s",
+	    field != NULL ? field : "");
+	va_start(ap, fmt);
+	(void)vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+}
+
+int
+api_input_check(json_t *body, const struct api_field *f, unsigned n,
+    json_t **vals, struct api_input_err *r)
+{
+	json_t *v;
 	const char *k;
 	char names[256];
 	unsigned i;
 
 	AN(f);
 	AN(vals);
-	body = api_body(r);
-	AN(body);
+	AN(r);
+	AN(json_is_object(body));
 	json_object_foreach(body, k, v)
 	{
 		for (i = 0; i < n; i++)
@@ -223,7 +243,7 @@ api_input(struct api_req *r, const struct api_field *f, unsigned n,
 				break;
 		if (i == n) {
 			api_input_names(f, n, names, sizeof names);
-			http_api_error(r, 400, "unknown_field", k,
+			api_input_fail(r, 400, "unknown_field", k,
 			    "unknown field '%.64s': this takes %s", k, names);
 			return (-1);
 		}

@@ -19,8 +19,6 @@
 
 #include <jansson.h>
 
-struct api_req;
-
 enum api_ftype {
 	AF_STRING, /* min, max: length in bytes */
 	AF_INT, /* min, max: the range */
@@ -46,14 +44,31 @@ struct api_field {
 };
 
 /*
- * 0, with each field's value in vals[i] (borrowed from the body; NULL
- * when absent, JSON null when null and nullable); or -1 once the
- * request has been answered: 400 for an unknown field, 422 for one
- * missing, null where it may not be, of another type or out of bounds,
- * the field named.
+ * Why a body was refused, as the API answers it (http_api_error): the
+ * status, a stable code, the field it is about ("" for none) and what
+ * to fix.
  */
-int api_input(struct api_req *, const struct api_field *, unsigned n,
-    json_t **vals);
+struct api_input_err {
+	int status;
+	const char *code;
+	char field[256];
+	char message[512];
+};
+
+void api_input_fail(struct api_input_err *, int status, const char *code,
+    const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/*
+ * A body (a JSON object) checked, with no request to answer: 0, with
+ * each field's value in vals[i] (borrowed from the body; NULL when
+ * absent, JSON null when null and nullable); or -1 with why in *err:
+ * 400 for an unknown field, 422 for one missing, null where it may not
+ * be, of another type or out of bounds, the field named.  A handler
+ * calls api_input() (http_api.h), which answers the request with it.
+ */
+int api_input_check(json_t *body, const struct api_field *, unsigned n,
+    json_t **vals, struct api_input_err *err);
 
 /* A checked string field's value, or NULL when absent. */
 const char *api_input_str(json_t *);

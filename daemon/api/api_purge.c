@@ -40,6 +40,7 @@
 #include "store/task_queue.h"
 #include "store/tjob_store.h"
 #include "api_answer.h"
+#include "api_bodies.h"
 #include "api_input.h"
 #include "api_purge.h"
 #include "api_tasks.h"
@@ -47,31 +48,8 @@
 
 /* Each item goes to every node (32 at most): bounded, so that the
  * answer comes within the timeout. */
-#define PURGE_URLS_MAX 100
-#define PURGE_TAGS_MAX 100
-#define PURGE_TAG_MAX 128
 /* Seconds a purge may take, all nodes and items together. */
 #define PURGE_TIMEOUT 5.0
-
-/*--------------------------------------------------------------------
- * What a purge's body may be
- */
-
-static const struct api_field api_pg_f_url = { "url", AF_STRING, 0, 1,
-	ADDR_URL_MAX, NULL, NULL, NULL };
-/* An xkey header's tags are separated by spaces or commas: a tag holds
- * neither, nor anything else a header could not. */
-static const struct api_field api_pg_f_tag = { "tag", AF_STRING, 0, 1,
-	PURGE_TAG_MAX, NULL, NULL,
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	"-_.:/@+=" };
-
-static const struct api_field api_pg_fields[] = {
-	{ "urls", AF_ARRAY, 0, 0, PURGE_URLS_MAX, &api_pg_f_url, NULL, NULL },
-	{ "tags", AF_ARRAY, 0, 0, PURGE_TAGS_MAX, &api_pg_f_tag, NULL, NULL },
-	{ "hard", AF_BOOL, 0, 0, 0, NULL, NULL, NULL },
-};
-#define API_PG_NFIELDS (sizeof api_pg_fields / sizeof api_pg_fields[0])
 
 /*--------------------------------------------------------------------
  * How the route answers what the store says

@@ -44,66 +44,14 @@
 #include "store/task_queue.h"
 #include "store/tjob_store.h"
 #include "api_answer.h"
+#include "api_bodies.h"
 #include "api_input.h"
 #include "api_tasks.h"
 #include "api_tenant.h"
 #include "api_tjobs.h"
 
-/* What a body may hold at most, whatever the plan says. */
-#define TJ_URLS_MAX 100000
-#define TJ_VARIANTS_MAX API_TASK_VARIANTS_MAX
-#define TJ_VARIANT_KEYS_MAX API_TASK_VARIANT_KEYS_MAX
 #define TJ_LIST_DEFAULT 20
 #define TJ_LIST_MAX 100
-
-/*--------------------------------------------------------------------
- * What a job's body may be
- */
-
-static const struct api_field api_tj_f_url = { "url", AF_STRING, 0, 1,
-	ADDR_URL_MAX, NULL, NULL, NULL };
-/* As a website's variants (api_websites.c). */
-static const struct api_field api_tj_variant_key = { "key", AF_STRING, 0, 1, 32,
-	NULL, NULL, "abcdefghijklmnopqrstuvwxyz0123456789_-" };
-static const struct api_field api_tj_variant_value = { "value", AF_STRING, 0, 0,
-	128, NULL, NULL, NULL };
-static const struct api_field api_tj_f_variant = { "variant", AF_OBJECT, 0, 0,
-	TJ_VARIANT_KEYS_MAX, &api_tj_variant_value, &api_tj_variant_key, NULL };
-
-/* A query parameter's name, or a prefix of names ending in '*'. */
-static const struct api_field api_tj_f_param = {
-	"drop_params", AF_STRING, 0, 1, URL_NORM_NAME_MAX, NULL, NULL,
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-*[]"
-};
-
-enum api_tj_in {
-	TJ_IN_URLS,
-	TJ_IN_VARIANTS,
-	TJ_IN_SITEMAP,
-	TJ_IN_SOURCE,
-	TJ_IN_DEPTH,
-	TJ_IN_PAGES,
-	TJ_IN_DROP,
-	TJ_IN__MAX
-};
-
-static const struct api_field api_tj_fields[TJ_IN__MAX] = {
-	[TJ_IN_URLS] = { "urls", AF_ARRAY, 0, 1, TJ_URLS_MAX, &api_tj_f_url,
-	    NULL, NULL },
-	[TJ_IN_VARIANTS] = { "variants", AF_ARRAY, 0, 0, TJ_VARIANTS_MAX,
-	    &api_tj_f_variant, NULL, NULL },
-	[TJ_IN_SITEMAP] = { "sitemap_url", AF_STRING, 0, 1, ADDR_URL_MAX, NULL,
-	    NULL, NULL },
-	[TJ_IN_SOURCE] = { "source", AF_STRING, 0, 1, 16, NULL, NULL,
-	    "abcdefghijklmnopqrstuvwxyz" },
-	[TJ_IN_DEPTH] = { "max_depth", AF_INT, 0, 1, CRAWL_DEPTH_MAX, NULL,
-	    NULL, NULL },
-	[TJ_IN_PAGES] = { "max_pages", AF_INT, 0, 1, TJ_URLS_MAX, NULL, NULL,
-	    NULL },
-	[TJ_IN_DROP] = { "drop_params", AF_ARRAY, 0, 0, URL_NORM_DROP_MAX,
-	    &api_tj_f_param, NULL, NULL },
-};
-#define API_TJ_NFIELDS TJ_IN__MAX
 
 /*--------------------------------------------------------------------
  * How each route answers what the store says

@@ -32,78 +32,13 @@
 #include "store/website_store.h"
 #include "warm/variant_replay.h"
 #include "api_answer.h"
+#include "api_bodies.h"
 #include "api_input.h"
 #include "api_tenant.h"
 #include "api_websites.h"
 
-#define WEBSITE_NAME_MAX 200
-#define WEBSITE_VARIANTS_MAX 64
-#define WEBSITE_VARIANT_KEYS_MAX 16
-#define WEBSITE_NODES_MAX 32
-/* As 0022_shopware.sql allows: a shop's few search pages that matter. */
-#define WEBSITE_SEARCH_TERMS_MAX 50
-#define WEBSITE_SEARCH_TERM_LEN 100
 /* base_url, sitemap_url, the nodes */
 #define WEBSITE_HOSTS_MAX (2 + WEBSITE_NODES_MAX)
-
-/*--------------------------------------------------------------------
- * What a website's settings may be
- */
-
-static const struct api_field api_ws_variant_key = { "key", AF_STRING, 0, 1, 32,
-	NULL, NULL, "abcdefghijklmnopqrstuvwxyz0123456789_-" };
-static const struct api_field api_ws_variant_value = { "value", AF_STRING, 0, 0,
-	128, NULL, NULL, NULL };
-/* {"currency": "EUR", "country": "DE"}: one variant's declared inputs */
-static const struct api_field api_ws_variant = { "variant", AF_OBJECT, 0, 0,
-	WEBSITE_VARIANT_KEYS_MAX, &api_ws_variant_value, &api_ws_variant_key,
-	NULL };
-/* {"currency": "cookie:sw-currency"}: where a dimension comes from */
-static const struct api_field api_ws_input_value = { "source", AF_STRING, 0, 8,
-	128, NULL, NULL,
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	"!#$%&'*+-.^_`|~:" };
-static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
-	ADDR_URL_MAX, NULL, NULL, NULL };
-/* "coffee beans": what visitors type into a Shopware shop's search */
-static const struct api_field api_ws_search_term = { "term", AF_STRING, 0, 1,
-	WEBSITE_SEARCH_TERM_LEN, NULL, NULL, NULL };
-
-/* base_url's flags: required to create, not to change. */
-#define API_WS_FIELDS(base_flags)                                              \
-	{ "name", AF_STRING, 0, 0, WEBSITE_NAME_MAX, NULL, NULL, NULL },       \
-	    { "base_url", AF_STRING, base_flags, 1, ADDR_URL_MAX, NULL, NULL,  \
-		    NULL },                                                    \
-	    { "sitemap_url", AF_STRING, AF_NULLABLE, 1, ADDR_URL_MAX, NULL,    \
-		    NULL, NULL },                                              \
-	    { "cache_type", AF_STRING, 0, 1, 16, NULL, NULL, NULL },           \
-	    { "concurrency", AF_INT, 0, 1, 256, NULL, NULL, NULL },            \
-	    { "rate_limit", AF_NUMBER, AF_NULLABLE | AF_ABOVE_MIN, 0, 10000,   \
-		    NULL, NULL, NULL },                                        \
-	    { "schedule", AF_STRING, AF_NULLABLE, 1, CRON_MAX, NULL, NULL,     \
-		    NULL },                                                    \
-	    { "schedule_tz", AF_STRING, 0, 1, TZ_NAME_MAX, NULL, NULL, NULL }, \
-	    { "variants", AF_ARRAY, 0, 0, WEBSITE_VARIANTS_MAX,                \
-		    &api_ws_variant, NULL, NULL },                             \
-	    { "variant_inputs", AF_OBJECT, 0, 0, WEBSITE_VARIANT_KEYS_MAX,     \
-		    &api_ws_input_value, &api_ws_variant_key, NULL },          \
-	    { "broadcast_invalidations", AF_BOOL, 0, 0, 0, NULL, NULL, NULL }, \
-	    { "search_terms", AF_ARRAY, 0, 0, WEBSITE_SEARCH_TERMS_MAX,        \
-		    &api_ws_search_term, NULL, NULL },                         \
-	    { "auto_variants", AF_BOOL, 0, 0, 0, NULL, NULL, NULL },           \
-	{                                                                      \
-		"varnish_nodes", AF_ARRAY, 0, 0, WEBSITE_NODES_MAX,            \
-		    &api_ws_node, NULL, NULL                                   \
-	}
-
-static const struct api_field api_ws_create_fields[] = {
-	API_WS_FIELDS(AF_REQUIRED),
-};
-static const struct api_field api_ws_change_fields[] = {
-	API_WS_FIELDS(0),
-};
-#define API_WS_NFIELDS                                                         \
-	(sizeof api_ws_create_fields / sizeof api_ws_create_fields[0])
 
 /*--------------------------------------------------------------------
  * How each route answers what the store says

@@ -23,20 +23,17 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <zlib.h>
 
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
 #include "vtim.h"
 
+#include "api_body.h"
 #include "api_router.h"
 #include "api_stats.h"
 #include "client_addr.h"
 #include "http_api.h"
-
-/* Deeper than any request of ours nests: a hostile body. */
-#define API_MAX_DEPTH 16
 
 /*
  * A request routed to a handler.  It waits on the API's list until it
@@ -562,6 +559,26 @@ api_body(const struct api_req *r)
 	return (r->in);
 }
 
+void
+api_input_answer(struct api_req *r, const struct api_input_err *e)
+{
+	AN(e);
+	http_api_error(r, e->status, e->code,
+	    e->field[0] != '\0' ? e->field : NULL, "%s", e->message);
+}
+
+int
+api_input(struct api_req *r, const struct api_field *f, unsigned n,
+    json_t **vals)
+{
+	struct api_input_err e;
+
+	if (api_input_check(api_body(r), f, n, vals, &e) == 0)
+		return (0);
+	api_input_answer(r, &e);
+	return (-1);
+}
+
 const char *
 api_header(const struct api_req *r, const char *name)
 {
@@ -656,103 +673,15 @@ api_set_caller(struct api_req *r, const struct api_caller *c)
  * A POST's body: JSON, and said to be JSON, which a browser cannot send
  * to another site without asking it first (no cross-site requests).
  */
-/* How deep a JSON value nests: 1 for a scalar. */
-static unsigned
-json_depth(json_t *j, unsigned limit)
-{
-	unsigned d, m = 0;
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	if (limit == 0)
-		return (1);
-	if (json_is_object(j)) {
-		json_object_foreach(j, k, v)
-		{
-			d = json_depth(v, limit - 1);
-			if (d > m)
-				m = d;
-		}
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-		{
-			d = json_depth(v, limit - 1);
-			if (d > m)
-				m = d;
-		}
-	}
-	return (m + 1);
-}
-
-/*
- * A gzipped body inflated, at most max bytes of it: what inflates past
- * that (a zip bomb) is refused before it takes more memory.  0, with
- * *out malloc()ed; -1 once answered.
- */
-static int
-read_gzip(struct api_req *r, const unsigned char *in, size_t len, size_t max,
-    char **out, size_t *outlen)
-{
-	z_stream zs;
-	size_t have = 0, size;
-	char *buf;
-	int rv;
-
-	memset(&zs, 0, sizeof zs);
-	/* 16: a gzip header and trailer, not zlib's. */
-	AZ(inflateInit2(&zs, 16 + MAX_WBITS));
-	size = len * 4 < max ? len * 4 + 1024 : max + 1;
-	buf = malloc(size);
-	AN(buf);
-	zs.next_in = (unsigned char *)(uintptr_t)in;
-	zs.avail_in = (uInt)len;
-	do {
-		if (have == size) {
-			if (size > max) {
-				(void)inflateEnd(&zs);
-				free(buf);
-				http_api_error(r, 413, "too_large", NULL,
-				    "the body inflates to more than %zu bytes",
-				    max);
-				return (-1);
-			}
-			size = size * 2 < max + 1 ? size * 2 : max + 1;
-			buf = realloc(buf, size);
-			AN(buf);
-		}
-		zs.next_out = (unsigned char *)buf + have;
-		zs.avail_out = (uInt)(size - have);
-		rv = inflate(&zs, Z_NO_FLUSH);
-		have = size - zs.avail_out;
-	} while (rv == Z_OK && (zs.avail_in > 0 || have == size));
-	(void)inflateEnd(&zs);
-	if (rv != Z_STREAM_END || zs.avail_in > 0) {
-		free(buf);
-		http_api_error(r, 400, "bad_gzip", NULL,
-		    "the body is not one whole gzip stream");
-		return (-1);
-	}
-	if (have > max) {
-		free(buf);
-		http_api_error(r, 413, "too_large", NULL,
-		    "the body inflates to more than %zu bytes", max);
-		return (-1);
-	}
-	*out = buf;
-	*outlen = have;
-	return (0);
-}
-
 static int
 read_json(struct api_req *r, json_t **in)
 {
 	struct evhttp_request *req = r->req;
 	struct evbuffer *b = evhttp_request_get_input_buffer(req);
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-	const char *ct, *ce, *body;
-	char *inflated = NULL;
-	json_error_t je;
+	struct api_input_err e;
+	const unsigned char *body;
+	const char *ct, *ce;
 	size_t len, max;
 
 	max = r->route->scope == API_AGENT ? API_MAX_AGENT_BODY : API_MAX_BODY;
@@ -787,32 +716,10 @@ read_json(struct api_req *r, json_t **in)
 		    "the body is empty: a JSON object expected");
 		return (-1);
 	}
-	body = (const char *)evbuffer_pullup(b, -1);
-	if (ce != NULL && !strcasecmp(ce, "gzip")) {
-		if (read_gzip(r, (const unsigned char *)body, len, max,
-		        &inflated, &len) != 0)
-			return (-1);
-		body = inflated;
-	}
-	*in = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-	free(inflated);
-	if (*in == NULL) {
-		http_api_error(r, 400, "bad_json", NULL,
-		    "bad JSON: line %d: %s", je.line, je.text);
-		return (-1);
-	}
-	if (!json_is_object(*in)) {
-		json_decref(*in);
-		*in = NULL;
-		http_api_error(r, 400, "bad_json", NULL,
-		    "the body must be a JSON object");
-		return (-1);
-	}
-	if (json_depth(*in, API_MAX_DEPTH + 1) > API_MAX_DEPTH) {
-		json_decref(*in);
-		*in = NULL;
-		http_api_error(r, 400, "bad_json", NULL,
-		    "the body nests deeper than %d levels", API_MAX_DEPTH);
+	body = evbuffer_pullup(b, -1);
+	if (api_body_parse(body, len, ce != NULL && !strcasecmp(ce, "gzip"),
+	        max, in, &e) != 0) {
+		api_input_answer(r, &e);
 		return (-1);
 	}
 	return (0);

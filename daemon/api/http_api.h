@@ -193,6 +193,18 @@ int api_query_int(const struct api_req *, const char *name, int64_t dflt,
  * come gzipped (Content-Encoding: gzip), and is inflated, up to the
  * route's limit (413 beyond). */
 json_t *api_body(const struct api_req *);
+/*
+ * The body checked against the fields a route takes (api_input.h): 0,
+ * with each field's value in vals[i] (borrowed from the body; NULL when
+ * absent, JSON null when null and nullable); or -1 once the request has
+ * been answered with why (400, 422, the field named).
+ */
+struct api_field;
+struct api_input_err;
+int api_input(struct api_req *, const struct api_field *, unsigned n,
+    json_t **vals);
+/* A refused body answered, as api_input() answers it. */
+void api_input_answer(struct api_req *, const struct api_input_err *);
 /* A request header, from the route's match to the answer. */
 const char *api_header(const struct api_req *, const char *name);
 /* The client's address, as text: the peer's, or behind the proxies

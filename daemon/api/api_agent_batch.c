@@ -1,0 +1,469 @@
+/*
+ * An agent's batch (POST /api/agent/v1/batches, api_agent_link.c's
+ * protocol): its key and time, then each row of each kind, checked
+ * field by field.  Pure, as api_input.c is, so that the fuzzer reads
+ * batches exactly as the API does.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vdef.h"
+#include "vas.h"
+
+#include "api_agent_batch.h"
+
+#define AGENT_TEXT_MAX 65536
+#define AGENT_INT_MAX 2147483647LL
+/* Traffic counters: bigint, summed; well within it. */
+#define AGENT_COUNT_MAX 1000000000000LL
+
+/*--------------------------------------------------------------------
+ * What a batch's rows may be
+ */
+
+enum agent_ftype {
+	AGF_UUID,
+	AGF_TEXT, /* max: bytes */
+	AGF_INT, /* min, max */
+	AGF_NUMBER, /* min, max */
+	AGF_TIME, /* seconds since the epoch */
+	AGF_BOOL,
+	AGF_COUNTS, /* {"reason": n, ...} */
+};
+
+#define AGF_REQUIRED 1U
+#define AGF_NULLABLE 2U
+
+struct agent_field {
+	const char *name;
+	enum agent_ftype type;
+	unsigned flags;
+	long long min, max;
+	const char *const *one_of; /* a text's values; NULL: any */
+};
+
+static const char *const agent_triggers[] = { "purge", "ban", "tag", "expiry",
+	"manual", "sitemap", "schedule", NULL };
+static const char *const agent_statuses[] = { "queued", "running", "done",
+	"failed", "cancelled", NULL };
+static const char *const agent_kinds[] = { "purge", "ban", "tag", NULL };
+static const char *const agent_outcomes[] = { "cached", "fresh", "uncacheable",
+	"origin_error", "timeout", "failed", NULL };
+
+#define R AGF_REQUIRED
+#define N AGF_NULLABLE
+
+static const struct agent_field agent_job_fields[] = {
+	{ "key", AGF_UUID, R, 0, 0, NULL },
+	{ "trigger", AGF_TEXT, R, 0, 16, agent_triggers },
+	{ "source", AGF_TEXT, N, 0, AGENT_TEXT_MAX, NULL },
+	{ "status", AGF_TEXT, R, 0, 16, agent_statuses },
+	{ "created_at", AGF_TIME, R, 0, 0, NULL },
+	{ "finished_at", AGF_TIME, N, 0, 0, NULL },
+	{ "urls_total", AGF_INT, R, 0, AGENT_INT_MAX, NULL },
+	{ "urls_completed", AGF_INT, R, 0, AGENT_INT_MAX, NULL },
+	{ "urls_failed", AGF_INT, R, 0, AGENT_INT_MAX, NULL },
+	{ "error", AGF_TEXT, N, 0, AGENT_TEXT_MAX, NULL },
+};
+
+static const struct agent_field agent_inval_fields[] = {
+	{ "key", AGF_UUID, R, 0, 0, NULL },
+	{ "job", AGF_UUID, N, 0, 0, NULL },
+	{ "kind", AGF_TEXT, R, 0, 16, agent_kinds },
+	{ "soft", AGF_BOOL, 0, 0, 0, NULL },
+	{ "node", AGF_TEXT, N, 0, AGENT_URL_MAX, NULL },
+	{ "subject", AGF_TEXT, R, 0, AGENT_TEXT_MAX, NULL },
+	{ "objects_dropped", AGF_INT, 0, 0, AGENT_INT_MAX, NULL },
+	{ "objects_queued", AGF_INT, 0, 0, AGENT_INT_MAX, NULL },
+	{ "occurred_at", AGF_TIME, R, 0, 0, NULL },
+	{ "echo", AGF_BOOL, 0, 0, 0, NULL },
+};
+
+static const struct agent_field agent_result_fields[] = {
+	{ "key", AGF_UUID, R, 0, 0, NULL },
+	{ "job", AGF_UUID, R, 0, 0, NULL },
+	{ "url", AGF_TEXT, R, 1, AGENT_URL_MAX, NULL },
+	{ "variant", AGF_TEXT, 0, 0, AGENT_TEXT_MAX, NULL },
+	{ "node", AGF_TEXT, N, 0, AGENT_URL_MAX, NULL },
+	{ "status", AGF_INT, N, 0, 999, NULL },
+	{ "load_ms", AGF_NUMBER, N, 0, 1000000000, NULL },
+	{ "ttfb_ms", AGF_NUMBER, N, 0, 1000000000, NULL },
+	{ "cache_status", AGF_TEXT, N, 0, 32, NULL },
+	{ "outcome", AGF_TEXT, R, 0, 16, agent_outcomes },
+	{ "reason", AGF_TEXT, N, 0, AGENT_TEXT_MAX, NULL },
+	{ "ttl", AGF_NUMBER, N, -1000000000, 1000000000, NULL },
+	{ "recorded_at", AGF_TIME, R, 0, 0, NULL },
+};
+
+/* A task of the agent's done: its one result, its URL, variant and job
+ * the task's. */
+static const struct agent_field agent_task_fields[] = {
+	{ "task", AGF_INT, R, 1, INT64_MAX, NULL },
+	{ "ok", AGF_BOOL, R, 0, 0, NULL },
+	{ "node", AGF_TEXT, N, 0, AGENT_URL_MAX, NULL },
+	{ "status", AGF_INT, N, 0, 999, NULL },
+	{ "load_ms", AGF_NUMBER, N, 0, 1000000000, NULL },
+	{ "ttfb_ms", AGF_NUMBER, N, 0, 1000000000, NULL },
+	{ "cache_status", AGF_TEXT, N, 0, 32, NULL },
+	{ "outcome", AGF_TEXT, R, 0, 16, agent_outcomes },
+	{ "reason", AGF_TEXT, N, 0, AGENT_TEXT_MAX, NULL },
+	{ "ttl", AGF_NUMBER, N, -1000000000, 1000000000, NULL },
+	{ "recorded_at", AGF_TIME, R, 0, 0, NULL },
+};
+
+static const struct agent_field agent_traffic_fields[] = {
+	{ "minute", AGF_TIME, R, 0, 0, NULL },
+	{ "host", AGF_TEXT, R, 1, 255, NULL },
+	{ "hits", AGF_INT, R, 0, AGENT_COUNT_MAX, NULL },
+	{ "misses", AGF_INT, R, 0, AGENT_COUNT_MAX, NULL },
+	{ "passes", AGF_INT, R, 0, AGENT_COUNT_MAX, NULL },
+	{ "uncacheable", AGF_COUNTS, 0, 0, AGENT_COUNT_MAX, NULL },
+};
+
+#undef R
+#undef N
+
+struct agent_rows {
+	const char *name;
+	const struct agent_field *field;
+	unsigned nfield;
+};
+
+#define AGENT_ROWS(name, f)                                                    \
+	{                                                                      \
+		name, f, sizeof f / sizeof f[0]                                \
+	}
+
+/* In the order of struct ags_batch's arrays. */
+static const struct agent_rows agent_rows[] = {
+	AGENT_ROWS("jobs", agent_job_fields),
+	AGENT_ROWS("invalidations", agent_inval_fields),
+	AGENT_ROWS("results", agent_result_fields),
+	AGENT_ROWS("traffic", agent_traffic_fields),
+	AGENT_ROWS("tasks", agent_task_fields),
+};
+#define AGENT_NROWS (sizeof agent_rows / sizeof agent_rows[0])
+_Static_assert(AGENT_NROWS == AGENT_BATCH_KINDS, "a batch's kinds");
+
+/* 8-4-4-4-12 hex digits. */
+static int
+agent_is_uuid(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 36)
+		return (0);
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return (0);
+		} else if (strchr("0123456789abcdefABCDEF", s[i]) == NULL) {
+			return (0);
+		}
+	}
+	return (1);
+}
+
+static int
+agent_text(struct api_input_err *r, const struct agent_field *f, json_t *v,
+    const char *path)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+	unsigned i;
+
+	if (strlen(s) != len) {
+		api_input_fail(r, 422, "invalid", path,
+		    "%s must not hold a NUL character", path);
+		return (-1);
+	}
+	if (f->type == AGF_UUID) {
+		if (agent_is_uuid(s))
+			return (0);
+		api_input_fail(r, 422, "invalid", path, "%s must be a uuid",
+		    path);
+		return (-1);
+	}
+	if ((long long)len < f->min || (long long)len > f->max) {
+		api_input_fail(r, 422, len > 0 ? "too_long" : "required", path,
+		    "%s must hold %lld to %lld bytes", path, f->min, f->max);
+		return (-1);
+	}
+	if (f->one_of == NULL)
+		return (0);
+	for (i = 0; f->one_of[i] != NULL; i++)
+		if (!strcmp(s, f->one_of[i]))
+			return (0);
+	api_input_fail(r, 422, "invalid", path,
+	    "%s: '%.32s' is not one of %s%s", path, s, f->one_of[0],
+	    i > 1 ? ", ..." : "");
+	return (-1);
+}
+
+static int
+agent_number(struct api_input_err *r, const struct agent_field *f, double x,
+    const char *path)
+{
+	double min = (double)f->min, max = (double)f->max;
+
+	if (f->type == AGF_TIME) {
+		min = 0;
+		max = AGENT_TIME_MAX;
+	}
+	if (isfinite(x) && x >= min && x <= max)
+		return (0);
+	api_input_fail(r, 422, "out_of_range", path,
+	    "%s must be from %.0f to %.0f", path, min, max);
+	return (-1);
+}
+
+static int
+agent_counts(struct api_input_err *r, const struct agent_field *f, json_t *v,
+    const char *path)
+{
+	char sub[256];
+	const char *k;
+	json_t *n;
+
+	if (json_object_size(v) > 64) {
+		api_input_fail(r, 422, "too_long", path,
+		    "%s holds 64 reasons at most", path);
+		return (-1);
+	}
+	json_object_foreach(v, k, n)
+	{
+		snprintf(sub, sizeof sub, "%.160s.%.64s", path, k);
+		if (strlen(k) == 0 || strlen(k) > 64) {
+			api_input_fail(r, 422, "invalid", sub,
+			    "%s: a reason is 1 to 64 bytes", sub);
+			return (-1);
+		}
+		if (!json_is_integer(n)) {
+			api_input_fail(r, 422, "invalid", sub,
+			    "%s must be a whole number", sub);
+			return (-1);
+		}
+		if (agent_number(r, f, (double)json_integer_value(n), sub) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* One value, not null. */
+static int
+agent_value(struct api_input_err *r, const struct agent_field *f, json_t *v,
+    const char *path)
+{
+	static const char *const want[] = {
+		[AGF_UUID] = "a uuid",
+		[AGF_TEXT] = "a string",
+		[AGF_INT] = "a whole number",
+		[AGF_NUMBER] = "a number",
+		[AGF_TIME] = "a time, seconds since the epoch",
+		[AGF_BOOL] = "true or false",
+		[AGF_COUNTS] = "an object of counts",
+	};
+
+	switch (f->type) {
+	case AGF_UUID:
+	case AGF_TEXT:
+		if (json_is_string(v))
+			return (agent_text(r, f, v, path));
+		break;
+	case AGF_INT:
+		if (json_is_integer(v))
+			return (agent_number(r, f,
+			    (double)json_integer_value(v), path));
+		break;
+	case AGF_NUMBER:
+	case AGF_TIME:
+		if (json_is_number(v))
+			return (agent_number(r, f, json_number_value(v), path));
+		break;
+	case AGF_BOOL:
+		if (json_is_boolean(v))
+			return (0);
+		break;
+	case AGF_COUNTS:
+		if (json_is_object(v))
+			return (agent_counts(r, f, v, path));
+		break;
+	default:
+		WRONG("agent field type");
+	}
+	api_input_fail(r, 422, "invalid", path, "%s must be %s", path,
+	    want[f->type]);
+	return (-1);
+}
+
+/* One row: each field known, each required one there. */
+static int
+agent_row(struct api_input_err *r, const struct agent_rows *rw, json_t *row,
+    size_t i)
+{
+	char path[256];
+	const char *k;
+	json_t *v;
+	unsigned u;
+
+	snprintf(path, sizeof path, "%s[%zu]", rw->name, i);
+	if (!json_is_object(row)) {
+		api_input_fail(r, 422, "invalid", path, "%s must be an object",
+		    path);
+		return (-1);
+	}
+	json_object_foreach(row, k, v)
+	{
+		for (u = 0; u < rw->nfield; u++)
+			if (!strcmp(k, rw->field[u].name))
+				break;
+		snprintf(path, sizeof path, "%s[%zu].%.64s", rw->name, i, k);
+		if (u == rw->nfield) {
+			api_input_fail(r, 422, "unknown_field", path,
+			    "unknown field %s", path);
+			return (-1);
+		}
+		if (json_is_null(v) && (rw->field[u].flags & AGF_NULLABLE))
+			continue;
+		if (json_is_null(v)) {
+			api_input_fail(r, 422, "invalid", path,
+			    "%s may not be null", path);
+			return (-1);
+		}
+		if (agent_value(r, &rw->field[u], v, path) != 0)
+			return (-1);
+	}
+	for (u = 0; u < rw->nfield; u++) {
+		if (!(rw->field[u].flags & AGF_REQUIRED) ||
+		    json_object_get(row, rw->field[u].name) != NULL)
+			continue;
+		snprintf(path, sizeof path, "%s[%zu].%s", rw->name, i,
+		    rw->field[u].name);
+		api_input_fail(r, 422, "required", path, "%s is required",
+		    path);
+		return (-1);
+	}
+	return (0);
+}
+
+/* A batch's fields: its key and time, then agent_rows[]'s. */
+static const char *const agent_batch_fields[] = { "batch", "sent_at", "jobs",
+	"invalidations", "results", "traffic", "tasks" };
+#define AGENT_BATCH_NFIELDS                                                    \
+	(sizeof agent_batch_fields / sizeof agent_batch_fields[0])
+
+/* The rows of one kind checked, as JSON for the store ("[]" when
+ * absent); NULL with why in r. */
+static char *
+agent_rows_json(struct api_input_err *r, const struct agent_rows *rw, json_t *a)
+{
+	char *s;
+	size_t i;
+	json_t *row;
+
+	if (a == NULL) {
+		s = strdup("[]");
+		AN(s);
+		return (s);
+	}
+	if (!json_is_array(a)) {
+		api_input_fail(r, 422, "invalid", rw->name,
+		    "%s must be an array", rw->name);
+		return (NULL);
+	}
+	if (json_array_size(a) > AGENT_BATCH_ROWS_MAX) {
+		api_input_fail(r, 422, "too_long", rw->name,
+		    "%s must hold at most %d rows: send a batch more often",
+		    rw->name, AGENT_BATCH_ROWS_MAX);
+		return (NULL);
+	}
+	json_array_foreach(a, i, row)
+	{
+		if (agent_row(r, rw, row, i) != 0)
+			return (NULL);
+	}
+	s = json_dumps(a, JSON_COMPACT);
+	AN(s);
+	return (s);
+}
+
+int
+agent_batch_read(json_t *body, struct agent_batch_in *in,
+    struct api_input_err *r)
+{
+	const char *k;
+	json_t *v;
+	unsigned u, n;
+
+	AN(body);
+	AN(in);
+	AN(r);
+	memset(in, 0, sizeof *in);
+	/* Not api_input(): its array items are all of one type. */
+	json_object_foreach(body, k, v)
+	{
+		for (u = 0; u < AGENT_BATCH_NFIELDS; u++)
+			if (!strcmp(k, agent_batch_fields[u]))
+				break;
+		if (u == AGENT_BATCH_NFIELDS) {
+			api_input_fail(r, 400, "unknown_field", k,
+			    "unknown field '%.64s': a batch has batch, "
+			    "sent_at, jobs, invalidations, results, traffic, "
+			    "tasks",
+			    k);
+			return (-1);
+		}
+	}
+	v = json_object_get(body, "batch");
+	if (v == NULL || !json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > 200 ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		api_input_fail(r, 422, v == NULL ? "required" : "invalid",
+		    "batch", "batch is its key: 1 to 200 bytes, a string");
+		return (-1);
+	}
+	v = json_object_get(body, "sent_at");
+	if (v == NULL || !json_is_number(v) ||
+	    !isfinite(json_number_value(v)) || json_number_value(v) < 0 ||
+	    json_number_value(v) > AGENT_TIME_MAX) {
+		api_input_fail(r, 422, v == NULL ? "required" : "invalid",
+		    "sent_at", "sent_at is a time, seconds since the epoch");
+		return (-1);
+	}
+	in->bt.key = json_string_value(json_object_get(body, "batch"));
+	in->bt.sent_at = json_number_value(v);
+	for (n = 0; n < AGENT_NROWS; n++) {
+		in->rows[n] = agent_rows_json(r, &agent_rows[n],
+		    json_object_get(body, agent_rows[n].name));
+		if (in->rows[n] == NULL) {
+			agent_batch_clear(in);
+			return (-1);
+		}
+	}
+	in->bt.jobs = in->rows[0];
+	in->bt.invalidations = in->rows[1];
+	in->bt.results = in->rows[2];
+	in->bt.traffic = in->rows[3];
+	in->bt.tasks = in->rows[4];
+	in->bt.ninvalidations =
+	    json_array_size(json_object_get(body, "invalidations"));
+	in->bt.ntasks = json_array_size(json_object_get(body, "tasks"));
+	return (0);
+}
+
+void
+agent_batch_clear(struct agent_batch_in *in)
+{
+	unsigned u;
+
+	AN(in);
+	for (u = 0; u < AGENT_BATCH_KINDS; u++)
+		free(in->rows[u]);
+	memset(in, 0, sizeof *in);
+}
