@@ -246,7 +246,7 @@ int
 url_norm(const char *base, const char *ref, const struct url_norm_drop *drop,
     char *out, size_t outlen, const char **why)
 {
-	char clean[UN_REF_MAX + 1], *s = NULL;
+	char clean[UN_REF_MAX + 1], cbase[UN_REF_MAX + 1], *s = NULL;
 	const char *w = NULL;
 	CURLU *u;
 
@@ -255,6 +255,15 @@ url_norm(const char *base, const char *ref, const struct url_norm_drop *drop,
 	AN(why);
 	if (un_clean(ref, clean, sizeof clean) != 0) {
 		*why = "too long";
+		return (-1);
+	}
+	/*
+	 * The page's URL as a reference is: a start URL or a redirect's
+	 * Location may hold bytes that libcurl keeps as they are, and a
+	 * reference resolved against it would give them back raw.
+	 */
+	if (base != NULL && un_clean(base, cbase, sizeof cbase) != 0) {
+		*why = "the page's own URL is too long";
 		return (-1);
 	}
 	if (un_other_scheme(clean)) {
@@ -267,7 +276,7 @@ url_norm(const char *base, const char *ref, const struct url_norm_drop *drop,
 	u = curl_url();
 	AN(u);
 	if (base != NULL &&
-	    curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK)
+	    curl_url_set(u, CURLUPART_URL, cbase, 0) != CURLUE_OK)
 		w = "the page's own URL cannot be parsed";
 	/* An empty reference is the page itself. */
 	else if ((base == NULL || clean[0] != '\0') &&
@@ -275,6 +284,17 @@ url_norm(const char *base, const char *ref, const struct url_norm_drop *drop,
 		w = "not a URL";
 	if (w == NULL)
 		w = un_parts(u, drop);
+	/*
+	 * Once a session id is gone, a segment may be a dot segment
+	 * ("/a/.;jsessionid=1"): parsed again, it goes as any other,
+	 * so that what comes out comes out the same a second time.
+	 */
+	if (w == NULL &&
+	    (curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK ||
+	        curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK))
+		w = "not a URL";
+	curl_free(s);
+	s = NULL;
 	if (w == NULL &&
 	    curl_url_get(u, CURLUPART_URL, &s, CURLU_NO_DEFAULT_PORT) !=
 	        CURLUE_OK)

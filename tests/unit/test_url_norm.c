@@ -58,6 +58,19 @@ t_resolve(void)
 	    "http://shop.example/a%20b/%c3%a4?q=%22x%22");
 	CHECK_STR_EQ(norm(PAGE, "/100%/x%41", NULL),
 	    "http://shop.example/100%25/x%41");
+	/* The page's own URL is cleaned as a reference is: resolved
+	 * against it, "" and "?q" gave its raw bytes back (a fuzzer's
+	 * find, fuzz/regress/url/). */
+	CHECK_STR_EQ(norm("http://shop.example/a\xff b/", "", NULL),
+	    "http://shop.example/a%ff%20b/");
+	CHECK_STR_EQ(norm("http://shop.example/\xc3\xa4", "?q", NULL),
+	    "http://shop.example/%c3%a4?q");
+	/* A segment that is a dot segment once its session id is gone
+	 * goes too, as it would the next time. */
+	CHECK_STR_EQ(norm(PAGE, "/a/.;jsessionid=1", NULL),
+	    "http://shop.example/a/");
+	CHECK_STR_EQ(norm(PAGE, "/a/b/..;jsessionid=1/c", NULL),
+	    "http://shop.example/a/c");
 	/* Absolute, no base. */
 	CHECK_STR_EQ(norm(NULL, "http://shop.example", NULL),
 	    "http://shop.example/");
