@@ -5,9 +5,10 @@
 # helm from the npm registry), builds with ASan and UBSan, builds the
 # dashboard and runs its Vitest suite, runs every suite (varnishtest
 # cases against a real varnishd, the VCL library against the demo
-# origin, unit tests, the dashboard in Chromium), checks the code's format and that the release tarball
-# builds and passes on its own.  The fault tests (make check-faults)
-# run after make check.
+# origin, unit tests, the dashboard in Chromium), fuzzes each parser of
+# untrusted input briefly, checks the code's format and that the release
+# tarball builds and passes on its own.  The fault tests (make
+# check-faults) run after make check.
 # Ends with one line: "N passed, N failed".
 set -u
 
@@ -91,6 +92,15 @@ echo "== make check-faults"
 rm -f "$build/tests/test-suite.log"
 (cd "$build" && make -s check-faults > "$build/faults.out" 2>&1)
 check_log make-check-faults "$build/faults.out"
+
+# Each parser of untrusted input fuzzed a few seconds, its kept findings
+# replayed: a finding fails (fuzz/README.md).
+echo "== fuzzing (smoke)"
+(cd "$build" && make -s fuzz-smoke > "$build/fuzz.out" 2>&1)
+rc=$?
+sed -n '/^harness/,$p' "$build/fuzz.out"
+[ $rc -eq 0 ] || tail -30 "$build/fuzz.out"
+count $rc fuzz-smoke
 
 echo "== format"
 scripts/format.sh
