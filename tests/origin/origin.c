@@ -1108,7 +1108,9 @@ respond(struct pending *p, struct evkeyvalq *oh, struct evbuffer *b)
 		return (text_reply(oh, b, 503, "flaky\n"));
 	}
 	code = 0;
-	if (p->origin->shop6 && strcmp(path, "/stats") != 0)
+	if (!strncmp(path, "/render/", 8))
+		code = render_route(path, p->origin->offsite, oh, b);
+	if (code == 0 && p->origin->shop6 && strcmp(path, "/stats") != 0)
 		code = shop6_route(p->req, path, p->origin->nproducts, p->seq,
 		    oh, b);
 	if (code == 0 && p->origin->traps && strcmp(path, "/stats") != 0 &&
@@ -1317,6 +1319,7 @@ usage(void)
 	    "-q: beyond QUEUE in flight, 503 with Retry-After: 1\n"
 	    "-t: a site without a sitemap, with traps for crawlers; "
 	    "-o: its off-site link\n"
+	    "    (and where the render pages' off-site script is)\n"
 	    "-s shopware: a Shopware 6-like storefront, without ESI\n"
 	    "-l: log each request (time, URL, varnish or direct) to FILE\n",
 	    MAX_PRODUCTS, MAX_DELAY_MS);

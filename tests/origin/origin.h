@@ -1,7 +1,8 @@
 /*
  * What the test origin's sites share (origin.c): the demo shop and the
  * trap site live in origin.c, the Shopware-like storefront (-s
- * shopware) in origin_shopware.c.
+ * shopware) in origin_shopware.c, the render site (/render/) in
+ * origin_render.c.
  */
 
 #ifndef STOKE_ORIGIN_H
@@ -27,5 +28,13 @@ const char *req_host(struct evhttp_request *);
  */
 int shop6_route(struct evhttp_request *, const char *path, long nproducts,
     unsigned long long seq, struct evkeyvalq *oh, struct evbuffer *b);
+
+/*
+ * The render site's answer (origin_render.c), its headers and body
+ * written, or 0 for a path it has nothing at; offsite: the -o URL
+ * (scheme, host and port) its pages pull a script from.
+ */
+int render_route(const char *path, const char *offsite, struct evkeyvalq *oh,
+    struct evbuffer *b);
 
 #endif
