@@ -16,6 +16,7 @@
 #include "miniobj.h"
 
 #include "proto/secret.h"
+#include "render/render_pool.h"
 #include "cmd_config.h"
 #include "cmd_man.h"
 #include "cmd_opts.h"
@@ -376,4 +377,18 @@ cmd_opts_parse(const char *who, const char *synopsis, const char *about,
 		cmd_opts_usage(stderr, who, synopsis, about, opts);
 	*optind_out = optind;
 	return (rv);
+}
+
+void
+cmd_render_conf(const struct cmd_render *cr, struct render_pool_conf *pc)
+{
+	AN(cr);
+	AN(pc);
+	memset(pc, 0, sizeof *pc);
+	pc->cdp.chromium = cr->chromium;
+	pc->cdp.heap_mb = cr->heap_mb;
+	pc->browsers = cr->browsers;
+	pc->tabs = cr->tabs;
+	pc->pages = cr->pages;
+	pc->rss_max_mb = cr->rss_max_mb;
 }

@@ -121,6 +121,44 @@ int cmd_common_origin_rate(void *, const char *, char *, size_t);
 		    cmd_common_origin_rate                                     \
 	}
 
+/*
+ * Rendering in headless Chromium (render/render_pool.h): the same rows
+ * for stoked warm --render and stoked worker.
+ */
+struct cmd_render {
+	const char *chromium;
+	unsigned browsers, tabs, pages, heap_mb, rss_max_mb;
+	double timeout; /* seconds a page may take */
+};
+
+#define CMD_OPT_RENDER(cr)                                                     \
+	{ "chromium", 0, CO_STRING, "PATH", 0, 0, "/usr/bin/chromium",         \
+		"the headless browser that renders pages", &(cr)->chromium,    \
+		NULL },                                                        \
+	    { "render-browsers", 0, CO_UINT, "N", 1, 16, "1",                  \
+		    "browser processes that render pages, at most",            \
+		    &(cr)->browsers, NULL },                                   \
+	    { "render-tabs", 0, CO_UINT, "N", 1, 64, "4",                      \
+		    "pages rendered at once in each browser", &(cr)->tabs,     \
+		    NULL },                                                    \
+	    { "render-pages", 0, CO_UINT, "N", 1, 100000, "200",               \
+		    "pages a browser renders before it is restarted",          \
+		    &(cr)->pages, NULL },                                      \
+	    { "render-heap", 0, CO_UINT, "MB", 16, 65536, "256",               \
+		    "a page's JavaScript heap, at most: past it the tab "      \
+		    "crashes",                                                 \
+		    &(cr)->heap_mb, NULL },                                    \
+	    { "render-rss-max", 0, CO_UINT, "MB", 0, 1048576, "2048",          \
+		    "a browser past this resident size (all its processes) "   \
+		    "is "                                                      \
+		    "restarted; 0: never",                                     \
+		    &(cr)->rss_max_mb, NULL },                                 \
+	{                                                                      \
+		"render-timeout", 0, CO_REAL, "S", 1, 600, "30",               \
+		    "seconds a page may take to load, scroll and go quiet",    \
+		    &(cr)->timeout, NULL                                       \
+	}
+
 /*--------------------------------------------------------------------
  * Using a table
  */
@@ -139,6 +177,10 @@ int cmd_common_origin_rate(void *, const char *, char *, size_t);
 		    "request or kept alive",                                   \
 		    (var), NULL                                                \
 	}
+
+struct render_pool_conf;
+/* The pool's settings from the rows above. */
+void cmd_render_conf(const struct cmd_render *, struct render_pool_conf *);
 
 /* Defaults for the shared rows: og_conf_default(), 8 fetches. */
 void cmd_common_init(struct cmd_common *);

@@ -28,17 +28,20 @@
 #include "vtim.h"
 
 #include "core/url_list.h"
+#include "fetch/addr_policy.h"
 #include "fetch/fetcher.h"
 #include "fetch/origin_guard.h"
 #include "node/instance.h"
 #include "proto/secret.h"
 #include "proto/warm_sig.h"
+#include "render/render_pool.h"
 #include "sitemap/sitemap_crawl.h"
 #include "warm/warm_batch.h"
 #include "cmd.h"
 #include "cmd_opts.h"
 
 #define MAX_SITEMAPS 16
+#define MAX_ASSET_HOSTS (RENDER_MAX_HOSTS - 1)
 
 struct cli {
 	unsigned magic;
@@ -59,6 +62,13 @@ struct cli {
 	int verbose, quiet;
 	unsigned tty;
 	unsigned crawl_failed, bad_urls;
+	/* --render: each page rendered too, what it pulled in warmed */
+	int render;
+	struct cmd_render cr;
+	struct render_pool *rp;
+	const char *asset_hosts[MAX_ASSET_HOSTS];
+	unsigned nasset;
+	unsigned rendering, listed, closed, render_failed, rendered;
 	struct event *tick;
 	double last_line;
 };
@@ -136,6 +146,113 @@ warm_on_end(void *priv)
 	event_base_loopbreak(c->eb);
 }
 
+/* The list is closed once every page is listed and rendered. */
+static void
+warm_maybe_close(struct cli *c)
+{
+	if (c->closed || !c->listed || c->crawling > 0 || c->rendering > 0)
+		return;
+	c->closed = 1;
+	wb_close(c->job);
+}
+
+static void
+show_render(struct cli *c, const char *url, const struct render_report *r)
+{
+	char t[5][16];
+	const double *v[5] = { &r->t.ttfb, &r->t.dcl, &r->t.load, &r->t.lcp,
+		&r->t.tti };
+	unsigned u;
+
+	if (c->quiet && r->error == NULL)
+		return;
+	for (u = 0; u < 5; u++)
+		if (*v[u] >= 0)
+			snprintf(t[u], sizeof t[u], "%.0f", *v[u]);
+		else
+			snprintf(t[u], sizeof t[u], "-");
+	if (c->tty)
+		fputs("\r\033[K", stderr);
+	printf("render %s  ttfb %s dcl %s load %s lcp %s tti %s ms, "
+	       "%u subrequests (%u hits, %ju bytes), %u blocked, %u popups"
+	       ", %.0f ms%s%s\n",
+	    url, t[0], t[1], t[2], t[3], t[4], r->nsub, r->sub_hits,
+	    (uintmax_t)r->sub_bytes, r->blocked, r->popups, r->elapsed * 1e3,
+	    r->error != NULL ? ": " : "", r->error != NULL ? r->error : "");
+	fflush(stdout);
+}
+
+/* A page rendered: what it pulled in from its hosts is warmed too. */
+struct warm_render {
+	unsigned magic;
+#define WARM_RENDER_MAGIC 0x3a7c11e1
+	struct cli *c;
+	char *url;
+};
+
+static void
+warm_on_rendered(void *priv, const struct render_report *r)
+{
+	struct warm_render *wr;
+	struct cli *c;
+	unsigned u;
+
+	CAST_OBJ_NOTNULL(wr, priv, WARM_RENDER_MAGIC);
+	c = wr->c;
+	CHECK_OBJ_NOTNULL(c, CLI_MAGIC);
+	show_render(c, wr->url, r);
+	c->rendered++;
+	if (r->error != NULL)
+		c->render_failed++;
+	for (u = 0; u < r->nsub; u++)
+		(void)wb_add(c->job, r->subs[u].url);
+	free(wr->url);
+	FREE_OBJ(wr);
+	assert(c->rendering > 0);
+	c->rendering--;
+	warm_maybe_close(c);
+}
+
+static void
+warm_render(struct cli *c, const char *url)
+{
+	struct warm_render *wr;
+	struct render_req rq;
+	const char *why;
+	struct addr_url u;
+	unsigned i;
+
+	if (addr_url_parse(url, &u, &why) != 0)
+		return;
+	memset(&rq, 0, sizeof rq);
+	rq.url = url;
+	rq.node = c->wc.nnode > 0 ? c->wc.nodes[0] : NULL;
+	rq.hosts[rq.nhost++] = u.host;
+	for (i = 0; i < c->nasset; i++)
+		rq.hosts[rq.nhost++] = c->asset_hosts[i];
+	for (i = 0; i < c->wc.nhdr; i++)
+		rq.hdrs[rq.nhdr++] = c->wc.hdrs[i];
+	rq.timeout = c->cr.timeout;
+	ALLOC_OBJ(wr, WARM_RENDER_MAGIC);
+	AN(wr);
+	wr->c = c;
+	wr->url = strdup(url);
+	AN(wr->url);
+	c->rendering++;
+	render_pool_submit(c->rp, &rq, warm_on_rendered, wr);
+}
+
+/* A page to warm, and to render with --render.  As wb_add(). */
+static int
+warm_page(struct cli *c, const char *url)
+{
+	int r = wb_add(c->job, url);
+
+	if (r > 0 && c->render)
+		warm_render(c, url);
+	return (r);
+}
+
 static void
 crawl_url(void *priv, const char *url, double prio)
 {
@@ -144,7 +261,7 @@ crawl_url(void *priv, const char *url, double prio)
 	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
 
 	(void)prio;
-	(void)wb_add(c->job, url);
+	(void)warm_page(c, url);
 }
 
 static void
@@ -182,8 +299,8 @@ crawl_done(void *priv, const struct sc_stats *st, const char *err)
 		    c->tty ? "\r\033[K" : "", st->sitemaps, st->failed,
 		    st->urls, st->rejected);
 	/* The last crawl closes the list. */
-	if (--c->crawling == 0)
-		wb_close(c->job);
+	c->crawling--;
+	warm_maybe_close(c);
 }
 
 /* A URL of --urls-file: one that is not http(s) is told and counted. */
@@ -193,7 +310,7 @@ warm_file_url(void *priv, const char *url)
 	struct cli *c;
 
 	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
-	if (wb_add(c->job, url) < 0) {
+	if (warm_page(c, url) < 0) {
 		c->bad_urls++;
 		fprintf(stderr, "stoked warm: %s: not an http(s) URL: %.200s\n",
 		    c->urls_file, url);
@@ -267,6 +384,11 @@ static const char warm_about[] =
     "VCL's secret each request is a signed warm request, refreshed\n"
     "even when cached.  The origin is spared: fewer fetches when it\n"
     "slows down or fails, none while it is down.\n"
+    "--render loads each page in headless Chromium as well, through\n"
+    "the first --node, scrolled to its end: what it pulls in from its\n"
+    "host (and each --asset-host) is warmed too, once, and its\n"
+    "timings are said (TTFB, DOMContentLoaded, load, LCP, TTI).\n"
+    "Nothing else is fetched for it: other hosts are refused.\n"
     "Exits 0 when every request was warmed or found fresh, 1 when\n"
     "any failed, 2 on bad arguments.\n";
 
@@ -344,6 +466,24 @@ warm_head(void *priv, const char *arg, char *why, size_t whylen)
 	return (0);
 }
 
+static int
+warm_asset_host(void *priv, const char *arg, char *why, size_t whylen)
+{
+	struct cli *c;
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	if (c->nasset == MAX_ASSET_HOSTS || *arg == '\0' ||
+	    strpbrk(arg, "/:@ ") != NULL) {
+		snprintf(why, whylen,
+		    "bad --asset-host '%s' (a host name; "
+		    "at most %d)",
+		    arg, MAX_ASSET_HOSTS);
+		return (-1);
+	}
+	c->asset_hosts[c->nasset++] = arg;
+	return (0);
+}
+
 /*
  * The command line into c.  0, 1 (--help: exit 0) or 2 (bad usage);
  * *arg0: the first URL operand.
@@ -376,6 +516,15 @@ warm_options(struct cli *c, int argc, char **argv, int *arg0)
 		{ "urls-file", 0, CO_STRING, "F", 0, 0, NULL,
 		    "URLs one a line ('-': standard input)", &c->urls_file,
 		    NULL },
+		{ "render", 0, CO_FLAG, NULL, 0, 0, NULL,
+		    "render each page in headless Chromium: warm what it "
+		    "pulls in, say its timings",
+		    &c->render, NULL },
+		{ "asset-host", 0, CO_CALL, "HOST", 0, 0, NULL,
+		    "with --render, a host besides the page's whose assets "
+		    "are let through and warmed (repeatable)",
+		    c, warm_asset_host },
+		CMD_OPT_RENDER(&c->cr),
 		{ "verbose", 'v', CO_FLAG, NULL, 0, 0, NULL,
 		    "say what came of each URL, cached ones too", &c->verbose,
 		    NULL },
@@ -412,6 +561,7 @@ cmd_warm(int argc, char **argv)
 {
 	struct wb_progress p;
 	struct timeval tv = { 1, 0 };
+	struct render_pool_conf rpc;
 	struct sc_conf scc;
 	unsigned i;
 	struct cli c;
@@ -438,9 +588,13 @@ cmd_warm(int argc, char **argv)
 		goto out;
 	}
 	c.job = wb_new(c.f, &c.wc, show_result, warm_on_end, &c);
+	if (c.render) {
+		cmd_render_conf(&c.cr, &rpc);
+		c.rp = render_pool_new(c.eb, c.f, &rpc);
+	}
 	rc = 0;
 	for (i = (unsigned)arg0; i < (unsigned)argc; i++)
-		if (wb_add(c.job, argv[i]) < 0) {
+		if (warm_page(&c, argv[i]) < 0) {
 			fprintf(stderr, "stoked warm: not an http(s) URL: %s\n",
 			    argv[i]);
 			rc = 2;
@@ -466,13 +620,13 @@ cmd_warm(int argc, char **argv)
 		}
 	}
 	if (rc == 0) {
-		if (c.crawling == 0)
-			wb_close(c.job);
+		c.listed = 1;
+		warm_maybe_close(&c);
 		c.tick = event_new(c.eb, -1, EV_PERSIST, warm_on_tick, &c);
 		(void)event_add(c.tick, &tv);
 		c.last_line = VTIM_real();
 		wb_progress(c.job, &p);
-		if (p.listing || p.done < p.total)
+		if (!c.closed || p.done < p.total)
 			(void)event_base_dispatch(c.eb);
 		progress_line(&c, 1);
 		wb_progress(c.job, &p);
@@ -490,13 +644,19 @@ cmd_warm(int argc, char **argv)
 		        p.outcome[WO_FAILED] >
 		    0)
 			rc = 1;
-		if (c.crawl_failed > 0 || c.bad_urls > 0)
+		if (c.render)
+			printf("%u pages rendered, %u of them not in full\n",
+			    c.rendered, c.render_failed);
+		if (c.crawl_failed > 0 || c.bad_urls > 0 || c.render_failed > 0)
 			rc = 1;
 	}
 out:
 	/* The job before the fetcher: the fetcher reports to it. */
 	for (i = 0; i < c.ncrawl; i++)
 		sc_free(&c.crawl[i]);
+	/* The pool before the fetcher too: its pages fetch on it. */
+	if (c.rp != NULL)
+		render_pool_free(&c.rp);
 	wb_free(&c.job);
 	fetcher_free(&c.f);
 	og_free(&c.guard);
