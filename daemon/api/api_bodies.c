@@ -37,6 +37,9 @@ static const struct api_field api_ws_input_value = { "source", AF_STRING, 0, 8,
 /* "coffee beans": what visitors type into a Shopware shop's search */
 static const struct api_field api_ws_search_term = { "term", AF_STRING, 0, 1,
 	WEBSITE_SEARCH_TERM_LEN, NULL, NULL, NULL };
+/* "cdn.shop.example": a host name, as addr_url_parse() writes one. */
+static const struct api_field api_ws_asset_host = { "host", AF_STRING, 0, 1,
+	253, NULL, NULL, "abcdefghijklmnopqrstuvwxyz0123456789.-" };
 static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
 	ADDR_URL_MAX, NULL, NULL, NULL };
 
@@ -62,6 +65,9 @@ static const struct api_field api_ws_node = { "node", AF_STRING, 0, 1,
 	    { "search_terms", AF_ARRAY, 0, 0, WEBSITE_SEARCH_TERMS_MAX,        \
 		    &api_ws_search_term, NULL, NULL },                         \
 	    { "auto_variants", AF_BOOL, 0, 0, 0, NULL, NULL, NULL },           \
+	    { "render", AF_BOOL, 0, 0, 0, NULL, NULL, NULL },                  \
+	    { "asset_hosts", AF_ARRAY, 0, 0, WEBSITE_ASSET_HOSTS_MAX,          \
+		    &api_ws_asset_host, NULL, NULL },                          \
 	{                                                                      \
 		"varnish_nodes", AF_ARRAY, 0, 0, WEBSITE_NODES_MAX,            \
 		    &api_ws_node, NULL, NULL                                   \
@@ -113,6 +119,7 @@ const struct api_field api_tj_fields[TJ_IN__MAX] = {
 	    NULL },
 	[TJ_IN_DROP] = { "drop_params", AF_ARRAY, 0, 0, URL_NORM_DROP_MAX,
 	    &api_tj_f_param, NULL, NULL },
+	[TJ_IN_RENDER] = { "render", AF_BOOL, 0, 0, 0, NULL, NULL, NULL },
 };
 
 /*--------------------------------------------------------------------

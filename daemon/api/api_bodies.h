@@ -23,9 +23,11 @@
 /* As 0022_shopware.sql allows: a shop's few search pages that matter. */
 #define WEBSITE_SEARCH_TERMS_MAX 50
 #define WEBSITE_SEARCH_TERM_LEN 100
+/* As 0023_render.sql allows: a CDN or media host or two. */
+#define WEBSITE_ASSET_HOSTS_MAX 16
 
 /* base_url is required to create, not to change. */
-#define API_WS_NFIELDS 14
+#define API_WS_NFIELDS 16
 extern const struct api_field api_ws_create_fields[];
 extern const struct api_field api_ws_change_fields[];
 
@@ -46,6 +48,7 @@ enum api_tj_in {
 	TJ_IN_DEPTH,
 	TJ_IN_PAGES,
 	TJ_IN_DROP,
+	TJ_IN_RENDER,
 	TJ_IN__MAX
 };
 #define API_TJ_NFIELDS TJ_IN__MAX

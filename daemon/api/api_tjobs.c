@@ -20,7 +20,9 @@
  * "crawl") is the same task told to follow the site's links from its
  * base_url instead; a sitemap job crawls too when the site has no
  * sitemap.  Either takes the crawl's settings (max_depth, max_pages,
- * drop_params), checked here and kept with the task as JSON.
+ * drop_params), checked here and kept with the task as JSON.  Any job
+ * may say "render": true (or false) to render its pages in headless
+ * Chromium, whatever its website says (0023_render.sql).
  *
  * The website's host was judged when the website was made
  * (api_websites.c); a job's URLs, and the sitemap it reads, are held to
@@ -88,6 +90,7 @@ struct api_tj {
 	char *crawl; /* the crawl's settings as JSON, or NULL */
 	json_int_t max_pages; /* given, or 0 */
 	int force; /* a crawl, not a sitemap job */
+	int render; /* 1, 0; -1: as the website says */
 	unsigned nurl, nvariant;
 	char **url, **variant; /* made absolute; as the index writes them */
 	int64_t job;
@@ -377,7 +380,7 @@ api_tj_sitemap(struct api_tj *j, json_t *website)
 	}
 	if (tj_create_sitemap(j->t->pool, j->user, j->id, start,
 	        (const char *const *)j->variant, j->nvariant, j->crawl,
-	        api_tj_done, j, &e) != 0)
+	        j->render, api_tj_done, j, &e) != 0)
 		api_tj_refused(&j, e);
 	free(start);
 }
@@ -418,7 +421,7 @@ api_tj_website(void *priv, enum as_status st, const char *json, const char *err)
 		return;
 	}
 	if (tj_create(j->t->pool, j->user, j->id, j->nurl, j->nvariant,
-	        api_tj_created, j, &e) != 0)
+	        j->render, api_tj_created, j, &e) != 0)
 		api_tj_refused(&j, e);
 }
 
@@ -526,6 +529,8 @@ api_tjobs_post(struct api_req *r, void *priv)
 		AN(j->sitemap);
 	}
 	api_tj_crawl(j, v);
+	j->render =
+	    v[TJ_IN_RENDER] == NULL ? -1 : json_is_true(v[TJ_IN_RENDER]);
 	if (tj_website(j->t->pool, j->user, id, api_tj_website, j, &err) != 0)
 		api_tj_refused(&j, err);
 }

@@ -69,6 +69,10 @@ static const char worker_about[] =
     "Tasks are claimed as each project's plan allows: no more of its\n"
     "warm requests in flight than its concurrency, none past its day's;\n"
     "those held back wait for a slot or the next UTC day.\n"
+    "A page of a website (or job) in render mode is then loaded in\n"
+    "headless Chromium through its first node: what it pulls in from\n"
+    "the website's host and asset hosts is queued as tasks of its job,\n"
+    "each once per variant, and its timings are kept with its result.\n"
     "Idle, it waits for new tasks to be announced and looks every\n"
     "--poll seconds.\n"
     "A job of a website's sitemap is one task that reads the sitemap\n"
@@ -172,6 +176,7 @@ cmd_worker(int argc, char **argv)
 	struct origin_guard *guard;
 	struct cmd_common cc;
 	struct cmd_notify cn;
+	struct cmd_render cr;
 	struct wmain m;
 	double lease = 60, prune_every = 300, t0;
 	unsigned i;
@@ -209,10 +214,12 @@ cmd_worker(int argc, char **argv)
 		CMD_OPT_ORIGIN_MAX(&cc, "the concurrency"),
 		CMD_OPT_ORIGIN_RATE(&cc),
 		CMD_OPT_NOTIFY(&cn),
+		CMD_OPT_RENDER(&cr),
 		CMD_OPT_END,
 	};
 
 	memset(&cfg, 0, sizeof cfg);
+	memset(&cr, 0, sizeof cr);
 	cmd_notify_init(&cn);
 	INIT_OBJ(&m, WMAIN_MAGIC);
 	cmd_common_init(&cc);
@@ -235,6 +242,8 @@ cmd_worker(int argc, char **argv)
 	    cmd_notify_check(&cn, "worker") != 0)
 		return (2);
 	cfg.concurrency = cc.concurrency;
+	cmd_render_conf(&cr, &cfg.render);
+	cfg.render_timeout = cr.timeout;
 	assert(CMD_MAX_NODES <= WORKER_MAX_NODES);
 	for (i = 0; i < cc.nnode; i++)
 		cfg.nodes[i] = cc.nodes[i];
@@ -304,7 +313,8 @@ cmd_worker(int argc, char **argv)
 	    "(%ju cached, %ju fresh, %ju uncacheable, %ju origin errors, "
 	    "%ju timeouts, %ju failed; %ju tried again), %ju given back, "
 	    "%ju lost to other workers, %ju database reconnects, %ju old "
-	    "results deleted, in %.1f s\n",
+	    "results deleted, %ju pages rendered (%ju not in full, %ju "
+	    "assets queued), in %.1f s\n",
 	    id, (uintmax_t)ws.tasks, (uintmax_t)ws.tasks_failed,
 	    (uintmax_t)ws.fetches, (uintmax_t)ws.outcome[WO_CACHED],
 	    (uintmax_t)ws.outcome[WO_FRESH],
@@ -314,7 +324,8 @@ cmd_worker(int argc, char **argv)
 	    (uintmax_t)ws.retried, (uintmax_t)js.released, (uintmax_t)js.lost,
 	    (uintmax_t)ps.reconnects,
 	    (uintmax_t)(ret != NULL ? retention_pruned(ret) : 0),
-	    VTIM_mono() - t0);
+	    (uintmax_t)ws.rendered, (uintmax_t)ws.render_failed,
+	    (uintmax_t)ws.assets, VTIM_mono() - t0);
 	/* Whose callbacks use whom: each goes before what it calls. */
 	worker_close(m.w);
 	fetcher_free(&f);

@@ -18,9 +18,11 @@
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
+#include "vqueue.h"
 #include "vtim.h"
 
 #include "core/log.h"
+#include "fetch/addr_policy.h"
 #include "fetch/fetcher.h"
 #include "proto/warm_sig.h"
 #include "store/task_queue.h"
@@ -56,6 +58,9 @@ struct wtask {
 	struct tq_page pages[WORKER_MAX_NODES];
 	char reasons[WORKER_MAX_NODES][WHY_LEN];
 	unsigned tries[WORKER_MAX_NODES];
+	int ok; /* every fetch did its work */
+	char *timings; /* the render's report, as JSON */
+	VTAILQ_ENTRY(wtask) rendering; /* in the pool */
 };
 
 /* A fetch that got no answer, a 5xx or a 429 goes once more. */
@@ -76,6 +81,10 @@ struct worker {
 	unsigned low; /* claim again below this many in hand */
 	struct wtask *current; /* started, fetches still to submit */
 	unsigned inflight; /* fetches */
+	struct render_pool *rp; /* made with the first page to render */
+	VTAILQ_HEAD(, wtask) renders; /* in the pool */
+	unsigned rendering; /* pages in the pool, or their assets queued */
+	unsigned render_max; /* in hand at most: twice what the pool runs */
 	struct sitemap_task **sm; /* sitemap tasks being read or ended */
 	unsigned nsm, lsm;
 	int claiming, drained, checking, stopping, closing, ended;
@@ -168,7 +177,7 @@ static void
 maybe_finish(struct worker *w)
 {
 	if (!w->stopping || w->inflight > 0 || w->current != NULL ||
-	    w->nsm > 0 || w->claiming || w->closing)
+	    w->nsm > 0 || w->rendering > 0 || w->claiming || w->closing)
 		return;
 	tq_flush(w->q, on_stop_flushed, w);
 }
@@ -187,7 +196,7 @@ worker_on_outlook(void *priv, int queued, double lease_in, const char *err)
 		return;
 	}
 	if (!queued && lease_in < 0 && w->nready == 0 && w->inflight == 0 &&
-	    w->nsm == 0 && tq_held(w->q) == 0) {
+	    w->nsm == 0 && w->rendering == 0 && tq_held(w->q) == 0) {
 		worker_end(w);
 		return;
 	}
@@ -217,7 +226,7 @@ check_idle(struct worker *w)
 {
 	if (!w->cfg.exit_when_idle || w->stopping || w->closing ||
 	    w->checking || w->claiming || w->nready > 0 || w->inflight > 0 ||
-	    w->current != NULL || w->nsm > 0)
+	    w->current != NULL || w->nsm > 0 || w->rendering > 0)
 		return;
 	w->checking = 1;
 	tq_flush(w->q, on_idle_flushed, w);
@@ -249,25 +258,132 @@ wtask_free(struct wtask *wt)
 {
 	free(wt->nodebuf);
 	free(wt->hdrs);
+	free(wt->timings);
 	FREE_OBJ(wt);
 }
+
+/* Written back: the timings with the result of the node it was
+ * rendered through. */
+static void
+wtask_complete(struct wtask *wt)
+{
+	struct worker *w = wt->w;
+
+	w->st.tasks++;
+	if (!wt->ok)
+		w->st.tasks_failed++;
+	wt->pages[0].timings = wt->timings;
+	if (!w->closing)
+		tq_complete(w->q, wt->t, wt->ok, wt->pages, wt->nnode);
+	wtask_free(wt);
+}
+
+static void worker_after(struct worker *);
+static void wtask_render(struct wtask *);
 
 static void
 wtask_end(struct wtask *wt)
 {
 	struct worker *w = wt->w;
 	unsigned u;
-	int ok = 1;
 
+	wt->ok = 1;
 	for (u = 0; u < wt->nnode; u++)
 		if (warm_verdict_failed(wt->pages[u].outcome))
-			ok = 0;
-	w->st.tasks++;
-	if (!ok)
-		w->st.tasks_failed++;
-	if (!w->closing)
-		tq_complete(w->q, wt->t, ok, wt->pages, wt->nnode);
-	wtask_free(wt);
+			wt->ok = 0;
+	/* A page that did not warm is not worth a browser's time. */
+	if (wt->ok && wt->t->render && !w->closing && !w->stopping) {
+		wtask_render(wt);
+		return;
+	}
+	wtask_complete(wt);
+}
+
+/*--------------------------------------------------------------------
+ * Rendering a page, once it is warm: what visitors will feel
+ */
+
+/* The assets are in the job (or could not be): the page is done. */
+static void
+worker_on_assets(void *priv, unsigned n, const char *err)
+{
+	struct worker *w;
+	struct wtask *wt;
+
+	CAST_OBJ_NOTNULL(wt, priv, WTASK_MAGIC);
+	w = wt->w;
+	CHECK_OBJ_NOTNULL(w, WORKER_MAGIC);
+	if (err != NULL)
+		log_warning(NULL, "queueing the assets of %s: %s", wt->t->url,
+		    err);
+	w->st.assets += n;
+	assert(w->rendering > 0);
+	w->rendering--;
+	wtask_complete(wt);
+	worker_after(w);
+}
+
+static void
+worker_on_rendered(void *priv, const struct render_report *rep)
+{
+	const char **urls;
+	struct worker *w;
+	struct wtask *wt;
+	unsigned u;
+
+	CAST_OBJ_NOTNULL(wt, priv, WTASK_MAGIC);
+	w = wt->w;
+	CHECK_OBJ_NOTNULL(w, WORKER_MAGIC);
+	VTAILQ_REMOVE(&w->renders, wt, rendering);
+	w->st.rendered++;
+	if (rep->error != NULL) {
+		w->st.render_failed++;
+		log_info(NULL, "rendering %s: %s", wt->t->url, rep->error);
+	}
+	wt->timings = render_report_json(rep);
+	urls = calloc(rep->nsub + 1, sizeof *urls);
+	AN(urls);
+	for (u = 0; u < rep->nsub; u++)
+		urls[u] = rep->subs[u].url;
+	/* Copied there and then: the report is gone once we return. */
+	tq_assets(w->q, wt->t, urls, rep->nsub, worker_on_assets, wt);
+	free(urls);
+}
+
+static void
+wtask_render(struct wtask *wt)
+{
+	struct worker *w = wt->w;
+	char *hosts, *s, *save = NULL;
+	struct render_req rq;
+	struct addr_url base;
+	const char *why;
+	unsigned u;
+
+	if (w->rp == NULL)
+		w->rp = render_pool_new(w->eb, w->f, &w->cfg.render);
+	memset(&rq, 0, sizeof rq);
+	rq.url = wt->t->url;
+	rq.node = wt->nodes[0];
+	/* The website's host, and the hosts it declared for its assets. */
+	if (addr_url_parse(wt->t->base_url, &base, &why) == 0)
+		rq.hosts[rq.nhost++] = base.host;
+	hosts = strdup(wt->t->asset_hosts != NULL ? wt->t->asset_hosts : "");
+	AN(hosts);
+	for (s = strtok_r(hosts, " ", &save);
+	     s != NULL && rq.nhost < RENDER_MAX_HOSTS;
+	     s = strtok_r(NULL, " ", &save))
+		rq.hosts[rq.nhost++] = s;
+	for (u = 0; u < wt->nhdr && rq.nhdr < RENDER_MAX_HDRS; u++)
+		rq.hdrs[rq.nhdr++] = wt->hdrs[u];
+	if (w->cfg.nnode == 0)
+		rq.addr = w->cfg.allow_private ? FETCH_ADDR_PRIVATE_OK
+		                               : FETCH_ADDR_PUBLIC;
+	rq.timeout = w->cfg.render_timeout;
+	w->rendering++;
+	VTAILQ_INSERT_TAIL(&w->renders, wt, rendering);
+	render_pool_submit(w->rp, &rq, worker_on_rendered, wt);
+	free(hosts);
 }
 
 static void fetch_start(struct worker *, struct wtask *, unsigned);
@@ -303,6 +419,13 @@ worker_on_fetched(void *priv, const struct fetch_result *res)
 		if (++wt->ended == wt->nnode)
 			wtask_end(wt);
 	}
+	worker_after(w);
+}
+
+/* Something ended: more may start, or all may be over. */
+static void
+worker_after(struct worker *w)
+{
 	if (w->closing)
 		return;
 	worker_pump(w);
@@ -483,7 +606,9 @@ worker_pump(struct worker *w)
 	struct tq_task *t;
 	struct wtask *wt;
 
-	while (!w->closing && w->inflight < w->cfg.concurrency) {
+	/* Pages waiting for a tab hold their leases: so many, no more. */
+	while (!w->closing && w->inflight < w->cfg.concurrency &&
+	    w->rendering < w->render_max) {
 		if (w->current == NULL) {
 			if (w->stopping || (t = ready_pop(w)) == NULL)
 				return;
@@ -630,12 +755,21 @@ worker_stop(struct worker *w)
 void
 worker_close(struct worker *w)
 {
+	struct wtask *wt;
 	unsigned u;
 
 	CHECK_OBJ_NOTNULL(w, WORKER_MAGIC);
 	w->closing = 1;
 	for (u = 0; u < w->nsm; u++)
 		sitemap_task_close(w->sm[u]);
+	/* Before the fetcher goes: its pages fetch on it.  Their tasks'
+	 * leases run out. */
+	if (w->rp != NULL)
+		render_pool_free(&w->rp);
+	while ((wt = VTAILQ_FIRST(&w->renders)) != NULL) {
+		VTAILQ_REMOVE(&w->renders, wt, rendering);
+		wtask_free(wt);
+	}
 	(void)evtimer_del(w->claim_timer);
 	(void)evtimer_del(w->deadline);
 }
@@ -673,6 +807,10 @@ worker_new(struct event_base *eb, struct task_queue *q, struct fetcher *f,
 		w->cfg.poll = 2;
 	w->end = end;
 	w->end_priv = priv;
+	VTAILQ_INIT(&w->renders);
+	w->render_max = 2 *
+	    (w->cfg.render.browsers > 0 ? w->cfg.render.browsers : 1) *
+	    (w->cfg.render.tabs > 0 ? w->cfg.render.tabs : 4);
 	w->claim_timer = evtimer_new(eb, on_claim_timer, w);
 	w->deadline = evtimer_new(eb, worker_on_deadline, w);
 	AN(w->claim_timer);

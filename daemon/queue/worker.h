@@ -6,7 +6,10 @@
  * most `concurrency` fetches in flight and about one claim batch in hand;
  * when the queue is empty it waits for a NOTIFY, or polls.  A sitemap
  * task is read beside the fetches (sitemap_task.h), with a fetcher of
- * its own that judges the addresses of tenants' hosts.
+ * its own that judges the addresses of tenants' hosts.  A page of a
+ * website or job in render mode is then loaded in headless Chromium too
+ * (render/render_pool.h), and what it pulled in queued as tasks of its
+ * job, before the page's task is completed.
  */
 
 #ifndef STOKE_WORKER_H
@@ -15,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "render/render_pool.h"
 #include "warm/warm_verdict.h"
 
 struct event_base;
@@ -40,6 +44,13 @@ struct worker_cfg {
 	/* The website's nodes (and URLs fetched straight) may be loopback
 	 * or private addresses; never link-local or metadata ones. */
 	int allow_private;
+	/* A task to render (tq_task.render) is rendered by a pool made
+	 * with this (started with the first such task), through its first
+	 * node, once its fetches ended: what the page pulled in is queued
+	 * as assets of its job (tq_assets), its timings kept with the
+	 * result of that node.  render_timeout: seconds a page may take. */
+	struct render_pool_conf render;
+	double render_timeout;
 };
 
 struct worker_stats {
@@ -49,6 +60,8 @@ struct worker_stats {
 	uint64_t outcome[WO__MAX]; /* of the fetches */
 	uint64_t claims, claim_errors;
 	uint64_t sitemaps; /* sitemap tasks ended, given back or lost */
+	uint64_t rendered, render_failed; /* pages */
+	uint64_t assets; /* queued by rendered pages */
 };
 
 /* The worker is done: stopped and written back, or idle for good. */

@@ -44,6 +44,8 @@
  * claimed again, even when its lease ran out (the database was away):
  * one task held twice would be completed twice in one statement.  An
  * agent's task (agent_id) is its agent's alone (0015_agent_tasks.sql).
+ * A page is rendered too as its job, else its website, says
+ * (0023_render.sql), unless it is an asset or a fragment.
  */
 static const struct pg_stmt st_claim = { "tq_claim",
 	"WITH t AS ("
@@ -61,8 +63,12 @@ static const struct pg_stmt st_claim = { "tq_claim",
 	"      'auto_variants', ws.auto_variants,"
 	"      'currency_input', ws.variant_inputs->>'currency',"
 	"      'variants', t.variants)::text"
-	"  ELSE '' END"
-	" FROM t JOIN cache_jobs j ON j.id = t.job_id"
+	"  ELSE '' END,"
+	"  coalesce(j.render, ws.render) AND t.kind = 'warm'"
+	"    AND wt.asset_of IS NULL AND NOT wt.fragment,"
+	"  array_to_string(ws.asset_hosts, ' ')"
+	" FROM t JOIN warm_tasks wt ON wt.id = t.id"
+	"  JOIN cache_jobs j ON j.id = t.job_id"
 	"  JOIN websites ws ON ws.id = j.website_id"
 	"  JOIN projects p ON p.id = ws.project_id"
 	"  JOIN plans pl ON pl.id = p.plan_id",
@@ -96,21 +102,24 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"  FROM r WHERE w.id = r.id AND w.id = ANY($2::bigint[])"
 	"    AND w.state = 'leased' AND w.lease_owner = $1"
 	"    AND w.agent_id IS NULL"
-	"  RETURNING w.id, w.job_id, w.url, w.variant, w.fragment, r.ok"
+	"  RETURNING w.id, w.job_id, w.url, w.variant, w.fragment, w.asset_of,"
+	"    r.ok"
 	"), lk AS MATERIALIZED ("
 	"  SELECT id, website_id FROM cache_jobs"
 	"  WHERE id IN (SELECT job_id FROM t) ORDER BY id FOR UPDATE"
 	"), p AS ("
 	"  INSERT INTO page_results (job_id, website_id, task_id, url,"
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"
-	"    reason, ttl, fragment)"
+	"    reason, ttl, fragment, asset_of, timings)"
 	"  SELECT t.job_id, j.website_id, t.id, t.url, t.variant, g.node,"
 	"    g.status, g.load_ms, g.ttfb_ms, g.cache_status,"
-	"    g.outcome::warm_outcome, g.reason, g.ttl, t.fragment"
+	"    g.outcome::warm_outcome, g.reason, g.ttl, t.fragment, t.asset_of,"
+	"    g.timings"
 	"  FROM unnest($4::bigint[], $5::text[], $6::integer[], $7::real[],"
-	"    $8::real[], $9::text[], $10::text[], $11::text[], $12::real[])"
+	"    $8::real[], $9::text[], $10::text[], $11::text[], $12::real[],"
+	"    $13::jsonb[])"
 	"    AS g(task_id, node, status, load_ms, ttfb_ms, cache_status,"
-	"      outcome, reason, ttl)"
+	"      outcome, reason, ttl, timings)"
 	"  JOIN t ON t.id = g.task_id JOIN lk j ON j.id = t.job_id"
 	"), n AS ("
 	"  SELECT job_id, count(*) FILTER (WHERE ok) AS ok,"
@@ -138,7 +147,7 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"    JOIN websites w ON w.id = lk.website_id)) a"
 	")"
 	"SELECT count(*), (SELECT count(*) FROM wk) FROM t",
-	12 };
+	13 };
 
 static const struct pg_stmt st_renew = { "tq_renew",
 	"UPDATE warm_tasks"
@@ -314,6 +323,37 @@ static const struct pg_stmt st_expand = { "tq_expand",
 	"  (SELECT count(*) FROM (SELECT pg_notify('" TQ_CHANNEL "', '')"
 	"    FROM n WHERE n.n > 0) x)",
 	9 };
+
+/*
+ * A rendered page's assets ($3) into its job, in its variant, while the
+ * page's task ($2) is still ours ($1) and its job open, the job's row
+ * locked as tq_expand's statement locks it; deduplicated across the
+ * job by the tasks' unique key.
+ */
+static const struct pg_stmt st_assets = { "tq_assets",
+	"WITH t AS ("
+	"  SELECT job_id, url, variant FROM warm_tasks"
+	"  WHERE id = $2::bigint AND state = 'leased' AND lease_owner = $1"
+	"), j AS ("
+	"  SELECT c.id FROM cache_jobs c, t"
+	"  WHERE c.id = t.job_id AND c.status IN ('queued', 'running')"
+	"  FOR UPDATE OF c"
+	"), i AS ("
+	"  INSERT INTO warm_tasks (job_id, url, variant, asset_of)"
+	"  SELECT j.id, u.url, t.variant, t.url"
+	"  FROM j, t, unnest($3::text[]) AS u(url)"
+	"  ON CONFLICT (job_id, url, variant, coalesce(agent_id, 0))"
+	"  DO NOTHING"
+	"  RETURNING 1"
+	"), n AS ("
+	"  SELECT count(*)::integer AS n FROM i"
+	"), u AS ("
+	"  UPDATE cache_jobs c SET urls_total = c.urls_total + n.n"
+	"  FROM j, n WHERE c.id = j.id AND n.n > 0"
+	")"
+	"SELECT n.n, (SELECT count(*) FROM (SELECT pg_notify('" TQ_CHANNEL
+	"', '') WHERE n.n > 0) x) FROM n",
+	3 };
 
 static int64_t
 get_int(const PGresult *r, int row, int col)
@@ -537,7 +577,7 @@ enum task_state {
 };
 
 struct page {
-	char *node, *cache_status, *reason;
+	char *node, *cache_status, *reason, *timings;
 	long status;
 	double load_ms, ttfb_ms, ttl;
 	enum warm_outcome outcome;
@@ -593,6 +633,7 @@ task_free(struct task_queue *q, struct task *t)
 		free(t->pages[u].node);
 		free(t->pages[u].cache_status);
 		free(t->pages[u].reason);
+		free(t->pages[u].timings);
 	}
 	free(t->pages);
 	t->pub.magic = 0;
@@ -603,8 +644,8 @@ task_free(struct task_queue *q, struct task *t)
 static struct task *
 task_new(struct task_queue *q, const PGresult *r, int row)
 {
-	const char *url, *variant, *nodes, *base, *dims, *crawl, *shop;
-	size_t lu, lv, ln, lb, ld, lc, ls;
+	const char *url, *variant, *nodes, *base, *dims, *crawl, *shop, *ah;
+	size_t lu, lv, ln, lb, ld, lc, ls, la;
 	struct task *t;
 	char *s;
 
@@ -615,6 +656,7 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	dims = PQgetvalue(r, row, 9);
 	crawl = PQgetvalue(r, row, 10);
 	shop = PQgetvalue(r, row, 11);
+	ah = PQgetvalue(r, row, 13);
 	lu = strlen(url) + 1;
 	lv = strlen(variant) + 1;
 	ln = strlen(nodes) + 1;
@@ -622,7 +664,8 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	ld = strlen(dims) + 1;
 	lc = strlen(crawl) + 1;
 	ls = strlen(shop) + 1;
-	t = calloc(1, sizeof *t + lu + lv + ln + lb + ld + lc + ls);
+	la = strlen(ah) + 1;
+	t = calloc(1, sizeof *t + lu + lv + ln + lb + ld + lc + ls + la);
 	AN(t);
 	t->pub.magic = TQ_TASK_MAGIC;
 	t->pub.id = get_int(r, row, 0);
@@ -636,6 +679,9 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	t->pub.dims = memcpy(s + lu + lv + ln + lb, dims, ld);
 	t->pub.crawl = memcpy(s + lu + lv + ln + lb + ld, crawl, lc);
 	t->pub.shopware = memcpy(s + lu + lv + ln + lb + ld + lc, shop, ls);
+	t->pub.asset_hosts =
+	    memcpy(s + lu + lv + ln + lb + ld + lc + ls, ah, la);
+	t->pub.render = !strcmp(PQgetvalue(r, row, 12), "t");
 	t->pub.kind =
 	    !strcmp(PQgetvalue(r, row, 6), "t") ? TQ_SITEMAP : TQ_WARM;
 	t->pub.max_urls = (unsigned)get_int(r, row, 8);
@@ -831,13 +877,14 @@ static void
 write_complete(struct task_queue *q)
 {
 	struct vsb *ids, *oks, *pt, *node, *status, *load, *ttfb, *cs, *oc,
-	    *why, *ttl;
+	    *why, *ttl, *tim;
 	struct tq_task *tt;
 	struct page *pg;
 	struct task *t;
-	const char *v[12];
+	const char *v[13];
 	unsigned n = 0, u;
 
+	tim = pg_array_new();
 	ids = pg_array_new();
 	oks = pg_array_new();
 	pt = pg_array_new();
@@ -882,8 +929,10 @@ write_complete(struct task_queue *q)
 				pg_array_real(ttl, pg->ttl);
 			else
 				pg_array_null(ttl);
+			pg_array_text(tim, pg->timings);
 		}
 	}
+	pg_array_end(tim);
 	pg_array_end(ids);
 	pg_array_end(oks);
 	pg_array_end(pt);
@@ -907,6 +956,7 @@ write_complete(struct task_queue *q)
 	v[9] = VSB_data(oc);
 	v[10] = VSB_data(why);
 	v[11] = VSB_data(ttl);
+	v[12] = VSB_data(tim);
 	q->writing = 1;
 	if (pg_pool_query(q->pool, &st_complete, v, on_completed, q) != 0)
 		q->writing = 0;
@@ -921,6 +971,7 @@ write_complete(struct task_queue *q)
 	VSB_destroy(&oc);
 	VSB_destroy(&why);
 	VSB_destroy(&ttl);
+	VSB_destroy(&tim);
 }
 
 static void
@@ -1059,6 +1110,7 @@ tq_complete(struct task_queue *q, struct tq_task *tt, int ok,
 		t->pages[u].node = dup_or_null(pages[u].node);
 		t->pages[u].cache_status = dup_or_null(pages[u].cache_status);
 		t->pages[u].reason = dup_or_null(pages[u].reason);
+		t->pages[u].timings = dup_or_null(pages[u].timings);
 		t->pages[u].status = pages[u].status;
 		t->pages[u].load_ms = pages[u].load_ms;
 		t->pages[u].ttfb_ms = pages[u].ttfb_ms;
@@ -1080,6 +1132,61 @@ tq_release(struct task_queue *q, struct tq_task *tt)
 	t->state = T_RELEASE;
 	q->nrelease++;
 	writer_kick(q);
+}
+
+/*--------------------------------------------------------------------
+ * A rendered page's assets
+ */
+
+struct assets {
+	unsigned magic;
+#define ASSETS_MAGIC 0x6a7b1c06
+	tq_assets_f *cb;
+	void *priv;
+};
+
+static void
+tq_on_assets(void *priv, const struct pg_result *res, const char *err)
+{
+	struct assets *a;
+	unsigned n = 0;
+
+	CAST_OBJ_NOTNULL(a, priv, ASSETS_MAGIC);
+	if (err == NULL)
+		n = (unsigned)get_int((const PGresult *)res, 0, 0);
+	a->cb(a->priv, n, err);
+	FREE_OBJ(a);
+}
+
+void
+tq_assets(struct task_queue *q, struct tq_task *tt, const char *const *urls,
+    unsigned n, tq_assets_f *cb, void *priv)
+{
+	struct assets *a;
+	struct vsb *u;
+	const char *v[3];
+	char id[24];
+	unsigned i;
+
+	CHECK_OBJ_NOTNULL(q, JOB_QUEUE_MAGIC);
+	AN(cb);
+	assert(n == 0 || urls != NULL);
+	assert(task_of(tt)->state == T_HELD);
+	ALLOC_OBJ(a, ASSETS_MAGIC);
+	AN(a);
+	a->cb = cb;
+	a->priv = priv;
+	snprintf(id, sizeof id, "%jd", (intmax_t)tt->id);
+	u = pg_array_new();
+	for (i = 0; i < n; i++)
+		pg_array_text(u, urls[i]);
+	pg_array_end(u);
+	v[0] = q->owner;
+	v[1] = id;
+	v[2] = VSB_data(u);
+	if (pg_pool_query(q->pool, &st_assets, v, tq_on_assets, a) != 0)
+		tq_on_assets(a, NULL, "the database is away");
+	VSB_destroy(&u);
 }
 
 /*--------------------------------------------------------------------

@@ -84,6 +84,12 @@ struct tq_task {
 	 * task's}; "": another website's, or a warm task. */
 	const char *shopware;
 	unsigned max_urls; /* in a job, as the website's plan says */
+	/* A page to render too (0023_render.sql): its job's or website's
+	 * render, for a warm task that is neither an asset nor an ESI
+	 * fragment; and the hosts besides base_url's that it may pull
+	 * assets from, space separated. */
+	int render;
+	const char *asset_hosts;
 	unsigned attempts; /* this one included */
 	void *priv; /* the caller's */
 	struct tq_task *next, *prev; /* the queue's */
@@ -98,6 +104,7 @@ struct tq_page {
 	enum warm_outcome outcome;
 	const char *reason; /* why, for anything but cached and fresh */
 	double ttl; /* seconds in cache; < 0: unknown */
+	const char *timings; /* a rendered page's, as JSON; or NULL */
 };
 
 struct tq_stats {
@@ -166,6 +173,19 @@ tq_expanded_f(void *priv, const struct tq_expanded *x, const char *err);
 void tq_expand(struct task_queue *, struct tq_task *, const struct tq_url *,
     unsigned nurl, const char *error, const char *notes,
     const struct tq_detected *d, tq_expanded_f *cb, void *priv);
+/* n: assets queued (an URL already in the job in that variant is not
+ * queued again); err: not queued. */
+typedef void tq_assets_f(void *priv, unsigned n, const char *err);
+/*
+ * Queue what a rendered page (a warm task still held) pulled in, as
+ * warm tasks of its job in its variant, for the workers, each marked
+ * asset_of the page; the job's total raised by as many, in the same
+ * statement, before the page is completed: the job cannot end before
+ * its assets.  Nothing is queued for a task no longer ours, or a job
+ * no longer open.  The URLs are copied.
+ */
+void tq_assets(struct task_queue *, struct tq_task *, const char *const *urls,
+    unsigned n, tq_assets_f *, void *priv);
 /* Give an unstarted task back to the queue for anyone to claim. */
 void tq_release(struct task_queue *, struct tq_task *);
 /* Write what is pending now; cb (if any) once nothing is. */

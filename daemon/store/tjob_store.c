@@ -90,9 +90,9 @@ static const struct pg_stmt tj_st_create = { "tj_create",
 	"    END AS refusal, k.n"
 	"  FROM me, pl LEFT JOIN k ON true"
 	"), j AS ("
-	"  INSERT INTO cache_jobs (website_id, trigger, source, notes)"
+	"  INSERT INTO cache_jobs (website_id, trigger, source, notes, render)"
 	"  SELECT $2::bigint, 'manual', 'urls', CASE WHEN v.n < $3::integer"
-	"    THEN job_cut_note($2::bigint, v.n, $3::integer) END"
+	"    THEN job_cut_note($2::bigint, v.n, $3::integer) END, $5::boolean"
 	"  FROM verdict v WHERE v.status = 'ok'"
 	"  RETURNING *"
 	") SELECT v.status, CASE WHEN v.status = 'ok'"
@@ -100,7 +100,7 @@ static const struct pg_stmt tj_st_create = { "tj_create",
 	"    ::text FROM j)"
 	"  ELSE v.refusal::text END"
 	" FROM verdict v",
-	4 };
+	5 };
 
 /*
  * A sitemap job is its row and one task of kind sitemap, whose worker
@@ -124,13 +124,14 @@ static const struct pg_stmt tj_st_create_sitemap = { "tj_create_sitemap",
 	    "CASE WHEN coalesce(($5::jsonb->>'force')::boolean, false)"
 	    " THEN 'crawl' ELSE 'sitemap' END",
 	    "FROM verdict WHERE verdict.status = 'ok'", "$3::text",
-	    "$4::text[]", "$5::jsonb") " SELECT v.status, CASE WHEN"
-	                               " v.status = 'ok' THEN (SELECT"
-	                               " json_build_object(" TJ_FIELDS
-	                               ")::text FROM j) ELSE"
-	                               " v.refusal::text END"
-	                               " FROM verdict v",
-	5 };
+	    "$4::text[]", "$5::jsonb",
+	    "$6::boolean") " SELECT v.status, CASE WHEN"
+	                   " v.status = 'ok' THEN (SELECT"
+	                   " json_build_object(" TJ_FIELDS
+	                   ")::text FROM j) ELSE"
+	                   " v.refusal::text END"
+	                   " FROM verdict v",
+	6 };
 
 static const struct pg_stmt tj_st_list = { "tj_list",
 	"WITH " TJ_ME_WEBSITE ", p AS ("
@@ -288,6 +289,13 @@ tj_id(char *buf, int64_t id)
 	snprintf(buf, TJ_ID_LEN, "%" PRId64, id);
 }
 
+/* A job's render as SQL: NULL, the website's. */
+static const char *
+tj_render(int render)
+{
+	return (render < 0 ? NULL : render ? "true" : "false");
+}
+
 /* A statement of the caller and one id. */
 static int
 tj_run(struct pg_pool *pool, const struct pg_stmt *st, int64_t user, int64_t id,
@@ -311,10 +319,10 @@ tj_website(struct pg_pool *pool, int64_t user, int64_t website, as_done_f *cb,
 
 int
 tj_create(struct pg_pool *pool, int64_t user, int64_t website, unsigned nurls,
-    unsigned nvariant, as_done_f *cb, void *priv, const char **err)
+    unsigned nvariant, int render, as_done_f *cb, void *priv, const char **err)
 {
 	char u[TJ_ID_LEN], w[TJ_ID_LEN], n[TJ_ID_LEN], nv[TJ_ID_LEN];
-	const char *v[4] = { u, w, n, nv };
+	const char *v[5] = { u, w, n, nv, tj_render(render) };
 
 	tj_id(u, user);
 	tj_id(w, website);
@@ -326,10 +334,10 @@ tj_create(struct pg_pool *pool, int64_t user, int64_t website, unsigned nurls,
 int
 tj_create_sitemap(struct pg_pool *pool, int64_t user, int64_t website,
     const char *start, const char *const *variants, unsigned nvariant,
-    const char *crawl, as_done_f *cb, void *priv, const char **err)
+    const char *crawl, int render, as_done_f *cb, void *priv, const char **err)
 {
 	char u[TJ_ID_LEN], w[TJ_ID_LEN];
-	const char *v[5];
+	const char *v[6];
 	struct vsb *a;
 	unsigned i;
 	int rv;
@@ -347,6 +355,7 @@ tj_create_sitemap(struct pg_pool *pool, int64_t user, int64_t website,
 	v[2] = start;
 	v[3] = VSB_data(a);
 	v[4] = crawl;
+	v[5] = tj_render(render);
 	rv = as_statement(pool, &tj_st_create_sitemap, v, cb, priv, err);
 	VSB_destroy(&a);
 	return (rv);

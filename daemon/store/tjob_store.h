@@ -10,7 +10,7 @@
  * A job is JSON with the table's column names: {"id", "website_id",
  * "status", "trigger", "source", "urls_total", "urls_completed",
  * "urls_failed", "error", "created_at", "started_at", "finished_at",
- * "notes"},
+ * "notes", "detected", "render" (null: the website's)},
  * and while it runs "rate" (URLs finished a second since it started)
  * and "eta_seconds" (what is left at that rate), else null.
  *
@@ -41,7 +41,7 @@ int tj_website(struct pg_pool *, int64_t user, int64_t website, as_done_f *,
  * warm requests leave room for (the job's notes say the rest was cut).
  */
 int tj_create(struct pg_pool *, int64_t user, int64_t website, unsigned nurls,
-    unsigned nvariant, as_done_f *, void *, const char **err);
+    unsigned nvariant, int render, as_done_f *, void *, const char **err);
 /*
  * A job of the website's sitemap (source "sitemap"), the caller's role
  * checked again: queued with one task of its own, which a worker takes
@@ -52,10 +52,13 @@ int tj_create(struct pg_pool *, int64_t user, int64_t website, unsigned nurls,
  * source "crawl" that crawls the site from start rather than read its
  * sitemap.  The job made; AS_PLAN_LIMIT while the day's warm requests
  * are all made or queued.
+ *
+ * render (either job): 1, its pages are rendered too (0023_render.sql);
+ * 0, they are not; -1, as its website says when they are warmed.
  */
 int tj_create_sitemap(struct pg_pool *, int64_t user, int64_t website,
     const char *start, const char *const *variants, unsigned nvariant,
-    const char *crawl, as_done_f *, void *, const char **err);
+    const char *crawl, int render, as_done_f *, void *, const char **err);
 /* {"jobs": [job, ...], "next_before": id or null}, newest first, those
  * below before (0: from the newest), at most limit. */
 int tj_list(struct pg_pool *, int64_t user, int64_t website, int64_t before,
@@ -99,7 +102,7 @@ struct tj_query {
 /*
  * {"results": [{"id", "url", "variant", "node", "status", "load_ms",
  * "ttfb_ms", "cache_status", "outcome", "reason", "ttl",
- * "recorded_at"}, ...], "next_cursor": cursor or null}: the answer of
+ * "recorded_at", "fragment", "asset_of", "timings"}, ...], "next_cursor": cursor or null}: the answer of
  * GET /api/jobs/:id/results as it is.  The cursor of the page after is
  * base64url without padding of "SORT ORDER ID KEY": the sort's name
  * (tj_sort_name), "asc" or "desc", then the last row's id and sort key

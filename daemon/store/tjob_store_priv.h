@@ -22,15 +22,17 @@
  * one task a worker takes up to read the sitemap at start (SQL text),
  * or crawl the site with the settings crawl (SQL jsonb, NULL: as a
  * sitemap job without a sitemap does), and queue each URL it finds once
- * per variant (SQL text[]), woken by the queue's channel; both in one
+ * per variant (SQL text[]), rendering its pages or not as render (SQL
+ * boolean, NULL: as the website says), woken by the queue's channel; both in one
  * statement, so that there is never a job no worker will take up.  The plan's cap on
  * URLs is the worker's to apply: only the sitemap says how many there
  * are (0008_sitemap_tasks.sql).
  */
-#define TJ_SITEMAP_JOB(website, trigger, source, from, start, variants, crawl) \
+#define TJ_SITEMAP_JOB(website, trigger, source, from, start, variants, crawl, \
+    render)                                                                    \
 	"j AS ("                                                               \
-	"  INSERT INTO cache_jobs (website_id, trigger, source)"               \
-	"  SELECT " website ", '" trigger "', " source " " from                \
+	"  INSERT INTO cache_jobs (website_id, trigger, source, render)"       \
+	"  SELECT " website ", '" trigger "', " source ", " render " " from    \
 	"  RETURNING *"                                                        \
 	"), t AS ("                                                            \
 	"  INSERT INTO warm_tasks (job_id, kind, url, variant, variants,"      \
@@ -46,7 +48,7 @@
 	" 'urls_failed', j.urls_failed, 'error', j.error,"                     \
 	" 'created_at', j.created_at, 'started_at', j.started_at,"             \
 	" 'finished_at', j.finished_at, 'notes', j.notes,"                     \
-	" 'detected', j.detected,"                                             \
+	" 'detected', j.detected, 'render', j.render,"                         \
 	" 'rate', " TJ_RATE ","                                                \
 	" 'eta_seconds', CASE WHEN " TJ_RATE " > 0 THEN"                       \
 	"  (j.urls_total - j.urls_completed - j.urls_failed) / " TJ_RATE       \
@@ -62,6 +64,7 @@
 	" 'status', r.status, 'load_ms', r.load_ms, 'ttfb_ms', r.ttfb_ms,"     \
 	" 'cache_status', r.cache_status, 'outcome', r.outcome,"               \
 	" 'reason', r.reason, 'ttl', r.ttl, 'recorded_at', r.recorded_at,"     \
-	" 'fragment', r.fragment"
+	" 'fragment', r.fragment, 'asset_of', r.asset_of,"                     \
+	" 'timings', r.timings"
 
 #endif

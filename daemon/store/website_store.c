@@ -37,18 +37,21 @@
 	" 'broadcast_invalidations', w.broadcast_invalidations,"               \
 	" 'varnish_nodes', w.varnish_nodes,"                                   \
 	" 'search_terms', w.search_terms, 'auto_variants', w.auto_variants,"   \
+	" 'render', w.render, 'asset_hosts', w.asset_hosts,"                   \
 	" 'created_at', w.created_at"
 
 /* The settings, in the order of WS_SET_ROW. */
 #define WS_SET_COLUMNS                                                         \
 	"name, base_url, sitemap_url, cache_type, concurrency, rate_limit,"    \
 	" schedule, schedule_tz, variants, variant_inputs,"                    \
-	" broadcast_invalidations, varnish_nodes, search_terms, auto_variants"
+	" broadcast_invalidations, varnish_nodes, search_terms, "              \
+	"auto_variants,"                                                       \
+	" render, asset_hosts"
 #define WS_SET_ROW                                                             \
 	"r.name, r.base_url, r.sitemap_url, r.cache_type, r.concurrency,"      \
 	" r.rate_limit, r.schedule, r.schedule_tz, r.variants,"                \
 	" r.variant_inputs, r.broadcast_invalidations, r.varnish_nodes,"       \
-	" r.search_terms, r.auto_variants"
+	" r.search_terms, r.auto_variants, r.render, r.asset_hosts"
 
 /* The caller's role in project $2 ($1 the caller). */
 #define WS_ME_PROJECT                                                          \
@@ -93,7 +96,8 @@ static const struct pg_stmt ws_st_create = { "ws_create",
 	"    coalesce(r.variant_inputs, '{}'),"
 	"    coalesce(r.broadcast_invalidations, false),"
 	"    coalesce(r.varnish_nodes, '{}'), coalesce(r.search_terms, '{}'),"
-	"    coalesce(r.auto_variants, false)"
+	"    coalesce(r.auto_variants, false), coalesce(r.render, false),"
+	"    coalesce(r.asset_hosts, '{}')"
 	"  FROM verdict, lim,"
 	"    jsonb_populate_record(NULL::websites, $3::jsonb) r"
 	"  WHERE verdict.status = 'ok'"

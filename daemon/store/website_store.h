@@ -8,12 +8,14 @@
  * "cache_type", "concurrency", "rate_limit", "schedule", "schedule_tz",
  * "variants",
  * "variant_inputs", "broadcast_invalidations", "varnish_nodes",
- * "search_terms", "auto_variants", "created_at"}.
+ * "search_terms", "auto_variants", "render", "asset_hosts",
+ * "created_at"}.
  *
  * Settings are given as one JSON object of those columns (name,
  * base_url, sitemap_url, cache_type, concurrency, rate_limit, schedule,
  * schedule_tz, variants, variant_inputs, broadcast_invalidations,
- * varnish_nodes, search_terms, auto_variants), checked before (api_websites.c): what the schema
+ * varnish_nodes, search_terms, auto_variants, render, asset_hosts),
+ * checked before (api_websites.c): what the schema
  * refuses is AS_ERROR.  Each function: 0, and cb called once
  * from the loop; or -1 with *err, and it will not be.
  */

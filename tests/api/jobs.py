@@ -136,7 +136,8 @@ expect("one result per URL", len(rows), N)
 expect("no next page", allr["next_cursor"], None)
 expect("the columns", sorted(rows[0]), sorted([
     "id", "url", "variant", "node", "status", "load_ms", "ttfb_ms",
-    "cache_status", "outcome", "reason", "ttl", "recorded_at", "fragment"]))
+    "cache_status", "outcome", "reason", "ttl", "recorded_at", "fragment",
+    "asset_of", "timings"]))
 cached = ok("outcome=cached", call("GET", res + "?outcome=cached&limit=1000",
                                    token=bob))["results"]
 expect("cached: the products", len(cached), N - 2)

@@ -1,0 +1,214 @@
+"""Assertions on render mode, over HTTP: the API's port, the Varnish
+node's port, a command that drains the queue once (a stoked worker that
+renders), the database's URL, and the off-site origin's request log."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+A, NODE = int(sys.argv[1]), int(sys.argv[2])
+WORKER, PGURL, OFFSITE_LOG = sys.argv[3], sys.argv[4], sys.argv[5]
+PAGE = "http://localhost/render/page"
+# What the page pulls in from its own host: a stylesheet and the image
+# it names, a script, an image, two API calls at load (fetch, XHR), and
+# the listing fetched once scrolled into view, with its images.
+ASSETS = ["/render/style.css", "/render/img/bg.png", "/render/app.js",
+          "/render/img/hero.png", "/render/api/cart", "/render/api/widgets",
+          "/render/api/listing", "/render/img/lazy-1.png",
+          "/render/img/lazy-2.png", "/render/img/lazy-3.png"]
+checks = 0
+
+
+def call(method, path, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        "http://127.0.0.1:%d%s" % (A, path), data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token is not None:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            status, text = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read()
+    return status, (json.loads(text) if text else None)
+
+
+def expect(what, got, want):
+    global checks
+    checks += 1
+    if got != want:
+        sys.exit("FAIL: %s: got %r, want %r" % (what, got, want))
+
+
+def ok(what, res, status=200):
+    expect(what + ": status " + repr(res[1]), res[0], status)
+    return res[1]
+
+
+def error(what, res, status, code, field):
+    expect(what + ": status " + repr(res[1]), res[0], status)
+    err = (res[1] or {}).get("error") or {}
+    expect(what + ": code", err.get("code"), code)
+    expect(what + ": field", err.get("field"), field)
+
+
+def sql(q):
+    return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+                           PGURL, "-c", q], check=True,
+                          stdout=subprocess.PIPE).stdout.decode().strip()
+
+
+def drain():
+    subprocess.run([WORKER], check=True, timeout=110)
+
+
+def wait_done(job, token):
+    deadline = time.time() + 60
+    while True:
+        j = ok("poll job", call("GET", "/api/jobs/%d" % job, token=token))
+        if j["status"] not in ("queued", "running"):
+            return j
+        if time.time() > deadline:
+            sys.exit("FAIL: job %d still %s" % (job, j["status"]))
+        time.sleep(0.2)
+
+
+def results(job, token):
+    r = ok("results", call("GET", "/api/jobs/%d/results?limit=1000" % job,
+                           token=token))
+    return r["results"]
+
+
+def hit(path):
+    """Is it in the cache, for a plain client: X-Varnish names two
+    transactions (this one and the one that stored it)."""
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (NODE, path))
+    req.add_header("Host", "localhost")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        r.read()
+        return len(r.headers["X-Varnish"].split()) == 2
+
+
+token = ok("register", call("POST", "/api/auth/register", {
+    "name": "alice", "email": "alice@shop.example",
+    "password": "a long enough secret"}), 201)["token"]
+pid = ok("a project", call("POST", "/api/projects", {"name": "Shop"},
+                          token=token), 201)["id"]
+w = ok("a website", call("POST", "/api/projects/%d/websites" % pid, {
+    "base_url": "http://localhost/",
+    "varnish_nodes": ["http://127.0.0.1:%d" % NODE]}, token=token), 201)
+wid = w["id"]
+site = "/api/websites/%d" % wid
+expect("render is off by default", (w["render"], w["asset_hosts"]),
+       (False, []))
+
+# The settings, checked.
+error("an asset host with a space", call("PUT", site, {
+    "asset_hosts": ["cdn shop"]}, token=token), 422, "invalid",
+    "asset_hosts[0]")
+error("an asset host as a URL", call("PUT", site, {
+    "asset_hosts": ["http://cdn.example/"]}, token=token), 422, "invalid",
+    "asset_hosts[0]")
+error("render is a boolean", call("PUT", site, {"render": "yes"},
+                                  token=token), 422, "invalid", "render")
+w = ok("asset hosts", call("PUT", site, {
+    "asset_hosts": ["media.localhost"]}, token=token))
+expect("asset hosts kept", w["asset_hosts"], ["media.localhost"])
+error("a job's render is a boolean", call("POST", site + "/jobs", {
+    "urls": ["/"], "render": 1}, token=token), 422, "invalid", "render")
+
+# A job that renders, on a website that does not: the pages that hang,
+# crash and open popups first, then two pages that share their assets.
+urls = ["/render/hang", "/render/crash", "/render/popup", "/render/page",
+        "/render/page?again"]
+job = ok("a render job", call("POST", site + "/jobs", {
+    "urls": urls, "render": True}, token=token), 201)
+expect("the job says it renders", job["render"], True)
+t0 = time.time()
+drain()
+done = wait_done(job["id"], token)
+expect("done", done["status"], "done")
+rows = results(job["id"], token)
+by_url = {r["url"]: r for r in rows}
+
+page = by_url[PAGE]
+tm = page["timings"]
+expect("the page rendered in full: " + repr(tm), tm is not None and
+       tm["error"] is None, True)
+for k in ("ttfb_ms", "dcl_ms", "load_ms", "lcp_ms", "tti_ms"):
+    expect("a timing: " + k, isinstance(tm[k], (int, float)) and tm[k] > 0,
+           True)
+expect("TTI not before DOMContentLoaded", tm["tti_ms"] >= tm["dcl_ms"], True)
+expect("what the page pulled in", tm["subrequests"], len(ASSETS))
+expect("the off-site script refused", tm["blocked"], 1)
+expect("the page is no asset", page["asset_of"], None)
+
+# Each asset: a task of the job, marked, warmed once for both pages.
+for a in ASSETS:
+    url = "http://localhost" + a
+    r = by_url.get(url)
+    expect("an asset's result: " + a, r is not None, True)
+    expect("an asset of the page: " + a, r["asset_of"] in
+           (PAGE, PAGE + "?again"), True)
+    expect("an asset warmed: " + a, r["outcome"], "cached")
+    expect("an asset has no timings: " + a, r["timings"], None)
+    expect("an asset once in the job: " + a, sql(
+        "SELECT count(*) FROM warm_tasks WHERE job_id = %d AND url = '%s'"
+        % (job["id"], url)), "1")
+    expect("a HIT for a plain client: " + a, hit(a), True)
+expect("the popup page's own image, an asset of it",
+       by_url["http://localhost/render/img/popup.png"]["asset_of"],
+       "http://localhost/render/popup")
+expect("the job's total: the pages and their assets", done["urls_total"],
+       len(urls) + len(ASSETS) + 1)
+expect("nothing asked of the off-site origin",
+       os.path.exists(OFFSITE_LOG) and os.path.getsize(OFFSITE_LOG) > 0,
+       False)
+
+# The pages a browser must survive: bounded, reported, and the pool
+# went on (the pages after them rendered).
+hang = by_url["http://localhost/render/hang"]["timings"]
+expect("the page that never loads: " + repr(hang),
+       "timeout" in (hang["error"] or ""), True)
+expect("bounded: " + repr(hang), hang["render_ms"] < 9000, True)
+crash = by_url["http://localhost/render/crash"]["timings"]
+expect("the page that crashes its tab: " + repr(crash),
+       "crashed" in (crash["error"] or "") or
+       "timeout" in (crash["error"] or ""), True)
+popup = by_url["http://localhost/render/popup"]["timings"]
+expect("the popups counted: " + repr(popup), popup["popups"], 2)
+expect("the popup page rendered: " + repr(popup), popup["error"], None)
+expect("a popup loads nothing", "http://localhost/render/img/from-popup.png"
+       in by_url, False)
+expect("the page after them rendered",
+       by_url[PAGE + "?again"]["timings"]["error"], None)
+expect("the job took its bound, not more", time.time() - t0 < 100, True)
+
+# The website renders; a job may say it does not.
+w = ok("render on", call("PUT", site, {"render": True}, token=token))
+expect("render kept", w["render"], True)
+job = ok("a plain job", call("POST", site + "/jobs", {
+    "urls": ["/render/page?plain"], "render": False}, token=token), 201)
+drain()
+wait_done(job["id"], token)
+rows = results(job["id"], token)
+expect("not rendered: one result, no timings",
+       [(r["url"], r["timings"]) for r in rows],
+       [("http://localhost/render/page?plain", None)])
+job = ok("a job as its website says", call("POST", site + "/jobs", {
+    "urls": ["/render/page?site"]}, token=token), 201)
+expect("the job says nothing", job["render"], None)
+drain()
+wait_done(job["id"], token)
+rows = results(job["id"], token)
+page = [r for r in rows if r["asset_of"] is None]
+expect("rendered as its website says", len(page) == 1 and
+       page[0]["timings"] is not None, True)
+expect("its assets queued", len(rows), 1 + len(ASSETS))
+print("render.py: %d checks" % checks)
