@@ -32,6 +32,7 @@ if [ -z "$build" ]; then
 	"$top/scripts/build.sh" "$build" > "$build/build.log" 2>&1 ||
 	    { cat "$build/build.log" >&2; exit 1; }
 fi
+build=$(cd "$build" && pwd)
 stoked=$build/daemon/stoked
 for t in varnishd varnishadm curl python3 node "$chromium"; do
 	command -v "$t" > /dev/null ||
@@ -43,6 +44,7 @@ done
 }
 
 dir=$(mktemp -d /tmp/stoke-bench.XXXXXX)
+chmod 755 "$dir"
 op= sampler=
 cleanup() {
 	for p in $sampler $op; do
