@@ -24,12 +24,14 @@ suite_bg $!
 port=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve.log")
 
 # One tab, so that the pages that hang and crash come before the one
-# that must still render; a short bound, a small heap.
+# that must still render; a bound under the 10 s the hanging page's
+# image takes (its fetch may take longer), long enough for a page on a
+# busy machine; a small heap.
 cat > "$work/worker" <<EOW
 #!/bin/sh
 exec "$STOKED" worker --database-url "$PGURL" --node "http://127.0.0.1:$v" \
-    --secret-file "$work/secret" --exit-when-idle --poll 0.2 --timeout 10 \
-    --render-tabs 1 --render-timeout 6 --render-heap 64 \
+    --secret-file "$work/secret" --exit-when-idle --poll 0.2 --timeout 20 \
+    --render-tabs 1 --render-timeout 9 --render-heap 64 \
     >> "$work/worker.log" 2>&1
 EOW
 chmod +x "$work/worker"
