@@ -545,10 +545,17 @@ tz_name_check(const char *name, char *why, size_t len)
 		    (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
 		    *p == '_' || *p == '+' || *p == '-')
 			continue;
-		snprintf(why, len,
-		    "not an IANA time zone's name (as \"Europe/Berlin\"): "
-		    "'%c' is not in one",
-		    *p);
+		/* A byte, not a character: quoted, it could be half of one. */
+		if (*p >= ' ' && *p < 0x7f)
+			snprintf(why, len,
+			    "not an IANA time zone's name (as "
+			    "\"Europe/Berlin\"): '%c' is not in one",
+			    *p);
+		else
+			snprintf(why, len,
+			    "not an IANA time zone's name (as "
+			    "\"Europe/Berlin\"): byte 0x%02x is not in one",
+			    (unsigned char)*p);
 		return (-1);
 	}
 	if (start) {

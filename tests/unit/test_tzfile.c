@@ -89,6 +89,10 @@ test_names(void)
 	CHECK(tz_name_check("Europe/Ber lin", why, sizeof why) != 0);
 	CHECK(strstr(why, "' '") != NULL);
 	CHECK(tz_name_check("Europe/Berlin\n", why, sizeof why) != 0);
+	CHECK(strstr(why, "byte 0x0a") != NULL);
+	/* Half a character quoted would make the API's answer not UTF-8. */
+	CHECK(tz_name_check("Europe/Z\xc3\xbcrich", why, sizeof why) != 0);
+	CHECK(strstr(why, "byte 0xc3") != NULL);
 	CHECK(tz_load(NULL, "Europe/Nowhere", why, sizeof why) == NULL);
 	CHECK(strstr(why, "no time zone") != NULL);
 	CHECK(tz_load(NULL, "Europe", why, sizeof why) == NULL);
