@@ -126,7 +126,6 @@ static_send(struct api_req *r, const char *root, const char *rel, int fd,
 	int gfd = -1;
 
 	http_api_header(r, "Cache-Control", api_static_cache(rel));
-	http_api_header(r, "X-Content-Type-Options", "nosniff");
 	if (!strcmp(rel, "index.html")) {
 		/* The page holds a tenant's token: nothing but its own
 		 * scripts runs in it, and no other site frames it. */

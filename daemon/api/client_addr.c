@@ -136,13 +136,17 @@ net_has(const struct client_net *n, const unsigned char a[16])
 	return ((n->addr[full] & mask) == (a[full] & mask));
 }
 
-static int
-trusted(const struct client_trust *t, const char *s)
+int
+client_trusted(const struct client_trust *t, const char *s)
 {
 	unsigned char a[16];
 	unsigned i;
 	int v4;
 
+	AN(s);
+	if (t == NULL)
+		return (0);
+	CHECK_OBJ(t, CLIENT_TRUST_MAGIC);
 	if (addr_parse(s, a, &v4) != 0)
 		return (0);
 	for (i = 0; i < t->n; i++)
@@ -164,7 +168,7 @@ client_addr(const struct client_trust *t, const char *peer, const char *xff,
 	AN(peer);
 	AN(buf);
 	snprintf(buf, buflen, "%s", peer);
-	if (t == NULL || xff == NULL || !trusted(t, peer))
+	if (t == NULL || xff == NULL || !client_trusted(t, peer))
 		return;
 	CHECK_OBJ(t, CLIENT_TRUST_MAGIC);
 	/* From the right: each hop trusted says who came before it. */
@@ -186,7 +190,7 @@ client_addr(const struct client_trust *t, const char *peer, const char *xff,
 		if (addr_parse(hop, a, &v4) != 0)
 			return;
 		snprintf(buf, buflen, "%s", hop);
-		if (!trusted(t, hop))
+		if (!client_trusted(t, hop))
 			return;
 		e = b;
 		while (e > xff && e[-1] != ',')

@@ -25,6 +25,9 @@ int client_trust_add(struct client_trust *, const char *cidr, char *why,
     size_t whylen);
 unsigned client_trust_n(const struct client_trust *);
 
+/* peer is one of the proxies trusted (a NULL trust has none). */
+int client_trusted(const struct client_trust *, const char *peer);
+
 /*
  * The client's address into buf (CLIENT_ADDR_LEN): peer, the
  * connection's; xff, the X-Forwarded-For header or NULL.  A trust of

@@ -231,6 +231,56 @@ http_api_reply(struct api_req *r, int status, json_t *body, const char *err)
 	req_end(r, status);
 }
 
+/* The length of the UTF-8 sequence at s (RFC 3629: shortest form, no
+ * surrogates, at most U+10FFFF), or 0 when it is not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0], n, u, i;
+
+	if (c < 0x80)
+		return (1);
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 2;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 3;
+	else
+		return (0);
+	u = c & (0x3f >> n);
+	for (i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		u = u << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 2 && (u < 0x800 || (u >= 0xd800 && u <= 0xdfff))) ||
+	    (n == 3 && (u < 0x10000 || u > 0x10ffff)))
+		return (0);
+	return (n + 1);
+}
+
+/*
+ * A message may quote what a client sent, a byte of it, or be cut in
+ * the middle of a character: JSON takes UTF-8 only, so what is not is
+ * shown as '?' rather than the answer failing.
+ */
+static void
+msg_scrub(char *msg)
+{
+	unsigned char *s = (unsigned char *)msg;
+	size_t n;
+
+	while (*s != '\0') {
+		n = utf8_len(s);
+		if (n == 0) {
+			*s++ = '?';
+			continue;
+		}
+		s += n;
+	}
+}
+
 static void
 api_error_v(struct api_req *r, int status, const char *code, const char *field,
     json_t *more, const char *fmt, va_list ap)
@@ -240,6 +290,7 @@ api_error_v(struct api_req *r, int status, const char *code, const char *field,
 	CHECK_OBJ_NOTNULL(r, API_REQ_MAGIC);
 	assert(status >= 400 && status < 600);
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	msg_scrub(msg);
 	if (r->req != NULL)
 		reply_error_with(r->req, status, code, field, more, msg);
 	req_end(r, status);
@@ -870,6 +921,48 @@ api_path_is_api(const char *path)
 	    (path[4] == '\0' || path[4] == '/'));
 }
 
+/*
+ * What every answer says of itself, whoever makes it: that a browser
+ * must not guess its type (a JSON string taken for a page), nor show it
+ * in another site's frame.  stoked speaks plain HTTP behind a proxy that
+ * ends TLS: HSTS only when a proxy it trusts says the client came over
+ * HTTPS, for a header on plain HTTP is either ignored or a lie.
+ */
+static void
+api_secure_headers(const struct http_api *api, struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evhttp_connection *c;
+	const char *proto;
+	char *peer = NULL;
+	uint16_t port;
+
+	AZ(evhttp_add_header(h, "X-Content-Type-Options", "nosniff"));
+	AZ(evhttp_add_header(h, "X-Frame-Options", "DENY"));
+	proto = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-Forwarded-Proto");
+	if (proto == NULL || strcasecmp(proto, "https") != 0)
+		return;
+	c = evhttp_request_get_connection(req);
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &peer, &port);
+	if (peer != NULL && client_trusted(api->trust, peer))
+		AZ(evhttp_add_header(h, "Strict-Transport-Security",
+		    "max-age=31536000"));
+}
+
+/* The API's answers are data, never a page: nothing in them runs, loads
+ * or leaks where it came from.  The dashboard's files say their own. */
+static void
+api_data_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	AZ(evhttp_add_header(h, "Content-Security-Policy",
+	    "default-src 'none'; frame-ancestors 'none'"));
+	AZ(evhttp_add_header(h, "Referrer-Policy", "no-referrer"));
+}
+
 static void
 on_request(struct evhttp_request *req, void *priv)
 {
@@ -890,6 +983,7 @@ on_request(struct evhttp_request *req, void *priv)
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	t0 = VTIM_mono();
 	m = api_method_of(evhttp_request_get_command(req));
+	api_secure_headers(api, req);
 	if (path == NULL) {
 		api_stats_count(api->stats, NULL, m, 400, VTIM_mono() - t0);
 		reply_error(req, 400, NULL, NULL, "bad request URI");
@@ -907,6 +1001,8 @@ on_request(struct evhttp_request *req, void *priv)
 		rpriv = api->fallback_priv;
 		ps.n = 0;
 	}
+	if (rt != &api->fallback)
+		api_data_headers(req);
 	if (rt == NULL && methods == 0) {
 		api_stats_count(api->stats, NULL, m, 404, VTIM_mono() - t0);
 		reply_error(req, 404, NULL, NULL, "no such endpoint");
