@@ -43,6 +43,9 @@ METRIC(INDEX_EVICTIONS, "stoke_index_evictions_total", COUNTER,
     "Objects evicted to keep the index within --index-mb")
 METRIC(INDEX_EXPIRATIONS, "stoke_index_expirations_total", COUNTER,
     "Objects dropped from the index when their TTL, grace and keep ended")
+METRIC(INDEX_RESETS, "stoke_index_resets_total", COUNTER,
+    "Times the index was emptied because varnishd or its cache child "
+    "restarted, losing the cache; it is learned again from the log")
 METRIC(INDEX_INVALIDATED, "stoke_index_invalidated_total", COUNTER,
     "Objects a purge, ban or tag invalidation dropped (hard) or made "
     "stale (soft)")

@@ -807,6 +807,23 @@ ci_expire(struct cache_index *ci, double now)
 	return (n);
 }
 
+size_t
+ci_clear(struct cache_index *ci)
+{
+	size_t n = 0;
+
+	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
+	AZ(ci->tbl_busy);
+	/* From the heap's end: nothing moves. */
+	while (ci->nheap > 0) {
+		ci_remove(ci, ci->heap[ci->nheap - 1]);
+		n++;
+	}
+	/* Every object is on the heap, so none is left. */
+	AZ(ci->count);
+	return (n);
+}
+
 /*--------------------------------------------------------------------
  * Iteration
  */

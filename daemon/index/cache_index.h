@@ -123,6 +123,13 @@ void ci_make_stale(struct cache_index *, struct ci_obj *, double now);
 /* Remove the objects with t_origin + ttl + grace + keep < now. */
 unsigned ci_expire(struct cache_index *, double now);
 
+/*
+ * Remove every object: Varnish lost its whole cache (its child
+ * restarted).  Not an eviction, expiry or invalidation: no counter of
+ * those moves.  Not from any ci_foreach*() callback (asserted).
+ */
+size_t ci_clear(struct cache_index *);
+
 /* Object accessors. */
 const char *ci_host(const struct ci_obj *);
 const char *ci_url(const struct ci_obj *);

@@ -16,6 +16,7 @@
 #include "miniobj.h"
 #include "vtim.h"
 
+#include "core/log.h"
 #include "core/metrics.h"
 #include "core/str.h"
 #include "index/cache_index.h"
@@ -48,6 +49,7 @@ struct instance {
 	unsigned magic;
 #define INSTANCE_MAGIC 0x1a5f7c02
 	char *name;
+	char *who; /* "node NAME", as the log names it */
 	char *node; /* re-warming's, without a trailing / */
 	struct vsl_reader *reader;
 	struct observer *observer;
@@ -68,6 +70,7 @@ struct instance {
 	void *tap_priv;
 	rewarm_result_f *task_result; /* what instance_warm() queued */
 	void *task_priv;
+	uint64_t resets; /* the index emptied: varnishd's cache restarted */
 };
 
 static struct inval_host *
@@ -172,6 +175,27 @@ sink(void *priv, const struct event_rec *ev)
 		inst->tap(inst->tap_priv, ev);
 }
 
+/*
+ * varnishd's child (or varnishd) restarted with an empty cache: what the
+ * index holds is no longer there, and re-warming or refreshing it on
+ * the index's word would be wrong.  Forget it all; the new child's log
+ * teaches it again.
+ */
+static void
+restarted(void *priv)
+{
+	struct instance *inst;
+	size_t n;
+
+	CAST_OBJ_NOTNULL(inst, priv, INSTANCE_MAGIC);
+	n = ci_clear(index_apply_index(inst->apply));
+	inst->resets++;
+	log_notice(inst->who,
+	    "varnishd's cache restarted empty: %zu objects "
+	    "forgotten, learning again from its log",
+	    n);
+}
+
 struct refresh_scan {
 	unsigned magic;
 #define REFRESH_SCAN_MAGIC 0x36887b8c
@@ -249,6 +273,7 @@ index_metrics(const struct instance *inst, struct metrics *m)
 	    NULL);
 	metrics_u64(m, M_INDEX_EXPIRATIONS, ci_expirations(ci), "instance", n,
 	    NULL);
+	metrics_u64(m, M_INDEX_RESETS, inst->resets, "instance", n, NULL);
 	metrics_u64(m, M_INDEX_INVALIDATED, st->removed, "instance", n, "how",
 	    "hard", NULL);
 	metrics_u64(m, M_INDEX_INVALIDATED, st->staled, "instance", n, "how",
@@ -403,6 +428,7 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes,
 	inst->magic = INSTANCE_MAGIC;
 	inst->name = strdup(name != NULL ? name : "default");
 	AN(inst->name);
+	inst->who = str_printf("node %s", inst->name);
 	/* Popularity halves every hour without visitors. */
 	inst->apply = index_apply_new(index_bytes, 3600.0);
 	inst->verify = wv_new(eb, 0);
@@ -421,6 +447,7 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes,
 		index_apply_on_lost(inst->apply, lost, inst);
 	}
 	inst->reader = vsl_reader_new(eb, name, observer_group, inst->observer);
+	vsl_reader_on_restart(inst->reader, restarted, inst);
 	inst->expiry = event_new(eb, -1, EV_PERSIST, expire, inst);
 	AN(inst->expiry);
 	AZ(event_add(inst->expiry, &tv));
@@ -450,6 +477,7 @@ instance_free(struct instance **ip)
 	free(inst->ih);
 	free(inst->node);
 	free(inst->name);
+	free(inst->who);
 	free(inst->dims);
 	inst->magic = 0;
 	free(inst);

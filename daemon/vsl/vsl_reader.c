@@ -48,9 +48,12 @@ struct vsl_reader {
 	unsigned from_head;
 	unsigned await_child; /* ticks waited for a new child's log */
 	unsigned changed; /* a new child showed since the cursor opened */
+	unsigned read_cache; /* a cursor opened since the last restart */
 	long poll_us;
 	vsl_group_f *fn;
 	void *priv;
+	vsl_restart_f *restart_fn;
+	void *restart_priv;
 	struct vsl_reader_stats stats;
 };
 
@@ -122,6 +125,7 @@ open_cursor(struct vsl_reader *r)
 	r->have_cursor = 1;
 	r->from_head = 1;
 	r->changed = 0;
+	r->read_cache = 1;
 	r->stats.attached = 1;
 	if (r->opened_once)
 		r->stats.reconnects++;
@@ -152,6 +156,21 @@ drop_cursor(struct vsl_reader *r)
 	r->stats.attached = 0;
 }
 
+/*
+ * The cache whose log we read is gone.  VSM may say so twice for one
+ * restart (the old child's segments gone, the new child's come), but
+ * no cursor opens in between, so each emptied cache is told once.
+ */
+static void
+restarted(struct vsl_reader *r)
+{
+	if (!r->read_cache)
+		return;
+	r->read_cache = 0;
+	if (r->restart_fn != NULL)
+		r->restart_fn(r->restart_priv);
+}
+
 static void
 tick(evutil_socket_t fd, short what, void *priv)
 {
@@ -172,6 +191,7 @@ tick(evutil_socket_t fd, short what, void *priv)
 	if (!(status & VSM_MGT_RUNNING)) {
 		/* varnishd is gone; attach afresh when it is back. */
 		detach(r);
+		restarted(r);
 		arm(r, ATTACH_RETRY_US);
 		return;
 	}
@@ -187,6 +207,8 @@ tick(evutil_socket_t fd, short what, void *priv)
 		r->from_head = 1;
 		r->changed = 1;
 	}
+	if (status & (VSM_WRK_RESTARTED | VSM_MGT_RESTARTED))
+		restarted(r);
 	if (!(status & VSM_WRK_RUNNING)) {
 		/* No child: its old log may still be found, so wait. */
 		arm(r, AWAIT_CHILD_US);
@@ -286,6 +308,14 @@ vsl_reader_free(struct vsl_reader **rp)
 	free(r->name);
 	r->magic = 0;
 	free(r);
+}
+
+void
+vsl_reader_on_restart(struct vsl_reader *r, vsl_restart_f *fn, void *priv)
+{
+	CHECK_OBJ_NOTNULL(r, VSL_READER_MAGIC);
+	r->restart_fn = fn;
+	r->restart_priv = priv;
 }
 
 const struct vsl_reader_stats *

@@ -27,12 +27,21 @@ struct vsl_reader_stats {
 /* Called once per transaction group; the data is valid only then. */
 typedef void vsl_group_f(void *priv, struct VSL_transaction *const trans[]);
 
+/*
+ * varnishd's cache child went away (restarted, killed), or varnishd
+ * itself: everything it had cached is gone.  Told once for each cache
+ * whose log was read, after its last group and before the first group
+ * of the next one.
+ */
+typedef void vsl_restart_f(void *priv);
+
 struct vsl_reader;
 
 /* name: the -n argument of varnishd, NULL for the default instance. */
 struct vsl_reader *vsl_reader_new(struct event_base *, const char *name,
     vsl_group_f *, void *priv);
 void vsl_reader_free(struct vsl_reader **);
+void vsl_reader_on_restart(struct vsl_reader *, vsl_restart_f *, void *priv);
 const struct vsl_reader_stats *vsl_reader_stats(const struct vsl_reader *);
 const char *vsl_reader_name(const struct vsl_reader *);
 

@@ -1131,6 +1131,51 @@ rpurge_cb(void *priv, struct ci_obj *o)
 	return (0);
 }
 
+/* Varnish's child restarted: every object goes, and the index is new. */
+static void
+test_clear(void)
+{
+	static const char *const t[] = { "all", "cat-1" };
+	struct cache_index *ci;
+	struct ci_obj *p, *c, *o;
+	struct ci_attrs a = attrs(1000., 100., 0., 0.);
+	char url[32];
+	unsigned u;
+	size_t b0;
+
+	ci = ci_new(0, HL);
+	b0 = ci_bytes(ci);
+	CHECK_INT_EQ(ci_clear(ci), 0);
+	p = ci_put(ci, "h", "/page", NULL, &a, t, 2, NULL, 1000.);
+	c = ci_put(ci, "h", "/esi/nav", NULL, &a, t, 1, NULL, 1000.);
+	CHECK_INT_EQ(ci_link_esi(ci, p, c), 1);
+	for (u = 0; u < 300; u++) {
+		snprintf(url, sizeof url, "/o/%u", u);
+		a = attrs(1000., (double)(u % 17), 0., 0.);
+		o = ci_put(ci, "h", url, u % 3 ? "encoding=gzip" : NULL, &a, t,
+		    u % 2 + 1, NULL, 1000.);
+		CHECK(o != NULL);
+		if (u % 5 == 0)
+			CHECK_INT_EQ(ci_link_esi(ci, p, o), 1);
+	}
+	CHECK_INT_EQ(ci_clear(ci), 302);
+	CHECK_INT_EQ(ci_count(ci), 0);
+	CHECK_INT_EQ(ci_bytes(ci), b0);
+	CHECK_INT_EQ(ci_key_bytes(ci), 0);
+	CHECK_INT_EQ(ci_ntags_distinct(ci), 0);
+	CHECK_INT_EQ(ci_tag_count(ci, "all"), 0);
+	CHECK(ci_get(ci, "h", "/page", NULL) == NULL);
+	/* Neither expired nor evicted: Varnish dropped them all at once. */
+	CHECK_INT_EQ(ci_expirations(ci), 0);
+	CHECK_INT_EQ(ci_evictions(ci), 0);
+	/* And it learns again. */
+	p = ci_put(ci, "h", "/page", NULL, &a, t, 2, NULL, 2000.);
+	CHECK(ci_get(ci, "h", "/page", NULL) == p);
+	CHECK_INT_EQ(ci_tag_count(ci, "all"), 1);
+	CHECK_INT_EQ(ci_expire(ci, 3000.), 1);
+	ci_free(&ci);
+}
+
 static void
 test_random(void)
 {
@@ -1361,6 +1406,7 @@ main(void)
 	test_popularity();
 	test_eviction();
 	test_expiry();
+	test_clear();
 	test_random();
 	test_random_budget();
 	return (unit_done());
