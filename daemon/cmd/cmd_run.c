@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
+#include "vsb.h"
 
 #include "api/http_api.h"
 #include "api/routes.h"
@@ -92,6 +94,7 @@ struct run {
 	struct result_store *store;
 	struct retention *ret;
 	struct rs_conf rsc;
+	char *runner; /* rsc.runner */
 	/* the tenants' API, with a database and token keys */
 	struct cmd_tenant ct;
 	/* the instances, their nodes and the jobs through them */
@@ -394,6 +397,37 @@ run_tenant(struct run *r, const struct run_opts *o)
 	    o->allow_private, 0, 0, o->sse_heartbeat));
 }
 
+/*
+ * Who runs our jobs, the same at every start of the same stoked run: its
+ * host and the varnishd instances it watches, as -n names them
+ * ("web1 -n /var/lib/varnish/a -n default").  Its jobs are of those
+ * caches; a stoked run that starts with the same owns what an earlier
+ * one left unfinished.
+ */
+static char *
+run_runner(const struct run_opts *o)
+{
+	char host[256];
+	struct vsb *vsb;
+	unsigned i;
+	char *p;
+
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "localhost");
+	host[sizeof host - 1] = '\0';
+	vsb = VSB_new_auto();
+	AN(vsb);
+	VSB_cat(vsb, host);
+	for (i = 0; i < o->ninst; i++)
+		VSB_printf(vsb, " -n %s",
+		    o->names[i] != NULL ? o->names[i] : "default");
+	AZ(VSB_finish(vsb));
+	p = strdup(VSB_data(vsb));
+	AN(p);
+	VSB_destroy(&vsb);
+	return (p);
+}
+
 /* The pool, the result store and retention; 0, or -1 (said). */
 static int
 run_database(struct run *r, const struct run_opts *o)
@@ -418,6 +452,8 @@ run_database(struct run *r, const struct run_opts *o)
 	eb = r->eb;
 	api = r->api;
 	r->rsc.max_rows = o->db_buffer;
+	r->runner = run_runner(o);
+	r->rsc.runner = r->runner;
 	/* One connection writes, two answer the API; the URL
 	 * parses, since the migration just used it. */
 	pool = pg_pool_new(eb, db, 3, err, sizeof err);
@@ -545,6 +581,7 @@ run_close(struct run *r)
 	if (r->store != NULL)
 		rs_free(&r->store);
 	retention_free(&r->ret);
+	free(r->runner);
 	event_base_free(r->eb);
 	og_free(&r->guard);
 	run_database_stop(r);
@@ -590,6 +627,7 @@ cmd_run(int argc, char **argv)
 	}
 	http_api_set_timeout(r.api, o.client_timeout);
 	if (run_database(&r, &o) != 0) {
+		free(r.runner);
 		http_api_free(&r.api);
 		cmd_tenant_stop(&r.ct);
 		cmd_tenant_free(&r.ct);

@@ -556,7 +556,8 @@ struct result_store *
 rs_new(struct event_base *eb, struct pg_pool *pool, const struct rs_conf *c)
 {
 	AN(pool);
-	return (rs_new_writer(eb, c, &rs_pg_writer, rs_pg_new(pool)));
+	return (rs_new_writer(eb, c, &rs_pg_writer,
+	    rs_pg_new(pool, c != NULL ? c->runner : NULL)));
 }
 
 /* Rows and job changes not in the database yet. */

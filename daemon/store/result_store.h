@@ -35,6 +35,13 @@ struct rs_conf {
 	size_t max_rows; /* waiting at most; 0: 200000 */
 	unsigned batch; /* results per statement; 0: 1000 */
 	double interval; /* seconds between writes; 0: 0.25 */
+	/*
+	 * Who runs the jobs, the same each time the same stoked runs
+	 * (cache_jobs.runner), or NULL.  rs_new(): before its first job is
+	 * written, the jobs an earlier run of it left queued or running
+	 * (it was killed) are recorded as failed.  Copied.
+	 */
+	const char *runner;
 };
 
 /* The pool is the caller's, and must outlive the store. */

@@ -65,7 +65,7 @@ char *rs_host_of(const char *url);
 
 /* result_store_write.c: the PostgreSQL writer */
 struct pg_pool;
-void *rs_pg_new(struct pg_pool *);
+void *rs_pg_new(struct pg_pool *, const char *runner);
 extern const struct rs_writer rs_pg_writer;
 int rs_pg_connected(const void *priv);
 

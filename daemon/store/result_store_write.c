@@ -33,13 +33,15 @@
 #define BACKOFF_MAX 5.0
 #define UNREACHABLE_AFTER 5.0 /* seconds down before it is said */
 
-enum rs_writing { W_IDLE, W_JOBS, W_INVALS, W_RESULTS };
+enum rs_writing { W_IDLE, W_ORPHANS, W_JOBS, W_INVALS, W_RESULTS };
 
 /* The writer: the pool, and the write in flight. */
 struct rs_pg {
 	unsigned magic;
 #define RS_PG_MAGIC 0x5e7d0a06
 	struct pg_pool *pool;
+	char *runner; /* cache_jobs.runner of our jobs, or NULL */
+	unsigned orphans_done : 1; /* an earlier run's jobs are ended */
 	struct result_store *rs; /* while a write is in flight */
 	enum rs_writing writing;
 	struct rs_job **sent; /* the jobs in flight, in order made */
@@ -87,10 +89,10 @@ static const struct pg_stmt st_jobs = { "rs_jobs",
 	")"
 	"INSERT INTO cache_jobs (row_key, website_id, trigger, source, status,"
 	"  created_at, started_at, finished_at, urls_total, urls_completed,"
-	"  urls_failed, error)"
+	"  urls_failed, error, runner)"
 	" SELECT n.k, w.id, n.trig::job_trigger, n.source,"
 	"  n.status::job_status, to_timestamp(n.t0), to_timestamp(n.t0),"
-	"  to_timestamp(n.t1), n.total, n.done, n.failed, n.error"
+	"  to_timestamp(n.t1), n.total, n.done, n.failed, n.error, $19"
 	" FROM n JOIN w ON w.base_url = n.base"
 	" ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO UPDATE SET"
 	"  status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,"
@@ -98,7 +100,19 @@ static const struct pg_stmt st_jobs = { "rs_jobs",
 	"  urls_completed = EXCLUDED.urls_completed,"
 	"  urls_failed = EXCLUDED.urls_failed, error = EXCLUDED.error"
 	" RETURNING row_key, id, website_id",
-	18 };
+	19 };
+
+/*
+ * The jobs an earlier run of the same stoked left unfinished: it was
+ * killed, and they will never end.  Their rows say so, as they would
+ * have at a clean exit (cancelled), but failed: nobody asked.
+ */
+static const struct pg_stmt st_orphans = { "rs_orphans",
+	"UPDATE cache_jobs SET status = 'failed', finished_at = now(),"
+	"  error = 'stoked run stopped before it ended'"
+	" WHERE runner = $1 AND status IN ('queued', 'running')"
+	" RETURNING id",
+	1 };
 
 static const struct pg_stmt st_invals = { "rs_invals",
 	"INSERT INTO invalidation_events (row_key, website_id, job_id, kind,"
@@ -345,7 +359,7 @@ send_jobs(struct rs_pg *pw)
 {
 	struct result_store *rs = pw->rs;
 	struct vsb *n[11], *x[7];
-	const char *v[18];
+	const char *v[19];
 	struct rs_job *j;
 	double now = VTIM_real();
 	unsigned u;
@@ -397,6 +411,7 @@ send_jobs(struct rs_pg *pw)
 		v[u] = VSB_data(n[u]);
 	for (u = 0; u < 7; u++)
 		v[11 + u] = VSB_data(x[u]);
+	v[18] = pw->runner;
 	r = 0;
 	if (pw->nsent > 0) {
 		pw->nsend = pw->nsent;
@@ -610,12 +625,59 @@ send_results(struct rs_pg *pw)
 }
 
 static void
+on_orphans(void *priv, const struct pg_result *res, const char *err)
+{
+	const PGresult *r = (const PGresult *)res;
+	struct rs_pg *pw;
+
+	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
+	CHECK_OBJ_NOTNULL(pw->rs, RESULT_STORE_MAGIC);
+	assert(pw->writing == W_ORPHANS);
+	pw->writing = W_IDLE;
+	/* Failed: tried again after a backoff. */
+	if (err != NULL && !write_failed(pw, res, err, "an earlier run's jobs"))
+		return;
+	pw->orphans_done = 1;
+	if (err != NULL) {
+		/* Refused for good: those stay as they are, ours go on. */
+		rs_kick(pw->rs);
+		return;
+	}
+	if (PQntuples(r) > 0)
+		log_notice("store",
+		    "%d jobs of an earlier run (%s) were left unfinished: "
+		    "recorded as failed",
+		    PQntuples(r), pw->runner);
+	said_back(pw);
+	rs_kick(pw->rs);
+}
+
+/* First of all: this run's jobs must not be taken for an earlier's. */
+static int
+send_orphans(struct rs_pg *pw)
+{
+	const char *v[1];
+
+	if (pw->orphans_done)
+		return (0);
+	if (pw->runner == NULL) {
+		pw->orphans_done = 1;
+		return (0);
+	}
+	v[0] = pw->runner;
+	/* Not queued (the pool is full): the next flush tries again. */
+	if (pg_pool_query(pw->pool, &st_orphans, v, on_orphans, pw) == 0)
+		pw->writing = W_ORPHANS;
+	return (1);
+}
+
+static void
 flush(struct rs_pg *pw)
 {
 	if (pw->writing != W_IDLE || VTIM_mono() < pw->retry_at ||
 	    !rs_pg_connected(pw))
 		return;
-	if (send_jobs(pw) || send_invals(pw))
+	if (send_orphans(pw) || send_jobs(pw) || send_invals(pw))
 		return;
 	(void)send_results(pw);
 }
@@ -702,11 +764,12 @@ rs_pg_fini(void *priv)
 	CAST_OBJ_NOTNULL(pw, priv, RS_PG_MAGIC);
 	free(pw->sent);
 	free(pw->inflight);
+	free(pw->runner);
 	FREE_OBJ(pw);
 }
 
 void *
-rs_pg_new(struct pg_pool *pool)
+rs_pg_new(struct pg_pool *pool, const char *runner)
 {
 	struct rs_pg *pw;
 
@@ -714,6 +777,10 @@ rs_pg_new(struct pg_pool *pool)
 	ALLOC_OBJ(pw, RS_PG_MAGIC);
 	AN(pw);
 	pw->pool = pool;
+	if (runner != NULL) {
+		pw->runner = strdup(runner);
+		AN(pw->runner);
+	}
 	pw->down_since = VTIM_mono();
 	return (pw);
 }

@@ -235,8 +235,8 @@ expect("no task of the job a worker's", sql(
 
 # 3. stoked run, killed while it warms a sitemap.  Its jobs live in its
 # memory: started again, it warms the sitemap as a new job, which ends
-# with one result per URL.  (The killed one's row is left running: see
-# the README's fault tests.)
+# with one result per URL, and says the killed one's job failed (it
+# owns it: same host, same -n).
 print("== stoked run killed while it warms the sitemap", flush=True)
 for name in ("w3", "agent"):
     kill9(name)
@@ -262,8 +262,18 @@ until("a third done", lambda: sql(
     "SELECT urls_completed * 3 >= urls_total AND urls_total > 0"
     " FROM cache_jobs WHERE id = %d" % j3) == "t")
 kill9("run")
+expect("the killed run's job, as it left it", sql(
+    "SELECT status FROM cache_jobs WHERE id = %d" % j3), "running")
 run_start()
+until("the killed run's job failed", lambda: sql(
+    "SELECT status FROM cache_jobs WHERE id = %d" % j3) == "failed", 30)
+expect("why it failed", sql(
+    "SELECT error || ' ' || (finished_at IS NOT NULL) FROM cache_jobs"
+    " WHERE id = %d" % j3), "stoked run stopped before it ended true")
 j4 = int(until("its next job", lambda: run_job() != str(j3) and run_job()))
+expect("both runs' jobs have the one owner", sql(
+    "SELECT count(DISTINCT runner) || ' ' || count(runner) FROM cache_jobs"
+    " WHERE id IN (%d, %d)" % (j3, j4)), "1 2")
 until("the sitemap warmed", lambda: sql(
     "SELECT status FROM cache_jobs WHERE id = %d" % j4) == "done", 120)
 n = int(sql("SELECT urls_total FROM cache_jobs WHERE id = %d" % j4))
@@ -277,6 +287,12 @@ expect("run's job: URLs with other than one result", sql(
 expect("run's job: every URL has its result", sql(
     "SELECT count(DISTINCT url) FROM page_results WHERE job_id = %d" % j4),
     str(n))
+
+expect("the killed run's job still failed", sql(
+    "SELECT status FROM cache_jobs WHERE id = %d" % j3), "failed")
+expect("jobs of the durable queue have no owner", sql(
+    "SELECT count(*) FROM cache_jobs WHERE id IN (%d, %d)"
+    " AND runner IS NOT NULL" % (j1, j2)), "0")
 
 for name in list(procs):
     procs[name].send_signal(signal.SIGTERM)
