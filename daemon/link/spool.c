@@ -58,6 +58,7 @@ struct spool {
 	uint64_t next_seq;
 	struct spool_stats st;
 	unsigned said_full : 1;
+	unsigned said_unwritable : 1; /* a batch's file could not be written */
 	spool_notify_f *notify;
 	void *notify_priv;
 };
@@ -89,17 +90,23 @@ sp_write(const struct spool *sp, struct sp_entry *e)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	FILE *f;
-	int n, ok;
+	int n, ok, err;
 
 	sp_path(sp, e->seq, "", path, sizeof path);
 	sp_path(sp, e->seq, ".tmp", tmp, sizeof tmp);
 	f = fopen(tmp, "we");
 	if (f == NULL)
 		return (-1);
+	errno = 0;
 	n = fprintf(f, SP_HEADER " %u %d %s\n", e->rows, e->gzip, e->key);
 	ok = n > 0 && fwrite(e->body, 1, e->len, f) == e->len;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
+	/* A full disk may show only at fclose(), as it flushes. */
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, path) != 0) {
+		err = errno != 0 ? errno : EIO;
 		(void)unlink(tmp);
+		errno = err;
 		return (-1);
 	}
 	e->fsize = (size_t)n + e->len;
@@ -267,6 +274,34 @@ spool_set_notify(struct spool *sp, spool_notify_f *fn, void *priv)
 	sp->notify_priv = priv;
 }
 
+/*
+ * A batch's file could not be written (the disk is full, most likely):
+ * said once, until one is written again.  Its rows are dropped, as when
+ * the spool is full, and counted the same.
+ */
+static int
+sp_unwritable(struct spool *sp, unsigned rows, int err)
+{
+	sp->st.dropped_rows += rows;
+	if (!sp->said_unwritable) {
+		sp->said_unwritable = 1;
+		log_error("spool",
+		    "%s: a batch cannot be written (%s): dropping rows "
+		    "that do not fit in memory until one can",
+		    sp->dir, strerror(err));
+	}
+	return (-1);
+}
+
+static void
+sp_written(struct spool *sp)
+{
+	if (!sp->said_unwritable)
+		return;
+	sp->said_unwritable = 0;
+	log_notice("spool", "%s: batches are written again", sp->dir);
+}
+
 static int
 sp_full(struct spool *sp, unsigned rows)
 {
@@ -287,6 +322,7 @@ spool_push(struct spool *sp, const char *key, const void *body, size_t len,
     int gzip, unsigned rows)
 {
 	struct sp_entry *e;
+	int err;
 
 	CHECK_OBJ_NOTNULL(sp, SPOOL_MAGIC);
 	AN(key);
@@ -308,10 +344,11 @@ spool_push(struct spool *sp, const char *key, const void *body, size_t len,
 	} else if (sp->dir != NULL &&
 	    sp->st.disk_bytes + len + 64 + SP_KEY_MAX <= sp->conf.disk_max) {
 		if (sp_write(sp, e) != 0) {
-			log_error("spool", "%s: %s", sp->dir, strerror(errno));
+			err = errno;
 			sp_entry_free(e);
-			return (sp_full(sp, rows));
+			return (sp_unwritable(sp, rows, err));
 		}
+		sp_written(sp);
 		free(e->body);
 		e->body = NULL;
 		sp->st.disk_bytes += e->fsize;

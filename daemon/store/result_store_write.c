@@ -234,9 +234,18 @@ write_failed(struct rs_pg *pw, const struct pg_result *res, const char *err,
 	/* At exit rs_drain() says what was left, the pool's "stopped". */
 	if (!pw->failing && !rs->draining) {
 		pw->failing = 1;
-		log_warning("store",
-		    "writing %s to the database failed, trying again: %s", what,
-		    err);
+		/* 53100: disk_full.  What to do is the operator's. */
+		if (state != NULL && !strcmp(state, "53100"))
+			log_error("store",
+			    "the database's disk is full (%s): rows wait in "
+			    "memory, %zu at most, and are written once there "
+			    "is room",
+			    err, rs->conf.max_rows);
+		else
+			log_warning("store",
+			    "writing %s to the database failed, trying "
+			    "again: %s",
+			    what, err);
 	}
 	pw->backoff = pw->backoff > 0 ? pw->backoff * 2 : BACKOFF_MIN;
 	if (pw->backoff > BACKOFF_MAX)

@@ -21,26 +21,7 @@ site="http://127.0.0.1:$vport"
 tok=sta_0123456789abcdefghijABCDEFGHIJ0123456789
 echo "$tok" > "$work/token"
 
-# cp_start: the stand-in, on $cport once it listened once; $cpid.
-cport=0
-cp_start() {
-	python3 "$TESTS_DIR/agent/control_plane.py" --token-file "$work/token" \
-	    --state "$work/cp.json" --port "$cport" >> "$work/cp.log" 2>&1 &
-	cpid=$!
-	suite_bg "$cpid"
-	until [ -f "$work/cp.log" ] && grep -q "listening on" "$work/cp.log"; do
-		sleep 0.05
-	done
-	cport=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$work/cp.log" |
-	    tail -n 1)
-	cp="http://127.0.0.1:$cport"
-	until curl -sf "$cp/_test/state" > /dev/null; do sleep 0.05; done
-}
-
-cp_stop() {
-	kill "$cpid"
-	wait "$cpid" 2> /dev/null || true
-}
+. "$TESTS_DIR/lib/control_plane.sh"
 
 # agent_start NAME ARGS...: $ap, $mport.
 agent_start() {
@@ -63,14 +44,6 @@ agent_stop() {
 
 metric() {
 	curl -sf "http://127.0.0.1:$mport/metrics" | sed -n "s/^$1 //p"
-}
-
-# st PYTHON-EXPR: evaluated on the stand-in's state (s).
-st() {
-	curl -sf "$cp/_test/state" | python3 -c "
-import json, sys
-s = json.load(sys.stdin)
-print($1)"
 }
 
 # until_st SECONDS PYTHON-EXPR: poll until it is True.
