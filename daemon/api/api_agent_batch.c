@@ -126,6 +126,21 @@ static const struct agent_field agent_traffic_fields[] = {
 	{ "uncacheable", AGF_COUNTS, 0, 0, AGENT_COUNT_MAX, NULL },
 };
 
+/* What visitors asked for most in an hour (link/popular.h). */
+static const struct agent_field agent_popular_fields[] = {
+	{ "hour", AGF_TIME, R, 0, 0, NULL },
+	{ "host", AGF_TEXT, R, 1, 255, NULL },
+	{ "path", AGF_TEXT, R, 1, AGENT_PATH_MAX, NULL },
+	{ "hits", AGF_INT, R, 0, AGENT_COUNT_MAX, NULL },
+};
+
+static const struct agent_field agent_search_fields[] = {
+	{ "hour", AGF_TIME, R, 0, 0, NULL },
+	{ "host", AGF_TEXT, R, 1, 255, NULL },
+	{ "term", AGF_TEXT, R, 1, AGENT_TERM_MAX, NULL },
+	{ "n", AGF_INT, R, 0, AGENT_COUNT_MAX, NULL },
+};
+
 #undef R
 #undef N
 
@@ -133,20 +148,23 @@ struct agent_rows {
 	const char *name;
 	const struct agent_field *field;
 	unsigned nfield;
+	unsigned max; /* rows in a batch */
 };
 
-#define AGENT_ROWS(name, f)                                                    \
+#define AGENT_ROWS(name, f, max)                                               \
 	{                                                                      \
-		name, f, sizeof f / sizeof f[0]                                \
+		name, f, sizeof f / sizeof f[0], max                           \
 	}
 
 /* In the order of struct ags_batch's arrays. */
 static const struct agent_rows agent_rows[] = {
-	AGENT_ROWS("jobs", agent_job_fields),
-	AGENT_ROWS("invalidations", agent_inval_fields),
-	AGENT_ROWS("results", agent_result_fields),
-	AGENT_ROWS("traffic", agent_traffic_fields),
-	AGENT_ROWS("tasks", agent_task_fields),
+	AGENT_ROWS("jobs", agent_job_fields, AGENT_BATCH_ROWS_MAX),
+	AGENT_ROWS("invalidations", agent_inval_fields, AGENT_BATCH_ROWS_MAX),
+	AGENT_ROWS("results", agent_result_fields, AGENT_BATCH_ROWS_MAX),
+	AGENT_ROWS("traffic", agent_traffic_fields, AGENT_BATCH_ROWS_MAX),
+	AGENT_ROWS("tasks", agent_task_fields, AGENT_BATCH_ROWS_MAX),
+	AGENT_ROWS("popular", agent_popular_fields, AGENT_POPULAR_ROWS_MAX),
+	AGENT_ROWS("searches", agent_search_fields, AGENT_SEARCH_ROWS_MAX),
 };
 #define AGENT_NROWS (sizeof agent_rows / sizeof agent_rows[0])
 _Static_assert(AGENT_NROWS == AGENT_BATCH_KINDS, "a batch's kinds");
@@ -354,7 +372,7 @@ agent_row(struct api_input_err *r, const struct agent_rows *rw, json_t *row,
 
 /* A batch's fields: its key and time, then agent_rows[]'s. */
 static const char *const agent_batch_fields[] = { "batch", "sent_at", "jobs",
-	"invalidations", "results", "traffic", "tasks" };
+	"invalidations", "results", "traffic", "tasks", "popular", "searches" };
 #define AGENT_BATCH_NFIELDS                                                    \
 	(sizeof agent_batch_fields / sizeof agent_batch_fields[0])
 
@@ -377,10 +395,10 @@ agent_rows_json(struct api_input_err *r, const struct agent_rows *rw, json_t *a)
 		    "%s must be an array", rw->name);
 		return (NULL);
 	}
-	if (json_array_size(a) > AGENT_BATCH_ROWS_MAX) {
+	if (json_array_size(a) > rw->max) {
 		api_input_fail(r, 422, "too_long", rw->name,
-		    "%s must hold at most %d rows: send a batch more often",
-		    rw->name, AGENT_BATCH_ROWS_MAX);
+		    "%s must hold at most %u rows: send a batch more often",
+		    rw->name, rw->max);
 		return (NULL);
 	}
 	json_array_foreach(a, i, row)
@@ -415,7 +433,7 @@ agent_batch_read(json_t *body, struct agent_batch_in *in,
 			api_input_fail(r, 400, "unknown_field", k,
 			    "unknown field '%.64s': a batch has batch, "
 			    "sent_at, jobs, invalidations, results, traffic, "
-			    "tasks",
+			    "tasks, popular, searches",
 			    k);
 			return (-1);
 		}
@@ -451,6 +469,10 @@ agent_batch_read(json_t *body, struct agent_batch_in *in,
 	in->bt.results = in->rows[2];
 	in->bt.traffic = in->rows[3];
 	in->bt.tasks = in->rows[4];
+	in->bt.popular = in->rows[5];
+	in->bt.searches = in->rows[6];
+	in->bt.npopular = json_array_size(json_object_get(body, "popular")) +
+	    json_array_size(json_object_get(body, "searches"));
 	in->bt.ninvalidations =
 	    json_array_size(json_object_get(body, "invalidations"));
 	in->bt.ntasks = json_array_size(json_object_get(body, "tasks"));

@@ -17,8 +17,13 @@
 #define AGENT_URL_MAX 8192
 /* Rows of each kind in one batch, at most. */
 #define AGENT_BATCH_ROWS_MAX 5000
-/* jobs, invalidations, results, traffic, tasks */
-#define AGENT_BATCH_KINDS 5
+/* Popular paths and search terms in one batch, at most. */
+#define AGENT_POPULAR_ROWS_MAX 1000
+#define AGENT_SEARCH_ROWS_MAX 500
+#define AGENT_PATH_MAX 2048
+#define AGENT_TERM_MAX 100
+/* jobs, invalidations, results, traffic, tasks, popular, searches */
+#define AGENT_BATCH_KINDS 7
 
 struct agent_batch_in {
 	struct ags_batch bt; /* key borrowed from the body, rows ours */

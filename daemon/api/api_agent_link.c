@@ -75,7 +75,11 @@
  *	 "tasks": [{"task": id, "ok": bool, "node": text|null,
  *	     "status": n|null, "load_ms": x|null, "ttfb_ms": x|null,
  *	     "cache_status": text|null, "outcome": "cached|...|failed",
- *	     "reason": text|null, "ttl": x|null, "recorded_at": t}]}
+ *	     "reason": text|null, "ttl": x|null, "recorded_at": t}],
+ *	 "popular": [{"hour": t, "host": "shop.example", "path": "/p/1",
+ *	     "hits": n}],
+ *	 "searches": [{"hour": t, "host": "shop.example", "term": "tea",
+ *	     "n": n}]}
  *
  *	Every array may be absent or empty.  A field not listed, a value of
  *	another type, an unknown enum value, a time not from 0 to 1e11:
@@ -108,9 +112,29 @@
  *	twice in this one), is dropped and counted: a task is completed
  *	once, whichever of the agent's claims of it warmed it, its lease
  *	run out or not.  -> 200 {"batch", "duplicate": false, "stored":
- *	{"jobs", "invalidations", "results", "traffic", "tasks"},
- *	"dropped": {"foreign_host", "unknown_job", "tasks"}}.  Batch keys
- *	are forgotten after 3 days.
+ *	{"jobs", "invalidations", "results", "traffic", "tasks",
+ *	"popular", "searches"}, "dropped": {"foreign_host", "unknown_job",
+ *	"tasks"}}.  Batch keys are forgotten after 3 days.
+ *
+ *	"popular" and "searches" (additions to version 1: a control plane
+ *	before them answers 400 unknown_field, so the agent sends them in
+ *	a batch of their own, which is all it loses then): what the
+ *	node's visitors asked for most in a UTC hour (hour: its start) of
+ *	one Host, counted by the agent in bounded memory (link/popular.h)
+ *	and sent every --popular-every seconds, at most 1000 and 500 rows
+ *	(422 too_long beyond).  A path is a URL's path, 1 to 2048 bytes,
+ *	with no query string but a search page's term
+ *	("/search?search=TERM", the term as below, form-encoded); a term
+ *	what a visitor searched a shop for (a search page's "search"
+ *	parameter), 1 to 100 bytes, trimmed, its spaces collapsed, in
+ *	lower case.  Nothing of a visitor is sent: no cookie, address,
+ *	user agent, nor any other query string.  Rows of a Host that is
+ *	not the website's are dropped and counted (foreign_host); the
+ *	others are added to the website's daily rollups (url_popularity,
+ *	search_terms_seen, by UTC day), kept 35 days: a sitemap job ranks
+ *	its URLs by them after <priority> (before <lastmod>), a crawl job
+ *	after depth, and a Shopware website's job warms its visitors' 10
+ *	most searched terms of the last 7 days beside its search_terms.
  *
  *	The agent deletes a batch from its spool only on a 200; a 4xx other
  *	than 401 and 429 means the batch is bad: it logs and drops it
@@ -281,6 +305,8 @@ static const char *const agent_rows_kind[AAR__MAX] = {
 	[AAR_RESULTS] = "results",
 	[AAR_TRAFFIC] = "traffic",
 	[AAR_TASKS] = "tasks",
+	[AAR_POPULAR] = "popular",
+	[AAR_SEARCHES] = "searches",
 };
 
 /* The store's answer says what it stored: {"duplicate", "stored"}. */

@@ -30,6 +30,8 @@ enum api_agent_rows {
 	AAR_RESULTS,
 	AAR_TRAFFIC,
 	AAR_TASKS,
+	AAR_POPULAR,
+	AAR_SEARCHES,
 	AAR__MAX
 };
 

@@ -65,6 +65,7 @@ struct agent_opts {
 	unsigned index_mb;
 	double refresh_before, refresh_pop;
 	unsigned poll_wait;
+	double popular_every;
 	char token[128];
 	char host[256];
 };
@@ -98,7 +99,8 @@ static const char agent_about[] =
     "given; it listens at --node): reads its log, keeps its index and\n"
     "re-warms what it loses at once, as 'stoked run' does.  What it\n"
     "records (jobs, invalidations, every warm result, and per minute\n"
-    "and host the visitors' hits, misses and passes) goes to the\n"
+    "and host the visitors' hits, misses and passes, per hour their\n"
+    "most asked paths and search terms) goes to the\n"
     "control plane at --control, in batches, with the agent token in\n"
     "--token-file; it does the purges and settings the control plane\n"
     "sends.  While the control plane is away, batches wait in memory\n"
@@ -224,6 +226,9 @@ agent_options(struct agent_opts *o, int argc, char **argv)
 		CMD_OPT_ORIGIN_RATE(cc),
 		{ "poll-wait", 0, CO_UINT, "S", 1, 30, "25", NULL,
 		    &o->poll_wait, NULL },
+		{ "popular-every", 0, CO_REAL, "S", 1, 3600, "60",
+		    "how often the popular paths and search terms are sent",
+		    &o->popular_every, NULL },
 		CMD_OPT_END,
 	};
 	int arg0, rv;
@@ -332,7 +337,7 @@ agent_start(struct agent *a, struct agent_opts *o)
 	ic.refresh_popularity = o->refresh_pop;
 	ic.guard = a->guard;
 	a->inst = cmd_instance_new(a->eb, a->api, &o->cc, &ic, &a->rc);
-	a->traffic = traffic_new();
+	a->traffic = traffic_new(o->popular_every);
 	instance_set_tap(a->inst, traffic_event, a->traffic);
 
 	/* A batch a second, or at once when 1000 results wait. */

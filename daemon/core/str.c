@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,4 +44,56 @@ str_printf(const char *fmt, ...)
 	va_end(ap);
 	assert(m == n);
 	return (s);
+}
+
+int
+str_form_encode(const char *s, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *t;
+	size_t n = 0;
+
+	AN(s);
+	AN(out);
+	for (t = (const unsigned char *)s; *t != '\0'; t++) {
+		if (n + 4 > outlen)
+			return (-1);
+		if (isalnum(*t) || strchr("*-._", *t) != NULL)
+			out[n++] = (char)*t;
+		else if (*t == ' ')
+			out[n++] = '+';
+		else {
+			out[n++] = '%';
+			out[n++] = hex[*t >> 4];
+			out[n++] = hex[*t & 0xf];
+		}
+	}
+	if (n >= outlen)
+		return (-1);
+	out[n] = '\0';
+	return (0);
+}
+
+size_t
+str_utf8_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return (1);
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return ((p[1] & 0xc0) == 0x80 ? 2 : 0);
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[0] == 0xe0 && p[1] < 0xa0) ||
+		    (p[0] == 0xed && p[1] >= 0xa0))
+			return (0);
+		return (3);
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80 || (p[0] == 0xf0 && p[1] < 0x90) ||
+		    (p[0] == 0xf4 && p[1] >= 0x90))
+			return (0);
+		return (4);
+	}
+	return (0);
 }

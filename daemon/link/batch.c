@@ -272,6 +272,35 @@ lb_push(struct link_batch *lb, json_t *b, unsigned rows)
 	free(s);
 }
 
+/*
+ * The popular paths and search terms, when due, in a batch of their
+ * own: a control plane older than these rows refuses the batch (400
+ * unknown_field), and the agent drops it, so nothing else goes with it.
+ */
+static void
+lb_popular(struct link_batch *lb)
+{
+	json_t *paths, *searches, *b;
+	unsigned n;
+
+	if (lb->traffic == NULL ||
+	    !traffic_take_popular(lb->traffic, VTIM_real(), &paths, &searches))
+		return;
+	b = json_object();
+	AN(b);
+	n = 0;
+	if (paths != NULL) {
+		n += (unsigned)json_array_size(paths);
+		AZ(json_object_set_new(b, "popular", paths));
+	}
+	if (searches != NULL) {
+		n += (unsigned)json_array_size(searches);
+		AZ(json_object_set_new(b, "searches", searches));
+	}
+	lb_push(lb, b, n);
+	json_decref(b);
+}
+
 static void
 lb_flush(void *priv, struct result_store *rs)
 {
@@ -294,6 +323,7 @@ lb_flush(void *priv, struct result_store *rs)
 	if (traffic != NULL)
 		n += (unsigned)json_array_size(traffic);
 	forget_jobs(rs);
+	lb_popular(lb);
 	if (n == 0) {
 		json_decref(jobs);
 		json_decref(invals);

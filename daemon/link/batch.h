@@ -2,7 +2,8 @@
  * The agent link's writer of the result store's rows (store/
  * result_rows.h): each flush cuts one batch of what waits (jobs new or
  * changed, invalidations, results, and the visitor traffic counted
- * since), as the protocol's JSON, gzip'd when over 1 KiB, and hands it
+ * since; now and then the popular paths and terms, in a batch of their
+ * own), as the protocol's JSON, gzip'd when over 1 KiB, and hands it
  * to the spool under its key "<run uuid>:<seq>".  Once in the spool a
  * row is the link's: the store forgets it.
  */

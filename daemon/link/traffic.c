@@ -1,8 +1,9 @@
 /*
  * Visitor traffic (traffic.h): one cell per minute and host, found by a
- * hash of both.  A visitor names the Host, so the cells are capped: past
- * TRAFFIC_CELLS in one period, new hosts are not counted (the minute's
- * known hosts still are).
+ * hash of both, and what visitors ask for most beside (popular.h).  A
+ * visitor names the Host, so the cells are capped: past TRAFFIC_CELLS
+ * in one period, new hosts are not counted (the minute's known hosts
+ * still are).
  */
 
 #include "config.h"
@@ -19,6 +20,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "popular.h"
 #include "traffic.h"
 
 #define TRAFFIC_CELLS 10000
@@ -60,15 +62,20 @@ struct traffic {
 	struct tr_cell *cells;
 	unsigned ncell;
 	uint32_t warm_vxid; /* the last warm request's: not a visitor */
+	struct popular *popular;
+	double popular_every, popular_last;
 };
 
 struct traffic *
-traffic_new(void)
+traffic_new(double popular_every)
 {
 	struct traffic *tr;
 
+	assert(popular_every > 0);
 	ALLOC_OBJ(tr, TRAFFIC_MAGIC);
 	AN(tr);
+	tr->popular = popular_new();
+	tr->popular_every = popular_every;
 	return (tr);
 }
 
@@ -126,6 +133,7 @@ traffic_event(void *priv, const struct event_rec *ev)
 {
 	struct traffic *tr;
 	struct tr_cell *c;
+	double t;
 
 	CAST_OBJ_NOTNULL(tr, priv, TRAFFIC_MAGIC);
 	AN(ev);
@@ -140,8 +148,10 @@ traffic_event(void *priv, const struct event_rec *ev)
 	/* A warm request's records come before its hit, miss or fetch. */
 	if (ev->vxid != 0 && ev->vxid == tr->warm_vxid)
 		return;
-	c = tr_cell(tr, ev->t_logged > 0 ? ev->t_logged : ev->now,
-	    ev->key.host);
+	t = ev->t_logged > 0 ? ev->t_logged : ev->now;
+	if (ev->type != EV_FETCH)
+		popular_count(tr->popular, t, ev->key.host, ev->key.url);
+	c = tr_cell(tr, t, ev->key.host);
 	if (c == NULL)
 		return;
 	switch (ev->type) {
@@ -202,6 +212,23 @@ traffic_take(struct traffic *tr)
 	return (a);
 }
 
+int
+traffic_take_popular(struct traffic *tr, double now, json_t **paths,
+    json_t **searches)
+{
+	CHECK_OBJ_NOTNULL(tr, TRAFFIC_MAGIC);
+	AN(paths);
+	AN(searches);
+	*paths = *searches = NULL;
+	if (tr->popular_last == 0)
+		tr->popular_last = now;
+	if (now - tr->popular_last < tr->popular_every)
+		return (0);
+	tr->popular_last = now;
+	popular_take(tr->popular, paths, searches);
+	return (*paths != NULL || *searches != NULL);
+}
+
 void
 traffic_free(struct traffic **trp)
 {
@@ -211,5 +238,6 @@ traffic_free(struct traffic **trp)
 	TAKE_OBJ_NOTNULL(tr, trp, TRAFFIC_MAGIC);
 	a = traffic_take(tr);
 	json_decref(a);
+	popular_free(&tr->popular);
 	FREE_OBJ(tr);
 }

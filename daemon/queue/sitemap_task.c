@@ -4,6 +4,9 @@
  * of the site's pages (site_crawl.h: a crawl job, or a site without a
  * sitemap), and ended by one statement whose answer ends the task.
  *
+ * A URL's value is the sitemap's (<priority>, then <lastmod>) or the
+ * crawl's (its depth), with how popular it is with the website's
+ * visitors between the two where its agents report it (popularity.h).
  * What it finds is kept as the plan's max_urls most valuable URLs: a
  * heap whose top is the least valuable kept, and a set beside it to
  * keep each URL once.  A URL found once the heap is full takes the
@@ -16,7 +19,8 @@
  * worth more than the next whatever the sitemap or the crawl says
  * within it: the start page, its other languages' and its categories
  * (the navigation); the products and the sitemap's other pages; the
- * search pages of the website's search_terms.  The currencies it
+ * search pages of the website's search_terms, then of the terms its
+ * visitors searched most (as its agents report them).  The currencies it
  * offers are warmed as variants of the job when the website says
  * auto_variants (each through variant_inputs' currency), else only
  * proposed; what was found is the job's detected, and the first words
@@ -42,6 +46,7 @@
 #include "core/log.h"
 #include "fetch/addr_policy.h"
 #include "sitemap/esi_probe.h"
+#include "sitemap/popularity.h"
 #include "sitemap/shopware.h"
 #include "sitemap/shopware_probe.h"
 #include "sitemap/site_crawl.h"
@@ -117,6 +122,9 @@ struct sitemap_task {
 	char sw_err[SMT_ERR_LEN];
 	double tier; /* added to a sitemap's or a crawl's values */
 	unsigned nsearch; /* search pages kept */
+	unsigned nvisitor; /* of them, of the visitors' terms only */
+	/* What the website's visitors asked for most; NULL: unknown. */
+	struct popularity *pop;
 	/* The URLs kept: a heap, the least valuable on top, and a set. */
 	struct smt_url **heap;
 	unsigned nheap;
@@ -249,26 +257,41 @@ smt_sw_keep(struct sitemap_task *st, const char *url)
 		(void)smt_keep(st, url, SMT_SW_CATEGORY, 0);
 }
 
-/* The search pages of the website's terms, after everything else. */
-static void
-smt_sw_search(struct sitemap_task *st)
+/* A term's search page, after everything else; 1 if it is new. */
+static int
+smt_sw_term(struct sitemap_task *st, json_t *v)
 {
 	char url[URL_NORM_MAX + 1];
 	unsigned n;
+
+	if (!json_is_string(v) ||
+	    sw_search_url(st->shop, st->t->base_url, json_string_value(v), url,
+	        sizeof url) != 0)
+		return (0);
+	/* Worth least of all, they never take another's place. */
+	n = st->nheap;
+	(void)smt_keep(st, url, SMT_SW_SEARCH, 0);
+	return (st->nheap > n);
+}
+
+/*
+ * The search pages of the website's terms, then of those its visitors
+ * searched most (0026_popularity.sql), in that order; each once.
+ */
+static void
+smt_sw_search(struct sitemap_task *st)
+{
 	json_t *v;
 	size_t i;
 
 	json_array_foreach(json_object_get(st->swconf, "search_terms"), i, v)
+	    st->nsearch += (unsigned)smt_sw_term(st, v);
+	json_array_foreach(json_object_get(st->swconf, "visitor_terms"), i, v)
 	{
-		if (!json_is_string(v) ||
-		    sw_search_url(st->shop, st->t->base_url,
-		        json_string_value(v), url, sizeof url) != 0)
-			continue;
-		/* Worth least of all, they never take another's place. */
-		n = st->nheap;
-		(void)smt_keep(st, url, SMT_SW_SEARCH, 0);
-		if (st->nheap > n)
+		if (smt_sw_term(st, v)) {
 			st->nsearch++;
+			st->nvisitor++;
+		}
 	}
 }
 
@@ -360,6 +383,9 @@ smt_sw_notes(const struct sitemap_task *st, json_t *det, struct vsb *vsb)
 	    s->ncategory, s->ncurrency, s->nlanguage,
 	    s->sitemaps_shopware > 0 ? "Shopware's" : "no Shopware",
 	    st->nsearch);
+	if (st->nvisitor > 0)
+		VSB_printf(vsb, " (%u configured, %u of visitors' searches)",
+		    st->nsearch - st->nvisitor, st->nvisitor);
 	how = json_string_value(json_object_get(det, "currency_variants"));
 	if (!strcmp(how, "warmed"))
 		VSB_printf(vsb, "; its currencies warmed as variants");
@@ -370,6 +396,15 @@ smt_sw_notes(const struct sitemap_task *st, json_t *det, struct vsb *vsb)
 		    json_is_true(json_object_get(st->swconf, "auto_variants"))
 		        ? " without variant_inputs' currency"
 		        : " is off");
+}
+
+/* A list of the settings, or an empty one: a new reference. */
+static json_t *
+smt_sw_list(json_t *a)
+{
+	a = json_is_array(a) ? json_incref(a) : json_array();
+	AN(a);
+	return (a);
 }
 
 /*
@@ -389,6 +424,11 @@ smt_sw_report(struct sitemap_task *st, const char *error, const char *notes,
 	AZ(json_object_set_new(det, "error",
 	    st->sw_err[0] != '\0' ? json_string(st->sw_err) : json_null()));
 	AZ(json_object_set_new(det, "search_pages", json_integer(st->nsearch)));
+	AZ(json_object_set_new(det, "search_terms",
+	    json_pack("{s:o, s:o}", "configured",
+	        smt_sw_list(json_object_get(st->swconf, "search_terms")),
+	        "visitors",
+	        smt_sw_list(json_object_get(st->swconf, "visitor_terms")))));
 	d->nvariant = smt_sw_variants(st, det, v);
 	d->variant = (const char *const *)v;
 	smt_sw_notes(st, det, out);
@@ -490,7 +530,12 @@ smt_on_page(void *priv, const char *url, unsigned depth, int fragment)
 	CAST_OBJ_NOTNULL(st, priv, SITEMAP_TASK_MAGIC);
 	/* The start is worth most, and each link further away less; a
 	 * fragment as much as the first page it was found on. */
-	if (smt_keep(st, url, st->tier + 1.0 / (1 + depth), fragment) != 0)
+	if (smt_keep(st, url,
+	        st->tier +
+	            (st->pop != NULL ? popularity_crawl_value(depth,
+	                                   popularity_hits(st->pop, url))
+	                             : 1.0 / (1 + depth)),
+	        fragment) != 0)
 		site_crawl_stop(st->site);
 }
 
@@ -503,6 +548,17 @@ smt_on_crawl_note(void *priv, const char *msg)
 	log_debug("worker", "job %jd: %s", (intmax_t)st->job, msg);
 	if (st->ncrawl_notes++ < SMT_CRAWL_NOTES)
 		VSB_printf(st->crawl_notes, "; %s", msg);
+}
+
+/* Whether the visitors' popularity ranked the URLs too. */
+static void
+smt_pop_note(const struct sitemap_task *st, struct vsb *vsb)
+{
+	if (st->pop != NULL)
+		VSB_printf(vsb,
+		    "; ranked by visitors' popularity too (%u paths of the "
+		    "last 7 days)",
+		    popularity_len(st->pop));
 }
 
 static void
@@ -557,6 +613,7 @@ smt_crawl_notes(const struct sitemap_task *st, const struct crawl_stats *cs,
 		VSB_printf(vsb,
 		    "; capped at %u URLs, the plan's most for a job",
 		    st->t->max_urls);
+	smt_pop_note(st, vsb);
 	VSB_cat(vsb, VSB_data(st->crawl_notes));
 }
 
@@ -662,6 +719,9 @@ smt_on_url(void *priv, const char *url, double value)
 		st->foreign++;
 		return;
 	}
+	if (st->pop != NULL)
+		value = popularity_sitemap_value(value,
+		    popularity_hits(st->pop, url));
 	/* Read on when full: what comes later may be worth more. */
 	(void)smt_keep(st, url, st->tier + value, 0);
 }
@@ -688,6 +748,7 @@ smt_notes(const struct sitemap_task *st, const struct sc_stats *ss,
 		    "sitemap lists more, and those of the highest priority "
 		    "(then the latest lastmod) were kept",
 		    st->t->max_urls);
+	smt_pop_note(st, vsb);
 }
 
 /*
@@ -931,6 +992,7 @@ smt_begin(evutil_socket_t fd, short what, void *priv)
 	st->heap = calloc(st->t->max_urls + 1, sizeof *st->heap);
 	AN(st->heap);
 	smt_settings(st);
+	st->pop = popularity_new(st->t->popular);
 	if (st->t->shopware[0] != '\0')
 		smt_detect(st);
 	else
@@ -1036,5 +1098,7 @@ sitemap_task_free(struct sitemap_task **stp)
 		sw_shop_free(&st->shop);
 	if (st->swconf != NULL)
 		json_decref(st->swconf);
+	if (st->pop != NULL)
+		popularity_free(&st->pop);
 	FREE_OBJ(st);
 }

@@ -24,6 +24,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "core/str.h"
 #include "html_links.h"
 #include "shopware.h"
 #include "url_norm.h"
@@ -606,9 +607,6 @@ int
 sw_search_url(const struct sw_shop *s, const char *base, const char *term,
     char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *t;
-	size_t n;
 	int r;
 
 	CHECK_OBJ_NOTNULL(s, SW_SHOP_MAGIC);
@@ -621,23 +619,7 @@ sw_search_url(const struct sw_shop *s, const char *base, const char *term,
 		    "%.*s/search?search=", (int)url_norm_site_len(base), base);
 	if (r < 0 || (size_t)r >= outlen || url_norm_site_len(base) == 0)
 		return (-1);
-	n = (size_t)r;
-	/* As the HTML standard's urlencoded serializer writes a form. */
-	for (t = (const unsigned char *)term; *t != '\0'; t++) {
-		if (n + 4 > outlen)
-			return (-1);
-		if (isalnum(*t) || strchr("*-._", *t) != NULL)
-			out[n++] = (char)*t;
-		else if (*t == ' ')
-			out[n++] = '+';
-		else {
-			out[n++] = '%';
-			out[n++] = hex[*t >> 4];
-			out[n++] = hex[*t & 0xf];
-		}
-	}
-	out[n] = '\0';
-	return (0);
+	return (str_form_encode(term, out + r, outlen - (size_t)r));
 }
 
 int

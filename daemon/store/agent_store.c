@@ -173,7 +173,8 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 
 /*
  * The batch: $1 the agent, $2 its key, $3 sent_at, $4 to $7 the jobs,
- * invalidations, results and traffic, $8 the tasks done.
+ * invalidations, results and traffic, $8 the tasks done, $9 and $10 the
+ * popular paths and search terms.
  *
  * A job of the protocol's trigger "sitemap" is a 'manual' one of the
  * schema (which has no such trigger), its source saying the rest.  A
@@ -301,6 +302,96 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	")"
 
 /*
+ * The popular paths ($9) and search terms ($10) of the website's hosts
+ * (the others dropped, as traffic's are), summed by UTC day, then added
+ * to its rollups; a day older than AGS_POPULARITY_DAYS is not added, and is
+ * deleted: the rows are bounded by days without a pruner of their own.
+ * The cut-off keeps the inserts and the deletes on different rows.
+ */
+#define AGS_POPULARITY_DAYS "35"
+#define AGS_POPULAR_DAY(h) "(to_timestamp(" h ") AT TIME ZONE 'UTC')::date"
+#define AGS_POPULAR_CUT                                                        \
+	"(now() AT TIME ZONE 'UTC')::date - " AGS_POPULARITY_DAYS
+#define AGS_POPULAR_IN                                                          \
+	"pn AS ("                                                               \
+	"  SELECT x.*, lower(x.host) AS h, " AGS_POPULAR_DAY(                   \
+	    "x.hour") " AS d"                                                   \
+	              "  FROM jsonb_to_recordset($9::jsonb) AS x(hour "         \
+	              "float8, host text,"                                      \
+	              "    path text, hits bigint)"                             \
+	              "), pk AS ("                                              \
+	              "  SELECT pn.* FROM pn, site WHERE " AGS_HOST_OK(         \
+	                  "pn.h") "), pu AS ("                                  \
+	                          "  INSERT INTO url_popularity AS u "          \
+	                          "(website_id, day, path, hits)"               \
+	                          "  SELECT site.id, pk.d, pk.path, "           \
+	                          "sum(pk.hits)"                                \
+	                          "  FROM b, site, pk WHERE pk.d "              \
+	                          "> " AGS_POPULAR_CUT                          \
+	                          "  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"         \
+	                          "  ON CONFLICT (website_id, day, path) DO "   \
+	                          "UPDATE SET"                                  \
+	                          "    hits = u.hits + EXCLUDED.hits"           \
+	                          "), po AS ("                                  \
+	                          "  DELETE FROM url_popularity o USING b, "    \
+	                          "site"                                        \
+	                          "  WHERE o.website_id = site.id AND o.day "   \
+	                          "<= " AGS_POPULAR_CUT "), sn AS ("            \
+	                          "  SELECT x.*, lower(x.host) AS "             \
+	                          "h, " AGS_POPULAR_DAY(                        \
+	                              "x.hour") " AS d"                         \
+	                                        "  FROM "                       \
+	                                        "jsonb_to_recordset($10::"      \
+	                                        "jsonb) AS x(hour float8, "     \
+	                                        "host text,"                    \
+	                                        "    term text, n bigint)"      \
+	                                        "), sk AS ("                    \
+	                                        "  SELECT sn.* FROM sn, site "  \
+	                                        "WHERE " AGS_HOST_OK(           \
+	                                            "sn.h") "), su AS ("        \
+	                                                    "  INSERT INTO "    \
+	                                                    "search_terms_"     \
+	                                                    "seen AS s "        \
+	                                                    "(website_id, "     \
+	                                                    "day, term, n)"     \
+	                                                    "  SELECT "         \
+	                                                    "site.id, sk.d, "   \
+	                                                    "sk.term, "         \
+	                                                    "sum(sk.n)"         \
+	                                                    "  FROM b, site, "  \
+	                                                    "sk WHERE sk.d "    \
+	                                                    ">"                 \
+	                                                    " " AGS_POPULAR_CUT \
+	                                                    "  GROUP BY 1, "    \
+	                                                    "2, 3 ORDER BY "    \
+	                                                    "1, 2, 3"           \
+	                                                    "  ON CONFLICT "    \
+	                                                    "(website_id, "     \
+	                                                    "day, term) DO "    \
+	                                                    "UPDATE SET n = "   \
+	                                                    "s.n + "            \
+	                                                    "EXCLUDED.n"        \
+	                                                    "), so AS ("        \
+	                                                    "  DELETE FROM "    \
+	                                                    "search_terms_"     \
+	                                                    "seen o USING b, "  \
+	                                                    "site"              \
+	                                                    "  WHERE "          \
+	                                                    "o.website_id = "   \
+	                                                    "site.id AND "      \
+	                                                    "o.day "            \
+	                                                    "<="                \
+	                                                    " " AGS_POPULAR_CUT \
+	                                                    ")"
+/* $9 and $10 named all the same: the statements take the same
+ * parameters. */
+#define AGS_POPULAR_NONE                                                       \
+	"pn AS (SELECT NULL::text AS h WHERE $9::text IS NULL AND false),"     \
+	" pk AS (SELECT h FROM pn),"                                           \
+	" sn AS (SELECT NULL::text AS h WHERE $10::text IS NULL AND false),"   \
+	" sk AS (SELECT h FROM sn)"
+
+/*
  * The agent's tasks it says are done ($8), each its one result: only
  * those still open and the agent's change (whichever of its claims did
  * it, its lease run out or not: nobody else may claim them), each once
@@ -372,7 +463,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  * the oldest event's time of the batch (an invalidation's, a result's),
  * else less sent_at.
  */
-#define AGS_INGEST(NAME, IV, TASKS)                                            \
+#define AGS_INGEST(NAME, IV, TASKS, POP)                                       \
 	{                                                                      \
 		NAME,                                                          \
 		    "WITH a AS ("                                              \
@@ -387,7 +478,8 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 		    "  SELECT a.id, $2 FROM a ON CONFLICT DO NOTHING"          \
 		    "  RETURNING agent_id"                                     \
 		    "), " AGS_JOBS_IN ", " AGS_INVALS_IN(                      \
-		        IV) ", " AGS_TRAFFIC_IN ", " TASKS ", bc AS ("         \
+		        IV) ", " AGS_TRAFFIC_IN ", " TASKS ", " POP            \
+		            ", bc AS ("                                        \
 		            "  INSERT INTO agent_commands (agent_id, kind, "   \
 		            "body)"                                            \
 		            "  SELECT o.id, 'invalidate', "                    \
@@ -432,18 +524,24 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 		            "iv),"                                             \
 		            "      'results', (SELECT count(*) FROM rs),"      \
 		            "      'traffic', (SELECT count(*) FROM tk),"      \
-		            "      'tasks', (SELECT count(*) FROM kt)),"       \
+		            "      'tasks', (SELECT count(*) FROM kt),"        \
+		            "      'popular', (SELECT count(*) FROM pk),"      \
+		            "      'searches', (SELECT count(*) FROM sk)),"    \
 		            "    'dropped', json_build_object("                \
 		            "      'foreign_host', (SELECT count(*) FROM rj "  \
 		            "WHERE NOT rj.ours)"                               \
 		            "        + (SELECT count(*) FROM tn) - (SELECT "   \
-		            "count(*) FROM tk),"                               \
+		            "count(*) FROM tk)"                                \
+		            "        + (SELECT count(*) FROM pn) - (SELECT "   \
+		            "count(*) FROM pk)"                                \
+		            "        + (SELECT count(*) FROM sn) - (SELECT "   \
+		            "count(*) FROM sk),"                               \
 		            "      'unknown_job', (SELECT count(*) FROM rj"    \
 		            "        WHERE rj.ours AND rj.job_id IS NULL),"    \
 		            "      'tasks', (SELECT count(*) FROM kn)"         \
 		            "        - (SELECT count(*) FROM kt))) END::text"  \
 		            " FROM a",                                         \
-		    8                                                          \
+		    10                                                         \
 	}
 
 /* $8 named all the same: the statements take the same parameters. */
@@ -453,15 +551,28 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	" kt AS (SELECT NULL::bigint AS id WHERE false)"
 
 /*
- * [invalidations][tasks]: what a batch does not carry is left out of
- * its statement, so that no trigger of an empty insert runs (each
- * insert into page_results, rows or not, rolls its results up).
+ * [invalidations][tasks][popular]: what a batch does not carry is left
+ * out of its statement, so that no trigger of an empty insert runs
+ * (each insert into page_results, rows or not, rolls its results up),
+ * and the popular rollups are not looked at once a second per agent.
  */
-static const struct pg_stmt ags_st_ingest[2][2] = {
-	{ AGS_INGEST("ags_ingest", AGS_IV_NONE, AGS_TASKS_NONE),
-	    AGS_INGEST("ags_ingest_k", AGS_IV_NONE, AGS_TASKS_IN) },
-	{ AGS_INGEST("ags_ingest_i", AGS_IV_INSERT, AGS_TASKS_NONE),
-	    AGS_INGEST("ags_ingest_ik", AGS_IV_INSERT, AGS_TASKS_IN) },
+static const struct pg_stmt ags_st_ingest[2][2][2] = {
+	{ { AGS_INGEST("ags_ingest", AGS_IV_NONE, AGS_TASKS_NONE,
+	        AGS_POPULAR_NONE),
+	      AGS_INGEST("ags_ingest_p", AGS_IV_NONE, AGS_TASKS_NONE,
+	          AGS_POPULAR_IN) },
+	    { AGS_INGEST("ags_ingest_k", AGS_IV_NONE, AGS_TASKS_IN,
+	          AGS_POPULAR_NONE),
+	        AGS_INGEST("ags_ingest_kp", AGS_IV_NONE, AGS_TASKS_IN,
+	            AGS_POPULAR_IN) } },
+	{ { AGS_INGEST("ags_ingest_i", AGS_IV_INSERT, AGS_TASKS_NONE,
+	        AGS_POPULAR_NONE),
+	      AGS_INGEST("ags_ingest_ip", AGS_IV_INSERT, AGS_TASKS_NONE,
+	          AGS_POPULAR_IN) },
+	    { AGS_INGEST("ags_ingest_ik", AGS_IV_INSERT, AGS_TASKS_IN,
+	          AGS_POPULAR_NONE),
+	        AGS_INGEST("ags_ingest_ikp", AGS_IV_INSERT, AGS_TASKS_IN,
+	            AGS_POPULAR_IN) } },
 };
 
 /*--------------------------------------------------------------------
@@ -613,7 +724,7 @@ ags_ingest(struct pg_pool *pool, int64_t agent, const struct ags_batch *bt,
     as_done_f *cb, void *priv, const char **err)
 {
 	char a[AGS_ID_LEN], t[32];
-	const char *v[8];
+	const char *v[10];
 
 	AN(bt);
 	AN(bt->tasks);
@@ -622,6 +733,8 @@ ags_ingest(struct pg_pool *pool, int64_t agent, const struct ags_batch *bt,
 	AN(bt->invalidations);
 	AN(bt->results);
 	AN(bt->traffic);
+	AN(bt->popular);
+	AN(bt->searches);
 	ags_id(a, agent);
 	snprintf(t, sizeof t, "%.6f", bt->sent_at);
 	v[0] = a;
@@ -632,9 +745,12 @@ ags_ingest(struct pg_pool *pool, int64_t agent, const struct ags_batch *bt,
 	v[5] = bt->results;
 	v[6] = bt->traffic;
 	v[7] = bt->tasks;
+	v[8] = bt->popular;
+	v[9] = bt->searches;
 	return (as_statement(pool,
-	    &ags_st_ingest[bt->ninvalidations > 0][bt->ntasks > 0], v, cb, priv,
-	    err));
+	    &ags_st_ingest[bt->ninvalidations > 0][bt->ntasks > 0]
+	                  [bt->npopular > 0],
+	    v, cb, priv, err));
 }
 
 int

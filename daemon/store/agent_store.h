@@ -87,14 +87,16 @@ struct ags_batch {
 	const char *key;
 	double sent_at;
 	const char *jobs, *invalidations, *results, *traffic, *tasks;
+	const char *popular, *searches;
 	size_t ninvalidations, ntasks; /* items of those arrays */
+	size_t npopular; /* of popular and searches together */
 };
 
 /*
  * A batch stored in one statement, or nothing of it when the agent
  * sent it before: {"batch", "duplicate": true}, or {"batch",
  * "duplicate": false, "stored": {"jobs", "invalidations", "results",
- * "traffic", "tasks"}, "dropped": {"foreign_host", "unknown_job",
+ * "traffic", "tasks", "popular", "searches"}, "dropped": {"foreign_host", "unknown_job",
  * "tasks"}}.  A task is stored (done or failed, its result made, its
  * job counted) only when it is the agent's and still open: a task
  * said done twice, in one batch or two, counts once.

@@ -18,31 +18,6 @@
  * Strings
  */
 
-/* The length of the valid UTF-8 sequence at p, 0 if there is none. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	if (p[0] < 0x80)
-		return (1);
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		return ((p[1] & 0xc0) == 0x80 ? 2 : 0);
-	if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[0] == 0xe0 && p[1] < 0xa0) ||
-		    (p[0] == 0xed && p[1] >= 0xa0))
-			return (0);
-		return (3);
-	}
-	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80 || (p[0] == 0xf0 && p[1] < 0x90) ||
-		    (p[0] == 0xf4 && p[1] >= 0x90))
-			return (0);
-		return (4);
-	}
-	return (0);
-}
-
 /* Room for s as rs_clean() writes it, its '\0' included. */
 size_t
 rs_clean_len(const char *s)
@@ -51,7 +26,7 @@ rs_clean_len(const char *s)
 	size_t n = 1, l;
 
 	for (; *p != '\0'; p += l) {
-		l = utf8_len(p);
+		l = str_utf8_len(p);
 		if (l == 0) {
 			n += 3;
 			l = 1;
@@ -72,7 +47,7 @@ rs_clean(char *dst, const char *s)
 	size_t l;
 
 	for (; *p != '\0'; p += l) {
-		l = utf8_len(p);
+		l = str_utf8_len(p);
 		if (l == 0) {
 			*d++ = '%';
 			*d++ = hex[*p >> 4];

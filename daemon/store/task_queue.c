@@ -45,7 +45,9 @@
  * one task held twice would be completed twice in one statement.  An
  * agent's task (agent_id) is its agent's alone (0015_agent_tasks.sql).
  * A page is rendered too as its job, else its website, says
- * (0023_render.sql), unless it is an asset or a fragment.
+ * (0023_render.sql), unless it is an asset or a fragment.  A sitemap
+ * task comes with what the website's visitors asked for most
+ * (0026_popularity.sql), its 10,000 most popular paths at most.
  */
 static const struct pg_stmt st_claim = { "tq_claim",
 	"WITH t AS ("
@@ -60,13 +62,16 @@ static const struct pg_stmt st_claim = { "tq_claim",
 	"  coalesce(t.crawl::text, ''),"
 	"  CASE WHEN t.kind = 'sitemap' AND ws.cache_type = 'shopware' THEN"
 	"    json_build_object('search_terms', ws.search_terms,"
+	"      'visitor_terms', website_search_terms(ws.id, 7, 10),"
 	"      'auto_variants', ws.auto_variants,"
 	"      'currency_input', ws.variant_inputs->>'currency',"
 	"      'variants', t.variants)::text"
 	"  ELSE '' END,"
 	"  coalesce(j.render, ws.render) AND t.kind = 'warm'"
 	"    AND wt.asset_of IS NULL AND NOT wt.fragment,"
-	"  array_to_string(ws.asset_hosts, ' ')"
+	"  array_to_string(ws.asset_hosts, ' '),"
+	"  CASE WHEN t.kind = 'sitemap' THEN"
+	"    website_popular_paths(ws.id, 7, 10000)::text ELSE '' END"
 	" FROM t JOIN warm_tasks wt ON wt.id = t.id"
 	"  JOIN cache_jobs j ON j.id = t.job_id"
 	"  JOIN websites ws ON ws.id = j.website_id"
@@ -645,7 +650,8 @@ static struct task *
 task_new(struct task_queue *q, const PGresult *r, int row)
 {
 	const char *url, *variant, *nodes, *base, *dims, *crawl, *shop, *ah;
-	size_t lu, lv, ln, lb, ld, lc, ls, la;
+	const char *pop;
+	size_t lu, lv, ln, lb, ld, lc, ls, la, lp;
 	struct task *t;
 	char *s;
 
@@ -657,6 +663,7 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	crawl = PQgetvalue(r, row, 10);
 	shop = PQgetvalue(r, row, 11);
 	ah = PQgetvalue(r, row, 13);
+	pop = PQgetvalue(r, row, 14);
 	lu = strlen(url) + 1;
 	lv = strlen(variant) + 1;
 	ln = strlen(nodes) + 1;
@@ -665,7 +672,8 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	lc = strlen(crawl) + 1;
 	ls = strlen(shop) + 1;
 	la = strlen(ah) + 1;
-	t = calloc(1, sizeof *t + lu + lv + ln + lb + ld + lc + ls + la);
+	lp = strlen(pop) + 1;
+	t = calloc(1, sizeof *t + lu + lv + ln + lb + ld + lc + ls + la + lp);
 	AN(t);
 	t->pub.magic = TQ_TASK_MAGIC;
 	t->pub.id = get_int(r, row, 0);
@@ -681,6 +689,8 @@ task_new(struct task_queue *q, const PGresult *r, int row)
 	t->pub.shopware = memcpy(s + lu + lv + ln + lb + ld + lc, shop, ls);
 	t->pub.asset_hosts =
 	    memcpy(s + lu + lv + ln + lb + ld + lc + ls, ah, la);
+	t->pub.popular =
+	    memcpy(s + lu + lv + ln + lb + ld + lc + ls + la, pop, lp);
 	t->pub.render = !strcmp(PQgetvalue(r, row, 12), "t");
 	t->pub.kind =
 	    !strcmp(PQgetvalue(r, row, 6), "t") ? TQ_SITEMAP : TQ_WARM;

@@ -79,10 +79,15 @@ struct tq_task {
 	 * (0019_crawl.sql); "": none said. */
 	const char *crawl;
 	/* A sitemap task of a website of cache_type shopware: its
-	 * settings, {"search_terms": [...], "auto_variants": false,
+	 * settings, {"search_terms": [...], "visitor_terms": the terms its
+	 * visitors searched most in the last 7 days, "auto_variants": false,
 	 * "currency_input": "cookie:sw-currency" or null, "variants": the
 	 * task's}; "": another website's, or a warm task. */
 	const char *shopware;
+	/* A sitemap task's: the paths the website's visitors asked for
+	 * most in the last 7 days, {"path": hits, ...} (0026_popularity.sql,
+	 * as its agents report them); "": a warm task. */
+	const char *popular;
 	unsigned max_urls; /* in a job, as the website's plan says */
 	/* A page to render too (0023_render.sql): its job's or website's
 	 * render, for a warm task that is neither an asset nor an ESI
