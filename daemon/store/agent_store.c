@@ -50,6 +50,8 @@
 #define AGS_HOST_OF_SITE AGS_HOST("w.base_url")
 #define AGS_OURS_URL AGS_HOST_OK("x.host")
 #define AGS_OURS_TRAFFIC AGS_HOST_OK("tn.h")
+#define AGS_OURS_POPULAR AGS_HOST_OK("pn.h")
+#define AGS_OURS_SEARCH AGS_HOST_OK("sn.h")
 
 /* $3 the name, $4 the prefix, $5 the hash. */
 static const struct pg_stmt ags_st_create = { "ags_create",
@@ -303,86 +305,54 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 
 /*
  * The popular paths ($9) and search terms ($10) of the website's hosts
- * (the others dropped, as traffic's are), summed by UTC day, then added
- * to its rollups; a day older than AGS_POPULARITY_DAYS is not added, and is
- * deleted: the rows are bounded by days without a pruner of their own.
+ * (the others dropped, as traffic's are; a Host's port does not
+ * count), summed by UTC day, then added to its rollups; a day older
+ * than AGS_POPULARITY_DAYS is not added, and is deleted: the rows are
+ * bounded by days without a pruner of their own.
  * The cut-off keeps the inserts and the deletes on different rows.
  */
 #define AGS_POPULARITY_DAYS "35"
-#define AGS_POPULAR_DAY(h) "(to_timestamp(" h ") AT TIME ZONE 'UTC')::date"
+/* A row's Host as the website's base_url's host is compared: no port;
+ * and its UTC day. */
+#define AGS_POPULAR_HOST "lower(regexp_replace(x.host, ':[0-9]*$', ''))"
+#define AGS_POPULAR_DAY "(to_timestamp(x.hour) AT TIME ZONE 'UTC')::date"
 #define AGS_POPULAR_CUT                                                        \
 	"(now() AT TIME ZONE 'UTC')::date - " AGS_POPULARITY_DAYS
-#define AGS_POPULAR_IN                                                          \
-	"pn AS ("                                                               \
-	"  SELECT x.*, lower(x.host) AS h, " AGS_POPULAR_DAY(                   \
-	    "x.hour") " AS d"                                                   \
-	              "  FROM jsonb_to_recordset($9::jsonb) AS x(hour "         \
-	              "float8, host text,"                                      \
-	              "    path text, hits bigint)"                             \
-	              "), pk AS ("                                              \
-	              "  SELECT pn.* FROM pn, site WHERE " AGS_HOST_OK(         \
-	                  "pn.h") "), pu AS ("                                  \
-	                          "  INSERT INTO url_popularity AS u "          \
-	                          "(website_id, day, path, hits)"               \
-	                          "  SELECT site.id, pk.d, pk.path, "           \
-	                          "sum(pk.hits)"                                \
-	                          "  FROM b, site, pk WHERE pk.d "              \
-	                          "> " AGS_POPULAR_CUT                          \
-	                          "  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"         \
-	                          "  ON CONFLICT (website_id, day, path) DO "   \
-	                          "UPDATE SET"                                  \
-	                          "    hits = u.hits + EXCLUDED.hits"           \
-	                          "), po AS ("                                  \
-	                          "  DELETE FROM url_popularity o USING b, "    \
-	                          "site"                                        \
-	                          "  WHERE o.website_id = site.id AND o.day "   \
-	                          "<= " AGS_POPULAR_CUT "), sn AS ("            \
-	                          "  SELECT x.*, lower(x.host) AS "             \
-	                          "h, " AGS_POPULAR_DAY(                        \
-	                              "x.hour") " AS d"                         \
-	                                        "  FROM "                       \
-	                                        "jsonb_to_recordset($10::"      \
-	                                        "jsonb) AS x(hour float8, "     \
-	                                        "host text,"                    \
-	                                        "    term text, n bigint)"      \
-	                                        "), sk AS ("                    \
-	                                        "  SELECT sn.* FROM sn, site "  \
-	                                        "WHERE " AGS_HOST_OK(           \
-	                                            "sn.h") "), su AS ("        \
-	                                                    "  INSERT INTO "    \
-	                                                    "search_terms_"     \
-	                                                    "seen AS s "        \
-	                                                    "(website_id, "     \
-	                                                    "day, term, n)"     \
-	                                                    "  SELECT "         \
-	                                                    "site.id, sk.d, "   \
-	                                                    "sk.term, "         \
-	                                                    "sum(sk.n)"         \
-	                                                    "  FROM b, site, "  \
-	                                                    "sk WHERE sk.d "    \
-	                                                    ">"                 \
-	                                                    " " AGS_POPULAR_CUT \
-	                                                    "  GROUP BY 1, "    \
-	                                                    "2, 3 ORDER BY "    \
-	                                                    "1, 2, 3"           \
-	                                                    "  ON CONFLICT "    \
-	                                                    "(website_id, "     \
-	                                                    "day, term) DO "    \
-	                                                    "UPDATE SET n = "   \
-	                                                    "s.n + "            \
-	                                                    "EXCLUDED.n"        \
-	                                                    "), so AS ("        \
-	                                                    "  DELETE FROM "    \
-	                                                    "search_terms_"     \
-	                                                    "seen o USING b, "  \
-	                                                    "site"              \
-	                                                    "  WHERE "          \
-	                                                    "o.website_id = "   \
-	                                                    "site.id AND "      \
-	                                                    "o.day "            \
-	                                                    "<="                \
-	                                                    " " AGS_POPULAR_CUT \
-	                                                    ")"
+#define AGS_POPULAR_IN                                                         \
+	"pn AS ("                                                              \
+	"  SELECT x.*, " AGS_POPULAR_HOST " AS h, " AGS_POPULAR_DAY " AS d"    \
+	"  FROM jsonb_to_recordset($9::jsonb) AS x(hour float8, host text,"    \
+	"    path text, hits bigint)"                                          \
+	"), pk AS ("                                                           \
+	"  SELECT pn.* FROM pn, site WHERE " AGS_OURS_POPULAR "), pu AS ("     \
+	"  INSERT INTO url_popularity AS u (website_id, day, path, hits)"      \
+	"  SELECT site.id, pk.d, pk.path, sum(pk.hits)"                        \
+	"  FROM b, site, pk WHERE pk.d > " AGS_POPULAR_CUT                     \
+	"  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"                                  \
+	"  ON CONFLICT (website_id, day, path) DO UPDATE SET"                  \
+	"    hits = u.hits + EXCLUDED.hits"                                    \
+	"), po AS ("                                                           \
+	"  DELETE FROM url_popularity o USING b, site"                         \
+	"  WHERE o.website_id = site.id AND o.day <= " AGS_POPULAR_CUT         \
+	"), sn AS ("                                                           \
+	"  SELECT x.*, " AGS_POPULAR_HOST " AS h, " AGS_POPULAR_DAY " AS d"    \
+	"  FROM jsonb_to_recordset($10::jsonb) AS x(hour float8, host text,"   \
+	"    term text, n bigint)"                                             \
+	"), sk AS ("                                                           \
+	"  SELECT sn.* FROM sn, site WHERE " AGS_OURS_SEARCH "), su AS ("      \
+	"  INSERT INTO search_terms_seen AS s (website_id, day, term, n)"      \
+	"  SELECT site.id, sk.d, sk.term, sum(sk.n)"                           \
+	"  FROM b, site, sk WHERE sk.d > " AGS_POPULAR_CUT                     \
+	"  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"                                  \
+	"  ON CONFLICT (website_id, day, term) DO UPDATE SET"                  \
+	"    n = s.n + EXCLUDED.n"                                             \
+	"), so AS ("                                                           \
+	"  DELETE FROM search_terms_seen o USING b, site"                      \
+	"  WHERE o.website_id = site.id AND o.day <= " AGS_POPULAR_CUT ")"
+/* What a batch that carries them says it stored of them. */
+#define AGS_POPULAR_STORED                                                     \
+	", 'popular', (SELECT count(*) FROM pk),"                              \
+	" 'searches', (SELECT count(*) FROM sk)"
 /* $9 and $10 named all the same: the statements take the same
  * parameters. */
 #define AGS_POPULAR_NONE                                                       \
@@ -463,7 +433,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  * the oldest event's time of the batch (an invalidation's, a result's),
  * else less sent_at.
  */
-#define AGS_INGEST(NAME, IV, TASKS, POP)                                       \
+#define AGS_INGEST(NAME, IV, TASKS, POP, POP_STORED)                           \
 	{                                                                      \
 		NAME,                                                          \
 		    "WITH a AS ("                                              \
@@ -524,9 +494,8 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 		            "iv),"                                             \
 		            "      'results', (SELECT count(*) FROM rs),"      \
 		            "      'traffic', (SELECT count(*) FROM tk),"      \
-		            "      'tasks', (SELECT count(*) FROM kt),"        \
-		            "      'popular', (SELECT count(*) FROM pk),"      \
-		            "      'searches', (SELECT count(*) FROM sk)),"    \
+		            "      'tasks', (SELECT count(*) FROM "            \
+		            "kt)" POP_STORED "),"                              \
 		            "    'dropped', json_build_object("                \
 		            "      'foreign_host', (SELECT count(*) FROM rj "  \
 		            "WHERE NOT rj.ours)"                               \
@@ -558,21 +527,21 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  */
 static const struct pg_stmt ags_st_ingest[2][2][2] = {
 	{ { AGS_INGEST("ags_ingest", AGS_IV_NONE, AGS_TASKS_NONE,
-	        AGS_POPULAR_NONE),
+	        AGS_POPULAR_NONE, ""),
 	      AGS_INGEST("ags_ingest_p", AGS_IV_NONE, AGS_TASKS_NONE,
-	          AGS_POPULAR_IN) },
+	          AGS_POPULAR_IN, AGS_POPULAR_STORED) },
 	    { AGS_INGEST("ags_ingest_k", AGS_IV_NONE, AGS_TASKS_IN,
-	          AGS_POPULAR_NONE),
+	          AGS_POPULAR_NONE, ""),
 	        AGS_INGEST("ags_ingest_kp", AGS_IV_NONE, AGS_TASKS_IN,
-	            AGS_POPULAR_IN) } },
+	            AGS_POPULAR_IN, AGS_POPULAR_STORED) } },
 	{ { AGS_INGEST("ags_ingest_i", AGS_IV_INSERT, AGS_TASKS_NONE,
-	        AGS_POPULAR_NONE),
+	        AGS_POPULAR_NONE, ""),
 	      AGS_INGEST("ags_ingest_ip", AGS_IV_INSERT, AGS_TASKS_NONE,
-	          AGS_POPULAR_IN) },
+	          AGS_POPULAR_IN, AGS_POPULAR_STORED) },
 	    { AGS_INGEST("ags_ingest_ik", AGS_IV_INSERT, AGS_TASKS_IN,
-	          AGS_POPULAR_NONE),
+	          AGS_POPULAR_NONE, ""),
 	        AGS_INGEST("ags_ingest_ikp", AGS_IV_INSERT, AGS_TASKS_IN,
-	            AGS_POPULAR_IN) } },
+	            AGS_POPULAR_IN, AGS_POPULAR_STORED) } },
 };
 
 /*--------------------------------------------------------------------
