@@ -55,6 +55,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rows(in.bt.results, json_object_get(body, "results"));
 		rows(in.bt.traffic, json_object_get(body, "traffic"));
 		rows(in.bt.tasks, json_object_get(body, "tasks"));
+		rows(in.bt.popular, json_object_get(body, "popular"));
+		rows(in.bt.searches, json_object_get(body, "searches"));
+		assert(in.bt.npopular ==
+		    json_array_size(json_object_get(body, "popular")) +
+		        json_array_size(json_object_get(body, "searches")));
 		agent_batch_clear(&in);
 	} else {
 		assert(e.status == 400 || e.status == 422);
