@@ -56,7 +56,8 @@ tables="agent_batches agent_commands agents api_keys auth_throttle cache_jobs
 invalidation_events notify_anomalies notify_channels notify_outbox page_results plans project_members project_quota projects revoked_tokens
 rollup_cache_status rollup_day_hists rollup_day_slow_urls rollup_hists
 rollup_hours rollup_slow_urls rollup_uncacheable rollup_uncacheable_urls
-schema_migrations usage_daily users visitor_traffic visitor_uncacheable warm_tasks websites"
+schema_migrations search_terms_seen url_popularity usage_daily users
+visitor_traffic visitor_uncacheable warm_tasks websites"
 have=$(q "$url" "SELECT tablename FROM pg_tables WHERE schemaname = 'public'" |
     LC_ALL=C sort | tr '\n' ' ')
 want=$(printf '%s\n' $tables | LC_ALL=C sort | tr '\n' ' ')
@@ -83,7 +84,8 @@ want=$(printf '%s\n' api_keys\>projects:c api_keys\>users:c \
     visitor_traffic\>websites:c visitor_uncacheable\>websites:c \
     notify_channels\>projects:c notify_outbox\>projects:c \
     notify_outbox\>notify_channels:c notify_anomalies\>notify_channels:c \
-    notify_anomalies\>websites:c |
+    notify_anomalies\>websites:c url_popularity\>websites:c \
+    search_terms_seen\>websites:c |
     LC_ALL=C sort | tr '\n' ' ')
 [ "$have" = "$want" ] || fail "foreign keys: '$have', want '$want'"
 
