@@ -24,6 +24,7 @@
 #include "vtim.h"
 
 #include "addr_policy.h"
+#include "fetch_kept.h"
 #include "fetcher.h"
 #include "origin_guard.h"
 
@@ -72,6 +73,7 @@ struct fetch {
 	char content_type[128];
 	unsigned set_cookie;
 	char cookies[256]; /* the names of those set, space separated */
+	struct fetch_kept kept;
 	size_t body_max;
 	char *buf; /* the body, with body_max */
 	size_t buflen, bufsize;
@@ -189,6 +191,7 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	res.location = fe->location[0] != '\0' ? fe->location : NULL;
 	res.content_type =
 	    fe->content_type[0] != '\0' ? fe->content_type : NULL;
+	res.kept = &fe->kept;
 	if (fe->body_max > 0)
 		res.body = fe->buf != NULL ? fe->buf : "";
 	res.waited = fe->started - fe->submitted;
@@ -363,10 +366,7 @@ fetch_cookie(struct fetch *fe, const char *v, size_t len)
 		v++;
 		len--;
 	}
-	for (n = 0; n < len && v[n] != '=' && v[n] != ';' && v[n] != '\r' &&
-	     v[n] != '\n' && v[n] != ' ';
-	     n++)
-		continue;
+	n = fetch_kept_cookie_name(v, len);
 	if (n == 0 || have + 1 + n >= sizeof fe->cookies)
 		return;
 	if (have > 0)
@@ -399,9 +399,12 @@ on_header(char *p, size_t size, size_t n, void *priv)
 
 	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
 	if (len > 5 && !strncmp(p, "HTTP/", 5)) {
+		/* Another answer's (after a 100 Continue): its own. */
 		fetch_reason(fe, p, len);
+		fetch_kept_clear(&fe->kept);
 		return (len);
 	}
+	fetch_kept_line(&fe->kept, p, len);
 #define HDR(name, field)                                                       \
 	if (len > sizeof name && !strncasecmp(p, name ":", sizeof name))       \
 		hdr_copy(fe->field, sizeof fe->field, p + sizeof name,         \

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct fetch_kept;
 struct fetcher;
 struct origin_guard;
 
@@ -84,6 +85,9 @@ struct fetch_result {
 	const char *location; /* as answered, not followed; or NULL */
 	const char *content_type; /* as answered, or NULL */
 	unsigned cut; /* body_cut: the body went on past body_max */
+	/* The headers that explain the answer (fetch_kept.h), valid
+	 * during the callback; NULL when it never reached a server. */
+	const struct fetch_kept *kept;
 };
 
 typedef void fetch_done_f(void *priv, const struct fetch_result *);
