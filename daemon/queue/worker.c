@@ -23,6 +23,7 @@
 
 #include "core/log.h"
 #include "fetch/addr_policy.h"
+#include "fetch/fetch_kept.h"
 #include "fetch/fetcher.h"
 #include "proto/warm_sig.h"
 #include "store/task_queue.h"
@@ -57,6 +58,7 @@ struct wtask {
 	char unreplayable[WHY_LEN]; /* why it cannot be sent, or "" */
 	struct tq_page pages[WORKER_MAX_NODES];
 	char reasons[WORKER_MAX_NODES][WHY_LEN];
+	char *headers[WORKER_MAX_NODES]; /* pages[].headers, as JSON */
 	unsigned tries[WORKER_MAX_NODES];
 	int ok; /* every fetch did its work */
 	char *timings; /* the render's report, as JSON */
@@ -251,14 +253,21 @@ page_fill(struct wtask *wt, unsigned i, const struct fetch_result *res,
 	pg->outcome =
 	    warm_verdict(res, warm_id, &pg->ttl, why, sizeof wt->reasons[i]);
 	pg->reason = why[0] != '\0' ? why : NULL;
+	free(wt->headers[i]);
+	wt->headers[i] = res->kept != NULL ? fetch_kept_json(res->kept) : NULL;
+	pg->headers = wt->headers[i];
 }
 
 static void
 wtask_free(struct wtask *wt)
 {
+	unsigned u;
+
 	free(wt->nodebuf);
 	free(wt->hdrs);
 	free(wt->timings);
+	for (u = 0; u < WORKER_MAX_NODES; u++)
+		free(wt->headers[u]);
 	FREE_OBJ(wt);
 }
 

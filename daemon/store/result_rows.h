@@ -63,6 +63,7 @@ struct rs_row {
 	double load_ms, ttfb_ms, ttl; /* < 0: unknown */
 	double t;
 	char *url, *variant, *node, *reason; /* after the row */
+	char *headers; /* the headers kept, a JSON object; or NULL */
 };
 
 struct rs_inval {

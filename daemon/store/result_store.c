@@ -223,7 +223,7 @@ rs_add_result(struct result_store *rs, struct rs_job *j,
     const struct wb_result *r, const char *host, const char *variant)
 {
 	const char *node = r->node, *reason = r->reason;
-	size_t lu, lv, ln, lr;
+	size_t lu, lv, ln, lr, lh;
 	struct rs_row *row;
 	char *s, *url = NULL;
 
@@ -248,7 +248,8 @@ rs_add_result(struct result_store *rs, struct rs_job *j,
 	lv = rs_clean_len(variant != NULL ? variant : "");
 	ln = node != NULL ? rs_clean_len(node) : 0;
 	lr = reason != NULL ? rs_clean_len(reason) : 0;
-	row = calloc(1, sizeof *row + lu + lv + ln + lr);
+	lh = r->headers != NULL ? rs_clean_len(r->headers) : 0;
+	row = calloc(1, sizeof *row + lu + lv + ln + lr + lh);
 	AN(row);
 	row->magic = RS_ROW_MAGIC;
 	s = (char *)(row + 1);
@@ -258,6 +259,8 @@ rs_add_result(struct result_store *rs, struct rs_job *j,
 		row->node = rs_clean(s + lu + lv, node);
 	if (reason != NULL)
 		row->reason = rs_clean(s + lu + lv + ln, reason);
+	if (r->headers != NULL)
+		row->headers = rs_clean(s + lu + lv + ln + lr, r->headers);
 	free(url);
 	row->job = j;
 	row->seq = ++rs->seq;

@@ -126,20 +126,24 @@ static const struct pg_stmt st_invals = { "rs_invals",
 	" ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING",
 	10 };
 
+/* A result row's arrays, one a column. */
+#define RS_RESULT_COLUMNS 15
+
 static const struct pg_stmt st_results = { "rs_results",
 	"INSERT INTO page_results (row_key, job_id, website_id, url, variant,"
 	"  node, status, load_ms, ttfb_ms, cache_status, outcome, reason, ttl,"
-	"  recorded_at)"
+	"  recorded_at, headers)"
 	" SELECT r.k, r.job, r.site, r.url, r.variant, r.node, r.status,"
 	"  r.load_ms, r.ttfb_ms, r.cs, r.outcome::warm_outcome, r.reason,"
-	"  r.ttl, to_timestamp(r.t)"
+	"  r.ttl, to_timestamp(r.t), r.headers"
 	" FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[],"
 	"  $5::text[], $6::text[], $7::integer[], $8::real[], $9::real[],"
-	"  $10::text[], $11::text[], $12::text[], $13::real[], $14::float8[])"
+	"  $10::text[], $11::text[], $12::text[], $13::real[], $14::float8[],"
+	"  $15::jsonb[])"
 	"  AS r(k, job, site, url, variant, node, status, load_ms, ttfb_ms,"
-	"    cs, outcome, reason, ttl, t)"
+	"    cs, outcome, reason, ttl, t, headers)"
 	" ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING",
-	14 };
+	RS_RESULT_COLUMNS };
 
 /*--------------------------------------------------------------------
  * Row keys and arrays
@@ -574,15 +578,15 @@ send_results(struct rs_pg *pw)
 {
 	struct result_store *rs = pw->rs;
 	struct rs_row *row, *row2;
-	struct vsb *a[14];
-	const char *v[14];
+	struct vsb *a[RS_RESULT_COLUMNS];
+	const char *v[RS_RESULT_COLUMNS];
 	unsigned u, looked = 0;
 	int r = 0;
 
 	pw->nsend = 0;
 	if (rs->nresult == 0)
 		return (0);
-	for (u = 0; u < 14; u++)
+	for (u = 0; u < RS_RESULT_COLUMNS; u++)
 		a[u] = pg_array_new();
 	VTAILQ_FOREACH_SAFE(row, &rs->rows, list, row2)
 	{
@@ -615,8 +619,9 @@ send_results(struct rs_pg *pw)
 		pg_array_text(a[11], row->reason);
 		arr_opt(a[12], row->ttl);
 		arr_time(a[13], row->t);
+		pg_array_text(a[14], row->headers);
 	}
-	for (u = 0; u < 14; u++) {
+	for (u = 0; u < RS_RESULT_COLUMNS; u++) {
 		pg_array_end(a[u]);
 		v[u] = VSB_data(a[u]);
 	}
@@ -628,7 +633,7 @@ send_results(struct rs_pg *pw)
 		else
 			pw->nsend = 0;
 	}
-	for (u = 0; u < 14; u++)
+	for (u = 0; u < RS_RESULT_COLUMNS; u++)
 		VSB_destroy(&a[u]);
 	return (r);
 }

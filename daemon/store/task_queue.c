@@ -115,16 +115,16 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"), p AS ("
 	"  INSERT INTO page_results (job_id, website_id, task_id, url,"
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"
-	"    reason, ttl, fragment, asset_of, timings)"
+	"    reason, ttl, fragment, asset_of, timings, headers)"
 	"  SELECT t.job_id, j.website_id, t.id, t.url, t.variant, g.node,"
 	"    g.status, g.load_ms, g.ttfb_ms, g.cache_status,"
 	"    g.outcome::warm_outcome, g.reason, g.ttl, t.fragment, t.asset_of,"
-	"    g.timings"
+	"    g.timings, g.headers"
 	"  FROM unnest($4::bigint[], $5::text[], $6::integer[], $7::real[],"
 	"    $8::real[], $9::text[], $10::text[], $11::text[], $12::real[],"
-	"    $13::jsonb[])"
+	"    $13::jsonb[], $14::jsonb[])"
 	"    AS g(task_id, node, status, load_ms, ttfb_ms, cache_status,"
-	"      outcome, reason, ttl, timings)"
+	"      outcome, reason, ttl, timings, headers)"
 	"  JOIN t ON t.id = g.task_id JOIN lk j ON j.id = t.job_id"
 	"), n AS ("
 	"  SELECT job_id, count(*) FILTER (WHERE ok) AS ok,"
@@ -152,7 +152,7 @@ static const struct pg_stmt st_complete = { "tq_complete",
 	"    JOIN websites w ON w.id = lk.website_id)) a"
 	")"
 	"SELECT count(*), (SELECT count(*) FROM wk) FROM t",
-	13 };
+	14 };
 
 static const struct pg_stmt st_renew = { "tq_renew",
 	"UPDATE warm_tasks"
@@ -582,7 +582,7 @@ enum task_state {
 };
 
 struct page {
-	char *node, *cache_status, *reason, *timings;
+	char *node, *cache_status, *reason, *timings, *headers;
 	long status;
 	double load_ms, ttfb_ms, ttl;
 	enum warm_outcome outcome;
@@ -639,6 +639,7 @@ task_free(struct task_queue *q, struct task *t)
 		free(t->pages[u].cache_status);
 		free(t->pages[u].reason);
 		free(t->pages[u].timings);
+		free(t->pages[u].headers);
 	}
 	free(t->pages);
 	t->pub.magic = 0;
@@ -887,14 +888,15 @@ static void
 write_complete(struct task_queue *q)
 {
 	struct vsb *ids, *oks, *pt, *node, *status, *load, *ttfb, *cs, *oc,
-	    *why, *ttl, *tim;
+	    *why, *ttl, *tim, *hdr;
 	struct tq_task *tt;
 	struct page *pg;
 	struct task *t;
-	const char *v[13];
+	const char *v[14];
 	unsigned n = 0, u;
 
 	tim = pg_array_new();
+	hdr = pg_array_new();
 	ids = pg_array_new();
 	oks = pg_array_new();
 	pt = pg_array_new();
@@ -940,9 +942,11 @@ write_complete(struct task_queue *q)
 			else
 				pg_array_null(ttl);
 			pg_array_text(tim, pg->timings);
+			pg_array_text(hdr, pg->headers);
 		}
 	}
 	pg_array_end(tim);
+	pg_array_end(hdr);
 	pg_array_end(ids);
 	pg_array_end(oks);
 	pg_array_end(pt);
@@ -967,6 +971,7 @@ write_complete(struct task_queue *q)
 	v[10] = VSB_data(why);
 	v[11] = VSB_data(ttl);
 	v[12] = VSB_data(tim);
+	v[13] = VSB_data(hdr);
 	q->writing = 1;
 	if (pg_pool_query(q->pool, &st_complete, v, on_completed, q) != 0)
 		q->writing = 0;
@@ -982,6 +987,7 @@ write_complete(struct task_queue *q)
 	VSB_destroy(&why);
 	VSB_destroy(&ttl);
 	VSB_destroy(&tim);
+	VSB_destroy(&hdr);
 }
 
 static void
@@ -1121,6 +1127,7 @@ tq_complete(struct task_queue *q, struct tq_task *tt, int ok,
 		t->pages[u].cache_status = dup_or_null(pages[u].cache_status);
 		t->pages[u].reason = dup_or_null(pages[u].reason);
 		t->pages[u].timings = dup_or_null(pages[u].timings);
+		t->pages[u].headers = dup_or_null(pages[u].headers);
 		t->pages[u].status = pages[u].status;
 		t->pages[u].load_ms = pages[u].load_ms;
 		t->pages[u].ttfb_ms = pages[u].ttfb_ms;

@@ -110,6 +110,9 @@ struct tq_page {
 	const char *reason; /* why, for anything but cached and fresh */
 	double ttl; /* seconds in cache; < 0: unknown */
 	const char *timings; /* a rendered page's, as JSON; or NULL */
+	/* The answer's headers kept (fetch/fetch_kept.h), as JSON; or
+	 * NULL */
+	const char *headers;
 };
 
 struct tq_stats {

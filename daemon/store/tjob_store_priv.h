@@ -65,6 +65,6 @@
 	" 'cache_status', r.cache_status, 'outcome', r.outcome,"               \
 	" 'reason', r.reason, 'ttl', r.ttl, 'recorded_at', r.recorded_at,"     \
 	" 'fragment', r.fragment, 'asset_of', r.asset_of,"                     \
-	" 'timings', r.timings"
+	" 'timings', r.timings, 'headers', r.headers"
 
 #endif

@@ -19,6 +19,7 @@
 #include "vqueue.h"
 
 #include "core/str.h"
+#include "fetch/fetch_kept.h"
 #include "fetch/fetcher.h"
 #include "fetch/origin_guard.h"
 #include "proto/warm_sig.h"
@@ -74,6 +75,7 @@ struct rewarm_fetch {
 	int trigger;
 	uint64_t key;
 	char *host, *path, *variant;
+	char *headers; /* the answer's kept, as JSON */
 	long status;
 	double time, ttfb;
 	unsigned attempts;
@@ -91,6 +93,7 @@ rewarm_fetch_free(struct rewarm_fetch *rf)
 	free(rf->host);
 	free(rf->path);
 	free(rf->variant);
+	free(rf->headers);
 	FREE_OBJ(rf);
 }
 
@@ -118,6 +121,7 @@ rewarm_report(struct rewarm *rw, const struct rewarm_fetch *rf,
 	rr.r.ttfb = rf->ttfb;
 	rr.r.attempts = rf->attempts;
 	rr.r.verified = verified;
+	rr.r.headers = rf->headers;
 	rw->result_cb(rw->result_priv, &rr);
 }
 
@@ -214,6 +218,8 @@ rewarm_on_done(void *priv, const struct fetch_result *res)
 	rf->time = res->time;
 	rf->ttfb = res->ttfb;
 	rf->attempts = rf->task->attempts + 1;
+	if (res->kept != NULL)
+		rf->headers = fetch_kept_json(res->kept);
 	if (!res->ok || res->status == 0) {
 		rw->stats.failed++;
 		rewarm_report(rw, rf,

@@ -23,6 +23,7 @@
 #include "vqueue.h"
 #include "vtim.h"
 
+#include "fetch/fetch_kept.h"
 #include "proto/warm_sig.h"
 #include "warm_batch.h"
 #include "warm_url.h"
@@ -51,6 +52,7 @@ struct wb_req {
 	struct wb_result out;
 	char why[512];
 	struct wv_wait *wait;
+	char *headers; /* out.headers */
 	VTAILQ_ENTRY(wb_req) list;
 };
 
@@ -76,6 +78,15 @@ struct warm_batch {
 	double started;
 	struct wb_progress prog;
 };
+
+static void
+wb_req_free(struct wb_req *r)
+{
+	CHECK_OBJ_NOTNULL(r, WB_REQ_MAGIC);
+	free(r->headers);
+	r->magic = 0;
+	free(r);
+}
 
 static unsigned
 nodes(const struct warm_batch *j)
@@ -125,8 +136,7 @@ wb_report(struct warm_batch *j, struct wb_req *r, struct wb_result *out,
 		j->prog.verified++;
 	if (j->result_cb != NULL)
 		j->result_cb(j->priv, out);
-	r->magic = 0;
-	free(r);
+	wb_req_free(r);
 	wb_pump(j);
 	maybe_end(j);
 }
@@ -221,8 +231,7 @@ wb_on_done(void *priv, const struct fetch_result *res)
 	CAST_OBJ_NOTNULL(r, priv, WB_REQ_MAGIC);
 	j = r->job;
 	if (j == NULL) {
-		r->magic = 0;
-		free(r);
+		wb_req_free(r);
 		return;
 	}
 	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
@@ -240,6 +249,9 @@ wb_on_done(void *priv, const struct fetch_result *res)
 	out.time = res->time;
 	out.ttfb = res->ttfb;
 	out.attempts = r->attempts;
+	if (res->kept != NULL)
+		r->headers = fetch_kept_json(res->kept);
+	out.headers = r->headers;
 	judge(j, r, res, &out, why, sizeof why);
 	wv = j->conf.nnode > 0 ? j->conf.verify[r->node] : NULL;
 	if (wv == NULL || !res->ok || res->vxid == 0) {
@@ -306,8 +318,7 @@ refused(struct warm_batch *j, struct wb_req *r, const char *why)
 	j->prog.outcome[WO_FAILED]++;
 	if (j->result_cb != NULL)
 		j->result_cb(j->priv, &out);
-	r->magic = 0;
-	free(r);
+	wb_req_free(r);
 }
 
 static void
@@ -451,15 +462,13 @@ wb_free(struct warm_batch **jp)
 	r->job = NULL;
 	while ((r = VTAILQ_FIRST(&j->again)) != NULL) {
 		VTAILQ_REMOVE(&j->again, r, list);
-		r->magic = 0;
-		free(r);
+		wb_req_free(r);
 	}
 	while ((r = VTAILQ_FIRST(&j->checking)) != NULL) {
 		VTAILQ_REMOVE(&j->checking, r, list);
 		if (r->wait != NULL)
 			wv_cancel(j->conf.verify[r->node], r->wait);
-		r->magic = 0;
-		free(r);
+		wb_req_free(r);
 	}
 	HASH_ITER(hh, j->set, u, t)
 	{

@@ -48,6 +48,9 @@ struct wb_result {
 	double time, ttfb; /* seconds */
 	unsigned attempts;
 	unsigned verified; /* matched with its transaction in the log */
+	/* The answer's headers kept (fetch/fetch_kept.h), a JSON object;
+	 * NULL: none, or no answer. */
+	const char *headers;
 };
 
 struct wb_progress {

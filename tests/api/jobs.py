@@ -137,7 +137,7 @@ expect("no next page", allr["next_cursor"], None)
 expect("the columns", sorted(rows[0]), sorted([
     "id", "url", "variant", "node", "status", "load_ms", "ttfb_ms",
     "cache_status", "outcome", "reason", "ttl", "recorded_at", "fragment",
-    "asset_of", "timings"]))
+    "asset_of", "timings", "headers"]))
 cached = ok("outcome=cached", call("GET", res + "?outcome=cached&limit=1000",
                                    token=bob))["results"]
 expect("cached: the products", len(cached), N - 2)
@@ -158,6 +158,34 @@ for pat in ("%", "_", "\\", "product/1_"):
 p1 = ok("product/1", call("GET", res + "?url=product/1&limit=1000",
                           token=bob))["results"]
 expect("url product/1", len(p1), len([u for u in urls if "product/1" in u]))
+
+
+# The headers kept with each result, as Varnish answered the worker: its
+# X-Varnish and Age, the origin's Cache-Control; a cookie set by the
+# origin by its name only, never its value; nothing of the request.
+prod = next(r for r in cached if r["url"] == "http://localhost/product/1")
+h = prod["headers"]
+expect("headers: an object", isinstance(h, dict), True)
+expect("headers: X-Varnish, a transaction id", h.get("X-Varnish", "x").split(
+    " ")[0].isdigit(), True)
+expect("headers: the origin's Cache-Control", h.get("Cache-Control"),
+       "public, max-age=300")
+expect("headers: Age", h.get("Age", "x").isdigit(), True)
+expect("headers: Content-Type", h.get("Content-Type", "").startswith(
+    "text/html"), True)
+expect("headers: Via, Varnish's", "varnish" in h.get("Via", "").lower(), True)
+expect("headers: bounded", len(h) <= 16 and all(
+    isinstance(v, str) and len(v) <= 256 for v in h.values()), True)
+expect("headers: none of the request", [k for k in h if k.lower() in (
+    "authorization", "cookie", "stoke-warm", "host")], [])
+ph = priv["results"][0]["headers"]
+expect("headers: the cookie's name", ph.get("Set-Cookie"), "session")
+cookie = sql("SELECT count(*) FROM page_results WHERE job_id = %d AND"
+             " headers::text ~ 'session=|[0-9a-f]{16}'" % jid)
+expect("headers: never a cookie's value, in the database", cookie, "0")
+expect("headers: every result that had an answer", sql(
+    "SELECT count(*) FROM page_results WHERE job_id = %d AND"
+    " (headers IS NULL) <> (status IS NULL)" % jid), "0")
 
 
 # Sorting and paging over every row: none twice, none missing.
@@ -211,6 +239,8 @@ for t in table:
     expect("csv status", t["status"], str(r["status"]))
     if r["ttfb_ms"] is not None:
         expect("csv ttfb", float(t["ttfb_ms"]), r["ttfb_ms"])
+expect("csv: no headers", "headers" in table[0], False)
+expect("csv: nothing of them", "X-Varnish" in text, False)
 st, text, _ = call("GET", res + "?outcome=uncacheable", token=bob,
                    accept="text/csv", raw=True)
 expect("csv filtered", [r["url"] for r in csv.DictReader(io.StringIO(text))],

@@ -889,6 +889,18 @@ sql("WITH j AS (INSERT INTO cache_jobs (website_id, trigger, source, status,"
     " AS x(u, c, o, r)" % (wid, wid, wid))
 sql("INSERT INTO invalidation_events (website_id, kind, subject)"
     " VALUES (%d, 'ban', 'obj.http.x-url ~ ^/c')" % wid)
+# A result's headers kept, and one's none: both as the Result says.
+pj = int(subprocess.run([
+    "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", PGURL, "-c",
+    "SELECT max(id) FROM cache_jobs WHERE website_id = %d"
+    " AND trigger = 'purge'" % wid], check=True,
+    stdout=subprocess.PIPE).stdout)
+sql("UPDATE page_results SET headers = '{\"X-Varnish\": \"32770 8\","
+    " \"Age\": \"0\", \"Set-Cookie\": \"session\"}' WHERE job_id = %d"
+    " AND url LIKE '%%/p'" % pj)
+kept = api("GET", JR, [pj], token=bob, query="?sort=url")["results"]
+expect("results: the headers kept, or null", [r["headers"] for r in kept], [
+    None, None, {"X-Varnish": "32770 8", "Age": "0", "Set-Cookie": "session"}])
 WA, PA = "/api/websites/{id}/analytics", "/api/projects/{id}/analytics"
 DA, WR = "/api/analytics/dashboard", "/api/websites/{id}/recommendations"
 WI, PU = "/api/websites/{id}/invalidations", "/api/projects/{id}/usage"
