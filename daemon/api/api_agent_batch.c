@@ -16,6 +16,7 @@
 #include "vdef.h"
 #include "vas.h"
 
+#include "fetch/fetch_kept.h"
 #include "api_agent_batch.h"
 
 #define AGENT_TEXT_MAX 65536
@@ -35,6 +36,7 @@ enum agent_ftype {
 	AGF_TIME, /* seconds since the epoch */
 	AGF_BOOL,
 	AGF_COUNTS, /* {"reason": n, ...} */
+	AGF_HEADERS, /* {"Name": "value", ...}, fetch/fetch_kept.h's bounds */
 };
 
 #define AGF_REQUIRED 1U
@@ -99,6 +101,7 @@ static const struct agent_field agent_result_fields[] = {
 	{ "reason", AGF_TEXT, N, 0, AGENT_TEXT_MAX, NULL },
 	{ "ttl", AGF_NUMBER, N, -1000000000, 1000000000, NULL },
 	{ "recorded_at", AGF_TIME, R, 0, 0, NULL },
+	{ "headers", AGF_HEADERS, N, 0, FETCH_KEPT_VALUE_MAX, NULL },
 };
 
 /* A task of the agent's done: its one result, its URL, variant and job
@@ -115,6 +118,7 @@ static const struct agent_field agent_task_fields[] = {
 	{ "reason", AGF_TEXT, N, 0, AGENT_TEXT_MAX, NULL },
 	{ "ttl", AGF_NUMBER, N, -1000000000, 1000000000, NULL },
 	{ "recorded_at", AGF_TIME, R, 0, 0, NULL },
+	{ "headers", AGF_HEADERS, N, 0, FETCH_KEPT_VALUE_MAX, NULL },
 };
 
 static const struct agent_field agent_traffic_fields[] = {
@@ -273,6 +277,56 @@ agent_counts(struct api_input_err *r, const struct agent_field *f, json_t *v,
 	return (0);
 }
 
+/* A header's name: an HTTP token. */
+static int
+agent_is_token(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > FETCH_KEPT_NAME_MAX || strlen(s) != len)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f ||
+		    strchr("\"(),/:;<=>?@[\\]{}", s[i]) != NULL)
+			return (0);
+	return (1);
+}
+
+/* The headers a result kept: as many and as long as fetch_kept.h
+ * keeps them, at most. */
+static int
+agent_headers(struct api_input_err *r, const struct agent_field *f, json_t *v,
+    const char *path)
+{
+	char sub[256];
+	const char *k;
+	json_t *s;
+
+	if (json_object_size(v) > FETCH_KEPT_MAX) {
+		api_input_fail(r, 422, "too_long", path,
+		    "%s holds %d headers at most", path, FETCH_KEPT_MAX);
+		return (-1);
+	}
+	json_object_foreach(v, k, s)
+	{
+		snprintf(sub, sizeof sub, "%.160s.%.64s", path, k);
+		if (!agent_is_token(k, strlen(k))) {
+			api_input_fail(r, 422, "invalid", sub,
+			    "%s: a header's name is 1 to %d bytes of a token",
+			    sub, FETCH_KEPT_NAME_MAX);
+			return (-1);
+		}
+		if (!json_is_string(s)) {
+			api_input_fail(r, 422, "invalid", sub,
+			    "%s must be a string", sub);
+			return (-1);
+		}
+		if (agent_text(r, f, s, sub) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 /* One value, not null. */
 static int
 agent_value(struct api_input_err *r, const struct agent_field *f, json_t *v,
@@ -286,6 +340,7 @@ agent_value(struct api_input_err *r, const struct agent_field *f, json_t *v,
 		[AGF_TIME] = "a time, seconds since the epoch",
 		[AGF_BOOL] = "true or false",
 		[AGF_COUNTS] = "an object of counts",
+		[AGF_HEADERS] = "an object of header names to values",
 	};
 
 	switch (f->type) {
@@ -311,6 +366,10 @@ agent_value(struct api_input_err *r, const struct agent_field *f, json_t *v,
 	case AGF_COUNTS:
 		if (json_is_object(v))
 			return (agent_counts(r, f, v, path));
+		break;
+	case AGF_HEADERS:
+		if (json_is_object(v))
+			return (agent_headers(r, f, v, path));
 		break;
 	default:
 		WRONG("agent field type");

@@ -69,17 +69,29 @@
  *	     "variant": "", "node": text|null, "status": n|null,
  *	     "load_ms": x|null, "ttfb_ms": x|null, "cache_status": text|null,
  *	     "outcome": "cached|fresh|uncacheable|origin_error|timeout|
- *	     failed", "reason": text|null, "ttl": x|null, "recorded_at": t}],
+ *	     failed", "reason": text|null, "ttl": x|null, "recorded_at": t,
+ *	     "headers": HEADERS|null}],
  *	 "traffic": [{"minute": t, "host": "shop.example", "hits": n,
  *	     "misses": n, "passes": n, "uncacheable": {"<reason>": n}}],
  *	 "tasks": [{"task": id, "ok": bool, "node": text|null,
  *	     "status": n|null, "load_ms": x|null, "ttfb_ms": x|null,
  *	     "cache_status": text|null, "outcome": "cached|...|failed",
- *	     "reason": text|null, "ttl": x|null, "recorded_at": t}],
+ *	     "reason": text|null, "ttl": x|null, "recorded_at": t,
+ *	     "headers": HEADERS|null}],
  *	 "popular": [{"hour": t, "host": "shop.example", "path": "/p/1",
  *	     "hits": n}],
  *	 "searches": [{"hour": t, "host": "shop.example", "term": "tea",
  *	     "n": n}]}
+ *
+ *	HEADERS, optional (an agent before it sends none, and an agent
+ *	sends it only when it kept some): the answer's response headers
+ *	kept (fetch/fetch_kept.h), {"Cache-Control": "public, max-age=300",
+ *	"X-Varnish": "32770 8", "Set-Cookie": "session", ...}: at most 16
+ *	names, each an HTTP token of 1 to 64 bytes, each value a string of
+ *	at most 256 bytes (422 too_long or invalid beyond, naming
+ *	"results[3].headers" or the header: "results[3].headers.Age").
+ *	Set-Cookie names the cookies set, never their values.  Stored as
+ *	the result's headers, which GET /api/jobs/:id/results shows.
  *
  *	Every array may be absent or empty.  A field not listed, a value of
  *	another type, an unknown enum value, a time not from 0 to 1e11:

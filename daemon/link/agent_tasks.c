@@ -205,6 +205,8 @@ at_result(void *priv, const struct rewarm_result *rr)
 	    "outcome", warm_outcome_name[r->outcome], "reason",
 	    at_str(r->reason), "ttl", at_num(r->ttl), "recorded_at",
 	    VTIM_real());
+	AN(o);
+	batch_row_headers(o, r->headers);
 	at_done(at, o);
 	at_task_free(at, t);
 	if (at->cl != NULL)

@@ -96,6 +96,21 @@ j_str(const char *s)
 	return (s != NULL ? json_string(s) : json_null());
 }
 
+void
+batch_row_headers(json_t *row, const char *headers)
+{
+	json_t *h;
+
+	AN(row);
+	if (headers == NULL)
+		return;
+	h = json_loads(headers, 0, NULL);
+	if (json_is_object(h))
+		AZ(json_object_set_new(row, "headers", h));
+	else
+		json_decref(h);
+}
+
 static json_t *
 job_json(const struct result_store *rs, const struct rs_job *j)
 {
@@ -155,6 +170,7 @@ row_json(const struct result_store *rs, const struct rs_row *r)
 	    j_str(r->reason), "ttl", j_opt(r->ttl), "recorded_at",
 	    j_time(r->t));
 	AN(o);
+	batch_row_headers(o, r->headers);
 	return (o);
 }
 

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+struct json_t;
 struct spool;
 struct traffic;
 struct rs_writer;
@@ -32,6 +33,13 @@ void *link_batch_new(const char *run, struct spool *, struct traffic *);
  */
 typedef int batch_echo_f(void *priv, const char *kind, const char *subject);
 void link_batch_echo(void *batch, batch_echo_f *, void *priv);
+
+/*
+ * A result's or a task's row gets its "headers" (the headers kept, JSON
+ * text, or NULL): only when there are some, so that a row without is
+ * what a control plane before them took.
+ */
+void batch_row_headers(struct json_t *row, const char *headers);
 
 /*
  * gzip (RFC 1952) of len bytes at p, in a new buffer (*out, *outlen):

@@ -227,7 +227,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  FROM jsonb_to_recordset($6::jsonb) AS x(key uuid, job uuid,"        \
 	"    url text, variant text, node text, status integer, load_ms real," \
 	"    ttfb_ms real, cache_status text, outcome text, reason text,"      \
-	"    ttl real, recorded_at float8)"                                    \
+	"    ttl real, recorded_at float8, headers jsonb)"                     \
 	"), jk AS ("                                                           \
 	"  SELECT row_key, id FROM ju"                                         \
 	"  UNION SELECT c.row_key, c.id FROM cache_jobs c, site"               \
@@ -240,11 +240,11 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"), rs AS ("                                                           \
 	"  INSERT INTO page_results (row_key, job_id, website_id, url,"        \
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"  \
-	"    reason, ttl, recorded_at)"                                        \
+	"    reason, ttl, recorded_at, headers)"                               \
 	"  SELECT x.key, x.job_id, site.id, x.url, coalesce(x.variant, ''),"   \
 	"    x.node, x.status, x.load_ms, x.ttfb_ms, x.cache_status,"          \
 	"    x.outcome::warm_outcome, x.reason, x.ttl,"                        \
-	"    to_timestamp(x.recorded_at)"                                      \
+	"    to_timestamp(x.recorded_at), x.headers"                           \
 	"  FROM b, site, rj x WHERE x.ours AND x.job_id IS NOT NULL"           \
 	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO NOTHING"         \
 	"  RETURNING 1"                                                        \
@@ -377,7 +377,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  SELECT DISTINCT ON (x.task) x.* FROM jsonb_to_recordset($8::jsonb)" \
 	"    AS x(task bigint, ok boolean, node text, status integer,"         \
 	"      load_ms real, ttfb_ms real, cache_status text, outcome text,"   \
-	"      reason text, ttl real, recorded_at float8)"                     \
+	"      reason text, ttl real, recorded_at float8, headers jsonb)"      \
 	"  ORDER BY x.task"                                                    \
 	"), kt AS ("                                                           \
 	"  UPDATE warm_tasks w SET lease_until = NULL, finished_at = now(),"   \
@@ -393,12 +393,12 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"), kp AS ("                                                           \
 	"  INSERT INTO page_results (job_id, website_id, task_id, url,"        \
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"  \
-	"    reason, ttl, recorded_at, fragment)"                              \
+	"    reason, ttl, recorded_at, fragment, headers)"                     \
 	"  SELECT kt.job_id, kl.website_id, kt.id, kt.url, kt.variant, "       \
 	"x.node,"                                                              \
 	"    x.status, x.load_ms, x.ttfb_ms, x.cache_status,"                  \
 	"    x.outcome::warm_outcome, x.reason, x.ttl,"                        \
-	"    to_timestamp(x.recorded_at), kt.fragment"                         \
+	"    to_timestamp(x.recorded_at), kt.fragment, x.headers"              \
 	"  FROM kt JOIN kn x ON x.task = kt.id JOIN kl ON kl.id = kt.job_id"   \
 	"), kc AS ("                                                           \
 	"  SELECT job_id, count(*) FILTER (WHERE ok) AS ok,"                   \

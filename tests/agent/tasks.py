@@ -201,6 +201,12 @@ expect("a result per URL and node", sorted((r["node"], r["url"])
                                            for r in r1),
        sorted((n, url(p)) for n in (NODE_A, NODE_B) for p in PAGES))
 expect("each cached", {r["outcome"] for r in r1}, {"cached"})
+# What each node answered its agent, kept with the result it sent.
+expect("headers kept through the agents: X-Varnish, Age", sorted(
+    (r["node"], r["url"]) for r in r1
+    if (r["headers"] or {}).get("X-Varnish", "x").split(" ")[0].isdigit()
+    and (r["headers"] or {}).get("Age", "x").isdigit()),
+    sorted((r["node"], r["url"]) for r in r1))
 expect("no worker's task", sql(
     "SELECT count(*) FILTER (WHERE agent_id IS NULL), count(*)"
     " FROM warm_tasks WHERE job_id = %d" % j1), "0|8")

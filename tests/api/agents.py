@@ -196,6 +196,8 @@ def post_batch(batch, token=T1, port=A, gz=False):
                 headers=hdr)
 
 
+KEPT = {"X-Varnish": "32770 8", "Age": "0", "Set-Cookie": "session",
+        "Cache-Control": "public, max-age=120"}
 job = key()
 batch = {
     "batch": run + ":1", "sent_at": now,
@@ -211,7 +213,9 @@ batch = {
                  "variant": "", "node": "http://127.0.0.1:6081",
                  "status": 200, "load_ms": 12.5, "ttfb_ms": 3.5,
                  "cache_status": "miss", "outcome": "cached",
-                 "reason": None, "ttl": 120, "recorded_at": now - 4},
+                 "reason": None, "ttl": 120, "recorded_at": now - 4,
+                 "headers": KEPT},
+                # As an agent before the headers kept sends it.
                 {"key": key(), "job": job,
                  "url": "http://www.127.0.0.1:8080/q", "variant": "",
                  "node": None, "status": 200, "load_ms": None,
@@ -264,6 +268,9 @@ res = ok("its results, through the API", call(
     "GET", "/api/jobs/%d/results" % jid, token=vera))["results"]
 expect("results visible", sorted(x["url"] for x in res),
        ["http://127.0.0.1:8080/p", "http://www.127.0.0.1:8080/q"])
+expect("the headers kept, as sent, or none", sorted(
+    (x["url"], x["headers"]) for x in res), [
+    ("http://127.0.0.1:8080/p", KEPT), ("http://www.127.0.0.1:8080/q", None)])
 iv = ok("its invalidations", call(
     "GET", "/api/websites/%d/invalidations" % wa, token=vera))
 expect("the invalidation, with its job", (
@@ -326,6 +333,27 @@ error("a bad outcome", post_batch({
     "batch": run + ":9", "sent_at": now,
     "results": [dict(batch["results"][0], outcome="great")]}), 422,
     "invalid", "results[0].outcome")
+for what, h, code, field in (
+        ("too many headers", {"X-H%d" % i: "v" for i in range(17)},
+         "too_long", "results[0].headers"),
+        ("a header too long", dict(KEPT, Age="1" * 257), "too_long",
+         "results[0].headers.Age"),
+        ("a header not a string", dict(KEPT, Age=0), "invalid",
+         "results[0].headers.Age"),
+        ("a name not a token", {"Bad Name": "x"}, "invalid", None),
+        ("a name too long", {"X" * 65: "x"}, "invalid", None),
+        ("headers not an object", ["Age: 0"], "invalid",
+         "results[0].headers")):
+    error(what, post_batch({
+        "batch": run + ":9", "sent_at": now,
+        "results": [dict(batch["results"][0], headers=h)]}), 422, code,
+        field)
+error("a task's headers too, bounded", post_batch({
+    "batch": run + ":9", "sent_at": now,
+    "tasks": [{"task": 1, "ok": True, "outcome": "cached",
+               "recorded_at": now,
+               "headers": {"Via": "v" * 300}}]}), 422, "too_long",
+      "tasks[0].headers.Via")
 error("a bad key", post_batch({
     "batch": run + ":9", "sent_at": now,
     "invalidations": [dict(batch["invalidations"][0], key="nope")]}), 422,
