@@ -200,7 +200,7 @@ PROGRESS = {"job_id", "urls_total", "urls_completed", "urls_failed", "rate",
             "eta_seconds", "status"}
 RESULT = {"id", "url", "variant", "node", "status", "load_ms", "ttfb_ms",
           "cache_status", "outcome", "reason", "ttl", "recorded_at",
-          "fragment"}
+          "fragment", "asset_of", "timings", "headers"}
 
 
 SEEN = {}

@@ -139,7 +139,10 @@ expect("each result once, in order", (len(ids), ids), (total, sorted(set(
 expect("a result is the results route's row", sorted(streamed[0]["data"]),
        sorted(["id", "url", "variant", "node", "status", "load_ms",
                "ttfb_ms", "cache_status", "outcome", "reason", "ttl",
-               "recorded_at", "fragment"]))
+               "recorded_at", "fragment", "asset_of", "timings",
+               "headers"]))
+expect("a result streamed: the headers Varnish answered with",
+       "X-Varnish" in (streamed[0]["data"]["headers"] or {}), True)
 
 # The results: paged on A, exported as CSV with the key: the same rows.
 seen, cursor = [], None
