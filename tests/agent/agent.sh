@@ -78,13 +78,16 @@ purge() {
 	curl -sf -o /dev/null -X PURGE -H 'Host: shop.example' "$site$1"
 }
 
-# A purge's rows: its invalidation, its job, the re-warm's result.
+# A purge's rows: its invalidation, its job, the re-warm's result with
+# the headers the node answered it with.
 reported() {
 	until_st 15 "any(i['subject'] == 'http://shop.example$1' and
 	    i['kind'] == 'purge' and i['job'] in s['jobs'] and
 	    s['jobs'][i['job']]['trigger'] == 'purge' and
 	    any(r['job'] == i['job'] and r['url'] == 'http://shop.example$1'
-	        and r['outcome'] == 'cached' for r in s['results'].values())
+	        and r['outcome'] == 'cached'
+	        and 'X-Varnish' in r.get('headers', {})
+	        for r in s['results'].values())
 	    for i in s['invalidations'].values())"
 }
 
