@@ -177,7 +177,7 @@ expect("nothing asked of the off-site origin",
 hang = by_url["http://localhost/render/hang"]["timings"]
 expect("the page that never loads: " + repr(hang),
        "timeout" in (hang["error"] or ""), True)
-expect("bounded: " + repr(hang), hang["render_ms"] < 25000, True)
+expect("bounded: " + repr(hang), hang["render_ms"] < 12000, True)
 crash = by_url["http://localhost/render/crash"]["timings"]
 expect("the page that crashes its tab: " + repr(crash),
        "crashed" in (crash["error"] or "") or
