@@ -210,7 +210,7 @@ agent_stop
 
 echo "== the spool full: rows dropped and counted, no crash"
 cp_stop
-agent_start a3 --spool-memory 0 --spool-disk 1500 --state-dir "$work/state3"
+agent_start a3 --spool-memory 0 --spool-disk 6000 --state-dir "$work/state3"
 # Purges go on, batch after batch, until the spool has no room left.
 i=60
 end=$(($(date +%s) + 30))
