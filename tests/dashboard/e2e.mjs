@@ -203,7 +203,7 @@ try {
     '0 3 * * *', [`http://127.0.0.1:${NODE}`]])
 
   // A bad setting: the API's error, on the form, on the field.
-  await page.getByRole('link', { name: 'Settings' }).click()
+  await page.getByRole('link', { name: 'Settings', exact: true }).click()
   await page.getByLabel(/^Schedule/).fill('every day')
   // Said on the field as it is typed.
   expect('a plain mistake, said as typed', await page.getByTestId('schedule-hint').innerText(),
@@ -260,7 +260,7 @@ try {
     await card.locator('thead').innerText()))
   await shot(page, 'website-schedule')
   // No schedule again: the jobs below are started by hand only.
-  await page.getByRole('link', { name: 'Settings' }).click()
+  await page.getByRole('link', { name: 'Settings', exact: true }).click()
   await page.getByLabel(/^Schedule/).fill('')
   await page.getByRole('button', { name: 'Save' }).click()
   await page.waitForURL(/\/websites\/\d+$/)
@@ -481,9 +481,12 @@ try {
   expect('the website warms them now', [used.variants, used.variant_inputs],
     [[{}, ...det.proposed_variants], { currency: 'cookie:sw-currency' }])
   await page.getByRole('link', { name: 'Shopware shop' }).click()
-  await page.getByRole('link', { name: 'Settings' }).click()
-  expect('the plain variant kept, said so', await page.getByLabel(/^Variants/).inputValue(),
-    ['(plain)', ...det.proposed_variants.map((v) => 'currency=' + v.currency)].join('\n'))
+  await page.getByRole('link', { name: 'Settings', exact: true }).click()
+  // The form is filled once the website is read: waited for.
+  const plain = ['(plain)', ...det.proposed_variants.map((v) => 'currency=' + v.currency)].join('\n')
+  await eventually('the form filled', async () =>
+    (await page.getByLabel(/^Variants/).inputValue()) !== '')
+  expect('the plain variant kept, said so', await page.getByLabel(/^Variants/).inputValue(), plain)
   expect('deleted', (await apiAs(page, 'DELETE', `/api/websites/${swid}`)).status, 204)
   sql(`UPDATE projects SET plan_id = (SELECT id FROM plans WHERE name = 'free') WHERE id = ${pid}`)
   await page.goto(`${BASE}/jobs/${jid}`)
