@@ -188,32 +188,34 @@ al_refuse(struct api_limits *l, struct api_req *r, enum al_limit which,
 	    "too many requests: try again in %jd seconds", (intmax_t)s);
 }
 
-int
-api_limits_user(struct api_limits *l, struct api_req *r, int64_t user)
+/* One request of id's from its bucket: 0, or -1 answered (429). */
+static int
+al_take(struct api_limits *l, struct api_req *r, struct token_buckets *tb,
+    enum al_limit which, int64_t id)
 {
 	double wait;
 
 	CHECK_OBJ_NOTNULL(l, API_LIMITS_MAGIC);
-	assert(user > 0);
-	wait = tb_take(l->users, (uint64_t)user, VTIM_mono());
+	assert(id > 0);
+	wait = tb_take(tb, (uint64_t)id, VTIM_mono());
 	if (wait == 0)
 		return (0);
-	al_refuse(l, r, AL_L_USER, wait);
+	al_refuse(l, r, which, wait);
 	return (-1);
+}
+
+int
+api_limits_user(struct api_limits *l, struct api_req *r, int64_t user)
+{
+	CHECK_OBJ_NOTNULL(l, API_LIMITS_MAGIC);
+	return (al_take(l, r, l->users, AL_L_USER, user));
 }
 
 int
 api_limits_agent(struct api_limits *l, struct api_req *r, int64_t agent)
 {
-	double wait;
-
 	CHECK_OBJ_NOTNULL(l, API_LIMITS_MAGIC);
-	assert(agent > 0);
-	wait = tb_take(l->agents, (uint64_t)agent, VTIM_mono());
-	if (wait == 0)
-		return (0);
-	al_refuse(l, r, AL_L_AGENT, wait);
-	return (-1);
+	return (al_take(l, r, l->agents, AL_L_AGENT, agent));
 }
 
 /*--------------------------------------------------------------------
