@@ -211,17 +211,47 @@ find_obj(struct index_apply *ia, const struct obj_key *k)
 	return (vp.found);
 }
 
+/*
+ * Split tag headers as sent into tags[], at most MAX_TAGS.  The strings
+ * point into the copy returned, which the caller frees; NULL when there
+ * are none.
+ */
+static char *
+split_tags(const char *list, const char *tags[MAX_TAGS], unsigned *ntags)
+{
+	const char *p, *t;
+	char *buf, *end;
+	size_t len;
+	int more;
+
+	*ntags = 0;
+	if (list == NULL)
+		return (NULL);
+	/* Split a copy: the event's strings are not ours. */
+	buf = strdup(list);
+	AN(buf);
+	p = buf;
+	while (*ntags < MAX_TAGS && (t = tag_list_next(&p, &len)) != NULL) {
+		end = buf + (t - buf) + len;
+		more = (*end != '\0');
+		*end = '\0';
+		tags[(*ntags)++] = t;
+		/* p stopped on the separator just cut: step over it. */
+		if (more)
+			p = end + 1;
+	}
+	return (buf);
+}
+
 static void
 on_fetch(struct index_apply *ia, const struct event_rec *ev)
 {
 	const struct ev_fetch *f = &ev->u.fetch;
-	const char *tags[MAX_TAGS], *hdrs[2 * 8 + 1], *p, *t;
-	char *tagbuf = NULL, *end;
-	int more;
+	const char *tags[MAX_TAGS], *hdrs[2 * 8 + 1];
+	char *tagbuf;
 	struct ci_attrs a;
 	struct ci_obj *o;
-	unsigned ntags = 0, i;
-	size_t len;
+	unsigned ntags, i;
 
 	if (!f->cacheable) {
 		/* Nothing of this key is cached after an uncacheable fetch. */
@@ -238,22 +268,7 @@ on_fetch(struct index_apply *ia, const struct event_rec *ev)
 	a.size = f->size;
 	a.status = f->status;
 	a.vxid = f->vxid;
-	if (f->tags != NULL) {
-		/* Split a copy: the event's strings are not ours. */
-		tagbuf = strdup(f->tags);
-		AN(tagbuf);
-		p = tagbuf;
-		while (
-		    ntags < MAX_TAGS && (t = tag_list_next(&p, &len)) != NULL) {
-			end = tagbuf + (t - tagbuf) + len;
-			more = (*end != '\0');
-			*end = '\0';
-			tags[ntags++] = t;
-			/* p stopped on the separator just cut: step over it. */
-			if (more)
-				p = end + 1;
-		}
-	}
+	tagbuf = split_tags(f->tags, tags, &ntags);
 	for (i = 0; i < f->nhdr && i < 8; i++) {
 		hdrs[2 * i] = f->hdr_name[i];
 		hdrs[2 * i + 1] = f->hdr_val[i] != NULL ? f->hdr_val[i] : "";
@@ -267,14 +282,17 @@ on_fetch(struct index_apply *ia, const struct event_rec *ev)
 static void
 on_hit(struct index_apply *ia, const struct event_rec *ev)
 {
+	const char *tags[MAX_TAGS];
+	char *tagbuf;
 	struct ci_attrs a;
 	struct ci_obj *o;
+	unsigned ntags;
 
 	o = find_obj(ia, &ev->key);
 	if (o == NULL) {
 		/*
-		 * Cached before stoked came: learn it from the hit.  Its
-		 * tags are unknown until it is fetched again.
+		 * Cached before stoked came (or before it restarted): learn
+		 * it from the hit, with the tags the object's headers carry.
 		 */
 		memset(&a, 0, sizeof a);
 		a.t_origin = ev->now;
@@ -283,8 +301,10 @@ on_hit(struct index_apply *ia, const struct event_rec *ev)
 		a.keep = ev->u.hit.keep;
 		a.vxid = ev->u.hit.obj_vxid;
 		a.status = 200;
+		tagbuf = split_tags(ev->u.hit.tags, tags, &ntags);
 		o = ci_put(ia->ci, ev->key.host, ev->key.url, ev->key.variant,
-		    &a, NULL, 0, NULL, ev->now);
+		    &a, tags, ntags, NULL, ev->now);
+		free(tagbuf);
 		ia->stats.learned_from_hits++;
 	}
 	if (o != NULL)

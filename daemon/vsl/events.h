@@ -47,6 +47,7 @@ struct obj_key {
 struct ev_hit {
 	uint32_t obj_vxid;
 	double ttl_left, grace, keep;
+	const char *tags; /* the object's tag headers, or NULL */
 };
 
 struct ev_fetch {

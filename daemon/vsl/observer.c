@@ -282,6 +282,7 @@ client_events(struct observer *o, const struct txn *t, double now)
 		ev.u.hit.ttl_left = t->hit_ttl;
 		ev.u.hit.grace = t->hit_grace;
 		ev.u.hit.keep = t->hit_keep;
+		ev.u.hit.tags = t->tags;
 		emit(o, &ev);
 		break;
 	case TXN_MISS:

@@ -261,7 +261,9 @@ static void
 client_record(struct txn *t, struct arena *a, int tag, const char *d,
     size_t len, const struct txn_conf *conf)
 {
-	(void)conf;
+	const char *val;
+	size_t nlen, vlen;
+
 	switch (tag) {
 	case SLT_ReqMethod:
 		t->method = arena_dup(a, d, len);
@@ -300,6 +302,17 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 		break;
 	case SLT_RespStatus:
 		t->status = atoi(d);
+		break;
+	case SLT_RespHeader:
+		/*
+		 * The object's headers are logged as the answer is made from
+		 * them, before vcl_deliver may unset its tags: a hit says
+		 * what the object is tagged with.
+		 */
+		if (hdr_split(d, len, &nlen, &val, &vlen))
+			break;
+		if (in_list(conf->tag_hdrs, d, nlen) && vlen > 0)
+			t->tags = arena_append(a, t->tags, val, vlen);
 		break;
 	case SLT_Timestamp:
 		parse_timestamp(t, d);
