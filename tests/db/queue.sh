@@ -54,8 +54,8 @@ echo "worker 1 killed holding $held leases," \
 [ "$held" -gt 0 ] || fail "worker 1 held no lease when killed"
 
 echo "== the other two drain the queue and exit"
-wait_exit "$w2" 100 || fail "worker 2 exited $?"
-wait_exit "$w3" 100 || fail "worker 3 exited $?"
+wait_exit "$w2" 300 || fail "worker 2 exited $?"
+wait_exit "$w3" 300 || fail "worker 3 exited $?"
 elapsed=$(($(date +%s) - t0))
 cat "$work/w2.log" "$work/w3.log"
 echo "50000 URLs warmed by 3 workers (one killed) in $elapsed s"
