@@ -13,6 +13,14 @@
 # The secret is shared with stoked; make one with
 #	head -c 32 /dev/urandom | base64 > /etc/varnish/stoke.secret
 #
+# When the cache is full, Varnish evicts objects for space (LRU nukes).
+# For stoked's index to forget them too, start varnishd with the ExpKill
+# records unmasked (they are off by default):
+#
+#	varnishd ... -p vsl_mask=+ExpKill
+#
+# or at run time: varnishadm param.set vsl_mask +ExpKill
+#
 
 vcl 4.1;
 

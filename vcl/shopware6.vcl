@@ -16,6 +16,14 @@
 # (sw-cache-hash, or sw-currency without it), declared once as Stoke
 # variants so that stoked re-warms each currency and context in use.
 #
+# When the cache is full, Varnish evicts objects for space (LRU nukes).
+# For stoked's index to forget them too, start varnishd with the ExpKill
+# records unmasked (they are off by default):
+#
+#	varnishd ... -p vsl_mask=+ExpKill
+#
+# or at run time: varnishadm param.set vsl_mask +ExpKill
+#
 
 vcl 4.1;
 

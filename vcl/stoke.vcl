@@ -19,6 +19,10 @@
 # key's variant dimensions in vcl_init with stoke.variant() so that
 # stoked re-warms every variant visitors use.
 #
+# Varnish evicting objects for space when the cache is full (LRU nukes)
+# shows in the log only with varnishd -p vsl_mask=+ExpKill; turn it on so
+# that stoked's index forgets them too.
+#
 
 import stoke;
 

@@ -77,6 +77,9 @@ print_event(void *priv, const struct event_rec *ev)
 		fprintf(f, " result=%s id=%s", ev->u.warm.result,
 		    ev->u.warm.id);
 		break;
+	case EV_NUKE:
+		fprintf(f, " obj=%u", ev->u.nuke.obj_vxid);
+		break;
 	default:
 		break;
 	}

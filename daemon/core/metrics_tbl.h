@@ -41,6 +41,9 @@ METRIC(INDEX_KEY_BYTES, "stoke_index_key_bytes", GAUGE,
 METRIC(INDEX_TAGS, "stoke_index_tags", GAUGE, "Distinct tags in the index")
 METRIC(INDEX_EVICTIONS, "stoke_index_evictions_total", COUNTER,
     "Objects evicted to keep the index within --index-mb")
+METRIC(INDEX_NUKED, "stoke_index_nuked_total", COUNTER,
+    "Objects dropped from the index because Varnish evicted them for space "
+    "(LRU nukes, seen only with varnishd -p vsl_mask=+ExpKill)")
 METRIC(INDEX_EXPIRATIONS, "stoke_index_expirations_total", COUNTER,
     "Objects dropped from the index when their TTL, grace and keep ended")
 METRIC(INDEX_RESETS, "stoke_index_resets_total", COUNTER,

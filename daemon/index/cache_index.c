@@ -49,9 +49,13 @@
  * Every allocation is counted in ci->bytes as glibc's malloc would size
  * its chunk, so ci_bytes() is what the index really costs.
  *
+ *  - Objects by vxid, to forget what Varnish nuked: a table of pointers
+ *    made on the first nuke only (cache_index_vxid.c).
+ *
  * This file has the object table and the entry points; the expiry heap,
- * tags, ESI links and eviction are in cache_index_expiry.c, _tags.c,
- * _esi.c and _evict.c, which share cache_index_priv.h.
+ * tags, ESI links, eviction and the vxid table are in
+ * cache_index_expiry.c, _tags.c, _esi.c, _evict.c and _vxid.c, which
+ * share cache_index_priv.h.
  */
 
 #include "config.h"
@@ -502,6 +506,7 @@ ci_free(struct cache_index **pci)
 	free(ci->tagv);
 	free(ci->heap);
 	free(ci->slot);
+	free(ci->vx);
 	FREE_OBJ(ci);
 }
 
@@ -653,7 +658,8 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 			goto fail;
 		}
 		o = malloc(sz);
-		if (o == NULL || ci_tbl_reserve(ci) || ci_heap_reserve(ci))
+		if (o == NULL || ci_tbl_reserve(ci) || ci_heap_reserve(ci) ||
+		    ci_vx_reserve(ci))
 			goto fail;
 		memset(o, 0, offsetof(struct ci_obj, data));
 		o->magic = CI_OBJ_MAGIC;
@@ -689,11 +695,14 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 				ci_tag_del(ci, t, otr[u].pos);
 		}
 		ci_ext_replace(ci, o, buf, elen, nt);
+		ci_vx_delete(ci, o);
 		ci_set_attrs(o, a, now);
+		ci_vx_insert(ci, o);
 		ci_heap_fix(ci, o);
 	} else {
 		o->ntags = nt & 0xfff;
 		ci_set_attrs(o, a, now);
+		ci_vx_insert(ci, o);
 		ci_tbl_insert(ci, o, h);
 		ci_heap_insert(ci, o);
 		ci->bytes += ci_msize(sz);
@@ -771,6 +780,7 @@ ci_remove(struct cache_index *ci, struct ci_obj *o)
 	for (u = 0; u < o->ntags; u++)
 		ci_tag_del(ci, ci_tagv(ci, tr[u].id), tr[u].pos);
 	ci_tbl_delete(ci, ci_tbl_slot_of(ci, o));
+	ci_vx_delete(ci, o);
 	ci_heap_delete(ci, o);
 	ci->bytes -= ci_spill_size(o) + ci_msize(ci_obj_size(o));
 	ci->key_bytes -= ci_ext_key_bytes(o) + ci_key_len(o);

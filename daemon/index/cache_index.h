@@ -85,6 +85,14 @@ struct ci_obj *ci_get(const struct cache_index *, const char *host,
 /* A client got the object from the cache. */
 void ci_hit(struct cache_index *, struct ci_obj *, double now);
 void ci_remove(struct cache_index *, struct ci_obj *);
+/*
+ * Varnish evicted the object its fetch vxid made (an LRU nuke): forget
+ * it.  Returns 1 when one was removed, 0 when none had that vxid, -1
+ * with errno ENOMEM.  The first call builds a table of the objects by
+ * vxid, which the index keeps from then on.  Not from any ci_foreach*()
+ * callback (asserted).
+ */
+int ci_remove_vxid(struct cache_index *, uint64_t vxid);
 
 /*
  * ESI: parent includes child.  Returns 1 when the link is new, 0 when it
@@ -155,6 +163,8 @@ size_t ci_bytes(const struct cache_index *);
 size_t ci_key_bytes(const struct cache_index *);
 uint64_t ci_evictions(const struct cache_index *);
 uint64_t ci_expirations(const struct cache_index *);
+/* Objects ci_remove_vxid() removed. */
+uint64_t ci_nuked(const struct cache_index *);
 size_t ci_ntags_distinct(const struct cache_index *);
 /* Number of objects carrying tag (0 if unknown). */
 size_t ci_tag_count(const struct cache_index *, const char *tag);

@@ -110,6 +110,12 @@ struct cache_index {
 	unsigned npool;
 	uint64_t rnd;
 
+	/* Objects by vxid: none until the first nuke (see _vxid.c). */
+	struct ci_obj **vx;
+	size_t nvx;
+	size_t nvxused;
+	uint64_t nuked;
+
 	size_t max_bytes;
 	double half_life;
 	size_t bytes;
@@ -174,6 +180,11 @@ void ci_tag_del(struct cache_index *, struct ci_tag *, uint32_t pos);
 
 /* cache_index_esi.c */
 void ci_esi_drop(struct cache_index *, struct ci_obj *);
+
+/* cache_index_vxid.c */
+int ci_vx_reserve(struct cache_index *);
+void ci_vx_insert(struct cache_index *, struct ci_obj *);
+void ci_vx_delete(struct cache_index *, const struct ci_obj *);
 
 /* cache_index_evict.c */
 double

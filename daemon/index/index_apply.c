@@ -382,6 +382,16 @@ on_esi(struct index_apply *ia, const struct event_rec *ev)
 		(void)ci_link_esi(ia->ci, parent, child);
 }
 
+/*
+ * Evicted for space: gone without an invalidation, so nothing is
+ * journaled or re-warmed (that would only evict something else).
+ */
+static void
+on_nuke(struct index_apply *ia, const struct event_rec *ev)
+{
+	(void)ci_remove_vxid(ia->ci, ev->u.nuke.obj_vxid);
+}
+
 void
 index_apply_event(void *priv, const struct event_rec *ev)
 {
@@ -407,6 +417,9 @@ index_apply_event(void *priv, const struct event_rec *ev)
 		break;
 	case EV_ESI:
 		on_esi(ia, ev);
+		break;
+	case EV_NUKE:
+		on_nuke(ia, ev);
 		break;
 	default:
 		break;

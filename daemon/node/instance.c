@@ -271,6 +271,7 @@ index_metrics(const struct instance *inst, struct metrics *m)
 	    NULL);
 	metrics_u64(m, M_INDEX_EVICTIONS, ci_evictions(ci), "instance", n,
 	    NULL);
+	metrics_u64(m, M_INDEX_NUKED, ci_nuked(ci), "instance", n, NULL);
 	metrics_u64(m, M_INDEX_EXPIRATIONS, ci_expirations(ci), "instance", n,
 	    NULL);
 	metrics_u64(m, M_INDEX_RESETS, inst->resets, "instance", n, NULL);

@@ -20,6 +20,7 @@ enum ev_type {
 	EV_TAGS, /* objects were invalidated by tag */
 	EV_ESI, /* a page includes a fragment */
 	EV_WARM, /* a warm request was checked */
+	EV_NUKE, /* Varnish evicted an object for space */
 	EV__MAX
 };
 
@@ -92,6 +93,14 @@ struct ev_warm {
 	const char *id;
 };
 
+/*
+ * "ExpKill LRU x=VXID", logged only with vsl_mask=+ExpKill: the object
+ * the fetch of that vxid made.  No key: the log names none.
+ */
+struct ev_nuke {
+	uint32_t obj_vxid;
+};
+
 struct event_rec {
 	enum ev_type type;
 	/*
@@ -110,6 +119,7 @@ struct event_rec {
 		struct ev_tags tags;
 		struct ev_esi esi;
 		struct ev_warm warm;
+		struct ev_nuke nuke;
 	} u;
 };
 

@@ -37,6 +37,7 @@ const char *const ev_type_name[EV__MAX] = {
 	[EV_TAGS] = "tags",
 	[EV_ESI] = "esi",
 	[EV_WARM] = "warm",
+	[EV_NUKE] = "nuke",
 };
 
 /* Tags as xkey and Symfony/Shopware's cache tags send them. */
@@ -408,6 +409,23 @@ fetch_event(struct observer *o, const struct txn *b, double now)
 	emit(o, &ev);
 }
 
+/* What Varnish evicted for the transaction's room. */
+static void
+nuke_events(struct observer *o, const struct txn *t, double now)
+{
+	struct event_rec ev;
+	size_t i;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = EV_NUKE;
+	ev.now = now;
+	ev.vxid = t->vxid;
+	for (i = 0; i < t->nnuke; i++) {
+		ev.u.nuke.obj_vxid = o->arena.nuke[t->nuke0 + i];
+		emit(o, &ev);
+	}
+}
+
 void
 observer_group(void *priv, struct VSL_transaction *const trans[])
 {
@@ -428,9 +446,13 @@ observer_group(void *priv, struct VSL_transaction *const trans[])
 	o->stats.txns += o->ntxn;
 	now = VTIM_real();
 	/*
-	 * Fetches first: a page and its fragments must be known before
+	 * What was nuked is gone before what made room for it is in.
+	 * Fetches next: a page and its fragments must be known before
 	 * the ESI links between them arrive.
 	 */
+	for (i = 0; i < o->ntxn; i++)
+		if (o->txn[i].nnuke > 0)
+			nuke_events(o, &o->txn[i], now);
 	for (i = 0; i < o->ntxn; i++)
 		if (o->txn[i].is_bereq)
 			fetch_event(o, &o->txn[i], now);
@@ -472,6 +494,7 @@ observer_free(struct observer **op)
 	CHECK_OBJ_NOTNULL(o, OBSERVER_MAGIC);
 	free(o->dims);
 	free(o->arena.buf);
+	arena_fini(&o->arena);
 	o->magic = 0;
 	free(o);
 }

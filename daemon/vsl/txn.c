@@ -23,6 +23,15 @@ void
 arena_reset(struct arena *a)
 {
 	a->used = 0;
+	a->nnuke = 0;
+}
+
+void
+arena_fini(struct arena *a)
+{
+	free(a->nuke);
+	a->nuke = NULL;
+	a->nnuke = a->anuke = 0;
 }
 
 /* Copy [s, s+len) with a NUL; NULL when the arena is full. */
@@ -257,6 +266,31 @@ parse_timestamp(struct txn *t, const char *d)
 		t->t_resp = v;
 }
 
+/* "LRU x=VXID": Varnish nuked that object to make room for ours. */
+static void
+parse_expkill(struct txn *t, struct arena *a, const char *d, size_t len)
+{
+	unsigned long v;
+	char *e;
+
+	if (len < 7 || memcmp(d, "LRU x=", 6) != 0)
+		return;
+	v = strtoul(d + 6, &e, 10);
+	if (e == d + 6 || v == 0 || v > UINT32_MAX)
+		return;
+	if (a->nnuke == a->anuke) {
+		a->anuke = a->anuke ? 2 * a->anuke : 64;
+		a->nuke = realloc(a->nuke, a->anuke * sizeof *a->nuke);
+		AN(a->nuke);
+	}
+	/* A transaction's records are parsed together: ours are last. */
+	if (t->nnuke == 0)
+		t->nuke0 = a->nnuke;
+	assert(t->nuke0 + t->nnuke == a->nnuke);
+	a->nuke[a->nnuke++] = (uint32_t)v;
+	t->nnuke++;
+}
+
 static void
 client_record(struct txn *t, struct arena *a, int tag, const char *d,
     size_t len, const struct txn_conf *conf)
@@ -431,6 +465,11 @@ txn_parse(struct txn *t, struct VSL_transaction *tr, struct arena *a,
 		tag = VSL_TAG(tr->c->rec.ptr);
 		d = VSL_CDATA(tr->c->rec.ptr);
 		len = strnlen(d, VSL_LEN(tr->c->rec.ptr));
+		/* A fetch nukes for its object, a request for its body. */
+		if (tag == SLT_ExpKill) {
+			parse_expkill(t, a, d, len);
+			continue;
+		}
 		if (t->is_bereq) {
 			backend_record(t, a, tag, d, len, conf);
 			continue;

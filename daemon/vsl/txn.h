@@ -23,6 +23,10 @@ struct arena {
 	size_t size;
 	size_t used;
 	uint64_t overflows;
+	/* Nuked objects' vxids, for all the group's transactions. */
+	uint32_t *nuke;
+	size_t nnuke;
+	size_t anuke;
 };
 
 enum txn_handling {
@@ -90,6 +94,14 @@ struct txn {
 	const char *hdr_val[TXN_MAX_HDRS];
 
 	/*
+	 * Objects Varnish evicted to make room for this transaction's
+	 * (ExpKill LRU), by vxid: the arena's nuke[nuke0 .. nuke0+nnuke).
+	 * One fetch may nuke any number.
+	 */
+	size_t nuke0;
+	size_t nnuke;
+
+	/*
 	 * The request's headers (the client's, or the backend request's),
 	 * for the Vary part of the cache key.
 	 */
@@ -99,6 +111,7 @@ struct txn {
 };
 
 void arena_reset(struct arena *);
+void arena_fini(struct arena *);
 /* Parse one transaction; consumes its cursor. */
 void txn_parse(struct txn *, struct VSL_transaction *, struct arena *,
     const struct txn_conf *);

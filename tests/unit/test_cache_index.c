@@ -1176,6 +1176,56 @@ test_clear(void)
 	ci_free(&ci);
 }
 
+/* Varnish nuked what its fetch vxid made: found by that vxid alone. */
+static void
+test_remove_vxid(void)
+{
+	struct cache_index *ci;
+	struct ci_obj *o, *keep = NULL;
+	struct ci_attrs a = attrs(1000., 100., 0., 0.);
+	char url[32];
+	unsigned u;
+	size_t b0;
+
+	ci = ci_new(0, HL);
+	b0 = ci_bytes(ci);
+	/* No table until the first nuke; an unknown vxid removes nothing. */
+	CHECK_INT_EQ(ci_remove_vxid(ci, 7), 0);
+	CHECK_INT_EQ(ci_remove_vxid(ci, 0), 0);
+	for (u = 1; u <= 1000; u++) {
+		snprintf(url, sizeof url, "/o/%u", u);
+		a.vxid = u;
+		o = ci_put(ci, "h", url, NULL, &a, NULL, 0, NULL, 1000.);
+		CHECK(o != NULL);
+		if (u == 500)
+			keep = o;
+	}
+	/* Fetched again: the new vxid finds it, the old one no more. */
+	a.vxid = 5000;
+	CHECK(
+	    ci_put(ci, "h", "/o/500", NULL, &a, NULL, 0, NULL, 1001.) == keep);
+	CHECK_INT_EQ(ci_remove_vxid(ci, 500), 0);
+	for (u = 1; u <= 1000; u += 2)
+		CHECK_INT_EQ(ci_remove_vxid(ci, u), 1);
+	CHECK_INT_EQ(ci_remove_vxid(ci, 1), 0);
+	CHECK_INT_EQ(ci_count(ci), 500);
+	CHECK_INT_EQ(ci_nuked(ci), 500);
+	CHECK(ci_get(ci, "h", "/o/1", NULL) == NULL);
+	CHECK(ci_get(ci, "h", "/o/2", NULL) != NULL);
+	/* Removed otherwise, it leaves the vxid table too. */
+	ci_remove(ci, ci_get(ci, "h", "/o/2", NULL));
+	CHECK_INT_EQ(ci_remove_vxid(ci, 2), 0);
+	CHECK_INT_EQ(ci_remove_vxid(ci, 5000), 1);
+	for (u = 4; u <= 1000; u += 2)
+		if (u != 500)
+			CHECK_INT_EQ(ci_remove_vxid(ci, u), 1);
+	CHECK_INT_EQ(ci_count(ci), 0);
+	CHECK_INT_EQ(ci_clear(ci), 0);
+	/* Only the vxid table is left, and its memory is counted. */
+	CHECK(ci_bytes(ci) > b0);
+	ci_free(&ci);
+}
+
 static void
 test_random(void)
 {
@@ -1407,6 +1457,7 @@ main(void)
 	test_eviction();
 	test_expiry();
 	test_clear();
+	test_remove_vxid();
 	test_random();
 	test_random_budget();
 	return (unit_done());
