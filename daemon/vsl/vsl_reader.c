@@ -100,9 +100,19 @@ attach(struct vsl_reader *r)
 	(void)VSM_Status(r->vsm);
 	r->vsl = VSL_New();
 	AN(r->vsl);
-	r->vslq = VSLQ_New(r->vsl, NULL, VSL_g_request, NULL);
-	AN(r->vslq);
+	r->vslq = vsl_reader_query(r->vsl);
 	return (0);
+}
+
+struct VSLQ *
+vsl_reader_query(struct VSL_data *vsl)
+{
+	struct VSLQ *q;
+
+	AN(vsl);
+	q = VSLQ_New(vsl, NULL, VSL_g_request, NULL);
+	AN(q);
+	return (q);
 }
 
 static int

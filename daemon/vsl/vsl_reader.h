@@ -14,7 +14,9 @@
 #include <stdint.h>
 
 struct event_base;
+struct VSL_data;
 struct VSL_transaction;
+struct VSLQ;
 
 struct vsl_reader_stats {
 	uint64_t groups; /* transaction groups delivered */
@@ -44,5 +46,12 @@ void vsl_reader_free(struct vsl_reader **);
 void vsl_reader_on_restart(struct vsl_reader *, vsl_restart_f *, void *priv);
 const struct vsl_reader_stats *vsl_reader_stats(const struct vsl_reader *);
 const char *vsl_reader_name(const struct vsl_reader *);
+
+/*
+ * The query the reader dispatches with (grouping and the records asked
+ * for), on a VSL_data of the caller's: for reading a log file the way
+ * stoked reads the live one.
+ */
+struct VSLQ *vsl_reader_query(struct VSL_data *);
 
 #endif
