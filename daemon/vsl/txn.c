@@ -18,6 +18,7 @@
 #include "vapi/vsl.h"
 
 #include "txn.h"
+#include "vsl_num.h"
 
 void
 arena_reset(struct arena *a)
@@ -231,39 +232,84 @@ reason_of(enum VSL_reason_e r)
 	}
 }
 
+/* "RFC 120 10 0 1796621229 1796621229 1796621229 0 0 cacheable" */
 static void
 parse_ttl(struct txn *t, const char *d)
 {
-	char src[8], last[16];
 	double ttl, grace, keep, ref;
-	const char *e;
+	const char *p, *e;
 
-	if (sscanf(d, "%7s %lf %lf %lf %lf", src, &ttl, &grace, &keep, &ref) !=
-	    5)
+	p = vsl_num_skip(d);
+	if ((p = vsl_num_dbl(p, &ttl)) == NULL ||
+	    (p = vsl_num_dbl(p, &grace)) == NULL ||
+	    (p = vsl_num_dbl(p, &keep)) == NULL ||
+	    (p = vsl_num_dbl(p, &ref)) == NULL)
 		return;
 	e = strrchr(d, ' ');
-	if (e == NULL ||
-	    snprintf(last, sizeof last, "%s", e + 1) >= (int)sizeof last)
+	if (e == NULL || strlen(e + 1) >= 16)
 		return;
 	t->has_ttl = 1;
 	t->ttl = ttl;
 	t->grace = grace;
 	t->keep = keep;
 	t->t_origin = ref;
-	t->cacheable = !strcmp(last, "cacheable");
+	t->cacheable = !strcmp(e + 1, "cacheable");
 }
 
 static void
 parse_timestamp(struct txn *t, const char *d)
 {
-	double v;
+	double *v;
 
-	if (!strncmp(d, "Start: ", 7) && sscanf(d + 7, "%lf", &v) == 1)
-		t->t_start = v;
-	else if (!strncmp(d, "Beresp: ", 8) && sscanf(d + 8, "%lf", &v) == 1)
-		t->t_beresp = v;
-	else if (!strncmp(d, "Resp: ", 6) && sscanf(d + 6, "%lf", &v) == 1)
-		t->t_resp = v;
+	if (!strncmp(d, "Start: ", 7))
+		v = &t->t_start;
+	else if (!strncmp(d, "Beresp: ", 8))
+		v = &t->t_beresp;
+	else if (!strncmp(d, "Resp: ", 6))
+		v = &t->t_resp;
+	else
+		return;
+	(void)vsl_num_dbl(strchr(d, ' '), v);
+}
+
+/* "1002 119.977 10.000 0.000": the object's vxid, its time left. */
+static void
+parse_hit(struct txn *t, const char *d)
+{
+	uint64_t x;
+	const char *p;
+
+	if ((p = vsl_num_u64(d, &x)) == NULL || x > UINT32_MAX ||
+	    (p = vsl_num_dbl(p, &t->hit_ttl)) == NULL ||
+	    (p = vsl_num_dbl(p, &t->hit_grace)) == NULL ||
+	    vsl_num_dbl(p, &t->hit_keep) == NULL)
+		return;
+	t->hit_vxid = (uint32_t)x;
+	t->has_hit = 1;
+}
+
+/* Header, body bytes sent, received: the fifth of six is the body's. */
+static void
+parse_bereq_acct(struct txn *t, const char *d)
+{
+	uint64_t v[6];
+	const char *p = d;
+	unsigned i;
+
+	for (i = 0; i < 6; i++)
+		if ((p = vsl_num_u64(p, &v[i])) == NULL)
+			return;
+	t->body_bytes = v[4];
+}
+
+static int
+parse_status(const char *d)
+{
+	uint64_t v;
+
+	if (vsl_num_u64(d, &v) == NULL || v > 999)
+		return (0);
+	return ((int)v);
 }
 
 /* "LRU x=VXID": Varnish nuked that object to make room for ours. */
@@ -327,15 +373,13 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 			t->purge = 1;
 		break;
 	case SLT_Hit:
-		if (sscanf(d, "%u %lf %lf %lf", &t->hit_vxid, &t->hit_ttl,
-		        &t->hit_grace, &t->hit_keep) == 4)
-			t->has_hit = 1;
+		parse_hit(t, d);
 		break;
 	case SLT_HitMiss:
 		t->hit_for_miss = 1;
 		break;
 	case SLT_RespStatus:
-		t->status = atoi(d);
+		t->status = parse_status(d);
 		break;
 	case SLT_RespHeader:
 		/*
@@ -388,7 +432,7 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 		header_unset(t, d, len);
 		break;
 	case SLT_BerespStatus:
-		t->status = atoi(d);
+		t->status = parse_status(d);
 		break;
 	case SLT_BerespHeader:
 		if (hdr_split(d, len, &nlen, &val, &vlen))
@@ -422,14 +466,9 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 		if (!strcmp(d, "BACKEND_ERROR"))
 			t->fetch_failed = 1;
 		break;
-	case SLT_BereqAcct: {
-		unsigned long long v[6];
-
-		if (sscanf(d, "%llu %llu %llu %llu %llu %llu", &v[0], &v[1],
-		        &v[2], &v[3], &v[4], &v[5]) == 6)
-			t->body_bytes = v[4];
+	case SLT_BereqAcct:
+		parse_bereq_acct(t, d);
 		break;
-	}
 	case SLT_Timestamp:
 		parse_timestamp(t, d);
 		break;
@@ -441,11 +480,49 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 	}
 }
 
+/*
+ * The records looked at, by side: a transaction has some 35, most of
+ * them of no interest, and those are skipped on their tag alone.
+ */
+static const unsigned char client_tags[SLT__MAX] = {
+	[SLT_ReqMethod] = 1,
+	[SLT_ReqURL] = 1,
+	[SLT_ReqHeader] = 1,
+	[SLT_ReqUnset] = 1,
+	[SLT_VCL_call] = 1,
+	[SLT_VCL_return] = 1,
+	[SLT_Hit] = 1,
+	[SLT_HitMiss] = 1,
+	[SLT_RespStatus] = 1,
+	[SLT_Timestamp] = 1,
+	[SLT_VCL_Log] = 1,
+	[SLT_ExpKill] = 1,
+};
+
+static const unsigned char backend_tags[SLT__MAX] = {
+	[SLT_BereqMethod] = 1,
+	[SLT_BereqURL] = 1,
+	[SLT_BereqHeader] = 1,
+	[SLT_BereqUnset] = 1,
+	[SLT_BerespStatus] = 1,
+	[SLT_BerespHeader] = 1,
+	[SLT_BerespUnset] = 1,
+	[SLT_TTL] = 1,
+	[SLT_FetchError] = 1,
+	[SLT_VCL_call] = 1,
+	[SLT_BereqAcct] = 1,
+	[SLT_Timestamp] = 1,
+	[SLT_VCL_Log] = 1,
+	[SLT_ExpKill] = 1,
+};
+
 void
 txn_parse(struct txn *t, struct VSL_transaction *tr, struct arena *a,
     const struct txn_conf *conf)
 {
 	const char *hash_url = NULL, *hash_host = NULL;
+	const unsigned char *want;
+	const uint32_t *rec;
 	const char *d;
 	size_t len;
 	int tag;
@@ -460,11 +537,15 @@ txn_parse(struct txn *t, struct VSL_transaction *tr, struct arena *a,
 	t->parent = tr->vxid_parent;
 	t->is_bereq = (tr->type == VSL_t_bereq);
 	t->reason = reason_of(tr->reason);
+	want = t->is_bereq ? backend_tags : client_tags;
 
 	while (VSL_Next(tr->c) == vsl_more) {
-		tag = VSL_TAG(tr->c->rec.ptr);
-		d = VSL_CDATA(tr->c->rec.ptr);
-		len = strnlen(d, VSL_LEN(tr->c->rec.ptr));
+		rec = tr->c->rec.ptr;
+		tag = VSL_TAG(rec);
+		if (!want[tag])
+			continue;
+		d = VSL_CDATA(rec);
+		len = strnlen(d, VSL_LEN(rec));
 		/* A fetch nukes for its object, a request for its body. */
 		if (tag == SLT_ExpKill) {
 			parse_expkill(t, a, d, len);
