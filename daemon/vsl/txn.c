@@ -385,9 +385,10 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 		/*
 		 * The object's headers are logged as the answer is made from
 		 * them, before vcl_deliver may unset its tags: a hit says
-		 * what the object is tagged with.
+		 * what the object is tagged with.  Only a hit's are read.
 		 */
-		if (hdr_split(d, len, &nlen, &val, &vlen))
+		if (t->handling != TXN_HIT ||
+		    hdr_split(d, len, &nlen, &val, &vlen))
 			break;
 		if (in_list(conf->tag_hdrs, d, nlen) && vlen > 0)
 			t->tags = arena_append(a, t->tags, val, vlen);
@@ -494,6 +495,7 @@ static const unsigned char client_tags[SLT__MAX] = {
 	[SLT_Hit] = 1,
 	[SLT_HitMiss] = 1,
 	[SLT_RespStatus] = 1,
+	[SLT_RespHeader] = 1,
 	[SLT_Timestamp] = 1,
 	[SLT_VCL_Log] = 1,
 	[SLT_ExpKill] = 1,
