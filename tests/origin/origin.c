@@ -28,7 +28,8 @@
  * meets (traps() below), and -l FILE logs every request's path, and
  * whether it came through Varnish, for a test to see what was fetched.
  * With -s shopware it is a Shopware 6-like storefront, without ESI
- * (origin_shopware.c).
+ * (origin_shopware.c).  -g SIZE,... tags product pages in groups of
+ * those sizes too, for invalidations of known sizes (bench/).
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -74,6 +75,8 @@
 #define MAX_TTL_S 31536000
 #define XKEY_LEN 4096
 #define ECHO_MAX 200
+/* -g: how many group sizes a product page may be tagged with. */
+#define MAX_GROUPS 4
 #define CURRENCY_COOKIE "sw-currency"
 
 #define HTML "text/html; charset=utf-8"
@@ -111,6 +114,7 @@ struct origin {
 	int traps; /* -t: the crawler's trap site */
 	const char *offsite; /* -t: where its off-site link leads */
 	int shop6; /* -s shopware: the storefront */
+	long groups[MAX_GROUPS]; /* -g: tag sizes, 0 ends the list */
 	FILE *log; /* -l: every request's path */
 	int stopping;
 	enum fault fault;
@@ -453,8 +457,10 @@ r_product(struct pending *p, const char *path, struct evkeyvalq *oh,
     struct evbuffer *b)
 {
 	const struct currency *cur;
-	char title[32], xkey[64];
+	char title[32], xkey[64 + MAX_GROUPS * 32];
 	long id, cat;
+	size_t pos;
+	int n, g;
 
 	CHECK_OBJ(p, PENDING_MAGIC);
 	if (parse_id(path + strlen("/product/"), p->origin->nproducts, &id))
@@ -472,7 +478,15 @@ r_product(struct pending *p, const char *path, struct evkeyvalq *oh,
 	    "</p>\n",
 	    cat, cat_names[cat - 1]);
 	page_foot(b);
-	(void)snprintf(xkey, sizeof xkey, "product-%ld category-%ld", id, cat);
+	n = snprintf(xkey, sizeof xkey, "product-%ld category-%ld", id, cat);
+	assert(n > 0 && (size_t)n < sizeof xkey);
+	/* Groups of known sizes, for invalidations of known sizes. */
+	for (g = 0; g < MAX_GROUPS && p->origin->groups[g] > 0; g++) {
+		pos = (size_t)n;
+		n += snprintf(xkey + pos, sizeof xkey - pos, " group-%ld-%ld",
+		    p->origin->groups[g], (id - 1) / p->origin->groups[g]);
+		assert((size_t)n < sizeof xkey);
+	}
 	evhttp_add_header(oh, "xkey", xkey);
 	return (200);
 }
@@ -1313,7 +1327,7 @@ usage(void)
 	    "usage: stoke-origin [-a ADDR] [-p PORT] "
 	    "[-n PRODUCTS (1-%d)] [-P PIDFILE] [-d MS (0-%d)]\n"
 	    "                    [-c WORKERS [-q QUEUE]] [-t [-o URL]] "
-	    "[-s shopware] [-l FILE]\n"
+	    "[-s shopware] [-l FILE] [-g SIZE,...]\n"
 	    "defaults: -a 127.0.0.1 -p 8080 -n 50 -d 0; -p 0 picks a port\n"
 	    "-c: requests beyond WORKERS wait for one (each -d MS);\n"
 	    "-q: beyond QUEUE in flight, 503 with Retry-After: 1\n"
@@ -1321,8 +1335,10 @@ usage(void)
 	    "-o: its off-site link\n"
 	    "    (and where the render pages' off-site script is)\n"
 	    "-s shopware: a Shopware 6-like storefront, without ESI\n"
-	    "-l: log each request (time, URL, varnish or direct) to FILE\n",
-	    MAX_PRODUCTS, MAX_DELAY_MS);
+	    "-l: log each request (time, URL, varnish or direct) to FILE\n"
+	    "-g: product pages also tagged group-SIZE-K, K = (id - 1) / SIZE,\n"
+	    "    for invalidations of known sizes (up to %d sizes)\n",
+	    MAX_PRODUCTS, MAX_DELAY_MS, MAX_GROUPS);
 	exit(2);
 }
 
@@ -1337,6 +1353,28 @@ opt_num(const char *arg, long min, long max)
 		usage();
 	}
 	return (v);
+}
+
+/* -g 20,500: up to MAX_GROUPS sizes, each 1 to MAX_PRODUCTS. */
+static void
+opt_groups(struct origin *o, const char *arg)
+{
+	const char *s = arg, *e;
+	char one[16];
+	size_t len;
+	int g;
+
+	for (g = 0; *s != '\0'; g++) {
+		e = strchr(s, ',');
+		len = e != NULL ? (size_t)(e - s) : strlen(s);
+		if (g == MAX_GROUPS || len == 0 || len >= sizeof one ||
+		    (e != NULL && e[1] == '\0'))
+			usage();
+		memcpy(one, s, len);
+		one[len] = '\0';
+		o->groups[g] = opt_num(one, 1, MAX_PRODUCTS);
+		s += len + (e != NULL);
+	}
 }
 
 /* Prints the address we really got, which matters for port 0. */
@@ -1387,7 +1425,7 @@ main(int argc, char **argv)
 	o->nproducts = 50;
 	TAILQ_INIT(&o->waiting);
 	TAILQ_INIT(&o->hung);
-	while ((ch = getopt(argc, argv, "a:c:d:hl:n:o:p:P:q:s:t")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:g:hl:n:o:p:P:q:s:t")) != -1) {
 		switch (ch) {
 		case 's':
 			if (strcmp(optarg, "shopware"))
@@ -1419,6 +1457,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			o->delay_ms = opt_num(optarg, 0, MAX_DELAY_MS);
+			break;
+		case 'g':
+			opt_groups(o, optarg);
 			break;
 		case 'n':
 			o->nproducts = opt_num(optarg, 1, MAX_PRODUCTS);
