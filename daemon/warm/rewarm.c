@@ -18,6 +18,7 @@
 #include "vtim.h"
 #include "vqueue.h"
 
+#include "core/log.h"
 #include "core/str.h"
 #include "fetch/fetch_kept.h"
 #include "fetch/fetcher.h"
@@ -80,6 +81,9 @@ struct rewarm_fetch {
 	double time, ttfb;
 	unsigned attempts;
 	double latency;
+	/* Where the time went, for the debug log: from the loss to the
+	 * task popped, held by the origin guard, the fetch, the log. */
+	double lost, popped, waited, answered;
 	struct wv_wait *wait;
 	VTAILQ_ENTRY(rewarm_fetch) list;
 };
@@ -144,9 +148,32 @@ not_kept(const struct wv_txn *t, char *why, size_t len)
 	return ("made uncacheable by the VCL (hit-for-miss)");
 }
 
+/*
+ * One refresh's time, phase by phase, at debug level: what a burst's
+ * latency is made of (bench/invalidation.sh reads these lines).
+ */
 static void
-count_refresh(struct rewarm *rw, int trigger, double latency)
+trace_refresh(const struct rewarm_fetch *rf, double latency)
 {
+	double logged;
+
+	if (!log_enabled(LL_DEBUG))
+		return;
+	logged = rf->answered > 0 ? VTIM_real() - rf->answered : 0;
+	log_debug("rewarm",
+	    "refreshed %s%s [%s] %.2f ms after its loss: queued %.2f, "
+	    "origin guard %.2f, fetch %.2f (first byte %.2f), log %.2f",
+	    rf->host, rf->path, rf->variant, latency * 1e3,
+	    (rf->popped - rf->lost) * 1e3, rf->waited * 1e3, rf->time * 1e3,
+	    rf->ttfb * 1e3, logged * 1e3);
+}
+
+static void
+count_refresh(struct rewarm *rw, const struct rewarm_fetch *rf, double latency)
+{
+	int trigger = rf->trigger;
+
+	trace_refresh(rf, latency);
 	rw->stats.refreshed++;
 	/* Latency counts from the loss, for what was lost. */
 	if (trigger != RW_INVALIDATED)
@@ -171,7 +198,7 @@ rewarm_on_logged(void *priv, const struct wv_txn *t)
 	VTAILQ_REMOVE(&rw->checking, rf, list);
 	if (t == NULL) {
 		rw->stats.unverified++;
-		count_refresh(rw, rf->trigger, rf->latency);
+		count_refresh(rw, rf, rf->latency);
 		rewarm_report(rw, rf, WO_CACHED, NULL, -1, 0);
 	} else if (t->fetched && (t->fetch_failed || t->status >= 500)) {
 		rw->stats.failed++;
@@ -185,7 +212,7 @@ rewarm_on_logged(void *priv, const struct wv_txn *t)
 		rewarm_report(rw, rf, WO_UNCACHEABLE,
 		    not_kept(t, why, sizeof why), -1, 1);
 	} else {
-		count_refresh(rw, rf->trigger, rf->latency);
+		count_refresh(rw, rf, rf->latency);
 		rewarm_report(rw, rf, WO_CACHED, NULL, t->fetched ? t->ttl : -1,
 		    1);
 	}
@@ -215,6 +242,8 @@ rewarm_on_done(void *priv, const struct fetch_result *res)
 		return;
 	}
 	rf->status = res->ok ? res->status : 0;
+	rf->answered = VTIM_real();
+	rf->waited = res->waited;
 	rf->time = res->time;
 	rf->ttfb = res->ttfb;
 	rf->attempts = rf->task->attempts + 1;
@@ -238,7 +267,7 @@ rewarm_on_done(void *priv, const struct fetch_result *res)
 		rewarm_report(rw, rf, WO_FRESH,
 		    "served from cache: not taken as a warm request", -1, 0);
 	} else if (rw->verify == NULL || res->vxid == 0 || rw->closing) {
-		count_refresh(rw, rf->trigger, VTIM_real() - rf->task->queued);
+		count_refresh(rw, rf, VTIM_real() - rf->task->queued);
 		rewarm_report(rw, rf, WO_CACHED, NULL, -1, 0);
 	} else {
 		rf->latency = VTIM_real() - rf->task->queued;
@@ -284,6 +313,8 @@ rewarm_start(struct rewarm *rw, struct warm_task *t)
 	rf->path = str_dup(t->url);
 	rf->variant = str_dup(t->variant);
 	rf->attempts = t->attempts + 1;
+	rf->lost = t->queued;
+	rf->popped = VTIM_real();
 	memset(&rq, 0, sizeof rq);
 	/* Slot 0 is the warm header, the variant's headers follow. */
 	n = variant_replay(t->variant, rw->dims(rw->dims_priv), rf->hdrbuf, 1,
@@ -341,6 +372,9 @@ rewarm_object(struct rewarm *rw, const char *host, const char *url,
 	r = wq_push(rw->queue, host, url, variant, priority, since,
 	    TASK_TRIGGER(trigger, key));
 	if (r > 0) {
+		/* Seeing the loss: how late the log was read. */
+		log_debug("rewarm", "queued %s%s [%s] %.2f ms after its loss",
+		    host, url, variant, (VTIM_real() - since) * 1e3);
 		rw->stats.queued++;
 		if (trigger == RW_EXPIRING)
 			rw->stats.expiring++;
