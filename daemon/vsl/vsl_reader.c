@@ -6,8 +6,8 @@
  * one failed attempt per retry period and never blocks the loop.  Each
  * tick drains a bounded number of batches so that a busy log cannot
  * starve the other events; the next tick comes at once while there is a
- * backlog, after MIN_POLL when the log ran dry, and backs off to
- * MAX_POLL while idle.
+ * backlog, after MIN_POLL when the log ran dry and for QUICK_FOR after
+ * it last moved, and backs off to MAX_POLL when it has long been idle.
  */
 
 #include "config.h"
@@ -30,19 +30,19 @@
 #include "vsl_reader.h"
 
 #define MIN_POLL_US 1000
-#define MAX_POLL_US 10000
+#define MAX_POLL_US 5000
+#define QUICK_FOR 1.0 /* seconds at MIN_POLL after the log last moved */
+/*
+ * How often VSM is asked whether varnishd or its child changed while a
+ * cursor reads: each ask stats its segment lists, and at every 1 ms tick
+ * that was some 9% of the reader's CPU.  Overruns the cursor reports
+ * itself; a restart shows at the next ask, at most this much later.
+ */
+#define STATUS_EVERY 0.01 /* seconds */
 #define ATTACH_RETRY_US 500000
 #define BATCHES_PER_TICK 256
 #define AWAIT_CHILD_US 10000
 #define AWAIT_CHILD_TICKS 200
-/*
- * How often VSM is asked whether varnishd or its child changed while a
- * cursor reads: each time stats its segment lists, and at MIN_POLL that
- * was some 9% of the reader's CPU.  Overruns the cursor reports itself;
- * a restart shows at the next ask (which marks the old log stale, so
- * the cursor reports it abandoned), at most this much later.
- */
-#define STATUS_EVERY_S 0.05
 
 struct vsl_reader {
 	unsigned magic;
@@ -58,8 +58,9 @@ struct vsl_reader {
 	unsigned await_child; /* ticks waited for a new child's log */
 	unsigned changed; /* a new child showed since the cursor opened */
 	unsigned read_cache; /* a cursor opened since the last restart */
-	double t_status; /* when VSM_Status() was last asked */
 	long poll_us;
+	double status_next; /* VSM asked again from then (VTIM_mono) */
+	double news; /* when the log last moved (VTIM_mono) */
 	vsl_group_f *fn;
 	void *priv;
 	vsl_restart_f *restart_fn;
@@ -191,36 +192,22 @@ restarted(struct vsl_reader *r)
 		r->restart_fn(r->restart_priv);
 }
 
-static void
-tick(evutil_socket_t fd, short what, void *priv)
+/*
+ * What VSM says of varnishd and its child: 0 to go on reading the log,
+ * or -1 when this tick is over (the timer armed again).
+ */
+static int
+vsm_watch(struct vsl_reader *r)
 {
-	struct vsl_reader *r;
-	unsigned status, n;
-	double now;
-	int i = 0;
+	unsigned status;
 
-	(void)fd;
-	(void)what;
-	CAST_OBJ_NOTNULL(r, priv, VSL_READER_MAGIC);
-
-	if (r->vsm == NULL && attach(r) != 0) {
-		r->from_head = 1;
-		arm(r, ATTACH_RETRY_US);
-		return;
-	}
-	now = VTIM_mono();
-	if (r->have_cursor && now < r->t_status + STATUS_EVERY_S) {
-		status = VSM_MGT_RUNNING | VSM_WRK_RUNNING;
-	} else {
-		status = VSM_Status(r->vsm);
-		r->t_status = now;
-	}
+	status = VSM_Status(r->vsm);
 	if (!(status & VSM_MGT_RUNNING)) {
 		/* varnishd is gone; attach afresh when it is back. */
 		detach(r);
 		restarted(r);
 		arm(r, ATTACH_RETRY_US);
-		return;
+		return (-1);
 	}
 	/*
 	 * The old child going away shows as WRK_RESTARTED (without
@@ -239,7 +226,7 @@ tick(evutil_socket_t fd, short what, void *priv)
 	if (!(status & VSM_WRK_RUNNING)) {
 		/* No child: its old log may still be found, so wait. */
 		arm(r, AWAIT_CHILD_US);
-		return;
+		return (-1);
 	}
 	if (r->await_child > 0) {
 		/*
@@ -249,10 +236,42 @@ tick(evutil_socket_t fd, short what, void *priv)
 		 */
 		if (++r->await_child < AWAIT_CHILD_TICKS) {
 			arm(r, AWAIT_CHILD_US);
-			return;
+			return (-1);
 		}
 		r->await_child = 0;
 		r->from_head = 0;
+	}
+	return (0);
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *priv)
+{
+	struct vsl_reader *r;
+	unsigned n;
+	double now;
+	int i = 0;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(r, priv, VSL_READER_MAGIC);
+
+	if (r->vsm == NULL && attach(r) != 0) {
+		r->from_head = 1;
+		arm(r, ATTACH_RETRY_US);
+		return;
+	}
+	/*
+	 * VSM's status costs a handful of system calls, the log's cursor
+	 * none: the log is polled often, for an invalidation to be seen at
+	 * once, and VSM asked at most every STATUS_EVERY while a cursor is
+	 * open (one that varnishd abandons says so itself).
+	 */
+	now = VTIM_mono();
+	if (!r->have_cursor || now >= r->status_next) {
+		r->status_next = now + STATUS_EVERY;
+		if (vsm_watch(r) != 0)
+			return;
 	}
 	if (!r->have_cursor && open_cursor(r) != 0) {
 		arm(r, MIN_POLL_US * 10);
@@ -285,8 +304,14 @@ tick(evutil_socket_t fd, short what, void *priv)
 		arm(r, r->changed ? 0 : AWAIT_CHILD_US);
 		return;
 	}
-	/* Dry: back off while idle, stay quick while traffic comes. */
+	/*
+	 * Dry: stay quick while traffic comes and for a while after, so
+	 * that an invalidation between two requests is seen within a
+	 * millisecond; back off only when the log has long been still.
+	 */
 	if (n > 0)
+		r->news = now;
+	if (now - r->news < QUICK_FOR)
 		r->poll_us = MIN_POLL_US;
 	else if (r->poll_us < MAX_POLL_US)
 		r->poll_us *= 2;
