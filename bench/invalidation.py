@@ -69,7 +69,7 @@ def outcomes(url):
         return sum(v.get("stoke_rewarm_%s_total" % n, 0) for n in names)
     return (v.get("stoke_index_invalidated_total", 0),
             m("queued", "duplicates", "dropped"),
-            m("refreshed", "not_warm", "failed", "uncacheable",
+            m("refreshed", "not_warm", "recached", "failed", "uncacheable",
               "unreplayable", "dropped", "duplicates"))
 
 
@@ -271,7 +271,9 @@ def scenario(site, metrics, stoked_log, origin_log, visitors, size, tag,
              nprod, hard, conc, origin_ms):
     products = set(range(1, nprod + 1))
     before = outcomes(metrics)
-    backoffs = metric(metrics, "stoke_origin_backoffs_total") or 0
+    m0 = metrics_of(metrics)
+    backoffs = m0.get("stoke_origin_backoffs_total", 0)
+    skipped0 = m0.get("stoke_rewarm_recached_total", 0)
     with open(stoked_log, "rb") as f:
         offset = f.seek(0, 2)
     t0 = now()
@@ -284,10 +286,11 @@ def scenario(site, metrics, stoked_log, origin_log, visitors, size, tag,
                                 zip(outcomes(metrics), before))
         return dropped > 0 and seen >= dropped and ended >= seen and \
             metric(metrics, "stoke_rewarm_queue_length") == 0
-    wait_for(lambda: "the re-warm of %s (Varnish: %d gone; index dropped, told of, ended: %s)"
-             % (tag, gone, [a - b for a, b in zip(outcomes(metrics),
-                                                     before)]),
-        settled, t0 + SETTLE_MAX)
+    wait_for(lambda: "the re-warm of %s (Varnish: %d gone; index "
+             "dropped, told of, ended: %s)" % (
+                 tag, gone,
+                 [a - b for a, b in zip(outcomes(metrics), before)]),
+             settled, t0 + SETTLE_MAX)
     t1 = now()
     # Visitors a while after, for the share of misses 1 s after.
     time.sleep(max(0.0, t0 + 3.0 - now()) + 0.5)
@@ -295,11 +298,12 @@ def scenario(site, metrics, stoked_log, origin_log, visitors, size, tag,
     g = metrics_of(metrics)
     guard = (g.get("stoke_origin_limit", 0),
              g.get("stoke_origin_backoffs_total", 0) - backoffs)
+    skipped = int(g.get("stoke_rewarm_recached_total", 0) - skipped0)
     lat = refreshes(stoked_log, offset, products)
     early = visitors.between(t0, t0 + 1.0, products)
     late = visitors.between(t0 + 1.0, t0 + 3.0, products)
     return dict(size=size, tag=tag, hard=hard, gone=objects, conc=conc,
-                varnish_gone=gone, guard=guard,
+                varnish_gone=gone, guard=guard, skipped=skipped,
                 origin_ms=origin_ms, took=(t1 - t0) * 1e3, lat=lat,
                 early=early, late=late,
                 fetches=origin_fetches(origin_log, t0, now(), products))
@@ -317,9 +321,10 @@ def report(r):
         return 100.0 * sum(1 for x in v if not x[2]) / len(v) if v else 0.0
     early, late = share(r["early"]), share(r["late"])
     print("%s purge of %s (%s products): %d object-variants dropped "
-          "(Varnish: %d objects), re-warmed %d in %.0f ms" % (
+          "(Varnish: %d objects), re-warmed %d in %.0f ms, %d cached "
+          "again by others first" % (
               how, r["tag"], r["size"], n, r["varnish_gone"], len(total),
-              r["took"]))
+              r["took"], r["skipped"]))
     print("  re-warm latency: p50 %.1f ms (limit %.1f, over %+.1f)  "
           "p99 %.1f ms (limit %.1f, over %+.1f)" % (
               p50, lim50, p50 - lim50, p99, lim99, p99 - lim99))

@@ -73,6 +73,8 @@ METRIC(REWARM_REFRESHED, "stoke_rewarm_refreshed_total", COUNTER,
     "unverified ones included")
 METRIC(REWARM_NOT_WARM, "stoke_rewarm_not_warm_total", COUNTER,
     "Re-warms served from cache, not taken as warm requests")
+METRIC(REWARM_RECACHED, "stoke_rewarm_recached_total", COUNTER,
+    "Re-warms not fetched: cached again by another fetch while queued")
 METRIC(REWARM_FAILED, "stoke_rewarm_failed_total", COUNTER,
     "Re-warms that failed every try: no answer, or an error status")
 METRIC(REWARM_UNCACHEABLE, "stoke_rewarm_uncacheable_total", COUNTER,

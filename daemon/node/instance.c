@@ -318,6 +318,28 @@ lost(void *priv, const char *host, const char *url, const char *variant,
 		h->queued++;
 }
 
+/*
+ * The index says it is cached and fresh.  Asked only after the loss was
+ * applied: what a hard invalidation dropped is in the index again only
+ * if fetched again, what a soft one staled is fresh again only then.
+ * (The index's fetch times are whole seconds, as Varnish logs them: too
+ * coarse to compare with the loss.)
+ */
+static int
+recached(void *priv, const char *host, const char *url, const char *variant)
+{
+	struct instance *inst;
+	struct ci_obj *o;
+	struct ci_attrs a;
+
+	CAST_OBJ_NOTNULL(inst, priv, INSTANCE_MAGIC);
+	o = ci_get(index_apply_index(inst->apply), host, url, variant);
+	if (o == NULL)
+		return (0);
+	a = ci_attrs(o);
+	return (a.t_origin + a.ttl > VTIM_real());
+}
+
 static void
 rewarm_metrics(const struct instance *inst, struct metrics *m)
 {
@@ -338,6 +360,7 @@ rewarm_metrics(const struct instance *inst, struct metrics *m)
 	    NULL);
 	metrics_u64(m, M_REWARM_REFRESHED, st->refreshed, "instance", n, NULL);
 	metrics_u64(m, M_REWARM_NOT_WARM, st->not_warm, "instance", n, NULL);
+	metrics_u64(m, M_REWARM_RECACHED, st->recached, "instance", n, NULL);
 	metrics_u64(m, M_REWARM_FAILED, st->failed, "instance", n, NULL);
 	metrics_u64(m, M_REWARM_UNCACHEABLE, st->uncacheable, "instance", n,
 	    NULL);
@@ -443,6 +466,7 @@ instance_new(struct event_base *eb, const char *name, size_t index_bytes,
 		inst->rewarm = rewarm_new(eb, rc, dims_of, inst);
 		rewarm_set_verify(inst->rewarm, inst->verify);
 		rewarm_set_results(inst->rewarm, instance_result, inst);
+		rewarm_set_recached(inst->rewarm, recached, inst);
 		inst->refresh_before = rc->refresh_before;
 		inst->refresh_popularity = rc->refresh_popularity;
 		index_apply_on_lost(inst->apply, lost, inst);

@@ -55,6 +55,9 @@ struct rewarm {
 	struct warm_verify *verify;
 	rewarm_result_f *result_cb;
 	void *result_priv;
+	rewarm_recached_f *recached;
+	void *recached_priv;
+	unsigned telling; /* in rewarm_object(): the index is mid-change */
 	VTAILQ_HEAD(, rewarm_fetch) checking; /* answered, awaiting the log */
 	uint64_t seq;
 	unsigned closing;
@@ -295,6 +298,28 @@ not_started(struct rewarm *rw, struct rewarm_fetch *rf, const char *why)
 	rewarm_fetch_free(rf);
 }
 
+/*
+ * Someone else's fetch brought it back while it waited: a second fetch
+ * would cost the origin and tell nothing new.
+ */
+static int
+recached(struct rewarm *rw, struct rewarm_fetch *rf)
+{
+	const struct warm_task *t = rf->task;
+
+	if (rf->trigger != RW_INVALIDATED || rw->recached == NULL ||
+	    rw->telling ||
+	    !rw->recached(rw->recached_priv, t->host, t->url, t->variant))
+		return (0);
+	rw->stats.recached++;
+	rewarm_report(rw, rf, WO_FRESH,
+	    "cached again since its loss, by another fetch: not fetched", -1,
+	    0);
+	wq_done(rw->queue, rf->task);
+	rewarm_fetch_free(rf);
+	return (1);
+}
+
 static void
 rewarm_start(struct rewarm *rw, struct warm_task *t)
 {
@@ -315,6 +340,8 @@ rewarm_start(struct rewarm *rw, struct warm_task *t)
 	rf->attempts = t->attempts + 1;
 	rf->lost = t->queued;
 	rf->popped = VTIM_real();
+	if (recached(rw, rf))
+		return;
 	memset(&rq, 0, sizeof rq);
 	/* Slot 0 is the warm header, the variant's headers follow. */
 	n = variant_replay(t->variant, rw->dims(rw->dims_priv), rf->hdrbuf, 1,
@@ -382,7 +409,9 @@ rewarm_object(struct rewarm *rw, const char *host, const char *url,
 		rw->stats.duplicates++;
 	else
 		rw->stats.dropped++;
+	rw->telling = 1;
 	rewarm_pump(rw);
+	rw->telling = 0;
 	return (r);
 }
 
@@ -495,6 +524,14 @@ rewarm_set_results(struct rewarm *rw, rewarm_result_f *fn, void *priv)
 	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	rw->result_cb = fn;
 	rw->result_priv = priv;
+}
+
+void
+rewarm_set_recached(struct rewarm *rw, rewarm_recached_f *fn, void *priv)
+{
+	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
+	rw->recached = fn;
+	rw->recached_priv = priv;
 }
 
 void

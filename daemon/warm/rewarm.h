@@ -38,6 +38,7 @@ struct rewarm_stats {
 	uint64_t unreplayable; /* a variant whose source is not known yet */
 	uint64_t refreshed; /* fetched afresh, cached again */
 	uint64_t not_warm; /* served from cache: not taken as warm */
+	uint64_t recached; /* cached again by another fetch while queued */
 	uint64_t failed; /* no answer, or an error status, every try */
 	uint64_t retried; /* tries again after a failure */
 	uint64_t uncacheable; /* fetched, but the log says not kept */
@@ -94,6 +95,16 @@ size_t rewarm_queue_length(const struct rewarm *);
 unsigned
 rewarm_latency(const struct rewarm *, double *p50, double *p99, double *max);
 size_t rewarm_inflight(const struct rewarm *);
+/*
+ * Cached again, and fresh, by a fetch of someone else's: a visitor's
+ * miss, Varnish's background fetch of a stale object.  What was lost to
+ * an invalidation and is back by the time its turn comes is not fetched
+ * a second time.  Never asked while the loss is being told (from
+ * rewarm_object()), when the index still holds what it is dropping.
+ */
+typedef int rewarm_recached_f(void *priv, const char *host, const char *url,
+    const char *variant);
+void rewarm_set_recached(struct rewarm *, rewarm_recached_f *, void *priv);
 /* Check each refresh against its transaction in this log. */
 struct warm_verify;
 void rewarm_set_verify(struct rewarm *, struct warm_verify *);
