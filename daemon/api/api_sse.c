@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -40,6 +41,8 @@ struct api_sse_stream {
 	struct api_sse *sse;
 	struct api_req *r;
 	int64_t user, website, job;
+	char jti[40]; /* the token's */
+	uint64_t serial; /* ascending along the list */
 	double expires; /* the token's end, VTIM_real() */
 	struct event *beat;
 	api_sse_read_f *read;
@@ -52,14 +55,114 @@ struct api_sse_stream {
 	VTAILQ_ENTRY(api_sse_stream) list;
 };
 
+/* A user's streams here that are not ending, for their limit. */
+struct api_sse_user {
+	unsigned magic;
+#define API_SSE_USER_MAGIC 0x55e0c003
+	int64_t user;
+	unsigned n;
+	VLIST_ENTRY(api_sse_user) hash;
+};
+
+VLIST_HEAD(api_sse_users, api_sse_user);
+
 struct api_sse {
 	unsigned magic;
 #define API_SSE_MAGIC 0x55e0c000
 	struct event_base *eb;
+	struct pg_pool *pool;
 	double heartbeat;
 	unsigned nstream;
+	uint64_t serial;
 	VTAILQ_HEAD(, api_sse_stream) streams;
+	/* The users with streams, by id: nbucket, a power of two. */
+	struct api_sse_users *users;
+	unsigned nbucket, nuser;
+	/* Every heartbeat, the streams' right to read, in one statement:
+	 * the serials of those asked, while it runs. */
+	struct event *check;
+	unsigned checking;
+	uint64_t *asked;
+	unsigned nasked;
 };
+
+/*--------------------------------------------------------------------
+ * Streams by user: each open asks how many its user has, and ten
+ * thousand users would make a walk of the list cost more than the rest
+ * of the open together.
+ */
+
+static struct api_sse_users *
+sse_users_bucket(const struct api_sse *sse, int64_t user)
+{
+	uint64_t h = (uint64_t)user * 0x9e3779b97f4a7c15ULL;
+
+	return (&sse->users[h >> 32 & (sse->nbucket - 1)]);
+}
+
+static void
+sse_users_grow(struct api_sse *sse)
+{
+	struct api_sse_users *old = sse->users;
+	struct api_sse_user *u, *u2;
+	unsigned i, n = sse->nbucket;
+
+	sse->nbucket = n > 0 ? n * 2 : 64;
+	sse->users = calloc(sse->nbucket, sizeof *sse->users);
+	AN(sse->users);
+	for (i = 0; i < n; i++) {
+		VLIST_FOREACH_SAFE(u, &old[i], hash, u2)
+		{
+			VLIST_REMOVE(u, hash);
+			VLIST_INSERT_HEAD(sse_users_bucket(sse, u->user), u,
+			    hash);
+		}
+	}
+	free(old);
+}
+
+/* The user's, NULL if none and not make. */
+static struct api_sse_user *
+sse_user(struct api_sse *sse, int64_t user, int make)
+{
+	struct api_sse_user *u;
+
+	if (sse->nbucket > 0) {
+		VLIST_FOREACH(u, sse_users_bucket(sse, user), hash)
+		if (u->user == user)
+			return (u);
+	}
+	if (!make)
+		return (NULL);
+	if (sse->nuser >= sse->nbucket)
+		sse_users_grow(sse);
+	ALLOC_OBJ(u, API_SSE_USER_MAGIC);
+	AN(u);
+	u->user = user;
+	VLIST_INSERT_HEAD(sse_users_bucket(sse, user), u, hash);
+	sse->nuser++;
+	return (u);
+}
+
+/* The stream is ending: its user's count goes down, once. */
+static void
+sse_user_forget(struct api_sse_stream *s)
+{
+	struct api_sse *sse = s->sse;
+	struct api_sse_user *u;
+
+	AZ(s->ending);
+	s->ending = 1;
+	u = sse_user(sse, s->user, 0);
+	CHECK_OBJ_NOTNULL(u, API_SSE_USER_MAGIC);
+	assert(u->n > 0);
+	if (--u->n > 0)
+		return;
+	VLIST_REMOVE(u, hash);
+	FREE_OBJ(u);
+	assert(sse->nuser > 0);
+	sse->nuser--;
+}
 
 /*--------------------------------------------------------------------
  * A stream's life
@@ -74,6 +177,8 @@ sse_finish(struct api_sse_stream *s)
 	AZ(s->reading);
 	sse = s->sse;
 	CHECK_OBJ_NOTNULL(sse, API_SSE_MAGIC);
+	if (!s->ending)
+		sse_user_forget(s);
 	VTAILQ_REMOVE(&sse->streams, s, list);
 	assert(sse->nstream > 0);
 	sse->nstream--;
@@ -88,7 +193,8 @@ void
 api_sse_end(struct api_sse_stream *s)
 {
 	CHECK_OBJ_NOTNULL(s, API_SSE_STREAM_MAGIC);
-	s->ending = 1;
+	if (!s->ending)
+		sse_user_forget(s);
 	if (!s->reading)
 		sse_finish(s);
 }
@@ -147,9 +253,8 @@ sse_beat_arm(struct api_sse_stream *s, double seconds)
 
 /*
  * The first time, at once (from the loop: the handler has returned by
- * then), the first read.  Then a ping and a read every heartbeat: what
- * no notification says (a token revoked, a membership ended) is seen
- * within one.
+ * then), the first read.  Then a ping every heartbeat, and the end
+ * once the token has ended.
  */
 static void
 sse_beat(evutil_socket_t fd, short what, void *priv)
@@ -163,23 +268,13 @@ sse_beat(evutil_socket_t fd, short what, void *priv)
 		api_sse_end(s);
 		return;
 	}
-	if (s->started)
-		sse_write(s, ": ping\n\n");
-	s->started = 1;
 	sse_beat_arm(s, s->sse->heartbeat);
+	if (s->started) {
+		sse_write(s, ": ping\n\n");
+		return;
+	}
+	s->started = 1;
 	sse_wake(s);
-}
-
-static unsigned
-sse_count(const struct api_sse *sse, int64_t user)
-{
-	const struct api_sse_stream *s;
-	unsigned n = 0;
-
-	VTAILQ_FOREACH(s, &sse->streams, list)
-	if (s->user == user && !s->ending)
-		n++;
-	return (n);
 }
 
 struct api_sse_stream *
@@ -188,6 +283,7 @@ api_sse_open(struct api_sse *sse, struct api_req *r, int64_t website,
 {
 	const struct api_caller *c = api_caller(r);
 	struct api_sse_stream *s;
+	struct api_sse_user *u;
 	char retry[32];
 	double stall;
 
@@ -196,7 +292,8 @@ api_sse_open(struct api_sse *sse, struct api_req *r, int64_t website,
 	AN(fini);
 	assert(c->user > 0);
 	assert(website > 0 || job > 0);
-	if (sse_count(sse, c->user) >= API_SSE_PER_USER) {
+	u = sse_user(sse, c->user, 0);
+	if (u != NULL && u->n >= API_SSE_PER_USER) {
 		http_api_header(r, "Retry-After", "5");
 		http_api_error(r, 429, "too_many_streams", NULL,
 		    "%d event streams are open for you here already; "
@@ -218,6 +315,8 @@ api_sse_open(struct api_sse *sse, struct api_req *r, int64_t website,
 	s->sse = sse;
 	s->r = r;
 	s->user = c->user;
+	snprintf(s->jti, sizeof s->jti, "%s", c->jti);
+	s->serial = ++sse->serial;
 	s->website = website;
 	s->job = job;
 	s->expires = (double)c->expires;
@@ -229,6 +328,7 @@ api_sse_open(struct api_sse *sse, struct api_req *r, int64_t website,
 	    stall > SSE_STALL_MIN ? stall : SSE_STALL_MIN);
 	VTAILQ_INSERT_TAIL(&sse->streams, s, list);
 	sse->nstream++;
+	sse_user(sse, s->user, 1)->n++;
 	snprintf(retry, sizeof retry, "retry: %d\n\n", API_SSE_RETRY_MS);
 	sse_write(s, retry);
 	s->beat = event_new(sse->eb, -1, 0, sse_beat, s);
@@ -318,6 +418,93 @@ sse_notified(void *priv, const char *channel, const char *payload)
 }
 
 /*--------------------------------------------------------------------
+ * The heartbeat's check
+ */
+
+/* Those it names may no longer read: their reader finds out itself. */
+static void
+sse_checked(void *priv, enum as_status st, const char *json, const char *err)
+{
+	struct api_sse *sse;
+	struct api_sse_stream *s, *s2;
+	json_t *doc, *v;
+	json_int_t i;
+	size_t u;
+
+	CAST_OBJ_NOTNULL(sse, priv, API_SSE_MAGIC);
+	AN(sse->checking);
+	sse->checking = 0;
+	if (st != AS_OK) {
+		log_debug("api", "event streams' check: %s",
+		    err != NULL ? err : "?");
+		return;
+	}
+	doc = json_loads(json, 0, NULL);
+	AN(doc);
+	/* Both ascending: the list by serial, the answer by index. */
+	s = VTAILQ_FIRST(&sse->streams);
+	json_array_foreach(doc, u, v)
+	{
+		i = json_integer_value(v);
+		assert(i >= 0 && (size_t)i < sse->nasked);
+		while (s != NULL && s->serial < sse->asked[i])
+			s = VTAILQ_NEXT(s, list);
+		if (s == NULL)
+			break;
+		if (s->serial != sse->asked[i])
+			continue;
+		/* A read ended at once may end its stream. */
+		s2 = VTAILQ_NEXT(s, list);
+		sse_wake(s);
+		s = s2;
+	}
+	json_decref(doc);
+}
+
+static void
+sse_check(evutil_socket_t fd, short what, void *priv)
+{
+	struct api_sse *sse;
+	struct api_sse_stream *s;
+	const char **jti, *err;
+	int64_t *user, *website;
+	unsigned n = 0;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(sse, priv, API_SSE_MAGIC);
+	if (sse->checking || sse->nstream == 0)
+		return;
+	user = malloc(sse->nstream * sizeof *user);
+	jti = malloc(sse->nstream * sizeof *jti);
+	website = malloc(sse->nstream * sizeof *website);
+	sse->asked = realloc(sse->asked, sse->nstream * sizeof *sse->asked);
+	AN(user);
+	AN(jti);
+	AN(website);
+	AN(sse->asked);
+	VTAILQ_FOREACH(s, &sse->streams, list)
+	{
+		if (s->ending)
+			continue;
+		user[n] = s->user;
+		jti[n] = s->jti;
+		website[n] = s->website;
+		sse->asked[n++] = s->serial;
+	}
+	sse->nasked = n;
+	if (n > 0 &&
+	    es_check(sse->pool, n, user, jti, website, sse_checked, sse,
+	        &err) == 0)
+		sse->checking = 1;
+	else if (n > 0)
+		log_debug("api", "event streams' check: %s", err);
+	free(user);
+	free(jti);
+	free(website);
+}
+
+/*--------------------------------------------------------------------
  * Up and down
  */
 
@@ -325,6 +512,7 @@ struct api_sse *
 api_sse_new(struct event_base *eb, struct pg_pool *pool, double heartbeat)
 {
 	struct api_sse *sse;
+	struct timeval tv;
 
 	AN(eb);
 	AN(pool);
@@ -332,9 +520,15 @@ api_sse_new(struct event_base *eb, struct pg_pool *pool, double heartbeat)
 	ALLOC_OBJ(sse, API_SSE_MAGIC);
 	AN(sse);
 	sse->eb = eb;
+	sse->pool = pool;
 	sse->heartbeat = heartbeat;
 	VTAILQ_INIT(&sse->streams);
 	pg_pool_listen(pool, ES_CHANNEL, sse_notified, sse);
+	sse->check = event_new(eb, -1, EV_PERSIST, sse_check, sse);
+	AN(sse->check);
+	tv.tv_sec = (time_t)heartbeat;
+	tv.tv_usec = (suseconds_t)((heartbeat - (double)tv.tv_sec) * 1e6);
+	AZ(event_add(sse->check, &tv));
 	return (sse);
 }
 
@@ -344,6 +538,7 @@ api_sse_stop(struct api_sse *sse)
 	struct api_sse_stream *s, *s2;
 
 	CHECK_OBJ_NOTNULL(sse, API_SSE_MAGIC);
+	AZ(event_del(sse->check));
 	VTAILQ_FOREACH_SAFE(s, &sse->streams, list, s2)
 	api_sse_end(s);
 }
@@ -360,6 +555,12 @@ api_sse_free(struct api_sse **ssep)
 		sse_finish(s);
 	}
 	AZ(sse->nstream);
+	AZ(sse->nuser);
+	free(sse->users);
+	/* The pool went first: no check is in flight. */
+	AZ(sse->checking);
+	event_free(sse->check);
+	free(sse->asked);
 	FREE_OBJ(sse);
 }
 

@@ -15,9 +15,13 @@
  *	  website or job, and a LISTEN made again (after the database was
  *	  away, when notifications may have been lost) wakes them all.
  *
- * A stream's reader is asked to read (api_sse_read_f) once it is open,
- * when woken, and every heartbeat, never twice at once: wakes that come
- * while it reads make one more read after it.  The replica keeps no
+ * A stream's reader is asked to read (api_sse_read_f) once it is open
+ * and when woken, never twice at once: wakes that come while it reads
+ * make one more read after it.  What no notification says (a token
+ * revoked, a membership ended) is asked of the database once a
+ * heartbeat, for every stream in one statement, and wakes those that
+ * may no longer read: their reader's own statement ends them.  So an
+ * idle stream costs no statement of its own.  The replica keeps no
  * state another needs: a client that comes back to another replica with
  * Last-Event-ID is told what it missed, from the database.
  */

@@ -93,6 +93,17 @@ static const struct pg_stmt es_st_website = { "es_website",
 	" FROM me",
 	7 };
 
+/* $1 the users, $2 their tokens' jti, $3 the websites. */
+static const struct pg_stmt es_st_check = { "es_check",
+	"SELECT 'ok', coalesce(json_agg(s.i - 1 ORDER BY s.i), '[]')::text"
+	" FROM unnest($1::bigint[], $2::text[], $3::bigint[])"
+	"  WITH ORDINALITY AS s(u, jti, w, i)"
+	" WHERE NOT EXISTS (SELECT 1 FROM websites w JOIN project_members m"
+	"   ON m.project_id = w.project_id AND m.user_id = s.u"
+	"   WHERE w.id = s.w)"
+	"  OR EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = s.jti)",
+	3 };
+
 static void
 es_id(char *buf, int64_t id)
 {
@@ -195,5 +206,36 @@ es_website(struct pg_pool *pool, int64_t user, const char *jti, int64_t website,
 	/* The values are copied by the pool. */
 	rv = as_statement(pool, &es_st_website, v, cb, priv, err);
 	VSB_destroy(&t);
+	return (rv);
+}
+
+int
+es_check(struct pg_pool *pool, unsigned n, const int64_t *user,
+    const char *const *jti, const int64_t *website, as_done_f *cb, void *priv,
+    const char **err)
+{
+	struct vsb *a[3];
+	const char *v[3];
+	unsigned i;
+	int rv;
+
+	assert(n > 0);
+	AN(user);
+	AN(jti);
+	AN(website);
+	for (i = 0; i < 3; i++)
+		a[i] = pg_array_new();
+	for (i = 0; i < n; i++) {
+		pg_array_int(a[0], user[i]);
+		pg_array_text(a[1], jti[i]);
+		pg_array_int(a[2], website[i]);
+	}
+	for (i = 0; i < 3; i++) {
+		pg_array_end(a[i]);
+		v[i] = VSB_data(a[i]);
+	}
+	rv = as_statement(pool, &es_st_check, v, cb, priv, err);
+	for (i = 0; i < 3; i++)
+		VSB_destroy(&a[i]);
 	return (rv);
 }

@@ -68,4 +68,15 @@ struct es_website_at {
 int es_website(struct pg_pool *, int64_t user, const char *jti, int64_t website,
     const struct es_website_at *at, as_done_f *, void *, const char **err);
 
+/*
+ * Which of n streams may no longer read, in one statement for them all:
+ * stream i is user[i]'s, with the token jti[i], about website[i] (or a
+ * job of it).  [i, ...]: the indexes, from 0, of those whose token was
+ * revoked since, or whose user is no longer a member of the website's
+ * project (or is gone, or the website is).
+ */
+int es_check(struct pg_pool *, unsigned n, const int64_t *user,
+    const char *const *jti, const int64_t *website, as_done_f *, void *,
+    const char **err);
+
 #endif
