@@ -30,6 +30,7 @@
 #include "vtim.h"
 
 #include "api_body.h"
+#include "api_conns.h"
 #include "api_router.h"
 #include "api_stats.h"
 #include "client_addr.h"
@@ -79,6 +80,16 @@ struct api_table {
 };
 
 #define API_MAX_TABLES 4
+/* Connections waiting to be accepted, at most, as varnishd's
+ * listen_depth (net.core.somaxconn may lower it). */
+#define API_LISTEN_BACKLOG 1024
+/*
+ * What libevent reads of a body at most.  Past its limit, libevent 2.1
+ * answers with an HTML page of its own, and has no hook before that
+ * (2.2's evhttp_set_newreqcb) to answer in the API's shape: so its
+ * limit is above the API's, which on_request() holds to, in JSON.
+ */
+#define API_READ_BODY (4 * API_MAX_WIRE_BODY)
 
 struct http_api {
 	unsigned magic;
@@ -96,6 +107,7 @@ struct http_api {
 	void *fallback_priv;
 	const struct client_trust *trust;
 	struct api_stats *stats;
+	struct api_conns *conns;
 	/* What /metrics asks, in the order registered: a growing array. */
 	struct api_metric *metric;
 	unsigned nmetric, lmetric;
@@ -414,11 +426,10 @@ http_api_reply_empty(struct api_req *r, int status)
  */
 
 static void
-api_stream_closed(struct evhttp_connection *evcon, void *priv)
+api_stream_closed(void *priv)
 {
 	struct api_req *r;
 
-	(void)evcon;
 	CAST_OBJ_NOTNULL(r, priv, API_REQ_MAGIC);
 	AN(r->streaming);
 	AZ(r->gone);
@@ -462,7 +473,7 @@ http_api_stream_start(struct api_req *r, int status, const char *type,
 	r->gone_cb = gone;
 	r->gone_priv = priv;
 	evhttp_send_reply_start(r->req, status, NULL);
-	evhttp_connection_set_closecb(evhttp_request_get_connection(r->req),
+	api_conns_watch(r->api->conns, evhttp_request_get_connection(r->req),
 	    api_stream_closed, r);
 	return (0);
 }
@@ -512,7 +523,7 @@ http_api_stream_end(struct api_req *r)
 	AN(r->streaming);
 	if (r->req != NULL) {
 		if (!r->gone)
-			evhttp_connection_set_closecb(
+			api_conns_watch(r->api->conns,
 			    evhttp_request_get_connection(r->req), NULL, NULL);
 		/* Also frees a request cut from its connection. */
 		evhttp_send_reply_end(r->req);
@@ -539,6 +550,7 @@ http_api_metrics_get(struct api_req *r, void *priv)
 		api->metric[i].fn(api->metric[i].priv, m);
 	/* This request is not counted yet: it is being answered. */
 	api_stats_metrics(api->stats, m);
+	api_conns_metrics(api->conns, m);
 	metrics_print(m, b);
 	AZ(evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Content-Type", "text/plain; version=0.0.4"));
@@ -1095,6 +1107,35 @@ bound_port(struct evhttp_bound_socket *bs)
 	return (0);
 }
 
+/*
+ * A listening socket of the server's, its connections counted and
+ * limited (api_conns.h).  NULL: errno says why.
+ */
+static struct evhttp_bound_socket *
+api_bind(struct http_api *api, const char *addr, unsigned port, int limited)
+{
+	struct evhttp_bound_socket *bs;
+	evutil_socket_t fd;
+
+	bs = evhttp_bind_socket_with_handle(api->http, addr, (uint16_t)port);
+	if (bs == NULL)
+		return (NULL);
+	fd = evhttp_bound_socket_get_fd(bs);
+	/* evhttp's queue is 128: thousands of dashboards coming back at
+	 * once (a replica restarted) would wait for their SYNs sent
+	 * again, a second and more. */
+	AZ(listen(fd, API_LISTEN_BACKLOG));
+	/*
+	 * An answer goes out as a few writes (headers, a body bigger than a
+	 * segment): with Nagle on, its last piece waits for the client's
+	 * delayed ACK, 40 ms on Linux, on every request of a kept-alive
+	 * connection.  Accepted connections inherit it from the listener.
+	 */
+	AZ(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)));
+	api_conns_listener(api->conns, bs, limited);
+	return (bs);
+}
+
 struct http_api *
 http_api_new(struct event_base *eb, const char *listen, char *err,
     size_t errlen)
@@ -1118,24 +1159,19 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 	api->stats = api_stats_new();
 	api->http = evhttp_new(eb);
 	AN(api->http);
-	bs = evhttp_bind_socket_with_handle(api->http, addr, (uint16_t)port);
+	api->conns = api_conns_new(eb, api->http);
+	bs = api_bind(api, addr, port, 1);
 	if (bs == NULL) {
 		snprintf(err, errlen, "cannot listen on %s: %s", listen,
 		    strerror(errno));
+		api_conns_stop(api->conns);
 		evhttp_free(api->http);
+		api_conns_free(&api->conns);
 		api_stats_free(&api->stats);
 		FREE_OBJ(api);
 		return (NULL);
 	}
 	api->port = bound_port(bs);
-	/*
-	 * An answer goes out as a few writes (headers, a body bigger than a
-	 * segment): with Nagle on, its last piece waits for the client's
-	 * delayed ACK, 40 ms on Linux, on every request of a kept-alive
-	 * connection.  Accepted connections inherit it from the listener.
-	 */
-	AZ(setsockopt(evhttp_bound_socket_get_fd(bs), IPPROTO_TCP, TCP_NODELAY,
-	    &(int){ 1 }, sizeof(int)));
 	/* Others too, so that they get a 405 saying what is allowed. */
 	evhttp_set_allowed_methods(api->http,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
@@ -1150,6 +1186,13 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 	 * ever, and enough of them take every socket there is. */
 	http_api_set_timeout(api, API_CLIENT_TIMEOUT);
 	return (api);
+}
+
+unsigned
+http_api_set_max_connections(struct http_api *api, unsigned max)
+{
+	CHECK_OBJ_NOTNULL(api, HTTP_API_MAGIC);
+	return (api_conns_set_max(api->conns, max));
 }
 
 void
@@ -1176,19 +1219,18 @@ http_api_free(struct http_api **ap)
 	if (api == NULL)
 		return;
 	CHECK_OBJ(api, HTTP_API_MAGIC);
+	/* evhttp_free() frees the connections, and tells no stream. */
+	api_conns_stop(api->conns);
 	while ((r = TAILQ_FIRST(&api->pending)) != NULL) {
 		TAILQ_REMOVE(&api->pending, r, list);
-		/* evhttp_free() frees the requests, and tells no stream;
-		 * one cut from its connection is no longer libevent's. */
+		/* One cut from its connection is no longer libevent's. */
 		if (r->streaming && r->gone)
 			evhttp_send_reply_end(r->req);
-		else if (r->streaming)
-			evhttp_connection_set_closecb(
-			    evhttp_request_get_connection(r->req), NULL, NULL);
 		r->req = NULL;
 		r->api = NULL;
 	}
 	evhttp_free(api->http);
+	api_conns_free(&api->conns);
 	api_stats_free(&api->stats);
 	free(api->metric);
 	FREE_OBJ(api);
@@ -1209,7 +1251,8 @@ http_api_listen_metrics(struct http_api *api, const char *listen, char *err,
 		    "bad listen address '%s' (want ADDR:PORT)", listen);
 		return (-1);
 	}
-	bs = evhttp_bind_socket_with_handle(api->http, addr, (uint16_t)port);
+	/* The scraper's: it answers while the API is full. */
+	bs = api_bind(api, addr, port, 0);
 	if (bs == NULL) {
 		snprintf(err, errlen, "cannot listen on %s: %s", listen,
 		    strerror(errno));

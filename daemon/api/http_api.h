@@ -127,6 +127,13 @@ void http_api_free(struct http_api **);
  */
 #define API_CLIENT_TIMEOUT 30.0
 void http_api_set_timeout(struct http_api *, double seconds);
+/*
+ * The most client connections at once, on all the server's listeners;
+ * past it, a newcomer to the API's is answered 503 (too_many_connections)
+ * and closed at once (api_conns.h); /metrics's own still accepts.  0, the default: the open-file limit less a
+ * reserve, which also bounds a number given.  Returns the limit.
+ */
+unsigned http_api_set_max_connections(struct http_api *, unsigned max);
 unsigned http_api_port(const struct http_api *);
 /*
  * /metrics on a listener of its own ("ADDR:PORT"), and no longer on the

@@ -33,6 +33,7 @@ const char *const cmd_conf_common_keys[] = {
 	"trusted-proxy",
 	"dashboard",
 	"sse-heartbeat",
+	"max-connections",
 	"public-url",
 	"smtp-url",
 	"smtp-from",

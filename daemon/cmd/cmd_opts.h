@@ -178,6 +178,17 @@ struct cmd_render {
 		    (var), NULL                                                \
 	}
 
+/* The API's client connections at once (api/api_conns.h); 0, the
+ * default, is the open-file limit less a reserve. */
+#define CMD_OPT_MAX_CONNECTIONS(var)                                           \
+	{                                                                      \
+		"max-connections", 0, CO_UINT, "N", 1, 1000000,                \
+		    "the open-file limit less 256",                            \
+		    "API connections at once; past it, newcomers are "         \
+		    "answered 503 and closed",                                 \
+		    (var), NULL                                                \
+	}
+
 struct render_pool_conf;
 /* The pool's settings from the rows above. */
 void cmd_render_conf(const struct cmd_render *, struct render_pool_conf *);

@@ -66,6 +66,7 @@ struct run_opts {
 	struct client_trust *trust; /* --trusted-proxy, handed to ct */
 	double sse_heartbeat;
 	double client_timeout;
+	unsigned max_connections;
 	const char *dashboard; /* --dashboard, handed to ct */
 	struct cmd_notify notify; /* --public-url, --smtp-url... */
 };
@@ -281,6 +282,7 @@ run_options(struct run_opts *o, int argc, char **argv)
 		CMD_OPT_TRUSTED_PROXY(&o->trust),
 		CMD_OPT_SSE_HEARTBEAT(&o->sse_heartbeat),
 		CMD_OPT_CLIENT_TIMEOUT(&o->client_timeout),
+		CMD_OPT_MAX_CONNECTIONS(&o->max_connections),
 		CMD_OPT_DASHBOARD(&o->dashboard),
 		CMD_OPT_NOTIFY(&o->notify),
 		/* Hidden: for tests only (cmd_tenant.h). */
@@ -626,6 +628,8 @@ cmd_run(int argc, char **argv)
 		return (1);
 	}
 	http_api_set_timeout(r.api, o.client_timeout);
+	log_info("api", "%u connections at most",
+	    http_api_set_max_connections(r.api, o.max_connections));
 	if (run_database(&r, &o) != 0) {
 		free(r.runner);
 		http_api_free(&r.api);

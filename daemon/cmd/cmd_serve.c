@@ -57,6 +57,7 @@ struct serve {
 	double user_rate, user_burst; /* hidden: tests lower them */
 	double sse_heartbeat;
 	double client_timeout;
+	unsigned max_connections;
 	/* what it runs */
 	struct pg_embed *pe;
 	int db_started;
@@ -72,7 +73,8 @@ static const char serve_synopsis[] =
     "                  [--database-url URL | --state-dir DIR]\n"
     "                  [--jwt-keys FILE] [--token-ttl S] [--threads N]\n"
     "                  [--allow-private] [--trusted-proxy CIDR]...\n"
-    "                  [--sse-heartbeat S] [--dashboard DIR]\n"
+    "                  [--sse-heartbeat S] [--max-connections N]\n"
+    "                  [--dashboard DIR]\n"
     "       stoked serve --new-jwt-key";
 
 static const char serve_about[] =
@@ -178,6 +180,8 @@ serve_start(struct serve *s)
 		return (-1);
 	}
 	http_api_set_timeout(s->api, s->client_timeout);
+	log_info("api", "%u connections at most",
+	    http_api_set_max_connections(s->api, s->max_connections));
 	if (s->metrics_listen != NULL &&
 	    http_api_listen_metrics(s->api, s->metrics_listen, err,
 	        sizeof err) != 0) {
@@ -258,6 +262,7 @@ cmd_serve(int argc, char **argv)
 		CMD_OPT_TRUSTED_PROXY(&s.ct.trust),
 		CMD_OPT_SSE_HEARTBEAT(&s.sse_heartbeat),
 		CMD_OPT_CLIENT_TIMEOUT(&s.client_timeout),
+		CMD_OPT_MAX_CONNECTIONS(&s.max_connections),
 		CMD_OPT_DASHBOARD(&s.ct.dashboard),
 		/* Hidden: for tests only (cmd_tenant.h). */
 		CMD_OPT_TEST_CLOCK(&s.ct.test_clock),

@@ -191,6 +191,12 @@ METRIC(API_AGENT_ROWS, "stoke_api_agent_rows_total", COUNTER,
     "results, traffic, tasks)")
 METRIC(API_SSE_STREAMS, "stoke_api_sse_streams", GAUGE,
     "Event streams (Server-Sent Events) open on this replica")
+METRIC(API_CONNECTIONS, "stoke_api_connections", GAUGE,
+    "Client connections open on this replica's API (and /metrics) "
+    "listeners")
+METRIC(API_CONNECTIONS_REFUSED, "stoke_api_connections_refused_total", COUNTER,
+    "Connections answered 503 and closed at once: the replica had "
+    "--max-connections open")
 METRIC(SCHEDULE_SLOTS, "stoke_schedule_slots_total", COUNTER,
     "Websites' scheduled slots this replica claimed, by outcome: started "
     "(a job), skipped (a job of the website was still queued or running)")
