@@ -985,7 +985,7 @@ on_request(struct evhttp_request *req, void *priv)
 	struct api_req *r;
 	const char *path, *q;
 	enum api_method m;
-	char allow[64];
+	char allow[64], msg[64];
 	unsigned methods;
 	void *rpriv = NULL;
 	double t0;
@@ -999,6 +999,14 @@ on_request(struct evhttp_request *req, void *priv)
 	if (path == NULL) {
 		api_stats_count(api->stats, NULL, m, 400, VTIM_mono() - t0);
 		reply_error(req, 400, NULL, NULL, "bad request URI");
+		return;
+	}
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
+	    API_MAX_WIRE_BODY) {
+		api_stats_count(api->stats, NULL, m, 413, VTIM_mono() - t0);
+		(void)snprintf(msg, sizeof msg, "the body is over %d bytes",
+		    API_MAX_WIRE_BODY);
+		reply_error(req, 413, "too_large", NULL, msg);
 		return;
 	}
 	if (wrong_listener(api, req, path)) {
@@ -1179,8 +1187,9 @@ http_api_new(struct event_base *eb, const char *listen, char *err,
 	        EVHTTP_REQ_OPTIONS);
 	evhttp_set_max_headers_size(api->http, 16384);
 	/* An agent's batch is the biggest body; the others' limit is
-	 * read_json()'s, once the route is known. */
-	evhttp_set_max_body_size(api->http, API_MAX_WIRE_BODY);
+	 * read_json()'s, once the route is known.  Both are answered in
+	 * JSON here (too_large): libevent reads a little more for that. */
+	evhttp_set_max_body_size(api->http, API_READ_BODY);
 	evhttp_set_gencb(api->http, on_request, api);
 	/* Else a client that sends half its request holds its socket for
 	 * ever, and enough of them take every socket there is. */
