@@ -33,4 +33,6 @@ python3 "$TESTS_DIR/faults/clients.py" "$port" "$serve" "$lport" "$lmport" \
     "$limited" || fail "clients.py"
 alive "$serve" || fail "stoked serve died"
 alive "$limited" || fail "the limited stoked serve died"
+grep -q "cannot accept a connection: Too many open files" "$work/limited.log" ||
+    fail "no descriptor left was not said"
 echo "clients: ok"
