@@ -533,16 +533,19 @@ ci_float(double x)
 	return ((float)x);
 }
 
+/* The last hit is relative to t_origin: t_hit moves with it. */
 static void
-ci_set_attrs(struct ci_obj *o, const struct ci_attrs *a, double now)
+ci_set_attrs(struct ci_obj *o, const struct ci_attrs *a, double now,
+    double t_hit)
 {
 	o->t_origin = isfinite(a->t_origin) ? a->t_origin : now;
 	o->ttl = ci_float(a->ttl);
 	o->grace = ci_float(a->grace);
 	o->keep = ci_float(a->keep);
-	o->size = a->size;
-	o->status = (uint16_t)(a->status > UINT16_MAX ? UINT16_MAX : a->status);
+	o->size = a->size > CI_SIZE_MAX ? CI_SIZE_MAX : a->size;
+	o->status = a->status > UINT16_MAX ? UINT16_MAX : a->status;
 	o->vxid = a->vxid;
+	o->dt_hit = ci_float(t_hit - o->t_origin);
 }
 
 /*
@@ -650,23 +653,23 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 	elen = nt * sizeof *tr + ci_hdrs_len(hdrs);
 	if (elen == nt * sizeof *tr)
 		elen++;
+	if (elen > CI_ECAP_MAX) {
+		err = E2BIG;
+		goto fail;
+	}
 	if (old == NULL) {
 		klen = strlen(host) + strlen(url) + strlen(variant) + 3;
 		sz = ci_obj_alloc(elen, klen, &ecap);
-		if (ecap > UINT32_MAX) {
-			err = E2BIG;
-			goto fail;
-		}
+		assert(ecap <= CI_ECAP_MAX);
 		o = malloc(sz);
 		if (o == NULL || ci_tbl_reserve(ci) || ci_heap_reserve(ci) ||
 		    ci_vx_reserve(ci))
 			goto fail;
 		memset(o, 0, offsetof(struct ci_obj, data));
 		o->magic = CI_OBJ_MAGIC;
-		o->ecap = (uint32_t)ecap;
+		o->ecap = ecap & CI_ECAP_MAX;
 		ci_key_pack((char *)o->data + ecap, host, url, variant);
-		o->score = 1.;
-		o->t_hit = now;
+		o->score = 1.f;
 		buf = o->data;
 	} else {
 		/* The old trefs are needed until the commit is done. */
@@ -696,12 +699,12 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 		}
 		ci_ext_replace(ci, o, buf, elen, nt);
 		ci_vx_delete(ci, o);
-		ci_set_attrs(o, a, now);
+		ci_set_attrs(o, a, now, ci_t_hit(o));
 		ci_vx_insert(ci, o);
 		ci_heap_fix(ci, o);
 	} else {
 		o->ntags = nt & 0xfff;
-		ci_set_attrs(o, a, now);
+		ci_set_attrs(o, a, now, now);
 		ci_vx_insert(ci, o);
 		ci_tbl_insert(ci, o, h);
 		ci_heap_insert(ci, o);
@@ -757,10 +760,10 @@ ci_hit(struct cache_index *ci, struct ci_obj *o, double now)
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
 	CHECK_OBJ_NOTNULL(o, CI_OBJ_MAGIC);
 	/* A hit logged out of order adds, but does not rewind the clock. */
-	o->score = ci_decayed(ci, o, now) + 1.;
-	if (now > o->t_hit)
-		o->t_hit = now;
-	if (o->hits < UINT32_MAX)
+	o->score = ci_float(ci_decayed(ci, o, now) + 1.);
+	if (now > ci_t_hit(o))
+		o->dt_hit = ci_float(now - o->t_origin);
+	if (o->hits < CI_HITS_MAX)
 		o->hits++;
 }
 
@@ -990,7 +993,7 @@ double
 ci_last_hit(const struct ci_obj *o)
 {
 	CHECK_OBJ_NOTNULL(o, CI_OBJ_MAGIC);
-	return (o->t_hit);
+	return (ci_t_hit(o));
 }
 
 uint64_t

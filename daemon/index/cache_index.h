@@ -74,8 +74,8 @@ void ci_set_max_bytes(struct cache_index *, size_t max_bytes);
  * the old headers.  A new object starts with popularity 1 (the request
  * that caused the fetch) and no hits; an update keeps popularity, hits
  * and ESI links.  May evict other objects to stay within max_bytes.
- * Returns NULL with errno ENOMEM, or E2BIG for over CI_MAX_TAGS tags;
- * the index is then unchanged.
+ * Returns NULL with errno ENOMEM, or E2BIG for over CI_MAX_TAGS tags or
+ * over a MiB of tags and headers together; the index is then unchanged.
  */
 struct ci_obj *ci_put(struct cache_index *, const char *host, const char *url,
     const char *variant, const struct ci_attrs *, const char *const *tags,

@@ -26,7 +26,7 @@ ci_decayed(const struct cache_index *ci, const struct ci_obj *o, double now)
 {
 	double dt;
 
-	dt = now - o->t_hit;
+	dt = now - ci_t_hit(o);
 	if (ci->half_life <= 0. || !(dt > 0.))
 		return (o->score);
 	return (o->score * exp2(-dt / ci->half_life));
@@ -99,10 +99,11 @@ ci_evict_one(struct cache_index *ci, double now, const struct ci_obj *keep)
 		} else {
 			/* Replace the pool's most valuable, if o is worse. */
 			for (w = 0, u = 1; u < CI_POOL; u++)
-				if (ci_worse(pv[w], ci->pool[w]->t_hit, pv[u],
-				        ci->pool[u]->t_hit))
+				if (ci_worse(pv[w], ci_t_hit(ci->pool[w]),
+				        pv[u], ci_t_hit(ci->pool[u])))
 					w = u;
-			if (!ci_worse(v, o->t_hit, pv[w], ci->pool[w]->t_hit))
+			if (!ci_worse(v, ci_t_hit(o), pv[w],
+			        ci_t_hit(ci->pool[w])))
 				continue;
 			ci->pool[w]->flags &= ~CI_F_POOL;
 			u = w;
@@ -116,8 +117,8 @@ ci_evict_one(struct cache_index *ci, double now, const struct ci_obj *keep)
 		if (ci->pool[u] == keep)
 			continue;
 		if (best == CI_POOL ||
-		    ci_worse(pv[u], ci->pool[u]->t_hit, pv[best],
-		        ci->pool[best]->t_hit))
+		    ci_worse(pv[u], ci_t_hit(ci->pool[u]), pv[best],
+		        ci_t_hit(ci->pool[best])))
 			best = u;
 	}
 	if (best == CI_POOL)

@@ -28,25 +28,36 @@ struct ci_tref {
 	uint32_t pos; /* our index in the tag's mem[] */
 };
 
+/*
+ * Every byte here is paid a million times: the fields are as narrow as
+ * what they hold allows.  The last hit is kept as seconds after t_origin,
+ * in a float, because popularity needs it to a second at most, not to
+ * a microsecond a year away; sizes past 2^48 and hits past 2^28
+ * saturate.
+ */
 struct ci_obj {
 	unsigned magic;
 #define CI_OBJ_MAGIC 0x0b1ec7ed
-	uint32_t hits; /* saturating */
+	uint32_t hits : 28; /* saturating */
+	uint32_t flags : 4;
 	double t_origin;
 	float ttl;
 	float grace;
 	float keep;
 	uint32_t xidx; /* index in ci->heap */
-	uint64_t size;
+	uint64_t size : 48; /* saturating */
+	uint64_t status : 16;
 	uint64_t vxid;
-	double t_hit;
-	double score; /* popularity at t_hit */
-	uint32_t ecap; /* bytes of ext area in data[] */
-	uint16_t status;
-	uint16_t ntags : 12;
-	uint16_t flags : 4;
+	float dt_hit; /* last hit, seconds after t_origin */
+	float score; /* popularity at the last hit */
+	uint32_t ecap : 20; /* bytes of ext area in data[] */
+	uint32_t ntags : 12;
 	unsigned char data[]; /* ext area, then key */
 };
+
+#define CI_HITS_MAX ((1U << 28) - 1)
+#define CI_SIZE_MAX ((UINT64_C(1) << 48) - 1)
+#define CI_ECAP_MAX ((1U << 20) - 1)
 
 struct ci_tag {
 	unsigned magic;
@@ -146,6 +157,12 @@ ci_deadline(const struct ci_obj *o)
 {
 	return (
 	    o->t_origin + (double)o->ttl + (double)o->grace + (double)o->keep);
+}
+
+static inline double
+ci_t_hit(const struct ci_obj *o)
+{
+	return (o->t_origin + (double)o->dt_hit);
 }
 
 static inline struct ci_tag *

@@ -97,14 +97,15 @@ ci_tag_reserve(struct cache_index *ci, struct ci_tag *t)
 	if (t->n < t->cap)
 		return (0);
 	/*
-	 * Odd capacities fill glibc chunks exactly; past 63 grow by half
-	 * rather than double: millions of memberships, and copying is
-	 * still amortized O(1).
+	 * Odd capacities fill glibc chunks exactly; past 63 grow by a
+	 * quarter rather than double: millions of memberships, most of
+	 * them in tags of tens of members, and copying is still amortized
+	 * O(1).
 	 */
 	if (t->cap < 63)
 		n = t->cap == 0 ? 3 : (size_t)t->cap * 2 + 1;
 	else
-		n = ((size_t)t->cap + t->cap / 2) | 1;
+		n = ((size_t)t->cap + t->cap / 4) | 1;
 	if (n > UINT32_MAX ||
 	    ci_realloc(ci, &t->mem, t->cap * sizeof *t->mem,
 	        n * sizeof *t->mem))
