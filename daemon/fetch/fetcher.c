@@ -143,6 +143,7 @@ fetcher_report(struct fetcher *f, struct fetch *fe,
 	oc.status = res->status;
 	oc.latency = res->ttfb > 0 ? res->ttfb : res->time;
 	oc.retry_after = og_retry_after(res->retry_after, VTIM_real());
+	oc.cached = res->hit;
 	og_done(f->guard, fe->origin, VTIM_real(), &oc);
 }
 

@@ -325,6 +325,15 @@ og_done(struct origin_guard *g, const char *name, double now,
 		o->last_decrease = now;
 		return;
 	}
+	/*
+	 * A hit's latency is the cache's and the client's: on a busy
+	 * machine it would halve the limit for an origin that was never
+	 * asked.  It still went well, which is what the limit grows on.
+	 */
+	if (r->cached) {
+		increase(g, o);
+		return;
+	}
 	latency_sample(g, o, r->latency, now);
 	if (is_slow(g, o, o->lat_short)) {
 		o->slow++;

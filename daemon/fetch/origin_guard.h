@@ -63,6 +63,9 @@ struct og_outcome {
 	long status;
 	double latency; /* seconds, to the first byte of the answer */
 	double retry_after; /* seconds, from the answer; 0: none */
+	/* Answered by a cache in front of the origin (a Varnish hit): the
+	 * origin was not asked, so its latency says nothing of it. */
+	unsigned cached;
 };
 
 struct origin_guard *og_new(const struct og_conf *);

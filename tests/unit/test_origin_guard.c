@@ -118,6 +118,51 @@ test_grows_to_ceiling(void)
 	CHECK(g == NULL);
 }
 
+/*
+ * Answers from a cache in front of the origin: however slow they come on
+ * a busy machine, they are not the origin's, and do not halve its limit.
+ * The same answers from the origin itself do.
+ */
+static void
+test_hits_are_not_the_origins(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_info info;
+	struct og_outcome oc;
+	double t = 0;
+	unsigned i, k, cached;
+
+	for (cached = 0; cached < 2; cached++) {
+		og_conf_default(&c);
+		c.ceiling = 16;
+		g = og_new(&c);
+		for (i = 0; i < 400; i++) {
+			/* All the guard lets go, answered together. */
+			for (k = 0; og_admit(g, "o", t) == 0; k++)
+				continue;
+			memset(&oc, 0, sizeof oc);
+			oc.ok = 1;
+			oc.status = 200;
+			oc.cached = cached;
+			oc.latency = i < 50 ? 0.002 : 0.2;
+			oc.started = t;
+			t += oc.latency;
+			while (k-- > 0)
+				og_done(g, "o", t, &oc);
+		}
+		CHECK(og_info(g, "o", &info) == 0);
+		if (cached) {
+			CHECK_INT_EQ(info.backoffs, 0);
+			CHECK(info.limit >= 15.9);
+		} else {
+			CHECK(info.backoffs > 0);
+			CHECK(info.limit < 15);
+		}
+		og_free(&g);
+	}
+}
+
 static void
 test_backs_off_an_overloaded_origin(void)
 {
@@ -386,6 +431,7 @@ main(void)
 {
 	test_many_origins();
 	test_grows_to_ceiling();
+	test_hits_are_not_the_origins();
 	test_backs_off_an_overloaded_origin();
 	test_failures_halve_once_per_round_trip();
 	test_retry_after();
