@@ -21,24 +21,32 @@
 
 /* What explains a cache status, and what the answer is.  More names
  * than FETCH_KEPT_MAX: a response rarely has them all. */
-static const char *const fk_names[] = {
-	"Cache-Control",
-	"Age",
-	"Expires",
-	"Vary",
-	"Set-Cookie",
-	"X-Varnish",
-	"X-Cache",
-	"X-Cache-Hits",
-	"Via",
-	"Content-Type",
-	"Content-Length",
-	"ETag",
-	"Last-Modified",
-	"Surrogate-Control",
-	"xkey",
-	"X-Cache-Tags",
-	"Server",
+static const struct fk_name {
+	const char *name;
+	size_t len;
+} fk_names[] = {
+#define FK(n)                                                                  \
+	{                                                                      \
+		n, sizeof n - 1                                                \
+	}
+	FK("Cache-Control"),
+	FK("Age"),
+	FK("Expires"),
+	FK("Vary"),
+	FK("Set-Cookie"),
+	FK("X-Varnish"),
+	FK("X-Cache"),
+	FK("X-Cache-Hits"),
+	FK("Via"),
+	FK("Content-Type"),
+	FK("Content-Length"),
+	FK("ETag"),
+	FK("Last-Modified"),
+	FK("Surrogate-Control"),
+	FK("xkey"),
+	FK("X-Cache-Tags"),
+	FK("Server"),
+#undef FK
 };
 #define FK_NNAMES (sizeof fk_names / sizeof fk_names[0])
 
@@ -63,11 +71,12 @@ fk_name(const char *line, size_t len, size_t *vstart)
 	if (colon == NULL)
 		return (NULL);
 	nlen = (size_t)(colon - line);
+	/* Per line of every answer: the length first, strings after. */
 	for (u = 0; u < FK_NNAMES; u++) {
-		if (strlen(fk_names[u]) == nlen &&
-		    !strncasecmp(line, fk_names[u], nlen)) {
+		if (fk_names[u].len == nlen &&
+		    !strncasecmp(line, fk_names[u].name, nlen)) {
 			*vstart = nlen + 1;
-			return (fk_names[u]);
+			return (fk_names[u].name);
 		}
 	}
 	return (NULL);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,11 @@
 #include "fetcher.h"
 #include "origin_guard.h"
 
+struct fetch_spare {
+	CURL *easy;
+	unsigned plain;
+};
+
 struct fetcher {
 	unsigned magic;
 #define FETCHER_MAGIC 0x5fe7c4a1
@@ -43,26 +49,42 @@ struct fetcher {
 	struct event *retry; /* asks the guard again for waiting fetches */
 	VTAILQ_HEAD(, fetch) active; /* in curl's hands */
 	VTAILQ_HEAD(, fetch) waiting; /* held back by the guard, in order */
-	/* Easy handles done with, reset, for the next fetches. */
-	CURL **spare;
+	/* Easy handles done with, for the next fetches: reset, or still
+	 * set up as plain fetches want them. */
+	struct fetch_spare *spare;
 	unsigned nspare, maxspare;
 };
 
+/*
+ * Most of a fetch is text a header may fill: it is cleared by its first
+ * byte (fetch_alloc()), not 10 kB a request.  Everything before errbuf
+ * starts zeroed.
+ */
 struct fetch {
 	unsigned magic;
 #define FETCH_MAGIC 0x5fe7c4a2
 	struct fetcher *f;
 	VTAILQ_ENTRY(fetch) list;
 	unsigned is_waiting;
-	char origin[256];
 	double submitted, started;
 	double deadline; /* held back past this, it fails */
 	CURL *easy;
+	unsigned plain; /* easy was set up by fetch_plain_opts() */
 	struct curl_slist *hdrs;
 	fetch_done_f *done;
 	void *priv;
 	uint64_t body;
+	unsigned set_cookie;
+	size_t body_max;
+	char *buf; /* the body, with body_max */
+	size_t buflen, bufsize;
+	unsigned too_big;
+	int body_cut;
+	enum fetch_addr addr;
+	unsigned refused; /* the class of an address refused, or 0 */
+
 	char errbuf[CURL_ERROR_SIZE];
+	char origin[256];
 	char reason[128];
 	char xvarnish[64];
 	char warm_id[96];
@@ -71,16 +93,8 @@ struct fetch {
 	char age[24];
 	char location[4096];
 	char content_type[128];
-	unsigned set_cookie;
 	char cookies[256]; /* the names of those set, space separated */
 	struct fetch_kept kept;
-	size_t body_max;
-	char *buf; /* the body, with body_max */
-	size_t buflen, bufsize;
-	unsigned too_big;
-	int body_cut;
-	enum fetch_addr addr;
-	unsigned refused; /* the class of an address refused, or 0 */
 };
 
 /* Origins told to wait, remembered in one pass over the waiting fetches. */
@@ -100,16 +114,42 @@ fetch_free(struct fetch *fe)
 	struct fetcher *f = fe->f;
 
 	curl_slist_free_all(fe->hdrs);
-	/* An easy handle is costly to make: reset, it serves again. */
+	/*
+	 * An easy handle is costly to make: it serves again, as it is for
+	 * the next plain fetch, reset otherwise.  Nothing it points to
+	 * outlives this fetch.
+	 */
 	if (fe->easy != NULL && f->nspare < f->maxspare) {
-		curl_easy_reset(fe->easy);
-		f->spare[f->nspare++] = fe->easy;
+		if (fe->plain)
+			curl_easy_setopt(fe->easy, CURLOPT_HTTPHEADER, NULL);
+		else
+			curl_easy_reset(fe->easy);
+		f->spare[f->nspare].easy = fe->easy;
+		f->spare[f->nspare].plain = fe->plain;
+		f->nspare++;
 	} else {
 		curl_easy_cleanup(fe->easy);
 	}
 	free(fe->buf);
 	fe->magic = 0;
 	free(fe);
+}
+
+static struct fetch *
+fetch_alloc(void)
+{
+	struct fetch *fe;
+
+	fe = malloc(sizeof *fe);
+	AN(fe);
+	memset(fe, 0, offsetof(struct fetch, errbuf));
+	fe->magic = FETCH_MAGIC;
+	fe->errbuf[0] = fe->origin[0] = fe->reason[0] = '\0';
+	fe->xvarnish[0] = fe->warm_id[0] = fe->retry_after[0] = '\0';
+	fe->cache_control[0] = fe->age[0] = fe->location[0] = '\0';
+	fe->content_type[0] = fe->cookies[0] = '\0';
+	fetch_kept_clear(&fe->kept);
+	return (fe);
 }
 
 static void
@@ -406,8 +446,10 @@ on_header(char *p, size_t size, size_t n, void *priv)
 		return (len);
 	}
 	fetch_kept_line(&fe->kept, p, len);
+	/* The first letter first: each line is tried against them all. */
 #define HDR(name, field)                                                       \
-	if (len > sizeof name && !strncasecmp(p, name ":", sizeof name))       \
+	if (len > sizeof name && (p[0] | 0x20) == (name[0] | 0x20) &&          \
+	    !strncasecmp(p, name ":", sizeof name))                            \
 		hdr_copy(fe->field, sizeof fe->field, p + sizeof name,         \
 		    len - sizeof name);
 	HDR("X-Varnish", xvarnish)
@@ -581,6 +623,55 @@ open_socket(void *priv, curlsocktype purpose, struct curl_sockaddr *a)
 	return (socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol));
 }
 
+/*
+ * A plain fetch (GET, no body, no CA of its own, nothing prepared, any
+ * address) leaves its handle as every plain fetch sets it up: the next
+ * one sets only what is its own, with no reset and no options again.
+ */
+static unsigned
+fetch_is_plain(const struct fetcher *f, const struct fetch_req *rq)
+{
+	return (rq->prepare == NULL && rq->body == NULL &&
+	    rq->ca_file == NULL &&
+	    (rq->method == NULL || !strcmp(rq->method, "GET")) &&
+	    f->addr == FETCH_ADDR_ANY && rq->addr == FETCH_ADDR_ANY);
+}
+
+/* Options every fetch sets alike. */
+static void
+fetch_common_opts(CURL *e)
+{
+	/* Straight to the node, whatever proxy the environment names. */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "stoked/" PACKAGE_VERSION);
+}
+
+/* fe's easy handle: a spare one if any, set up for what fe is. */
+static void
+fetch_easy(struct fetcher *f, struct fetch *fe, unsigned plain)
+{
+	struct fetch_spare *sp;
+
+	fe->plain = plain;
+	if (f->nspare == 0) {
+		fe->easy = curl_easy_init();
+		AN(fe->easy);
+	} else {
+		sp = &f->spare[--f->nspare];
+		fe->easy = sp->easy;
+		if (plain && sp->plain)
+			return;
+		if (sp->plain)
+			curl_easy_reset(fe->easy);
+	}
+	fetch_common_opts(fe->easy);
+}
+
 int
 fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
     fetch_done_f *done, void *priv)
@@ -596,16 +687,13 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	AN(done);
 	if (rq->url == NULL || rq->nhdr > FETCH_MAX_HDRS)
 		return (-1);
-	fe = calloc(1, sizeof *fe);
-	AN(fe);
-	fe->magic = FETCH_MAGIC;
+	fe = fetch_alloc();
 	fe->f = f;
 	fe->done = done;
 	fe->priv = priv;
 	fe->body_max = rq->body_max;
 	fe->body_cut = rq->body_cut;
-	fe->easy = f->nspare > 0 ? f->spare[--f->nspare] : curl_easy_init();
-	AN(fe->easy);
+	fetch_easy(f, fe, fetch_is_plain(f, rq));
 	if (rq->host != NULL) {
 		if ((size_t)snprintf(host, sizeof host, "Host: %s", rq->host) >=
 		    sizeof host) {
@@ -625,20 +713,12 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		fetch_free(fe);
 		return (-1);
 	}
-	/* Straight to the node, whatever proxy the environment names. */
-	curl_easy_setopt(fe->easy, CURLOPT_PROXY, "");
-	curl_easy_setopt(fe->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* This fetch's own, whatever the handle served before. */
 	curl_easy_setopt(fe->easy, CURLOPT_HTTPHEADER, fe->hdrs);
-	curl_easy_setopt(fe->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(fe->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(fe->easy, CURLOPT_ERRORBUFFER, fe->errbuf);
 	curl_easy_setopt(fe->easy, CURLOPT_PRIVATE, (char *)(void *)fe);
-	curl_easy_setopt(fe->easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(fe->easy, CURLOPT_WRITEDATA, fe);
-	curl_easy_setopt(fe->easy, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(fe->easy, CURLOPT_HEADERDATA, fe);
-	curl_easy_setopt(fe->easy, CURLOPT_USERAGENT,
-	    "stoked/" PACKAGE_VERSION);
 	curl_easy_setopt(fe->easy, CURLOPT_TIMEOUT_MS,
 	    (long)((rq->timeout > 0 ? rq->timeout : 30.0) * 1000));
 	if (rq->body != NULL) {
@@ -767,7 +847,7 @@ fetcher_free(struct fetcher **fp)
 	}
 	AZ(f->inflight);
 	while (f->nspare > 0)
-		curl_easy_cleanup(f->spare[--f->nspare]);
+		curl_easy_cleanup(f->spare[--f->nspare].easy);
 	free(f->spare);
 	curl_multi_cleanup(f->multi);
 	event_free(f->timer);
