@@ -544,6 +544,8 @@ warm_options(struct cli *c, int argc, char **argv, int *arg0)
 		return (2);
 	}
 	c->wc.concurrency = c->cc.concurrency;
+	/* show_result() prints no headers. */
+	c->wc.no_headers = 1;
 	if (c->cc.og.ceiling == 0)
 		c->cc.og.ceiling = c->wc.concurrency;
 	c->cc.og.initial = c->cc.og.ceiling < 4 ? c->cc.og.ceiling : 4;

@@ -36,6 +36,9 @@ struct wb_conf {
 	/* Each node's log, where stoked reads it: results are then
 	 * checked against the requests' own transactions. */
 	struct warm_verify *verify[WB_MAX_NODES];
+	/* Results without their headers (wb_result.headers NULL): the
+	 * caller shows none, and a JSON object a request is not free. */
+	unsigned no_headers;
 };
 
 struct wb_result {
