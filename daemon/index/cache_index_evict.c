@@ -77,13 +77,16 @@ ci_pool_drop(struct cache_index *ci, struct ci_obj *o)
 unsigned
 ci_evict_one(struct cache_index *ci, double now, const struct ci_obj *keep)
 {
-	double pv[CI_POOL], v;
+	/* The pool's values and last hits, computed once a round. */
+	double pv[CI_POOL], pt[CI_POOL], v, t;
 	struct ci_obj *o;
 	size_t i, k, seen, mask = ci->nslot - 1;
 	unsigned u, w, best;
 
-	for (u = 0; u < ci->npool; u++)
+	for (u = 0; u < ci->npool; u++) {
 		pv[u] = ci_decayed(ci, ci->pool[u], now);
+		pt[u] = ci_t_hit(ci->pool[u]);
+	}
 	i = ci_rand(ci) & mask;
 	for (k = seen = 0; k < ci->nslot && seen < CI_SAMPLES;
 	     k++, i = (i + 1) & mask) {
@@ -94,22 +97,22 @@ ci_evict_one(struct cache_index *ci, double now, const struct ci_obj *keep)
 		if (o == keep || (o->flags & CI_F_POOL))
 			continue;
 		v = ci_decayed(ci, o, now);
+		t = ci_t_hit(o);
 		if (ci->npool < CI_POOL) {
 			u = ci->npool++;
 		} else {
 			/* Replace the pool's most valuable, if o is worse. */
 			for (w = 0, u = 1; u < CI_POOL; u++)
-				if (ci_worse(pv[w], ci_t_hit(ci->pool[w]),
-				        pv[u], ci_t_hit(ci->pool[u])))
+				if (ci_worse(pv[w], pt[w], pv[u], pt[u]))
 					w = u;
-			if (!ci_worse(v, ci_t_hit(o), pv[w],
-			        ci_t_hit(ci->pool[w])))
+			if (!ci_worse(v, t, pv[w], pt[w]))
 				continue;
 			ci->pool[w]->flags &= ~CI_F_POOL;
 			u = w;
 		}
 		ci->pool[u] = o;
 		pv[u] = v;
+		pt[u] = t;
 		o->flags |= CI_F_POOL;
 	}
 	best = CI_POOL;
@@ -117,8 +120,7 @@ ci_evict_one(struct cache_index *ci, double now, const struct ci_obj *keep)
 		if (ci->pool[u] == keep)
 			continue;
 		if (best == CI_POOL ||
-		    ci_worse(pv[u], ci_t_hit(ci->pool[u]), pv[best],
-		        ci_t_hit(ci->pool[best])))
+		    ci_worse(pv[u], pt[u], pv[best], pt[best]))
 			best = u;
 	}
 	if (best == CI_POOL)
