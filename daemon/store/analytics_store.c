@@ -265,14 +265,19 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 	"  END)"
 
 /*
- * The three times of a bucket or of the range: x1 to x3, the rows of
- * the metrics 1 to 3 joined (AN_TIMES_OF_*), where a subquery each
- * scanned all of bp for every bucket and metric.
+ * The six times of a bucket or of the range: x1 to x6, the rows of
+ * the metrics 1 to 6 joined (AN_TIMES_OF_*), where a subquery each
+ * scanned all of bp for every bucket and metric.  4 to 6 are a
+ * rendered page's own (0027_render_rollups.sql): DOMContentLoaded,
+ * Largest Contentful Paint, the Time-to-Interactive estimate.
  */
 #define AN_TIMES                                                               \
 	" 'ttfb_ms', coalesce(x1.pct, " AN_NO_TIME "),"                        \
 	" 'load_ms', coalesce(x2.pct, " AN_NO_TIME "),"                        \
-	" 'rewarm_ms', coalesce(x3.pct, " AN_NO_TIME ")"
+	" 'rewarm_ms', coalesce(x3.pct, " AN_NO_TIME "),"                      \
+	" 'dcl_ms', coalesce(x4.pct, " AN_NO_TIME "),"                         \
+	" 'lcp_ms', coalesce(x5.pct, " AN_NO_TIME "),"                         \
+	" 'tti_ms', coalesce(x6.pct, " AN_NO_TIME ")"
 /*
  * The range's distribution of a time (metric m, of tdf): its bins
  * summed by half a doubling (8 of 16), from the lowest that holds a
@@ -287,12 +292,18 @@ const int64_t an_bucket_len[AN_BUCKET__MAX] = {
 #define AN_TIMES_OF_BUCKET                                                     \
 	" LEFT JOIN bp x1 ON x1.t = b.t AND x1.metric = 1"                     \
 	" LEFT JOIN bp x2 ON x2.t = b.t AND x2.metric = 2"                     \
-	" LEFT JOIN bp x3 ON x3.t = b.t AND x3.metric = 3"
+	" LEFT JOIN bp x3 ON x3.t = b.t AND x3.metric = 3"                     \
+	" LEFT JOIN bp x4 ON x4.t = b.t AND x4.metric = 4"                     \
+	" LEFT JOIN bp x5 ON x5.t = b.t AND x5.metric = 5"                     \
+	" LEFT JOIN bp x6 ON x6.t = b.t AND x6.metric = 6"
 /* The range's, from tp. */
 #define AN_TIMES_OF_RANGE                                                      \
 	" LEFT JOIN tp x1 ON x1.metric = 1"                                    \
 	" LEFT JOIN tp x2 ON x2.metric = 2"                                    \
-	" LEFT JOIN tp x3 ON x3.metric = 3"
+	" LEFT JOIN tp x3 ON x3.metric = 3"                                    \
+	" LEFT JOIN tp x4 ON x4.metric = 4"                                    \
+	" LEFT JOIN tp x5 ON x5.metric = 5"                                    \
+	" LEFT JOIN tp x6 ON x6.metric = 6"
 
 #define AN_ANSWER                                                              \
 	"SELECT 'ok', json_build_object("                                      \

@@ -10,7 +10,8 @@
  *	{"from", "to", "bucket", "websites": n,
  *	 "series": [{"t", "results", "outcomes": {"cached", "fresh",
  *	   "uncacheable", "origin_error", "timeout", "failed"},
- *	   "cached_share", "ttfb_ms", "load_ms", "rewarm_ms",
+ *	   "cached_share", "ttfb_ms", "load_ms", "rewarm_ms", "dcl_ms",
+ *	   "lcp_ms", "tti_ms",
  *	   "invalidations": {"purge", "ban", "tag", "objects_dropped",
  *	   "objects_queued"}}, ...],
  *	 "totals": {the same but "t", and "cache_status": {status: n},
@@ -21,7 +22,10 @@
  * every bucket of the range in "series", empty ones too.  A time is
  * {"n", "p50", "p95", "p99"} in milliseconds, each percentile within
  * AN_PERCENTILE_ERROR of the exact one (the bins' width, see the
- * migration), null when n is 0.  cached_share: the answers Varnish gave
+ * migration), null when n is 0.  dcl_ms, lcp_ms and tti_ms are the
+ * browser's DOMContentLoaded, Largest Contentful Paint and
+ * Time-to-Interactive estimate of the pages rendered (render mode),
+ * n 0 when none was.  cached_share: the answers Varnish gave
  * from its cache, of all it gave (null: none).
  *
  * Each function: 0, and cb called once from the loop; or -1 with *err,

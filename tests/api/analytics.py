@@ -122,6 +122,9 @@ expect("empty: a day of hours by default", (len(empty["series"]) in (24, 25),
        (True, 0))
 expect("empty: no percentile", empty["totals"]["ttfb_ms"],
        {"n": 0, "p50": None, "p95": None, "p99": None})
+for m in ("dcl_ms", "lcp_ms", "tti_ms"):
+    expect("empty: no rendered " + m, empty["totals"][m],
+           {"n": 0, "p50": None, "p95": None, "p99": None})
 expect("empty: no distribution", empty["totals"]["distribution"],
        {"ttfb_ms": [], "load_ms": []})
 
@@ -219,8 +222,11 @@ for r in rec["recommendations"]:
 # Seeded results over three hours, two days back, with known times;
 # and a purge re-warmed 1 to 40 seconds after it.
 base = (int(time.time()) // 3600 - 48) * 3600
+# Every second one rendered, with the browser's times (0023_render.sql's
+# timings): a page without a contentful paint (lcp null), and a few whose
+# times are not times (a string, negative, past a day) counted nowhere.
 sql("INSERT INTO page_results (job_id, website_id, url, status, load_ms,"
-    " ttfb_ms, cache_status, outcome, reason, recorded_at)"
+    " ttfb_ms, cache_status, outcome, reason, recorded_at, timings)"
     " SELECT %d, %d, 'http://localhost/s/' || (g %% 50), 200,"
     "  ((g * 7919) %% 3001) / 3.0 + 5, ((g * 104729) %% 997) * 0.61 + 0.2,"
     "  CASE WHEN g %% 4 = 0 THEN 'hit' ELSE 'miss' END,"
@@ -228,7 +234,14 @@ sql("INSERT INTO page_results (job_id, website_id, url, status, load_ms,"
     "   'uncacheable' ELSE 'cached' END)::warm_outcome,"
     "  CASE WHEN g %% 10 = 1 THEN 'passed by the VCL: never cached' END,"
     "  to_timestamp(%d) + (g %% 3) * interval '1 hour'"
-    "   + (g %% 3599) * interval '1 second'"
+    "   + (g %% 3599) * interval '1 second',"
+    "  CASE WHEN g %% 2 = 0 THEN jsonb_build_object("
+    "   'dcl_ms', ((g * 613) %% 2003) / 2.0 + 1,"
+    "   'lcp_ms', CASE WHEN g %% 7 = 0 THEN NULL"
+    "     ELSE ((g * 389) %% 4001) / 1.5 + 20 END,"
+    "   'tti_ms', CASE g %% 97 WHEN 0 THEN to_jsonb('soon'::text)"
+    "     WHEN 3 THEN to_jsonb(-5) WHEN 6 THEN to_jsonb(1e400)"
+    "     ELSE to_jsonb(((g * 211) %% 6007) + 40.5) END) END"
     " FROM generate_series(1, 3000) g" % (job, wid, base))
 sql("WITH j AS (INSERT INTO cache_jobs (website_id, trigger, source,"
     " status, created_at) VALUES (%d, 'purge', '/s/1', 'done',"
@@ -263,6 +276,15 @@ expect("results by hour", sorted(b["results"] for b in a["series"]),
        sorted(per_hour))
 
 
+# A rendered time as the rollups count it: a number from 0 to a day.
+RENDER = {m: "(CASE WHEN jsonb_typeof(timings->'%s') = 'number'"
+          " AND (timings->'%s')::numeric BETWEEN 0 AND 86400000"
+          " THEN (timings->'%s')::numeric::real END)" % (m, m, m)
+          for m in ("dcl_ms", "lcp_ms", "tti_ms")}
+
+TIMES = {"ttfb_ms": "ttfb_ms", "load_ms": "load_ms", **RENDER}
+
+
 def exact_pct(col, lo, hi, websites=None):
     r = sql("SELECT coalesce(array_to_string(percentile_disc(ARRAY[0.5,"
             " 0.95, 0.99]) WITHIN GROUP (ORDER BY %s), ' '), '')"
@@ -280,13 +302,13 @@ def times_near(what, doc, lo, hi, websites=None):
         t = int(sql("SELECT extract(epoch FROM '%s'::timestamptz)::bigint"
                     % b["t"]))
         n = t + (86400 if doc["bucket"] == "day" else 3600)
-        for m in ("ttfb_ms", "load_ms"):
+        for m, col in TIMES.items():
             for p, e in zip(("p50", "p95", "p99"),
-                            exact_pct(m, t, n, websites)):
+                            exact_pct(col, t, n, websites)):
                 near("%s %s %s %s" % (what, b["t"], m, p), b[m][p], e)
-    for m in ("ttfb_ms", "load_ms"):
+    for m, col in TIMES.items():
         for p, e in zip(("p50", "p95", "p99"),
-                        exact_pct(m, lo, hi, websites)):
+                        exact_pct(col, lo, hi, websites)):
             near("%s range %s %s" % (what, m, p), doc["totals"][m][p], e)
 
 
@@ -300,6 +322,23 @@ for m, col in (("ttfb_ms", "ttfb_ms"), ("load_ms", "load_ms")):
     for p, e in zip(("p50", "p95", "p99"),
                     exact_pct(col, base, base + 3 * 3600)):
         near("range %s %s" % (m, p), a["totals"][m][p], e)
+for m, col in RENDER.items():
+    for h, b in enumerate(a["series"]):
+        lo = base + h * 3600
+        for p, e in zip(("p50", "p95", "p99"), exact_pct(col, lo, lo + 3600)):
+            near("hour %d %s %s" % (h, m, p), b[m][p], e)
+    for p, e in zip(("p50", "p95", "p99"),
+                    exact_pct(col, base, base + 3 * 3600)):
+        near("range %s %s" % (m, p), a["totals"][m][p], e)
+    expect("rendered %s: each counted" % m, a["totals"][m]["n"], int(sql(
+        "SELECT count(*) FROM page_results WHERE website_id = %d AND %s"
+        " IS NOT NULL AND recorded_at >= to_timestamp(%d)"
+        " AND recorded_at < to_timestamp(%d)"
+        % (wid, col, base, base + 3 * 3600))))
+expect("no LCP where the page had none, no TTI that is not a time",
+       (a["totals"]["dcl_ms"]["n"] - a["totals"]["lcp_ms"]["n"],
+        a["totals"]["dcl_ms"]["n"] - a["totals"]["tti_ms"]["n"]),
+       (214, 46))
 rw = a["totals"]["rewarm_ms"]
 expect("re-warm latency: each re-warmed result", rw["n"], 40)
 for p, e in (("p50", 20000), ("p95", 38000), ("p99", 40000)):

@@ -212,4 +212,21 @@ page = [r for r in rows if r["asset_of"] is None]
 expect("rendered as its website says", len(page) == 1 and
        page[0]["timings"] is not None, True)
 expect("its assets queued", len(rows), 1 + len(ASSETS))
+# The rendered pages' times in the website's analytics, each page that
+# gave one counted, its percentiles among the times the results hold.
+an = ok("analytics", call("GET", site + "/analytics", token=token))
+for k in ("dcl_ms", "lcp_ms", "tti_ms"):
+    got = [float(x) for x in sql(
+        "SELECT (timings->>'%s')::float8 FROM page_results"
+        " WHERE website_id = %d AND jsonb_typeof(timings->'%s') = 'number'"
+        % (k, wid, k)).split()]
+    tot = an["totals"][k]
+    expect("analytics: every rendered page's " + k, tot["n"], len(got))
+    expect("analytics: some page gave a " + k, tot["n"] > 0, True)
+    for p in ("p50", "p95", "p99"):
+        expect("analytics: %s %s near a page's: %r of %r" % (
+            k, p, tot[p], got), any(abs(tot[p] - g) <= 0.022 * g + 0.001
+                                     for g in got), True)
+    expect("analytics: %s in the hours' series" % k,
+           sum(b[k]["n"] for b in an["series"]), len(got))
 print("render.py: %d checks" % checks)

@@ -47,3 +47,29 @@ export function rewarmSeconds(inv) {
   if (!j || !j.finished_at) return null
   return Math.max(0, (Date.parse(j.finished_at) - Date.parse(inv.occurred_at)) / 1000)
 }
+
+// A rendered page's own times (render mode): DOMContentLoaded, Largest
+// Contentful Paint and the Time-to-Interactive estimate, as the
+// analytics give each, in the order the browser reaches them.
+export const RENDER_TIMES = [['dcl_ms', 'DOMContentLoaded'],
+  ['lcp_ms', 'Largest Contentful Paint'], ['tti_ms', 'Time to Interactive']]
+
+// Whether any page of the range was rendered (one of its times counted).
+export function hasRendered(totals) {
+  return RENDER_TIMES.some(([k]) => (totals?.[k]?.n ?? 0) > 0)
+}
+
+// The range's percentile rows of the rendered times: one per time, with
+// how many pages gave it.
+export function renderRows(totals) {
+  return RENDER_TIMES.map(([k, label]) => {
+    const x = totals?.[k] || { n: 0, p50: null, p95: null, p99: null }
+    return { key: k, label, n: x.n, p50: x.p50, p95: x.p95, p99: x.p99 }
+  })
+}
+
+// Their p50 over the buckets, a line each.
+export function renderSeries(series) {
+  return RENDER_TIMES.map(([k, label]) => ({ label: label + ' p50',
+    data: (series || []).map((b) => b[k]?.p50 ?? null) }))
+}

@@ -2,7 +2,8 @@ import { describe, it, expect, vi, beforeEach } from 'vitest'
 import { mount, flushPromises } from '@vue/test-utils'
 import { createRouter, createMemoryHistory } from 'vue-router'
 import { createPinia } from 'pinia'
-import { distributionBars, binLabel, hasVisitors, percent, rewarmSeconds } from '../../src/lib/charts.js'
+import { distributionBars, binLabel, hasVisitors, percent, rewarmSeconds, hasRendered, renderRows,
+  renderSeries } from '../../src/lib/charts.js'
 
 const bin = (g, n) => ({ from_ms: Math.round(2 ** (g / 2) * 1000) / 1000,
   to_ms: Math.round(2 ** ((g + 1) / 2) * 1000) / 1000, n })
@@ -39,6 +40,28 @@ describe('the other series', () => {
     expect(rewarmSeconds(inv)).toBe(2.5)
     expect(rewarmSeconds({ ...inv, job: { finished_at: null } })).toBe(null)
     expect(rewarmSeconds({ ...inv, job: null })).toBe(null)
+  })
+})
+
+describe("the rendered pages' times", () => {
+  const none = { n: 0, p50: null, p95: null, p99: null }
+  it('are shown only when a page was rendered', () => {
+    expect(hasRendered({ dcl_ms: none, lcp_ms: none, tti_ms: none })).toBe(false)
+    expect(hasRendered(undefined)).toBe(false)
+    expect(hasRendered({ dcl_ms: none, lcp_ms: { n: 2, p50: 80, p95: 90, p99: 90 }, tti_ms: none })).toBe(true)
+  })
+  it('give a row per time, in the order the browser reaches them', () => {
+    const rows = renderRows({ dcl_ms: { n: 3, p50: 10, p95: 20, p99: 30 }, lcp_ms: none })
+    expect(rows.map((r) => r.key)).toEqual(['dcl_ms', 'lcp_ms', 'tti_ms'])
+    expect(rows[0]).toEqual({ key: 'dcl_ms', label: 'DOMContentLoaded', n: 3, p50: 10, p95: 20, p99: 30 })
+    expect(rows[2].n).toBe(0)
+    expect(rows[2].p50).toBe(null)
+  })
+  it("draw each time's p50 over the buckets, null where none", () => {
+    const s = renderSeries([{ dcl_ms: { n: 1, p50: 5 }, lcp_ms: none, tti_ms: { n: 1, p50: 9 } }, {}])
+    expect(s.map((d) => d.label)).toEqual(['DOMContentLoaded p50', 'Largest Contentful Paint p50',
+      'Time to Interactive p50'])
+    expect(s.map((d) => d.data)).toEqual([[5, null], [null, null], [9, null]])
   })
 })
 
