@@ -312,20 +312,28 @@ wtask_end(struct wtask *wt)
  * Rendering a page, once it is warm: what visitors will feel
  */
 
-/* The assets are in the job (or could not be): the page is done. */
+/* The assets are in the job (or could not be): the page is done, its
+ * result saying what the plan left out. */
 static void
-worker_on_assets(void *priv, unsigned n, const char *err)
+worker_on_assets(void *priv, const struct tq_assets_done *d, const char *err)
 {
 	struct worker *w;
 	struct wtask *wt;
+	char *s;
 
 	CAST_OBJ_NOTNULL(wt, priv, WTASK_MAGIC);
 	w = wt->w;
 	CHECK_OBJ_NOTNULL(w, WORKER_MAGIC);
-	if (err != NULL)
+	if (err != NULL) {
 		log_warning(NULL, "queueing the assets of %s: %s", wt->t->url,
 		    err);
-	w->st.assets += n;
+	} else if (d->cut > 0) {
+		s = render_report_cut(wt->timings, d->cut, d->note);
+		free(wt->timings);
+		wt->timings = s;
+	}
+	if (err == NULL)
+		w->st.assets += d->queued;
 	assert(w->rendering > 0);
 	w->rendering--;
 	wtask_complete(wt);

@@ -252,11 +252,30 @@ rp_vsb_ms(struct vsb *vsb, const char *name, double v)
 		VSB_printf(vsb, "\"%s\":null,", name);
 }
 
+/* s as a JSON string, or null. */
+static void
+rp_vsb_str(struct vsb *vsb, const char *s)
+{
+	json_t *e;
+	char *j;
+
+	if (s == NULL) {
+		VSB_cat(vsb, "null");
+		return;
+	}
+	e = json_string(s);
+	AN(e);
+	j = json_dumps(e, JSON_ENCODE_ANY);
+	AN(j);
+	VSB_cat(vsb, j);
+	free(j);
+	json_decref(e);
+}
+
 char *
 render_report_json(const struct render_report *r)
 {
 	struct vsb *vsb;
-	json_t *e;
 	char *s;
 
 	AN(r);
@@ -274,17 +293,30 @@ render_report_json(const struct render_report *r)
 	    "\"render_ms\":%.1f,\"error\":",
 	    r->nsub, (uintmax_t)r->sub_bytes, r->sub_hits, r->blocked,
 	    r->popups, r->elapsed * 1e3);
-	if (r->error != NULL) {
-		e = json_string(r->error);
-		AN(e);
-		s = json_dumps(e, JSON_ENCODE_ANY);
-		AN(s);
-		VSB_cat(vsb, s);
-		free(s);
-		json_decref(e);
-	} else {
-		VSB_cat(vsb, "null");
-	}
+	rp_vsb_str(vsb, r->error);
+	VSB_putc(vsb, '}');
+	AZ(VSB_finish(vsb));
+	s = rp_dup(VSB_data(vsb));
+	VSB_destroy(&vsb);
+	return (s);
+}
+
+char *
+render_report_cut(const char *json, unsigned cut, const char *note)
+{
+	struct vsb *vsb;
+	size_t len;
+	char *s;
+
+	AN(json);
+	len = strlen(json);
+	assert(len >= 2 && json[len - 1] == '}');
+	vsb = VSB_new_auto();
+	AN(vsb);
+	VSB_bcat(vsb, json, (ssize_t)len - 1);
+	VSB_printf(vsb,
+	    "%s\"assets_cut\":%u,\"assets_note\":", len > 2 ? "," : "", cut);
+	rp_vsb_str(vsb, note);
 	VSB_putc(vsb, '}');
 	AZ(VSB_finish(vsb));
 	s = rp_dup(VSB_data(vsb));

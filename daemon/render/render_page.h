@@ -83,6 +83,12 @@ typedef void render_done_f(void *priv, const struct render_report *);
  * "render_ms", "error"}, unknown times null.  To free.
  */
 char *render_report_json(const struct render_report *);
+/*
+ * Such a report (json) with what the plan's warm requests of the day
+ * left out of its assets: "assets_cut", how many were not warmed, and
+ * "assets_note", why (may be NULL).  To free.
+ */
+char *render_report_cut(const char *json, unsigned cut, const char *note);
 
 /* For render_pool.c.  The page starts at once; done is called once,
  * never from in here. */

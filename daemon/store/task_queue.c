@@ -333,20 +333,40 @@ static const struct pg_stmt st_expand = { "tq_expand",
  * A rendered page's assets ($3) into its job, in its variant, while the
  * page's task ($2) is still ours ($1) and its job open, the job's row
  * locked as tq_expand's statement locks it; deduplicated across the
- * job by the tasks' unique key.
+ * job by the tasks' unique key.  Those new to the job (a) are queued as
+ * far as the plan's warm requests of today allow, in the order the page
+ * asked for them (job_urls_today() of 0021_plan_quotas.sql, as a new
+ * job's URLs are cut); the rest are not warmed, and said so (cut, and
+ * asset_cut_note() of 0027_render_rollups.sql).  Not under the
+ * project's quota lock, which a claim takes before the job's row: two
+ * pages of a project may each take the last of a day's warms, and
+ * claim_tasks() then holds what is over for the next day.
  */
 static const struct pg_stmt st_assets = { "tq_assets",
 	"WITH t AS ("
 	"  SELECT job_id, url, variant FROM warm_tasks"
 	"  WHERE id = $2::bigint AND state = 'leased' AND lease_owner = $1"
 	"), j AS ("
-	"  SELECT c.id FROM cache_jobs c, t"
+	"  SELECT c.id, c.website_id FROM cache_jobs c, t"
 	"  WHERE c.id = t.job_id AND c.status IN ('queued', 'running')"
 	"  FOR UPDATE OF c"
+	"), a AS ("
+	"  SELECT u.url, min(u.o) AS o"
+	"  FROM j, t, unnest($3::text[]) WITH ORDINALITY AS u(url, o)"
+	"  WHERE NOT EXISTS (SELECT 1 FROM warm_tasks x WHERE x.job_id = j.id"
+	"    AND x.url = u.url AND x.variant = t.variant"
+	"    AND x.agent_id IS NULL)"
+	"  GROUP BY u.url"
+	"), k AS ("
+	"  SELECT j.website_id, (SELECT count(*) FROM a)::integer AS want,"
+	"    job_urls_today(j.website_id, (SELECT count(*) FROM a)::integer,"
+	"      1, ARRAY[NULL::bigint]) AS kept"
+	"  FROM j"
 	"), i AS ("
 	"  INSERT INTO warm_tasks (job_id, url, variant, asset_of)"
-	"  SELECT j.id, u.url, t.variant, t.url"
-	"  FROM j, t, unnest($3::text[]) AS u(url)"
+	"  SELECT j.id, s.url, t.variant, t.url"
+	"  FROM j, t, (SELECT a.url FROM a ORDER BY a.o"
+	"    LIMIT (SELECT kept FROM k)) s"
 	"  ON CONFLICT (job_id, url, variant, coalesce(agent_id, 0))"
 	"  DO NOTHING"
 	"  RETURNING 1"
@@ -357,7 +377,11 @@ static const struct pg_stmt st_assets = { "tq_assets",
 	"  FROM j, n WHERE c.id = j.id AND n.n > 0"
 	")"
 	"SELECT n.n, (SELECT count(*) FROM (SELECT pg_notify('" TQ_CHANNEL
-	"', '') WHERE n.n > 0) x) FROM n",
+	"', '') WHERE n.n > 0) x),"
+	"  coalesce((SELECT want - kept FROM k WHERE want > kept), 0),"
+	"  (SELECT asset_cut_note(website_id, kept, want) FROM k"
+	"    WHERE want > kept)"
+	" FROM n",
 	3 };
 
 static int64_t
@@ -1165,13 +1189,20 @@ struct assets {
 static void
 tq_on_assets(void *priv, const struct pg_result *res, const char *err)
 {
+	struct tq_assets_done d;
+	const PGresult *r;
 	struct assets *a;
-	unsigned n = 0;
 
 	CAST_OBJ_NOTNULL(a, priv, ASSETS_MAGIC);
-	if (err == NULL)
-		n = (unsigned)get_int((const PGresult *)res, 0, 0);
-	a->cb(a->priv, n, err);
+	memset(&d, 0, sizeof d);
+	if (err == NULL) {
+		r = (const PGresult *)res;
+		d.queued = (unsigned)get_int(r, 0, 0);
+		d.cut = (unsigned)get_int(r, 0, 2);
+		if (!PQgetisnull(r, 0, 3))
+			d.note = PQgetvalue(r, 0, 3);
+	}
+	a->cb(a->priv, &d, err);
 	FREE_OBJ(a);
 }
 

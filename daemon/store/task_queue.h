@@ -181,16 +181,26 @@ tq_expanded_f(void *priv, const struct tq_expanded *x, const char *err);
 void tq_expand(struct task_queue *, struct tq_task *, const struct tq_url *,
     unsigned nurl, const char *error, const char *notes,
     const struct tq_detected *d, tq_expanded_f *cb, void *priv);
-/* n: assets queued (an URL already in the job in that variant is not
- * queued again); err: not queued. */
-typedef void tq_assets_f(void *priv, unsigned n, const char *err);
+/* What came of a page's assets (valid during the call). */
+struct tq_assets_done {
+	unsigned queued; /* an URL already in the job in that variant is
+	                  * not queued again */
+	unsigned cut; /* new to the job, not queued: the plan's warm
+	               * requests of today are spent */
+	const char *note; /* why, when cut; else NULL */
+};
+/* err: none queued (d says nothing). */
+typedef void
+tq_assets_f(void *priv, const struct tq_assets_done *d, const char *err);
 /*
  * Queue what a rendered page (a warm task still held) pulled in, as
  * warm tasks of its job in its variant, for the workers, each marked
  * asset_of the page; the job's total raised by as many, in the same
  * statement, before the page is completed: the job cannot end before
- * its assets.  Nothing is queued for a task no longer ours, or a job
- * no longer open.  The URLs are copied.
+ * its assets.  As a new job's URLs are, the assets are cut to what is
+ * left of the plan's warm requests of today, the first the page asked
+ * for kept.  Nothing is queued for a task no longer ours, or a job no
+ * longer open.  The URLs are copied.
  */
 void tq_assets(struct task_queue *, struct tq_task *, const char *const *urls,
     unsigned n, tq_assets_f *, void *priv);

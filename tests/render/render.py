@@ -212,6 +212,48 @@ page = [r for r in rows if r["asset_of"] is None]
 expect("rendered as its website says", len(page) == 1 and
        page[0]["timings"] is not None, True)
 expect("its assets queued", len(rows), 1 + len(ASSETS))
+# Assets count against the plan's warm requests of the day: a plan of 4
+# a day, a page (one warm request, through one node) whose ten assets
+# find 3 left (the page itself leased, so counted): the first three it
+# asked for are warmed, the rest not, and its result says so.
+sql("INSERT INTO plans (name, max_websites, max_urls_per_job,"
+    " max_warms_per_day, max_concurrency, result_retention)"
+    " VALUES ('four', 2, 50, 4, 4, '2 days')")
+qpid = ok("a project on a small plan", call("POST", "/api/projects", {
+    "name": "Small"}, token=token), 201)["id"]
+sql("UPDATE projects SET plan_id = (SELECT id FROM plans"
+    " WHERE name = 'four') WHERE id = %d" % qpid)
+qw = ok("its website renders", call("POST", "/api/projects/%d/websites"
+                                    % qpid, {
+    "base_url": "http://localhost/", "render": True,
+    "varnish_nodes": ["http://127.0.0.1:%d" % NODE]}, token=token), 201)
+job = ok("a job of one page", call("POST", "/api/websites/%d/jobs" % qw["id"],
+                                   {"urls": ["/render/page?quota"]},
+                                   token=token), 201)
+drain()
+done = wait_done(job["id"], token)
+rows = results(job["id"], token)
+page = [r for r in rows if r["asset_of"] is None]
+assets = [r for r in rows if r["asset_of"] is not None]
+expect("one page", len(page), 1)
+tm = page[0]["timings"]
+expect("the page rendered: " + repr(tm), tm["error"], None)
+expect("three assets warmed, what the day had left: " + repr(
+    [r["url"] for r in assets]), (len(assets), done["urls_total"],
+                                  done["status"]), (3, 4, "done"))
+expect("each warmed", [r["outcome"] for r in assets], ["cached"] * 3)
+expect("the rest cut, the result says", tm.get("assets_cut"),
+       len(ASSETS) - 3)
+expect("and why: " + repr(tm.get("assets_note")),
+       "7 of 10 assets not warmed: the four plan allows 4 warm requests"
+       in (tm.get("assets_note") or ""), True)
+expect("none of the rest queued", sql(
+    "SELECT count(*) FROM warm_tasks WHERE job_id = %d" % job["id"]), "4")
+expect("the day's warms: all of the plan's", sql(
+    "SELECT warms FROM usage_daily WHERE project_id = %d" % qpid), "4")
+expect("no cut said where none was", "assets_cut" in
+       by_url[PAGE]["timings"], False)
+
 # The rendered pages' times in the website's analytics, each page that
 # gave one counted, its percentiles among the times the results hold.
 an = ok("analytics", call("GET", site + "/analytics", token=token))

@@ -109,3 +109,16 @@ CREATE TRIGGER rollup_render_backfill_rollup
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_render_timings();
 INSERT INTO rollup_render_backfill
     SELECT * FROM page_results WHERE timings IS NOT NULL;
+
+-- What a rendered page's result says of the assets (of n new to its
+-- job) the plan's warm requests of today left out, kept being queued:
+-- as job_cut_note() of 0021_plan_quotas.sql says of a job's URLs.
+CREATE FUNCTION asset_cut_note(website bigint, kept integer, n integer)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT format('%s of %s assets not warmed: the %s plan allows %s '
+	    'warm requests a day, and %s of today''s are made or queued',
+	    n - kept, n, q.plan, q.lim, q.used + q.pending)
+	FROM websites w CROSS JOIN LATERAL project_warms(w.project_id) q
+	WHERE w.id = website
+$$;
