@@ -23,6 +23,8 @@
 #define AGENT_INT_MAX 2147483647LL
 /* Traffic counters: bigint, summed; well within it. */
 #define AGENT_COUNT_MAX 1000000000000LL
+/* What one rendered page pulled in, at most. */
+#define AGENT_ASSETS_MAX 1000
 
 /*--------------------------------------------------------------------
  * What a batch's rows may be
@@ -37,6 +39,8 @@ enum agent_ftype {
 	AGF_BOOL,
 	AGF_COUNTS, /* {"reason": n, ...} */
 	AGF_HEADERS, /* {"Name": "value", ...}, fetch/fetch_kept.h's bounds */
+	AGF_TIMINGS, /* {"name": number, text or null, ...}: a render's */
+	AGF_URLS, /* ["http(s)://...", ...], max: how many */
 };
 
 #define AGF_REQUIRED 1U
@@ -119,6 +123,10 @@ static const struct agent_field agent_task_fields[] = {
 	{ "ttl", AGF_NUMBER, N, -1000000000, 1000000000, NULL },
 	{ "recorded_at", AGF_TIME, R, 0, 0, NULL },
 	{ "headers", AGF_HEADERS, N, 0, FETCH_KEPT_VALUE_MAX, NULL },
+	/* A page the agent rendered: its report (render_report_json()),
+	 * and what it pulled in, to warm as tasks of the agent's. */
+	{ "timings", AGF_TIMINGS, N, 0, 1000000000, NULL },
+	{ "assets", AGF_URLS, N, 0, AGENT_ASSETS_MAX, NULL },
 };
 
 static const struct agent_field agent_traffic_fields[] = {
@@ -245,6 +253,33 @@ agent_number(struct api_input_err *r, const struct agent_field *f, double x,
 	return (-1);
 }
 
+/* An object of most members at most (what), each named (one) by 1 to
+ * 64 bytes. */
+static int
+agent_members(struct api_input_err *r, json_t *v, const char *path, size_t most,
+    const char *what, const char *one)
+{
+	char sub[256];
+	const char *k;
+	json_t *x;
+
+	if (json_object_size(v) > most) {
+		api_input_fail(r, 422, "too_long", path,
+		    "%s holds %zu %s at most", path, most, what);
+		return (-1);
+	}
+	json_object_foreach(v, k, x)
+	{
+		if (strlen(k) > 0 && strlen(k) <= 64)
+			continue;
+		snprintf(sub, sizeof sub, "%.160s.%.64s", path, k);
+		api_input_fail(r, 422, "invalid", sub,
+		    "%s: %s is 1 to 64 bytes", sub, one);
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 agent_counts(struct api_input_err *r, const struct agent_field *f, json_t *v,
     const char *path)
@@ -253,19 +288,11 @@ agent_counts(struct api_input_err *r, const struct agent_field *f, json_t *v,
 	const char *k;
 	json_t *n;
 
-	if (json_object_size(v) > 64) {
-		api_input_fail(r, 422, "too_long", path,
-		    "%s holds 64 reasons at most", path);
+	if (agent_members(r, v, path, 64, "reasons", "a reason") != 0)
 		return (-1);
-	}
 	json_object_foreach(v, k, n)
 	{
 		snprintf(sub, sizeof sub, "%.160s.%.64s", path, k);
-		if (strlen(k) == 0 || strlen(k) > 64) {
-			api_input_fail(r, 422, "invalid", sub,
-			    "%s: a reason is 1 to 64 bytes", sub);
-			return (-1);
-		}
 		if (!json_is_integer(n)) {
 			api_input_fail(r, 422, "invalid", sub,
 			    "%s must be a whole number", sub);
@@ -327,6 +354,73 @@ agent_headers(struct api_input_err *r, const struct agent_field *f, json_t *v,
 	return (0);
 }
 
+/* A render's report: a few names, each a number within the field's
+ * bounds, a short text or null. */
+static int
+agent_timings(struct api_input_err *r, const struct agent_field *f, json_t *v,
+    const char *path)
+{
+	char sub[256];
+	const char *k;
+	json_t *x;
+
+	if (agent_members(r, v, path, 32, "timings", "a name") != 0)
+		return (-1);
+	json_object_foreach(v, k, x)
+	{
+		snprintf(sub, sizeof sub, "%.160s.%.64s", path, k);
+		if (json_is_number(x)) {
+			if (agent_number(r, f, json_number_value(x), sub) != 0)
+				return (-1);
+		} else if (json_is_string(x)) {
+			if (json_string_length(x) > 1024) {
+				api_input_fail(r, 422, "too_long", sub,
+				    "%s holds 1024 bytes at most", sub);
+				return (-1);
+			}
+		} else if (!json_is_null(x)) {
+			api_input_fail(r, 422, "invalid", sub,
+			    "%s must be a number, a string or null", sub);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* URLs a page pulled in: http or https, each as long as a result's. */
+static int
+agent_urls(struct api_input_err *r, const struct agent_field *f, json_t *v,
+    const char *path)
+{
+	static const struct agent_field url = { "url", AGF_TEXT, 0, 1,
+		AGENT_URL_MAX, NULL };
+	char sub[256];
+	const char *s;
+	json_t *x;
+	size_t i;
+
+	if ((long long)json_array_size(v) > f->max) {
+		api_input_fail(r, 422, "too_long", path,
+		    "%s holds %lld URLs at most", path, f->max);
+		return (-1);
+	}
+	json_array_foreach(v, i, x)
+	{
+		snprintf(sub, sizeof sub, "%.160s[%zu]", path, i);
+		s = json_string_value(x);
+		if (s == NULL ||
+		    (strncmp(s, "http://", 7) != 0 &&
+		        strncmp(s, "https://", 8) != 0)) {
+			api_input_fail(r, 422, "invalid", sub,
+			    "%s must be an http or https URL", sub);
+			return (-1);
+		}
+		if (agent_text(r, &url, x, sub) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 /* One value, not null. */
 static int
 agent_value(struct api_input_err *r, const struct agent_field *f, json_t *v,
@@ -341,6 +435,8 @@ agent_value(struct api_input_err *r, const struct agent_field *f, json_t *v,
 		[AGF_BOOL] = "true or false",
 		[AGF_COUNTS] = "an object of counts",
 		[AGF_HEADERS] = "an object of header names to values",
+		[AGF_TIMINGS] = "an object of timings",
+		[AGF_URLS] = "an array of URLs",
 	};
 
 	switch (f->type) {
@@ -370,6 +466,14 @@ agent_value(struct api_input_err *r, const struct agent_field *f, json_t *v,
 	case AGF_HEADERS:
 		if (json_is_object(v))
 			return (agent_headers(r, f, v, path));
+		break;
+	case AGF_TIMINGS:
+		if (json_is_object(v))
+			return (agent_timings(r, f, v, path));
+		break;
+	case AGF_URLS:
+		if (json_is_array(v))
+			return (agent_urls(r, f, v, path));
 		break;
 	default:
 		WRONG("agent field type");

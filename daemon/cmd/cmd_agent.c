@@ -31,6 +31,7 @@
 #include "api/routes.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "fetch/fetcher.h"
 #include "fetch/origin_guard.h"
 #include "link/agent_tasks.h"
 #include "link/batch.h"
@@ -39,6 +40,7 @@
 #include "link/spool.h"
 #include "link/traffic.h"
 #include "node/instance.h"
+#include "render/render_pool.h"
 #include "store/result_rows.h"
 #include "store/result_store.h"
 #include "warm/rewarm.h"
@@ -66,6 +68,8 @@ struct agent_opts {
 	double refresh_before, refresh_pop;
 	unsigned poll_wait;
 	double popular_every;
+	struct cmd_render cr;
+	int render, no_render;
 	char token[128];
 	char host[256];
 };
@@ -83,6 +87,7 @@ struct agent {
 	struct result_store *store;
 	struct node_command *nc;
 	struct agent_tasks *tasks;
+	struct fetcher *rf; /* the pages it renders */
 	struct control_link *cl;
 	char run[40];
 };
@@ -92,7 +97,8 @@ static const char agent_synopsis[] =
     "                  --control URL --token-file T [--state-dir DIR]\n"
     "                  [--listen ADDR:PORT] [--spool-memory BYTES] "
     "[--spool-disk BYTES]\n"
-    "                  [--control-ca FILE] [--insecure-control]";
+    "                  [--control-ca FILE] [--insecure-control]\n"
+    "                  [--render | --no-render] [--chromium PATH]";
 
 static const char agent_about[] =
     "Runs beside one varnishd (-n NAME, the default instance when not\n"
@@ -108,7 +114,11 @@ static const char agent_about[] =
     "and are sent in order once it is back; with --state-dir they\n"
     "survive a restart.  The control plane must be https unless it is\n"
     "on loopback or --insecure-control is given; --control-ca adds a\n"
-    "CA to trust.  Serves only /metrics and /healthz on --listen.\n";
+    "CA to trust.  Serves only /metrics and /healthz on --listen.\n"
+    "A page of a website (or job) in render mode is loaded in headless\n"
+    "Chromium too, through the node, once warm, when --chromium is there\n"
+    "(--render: it must be; --no-render: never); what it pulls in from\n"
+    "the website's hosts is warmed on the node as tasks of its job.\n";
 
 /*--------------------------------------------------------------------
  * Options
@@ -229,6 +239,13 @@ agent_options(struct agent_opts *o, int argc, char **argv)
 		{ "popular-every", 0, CO_REAL, "S", 1, 3600, "60",
 		    "how often the popular paths and search terms are sent",
 		    &o->popular_every, NULL },
+		{ "render", 0, CO_FLAG, NULL, 0, 0, NULL,
+		    "render the pages of render mode; --chromium must run",
+		    &o->render, NULL },
+		{ "no-render", 0, CO_FLAG, NULL, 0, 0, NULL,
+		    "only warm them, even with a --chromium", &o->no_render,
+		    NULL },
+		CMD_OPT_RENDER(&o->cr),
 		CMD_OPT_END,
 	};
 	int arg0, rv;
@@ -249,6 +266,20 @@ agent_options(struct agent_opts *o, int argc, char **argv)
 	}
 	if (agent_control_ok(o) != 0 || agent_token(o) != 0)
 		return (2);
+	if (o->render && o->no_render) {
+		fprintf(stderr,
+		    "stoked agent: --render or --no-render, not both\n");
+		return (2);
+	}
+	if (o->cr.chromium == NULL)
+		o->cr.chromium = CDP_CHROMIUM;
+	/* Said: it must work.  Not said: when there is a browser. */
+	if (o->render && access(o->cr.chromium, X_OK) != 0) {
+		fprintf(stderr, "stoked agent: --render: %s: %s\n",
+		    o->cr.chromium, strerror(errno));
+		return (2);
+	}
+	o->render = !o->no_render && access(o->cr.chromium, X_OK) == 0;
 	if (o->agent_name == NULL) {
 		if (gethostname(o->host, sizeof o->host - 1) != 0)
 			snprintf(o->host, sizeof o->host, "agent");
@@ -299,6 +330,21 @@ agent_run_id(char *buf, size_t len)
 	    "%02x%02x%02x%02x%02x%02x",
 	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
 	    b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* The pages to render go through the node on connections of their own,
+ * within the same origin guard as its re-warms. */
+static void
+agent_render(struct agent *a, const struct agent_opts *o)
+{
+	struct render_pool_conf pc;
+
+	a->rf = fetcher_new(a->eb, o->cc.concurrency);
+	AN(a->rf);
+	fetcher_set_guard(a->rf, a->guard);
+	cmd_render_conf(&o->cr, &pc);
+	at_render(a->tasks, a->rf, &pc, o->cc.nodes[0], o->cr.timeout);
+	log_info(NULL, "rendering pages with %s", o->cr.chromium);
 }
 
 static int
@@ -364,6 +410,8 @@ agent_start(struct agent *a, struct agent_opts *o)
 	clc.poll_wait = o->poll_wait;
 	/* The control plane's warm tasks, through the node as re-warms. */
 	a->tasks = at_new(a->eb, a->inst, a->spool, a->run);
+	if (o->render)
+		agent_render(a, o);
 	a->cl = cl_new(a->eb, &clc, a->spool, agent_command, agent_website, a);
 	at_link(a->tasks, a->cl);
 	http_api_metrics(a->api, cl_metrics, a->cl);
@@ -404,6 +452,9 @@ agent_close(struct agent *a)
 		rs_free(&a->store);
 	if (a->tasks != NULL)
 		at_free(&a->tasks);
+	/* After the tasks: their browsers fetch on it. */
+	if (a->rf != NULL)
+		fetcher_free(&a->rf);
 	if (a->nc != NULL)
 		nc_free(&a->nc);
 	if (a->traffic != NULL)

@@ -23,6 +23,8 @@
 
 #include "core/log.h"
 #include "node/instance.h"
+#include "render/render_pool.h"
+#include "warm/variant_replay.h"
 #include "warm/warm_verdict.h"
 #include "agent_tasks.h"
 #include "batch.h"
@@ -36,18 +38,26 @@
 #define AT_BATCH 1000 /* results in one batch, at most */
 #define AT_PRIORITY 1.0 /* as popular as an object seen once */
 
+#define AT_ASSETS_MAX 1000 /* a page's, as the control plane takes them */
+
 enum at_state {
 	AT_WAITING,
 	AT_WARMING,
+	AT_RENDERING, /* warmed, its row waits for the render's report */
 };
 
 struct at_task {
 	unsigned magic;
 #define AT_TASK_MAGIC 0x7a5c0e01
 	VTAILQ_ENTRY(at_task) list;
+	struct agent_tasks *at;
 	int64_t id, job;
 	enum at_state state;
-	char *host, *path, *variant;
+	char *url, *host, *path, *variant;
+	/* A page to render once warm: the hosts it may pull from, the
+	 * website's first, space separated; NULL: not to render. */
+	char *hosts;
+	json_t *row; /* its result, while it renders */
 };
 
 struct agent_tasks {
@@ -65,6 +75,12 @@ struct agent_tasks {
 	json_t *done; /* results not yet in a batch */
 	struct event *retry, *cut;
 	uint64_t nok, nfailed, nbad;
+	/* Rendering (at_render()): the pool made with the first page. */
+	struct fetcher *rf;
+	struct render_pool_conf rconf;
+	struct render_pool *rp;
+	char *node;
+	double rtimeout;
 };
 
 /*--------------------------------------------------------------------
@@ -142,9 +158,13 @@ at_task_free(struct agent_tasks *at, struct at_task *t)
 		assert(at->nwaiting > 0);
 		at->nwaiting--;
 	}
+	free(t->url);
 	free(t->host);
 	free(t->path);
 	free(t->variant);
+	free(t->hosts);
+	if (t->row != NULL)
+		json_decref(t->row);
 	FREE_OBJ(t);
 }
 
@@ -173,7 +193,10 @@ at_done(struct agent_tasks *at, json_t *row)
 		AZ(evtimer_add(at->cut, &tv));
 }
 
-/* One task's result: the protocol's "tasks" row. */
+static int at_render_start(struct agent_tasks *, struct at_task *);
+
+/* One task's result: the protocol's "tasks" row; a page to render waits
+ * for its report to go with it. */
 static void
 at_result(void *priv, const struct rewarm_result *rr)
 {
@@ -207,10 +230,142 @@ at_result(void *priv, const struct rewarm_result *rr)
 	    VTIM_real());
 	AN(o);
 	batch_row_headers(o, r->headers);
+	if (ok && t->hosts != NULL && at->rf != NULL) {
+		t->row = o;
+		if (at_render_start(at, t) == 0)
+			return;
+		t->row = NULL;
+	}
 	at_done(at, o);
 	at_task_free(at, t);
 	if (at->cl != NULL)
 		cl_claim(at->cl);
+}
+
+/*--------------------------------------------------------------------
+ * Rendering a page once it is warm, as stoked worker does
+ * (queue/worker.c): through the agent's own node, what it pulled in
+ * sent with its result, for the control plane to make tasks of
+ */
+
+static void
+at_rendered(void *priv, const struct render_report *rep)
+{
+	struct agent_tasks *at;
+	struct at_task *t;
+	json_t *tm, *assets;
+	char *s;
+	unsigned u;
+
+	CAST_OBJ_NOTNULL(t, priv, AT_TASK_MAGIC);
+	at = t->at;
+	CHECK_OBJ_NOTNULL(at, AGENT_TASKS_MAGIC);
+	assert(t->state == AT_RENDERING);
+	if (rep->error != NULL)
+		log_info("tasks", "rendering %s: %s", t->url, rep->error);
+	s = render_report_json(rep);
+	tm = json_loads(s, 0, NULL);
+	free(s);
+	AN(tm);
+	AZ(json_object_set_new(t->row, "timings", tm));
+	assets = json_array();
+	AN(assets);
+	for (u = 0; u < rep->nsub && u < AT_ASSETS_MAX; u++)
+		AZ(json_array_append_new(assets,
+		    json_string(rep->subs[u].url)));
+	AZ(json_object_set_new(t->row, "assets", assets));
+	at_done(at, t->row);
+	t->row = NULL;
+	at_task_free(at, t);
+	if (at->cl != NULL)
+		cl_claim(at->cl);
+}
+
+/* 0: the page renders; -1: it cannot (its variant cannot be replayed). */
+static int
+at_render_start(struct agent_tasks *at, struct at_task *t)
+{
+	char hdrs[RENDER_MAX_HDRS][VARIANT_HDR_LEN], err[192];
+	char *hosts, *h, *save = NULL;
+	struct render_req rq;
+	unsigned u;
+	int n;
+
+	n = variant_replay(t->variant, instance_dims(at->inst), hdrs, 0,
+	    RENDER_MAX_HDRS, err, sizeof err);
+	if (n < 0) {
+		log_info("tasks", "not rendering %s: variant: %s", t->url, err);
+		return (-1);
+	}
+	memset(&rq, 0, sizeof rq);
+	rq.url = t->url;
+	rq.node = at->node;
+	hosts = strdup(t->hosts);
+	AN(hosts);
+	for (h = strtok_r(hosts, " ", &save);
+	     h != NULL && rq.nhost < RENDER_MAX_HOSTS;
+	     h = strtok_r(NULL, " ", &save))
+		rq.hosts[rq.nhost++] = h;
+	for (u = 0; u < (unsigned)n; u++)
+		rq.hdrs[rq.nhdr++] = hdrs[u];
+	rq.addr = FETCH_ADDR_ANY;
+	rq.timeout = at->rtimeout;
+	if (at->rp == NULL)
+		at->rp = render_pool_new(at->eb, at->rf, &at->rconf);
+	t->state = AT_RENDERING;
+	/* The request is copied. */
+	render_pool_submit(at->rp, &rq, at_rendered, t);
+	free(hosts);
+	return (0);
+}
+
+/* "http://host:port/..." of base_url: host; else NULL.  To free. */
+static char *
+at_host_of(const char *base_url)
+{
+	const char *h;
+	size_t n;
+
+	h = strstr(base_url, "://");
+	if (h == NULL)
+		return (NULL);
+	h += 3;
+	n = strcspn(h, "/?#:");
+	if (n == 0)
+		return (NULL);
+	return (strndup(h, n));
+}
+
+/* A task's "render", "base_url" and "asset_hosts", as t->hosts. */
+static void
+at_render_of(struct at_task *t, const json_t *j)
+{
+	const json_t *a, *x;
+	const char *base;
+	char *host;
+	size_t i, len;
+
+	base = json_string_value(json_object_get(j, "base_url"));
+	if (!json_is_true(json_object_get(j, "render")) || base == NULL)
+		return;
+	host = at_host_of(base);
+	if (host == NULL)
+		return;
+	len = strlen(host) + 1;
+	a = json_object_get(j, "asset_hosts");
+	json_array_foreach(a, i, x) if (json_is_string(x)) len +=
+	    json_string_length(x) + 1;
+	t->hosts = malloc(len);
+	AN(t->hosts);
+	strcpy(t->hosts, host);
+	free(host);
+	json_array_foreach(a, i, x)
+	{
+		if (!json_is_string(x) || strchr(json_string_value(x), ' '))
+			continue;
+		strcat(t->hosts, " ");
+		strcat(t->hosts, json_string_value(x));
+	}
 }
 
 /*--------------------------------------------------------------------
@@ -328,6 +483,7 @@ at_claimed(void *priv, const json_t *tasks)
 			continue;
 		ALLOC_OBJ(t, AT_TASK_MAGIC);
 		AN(t);
+		t->at = at;
 		t->id = (int64_t)id;
 		t->job = (int64_t)job;
 		if (at_split(url, &t->host, &t->path) != 0) {
@@ -344,6 +500,9 @@ at_claimed(void *priv, const json_t *tasks)
 		}
 		t->variant = strdup(variant);
 		AN(t->variant);
+		t->url = strdup(url);
+		AN(t->url);
+		at_render_of(t, j);
 		VTAILQ_INSERT_TAIL(&at->tasks, t, list);
 		at->ntask++;
 		if (at_warm(at, t))
@@ -415,6 +574,22 @@ at_website(struct agent_tasks *at, const json_t *w)
 }
 
 void
+at_render(struct agent_tasks *at, struct fetcher *f,
+    const struct render_pool_conf *conf, const char *node, double timeout)
+{
+	CHECK_OBJ_NOTNULL(at, AGENT_TASKS_MAGIC);
+	AN(f);
+	AN(conf);
+	AN(node);
+	AZ(at->rf);
+	at->rf = f;
+	at->rconf = *conf;
+	at->node = strdup(node);
+	AN(at->node);
+	at->rtimeout = timeout;
+}
+
+void
 at_flush(struct agent_tasks *at)
 {
 	CHECK_OBJ_NOTNULL(at, AGENT_TASKS_MAGIC);
@@ -427,6 +602,11 @@ at_free(struct agent_tasks **atp)
 	struct agent_tasks *at;
 
 	TAKE_OBJ_NOTNULL(at, atp, AGENT_TASKS_MAGIC);
+	/* Its pages dropped unreported: their tasks are left to their
+	 * leases. */
+	if (at->rp != NULL)
+		render_pool_free(&at->rp);
+	free(at->node);
 	while (!VTAILQ_EMPTY(&at->tasks))
 		at_task_free(at, VTAILQ_FIRST(&at->tasks));
 	json_decref(at->done);

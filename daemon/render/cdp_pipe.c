@@ -35,7 +35,6 @@
 #include "cdp_frame.h"
 #include "cdp_pipe.h"
 
-#define CDP_CHROMIUM "/usr/bin/chromium"
 #define CDP_MAX_MSG (64u << 20)
 #define CDP_MAX_ARGS 40
 

@@ -28,8 +28,10 @@
 struct event_base;
 struct cdp_pipe;
 
+#define CDP_CHROMIUM "/usr/bin/chromium" /* Debian's */
+
 struct cdp_conf {
-	const char *chromium; /* NULL: /usr/bin/chromium */
+	const char *chromium; /* NULL: CDP_CHROMIUM */
 	const char *log; /* the browser's stderr appended here; NULL: none */
 	unsigned heap_mb; /* each page's JavaScript heap; 0: V8's own */
 	size_t max_msg; /* the longest message taken; 0: 64 MiB */

@@ -153,7 +153,9 @@ static const struct pg_stmt ags_st_commands = { "ags_commands",
  * that claims is given tasks (0015_agent_tasks.sql's warm_targets()).
  * As many as its project's plan allows, as a worker's claim
  * (0021_plan_quotas.sql's claim_tasks()): the rest wait for a later
- * claim.
+ * claim.  A page to render too (as task_queue.c's claim says it:
+ * 0023_render.sql) says so, with the hosts it may pull assets from:
+ * the website's (base_url) and its asset_hosts.
  */
 static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"WITH a AS ("
@@ -168,8 +170,15 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	") SELECT 'ok', json_build_object('tasks', coalesce("
 	"  (SELECT json_agg(json_build_object('id', t.id, 'job', t.job_id,"
 	"    'url', t.url, 'variant', t.variant, 'attempts', t.attempts,"
-	"    'lease_until', extract(epoch FROM t.lease_until)) ORDER BY t.id)"
-	"   FROM t), '[]'), 'lease', $3::float8)::text"
+	"    'lease_until', extract(epoch FROM t.lease_until))::jsonb"
+	"    || CASE WHEN coalesce(j.render, ws.render) AND t.kind = 'warm'"
+	"      AND wt.asset_of IS NULL AND NOT wt.fragment"
+	"      THEN jsonb_build_object('render', true, 'base_url', ws.base_url,"
+	"        'asset_hosts', ws.asset_hosts) ELSE '{}' END ORDER BY t.id)"
+	"   FROM t JOIN warm_tasks wt ON wt.id = t.id"
+	"     JOIN cache_jobs j ON j.id = t.job_id"
+	"     JOIN websites ws ON ws.id = j.website_id), '[]'),"
+	"  'lease', $3::float8)::text"
 	" FROM a",
 	3 };
 
@@ -371,13 +380,22 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  * The agents of a project whose claims held tasks back for its plan
  * are told to claim again (kw, 0021_plan_quotas.sql); the workers find
  * the slot at their next look.
+ *
+ * A page the agent rendered (0023_render.sql) comes with its timings,
+ * kept with its result, and what it pulled in (assets): those new to
+ * its job become tasks of this agent's, asset_of the page, as
+ * task_queue.c's st_assets makes a worker's, cut alike to the plan's
+ * warm requests of today (ke to ka; the page's result says what was
+ * cut, kx), the job's total raised in the same update that counts the
+ * page (ku), and the agent told to claim them (kg).
  */
 #define AGS_TASKS_IN                                                           \
 	"kn AS ("                                                              \
 	"  SELECT DISTINCT ON (x.task) x.* FROM jsonb_to_recordset($8::jsonb)" \
 	"    AS x(task bigint, ok boolean, node text, status integer,"         \
 	"      load_ms real, ttfb_ms real, cache_status text, outcome text,"   \
-	"      reason text, ttl real, recorded_at float8, headers jsonb)"      \
+	"      reason text, ttl real, recorded_at float8, headers jsonb,"      \
+	"      timings jsonb, assets jsonb)"                                   \
 	"  ORDER BY x.task"                                                    \
 	"), kt AS ("                                                           \
 	"  UPDATE warm_tasks w SET lease_until = NULL, finished_at = now(),"   \
@@ -386,34 +404,79 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  FROM b, a, kn x WHERE w.id = x.task"                                \
 	"    AND w.id = ANY(ARRAY(SELECT task FROM kn))"                       \
 	"    AND w.agent_id = a.id AND w.state IN ('queued', 'leased')"        \
-	"  RETURNING w.id, w.job_id, w.url, w.variant, w.fragment, x.ok"       \
+	"  RETURNING w.id, w.job_id, w.url, w.variant, w.fragment,"            \
+	"    w.asset_of, x.ok"                                                 \
 	"), kl AS MATERIALIZED ("                                              \
 	"  SELECT id, website_id FROM cache_jobs"                              \
 	"  WHERE id IN (SELECT job_id FROM kt) ORDER BY id FOR UPDATE"         \
+	"), ke AS ("                                                           \
+	"  SELECT DISTINCT ON (kt.job_id, e.url) kt.job_id, kt.id AS task,"    \
+	"    kt.url AS page, kt.variant, e.url, e.o"                           \
+	"  FROM a, kt JOIN kn x ON x.task = kt.id JOIN kl ON kl.id = "         \
+	"kt.job_id,"                                                           \
+	"    jsonb_array_elements_text(CASE WHEN jsonb_typeof(x.assets)"       \
+	"      = 'array' THEN x.assets ELSE '[]' END) WITH ORDINALITY"         \
+	"      AS e(url, o)"                                                   \
+	"  WHERE kt.ok AND NOT EXISTS (SELECT 1 FROM warm_tasks o"             \
+	"    WHERE o.job_id = kt.job_id AND o.url = e.url"                     \
+	"      AND o.variant = kt.variant AND o.agent_id = a.id)"              \
+	"  ORDER BY kt.job_id, e.url, kt.id, e.o"                              \
+	"), kq AS ("                                                           \
+	"  SELECT ke.job_id, count(*)::integer AS want,"                       \
+	"    job_urls_today(kl.website_id, count(*)::integer, 1,"              \
+	"      ARRAY[a.id]) AS kept, kl.website_id"                            \
+	"  FROM ke JOIN kl ON kl.id = ke.job_id, a"                            \
+	"  GROUP BY ke.job_id, kl.website_id, a.id"                            \
+	"), kr AS ("                                                           \
+	"  SELECT ke.*, row_number() OVER (PARTITION BY ke.job_id"             \
+	"    ORDER BY ke.task, ke.o) <= kq.kept AS keep"                       \
+	"  FROM ke JOIN kq ON kq.job_id = ke.job_id"                           \
+	"), ka AS ("                                                           \
+	"  INSERT INTO warm_tasks (job_id, url, variant, asset_of, agent_id)"  \
+	"  SELECT kr.job_id, kr.url, kr.variant, kr.page, a.id"                \
+	"  FROM kr, a WHERE kr.keep ORDER BY kr.job_id, kr.url"                \
+	"  ON CONFLICT (job_id, url, variant, coalesce(agent_id, 0))"          \
+	"  DO NOTHING"                                                         \
+	"  RETURNING job_id"                                                   \
+	"), kx AS ("                                                           \
+	"  SELECT kr.task, count(*) AS cut,"                                   \
+	"    asset_cut_note(kq.website_id, kq.kept, kq.want) AS note"          \
+	"  FROM kr JOIN kq ON kq.job_id = kr.job_id WHERE NOT kr.keep"         \
+	"  GROUP BY kr.task, kq.website_id, kq.kept, kq.want"                  \
 	"), kp AS ("                                                           \
 	"  INSERT INTO page_results (job_id, website_id, task_id, url,"        \
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"  \
-	"    reason, ttl, recorded_at, fragment, headers)"                     \
+	"    reason, ttl, recorded_at, fragment, asset_of, headers, timings)"  \
 	"  SELECT kt.job_id, kl.website_id, kt.id, kt.url, kt.variant, "       \
 	"x.node,"                                                              \
 	"    x.status, x.load_ms, x.ttfb_ms, x.cache_status,"                  \
 	"    x.outcome::warm_outcome, x.reason, x.ttl,"                        \
-	"    to_timestamp(x.recorded_at), kt.fragment, x.headers"              \
+	"    to_timestamp(x.recorded_at), kt.fragment, kt.asset_of,"           \
+	"    x.headers,"                                                       \
+	"    CASE WHEN jsonb_typeof(x.timings) <> 'object' THEN NULL"          \
+	"      WHEN kx.cut > 0 THEN x.timings || jsonb_build_object("          \
+	"        'assets_cut', kx.cut, 'assets_note', kx.note)"                \
+	"      ELSE x.timings END"                                             \
 	"  FROM kt JOIN kn x ON x.task = kt.id JOIN kl ON kl.id = kt.job_id"   \
+	"    LEFT JOIN kx ON kx.task = kt.id"                                  \
 	"), kc AS ("                                                           \
 	"  SELECT job_id, count(*) FILTER (WHERE ok) AS ok,"                   \
-	"    count(*) FILTER (WHERE NOT ok) AS bad FROM kt GROUP BY job_id"    \
+	"    count(*) FILTER (WHERE NOT ok) AS bad,"                           \
+	"    coalesce((SELECT count(*) FROM ka WHERE ka.job_id = kt.job_id),"  \
+	"      0) AS assets"                                                   \
+	"  FROM kt GROUP BY job_id"                                            \
 	"), ku AS ("                                                           \
 	"  UPDATE cache_jobs j SET"                                            \
+	"    urls_total = j.urls_total + kc.assets,"                           \
 	"    urls_completed = j.urls_completed + kc.ok,"                       \
 	"    urls_failed = j.urls_failed + kc.bad,"                            \
 	"    status = CASE WHEN j.status IN ('queued', 'running') AND"         \
 	"      j.urls_completed + j.urls_failed + kc.ok + kc.bad"              \
-	"        >= j.urls_total"                                              \
+	"        >= j.urls_total + kc.assets"                                  \
 	"      THEN 'done'::job_status ELSE j.status END,"                     \
 	"    finished_at = CASE WHEN j.status IN ('queued', 'running') AND"    \
 	"      j.urls_completed + j.urls_failed + kc.ok + kc.bad"              \
-	"        >= j.urls_total"                                              \
+	"        >= j.urls_total + kc.assets"                                  \
 	"      THEN now() ELSE j.finished_at END"                              \
 	"  FROM kc JOIN kl ON kl.id = kc.job_id WHERE j.id = kc.job_id"        \
 	"), kw AS ("                                                           \
@@ -421,6 +484,10 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  SELECT x.agent, 'tasks', jsonb_build_object('job', x.job)"          \
 	"  FROM quota_waiting_agents(ARRAY(SELECT w.project_id FROM kl"        \
 	"    JOIN websites w ON w.id = kl.website_id)) x"                      \
+	"), kg AS ("                                                           \
+	"  INSERT INTO agent_commands (agent_id, kind, body)"                  \
+	"  SELECT a.id, 'tasks', jsonb_build_object('job', min(ka.job_id))"    \
+	"  FROM a, ka GROUP BY a.id"                                           \
 	")"
 
 /*

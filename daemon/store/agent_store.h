@@ -115,7 +115,8 @@ int ags_commands(struct pg_pool *, int64_t agent, int64_t after, as_done_f *,
 /*
  * Up to max (1 to AGS_TASKS_MAX) of the agent's open tasks leased to it
  * for AGS_TASK_LEASE seconds: {"tasks": [{"id", "job", "url",
- * "variant", "attempts", "lease_until"}], "lease"}.
+ * "variant", "attempts", "lease_until"}], "lease"}; a page to render
+ * too has "render": true, "base_url" and "asset_hosts" (its website's).
  */
 int ags_claim(struct pg_pool *, int64_t agent, unsigned max, as_done_f *,
     void *, const char **err);

@@ -354,6 +354,23 @@ error("a task's headers too, bounded", post_batch({
                "recorded_at": now,
                "headers": {"Via": "v" * 300}}]}), 422, "too_long",
       "tasks[0].headers.Via")
+# A rendered page's report and assets (render mode), bounded.
+for what, extra, code, field in (
+        ("a timing not a number", {"timings": {"lcp_ms": [1]}}, "invalid",
+         "tasks[0].timings.lcp_ms"),
+        ("a timing out of range", {"timings": {"lcp_ms": -1}},
+         "out_of_range", "tasks[0].timings.lcp_ms"),
+        ("timings not an object", {"timings": [1]}, "invalid",
+         "tasks[0].timings"),
+        ("an asset not a URL", {"assets": ["/style.css"]}, "invalid",
+         "tasks[0].assets[0]"),
+        ("too many assets", {"assets": ["http://a/%d" % i
+                                        for i in range(1001)]},
+         "too_long", "tasks[0].assets")):
+    error(what, post_batch({
+        "batch": run + ":9", "sent_at": now,
+        "tasks": [dict({"task": 1, "ok": True, "outcome": "cached",
+                        "recorded_at": now}, **extra)]}), 422, code, field)
 error("a bad key", post_batch({
     "batch": run + ":9", "sent_at": now,
     "invalidations": [dict(batch["invalidations"][0], key="nope")]}), 422,

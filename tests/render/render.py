@@ -1,7 +1,10 @@
 """Assertions on render mode, over HTTP: the API's port, the Varnish
 node's port, a command that drains the queue once (a stoked worker that
-renders), the database's URL, and the off-site origin's request log."""
+renders), the database's URL, the off-site origin's request log; then
+stoked, a second varnishd's port, and the suite's directory (that
+varnishd's files under va/), for an agent that renders."""
 
+import atexit
 import json
 import os
 import subprocess
@@ -12,6 +15,7 @@ import urllib.request
 
 A, NODE = int(sys.argv[1]), int(sys.argv[2])
 WORKER, PGURL, OFFSITE_LOG = sys.argv[3], sys.argv[4], sys.argv[5]
+STOKED, VA, WORK = sys.argv[6], int(sys.argv[7]), sys.argv[8]
 PAGE = "http://localhost/render/page"
 # What the page pulls in from its own host: a stylesheet and the image
 # it names, a script, an image, two API calls at load (fetch, XHR), and
@@ -79,16 +83,24 @@ def wait_done(job, token):
         time.sleep(0.2)
 
 
+def until(what, fn, seconds=60):
+    deadline = time.time() + seconds
+    while not fn():
+        if time.time() > deadline:
+            sys.exit("FAIL: %s: not within %d s" % (what, seconds))
+        time.sleep(0.2)
+
+
 def results(job, token):
     r = ok("results", call("GET", "/api/jobs/%d/results?limit=1000" % job,
                            token=token))
     return r["results"]
 
 
-def hit(path):
+def hit(path, node=NODE):
     """Is it in the cache, for a plain client: X-Varnish names two
     transactions (this one and the one that stored it)."""
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (NODE, path))
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (node, path))
     req.add_header("Host", "localhost")
     with urllib.request.urlopen(req, timeout=10) as r:
         r.read()
@@ -271,4 +283,83 @@ for k in ("dcl_ms", "lcp_ms", "tti_ms"):
                                      for g in got), True)
     expect("analytics: %s in the hours' series" % k,
            sum(b[k]["n"] for b in an["series"]), len(got))
+# ------------------------------------------------------------------
+# Render mode on an agent: a website with no Varnish node of its own
+# whose one agent (stoked agent --render, beside its own varnishd)
+# renders the job's page once warm; what the page pulled in comes back
+# with its result, becomes tasks of that agent's, and is warmed on its
+# node.
+APAGE = "http://localhost/render/page?agent"
+pid = ok("a project", call("POST", "/api/projects", {"name": "Agents"},
+                          token=token), 201)["id"]
+wid = ok("a website that renders, no node of its own", call(
+    "POST", "/api/projects/%d/websites" % pid, {
+        "base_url": "http://localhost/", "render": True}, token=token),
+    201)["id"]
+ag = ok("an agent", call("POST", "/api/websites/%d/agents" % wid,
+                         {"name": "node-a"}, token=token), 201)
+d = os.path.join(WORK, "agent-a")
+os.makedirs(d, exist_ok=True)
+with open(os.path.join(d, "token"), "w") as f:
+    f.write(ag["token"] + "\n")
+os.chmod(os.path.join(d, "token"), 0o600)
+log = open(os.path.join(WORK, "agent-a.log"), "a")
+agent = subprocess.Popen([
+    STOKED, "agent", "-n", os.path.join(WORK, "va", "n"),
+    "--node", "http://127.0.0.1:%d" % VA,
+    "--secret-file", os.path.join(WORK, "va", "secret"),
+    "--control", "http://127.0.0.1:%d" % A,
+    "--token-file", os.path.join(d, "token"), "--state-dir", d,
+    "--listen", "127.0.0.1:0", "--poll-wait", "1", "--agent-name", "node-a",
+    "--render", "--render-tabs", "1", "--render-timeout", "20"],
+    stdout=log, stderr=subprocess.STDOUT)
+atexit.register(agent.terminate)
+until("the agent claims", lambda: sql(
+    "SELECT count(*) FROM agents WHERE website_id = %d"
+    " AND claimed_at IS NOT NULL" % wid) == "1")
+
+job = ok("a job of one page", call("POST", "/api/websites/%d/jobs" % wid, {
+    "urls": ["/render/page?agent"]}, token=token), 201)["id"]
+j = wait_done(job, token)
+rows = ok("results", call("GET", "/api/jobs/%d/results?limit=100" % job,
+                          token=token))["results"]
+by_url = {r["url"]: r for r in rows}
+expect("done: the page and its assets, all on the agent's node: " + repr(
+    sorted((r["url"], r["node"], r["outcome"]) for r in rows)),
+    (j["status"], j["urls_total"], j["urls_completed"]),
+    ("done", 1 + len(ASSETS), 1 + len(ASSETS)))
+page = by_url[APAGE]
+tm = page["timings"]
+expect("the agent rendered the page: " + repr(tm), tm is not None and
+       tm["error"] is None, True)
+for k in ("ttfb_ms", "dcl_ms", "load_ms"):
+    expect("a timing: " + k, isinstance(tm[k], (int, float)) and tm[k] > 0,
+           True)
+expect("what the page pulled in", tm["subrequests"], len(ASSETS))
+expect("the off-site script refused", tm["blocked"], 1)
+expect("through the agent's node", page["node"],
+       "http://127.0.0.1:%d" % VA)
+for a in ASSETS:
+    r = by_url.get("http://localhost" + a)
+    expect("an asset's result: " + a, r is not None, True)
+    expect("an asset of the page: " + a, r["asset_of"], APAGE)
+    expect("warmed by the agent, on its node: " + a,
+           (r["outcome"], r["node"], r["timings"]),
+           ("cached", "http://127.0.0.1:%d" % VA, None))
+    expect("a task of the agent's: " + a, sql(
+        "SELECT count(*) FROM warm_tasks t JOIN agents g"
+        " ON g.id = t.agent_id WHERE t.job_id = %d AND t.url = '%s'"
+        " AND g.website_id = %d" % (job, "http://localhost" + a, wid)), "1")
+    expect("a HIT in the agent's varnishd: " + a, hit(a, VA), True)
+expect("nothing asked of the off-site origin",
+       os.path.exists(OFFSITE_LOG) and os.path.getsize(OFFSITE_LOG) > 0,
+       False)
+expect("the workers had nothing of it", sql(
+    "SELECT count(*) FROM warm_tasks WHERE job_id = %d"
+    " AND agent_id IS NULL" % job), "0")
+an = ok("analytics", call("GET", "/api/websites/%d/analytics" % wid,
+                          token=token))
+expect("the agent's render in the analytics", an["totals"]["dcl_ms"]["n"], 1)
+agent.terminate()
+agent.wait(timeout=30)
 print("render.py: %d checks" % checks)

@@ -3,8 +3,9 @@
 # render site behind a real varnishd (vcl/default.vcl), a second origin
 # on another port (another host) whose script the pages pull in, and
 # stoked worker runs with headless Chromium that render.py starts to
-# drain the queue.  The assertions are in render.py; this sets up what
-# it talks to, and runs stoked warm --render once.
+# drain the queue, and a stoked agent that renders, beside a second
+# varnishd, that render.py starts too.  The assertions are in render.py;
+# this sets up what it talks to, and runs stoked warm --render once.
 set -eu
 . "$TESTS_DIR/lib/db_suite.sh"
 suite_begin render
@@ -15,6 +16,8 @@ suite_bg $!
 offsite=$("$TESTS_DIR/lib/wait_port.sh" "$work/offsite.log")
 suite_origin origin -o "http://127.0.0.1:$offsite"
 suite_varnish v default.vcl
+# The agent's node (render.py starts the agent): each node has its secret.
+suite_varnish va default.vcl
 
 "$STOKED" serve --new-jwt-key > "$work/keys"
 chmod 600 "$work/keys"
@@ -30,17 +33,17 @@ port=$("$TESTS_DIR/lib/wait_port.sh" "$work/serve.log")
 cat > "$work/worker" <<EOW
 #!/bin/sh
 exec "$STOKED" worker --database-url "$PGURL" --node "http://127.0.0.1:$v" \
-    --secret-file "$work/secret" --exit-when-idle --poll 0.2 --timeout 20 \
+    --secret-file "$work/v/secret" --exit-when-idle --poll 0.2 --timeout 20 \
     --render-tabs 1 --render-timeout 9 --render-heap 64 \
     >> "$work/worker.log" 2>&1
 EOW
 chmod +x "$work/worker"
 
 python3 "$TESTS_DIR/render/render.py" "$port" "$v" "$work/worker" "$PGURL" \
-    "$work/offsite-requests" || fail "render.py"
+    "$work/offsite-requests" "$STOKED" "$va" "$work" || fail "render.py"
 
 # stoked warm --render: the page and what it pulls in, the timings said.
-"$STOKED" warm --node "http://127.0.0.1:$v" --secret-file "$work/secret" \
+"$STOKED" warm --node "http://127.0.0.1:$v" --secret-file "$work/v/secret" \
     --render --render-timeout 20 "http://localhost/render/page?cli" \
     > "$work/warm.out" 2> "$work/warm.log" || fail "stoked warm --render"
 grep -q '^render http://localhost/render/page?cli  ttfb [0-9]' \
@@ -52,4 +55,5 @@ grep -q '^11 requests' "$work/warm.out" ||
     fail "stoked warm --render: $(tail -n 3 "$work/warm.out")"
 [ ! -s "$work/offsite-requests" ] ||
     fail "the off-site origin was asked: $(cat "$work/offsite-requests")"
+
 echo "render: ok"
