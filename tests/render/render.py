@@ -362,4 +362,43 @@ an = ok("analytics", call("GET", "/api/websites/%d/analytics" % wid,
 expect("the agent's render in the analytics", an["totals"]["dcl_ms"]["n"], 1)
 agent.terminate()
 agent.wait(timeout=30)
+
+# An agent's assets are cut to the plan's warm requests of the day as a
+# worker's are: this project has made 11 today; a plan of 14 leaves the
+# page (1) and 2 of its assets.  Claimed and said done here, with the
+# agent's token, as the agent would.
+sql("INSERT INTO plans (name, max_websites, max_urls_per_job,"
+    " max_warms_per_day, max_concurrency, result_retention)"
+    " VALUES ('fourteen', 2, 50, 14, 4, '2 days')")
+sql("UPDATE projects SET plan_id = (SELECT id FROM plans"
+    " WHERE name = 'fourteen') WHERE id = %d" % pid)
+job = ok("a job of one page, cut", call(
+    "POST", "/api/websites/%d/jobs" % wid, {"urls": ["/render/page?cut"]},
+    token=token), 201)["id"]
+got = ok("the agent's claim", call("POST", "/api/agent/v1/tasks/claim",
+                                   {"max": 10}, token=ag["token"]))["tasks"]
+expect("the page, to render, with its hosts", [
+    (t["url"], t.get("render"), t.get("base_url"), t.get("asset_hosts"))
+    for t in got], [("http://localhost/render/page?cut", True,
+                     "http://localhost/", [])])
+now = time.time()
+ok("said done, rendered", call("POST", "/api/agent/v1/batches", {
+    "batch": "render-cut:1", "sent_at": now, "tasks": [{
+        "task": got[0]["id"], "ok": True, "outcome": "cached",
+        "recorded_at": now, "timings": {"dcl_ms": 12.5, "error": None},
+        "assets": ["http://localhost" + a for a in ASSETS[:5]]}]},
+    token=ag["token"]))
+j = ok("the job", call("GET", "/api/jobs/%d" % job, token=token))
+expect("the page and 2 assets in the job", (j["urls_total"],
+                                            j["urls_completed"]), (3, 1))
+expect("the first two the page asked for", sql(
+    "SELECT string_agg(url, ' ' ORDER BY url) FROM warm_tasks"
+    " WHERE job_id = %d AND asset_of IS NOT NULL" % job),
+    " ".join(sorted("http://localhost" + a for a in ASSETS[:2])))
+tm = ok("results", call("GET", "/api/jobs/%d/results" % job,
+                        token=token))["results"][0]["timings"]
+expect("the result says what was cut: " + repr(tm),
+       (tm["dcl_ms"], tm["assets_cut"], tm["assets_note"]),
+       (12.5, 3, "3 of 5 assets not warmed: the fourteen plan allows 14 "
+        "warm requests a day, and 12 of today's are made or queued"))
 print("render.py: %d checks" % checks)
