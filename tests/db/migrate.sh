@@ -71,7 +71,6 @@ have=$(q "$url" "SELECT conrelid::regclass || '>' || confrelid::regclass ||
 want=$(printf '%s\n' api_keys\>projects:c api_keys\>users:c \
     cache_jobs\>websites:c \
     invalidation_events\>cache_jobs:n invalidation_events\>websites:c \
-    page_results\>cache_jobs:c page_results\>websites:c \
     project_members\>projects:c project_members\>users:c \
     projects\>plans:a usage_daily\>projects:c warm_tasks\>cache_jobs:c \
     project_quota\>projects:c \
@@ -93,7 +92,7 @@ indexes=$(q "$url" "SELECT indexname FROM pg_indexes
     WHERE schemaname = 'public'")
 for i in users_email projects_plan project_members_user api_keys_project \
     websites_project cache_jobs_website cache_jobs_active warm_tasks_ready \
-    warm_tasks_leased page_results_job page_results_website \
+    warm_tasks_leased page_results_job \
     page_results_recorded invalidation_events_website \
     invalidation_events_job schema_migrations_pkey revoked_tokens_pkey \
     revoked_tokens_expires auth_throttle_pkey auth_throttle_window \
@@ -218,5 +217,40 @@ for step in "2:/free-1 /free-10 /free-20 /free-6 /free-8 /pro-20 /pro-29 /pro-8 
 done
 ! q "$url" "SELECT prune_page_results(0)" 2> /dev/null ||
     fail "prune_page_results(0) was accepted"
+
+echo "== a result belongs to a job of its website, and goes with it"
+# One check a statement (0028_ingest.sql), as the foreign keys did row
+# by row.
+job_of() {
+	q "$url" "SELECT j.id FROM cache_jobs j JOIN websites w
+	    ON w.id = j.website_id WHERE w.base_url = 'https://$1.example'"
+}
+site_of() {
+	q "$url" "SELECT id FROM websites WHERE base_url = 'https://$1.example'"
+}
+fj=$(job_of free) pj=$(job_of pro) fw=$(site_of free) pw=$(site_of pro)
+refused() {
+	! q "$url" "$1" 2> "$work/err" || fail "accepted: $1"
+	grep -q "$2" "$work/err" || fail "$1: $(cat "$work/err")"
+}
+refused "INSERT INTO page_results (job_id, website_id, url, outcome)
+    VALUES ($fj, $fw, '/ok', 'fresh'), ($pj, $fw, '/x', 'fresh')" \
+    "website $fw has no job $pj"
+refused "INSERT INTO page_results (job_id, website_id, url, outcome)
+    VALUES (1000000, $fw, '/x', 'fresh')" "has no job 1000000"
+refused "UPDATE page_results SET job_id = $pj WHERE job_id = $fj" \
+    "has no job $pj"
+refused "UPDATE cache_jobs SET website_id = $pw WHERE id = $fj" \
+    "job $fj has results"
+[ "$(q "$url" "SELECT count(*) FROM page_results WHERE url = '/ok'")" = 0 ] ||
+    fail "a refused statement stored a row"
+q "$url" "DELETE FROM cache_jobs WHERE id = $fj"
+[ "$(q "$url" "SELECT count(*) FROM page_results WHERE job_id = $fj")" = 0 ] ||
+    fail "a deleted job's results stayed"
+[ "$(q "$url" "SELECT count(*) FROM page_results WHERE job_id = $pj")" = 3 ] ||
+    fail "another job's results went"
+q "$url" "DELETE FROM websites WHERE id = $pw"
+[ "$(q "$url" "SELECT count(*) FROM page_results")" = 0 ] ||
+    fail "a deleted website's results stayed"
 
 echo "ok"
