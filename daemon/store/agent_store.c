@@ -10,7 +10,9 @@
  * The CTEs of one statement see the same snapshot: jobs the batch
  * inserts are known to its invalidations and results through the
  * upsert's RETURNING (ju), those stored before through the table, both
- * only among the agent's website's jobs.
+ * only among the agent's website's jobs; a key is one job (row keys are
+ * unique), so that results find theirs by a join, not by a scan of the
+ * batch's jobs each.
  */
 
 #include "config.h"
@@ -243,9 +245,8 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  WHERE c.website_id = site.id AND c.row_key IN ("                    \
 	"    SELECT job FROM ivn UNION SELECT job FROM rn)"                    \
 	"), iv AS (" IV "), rj AS ("                                           \
-	"  SELECT x.*, (SELECT jk.id FROM jk WHERE jk.row_key = x.job"         \
-	"    LIMIT 1) AS job_id, " AGS_OURS_URL " AS ours"                     \
-	"  FROM rn x, site"                                                    \
+	"  SELECT x.*, jk.id AS job_id, " AGS_OURS_URL " AS ours"              \
+	"  FROM rn x CROSS JOIN site LEFT JOIN jk ON jk.row_key = x.job"       \
 	"), rs AS ("                                                           \
 	"  INSERT INTO page_results (row_key, job_id, website_id, url,"        \
 	"    variant, node, status, load_ms, ttfb_ms, cache_status, outcome,"  \
