@@ -20,6 +20,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/figure.sh"
 build=${1:-}
 pages=${2:-100}
 rows=${3:-200000}
@@ -182,6 +183,10 @@ echo "  stoked agent, reporting to a control plane: p50 $ag50 ms  p99 $ag99 ms"
 echo "  peer, stoked run with no database:         p50 $run50 ms  p99 $run99 ms"
 awk -v a="$ag99" -v r="$run99" 'BEGIN {
 	printf "  agent/run p99: %.2f   goal: no worse (about 1.0 or less)\n", a / r }'
+figure agent_rewarm_p99 "agent re-warm after one purge, p99, reporting" \
+    "$ag99" ms "stoked run, no database" "$run99" "<= 1x stoked run" "r <= 1"
+figure agent_rewarm_p50 "agent re-warm after one purge, p50, reporting" \
+    "$ag50" ms "stoked run, no database" "$run50" "<= 1x stoked run" "r <= 1"
 
 # Ingest: 4 agents at once.
 : > "$dir/tokens"
@@ -211,6 +216,15 @@ psql -X -q -v ON_ERROR_STOP=1 "$PGURL" -c "\\copy page_results (row_key,
     job_id, website_id, url, variant, node, status, load_ms, ttfb_ms,
     cache_status, outcome, reason, ttl, recorded_at) FROM '$dir/rows.tsv'"
 t1=$(date +%s.%N)
+# The machine's own limit: the same COPY into a table of the same
+# columns with no index, no key, no trigger.
+q "CREATE TABLE bench_bare AS SELECT row_key, job_id, website_id, url,
+    variant, node, status, load_ms, ttfb_ms, cache_status, outcome, reason,
+    ttl, recorded_at FROM page_results WITH NO DATA"
+t2=$(date +%s.%N)
+psql -X -q -v ON_ERROR_STOP=1 "$PGURL" -c "\\copy bench_bare FROM '$dir/rows.tsv'"
+t3=$(date +%s.%N)
+bare=$(awk -v n="$rows" -v a="$t2" -v b="$t3" 'BEGIN { printf "%.0f\n", n / (b - a) }')
 echo "ingest: $stored results from 4 agents at once, 1000 a batch, gzip'd"
 awk -v n="$stored" -v s="$secs" -v r="$rate" -v b50="$b50" -v b99="$b99" \
     -v rows="$rows" -v t0="$t0" -v t1="$t1" 'BEGIN {
@@ -219,3 +233,10 @@ awk -v n="$stored" -v s="$secs" -v r="$rate" -v b50="$b50" -v b99="$b99" \
 	printf "  peer, COPY of as many rows: %.0f rows/s\n", c
 	printf "  control plane/COPY: %.2f   goal: 50000 results/s (%s)\n", r / c, (r >= 50000) ? "met" : "NOT met"
 }'
+echo "  the machine's limit, COPY into a bare table: $bare rows/s"
+figure agent_ingest "control plane ingest from 4 agents" "$rate" results/s \
+    "COPY, as many rows" "$(awk -v n="$rows" -v t0="$t0" -v t1="$t1" \
+    'BEGIN { printf "%.0f\n", n / (t1 - t0) }')" ">= 50000 results/s" \
+    "v >= 50000"
+figure agent_ingest_bare "COPY into a table with no index, key or trigger" \
+    "$bare" rows/s "limit" - "the machine's limit for agent_ingest" -
