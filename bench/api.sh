@@ -31,6 +31,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/figure.sh"
 build=${1:-}
 secs=${2:-20}
 conns=${3:-8}
@@ -251,6 +252,9 @@ awk -v a="$api_rate" -v p="$pg_rate" 'BEGIN {
 	printf "  results: the API at %.2f of the rate of pgbench   goal: >= 0.5 (%s)\n",
 	    a / p, (a / p >= 0.5) ? "met" : "NOT met"
 }'
+figure api_results "API results page (100 of a 100k-result job)" \
+    "$api_rate" req/s "pgbench, the same statement" "$pg_rate" \
+    ">= 0.5x pgbench" "r >= 0.5"
 
 from=$(date -u -d '7 days ago' +%Y-%m-%dT%H:%M:%SZ)
 to=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -262,3 +266,8 @@ awk -v a="$api_rate" -v p="$pg_rate" -v p99="$api_p99" 'BEGIN {
 	printf "  analytics: p99 %.2f ms   goal: < 100 ms (%s)\n", p99,
 	    (p99 < 100) ? "met" : "NOT met"
 }'
+figure api_analytics_p99 "API analytics, 7 days by the hour, p99" \
+    "$api_p99" ms "pgbench p99, the same statement" "$pg_p99" \
+    "p99 < 100 ms" "v < 100"
+figure api_analytics "API analytics, 7 days by the hour" \
+    "$api_rate" req/s "pgbench, the same statement" "$pg_rate" - -

@@ -139,4 +139,12 @@ print("  playwright-core:      %6.2f pages/s (%.1f s), %5.0f MiB a tab%s"
          ", %d failed" % peer["failed"] if peer["failed"] else ""))
 print("  ratio (stoked / peer): %.2f pages/s, %.2f memory"
       % (s_rate / p_rate, s_pss / p_pss if p_pss else 0))
+# The lines of bench/run.sh's table (bench/figure.sh's format).
+fig = "FIGURE\t%s\t%s\t%.2f\t%s\tplaywright-core\t%.2f\t%.2f\t%s\t%s"
+print(fig % ("render_rate", "pages rendered, %d tabs" % tabs, s_rate,
+             "pages/s", p_rate, s_rate / p_rate, ">= 1x playwright-core",
+             "yes" if s_rate >= p_rate else "no"))
+s_tab, p_tab = s_pss / 1024 / tabs, p_pss / 1024 / tabs
+print(fig % ("render_mem", "browser memory a tab (PSS)", s_tab, "MiB", p_tab,
+             s_tab / p_tab if p_tab else 0, "-", "-"))
 EOP
