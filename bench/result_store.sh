@@ -8,12 +8,19 @@
 # comes back (what storage could take).  Target: storage keeps up, rows
 # stored a second at least the warm rate.
 #
+# The jobs' own peer: a plain sitemap warmer, what a shop runs from cron
+# without stoked (each site's /sitemap.xml, its <loc>s, then
+# "xargs -P 32 -n 1 curl"), on the same cached pages through the same
+# varnishd, over the first 4 sites (a rate is a rate; a curl a URL is
+# slow enough that all sites would only make the run longer).
+#
 # usage: bench/result_store.sh BUILDDIR [SITES]   (1006 URLs a site)
 set -eu
 
 build=$1
 sites=${2:-16}
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/figure.sh"
 dir=$(mktemp -d /tmp/stoke-bench.XXXXXX)
 # As root the embedded PostgreSQL runs as postgres, who must reach it.
 chmod 755 "$dir"
@@ -134,6 +141,24 @@ start --no-database
 peer=$(jobs)
 stop
 
+# plain N: the plain warmer over sites 1..N; prints its seconds.  Every
+# answer must be a 200.
+plain() {
+	t0=$(now)
+	for s in $(seq 1 "$1"); do
+		curl -sf --connect-to "::127.0.0.1:$port" \
+		    "http://shop$s.example/sitemap.xml" |
+		    sed -n 's|.*<loc>\(.*\)</loc>.*|\1|p'
+	done | xargs -P 32 -n 1 curl -s -o /dev/null -w '%{http_code}\n' \
+	    --connect-to "::127.0.0.1:$port" > "$dir/plain.codes"
+	t1=$(now)
+	[ "$(grep -c '^200$' "$dir/plain.codes")" = "$(($1 * 1006))" ] ||
+	    fail "the plain warmer: $(sort "$dir/plain.codes" | uniq -c)"
+	minus "$t1" "$t0"
+}
+psites=$((sites < 4 ? sites : 4))
+plain=$(plain "$psites")
+
 start --state-dir "$dir/state"
 t0=$(now)
 took=$(jobs)
@@ -156,10 +181,29 @@ backlog=$(minus "$b1" "$b0")
 stop
 
 awk -v n="$requests" -v rows="$rows" -v peer="$peer" -v took="$took" \
-    -v stored="$stored" -v backlog="$backlog" -v sites="$sites" 'BEGIN {
+    -v stored="$stored" -v backlog="$backlog" -v sites="$sites" \
+    -v plain="$plain" -v pn="$((psites * 1006))" 'BEGIN {
 	printf "result_store: %d sitemap jobs of 1006 cached URLs, 4 at a time, through one varnishd\n", sites
-	printf "  warming, no database (peer): %.0f req/s\n", n / peer
+	printf "  plain warmer, xargs -P 32 curl, %d sites: %.0f req/s\n", pn / 1006, pn / plain
+	printf "  warming, no database (peer): %.0f req/s (%.2f of the plain warmer)\n", n / peer, (n / peer) / (pn / plain)
 	printf "  warming, results stored:     %.0f req/s (%.2f of the peer)\n", n / took, peer / took
 	printf "  rows stored while warming:   %.0f rows/s, %.2f of the warm rate (all in %.2f s after the jobs began, %.2f s for the jobs)\n", rows / stored, (rows / stored) / (n / took), stored, took
 	printf "  a backlog of %d rows written at %.0f rows/s: %.1fx the warm rate   target: >= 1x\n", rows, rows / backlog, (rows / backlog) / (n / took)
 }'
+
+# per N SECONDS: N a second.
+per() {
+	awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f\n", n / s }'
+}
+figure sitemap_jobs "sitemap jobs on cached pages, no database" \
+    "$(per "$requests" "$peer")" req/s "xargs -P 32 curl" \
+    "$(per "$((psites * 1006))" "$plain")" - -
+figure result_store_warm "sitemap jobs, every result stored" \
+    "$(per "$requests" "$took")" req/s "the same, no database" \
+    "$(per "$requests" "$peer")" - -
+figure result_store_rows "result rows stored while warming" \
+    "$(per "$rows" "$stored")" rows/s "the warm rate" \
+    "$(per "$requests" "$took")" ">= 1x the warm rate" "r >= 1"
+figure result_store_backlog "a backlog written once the database is back" \
+    "$(per "$rows" "$backlog")" rows/s "the warm rate" \
+    "$(per "$requests" "$took")" ">= 1x the warm rate" "r >= 1"
