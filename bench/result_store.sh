@@ -202,9 +202,11 @@ figure sitemap_jobs "sitemap jobs on cached pages, no database" \
 figure result_store_warm "sitemap jobs, every result stored" \
     "$(per "$requests" "$took")" req/s "the same, no database" \
     "$(per "$requests" "$peer")" - -
+# Rows can only follow the warming, a batch behind: about 1x is keeping
+# up; what storage could take is the backlog's figure.
 figure result_store_rows "result rows stored while warming" \
     "$(per "$rows" "$stored")" rows/s "the warm rate" \
-    "$(per "$requests" "$took")" ">= 1x the warm rate" "r >= 1"
+    "$(per "$requests" "$took")" - -
 figure result_store_backlog "a backlog written once the database is back" \
     "$(per "$rows" "$backlog")" rows/s "the warm rate" \
     "$(per "$requests" "$took")" ">= 1x the warm rate" "r >= 1"
