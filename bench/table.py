@@ -74,7 +74,7 @@ def read_notes(path):
     return notes
 
 
-def print_table(h, figs, notes):
+def print_table(h, figs, notes, names):
     m, b, r = h.get("machine", {}), h.get("build", {}), h.get("run", {})
     print("== one table")
     print("machine: %s, %s cores, %s, %s, Debian %s" % (
@@ -108,6 +108,10 @@ def print_table(h, figs, notes):
         print("FAILED: %s (%s)" % (n["script"], n["why"]))
     for n in notes["skipped"]:
         print("skipped: %s (%s)" % (n["script"], n["why"]))
+    for n in sorted(names):
+        if not any(n in (f["script"], f["key"]) or
+                   f["key"].startswith(n + "_") for f in figs):
+            print("no figure for: %s" % n)
 
 
 def main():
@@ -118,7 +122,7 @@ def main():
     h = read_header(header)
     figs = read_figures(figures, names)
     notes = read_notes(notes_path)
-    print_table(h, figs, notes)
+    print_table(h, figs, notes, names)
     with open(out, "w") as f:
         json.dump({"machine": h.get("machine", {}),
                    "build": h.get("build", {}), "run": h.get("run", {}),
