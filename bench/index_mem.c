@@ -195,11 +195,6 @@ main(int argc, char **argv)
 	    (double)(bytes - b0) / n, (double)(bytes - b0 - keyb) / n);
 	printf("mallinfo2 delta         %.1f /object, %.1f without keys\n",
 	    (double)(h1 - h0) / n, (double)(h1 - h0 - keyb) / n);
-	printf("FIGURE\tindex_mem_per_object\tindex memory per object, keys "
-	       "excluded\t%.1f\tB\tlimit\t128\t%.2f\t<= 128 B\t%s\n",
-	    (double)(bytes - b0 - keyb) / n,
-	    (double)(bytes - b0 - keyb) / n / 128.,
-	    (double)(bytes - b0 - keyb) / n <= 128. ? "yes" : "no");
 	printf("peer: keys malloc()ed   %.1f /object; index/peer = %.2f\n",
 	    (double)peerb / n, (double)(h1 - h0) / peerb);
 	printf("put                     %.0f /s\n", n / t_put);

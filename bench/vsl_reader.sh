@@ -127,9 +127,6 @@ awk -v reqs="$reqs" -v groups="$groups" -v txns="$txns" -v scpu="$scpu" \
 	printf "  varnishlog: %d transactions in %.2f CPU-s = %.0f txn/CPU-s\n", txns, lcpu, txns / (lcpu > 0 ? lcpu : 0.01)
 	printf "  ratio stoked/varnishlog: %.2fx   goal: >= 500000 txn/CPU-s and >= 3x varnishlog\n", lcpu / (scpu > 0 ? scpu : 0.01)
 	printf "  lost: %d of %d request groups (MAIN.client_req less %d busy wakeups; overruns %d)\n", reqs - groups, reqs, busy, ovr
-	s = txns / (scpu > 0 ? scpu : 0.01); l = txns / (lcpu > 0 ? lcpu : 0.01)
-	printf "FIGURE\tvsl_txn_per_cpu_s\tlog transactions read and indexed per CPU-second\t%.0f\ttxn/CPU-s\tvarnishlog -g request\t%.0f\t%.2f\t>= 500000/CPU-s and >= 3x varnishlog\t%s\n", s, l, s / l, (s >= 500000 && s / l >= 3) ? "yes" : "no"
-	printf "FIGURE\tvsl_lost\trequest groups the log reader lost\t%d\tgroups\tlimit\t-\t-\t0 lost\t%s\n", reqs - groups, reqs - groups == 0 ? "yes" : "no"
 }'
 
 rate() {	# transactions a CPU-second of a reader that used $1 CPU-s
