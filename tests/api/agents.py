@@ -314,13 +314,16 @@ bomb = gzip.compress(b'{"batch": "x", "sent_at": 1, "pad": "' +
 error("a zip bomb", call("POST", BATCHES, raw=bomb, token=T1,
                          headers={"Content-Encoding": "gzip"}), 413,
       "too_large")
-# Over 1 MiB as sent: refused on its Content-Length, before a byte of
-# it is read (it is not even sent here).
+# Over 1 MiB as sent: refused in the API's error shape.
+error("2 MiB as sent", call("POST", BATCHES, raw=b" " * (2 * 1024 * 1024),
+                            token=T1), 413, "too_large")
+# Over the wire's limit (4 MiB): refused on its Content-Length, before a
+# byte of it is read (it is not even sent here).
 with socket.create_connection(("127.0.0.1", A), timeout=30) as s:
     s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s"
                "\r\nContent-Type: application/json\r\nContent-Length: %d"
-               "\r\n\r\n" % (BATCHES, T1, 2 * 1024 * 1024)).encode())
-    expect("2 MiB as sent: refused unread",
+               "\r\n\r\n" % (BATCHES, T1, 5 * 1024 * 1024)).encode())
+    expect("5 MiB as sent: refused unread",
            s.recv(64).split(b" ")[1], b"413")
 error("not gzip", call("POST", BATCHES, raw=b"{}", token=T1,
                        headers={"Content-Encoding": "gzip"}), 400, "bad_gzip")
