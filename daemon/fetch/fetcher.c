@@ -66,6 +66,7 @@ struct fetch {
 	struct fetcher *f;
 	VTAILQ_ENTRY(fetch) list;
 	unsigned is_waiting;
+	unsigned latency_later;
 	double submitted, started;
 	double deadline; /* held back past this, it fails */
 	CURL *easy;
@@ -184,6 +185,7 @@ fetcher_report(struct fetcher *f, struct fetch *fe,
 	oc.latency = res->ttfb > 0 ? res->ttfb : res->time;
 	oc.retry_after = og_retry_after(res->retry_after, VTIM_real());
 	oc.cached = res->hit;
+	oc.latency_later = fe->latency_later;
 	og_done(f->guard, fe->origin, VTIM_real(), &oc);
 }
 
@@ -236,6 +238,7 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	if (fe->body_max > 0)
 		res.body = fe->buf != NULL ? fe->buf : "";
 	res.waited = fe->started - fe->submitted;
+	res.started = fe->started;
 	(void)curl_multi_remove_handle(f->multi, easy);
 	unlink_fetch(f, fe);
 	fetcher_report(f, fe, &res);
@@ -693,6 +696,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	fe->priv = priv;
 	fe->body_max = rq->body_max;
 	fe->body_cut = rq->body_cut;
+	fe->latency_later = rq->latency_later;
 	fetch_easy(f, fe, fetch_is_plain(f, rq));
 	if (rq->host != NULL) {
 		if ((size_t)snprintf(host, sizeof host, "Host: %s", rq->host) >=

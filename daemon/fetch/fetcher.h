@@ -61,6 +61,10 @@ struct fetch_req {
 	const char *ca_file;
 	fetch_prepare_f *prepare; /* NULL: an HTTP request as above */
 	void *prepare_priv;
+	/* A miss's latency is the caller's to tell the guard, from a
+	 * better witness than the first byte (og_sample()): the guard
+	 * hears only whether it failed from the answer. */
+	unsigned latency_later;
 };
 
 struct fetch_result {
@@ -70,6 +74,7 @@ struct fetch_result {
 	const char *error; /* when !ok: why */
 	double time, ttfb; /* seconds, from the start of the fetch */
 	double waited; /* seconds held back by the origin guard */
+	double started; /* when the guard let it go, VTIM_real() */
 	uint64_t body_bytes;
 	unsigned hit; /* X-Varnish named two transactions */
 	uint32_t vxid; /* the request's, X-Varnish's first; 0: none */

@@ -58,6 +58,9 @@ struct origin {
 	enum og_state state;
 	double limit, ssthresh;
 	unsigned inflight, inflight_max;
+	/* Answered, the verdict still to come (og_sample()): for whether
+	 * the limit is in use, they are still in flight. */
+	unsigned awaited;
 	double lat_short, lat_long, lat_when;
 	double last_decrease;
 	double paused_until;
@@ -228,7 +231,7 @@ static void
 increase(const struct origin_guard *g, struct origin *o)
 {
 	/* Only a limit in use is evidence that a larger one would do. */
-	if (o->inflight + 1 < slots(g, o))
+	if (o->inflight + o->awaited + 1 < slots(g, o))
 		return;
 	if (o->limit < o->ssthresh)
 		o->limit += 1;
@@ -283,6 +286,29 @@ latency_sample(const struct origin_guard *g, struct origin *o, double lat,
 	o->lat_when = now;
 }
 
+/* A success: grows the limit, unless the origin took longer than usual. */
+static void
+judge(const struct origin_guard *g, struct origin *o, double now,
+    const struct og_outcome *r)
+{
+	/*
+	 * A hit's latency is the cache's and the client's: on a busy
+	 * machine it would halve the limit for an origin that was never
+	 * asked.  It still went well, which is what the limit grows on.
+	 */
+	if (r->cached) {
+		increase(g, o);
+		return;
+	}
+	latency_sample(g, o, r->latency, now);
+	if (is_slow(g, o, o->lat_short)) {
+		o->slow++;
+		decrease(o, r->started, now);
+	} else {
+		increase(g, o);
+	}
+}
+
 void
 og_done(struct origin_guard *g, const char *name, double now,
     const struct og_outcome *r)
@@ -325,22 +351,31 @@ og_done(struct origin_guard *g, const char *name, double now,
 		o->last_decrease = now;
 		return;
 	}
-	/*
-	 * A hit's latency is the cache's and the client's: on a busy
-	 * machine it would halve the limit for an origin that was never
-	 * asked.  It still went well, which is what the limit grows on.
-	 */
-	if (r->cached) {
-		increase(g, o);
+	if (r->latency_later && !r->cached) {
+		o->awaited++;
 		return;
 	}
-	latency_sample(g, o, r->latency, now);
-	if (is_slow(g, o, o->lat_short)) {
-		o->slow++;
-		decrease(o, r->started, now);
-	} else {
-		increase(g, o);
-	}
+	judge(g, o, now, r);
+}
+
+void
+og_sample(struct origin_guard *g, const char *name, double now,
+    const struct og_outcome *r)
+{
+	struct origin *o;
+
+	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
+	AN(r);
+	HASH_FIND_STR(g->origins, name, o);
+	/* Forgotten since: it starts afresh, this says nothing of it. */
+	if (o == NULL)
+		return;
+	CHECK_OBJ(o, ORIGIN_MAGIC);
+	if (o->awaited > 0)
+		o->awaited--;
+	/* Failing since: the breaker's probe decides now. */
+	if (o->state == OG_CLOSED)
+		judge(g, o, now, r);
 }
 
 void

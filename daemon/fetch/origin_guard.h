@@ -66,6 +66,9 @@ struct og_outcome {
 	/* Answered by a cache in front of the origin (a Varnish hit): the
 	 * origin was not asked, so its latency says nothing of it. */
 	unsigned cached;
+	/* A success is judged later, by og_sample(), on the origin's own
+	 * time as a better witness saw it: latency is not read here. */
+	unsigned latency_later;
 };
 
 struct origin_guard *og_new(const struct og_conf *);
@@ -86,6 +89,16 @@ void og_done(struct origin_guard *, const char *origin, double now,
     const struct og_outcome *);
 /* An admitted request that never went out (or was stopped): no verdict. */
 void og_cancel(struct origin_guard *, const char *origin);
+/*
+ * The verdict og_done() left for later (latency_later): r->latency is
+ * the origin's own time for the request, as the cache in front of it
+ * logged its fetch, or r->cached says the origin was not asked after
+ * all.  Only r->started, r->latency and r->cached are read.  Its slot
+ * was given back by og_done(): a sample that never comes costs nothing
+ * but the evidence.
+ */
+void og_sample(struct origin_guard *, const char *origin, double now,
+    const struct og_outcome *);
 
 /* Parses a Retry-After value (seconds or an HTTP date): seconds, or 0. */
 double og_retry_after(const char *value, double now);

@@ -103,6 +103,7 @@ wv_event(struct warm_verify *wv, const struct event_rec *ev)
 		s->t.set_cookie = f->set_cookie;
 		s->t.ttl = f->ttl;
 		s->t.grace = f->grace;
+		s->t.fetch_time = f->fetch_time;
 		snprintf(s->t.cache_control, sizeof s->t.cache_control, "%s",
 		    f->cache_control != NULL ? f->cache_control : "");
 		return;

@@ -31,6 +31,10 @@ struct wv_txn {
 	unsigned cacheable; /* Varnish kept the object */
 	unsigned set_cookie;
 	double ttl, grace; /* as Varnish set them */
+	/* The backend fetch's time to the response headers, as Varnish
+	 * logged it: the origin's own, without the client's side; 0:
+	 * not logged. */
+	double fetch_time;
 	char cache_control[96];
 };
 

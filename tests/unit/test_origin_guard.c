@@ -426,12 +426,116 @@ test_many_origins(void)
 	og_free(&g);
 }
 
+/*
+ * The latency the guard judges may come after the answer, from a better
+ * witness (the cache's log of its backend fetch): on a busy machine the
+ * time to the first byte grows with the client's own waits while the
+ * origin's stays what it was.  Judged on the origin's time, the limit
+ * keeps growing; when that time itself grows, the guard still backs off.
+ */
+static void
+round_trips(struct origin_guard *g, double client, double origin_before,
+    double origin_after)
+{
+	struct og_outcome oc;
+	double t = 0;
+	unsigned i, k, n;
+
+	for (i = 0; i < 400; i++) {
+		for (k = 0; og_admit(g, "o", t) == 0; k++)
+			continue;
+		memset(&oc, 0, sizeof oc);
+		oc.ok = 1;
+		oc.status = 200;
+		oc.started = t;
+		oc.latency_later = 1;
+		/* What stoked measured: never read with latency_later. */
+		oc.latency = i < 50 ? 0.02 : client;
+		t += oc.latency;
+		for (n = k; n-- > 0;)
+			og_done(g, "o", t, &oc);
+		oc.latency = i < 50 ? origin_before : origin_after;
+		for (n = k; n-- > 0;)
+			og_sample(g, "o", t, &oc);
+	}
+}
+
+static void
+test_latency_later(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_info info;
+	struct og_outcome oc;
+	unsigned k;
+
+	og_conf_default(&c);
+	c.ceiling = 16;
+	c.initial = 4;
+
+	/* A loaded machine: the first byte 10x later, the origin as fast. */
+	g = og_new(&c);
+	round_trips(g, 0.2, 0.02, 0.02);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK_INT_EQ(info.backoffs, 0);
+	CHECK(info.limit >= 15.9);
+	CHECK(fabs(info.latency - 0.02) < 1e-6);
+	og_free(&g);
+
+	/* The origin itself 20x slower: backs off as before. */
+	g = og_new(&c);
+	round_trips(g, 0.4, 0.02, 0.4);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK(info.backoffs > 0);
+	CHECK(info.slow > 0);
+	CHECK(info.limit < 15);
+	og_free(&g);
+
+	g = og_new(&c);
+	for (k = 0; og_admit(g, "o", 1.0) == 0; k++)
+		continue;
+	CHECK_INT_EQ(k, 4);
+	memset(&oc, 0, sizeof oc);
+	oc.ok = 1;
+	oc.status = 200;
+	oc.started = 1.0;
+	oc.latency = 5;
+	oc.latency_later = 1;
+	/* A hit's verdict is given at once: the origin was not asked. */
+	oc.cached = 1;
+	og_done(g, "o", 1.1, &oc);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK(fabs(info.limit - 5) < 1e-9);
+	/* A miss's answer alone judges nothing: no sample, no growth. */
+	oc.cached = 0;
+	og_done(g, "o", 1.1, &oc);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK_INT_EQ(info.inflight, 2);
+	CHECK(fabs(info.limit - 5) < 1e-9);
+	CHECK(info.latency == 0);
+	CHECK_INT_EQ(info.slow, 0);
+	/* A failure halves at once, whatever follows. */
+	oc.status = 503;
+	og_done(g, "o", 1.2, &oc);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK(fabs(info.limit - 2.5) < 1e-9);
+	CHECK_INT_EQ(info.backoffs, 1);
+	og_cancel(g, "o");
+	/* A sample for an origin the guard does not know adds none. */
+	oc.status = 200;
+	oc.latency = 0.02;
+	og_sample(g, "unknown", 1.6, &oc);
+	CHECK(og_info(g, "unknown", &info) == -1);
+	og_free(&g);
+}
+
 int
 main(void)
 {
 	test_many_origins();
 	test_grows_to_ceiling();
 	test_hits_are_not_the_origins();
+	test_latency_later();
 	test_backs_off_an_overloaded_origin();
 	test_failures_halve_once_per_round_trip();
 	test_retry_after();
