@@ -85,7 +85,12 @@ og_conf_default(struct og_conf *c)
 {
 	memset(c, 0, sizeof *c);
 	c->ceiling = 16;
-	c->initial = 2;
+	/*
+	 * Four before the first answer, as TCP's initial window: an origin
+	 * the ceiling says may take 16 can take 4 unseen, and a first
+	 * small invalidation is not held a round trip per doubling.
+	 */
+	c->initial = 4;
 	c->rate = 0;
 	c->latency_factor = 2.0;
 	c->breaker_failures = 5;

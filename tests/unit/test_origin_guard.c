@@ -529,6 +529,33 @@ test_latency_later(void)
 	og_free(&g);
 }
 
+/*
+ * The first burst to an origin goes four at a time (or the ceiling, if
+ * lower), before any answer: waiting a round trip per doubling from 2
+ * cost a small invalidation most of its time.
+ */
+static void
+test_initial(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	unsigned k;
+
+	og_conf_default(&c);
+	c.ceiling = 16;
+	g = og_new(&c);
+	for (k = 0; og_admit(g, "o", 0) == 0; k++)
+		continue;
+	CHECK_INT_EQ(k, 4);
+	og_free(&g);
+	c.ceiling = 3;
+	g = og_new(&c);
+	for (k = 0; og_admit(g, "o", 0) == 0; k++)
+		continue;
+	CHECK_INT_EQ(k, 3);
+	og_free(&g);
+}
+
 int
 main(void)
 {
@@ -536,6 +563,7 @@ main(void)
 	test_grows_to_ceiling();
 	test_hits_are_not_the_origins();
 	test_latency_later();
+	test_initial();
 	test_backs_off_an_overloaded_origin();
 	test_failures_halve_once_per_round_trip();
 	test_retry_after();
