@@ -58,9 +58,10 @@ struct origin {
 	enum og_state state;
 	double limit, ssthresh;
 	unsigned inflight, inflight_max;
-	/* Answered, the verdict still to come (og_sample()): for whether
-	 * the limit is in use, they are still in flight. */
-	unsigned awaited;
+	/* Answers whose verdict is still to come (og_sample()) that came
+	 * while the limit was in use: what they will grow it by.  Their
+	 * slots went to others meanwhile, which is no evidence. */
+	unsigned in_use_owed;
 	double lat_short, lat_long, lat_when;
 	double last_decrease;
 	double paused_until;
@@ -232,11 +233,17 @@ decrease(struct origin *o, double started, double now)
 	o->backoffs++;
 }
 
-static void
-increase(const struct origin_guard *g, struct origin *o)
+/* Only a limit in use is evidence that a larger one would do. */
+static int
+in_use(const struct origin_guard *g, const struct origin *o)
 {
-	/* Only a limit in use is evidence that a larger one would do. */
-	if (o->inflight + o->awaited + 1 < slots(g, o))
+	return (o->inflight + 1 >= slots(g, o));
+}
+
+static void
+increase(const struct origin_guard *g, struct origin *o, int used)
+{
+	if (!used)
 		return;
 	if (o->limit < o->ssthresh)
 		o->limit += 1;
@@ -294,7 +301,7 @@ latency_sample(const struct origin_guard *g, struct origin *o, double lat,
 /* A success: grows the limit, unless the origin took longer than usual. */
 static void
 judge(const struct origin_guard *g, struct origin *o, double now,
-    const struct og_outcome *r)
+    const struct og_outcome *r, int used)
 {
 	/*
 	 * A hit's latency is the cache's and the client's: on a busy
@@ -302,7 +309,7 @@ judge(const struct origin_guard *g, struct origin *o, double now,
 	 * asked.  It still went well, which is what the limit grows on.
 	 */
 	if (r->cached) {
-		increase(g, o);
+		increase(g, o, used);
 		return;
 	}
 	latency_sample(g, o, r->latency, now);
@@ -310,7 +317,7 @@ judge(const struct origin_guard *g, struct origin *o, double now,
 		o->slow++;
 		decrease(o, r->started, now);
 	} else {
-		increase(g, o);
+		increase(g, o, used);
 	}
 }
 
@@ -357,10 +364,12 @@ og_done(struct origin_guard *g, const char *name, double now,
 		return;
 	}
 	if (r->latency_later && !r->cached) {
-		o->awaited++;
+		/* Bounded, should a verdict never come. */
+		if (in_use(g, o) && o->in_use_owed < g->conf.ceiling)
+			o->in_use_owed++;
 		return;
 	}
-	judge(g, o, now, r);
+	judge(g, o, now, r, in_use(g, o));
 }
 
 void
@@ -368,6 +377,7 @@ og_sample(struct origin_guard *g, const char *name, double now,
     const struct og_outcome *r)
 {
 	struct origin *o;
+	int used;
 
 	CHECK_OBJ_NOTNULL(g, OG_MAGIC);
 	AN(r);
@@ -376,11 +386,12 @@ og_sample(struct origin_guard *g, const char *name, double now,
 	if (o == NULL)
 		return;
 	CHECK_OBJ(o, ORIGIN_MAGIC);
-	if (o->awaited > 0)
-		o->awaited--;
+	used = o->in_use_owed > 0;
+	if (used)
+		o->in_use_owed--;
 	/* Failing since: the breaker's probe decides now. */
 	if (o->state == OG_CLOSED)
-		judge(g, o, now, r);
+		judge(g, o, now, r, used);
 }
 
 void

@@ -530,6 +530,51 @@ test_latency_later(void)
 }
 
 /*
+ * A client that never has more than 8 in flight, whose slot goes to its
+ * next request while the last one's verdict is still to come: the limit
+ * grows to what is used, not to the ceiling, so that a halving bites.
+ */
+static void
+test_latency_later_grows_on_use(void)
+{
+	struct og_conf c;
+	struct origin_guard *g;
+	struct og_info info;
+	struct og_outcome oc;
+	double t = 0;
+	unsigned i, k;
+
+	og_conf_default(&c);
+	c.ceiling = 16;
+	c.initial = 4;
+	g = og_new(&c);
+	memset(&oc, 0, sizeof oc);
+	oc.ok = 1;
+	oc.status = 200;
+	oc.latency_later = 1;
+	oc.latency = 0.02;
+	for (k = 0; k < 8 && og_admit(g, "o", t) == 0; k++)
+		continue;
+	for (i = 0; i < 2000; i++) {
+		/* One answer, its slot taken again, then its verdict. */
+		t += 0.0025;
+		oc.started = t - 0.02;
+		og_done(g, "o", t, &oc);
+		k--;
+		while (k < 8 && og_admit(g, "o", t) == 0)
+			k++;
+		og_sample(g, "o", t + 0.001, &oc);
+		while (k < 8 && og_admit(g, "o", t) == 0)
+			k++;
+	}
+	CHECK_INT_EQ(k, 8);
+	CHECK(og_info(g, "o", &info) == 0);
+	CHECK(info.limit >= 8);
+	CHECK(info.limit < 10);
+	og_free(&g);
+}
+
+/*
  * The first burst to an origin goes four at a time (or the ceiling, if
  * lower), before any answer: waiting a round trip per doubling from 2
  * cost a small invalidation most of its time.
@@ -563,6 +608,7 @@ main(void)
 	test_grows_to_ceiling();
 	test_hits_are_not_the_origins();
 	test_latency_later();
+	test_latency_later_grows_on_use();
 	test_initial();
 	test_backs_off_an_overloaded_origin();
 	test_failures_halve_once_per_round_trip();
