@@ -233,11 +233,24 @@ decrease(struct origin *o, double started, double now)
 	o->backoffs++;
 }
 
-/* Only a limit in use is evidence that a larger one would do. */
+/*
+ * Only a limit in use is evidence that a larger one would do: in use as
+ * it will be once the verdicts owed have grown it, else each answer that
+ * came before the first of them was judged would count, against a limit
+ * already outgrown, and slow start would overshoot by as many.
+ */
 static int
 in_use(const struct origin_guard *g, const struct origin *o)
 {
-	return (o->inflight + 1 >= slots(g, o));
+	double l = o->limit;
+
+	if (l < o->ssthresh)
+		l += o->in_use_owed;
+	else
+		l += o->in_use_owed / l;
+	if (l > g->conf.ceiling)
+		l = g->conf.ceiling;
+	return (o->inflight + 1 >= (unsigned)l);
 }
 
 static void

@@ -531,18 +531,19 @@ test_latency_later(void)
 
 /*
  * A client that never has more than 8 in flight, whose slot goes to its
- * next request while the last one's verdict is still to come: the limit
- * grows to what is used, not to the ceiling, so that a halving bites.
+ * next request while the last one's verdict is still to come, lag
+ * answers later: the limit grows to what is used, not to the ceiling,
+ * so that a halving bites.
  */
 static void
-test_latency_later_grows_on_use(void)
+grows_on_use(unsigned lag)
 {
 	struct og_conf c;
 	struct origin_guard *g;
 	struct og_info info;
 	struct og_outcome oc;
 	double t = 0;
-	unsigned i, k;
+	unsigned i, k, owed = 0;
 
 	og_conf_default(&c);
 	c.ceiling = 16;
@@ -556,14 +557,18 @@ test_latency_later_grows_on_use(void)
 	for (k = 0; k < 8 && og_admit(g, "o", t) == 0; k++)
 		continue;
 	for (i = 0; i < 2000; i++) {
-		/* One answer, its slot taken again, then its verdict. */
+		/* One answer, its slot taken again, then a verdict. */
 		t += 0.0025;
 		oc.started = t - 0.02;
 		og_done(g, "o", t, &oc);
 		k--;
+		owed++;
 		while (k < 8 && og_admit(g, "o", t) == 0)
 			k++;
-		og_sample(g, "o", t + 0.001, &oc);
+		if (owed > lag) {
+			og_sample(g, "o", t, &oc);
+			owed--;
+		}
 		while (k < 8 && og_admit(g, "o", t) == 0)
 			k++;
 	}
@@ -571,7 +576,16 @@ test_latency_later_grows_on_use(void)
 	CHECK(og_info(g, "o", &info) == 0);
 	CHECK(info.limit >= 8);
 	CHECK(info.limit < 10);
+	CHECK_INT_EQ(info.backoffs, 0);
 	og_free(&g);
+}
+
+static void
+test_latency_later_grows_on_use(void)
+{
+	grows_on_use(0);
+	grows_on_use(1);
+	grows_on_use(6);
 }
 
 /*
