@@ -889,3 +889,10 @@ fetcher_set_guard(struct fetcher *f, struct origin_guard *g)
 	AZ(f->inflight);
 	f->guard = g;
 }
+
+struct origin_guard *
+fetcher_guard(const struct fetcher *f)
+{
+	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
+	return (f->guard);
+}

@@ -100,6 +100,8 @@ typedef void fetch_done_f(void *priv, const struct fetch_result *);
 struct fetcher *fetcher_new(struct event_base *, unsigned max_per_host);
 /* From now on, fetches start when the guard lets them (it is shared). */
 void fetcher_set_guard(struct fetcher *, struct origin_guard *);
+/* For og_sample() after a fetch with latency_later; NULL: none. */
+struct origin_guard *fetcher_guard(const struct fetcher *);
 /*
  * From now on, the address of every connection this fetcher opens is
  * judged as a tenant's URLs are (addr_policy.h, allow_private as

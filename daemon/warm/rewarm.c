@@ -88,6 +88,7 @@ struct rewarm_fetch {
 	/* Where the time went, for the debug log: from the loss to the
 	 * task popped, held by the origin guard, the fetch, the log. */
 	double lost, popped, waited, answered;
+	double origin; /* the backend fetch's own, as logged; 0: none */
 	struct wv_wait *wait;
 	VTAILQ_ENTRY(rewarm_fetch) list;
 };
@@ -166,10 +167,11 @@ trace_refresh(const struct rewarm_fetch *rf, double latency)
 	logged = rf->answered > 0 ? VTIM_real() - rf->answered : 0;
 	log_debug("rewarm",
 	    "refreshed %s%s [%s] %.2f ms after its loss: queued %.2f, "
-	    "origin guard %.2f, fetch %.2f (first byte %.2f), log %.2f",
+	    "origin guard %.2f, fetch %.2f (first byte %.2f), log %.2f, "
+	    "origin's own %.2f",
 	    rf->host, rf->path, rf->variant, latency * 1e3,
 	    (rf->popped - rf->lost) * 1e3, rf->waited * 1e3, rf->time * 1e3,
-	    rf->ttfb * 1e3, logged * 1e3);
+	    rf->ttfb * 1e3, logged * 1e3, rf->origin * 1e3);
 }
 
 static void
@@ -188,33 +190,13 @@ count_refresh(struct rewarm *rw, const struct rewarm_fetch *rf, double latency)
 		rw->nlat++;
 }
 
-/*
- * The guard's verdict on a refresh that went well, left to us
- * (latency_later).  The time to the first byte stoked saw holds its own
- * wait for the event loop and Varnish's for a worker thread: on a loaded
- * machine, or in a burst of our own, that halved the limit of an origin
- * that was as fast as ever.  The log's backend fetch times the origin
- * alone; the smaller of the two is taken, should a clock disagree.
- * Without the log, the first byte is all there is.
- */
+/* The guard's verdict on a refresh that went well, left to us. */
 static void
 guard_sample(const struct rewarm *rw, const struct rewarm_fetch *rf,
     const struct wv_txn *t)
 {
-	struct og_outcome oc;
-
-	if (rw->guard == NULL)
-		return;
-	memset(&oc, 0, sizeof oc);
-	oc.started = rf->started;
-	oc.ok = 1;
-	oc.status = rf->status;
-	oc.latency = rf->ttfb > 0 ? rf->ttfb : rf->time;
-	if (t != NULL && !t->fetched)
-		oc.cached = 1;
-	else if (t != NULL && t->fetch_time > 0 && t->fetch_time < oc.latency)
-		oc.latency = t->fetch_time;
-	og_sample(rw->guard, rf->host, VTIM_real(), &oc);
+	wv_guard_sample(rw->guard, rf->host, rf->started,
+	    rf->ttfb > 0 ? rf->ttfb : rf->time, t);
 }
 
 /* What the log says of a refresh: kept in cache, or not, and why. */
@@ -229,6 +211,8 @@ rewarm_on_logged(void *priv, const struct wv_txn *t)
 	rw = rf->rw;
 	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
 	VTAILQ_REMOVE(&rw->checking, rf, list);
+	if (t != NULL && t->fetched)
+		rf->origin = t->fetch_time;
 	guard_sample(rw, rf, t);
 	if (t == NULL) {
 		rw->stats.unverified++;

@@ -46,6 +46,10 @@ struct wb_req {
 	unsigned node;
 	unsigned attempts;
 	struct wv_wait *wait;
+	/* The guard waits for the origin's latency (latency_later), from
+	 * the log when owed is set. */
+	unsigned later, owed;
+	double started; /* fetch_result.started */
 	char *headers; /* out.headers */
 	VTAILQ_ENTRY(wb_req) list;
 	/* Judged from the answer, waiting for the log (out.reason: why). */
@@ -63,6 +67,7 @@ struct warm_batch {
 	unsigned magic;
 #define WARM_JOB_MAGIC 0x77a1c0d1
 	struct fetcher *f;
+	struct origin_guard *guard; /* the fetcher's, or NULL */
 	struct wb_conf conf;
 	char key[WARM_KEY_MAX + 1];
 	wb_result_f *result_cb;
@@ -232,6 +237,9 @@ wb_on_logged(void *priv, const struct wv_txn *t)
 	assert(j->verifying > 0);
 	j->verifying--;
 	r->wait = NULL;
+	if (r->owed)
+		wv_guard_sample(j->guard, r->host, r->started,
+		    r->out.ttfb > 0 ? r->out.ttfb : r->out.time, t);
 	if (t != NULL)
 		refine(&r->out, r->why, sizeof r->why, t, j->conf.keylen > 0);
 	wb_report(j, r, &r->out, r->why);
@@ -273,7 +281,13 @@ wb_on_done(void *priv, const struct fetch_result *res)
 	out.headers = r->headers;
 	judge(j, r, res, &out, why, sizeof why);
 	wv = j->conf.nnode > 0 ? j->conf.verify[r->node] : NULL;
+	/* A failure or a hit the guard judged on the answer. */
+	r->owed = r->later && !retryable(res) && !res->hit;
+	r->started = res->started;
 	if (wv == NULL || !res->ok || res->vxid == 0) {
+		if (r->owed)
+			wv_guard_sample(j->guard, r->host, r->started,
+			    res->ttfb > 0 ? res->ttfb : res->time, NULL);
 		wb_report(j, r, &out, why);
 		return;
 	}
@@ -303,6 +317,10 @@ send_req(struct warm_batch *j, struct wb_req *r)
 	rq.timeout = j->conf.timeout;
 	memcpy(rq.hdr, j->conf.hdrs, j->conf.nhdr * sizeof rq.hdr[0]);
 	rq.nhdr = j->conf.nhdr;
+	/* The log will say how long the origin itself took. */
+	r->later = j->guard != NULL && j->conf.nnode > 0 &&
+	    j->conf.verify[r->node] != NULL;
+	rq.latency_later = r->later;
 	if (j->conf.keylen > 0) {
 		/* A fresh id and time for every try: ids are not reused. */
 		snprintf(r->id, sizeof r->id, "job-%ld-%ju", (long)getpid(),
@@ -438,6 +456,7 @@ wb_new(struct fetcher *f, const struct wb_conf *c, wb_result_f *result_cb,
 	AN(j);
 	j->magic = WARM_JOB_MAGIC;
 	j->f = f;
+	j->guard = fetcher_guard(f);
 	j->conf = *c;
 	if (c->keylen > 0)
 		memcpy(j->key, c->key, c->keylen);

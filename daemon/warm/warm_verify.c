@@ -19,6 +19,7 @@
 #include "vqueue.h"
 #include "vtim.h"
 
+#include "fetch/origin_guard.h"
 #include "warm_verify.h"
 
 #define WV_SLOTS 16384
@@ -185,6 +186,33 @@ wv_on_tick(evutil_socket_t fd, short what, void *priv)
 	}
 	if (!VTAILQ_EMPTY(&wv->waiting))
 		AZ(evtimer_add(wv->tick, &tv));
+}
+
+/*
+ * The time to the first byte a warm request saw holds stoked's own wait
+ * for the event loop and Varnish's for a worker thread: on a loaded
+ * machine, or in a burst of our own, that halved the limit of an origin
+ * as fast as ever.  The log's backend fetch times the origin alone; the
+ * smaller of the two is taken, should a clock disagree.
+ */
+void
+wv_guard_sample(struct origin_guard *g, const char *origin, double started,
+    double first_byte, const struct wv_txn *t)
+{
+	struct og_outcome oc;
+
+	AN(origin);
+	if (g == NULL)
+		return;
+	memset(&oc, 0, sizeof oc);
+	oc.started = started;
+	oc.ok = 1;
+	oc.latency = first_byte;
+	if (t != NULL && !t->fetched)
+		oc.cached = 1; /* a hit after all: the origin was not asked */
+	else if (t != NULL && t->fetch_time > 0 && t->fetch_time < first_byte)
+		oc.latency = t->fetch_time;
+	og_sample(g, origin, VTIM_real(), &oc);
 }
 
 struct warm_verify *

@@ -18,6 +18,7 @@
 #include "vsl/events.h"
 
 struct event_base;
+struct origin_guard;
 struct warm_verify;
 struct wv_wait;
 
@@ -55,6 +56,15 @@ struct wv_wait *
 wv_wait(struct warm_verify *, uint32_t vxid, wv_done_f *, void *priv);
 /* Stop waiting: no callback. */
 void wv_cancel(struct warm_verify *, struct wv_wait *);
+
+/*
+ * The guard's verdict on a warm request that went well, left for later
+ * (fetch_req.latency_later): the origin's own time from t's backend
+ * fetch, or first_byte (seconds) when the log said nothing (t NULL).
+ * started: fetch_result.started.  g NULL: nothing to tell.
+ */
+void wv_guard_sample(struct origin_guard *g, const char *origin, double started,
+    double first_byte, const struct wv_txn *t);
 
 struct wv_stats {
 	uint64_t matched; /* answer and log met */
