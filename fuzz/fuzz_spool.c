@@ -10,6 +10,8 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,11 +54,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct spool *sp;
 	char err[256];
 	FILE *f;
+	const char *tmp;
 	unsigned n;
 
 	if (dir[0] == '\0') {
 		log_setup("fuzz", LL_ERROR);
-		snprintf(dir, sizeof dir, "/tmp/stoke-fuzz-spool.XXXXXX");
+		/* $TMPDIR: run.sh points it at memory where it can. */
+		tmp = getenv("TMPDIR");
+		if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 32)
+			tmp = "/tmp";
+		snprintf(dir, sizeof dir, "%s/stoke-fuzz-spool.XXXXXX", tmp);
 		AN(mkdtemp(dir));
 		/* The spool's files are in its directory's "spool". */
 		snprintf(spooldir, sizeof spooldir, "%s/spool", dir);
