@@ -192,7 +192,7 @@ try {
   await page.getByLabel(/^Base URL/).fill(`http://127.0.0.1:${ORIGIN}/`)
   await page.getByLabel(/^Varnish nodes/).fill(`http://127.0.0.1:${NODE}`)
   await page.getByLabel(/^Concurrency/).fill('2')
-  await page.getByLabel(/^Schedule/).fill('0 3 * * *')
+  await page.getByRole('textbox', { name: /^Schedule/ }).fill('0 3 * * *')
   await shot(page, 'website-new')
   await page.getByRole('button', { name: 'Add the website' }).click()
   await page.waitForURL(/\/websites\/\d+$/)
@@ -204,26 +204,27 @@ try {
 
   // A bad setting: the API's error, on the form, on the field.
   await page.getByRole('link', { name: 'Settings', exact: true }).click()
-  await page.getByLabel(/^Schedule/).fill('every day')
+  await page.waitForURL(/\/websites\/\d+\/edit$/)
+  await page.getByRole('textbox', { name: /^Schedule/ }).fill('every day')
   // Said on the field as it is typed.
   expect('a plain mistake, said as typed', await page.getByTestId('schedule-hint').innerText(),
     '2 fields where five are needed (minute hour day month weekday)')
   await page.getByRole('button', { name: 'Save' }).click()
   await page.getByTestId('error').waitFor()
   ok('the error names the schedule', /schedule/i.test(await page.getByTestId('error').innerText()))
-  expect('the field is marked', await page.getByLabel(/^Schedule/).getAttribute('aria-invalid'), 'true')
+  expect('the field is marked', await page.getByRole('textbox', { name: /^Schedule/ }).getAttribute('aria-invalid'), 'true')
   // One only the server sees: no 30 February comes.
-  await page.getByLabel(/^Schedule/).fill('0 0 30 2 *')
-  expect('nothing said while it may parse', await page.getByLabel(/^Schedule/)
+  await page.getByRole('textbox', { name: /^Schedule/ }).fill('0 0 30 2 *')
+  expect('nothing said while it may parse', await page.getByRole('textbox', { name: /^Schedule/ })
     .getAttribute('aria-invalid'), 'false')
   await page.getByRole('button', { name: 'Save' }).click()
   await page.getByTestId('error').waitFor()
   expect("the API's reason on the field", await page.getByTestId('schedule-hint').innerText(),
     'schedule: no date of the next 10 years matches it')
   ok('its code', /invalid_schedule, schedule\)/.test(await page.getByTestId('error').innerText()))
-  expect('the field is marked by the API', await page.getByLabel(/^Schedule/).getAttribute('aria-invalid'), 'true')
+  expect('the field is marked by the API', await page.getByRole('textbox', { name: /^Schedule/ }).getAttribute('aria-invalid'), 'true')
   // A zone the server lacks: its field, its reason.
-  await page.getByLabel(/^Schedule/).fill('30 2 * * *')
+  await page.getByRole('textbox', { name: /^Schedule/ }).fill('30 2 * * *')
   await page.getByLabel(/^Time zone/).fill('Mars/Olympus')
   ok('the browser does not know it either', /does not know the zone/.test(
     await page.getByTestId('tz-hint').innerText()))
@@ -232,7 +233,7 @@ try {
   ok("the zone's field says why", /^schedule_tz: .*Mars\/Olympus/.test(
     await page.getByTestId('tz-hint').innerText()), await page.getByTestId('tz-hint').innerText())
   expect('the zone is marked', await page.getByLabel(/^Time zone/).getAttribute('aria-invalid'), 'true')
-  expect('the schedule is not', await page.getByLabel(/^Schedule/).getAttribute('aria-invalid'), 'false')
+  expect('the schedule is not', await page.getByRole('textbox', { name: /^Schedule/ }).getAttribute('aria-invalid'), 'false')
   await shot(page, 'website-schedule-error')
   await page.getByLabel(/^Time zone/).fill('America/New_York')
   await page.getByRole('button', { name: 'Save' }).click()
@@ -261,7 +262,8 @@ try {
   await shot(page, 'website-schedule')
   // No schedule again: the jobs below are started by hand only.
   await page.getByRole('link', { name: 'Settings', exact: true }).click()
-  await page.getByLabel(/^Schedule/).fill('')
+  await page.waitForURL(/\/websites\/\d+\/edit$/)
+  await page.getByRole('textbox', { name: /^Schedule/ }).fill('')
   await page.getByRole('button', { name: 'Save' }).click()
   await page.waitForURL(/\/websites\/\d+$/)
   await page.getByTestId('no-schedule').waitFor()
@@ -482,6 +484,7 @@ try {
     [[{}, ...det.proposed_variants], { currency: 'cookie:sw-currency' }])
   await page.getByRole('link', { name: 'Shopware shop' }).click()
   await page.getByRole('link', { name: 'Settings', exact: true }).click()
+  await page.waitForURL(/\/websites\/\d+\/edit$/)
   // The form is filled once the website is read: waited for.
   const plain = ['(plain)', ...det.proposed_variants.map((v) => 'currency=' + v.currency)].join('\n')
   await eventually('the form filled', async () =>
