@@ -1,9 +1,9 @@
 /*
  * vsl_replay: stoked's log reading, from a file, for profiling.
  *
- * Reads a log written by "varnishlog -w FILE" with the query stoked's
- * reader uses (vsl_reader_query()), through the observer into an index,
- * as "stoked run" does with a live log; prints what it read.  A fixed
+ * Reads a log written by "varnishlog -w FILE" with the grouping stoked's
+ * reader uses (vsl_group.h), through the observer into an index, as
+ * "stoked run" does with a live log; prints what it read.  A fixed
  * file makes instruction counts comparable from one change to the next
  * where timings on a shared machine are not:
  *
@@ -24,28 +24,19 @@
 #include "index/cache_index.h"
 #include "index/index_apply.h"
 #include "vsl/observer.h"
-#include "vsl/vsl_reader.h"
-
-static uint64_t groups;
-
-static int
-group(struct VSL_data *vsl, struct VSL_transaction *const trans[], void *priv)
-{
-	(void)vsl;
-	groups++;
-	observer_group(priv, trans);
-	return (0);
-}
+#include "vsl/txn.h"
+#include "vsl/vsl_group.h"
 
 int
 main(int argc, char **argv)
 {
 	const struct observer_stats *os;
+	const struct vsl_group_stats *gs;
 	struct index_apply *ia;
 	struct observer *obs;
+	struct vsl_group *vg;
 	struct VSL_cursor *c;
 	struct VSL_data *vsl;
-	struct VSLQ *vslq;
 	int i;
 
 	if (argc != 2) {
@@ -56,24 +47,25 @@ main(int argc, char **argv)
 	obs = observer_new(index_apply_event, ia);
 	vsl = VSL_New();
 	AN(vsl);
-	vslq = vsl_reader_query(vsl);
+	vg = vsl_group_new(&txn_conf_stoke, observer_group, obs);
 	c = VSL_CursorFile(vsl, argv[1], 0);
 	if (c == NULL) {
 		fprintf(stderr, "vsl_replay: %s\n", VSL_Error(vsl));
 		return (1);
 	}
-	VSLQ_SetCursor(vslq, &c);
-	do
-		i = VSLQ_Dispatch(vslq, group, obs);
-	while (i == 1);
-	(void)VSLQ_Flush(vslq, group, obs);
+	while ((i = VSL_Next(c)) == vsl_more)
+		vsl_group_feed(vg, c->rec.ptr);
+	vsl_group_flush(vg);
 	os = observer_stats(obs);
+	gs = vsl_group_stats(vg);
 	printf("groups %ju transactions %ju fetches %ju hits %ju nukes %ju "
-	       "objects %zu (end %d)\n",
-	    (uintmax_t)groups, (uintmax_t)os->txns,
+	       "objects %zu incomplete %ju orphans %ju (end %d)\n",
+	    (uintmax_t)gs->groups, (uintmax_t)os->txns,
 	    (uintmax_t)os->events[EV_FETCH], (uintmax_t)os->events[EV_HIT],
-	    (uintmax_t)os->events[EV_NUKE], ci_count(index_apply_index(ia)), i);
-	VSLQ_Delete(&vslq);
+	    (uintmax_t)os->events[EV_NUKE], ci_count(index_apply_index(ia)),
+	    (uintmax_t)gs->incomplete, (uintmax_t)gs->orphans, i);
+	VSL_DeleteCursor(c);
+	vsl_group_free(&vg);
 	VSL_Delete(vsl);
 	observer_free(&obs);
 	index_apply_free(&ia);

@@ -27,6 +27,12 @@ METRIC(VSL_RECONNECTS, "stoke_vsl_reconnects_total", COUNTER,
     "restart of varnishd")
 METRIC(VSL_TXN_DROPPED, "stoke_vsl_transactions_dropped_total", COUNTER,
     "Transactions left out: more in one request group than stoked keeps")
+METRIC(VSL_INCOMPLETE, "stoke_vsl_groups_incomplete_total", COUNTER,
+    "Request groups read before all their transactions ended: open too "
+    "long, too many open, or the log lost under them")
+METRIC(VSL_ORPHANS, "stoke_vsl_transactions_orphaned_total", COUNTER,
+    "Transactions never read as part of a request: its beginning was not "
+    "in the log read, or varnishd went away with them")
 METRIC(RECORDS_BAD, "stoke_records_bad_total", COUNTER,
     "vmod_stoke records that could not be parsed")
 METRIC(EVENTS, "stoke_events_total", COUNTER,

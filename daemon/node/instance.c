@@ -407,6 +407,8 @@ instance_metrics(void *priv, struct metrics *m)
 	metrics_u64(m, M_VSL_RECONNECTS, rs->reconnects, "instance", n, NULL);
 	metrics_u64(m, M_VSL_TXN_DROPPED, os->txns_dropped, "instance", n,
 	    NULL);
+	metrics_u64(m, M_VSL_INCOMPLETE, rs->incomplete, "instance", n, NULL);
+	metrics_u64(m, M_VSL_ORPHANS, rs->orphans, "instance", n, NULL);
 	metrics_u64(m, M_RECORDS_BAD, os->bad_records, "instance", n, NULL);
 	for (t = 0; t < EV__MAX; t++)
 		metrics_u64(m, M_EVENTS, os->events[t], "instance", n, "type",

@@ -40,20 +40,13 @@ const char *const ev_type_name[EV__MAX] = {
 	[EV_NUKE] = "nuke",
 };
 
-/* Tags as xkey and Symfony/Shopware's cache tags send them. */
-static const char *const tag_hdrs[] = { "xkey", "x-cache-tags", NULL };
-/* What bans are written against, as in vcl/default.vcl. */
-static const char *const keep_hdrs[] = { "x-url", "x-host", "content-type",
-	"cache-control", NULL };
-
 struct observer {
 	unsigned magic;
 #define OBSERVER_MAGIC 0x0b5e47e1
 	ev_sink_f *sink;
 	void *priv;
-	struct txn_conf conf;
-	struct arena arena;
-	struct txn txn[OBS_MAX_TXN];
+	struct arena arena; /* what events are made of, for one group */
+	const struct txn *const *txn; /* the group being turned to events */
 	unsigned ntxn;
 	char *dims;
 	struct observer_stats stats;
@@ -128,8 +121,8 @@ find_txn(const struct observer *o, uint32_t vxid, unsigned bereq)
 	unsigned i;
 
 	for (i = 0; i < o->ntxn; i++)
-		if (o->txn[i].vxid == vxid && o->txn[i].is_bereq == bereq)
-			return (&o->txn[i]);
+		if (o->txn[i]->vxid == vxid && o->txn[i]->is_bereq == bereq)
+			return (o->txn[i]);
 	return (NULL);
 }
 
@@ -421,44 +414,47 @@ nuke_events(struct observer *o, const struct txn *t, double now)
 	ev.now = now;
 	ev.vxid = t->vxid;
 	for (i = 0; i < t->nnuke; i++) {
-		ev.u.nuke.obj_vxid = o->arena.nuke[t->nuke0 + i];
+		ev.u.nuke.obj_vxid = t->nuke[i];
 		emit(o, &ev);
 	}
 }
 
 void
-observer_group(void *priv, struct VSL_transaction *const trans[])
+observer_group(void *priv, const struct txn *const txn[], unsigned n)
 {
 	struct observer *o;
 	double now;
 	unsigned i;
 
 	CAST_OBJ_NOTNULL(o, priv, OBSERVER_MAGIC);
+	AN(txn);
 	arena_reset(&o->arena);
-	o->ntxn = 0;
-	for (i = 0; trans[i] != NULL; i++) {
-		if (o->ntxn == OBS_MAX_TXN) {
-			o->stats.txns_dropped++;
-			continue;
-		}
-		txn_parse(&o->txn[o->ntxn++], trans[i], &o->arena, &o->conf);
+	if (n > OBS_MAX_TXN) {
+		o->stats.txns_dropped += n - OBS_MAX_TXN;
+		n = OBS_MAX_TXN;
 	}
-	o->stats.txns += o->ntxn;
+	for (i = 0; i < n; i++)
+		CHECK_OBJ_NOTNULL(txn[i], TXN_MAGIC);
+	o->txn = txn;
+	o->ntxn = n;
+	o->stats.txns += n;
 	now = VTIM_real();
 	/*
 	 * What was nuked is gone before what made room for it is in.
 	 * Fetches next: a page and its fragments must be known before
 	 * the ESI links between them arrive.
 	 */
-	for (i = 0; i < o->ntxn; i++)
-		if (o->txn[i].nnuke > 0)
-			nuke_events(o, &o->txn[i], now);
-	for (i = 0; i < o->ntxn; i++)
-		if (o->txn[i].is_bereq)
-			fetch_event(o, &o->txn[i], now);
-	for (i = 0; i < o->ntxn; i++)
-		if (!o->txn[i].is_bereq)
-			client_events(o, &o->txn[i], now);
+	for (i = 0; i < n; i++)
+		if (txn[i]->nnuke > 0)
+			nuke_events(o, txn[i], now);
+	for (i = 0; i < n; i++)
+		if (txn[i]->is_bereq)
+			fetch_event(o, txn[i], now);
+	for (i = 0; i < n; i++)
+		if (!txn[i]->is_bereq)
+			client_events(o, txn[i], now);
+	o->txn = NULL;
+	o->ntxn = 0;
 	o->stats.arena_overflows = o->arena.overflows;
 }
 
@@ -473,11 +469,7 @@ observer_new(ev_sink_f *sink, void *priv)
 	o->magic = OBSERVER_MAGIC;
 	o->sink = sink;
 	o->priv = priv;
-	o->conf.tag_hdrs = tag_hdrs;
-	o->conf.keep_hdrs = keep_hdrs;
-	o->arena.size = OBS_ARENA;
-	o->arena.buf = malloc(OBS_ARENA);
-	AN(o->arena.buf);
+	arena_init(&o->arena, OBS_ARENA, 0);
 	return (o);
 }
 
@@ -493,7 +485,6 @@ observer_free(struct observer **op)
 		return;
 	CHECK_OBJ_NOTNULL(o, OBSERVER_MAGIC);
 	free(o->dims);
-	free(o->arena.buf);
 	arena_fini(&o->arena);
 	o->magic = 0;
 	free(o);

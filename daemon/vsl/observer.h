@@ -10,8 +10,8 @@
 
 #include "events.h"
 
-struct VSL_transaction;
 struct observer;
+struct txn;
 
 struct observer_stats {
 	uint64_t events[EV__MAX];
@@ -24,7 +24,7 @@ struct observer_stats {
 struct observer *observer_new(ev_sink_f *, void *priv);
 void observer_free(struct observer **);
 /* A vsl_group_f: feed it what the VSL reader delivers. */
-void observer_group(void *priv, struct VSL_transaction *const trans[]);
+void observer_group(void *priv, const struct txn *const txn[], unsigned n);
 const struct observer_stats *observer_stats(const struct observer *);
 /*
  * Where the variant dimensions come from, as the VCL last said:

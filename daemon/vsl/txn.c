@@ -15,24 +15,106 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "miniobj.h"
 #include "vapi/vsl.h"
 
 #include "txn.h"
 #include "vsl_num.h"
 
+/* Tags as xkey and Symfony/Shopware's cache tags send them. */
+static const char *const tag_hdrs[] = { "xkey", "x-cache-tags", NULL };
+/* What bans are written against, as in vcl/default.vcl. */
+static const char *const keep_hdrs[] = { "x-url", "x-host", "content-type",
+	"cache-control", NULL };
+
+const struct txn_conf txn_conf_stoke = {
+	.tag_hdrs = tag_hdrs,
+	.keep_hdrs = keep_hdrs,
+};
+
+struct arena_chunk {
+	struct arena_chunk *prev; /* filled before this one */
+	size_t size;
+	char buf[];
+};
+
+static void
+arena_use(struct arena *a, struct arena_chunk *c)
+{
+	a->chunk = c;
+	a->buf = c->buf;
+	a->size = c->size;
+	a->used = 0;
+}
+
+void
+arena_init(struct arena *a, size_t size, size_t limit)
+{
+	struct arena_chunk *c;
+
+	AN(a);
+	assert(size > 0);
+	memset(a, 0, sizeof *a);
+	c = malloc(sizeof *c + size);
+	AN(c);
+	c->prev = NULL;
+	c->size = size;
+	arena_use(a, c);
+	a->total = size;
+	a->limit = limit;
+}
+
 void
 arena_reset(struct arena *a)
 {
-	a->used = 0;
+	struct arena_chunk *c;
+
+	AN(a->chunk);
+	while ((c = a->chunk)->prev != NULL) {
+		a->chunk = c->prev;
+		a->total -= c->size;
+		free(c);
+	}
+	arena_use(a, a->chunk);
 	a->nnuke = 0;
 }
 
 void
 arena_fini(struct arena *a)
 {
+	if (a->chunk != NULL) {
+		arena_reset(a);
+		free(a->chunk);
+	}
 	free(a->nuke);
-	a->nuke = NULL;
-	a->nnuke = a->anuke = 0;
+	memset(a, 0, sizeof *a);
+}
+
+/*
+ * Room for need bytes at buf + used: a new chunk when the one being
+ * filled is full, as long as the limit allows; what was written stays
+ * where it is.  -1 when there is no room.
+ */
+static int
+arena_room(struct arena *a, size_t need)
+{
+	struct arena_chunk *c;
+	size_t sz;
+
+	if (a->used + need <= a->size)
+		return (0);
+	if (a->total >= a->limit || need > a->limit - a->total)
+		return (-1);
+	sz = a->size * 2 > need ? a->size * 2 : need;
+	if (sz > a->limit - a->total)
+		sz = a->limit - a->total;
+	c = malloc(sizeof *c + sz);
+	AN(c);
+	c->prev = a->chunk;
+	c->size = sz;
+	arena_use(a, c);
+	a->total += sz;
+	return (0);
 }
 
 /* Copy [s, s+len) with a NUL; NULL when the arena is full. */
@@ -41,7 +123,7 @@ arena_dup(struct arena *a, const char *s, size_t len)
 {
 	char *p;
 
-	if (a->used + len + 1 > a->size) {
+	if (arena_room(a, len + 1) != 0) {
 		a->overflows++;
 		return (NULL);
 	}
@@ -52,25 +134,38 @@ arena_dup(struct arena *a, const char *s, size_t len)
 	return (p);
 }
 
-/* Append " s" to an arena string that is the last thing in the arena. */
+/*
+ * prev + " " + s: in place when prev is the last string of the chunk
+ * being filled and there is room after it, else as a new copy.
+ */
 static const char *
 arena_append(struct arena *a, const char *prev, const char *s, size_t len)
 {
 	size_t plen;
+	char *p;
 
 	if (prev == NULL)
 		return (arena_dup(a, s, len));
 	plen = strlen(prev);
-	if (prev + plen + 1 != a->buf + a->used ||
-	    a->used + len + 1 > a->size) {
+	if (prev + plen + 1 == a->buf + a->used &&
+	    a->used + len + 1 <= a->size) {
+		a->buf[a->used - 1] = ' ';
+		memcpy(a->buf + a->used, s, len);
+		a->used += len;
+		a->buf[a->used++] = '\0';
+		return (prev);
+	}
+	if (arena_room(a, plen + len + 2) != 0) {
 		a->overflows++;
 		return (prev);
 	}
-	a->buf[a->used - 1] = ' ';
-	memcpy(a->buf + a->used, s, len);
-	a->used += len;
-	a->buf[a->used++] = '\0';
-	return (prev);
+	p = a->buf + a->used;
+	memcpy(p, prev, plen);
+	p[plen] = ' ';
+	memcpy(p + plen + 1, s, len);
+	p[plen + 1 + len] = '\0';
+	a->used += plen + len + 2;
+	return (p);
 }
 
 /* "Name: value" → name length and a pointer to the value. */
@@ -314,7 +409,7 @@ parse_status(const char *d)
 
 /* "LRU x=VXID": Varnish nuked that object to make room for ours. */
 static void
-parse_expkill(struct txn *t, struct arena *a, const char *d, size_t len)
+parse_expkill(struct arena *a, const char *d, size_t len)
 {
 	unsigned long v;
 	char *e;
@@ -329,12 +424,7 @@ parse_expkill(struct txn *t, struct arena *a, const char *d, size_t len)
 		a->nuke = realloc(a->nuke, a->anuke * sizeof *a->nuke);
 		AN(a->nuke);
 	}
-	/* A transaction's records are parsed together: ours are last. */
-	if (t->nnuke == 0)
-		t->nuke0 = a->nnuke;
-	assert(t->nuke0 + t->nnuke == a->nnuke);
 	a->nuke[a->nnuke++] = (uint32_t)v;
-	t->nnuke++;
 }
 
 static void
@@ -519,53 +609,61 @@ static const unsigned char backend_tags[SLT__MAX] = {
 };
 
 void
-txn_parse(struct txn *t, struct VSL_transaction *tr, struct arena *a,
+txn_begin(struct txn *t, struct arena *a, uint32_t vxid, uint32_t parent,
+    enum VSL_transaction_e type, enum VSL_reason_e reason)
+{
+	AN(t);
+	AN(a);
+	memset(t, 0, sizeof *t);
+	t->magic = TXN_MAGIC;
+	t->vxid = vxid;
+	t->parent = parent;
+	t->is_bereq = (type == VSL_t_bereq);
+	t->reason = reason_of(reason);
+	arena_reset(a);
+}
+
+void
+txn_record(struct txn *t, struct arena *a, const uint32_t *rec,
     const struct txn_conf *conf)
 {
-	const char *hash_url = NULL, *hash_host = NULL;
-	const unsigned char *want;
-	const uint32_t *rec;
 	const char *d;
 	size_t len;
 	int tag;
 
-	AN(t);
-	AN(tr);
-	AN(a);
-	AN(conf);
-	memset(t, 0, sizeof *t);
-	t->magic = TXN_MAGIC;
-	t->vxid = tr->vxid;
-	t->parent = tr->vxid_parent;
-	t->is_bereq = (tr->type == VSL_t_bereq);
-	t->reason = reason_of(tr->reason);
-	want = t->is_bereq ? backend_tags : client_tags;
+	CHECK_OBJ_NOTNULL(t, TXN_MAGIC);
+	AN(rec);
+	tag = VSL_TAG(rec);
+	if (!(t->is_bereq ? backend_tags : client_tags)[tag])
+		return;
+	d = VSL_CDATA(rec);
+	len = strnlen(d, VSL_LEN(rec));
+	/* A fetch nukes for its object, a request for its body. */
+	if (tag == SLT_ExpKill) {
+		parse_expkill(a, d, len);
+		return;
+	}
+	if (t->is_bereq) {
+		backend_record(t, a, tag, d, len, conf);
+		return;
+	}
+	/* The cache key is made of the URL and host at lookup. */
+	if (tag == SLT_VCL_return && !strcmp(d, "lookup")) {
+		t->hash_url = t->url;
+		t->hash_host = t->host;
+	}
+	client_record(t, a, tag, d, len, conf);
+}
 
-	while (VSL_Next(tr->c) == vsl_more) {
-		rec = tr->c->rec.ptr;
-		tag = VSL_TAG(rec);
-		if (!want[tag])
-			continue;
-		d = VSL_CDATA(rec);
-		len = strnlen(d, VSL_LEN(rec));
-		/* A fetch nukes for its object, a request for its body. */
-		if (tag == SLT_ExpKill) {
-			parse_expkill(t, a, d, len);
-			continue;
-		}
-		if (t->is_bereq) {
-			backend_record(t, a, tag, d, len, conf);
-			continue;
-		}
-		/* The cache key is made of the URL and host at lookup. */
-		if (tag == SLT_VCL_return && !strcmp(d, "lookup")) {
-			hash_url = t->url;
-			hash_host = t->host;
-		}
-		client_record(t, a, tag, d, len, conf);
+void
+txn_end(struct txn *t, const struct arena *a)
+{
+	CHECK_OBJ_NOTNULL(t, TXN_MAGIC);
+	AN(a);
+	if (!t->is_bereq && t->hash_url != NULL) {
+		t->url = t->hash_url;
+		t->host = t->hash_host;
 	}
-	if (!t->is_bereq && hash_url != NULL) {
-		t->url = hash_url;
-		t->host = hash_host;
-	}
+	t->nuke = a->nuke;
+	t->nnuke = a->nnuke;
 }

@@ -1,9 +1,13 @@
 /*
  * One VSL transaction boiled down to what stoked needs: for a client
  * request, what it asked for and how the cache answered; for a backend
- * fetch, what came back and how long Varnish keeps it.  Strings are
- * copied into an arena owned by the caller, because the log records
- * themselves are valid only while the transaction is being dispatched.
+ * fetch, what came back and how long Varnish keeps it.
+ *
+ * A transaction is parsed one record at a time, as its records reach
+ * the log (txn_begin, txn_record for each, txn_end), interleaved with
+ * other transactions'.  Strings are copied at once into the
+ * transaction's own arena: the log may overwrite a record any time
+ * after it was read.
  */
 
 #ifndef STOKE_TXN_H
@@ -11,19 +15,30 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h> /* vapi/vsl.h needs FILE */
 
-struct VSL_transaction;
+#include "vapi/vsl.h"
 
 #define TXN_MAX_RECS 32
 #define TXN_MAX_HDRS 8
 #define TXN_MAX_REQHDRS 48
 
+/*
+ * Strings that live as long as their transaction: chunks that grow up to
+ * a bound, so that pointers into them stay valid while more is added.
+ * buf/size/used describe the chunk being filled.
+ */
+struct arena_chunk;
+
 struct arena {
 	char *buf;
 	size_t size;
 	size_t used;
+	size_t total; /* bytes in all chunks */
+	size_t limit; /* what total may grow to; 0: one chunk only */
+	struct arena_chunk *chunk; /* buf's; those filled before, behind it */
 	uint64_t overflows;
-	/* Nuked objects' vxids, for all the group's transactions. */
+	/* Nuked objects' vxids. */
 	uint32_t *nuke;
 	size_t nnuke;
 	size_t anuke;
@@ -95,10 +110,10 @@ struct txn {
 
 	/*
 	 * Objects Varnish evicted to make room for this transaction's
-	 * (ExpKill LRU), by vxid: the arena's nuke[nuke0 .. nuke0+nnuke).
+	 * (ExpKill LRU), by vxid: nuke[0 .. nnuke), set by txn_end().
 	 * One fetch may nuke any number.
 	 */
-	size_t nuke0;
+	const uint32_t *nuke;
 	size_t nnuke;
 
 	/*
@@ -108,12 +123,28 @@ struct txn {
 	unsigned nreqhdr;
 	const char *reqhdr_name[TXN_MAX_REQHDRS];
 	const char *reqhdr_val[TXN_MAX_REQHDRS];
+
+	/* While parsing: the URL and host when the cache was looked up. */
+	const char *hash_url;
+	const char *hash_host;
 };
 
+/* What stoked keeps: xkey's and Symfony/Shopware's tags, bans' fields. */
+extern const struct txn_conf txn_conf_stoke;
+
+/* size: the first chunk; limit: what all chunks may add up to. */
+void arena_init(struct arena *, size_t size, size_t limit);
+/* Empty again, the first chunk kept. */
 void arena_reset(struct arena *);
 void arena_fini(struct arena *);
-/* Parse one transaction; consumes its cursor. */
-void txn_parse(struct txn *, struct VSL_transaction *, struct arena *,
+
+/* Starts afresh on an empty arena, for the transaction's strings. */
+void txn_begin(struct txn *, struct arena *, uint32_t vxid, uint32_t parent,
+    enum VSL_transaction_e, enum VSL_reason_e);
+/* One record of the transaction's, Begin and End included or not. */
+void txn_record(struct txn *, struct arena *, const uint32_t *rec,
     const struct txn_conf *);
+/* All records seen (or all there will be): the transaction as it ended. */
+void txn_end(struct txn *, const struct arena *);
 
 #endif

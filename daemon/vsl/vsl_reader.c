@@ -1,5 +1,6 @@
 /*
- * One varnishd's log, read through VSM/VSL/VSLQ as varnishncsa does, but
+ * One varnishd's log, read through VSM and a raw VSL cursor, grouped by
+ * vsl_group.c (not VSLQ, which copies and walks every record twice), and
  * driven by a libevent timer instead of a sleeping loop.
  *
  * Attaching is tried with a zero VSM timeout, so a missing varnishd costs
@@ -18,8 +19,6 @@
 
 #include <event2/event.h>
 
-#include <stdio.h>
-
 #include "vdef.h"
 #include "vas.h"
 #include "miniobj.h"
@@ -27,6 +26,7 @@
 #include "vapi/vsm.h"
 #include "vtim.h"
 
+#include "txn.h"
 #include "vsl_reader.h"
 
 #define MIN_POLL_US 1000
@@ -51,7 +51,8 @@ struct vsl_reader {
 	struct event *timer;
 	struct vsm *vsm;
 	struct VSL_data *vsl;
-	struct VSLQ *vslq;
+	struct VSL_cursor *cursor;
+	struct vsl_group *group;
 	unsigned have_cursor;
 	unsigned opened_once;
 	unsigned from_head;
@@ -79,19 +80,52 @@ arm(struct vsl_reader *r, long us)
 }
 
 static void
+group_cb(void *priv, const struct txn *const txn[], unsigned n)
+{
+	struct vsl_reader *r;
+
+	CAST_OBJ_NOTNULL(r, priv, VSL_READER_MAGIC);
+	r->fn(r->priv, txn, n);
+}
+
+static void
+sync_stats(struct vsl_reader *r)
+{
+	const struct vsl_group_stats *gs;
+
+	gs = vsl_group_stats(r->group);
+	r->stats.groups = gs->groups;
+	r->stats.incomplete = gs->incomplete;
+	r->stats.orphans = gs->orphans;
+}
+
+static void
+delete_cursor(struct vsl_reader *r)
+{
+	if (r->cursor != NULL)
+		VSL_DeleteCursor(r->cursor);
+	r->cursor = NULL;
+	r->have_cursor = 0;
+	r->stats.attached = 0;
+}
+
+/*
+ * The cache went away with the log: its open groups are dropped, as
+ * VSLQ did when its cursor was deleted, and counted.
+ */
+static void
 detach(struct vsl_reader *r)
 {
 	r->await_child = 0;
-	if (r->vslq != NULL)
-		VSLQ_Delete(&r->vslq);
+	delete_cursor(r);
+	vsl_group_drop(r->group);
+	sync_stats(r);
 	if (r->vsl != NULL) {
 		VSL_Delete(r->vsl);
 		r->vsl = NULL;
 	}
 	if (r->vsm != NULL)
 		VSM_Destroy(&r->vsm);
-	r->have_cursor = 0;
-	r->stats.attached = 0;
 }
 
 static int
@@ -111,19 +145,7 @@ attach(struct vsl_reader *r)
 	(void)VSM_Status(r->vsm);
 	r->vsl = VSL_New();
 	AN(r->vsl);
-	r->vslq = vsl_reader_query(r->vsl);
 	return (0);
-}
-
-struct VSLQ *
-vsl_reader_query(struct VSL_data *vsl)
-{
-	struct VSLQ *q;
-
-	AN(vsl);
-	q = VSLQ_New(vsl, NULL, VSL_g_request, NULL);
-	AN(q);
-	return (q);
 }
 
 static int
@@ -142,7 +164,8 @@ open_cursor(struct vsl_reader *r)
 		VSL_ResetError(r->vsl);
 		return (-1);
 	}
-	VSLQ_SetCursor(r->vslq, &c);
+	AZ(r->cursor);
+	r->cursor = c;
 	r->have_cursor = 1;
 	r->from_head = 1;
 	r->changed = 0;
@@ -154,27 +177,16 @@ open_cursor(struct vsl_reader *r)
 	return (0);
 }
 
-static int
-dispatch_cb(struct VSL_data *vsl, struct VSL_transaction *const trans[],
-    void *priv)
-{
-	struct vsl_reader *r;
-
-	(void)vsl;
-	CAST_OBJ_NOTNULL(r, priv, VSL_READER_MAGIC);
-	r->stats.groups++;
-	r->fn(r->priv, trans);
-	return (0);
-}
-
-/* Lose the cursor; the next tick opens a new one at the tail. */
+/*
+ * Lose the cursor, delivering the groups it left open as they are; the
+ * next tick opens a new one.
+ */
 static void
 drop_cursor(struct vsl_reader *r)
 {
-	(void)VSLQ_Flush(r->vslq, dispatch_cb, r);
-	VSLQ_SetCursor(r->vslq, NULL);
-	r->have_cursor = 0;
-	r->stats.attached = 0;
+	vsl_group_flush(r->group);
+	sync_stats(r);
+	delete_cursor(r);
 }
 
 /*
@@ -244,6 +256,33 @@ vsm_watch(struct vsl_reader *r)
 	return (0);
 }
 
+/*
+ * At most BATCHES_PER_TICK records or batches, each grouped as it is
+ * read.  A record is parsed straight from the log; should the log have
+ * overtaken the cursor meanwhile, what was read may be torn: that is an
+ * overrun, like one the cursor reports itself.
+ */
+static int
+read_log(struct vsl_reader *r, unsigned *np)
+{
+	struct VSL_cursor *c = r->cursor;
+	unsigned n;
+	int i = vsl_end;
+
+	for (n = 0; n < BATCHES_PER_TICK; n++) {
+		i = VSL_Next(c);
+		if (i != vsl_more)
+			break;
+		vsl_group_feed(r->group, c->rec.ptr);
+		if (VSL_Check(c, &c->rec) == vsl_check_e_inval) {
+			i = vsl_e_overrun;
+			break;
+		}
+	}
+	*np = n;
+	return (i);
+}
+
 static void
 tick(evutil_socket_t fd, short what, void *priv)
 {
@@ -278,12 +317,10 @@ tick(evutil_socket_t fd, short what, void *priv)
 		return;
 	}
 
-	for (n = 0; n < BATCHES_PER_TICK; n++) {
-		i = VSLQ_Dispatch(r->vslq, dispatch_cb, r);
-		if (i != 1)
-			break;
-	}
-	if (i == 1) {
+	vsl_group_tick(r->group, now);
+	i = read_log(r, &n);
+	sync_stats(r);
+	if (i == vsl_more) {
 		/* A backlog: come back as soon as the loop is free. */
 		r->poll_us = MIN_POLL_US;
 		arm(r, 0);
@@ -337,6 +374,7 @@ vsl_reader_new(struct event_base *eb, const char *name, vsl_group_f *fn,
 	}
 	r->fn = fn;
 	r->priv = priv;
+	r->group = vsl_group_new(&txn_conf_stoke, group_cb, r);
 	r->poll_us = MIN_POLL_US;
 	r->timer = evtimer_new(eb, tick, r);
 	AN(r->timer);
@@ -357,6 +395,7 @@ vsl_reader_free(struct vsl_reader **rp)
 	CHECK_OBJ_NOTNULL(r, VSL_READER_MAGIC);
 	event_free(r->timer);
 	detach(r);
+	vsl_group_free(&r->group);
 	free(r->name);
 	r->magic = 0;
 	free(r);

@@ -3,7 +3,7 @@
  *
  * Transactions are delivered grouped by request (a client request with
  * its backend fetches and ESI subrequests), as "varnishlog -g request"
- * shows them.  The reader never blocks: it polls on a libevent timer
+ * shows them, by vsl_group.h (a vsl_group_f is called once per group).  The reader never blocks: it polls on a libevent timer
  * whose interval shrinks while there is traffic and grows while idle,
  * and it survives varnishd starting late, restarting, and log overruns.
  */
@@ -13,21 +13,19 @@
 
 #include <stdint.h>
 
+#include "vsl_group.h"
+
 struct event_base;
-struct VSL_data;
-struct VSL_transaction;
-struct VSLQ;
 
 struct vsl_reader_stats {
 	uint64_t groups; /* transaction groups delivered */
+	uint64_t incomplete; /* of those, delivered before all ended */
+	uint64_t orphans; /* transactions never delivered (vsl_group.h) */
 	uint64_t overruns; /* the log wrapped around us */
 	uint64_t abandons; /* varnishd went away under the cursor */
 	uint64_t reconnects; /* cursors (re)opened after the first */
 	unsigned attached; /* 1 while reading a live log */
 };
-
-/* Called once per transaction group; the data is valid only then. */
-typedef void vsl_group_f(void *priv, struct VSL_transaction *const trans[]);
 
 /*
  * varnishd's cache child went away (restarted, killed), or varnishd
@@ -46,12 +44,5 @@ void vsl_reader_free(struct vsl_reader **);
 void vsl_reader_on_restart(struct vsl_reader *, vsl_restart_f *, void *priv);
 const struct vsl_reader_stats *vsl_reader_stats(const struct vsl_reader *);
 const char *vsl_reader_name(const struct vsl_reader *);
-
-/*
- * The query the reader dispatches with (grouping and the records asked
- * for), on a VSL_data of the caller's: for reading a log file the way
- * stoked reads the live one.
- */
-struct VSLQ *vsl_reader_query(struct VSL_data *);
 
 #endif
