@@ -110,6 +110,8 @@ objects=$(metric stoke_index_objects)
 fetches=$(curl -s "http://127.0.0.1:$sport/metrics" |
     sed -n 's/^stoke_events_total{.*type="fetch"} //p')
 overruns=$(metric stoke_vsl_overruns_total)
+incomplete=$(metric stoke_vsl_groups_incomplete_total)
+orphans=$(metric stoke_vsl_transactions_orphaned_total)
 scpu=$(cpu "$sp")
 lcpu=$(cpu "$lp")
 # A request woken from a busy object's waiting list is counted again in
@@ -121,12 +123,14 @@ rps=$(sed -n 's/^Requests\/sec: *//p' "$dir/wrk.out")
 
 awk -v reqs="$reqs" -v groups="$groups" -v txns="$txns" -v scpu="$scpu" \
     -v lcpu="$lcpu" -v rps="$rps" -v ovr="$overruns" -v obj="$objects" \
-    -v fetches="$fetches" -v busy="$busy" 'BEGIN {
+    -v fetches="$fetches" -v busy="$busy" -v inc="${incomplete:-0}" \
+    -v orph="${orphans:-0}" 'BEGIN {
 	printf "vsl_reader: %d requests (%.0f req/s from wrk), %d fetches, %d objects indexed\n", reqs, rps, fetches, obj
 	printf "  stoked:     %d transactions in %.2f CPU-s = %.0f txn/CPU-s\n", txns, scpu, txns / (scpu > 0 ? scpu : 0.01)
 	printf "  varnishlog: %d transactions in %.2f CPU-s = %.0f txn/CPU-s\n", txns, lcpu, txns / (lcpu > 0 ? lcpu : 0.01)
 	printf "  ratio stoked/varnishlog: %.2fx   goal: >= 500000 txn/CPU-s and >= 3x varnishlog\n", lcpu / (scpu > 0 ? scpu : 0.01)
 	printf "  lost: %d of %d request groups (MAIN.client_req less %d busy wakeups; overruns %d)\n", reqs - groups, reqs, busy, ovr
+	printf "  grouping: %d groups delivered incomplete, %d transactions orphaned\n", inc, orph
 }'
 
 rate() {	# transactions a CPU-second of a reader that used $1 CPU-s

@@ -637,7 +637,12 @@ txn_record(struct txn *t, struct arena *a, const uint32_t *rec,
 	if (!(t->is_bereq ? backend_tags : client_tags)[tag])
 		return;
 	d = VSL_CDATA(rec);
-	len = strnlen(d, VSL_LEN(rec));
+	/* varnishd ends a record with a NUL and counts it: trust, check. */
+	len = VSL_LEN(rec);
+	if (len > 0 && d[len - 1] == '\0')
+		len--;
+	else
+		len = strnlen(d, len);
 	/* A fetch nukes for its object, a request for its body. */
 	if (tag == SLT_ExpKill) {
 		parse_expkill(a, d, len);

@@ -28,7 +28,11 @@
 #include "vsl_group.h"
 #include "vsl_num.h"
 
-#define VG_HASH_BITS 13 /* twice VSL_GROUP_MAX_TXN buckets */
+/*
+ * Half as many buckets as transactions may be held: a few hundred are,
+ * under load, and a small table stays in cache.
+ */
+#define VG_HASH_BITS 11
 #define VG_CACHE 256 /* transactions kept for reuse */
 #define VG_ARENA 2048 /* a transaction's first chunk of strings */
 #define VG_ARENA_MAX (64 * 1024)
@@ -160,32 +164,40 @@ vg_retire(struct vsl_group *g, struct vg_txn *n)
  * Begin and Link records: "req 1000 rxreq", "bereq 1002 fetch".
  */
 
-static const char *const vg_type_name[VSL_t__MAX] = {
-	[VSL_t_sess] = "sess",
-	[VSL_t_req] = "req",
-	[VSL_t_bereq] = "bereq",
+struct vg_name {
+	const char *s;
+	size_t l;
+};
+#define VG_NAME(s)                                                             \
+	{                                                                      \
+		s, sizeof s - 1                                                \
+	}
+
+static const struct vg_name vg_type_name[VSL_t__MAX] = {
+	[VSL_t_sess] = VG_NAME("sess"),
+	[VSL_t_req] = VG_NAME("req"),
+	[VSL_t_bereq] = VG_NAME("bereq"),
 };
 
-static const char *const vg_reason_name[VSL_r__MAX] = {
-	[VSL_r_http_1] = "HTTP/1",
-	[VSL_r_rxreq] = "rxreq",
-	[VSL_r_esi] = "esi",
-	[VSL_r_restart] = "restart",
-	[VSL_r_pass] = "pass",
-	[VSL_r_fetch] = "fetch",
-	[VSL_r_bgfetch] = "bgfetch",
-	[VSL_r_pipe] = "pipe",
+static const struct vg_name vg_reason_name[VSL_r__MAX] = {
+	[VSL_r_http_1] = VG_NAME("HTTP/1"),
+	[VSL_r_rxreq] = VG_NAME("rxreq"),
+	[VSL_r_esi] = VG_NAME("esi"),
+	[VSL_r_restart] = VG_NAME("restart"),
+	[VSL_r_pass] = VG_NAME("pass"),
+	[VSL_r_fetch] = VG_NAME("fetch"),
+	[VSL_r_bgfetch] = VG_NAME("bgfetch"),
+	[VSL_r_pipe] = VG_NAME("pipe"),
 };
 
-/* The index of the word [b, e) in names, 0 when it is none of them. */
+/* The index of the word [b, b+l) in names, 0 when it is none of them. */
 static unsigned
-vg_word(const char *const *names, unsigned n, const char *b, const char *e)
+vg_word(const struct vg_name *names, unsigned n, const char *b, size_t l)
 {
 	unsigned i;
 
 	for (i = 1; i < n; i++)
-		if (names[i] != NULL && strlen(names[i]) == (size_t)(e - b) &&
-		    !memcmp(names[i], b, (size_t)(e - b)))
+		if (names[i].l == l && !memcmp(names[i].s, b, l))
 			return (i);
 	return (0);
 }
@@ -197,20 +209,20 @@ vg_parse_bl(const uint32_t *rec, enum VSL_transaction_e *type, uint32_t *vxid,
 	const char *b = VSL_CDATA(rec), *e;
 	uint64_t v;
 
-	if (strnlen(b, VSL_LEN(rec)) == VSL_LEN(rec))
-		return (-1); /* no NUL: not a record varnishd wrote */
+	/* varnishd's records end in a NUL, counted in their length. */
+	if (VSL_LEN(rec) == 0 || b[VSL_LEN(rec) - 1] != '\0')
+		return (-1);
 	e = strchr(b, ' ');
 	if (e == NULL)
 		return (-1);
-	*type = vg_word(vg_type_name, VSL_t__MAX, b, e);
+	*type = vg_word(vg_type_name, VSL_t__MAX, b, (size_t)(e - b));
 	b = vsl_num_u64(e, &v);
 	if (*type == VSL_t_unknown || b == NULL || v > UINT32_MAX)
 		return (-1);
 	*vxid = (uint32_t)v;
 	while (*b == ' ')
 		b++;
-	e = strchr(b, '\0');
-	*reason = vg_word(vg_reason_name, VSL_r__MAX, b, e);
+	*reason = vg_word(vg_reason_name, VSL_r__MAX, b, strlen(b));
 	return (0);
 }
 
@@ -341,7 +353,7 @@ vg_force(struct vsl_group *g, struct vg_txn *n, enum vg_how how)
  * Records.
  */
 
-static void
+static struct vg_txn *
 vg_begin(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
     const uint32_t *rec)
 {
@@ -351,23 +363,24 @@ vg_begin(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
 	uint32_t pvxid;
 
 	if (vg_parse_bl(rec, &type, &pvxid, &reason) != 0 || type == VSL_t_sess)
-		return;
+		return (n);
 	if (n == NULL)
 		n = vg_new(g, vxid, type);
 	if (n->begun || n->ended)
-		return;
+		return (n);
 	n->type = type;
 	n->begun = 1;
 	txn_begin(&n->txn, &n->arena, vxid, pvxid, type, reason);
 	/* A request a client sent is a group of its own. */
 	if (pvxid == 0 || pvxid == vxid || n->parent != NULL ||
 	    (type == VSL_t_req && reason == VSL_r_rxreq))
-		return;
+		return (n);
 	p = vg_find(g, pvxid);
 	if (p == NULL)
 		p = vg_new(g, pvxid, VSL_t_unknown);
 	vg_attach(p, n);
 	g->last = n;
+	return (n);
 }
 
 static void
@@ -405,47 +418,73 @@ vg_end(struct vsl_group *g, struct vg_txn *n)
 		vg_deliver(g, root, VG_ENDED);
 }
 
-static void
-vg_record(struct vsl_group *g, const uint32_t *rec)
+/*
+ * One record of vxid's, whose transaction is n (NULL when none is
+ * held); returns what is held for vxid after the record.
+ */
+static struct vg_txn *
+vg_record(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
+    const uint32_t *rec)
 {
-	struct vg_txn *n;
-	uint32_t vxid;
 	enum VSL_tag_e tag;
 
-	vxid = VSL_ID(rec);
-	if (vxid == 0)
-		return; /* not a transaction's */
 	tag = VSL_TAG(rec);
-	n = vg_find(g, vxid);
-	if (tag == SLT_Begin) {
-		vg_begin(g, n, vxid, rec);
-		return;
-	}
+	if (tag == SLT_Begin)
+		return (vg_begin(g, n, vxid, rec));
 	if (n == NULL || n->ended)
-		return;
-	if (tag == SLT_Link)
+		return (n);
+	if (tag == SLT_Link) {
 		vg_link(g, n, rec);
-	else if (tag == SLT_End) {
+	} else if (tag == SLT_End) {
 		vg_end(g, n);
-		return;
+		return (NULL); /* delivered, or waiting for its children */
 	}
 	if (n->begun)
 		txn_record(&n->txn, &n->arena, rec, g->conf);
+	return (n);
+}
+
+/*
+ * A batch holds one transaction's records: its transaction is looked up
+ * once, and a session's (never held) records skipped at no cost.
+ */
+static void
+vg_batch(struct vsl_group *g, const uint32_t *rec)
+{
+	const uint32_t *end;
+	struct vg_txn *n;
+	uint32_t vxid;
+
+	end = VSL_END(rec, VSL_BATCHLEN(rec));
+	rec = VSL_NEXT(rec);
+	if (rec >= end)
+		return;
+	vxid = VSL_ID(rec);
+	if (vxid == 0)
+		return; /* not a transaction's */
+	n = vg_find(g, vxid);
+	for (; rec < end; rec = VSL_NEXT(rec)) {
+		if (VSL_ID(rec) == vxid)
+			n = vg_record(g, n, vxid, rec);
+		else if (VSL_ID(rec) != 0)
+			(void)vg_record(g, vg_find(g, VSL_ID(rec)), VSL_ID(rec),
+			    rec);
+	}
 }
 
 void
 vsl_group_feed(struct vsl_group *g, const uint32_t *rec)
 {
-	const uint32_t *end;
+	uint32_t vxid;
 
 	CHECK_OBJ_NOTNULL(g, VSL_GROUP_MAGIC);
 	AN(rec);
-	if (VSL_TAG(rec) != SLT__Batch) {
-		vg_record(g, rec);
+	if (VSL_TAG(rec) == SLT__Batch) {
+		vg_batch(g, rec);
 	} else {
-		end = VSL_END(rec, VSL_BATCHLEN(rec));
-		for (rec = VSL_NEXT(rec); rec < end; rec = VSL_NEXT(rec))
-			vg_record(g, rec);
+		vxid = VSL_ID(rec);
+		if (vxid != 0)
+			(void)vg_record(g, vg_find(g, vxid), vxid, rec);
 	}
 	while (g->stats.held > VSL_GROUP_MAX_TXN)
 		vg_force(g, VTAILQ_FIRST(&g->open), VG_FORCED);
