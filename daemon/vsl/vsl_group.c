@@ -445,6 +445,24 @@ vg_record(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
 }
 
 /*
+ * Most records are none of Begin, Link and End, for a transaction being
+ * parsed: those go straight to it.
+ */
+static inline struct vg_txn *
+vg_next(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
+    const uint32_t *rec)
+{
+	enum VSL_tag_e tag = VSL_TAG(rec);
+
+	if (n != NULL && n->begun && !n->ended && tag != SLT_Begin &&
+	    tag != SLT_Link && tag != SLT_End) {
+		txn_record(&n->txn, &n->arena, rec, g->conf);
+		return (n);
+	}
+	return (vg_record(g, n, vxid, rec));
+}
+
+/*
  * A batch holds one transaction's records: its transaction is looked up
  * once, and a session's (never held) records skipped at no cost.
  */
@@ -465,9 +483,9 @@ vg_batch(struct vsl_group *g, const uint32_t *rec)
 	n = vg_find(g, vxid);
 	for (; rec < end; rec = VSL_NEXT(rec)) {
 		if (VSL_ID(rec) == vxid)
-			n = vg_record(g, n, vxid, rec);
+			n = vg_next(g, n, vxid, rec);
 		else if (VSL_ID(rec) != 0)
-			(void)vg_record(g, vg_find(g, VSL_ID(rec)), VSL_ID(rec),
+			(void)vg_next(g, vg_find(g, VSL_ID(rec)), VSL_ID(rec),
 			    rec);
 	}
 }
@@ -484,7 +502,7 @@ vsl_group_feed(struct vsl_group *g, const uint32_t *rec)
 	} else {
 		vxid = VSL_ID(rec);
 		if (vxid != 0)
-			(void)vg_record(g, vg_find(g, vxid), vxid, rec);
+			(void)vg_next(g, vg_find(g, vxid), vxid, rec);
 	}
 	while (g->stats.held > VSL_GROUP_MAX_TXN)
 		vg_force(g, VTAILQ_FIRST(&g->open), VG_FORCED);
