@@ -481,7 +481,7 @@ cmd_agent(int argc, char **argv)
 	if (rv != 0)
 		return (rv == 1 ? 0 : rv);
 	INIT_OBJ(&a, AGENT_MAGIC);
-	a.eb = event_base_new();
+	a.eb = loop_new();
 	if (a.eb == NULL) {
 		log_error(NULL, "no event base");
 		return (1);

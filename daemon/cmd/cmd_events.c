@@ -123,7 +123,7 @@ cmd_events(int argc, char **argv)
 		    opts);
 		return (2);
 	}
-	eb = event_base_new();
+	eb = loop_new();
 	if (eb == NULL) {
 		fprintf(stderr, "stoked events: no event base\n");
 		return (1);

@@ -616,7 +616,7 @@ cmd_run(int argc, char **argv)
 	if (!o.cc.no_database &&
 	    cmd_tenant_keys(&r.ct, "run", o.jwt_keys, NULL) < 0)
 		return (1);
-	r.eb = event_base_new();
+	r.eb = loop_new();
 	if (r.eb == NULL) {
 		log_error(NULL, "no event base");
 		return (1);

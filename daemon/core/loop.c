@@ -22,6 +22,26 @@ loop_on_signal(evutil_socket_t sig, short what, void *priv)
 	event_base_loopexit(priv, NULL);
 }
 
+/*
+ * Without PRECISE_TIMER libevent waits in whole milliseconds, rounded
+ * up: a 0.5 ms timer would fire after 1 to 2 ms, and the log reader's
+ * poll (vsl_reader.c) is what an invalidation waits for.
+ */
+struct event_base *
+loop_new(void)
+{
+	struct event_config *cfg;
+	struct event_base *eb;
+
+	cfg = event_config_new();
+	if (cfg == NULL)
+		return (NULL);
+	AZ(event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER));
+	eb = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return (eb);
+}
+
 int
 loop_run(struct event_base *eb)
 {

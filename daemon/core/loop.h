@@ -1,11 +1,14 @@
 /*
- * Running stoked's event loop until SIGINT or SIGTERM.
+ * Making stoked's event loop, and running it until SIGINT or SIGTERM.
  */
 
 #ifndef STOKE_LOOP_H
 #define STOKE_LOOP_H
 
 struct event_base;
+
+/* An event base whose timers keep sub-millisecond time; NULL: none. */
+struct event_base *loop_new(void);
 
 /* Dispatches until a stop signal; returns 0, or -1 if it could not run. */
 int loop_run(struct event_base *);

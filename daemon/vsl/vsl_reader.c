@@ -29,16 +29,22 @@
 #include "txn.h"
 #include "vsl_reader.h"
 
-#define MIN_POLL_US 1000
+/*
+ * An invalidation is seen at the next tick after varnishd writes it:
+ * half a millisecond, on a loop whose timers are precise (loop_new()),
+ * keeps that within the re-warm's budget of a few milliseconds.  An
+ * idle tick costs a few microseconds.
+ */
+#define MIN_POLL_US 500
 #define MAX_POLL_US 5000
 #define QUICK_FOR 1.0 /* seconds at MIN_POLL after the log last moved */
 /*
  * How often VSM is asked whether varnishd or its child changed while a
- * cursor reads: each ask stats its segment lists, and at every 1 ms tick
- * that was some 9% of the reader's CPU.  Overruns the cursor reports
+ * cursor reads: each ask stats its segment lists, some ten system calls,
+ * and at every tick that was some 9% of the reader's CPU.  Overruns the cursor reports
  * itself; a restart shows at the next ask, at most this much later.
  */
-#define STATUS_EVERY 0.01 /* seconds */
+#define STATUS_EVERY 0.05 /* seconds */
 #define ATTACH_RETRY_US 500000
 #define BATCHES_PER_TICK 256
 #define AWAIT_CHILD_US 10000
