@@ -27,6 +27,7 @@
 #include "miniobj.h"
 #include "vtim.h"
 
+#include "core/loop.h"
 #include "core/url_list.h"
 #include "fetch/addr_policy.h"
 #include "fetch/fetcher.h"
@@ -576,7 +577,7 @@ cmd_warm(int argc, char **argv)
 		return (rc == 1 ? 0 : 2);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	c.eb = event_base_new();
+	c.eb = loop_new();
 	if (c.eb == NULL) {
 		fprintf(stderr, "stoked warm: no event base\n");
 		return (1);

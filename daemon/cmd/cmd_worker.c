@@ -27,6 +27,7 @@
 #include "miniobj.h"
 #include "vtim.h"
 
+#include "core/loop.h"
 #include "fetch/fetcher.h"
 #include "fetch/origin_guard.h"
 #include "proto/secret.h"
@@ -264,7 +265,7 @@ cmd_worker(int argc, char **argv)
 	}
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	m.eb = event_base_new();
+	m.eb = loop_new();
 	if (m.eb == NULL) {
 		fprintf(stderr, "stoked worker: no event base\n");
 		free(url);

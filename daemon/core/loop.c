@@ -37,6 +37,9 @@ loop_new(void)
 	if (cfg == NULL)
 		return (NULL);
 	AZ(event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER));
+	/* What a changelist cannot tell apart is two dup()s of one
+	 * socket in one base: stoked never watches such a pair. */
+	AZ(event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST));
 	eb = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	return (eb);

@@ -7,7 +7,13 @@
 
 struct event_base;
 
-/* An event base whose timers keep sub-millisecond time; NULL: none. */
+/*
+ * An event base whose timers keep sub-millisecond time, and where
+ * watching a socket, leaving it and watching it again within one pass
+ * costs at most one epoll_ctl (libevent's changelist), which libcurl
+ * asks for with every request on a kept connection.  NULL when none
+ * could be made.
+ */
 struct event_base *loop_new(void);
 
 /* Dispatches until a stop signal; returns 0, or -1 if it could not run. */

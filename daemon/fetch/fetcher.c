@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -53,6 +54,9 @@ struct fetcher {
 	 * set up as plain fetches want them. */
 	struct fetch_spare *spare;
 	unsigned nspare, maxspare;
+	/* Sockets curl watches or watched, by descriptor. */
+	struct sock **socks;
+	size_t nsocks;
 };
 
 /*
@@ -103,10 +107,22 @@ struct fetch {
 /* Expired fetches failed in one pass; the rest in the next, soon after. */
 #define DRAIN_EXPIRED 64
 
+/*
+ * A socket curl watches, or watched.  One this fetcher opened stays
+ * watched for reading while its connection waits for the next request
+ * (parked): curl leaves a kept connection's socket after each answer
+ * and asks for it again with the next request, which would otherwise
+ * cost two epoll_ctl a request.  It goes when curl closes it.
+ */
 struct sock {
 	unsigned magic;
 #define FETCH_SOCK_MAGIC 0x1155edf9
-	struct event *ev;
+	struct fetcher *f;
+	struct event *ev; /* NULL until first watched */
+	curl_socket_t fd;
+	short kind; /* what ev is added for; 0: not added */
+	unsigned ours; /* open_socket() made it: close_socket() ends it */
+	unsigned parked; /* curl is not watching it */
 };
 
 static void
@@ -259,15 +275,30 @@ harvest(struct fetcher *f)
 			fetcher_finish(f, msg->easy_handle, msg->data.result);
 }
 
+static void sock_watch(struct sock *, short);
+
 static void
 on_socket(evutil_socket_t fd, short kind, void *priv)
 {
 	struct fetcher *f;
+	struct sock *sk;
 	int action;
 
-	CAST_OBJ_NOTNULL(f, priv, FETCHER_MAGIC);
+	CAST_OBJ_NOTNULL(sk, priv, FETCH_SOCK_MAGIC);
+	f = sk->f;
+	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
+	if (sk->parked) {
+		/*
+		 * An idle connection spoke: the server closed it, most
+		 * likely.  Curl finds out when it looks at it again, or
+		 * closes it; until then it is not watched.
+		 */
+		sock_watch(sk, 0);
+		return;
+	}
 	action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
 	    ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	/* sk may be gone after this: curl may have closed the socket. */
 	(void)curl_multi_socket_action(f->multi, fd, action, &f->running);
 	/*
 	 * curl's timer is curl's to clear (timer_cb with -1): a done
@@ -289,42 +320,110 @@ on_timeout(evutil_socket_t fd, short kind, void *priv)
 	harvest(f);
 }
 
+static struct sock *
+sock_find(const struct fetcher *f, curl_socket_t s)
+{
+	if (s < 0 || (size_t)s >= f->nsocks)
+		return (NULL);
+	return (f->socks[s]);
+}
+
+static struct sock *
+sock_make(struct fetcher *f, curl_socket_t s, unsigned ours)
+{
+	struct sock **a;
+	struct sock *sk;
+	size_t n;
+
+	assert(s >= 0);
+	AZ(sock_find(f, s));
+	if ((size_t)s >= f->nsocks) {
+		n = f->nsocks > 0 ? f->nsocks : 64;
+		while (n <= (size_t)s)
+			n *= 2;
+		a = realloc(f->socks, n * sizeof *a);
+		AN(a);
+		memset(a + f->nsocks, 0, (n - f->nsocks) * sizeof *a);
+		f->socks = a;
+		f->nsocks = n;
+	}
+	ALLOC_OBJ(sk, FETCH_SOCK_MAGIC);
+	AN(sk);
+	sk->f = f;
+	sk->fd = s;
+	sk->ours = ours;
+	f->socks[s] = sk;
+	return (sk);
+}
+
+/* Watch for this (EV_READ, EV_WRITE or both), or nothing (0); what is
+ * watched already costs nothing. */
+static void
+sock_watch(struct sock *sk, short kind)
+{
+	CHECK_OBJ_NOTNULL(sk, FETCH_SOCK_MAGIC);
+	if (kind == sk->kind)
+		return;
+	if (sk->kind != 0)
+		AZ(event_del(sk->ev));
+	sk->kind = kind;
+	if (kind == 0)
+		return;
+	if (sk->ev == NULL) {
+		sk->ev = event_new(sk->f->eb, sk->fd, kind | EV_PERSIST,
+		    on_socket, sk);
+		AN(sk->ev);
+	} else {
+		AZ(event_assign(sk->ev, sk->f->eb, sk->fd, kind | EV_PERSIST,
+		    on_socket, sk));
+	}
+	AZ(event_add(sk->ev, NULL));
+}
+
+static void
+sock_drop(struct sock *sk)
+{
+	struct fetcher *f;
+
+	CHECK_OBJ_NOTNULL(sk, FETCH_SOCK_MAGIC);
+	f = sk->f;
+	assert(f->socks[sk->fd] == sk);
+	f->socks[sk->fd] = NULL;
+	if (sk->ev != NULL)
+		event_free(sk->ev);
+	FREE_OBJ(sk);
+}
+
 /* curl: watch this socket so (or no more). */
 static int
 sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 {
 	struct fetcher *f;
 	struct sock *sk;
-	short kind;
-	int rc;
 
 	(void)easy;
+	(void)sockp;
 	CAST_OBJ_NOTNULL(f, userp, FETCHER_MAGIC);
-	/* NULL until curl_multi_assign() gave this socket one. */
-	CAST_OBJ(sk, sockp, FETCH_SOCK_MAGIC);
+	sk = sock_find(f, s);
 	if (what == CURL_POLL_REMOVE) {
-		if (sk != NULL) {
-			event_free(sk->ev);
-			FREE_OBJ(sk);
+		if (sk == NULL)
+			return (0);
+		if (!sk->ours) {
+			/* Closed behind our back (the resolver's): its
+			 * number may come back as another socket. */
+			sock_drop(sk);
+			return (0);
 		}
-		(void)curl_multi_assign(f->multi, s, NULL);
+		sk->parked = 1;
+		sock_watch(sk, EV_READ);
 		return (0);
 	}
-	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
-	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-	if (sk == NULL) {
-		ALLOC_OBJ(sk, FETCH_SOCK_MAGIC);
-		AN(sk);
-		(void)curl_multi_assign(f->multi, s, sk);
-		sk->ev = event_new(f->eb, s, kind, on_socket, f);
-		AN(sk->ev);
-	} else {
-		/* The same event, watching for something else. */
-		(void)event_del(sk->ev);
-		rc = event_assign(sk->ev, f->eb, s, kind, on_socket, f);
-		AZ(rc);
-	}
-	AZ(event_add(sk->ev, NULL));
+	if (sk == NULL)
+		sk = sock_make(f, s, 0);
+	sk->parked = 0;
+	sock_watch(sk,
+	    ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	        ((what & CURL_POLL_OUT) ? EV_WRITE : 0));
 	return (0);
 }
 
@@ -449,12 +548,12 @@ on_header(char *p, size_t size, size_t n, void *priv)
 		return (len);
 	}
 	fetch_kept_line(&fe->kept, p, len);
-	/* The first letter first: each line is tried against them all. */
 #define HDR(name, field)                                                       \
 	if (len > sizeof name && (p[0] | 0x20) == (name[0] | 0x20) &&          \
 	    !strncasecmp(p, name ":", sizeof name))                            \
 		hdr_copy(fe->field, sizeof fe->field, p + sizeof name,         \
 		    len - sizeof name);
+	/* The first letter first: each line is tried against them all. */
 	HDR("X-Varnish", xvarnish)
 	HDR("Stoke-Warm-Id", warm_id)
 	HDR("Retry-After", retry_after)
@@ -603,19 +702,22 @@ on_retry(evutil_socket_t fd, short kind, void *priv)
 }
 
 /*
- * Each address curl is about to connect to, for a tenant's fetch: what
- * the policy refuses is never connected to (curl then tries the host's
- * next address, if any, and fails when none is left).
+ * Each socket curl opens for a fetch is known as ours, to stay watched
+ * between requests (struct sock).  For a tenant's fetch, each address
+ * is judged first: what the policy refuses is never connected to (curl
+ * then tries the host's next address, if any, and fails when none is
+ * left).
  */
 static curl_socket_t
 open_socket(void *priv, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct fetch *fe;
+	struct sock *sk;
+	curl_socket_t s;
 	unsigned bad;
 
 	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
-	assert(fe->addr != FETCH_ADDR_ANY);
-	if (purpose == CURLSOCKTYPE_IPCXN) {
+	if (purpose == CURLSOCKTYPE_IPCXN && fe->addr != FETCH_ADDR_ANY) {
 		bad = addr_verdict(addr_classify(&a->addr),
 		    fe->addr == FETCH_ADDR_PRIVATE_OK);
 		if (bad != 0) {
@@ -623,7 +725,29 @@ open_socket(void *priv, curlsocktype purpose, struct curl_sockaddr *a)
 			return (CURL_SOCKET_BAD);
 		}
 	}
-	return (socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol));
+	s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (s == CURL_SOCKET_BAD)
+		return (s);
+	/* Its number was another socket's, closed unseen: forgotten. */
+	sk = sock_find(fe->f, s);
+	if (sk != NULL)
+		sock_drop(sk);
+	(void)sock_make(fe->f, s, 1);
+	return (s);
+}
+
+/* Every socket open_socket() made ends here, whoever closes it. */
+static int
+close_socket(void *priv, curl_socket_t s)
+{
+	struct fetcher *f;
+	struct sock *sk;
+
+	CAST_OBJ_NOTNULL(f, priv, FETCHER_MAGIC);
+	sk = sock_find(f, s);
+	if (sk != NULL)
+		sock_drop(sk);
+	return (close(s));
 }
 
 /*
@@ -642,7 +766,7 @@ fetch_is_plain(const struct fetcher *f, const struct fetch_req *rq)
 
 /* Options every fetch sets alike. */
 static void
-fetch_common_opts(CURL *e)
+fetch_common_opts(struct fetcher *f, CURL *e)
 {
 	/* Straight to the node, whatever proxy the environment names. */
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
@@ -652,6 +776,9 @@ fetch_common_opts(CURL *e)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "stoked/" PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, f);
 }
 
 /* fe's easy handle: a spare one if any, set up for what fe is. */
@@ -672,7 +799,7 @@ fetch_easy(struct fetcher *f, struct fetch *fe, unsigned plain)
 		if (sp->plain)
 			curl_easy_reset(fe->easy);
 	}
-	fetch_common_opts(fe->easy);
+	fetch_common_opts(f, fe->easy);
 }
 
 int
@@ -746,11 +873,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		return (-1);
 	}
 	fe->addr = f->addr != FETCH_ADDR_ANY ? f->addr : rq->addr;
-	if (fe->addr != FETCH_ADDR_ANY) {
-		curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETFUNCTION,
-		    open_socket);
-		curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETDATA, fe);
-	}
+	curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETDATA, fe);
 	origin = rq->origin != NULL ? rq->origin
 	    : rq->host != NULL      ? rq->host
 	                            : rq->url;
@@ -826,6 +949,7 @@ void
 fetcher_free(struct fetcher **fp)
 {
 	struct fetcher *f;
+	size_t u;
 
 	AN(fp);
 	f = *fp;
@@ -853,7 +977,12 @@ fetcher_free(struct fetcher **fp)
 	while (f->nspare > 0)
 		curl_easy_cleanup(f->spare[--f->nspare].easy);
 	free(f->spare);
+	/* Closes the kept connections, through close_socket(). */
 	curl_multi_cleanup(f->multi);
+	for (u = 0; u < f->nsocks; u++)
+		if (f->socks[u] != NULL)
+			sock_drop(f->socks[u]);
+	free(f->socks);
 	event_free(f->timer);
 	event_free(f->retry);
 	f->magic = 0;
