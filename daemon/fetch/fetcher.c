@@ -71,6 +71,7 @@ struct fetch {
 	VTAILQ_ENTRY(fetch) list;
 	unsigned is_waiting;
 	unsigned latency_later;
+	unsigned no_kept;
 	double submitted, started;
 	double deadline; /* held back past this, it fails */
 	CURL *easy;
@@ -250,7 +251,7 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	res.location = fe->location[0] != '\0' ? fe->location : NULL;
 	res.content_type =
 	    fe->content_type[0] != '\0' ? fe->content_type : NULL;
-	res.kept = &fe->kept;
+	res.kept = fe->no_kept ? NULL : &fe->kept;
 	if (fe->body_max > 0)
 		res.body = fe->buf != NULL ? fe->buf : "";
 	res.waited = fe->started - fe->submitted;
@@ -547,7 +548,8 @@ on_header(char *p, size_t size, size_t n, void *priv)
 		fetch_kept_clear(&fe->kept);
 		return (len);
 	}
-	fetch_kept_line(&fe->kept, p, len);
+	if (!fe->no_kept)
+		fetch_kept_line(&fe->kept, p, len);
 #define HDR(name, field)                                                       \
 	if (len > sizeof name && (p[0] | 0x20) == (name[0] | 0x20) &&          \
 	    !strncasecmp(p, name ":", sizeof name))                            \
@@ -764,18 +766,21 @@ fetch_is_plain(const struct fetcher *f, const struct fetch_req *rq)
 	    f->addr == FETCH_ADDR_ANY && rq->addr == FETCH_ADDR_ANY);
 }
 
+#define FETCH_UA "stoked/" PACKAGE_VERSION
+
 /* Options every fetch sets alike. */
 static void
 fetch_common_opts(struct fetcher *f, CURL *e)
 {
 	/* Straight to the node, whatever proxy the environment names. */
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	/* Else curl reads no_proxy from the environment every request. */
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "stoked/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, f);
@@ -800,6 +805,40 @@ fetch_easy(struct fetcher *f, struct fetch *fe, unsigned plain)
 			curl_easy_reset(fe->easy);
 	}
 	fetch_common_opts(f, fe->easy);
+	/*
+	 * A plain fetch sends it among its headers instead: curl formats
+	 * CURLOPT_USERAGENT's line anew every request.  Not the others',
+	 * whose headers may be an e-mail's (SMTP).
+	 */
+	if (!plain)
+		curl_easy_setopt(fe->easy, CURLOPT_USERAGENT, FETCH_UA);
+}
+
+/* rq brings a header of this name ("Name:"), a variant's replayed. */
+static unsigned
+fetch_names(const struct fetch_req *rq, const char *name)
+{
+	size_t len = strlen(name);
+	unsigned i;
+
+	for (i = 0; i < rq->nhdr; i++)
+		if (!strncasecmp(rq->hdr[i], name, len))
+			return (1);
+	return (0);
+}
+
+/* dst = prefix + s, or -1 when that does not fit: per request, where
+ * snprintf() costs more than the rest of these lines. */
+static int
+fetch_copy(char *dst, size_t dstlen, const char *prefix, const char *s)
+{
+	size_t p = strlen(prefix), n = strlen(s);
+
+	if (p + n >= dstlen)
+		return (-1);
+	memcpy(dst, prefix, p);
+	memcpy(dst + p, s, n + 1);
+	return (0);
 }
 
 int
@@ -824,10 +863,10 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	fe->body_max = rq->body_max;
 	fe->body_cut = rq->body_cut;
 	fe->latency_later = rq->latency_later;
+	fe->no_kept = rq->no_kept;
 	fetch_easy(f, fe, fetch_is_plain(f, rq));
 	if (rq->host != NULL) {
-		if ((size_t)snprintf(host, sizeof host, "Host: %s", rq->host) >=
-		    sizeof host) {
+		if (fetch_copy(host, sizeof host, "Host: ", rq->host) != 0) {
 			fetch_free(fe);
 			return (-1);
 		}
@@ -837,6 +876,11 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	}
 	for (i = 0; i < rq->nhdr; i++) {
 		l = curl_slist_append(fe->hdrs, rq->hdr[i]);
+		AN(l);
+		fe->hdrs = l;
+	}
+	if (fe->plain && !fetch_names(rq, "User-Agent:")) {
+		l = curl_slist_append(fe->hdrs, "User-Agent: " FETCH_UA);
 		AN(l);
 		fe->hdrs = l;
 	}
@@ -877,8 +921,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	origin = rq->origin != NULL ? rq->origin
 	    : rq->host != NULL      ? rq->host
 	                            : rq->url;
-	if ((size_t)snprintf(fe->origin, sizeof fe->origin, "%s", origin) >=
-	    sizeof fe->origin) {
+	if (fetch_copy(fe->origin, sizeof fe->origin, "", origin) != 0) {
 		fetch_free(fe);
 		return (-1);
 	}

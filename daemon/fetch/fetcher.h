@@ -65,6 +65,8 @@ struct fetch_req {
 	 * better witness than the first byte (og_sample()): the guard
 	 * hears only whether it failed from the answer. */
 	unsigned latency_later;
+	/* No one reads fetch_result.kept: its headers are not kept. */
+	unsigned no_kept;
 };
 
 struct fetch_result {
@@ -91,7 +93,8 @@ struct fetch_result {
 	const char *content_type; /* as answered, or NULL */
 	unsigned cut; /* body_cut: the body went on past body_max */
 	/* The headers that explain the answer (fetch_kept.h), valid
-	 * during the callback; NULL when it never reached a server. */
+	 * during the callback; NULL when it never reached a server, or
+	 * with no_kept. */
 	const struct fetch_kept *kept;
 };
 

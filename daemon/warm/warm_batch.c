@@ -321,6 +321,7 @@ send_req(struct warm_batch *j, struct wb_req *r)
 	r->later = j->guard != NULL && j->conf.nnode > 0 &&
 	    j->conf.verify[r->node] != NULL;
 	rq.latency_later = r->later;
+	rq.no_kept = j->conf.no_headers;
 	if (j->conf.keylen > 0) {
 		/* A fresh id and time for every try: ids are not reused. */
 		snprintf(r->id, sizeof r->id, "job-%ld-%ju", (long)getpid(),
