@@ -74,6 +74,23 @@ str_form_encode(const char *s, char *out, size_t outlen)
 	return (0);
 }
 
+int
+str_join(char *dst, size_t dstlen, const char *a, const char *b)
+{
+	size_t la, lb;
+
+	AN(dst);
+	AN(a);
+	AN(b);
+	la = strlen(a);
+	lb = strlen(b);
+	if (la + lb >= dstlen)
+		return (-1);
+	memcpy(dst, a, la);
+	memcpy(dst + la, b, lb + 1);
+	return (0);
+}
+
 size_t
 str_utf8_len(const unsigned char *p)
 {

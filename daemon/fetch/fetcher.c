@@ -25,6 +25,7 @@
 #include "vqueue.h"
 #include "vtim.h"
 
+#include "core/str.h"
 #include "addr_policy.h"
 #include "fetch_kept.h"
 #include "fetcher.h"
@@ -827,20 +828,6 @@ fetch_names(const struct fetch_req *rq, const char *name)
 	return (0);
 }
 
-/* dst = prefix + s, or -1 when that does not fit: per request, where
- * snprintf() costs more than the rest of these lines. */
-static int
-fetch_copy(char *dst, size_t dstlen, const char *prefix, const char *s)
-{
-	size_t p = strlen(prefix), n = strlen(s);
-
-	if (p + n >= dstlen)
-		return (-1);
-	memcpy(dst, prefix, p);
-	memcpy(dst + p, s, n + 1);
-	return (0);
-}
-
 int
 fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
     fetch_done_f *done, void *priv)
@@ -866,7 +853,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	fe->no_kept = rq->no_kept;
 	fetch_easy(f, fe, fetch_is_plain(f, rq));
 	if (rq->host != NULL) {
-		if (fetch_copy(host, sizeof host, "Host: ", rq->host) != 0) {
+		if (str_join(host, sizeof host, "Host: ", rq->host) != 0) {
 			fetch_free(fe);
 			return (-1);
 		}
@@ -921,7 +908,7 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 	origin = rq->origin != NULL ? rq->origin
 	    : rq->host != NULL      ? rq->host
 	                            : rq->url;
-	if (fetch_copy(fe->origin, sizeof fe->origin, "", origin) != 0) {
+	if (str_join(fe->origin, sizeof fe->origin, "", origin) != 0) {
 		fetch_free(fe);
 		return (-1);
 	}

@@ -16,6 +16,7 @@
 #include "vdef.h"
 #include "vas.h"
 
+#include "core/str.h"
 #include "warm_url.h"
 
 /*
@@ -144,15 +145,16 @@ warm_url_split(const char *url, const char *node, char *target, size_t tlen,
 
 	AN(url);
 	if (wu_fast(url, &h, &hl, &p) == 0) {
-		if (hl >= hlen || (size_t)snprintf(path, plen, "%s", p) >= plen)
+		if (hl >= hlen || str_join(path, plen, "", p) != 0)
 			return (-1);
 		memcpy(host, h, hl);
 		host[hl] = '\0';
 	} else if (wu_curl(url, host, hlen, path, plen) != 0) {
 		return (-1);
 	}
-	if ((size_t)snprintf(target, tlen, "%s%s", node != NULL ? node : "",
-	        node != NULL ? path : url) >= tlen)
+	/* Per URL warmed: not snprintf(). */
+	if (str_join(target, tlen, node != NULL ? node : "",
+	        node != NULL ? path : url) != 0)
 		return (-1);
 	return (0);
 }

@@ -114,5 +114,17 @@ main(void)
 	CHECK_INT_EQ(warm_url_split("http://h/a/./b", NULL, t, sizeof t, h,
 	                 sizeof h, p, 4),
 	    -1);
+	/* Exactly full, with its '\0', and one byte short. */
+	CHECK_INT_EQ(warm_url_split("http://h/ab", "http://n", t, 12, h,
+	                 sizeof h, p, 4),
+	    0);
+	CHECK_STR_EQ(t, "http://n/ab");
+	CHECK_STR_EQ(p, "/ab");
+	CHECK_INT_EQ(warm_url_split("http://h/ab", "http://n", t, 11, h,
+	                 sizeof h, p, sizeof p),
+	    -1);
+	CHECK_INT_EQ(warm_url_split("http://h/ab", NULL, t, sizeof t, h,
+	                 sizeof h, p, 3),
+	    -1);
 	return (unit_done());
 }
