@@ -99,28 +99,32 @@ stat() {
     fail "not every page stayed in cache"
 
 # CPU seconds (user and system) used by this shell's children so far, in
-# $cpu: what each client spent, whatever else the machine was doing.
+# $cpu, and the user part alone in $ucpu: what each client spent,
+# whatever else the machine was doing.  The system part is mostly
+# loopback TCP, alike for both; the user part is the client's own.
 mark() {
 	times > "$dir/times"
-	cpu=$(awk 'NR == 2 {
+	set -- $(awk 'NR == 2 {
 		for (i = 1; i <= 2; i++) {
 			split($i, a, /[ms]/)
-			t += a[1] * 60 + a[2]
+			c[i] = a[1] * 60 + a[2]
 		}
-		print t
+		print c[1] + c[2], c[1]
 	}' "$dir/times")
+	cpu=$1
+	ucpu=$2
 }
 
 # Alternate, so that both see the same machine.
 r=1
 : > "$dir/rounds"
 while [ $r -le $rounds ]; do
-	mark; c0=$cpu
+	mark; c0=$cpu; u0=$ucpu
 	wrk -t2 -c"$conns" -d"${secs}s" -s "$dir/urls.lua" "$site" -- \
 	    "$dir/paths" > "$dir/wrk.out" || fail "wrk failed"
-	mark; c1=$cpu
+	mark; c1=$cpu; u1=$ucpu
 	line=$(stoked "$conns")
-	mark; c2=$cpu
+	mark; c2=$cpu; u2=$ucpu
 	wrps=$(sed -n 's/^Requests\/sec: *//p' "$dir/wrk.out")
 	wreq=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$dir/wrk.out")
 	werr=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$dir/wrk.out")
@@ -129,7 +133,8 @@ while [ $r -le $rounds ]; do
 	s=$(echo "$line" | sed -n 's/.* requests in \([0-9.]*\) s:.*/\1/p')
 	[ -n "$done_" ] && [ -n "$s" ] || fail "stoked warm said: $line"
 	echo "$wrps ${werr:-0} $done_ $s $(echo "$line" | field fresh)" \
-	    "$(echo "$line" | field failed) $wreq $c0 $c1 $c2" >> "$dir/rounds"
+	    "$(echo "$line" | field failed) $wreq $c0 $c1 $c2 $u0 $u1 $u2" \
+	    >> "$dir/rounds"
 	r=$((r + 1))
 done
 
@@ -150,6 +155,7 @@ function median(a, k,    i, j, t) {
 		bad++
 	fresh += $5; failed += $6; done_ += $3
 	wcpu += $9 - $8; wreq += $7; scpu += $10 - $9
+	wucpu += $12 - $11; sucpu += $13 - $12
 }
 END {
 	wm = median(w, k); sm = median(s, k)
@@ -158,6 +164,7 @@ END {
 	printf "  wrk:    %.0f req/s median (rounds:%s), %d non-2xx\n", wm, wr, werr
 	printf "  stoked: %.0f req/s median (rounds:%s), verified: %d fresh of %d, %d failed\n", sm, sr, fresh, done_, failed
 	printf "  client CPU (user+system) a request: wrk %.1f us, stoked %.1f us\n", wcpu / wreq * 1e6, scpu / (done_ > 0 ? done_ : 1) * 1e6
+	printf "    of which user: wrk %.1f us, stoked %.1f us\n", wucpu / wreq * 1e6, sucpu / (done_ > 0 ? done_ : 1) * 1e6
 	printf "  ratio stoked/wrk: %.2f   goal: >= 0.95 with every answer verified: %s\n", sm / (wm > 0 ? wm : 1), (sm >= 0.95 * wm && !bad) ? "PASS" : "FAIL"
 	printf "%.0f %.0f %d %.1f %.1f\n", sm, wm, bad,
 	    scpu / (done_ > 0 ? done_ : 1) * 1e6, wcpu / wreq * 1e6 > summary
