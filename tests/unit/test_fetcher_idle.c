@@ -128,7 +128,7 @@ main(void)
 	char url[64];
 
 	memset(&s, 0, sizeof s);
-	s.eb = loop_base_new();
+	s.eb = loop_new();
 	AN(s.eb);
 	s.lfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert(s.lfd >= 0);
