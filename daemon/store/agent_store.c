@@ -6,7 +6,7 @@
  * A batch is one statement, so one transaction: the batch's key is
  * inserted first (b), and every other write of the statement reads b,
  * so that a batch stored before (b empty) writes nothing.  Rows come as
- * JSON arrays read with jsonb_to_recordset(), never spliced into SQL.
+ * JSON arrays read with json_to_recordset(), never spliced into SQL.
  * The CTEs of one statement see the same snapshot: jobs the batch
  * inserts are known to its invalidations and results through the
  * upsert's RETURNING (ju), those stored before through the table, both
@@ -47,10 +47,28 @@
 	"(" host " = site.host"                                                \
 	" OR right(" host ", length(site.host) + 1) = '.' || site.host)"
 
+/*
+ * A URL of the website's own host, found without the regular
+ * expression, which costs a result more than its insert does: the URL
+ * starts with http:// or https:// and the host (in any case), then ends
+ * or goes on with a port, path, query or fragment, which is what
+ * AGS_HOST() reads of it.  Not for a bracketed host, whose own ':' the
+ * test would take for a port's.  Else (a subdomain, another host) it
+ * is read as AGS_HOST() reads it.
+ */
+#define AGS_OWN_SCHEME(scheme, n)                                              \
+	"(lower(left(x.url, length(site.host) + " n ")) = '" scheme            \
+	"://' || site.host AND substr(x.url, length(site.host) + " n " + 1,"   \
+	" 1) IN ('', '/', ':', '?', '#'))"
+#define AGS_OWN_URL                                                            \
+	"(strpos(site.host, '[') = 0 AND (" AGS_OWN_SCHEME("http",             \
+	    "7") " OR " AGS_OWN_SCHEME("https", "8") "))"
+
 /* The hosts the statements below compare. */
-#define AGS_HOST_OF_URL AGS_HOST("x.url")
 #define AGS_HOST_OF_SITE AGS_HOST("w.base_url")
-#define AGS_OURS_URL AGS_HOST_OK("x.host")
+#define AGS_OURS_URL                                                           \
+	"CASE WHEN " AGS_OWN_URL " THEN true ELSE (SELECT " AGS_HOST_OK(       \
+	    "h.host") " FROM (SELECT " AGS_HOST("x.url") " AS host) h) END"
 #define AGS_OURS_TRAFFIC AGS_HOST_OK("tn.h")
 #define AGS_OURS_POPULAR AGS_HOST_OK("pn.h")
 #define AGS_OURS_SEARCH AGS_HOST_OK("sn.h")
@@ -199,7 +217,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 #define AGS_JOBS_IN                                                            \
 	"jn AS ("                                                              \
 	"  SELECT DISTINCT ON (x.key) x.* FROM ROWS FROM ("                    \
-	"    jsonb_to_recordset($4::jsonb) AS (key uuid, trigger text,"        \
+	"    json_to_recordset($4::json) AS (key uuid, trigger text,"          \
 	"      source text, status text, created_at float8,"                   \
 	"      finished_at float8, urls_total integer,"                        \
 	"      urls_completed integer, urls_failed integer, error text))"      \
@@ -229,13 +247,12 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 
 #define AGS_INVALS_IN(IV)                                                      \
 	"ivn AS ("                                                             \
-	"  SELECT * FROM jsonb_to_recordset($5::jsonb) AS x(key uuid,"         \
+	"  SELECT * FROM json_to_recordset($5::json) AS x(key uuid,"           \
 	"    job uuid, kind text, soft boolean, node text, subject text,"      \
 	"    objects_dropped integer, objects_queued integer,"                 \
 	"    occurred_at float8, echo boolean)"                                \
 	"), rn AS ("                                                           \
-	"  SELECT x.*, " AGS_HOST_OF_URL " AS host"                            \
-	"  FROM jsonb_to_recordset($6::jsonb) AS x(key uuid, job uuid,"        \
+	"  SELECT * FROM json_to_recordset($6::json) AS x(key uuid, job uuid," \
 	"    url text, variant text, node text, status integer, load_ms real," \
 	"    ttfb_ms real, cache_status text, outcome text, reason text,"      \
 	"    ttl real, recorded_at float8, headers jsonb)"                     \
@@ -289,7 +306,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"tn AS ("                                                              \
 	"  SELECT x.*, lower(x.host) AS h,"                                    \
 	"    date_trunc('hour', to_timestamp(x.minute), 'UTC') AS hour"        \
-	"  FROM jsonb_to_recordset($7::jsonb) AS x(minute float8, host text,"  \
+	"  FROM json_to_recordset($7::json) AS x(minute float8, host text,"    \
 	"    hits bigint, misses bigint, passes bigint, uncacheable jsonb)"    \
 	"), tk AS ("                                                           \
 	"  SELECT tn.* FROM tn, site WHERE " AGS_OURS_TRAFFIC "), tt AS ("     \
@@ -331,7 +348,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 #define AGS_POPULAR_IN                                                         \
 	"pn AS ("                                                              \
 	"  SELECT x.*, " AGS_POPULAR_HOST " AS h, " AGS_POPULAR_DAY " AS d"    \
-	"  FROM jsonb_to_recordset($9::jsonb) AS x(hour float8, host text,"    \
+	"  FROM json_to_recordset($9::json) AS x(hour float8, host text,"      \
 	"    path text, hits bigint)"                                          \
 	"), pk AS ("                                                           \
 	"  SELECT pn.* FROM pn, site WHERE " AGS_OURS_POPULAR "), pu AS ("     \
@@ -346,7 +363,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  WHERE o.website_id = site.id AND o.day <= " AGS_POPULAR_CUT         \
 	"), sn AS ("                                                           \
 	"  SELECT x.*, " AGS_POPULAR_HOST " AS h, " AGS_POPULAR_DAY " AS d"    \
-	"  FROM jsonb_to_recordset($10::jsonb) AS x(hour float8, host text,"   \
+	"  FROM json_to_recordset($10::json) AS x(hour float8, host text,"     \
 	"    term text, n bigint)"                                             \
 	"), sk AS ("                                                           \
 	"  SELECT sn.* FROM sn, site WHERE " AGS_OURS_SEARCH "), su AS ("      \
@@ -392,7 +409,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  */
 #define AGS_TASKS_IN                                                           \
 	"kn AS ("                                                              \
-	"  SELECT DISTINCT ON (x.task) x.* FROM jsonb_to_recordset($8::jsonb)" \
+	"  SELECT DISTINCT ON (x.task) x.* FROM json_to_recordset($8::json)"   \
 	"    AS x(task bigint, ok boolean, node text, status integer,"         \
 	"      load_ms real, ttfb_ms real, cache_status text, outcome text,"   \
 	"      reason text, ttl real, recorded_at float8, headers jsonb,"      \
