@@ -15,6 +15,9 @@
 #          beside PostgreSQL's own COPY of as many rows into the same
 #          table, its triggers included.  Goal: 50,000 a second.
 #
+#          Printed beside it: the CPU seconds PostgreSQL, stoked serve
+#          and the load generator spent, to tell which is the limit.
+#
 # usage: bench/agent.sh [BUILDDIR [PAGES [ROWS]]]
 #        (no BUILDDIR: an optimised build in _build/bench is made)
 set -eu
@@ -188,14 +191,31 @@ figure agent_rewarm_p99 "agent re-warm after one purge, p99, reporting" \
 figure agent_rewarm_p50 "agent re-warm after one purge, p50, reporting" \
     "$ag50" ms "stoked run, no database" "$run50" "<= 1x stoked run" "r <= 1"
 
+# cpu PID...: the CPU seconds those processes have used so far.
+cpu() {
+	for p in "$@"; do
+		cat "/proc/$p/stat" 2> /dev/null || true
+	done | awk -v hz="$(getconf CLK_TCK)" '
+		{ sub(/.*\) /, ""); s += $12 + $13 }
+		END { printf "%.2f\n", s / hz }'
+}
+# The cluster's processes: the postmaster and its children (the
+# control plane's connections among them).
+pg_procs() {
+	pm=$(head -1 "$PGDIR/data/postmaster.pid")
+	echo "$pm" $(pgrep -P "$pm")
+}
+
 # Ingest: 4 agents at once.
 : > "$dir/tokens"
 for n in 1 2 3 4; do
 	agent_token "load-$n" >> "$dir/tokens"
 done
+s0=$(cpu "$sp") p0=$(cpu $(pg_procs))
 set -- $(python3 "$top/bench/agent_load.py" "$api" "$dir/tokens" "$rows" \
     1000 127.0.0.1) || fail "the load"
-stored=$1 secs=$2 rate=$3 b50=$4 b99=$5
+stored=$1 secs=$2 rate=$3 b50=$4 b99=$5 lcpu=$6
+s1=$(cpu "$sp") p1=$(cpu $(pg_procs))
 [ "$stored" -ge "$rows" ] || fail "only $stored of $rows results stored"
 # The peer: as many rows by COPY, one statement, into the same table.
 job=$(q "INSERT INTO cache_jobs (website_id, trigger, source, status)
@@ -234,6 +254,11 @@ awk -v n="$stored" -v s="$secs" -v r="$rate" -v b50="$b50" -v b99="$b99" \
 	printf "  control plane/COPY: %.2f   goal: 50000 results/s (%s)\n", r / c, (r >= 50000) ? "met" : "NOT met"
 }'
 echo "  the machine's limit, COPY into a bare table: $bare rows/s"
+awk -v s="$s1" -v s0="$s0" -v p="$p1" -v p0="$p0" -v l="$lcpu" -v w="$secs" -v n="$stored" -v c="$(nproc)" 'BEGIN {
+	s -= s0; p -= p0
+	printf "  CPU while storing them: PostgreSQL %.2f s (%.1f us a result), stoked serve %.2f s (%.1f us), the load generator %.2f s; %.1f s x %d cores\n", p, p / n * 1e6, s, s / n * 1e6, l, w, c
+}'
+uptime | sed 's/.*load average/  load average/'
 figure agent_ingest "control plane ingest from 4 agents" "$rate" results/s \
     "COPY, as many rows" "$(awk -v n="$rows" -v t0="$t0" -v t1="$t1" \
     'BEGIN { printf "%.0f\n", n / (t1 - t0) }')" ">= 50000 results/s" \
