@@ -486,6 +486,12 @@ crawl_schedule(struct site_crawl *sc)
 		wait = 0;
 	tv.tv_sec = (time_t)wait;
 	tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
+	/*
+	 * A timer counts from the loop's cached time, which is as old as
+	 * this pass over the loop: on a busy machine, older than the
+	 * answer, and the next fetch would come early.
+	 */
+	AZ(event_base_update_cache_time(event_get_base(sc->step)));
 	AZ(evtimer_add(sc->step, &tv));
 }
 
