@@ -5,31 +5,32 @@
  * Memory is the constraint (millions of objects, several tags each), so
  * the per-object parts are few and flat:
  *
- *  - struct ci_obj, one malloc: the attributes (ttl/grace/keep as float,
- *    like Varnish's struct exp), then the "ext" area: an array of struct
- *    ci_tref (tag id, our index in the tag's member array) and the
- *    headers packed as "name\0value\0...\0", then the key
- *    "host\0url\0variant\0".  The ext area gets whatever malloc would
- *    round the chunk up by, so an update with a few more bytes of tags or
- *    headers still fits; one that does not spills them to a separate
+ *  - struct ci_obj, one slot of a slab (cache_index_slab.c), named by a
+ *    32-bit id everywhere the index refers to it: the attributes
+ *    (ttl/grace/keep as float, like Varnish's struct exp), then the "ext"
+ *    area: an array of struct ci_tref (tag id, our index in the tag's
+ *    member array) and the headers packed as "name\0value\0...\0",
+ *    then the key "host\0url\0variant\0".  The ext area gets whatever
+ *    the slot rounds up by, so an update with a few more bytes of tags or
+ *    headers may still fit; one that does not spills them to a separate
  *    allocation whose pointer the area then holds (the object cannot
- *    move: callers, tags, ESI links and the heap point at it).
+ *    move: callers and ESI links point at it).
  *
- *  - The object table: open addressing with linear probing, one pointer
- *    and one 32-bit hash per slot, max load 7/8.  The hash covers host
+ *  - The object table: open addressing with linear probing, one id and
+ *    one 32-bit hash per slot, max load 7/8.  The hash covers host
  *    and URL but not the variant, so all variants of a URL sit in one
  *    probe run and ci_foreach_url() needs no extra links.  Deletion
  *    shifts entries back (no tombstones), which also keeps iteration
  *    safe when the callback removes the current object.  uthash (whose
  *    handle is 56 bytes per entry, plus a bucket array) would not fit
- *    the budget of 200 bytes per object; it is used below for the small
+ *    the budget of 128 bytes per object; it is used below for the small
  *    tables, where that does not matter.
  *
  *  - Tags: interned in a uthash table, one struct ci_tag per distinct
  *    tag holding its name and an array of member objects.  Objects refer
  *    to a tag by a 32-bit id (index in ci->tagv) and remember their
  *    position in its member array, so adding and removing a membership is
- *    O(1) and costs 8 bytes on the object side plus one pointer slot.
+ *    O(1) and costs 8 bytes on the object side plus one id slot.
  *    A tag lives as long as it has members or an iteration holds it.
  *
  *  - ESI links: only a few objects have them, so they live in a side
@@ -37,8 +38,9 @@
  *    with arrays of edges to children and to parents.  An edge remembers
  *    the index of its reverse edge, which makes unlinking O(1).
  *
- *  - Expiry: a binary min-heap of object pointers on t_origin + ttl +
- *    grace + keep; each object knows its heap index.
+ *  - Expiry: a binary min-heap of object ids on t_origin + ttl +
+ *    grace + keep; each object knows its heap index, which is how an
+ *    object finds its own id.
  *
  *  - Eviction: sampling, like Redis' approximated LFU: each round looks
  *    at CI_SAMPLES consecutive objects of the table from a random slot,
@@ -46,16 +48,18 @@
  *    and evicts the pool's least valuable.  O(1) per eviction, nothing
  *    per hit.  With CI_SAMPLES objects or fewer it is exact.
  *
+ *  - Objects by vxid, to forget what Varnish nuked: a table of ids made
+ *    on the first nuke only (cache_index_vxid.c).
+ *
  * Every allocation is counted in ci->bytes as glibc's malloc would size
- * its chunk, so ci_bytes() is what the index really costs.
+ * its chunk, and every object as its slot, so ci_bytes() is what the
+ * index really costs.  Free slots in partly used slab chunks are not
+ * counted, as glibc's free chunks were not either.
  *
- *  - Objects by vxid, to forget what Varnish nuked: a table of pointers
- *    made on the first nuke only (cache_index_vxid.c).
- *
- * This file has the object table and the entry points; the expiry heap,
- * tags, ESI links, eviction and the vxid table are in
- * cache_index_expiry.c, _tags.c, _esi.c, _evict.c and _vxid.c, which
- * share cache_index_priv.h.
+ * This file has the object table and the entry points; the slabs, the
+ * expiry heap, tags, ESI links, eviction and the vxid table are in
+ * cache_index_slab.c, _expiry.c, _tags.c, _esi.c, _evict.c and _vxid.c,
+ * which share cache_index_priv.h.
  */
 
 #include "config.h"
@@ -181,12 +185,6 @@ ci_key_len(const struct ci_obj *o)
 	return ((size_t)(p - k));
 }
 
-static size_t
-ci_obj_size(const struct ci_obj *o)
-{
-	return (offsetof(struct ci_obj, data) + o->ecap + ci_key_len(o));
-}
-
 /* The ext area: in data[], or where data[] points if it spilled. */
 static unsigned char *
 ci_ext(const struct ci_obj *o)
@@ -247,8 +245,8 @@ ci_ext_key_bytes(const struct ci_obj *o)
 }
 
 /*
- * Size of an object's allocation for this much ext and key: give the ext
- * area the bytes malloc rounds up by anyway, and at least room for the
+ * Size of an object's slot for this much ext and key: give the ext area
+ * the bytes the slot rounds up by anyway, and at least room for the
  * spill pointer.
  */
 static size_t
@@ -259,7 +257,7 @@ ci_obj_alloc(size_t elen, size_t klen, size_t *ecap)
 	if (elen < sizeof(void *))
 		elen = sizeof(void *);
 	need = offsetof(struct ci_obj, data) + elen + klen;
-	sz = need < 128 * 1024 ? ci_msize(need) - 8 : need;
+	sz = (need + 7) & ~(size_t)7;
 	*ecap = elen + (sz - need);
 	return (sz);
 }
@@ -320,31 +318,27 @@ ci_key_pack(char *p, const char *host, const char *url, const char *variant)
 static int
 ci_tbl_resize(struct cache_index *ci, size_t nslot)
 {
-	struct ci_obj **slot;
-	uint32_t *hv;
+	struct ci_slot *slot;
 	size_t i, j, mask;
 
 	assert(nslot >= CI_MIN_SLOTS && (nslot & (nslot - 1)) == 0);
 	assert(ci->count < nslot);
-	slot = calloc(nslot, sizeof *slot + sizeof *hv);
+	slot = calloc(nslot, sizeof *slot);
 	if (slot == NULL)
 		return (-1);
-	hv = (uint32_t *)(void *)(slot + nslot);
 	mask = nslot - 1;
 	for (i = 0; i < ci->nslot; i++) {
-		if (ci->hv[i] == 0)
+		if (ci->slot[i].hv == 0)
 			continue;
-		j = ci->hv[i] & mask;
-		while (hv[j] != 0)
+		j = ci->slot[i].hv & mask;
+		while (slot[j].hv != 0)
 			j = (j + 1) & mask;
-		hv[j] = ci->hv[i];
 		slot[j] = ci->slot[i];
 	}
-	ci->bytes -= ci_msize(ci->nslot * (sizeof *slot + sizeof *hv));
-	ci->bytes += ci_msize(nslot * (sizeof *slot + sizeof *hv));
+	ci->bytes -= ci_msize(ci->nslot * sizeof *slot);
+	ci->bytes += ci_msize(nslot * sizeof *slot);
 	free(ci->slot);
 	ci->slot = slot;
-	ci->hv = hv;
 	ci->nslot = nslot;
 	return (0);
 }
@@ -376,13 +370,14 @@ static size_t
 ci_tbl_find(const struct cache_index *ci, uint32_t h, const char *host,
     const char *url, const char *variant)
 {
+	const struct ci_slot *sl;
 	const char *v;
 	size_t i, mask = ci->nslot - 1;
 
-	for (i = h & mask; ci->hv[i] != 0; i = (i + 1) & mask) {
-		if (ci->hv[i] != h)
+	for (i = h & mask; (sl = &ci->slot[i])->hv != 0; i = (i + 1) & mask) {
+		if (sl->hv != h)
 			continue;
-		v = ci_match(ci->slot[i], host, url);
+		v = ci_match(ci_obj(ci, sl->id), host, url);
 		if (v != NULL && strcmp(v, variant) == 0)
 			return (i);
 	}
@@ -390,28 +385,29 @@ ci_tbl_find(const struct cache_index *ci, uint32_t h, const char *host,
 }
 
 static size_t
-ci_tbl_slot_of(const struct cache_index *ci, const struct ci_obj *o)
+ci_tbl_slot_of(const struct cache_index *ci, const struct ci_obj *o,
+    uint32_t id)
 {
 	size_t i, mask = ci->nslot - 1;
 	uint32_t h;
 
 	h = ci_hash(ci_key(o), ci_next_str(ci_key(o)));
-	for (i = h & mask; ci->hv[i] != 0; i = (i + 1) & mask)
-		if (ci->slot[i] == o)
+	for (i = h & mask; ci->slot[i].hv != 0; i = (i + 1) & mask)
+		if (ci->slot[i].id == id)
 			return (i);
 	WRONG("object not in table");
 	return (CI_NONE);
 }
 
 static void
-ci_tbl_insert(struct cache_index *ci, struct ci_obj *o, uint32_t h)
+ci_tbl_insert(struct cache_index *ci, uint32_t id, uint32_t h)
 {
 	size_t i, mask = ci->nslot - 1;
 
-	for (i = h & mask; ci->hv[i] != 0; i = (i + 1) & mask)
+	for (i = h & mask; ci->slot[i].hv != 0; i = (i + 1) & mask)
 		continue;
-	ci->hv[i] = h;
-	ci->slot[i] = o;
+	ci->slot[i].hv = h;
+	ci->slot[i].id = id;
 	ci->count++;
 }
 
@@ -428,20 +424,19 @@ ci_tbl_delete(struct cache_index *ci, size_t i)
 
 	ci->count--;
 	for (;;) {
-		ci->hv[i] = 0;
-		ci->slot[i] = NULL;
+		ci->slot[i].hv = 0;
+		ci->slot[i].id = CI_NOID;
 		j = i;
 		for (;;) {
 			j = (j + 1) & mask;
-			if (ci->hv[j] == 0)
+			if (ci->slot[j].hv == 0)
 				return;
-			k = ci->hv[j] & mask;
+			k = ci->slot[j].hv & mask;
 			/* Stays if its home k is cyclically in (i, j]. */
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
 			break;
 		}
-		ci->hv[i] = ci->hv[j];
 		ci->slot[i] = ci->slot[j];
 		i = j;
 	}
@@ -463,6 +458,7 @@ ci_new(size_t max_bytes, double half_life)
 	ci->half_life = half_life;
 	ci->rnd = 0x9e3779b97f4a7c15ULL;
 	ci->bytes = ci_msize(sizeof *ci);
+	ci_slab_init(ci);
 	if (ci_tbl_resize(ci, CI_MIN_SLOTS)) {
 		FREE_OBJ(ci);
 		return (NULL);
@@ -482,14 +478,14 @@ ci_free(struct cache_index **pci)
 	TAKE_OBJ_NOTNULL(ci, pci, CI_MAGIC);
 	AZ(ci->tbl_busy);
 	for (i = 0; i < ci->nslot; i++) {
-		o = ci->slot[i];
-		if (o == NULL)
+		if (ci->slot[i].hv == 0)
 			continue;
+		o = ci_obj(ci, ci->slot[i].id);
 		CHECK_OBJ(o, CI_OBJ_MAGIC);
 		if (o->flags & CI_F_SPILL)
 			free(ci_ext(o));
-		FREE_OBJ(o);
 	}
+	ci_slab_fini(ci);
 	HASH_ITER(hh, ci->tags, t, tt)
 	{
 		HASH_DEL(ci->tags, t);
@@ -533,19 +529,35 @@ ci_float(double x)
 	return ((float)x);
 }
 
+/* To the nearest 64th of a second, from 1970 to 2106. */
+static void
+ci_set_t_origin(struct ci_obj *o, double t)
+{
+	const uint64_t qmax = (uint64_t)UINT32_MAX << 6 | 63;
+	uint64_t q;
+
+	if (!(t > 0.))
+		t = 0.;
+	if (t > (double)qmax / 64.)
+		t = (double)qmax / 64.;
+	q = (uint64_t)(t * 64. + .5);
+	o->t_sec = (uint32_t)(q >> 6);
+	o->t_frac = q & 63;
+}
+
 /* The last hit is relative to t_origin: t_hit moves with it. */
 static void
 ci_set_attrs(struct ci_obj *o, const struct ci_attrs *a, double now,
     double t_hit)
 {
-	o->t_origin = isfinite(a->t_origin) ? a->t_origin : now;
+	ci_set_t_origin(o, isfinite(a->t_origin) ? a->t_origin : now);
 	o->ttl = ci_float(a->ttl);
 	o->grace = ci_float(a->grace);
 	o->keep = ci_float(a->keep);
 	o->size = a->size > CI_SIZE_MAX ? CI_SIZE_MAX : a->size;
-	o->status = a->status > UINT16_MAX ? UINT16_MAX : a->status;
+	o->status = a->status > CI_STATUS_MAX ? CI_STATUS_MAX : a->status;
 	o->vxid = a->vxid;
-	o->dt_hit = ci_float(t_hit - o->t_origin);
+	o->dt_hit = ci_float(t_hit - ci_t_origin(o));
 }
 
 /*
@@ -588,7 +600,7 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 	size_t elen, klen = 0, sz = 0, ecap, i;
 	uint64_t s_old, s_new;
 	unsigned u, nt = 0;
-	uint32_t h;
+	uint32_t h, id = CI_NOID;
 	int err = ENOMEM;
 
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
@@ -602,7 +614,7 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 
 	h = ci_hash(host, url);
 	i = ci_tbl_find(ci, h, host, url, variant);
-	old = i == CI_NONE ? NULL : ci->slot[i];
+	old = i == CI_NONE ? NULL : ci_obj(ci, ci->slot[i].id);
 
 	if (ntags > 32) {
 		tv = malloc(ntags * sizeof *tv);
@@ -653,7 +665,7 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 	elen = nt * sizeof *tr + ci_hdrs_len(hdrs);
 	if (elen == nt * sizeof *tr)
 		elen++;
-	if (elen > CI_ECAP_MAX) {
+	if (elen + 7 > CI_ECAP_MAX) {
 		err = E2BIG;
 		goto fail;
 	}
@@ -661,9 +673,11 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 		klen = strlen(host) + strlen(url) + strlen(variant) + 3;
 		sz = ci_obj_alloc(elen, klen, &ecap);
 		assert(ecap <= CI_ECAP_MAX);
-		o = malloc(sz);
-		if (o == NULL || ci_tbl_reserve(ci) || ci_heap_reserve(ci) ||
+		if (ci_tbl_reserve(ci) || ci_heap_reserve(ci) ||
 		    ci_vx_reserve(ci))
+			goto fail;
+		o = ci_slab_alloc(ci, sz, &id);
+		if (o == NULL)
 			goto fail;
 		memset(o, 0, offsetof(struct ci_obj, data));
 		o->magic = CI_OBJ_MAGIC;
@@ -674,6 +688,7 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 	} else {
 		/* The old trefs are needed until the commit is done. */
 		o = old;
+		id = ci_id(ci, o);
 		buf = malloc(elen);
 		if (buf == NULL)
 			goto fail;
@@ -688,7 +703,7 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 			AN(otr);
 			tr[u].pos = otr[t->tmp].pos;
 		} else
-			tr[u].pos = ci_tag_add(t, o);
+			tr[u].pos = ci_tag_add(t, id);
 	}
 	ci_hdrs_pack((char *)(buf + nt * sizeof *tr), hdrs);
 	if (old != NULL) {
@@ -698,17 +713,16 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 				ci_tag_del(ci, t, otr[u].pos);
 		}
 		ci_ext_replace(ci, o, buf, elen, nt);
-		ci_vx_delete(ci, o);
+		ci_vx_delete(ci, o, id);
 		ci_set_attrs(o, a, now, ci_t_hit(o));
-		ci_vx_insert(ci, o);
+		ci_vx_insert(ci, o, id);
 		ci_heap_fix(ci, o);
 	} else {
 		o->ntags = nt & 0xfff;
 		ci_set_attrs(o, a, now, now);
-		ci_vx_insert(ci, o);
-		ci_tbl_insert(ci, o, h);
-		ci_heap_insert(ci, o);
-		ci->bytes += ci_msize(sz);
+		ci_vx_insert(ci, o, id);
+		ci_tbl_insert(ci, id, h);
+		ci_heap_insert(ci, o, id);
 		ci->key_bytes += klen + ci_ext_key_bytes(o);
 	}
 	if (tv != tvbuf)
@@ -728,9 +742,10 @@ fail:
 		if (t != NULL)
 			ci_tag_maybe_free(ci, t);
 	}
-	if (old == NULL)
-		free(o);
-	else
+	if (old == NULL && o != NULL) {
+		o->magic = 0;
+		ci_slab_free(ci, id);
+	} else if (old != NULL)
 		free(buf);
 	if (tv != tvbuf)
 		free(tv);
@@ -751,7 +766,7 @@ ci_get(const struct cache_index *ci, const char *host, const char *url,
 	    variant == NULL ? "" : variant);
 	if (i == CI_NONE)
 		return (NULL);
-	return (ci->slot[i]);
+	return (ci_obj(ci, ci->slot[i].id));
 }
 
 void
@@ -762,7 +777,7 @@ ci_hit(struct cache_index *ci, struct ci_obj *o, double now)
 	/* A hit logged out of order adds, but does not rewind the clock. */
 	o->score = ci_float(ci_decayed(ci, o, now) + 1.);
 	if (now > ci_t_hit(o))
-		o->dt_hit = ci_float(now - o->t_origin);
+		o->dt_hit = ci_float(now - ci_t_origin(o));
 	if (o->hits < CI_HITS_MAX)
 		o->hits++;
 }
@@ -772,9 +787,12 @@ ci_remove(struct cache_index *ci, struct ci_obj *o)
 {
 	struct ci_tref *tr;
 	unsigned u;
+	uint32_t id;
 
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
 	CHECK_OBJ_NOTNULL(o, CI_OBJ_MAGIC);
+	id = ci_id(ci, o);
+	assert(ci_obj(ci, id) == o);
 	if (o->flags & CI_F_POOL)
 		ci_pool_drop(ci, o);
 	if (o->flags & CI_F_ESI)
@@ -782,14 +800,15 @@ ci_remove(struct cache_index *ci, struct ci_obj *o)
 	tr = ci_trefs(o);
 	for (u = 0; u < o->ntags; u++)
 		ci_tag_del(ci, ci_tagv(ci, tr[u].id), tr[u].pos);
-	ci_tbl_delete(ci, ci_tbl_slot_of(ci, o));
-	ci_vx_delete(ci, o);
+	ci_tbl_delete(ci, ci_tbl_slot_of(ci, o, id));
+	ci_vx_delete(ci, o, id);
 	ci_heap_delete(ci, o);
-	ci->bytes -= ci_spill_size(o) + ci_msize(ci_obj_size(o));
+	ci->bytes -= ci_spill_size(o);
 	ci->key_bytes -= ci_ext_key_bytes(o) + ci_key_len(o);
 	if (o->flags & CI_F_SPILL)
 		free(ci_ext(o));
-	FREE_OBJ(o);
+	o->magic = 0;
+	ci_slab_free(ci, id);
 	ci_tbl_maybe_shrink(ci);
 }
 
@@ -799,9 +818,9 @@ ci_make_stale(struct cache_index *ci, struct ci_obj *o, double now)
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
 	CHECK_OBJ_NOTNULL(o, CI_OBJ_MAGIC);
 	/* Like EXP_Rearm() with ttl 0: fresh until now, then grace. */
-	if (!(o->t_origin + (double)o->ttl > now))
+	if (!(ci_t_origin(o) + (double)o->ttl > now))
 		return;
-	o->ttl = ci_float(now - o->t_origin);
+	o->ttl = ci_float(now - ci_t_origin(o));
 	ci_heap_fix(ci, o);
 }
 
@@ -812,8 +831,8 @@ ci_expire(struct cache_index *ci, double now)
 
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
 	AZ(ci->tbl_busy);
-	while (ci->nheap > 0 && ci_deadline(ci->heap[0]) < now) {
-		ci_remove(ci, ci->heap[0]);
+	while (ci->nheap > 0 && ci_deadline(ci_obj(ci, ci->heap[0])) < now) {
+		ci_remove(ci, ci_obj(ci, ci->heap[0]));
 		n++;
 	}
 	ci->expirations += n;
@@ -829,7 +848,7 @@ ci_clear(struct cache_index *ci)
 	AZ(ci->tbl_busy);
 	/* From the heap's end: nothing moves. */
 	while (ci->nheap > 0) {
-		ci_remove(ci, ci->heap[ci->nheap - 1]);
+		ci_remove(ci, ci_obj(ci, ci->heap[ci->nheap - 1]));
 		n++;
 	}
 	/* Every object is on the heap, so none is left. */
@@ -845,7 +864,9 @@ int
 ci_foreach(struct cache_index *ci, ci_iter_f *func, void *priv)
 {
 	struct ci_obj *o;
+	struct ci_slot *sl;
 	size_t e, i, k, mask;
+	uint32_t id;
 	int r = 0;
 
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
@@ -857,7 +878,7 @@ ci_foreach(struct cache_index *ci, ci_iter_f *func, void *priv)
 	 * Start after an empty slot: nothing moves across it, so removing
 	 * the current object only pulls not yet seen ones into its slot.
 	 */
-	for (e = 0; ci->hv[e] != 0; e++)
+	for (e = 0; ci->slot[e].hv != 0; e++)
 		assert(e < mask);
 	ci->tbl_busy++;
 	for (k = 1; k <= ci->nslot && r == 0; k++) {
@@ -866,15 +887,18 @@ ci_foreach(struct cache_index *ci, ci_iter_f *func, void *priv)
 		 * Objects are all over the heap: ask for the ones a few slots
 		 * ahead now, so that the cache misses overlap.
 		 */
-		o = ci->slot[(i + CI_PREFETCH) & mask];
-		if (o != NULL) {
+		sl = &ci->slot[(i + CI_PREFETCH) & mask];
+		if (sl->hv != 0) {
+			o = ci_obj(ci, sl->id);
 			__builtin_prefetch(o);
 			__builtin_prefetch((const char *)o + 64);
 			__builtin_prefetch((const char *)o + 128);
 		}
-		while (r == 0 && (o = ci->slot[i]) != NULL) {
-			r = func(priv, o);
-			if (ci->slot[i] == o)
+		sl = &ci->slot[i];
+		while (r == 0 && sl->hv != 0) {
+			id = sl->id;
+			r = func(priv, ci_obj(ci, id));
+			if (sl->hv != 0 && sl->id == id)
 				break;
 		}
 	}
@@ -889,7 +913,7 @@ ci_foreach_url(struct cache_index *ci, const char *host, const char *url,
 {
 	struct ci_obj *o;
 	size_t i, mask;
-	uint32_t h;
+	uint32_t h, id;
 	int r = 0;
 
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
@@ -901,11 +925,12 @@ ci_foreach_url(struct cache_index *ci, const char *host, const char *url,
 	ci->tbl_busy++;
 	/* All variants are in the probe run from the home slot. */
 	i = h & mask;
-	while (r == 0 && ci->hv[i] != 0) {
-		o = ci->slot[i];
-		if (ci->hv[i] == h && ci_match(o, host, url) != NULL) {
+	while (r == 0 && ci->slot[i].hv != 0) {
+		id = ci->slot[i].id;
+		o = ci_obj(ci, id);
+		if (ci->slot[i].hv == h && ci_match(o, host, url) != NULL) {
 			r = func(priv, o);
-			if (ci->slot[i] != o)
+			if (ci->slot[i].hv == 0 || ci->slot[i].id != id)
 				continue; /* removed: see what moved in */
 		}
 		i = (i + 1) & mask;
@@ -964,7 +989,7 @@ ci_attrs(const struct ci_obj *o)
 
 	CHECK_OBJ_NOTNULL(o, CI_OBJ_MAGIC);
 	memset(&a, 0, sizeof a);
-	a.t_origin = o->t_origin;
+	a.t_origin = ci_t_origin(o);
 	a.ttl = o->ttl;
 	a.grace = o->grace;
 	a.keep = o->keep;

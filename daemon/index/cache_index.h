@@ -43,8 +43,9 @@ struct ci_obj;
 
 /*
  * What a backend fetch tells us about an object.  ttl, grace and keep are
- * stored as float, as Varnish's own struct exp does, and the status in
- * 16 bits.
+ * stored as float, as Varnish's own struct exp does; t_origin to the
+ * nearest 64th of a second, from 1970 to 2106; the status in 10 bits
+ * (Varnish's are three digits; past 1023 saturates).
  */
 struct ci_attrs {
 	double t_origin; /* fetch time, unix seconds */

@@ -90,9 +90,9 @@ ci_evict_one(struct cache_index *ci, double now, const struct ci_obj *keep)
 	i = ci_rand(ci) & mask;
 	for (k = seen = 0; k < ci->nslot && seen < CI_SAMPLES;
 	     k++, i = (i + 1) & mask) {
-		o = ci->slot[i];
-		if (o == NULL)
+		if (ci->slot[i].hv == 0)
 			continue;
+		o = ci_obj(ci, ci->slot[i].id);
 		seen++;
 		if (o == keep || (o->flags & CI_F_POOL))
 			continue;

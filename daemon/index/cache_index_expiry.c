@@ -1,5 +1,5 @@
 /*
- * cache_index: expiry.  A binary min-heap of object pointers on their
+ * cache_index: expiry.  A binary min-heap of object ids on their
  * deadline, t_origin + ttl + grace + keep; each object knows its heap
  * index.  See cache_index.c for how the index is stored.
  */
@@ -16,41 +16,38 @@
 #include "cache_index_priv.h"
 
 /*--------------------------------------------------------------------
- * Deadlines
- */
-
-/*--------------------------------------------------------------------
  * Expiry heap
  */
 
 static void
-ci_heap_set(struct cache_index *ci, size_t i, struct ci_obj *o)
+ci_heap_set(struct cache_index *ci, size_t i, struct ci_obj *o, uint32_t id)
 {
-	ci->heap[i] = o;
+	ci->heap[i] = id;
 	o->xidx = (uint32_t)i;
 }
 
 static void
-ci_heap_up(struct cache_index *ci, size_t i)
+ci_heap_up(struct cache_index *ci, size_t i, struct ci_obj *o, uint32_t id)
 {
-	struct ci_obj *o = ci->heap[i];
+	struct ci_obj *po;
 	double d = ci_deadline(o);
 	size_t p;
 
 	while (i > 0) {
 		p = (i - 1) / 2;
-		if (ci_deadline(ci->heap[p]) <= d)
+		po = ci_obj(ci, ci->heap[p]);
+		if (ci_deadline(po) <= d)
 			break;
-		ci_heap_set(ci, i, ci->heap[p]);
+		ci_heap_set(ci, i, po, ci->heap[p]);
 		i = p;
 	}
-	ci_heap_set(ci, i, o);
+	ci_heap_set(ci, i, o, id);
 }
 
 static void
-ci_heap_down(struct cache_index *ci, size_t i)
+ci_heap_down(struct cache_index *ci, size_t i, struct ci_obj *o, uint32_t id)
 {
-	struct ci_obj *o = ci->heap[i];
+	struct ci_obj *oc, *o2;
 	double d = ci_deadline(o), dc, d2;
 	size_t c;
 
@@ -58,23 +55,37 @@ ci_heap_down(struct cache_index *ci, size_t i)
 		c = 2 * i + 1;
 		if (c >= ci->nheap)
 			break;
-		dc = ci_deadline(ci->heap[c]);
+		oc = ci_obj(ci, ci->heap[c]);
+		dc = ci_deadline(oc);
 		if (c + 1 < ci->nheap) {
-			d2 = ci_deadline(ci->heap[c + 1]);
+			o2 = ci_obj(ci, ci->heap[c + 1]);
+			d2 = ci_deadline(o2);
 			if (d2 < dc) {
 				c++;
+				oc = o2;
 				dc = d2;
 			}
 		}
 		if (d <= dc)
 			break;
-		ci_heap_set(ci, i, ci->heap[c]);
+		ci_heap_set(ci, i, oc, ci->heap[c]);
 		i = c;
 	}
-	ci_heap_set(ci, i, o);
+	ci_heap_set(ci, i, o, id);
 }
 
-/* Capacities of 2^k - 1 pointers fill glibc chunks exactly. */
+/* o, of that id, is at its index: sift it up or down. */
+static void
+ci_heap_place(struct cache_index *ci, struct ci_obj *o, uint32_t id)
+{
+	size_t i = o->xidx;
+
+	ci_heap_up(ci, i, o, id);
+	if (o->xidx == i)
+		ci_heap_down(ci, i, o, id);
+}
+
+/* Capacities of 2^k - 2 ids fill glibc chunks exactly. */
 int
 ci_heap_reserve(struct cache_index *ci)
 {
@@ -82,7 +93,7 @@ ci_heap_reserve(struct cache_index *ci)
 
 	if (ci->nheap < ci->aheap)
 		return (0);
-	n = ci->aheap == 0 ? 15 : ci->aheap * 2 + 1;
+	n = ci->aheap == 0 ? 14 : ci->aheap * 2 + 2;
 	if (n > UINT32_MAX)
 		return (-1);
 	if (ci_realloc(ci, &ci->heap, ci->aheap * sizeof *ci->heap,
@@ -93,18 +104,16 @@ ci_heap_reserve(struct cache_index *ci)
 }
 
 void
-ci_heap_insert(struct cache_index *ci, struct ci_obj *o)
+ci_heap_insert(struct cache_index *ci, struct ci_obj *o, uint32_t id)
 {
 	assert(ci->nheap < ci->aheap);
-	ci_heap_set(ci, ci->nheap++, o);
-	ci_heap_up(ci, o->xidx);
+	ci_heap_up(ci, ci->nheap++, o, id);
 }
 
 void
-ci_heap_fix(struct cache_index *ci, const struct ci_obj *o)
+ci_heap_fix(struct cache_index *ci, struct ci_obj *o)
 {
-	ci_heap_up(ci, o->xidx);
-	ci_heap_down(ci, o->xidx);
+	ci_heap_place(ci, o, ci->heap[o->xidx]);
 }
 
 void
@@ -112,17 +121,19 @@ ci_heap_delete(struct cache_index *ci, const struct ci_obj *o)
 {
 	struct ci_obj *last;
 	size_t i = o->xidx, n;
+	uint32_t id;
 
-	assert(i < ci->nheap && ci->heap[i] == o);
-	last = ci->heap[--ci->nheap];
+	assert(i < ci->nheap);
+	id = ci->heap[--ci->nheap];
 	if (i < ci->nheap) {
-		ci_heap_set(ci, i, last);
-		ci_heap_fix(ci, last);
+		last = ci_obj(ci, id);
+		last->xidx = (uint32_t)i;
+		ci_heap_place(ci, last, id);
 	}
 	if (ci->nheap == 0)
 		n = 0;
-	else if (ci->aheap > 15 && ci->nheap < ci->aheap / 4)
-		n = (ci->aheap - 1) / 2;
+	else if (ci->aheap > 14 && ci->nheap < ci->aheap / 4)
+		n = (ci->aheap - 2) / 2;
 	else
 		return;
 	if (ci_realloc(ci, &ci->heap, ci->aheap * sizeof *ci->heap,

@@ -23,6 +23,15 @@
 #define CI_F_POOL 0x2 /* is an eviction candidate */
 #define CI_F_SPILL 0x4 /* ext area holds a pointer to it */
 
+/*
+ * An object's id: its chunk, then its slot in the chunk (see
+ * cache_index_slab.c).  The table, the heap, the tags' member arrays and
+ * the vxid table hold ids, half a pointer each.
+ */
+#define CI_SLOT_BITS 10
+#define CI_SLOT_MASK ((1U << CI_SLOT_BITS) - 1)
+#define CI_NOID UINT32_MAX
+
 struct ci_tref {
 	uint32_t id; /* index in ci->tagv */
 	uint32_t pos; /* our index in the tag's mem[] */
@@ -30,24 +39,27 @@ struct ci_tref {
 
 /*
  * Every byte here is paid a million times: the fields are as narrow as
- * what they hold allows.  The last hit is kept as seconds after t_origin,
- * in a float, because popularity needs it to a second at most, not to
- * a microsecond a year away; sizes past 2^48 and hits past 2^28
- * saturate.
+ * what they hold allows.  t_origin is unix seconds (to 2106) and 64ths
+ * of one: expiry needs no finer.  The last hit is kept as seconds after
+ * t_origin, in a float, because popularity needs it to a second at
+ * most, not to a microsecond a year away.  Sizes past 2^48, statuses
+ * past 1023 and hits past 2^28 saturate.  An object's own id is not
+ * here: ci->heap[xidx] holds it.
  */
 struct ci_obj {
 	unsigned magic;
 #define CI_OBJ_MAGIC 0x0b1ec7ed
 	uint32_t hits : 28; /* saturating */
 	uint32_t flags : 4;
-	double t_origin;
+	uint64_t size : 48; /* saturating */
+	uint64_t status : 10; /* saturating */
+	uint64_t t_frac : 6; /* t_origin's 64ths of a second */
+	uint64_t vxid;
+	uint32_t t_sec; /* t_origin's unix seconds */
 	float ttl;
 	float grace;
 	float keep;
 	uint32_t xidx; /* index in ci->heap */
-	uint64_t size : 48; /* saturating */
-	uint64_t status : 16;
-	uint64_t vxid;
 	float dt_hit; /* last hit, seconds after t_origin */
 	float score; /* popularity at the last hit */
 	uint32_t ecap : 20; /* bytes of ext area in data[] */
@@ -57,7 +69,32 @@ struct ci_obj {
 
 #define CI_HITS_MAX ((1U << 28) - 1)
 #define CI_SIZE_MAX ((UINT64_C(1) << 48) - 1)
+#define CI_STATUS_MAX ((1U << 10) - 1)
 #define CI_ECAP_MAX ((1U << 20) - 1)
+
+/*
+ * A chunk of same-sized slots, or one big object alone.  Chunks of a
+ * size class with a free slot are chained through prev and next.
+ */
+struct ci_chunk {
+	unsigned char *mem; /* NULL: the number is free, next chains it */
+	uint32_t size; /* bytes a slot */
+	uint16_t nslot;
+	uint16_t nused;
+	uint16_t free; /* a freed slot + 1, 0 = none; chained in the slots */
+	uint16_t fresh; /* slots handed out from mem[] so far */
+	uint32_t prev;
+	uint32_t next;
+};
+
+#define CI_SLAB_MAX 2048 /* bytes; a bigger object gets a chunk alone */
+#define CI_NCLASS (CI_SLAB_MAX / 8 + 1)
+
+/* The table: open addressing, a 32-bit hash and an id a slot. */
+struct ci_slot {
+	uint32_t hv; /* 0 = empty */
+	uint32_t id;
+};
 
 struct ci_tag {
 	unsigned magic;
@@ -68,7 +105,7 @@ struct ci_tag {
 	uint32_t pin; /* iterations holding us */
 	uint32_t tmp; /* ci_put(): index in the old trefs */
 	uint64_t mark; /* ci_put(): ci->serial stamp */
-	struct ci_obj **mem;
+	uint32_t *mem; /* object ids */
 	UT_hash_handle hh;
 	char name[];
 };
@@ -95,14 +132,21 @@ struct cache_index {
 #define CI_MAGIC 0x5c1d3a71
 	unsigned tbl_busy; /* table iterations */
 
-	/* Object table: slot[] and hv[] share one allocation. */
-	struct ci_obj **slot;
-	uint32_t *hv; /* 0 = empty */
+	/* Object table. */
+	struct ci_slot *slot;
 	size_t nslot;
 	size_t count;
 
-	/* Expiry heap. */
-	struct ci_obj **heap;
+	/* Objects' memory: chunks, and the size classes' free chunks. */
+	struct ci_chunk *chunk;
+	uint32_t nchunk;
+	uint32_t achunk;
+	uint32_t chunkused; /* chunks with memory */
+	uint32_t chunkfree; /* a free chunk number, CI_NOID = none */
+	uint32_t cls[CI_NCLASS]; /* CI_NOID = no chunk with room */
+
+	/* Expiry heap, of ids. */
+	uint32_t *heap;
 	size_t nheap;
 	size_t aheap;
 
@@ -122,7 +166,7 @@ struct cache_index {
 	uint64_t rnd;
 
 	/* Objects by vxid: none until the first nuke (see _vxid.c). */
-	struct ci_obj **vx;
+	uint32_t *vx;
 	size_t nvx;
 	size_t nvxused;
 	uint64_t nuked;
@@ -152,17 +196,45 @@ ci_msize(size_t n)
 	return ((n + 8 + 15) & ~(size_t)15);
 }
 
+/* An object from its id. */
+static inline struct ci_obj *
+ci_obj(const struct cache_index *ci, uint32_t id)
+{
+	const struct ci_chunk *c;
+
+	assert((id >> CI_SLOT_BITS) < ci->nchunk);
+	c = &ci->chunk[id >> CI_SLOT_BITS];
+	return ((struct ci_obj *)(void *)(c->mem +
+	    (size_t)(id & CI_SLOT_MASK) * c->size));
+}
+
+/* An object's id: every object is on the heap. */
+static inline uint32_t
+ci_id(const struct cache_index *ci, const struct ci_obj *o)
+{
+	assert(o->xidx < ci->nheap);
+	return (ci->heap[o->xidx]);
+}
+
+static inline double
+ci_t_origin(const struct ci_obj *o)
+{
+	/* Signed: x86-64 converts that in one instruction. */
+	return ((double)(int64_t)((uint64_t)o->t_sec << 6 | o->t_frac) *
+	    (1. / 64.));
+}
+
 static inline double
 ci_deadline(const struct ci_obj *o)
 {
-	return (
-	    o->t_origin + (double)o->ttl + (double)o->grace + (double)o->keep);
+	return (ci_t_origin(o) + (double)o->ttl + (double)o->grace +
+	    (double)o->keep);
 }
 
 static inline double
 ci_t_hit(const struct ci_obj *o)
 {
-	return (o->t_origin + (double)o->dt_hit);
+	return (ci_t_origin(o) + (double)o->dt_hit);
 }
 
 static inline struct ci_tag *
@@ -181,10 +253,16 @@ ci_tagv(const struct cache_index *ci, uint32_t id)
 int ci_realloc(struct cache_index *, void *pp, size_t oldsz, size_t newsz);
 struct ci_tref *ci_trefs(const struct ci_obj *);
 
+/* cache_index_slab.c */
+void ci_slab_init(struct cache_index *);
+void *ci_slab_alloc(struct cache_index *, size_t sz, uint32_t *id);
+void ci_slab_free(struct cache_index *, uint32_t id);
+void ci_slab_fini(struct cache_index *);
+
 /* cache_index_expiry.c */
 int ci_heap_reserve(struct cache_index *);
-void ci_heap_insert(struct cache_index *, struct ci_obj *);
-void ci_heap_fix(struct cache_index *, const struct ci_obj *);
+void ci_heap_insert(struct cache_index *, struct ci_obj *, uint32_t id);
+void ci_heap_fix(struct cache_index *, struct ci_obj *);
 void ci_heap_delete(struct cache_index *, const struct ci_obj *);
 
 /* cache_index_tags.c */
@@ -192,7 +270,7 @@ struct ci_tag *ci_tag_find(const struct cache_index *, const char *name);
 struct ci_tag *ci_tag_intern(struct cache_index *, const char *name);
 void ci_tag_maybe_free(struct cache_index *, struct ci_tag *);
 int ci_tag_reserve(struct cache_index *, struct ci_tag *);
-uint32_t ci_tag_add(struct ci_tag *, struct ci_obj *);
+uint32_t ci_tag_add(struct ci_tag *, uint32_t id);
 void ci_tag_del(struct cache_index *, struct ci_tag *, uint32_t pos);
 
 /* cache_index_esi.c */
@@ -200,8 +278,8 @@ void ci_esi_drop(struct cache_index *, struct ci_obj *);
 
 /* cache_index_vxid.c */
 int ci_vx_reserve(struct cache_index *);
-void ci_vx_insert(struct cache_index *, struct ci_obj *);
-void ci_vx_delete(struct cache_index *, const struct ci_obj *);
+void ci_vx_insert(struct cache_index *, const struct ci_obj *, uint32_t id);
+void ci_vx_delete(struct cache_index *, const struct ci_obj *, uint32_t id);
 
 /* cache_index_evict.c */
 double

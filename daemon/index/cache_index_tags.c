@@ -89,6 +89,13 @@ ci_tag_maybe_free(struct cache_index *ci, struct ci_tag *t)
 	}
 }
 
+/* Capacities of 4k - 2 ids fill glibc chunks exactly. */
+static size_t
+ci_tag_cap(size_t n)
+{
+	return (((n + 2 + 3) & ~(size_t)3) - 2);
+}
+
 int
 ci_tag_reserve(struct cache_index *ci, struct ci_tag *t)
 {
@@ -97,15 +104,14 @@ ci_tag_reserve(struct cache_index *ci, struct ci_tag *t)
 	if (t->n < t->cap)
 		return (0);
 	/*
-	 * Odd capacities fill glibc chunks exactly; past 63 grow by a
-	 * quarter rather than double: millions of memberships, most of
-	 * them in tags of tens of members, and copying is still amortized
-	 * O(1).
+	 * Past 62 grow by a quarter rather than double: millions of
+	 * memberships, most of them in tags of tens of members, and
+	 * copying is still amortized O(1).
 	 */
-	if (t->cap < 63)
-		n = t->cap == 0 ? 3 : (size_t)t->cap * 2 + 1;
+	if (t->cap < 62)
+		n = t->cap == 0 ? 2 : (size_t)t->cap * 2 + 2;
 	else
-		n = ((size_t)t->cap + t->cap / 4) | 1;
+		n = ci_tag_cap((size_t)t->cap + t->cap / 4);
 	if (n > UINT32_MAX ||
 	    ci_realloc(ci, &t->mem, t->cap * sizeof *t->mem,
 	        n * sizeof *t->mem))
@@ -115,10 +121,10 @@ ci_tag_reserve(struct cache_index *ci, struct ci_tag *t)
 }
 
 uint32_t
-ci_tag_add(struct ci_tag *t, struct ci_obj *o)
+ci_tag_add(struct ci_tag *t, uint32_t id)
 {
 	assert(t->n < t->cap);
-	t->mem[t->n] = o;
+	t->mem[t->n] = id;
 	return (t->n++);
 }
 
@@ -137,8 +143,9 @@ ci_tag_del(struct cache_index *ci, struct ci_tag *t, uint32_t pos)
 	assert(pos < t->n);
 	last = t->n - 1;
 	if (pos != last) {
-		m = t->mem[last];
-		t->mem[pos] = m;
+		t->mem[pos] = t->mem[last];
+		m = ci_obj(ci, t->mem[pos]);
+		CHECK_OBJ_NOTNULL(m, CI_OBJ_MAGIC);
 		tr = ci_trefs(m);
 		for (u = 0; u < m->ntags && tr[u].id != t->id; u++)
 			continue;
@@ -146,8 +153,8 @@ ci_tag_del(struct cache_index *ci, struct ci_tag *t, uint32_t pos)
 		tr[u].pos = pos;
 	}
 	t->n = last;
-	if (t->n > 0 && t->cap > 3 && t->n < t->cap / 4) {
-		n = (t->cap / 2) | 1;
+	if (t->n > 0 && t->cap > 2 && t->n < t->cap / 4) {
+		n = (uint32_t)ci_tag_cap(t->cap / 2);
 		if (ci_realloc(ci, &t->mem, t->cap * sizeof *t->mem,
 		        n * sizeof *t->mem) == 0)
 			t->cap = n;
@@ -186,7 +193,7 @@ ci_foreach_tag(struct cache_index *ci, const char *tag, ci_iter_f *func,
 		if (i == 0)
 			break;
 		i--;
-		r = func(priv, t->mem[i]);
+		r = func(priv, ci_obj(ci, t->mem[i]));
 	}
 	t->pin--;
 	ci_tag_maybe_free(ci, t);

@@ -6,8 +6,8 @@
  * Most caches never nuke, or do not log it, so the table costs nothing
  * until the first ci_remove_vxid(): that one builds it from the objects
  * indexed, and from then on ci_put() and ci_remove() keep it.  It is
- * open addressing on the object pointers alone (the vxid is read from
- * the object), max load 3/4, deleted by backward shift as the object
+ * open addressing on the object ids alone (the vxid is read from the
+ * object), max load 3/4, deleted by backward shift as the object
  * table is.  Objects of unknown vxid (0) are not in it; should two
  * objects share one (the counter wrapped), the later one is found.
  */
@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -33,39 +34,46 @@ ci_vx_home(const struct cache_index *ci, uint64_t vxid)
 	return ((size_t)((vxid * 0x9e3779b97f4a7c15ULL) >> 32) & (ci->nvx - 1));
 }
 
+static uint64_t
+ci_vx_of(const struct cache_index *ci, uint32_t id)
+{
+	return (ci_obj(ci, id)->vxid);
+}
+
 static void
-ci_vx_put(struct cache_index *ci, struct ci_obj *o)
+ci_vx_put(struct cache_index *ci, uint64_t vxid, uint32_t id)
 {
 	size_t i, mask = ci->nvx - 1;
 
-	for (i = ci_vx_home(ci, o->vxid); ci->vx[i] != NULL;
+	for (i = ci_vx_home(ci, vxid); ci->vx[i] != CI_NOID;
 	     i = (i + 1) & mask) {
-		if (ci->vx[i]->vxid == o->vxid) {
-			ci->vx[i] = o;
+		if (ci_vx_of(ci, ci->vx[i]) == vxid) {
+			ci->vx[i] = id;
 			return;
 		}
 	}
-	ci->vx[i] = o;
+	ci->vx[i] = id;
 	ci->nvxused++;
 }
 
 static int
 ci_vx_resize(struct cache_index *ci, size_t n)
 {
-	struct ci_obj **old = ci->vx;
+	uint32_t *old = ci->vx;
 	size_t i, nold = ci->nvx;
 
 	assert(n >= CI_VX_MIN && (n & (n - 1)) == 0);
-	ci->vx = calloc(n, sizeof *ci->vx);
+	ci->vx = malloc(n * sizeof *ci->vx);
 	if (ci->vx == NULL) {
 		ci->vx = old;
 		return (-1);
 	}
+	memset(ci->vx, 0xff, n * sizeof *ci->vx); /* all CI_NOID */
 	ci->nvx = n;
 	ci->nvxused = 0;
 	for (i = 0; i < nold; i++)
-		if (old[i] != NULL)
-			ci_vx_put(ci, old[i]);
+		if (old[i] != CI_NOID)
+			ci_vx_put(ci, ci_vx_of(ci, old[i]), old[i]);
 	free(old);
 	ci->bytes -= ci_msize(nold * sizeof *ci->vx);
 	ci->bytes += ci_msize(n * sizeof *ci->vx);
@@ -82,36 +90,36 @@ ci_vx_reserve(struct cache_index *ci)
 }
 
 void
-ci_vx_insert(struct cache_index *ci, struct ci_obj *o)
+ci_vx_insert(struct cache_index *ci, const struct ci_obj *o, uint32_t id)
 {
 	CHECK_OBJ_NOTNULL(o, CI_OBJ_MAGIC);
 	if (ci->vx == NULL || o->vxid == 0)
 		return;
 	assert(ci->nvxused < ci->nvx);
-	ci_vx_put(ci, o);
+	ci_vx_put(ci, o->vxid, id);
 }
 
 /* o leaves the table (removed, or fetched again under a new vxid). */
 void
-ci_vx_delete(struct cache_index *ci, const struct ci_obj *o)
+ci_vx_delete(struct cache_index *ci, const struct ci_obj *o, uint32_t id)
 {
 	size_t i, j, k, mask;
 
 	if (ci->vx == NULL || o->vxid == 0)
 		return;
 	mask = ci->nvx - 1;
-	for (i = ci_vx_home(ci, o->vxid); ci->vx[i] != o; i = (i + 1) & mask)
-		if (ci->vx[i] == NULL)
+	for (i = ci_vx_home(ci, o->vxid); ci->vx[i] != id; i = (i + 1) & mask)
+		if (ci->vx[i] == CI_NOID)
 			return; /* a later object took its vxid */
 	ci->nvxused--;
 	for (;;) {
-		ci->vx[i] = NULL;
+		ci->vx[i] = CI_NOID;
 		j = i;
 		for (;;) {
 			j = (j + 1) & mask;
-			if (ci->vx[j] == NULL)
+			if (ci->vx[j] == CI_NOID)
 				return;
-			k = ci_vx_home(ci, ci->vx[j]->vxid);
+			k = ci_vx_home(ci, ci_vx_of(ci, ci->vx[j]));
 			/* Stays if its home k is cyclically in (i, j]. */
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
@@ -132,8 +140,9 @@ ci_vx_build(struct cache_index *ci)
 	if (ci_vx_resize(ci, n))
 		return (-1);
 	for (i = 0; i < ci->nslot; i++)
-		if (ci->slot[i] != NULL)
-			ci_vx_insert(ci, ci->slot[i]);
+		if (ci->slot[i].hv != 0)
+			ci_vx_insert(ci, ci_obj(ci, ci->slot[i].id),
+			    ci->slot[i].id);
 	return (0);
 }
 
@@ -142,6 +151,7 @@ ci_remove_vxid(struct cache_index *ci, uint64_t vxid)
 {
 	struct ci_obj *o;
 	size_t i, mask;
+	uint32_t id;
 
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
 	AZ(ci->tbl_busy);
@@ -152,8 +162,9 @@ ci_remove_vxid(struct cache_index *ci, uint64_t vxid)
 		return (-1);
 	}
 	mask = ci->nvx - 1;
-	for (i = ci_vx_home(ci, vxid); (o = ci->vx[i]) != NULL;
+	for (i = ci_vx_home(ci, vxid); (id = ci->vx[i]) != CI_NOID;
 	     i = (i + 1) & mask) {
+		o = ci_obj(ci, id);
 		if (o->vxid != vxid)
 			continue;
 		ci_remove(ci, o);

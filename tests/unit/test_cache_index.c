@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include "index/cache_index.h"
 #include "unit.h"
 
@@ -1441,6 +1445,144 @@ test_random_budget(void)
 	ci_free(&ci);
 }
 
+/*
+ * The attributes are stored narrow: t_origin to the nearest 64th of a
+ * second from 1970 to 2106, statuses past 1023 saturate; what depends on
+ * t_origin (deadline, last hit) stays consistent with what is returned.
+ */
+static void
+test_narrow_attrs(void)
+{
+	struct cache_index *ci;
+	struct ci_attrs a = attrs(1.7e9 + 0.3, 60., 5., 0.), b;
+	struct ci_obj *o;
+
+	ci = ci_new(0, HL);
+	a.status = 5000;
+	o = ci_put(ci, "h", "/n", NULL, &a, NULL, 0, NULL, 1.7e9 + 1.);
+	if (!CHECK(o != NULL))
+		return;
+	b = ci_attrs(o);
+	CHECK(fabs(b.t_origin - a.t_origin) <= 1. / 128.);
+	CHECK(b.t_origin != a.t_origin); /* 0.3 is no 64th */
+	CHECK_INT_EQ(b.status, 1023);
+	CHECK(ci_expires(o) == b.t_origin + 65.);
+	CHECK(fabs(ci_last_hit(o) - (1.7e9 + 1.)) < 1e-3);
+
+	a.t_origin = 12.25; /* a 64th: exact */
+	a.status = 1023;
+	CHECK(ci_put(ci, "h", "/n", NULL, &a, NULL, 0, NULL, 13.) == o);
+	b = ci_attrs(o);
+	CHECK(b.t_origin == 12.25);
+	CHECK_INT_EQ(b.status, 1023);
+	CHECK(ci_expires(o) == 77.25);
+
+	/* Out of range clamps to it; not a number is now. */
+	a.t_origin = -5.;
+	(void)ci_put(ci, "h", "/n", NULL, &a, NULL, 0, NULL, 13.);
+	CHECK(ci_attrs(o).t_origin == 0.);
+	a.t_origin = 1e12;
+	(void)ci_put(ci, "h", "/n", NULL, &a, NULL, 0, NULL, 13.);
+	CHECK(ci_attrs(o).t_origin == (double)UINT32_MAX + 63. / 64.);
+	a.t_origin = NAN;
+	(void)ci_put(ci, "h", "/n", NULL, &a, NULL, 0, NULL, 500.5);
+	CHECK(ci_attrs(o).t_origin == 500.5);
+	ci_free(&ci);
+}
+
+#define SLAB_N 3000
+
+/* Key u: "/u-" and u x's, so lengths run from 3 to past 3000. */
+static void
+slab_url(char *buf, unsigned u)
+{
+	int l;
+
+	l = sprintf(buf, "/%u-", u);
+	memset(buf + l, 'x', u);
+	buf[l + (int)u] = '\0';
+}
+
+static unsigned
+slab_check(struct cache_index *ci, struct ci_obj *const *o, char *url,
+    unsigned from, unsigned step)
+{
+	unsigned u, bad = 0;
+
+	for (u = from; u < SLAB_N; u += step) {
+		slab_url(url, u);
+		bad += ci_get(ci, "h", url, NULL) != o[u];
+		bad += strcmp(ci_url(o[u]), url) != 0;
+		bad += ci_attrs(o[u]).size != u;
+		bad += strcmp(ci_tag(ci, o[u], 0), u % 2 ? "odd" : "even") != 0;
+	}
+	return (bad);
+}
+
+/*
+ * Objects live in slab slots, one size class every 8 bytes, and past
+ * 2 KiB each in a chunk of its own: keys of every length, removed and
+ * put again in another order, keep their contents; the memory all comes
+ * back; and under ASan a freed slot is poisoned.
+ */
+static void
+test_slab(void)
+{
+	static struct ci_obj *o[SLAB_N];
+	struct cache_index *ci;
+	struct ci_attrs a = attrs(0., 100., 0., 0.);
+	const char *tag[2] = { "even", "odd" };
+	char *url;
+	size_t b0, b1;
+	unsigned u;
+	int poisoned = 1;
+
+	url = malloc(SLAB_N + 16);
+	if (!CHECK(url != NULL))
+		return;
+	ci = ci_new(0, HL);
+	b0 = ci_bytes(ci);
+	for (u = 0; u < SLAB_N; u++) {
+		slab_url(url, u);
+		a.size = u;
+		o[u] = ci_put(ci, "h", url, NULL, &a, tag + u % 2, 1, NULL, 0.);
+		if (!CHECK(o[u] != NULL))
+			return;
+	}
+	b1 = ci_bytes(ci);
+	CHECK_INT_EQ(slab_check(ci, o, url, 0, 1), 0);
+
+	for (u = 0; u < SLAB_N; u += 2)
+		ci_remove(ci, o[u]);
+	CHECK_INT_EQ(ci_count(ci), SLAB_N / 2);
+	CHECK_INT_EQ(ci_tag_count(ci, "even"), 0);
+	CHECK_INT_EQ(slab_check(ci, o, url, 1, 2), 0);
+#if defined(__SANITIZE_ADDRESS__)
+	/* Its chunk still has live objects: the slot itself is poisoned. */
+	poisoned = __asan_address_is_poisoned((const char *)o[100] + 8);
+#endif
+	CHECK(poisoned);
+
+	/* Again, from the longest: freed slots are taken back. */
+	for (u = SLAB_N; u > 0; u--) {
+		if ((u - 1) % 2)
+			continue;
+		slab_url(url, u - 1);
+		a.size = u - 1;
+		o[u - 1] = ci_put(ci, "h", url, NULL, &a, tag, 1, NULL, 0.);
+		if (!CHECK(o[u - 1] != NULL))
+			return;
+	}
+	CHECK_INT_EQ(ci_count(ci), SLAB_N);
+	CHECK_INT_EQ(ci_bytes(ci), b1);
+	CHECK_INT_EQ(slab_check(ci, o, url, 0, 1), 0);
+
+	CHECK_INT_EQ(ci_clear(ci), SLAB_N);
+	CHECK_INT_EQ(ci_bytes(ci), b0);
+	ci_free(&ci);
+	free(url);
+}
+
 int
 main(void)
 {
@@ -1460,5 +1602,7 @@ main(void)
 	test_remove_vxid();
 	test_random();
 	test_random_budget();
+	test_narrow_attrs();
+	test_slab();
 	return (unit_done());
 }
