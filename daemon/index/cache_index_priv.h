@@ -196,13 +196,16 @@ ci_msize(size_t n)
 	return ((n + 8 + 15) & ~(size_t)15);
 }
 
-/* An object from its id. */
+/*
+ * An object from its id.  Ids come from the index's own tables only, and
+ * this is the lookups' innermost step: no bounds check here; callers
+ * check the object's magic.
+ */
 static inline struct ci_obj *
 ci_obj(const struct cache_index *ci, uint32_t id)
 {
 	const struct ci_chunk *c;
 
-	assert((id >> CI_SLOT_BITS) < ci->nchunk);
 	c = &ci->chunk[id >> CI_SLOT_BITS];
 	return ((struct ci_obj *)(void *)(c->mem +
 	    (size_t)(id & CI_SLOT_MASK) * c->size));

@@ -8,7 +8,9 @@
  * slots of one size, a multiple of 8, one size class per multiple up to
  * CI_SLAB_MAX; a bigger object gets a chunk of its own.  An object is
  * named by a 32-bit id, its chunk number and slot (ci_obj() in
- * cache_index_priv.h), and it never moves: callers keep pointers.
+ * cache_index_priv.h), and it never moves: callers keep pointers.  Ids
+ * allow 2^22 - 1 chunks, 256 GiB of small objects or 4M big ones; past
+ * that ci_put() fails with ENOMEM.
  *
  * A class chains its chunks that have a free slot; a chunk hands out its
  * freed slots first (chained through their first bytes), then the ones
