@@ -23,11 +23,11 @@
  *    shifts entries back (no tombstones), which also keeps iteration
  *    safe when the callback removes the current object.  uthash (whose
  *    handle is 56 bytes per entry, plus a bucket array) would not fit
- *    the budget of 128 bytes per object; it is used below for the small
- *    tables, where that does not matter.
+ *    the budget of 128 bytes per object; it is used for ESI links, which
+ *    few objects have.
  *
- *  - Tags: interned in a uthash table, one struct ci_tag per distinct
- *    tag holding its name and an array of member objects.  Objects refer
+ *  - Tags: interned in a table like the objects' one, one struct ci_tag
+ *    per distinct tag holding its name and an array of member objects.  Objects refer
  *    to a tag by a 32-bit id (index in ci->tagv) and remember their
  *    position in its member array, so adding and removing a membership is
  *    O(1) and costs 8 bytes on the object side plus one id slot.
@@ -124,30 +124,12 @@ ci_realloc(struct cache_index *ci, void *pp, size_t oldsz, size_t newsz)
  * Keys and small helpers
  */
 
-/*
- * FNV-1a over host, a NUL, and the URL, finished with murmur3's fmix64
- * because FNV's low bits, which pick the slot, are weak.  Never 0: that
- * marks an empty slot.
- */
+/* Over host, a NUL, and the URL. */
 static uint32_t
 ci_hash(const char *host, const char *url)
 {
-	const unsigned char *p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	uint32_t v;
-
-	for (p = (const unsigned char *)host; *p != '\0'; p++)
-		h = (h ^ *p) * 0x100000001b3ULL;
-	h *= 0x100000001b3ULL;
-	for (p = (const unsigned char *)url; *p != '\0'; p++)
-		h = (h ^ *p) * 0x100000001b3ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	v = (uint32_t)h;
-	return (v != 0 ? v : 1);
+	return (
+	    ci_fmix(ci_fnv(ci_fnv(CI_FNV_BASIS, host) * CI_FNV_PRIME, url)));
 }
 
 static const char *
@@ -315,26 +297,67 @@ ci_key_pack(char *p, const char *host, const char *url, const char *variant)
  * Object table
  */
 
+/*
+ * The slots of the object and tag tables: open addressing with linear
+ * probing on a power of two.
+ */
+void
+ci_slots_insert(struct ci_slot *slot, size_t nslot, uint32_t h, uint32_t id)
+{
+	size_t i, mask = nslot - 1;
+
+	AN(h);
+	for (i = h & mask; slot[i].hv != 0; i = (i + 1) & mask)
+		continue;
+	slot[i].hv = h;
+	slot[i].id = id;
+}
+
+/*
+ * Backward-shift deletion: pull later entries of the probe run into the
+ * hole unless that would put them before their home slot.  Entries only
+ * ever move towards the hole and never across an empty slot, which is
+ * what ci_foreach() and ci_foreach_url() rely on.
+ */
+void
+ci_slots_delete(struct ci_slot *slot, size_t nslot, size_t i)
+{
+	size_t j, k, mask = nslot - 1;
+
+	for (;;) {
+		slot[i].hv = 0;
+		slot[i].id = CI_NOID;
+		j = i;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (slot[j].hv == 0)
+				return;
+			k = slot[j].hv & mask;
+			/* Stays if its home k is cyclically in (i, j]. */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		slot[i] = slot[j];
+		i = j;
+	}
+}
+
 static int
 ci_tbl_resize(struct cache_index *ci, size_t nslot)
 {
 	struct ci_slot *slot;
-	size_t i, j, mask;
+	size_t i;
 
 	assert(nslot >= CI_MIN_SLOTS && (nslot & (nslot - 1)) == 0);
 	assert(ci->count < nslot);
 	slot = calloc(nslot, sizeof *slot);
 	if (slot == NULL)
 		return (-1);
-	mask = nslot - 1;
-	for (i = 0; i < ci->nslot; i++) {
-		if (ci->slot[i].hv == 0)
-			continue;
-		j = ci->slot[i].hv & mask;
-		while (slot[j].hv != 0)
-			j = (j + 1) & mask;
-		slot[j] = ci->slot[i];
-	}
+	for (i = 0; i < ci->nslot; i++)
+		if (ci->slot[i].hv != 0)
+			ci_slots_insert(slot, nslot, ci->slot[i].hv,
+			    ci->slot[i].id);
 	ci->bytes -= ci_msize(ci->nslot * sizeof *slot);
 	ci->bytes += ci_msize(nslot * sizeof *slot);
 	free(ci->slot);
@@ -402,44 +425,15 @@ ci_tbl_slot_of(const struct cache_index *ci, const struct ci_obj *o,
 static void
 ci_tbl_insert(struct cache_index *ci, uint32_t id, uint32_t h)
 {
-	size_t i, mask = ci->nslot - 1;
-
-	for (i = h & mask; ci->slot[i].hv != 0; i = (i + 1) & mask)
-		continue;
-	ci->slot[i].hv = h;
-	ci->slot[i].id = id;
+	ci_slots_insert(ci->slot, ci->nslot, h, id);
 	ci->count++;
 }
 
-/*
- * Backward-shift deletion: pull later entries of the probe run into the
- * hole unless that would put them before their home slot.  Entries only
- * ever move towards the hole and never across an empty slot, which is
- * what ci_foreach() and ci_foreach_url() rely on.
- */
 static void
 ci_tbl_delete(struct cache_index *ci, size_t i)
 {
-	size_t j, k, mask = ci->nslot - 1;
-
 	ci->count--;
-	for (;;) {
-		ci->slot[i].hv = 0;
-		ci->slot[i].id = CI_NOID;
-		j = i;
-		for (;;) {
-			j = (j + 1) & mask;
-			if (ci->slot[j].hv == 0)
-				return;
-			k = ci->slot[j].hv & mask;
-			/* Stays if its home k is cyclically in (i, j]. */
-			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-				continue;
-			break;
-		}
-		ci->slot[i] = ci->slot[j];
-		i = j;
-	}
+	ci_slots_delete(ci->slot, ci->nslot, i);
 }
 
 /*--------------------------------------------------------------------
@@ -470,7 +464,7 @@ void
 ci_free(struct cache_index **pci)
 {
 	struct cache_index *ci;
-	struct ci_tag *t, *tt;
+	struct ci_tag *t;
 	struct ci_esi *r, *rr;
 	struct ci_obj *o;
 	size_t i;
@@ -486,12 +480,14 @@ ci_free(struct cache_index **pci)
 			free(ci_ext(o));
 	}
 	ci_slab_fini(ci);
-	HASH_ITER(hh, ci->tags, t, tt)
-	{
-		HASH_DEL(ci->tags, t);
+	for (i = 0; i < ci->ntagv; i++) {
+		if (ci->tagv[i] & 1)
+			continue;
+		t = ci_tagv(ci, (uint32_t)i);
 		free(t->mem);
 		FREE_OBJ(t);
 	}
+	free(ci->ttbl);
 	HASH_ITER(hh, ci->esi, r, rr)
 	{
 		HASH_DEL(ci->esi, r);
@@ -1061,7 +1057,6 @@ ci_bytes(const struct cache_index *ci)
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
 	/* uthash allocates its tables itself: add them as they stand. */
 	return (ci->bytes +
-	    ci_uthash_bytes(ci->tags == NULL ? NULL : ci->tags->hh.tbl) +
 	    ci_uthash_bytes(ci->esi == NULL ? NULL : ci->esi->hh.tbl));
 }
 

@@ -106,7 +106,6 @@ struct ci_tag {
 	uint32_t tmp; /* ci_put(): index in the old trefs */
 	uint64_t mark; /* ci_put(): ci->serial stamp */
 	uint32_t *mem; /* object ids */
-	UT_hash_handle hh;
 	char name[];
 };
 
@@ -150,8 +149,12 @@ struct cache_index {
 	size_t nheap;
 	size_t aheap;
 
-	/* Tags: odd tagv[] entries are free ids, chained via tagfree. */
-	struct ci_tag *tags;
+	/*
+	 * Tags: by name in ttbl[], by id in tagv[], whose odd entries are
+	 * free ids, chained via tagfree.
+	 */
+	struct ci_slot *ttbl;
+	size_t nttbl;
 	uintptr_t *tagv;
 	uint32_t ntagv;
 	uint32_t atagv;
@@ -194,6 +197,38 @@ ci_msize(size_t n)
 	if (n + 8 + 15 < 32)
 		return (32);
 	return ((n + 8 + 15) & ~(size_t)15);
+}
+
+/*
+ * FNV-1a over strings, finished with murmur3's fmix64 because FNV's low
+ * bits, which pick the slot, are weak.  Never 0: that marks an empty
+ * slot.
+ */
+#define CI_FNV_BASIS 0xcbf29ce484222325ULL
+#define CI_FNV_PRIME 0x100000001b3ULL
+
+static inline uint64_t
+ci_fnv(uint64_t h, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		h = (h ^ *p) * CI_FNV_PRIME;
+	return (h);
+}
+
+static inline uint32_t
+ci_fmix(uint64_t h)
+{
+	uint32_t v;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	v = (uint32_t)h;
+	return (v != 0 ? v : 1);
 }
 
 /*
@@ -254,6 +289,8 @@ ci_tagv(const struct cache_index *ci, uint32_t id)
 
 /* cache_index.c */
 int ci_realloc(struct cache_index *, void *pp, size_t oldsz, size_t newsz);
+void ci_slots_insert(struct ci_slot *, size_t nslot, uint32_t h, uint32_t id);
+void ci_slots_delete(struct ci_slot *, size_t nslot, size_t i);
 struct ci_tref *ci_trefs(const struct ci_obj *);
 
 /* cache_index_slab.c */

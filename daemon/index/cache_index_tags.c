@@ -19,25 +19,75 @@
  * Tags
  */
 
+#define CI_TNONE ((size_t)-1)
+#define CI_TMIN 64 /* slots, power of two */
+
+static uint32_t
+ci_tag_hash(const char *name)
+{
+	return (ci_fmix(ci_fnv(CI_FNV_BASIS, name)));
+}
+
+static size_t
+ci_ttbl_find(const struct cache_index *ci, uint32_t h, const char *name)
+{
+	const struct ci_slot *sl;
+	size_t i, mask = ci->nttbl - 1;
+
+	if (ci->nttbl == 0)
+		return (CI_TNONE);
+	for (i = h & mask; (sl = &ci->ttbl[i])->hv != 0; i = (i + 1) & mask)
+		if (sl->hv == h && strcmp(ci_tagv(ci, sl->id)->name, name) == 0)
+			return (i);
+	return (CI_TNONE);
+}
+
+/* Room for one more tag: keep the load at most 3/4. */
+static int
+ci_ttbl_reserve(struct cache_index *ci)
+{
+	struct ci_slot *tbl;
+	size_t i, n;
+
+	if (ci->ndistinct + 1 <= ci->nttbl - ci->nttbl / 4)
+		return (0);
+	n = ci->nttbl == 0 ? CI_TMIN : ci->nttbl * 2;
+	tbl = calloc(n, sizeof *tbl);
+	if (tbl == NULL)
+		return (-1);
+	for (i = 0; i < ci->nttbl; i++)
+		if (ci->ttbl[i].hv != 0)
+			ci_slots_insert(tbl, n, ci->ttbl[i].hv, ci->ttbl[i].id);
+	free(ci->ttbl);
+	ci->bytes -= ci_msize(ci->nttbl * sizeof *tbl);
+	ci->bytes += ci_msize(n * sizeof *tbl);
+	ci->ttbl = tbl;
+	ci->nttbl = n;
+	return (0);
+}
+
 struct ci_tag *
 ci_tag_find(const struct cache_index *ci, const char *name)
 {
-	struct ci_tag *t;
+	size_t i;
 
-	HASH_FIND_STR(ci->tags, name, t);
-	CHECK_OBJ_ORNULL(t, CI_TAG_MAGIC);
-	return (t);
+	i = ci_ttbl_find(ci, ci_tag_hash(name), name);
+	if (i == CI_TNONE)
+		return (NULL);
+	return (ci_tagv(ci, ci->ttbl[i].id));
 }
 
 struct ci_tag *
 ci_tag_intern(struct cache_index *ci, const char *name)
 {
 	struct ci_tag *t;
-	size_t len, n;
+	size_t len, n, i;
+	uint32_t h;
 
-	t = ci_tag_find(ci, name);
-	if (t != NULL)
-		return (t);
+	h = ci_tag_hash(name);
+	i = ci_ttbl_find(ci, h, name);
+	if (i != CI_TNONE)
+		return (ci_tagv(ci, ci->ttbl[i].id));
 	if (ci->tagfree == 0 && ci->ntagv == ci->atagv) {
 		n = ci->atagv == 0 ? 63 : ci->atagv * 2 + 1;
 		if (n > UINT32_MAX ||
@@ -46,17 +96,14 @@ ci_tag_intern(struct cache_index *ci, const char *name)
 			return (NULL);
 		ci->atagv = (uint32_t)n;
 	}
+	if (ci_ttbl_reserve(ci))
+		return (NULL);
 	len = strlen(name);
 	t = malloc(sizeof *t + len + 1);
 	if (t == NULL)
 		return (NULL);
 	INIT_OBJ(t, CI_TAG_MAGIC);
 	memcpy(t->name, name, len + 1);
-	HASH_ADD_KEYPTR(hh, ci->tags, t->name, len, t);
-	if (t->hh.tbl == NULL) {
-		free(t);
-		return (NULL);
-	}
 	if (ci->tagfree != 0) {
 		t->id = ci->tagfree - 1;
 		ci->tagfree = (uint32_t)(ci->tagv[t->id] >> 1);
@@ -64,6 +111,7 @@ ci_tag_intern(struct cache_index *ci, const char *name)
 		t->id = ci->ntagv++;
 	}
 	ci->tagv[t->id] = (uintptr_t)t;
+	ci_slots_insert(ci->ttbl, ci->nttbl, h, t->id);
 	ci->ndistinct++;
 	ci->bytes += ci_msize(sizeof *t + len + 1);
 	return (t);
@@ -73,10 +121,18 @@ ci_tag_intern(struct cache_index *ci, const char *name)
 void
 ci_tag_maybe_free(struct cache_index *ci, struct ci_tag *t)
 {
+	size_t i, mask;
+
 	CHECK_OBJ_NOTNULL(t, CI_TAG_MAGIC);
 	if (t->n > 0 || t->pin > 0)
 		return;
-	HASH_DEL(ci->tags, t);
+	mask = ci->nttbl - 1;
+	for (i = ci_tag_hash(t->name) & mask;; i = (i + 1) & mask) {
+		AN(ci->ttbl[i].hv);
+		if (ci->ttbl[i].id == t->id)
+			break;
+	}
+	ci_slots_delete(ci->ttbl, ci->nttbl, i);
 	ci->tagv[t->id] = ((uintptr_t)ci->tagfree << 1) | 1;
 	ci->tagfree = t->id + 1;
 	AZ(ci_realloc(ci, &t->mem, t->cap * sizeof *t->mem, 0));
@@ -85,7 +141,9 @@ ci_tag_maybe_free(struct cache_index *ci, struct ci_tag *t)
 	if (--ci->ndistinct == 0) {
 		/* Back to the empty index's footprint. */
 		AZ(ci_realloc(ci, &ci->tagv, ci->atagv * sizeof *ci->tagv, 0));
+		AZ(ci_realloc(ci, &ci->ttbl, ci->nttbl * sizeof *ci->ttbl, 0));
 		ci->ntagv = ci->atagv = ci->tagfree = 0;
+		ci->nttbl = 0;
 	}
 }
 
