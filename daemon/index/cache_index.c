@@ -389,22 +389,24 @@ ci_tbl_maybe_shrink(struct cache_index *ci)
 	(void)ci_tbl_resize(ci, n);
 }
 
-static size_t
+static struct ci_obj *
 ci_tbl_find(const struct cache_index *ci, uint32_t h, const char *host,
     const char *url, const char *variant)
 {
 	const struct ci_slot *sl;
+	struct ci_obj *o;
 	const char *v;
 	size_t i, mask = ci->nslot - 1;
 
 	for (i = h & mask; (sl = &ci->slot[i])->hv != 0; i = (i + 1) & mask) {
 		if (sl->hv != h)
 			continue;
-		v = ci_match(ci_obj(ci, sl->id), host, url);
+		o = ci_obj(ci, sl->id);
+		v = ci_match(o, host, url);
 		if (v != NULL && strcmp(v, variant) == 0)
-			return (i);
+			return (o);
 	}
-	return (CI_NONE);
+	return (NULL);
 }
 
 static size_t
@@ -593,7 +595,7 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 	struct ci_tref *otr = NULL, *tr;
 	struct ci_obj *o = NULL, *old;
 	unsigned char *buf = NULL;
-	size_t elen, klen = 0, sz = 0, ecap, i;
+	size_t elen, klen = 0, sz = 0, ecap;
 	uint64_t s_old, s_new;
 	unsigned u, nt = 0;
 	uint32_t h, id = CI_NOID;
@@ -609,8 +611,7 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 		variant = "";
 
 	h = ci_hash(host, url);
-	i = ci_tbl_find(ci, h, host, url, variant);
-	old = i == CI_NONE ? NULL : ci_obj(ci, ci->slot[i].id);
+	old = ci_tbl_find(ci, h, host, url, variant);
 
 	if (ntags > 32) {
 		tv = malloc(ntags * sizeof *tv);
@@ -753,16 +754,11 @@ struct ci_obj *
 ci_get(const struct cache_index *ci, const char *host, const char *url,
     const char *variant)
 {
-	size_t i;
-
 	CHECK_OBJ_NOTNULL(ci, CI_MAGIC);
 	AN(host);
 	AN(url);
-	i = ci_tbl_find(ci, ci_hash(host, url), host, url,
-	    variant == NULL ? "" : variant);
-	if (i == CI_NONE)
-		return (NULL);
-	return (ci_obj(ci, ci->slot[i].id));
+	return (ci_tbl_find(ci, ci_hash(host, url), host, url,
+	    variant == NULL ? "" : variant));
 }
 
 void
