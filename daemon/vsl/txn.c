@@ -6,12 +6,11 @@
 
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <stdio.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -21,15 +20,58 @@
 #include "txn.h"
 #include "vsl_num.h"
 
-/* Tags as xkey and Symfony/Shopware's cache tags send them. */
-static const char *const tag_hdrs[] = { "xkey", "x-cache-tags", NULL };
-/* What bans are written against, as in vcl/default.vcl. */
-static const char *const keep_hdrs[] = { "x-url", "x-host", "content-type",
-	"cache-control", NULL };
+/* Does [d, d+n) say lc, a lower-case name, in any case? */
+static int
+name_is(const char *d, const char *lc, size_t n)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; i < n; i++) {
+		c = d[i];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c != lc[i])
+			return (0);
+	}
+	return (1);
+}
+
+#define NAME_IS(d, lc) name_is(d, lc, sizeof lc - 1)
+
+/*
+ * Tags as xkey and Symfony/Shopware's cache tags send them; kept, what
+ * bans are written against, as in vcl/default.vcl.  Told apart by
+ * length first: most headers are none of these and cost one switch.
+ */
+static unsigned
+stoke_resp_hdr(const char *d, size_t len)
+{
+	switch (len) {
+	case 4:
+		if (NAME_IS(d, "xkey"))
+			return (TXN_H_TAG);
+		return (NAME_IS(d, "vary") ? TXN_H_VARY : 0);
+	case 5:
+		return (NAME_IS(d, "x-url") ? TXN_H_KEEP : 0);
+	case 6:
+		return (NAME_IS(d, "x-host") ? TXN_H_KEEP : 0);
+	case 10:
+		return (NAME_IS(d, "set-cookie") ? TXN_H_COOKIE : 0);
+	case 12:
+		if (NAME_IS(d, "content-type"))
+			return (TXN_H_KEEP);
+		return (NAME_IS(d, "x-cache-tags") ? TXN_H_TAG : 0);
+	case 13:
+		return (
+		    NAME_IS(d, "cache-control") ? TXN_H_KEEP | TXN_H_CC : 0);
+	default:
+		return (0);
+	}
+}
 
 const struct txn_conf txn_conf_stoke = {
-	.tag_hdrs = tag_hdrs,
-	.keep_hdrs = keep_hdrs,
+	.resp_hdr = stoke_resp_hdr,
 };
 
 struct arena_chunk {
@@ -135,18 +177,18 @@ arena_dup(struct arena *a, const char *s, size_t len)
 }
 
 /*
- * prev + " " + s: in place when prev is the last string of the chunk
- * being filled and there is room after it, else as a new copy.
+ * prev + " " + s, prev plen long: in place when prev is the last string
+ * of the chunk being filled and there is room after it, else as a new
+ * copy.  NULL when the arena is full, prev left as it was.
  */
 static const char *
-arena_append(struct arena *a, const char *prev, const char *s, size_t len)
+arena_append(struct arena *a, const char *prev, size_t plen, const char *s,
+    size_t len)
 {
-	size_t plen;
 	char *p;
 
 	if (prev == NULL)
 		return (arena_dup(a, s, len));
-	plen = strlen(prev);
 	if (prev + plen + 1 == a->buf + a->used &&
 	    a->used + len + 1 <= a->size) {
 		a->buf[a->used - 1] = ' ';
@@ -157,7 +199,7 @@ arena_append(struct arena *a, const char *prev, const char *s, size_t len)
 	}
 	if (arena_room(a, plen + len + 2) != 0) {
 		a->overflows++;
-		return (prev);
+		return (NULL);
 	}
 	p = a->buf + a->used;
 	memcpy(p, prev, plen);
@@ -173,9 +215,12 @@ static int
 hdr_split(const char *d, size_t len, size_t *nlen, const char **val,
     size_t *vlen)
 {
-	const char *c = memchr(d, ':', len);
+	const char *c = d, *e = d + len;
 
-	if (c == NULL)
+	/* Names are short: a loop beats memchr()'s call. */
+	while (c < e && *c != ':')
+		c++;
+	if (c == e)
 		return (-1);
 	*nlen = (size_t)(c - d);
 	c++;
@@ -188,19 +233,11 @@ hdr_split(const char *d, size_t len, size_t *nlen, const char **val,
 	return (0);
 }
 
+/* Header names of any case, the lengths compared first. */
 static int
-hdr_is(const char *d, size_t nlen, const char *name)
+hdr_eq(const char *a, size_t alen, const char *b, size_t blen)
 {
-	return (strlen(name) == nlen && !strncasecmp(d, name, nlen));
-}
-
-static int
-in_list(const char *const *list, const char *d, size_t nlen)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (hdr_is(d, nlen, *list))
-			return (1);
-	return (0);
+	return (alen == blen && !strncasecmp(a, b, alen));
 }
 
 static void
@@ -211,7 +248,7 @@ keep_hdr(struct txn *t, struct arena *a, const char *d, size_t nlen,
 
 	/* Later values replace earlier ones, as VCL's set does. */
 	for (i = 0; i < t->nhdr; i++)
-		if (hdr_is(d, nlen, t->hdr_name[i]))
+		if (hdr_eq(d, nlen, t->hdr_name[i], strlen(t->hdr_name[i])))
 			break;
 	if (i == TXN_MAX_HDRS)
 		return;
@@ -230,7 +267,7 @@ unset_hdr(struct txn *t, const char *d, size_t nlen)
 	unsigned i;
 
 	for (i = 0; i < t->nhdr; i++) {
-		if (!hdr_is(d, nlen, t->hdr_name[i]))
+		if (!hdr_eq(d, nlen, t->hdr_name[i], strlen(t->hdr_name[i])))
 			continue;
 		t->nhdr--;
 		t->hdr_name[i] = t->hdr_name[t->nhdr];
@@ -239,29 +276,36 @@ unset_hdr(struct txn *t, const char *d, size_t nlen)
 	}
 }
 
-/* Request headers as VCL leaves them: set replaces, unset removes. */
-static void
-req_hdr_set(struct txn *t, struct arena *a, const char *d, size_t nlen,
-    const char *val, size_t vlen)
+static unsigned
+req_hdr_find(const struct txn *t, const char *d, size_t nlen)
 {
 	unsigned i;
 
 	for (i = 0; i < t->nreqhdr; i++)
-		if (hdr_is(d, nlen, t->reqhdr_name[i]))
+		if (hdr_eq(d, nlen, t->reqhdr_name[i], t->reqhdr_nlen[i]))
 			break;
-	if (i == TXN_MAX_REQHDRS) {
-		a->overflows++;
+	return (i);
+}
+
+/*
+ * Request headers as VCL leaves them: set replaces, unset removes.  The
+ * record is copied once, name and value cut apart in the copy; a name
+ * set again keeps its first copy, with the new value.
+ */
+static void
+req_hdr_set(struct txn *t, const char *name, size_t nlen, const char *val)
+{
+	unsigned i;
+
+	i = req_hdr_find(t, name, nlen);
+	if (i == TXN_MAX_REQHDRS)
 		return;
-	}
 	if (i == t->nreqhdr) {
-		t->reqhdr_name[i] = arena_dup(a, d, nlen);
-		if (t->reqhdr_name[i] == NULL)
-			return;
+		t->reqhdr_name[i] = name;
+		t->reqhdr_nlen[i] = nlen;
 		t->nreqhdr++;
 	}
-	t->reqhdr_val[i] = arena_dup(a, val, vlen);
-	if (t->reqhdr_val[i] == NULL)
-		t->reqhdr_val[i] = "";
+	t->reqhdr_val[i] = val;
 }
 
 static void
@@ -269,14 +313,13 @@ req_hdr_unset(struct txn *t, const char *d, size_t nlen)
 {
 	unsigned i;
 
-	for (i = 0; i < t->nreqhdr; i++) {
-		if (!hdr_is(d, nlen, t->reqhdr_name[i]))
-			continue;
-		t->nreqhdr--;
-		t->reqhdr_name[i] = t->reqhdr_name[t->nreqhdr];
-		t->reqhdr_val[i] = t->reqhdr_val[t->nreqhdr];
+	i = req_hdr_find(t, d, nlen);
+	if (i == t->nreqhdr)
 		return;
-	}
+	t->nreqhdr--;
+	t->reqhdr_name[i] = t->reqhdr_name[t->nreqhdr];
+	t->reqhdr_nlen[i] = t->reqhdr_nlen[t->nreqhdr];
+	t->reqhdr_val[i] = t->reqhdr_val[t->nreqhdr];
 }
 
 /* A request header record, client or backend alike. */
@@ -284,13 +327,28 @@ static void
 header_set(struct txn *t, struct arena *a, const char *d, size_t len)
 {
 	const char *val;
-	size_t nlen, vlen;
+	size_t nlen, vlen, voff;
+	char *p;
 
 	if (hdr_split(d, len, &nlen, &val, &vlen))
 		return;
-	if (hdr_is(d, nlen, "host"))
-		t->host = arena_dup(a, val, vlen);
-	req_hdr_set(t, a, d, nlen, val, vlen);
+	if (t->nreqhdr == TXN_MAX_REQHDRS &&
+	    req_hdr_find(t, d, nlen) == TXN_MAX_REQHDRS) {
+		/* No room to keep it; a host is still the host. */
+		a->overflows++;
+		if (nlen == 4 && NAME_IS(d, "host"))
+			t->host = arena_dup(a, val, vlen);
+		return;
+	}
+	p = TRUST_ME(arena_dup(a, d, len));
+	if (p == NULL)
+		return;
+	voff = (size_t)(val - d);
+	p[nlen] = '\0';
+	p[voff + vlen] = '\0';
+	if (nlen == 4 && NAME_IS(d, "host"))
+		t->host = p + voff;
+	req_hdr_set(t, p, nlen, p + voff);
 }
 
 static void
@@ -301,7 +359,7 @@ header_unset(struct txn *t, const char *d, size_t len)
 
 	if (hdr_split(d, len, &nlen, &val, &vlen))
 		return;
-	if (hdr_is(d, nlen, "host"))
+	if (nlen == 4 && NAME_IS(d, "host"))
 		t->host = NULL;
 	req_hdr_unset(t, d, nlen);
 }
@@ -351,20 +409,76 @@ parse_ttl(struct txn *t, const char *d)
 	t->cacheable = !strcmp(e + 1, "cacheable");
 }
 
+/*
+ * "Resp: 1796621229.123456 0.000213 0.000011": of a request's five or
+ * six, only its answer's is read; of a fetch's, its start and response.
+ */
 static void
-parse_timestamp(struct txn *t, const char *d)
+parse_timestamp(struct txn *t, const char *d, size_t len)
 {
 	double *v;
 
-	if (!strncmp(d, "Start: ", 7))
-		v = &t->t_start;
-	else if (!strncmp(d, "Beresp: ", 8))
-		v = &t->t_beresp;
-	else if (!strncmp(d, "Resp: ", 6))
+	if (t->is_bereq) {
+		if (len > 7 && !memcmp(d, "Start: ", 7))
+			v = &t->t_start;
+		else if (len > 8 && !memcmp(d, "Beresp: ", 8))
+			v = &t->t_beresp;
+		else
+			return;
+	} else if (len > 6 && !memcmp(d, "Resp: ", 6)) {
 		v = &t->t_resp;
-	else
+	} else {
 		return;
+	}
 	(void)vsl_num_dbl(strchr(d, ' '), v);
+}
+
+/* Words as VCL_call and VCL_return log them. */
+#define WORD_IS(d, len, w) ((len) == sizeof w - 1 && !memcmp(d, w, len))
+
+static void
+parse_call(struct txn *t, const char *d, size_t len)
+{
+	switch (d[0]) {
+	case 'H':
+		if (WORD_IS(d, len, "HIT"))
+			t->handling = TXN_HIT;
+		break;
+	case 'M':
+		if (WORD_IS(d, len, "MISS"))
+			t->handling = TXN_MISS;
+		break;
+	case 'P':
+		if (WORD_IS(d, len, "PASS"))
+			t->handling = TXN_PASS;
+		else if (WORD_IS(d, len, "PIPE"))
+			t->handling = TXN_PIPE;
+		else if (WORD_IS(d, len, "PURGE"))
+			t->purge = 1;
+		break;
+	case 'S':
+		if (WORD_IS(d, len, "SYNTH") && t->handling == TXN_NONE &&
+		    !t->purge)
+			t->handling = TXN_SYNTH;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A tag header's value, added to those before. */
+static void
+add_tags(struct txn *t, struct arena *a, const char *val, size_t vlen)
+{
+	const char *p;
+
+	if (vlen == 0)
+		return;
+	p = arena_append(a, t->tags, t->tags_len, val, vlen);
+	if (p == NULL)
+		return;
+	t->tags_len = t->tags == NULL ? vlen : t->tags_len + 1 + vlen;
+	t->tags = p;
 }
 
 /* "1002 119.977 10.000 0.000": the object's vxid, its time left. */
@@ -448,19 +562,14 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 		header_unset(t, d, len);
 		break;
 	case SLT_VCL_call:
-		if (!strcmp(d, "HIT"))
-			t->handling = TXN_HIT;
-		else if (!strcmp(d, "MISS"))
-			t->handling = TXN_MISS;
-		else if (!strcmp(d, "PASS"))
-			t->handling = TXN_PASS;
-		else if (!strcmp(d, "PIPE"))
-			t->handling = TXN_PIPE;
-		else if (!strcmp(d, "SYNTH") && t->handling == TXN_NONE &&
-		    !t->purge)
-			t->handling = TXN_SYNTH;
-		else if (!strcmp(d, "PURGE"))
-			t->purge = 1;
+		parse_call(t, d, len);
+		break;
+	case SLT_VCL_return:
+		/* The cache key is made of the URL and host at lookup. */
+		if (WORD_IS(d, len, "lookup")) {
+			t->hash_url = t->url;
+			t->hash_host = t->host;
+		}
 		break;
 	case SLT_Hit:
 		parse_hit(t, d);
@@ -480,14 +589,14 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 		if (t->handling != TXN_HIT ||
 		    hdr_split(d, len, &nlen, &val, &vlen))
 			break;
-		if (in_list(conf->tag_hdrs, d, nlen) && vlen > 0)
-			t->tags = arena_append(a, t->tags, val, vlen);
+		if (conf->resp_hdr(d, nlen) & TXN_H_TAG)
+			add_tags(t, a, val, vlen);
 		break;
 	case SLT_Timestamp:
-		parse_timestamp(t, d);
+		parse_timestamp(t, d, len);
 		break;
 	case SLT_VCL_Log:
-		if (len < 8 || strncmp(d, "stoke/1 ", 8) != 0)
+		if (len < 8 || memcmp(d, "stoke/1 ", 8) != 0)
 			break;
 		if (t->nrec == TXN_MAX_RECS) {
 			a->overflows++;
@@ -502,13 +611,53 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 	}
 }
 
+/* A response header, as the origin sent it or VCL set it. */
+static void
+beresp_hdr(struct txn *t, struct arena *a, const char *d, size_t len,
+    const struct txn_conf *conf)
+{
+	const char *val;
+	size_t nlen, vlen;
+	unsigned k;
+
+	if (hdr_split(d, len, &nlen, &val, &vlen))
+		return;
+	k = conf->resp_hdr(d, nlen);
+	if (k == 0)
+		return;
+	if (k & TXN_H_TAG)
+		add_tags(t, a, val, vlen);
+	if (k & TXN_H_VARY)
+		t->vary = arena_dup(a, val, vlen);
+	if (k & TXN_H_CC)
+		t->cache_control = arena_dup(a, val, vlen);
+	if (k & TXN_H_COOKIE)
+		t->set_cookie = 1;
+	if (k & TXN_H_KEEP)
+		keep_hdr(t, a, d, nlen, val, vlen);
+}
+
+static void
+beresp_unset(struct txn *t, const char *d, size_t len,
+    const struct txn_conf *conf)
+{
+	const char *val;
+	size_t nlen, vlen;
+	unsigned k;
+
+	if (hdr_split(d, len, &nlen, &val, &vlen))
+		return;
+	k = conf->resp_hdr(d, nlen);
+	if (k & TXN_H_KEEP)
+		unset_hdr(t, d, nlen);
+	if (k & TXN_H_VARY)
+		t->vary = NULL;
+}
+
 static void
 backend_record(struct txn *t, struct arena *a, int tag, const char *d,
     size_t len, const struct txn_conf *conf)
 {
-	const char *val;
-	size_t nlen, vlen;
-
 	switch (tag) {
 	case SLT_BereqMethod:
 		t->method = arena_dup(a, d, len);
@@ -526,26 +675,10 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 		t->status = parse_status(d);
 		break;
 	case SLT_BerespHeader:
-		if (hdr_split(d, len, &nlen, &val, &vlen))
-			break;
-		if (in_list(conf->tag_hdrs, d, nlen) && vlen > 0)
-			t->tags = arena_append(a, t->tags, val, vlen);
-		if (hdr_is(d, nlen, "vary"))
-			t->vary = arena_dup(a, val, vlen);
-		if (hdr_is(d, nlen, "cache-control"))
-			t->cache_control = arena_dup(a, val, vlen);
-		if (hdr_is(d, nlen, "set-cookie"))
-			t->set_cookie = 1;
-		if (in_list(conf->keep_hdrs, d, nlen))
-			keep_hdr(t, a, d, nlen, val, vlen);
+		beresp_hdr(t, a, d, len, conf);
 		break;
 	case SLT_BerespUnset:
-		if (hdr_split(d, len, &nlen, &val, &vlen))
-			break;
-		if (in_list(conf->keep_hdrs, d, nlen))
-			unset_hdr(t, d, nlen);
-		if (hdr_is(d, nlen, "vary"))
-			t->vary = NULL;
+		beresp_unset(t, d, len, conf);
 		break;
 	case SLT_TTL:
 		parse_ttl(t, d);
@@ -554,14 +687,14 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 		t->fetch_failed = 1;
 		break;
 	case SLT_VCL_call:
-		if (!strcmp(d, "BACKEND_ERROR"))
+		if (WORD_IS(d, len, "BACKEND_ERROR"))
 			t->fetch_failed = 1;
 		break;
 	case SLT_BereqAcct:
 		parse_bereq_acct(t, d);
 		break;
 	case SLT_Timestamp:
-		parse_timestamp(t, d);
+		parse_timestamp(t, d, len);
 		break;
 	case SLT_VCL_Log:
 		client_record(t, a, tag, d, len, conf);
@@ -571,42 +704,33 @@ backend_record(struct txn *t, struct arena *a, int tag, const char *d,
 	}
 }
 
-/*
- * The records looked at, by side: a transaction has some 35, most of
- * them of no interest, and those are skipped on their tag alone.
- */
-static const unsigned char client_tags[SLT__MAX] = {
-	[SLT_ReqMethod] = 1,
-	[SLT_ReqURL] = 1,
-	[SLT_ReqHeader] = 1,
-	[SLT_ReqUnset] = 1,
-	[SLT_VCL_call] = 1,
-	[SLT_VCL_return] = 1,
-	[SLT_Hit] = 1,
-	[SLT_HitMiss] = 1,
-	[SLT_RespStatus] = 1,
-	[SLT_RespHeader] = 1,
-	[SLT_Timestamp] = 1,
-	[SLT_VCL_Log] = 1,
-	[SLT_ExpKill] = 1,
+#define BOTH (TXN_CLIENT | TXN_BACKEND)
+const unsigned char txn_tag_side[SLT__MAX] = {
+	[SLT_ReqMethod] = TXN_CLIENT,
+	[SLT_ReqURL] = TXN_CLIENT,
+	[SLT_ReqHeader] = TXN_CLIENT,
+	[SLT_ReqUnset] = TXN_CLIENT,
+	[SLT_VCL_return] = TXN_CLIENT,
+	[SLT_Hit] = TXN_CLIENT,
+	[SLT_HitMiss] = TXN_CLIENT,
+	[SLT_RespStatus] = TXN_CLIENT,
+	[SLT_RespHeader] = TXN_CLIENT,
+	[SLT_BereqMethod] = TXN_BACKEND,
+	[SLT_BereqURL] = TXN_BACKEND,
+	[SLT_BereqHeader] = TXN_BACKEND,
+	[SLT_BereqUnset] = TXN_BACKEND,
+	[SLT_BerespStatus] = TXN_BACKEND,
+	[SLT_BerespHeader] = TXN_BACKEND,
+	[SLT_BerespUnset] = TXN_BACKEND,
+	[SLT_TTL] = TXN_BACKEND,
+	[SLT_FetchError] = TXN_BACKEND,
+	[SLT_BereqAcct] = TXN_BACKEND,
+	[SLT_VCL_call] = BOTH,
+	[SLT_Timestamp] = BOTH,
+	[SLT_VCL_Log] = BOTH,
+	[SLT_ExpKill] = BOTH,
 };
-
-static const unsigned char backend_tags[SLT__MAX] = {
-	[SLT_BereqMethod] = 1,
-	[SLT_BereqURL] = 1,
-	[SLT_BereqHeader] = 1,
-	[SLT_BereqUnset] = 1,
-	[SLT_BerespStatus] = 1,
-	[SLT_BerespHeader] = 1,
-	[SLT_BerespUnset] = 1,
-	[SLT_TTL] = 1,
-	[SLT_FetchError] = 1,
-	[SLT_VCL_call] = 1,
-	[SLT_BereqAcct] = 1,
-	[SLT_Timestamp] = 1,
-	[SLT_VCL_Log] = 1,
-	[SLT_ExpKill] = 1,
-};
+#undef BOTH
 
 void
 txn_begin(struct txn *t, struct arena *a, uint32_t vxid, uint32_t parent,
@@ -614,11 +738,13 @@ txn_begin(struct txn *t, struct arena *a, uint32_t vxid, uint32_t parent,
 {
 	AN(t);
 	AN(a);
-	memset(t, 0, sizeof *t);
+	/* The arrays are filled up to their counts: not worth clearing. */
+	memset(t, 0, offsetof(struct txn, rec));
 	t->magic = TXN_MAGIC;
 	t->vxid = vxid;
 	t->parent = parent;
 	t->is_bereq = (type == VSL_t_bereq);
+	t->side = t->is_bereq ? TXN_BACKEND : TXN_CLIENT;
 	t->reason = reason_of(reason);
 	arena_reset(a);
 }
@@ -634,7 +760,7 @@ txn_record(struct txn *t, struct arena *a, const uint32_t *rec,
 	CHECK_OBJ_NOTNULL(t, TXN_MAGIC);
 	AN(rec);
 	tag = VSL_TAG(rec);
-	if (!(t->is_bereq ? backend_tags : client_tags)[tag])
+	if (!(txn_tag_side[tag] & t->side))
 		return;
 	d = VSL_CDATA(rec);
 	/* varnishd ends a record with a NUL and counts it: trust, check. */
@@ -648,16 +774,10 @@ txn_record(struct txn *t, struct arena *a, const uint32_t *rec,
 		parse_expkill(a, d, len);
 		return;
 	}
-	if (t->is_bereq) {
+	if (t->is_bereq)
 		backend_record(t, a, tag, d, len, conf);
-		return;
-	}
-	/* The cache key is made of the URL and host at lookup. */
-	if (tag == SLT_VCL_return && !strcmp(d, "lookup")) {
-		t->hash_url = t->url;
-		t->hash_host = t->host;
-	}
-	client_record(t, a, tag, d, len, conf);
+	else
+		client_record(t, a, tag, d, len, conf);
 }
 
 void

@@ -63,11 +63,29 @@ enum txn_reason {
 	TXN_R_PASS,
 };
 
-/* Which response headers to keep: tags, and those bans may test. */
+/*
+ * What a response header is to stoked, by its name (any case): tags,
+ * kept for bans to test, and those read for what they say.
+ */
+#define TXN_H_TAG 0x01 /* cache tags, as xkey and Symfony/Shopware send */
+#define TXN_H_KEEP 0x02 /* kept in hdr_name/hdr_val */
+#define TXN_H_VARY 0x04
+#define TXN_H_CC 0x08 /* Cache-Control */
+#define TXN_H_COOKIE 0x10 /* Set-Cookie */
+typedef unsigned txn_hdr_f(const char *name, size_t len);
+
 struct txn_conf {
-	const char *const *tag_hdrs; /* NULL-terminated, lower case */
-	const char *const *keep_hdrs; /* NULL-terminated, lower case */
+	txn_hdr_f *resp_hdr; /* TXN_H_* of a response header */
 };
+
+/*
+ * The records each side reads, by tag: TXN_CLIENT, TXN_BACKEND.  A
+ * transaction has some 35 records, most of them of no interest, and
+ * those are skipped on their tag alone, before anything else is done.
+ */
+#define TXN_CLIENT 0x01
+#define TXN_BACKEND 0x02
+extern const unsigned char txn_tag_side[SLT__MAX];
 
 struct txn {
 	unsigned magic;
@@ -75,6 +93,7 @@ struct txn {
 	uint32_t vxid;
 	uint32_t parent;
 	unsigned is_bereq;
+	unsigned side; /* TXN_CLIENT or TXN_BACKEND */
 	enum txn_reason reason;
 
 	/* Client request: the URL and host as hashed (at lookup). */
@@ -88,9 +107,7 @@ struct txn {
 	uint32_t hit_vxid;
 	double hit_ttl, hit_grace, hit_keep;
 	int status;
-	unsigned nrec;
-	const char *rec[TXN_MAX_RECS]; /* stoke/1 VCL_Log lines */
-	size_t rec_len[TXN_MAX_RECS];
+	unsigned nrec; /* stoke/1 VCL_Log lines, in rec[] */
 
 	/* Backend fetch. */
 	unsigned has_ttl;
@@ -104,9 +121,8 @@ struct txn {
 	const char *vary; /* the response's Vary header */
 	const char *cache_control; /* the origin's, for why not cached */
 	unsigned set_cookie; /* the origin set a cookie */
-	unsigned nhdr;
-	const char *hdr_name[TXN_MAX_HDRS];
-	const char *hdr_val[TXN_MAX_HDRS];
+	size_t tags_len; /* strlen(tags) */
+	unsigned nhdr; /* kept response headers, in hdr_name/hdr_val */
 
 	/*
 	 * Objects Varnish evicted to make room for this transaction's
@@ -121,12 +137,22 @@ struct txn {
 	 * for the Vary part of the cache key.
 	 */
 	unsigned nreqhdr;
-	const char *reqhdr_name[TXN_MAX_REQHDRS];
-	const char *reqhdr_val[TXN_MAX_REQHDRS];
 
 	/* While parsing: the URL and host when the cache was looked up. */
 	const char *hash_url;
 	const char *hash_host;
+
+	/*
+	 * The arrays, last: txn_begin() clears what is above, these are
+	 * valid up to their counts.
+	 */
+	const char *rec[TXN_MAX_RECS];
+	size_t rec_len[TXN_MAX_RECS];
+	const char *hdr_name[TXN_MAX_HDRS];
+	const char *hdr_val[TXN_MAX_HDRS];
+	const char *reqhdr_name[TXN_MAX_REQHDRS];
+	const char *reqhdr_val[TXN_MAX_REQHDRS];
+	size_t reqhdr_nlen[TXN_MAX_REQHDRS];
 };
 
 /* What stoked keeps: xkey's and Symfony/Shopware's tags, bans' fields. */
@@ -141,7 +167,10 @@ void arena_fini(struct arena *);
 /* Starts afresh on an empty arena, for the transaction's strings. */
 void txn_begin(struct txn *, struct arena *, uint32_t vxid, uint32_t parent,
     enum VSL_transaction_e, enum VSL_reason_e);
-/* One record of the transaction's, Begin and End included or not. */
+/*
+ * One record of the transaction's, Begin and End included or not.  The
+ * caller may skip those txn_tag_side[] says are not for t->side.
+ */
 void txn_record(struct txn *, struct arena *, const uint32_t *rec,
     const struct txn_conf *);
 /* All records seen (or all there will be): the transaction as it ended. */

@@ -43,6 +43,7 @@ struct vg_txn {
 	uint32_t vxid;
 	unsigned begun; /* its Begin was read: txn is being parsed */
 	unsigned ended; /* its End was read, or it was closed */
+	unsigned wants; /* txn_tag_side[] bits while begun, not ended */
 	enum VSL_transaction_e type;
 	unsigned n_open; /* of its subtree, itself included: not ended */
 	unsigned n_held; /* in its subtree, itself included */
@@ -119,6 +120,7 @@ vg_new(struct vsl_group *g, uint32_t vxid, enum VSL_transaction_e type)
 	n->vxid = vxid;
 	n->begun = 0;
 	n->ended = 0;
+	n->wants = 0;
 	n->type = type;
 	n->n_open = 1;
 	n->n_held = 1;
@@ -190,14 +192,26 @@ static const struct vg_name vg_reason_name[VSL_r__MAX] = {
 	[VSL_r_pipe] = VG_NAME("pipe"),
 };
 
-/* The index of the word [b, b+l) in names, 0 when it is none of them. */
+/*
+ * The index of the word at b, ended by a blank or NUL, in names; 0 when
+ * it is none of them.  *bp is moved past it.  A name's first letter
+ * rules out all but one or two: compared first, before the rest.
+ */
 static unsigned
-vg_word(const struct vg_name *names, unsigned n, const char *b, size_t l)
+vg_word(const struct vg_name *names, unsigned n, const char **bp)
 {
+	const char *b = *bp;
+	size_t l;
 	unsigned i;
 
+	for (l = 0; b[l] != '\0' && b[l] != ' '; l++)
+		continue;
+	*bp = b + l;
+	if (l == 0)
+		return (0); /* the holes in names[] have none */
 	for (i = 1; i < n; i++)
-		if (names[i].l == l && !memcmp(names[i].s, b, l))
+		if (names[i].l == l && names[i].s[0] == b[0] &&
+		    !memcmp(names[i].s, b, l))
 			return (i);
 	return (0);
 }
@@ -206,23 +220,22 @@ static int
 vg_parse_bl(const uint32_t *rec, enum VSL_transaction_e *type, uint32_t *vxid,
     enum VSL_reason_e *reason)
 {
-	const char *b = VSL_CDATA(rec), *e;
+	const char *b = VSL_CDATA(rec);
 	uint64_t v;
 
 	/* varnishd's records end in a NUL, counted in their length. */
 	if (VSL_LEN(rec) == 0 || b[VSL_LEN(rec) - 1] != '\0')
 		return (-1);
-	e = strchr(b, ' ');
-	if (e == NULL)
+	*type = vg_word(vg_type_name, VSL_t__MAX, &b);
+	if (*type == VSL_t_unknown || *b != ' ')
 		return (-1);
-	*type = vg_word(vg_type_name, VSL_t__MAX, b, (size_t)(e - b));
-	b = vsl_num_u64(e, &v);
-	if (*type == VSL_t_unknown || b == NULL || v > UINT32_MAX)
+	b = vsl_num_u64(b, &v);
+	if (b == NULL || v > UINT32_MAX)
 		return (-1);
 	*vxid = (uint32_t)v;
 	while (*b == ' ')
 		b++;
-	*reason = vg_word(vg_reason_name, VSL_r__MAX, b, strlen(b));
+	*reason = vg_word(vg_reason_name, VSL_r__MAX, &b);
 	return (0);
 }
 
@@ -284,6 +297,7 @@ vg_close(struct vsl_group *g, struct vg_txn *n)
 {
 	AZ(n->ended);
 	n->ended = 1;
+	n->wants = 0;
 	VTAILQ_REMOVE(&g->open, n, open);
 	if (n->begun)
 		txn_end(&n->txn, &n->arena);
@@ -371,6 +385,7 @@ vg_begin(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
 	n->type = type;
 	n->begun = 1;
 	txn_begin(&n->txn, &n->arena, vxid, pvxid, type, reason);
+	n->wants = n->txn.side;
 	/* A request a client sent is a group of its own. */
 	if (pvxid == 0 || pvxid == vxid || n->parent != NULL ||
 	    (type == VSL_t_req && reason == VSL_r_rxreq))
@@ -439,14 +454,13 @@ vg_record(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
 		vg_end(g, n);
 		return (NULL); /* delivered, or waiting for its children */
 	}
-	if (n->begun)
-		txn_record(&n->txn, &n->arena, rec, g->conf);
 	return (n);
 }
 
 /*
- * Most records are none of Begin, Link and End, for a transaction being
- * parsed: those go straight to it.
+ * Most records are none of Begin, Link and End: those a transaction
+ * being parsed reads go straight to it, the others (most of them) are
+ * skipped on their tag alone.
  */
 static inline struct vg_txn *
 vg_next(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
@@ -454,12 +468,11 @@ vg_next(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
 {
 	enum VSL_tag_e tag = VSL_TAG(rec);
 
-	if (n != NULL && n->begun && !n->ended && tag != SLT_Begin &&
-	    tag != SLT_Link && tag != SLT_End) {
+	if (tag == SLT_Begin || tag == SLT_Link || tag == SLT_End)
+		return (vg_record(g, n, vxid, rec));
+	if (n != NULL && (txn_tag_side[tag] & n->wants))
 		txn_record(&n->txn, &n->arena, rec, g->conf);
-		return (n);
-	}
-	return (vg_record(g, n, vxid, rec));
+	return (n);
 }
 
 /*

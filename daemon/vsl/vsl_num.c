@@ -42,7 +42,10 @@ vsl_num_u64(const char *p, uint64_t *v)
 	AN(p);
 	AN(v);
 	p = blanks(p);
-	for (b = p; is_digit(*p); p++) {
+	/* Up to 19 digits cannot overflow: checked past those only. */
+	for (b = p; is_digit(*p) && p - b < 19; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	for (; is_digit(*p); p++) {
 		d = (uint64_t)(*p - '0');
 		if (n > (UINT64_MAX - d) / 10)
 			return (NULL);
