@@ -215,12 +215,9 @@ static int
 hdr_split(const char *d, size_t len, size_t *nlen, const char **val,
     size_t *vlen)
 {
-	const char *c = d, *e = d + len;
+	const char *c = memchr(d, ':', len);
 
-	/* Names are short: a loop beats memchr()'s call. */
-	while (c < e && *c != ':')
-		c++;
-	if (c == e)
+	if (c == NULL)
 		return (-1);
 	*nlen = (size_t)(c - d);
 	c++;
@@ -436,6 +433,10 @@ parse_timestamp(struct txn *t, const char *d, size_t len)
 /* Words as VCL_call and VCL_return log them. */
 #define WORD_IS(d, len, w) ((len) == sizeof w - 1 && !memcmp(d, w, len))
 
+/*
+ * How the cache answered.  A hit also reads the answer's headers: the
+ * object's, before vcl_deliver may unset its tags.
+ */
 static void
 parse_call(struct txn *t, const char *d, size_t len)
 {
@@ -464,6 +465,7 @@ parse_call(struct txn *t, const char *d, size_t len)
 	default:
 		break;
 	}
+	t->side = TXN_CLIENT | (t->handling == TXN_HIT ? TXN_CLIENT_HIT : 0);
 }
 
 /* A tag header's value, added to those before. */
@@ -714,7 +716,7 @@ const unsigned char txn_tag_side[SLT__MAX] = {
 	[SLT_Hit] = TXN_CLIENT,
 	[SLT_HitMiss] = TXN_CLIENT,
 	[SLT_RespStatus] = TXN_CLIENT,
-	[SLT_RespHeader] = TXN_CLIENT,
+	[SLT_RespHeader] = TXN_CLIENT_HIT,
 	[SLT_BereqMethod] = TXN_BACKEND,
 	[SLT_BereqURL] = TXN_BACKEND,
 	[SLT_BereqHeader] = TXN_BACKEND,

@@ -79,12 +79,14 @@ struct txn_conf {
 };
 
 /*
- * The records each side reads, by tag: TXN_CLIENT, TXN_BACKEND.  A
- * transaction has some 35 records, most of them of no interest, and
- * those are skipped on their tag alone, before anything else is done.
+ * The records each side reads, by tag: TXN_CLIENT, TXN_BACKEND, and
+ * TXN_CLIENT_HIT for those only a hit reads.  A transaction has some 35
+ * records, most of them of no interest, and those are skipped on their
+ * tag alone, before anything else is done.
  */
 #define TXN_CLIENT 0x01
 #define TXN_BACKEND 0x02
+#define TXN_CLIENT_HIT 0x04
 extern const unsigned char txn_tag_side[SLT__MAX];
 
 struct txn {
@@ -93,7 +95,7 @@ struct txn {
 	uint32_t vxid;
 	uint32_t parent;
 	unsigned is_bereq;
-	unsigned side; /* TXN_CLIENT or TXN_BACKEND */
+	unsigned side; /* TXN_CLIENT (| TXN_CLIENT_HIT) or TXN_BACKEND */
 	enum txn_reason reason;
 
 	/* Client request: the URL and host as hashed (at lookup). */

@@ -43,7 +43,7 @@ struct vg_txn {
 	uint32_t vxid;
 	unsigned begun; /* its Begin was read: txn is being parsed */
 	unsigned ended; /* its End was read, or it was closed */
-	unsigned wants; /* txn_tag_side[] bits while begun, not ended */
+	unsigned live; /* begun, not ended: txn reads its records */
 	enum VSL_transaction_e type;
 	unsigned n_open; /* of its subtree, itself included: not ended */
 	unsigned n_held; /* in its subtree, itself included */
@@ -120,7 +120,7 @@ vg_new(struct vsl_group *g, uint32_t vxid, enum VSL_transaction_e type)
 	n->vxid = vxid;
 	n->begun = 0;
 	n->ended = 0;
-	n->wants = 0;
+	n->live = 0;
 	n->type = type;
 	n->n_open = 1;
 	n->n_held = 1;
@@ -297,7 +297,7 @@ vg_close(struct vsl_group *g, struct vg_txn *n)
 {
 	AZ(n->ended);
 	n->ended = 1;
-	n->wants = 0;
+	n->live = 0;
 	VTAILQ_REMOVE(&g->open, n, open);
 	if (n->begun)
 		txn_end(&n->txn, &n->arena);
@@ -385,7 +385,7 @@ vg_begin(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
 	n->type = type;
 	n->begun = 1;
 	txn_begin(&n->txn, &n->arena, vxid, pvxid, type, reason);
-	n->wants = n->txn.side;
+	n->live = 1;
 	/* A request a client sent is a group of its own. */
 	if (pvxid == 0 || pvxid == vxid || n->parent != NULL ||
 	    (type == VSL_t_req && reason == VSL_r_rxreq))
@@ -470,7 +470,7 @@ vg_next(struct vsl_group *g, struct vg_txn *n, uint32_t vxid,
 
 	if (tag == SLT_Begin || tag == SLT_Link || tag == SLT_End)
 		return (vg_record(g, n, vxid, rec));
-	if (n != NULL && (txn_tag_side[tag] & n->wants))
+	if (n != NULL && n->live && (txn_tag_side[tag] & n->txn.side))
 		txn_record(&n->txn, &n->arena, rec, g->conf);
 	return (n);
 }
