@@ -332,6 +332,114 @@ test_strings(void)
 	vsl_group_free(&g);
 }
 
+/* What a request and its fetch are parsed to, checked as delivered. */
+static void
+got_fields(void *priv, const struct txn *const txn[], unsigned n)
+{
+	unsigned *ok = priv;
+	const struct txn *t, *b;
+
+	CHECK_INT_EQ(n, 2);
+	t = txn[0];
+	b = txn[1];
+	CHECK_INT_EQ(t->handling, TXN_HIT);
+	CHECK_INT_EQ(t->status, 200);
+	CHECK(t->t_resp > 1796621229.12 && t->t_resp < 1796621229.13);
+	/* Set, set again in another case, unset, set anew. */
+	CHECK_STR_EQ(t->host, "b.example");
+	CHECK_INT_EQ(t->nreqhdr, 2);
+	CHECK_STR_EQ(t->reqhdr_name[0], "Host");
+	CHECK_STR_EQ(t->reqhdr_val[0], "b.example");
+	CHECK_STR_EQ(t->reqhdr_name[1], "X-Dev");
+	CHECK_STR_EQ(t->reqhdr_val[1], "tablet");
+	/* A hit's tags, whatever the case of their headers. */
+	CHECK_STR_EQ(t->tags, "t1 t2");
+
+	CHECK(b->is_bereq);
+	CHECK_STR_EQ(b->tags, "p1");
+	CHECK_STR_EQ(b->vary, "Accept");
+	CHECK_STR_EQ(b->cache_control, "max-age=60");
+	CHECK_INT_EQ(b->set_cookie, 1);
+	CHECK_INT_EQ(b->fetch_failed, 1);
+	CHECK_INT_EQ(b->nhdr, 2);
+	CHECK_STR_EQ(b->hdr_name[0], "X-Url");
+	CHECK_STR_EQ(b->hdr_val[0], "/v");
+	CHECK_STR_EQ(b->hdr_name[1], "CACHE-CONTROL");
+	CHECK(
+	    b->t_beresp - b->t_start > 0.24 && b->t_beresp - b->t_start < 0.26);
+	*ok = 1;
+}
+
+/* A miss reads no answer headers: they are its own, not an object's. */
+static void
+got_miss(void *priv, const struct txn *const txn[], unsigned n)
+{
+	unsigned *ok = priv;
+
+	CHECK_INT_EQ(n, 1);
+	CHECK_INT_EQ(txn[0]->handling, TXN_MISS);
+	CHECK(txn[0]->tags == NULL);
+	*ok = 1;
+}
+
+/* Headers told apart by name in any case, timestamps, VCL's words. */
+static void
+test_fields(void)
+{
+	struct vsl_group *g;
+	struct log l = { .n = 0 };
+	unsigned ok = 0;
+
+	g = vsl_group_new(&txn_conf_stoke, got_fields, &ok);
+	rec(&l, SLT_Begin, 9001, "req 9000 rxreq");
+	rec(&l, SLT_Timestamp, 9001, "Start: 1796621229.000000 0.000 0.000");
+	rec(&l, SLT_ReqURL, 9001, "/f");
+	rec(&l, SLT_ReqHeader, 9001, "Host: a.example");
+	rec(&l, SLT_ReqHeader, 9001, "X-Dev:   phone  ");
+	rec(&l, SLT_ReqHeader, 9001, "HOST: b.example");
+	rec(&l, SLT_ReqUnset, 9001, "x-dev: phone");
+	rec(&l, SLT_ReqHeader, 9001, "X-Dev: tablet");
+	rec(&l, SLT_VCL_call, 9001, "RECV");
+	rec(&l, SLT_VCL_return, 9001, "lookup");
+	rec(&l, SLT_VCL_call, 9001, "HIT");
+	rec(&l, SLT_Hit, 9001, "9002 119.977 10.000 0.000");
+	rec(&l, SLT_Link, 9001, "bereq 9002 bgfetch");
+	rec(&l, SLT_RespStatus, 9001, "200");
+	rec(&l, SLT_RespHeader, 9001, "XKey: t1");
+	rec(&l, SLT_RespHeader, 9001, "Content-Length: 6");
+	rec(&l, SLT_RespHeader, 9001, "x-cache-TAGS: t2");
+	rec(&l, SLT_Timestamp, 9001, "Resp: 1796621229.125000 0.1 0.1");
+	rec(&l, SLT_End, 9001, "");
+	rec(&l, SLT_Begin, 9002, "bereq 9001 bgfetch");
+	rec(&l, SLT_Timestamp, 9002, "Start: 1796621229.000000 0.000 0.000");
+	rec(&l, SLT_BereqURL, 9002, "/f");
+	rec(&l, SLT_Timestamp, 9002, "Beresp: 1796621229.250000 0.25 0.25");
+	rec(&l, SLT_BerespHeader, 9002, "Vary: Accept");
+	rec(&l, SLT_BerespHeader, 9002, "X-Url: /u");
+	rec(&l, SLT_BerespHeader, 9002, "Content-Type: text/html");
+	rec(&l, SLT_BerespHeader, 9002, "CACHE-CONTROL: max-age=60");
+	rec(&l, SLT_BerespHeader, 9002, "Set-Cookie: a=b");
+	rec(&l, SLT_BerespHeader, 9002, "xkey: p1");
+	rec(&l, SLT_BerespHeader, 9002, "x-url: /v");
+	rec(&l, SLT_BerespUnset, 9002, "content-type: text/html");
+	rec(&l, SLT_VCL_call, 9002, "BACKEND_ERROR");
+	rec(&l, SLT_End, 9002, "");
+	feed(g, &l);
+	CHECK(ok);
+	vsl_group_free(&g);
+
+	ok = 0;
+	g = vsl_group_new(&txn_conf_stoke, got_miss, &ok);
+	rec(&l, SLT_Begin, 9101, "req 9100 rxreq");
+	rec(&l, SLT_VCL_call, 9101, "HIT");
+	rec(&l, SLT_VCL_call, 9101, "MISS");
+	rec(&l, SLT_RespHeader, 9101, "xkey: t1");
+	rec(&l, SLT_End, 9101, "");
+	feed(g, &l);
+	CHECK(ok);
+	vsl_group_free(&g);
+}
+
 int
 main(void)
 {
@@ -340,5 +448,6 @@ main(void)
 	test_orphans();
 	test_bounds();
 	test_strings();
+	test_fields();
 	return (unit_done());
 }
