@@ -4,9 +4,9 @@
 # traffic in the same run, and whether stoked lost any (its request
 # groups against varnishd's MAIN.client_req).
 #
-# Traffic: wrk over 50,000 URLs of a local varnishd whose objects are
-# made in vcl_backend_error (tagged, cacheable, no network backend), so
-# that misses, fetches and index inserts mix with hits as on a real site.
+# Traffic: wrk over 50,000 URLs of a local varnishd in front of the test
+# origin (tagged, cacheable objects), so that misses, fetches and index
+# inserts mix with hits as on a real site.
 #
 # usage: bench/vsl_reader.sh BUILDDIR [SECONDS]
 set -eu
@@ -21,22 +21,36 @@ vn="$dir/v"
 cleanup() {
 	[ -n "${sp:-}" ] && kill "$sp" 2> /dev/null || true
 	[ -n "${lp:-}" ] && kill "$lp" 2> /dev/null || true
+	[ -n "${op:-}" ] && kill "$op" 2> /dev/null || true
 	[ -f "$dir/varnishd.pid" ] && kill "$(cat "$dir/varnishd.pid")" 2> /dev/null || true
 	rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
 
-cat > "$dir/bench.vcl" << 'VCL'
+"$build/tests/origin/stoke-origin" -p 0 -n 1000 > "$dir/origin.out" 2>&1 &
+op=$!
+i=0
+until oport=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$dir/origin.out") &&
+    [ -n "$oport" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "the origin did not start" >&2; exit 1; }
+	sleep 0.1
+done
+# 50,000 objects in cache, fetched from 1,000 pages of the origin.
+cat > "$dir/bench.vcl" << VCL
 vcl 4.1;
-backend none none;
+backend origin { .host = "127.0.0.1"; .port = "$oport"; }
 sub vcl_backend_fetch {
-	return (error(200, "OK"));
+	set bereq.http.x-url = bereq.url;
+	set bereq.url = "/product/" +
+	    regsub(bereq.url, "^/p/[0-9]*?([0-9]{1,3})\$", "\\1");
 }
-sub vcl_backend_error {
+sub vcl_backend_response {
+	unset beresp.http.set-cookie;
 	set beresp.ttl = 1h;
-	set beresp.http.xkey = "page " + regsub(bereq.url, "^/p/([0-9]+).*", "p\1");
-	set beresp.http.x-url = bereq.url;
-	synthetic("object");
+	set beresp.http.xkey = "page " +
+	    regsub(bereq.http.x-url, "^/p/([0-9]+).*", "p\\1");
+	set beresp.http.x-url = bereq.http.x-url;
 	return (deliver);
 }
 VCL
@@ -51,7 +65,7 @@ varnishd -n "$vn" -a 127.0.0.1:0 -f "$dir/bench.vcl" -T 127.0.0.1:0 \
 # varnishd picked a free port; ask it which.
 port=$(varnishadm -n "$vn" debug.listen_address | awk 'NR == 1 { print $3 }')
 i=0
-until curl -sf -o /dev/null "http://127.0.0.1:$port/"; do
+until curl -sf -o /dev/null "http://127.0.0.1:$port/p/1"; do
 	i=$((i + 1))
 	[ $i -lt 100 ] || { echo "varnishd did not start" >&2; exit 1; }
 	sleep 0.1
