@@ -686,6 +686,9 @@ ci_put(struct cache_index *ci, const char *host, const char *url,
 		/* The old trefs are needed until the commit is done. */
 		o = old;
 		id = ci_id(ci, o);
+		/* Its vxid's entry may be another's now: it takes one more. */
+		if (ci_vx_reserve(ci))
+			goto fail;
 		buf = malloc(elen);
 		if (buf == NULL)
 			goto fail;
