@@ -526,7 +526,9 @@ agent_row(struct api_input_err *r, const struct agent_rows *rw, json_t *row,
 			    "%s may not be null", path);
 			return (-1);
 		}
-		AN(agent_value(r, &rw->field[u], v, path));
+		/* Checked again, to say where: the same verdict, or none. */
+		if (agent_value(r, &rw->field[u], v, path) == 0)
+			continue;
 		return (-1);
 	}
 	for (u = 0; u < rw->nfield; u++) {
