@@ -30,6 +30,9 @@ METRIC(VSL_TXN_DROPPED, "stoke_vsl_transactions_dropped_total", COUNTER,
 METRIC(VSL_INCOMPLETE, "stoke_vsl_groups_incomplete_total", COUNTER,
     "Request groups read before all their transactions ended: open too "
     "long, too many open, or the log lost under them")
+METRIC(VSL_TRUNCATED, "stoke_vsl_strings_dropped_total", COUNTER,
+    "Strings of a transaction (headers, tag lists) not kept because its "
+    "transactions held too much text already: tags may be missing")
 METRIC(VSL_ORPHANS, "stoke_vsl_transactions_orphaned_total", COUNTER,
     "Transactions never read as part of a request: its beginning was not "
     "in the log read, or varnishd went away with them")

@@ -409,6 +409,8 @@ instance_metrics(void *priv, struct metrics *m)
 	    NULL);
 	metrics_u64(m, M_VSL_INCOMPLETE, rs->incomplete, "instance", n, NULL);
 	metrics_u64(m, M_VSL_ORPHANS, rs->orphans, "instance", n, NULL);
+	metrics_u64(m, M_VSL_TRUNCATED, rs->dropped_strings, "instance", n,
+	    NULL);
 	metrics_u64(m, M_RECORDS_BAD, os->bad_records, "instance", n, NULL);
 	for (t = 0; t < EV__MAX; t++)
 		metrics_u64(m, M_EVENTS, os->events[t], "instance", n, "type",

@@ -35,7 +35,12 @@
 #define VG_HASH_BITS 11
 #define VG_CACHE 256 /* transactions kept for reuse */
 #define VG_ARENA 2048 /* a transaction's first chunk of strings */
-#define VG_ARENA_MAX (64 * 1024)
+/*
+ * What one transaction may keep of its strings: tag headers split in
+ * several of 8 kB each (as xkey users do, under http_resp_hdr_len)
+ * are joined, and each join may copy the list so far.
+ */
+#define VG_ARENA_MAX (256 * 1024)
 
 struct vg_txn {
 	unsigned magic;
@@ -494,12 +499,16 @@ vg_batch(struct vsl_group *g, const uint32_t *rec)
 	if (vxid == 0)
 		return; /* not a transaction's */
 	n = vg_find(g, vxid);
-	for (; rec < end; rec = VSL_NEXT(rec)) {
-		if (VSL_ID(rec) == vxid)
+	/* A record running past its batch is a torn one: stop there. */
+	for (; rec < end && VSL_NEXT(rec) <= end; rec = VSL_NEXT(rec)) {
+		if (VSL_ID(rec) == vxid) {
 			n = vg_next(g, n, vxid, rec);
-		else if (VSL_ID(rec) != 0)
+		} else if (VSL_ID(rec) != 0) {
 			(void)vg_next(g, vg_find(g, VSL_ID(rec)), VSL_ID(rec),
 			    rec);
+			/* That may have ended our group, and retired n. */
+			n = vg_find(g, vxid);
+		}
 	}
 }
 

@@ -61,6 +61,8 @@ struct vsl_reader {
 	struct VSL_data *vsl;
 	struct VSL_cursor *cursor;
 	struct vsl_group *group;
+	uint32_t *copy; /* a record about to be overwritten (copy_rec()) */
+	size_t ncopy; /* words */
 	unsigned have_cursor;
 	unsigned opened_once;
 	unsigned from_head;
@@ -105,6 +107,7 @@ sync_stats(struct vsl_reader *r)
 	r->stats.groups = gs->groups;
 	r->stats.incomplete = gs->incomplete;
 	r->stats.orphans = gs->orphans;
+	r->stats.dropped_strings = gs->arena_overflows;
 }
 
 static void
@@ -265,15 +268,50 @@ vsm_watch(struct vsl_reader *r)
 }
 
 /*
+ * A record or batch about to be overwritten (VSL_Check() warns when
+ * varnishd is close behind) is copied before it is parsed, as VSLQ
+ * copies its chunks: parsing it where it lies could read a length that
+ * varnishd is rewriting, and run past the batch.  Returns NULL when it
+ * was overwritten before the copy was made.
+ */
+#define COPY_MAX (16U << 20)
+
+static const uint32_t *
+copy_rec(struct vsl_reader *r, const struct VSL_cursor *c)
+{
+	const uint32_t *p = c->rec.ptr;
+	size_t words;
+	uint32_t *b;
+
+	if (VSL_TAG(p) == SLT__Batch)
+		words = (size_t)(VSL_END(p, VSL_BATCHLEN(p)) - p);
+	else
+		words = (size_t)(VSL_NEXT(p) - p);
+	if (words * 4 > COPY_MAX)
+		return (NULL);
+	if (words > r->ncopy) {
+		b = realloc(r->copy, words * sizeof *b);
+		AN(b);
+		r->copy = b;
+		r->ncopy = words;
+	}
+	memcpy(r->copy, p, words * sizeof *p);
+	if (VSL_Check(c, &c->rec) == vsl_check_e_inval)
+		return (NULL);
+	return (r->copy);
+}
+
+/*
  * At most BATCHES_PER_TICK records or batches, each grouped as it is
- * read.  A record is parsed straight from the log; should the log have
- * overtaken the cursor meanwhile, what was read may be torn: that is an
- * overrun, like one the cursor reports itself.
+ * read.  Should the log overtake the cursor, what was read may be torn:
+ * that is an overrun, like one the cursor reports itself, and what the
+ * open groups hold is not trusted (dropped, not delivered).
  */
 static int
 read_log(struct vsl_reader *r, unsigned *np)
 {
 	struct VSL_cursor *c = r->cursor;
+	const uint32_t *p;
 	unsigned n;
 	int i = vsl_end;
 
@@ -281,8 +319,25 @@ read_log(struct vsl_reader *r, unsigned *np)
 		i = VSL_Next(c);
 		if (i != vsl_more)
 			break;
-		vsl_group_feed(r->group, c->rec.ptr);
-		if (VSL_Check(c, &c->rec) == vsl_check_e_inval) {
+		p = c->rec.ptr;
+		switch (VSL_Check(c, &c->rec)) {
+		case vsl_check_e_inval:
+			p = NULL;
+			break;
+		case vsl_check_warn:
+			p = copy_rec(r, c);
+			break;
+		default:
+			break;
+		}
+		if (p == NULL) {
+			i = vsl_e_overrun;
+			break;
+		}
+		vsl_group_feed(r->group, p);
+		if (p == c->rec.ptr &&
+		    VSL_Check(c, &c->rec) == vsl_check_e_inval) {
+			vsl_group_drop(r->group);
 			i = vsl_e_overrun;
 			break;
 		}
@@ -404,6 +459,7 @@ vsl_reader_free(struct vsl_reader **rp)
 	event_free(r->timer);
 	detach(r);
 	vsl_group_free(&r->group);
+	free(r->copy);
 	free(r->name);
 	r->magic = 0;
 	free(r);

@@ -21,6 +21,7 @@ struct vsl_reader_stats {
 	uint64_t groups; /* transaction groups delivered */
 	uint64_t incomplete; /* of those, delivered before all ended */
 	uint64_t orphans; /* transactions never delivered (vsl_group.h) */
+	uint64_t dropped_strings; /* too much text in one transaction */
 	uint64_t overruns; /* the log wrapped around us */
 	uint64_t abandons; /* varnishd went away under the cursor */
 	uint64_t reconnects; /* cursors (re)opened after the first */

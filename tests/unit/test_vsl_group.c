@@ -440,6 +440,89 @@ test_fields(void)
 	vsl_group_free(&g);
 }
 
+/* Six xkey headers of 8 kB each: every tag kept, none dropped. */
+static void
+got_tags(void *priv, const struct txn *const txn[], unsigned n)
+{
+	size_t *len = priv;
+
+	CHECK_INT_EQ(n, 2);
+	CHECK(txn[1]->is_bereq);
+	AN(txn[1]->tags);
+	*len = strlen(txn[1]->tags);
+}
+
+static void
+test_big_tags(void)
+{
+	struct vsl_group *g;
+	struct log l = { .n = 0 };
+	char h[8200];
+	size_t got_len = 0, off;
+	unsigned i, k;
+
+	g = vsl_group_new(&txn_conf_stoke, got_tags, &got_len);
+	req(&l, 9001, "req 9000 rxreq", "/t");
+	rec(&l, SLT_VCL_call, 9001, "MISS");
+	rec(&l, SLT_Link, 9001, "bereq 9002 fetch");
+	rec(&l, SLT_Begin, 9002, "bereq 9001 fetch");
+	rec(&l, SLT_BereqURL, 9002, "/t");
+	rec(&l, SLT_BerespStatus, 9002, "200");
+	feed(g, &l);
+	for (i = 0; i < 6; i++) {
+		/* "xkey: " and 1,000 tags of 7 bytes and a space each. */
+		off = (size_t)snprintf(h, sizeof h, "xkey: ");
+		for (k = 0; k < 1000; k++)
+			off += (size_t)snprintf(h + off, sizeof h - off,
+			    "%s%c%06u", k > 0 ? " " : "", 'a' + (char)i, k);
+		rec(&l, SLT_BerespHeader, 9002, h);
+		feed(g, &l);
+	}
+	rec(&l, SLT_End, 9002, "");
+	rec(&l, SLT_RespStatus, 9001, "200");
+	rec(&l, SLT_End, 9001, "");
+	feed(g, &l);
+	/* 6,000 tags of 7 bytes, a space between each two. */
+	CHECK_INT_EQ(got_len, 6000 * 7 + 5999);
+	CHECK_INT_EQ(vsl_group_stats(g)->arena_overflows, 0);
+	vsl_group_free(&g);
+}
+
+/*
+ * A batch whose last record says it is longer than the batch (torn by
+ * varnishd's next lap): read up to there, never past the batch's end.
+ * The batch is copied to a buffer of its own size, for ASan to see.
+ */
+static void
+test_torn_batch(void)
+{
+	struct seen s = { .out = "" };
+	struct vsl_group *g;
+	struct log l = { .n = 0 };
+	uint32_t *copy;
+	size_t last;
+
+	g = vsl_group_new(&txn_conf_stoke, got, &s);
+	batch_open(&l);
+	req(&l, 9101, "req 9100 rxreq", "/torn");
+	last = l.n;
+	rec(&l, SLT_ReqHeader, 9101, "X-A: b");
+	batch_close(&l);
+	/* The last record claims 60 kB, and its text has no end. */
+	l.w[last] = ((uint32_t)SLT_ReqHeader << 24) | 60000U;
+	memset(&l.w[last + 2], 'x', 2 * sizeof *l.w);
+	copy = malloc(l.n * sizeof *copy);
+	AN(copy);
+	memcpy(copy, l.w, l.n * sizeof *copy);
+	vsl_group_feed(g, copy);
+	free(copy);
+	l.n = 0;
+	rec(&l, SLT_End, 9101, "");
+	feed(g, &l);
+	CHECK_STR_EQ(s.out, "9101:/torn");
+	vsl_group_free(&g);
+}
+
 int
 main(void)
 {
@@ -449,5 +532,7 @@ main(void)
 	test_bounds();
 	test_strings();
 	test_fields();
+	test_big_tags();
+	test_torn_batch();
 	return (unit_done());
 }
