@@ -765,12 +765,14 @@ txn_record(struct txn *t, struct arena *a, const uint32_t *rec,
 	if (!(txn_tag_side[tag] & t->side))
 		return;
 	d = VSL_CDATA(rec);
-	/* varnishd ends a record with a NUL and counts it: trust, check. */
+	/*
+	 * varnishd ends each record with a NUL and counts it: one without
+	 * is torn, and the parsers below may read to a NUL.
+	 */
 	len = VSL_LEN(rec);
-	if (len > 0 && d[len - 1] == '\0')
-		len--;
-	else
-		len = strnlen(d, len);
+	if (len == 0 || d[len - 1] != '\0')
+		return;
+	len--;
 	/* A fetch nukes for its object, a request for its body. */
 	if (tag == SLT_ExpKill) {
 		parse_expkill(a, d, len);

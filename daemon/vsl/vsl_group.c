@@ -493,7 +493,7 @@ vg_batch(struct vsl_group *g, const uint32_t *rec)
 
 	end = VSL_END(rec, VSL_BATCHLEN(rec));
 	rec = VSL_NEXT(rec);
-	if (rec >= end)
+	if (rec >= end || VSL_NEXT(rec) > end)
 		return;
 	vxid = VSL_ID(rec);
 	if (vxid == 0)
