@@ -40,8 +40,8 @@ got(void *priv, const struct txn *const txn[], unsigned n)
 		*sum += touch(t->url) + touch(t->host) + touch(t->tags) +
 		    touch(t->vary) + touch(t->cache_control);
 		for (u = 0; u < t->nreqhdr; u++)
-			*sum += touch(t->reqhdr_name[u]) +
-			    touch(t->reqhdr_val[u]);
+			*sum +=
+			    touch(t->reqhdr_name[u]) + touch(t->reqhdr_val[u]);
 		for (u = 0; u < t->nhdr; u++)
 			*sum += touch(t->hdr_name[u]) + touch(t->hdr_val[u]);
 	}
