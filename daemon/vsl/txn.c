@@ -613,6 +613,16 @@ client_record(struct txn *t, struct arena *a, int tag, const char *d,
 	}
 }
 
+/* What a response header is to us (TXN_H_*), 0 for nothing. */
+static unsigned
+beresp_kind(const char *d, size_t len, const struct txn_conf *conf,
+    size_t *nlen, const char **val, size_t *vlen)
+{
+	if (hdr_split(d, len, nlen, val, vlen))
+		return (0);
+	return (conf->resp_hdr(d, *nlen));
+}
+
 /* A response header, as the origin sent it or VCL set it. */
 static void
 beresp_hdr(struct txn *t, struct arena *a, const char *d, size_t len,
@@ -622,9 +632,7 @@ beresp_hdr(struct txn *t, struct arena *a, const char *d, size_t len,
 	size_t nlen, vlen;
 	unsigned k;
 
-	if (hdr_split(d, len, &nlen, &val, &vlen))
-		return;
-	k = conf->resp_hdr(d, nlen);
+	k = beresp_kind(d, len, conf, &nlen, &val, &vlen);
 	if (k == 0)
 		return;
 	if (k & TXN_H_TAG)
@@ -647,9 +655,7 @@ beresp_unset(struct txn *t, const char *d, size_t len,
 	size_t nlen, vlen;
 	unsigned k;
 
-	if (hdr_split(d, len, &nlen, &val, &vlen))
-		return;
-	k = conf->resp_hdr(d, nlen);
+	k = beresp_kind(d, len, conf, &nlen, &val, &vlen);
 	if (k & TXN_H_KEEP)
 		unset_hdr(t, d, nlen);
 	if (k & TXN_H_VARY)

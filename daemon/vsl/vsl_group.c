@@ -546,22 +546,25 @@ vsl_group_tick(struct vsl_group *g, double now)
 		vg_force(g, n, VG_FORCED);
 }
 
-void
-vsl_group_flush(struct vsl_group *g)
+static void
+vg_end_all(struct vsl_group *g, enum vg_how how)
 {
 	CHECK_OBJ_NOTNULL(g, VSL_GROUP_MAGIC);
 	while (!VTAILQ_EMPTY(&g->open))
-		vg_force(g, VTAILQ_FIRST(&g->open), VG_FORCED);
+		vg_force(g, VTAILQ_FIRST(&g->open), how);
 	AZ(g->stats.held);
+}
+
+void
+vsl_group_flush(struct vsl_group *g)
+{
+	vg_end_all(g, VG_FORCED);
 }
 
 void
 vsl_group_drop(struct vsl_group *g)
 {
-	CHECK_OBJ_NOTNULL(g, VSL_GROUP_MAGIC);
-	while (!VTAILQ_EMPTY(&g->open))
-		vg_force(g, VTAILQ_FIRST(&g->open), VG_DROPPED);
-	AZ(g->stats.held);
+	vg_end_all(g, VG_DROPPED);
 }
 
 struct vsl_group *
