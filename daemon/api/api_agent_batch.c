@@ -15,8 +15,10 @@
 
 #include "vdef.h"
 #include "vas.h"
+#include "vsb.h"
 
 #include "fetch/fetch_kept.h"
+#include "store/pg_array.h"
 #include "api_agent_batch.h"
 
 #define AGENT_TEXT_MAX 65536
@@ -91,6 +93,7 @@ static const struct agent_field agent_inval_fields[] = {
 	{ "echo", AGF_BOOL, 0, 0, 0, NULL },
 };
 
+/* In the order of enum ags_result_col: a field is its column. */
 static const struct agent_field agent_result_fields[] = {
 	{ "key", AGF_UUID, R, 0, 0, NULL },
 	{ "job", AGF_UUID, R, 0, 0, NULL },
@@ -107,6 +110,10 @@ static const struct agent_field agent_result_fields[] = {
 	{ "recorded_at", AGF_TIME, R, 0, 0, NULL },
 	{ "headers", AGF_HEADERS, N, 0, FETCH_KEPT_VALUE_MAX, NULL },
 };
+
+_Static_assert(sizeof agent_result_fields / sizeof agent_result_fields[0] ==
+        AGS_RESULT_COLS,
+    "a result's fields are its columns");
 
 /* A task of the agent's done: its one result, its URL, variant and job
  * the task's. */
@@ -488,10 +495,12 @@ agent_value(struct api_input_err *r, const struct agent_field *f, json_t *v,
  * is written only for its error: a batch has thousands of fields, and
  * writing each one's took more of the batch's time than checking it.
  * A value is checked again once its path is written, to say why.
+ * vals, when not NULL, takes each field's value by its place in
+ * rw->field (NULL: absent).
  */
 static int
 agent_row(struct api_input_err *r, const struct agent_rows *rw, json_t *row,
-    size_t i)
+    size_t i, json_t **vals)
 {
 	char path[256];
 	const char *k;
@@ -509,6 +518,8 @@ agent_row(struct api_input_err *r, const struct agent_rows *rw, json_t *row,
 		for (u = 0; u < rw->nfield; u++)
 			if (!strcmp(k, rw->field[u].name))
 				break;
+		if (vals != NULL && u < rw->nfield)
+			vals[u] = v;
 		if (u < rw->nfield && json_is_null(v) &&
 		    (rw->field[u].flags & AGF_NULLABLE))
 			continue;
@@ -540,6 +551,84 @@ agent_row(struct api_input_err *r, const struct agent_rows *rw, json_t *row,
 		api_input_fail(r, 422, "required", path, "%s is required",
 		    path);
 		return (-1);
+	}
+	return (0);
+}
+
+/* One value of a result in its column's literal. */
+static void
+agent_result_value(struct vsb *col, const struct agent_field *f, json_t *v)
+{
+	char *s;
+
+	if (v == NULL || json_is_null(v)) {
+		pg_array_null(col);
+		return;
+	}
+	switch (f->type) {
+	case AGF_UUID:
+	case AGF_TEXT:
+		pg_array_text(col, json_string_value(v));
+		break;
+	case AGF_INT:
+		pg_array_int(col, json_integer_value(v));
+		break;
+	case AGF_NUMBER:
+	case AGF_TIME:
+		pg_array_double(col, json_number_value(v));
+		break;
+	case AGF_HEADERS:
+		s = json_dumps(v, JSON_COMPACT);
+		AN(s);
+		pg_array_text(col, s);
+		free(s);
+		break;
+	default:
+		WRONG("a result's field of no column type");
+	}
+}
+
+/* The results checked, a column each (struct ags_batch); -1 with why
+ * in r. */
+static int
+agent_result_cols(struct api_input_err *r, const struct agent_rows *rw,
+    json_t *a, char **cols)
+{
+	struct vsb *col[AGS_RESULT_COLS];
+	json_t *vals[AGS_RESULT_COLS], *row;
+	size_t i;
+	unsigned u;
+
+	assert(rw->nfield == AGS_RESULT_COLS);
+	if (a != NULL && !json_is_array(a)) {
+		api_input_fail(r, 422, "invalid", rw->name,
+		    "%s must be an array", rw->name);
+		return (-1);
+	}
+	if (json_array_size(a) > rw->max) {
+		api_input_fail(r, 422, "too_long", rw->name,
+		    "%s must hold at most %u rows: send a batch more often",
+		    rw->name, rw->max);
+		return (-1);
+	}
+	for (u = 0; u < AGS_RESULT_COLS; u++)
+		col[u] = pg_array_new();
+	json_array_foreach(a, i, row)
+	{
+		memset(vals, 0, sizeof vals);
+		if (agent_row(r, rw, row, i, vals) != 0) {
+			for (u = 0; u < AGS_RESULT_COLS; u++)
+				VSB_destroy(&col[u]);
+			return (-1);
+		}
+		for (u = 0; u < AGS_RESULT_COLS; u++)
+			agent_result_value(col[u], &rw->field[u], vals[u]);
+	}
+	for (u = 0; u < AGS_RESULT_COLS; u++) {
+		pg_array_end(col[u]);
+		cols[u] = strdup(VSB_data(col[u]));
+		AN(cols[u]);
+		VSB_destroy(&col[u]);
 	}
 	return (0);
 }
@@ -577,7 +666,7 @@ agent_rows_json(struct api_input_err *r, const struct agent_rows *rw, json_t *a)
 	}
 	json_array_foreach(a, i, row)
 	{
-		if (agent_row(r, rw, row, i) != 0)
+		if (agent_row(r, rw, row, i, NULL) != 0)
 			return (NULL);
 	}
 	s = json_dumps(a, JSON_COMPACT);
@@ -631,16 +720,23 @@ agent_batch_read(json_t *body, struct agent_batch_in *in,
 	in->bt.key = json_string_value(json_object_get(body, "batch"));
 	in->bt.sent_at = json_number_value(v);
 	for (n = 0; n < AGENT_NROWS; n++) {
-		in->rows[n] = agent_rows_json(r, &agent_rows[n],
-		    json_object_get(body, agent_rows[n].name));
-		if (in->rows[n] == NULL) {
-			agent_batch_clear(in);
-			return (-1);
+		v = json_object_get(body, agent_rows[n].name);
+		if (agent_rows[n].field == agent_result_fields) {
+			if (agent_result_cols(r, &agent_rows[n], v,
+			        in->results) == 0)
+				continue;
+		} else {
+			in->rows[n] = agent_rows_json(r, &agent_rows[n], v);
+			if (in->rows[n] != NULL)
+				continue;
 		}
+		agent_batch_clear(in);
+		return (-1);
 	}
 	in->bt.jobs = in->rows[0];
 	in->bt.invalidations = in->rows[1];
-	in->bt.results = in->rows[2];
+	for (u = 0; u < AGS_RESULT_COLS; u++)
+		in->bt.results[u] = in->results[u];
 	in->bt.traffic = in->rows[3];
 	in->bt.tasks = in->rows[4];
 	in->bt.popular = in->rows[5];
@@ -661,5 +757,7 @@ agent_batch_clear(struct agent_batch_in *in)
 	AN(in);
 	for (u = 0; u < AGENT_BATCH_KINDS; u++)
 		free(in->rows[u]);
+	for (u = 0; u < AGS_RESULT_COLS; u++)
+		free(in->results[u]);
 	memset(in, 0, sizeof *in);
 }

@@ -1,7 +1,8 @@
 /*
  * An agent's batch read from its body: every row of every kind checked
  * against the protocol (api_agent_link.c), and handed on as JSON for the
- * store, which takes a batch in one statement.
+ * store, which takes a batch in one statement; its results, thousands,
+ * as a column each (enum ags_result_col).
  */
 
 #ifndef STOKE_API_AGENT_BATCH_H
@@ -27,7 +28,8 @@
 
 struct agent_batch_in {
 	struct ags_batch bt; /* key borrowed from the body, rows ours */
-	char *rows[AGENT_BATCH_KINDS];
+	char *rows[AGENT_BATCH_KINDS]; /* JSON; the results' NULL */
+	char *results[AGS_RESULT_COLS];
 };
 
 /* 0 and the batch in *in, until agent_batch_clear(); or -1 with why in

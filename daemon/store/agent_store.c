@@ -205,7 +205,8 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 /*
  * The batch: $1 the agent, $2 its key, $3 sent_at, $4 to $7 the jobs,
  * invalidations, results and traffic, $8 the tasks done, $9 and $10 the
- * popular paths and search terms.
+ * popular paths and search terms; the results a column each, their keys
+ * in $6 and the rest of enum ags_result_col from $11 on.
  *
  * A job of the protocol's trigger "sitemap" is a 'manual' one of the
  * schema (which has no such trigger), its source saying the rest.  A
@@ -252,10 +253,12 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"    objects_dropped integer, objects_queued integer,"                 \
 	"    occurred_at float8, echo boolean)"                                \
 	"), rn AS ("                                                           \
-	"  SELECT * FROM json_to_recordset($6::json) AS x(key uuid, job uuid," \
-	"    url text, variant text, node text, status integer, load_ms real," \
-	"    ttfb_ms real, cache_status text, outcome text, reason text,"      \
-	"    ttl real, recorded_at float8, headers jsonb)"                     \
+	"  SELECT * FROM unnest($6::uuid[], $11::uuid[], $12::text[],"         \
+	"    $13::text[], $14::text[], $15::integer[], $16::real[],"           \
+	"    $17::real[], $18::text[], $19::text[], $20::text[], $21::real[]," \
+	"    $22::float8[], $23::jsonb[]) AS x(key, job, url, variant, node,"  \
+	"    status, load_ms, ttfb_ms, cache_status, outcome, reason, ttl,"    \
+	"    recorded_at, headers)"                                            \
 	"), jk AS ("                                                           \
 	"  SELECT row_key, id FROM ju"                                         \
 	"  UNION SELECT c.row_key, c.id FROM cache_jobs c, site"               \
@@ -595,7 +598,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 		            "      'tasks', (SELECT count(*) FROM kn)"         \
 		            "        - (SELECT count(*) FROM kt))) END::text"  \
 		            " FROM a",                                         \
-		    10                                                         \
+		    10 + AGS_RESULT_COLS - 1                                   \
 	}
 
 /* $8 named all the same: the statements take the same parameters. */
@@ -778,14 +781,16 @@ ags_ingest(struct pg_pool *pool, int64_t agent, const struct ags_batch *bt,
     as_done_f *cb, void *priv, const char **err)
 {
 	char a[AGS_ID_LEN], t[32];
-	const char *v[10];
+	const char *v[10 + AGS_RESULT_COLS - 1];
+	unsigned u;
 
 	AN(bt);
 	AN(bt->tasks);
 	AN(bt->key);
 	AN(bt->jobs);
 	AN(bt->invalidations);
-	AN(bt->results);
+	for (u = 0; u < AGS_RESULT_COLS; u++)
+		AN(bt->results[u]);
 	AN(bt->traffic);
 	AN(bt->popular);
 	AN(bt->searches);
@@ -796,11 +801,14 @@ ags_ingest(struct pg_pool *pool, int64_t agent, const struct ags_batch *bt,
 	v[2] = t;
 	v[3] = bt->jobs;
 	v[4] = bt->invalidations;
-	v[5] = bt->results;
+	v[5] = bt->results[AGS_RC_KEY];
 	v[6] = bt->traffic;
 	v[7] = bt->tasks;
 	v[8] = bt->popular;
 	v[9] = bt->searches;
+	/* The results' other columns from $11 on. */
+	for (u = 1; u < AGS_RESULT_COLS; u++)
+		v[9 + u] = bt->results[u];
 	return (as_statement(pool,
 	    &ags_st_ingest[bt->ninvalidations > 0][bt->ntasks > 0]
 	                  [bt->npopular > 0],

@@ -83,10 +83,34 @@ int ags_hello(struct pg_pool *, int64_t agent, const char *name,
     const char **err);
 
 /* A batch, its rows each a JSON array as the protocol has them. */
+/*
+ * A batch's results come a column each, as PostgreSQL array literals
+ * (pg_array.h), in this order: thousands of rows a batch, which the
+ * database reads as arrays at about half the cost of JSON.
+ */
+enum ags_result_col {
+	AGS_RC_KEY, /* uuid */
+	AGS_RC_JOB, /* uuid */
+	AGS_RC_URL,
+	AGS_RC_VARIANT,
+	AGS_RC_NODE,
+	AGS_RC_STATUS, /* integer */
+	AGS_RC_LOAD_MS, /* real */
+	AGS_RC_TTFB_MS, /* real */
+	AGS_RC_CACHE_STATUS,
+	AGS_RC_OUTCOME,
+	AGS_RC_REASON,
+	AGS_RC_TTL, /* real */
+	AGS_RC_RECORDED_AT, /* float8, seconds since the epoch */
+	AGS_RC_HEADERS, /* jsonb */
+	AGS_RESULT_COLS
+};
+
 struct ags_batch {
 	const char *key;
 	double sent_at;
-	const char *jobs, *invalidations, *results, *traffic, *tasks;
+	const char *results[AGS_RESULT_COLS];
+	const char *jobs, *invalidations, *traffic, *tasks;
 	const char *popular, *searches;
 	size_t ninvalidations, ntasks; /* items of those arrays */
 	size_t npopular; /* of popular and searches together */

@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -44,16 +45,22 @@ pg_array_null(struct vsb *vsb)
 void
 pg_array_text(struct vsb *vsb, const char *s)
 {
+	size_t n;
+
 	if (s == NULL) {
 		pg_array_null(vsb);
 		return;
 	}
 	sep(vsb);
 	AZ(VSB_putc(vsb, '"'));
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			AZ(VSB_putc(vsb, '\\'));
-		AZ(VSB_putc(vsb, *s));
+	for (;;) {
+		n = strcspn(s, "\"\\");
+		AZ(VSB_bcat(vsb, s, n));
+		s += n;
+		if (*s == '\0')
+			break;
+		AZ(VSB_putc(vsb, '\\'));
+		AZ(VSB_putc(vsb, *s++));
 	}
 	AZ(VSB_putc(vsb, '"'));
 }
@@ -74,6 +81,17 @@ pg_array_real(struct vsb *vsb, double v)
 	}
 	sep(vsb);
 	AZ(VSB_printf(vsb, "%.6g", v));
+}
+
+void
+pg_array_double(struct vsb *vsb, double v)
+{
+	if (!isfinite(v)) {
+		pg_array_null(vsb);
+		return;
+	}
+	sep(vsb);
+	AZ(VSB_printf(vsb, "%.17g", v));
 }
 
 void

@@ -196,9 +196,11 @@ def post_batch(batch, token=T1, port=A, gz=False):
                 headers=hdr)
 
 
-KEPT = {"X-Varnish": "32770 8", "Age": "0", "Set-Cookie": "session",
+KEPT = {"X-Varnish": "32770 8", "Age": "0", "Set-Cookie": 's="a\\b", {c}',
         "Cache-Control": "public, max-age=120"}
 job = key()
+ODD_URL = 'http://www.127.0.0.1:8080/q?a="1"\\,{2}%20\u00e9'
+ODD_VARIANT = 'currency=\\"EUR\\", {NULL}'
 batch = {
     "batch": run + ":1", "sent_at": now,
     "jobs": [{"key": job, "trigger": "purge", "source": "/p",
@@ -215,9 +217,10 @@ batch = {
                  "cache_status": "miss", "outcome": "cached",
                  "reason": None, "ttl": 120, "recorded_at": now - 4,
                  "headers": KEPT},
-                # As an agent before the headers kept sends it.
-                {"key": key(), "job": job,
-                 "url": "http://www.127.0.0.1:8080/q", "variant": "",
+                # As an agent before the headers kept sends it; what
+                # quotes and separates in the store's array literals.
+                {"key": key(), "job": job, "url": ODD_URL,
+                 "variant": ODD_VARIANT,
                  "node": None, "status": 200, "load_ms": None,
                  "ttfb_ms": None, "cache_status": "hit",
                  "outcome": "fresh", "reason": None, "ttl": None,
@@ -266,11 +269,12 @@ expect("/metrics: the duplicate, where it was sent", (
 jid = int(sql("SELECT id FROM cache_jobs WHERE row_key = '%s'" % job))
 res = ok("its results, through the API", call(
     "GET", "/api/jobs/%d/results" % jid, token=vera))["results"]
-expect("results visible", sorted(x["url"] for x in res),
-       ["http://127.0.0.1:8080/p", "http://www.127.0.0.1:8080/q"])
+expect("results visible, as sent", sorted(
+    (x["url"], x["variant"], x["load_ms"]) for x in res),
+    [("http://127.0.0.1:8080/p", "", 12.5), (ODD_URL, ODD_VARIANT, None)])
 expect("the headers kept, as sent, or none", sorted(
     (x["url"], x["headers"]) for x in res), [
-    ("http://127.0.0.1:8080/p", KEPT), ("http://www.127.0.0.1:8080/q", None)])
+    ("http://127.0.0.1:8080/p", KEPT), (ODD_URL, None)])
 iv = ok("its invalidations", call(
     "GET", "/api/websites/%d/invalidations" % wa, token=vera))
 expect("the invalidation, with its job", (
