@@ -135,11 +135,7 @@ rewarm_run() {
 	done
 	"$top/tests/lib/wait_metric.sh" "$2" \
 	    "^stoke_index_objects.* ($pages|$((pages + 1)))\$"
-	for n in $(seq 1 "$pages"); do
-		curl -s -o /dev/null -X PURGE "$site/product/$n"
-		"$top/tests/lib/wait_metric.sh" "$2" \
-		    "^stoke_rewarm_refreshed_total.* $n\$"
-	done
+	python3 "$top/bench/purges.py" "$site" "http://127.0.0.1:$2" "$pages"
 	curl -s "$m" | awk -v i="$dir/v" '
 		index($0, "stoke_rewarm_latency_seconds{instance=\"" i "\",quantile=\"0.5\"}") == 1 { p50 = $2 }
 		index($0, "stoke_rewarm_latency_seconds{instance=\"" i "\",quantile=\"0.99\"}") == 1 { p99 = $2 }

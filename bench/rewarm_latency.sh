@@ -60,10 +60,7 @@ done
 "$top/tests/lib/wait_metric.sh" "$sport" "^stoke_index_objects.* $((pages + 1))\$"
 
 # One purge at a time: latency, not throughput.
-for n in $(seq 1 "$pages"); do
-	curl -s -o /dev/null -X PURGE "$site/product/$n"
-	"$top/tests/lib/wait_metric.sh" "$sport" "^stoke_rewarm_refreshed_total.* $n\$"
-done
+python3 "$top/bench/purges.py" "$site" "http://127.0.0.1:$sport" "$pages"
 
 q() {
 	metric "stoke_rewarm_latency_seconds{instance=\"$dir/v\",quantile=\"$1\"}"
