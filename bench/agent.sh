@@ -75,7 +75,7 @@ post() {
 }
 
 # The node: the test origin at 50 ms a page behind varnishd.
-"$build/tests/origin/stoke-origin" -p 0 -n "$pages" -d 50 \
+"$build/tests/origin/stoke-origin" -p 0 -n $((pages * 2)) -d 50 \
     > "$dir/origin.out" 2>&1 &
 op=$!
 "$top/tests/vcl/site.sh" "$top/vcl/default.vcl" "$dir" > /dev/null
@@ -114,16 +114,6 @@ agent_token() {
 	post "/api/websites/$website/agents" "{\"name\": \"$1\"}" | json token
 }
 
-# Visitors, all along: two of them, one page after another.
-visitors() {
-	while :; do
-		for n in $(seq 1 "$pages"); do
-			curl -s -o /dev/null "$site/product/$n"
-		done
-	done
-}
-visitors & vp="$vp $!"
-visitors & vp="$vp $!"
 
 # rewarm_run WHO MPORT: purges one by one, each waited for in WHO's
 # metrics; prints "p50 p99" in ms.
@@ -135,7 +125,16 @@ rewarm_run() {
 	done
 	"$top/tests/lib/wait_metric.sh" "$2" \
 	    "^stoke_index_objects.* ($pages|$((pages + 1)))\$"
+	# Visitors while it purges: 200 requests a second, on pages other
+	# than those purged.
+	python3 "$top/bench/visitors.py" "$site" $((pages + 1)) \
+	    $((pages * 2)) 200 > /dev/null &
+	vp=$!
 	python3 "$top/bench/purges.py" "$site" "http://127.0.0.1:$2" "$pages"
+	kill -0 "$vp" 2> /dev/null || fail "the visitors failed"
+	kill "$vp"
+	wait "$vp" 2> /dev/null || true
+	vp=
 	curl -s "$m" | awk -v i="$dir/v" '
 		index($0, "stoke_rewarm_latency_seconds{instance=\"" i "\",quantile=\"0.5\"}") == 1 { p50 = $2 }
 		index($0, "stoke_rewarm_latency_seconds{instance=\"" i "\",quantile=\"0.99\"}") == 1 { p99 = $2 }
@@ -147,6 +146,7 @@ rewarm_run() {
     --secret-file "$dir/secret" --listen 127.0.0.1:0 > "$dir/run.out" 2>&1 &
 rp=$!
 set -- $(rewarm_run run "$("$top/tests/lib/wait_port.sh" "$dir/run.out")")
+[ $# -eq 2 ] || fail "stoked run's re-warms"
 run50=$1 run99=$2
 kill "$rp"
 wait "$rp" 2> /dev/null || true
@@ -161,6 +161,7 @@ agent_token node > "$dir/token"
     --agent-name node > "$dir/agent.out" 2>&1 &
 ap=$!
 set -- $(rewarm_run agent "$("$top/tests/lib/wait_port.sh" "$dir/agent.out")")
+[ $# -eq 2 ] || fail "stoked agent's re-warms"
 ag50=$1 ag99=$2
 i=0
 until [ "$(q "SELECT count(*) FROM invalidation_events
@@ -172,11 +173,6 @@ done
 kill "$ap"
 wait "$ap" 2> /dev/null || true
 ap=
-for p in $vp; do
-	kill "$p" 2> /dev/null || true
-done
-vp=
-
 echo "rewarm: $pages pages purged one by one, origin 50 ms, visitors' requests running"
 echo "  stoked agent, reporting to a control plane: p50 $ag50 ms  p99 $ag99 ms"
 echo "  peer, stoked run with no database:         p50 $run50 ms  p99 $run99 ms"

@@ -1,11 +1,13 @@
 """Pages purged one at a time, from one process: argv Varnish's URL,
 stoked's URL (its /metrics), the number of pages, and optionally the
-counter to wait on (default stoke_rewarm_refreshed_total).
+origin's URL.
 
-Each PURGE of /product/N waits until that counter has grown by one
-(polled every 10 ms, for at most 10 s), so that each loss comes only
-after the last re-warm, and the latency stoked measures is one
-re-warm's alone.  One process on kept connections: a curl and a shell
+With the origin's URL, first the peer: each page asked of the origin
+directly, on one kept connection as Varnish keeps its own, and its time
+printed (seconds, a line each).  Then each PURGE of /product/N waits
+until stoke_rewarm_refreshed_total has grown by one (polled every 10
+ms, for at most 10 s), so that each loss comes only after the last
+re-warm, and the latency stoked measures is one re-warm's alone.  One process on kept connections: a curl and a shell
 started for each purge and each poll took this machine's two cores
 just when stoked was to see the purge, and its 1 ms poll came 2 to 3
 ms late."""
@@ -16,7 +18,8 @@ import time
 import urllib.parse
 
 SITE, STOKED, PAGES = sys.argv[1], sys.argv[2], int(sys.argv[3])
-COUNTER = sys.argv[4] if len(sys.argv) > 4 else "stoke_rewarm_refreshed_total"
+ORIGIN = sys.argv[4] if len(sys.argv) > 4 else None
+COUNTER = "stoke_rewarm_refreshed_total"
 
 
 def connect(url):
@@ -38,6 +41,18 @@ def counted(conn):
             n += int(float(line.rsplit(" ", 1)[1]))
     return n
 
+
+if ORIGIN is not None:
+    origin = connect(ORIGIN)
+    for n in range(1, PAGES + 1):
+        t0 = time.monotonic()
+        origin.request("GET", "/product/%d" % n)
+        r = origin.getresponse()
+        r.read()
+        print("%.6f" % (time.monotonic() - t0))
+        if r.status != 200:
+            sys.exit("purges: the origin's /product/%d: %d" % (n, r.status))
+    origin.close()
 
 site, stoked = connect(SITE), connect(STOKED)
 base = counted(stoked)

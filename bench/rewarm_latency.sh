@@ -1,7 +1,8 @@
 #!/bin/sh
 # Re-warm latency: from Varnish's answer to a PURGE to the object cached
 # again by stoked, with an origin of fixed latency, reported as latency
-# minus the origin's own (measured directly in the same run).
+# minus the origin's own (measured directly in the same run), while
+# visitors browse other pages of the site (bench/visitors.py).
 # Goal (issue 14): p99 at most 3 ms over the origin's latency.
 #
 # usage: bench/rewarm_latency.sh BUILDDIR [PAGES]
@@ -14,9 +15,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/stoke-bench.XXXXXX)
 chmod 755 "$dir"
 delay=50
+# Visitors' requests a second, on pages other than those purged.
+visitors=200
 
 cleanup() {
-	for p in "${sp:-}" "${op:-}"; do
+	for p in "${vp:-}" "${sp:-}" "${op:-}"; do
 		[ -n "$p" ] && kill "$p" 2> /dev/null || true
 	done
 	[ -f "$dir/varnishd.pid" ] && kill "$(cat "$dir/varnishd.pid")" 2> /dev/null || true
@@ -24,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$build/tests/origin/stoke-origin" -p 0 -n "$pages" -d "$delay" > "$dir/origin.out" 2>&1 &
+"$build/tests/origin/stoke-origin" -p 0 -n $((pages * 2)) -d "$delay" > "$dir/origin.out" 2>&1 &
 op=$!
 "$top/tests/vcl/site.sh" "$top/vcl/default.vcl" "$dir" > /dev/null
 varnishd -n "$dir/v" -a 127.0.0.1:0 -f "$dir/site.vcl" -T 127.0.0.1:0 \
@@ -49,18 +52,21 @@ metric() {
 	    awk '{ print $2 }'
 }
 
-# The peer: the origin's latency, asked directly.
-oport=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$dir/origin.out")
-for n in $(seq 1 "$pages"); do
-	curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$oport/product/$n"
-done | sort -n > "$dir/origin.times"
+# The pages measured, cached; visitors browsing other pages all along.
 for n in $(seq 1 "$pages"); do
 	curl -s -o /dev/null "$site/product/$n"
 done
 "$top/tests/lib/wait_metric.sh" "$sport" "^stoke_index_objects.* $((pages + 1))\$"
+python3 "$top/bench/visitors.py" "$site" $((pages + 1)) $((pages * 2)) \
+    "$visitors" &
+vp=$!
 
-# One purge at a time: latency, not throughput.
-python3 "$top/bench/purges.py" "$site" "http://127.0.0.1:$sport" "$pages"
+# The peer, the origin's latency asked directly, then one purge at a
+# time: latency, not throughput.
+oport=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$dir/origin.out")
+python3 "$top/bench/purges.py" "$site" "http://127.0.0.1:$sport" "$pages" \
+    "http://127.0.0.1:$oport" | sort -n > "$dir/origin.times"
+kill -0 "$vp" 2> /dev/null || { echo "rewarm_latency: the visitors failed" >&2; exit 1; }
 
 q() {
 	metric "stoke_rewarm_latency_seconds{instance=\"$dir/v\",quantile=\"$1\"}"
@@ -69,8 +75,8 @@ p50=$(q 0.5) p99=$(q 0.99)
 o50=$(sed -n "$(( (pages + 1) / 2 ))p" "$dir/origin.times")
 o99=$(sed -n "$(( (pages * 99 + 99) / 100 ))p" "$dir/origin.times")
 awk -v p50="$p50" -v p99="$p99" -v max="$(q 1)" -v n="$pages" \
-    -v o50="$o50" -v o99="$o99" 'BEGIN {
-	printf "rewarm_latency: %d pages purged one by one, origin latency set to 50 ms\n", n
+    -v o50="$o50" -v o99="$o99" -v v="$visitors" 'BEGIN {
+	printf "rewarm_latency: %d pages purged one by one, origin latency set to 50 ms, %d visitors a second browsing other pages\n", n, v
 	printf "  purge answered -> cached again: p50 %.1f ms  p99 %.1f ms  max %.1f ms\n", p50 * 1e3, p99 * 1e3, max * 1e3
 	printf "  peer, the origin asked directly: p50 %.1f ms  p99 %.1f ms\n", o50 * 1e3, o99 * 1e3
 	printf "  stoked adds: p50 %.1f ms  p99 %.1f ms   goal: p99 <= 3 ms\n", (p50 - o50) * 1e3, (p99 - o99) * 1e3
