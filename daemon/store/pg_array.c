@@ -72,26 +72,28 @@ pg_array_int(struct vsb *vsb, int64_t v)
 	AZ(VSB_printf(vsb, "%" PRId64, v));
 }
 
-void
-pg_array_real(struct vsb *vsb, double v)
+/* A number to so many significant digits; not finite: NULL. */
+static void
+put_number(struct vsb *vsb, double v, int digits)
 {
 	if (!isfinite(v)) {
 		pg_array_null(vsb);
 		return;
 	}
 	sep(vsb);
-	AZ(VSB_printf(vsb, "%.6g", v));
+	AZ(VSB_printf(vsb, "%.*g", digits, v));
+}
+
+void
+pg_array_real(struct vsb *vsb, double v)
+{
+	put_number(vsb, v, 6);
 }
 
 void
 pg_array_double(struct vsb *vsb, double v)
 {
-	if (!isfinite(v)) {
-		pg_array_null(vsb);
-		return;
-	}
-	sep(vsb);
-	AZ(VSB_printf(vsb, "%.17g", v));
+	put_number(vsb, v, 17);
 }
 
 void
