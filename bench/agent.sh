@@ -116,38 +116,39 @@ agent_token() {
 
 
 # rewarm_run WHO MPORT: purges one by one, each waited for in WHO's
-# metrics; prints "p50 p99" in ms.
+# metrics, while visitors browse other pages (their pages cached
+# first); writes "p50 p99" in ms to $dir/WHO.lat.
 rewarm_run() {
 	m=http://127.0.0.1:$2/metrics
 	"$top/tests/lib/wait_metric.sh" "$2" '^stoke_vsl_attached.* 1$'
-	for n in $(seq 1 "$pages"); do
+	for n in $(seq 1 $((pages * 2))); do
 		curl -s -o /dev/null "$site/product/$n"
 	done
 	"$top/tests/lib/wait_metric.sh" "$2" \
-	    "^stoke_index_objects.* ($pages|$((pages + 1)))\$"
-	# Visitors while it purges: 200 requests a second, on pages other
-	# than those purged.
+	    "^stoke_index_objects.* ($((pages * 2))|$((pages * 2 + 1)))\$"
 	python3 "$top/bench/visitors.py" "$site" $((pages + 1)) \
-	    $((pages * 2)) 200 > /dev/null &
+	    $((pages * 2)) 200 &
 	vp=$!
-	python3 "$top/bench/purges.py" "$site" "http://127.0.0.1:$2" "$pages"
-	kill -0 "$vp" 2> /dev/null || fail "the visitors failed"
+	python3 "$top/bench/purges.py" "$site" "http://127.0.0.1:$2" \
+	    "$pages" || fail "$1: the purges"
+	kill -0 "$vp" 2> /dev/null || fail "$1: the visitors failed"
 	kill "$vp"
 	wait "$vp" 2> /dev/null || true
 	vp=
 	curl -s "$m" | awk -v i="$dir/v" '
 		index($0, "stoke_rewarm_latency_seconds{instance=\"" i "\",quantile=\"0.5\"}") == 1 { p50 = $2 }
 		index($0, "stoke_rewarm_latency_seconds{instance=\"" i "\",quantile=\"0.99\"}") == 1 { p99 = $2 }
-		END { printf "%.1f %.1f\n", p50 * 1e3, p99 * 1e3 }'
+		END { if (p99 == "") exit 1
+		      printf "%.1f %.1f\n", p50 * 1e3, p99 * 1e3 }' \
+	    > "$dir/$1.lat" || fail "$1: no re-warm latency in its metrics"
 }
 
 # The peer first: stoked run, no database.
 "$stoked" run --no-database -n "$dir/v" --node "$site" \
     --secret-file "$dir/secret" --listen 127.0.0.1:0 > "$dir/run.out" 2>&1 &
 rp=$!
-set -- $(rewarm_run run "$("$top/tests/lib/wait_port.sh" "$dir/run.out")")
-[ $# -eq 2 ] || fail "stoked run's re-warms"
-run50=$1 run99=$2
+rewarm_run run "$("$top/tests/lib/wait_port.sh" "$dir/run.out")"
+read -r run50 run99 < "$dir/run.lat"
 kill "$rp"
 wait "$rp" 2> /dev/null || true
 rp=
@@ -160,9 +161,8 @@ agent_token node > "$dir/token"
     --control "$api" --token-file "$dir/token" --listen 127.0.0.1:0 \
     --agent-name node > "$dir/agent.out" 2>&1 &
 ap=$!
-set -- $(rewarm_run agent "$("$top/tests/lib/wait_port.sh" "$dir/agent.out")")
-[ $# -eq 2 ] || fail "stoked agent's re-warms"
-ag50=$1 ag99=$2
+rewarm_run agent "$("$top/tests/lib/wait_port.sh" "$dir/agent.out")"
+read -r ag50 ag99 < "$dir/agent.lat"
 i=0
 until [ "$(q "SELECT count(*) FROM invalidation_events
     WHERE website_id = $website")" -ge "$pages" ]; do

@@ -1,13 +1,14 @@
 """Pages purged one at a time, from one process: argv Varnish's URL,
 stoked's URL (its /metrics), the number of pages, and optionally the
-origin's URL.
+origin's URL and a file for the peer's times.
 
 With the origin's URL, first the peer: each page asked of the origin
-directly, on one kept connection as Varnish keeps its own, and its time
-printed (seconds, a line each).  Then each PURGE of /product/N waits
-until stoke_rewarm_refreshed_total has grown by one (polled every 10
-ms, for at most 10 s), so that each loss comes only after the last
-re-warm, and the latency stoked measures is one re-warm's alone.  One process on kept connections: a curl and a shell
+directly, on one kept connection as Varnish keeps its own, its time
+written to the file (seconds, a line each).  Then each PURGE of
+/product/N waits until stoke_rewarm_refreshed_total has grown by one
+(polled every 20 ms, for at most 10 s), so that each loss comes only
+after the last re-warm, and the latency stoked measures is one
+re-warm's alone.  Exits non-zero, saying why, on any failure.  One process on kept connections: a curl and a shell
 started for each purge and each poll took this machine's two cores
 just when stoked was to see the purge, and its 1 ms poll came 2 to 3
 ms late."""
@@ -18,7 +19,8 @@ import time
 import urllib.parse
 
 SITE, STOKED, PAGES = sys.argv[1], sys.argv[2], int(sys.argv[3])
-ORIGIN = sys.argv[4] if len(sys.argv) > 4 else None
+ORIGIN, TIMES = (sys.argv[4], sys.argv[5]) if len(sys.argv) > 5 else (None,
+                                                                      None)
 COUNTER = "stoke_rewarm_refreshed_total"
 
 
@@ -44,14 +46,16 @@ def counted(conn):
 
 if ORIGIN is not None:
     origin = connect(ORIGIN)
-    for n in range(1, PAGES + 1):
-        t0 = time.monotonic()
-        origin.request("GET", "/product/%d" % n)
-        r = origin.getresponse()
-        r.read()
-        print("%.6f" % (time.monotonic() - t0))
-        if r.status != 200:
-            sys.exit("purges: the origin's /product/%d: %d" % (n, r.status))
+    with open(TIMES, "w") as out:
+        for n in range(1, PAGES + 1):
+            t0 = time.monotonic()
+            origin.request("GET", "/product/%d" % n)
+            r = origin.getresponse()
+            r.read()
+            if r.status != 200:
+                sys.exit("purges: the origin's /product/%d: %d" % (
+                    n, r.status))
+            out.write("%.6f\n" % (time.monotonic() - t0))
     origin.close()
 
 site, stoked = connect(SITE), connect(STOKED)
@@ -66,4 +70,4 @@ for n in range(1, PAGES + 1):
     while counted(stoked) < base + n:
         if time.monotonic() > deadline:
             sys.exit("purges: /product/%d not re-warmed within 10 s" % n)
-        time.sleep(0.01)
+        time.sleep(0.02)

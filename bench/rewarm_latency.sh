@@ -52,11 +52,12 @@ metric() {
 	    awk '{ print $2 }'
 }
 
-# The pages measured, cached; visitors browsing other pages all along.
-for n in $(seq 1 "$pages"); do
+# The pages measured and the visitors' pages, cached; then visitors
+# browsing theirs all along, hits as the pages purged are before.
+for n in $(seq 1 $((pages * 2))); do
 	curl -s -o /dev/null "$site/product/$n"
 done
-"$top/tests/lib/wait_metric.sh" "$sport" "^stoke_index_objects.* $((pages + 1))\$"
+"$top/tests/lib/wait_metric.sh" "$sport" "^stoke_index_objects.* $((pages * 2 + 1))\$"
 python3 "$top/bench/visitors.py" "$site" $((pages + 1)) $((pages * 2)) \
     "$visitors" &
 vp=$!
@@ -65,7 +66,8 @@ vp=$!
 # time: latency, not throughput.
 oport=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$dir/origin.out")
 python3 "$top/bench/purges.py" "$site" "http://127.0.0.1:$sport" "$pages" \
-    "http://127.0.0.1:$oport" | sort -n > "$dir/origin.times"
+    "http://127.0.0.1:$oport" "$dir/origin.raw"
+sort -n "$dir/origin.raw" > "$dir/origin.times"
 kill -0 "$vp" 2> /dev/null || { echo "rewarm_latency: the visitors failed" >&2; exit 1; }
 
 q() {
