@@ -82,7 +82,6 @@ int ags_hello(struct pg_pool *, int64_t agent, const char *name,
     const char *version, const char *node, const char *run, as_done_f *, void *,
     const char **err);
 
-/* A batch, its rows each a JSON array as the protocol has them. */
 /*
  * A batch's results come a column each, as PostgreSQL array literals
  * (pg_array.h), in this order: thousands of rows a batch, which the
@@ -106,6 +105,8 @@ enum ags_result_col {
 	AGS_RESULT_COLS
 };
 
+/* A batch: its rows each a JSON array as the protocol has them, but
+ * for its results. */
 struct ags_batch {
 	const char *key;
 	double sent_at;

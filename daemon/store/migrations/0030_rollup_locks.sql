@@ -22,6 +22,13 @@
 -- The histograms by day are summed by day before their upsert, one row
 -- a key: a statement spanning midnight touched a day's row once for
 -- each of its hours.  Nothing a user reads changes.
+--
+-- Locks: every statement takes its rows table by table in the order
+-- below, each table's in key order, so no two wait on each other
+-- (0027's render trigger comes after, its rows those of a website's
+-- day, whose usage_daily row any other statement of that day has
+-- taken first).  The arrays are of the tables' own row types: a column
+-- added to one of these tables means this function anew.
 
 CREATE OR REPLACE FUNCTION rollup_page_results() RETURNS trigger
 LANGUAGE plpgsql AS $$
