@@ -23,12 +23,17 @@
 -- a key: a statement spanning midnight touched a day's row once for
 -- each of its hours.  Nothing a user reads changes.
 --
--- Locks: every statement takes its rows table by table in the order
--- below, each table's in key order, so no two wait on each other
--- (0027's render trigger comes after, its rows those of a website's
--- day, whose usage_daily row any other statement of that day has
--- taken first).  The arrays are of the tables' own row types: a column
--- added to one of these tables means this function anew.
+-- Locks: before its first upsert a statement locks its websites' rows
+-- (FOR NO KEY UPDATE, in id order: what a result's insert takes of
+-- them, KEY SHARE, does not wait on it), so that a website's rollups
+-- have one writer at a time to its commit.  The rows every writer of
+-- a website wants are held from their upsert to the commit anyway;
+-- taken first, that one lock makes the order of the rest, and of
+-- 0027's render trigger after this one, and of an agent's batch that
+-- inserts results twice (its own, its tasks'), not matter: no two
+-- statements can wait on each other.  The arrays are of the tables'
+-- own row types: a column added to one of these tables means this
+-- function anew.
 
 CREATE OR REPLACE FUNCTION rollup_page_results() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -208,7 +213,15 @@ BEGIN
 	    GROUP BY 1, 2
 	) x;
 
-	-- From here on the rows every writer of these websites wants.
+	-- From here on the rows every writer of these websites wants; the
+	-- websites' own rows first, in order: a website's rollups are then
+	-- written by one transaction at a time, whatever their order
+	-- below, however many statements of results a transaction makes
+	-- (an agent's batch makes two), and whichever trigger writes them.
+	PERFORM 1 FROM websites w
+	WHERE w.id IN (SELECT DISTINCT a.website_id FROM added a)
+	ORDER BY w.id FOR NO KEY UPDATE;
+
 	INSERT INTO rollup_hours AS h
 	SELECT * FROM unnest(hrs) ORDER BY 1, 2
 	ON CONFLICT (website_id, hour) DO UPDATE SET
