@@ -555,6 +555,26 @@ agent_row(struct api_input_err *r, const struct agent_rows *rw, json_t *row,
 	return (0);
 }
 
+/* The rows of one kind, when there: an array, not too long; -1 with
+ * why in r. */
+static int
+agent_rows_shape(struct api_input_err *r, const struct agent_rows *rw,
+    json_t *a)
+{
+	if (a != NULL && !json_is_array(a)) {
+		api_input_fail(r, 422, "invalid", rw->name,
+		    "%s must be an array", rw->name);
+		return (-1);
+	}
+	if (json_array_size(a) > rw->max) {
+		api_input_fail(r, 422, "too_long", rw->name,
+		    "%s must hold at most %u rows: send a batch more often",
+		    rw->name, rw->max);
+		return (-1);
+	}
+	return (0);
+}
+
 /* One value of a result in its column's literal. */
 static void
 agent_result_value(struct vsb *col, const struct agent_field *f, json_t *v)
@@ -600,17 +620,8 @@ agent_result_cols(struct api_input_err *r, const struct agent_rows *rw,
 	unsigned u;
 
 	assert(rw->nfield == AGS_RESULT_COLS);
-	if (a != NULL && !json_is_array(a)) {
-		api_input_fail(r, 422, "invalid", rw->name,
-		    "%s must be an array", rw->name);
+	if (agent_rows_shape(r, rw, a) != 0)
 		return (-1);
-	}
-	if (json_array_size(a) > rw->max) {
-		api_input_fail(r, 422, "too_long", rw->name,
-		    "%s must hold at most %u rows: send a batch more often",
-		    rw->name, rw->max);
-		return (-1);
-	}
 	for (u = 0; u < AGS_RESULT_COLS; u++)
 		col[u] = pg_array_new();
 	json_array_foreach(a, i, row)
@@ -653,17 +664,8 @@ agent_rows_json(struct api_input_err *r, const struct agent_rows *rw, json_t *a)
 		AN(s);
 		return (s);
 	}
-	if (!json_is_array(a)) {
-		api_input_fail(r, 422, "invalid", rw->name,
-		    "%s must be an array", rw->name);
+	if (agent_rows_shape(r, rw, a) != 0)
 		return (NULL);
-	}
-	if (json_array_size(a) > rw->max) {
-		api_input_fail(r, 422, "too_long", rw->name,
-		    "%s must hold at most %u rows: send a batch more often",
-		    rw->name, rw->max);
-		return (NULL);
-	}
 	json_array_foreach(a, i, row)
 	{
 		if (agent_row(r, rw, row, i, NULL) != 0)
