@@ -172,18 +172,19 @@ def purge(site, tag, hard):
 REFRESHED = re.compile(
     r"refreshed \S*?(/product/(\d+)) \[[^]]*\] ([0-9.]+) ms after its loss: "
     r"queued ([0-9.]+), origin guard ([0-9.]+), fetch ([0-9.]+) "
-    r"\(first byte ([0-9.]+)\), log ([0-9.]+)")
+    r"\(first byte ([0-9.]+)\), log ([0-9.]+), origin's own ([0-9.]+)")
 
 
 def refreshes(log, offset, products):
-    """Latency lines for these products written after offset."""
+    """Latency lines for these products written after offset: each
+    (latency, queued, guard, fetch, first byte, log, origin's own)."""
     with open(log, "rb") as f:
         f.seek(offset)
         text = f.read().decode(errors="replace")
     out = []
     for m in REFRESHED.finditer(text):
         if int(m.group(2)) in products:
-            out.append(tuple(float(m.group(i)) for i in range(3, 9)))
+            out.append(tuple(float(m.group(i)) for i in range(3, 10)))
     return out
 
 

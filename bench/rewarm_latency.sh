@@ -92,21 +92,18 @@ awk -v p50="$p50" -v p99="$p99" -v max="$(q 1)" -v n="$pages" \
 # Re-warm by re-warm: its latency less that fetch's time at the origin
 # as Varnish logged it (the peer above is timed apart, by another
 # client); the figures' own.
-set -- $(python3 - "$dir/stoked.out" "$pages" << 'EOF'
-import re, sys
-added, own = [], []
-for line in open(sys.argv[1]):
-    m = re.search(r"rewarm: refreshed .* ([\d.]+) ms after its loss:.*"
-                  r"origin's own ([\d.]+)", line)
-    if m:
-        added.append(float(m.group(1)) - float(m.group(2)))
-        own.append(float(m.group(2)))
-if len(added) < int(sys.argv[2]):
-    sys.exit("rewarm_latency: %d re-warms traced of %s" % (len(added),
-             sys.argv[2]))
-q = lambda v, p: sorted(v)[min(len(v) - 1, int(p * len(v)))]
-print("%.1f %.1f %.1f %.1f" % (q(added, .5), q(added, .99), q(own, .5),
-                               q(own, .99)))
+set -- $(python3 - "$top/bench" "$dir/stoked.out" "$pages" << 'EOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+from invalidation import quantile, refreshes
+n = int(sys.argv[3])
+lat = refreshes(sys.argv[2], 0, set(range(1, n + 1)))
+if len(lat) < n:
+    sys.exit("rewarm_latency: %d re-warms traced of %d" % (len(lat), n))
+added = [x[0] - x[6] for x in lat]
+own = [x[6] for x in lat]
+print("%.1f %.1f %.1f %.1f" % (quantile(added, .5), quantile(added, .99),
+                               quantile(own, .5), quantile(own, .99)))
 EOF
 )
 [ $# -eq 4 ] || exit 1
