@@ -29,6 +29,7 @@
 #include "addr_policy.h"
 #include "fetch_kept.h"
 #include "fetcher.h"
+#include "h1_pool.h"
 #include "origin_guard.h"
 
 struct fetch_spare {
@@ -40,6 +41,8 @@ struct fetcher {
 	unsigned magic;
 #define FETCHER_MAGIC 0x5fe7c4a1
 	struct event_base *eb;
+	/* Plain GETs to a node's address (h1_pool.h); curl the rest. */
+	struct h1_pool *h1;
 	CURLM *multi;
 	struct event *timer;
 	int running;
@@ -75,9 +78,15 @@ struct fetch {
 	unsigned no_kept;
 	double submitted, started;
 	double deadline; /* held back past this, it fails */
+	double timeout; /* for the exchange, from its start */
 	CURL *easy;
 	unsigned plain; /* easy was set up by fetch_plain_opts() */
 	struct curl_slist *hdrs;
+	/* Or, in h1's hands, the request it sends (no easy handle). */
+	struct h1_xfer *xfer;
+	char *h1req;
+	size_t h1reqlen;
+	struct h1_target tgt;
 	fetch_done_f *done;
 	void *priv;
 	uint64_t body;
@@ -133,6 +142,7 @@ fetch_free(struct fetch *fe)
 	struct fetcher *f = fe->f;
 
 	curl_slist_free_all(fe->hdrs);
+	free(fe->h1req);
 	/*
 	 * An easy handle is costly to make: it serves again, as it is for
 	 * the next plain fetch, reset otherwise.  Nothing it points to
@@ -207,6 +217,58 @@ fetcher_report(struct fetcher *f, struct fetch *fe,
 	og_done(f->guard, fe->origin, VTIM_real(), &oc);
 }
 
+/*
+ * The answer as the caller hears it, whoever fetched it.  stopped: the
+ * body callback took less than it was given (too big, or no memory);
+ * error: why it failed, when it did and fe->errbuf does not say.
+ */
+static void
+fetch_end(struct fetcher *f, struct fetch *fe, struct fetch_result *res,
+    unsigned stopped, const char *error)
+{
+	/* Cut where the caller wanted it: the answer is what came. */
+	res->ok = res->ok || (fe->too_big && fe->body_cut && stopped);
+	res->cut = fe->too_big && fe->body_cut;
+	if (fe->refused != 0) {
+		snprintf(fe->errbuf, sizeof fe->errbuf,
+		    "the host resolves to %s: refused",
+		    addr_class_name(fe->refused));
+		res->ok = 0;
+	} else if (fe->too_big && !fe->body_cut) {
+		snprintf(fe->errbuf, sizeof fe->errbuf,
+		    "answer larger than %zu bytes: refused", fe->body_max);
+		res->ok = 0;
+	}
+	if (!res->ok)
+		res->error = fe->errbuf[0] != '\0' ? fe->errbuf : error;
+	res->reason = fe->reason;
+	res->body_bytes = fe->body_max > 0 ? fe->buflen : fe->body;
+	/* "X-Varnish: 32770 8" names the request and the object's fetch. */
+	res->hit = (strchr(fe->xvarnish, ' ') != NULL);
+	res->vxid = (uint32_t)strtoul(fe->xvarnish, NULL, 10);
+	res->warm_id = fe->warm_id[0] != '\0' ? fe->warm_id : NULL;
+	res->retry_after = fe->retry_after[0] != '\0' ? fe->retry_after : NULL;
+	res->cache_control =
+	    fe->cache_control[0] != '\0' ? fe->cache_control : NULL;
+	res->set_cookie = fe->set_cookie;
+	res->cookies = fe->cookies[0] != '\0' ? fe->cookies : NULL;
+	res->age = fe->age[0] != '\0' ? strtol(fe->age, NULL, 10) : -1;
+	res->location = fe->location[0] != '\0' ? fe->location : NULL;
+	res->content_type =
+	    fe->content_type[0] != '\0' ? fe->content_type : NULL;
+	res->kept = fe->no_kept || res->status == 0 ? NULL : &fe->kept;
+	if (fe->body_max > 0)
+		res->body = fe->buf != NULL ? fe->buf : "";
+	res->waited = fe->started - fe->submitted;
+	res->started = fe->started;
+	unlink_fetch(f, fe);
+	fetcher_report(f, fe, res);
+	/* A freed slot goes to whoever waited for it before new work. */
+	drain(f, 0);
+	fe->done(fe->priv, res);
+	fetch_free(fe);
+}
+
 static void
 fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 {
@@ -217,53 +279,12 @@ fetcher_finish(struct fetcher *f, CURL *easy, CURLcode rc)
 	AZ(curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p));
 	CAST_OBJ_NOTNULL(fe, (void *)p, FETCH_MAGIC);
 	memset(&res, 0, sizeof res);
-	/* Cut where the caller wanted it: the answer is what came. */
-	res.ok = (rc == CURLE_OK) ||
-	    (fe->too_big && fe->body_cut && rc == CURLE_WRITE_ERROR);
-	res.cut = fe->too_big && fe->body_cut;
-	if (fe->refused != 0) {
-		snprintf(fe->errbuf, sizeof fe->errbuf,
-		    "the host resolves to %s: refused",
-		    addr_class_name(fe->refused));
-		res.ok = 0;
-	} else if (fe->too_big && !fe->body_cut) {
-		snprintf(fe->errbuf, sizeof fe->errbuf,
-		    "answer larger than %zu bytes: refused", fe->body_max);
-		res.ok = 0;
-	}
-	if (!res.ok)
-		res.error =
-		    fe->errbuf[0] != '\0' ? fe->errbuf : curl_easy_strerror(rc);
+	res.ok = (rc == CURLE_OK);
 	(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res.status);
-	res.reason = fe->reason;
 	(void)curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &res.time);
 	(void)curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME, &res.ttfb);
-	res.body_bytes = fe->body_max > 0 ? fe->buflen : fe->body;
-	/* "X-Varnish: 32770 8" names the request and the object's fetch. */
-	res.hit = (strchr(fe->xvarnish, ' ') != NULL);
-	res.vxid = (uint32_t)strtoul(fe->xvarnish, NULL, 10);
-	res.warm_id = fe->warm_id[0] != '\0' ? fe->warm_id : NULL;
-	res.retry_after = fe->retry_after[0] != '\0' ? fe->retry_after : NULL;
-	res.cache_control =
-	    fe->cache_control[0] != '\0' ? fe->cache_control : NULL;
-	res.set_cookie = fe->set_cookie;
-	res.cookies = fe->cookies[0] != '\0' ? fe->cookies : NULL;
-	res.age = fe->age[0] != '\0' ? strtol(fe->age, NULL, 10) : -1;
-	res.location = fe->location[0] != '\0' ? fe->location : NULL;
-	res.content_type =
-	    fe->content_type[0] != '\0' ? fe->content_type : NULL;
-	res.kept = fe->no_kept ? NULL : &fe->kept;
-	if (fe->body_max > 0)
-		res.body = fe->buf != NULL ? fe->buf : "";
-	res.waited = fe->started - fe->submitted;
-	res.started = fe->started;
 	(void)curl_multi_remove_handle(f->multi, easy);
-	unlink_fetch(f, fe);
-	fetcher_report(f, fe, &res);
-	/* A freed slot goes to whoever waited for it before new work. */
-	drain(f, 0);
-	fe->done(fe->priv, &res);
-	fetch_free(fe);
+	fetch_end(f, fe, &res, rc == CURLE_WRITE_ERROR, curl_easy_strerror(rc));
 }
 
 static void
@@ -448,14 +469,13 @@ timer_cb(CURLM *multi, long ms, void *userp)
 	return (0);
 }
 
+/* Body bytes: all taken, or fewer to stop the transfer. */
 static size_t
-on_body(char *p, size_t size, size_t n, void *priv)
+fetch_body(struct fetch *fe, const char *p, size_t len)
 {
-	struct fetch *fe;
-	size_t len = size * n, want;
+	size_t want;
 	char *b;
 
-	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
 	fe->body += len;
 	if (fe->body_max == 0)
 		return (len);
@@ -485,13 +505,23 @@ on_body(char *p, size_t size, size_t n, void *priv)
 	return (fe->too_big ? 0 : len);
 }
 
+static size_t
+on_body(char *p, size_t size, size_t n, void *priv)
+{
+	struct fetch *fe;
+
+	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
+	return (fetch_body(fe, p, size * n));
+}
+
 static void
 hdr_copy(char *dst, size_t dstlen, const char *v, size_t len)
 {
 	while (len > 0 &&
-	    (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+	    (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' ' ||
+	        v[len - 1] == '\t'))
 		len--;
-	while (len > 0 && *v == ' ') {
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
 		v++;
 		len--;
 	}
@@ -536,18 +566,19 @@ fetch_reason(struct fetch *fe, const char *p, size_t len)
 	hdr_copy(fe->reason, sizeof fe->reason, sp, len - (size_t)(sp - p));
 }
 
-static size_t
-on_header(char *p, size_t size, size_t n, void *priv)
+/* One line of the answer's head, as curl gives it: "Name: value\r\n". */
+static void
+fetch_header(struct fetch *fe, const char *p, size_t len)
 {
-	struct fetch *fe;
-	size_t len = size * n;
-
-	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
 	if (len > 5 && !strncmp(p, "HTTP/", 5)) {
 		/* Another answer's (after a 100 Continue): its own. */
 		fetch_reason(fe, p, len);
 		fetch_kept_clear(&fe->kept);
-		return (len);
+		fe->xvarnish[0] = fe->warm_id[0] = fe->retry_after[0] = '\0';
+		fe->cache_control[0] = fe->age[0] = fe->location[0] = '\0';
+		fe->content_type[0] = fe->cookies[0] = '\0';
+		fe->set_cookie = 0;
+		return;
 	}
 	if (!fe->no_kept)
 		fetch_kept_line(&fe->kept, p, len);
@@ -569,16 +600,77 @@ on_header(char *p, size_t size, size_t n, void *priv)
 		fe->set_cookie = 1;
 		fetch_cookie(fe, p + 11, len - 11);
 	}
-	return (len);
 }
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *priv)
+{
+	struct fetch *fe;
+
+	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
+	fetch_header(fe, p, size * n);
+	return (size * n);
+}
+
+/*--------------------------------------------------------------------
+ * Plain GETs to an address, through h1_pool.h: the same fetch, the
+ * same callbacks, without curl.
+ */
+
+static void
+lean_line(void *priv, const char *p, size_t len)
+{
+	struct fetch *fe;
+
+	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
+	fetch_header(fe, p, len);
+}
+
+static size_t
+lean_body(void *priv, const char *p, size_t len)
+{
+	struct fetch *fe;
+
+	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
+	return (fetch_body(fe, p, len));
+}
+
+static void
+lean_done(void *priv, const struct h1_end *end)
+{
+	struct fetch_result res;
+	struct fetch *fe;
+
+	CAST_OBJ_NOTNULL(fe, priv, FETCH_MAGIC);
+	fe->xfer = NULL;
+	memset(&res, 0, sizeof res);
+	res.ok = end->ok && !end->stopped;
+	res.status = end->status;
+	res.time = end->time;
+	res.ttfb = end->ttfb;
+	fetch_end(fe->f, fe, &res, end->stopped,
+	    end->stopped ? "Failed writing received data" : end->error);
+}
+
+static const struct h1_ops lean_ops = {
+	.line = lean_line,
+	.body = lean_body,
+	.done = lean_done,
+};
 
 /* Hand a fetch to curl; one that waited leaves the waiting list. */
 static int
 fetcher_start(struct fetcher *f, struct fetch *fe)
 {
 	fe->started = VTIM_real();
-	if (curl_multi_add_handle(f->multi, fe->easy) != CURLM_OK)
+	if (fe->h1req != NULL) {
+		fe->xfer = h1_start(f->h1, &fe->tgt, fe->h1req, fe->h1reqlen,
+		    fe->timeout, &lean_ops, fe);
+		if (fe->xfer == NULL)
+			return (-1);
+	} else if (curl_multi_add_handle(f->multi, fe->easy) != CURLM_OK) {
 		return (-1);
+	}
 	if (fe->is_waiting) {
 		VTAILQ_REMOVE(&f->waiting, fe, list);
 		f->nwaiting--;
@@ -828,35 +920,106 @@ fetch_names(const struct fetch_req *rq, const char *name)
 	return (0);
 }
 
-int
-fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
-    fetch_done_f *done, void *priv)
+/*
+ * A header h1 sends as curl would: "Name: value", a value of printable
+ * bytes.  curl reads "Name:" (nothing after) as "send no Name", and
+ * "Name;" as an empty one: those stay curl's.
+ */
+static int
+lean_header_ok(const char *h)
+{
+	const char *c = strchr(h, ':'), *p;
+
+	if (c == NULL || c == h)
+		return (0);
+	for (p = h; p < c; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return (0);
+	for (p = c + 1; *p == ' ' || *p == '\t'; p++)
+		continue;
+	if (*p == '\0')
+		return (0);
+	for (; *p != '\0'; p++)
+		if ((*p < ' ' && *p != '\t') || *p == 0x7f)
+			return (0);
+	return (1);
+}
+
+static size_t
+lean_put(char *dst, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	memcpy(dst, a, la);
+	memcpy(dst + la, b, lb);
+	memcpy(dst + la + lb, "\r\n", 2);
+	return (la + lb + 2);
+}
+
+/*
+ * The request head curl would send for this plain GET, in fe->h1req;
+ * -1 when the URL is not an address h1 takes, or a header is one curl
+ * reads otherwise.
+ */
+static int
+lean_request(struct fetch *fe, const struct fetch_req *rq)
+{
+	const struct h1_target *t = &fe->tgt;
+	const char *host;
+	size_t len, u;
+	unsigned i, ua, accept;
+	char *r;
+
+	if (h1_target_parse(rq->url, &fe->tgt) != 0)
+		return (-1);
+	host = rq->host != NULL ? rq->host : t->host;
+	for (u = 0; host[u] != '\0'; u++)
+		if (host[u] <= ' ' || host[u] >= 0x7f)
+			return (-1);
+	if (u == 0 || fetch_names(rq, "Host:"))
+		return (-1);
+	len = t->pathlen + u + 64 + sizeof FETCH_UA;
+	for (i = 0; i < rq->nhdr; i++) {
+		if (!lean_header_ok(rq->hdr[i]))
+			return (-1);
+		len += strlen(rq->hdr[i]) + 2;
+	}
+	ua = !fetch_names(rq, "User-Agent:");
+	accept = !fetch_names(rq, "Accept:");
+	r = malloc(len);
+	AN(r);
+	memcpy(r, "GET ", 4);
+	memcpy(r + 4, t->path, t->pathlen);
+	u = 4 + t->pathlen;
+	u += lean_put(r + u, " HTTP/1.1", "");
+	u += lean_put(r + u, "Host: ", host);
+	if (accept)
+		u += lean_put(r + u, "Accept: */*", "");
+	for (i = 0; i < rq->nhdr; i++)
+		u += lean_put(r + u, rq->hdr[i], "");
+	if (ua)
+		u += lean_put(r + u, "User-Agent: " FETCH_UA, "");
+	memcpy(r + u, "\r\n", 2);
+	u += 2;
+	assert(u <= len);
+	fe->h1req = r;
+	fe->h1reqlen = u;
+	return (0);
+}
+
+/* fe on a curl easy handle; -1 when curl will not take it. */
+static int
+fetch_curl(struct fetcher *f, struct fetch *fe, const struct fetch_req *rq,
+    unsigned plain)
 {
 	struct curl_slist *l;
-	struct fetch *fe;
-	const char *origin;
 	char host[512];
 	unsigned i;
 
-	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
-	AN(rq);
-	AN(done);
-	if (rq->url == NULL || rq->nhdr > FETCH_MAX_HDRS)
-		return (-1);
-	fe = fetch_alloc();
-	fe->f = f;
-	fe->done = done;
-	fe->priv = priv;
-	fe->body_max = rq->body_max;
-	fe->body_cut = rq->body_cut;
-	fe->latency_later = rq->latency_later;
-	fe->no_kept = rq->no_kept;
-	fetch_easy(f, fe, fetch_is_plain(f, rq));
+	fetch_easy(f, fe, plain);
 	if (rq->host != NULL) {
-		if (str_join(host, sizeof host, "Host: ", rq->host) != 0) {
-			fetch_free(fe);
+		if (str_join(host, sizeof host, "Host: ", rq->host) != 0)
 			return (-1);
-		}
 		l = curl_slist_append(fe->hdrs, host);
 		AN(l);
 		fe->hdrs = l;
@@ -871,10 +1034,8 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		AN(l);
 		fe->hdrs = l;
 	}
-	if (curl_easy_setopt(fe->easy, CURLOPT_URL, rq->url) != CURLE_OK) {
-		fetch_free(fe);
+	if (curl_easy_setopt(fe->easy, CURLOPT_URL, rq->url) != CURLE_OK)
 		return (-1);
-	}
 	/* This fetch's own, whatever the handle served before. */
 	curl_easy_setopt(fe->easy, CURLOPT_HTTPHEADER, fe->hdrs);
 	curl_easy_setopt(fe->easy, CURLOPT_ERRORBUFFER, fe->errbuf);
@@ -887,10 +1048,8 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		curl_easy_setopt(fe->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)rq->bodylen);
 		if (curl_easy_setopt(fe->easy, CURLOPT_COPYPOSTFIELDS,
-		        rq->body) != CURLE_OK) {
-			fetch_free(fe);
+		        rq->body) != CURLE_OK)
 			return (-1);
-		}
 	}
 	if (rq->ca_file != NULL)
 		curl_easy_setopt(fe->easy, CURLOPT_CAINFO, rq->ca_file);
@@ -898,13 +1057,40 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		curl_easy_setopt(fe->easy, CURLOPT_NOBODY, 1L);
 	else if (rq->method != NULL && strcmp(rq->method, "GET"))
 		curl_easy_setopt(fe->easy, CURLOPT_CUSTOMREQUEST, rq->method);
-	if (rq->prepare != NULL &&
-	    rq->prepare(rq->prepare_priv, fe->easy) != 0) {
+	if (rq->prepare != NULL && rq->prepare(rq->prepare_priv, fe->easy) != 0)
+		return (-1);
+	curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETDATA, fe);
+	return (0);
+}
+
+int
+fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
+    fetch_done_f *done, void *priv)
+{
+	struct fetch *fe;
+	const char *origin;
+	unsigned plain;
+
+	CHECK_OBJ_NOTNULL(f, FETCHER_MAGIC);
+	AN(rq);
+	AN(done);
+	if (rq->url == NULL || rq->nhdr > FETCH_MAX_HDRS)
+		return (-1);
+	fe = fetch_alloc();
+	fe->f = f;
+	fe->done = done;
+	fe->priv = priv;
+	fe->body_max = rq->body_max;
+	fe->body_cut = rq->body_cut;
+	fe->latency_later = rq->latency_later;
+	fe->no_kept = rq->no_kept;
+	plain = fetch_is_plain(f, rq);
+	if ((!plain || lean_request(fe, rq) != 0) &&
+	    fetch_curl(f, fe, rq, plain) != 0) {
 		fetch_free(fe);
 		return (-1);
 	}
 	fe->addr = f->addr != FETCH_ADDR_ANY ? f->addr : rq->addr;
-	curl_easy_setopt(fe->easy, CURLOPT_OPENSOCKETDATA, fe);
 	origin = rq->origin != NULL ? rq->origin
 	    : rq->host != NULL      ? rq->host
 	                            : rq->url;
@@ -913,7 +1099,8 @@ fetcher_submit(struct fetcher *f, const struct fetch_req *rq,
 		return (-1);
 	}
 	fe->submitted = VTIM_real();
-	fe->deadline = fe->submitted + (rq->timeout > 0 ? rq->timeout : 30.0);
+	fe->timeout = rq->timeout > 0 ? rq->timeout : 30.0;
+	fe->deadline = fe->submitted + fe->timeout;
 	if (f->guard != NULL &&
 	    (f->nwaiting > 0 ||
 	        og_admit(f->guard, fe->origin, fe->submitted) > 0)) {
@@ -947,6 +1134,7 @@ fetcher_new(struct event_base *eb, unsigned max_per_host)
 	f->eb = eb;
 	f->multi = curl_multi_init();
 	AN(f->multi);
+	f->h1 = h1_pool_new(eb, max_per_host > 0 ? max_per_host : 8);
 	f->timer = evtimer_new(eb, on_timeout, f);
 	AN(f->timer);
 	f->retry = evtimer_new(eb, on_retry, f);
@@ -996,7 +1184,10 @@ fetcher_free(struct fetcher **fp)
 
 		memset(&res, 0, sizeof res);
 		res.error = "stopped";
-		(void)curl_multi_remove_handle(f->multi, fe->easy);
+		if (fe->xfer != NULL)
+			h1_cancel(fe->xfer);
+		else
+			(void)curl_multi_remove_handle(f->multi, fe->easy);
 		unlink_fetch(f, fe);
 		if (f->guard != NULL)
 			og_cancel(f->guard, fe->origin);
@@ -1009,6 +1200,7 @@ fetcher_free(struct fetcher **fp)
 	free(f->spare);
 	/* Closes the kept connections, through close_socket(). */
 	curl_multi_cleanup(f->multi);
+	h1_pool_free(&f->h1);
 	for (u = 0; u < f->nsocks; u++)
 		if (f->socks[u] != NULL)
 			sock_drop(f->socks[u]);
