@@ -111,102 +111,6 @@ static void conn_send(struct h1_conn *);
 static void host_pump(struct h1_host *);
 
 /*--------------------------------------------------------------------
- * URLs this pool takes: http://, an address for a host, a path of
- * bytes that need no encoding.  Anything else is curl's.
- */
-
-static int
-target_path(const char *p, struct h1_target *t)
-{
-	const char *q;
-
-	if (*p == '\0') {
-		t->path = "/";
-		t->pathlen = 1;
-		return (0);
-	}
-	if (*p != '/' && *p != '?')
-		return (-1);
-	for (q = p; *q != '\0'; q++)
-		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f ||
-		    *q == '#')
-			return (-1);
-	/* "http://a?q" asks for "/?q"; curl's, then. */
-	if (*p == '?')
-		return (-1);
-	t->path = p;
-	t->pathlen = (size_t)(q - p);
-	return (0);
-}
-
-int
-h1_target_parse(const char *url, struct h1_target *t)
-{
-	struct sockaddr_in *s4;
-	struct sockaddr_in6 *s6;
-	const char *h, *e, *p;
-	char addr[INET6_ADDRSTRLEN];
-	unsigned long port = 80;
-	char *end;
-	int v6;
-
-	AN(url);
-	AN(t);
-	memset(t, 0, sizeof *t);
-	if (strncmp(url, "http://", 7))
-		return (-1);
-	h = url + 7;
-	v6 = (*h == '[');
-	if (v6) {
-		e = strchr(h, ']');
-		if (e == NULL)
-			return (-1);
-		h++;
-		p = e + 1;
-	} else {
-		e = h + strcspn(h, ":/?#");
-		p = e;
-	}
-	if (e == h || (size_t)(e - h) >= sizeof addr)
-		return (-1);
-	memcpy(addr, h, (size_t)(e - h));
-	addr[e - h] = '\0';
-	if (*p == ':') {
-		if (p[1] < '0' || p[1] > '9')
-			return (-1);
-		port = strtoul(p + 1, &end, 10);
-		if (port == 0 || port > 65535 || end - p > 6)
-			return (-1);
-		p = end;
-	}
-	if (target_path(p, t) != 0)
-		return (-1);
-	if (v6) {
-		s6 = (struct sockaddr_in6 *)&t->sa;
-		if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1)
-			return (-1);
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		t->salen = sizeof *s6;
-	} else {
-		s4 = (struct sockaddr_in *)&t->sa;
-		/* inet_pton: four decimal parts, nothing curl would read
-		 * otherwise ("0x7f.1", "127.1"). */
-		if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1)
-			return (-1);
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		t->salen = sizeof *s4;
-	}
-	if (port == 80)
-		snprintf(t->host, sizeof t->host, v6 ? "[%s]" : "%s", addr);
-	else
-		snprintf(t->host, sizeof t->host, v6 ? "[%s]:%lu" : "%s:%lu",
-		    addr, port);
-	return (0);
-}
-
-/*--------------------------------------------------------------------
  * The answer, through http_parser's callbacks: lines put back together
  * as curl gives them to its header callback.
  */
@@ -237,16 +141,31 @@ static void
 status_flush(struct h1_xfer *x)
 {
 	http_parser *p = &x->parser;
+	char *l = x->line;
 	int n;
 
 	if (x->status_sent)
 		return;
 	x->status_sent = 1;
-	n = snprintf(x->line, sizeof x->line, "HTTP/%u.%u %03u %.*s\r\n",
-	    p->http_major, p->http_minor, p->status_code, (int)x->reasonlen,
-	    x->reason);
-	assert(n > 0 && (size_t)n < sizeof x->line);
-	x->ops->line(x->priv, x->line, (size_t)n);
+	if (p->http_major > 9 || p->http_minor > 9 || p->status_code < 100) {
+		/* A server's oddity, as it said it ("HTTP/1.10 99"). */
+		n = snprintf(l, sizeof x->line, "HTTP/%u.%u %03u %.*s\r\n",
+		    p->http_major, p->http_minor, p->status_code,
+		    (int)x->reasonlen, x->reason);
+		assert(n > 0 && (size_t)n < sizeof x->line);
+		x->ops->line(x->priv, l, (size_t)n);
+		return;
+	}
+	/* Once an answer: built by hand, not by snprintf(). */
+	memcpy(l, "HTTP/1.1 200 ", 13);
+	l[5] = (char)('0' + p->http_major);
+	l[7] = (char)('0' + p->http_minor);
+	l[9] = (char)('0' + p->status_code / 100);
+	l[10] = (char)('0' + p->status_code / 10 % 10);
+	l[11] = (char)('0' + p->status_code % 10);
+	memcpy(l + 13, x->reason, x->reasonlen);
+	memcpy(l + 13 + x->reasonlen, "\r\n", 2);
+	x->ops->line(x->priv, l, 15 + x->reasonlen);
 }
 
 static int
