@@ -152,9 +152,9 @@ if [ -x "$top/bench/invalidation.sh" ]; then
 else
 	skip invalidation "" "no bench/invalidation.sh"
 fi
-bench warm_throughput "warm_throughput warm_client_cpu" \
+bench warm_throughput "warm_throughput warm_throughput_one_loop warm_client_cpu" \
     "warm throughput on cached URLs" \
-    "$top/bench/warm_throughput.sh" "$build" 50000 32 "${secs:-10}"
+    "$top/bench/warm_throughput.sh" "$build" 50000 32 "${secs:-3}"
 bench result_store \
     "sitemap_jobs result_store_warm result_store_rows result_store_backlog" \
     "sitemap jobs, and storing their results" \
