@@ -658,7 +658,7 @@ static const struct h1_ops lean_ops = {
 	.done = lean_done,
 };
 
-/* Hand a fetch to curl; one that waited leaves the waiting list. */
+/* Hand a fetch to h1 or curl; one that waited leaves the waiting list. */
 static int
 fetcher_start(struct fetcher *f, struct fetch *fe)
 {
@@ -920,41 +920,65 @@ fetch_names(const struct fetch_req *rq, const char *name)
 	return (0);
 }
 
-/*
- * A header h1 sends as curl would: "Name: value", a value of printable
- * bytes.  curl reads "Name:" (nothing after) as "send no Name", and
- * "Name;" as an empty one: those stay curl's.
- */
-static int
-lean_header_ok(const char *h)
-{
-	const char *c = strchr(h, ':'), *p;
+/* What curl makes of a caller's header (7.88, Curl_add_custom_headers). */
+enum lean_hdr {
+	LH_SEND, /* "Name: value", as it is */
+	LH_EMPTY, /* "Name;": sent as "Name:" */
+	LH_SKIP, /* "Name:" with nothing after, or no ':': not sent */
+	LH_CURL, /* control bytes, or a name curl reads itself: curl's */
+};
 
-	if (c == NULL || c == h)
-		return (0);
-	for (p = h; p < c; p++)
-		if (*p <= ' ' || *p >= 0x7f)
-			return (0);
+static enum lean_hdr
+lean_header(const char *h)
+{
+	static const char *const own[] = { "Host", "Accept", "User-Agent" };
+	const char *c, *p;
+	size_t n;
+	unsigned u;
+
+	for (p = h; *p != '\0'; p++)
+		if (((unsigned char)*p < ' ' && *p != '\t') ||
+		    (unsigned char)*p == 0x7f)
+			return (LH_CURL);
+	c = strchr(h, ':');
+	if (c == NULL) {
+		c = strchr(h, ';');
+		if (c == NULL || c == h || c[1] != '\0')
+			return (LH_SKIP);
+	}
+	/* One curl weighs against its own, in the other forms. */
+	n = (size_t)(c - h);
+	for (u = 0; u < sizeof own / sizeof own[0]; u++)
+		if (n == strlen(own[u]) && !strncasecmp(h, own[u], n) &&
+		    *c == ';')
+			return (LH_CURL);
+	if (*c == ';')
+		return (LH_EMPTY);
+	if (c == h)
+		return (LH_SKIP);
 	for (p = c + 1; *p == ' ' || *p == '\t'; p++)
 		continue;
-	if (*p == '\0')
-		return (0);
-	for (; *p != '\0'; p++)
-		if ((*p < ' ' && *p != '\t') || *p == 0x7f)
-			return (0);
-	return (1);
+	if (*p != '\0')
+		return (LH_SEND);
+	for (u = 0; u < sizeof own / sizeof own[0]; u++)
+		if (n == strlen(own[u]) && !strncasecmp(h, own[u], n))
+			return (LH_CURL);
+	return (LH_SKIP);
 }
 
+/* a (alen bytes), b, and the line's end, at dst; their length. */
 static size_t
-lean_put(char *dst, const char *a, const char *b)
+lean_put(char *dst, const char *a, size_t alen, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b);
+	size_t lb = strlen(b);
 
-	memcpy(dst, a, la);
-	memcpy(dst + la, b, lb);
-	memcpy(dst + la + lb, "\r\n", 2);
-	return (la + lb + 2);
+	memcpy(dst, a, alen);
+	memcpy(dst + alen, b, lb);
+	memcpy(dst + alen + lb, "\r\n", 2);
+	return (alen + lb + 2);
 }
+
+#define LEAN_PUT(dst, lit, b) lean_put(dst, lit, sizeof lit - 1, b)
 
 /*
  * The request head curl would send for this plain GET, in fe->h1req;
@@ -964,23 +988,26 @@ lean_put(char *dst, const char *a, const char *b)
 static int
 lean_request(struct fetch *fe, const struct fetch_req *rq)
 {
-	const struct h1_target *t = &fe->tgt;
+	struct h1_target *t = &fe->tgt;
+	enum lean_hdr kind[FETCH_MAX_HDRS];
 	const char *host;
 	size_t len, u;
 	unsigned i, ua, accept;
 	char *r;
 
-	if (h1_target_parse(rq->url, &fe->tgt) != 0)
+	if (h1_target_parse(rq->url, t) != 0)
 		return (-1);
 	host = rq->host != NULL ? rq->host : t->host;
 	for (u = 0; host[u] != '\0'; u++)
-		if (host[u] <= ' ' || host[u] >= 0x7f)
+		if ((unsigned char)host[u] <= ' ' ||
+		    (unsigned char)host[u] >= 0x7f)
 			return (-1);
 	if (u == 0 || fetch_names(rq, "Host:"))
 		return (-1);
 	len = t->pathlen + u + 64 + sizeof FETCH_UA;
 	for (i = 0; i < rq->nhdr; i++) {
-		if (!lean_header_ok(rq->hdr[i]))
+		kind[i] = lean_header(rq->hdr[i]);
+		if (kind[i] == LH_CURL)
 			return (-1);
 		len += strlen(rq->hdr[i]) + 2;
 	}
@@ -989,21 +1016,29 @@ lean_request(struct fetch *fe, const struct fetch_req *rq)
 	r = malloc(len);
 	AN(r);
 	memcpy(r, "GET ", 4);
-	memcpy(r + 4, t->path, t->pathlen);
-	u = 4 + t->pathlen;
-	u += lean_put(r + u, " HTTP/1.1", "");
-	u += lean_put(r + u, "Host: ", host);
+	u = 4;
+	memcpy(r + u, t->path, t->pathlen);
+	u += t->pathlen;
+	u += LEAN_PUT(r + u, " HTTP/1.1", "");
+	u += LEAN_PUT(r + u, "Host: ", host);
 	if (accept)
-		u += lean_put(r + u, "Accept: */*", "");
+		u += LEAN_PUT(r + u, "Accept: */*", "");
 	for (i = 0; i < rq->nhdr; i++)
-		u += lean_put(r + u, rq->hdr[i], "");
+		if (kind[i] == LH_SEND)
+			u +=
+			    lean_put(r + u, rq->hdr[i], strlen(rq->hdr[i]), "");
+		else if (kind[i] == LH_EMPTY)
+			u += lean_put(r + u, rq->hdr[i], strlen(rq->hdr[i]) - 1,
+			    ":");
 	if (ua)
-		u += lean_put(r + u, "User-Agent: " FETCH_UA, "");
+		u += LEAN_PUT(r + u, "User-Agent: " FETCH_UA, "");
 	memcpy(r + u, "\r\n", 2);
 	u += 2;
 	assert(u <= len);
 	fe->h1req = r;
 	fe->h1reqlen = u;
+	/* Into the caller's URL, which is not kept. */
+	t->path = NULL;
 	return (0);
 }
 
@@ -1134,7 +1169,6 @@ fetcher_new(struct event_base *eb, unsigned max_per_host)
 	f->eb = eb;
 	f->multi = curl_multi_init();
 	AN(f->multi);
-	f->h1 = h1_pool_new(eb, max_per_host > 0 ? max_per_host : 8);
 	f->timer = evtimer_new(eb, on_timeout, f);
 	AN(f->timer);
 	f->retry = evtimer_new(eb, on_retry, f);
@@ -1143,6 +1177,12 @@ fetcher_new(struct event_base *eb, unsigned max_per_host)
 	VTAILQ_INIT(&f->waiting);
 	if (max_per_host == 0)
 		max_per_host = 8;
+	/*
+	 * Each carrier has the cap: a node may see it twice over when one
+	 * fetcher sends it plain GETs (h1) and others (curl) at once, which
+	 * only a caller's header in a form of curl's own makes happen.
+	 */
+	f->h1 = h1_pool_new(eb, max_per_host);
 	f->maxspare = max_per_host;
 	f->spare = calloc(f->maxspare, sizeof *f->spare);
 	AN(f->spare);

@@ -54,7 +54,7 @@ struct h1_xfer {
 	const struct h1_ops *ops;
 	void *priv;
 	struct event *timer;
-	double t0, ttfb;
+	double t0, ta, ttfb; /* started, this try started, first byte */
 	unsigned tries;
 	uint64_t got; /* answer bytes read */
 
@@ -80,6 +80,7 @@ struct h1_conn {
 	struct event *wev; /* connecting, or a request not all sent */
 	unsigned connected, served, idle;
 	int connect_errno; /* a connect() that failed at once */
+	int send_errno; /* a send() that failed, told from the loop */
 	double idle_since;
 	struct h1_xfer *x;
 	size_t sent;
@@ -92,6 +93,9 @@ struct h1_host {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char name[64]; /* for errors: "192.0.2.1 port 80" */
+	struct h1_pool *pool;
+	struct event *no_socket; /* on_no_socket() */
+	int sock_errno;
 	unsigned nconn; /* open: busy, idle or connecting */
 	VTAILQ_HEAD(h1_conn_head, h1_conn) idle; /* the last used first */
 	VTAILQ_HEAD(, h1_xfer) queue; /* waiting for a connection */
@@ -147,8 +151,9 @@ status_flush(struct h1_xfer *x)
 	if (x->status_sent)
 		return;
 	x->status_sent = 1;
+	/* http_parser takes one digit a version, one to three a code. */
 	if (p->http_major > 9 || p->http_minor > 9 || p->status_code < 100) {
-		/* A server's oddity, as it said it ("HTTP/1.10 99"). */
+		/* A server's oddity, as it said it ("HTTP/1.1 99"). */
 		n = snprintf(l, sizeof x->line, "HTTP/%u.%u %03u %.*s\r\n",
 		    p->http_major, p->http_minor, p->status_code,
 		    (int)x->reasonlen, x->reason);
@@ -216,6 +221,11 @@ on_headers(http_parser *p)
 	status_flush(x);
 	line_flush(x);
 	x->linelen = 0;
+	/* No body, whatever Content-Length says (RFC 9112 6.3), as curl
+	 * reads them: http_parser would wait for it. */
+	if (p->status_code / 100 == 1 || p->status_code == 204 ||
+	    p->status_code == 304)
+		return (1);
 	return (0);
 }
 
@@ -238,6 +248,8 @@ on_complete(http_parser *p)
 	struct h1_xfer *x;
 
 	CAST_OBJ_NOTNULL(x, p->data, H1_XFER_MAGIC);
+	/* A chunked body's trailer lines end here, not at on_headers(). */
+	line_flush(x);
 	/* An interim answer (100 Continue): the real one follows. */
 	if (p->status_code / 100 == 1 && p->status_code != 101) {
 		x->status_sent = 0;
@@ -289,6 +301,7 @@ host_free(struct h1_pool *pool, struct h1_host *h)
 	AZ(h->nconn);
 	assert(VTAILQ_EMPTY(&h->queue));
 	VTAILQ_REMOVE(&pool->hosts, h, list);
+	event_free(h->no_socket);
 	FREE_OBJ(h);
 }
 
@@ -330,6 +343,7 @@ conn_release(struct h1_conn *c, unsigned keep)
 	struct h1_pool *pool = c->pool;
 	struct h1_xfer *x;
 
+	CHECK_OBJ_NOTNULL(c, H1_CONN_MAGIC);
 	AZ(c->x);
 	(void)event_del(c->wev);
 	if (keep)
@@ -382,28 +396,45 @@ xfer_fail(struct h1_xfer *x, const char *what, int err)
 	xfer_finish(x, 0, 0, msg);
 }
 
-static int conn_open(struct h1_host *, struct h1_xfer *);
+/* An answer http_parser cannot read. */
+static void
+xfer_bad(struct h1_xfer *x, const char *why)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof msg, "Malformed answer from %s: %s", x->host->name,
+	    why);
+	xfer_finish(x, 0, 0, msg);
+}
+
+static int conn_socket(const struct h1_host *);
+static void conn_open(struct h1_host *, struct h1_xfer *, int fd);
 
 /*
  * A connection that served before died under a new request before a
  * byte of the answer came: the server closed it as we sent.  Once, the
  * exchange goes again, on a new connection (another idle one may be as
- * dead), or first in line for one.
+ * dead).  Without a socket for it, it fails as it is.
  */
 static int
 xfer_retry(struct h1_xfer *x)
 {
 	struct h1_conn *c = x->conn;
 	struct h1_host *h = x->host;
+	int fd;
 
+	CHECK_OBJ_NOTNULL(c, H1_CONN_MAGIC);
+	CHECK_OBJ_NOTNULL(h, H1_HOST_MAGIC);
 	if (!c->served || x->got > 0 || x->tries > 0)
+		return (0);
+	fd = conn_socket(h);
+	if (fd < 0)
 		return (0);
 	x->tries++;
 	c->x = NULL;
 	x->conn = NULL;
 	conn_close(c);
-	if (conn_open(h, x) != 0)
-		VTAILQ_INSERT_HEAD(&h->queue, x, list);
+	conn_open(h, x, fd);
 	return (1);
 }
 
@@ -461,7 +492,7 @@ conn_read(struct h1_conn *c)
 		return;
 	}
 	if (x->got == 0)
-		x->ttfb = VTIM_real() - x->t0;
+		x->ttfb = VTIM_real() - x->ta;
 	x->got += (uint64_t)n;
 	/* n == 0: the close, which ends an answer read until it. */
 	done = http_parser_execute(&x->parser, &pool->settings, pool->buf,
@@ -472,15 +503,17 @@ conn_read(struct h1_conn *c)
 		return;
 	}
 	if (x->complete) {
-		/* Bytes past the answer: nothing this connection may say
-		 * again is to be trusted. */
+		/* Bytes past the answer, another protocol (101), an answer
+		 * before the whole request: nothing this connection says
+		 * next would be in step. */
 		keep = n > 0 && done == (size_t)n &&
-		    http_should_keep_alive(&x->parser);
+		    http_should_keep_alive(&x->parser) && !x->parser.upgrade &&
+		    x->parser.status_code != 101 && c->sent == x->reqlen;
 		xfer_finish(x, keep, 1, NULL);
 		return;
 	}
 	if (e != HPE_OK) {
-		xfer_fail(x, http_errno_description(e), 0);
+		xfer_bad(x, http_errno_description(e));
 		return;
 	}
 	if (n == 0)
@@ -494,7 +527,10 @@ conn_idle_read(struct h1_conn *c)
 	struct h1_host *h = c->host;
 	struct h1_pool *pool = c->pool;
 
+	CHECK_OBJ_NOTNULL(c, H1_CONN_MAGIC);
 	conn_close(c);
+	/* A slot for whoever waits. */
+	host_pump(h);
 	host_tidy(pool, h);
 }
 
@@ -532,8 +568,9 @@ conn_write(struct h1_conn *c)
 			return;
 		}
 		if (n < 0) {
-			if (!xfer_retry(x))
-				xfer_fail(x, "Send failure to", errno);
+			/* Told from the loop: this may run in h1_start(). */
+			c->send_errno = errno;
+			event_active(c->wev, EV_WRITE, 0);
 			return;
 		}
 		c->sent += (size_t)n;
@@ -574,6 +611,12 @@ on_write(evutil_socket_t fd, short what, void *priv)
 			return;
 		}
 		conn_connected(c);
+	} else if (c->send_errno != 0) {
+		err = c->send_errno;
+		c->send_errno = 0;
+		if (!xfer_retry(c->x))
+			xfer_fail(c->x, "Send failure to", err);
+		return;
 	}
 	conn_write(c);
 }
@@ -586,6 +629,10 @@ conn_send(struct h1_conn *c)
 
 	CHECK_OBJ_NOTNULL(x, H1_XFER_MAGIC);
 	c->sent = 0;
+	c->send_errno = 0;
+	/* The time to the first byte is this try's, as curl counts it:
+	 * not the wait for a connection. */
+	x->ta = VTIM_real();
 	x->got = 0;
 	x->complete = x->stopped = x->status_sent = x->in_value = 0;
 	x->reasonlen = x->linelen = 0;
@@ -600,17 +647,22 @@ conn_send(struct h1_conn *c)
 		AZ(event_add(c->wev, NULL));
 }
 
-/* A new connection for x; -1 when no socket can be had. */
+/* A socket for a connection to h, or -1 (errno says why). */
 static int
-conn_open(struct h1_host *h, struct h1_xfer *x)
+conn_socket(const struct h1_host *h)
+{
+	return (socket(h->sa.ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+}
+
+/* A new connection for x, on fd (conn_socket()'s). */
+static void
+conn_open(struct h1_host *h, struct h1_xfer *x, int fd)
 {
 	struct h1_conn *c;
-	int fd, on = 1;
+	int on = 1;
 
-	fd = socket(h->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd < 0)
-		return (-1);
+	assert(fd >= 0);
 	ALLOC_OBJ(c, H1_CONN_MAGIC);
 	AN(c);
 	c->pool = x->pool;
@@ -626,7 +678,6 @@ conn_open(struct h1_host *h, struct h1_xfer *x)
 	c->x = x;
 	x->conn = c;
 	conn_send(c);
-	return (0);
 }
 
 /* An idle connection still to be trusted, or NULL. */
@@ -653,26 +704,63 @@ host_idle(struct h1_host *h)
 	return (c);
 }
 
+/*
+ * Out of sockets with no connection open to wait for: whoever waits on
+ * h fails, from the loop, rather than wait out its timeout.
+ */
+static void
+on_no_socket(evutil_socket_t fd, short what, void *priv)
+{
+	VTAILQ_HEAD(, h1_xfer) gone;
+	struct h1_host *h;
+	struct h1_xfer *x;
+	char msg[256];
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(h, priv, H1_HOST_MAGIC);
+	if (h->nconn > 0)
+		return;
+	snprintf(msg, sizeof msg, "No socket for a connection to %s: %s",
+	    h->name, strerror(h->sock_errno));
+	VTAILQ_INIT(&gone);
+	VTAILQ_CONCAT(&gone, &h->queue, list);
+	/* The host stays: a done callback may start another on it. */
+	while ((x = VTAILQ_FIRST(&gone)) != NULL) {
+		VTAILQ_REMOVE(&gone, x, list);
+		xfer_end(x, 0, msg);
+	}
+	host_tidy(h->pool, h);
+}
+
 /* Whoever waits on h, while it has connections to give. */
 static void
 host_pump(struct h1_host *h)
 {
 	struct h1_xfer *x;
 	struct h1_conn *c;
+	int fd;
 
+	CHECK_OBJ_NOTNULL(h, H1_HOST_MAGIC);
 	while ((x = VTAILQ_FIRST(&h->queue)) != NULL) {
 		c = host_idle(h);
-		if (c == NULL && h->nconn >= x->pool->max_per_host)
+		if (c == NULL && h->nconn >= h->pool->max_per_host)
 			return;
+		fd = -1;
+		if (c == NULL && (fd = conn_socket(h)) < 0) {
+			/* It waits for one to close, if any is open. */
+			h->sock_errno = errno;
+			if (h->nconn == 0)
+				event_active(h->no_socket, EV_TIMEOUT, 0);
+			return;
+		}
 		VTAILQ_REMOVE(&h->queue, x, list);
 		if (c != NULL) {
 			x->conn = c;
 			c->x = x;
 			conn_send(c);
-		} else if (conn_open(h, x) != 0) {
-			/* Out of sockets: it waits for one to close. */
-			VTAILQ_INSERT_HEAD(&h->queue, x, list);
-			return;
+		} else {
+			conn_open(h, x, fd);
 		}
 	}
 }
@@ -705,6 +793,9 @@ host_get(struct h1_pool *pool, const struct h1_target *t)
 	snprintf(h->name, sizeof h->name, "%s port %u", addr, port);
 	VTAILQ_INIT(&h->idle);
 	VTAILQ_INIT(&h->queue);
+	h->pool = pool;
+	h->no_socket = event_new(pool->eb, -1, 0, on_no_socket, h);
+	AN(h->no_socket);
 	VTAILQ_INSERT_TAIL(&pool->hosts, h, list);
 	return (h);
 }
@@ -767,8 +858,9 @@ h1_cancel(struct h1_xfer *x)
 	if (c != NULL) {
 		c->x = NULL;
 		x->conn = NULL;
+		/* Not whoever waits behind it: the caller is going away,
+		 * and cancels them next. */
 		conn_close(c);
-		host_pump(h);
 	} else {
 		VTAILQ_REMOVE(&h->queue, x, list);
 	}
@@ -785,7 +877,8 @@ h1_pool_new(struct event_base *eb, unsigned max_per_host)
 	ALLOC_OBJ(pool, H1_POOL_MAGIC);
 	AN(pool);
 	pool->eb = eb;
-	pool->max_per_host = max_per_host > 0 ? max_per_host : 8;
+	AN(max_per_host);
+	pool->max_per_host = max_per_host;
 	VTAILQ_INIT(&pool->hosts);
 	http_parser_settings_init(&pool->settings);
 	pool->settings.on_status = on_status;

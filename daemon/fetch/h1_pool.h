@@ -75,7 +75,8 @@ void h1_pool_free(struct h1_pool **);
 struct h1_xfer *
 h1_start(struct h1_pool *, const struct h1_target *t, const char *req,
     size_t reqlen, double timeout, const struct h1_ops *, void *priv);
-/* Ends it unheard: ops->done is not called. */
+/* Ends it unheard: ops->done is not called, and what waits behind it
+ * for a connection is not started (for a caller going away). */
 void h1_cancel(struct h1_xfer *);
 
 #endif

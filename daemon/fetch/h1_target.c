@@ -22,6 +22,7 @@ static int
 target_path(const char *p, struct h1_target *t)
 {
 	const char *q;
+	unsigned query = 0;
 
 	if (*p == '\0') {
 		t->path = "/";
@@ -30,10 +31,17 @@ target_path(const char *p, struct h1_target *t)
 	}
 	if (*p != '/' && *p != '?')
 		return (-1);
-	for (q = p; *q != '\0'; q++)
+	for (q = p; *q != '\0'; q++) {
 		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f ||
 		    *q == '#')
 			return (-1);
+		/* Dot segments: curl removes them ("/a/./b/../c" is
+		 * "/a/c"), and Varnish hashes what it is sent. */
+		if (*q == '?')
+			query = 1;
+		else if (!query && q[0] == '/' && q[1] == '.')
+			return (-1);
+	}
 	/* "http://a?q" asks for "/?q"; curl's, then. */
 	if (*p == '?')
 		return (-1);
@@ -72,10 +80,10 @@ target_host(struct h1_target *t, const char *addr, int v6, unsigned port)
 int
 h1_target_parse(const char *url, struct h1_target *t)
 {
-	struct sockaddr_in *s4;
-	struct sockaddr_in6 *s6;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&t->sa;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->sa;
 	const char *h, *e, *p;
-	char addr[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN], canon[INET6_ADDRSTRLEN];
 	unsigned long port = 80;
 	char *end;
 	int v6;
@@ -112,14 +120,12 @@ h1_target_parse(const char *url, struct h1_target *t)
 	if (target_path(p, t) != 0)
 		return (-1);
 	if (v6) {
-		s6 = (struct sockaddr_in6 *)&t->sa;
 		if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1)
 			return (-1);
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
 		t->salen = sizeof *s6;
 	} else {
-		s4 = (struct sockaddr_in *)&t->sa;
 		/* inet_pton: four decimal parts, nothing curl would read
 		 * otherwise ("0x7f.1", "127.1"). */
 		if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1)
@@ -128,6 +134,13 @@ h1_target_parse(const char *url, struct h1_target *t)
 		s4->sin_port = htons((uint16_t)port);
 		t->salen = sizeof *s4;
 	}
+	/* As curl writes it in the Host header ("[::1]" for
+	 * "[0:0:0:0:0:0:0:1]"), or curl's. */
+	if (inet_ntop(t->sa.ss_family,
+	        v6 ? (const void *)&s6->sin6_addr : (const void *)&s4->sin_addr,
+	        canon, sizeof canon) == NULL ||
+	    strcmp(canon, addr))
+		return (-1);
 	target_host(t, addr, v6, (unsigned)port);
 	return (0);
 }

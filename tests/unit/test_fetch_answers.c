@@ -1238,6 +1238,97 @@ t_request(void)
 	case_end(&s, &f, &g);
 }
 
+/* 21: answers curl reads as having no body, a Content-Length or not;
+ * a trailer's fields; a 101, after which the connection is another's. */
+static void
+t_no_body(void)
+{
+	static const char *const nobody[] = {
+		"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n",
+	};
+	struct fetch_req rq;
+	struct fetcher *f;
+	struct srv *s;
+	struct got g;
+	char url[128];
+	unsigned u;
+
+	memset(&g, 0, sizeof g);
+	case_start("21 no body, trailers, 101", &s, &f, 4);
+	srv_url(s, "/n", url, sizeof url);
+	req_init(&rq, url);
+	for (u = 0; u < sizeof nobody / sizeof nobody[0]; u++) {
+		srv_script(s, nobody[u]);
+		fetch_one(f, &rq, &g);
+		CHECK_INT_EQ(g.ok, 1);
+		CHECK_INT_EQ(g.status, u == 0 ? 304 : 204);
+		CHECK_INT_EQ(g.body_bytes, 0);
+	}
+	/* Kept after each, and in step. */
+	CHECK_INT_EQ(s->accepted, 1);
+
+	srv_script(s,
+	    "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\n"
+	    "Trailer: X-Varnish\r\n"
+	    "\r\n"
+	    "2\r\nok\r\n"
+	    "0\r\n"
+	    "X-Varnish: 5 6\r\n"
+	    "\r\n");
+	fetch_one(f, &rq, &g);
+	CHECK_INT_EQ(g.ok, 1);
+	CHECK_STR_EQ(g.body, "ok");
+	CHECK_INT_EQ(g.vxid, 5);
+	CHECK_INT_EQ(g.hit, 1);
+
+	srv_script(s,
+	    "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Upgrade: websocket\r\n"
+	    "\r\n");
+	fetch_one(f, &rq, &g);
+	CHECK_INT_EQ(g.status, 101);
+	srv_script(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	fetch_one(f, &rq, &g);
+	CHECK_INT_EQ(g.ok, 1);
+	CHECK_INT_EQ(g.status, 200);
+	/* Not on the connection that switched. */
+	CHECK_INT_EQ(s->accepted, 2);
+	case_end(&s, &f, &g);
+}
+
+/* 22: URLs and headers as curl sends them: dot segments removed, a
+ * header with nothing after its colon left out, "Name;" sent empty. */
+static void
+t_curl_forms(void)
+{
+	struct fetch_req rq;
+	struct fetcher *f;
+	struct srv *s;
+	struct got g;
+	char url[128];
+
+	memset(&g, 0, sizeof g);
+	case_start("22 curl's forms", &s, &f, 4);
+	srv_script(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	srv_url(s, "/a/./b/../c?x=/./", url, sizeof url);
+	req_init(&rq, url);
+	rq.nhdr = 3;
+	rq.hdr[0] = "X-Empty:";
+	rq.hdr[1] = "X-Semi;";
+	rq.hdr[2] = "X-Full: 1";
+	fetch_one(f, &rq, &g);
+	CHECK_INT_EQ(g.ok, 1);
+	CHECK(!strncmp(s->last, "GET /a/c?x=/./ HTTP/1.1\r\n", 25));
+	CHECK_INT_EQ(req_lines(s->last, "X-Empty", 1), 0);
+	CHECK_INT_EQ(req_lines(s->last, "X-Semi:", 0), 1);
+	CHECK_INT_EQ(req_lines(s->last, "X-Full: 1", 0), 1);
+	CHECK_INT_EQ(req_lines(s->last, "Accept: */*", 0), 1);
+	case_end(&s, &f, &g);
+}
+
 /* 15: max_per_host: never more connections than that, all served. */
 static void
 t_per_host(void)
@@ -1517,6 +1608,8 @@ main(void)
 	t_broken();
 	t_chain();
 	t_ipv6();
+	t_no_body();
+	t_curl_forms();
 	event_base_free(eb);
 	return (unit_done());
 }
