@@ -3,17 +3,22 @@
  * resolved and normalised (sitemap/url_norm.c, which a crawl applies to
  * every link), a tenant's URLs checked for where stoked may fetch
  * (fetch/addr_policy.c), a warm URL taken apart (warm/warm_url.c), a
- * sitemap's <loc> checked against the sitemap (sitemap.c).  The
+ * sitemap's <loc> checked against the sitemap (sitemap.c), a warm
+ * URL read for the lean HTTP/1.1 client (fetch/h1_target.c).  The
  * input's first string is a base, the second a reference; the first
  * byte of the base picks the drop list.
  */
 
 #include "config.h"
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 #include "vdef.h"
 #include "vas.h"
 
 #include "fetch/addr_policy.h"
+#include "fetch/h1_pool.h"
 #include "sitemap/sitemap.h"
 #include "sitemap/url_norm.h"
 #include "warm/warm_url.h"
@@ -78,6 +83,44 @@ warm(const char *url, const char *node)
 	    path, 8);
 }
 
+/*
+ * What h1_pool may send: a path of plain bytes that starts with '/',
+ * an address, a Host header that fits.
+ */
+static void
+h1_target(const char *url)
+{
+	struct h1_target t;
+	const struct sockaddr_in *s4;
+	const struct sockaddr_in6 *s6;
+	size_t u;
+
+	if (h1_target_parse(url, &t) != 0)
+		return;
+	assert(!strncmp(url, "http://", 7));
+	AN(t.path);
+	assert(t.pathlen >= 1);
+	assert(t.path[0] == '/');
+	/* Into the URL, to its end, or the "/" of one without a path. */
+	if (t.path < url || t.path > url + strlen(url))
+		assert(t.pathlen == 1);
+	else
+		assert(t.path + t.pathlen == url + strlen(url));
+	for (u = 0; u < t.pathlen; u++)
+		assert((unsigned char)t.path[u] > 0x20 &&
+		    (unsigned char)t.path[u] < 0x7f && t.path[u] != '#');
+	AN(memchr(t.host, '\0', sizeof t.host));
+	assert(t.host[0] != '\0');
+	if (t.salen == sizeof *s4) {
+		s4 = (const void *)&t.sa;
+		assert(s4->sin_family == AF_INET);
+	} else {
+		assert(t.salen == sizeof *s6);
+		s6 = (const void *)&t.sa;
+		assert(s6->sin6_family == AF_INET6);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -90,6 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	policy(base, ref);
 	policy(ref, base);
 	warm(base, ref);
+	h1_target(base);
 	(void)sitemap_url_check(base, ref, 0, why, sizeof why);
 	(void)url_norm_session(ref, strlen(ref));
 	(void)url_norm_dropped(&url_norm_tracking, ref, strlen(ref));
