@@ -61,6 +61,7 @@ struct h1_xfer {
 	/* The answer, as it is parsed. */
 	http_parser parser;
 	unsigned complete, stopped, status_sent, in_value;
+	const char *bad; /* why on_headers() refused it */
 	size_t reasonlen, linelen;
 	char reason[128];
 	char line[H1_LINE_MAX];
@@ -141,29 +142,29 @@ line_flush(struct h1_xfer *x)
 	x->in_value = 0;
 }
 
-static void
+/*
+ * The status line, once an answer, before its first header.  Debian's
+ * http_parser is lenient ("HTVP/1.1 0" passes): curl takes HTTP/1.x
+ * and codes of 100 or more, and so does this; -1 for the rest.
+ */
+static int
 status_flush(struct h1_xfer *x)
 {
 	http_parser *p = &x->parser;
 	char *l = x->line;
-	int n;
 
 	if (x->status_sent)
-		return;
-	x->status_sent = 1;
-	/* http_parser takes one digit a version, one to three a code. */
-	if (p->http_major > 9 || p->http_minor > 9 || p->status_code < 100) {
-		/* A server's oddity, as it said it ("HTTP/1.1 99"). */
-		n = snprintf(l, sizeof x->line, "HTTP/%u.%u %03u %.*s\r\n",
-		    p->http_major, p->http_minor, p->status_code,
-		    (int)x->reasonlen, x->reason);
-		assert(n > 0 && (size_t)n < sizeof x->line);
-		x->ops->line(x->priv, l, (size_t)n);
-		return;
+		return (0);
+	if (p->http_major != 1 || p->status_code < 100) {
+		x->bad =
+		    p->http_major != 1 ? "not HTTP/1.x" : "a status below 100";
+		return (-1);
 	}
-	/* Once an answer: built by hand, not by snprintf(). */
+	/* http_parser reads one digit a version, three at most a code. */
+	assert(p->http_minor <= 9 && p->status_code <= 999);
+	x->status_sent = 1;
+	/* Not snprintf(): once an answer. */
 	memcpy(l, "HTTP/1.1 200 ", 13);
-	l[5] = (char)('0' + p->http_major);
 	l[7] = (char)('0' + p->http_minor);
 	l[9] = (char)('0' + p->status_code / 100);
 	l[10] = (char)('0' + p->status_code / 10 % 10);
@@ -171,6 +172,7 @@ status_flush(struct h1_xfer *x)
 	memcpy(l + 13, x->reason, x->reasonlen);
 	memcpy(l + 13 + x->reasonlen, "\r\n", 2);
 	x->ops->line(x->priv, l, 15 + x->reasonlen);
+	return (0);
 }
 
 static int
@@ -192,7 +194,8 @@ on_field(http_parser *p, const char *at, size_t len)
 	struct h1_xfer *x;
 
 	CAST_OBJ_NOTNULL(x, p->data, H1_XFER_MAGIC);
-	status_flush(x);
+	if (status_flush(x) != 0)
+		return (-1);
 	line_flush(x);
 	line_add(x, at, len);
 	return (0);
@@ -218,7 +221,8 @@ on_headers(http_parser *p)
 	struct h1_xfer *x;
 
 	CAST_OBJ_NOTNULL(x, p->data, H1_XFER_MAGIC);
-	status_flush(x);
+	if (status_flush(x) != 0)
+		return (-1);
 	line_flush(x);
 	x->linelen = 0;
 	/* No body, whatever Content-Length says (RFC 9112 6.3), as curl
@@ -513,7 +517,8 @@ conn_read(struct h1_conn *c)
 		return;
 	}
 	if (e != HPE_OK) {
-		xfer_bad(x, http_errno_description(e));
+		xfer_bad(x,
+		    x->bad != NULL ? x->bad : http_errno_description(e));
 		return;
 	}
 	if (n == 0)
@@ -635,6 +640,7 @@ conn_send(struct h1_conn *c)
 	x->ta = VTIM_real();
 	x->got = 0;
 	x->complete = x->stopped = x->status_sent = x->in_value = 0;
+	x->bad = NULL;
 	x->reasonlen = x->linelen = 0;
 	http_parser_init(&x->parser, HTTP_RESPONSE);
 	x->parser.data = x;
