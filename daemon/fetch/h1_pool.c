@@ -155,13 +155,16 @@ status_flush(struct h1_xfer *x)
 
 	if (x->status_sent)
 		return (0);
-	if (p->http_major != 1 || p->status_code < 100) {
-		x->bad =
-		    p->http_major != 1 ? "not HTTP/1.x" : "a status below 100";
+	/* http_parser 2.9 reads one digit a version, three at most a
+	 * code; not trusted here all the same. */
+	if (p->http_major != 1 || p->http_minor > 9) {
+		x->bad = "not HTTP/1.x";
 		return (-1);
 	}
-	/* http_parser reads one digit a version, three at most a code. */
-	assert(p->http_minor <= 9 && p->status_code <= 999);
+	if (p->status_code < 100 || p->status_code > 999) {
+		x->bad = "a status not of three digits";
+		return (-1);
+	}
 	x->status_sent = 1;
 	/* Not snprintf(): once an answer. */
 	memcpy(l, "HTTP/1.1 200 ", 13);
