@@ -943,7 +943,10 @@ lean_header(const char *h)
 	c = strchr(h, ':');
 	if (c == NULL) {
 		c = strchr(h, ';');
-		if (c == NULL || c == h || c[1] != '\0')
+		/* ";" alone curl sends as ":": not ours to copy. */
+		if (c == h)
+			return (LH_CURL);
+		if (c == NULL || c[1] != '\0')
 			return (LH_SKIP);
 	}
 	/* One curl weighs against its own, in the other forms. */

@@ -144,8 +144,8 @@ line_flush(struct h1_xfer *x)
 
 /*
  * The status line, once an answer, before its first header.  Debian's
- * http_parser is lenient ("HTVP/1.1 0" passes): curl takes HTTP/1.x
- * and codes of 100 or more, and so does this; -1 for the rest.
+ * http_parser is lenient ("HTVP/1.1 0" passes): curl takes HTTP/1.0
+ * and 1.1 and codes of 100 or more, and so does this; -1 for the rest.
  */
 static int
 status_flush(struct h1_xfer *x)
@@ -155,10 +155,9 @@ status_flush(struct h1_xfer *x)
 
 	if (x->status_sent)
 		return (0);
-	/* http_parser 2.9 reads one digit a version, three at most a
-	 * code; not trusted here all the same. */
-	if (p->http_major != 1 || p->http_minor > 9) {
-		x->bad = "not HTTP/1.x";
+	/* curl 7.88 takes 1.0 and 1.1 alone. */
+	if (p->http_major != 1 || p->http_minor > 1) {
+		x->bad = "not HTTP/1.0 or 1.1";
 		return (-1);
 	}
 	if (p->status_code < 100 || p->status_code > 999) {
@@ -483,14 +482,17 @@ conn_read(struct h1_conn *c)
 	ssize_t n;
 	size_t done;
 	unsigned keep;
+	int err;
 
 	CHECK_OBJ_NOTNULL(x, H1_XFER_MAGIC);
 	n = recv(c->fd, pool->buf, sizeof pool->buf, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n < 0) {
+		/* Before xfer_retry(), whose socket() may set another. */
+		err = errno;
 		if (!xfer_retry(x))
-			xfer_fail(x, "Recv failure from", errno);
+			xfer_fail(x, "Recv failure from", err);
 		return;
 	}
 	if (n == 0 && x->got == 0) {
@@ -647,6 +649,8 @@ conn_send(struct h1_conn *c)
 	x->reasonlen = x->linelen = 0;
 	http_parser_init(&x->parser, HTTP_RESPONSE);
 	x->parser.data = x;
+	/* Chunked and a Content-Length: the chunks, as curl reads it. */
+	x->parser.allow_chunked_length = 1;
 	if (c->connected)
 		conn_write(c);
 	else if (c->connect_errno != 0)
@@ -734,12 +738,13 @@ on_no_socket(evutil_socket_t fd, short what, void *priv)
 	    h->name, strerror(h->sock_errno));
 	VTAILQ_INIT(&gone);
 	VTAILQ_CONCAT(&gone, &h->queue, list);
-	/* The host stays: a done callback may start another on it. */
+	/* h may go now, and is not touched again: a done callback may
+	 * start another exchange, which may find or free a host. */
+	host_tidy(h->pool, h);
 	while ((x = VTAILQ_FIRST(&gone)) != NULL) {
 		VTAILQ_REMOVE(&gone, x, list);
 		xfer_end(x, 0, msg);
 	}
-	host_tidy(h->pool, h);
 }
 
 /* Whoever waits on h, while it has connections to give. */
