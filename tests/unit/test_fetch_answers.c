@@ -504,23 +504,72 @@ fetch_one(struct fetcher *f, const struct fetch_req *rq, struct got *g)
 	CHECK_INT_EQ(g->in_submit, 0);
 }
 
+/* What most cases are: a server, a fetcher, one request and what its
+ * last fetch was told. */
+struct tcase {
+	struct srv *s;
+	struct fetcher *f;
+	struct got g;
+	struct fetch_req rq;
+	char url[128];
+};
+
+/* The fetcher, and the request for tc->url: written by then, to a
+ * server of the case's or to none. */
 static void
-case_start(const char *name, struct srv **s, struct fetcher **f,
+tc_fetcher(struct tcase *tc, unsigned max_per_host)
+{
+	tc->f = fetcher_new(eb, max_per_host);
+	AN(tc->f);
+	req_init(&tc->rq, tc->url);
+}
+
+/* A case begun: named, a server on 127.0.0.1, a request for its path. */
+static void
+tc_open(struct tcase *tc, const char *name, const char *path,
     unsigned max_per_host)
 {
+	memset(tc, 0, sizeof *tc);
 	printf("# %s\n", name);
-	*s = srv_new();
-	*f = fetcher_new(eb, max_per_host);
-	AN(*f);
+	tc->s = srv_new();
+	srv_url(tc->s, path, tc->url, sizeof tc->url);
+	tc_fetcher(tc, max_per_host);
+}
+
+/* The fetcher first: what it still has in flight is told "stopped"
+ * before the server goes.  Either may be gone already. */
+static void
+tc_close(struct tcase *tc)
+{
+	fetcher_free(&tc->f);
+	if (tc->s != NULL)
+		srv_free(&tc->s);
+	got_clear(&tc->g);
 }
 
 static void
-case_end(struct srv **s, struct fetcher **f, struct got *g)
+tc_fetch(struct tcase *tc)
 {
-	fetcher_free(f);
-	srv_free(s);
-	if (g != NULL)
-		got_clear(g);
+	fetch_one(tc->f, &tc->rq, &tc->g);
+}
+
+/* A fetch that got an answer, whatever the answer. */
+static void
+tc_fetch_ok(struct tcase *tc)
+{
+	tc_fetch(tc);
+	CHECK_INT_EQ(tc->g.ok, 1);
+}
+
+/* ... and this one: the status (0: not looked at) and the body (NULL:
+ * none kept). */
+static void
+fetched_ok(struct tcase *tc, long status, const char *body)
+{
+	tc_fetch_ok(tc);
+	if (status != 0)
+		CHECK_INT_EQ(tc->g.status, status);
+	CHECK_STR_EQ(tc->g.body, body);
 }
 
 /* ---------------------------------------------------------------- */
@@ -546,6 +595,12 @@ static const char a_full_kept[] =
     "\"Content-Type\":\"text/html; charset=utf-8\","
     "\"Age\":\"42\",\"X-Varnish\":\"5 3\",\"Set-Cookie\":\"a, b\","
     "\"Server\":\"tiny\"}";
+
+/* The least an answer is, with the connection kept. */
+static const char a_ok[] = "HTTP/1.1 200 OK\r\n"
+                           "Content-Length: 2\r\n"
+                           "\r\n"
+                           "ok";
 
 /* Everything a_full says, as the caller gets it. */
 static void
@@ -581,99 +636,77 @@ check_full(const struct got *g)
 static void
 t_fields(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 
-	memset(&g, 0, sizeof g);
-	case_start("1 fields of a Content-Length answer", &s, &f, 4);
-	srv_url(s, "/a", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s, a_full);
-	fetch_one(f, &rq, &g);
-	check_full(&g);
-	CHECK_INT_EQ(s->accepted, 1);
+	tc_open(&tc, "1 fields of a Content-Length answer", "/a", 4);
+	srv_script(tc.s, a_full);
+	tc_fetch(&tc);
+	check_full(&tc.g);
+	CHECK_INT_EQ(tc.s->accepted, 1);
 
 	/* No Age, one transaction in X-Varnish, nothing else. */
-	srv_script(s,
+	srv_script(tc.s,
 	    "HTTP/1.1 200 OK\r\n"
 	    "Content-Length: 3\r\n"
 	    "X-Varnish: 7\r\n"
 	    "\r\n"
 	    "abc");
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.status, 200);
-	CHECK_STR_EQ(g.reason, "OK");
-	CHECK_STR_EQ(g.body, "abc");
-	CHECK_INT_EQ(g.body_bytes, 3);
-	CHECK_INT_EQ(g.age, -1);
-	CHECK_INT_EQ(g.hit, 0);
-	CHECK_INT_EQ(g.vxid, 7);
-	CHECK_STR_EQ(g.warm_id, NULL);
-	CHECK_STR_EQ(g.retry_after, NULL);
-	CHECK_STR_EQ(g.cache_control, NULL);
-	CHECK_STR_EQ(g.content_type, NULL);
-	CHECK_STR_EQ(g.location, NULL);
-	CHECK_INT_EQ(g.set_cookie, 0);
-	CHECK_STR_EQ(g.cookies, NULL);
-	CHECK_INT_EQ(g.has_kept, 1);
-	CHECK_STR_EQ(g.kept_json,
+	fetched_ok(&tc, 200, "abc");
+	CHECK_STR_EQ(tc.g.reason, "OK");
+	CHECK_INT_EQ(tc.g.body_bytes, 3);
+	CHECK_INT_EQ(tc.g.age, -1);
+	CHECK_INT_EQ(tc.g.hit, 0);
+	CHECK_INT_EQ(tc.g.vxid, 7);
+	CHECK_STR_EQ(tc.g.warm_id, NULL);
+	CHECK_STR_EQ(tc.g.retry_after, NULL);
+	CHECK_STR_EQ(tc.g.cache_control, NULL);
+	CHECK_STR_EQ(tc.g.content_type, NULL);
+	CHECK_STR_EQ(tc.g.location, NULL);
+	CHECK_INT_EQ(tc.g.set_cookie, 0);
+	CHECK_STR_EQ(tc.g.cookies, NULL);
+	CHECK_INT_EQ(tc.g.has_kept, 1);
+	CHECK_STR_EQ(tc.g.kept_json,
 	    "{\"Content-Length\":\"3\",\"X-Varnish\":\"7\"}");
 
 	/* No X-Varnish: vxid 0; no reason phrase: "".  An empty body
 	 * kept is "", not NULL. */
-	srv_script(s,
+	srv_script(tc.s,
 	    "HTTP/1.1 404\r\n"
 	    "Content-Length: 0\r\n"
 	    "\r\n");
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.status, 404);
-	CHECK_STR_EQ(g.reason, "");
-	CHECK_STR_EQ(g.body, "");
-	CHECK_INT_EQ(g.body_bytes, 0);
-	CHECK_INT_EQ(g.hit, 0);
-	CHECK_INT_EQ(g.vxid, 0);
+	fetched_ok(&tc, 404, "");
+	CHECK_STR_EQ(tc.g.reason, "");
+	CHECK_INT_EQ(tc.g.body_bytes, 0);
+	CHECK_INT_EQ(tc.g.hit, 0);
+	CHECK_INT_EQ(tc.g.vxid, 0);
 
 	/* no_kept: no headers kept, the rest as ever. */
-	srv_script(s, a_full);
-	rq.no_kept = 1;
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.has_kept, 0);
-	CHECK_STR_EQ(g.body, "hello world");
-	CHECK_STR_EQ(g.cookies, "a b");
-	CHECK_INT_EQ(s->accepted, 1);
-	case_end(&s, &f, &g);
+	srv_script(tc.s, a_full);
+	tc.rq.no_kept = 1;
+	fetched_ok(&tc, 0, "hello world");
+	CHECK_INT_EQ(tc.g.has_kept, 0);
+	CHECK_STR_EQ(tc.g.cookies, "a b");
+	CHECK_INT_EQ(tc.s->accepted, 1);
+	tc_close(&tc);
 }
 
 /* 2: the same answer one byte a write, over as many loop turns. */
 static void
 t_bytewise(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 
-	memset(&g, 0, sizeof g);
-	case_start("2 one byte a write", &s, &f, 4);
-	srv_url(s, "/a", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s, a_full);
-	s->piece = 1;
-	fetch_one(f, &rq, &g);
-	check_full(&g);
-	CHECK_INT_EQ(s->writes, sizeof a_full - 1);
+	tc_open(&tc, "2 one byte a write", "/a", 4);
+	srv_script(tc.s, a_full);
+	tc.s->piece = 1;
+	tc_fetch(&tc);
+	check_full(&tc.g);
+	CHECK_INT_EQ(tc.s->writes, sizeof a_full - 1);
 	/* And the connection is kept after it. */
-	fetch_one(f, &rq, &g);
-	check_full(&g);
-	CHECK_INT_EQ(s->accepted, 1);
-	case_end(&s, &f, &g);
+	tc_fetch(&tc);
+	check_full(&tc.g);
+	CHECK_INT_EQ(tc.s->accepted, 1);
+	tc_close(&tc);
 }
 
 static const char a_chunked[] = "HTTP/1.1 200 OK\r\n"
@@ -696,110 +729,74 @@ static void
 t_chunked(void)
 {
 	static const size_t pieces[] = { 0, 1, 3, 7 };
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 	unsigned u;
 
-	memset(&g, 0, sizeof g);
-	case_start("3 chunked", &s, &f, 4);
-	srv_url(s, "/c", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s, a_chunked);
+	tc_open(&tc, "3 chunked", "/c", 4);
+	srv_script(tc.s, a_chunked);
 	for (u = 0; u < sizeof pieces / sizeof pieces[0]; u++) {
-		s->piece = pieces[u];
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 1);
-		CHECK_INT_EQ(g.status, 200);
-		CHECK_STR_EQ(g.body, "hello 0123456789");
-		CHECK_INT_EQ(g.body_bytes, 16);
-		CHECK_STR_EQ(g.content_type, "text/plain");
+		tc.s->piece = pieces[u];
+		fetched_ok(&tc, 200, "hello 0123456789");
+		CHECK_INT_EQ(tc.g.body_bytes, 16);
+		CHECK_STR_EQ(tc.g.content_type, "text/plain");
 	}
 	/* The trailer was read: the connection served them all. */
-	CHECK_INT_EQ(s->accepted, 1);
-	CHECK_INT_EQ(s->requests, 4);
+	CHECK_INT_EQ(tc.s->accepted, 1);
+	CHECK_INT_EQ(tc.s->requests, 4);
 
 	/* Counted only: the body's bytes, not the chunks'. */
-	rq.body_max = 0;
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.body_bytes, 16);
-	CHECK_STR_EQ(g.body, NULL);
-	case_end(&s, &f, &g);
+	tc.rq.body_max = 0;
+	fetched_ok(&tc, 0, NULL);
+	CHECK_INT_EQ(tc.g.body_bytes, 16);
+	tc_close(&tc);
 }
 
 /* 4: neither length nor chunks: the body is what comes until close. */
 static void
 t_until_close(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 
-	memset(&g, 0, sizeof g);
-	case_start("4 read until close", &s, &f, 4);
-	srv_url(s, "/u", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s,
+	tc_open(&tc, "4 read until close", "/u", 4);
+	srv_script(tc.s,
 	    "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: text/plain\r\n"
 	    "\r\n"
 	    "all of this, until the end");
-	s->close_after = 1;
-	s->piece = 5;
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.status, 200);
-	CHECK_STR_EQ(g.body, "all of this, until the end");
-	CHECK_INT_EQ(g.body_bytes, 26);
+	tc.s->close_after = 1;
+	tc.s->piece = 5;
+	fetched_ok(&tc, 200, "all of this, until the end");
+	CHECK_INT_EQ(tc.g.body_bytes, 26);
 	/* And the next fetch connects anew. */
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_STR_EQ(g.body, "all of this, until the end");
-	CHECK_INT_EQ(s->accepted, 2);
-	case_end(&s, &f, &g);
+	fetched_ok(&tc, 0, "all of this, until the end");
+	CHECK_INT_EQ(tc.s->accepted, 2);
+	tc_close(&tc);
 }
 
 /* 5: "Connection: close" is heeded, whether or not the server closes. */
 static void
 t_conn_close(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g1, g2;
-	char url[128];
+	struct tcase tc;
 	unsigned closes;
 
-	memset(&g1, 0, sizeof g1);
-	memset(&g2, 0, sizeof g2);
 	for (closes = 0; closes < 2; closes++) {
-		case_start(closes ? "5 Connection: close, closed"
-		                  : "5 Connection: close, left open",
-		    &s, &f, 4);
-		srv_url(s, "/k", url, sizeof url);
-		req_init(&rq, url);
-		srv_script(s,
+		tc_open(&tc,
+		    closes ? "5 Connection: close, closed"
+		           : "5 Connection: close, left open",
+		    "/k", 4);
+		srv_script(tc.s,
 		    "HTTP/1.1 200 OK\r\n"
 		    "Connection: close\r\n"
 		    "Content-Length: 2\r\n"
 		    "\r\n"
 		    "ok");
-		s->close_after = closes;
-		fetch_one(f, &rq, &g1);
-		fetch_one(f, &rq, &g2);
-		CHECK_INT_EQ(g1.ok, 1);
-		CHECK_STR_EQ(g1.body, "ok");
-		CHECK_INT_EQ(g2.ok, 1);
-		CHECK_STR_EQ(g2.body, "ok");
-		CHECK_INT_EQ(s->accepted, 2);
-		CHECK_INT_EQ(s->requests, 2);
-		case_end(&s, &f, &g1);
-		got_clear(&g2);
+		tc.s->close_after = closes;
+		fetched_ok(&tc, 0, "ok");
+		fetched_ok(&tc, 0, "ok");
+		CHECK_INT_EQ(tc.s->accepted, 2);
+		CHECK_INT_EQ(tc.s->requests, 2);
+		tc_close(&tc);
 	}
 }
 
@@ -807,47 +804,27 @@ t_conn_close(void)
 static void
 t_keepalive(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 	unsigned u;
 
-	memset(&g, 0, sizeof g);
-	case_start("6 keep-alive", &s, &f, 4);
-	srv_url(s, "/k", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s,
-	    "HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 2\r\n"
-	    "\r\n"
-	    "ok");
-	for (u = 0; u < 5; u++) {
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 1);
-		CHECK_STR_EQ(g.body, "ok");
-	}
-	CHECK_INT_EQ(s->accepted, 1);
-	CHECK_INT_EQ(s->requests, 5);
-	case_end(&s, &f, &g);
+	tc_open(&tc, "6 keep-alive", "/k", 4);
+	srv_script(tc.s, a_ok);
+	for (u = 0; u < 5; u++)
+		fetched_ok(&tc, 0, "ok");
+	CHECK_INT_EQ(tc.s->accepted, 1);
+	CHECK_INT_EQ(tc.s->requests, 5);
+	tc_close(&tc);
 }
 
 /* 7: names in any case, blanks around values, a very long line. */
 static void
 t_header_lines(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128], *a, *p;
+	struct tcase tc;
+	char *a, *p;
 	size_t len;
 
-	memset(&g, 0, sizeof g);
-	case_start("7 header lines", &s, &f, 4);
-	srv_url(s, "/h", url, sizeof url);
-	req_init(&rq, url);
+	tc_open(&tc, "7 header lines", "/h", 4);
 	len = 1024 + 6000;
 	a = malloc(len);
 	AN(a);
@@ -871,36 +848,31 @@ t_header_lines(void)
 	    "\r\n"
 	    "body");
 	assert((size_t)(p - a) < len);
-	srv_script(s, a);
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.status, 200);
-	CHECK_INT_EQ(g.hit, 1);
-	CHECK_INT_EQ(g.vxid, 9);
-	CHECK_STR_EQ(g.cache_control, "no-cache");
-	CHECK_STR_EQ(g.content_type, "text/css");
-	CHECK_INT_EQ(g.age, 7);
-	CHECK_STR_EQ(g.warm_id, "after-long");
-	CHECK_STR_EQ(g.retry_after, "5");
-	CHECK_INT_EQ(g.set_cookie, 1);
-	CHECK_STR_EQ(g.cookies, "Sess");
-	CHECK_STR_EQ(g.location, "/there");
-	CHECK_STR_EQ(g.body, "body");
+	srv_script(tc.s, a);
+	fetched_ok(&tc, 200, "body");
+	CHECK_INT_EQ(tc.g.hit, 1);
+	CHECK_INT_EQ(tc.g.vxid, 9);
+	CHECK_STR_EQ(tc.g.cache_control, "no-cache");
+	CHECK_STR_EQ(tc.g.content_type, "text/css");
+	CHECK_INT_EQ(tc.g.age, 7);
+	CHECK_STR_EQ(tc.g.warm_id, "after-long");
+	CHECK_STR_EQ(tc.g.retry_after, "5");
+	CHECK_INT_EQ(tc.g.set_cookie, 1);
+	CHECK_STR_EQ(tc.g.cookies, "Sess");
+	CHECK_STR_EQ(tc.g.location, "/there");
 	/* Kept under the list's spelling. */
-	CHECK_STR_EQ(g.kept_json,
+	CHECK_STR_EQ(tc.g.kept_json,
 	    "{\"X-Varnish\":\"9 8\",\"Cache-Control\":\"no-cache\","
 	    "\"Content-Type\":\"text/css\",\"Age\":\"7\","
 	    "\"Set-Cookie\":\"Sess\",\"Content-Length\":\"4\"}");
 
 	/* The same in pieces of 1000 bytes. */
-	s->piece = 1000;
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.vxid, 9);
-	CHECK_STR_EQ(g.warm_id, "after-long");
-	CHECK_STR_EQ(g.body, "body");
-	CHECK_INT_EQ(s->accepted, 1);
-	case_end(&s, &f, &g);
+	tc.s->piece = 1000;
+	fetched_ok(&tc, 0, "body");
+	CHECK_INT_EQ(tc.g.vxid, 9);
+	CHECK_STR_EQ(tc.g.warm_id, "after-long");
+	CHECK_INT_EQ(tc.s->accepted, 1);
+	tc_close(&tc);
 	free(a);
 }
 
@@ -910,14 +882,10 @@ t_body_max(void)
 {
 	static const size_t pieces[] = { 0, 700 };
 	static char a[64 + 5000];
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128], *body;
-	unsigned u, i;
+	struct tcase tc;
+	char *body;
+	unsigned u, i, cut;
 
-	memset(&g, 0, sizeof g);
 	i = (unsigned)sprintf(a,
 	    "HTTP/1.1 200 OK\r\n"
 	    "Content-Length: 5000\r\n"
@@ -926,98 +894,73 @@ t_body_max(void)
 	for (u = 0; u < 5000; u++)
 		body[u] = (char)('a' + u % 26);
 	body[5000] = '\0';
-	case_start("8 body_max", &s, &f, 4);
-	srv_url(s, "/b", url, sizeof url);
-	srv_script(s, a);
+	tc_open(&tc, "8 body_max", "/b", 4);
+	srv_script(tc.s, a);
 	for (u = 0; u < sizeof pieces / sizeof pieces[0]; u++) {
-		s->piece = pieces[u];
-		req_init(&rq, url);
-		rq.body_max = 1000;
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 0);
-		CHECK_INT_EQ(g.cut, 0);
-		CHECK(g.error != NULL && strstr(g.error, "1000") != NULL);
+		tc.s->piece = pieces[u];
+		req_init(&tc.rq, tc.url);
+		tc.rq.body_max = 1000;
+		tc_fetch(&tc);
+		CHECK_INT_EQ(tc.g.ok, 0);
+		CHECK_INT_EQ(tc.g.cut, 0);
+		CHECK(tc.g.error != NULL && strstr(tc.g.error, "1000") != NULL);
 
-		rq.body_cut = 1;
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 1);
-		CHECK_STR_EQ(g.error, NULL);
-		CHECK_INT_EQ(g.status, 200);
-		CHECK_INT_EQ(g.cut, 1);
-		CHECK_INT_EQ(g.body_bytes, 1000);
-		CHECK(g.body != NULL && !memcmp(g.body, body, 1000));
+		tc.rq.body_cut = 1;
+		tc_fetch_ok(&tc);
+		CHECK_STR_EQ(tc.g.error, NULL);
+		CHECK_INT_EQ(tc.g.status, 200);
+		CHECK_INT_EQ(tc.g.cut, 1);
+		CHECK_INT_EQ(tc.g.body_bytes, 1000);
+		CHECK(tc.g.body != NULL && !memcmp(tc.g.body, body, 1000));
 
 		/* Exactly body_max: whole, cut or not. */
-		rq.body_max = 5000;
-		rq.body_cut = 0;
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 1);
-		CHECK_INT_EQ(g.cut, 0);
-		CHECK_INT_EQ(g.body_bytes, 5000);
-		CHECK_STR_EQ(g.body, body);
-		rq.body_cut = 1;
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 1);
-		CHECK_INT_EQ(g.cut, 0);
-		CHECK_INT_EQ(g.body_bytes, 5000);
-		CHECK_STR_EQ(g.body, body);
+		tc.rq.body_max = 5000;
+		for (cut = 0; cut < 2; cut++) {
+			tc.rq.body_cut = cut;
+			fetched_ok(&tc, 0, body);
+			CHECK_INT_EQ(tc.g.cut, 0);
+			CHECK_INT_EQ(tc.g.body_bytes, 5000);
+		}
 	}
-	case_end(&s, &f, &g);
+	tc_close(&tc);
 }
 
 /* 9: body_max 0: the body counted, not kept. */
 static void
 t_count_only(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 
-	memset(&g, 0, sizeof g);
-	case_start("9 body counted only", &s, &f, 4);
-	srv_url(s, "/n", url, sizeof url);
-	req_init(&rq, url);
-	rq.body_max = 0;
-	srv_script(s, a_full);
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.status, 200);
-	CHECK_INT_EQ(g.body_bytes, 11);
-	CHECK_STR_EQ(g.body, NULL);
-	CHECK_INT_EQ(g.vxid, 5);
-	case_end(&s, &f, &g);
+	tc_open(&tc, "9 body counted only", "/n", 4);
+	tc.rq.body_max = 0;
+	srv_script(tc.s, a_full);
+	fetched_ok(&tc, 200, NULL);
+	CHECK_INT_EQ(tc.g.body_bytes, 11);
+	CHECK_INT_EQ(tc.g.vxid, 5);
+	tc_close(&tc);
 }
 
 /* 10: a server that never answers: the fetch's timeout ends it. */
 static void
 t_timeout(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 	double t0, dt;
 
-	memset(&g, 0, sizeof g);
-	case_start("10 timeout", &s, &f, 4);
-	srv_url(s, "/t", url, sizeof url);
-	req_init(&rq, url);
-	rq.timeout = 0.3;
-	s->silent = 1;
+	tc_open(&tc, "10 timeout", "/t", 4);
+	tc.rq.timeout = 0.3;
+	tc.s->silent = 1;
 	t0 = VTIM_mono();
-	CHECK_INT_EQ(submit(f, &rq, &g), 0);
-	CHECK(wait_for(&g.ncalls, 1, 3));
+	CHECK_INT_EQ(submit(tc.f, &tc.rq, &tc.g), 0);
+	CHECK(wait_for(&tc.g.ncalls, 1, 3));
 	dt = VTIM_mono() - t0;
-	CHECK_INT_EQ(g.ncalls, 1);
-	CHECK_INT_EQ(g.in_submit, 0);
-	CHECK_INT_EQ(g.ok, 0);
-	CHECK(g.error != NULL && strstr(g.error, "timed out") != NULL);
+	CHECK_INT_EQ(tc.g.ncalls, 1);
+	CHECK_INT_EQ(tc.g.in_submit, 0);
+	CHECK_INT_EQ(tc.g.ok, 0);
+	CHECK(tc.g.error != NULL && strstr(tc.g.error, "timed out") != NULL);
 	CHECK(dt >= 0.25 && dt < 2);
-	CHECK_INT_EQ(s->requests, 1);
-	case_end(&s, &f, &g);
+	CHECK_INT_EQ(tc.s->requests, 1);
+	tc_close(&tc);
 }
 
 /* A loopback port nobody listens on. */
@@ -1044,40 +987,35 @@ dead_port(void)
 static void
 t_refused(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 
+	memset(&tc, 0, sizeof tc);
 	printf("# 11 connection refused\n");
-	memset(&g, 0, sizeof g);
-	f = fetcher_new(eb, 4);
-	AN(f);
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/r", dead_port());
-	req_init(&rq, url);
-	CHECK_INT_EQ(submit(f, &rq, &g), 0);
-	CHECK_INT_EQ(g.ncalls, 0);
-	CHECK(wait_for(&g.ncalls, 1, 3));
-	CHECK_INT_EQ(g.ncalls, 1);
-	CHECK_INT_EQ(g.in_submit, 0);
-	CHECK_INT_EQ(g.ok, 0);
-	CHECK_INT_EQ(g.status, 0);
-	CHECK(g.error != NULL && g.error[0] != '\0');
+	snprintf(tc.url, sizeof tc.url, "http://127.0.0.1:%u/r", dead_port());
+	tc_fetcher(&tc, 4);
+	CHECK_INT_EQ(submit(tc.f, &tc.rq, &tc.g), 0);
+	CHECK_INT_EQ(tc.g.ncalls, 0);
+	CHECK(wait_for(&tc.g.ncalls, 1, 3));
+	CHECK_INT_EQ(tc.g.ncalls, 1);
+	CHECK_INT_EQ(tc.g.in_submit, 0);
+	CHECK_INT_EQ(tc.g.ok, 0);
+	CHECK_INT_EQ(tc.g.status, 0);
+	CHECK(tc.g.error != NULL && tc.g.error[0] != '\0');
 	/* Nothing kept from a server never reached (kept may be NULL, or
 	 * hold nothing). */
-	CHECK(!g.has_kept || g.kept_json == NULL);
+	CHECK(!tc.g.has_kept || tc.g.kept_json == NULL);
 
 	/* Not even started: -1, and no call. */
-	got_clear(&g);
-	rq.url = NULL;
-	CHECK_INT_EQ(submit(f, &rq, &g), -1);
-	rq.url = url;
-	rq.nhdr = FETCH_MAX_HDRS + 1;
-	CHECK_INT_EQ(submit(f, &rq, &g), -1);
-	CHECK_INT_EQ(fetcher_inflight(f), 0);
-	fetcher_free(&f);
-	CHECK_INT_EQ(g.ncalls, 0);
-	got_clear(&g);
+	got_clear(&tc.g);
+	tc.rq.url = NULL;
+	CHECK_INT_EQ(submit(tc.f, &tc.rq, &tc.g), -1);
+	tc.rq.url = tc.url;
+	tc.rq.nhdr = FETCH_MAX_HDRS + 1;
+	CHECK_INT_EQ(submit(tc.f, &tc.rq, &tc.g), -1);
+	CHECK_INT_EQ(fetcher_inflight(tc.f), 0);
+	fetcher_free(&tc.f);
+	CHECK_INT_EQ(tc.g.ncalls, 0);
+	tc_close(&tc);
 }
 
 /* 12: a kept connection that dies with the next request unanswered: the
@@ -1085,38 +1023,24 @@ t_refused(void)
 static void
 t_kept_dies(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 	unsigned reset;
 
-	memset(&g, 0, sizeof g);
 	for (reset = 0; reset < 2; reset++) {
-		case_start(reset ? "12 kept connection reset"
-		                 : "12 kept connection closed",
-		    &s, &f, 4);
-		srv_url(s, "/d", url, sizeof url);
-		req_init(&rq, url);
-		srv_script(s,
-		    "HTTP/1.1 200 OK\r\n"
-		    "Content-Length: 2\r\n"
-		    "\r\n"
-		    "ok");
-		s->drop_nth = 2;
-		s->drop_reset = reset;
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 1);
-		CHECK_INT_EQ(s->accepted, 1);
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 1);
-		CHECK_STR_EQ(g.error, NULL);
-		CHECK_INT_EQ(g.status, 200);
-		CHECK_STR_EQ(g.body, "ok");
-		CHECK_INT_EQ(s->accepted, 2);
-		CHECK_INT_EQ(s->requests, 3);
-		case_end(&s, &f, &g);
+		tc_open(&tc,
+		    reset ? "12 kept connection reset"
+		          : "12 kept connection closed",
+		    "/d", 4);
+		srv_script(tc.s, a_ok);
+		tc.s->drop_nth = 2;
+		tc.s->drop_reset = reset;
+		tc_fetch_ok(&tc);
+		CHECK_INT_EQ(tc.s->accepted, 1);
+		fetched_ok(&tc, 200, "ok");
+		CHECK_STR_EQ(tc.g.error, NULL);
+		CHECK_INT_EQ(tc.s->accepted, 2);
+		CHECK_INT_EQ(tc.s->requests, 3);
+		tc_close(&tc);
 	}
 }
 
@@ -1125,18 +1049,11 @@ static void
 t_interim(void)
 {
 	static const size_t pieces[] = { 0, 25 };
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 	unsigned u;
 
-	memset(&g, 0, sizeof g);
-	case_start("13 1xx", &s, &f, 4);
-	srv_url(s, "/i", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s,
+	tc_open(&tc, "13 1xx", "/i", 4);
+	srv_script(tc.s,
 	    "HTTP/1.1 100 Continue\r\n"
 	    "\r\n"
 	    "HTTP/1.1 103 Early Hints\r\n"
@@ -1148,20 +1065,17 @@ t_interim(void)
 	    "\r\n"
 	    "ok");
 	for (u = 0; u < sizeof pieces / sizeof pieces[0]; u++) {
-		s->piece = pieces[u];
-		s->gap = pieces[u] > 0 ? 0.01 : 0;
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 1);
-		CHECK_INT_EQ(g.status, 200);
-		CHECK_STR_EQ(g.reason, "OK");
-		CHECK_STR_EQ(g.body, "ok");
-		CHECK_INT_EQ(g.vxid, 11);
-		CHECK_INT_EQ(g.hit, 1);
-		CHECK_STR_EQ(g.kept_json,
+		tc.s->piece = pieces[u];
+		tc.s->gap = pieces[u] > 0 ? 0.01 : 0;
+		fetched_ok(&tc, 200, "ok");
+		CHECK_STR_EQ(tc.g.reason, "OK");
+		CHECK_INT_EQ(tc.g.vxid, 11);
+		CHECK_INT_EQ(tc.g.hit, 1);
+		CHECK_STR_EQ(tc.g.kept_json,
 		    "{\"Content-Length\":\"2\",\"X-Varnish\":\"11 10\"}");
 	}
-	CHECK_INT_EQ(s->accepted, 1);
-	case_end(&s, &f, &g);
+	CHECK_INT_EQ(tc.s->accepted, 1);
+	tc_close(&tc);
 }
 
 /* The request's lines, each without its CRLF: whether one is line, or,
@@ -1186,56 +1100,50 @@ req_lines(const char *req, const char *line, int prefix)
 static void
 t_request(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128], host[64];
+	struct tcase tc;
+	const char *last;
+	char host[64];
 
-	memset(&g, 0, sizeof g);
-	case_start("14 request bytes", &s, &f, 4);
-	srv_url(s, "/path?q=1", url, sizeof url);
-	req_init(&rq, url);
-	rq.host = "example.test";
-	rq.nhdr = 2;
-	rq.hdr[0] = "Accept-Language: de";
-	rq.hdr[1] = "X-A: b";
-	srv_script(s, "HTTP/1.1 204 No Content\r\n\r\n");
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.status, 204);
-	CHECK_INT_EQ(s->requests, 1);
+	tc_open(&tc, "14 request bytes", "/path?q=1", 4);
+	last = tc.s->last;
+	tc.rq.host = "example.test";
+	tc.rq.nhdr = 2;
+	tc.rq.hdr[0] = "Accept-Language: de";
+	tc.rq.hdr[1] = "X-A: b";
+	srv_script(tc.s, "HTTP/1.1 204 No Content\r\n\r\n");
+	tc_fetch_ok(&tc);
+	CHECK_INT_EQ(tc.g.status, 204);
+	CHECK_INT_EQ(tc.s->requests, 1);
 	/* One request, whole, nothing after it. */
-	CHECK_INT_EQ(s->rawlen, s->lastlen);
-	CHECK(!strncmp(s->last, "GET /path?q=1 HTTP/1.1\r\n", 24));
-	CHECK(s->lastlen >= 4 && !strcmp(s->last + s->lastlen - 4, "\r\n\r\n"));
-	CHECK_INT_EQ(req_lines(s->last, "Host: example.test", 0), 1);
-	CHECK_INT_EQ(req_lines(s->last, "Host:", 1), 1);
-	CHECK_INT_EQ(req_lines(s->last, "Accept-Language: de", 0), 1);
-	CHECK_INT_EQ(req_lines(s->last, "X-A: b", 0), 1);
-	CHECK_INT_EQ(req_lines(s->last, "User-Agent: stoked/", 1), 1);
+	CHECK_INT_EQ(tc.s->rawlen, tc.s->lastlen);
+	CHECK(!strncmp(last, "GET /path?q=1 HTTP/1.1\r\n", 24));
+	CHECK(tc.s->lastlen >= 4 &&
+	    !strcmp(last + tc.s->lastlen - 4, "\r\n\r\n"));
+	CHECK_INT_EQ(req_lines(last, "Host: example.test", 0), 1);
+	CHECK_INT_EQ(req_lines(last, "Host:", 1), 1);
+	CHECK_INT_EQ(req_lines(last, "Accept-Language: de", 0), 1);
+	CHECK_INT_EQ(req_lines(last, "X-A: b", 0), 1);
+	CHECK_INT_EQ(req_lines(last, "User-Agent: stoked/", 1), 1);
 
 	/* Without a host of its own: the URL's, with its port. */
-	rq.host = NULL;
-	rq.nhdr = 0;
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	snprintf(host, sizeof host, "Host: 127.0.0.1:%u", s->port);
-	CHECK(!strncmp(s->last, "GET /path?q=1 HTTP/1.1\r\n", 24));
-	CHECK_INT_EQ(req_lines(s->last, host, 0), 1);
-	CHECK_INT_EQ(req_lines(s->last, "Host:", 1), 1);
-	CHECK_INT_EQ(req_lines(s->last, "User-Agent: stoked/", 1), 1);
-	CHECK_INT_EQ(req_lines(s->last, "X-A:", 1), 0);
+	tc.rq.host = NULL;
+	tc.rq.nhdr = 0;
+	tc_fetch_ok(&tc);
+	snprintf(host, sizeof host, "Host: 127.0.0.1:%u", tc.s->port);
+	CHECK(!strncmp(last, "GET /path?q=1 HTTP/1.1\r\n", 24));
+	CHECK_INT_EQ(req_lines(last, host, 0), 1);
+	CHECK_INT_EQ(req_lines(last, "Host:", 1), 1);
+	CHECK_INT_EQ(req_lines(last, "User-Agent: stoked/", 1), 1);
+	CHECK_INT_EQ(req_lines(last, "X-A:", 1), 0);
 
 	/* A User-Agent of the caller's replaces ours. */
-	rq.nhdr = 1;
-	rq.hdr[0] = "User-Agent: replayed/1";
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(req_lines(s->last, "User-Agent: replayed/1", 0), 1);
-	CHECK_INT_EQ(req_lines(s->last, "User-Agent:", 1), 1);
-	CHECK_INT_EQ(s->accepted, 1);
-	case_end(&s, &f, &g);
+	tc.rq.nhdr = 1;
+	tc.rq.hdr[0] = "User-Agent: replayed/1";
+	tc_fetch_ok(&tc);
+	CHECK_INT_EQ(req_lines(last, "User-Agent: replayed/1", 0), 1);
+	CHECK_INT_EQ(req_lines(last, "User-Agent:", 1), 1);
+	CHECK_INT_EQ(tc.s->accepted, 1);
+	tc_close(&tc);
 }
 
 /* 21: answers curl reads as having no body, a Content-Length or not;
@@ -1247,28 +1155,20 @@ t_no_body(void)
 		"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
 		"HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n",
 	};
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 	unsigned u;
 
-	memset(&g, 0, sizeof g);
-	case_start("21 no body, trailers, 101", &s, &f, 4);
-	srv_url(s, "/n", url, sizeof url);
-	req_init(&rq, url);
+	tc_open(&tc, "21 no body, trailers, 101", "/n", 4);
 	for (u = 0; u < sizeof nobody / sizeof nobody[0]; u++) {
-		srv_script(s, nobody[u]);
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 1);
-		CHECK_INT_EQ(g.status, u == 0 ? 304 : 204);
-		CHECK_INT_EQ(g.body_bytes, 0);
+		srv_script(tc.s, nobody[u]);
+		tc_fetch_ok(&tc);
+		CHECK_INT_EQ(tc.g.status, u == 0 ? 304 : 204);
+		CHECK_INT_EQ(tc.g.body_bytes, 0);
 	}
 	/* Kept after each, and in step. */
-	CHECK_INT_EQ(s->accepted, 1);
+	CHECK_INT_EQ(tc.s->accepted, 1);
 
-	srv_script(s,
+	srv_script(tc.s,
 	    "HTTP/1.1 200 OK\r\n"
 	    "Transfer-Encoding: chunked\r\n"
 	    "Trailer: X-Varnish\r\n"
@@ -1277,26 +1177,23 @@ t_no_body(void)
 	    "0\r\n"
 	    "X-Varnish: 5 6\r\n"
 	    "\r\n");
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_STR_EQ(g.body, "ok");
-	CHECK_INT_EQ(g.vxid, 5);
-	CHECK_INT_EQ(g.hit, 1);
+	fetched_ok(&tc, 0, "ok");
+	CHECK_INT_EQ(tc.g.vxid, 5);
+	CHECK_INT_EQ(tc.g.hit, 1);
 
-	srv_script(s,
+	srv_script(tc.s,
 	    "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Connection: Upgrade\r\n"
 	    "Upgrade: websocket\r\n"
 	    "\r\n");
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.status, 101);
-	srv_script(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_INT_EQ(g.status, 200);
+	tc_fetch(&tc);
+	CHECK_INT_EQ(tc.g.status, 101);
+	srv_script(tc.s, a_ok);
+	tc_fetch_ok(&tc);
+	CHECK_INT_EQ(tc.g.status, 200);
 	/* Not on the connection that switched. */
-	CHECK_INT_EQ(s->accepted, 2);
-	case_end(&s, &f, &g);
+	CHECK_INT_EQ(tc.s->accepted, 2);
+	tc_close(&tc);
 }
 
 /* 22: URLs and headers as curl sends them: dot segments removed, a
@@ -1304,56 +1201,39 @@ t_no_body(void)
 static void
 t_curl_forms(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 
-	memset(&g, 0, sizeof g);
-	case_start("22 curl's forms", &s, &f, 4);
-	srv_script(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-	srv_url(s, "/a/./b/../c?x=/./", url, sizeof url);
-	req_init(&rq, url);
-	rq.nhdr = 3;
-	rq.hdr[0] = "X-Empty:";
-	rq.hdr[1] = "X-Semi;";
-	rq.hdr[2] = "X-Full: 1";
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK(!strncmp(s->last, "GET /a/c?x=/./ HTTP/1.1\r\n", 25));
-	CHECK_INT_EQ(req_lines(s->last, "X-Empty", 1), 0);
-	CHECK_INT_EQ(req_lines(s->last, "X-Semi:", 0), 1);
-	CHECK_INT_EQ(req_lines(s->last, "X-Full: 1", 0), 1);
-	CHECK_INT_EQ(req_lines(s->last, "Accept: */*", 0), 1);
-	case_end(&s, &f, &g);
+	tc_open(&tc, "22 curl's forms", "/a/./b/../c?x=/./", 4);
+	srv_script(tc.s, a_ok);
+	tc.rq.nhdr = 3;
+	tc.rq.hdr[0] = "X-Empty:";
+	tc.rq.hdr[1] = "X-Semi;";
+	tc.rq.hdr[2] = "X-Full: 1";
+	tc_fetch_ok(&tc);
+	CHECK(!strncmp(tc.s->last, "GET /a/c?x=/./ HTTP/1.1\r\n", 25));
+	CHECK_INT_EQ(req_lines(tc.s->last, "X-Empty", 1), 0);
+	CHECK_INT_EQ(req_lines(tc.s->last, "X-Semi:", 0), 1);
+	CHECK_INT_EQ(req_lines(tc.s->last, "X-Full: 1", 0), 1);
+	CHECK_INT_EQ(req_lines(tc.s->last, "Accept: */*", 0), 1);
+	tc_close(&tc);
 }
 
 /* 15: max_per_host: never more connections than that, all served. */
 static void
 t_per_host(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
+	struct tcase tc;
 	struct got g[6];
-	char url[128];
 	unsigned u, nok = 0;
 
 	memset(g, 0, sizeof g);
-	case_start("15 max_per_host", &s, &f, 2);
-	srv_url(s, "/p", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s,
-	    "HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 2\r\n"
-	    "\r\n"
-	    "ok");
-	s->gap = 0.03; /* each answer a little later */
+	tc_open(&tc, "15 max_per_host", "/p", 2);
+	srv_script(tc.s, a_ok);
+	tc.s->gap = 0.03; /* each answer a little later */
 	ndone = 0;
 	for (u = 0; u < 6; u++)
-		CHECK_INT_EQ(submit(f, &rq, &g[u]), 0);
-	CHECK_INT_EQ(fetcher_inflight(f), 6);
+		CHECK_INT_EQ(submit(tc.f, &tc.rq, &g[u]), 0);
+	CHECK_INT_EQ(fetcher_inflight(tc.f), 6);
 	CHECK(wait_for(&ndone, 6, 5));
 	for (u = 0; u < 6; u++) {
 		CHECK_INT_EQ(g[u].ncalls, 1);
@@ -1363,13 +1243,13 @@ t_per_host(void)
 			nok++;
 	}
 	CHECK_INT_EQ(nok, 6);
-	CHECK_INT_EQ(fetcher_inflight(f), 0);
-	CHECK_INT_EQ(s->requests, 6);
-	CHECK(s->max_open <= 2);
-	CHECK(s->max_answering <= 2);
+	CHECK_INT_EQ(fetcher_inflight(tc.f), 0);
+	CHECK_INT_EQ(tc.s->requests, 6);
+	CHECK(tc.s->max_open <= 2);
+	CHECK(tc.s->max_answering <= 2);
 	/* The cap is used: two at once. */
-	CHECK_INT_EQ(s->max_open, 2);
-	case_end(&s, &f, NULL);
+	CHECK_INT_EQ(tc.s->max_open, 2);
+	tc_close(&tc);
 	for (u = 0; u < 6; u++)
 		got_clear(&g[u]);
 }
@@ -1378,54 +1258,39 @@ t_per_host(void)
 static void
 t_error_status(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
+	struct tcase tc;
 
-	memset(&g, 0, sizeof g);
-	case_start("16 503 with a body", &s, &f, 4);
-	srv_url(s, "/e", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s,
+	tc_open(&tc, "16 503 with a body", "/e", 4);
+	srv_script(tc.s,
 	    "HTTP/1.1 503 Service Unavailable\r\n"
 	    "Content-Length: 4\r\n"
 	    "Retry-After: 30\r\n"
 	    "\r\n"
 	    "down");
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_STR_EQ(g.error, NULL);
-	CHECK_INT_EQ(g.status, 503);
-	CHECK_STR_EQ(g.reason, "Service Unavailable");
-	CHECK_STR_EQ(g.body, "down");
-	CHECK_STR_EQ(g.retry_after, "30");
-	case_end(&s, &f, &g);
+	fetched_ok(&tc, 503, "down");
+	CHECK_STR_EQ(tc.g.error, NULL);
+	CHECK_STR_EQ(tc.g.reason, "Service Unavailable");
+	CHECK_STR_EQ(tc.g.retry_after, "30");
+	tc_close(&tc);
 }
 
 /* 17: fetcher_free() ends what is in flight, telling each "stopped". */
 static void
 t_free_inflight(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
+	struct tcase tc;
 	struct got g[3];
-	char url[128];
 	unsigned u;
 
 	memset(g, 0, sizeof g);
-	case_start("17 fetcher_free() in flight", &s, &f, 4);
-	srv_url(s, "/s", url, sizeof url);
-	req_init(&rq, url);
-	s->silent = 1;
+	tc_open(&tc, "17 fetcher_free() in flight", "/s", 4);
+	tc.s->silent = 1;
 	ndone = 0;
 	for (u = 0; u < 3; u++)
-		CHECK_INT_EQ(submit(f, &rq, &g[u]), 0);
-	CHECK(wait_for(&s->requests, 3, 5));
+		CHECK_INT_EQ(submit(tc.f, &tc.rq, &g[u]), 0);
+	CHECK(wait_for(&tc.s->requests, 3, 5));
 	CHECK_INT_EQ(ndone, 0);
-	fetcher_free(&f);
+	fetcher_free(&tc.f);
 	/* Told before it returns: nothing of the fetcher is left after. */
 	CHECK_INT_EQ(ndone, 3);
 	for (u = 0; u < 3; u++) {
@@ -1434,7 +1299,7 @@ t_free_inflight(void)
 		CHECK_STR_EQ(g[u].error, "stopped");
 		got_clear(&g[u]);
 	}
-	srv_free(&s);
+	tc_close(&tc);
 }
 
 /* 18: a new connection closed or reset with the request unanswered, or
@@ -1442,61 +1307,50 @@ t_free_inflight(void)
 static void
 t_broken(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128];
-	unsigned reset;
+	static const struct {
+		const char *name, *answer;
+	} short_by[] = {
+		{ "18 body cut short",
+		    "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 100\r\n"
+		    "\r\n"
+		    "only ten b" },
+		{ "18 chunks cut short",
+		    "HTTP/1.1 200 OK\r\n"
+		    "Transfer-Encoding: chunked\r\n"
+		    "\r\n"
+		    "5\r\nhello\r\n" },
+	};
+	struct tcase tc;
+	unsigned reset, u;
 
-	memset(&g, 0, sizeof g);
 	for (reset = 0; reset < 2; reset++) {
-		case_start(reset ? "18 reset unanswered"
-		                 : "18 closed unanswered",
-		    &s, &f, 4);
-		srv_url(s, "/x", url, sizeof url);
-		req_init(&rq, url);
-		s->drop_nth = 1;
-		s->drop_reset = reset;
-		fetch_one(f, &rq, &g);
-		CHECK_INT_EQ(g.ok, 0);
-		CHECK_INT_EQ(g.status, 0);
-		CHECK(g.error != NULL && g.error[0] != '\0');
-		case_end(&s, &f, &g);
+		tc_open(&tc,
+		    reset ? "18 reset unanswered" : "18 closed unanswered",
+		    "/x", 4);
+		tc.s->drop_nth = 1;
+		tc.s->drop_reset = reset;
+		tc_fetch(&tc);
+		CHECK_INT_EQ(tc.g.ok, 0);
+		CHECK_INT_EQ(tc.g.status, 0);
+		CHECK(tc.g.error != NULL && tc.g.error[0] != '\0');
+		tc_close(&tc);
 	}
 
-	case_start("18 body cut short", &s, &f, 4);
-	srv_url(s, "/x", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s,
-	    "HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 100\r\n"
-	    "\r\n"
-	    "only ten b");
-	s->close_after = 1;
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 0);
-	CHECK(g.error != NULL && g.error[0] != '\0');
-	case_end(&s, &f, &g);
-
-	case_start("18 chunks cut short", &s, &f, 4);
-	srv_url(s, "/x", url, sizeof url);
-	req_init(&rq, url);
-	srv_script(s,
-	    "HTTP/1.1 200 OK\r\n"
-	    "Transfer-Encoding: chunked\r\n"
-	    "\r\n"
-	    "5\r\nhello\r\n");
-	s->close_after = 1;
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 0);
-	CHECK(g.error != NULL && g.error[0] != '\0');
-	case_end(&s, &f, &g);
+	/* The server closes once it wrote what it had. */
+	for (u = 0; u < sizeof short_by / sizeof short_by[0]; u++) {
+		tc_open(&tc, short_by[u].name, "/x", 4);
+		srv_script(tc.s, short_by[u].answer);
+		tc.s->close_after = 1;
+		tc_fetch(&tc);
+		CHECK_INT_EQ(tc.g.ok, 0);
+		CHECK(tc.g.error != NULL && tc.g.error[0] != '\0');
+		tc_close(&tc);
+	}
 }
 
 /* 19: a done callback may submit the next fetch. */
-static struct fetcher *chain_f;
-static struct fetch_req chain_rq;
+static struct tcase chain_tc;
 static struct got chain_g[3];
 static unsigned chain_n;
 
@@ -1506,7 +1360,7 @@ on_chain(void *priv, const struct fetch_result *res)
 	on_done(priv, res);
 	if (chain_n < 3) {
 		submitting = 1;
-		CHECK_INT_EQ(fetcher_submit(chain_f, &chain_rq, on_chain,
+		CHECK_INT_EQ(fetcher_submit(chain_tc.f, &chain_tc.rq, on_chain,
 		                 &chain_g[chain_n++]),
 		    0);
 		submitting = 0;
@@ -1516,23 +1370,16 @@ on_chain(void *priv, const struct fetch_result *res)
 static void
 t_chain(void)
 {
-	struct srv *s;
-	char url[128];
 	unsigned u;
 
 	memset(chain_g, 0, sizeof chain_g);
-	case_start("19 submitted from a done callback", &s, &chain_f, 4);
-	srv_url(s, "/n", url, sizeof url);
-	req_init(&chain_rq, url);
-	srv_script(s,
-	    "HTTP/1.1 200 OK\r\n"
-	    "Content-Length: 2\r\n"
-	    "\r\n"
-	    "ok");
+	tc_open(&chain_tc, "19 submitted from a done callback", "/n", 4);
+	srv_script(chain_tc.s, a_ok);
 	ndone = 0;
 	chain_n = 1;
 	submitting = 1;
-	CHECK_INT_EQ(fetcher_submit(chain_f, &chain_rq, on_chain, &chain_g[0]),
+	CHECK_INT_EQ(fetcher_submit(chain_tc.f, &chain_tc.rq, on_chain,
+	                 &chain_g[0]),
 	    0);
 	submitting = 0;
 	CHECK(wait_for(&ndone, 3, 5));
@@ -1543,44 +1390,37 @@ t_chain(void)
 		CHECK_STR_EQ(chain_g[u].body, "ok");
 		got_clear(&chain_g[u]);
 	}
-	CHECK_INT_EQ(s->requests, 3);
-	CHECK_INT_EQ(s->accepted, 1);
-	case_end(&s, &chain_f, NULL);
+	CHECK_INT_EQ(chain_tc.s->requests, 3);
+	CHECK_INT_EQ(chain_tc.s->accepted, 1);
+	tc_close(&chain_tc);
 }
 
 /* 20: an IPv6 literal: connected to, and named so in Host. */
 static void
 t_ipv6(void)
 {
-	struct fetch_req rq;
-	struct fetcher *f;
-	struct srv *s;
-	struct got g;
-	char url[128], host[64];
+	struct tcase tc;
+	char host[64];
 
+	memset(&tc, 0, sizeof tc);
 	printf("# 20 IPv6 literal\n");
-	s = srv_new_family(AF_INET6);
-	if (s == NULL) {
+	tc.s = srv_new_family(AF_INET6);
+	if (tc.s == NULL) {
 		printf("# no IPv6 loopback here: skipped\n");
 		return;
 	}
-	memset(&g, 0, sizeof g);
-	f = fetcher_new(eb, 4);
-	AN(f);
-	snprintf(url, sizeof url, "http://[::1]:%u/six", s->port);
-	req_init(&rq, url);
-	srv_script(s,
+	snprintf(tc.url, sizeof tc.url, "http://[::1]:%u/six", tc.s->port);
+	tc_fetcher(&tc, 4);
+	srv_script(tc.s,
 	    "HTTP/1.1 200 OK\r\n"
 	    "Content-Length: 3\r\n"
 	    "\r\n"
 	    "six");
-	fetch_one(f, &rq, &g);
-	CHECK_INT_EQ(g.ok, 1);
-	CHECK_STR_EQ(g.body, "six");
-	snprintf(host, sizeof host, "Host: [::1]:%u", s->port);
-	CHECK(!strncmp(s->last, "GET /six HTTP/1.1\r\n", 19));
-	CHECK_INT_EQ(req_lines(s->last, host, 0), 1);
-	case_end(&s, &f, &g);
+	fetched_ok(&tc, 0, "six");
+	snprintf(host, sizeof host, "Host: [::1]:%u", tc.s->port);
+	CHECK(!strncmp(tc.s->last, "GET /six HTTP/1.1\r\n", 19));
+	CHECK_INT_EQ(req_lines(tc.s->last, host, 0), 1);
+	tc_close(&tc);
 }
 
 int
