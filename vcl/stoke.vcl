@@ -26,20 +26,15 @@
 
 import stoke;
 
-# A genuine warm request from stoked refreshes the object, even when a
-# fresh copy is cached: it was sent because the copy is stale or about to
-# go.  One for an object a hard purge, ban or tag invalidation dropped
-# (Stoke-Warm-Fill) is looked up as a visitor's miss is instead: if a
-# visitor's fetch of it is under way, it waits for that one rather than
-# ask the origin a second time.  That header only takes the refresh away,
-# so it needs no signature.  Both headers are removed in every case, so
-# the backend never sees them and nobody can replay them through us.
+# A genuine warm request from stoked always refreshes the object, even
+# when a fresh copy is cached: it was sent because the copy is stale or
+# about to go.  The header is removed in every case, so the backend never
+# sees it and nobody can replay it through us.
 sub vcl_recv {
-	if (stoke.is_warm() && req.http.Stoke-Warm-Fill != "1") {
+	if (stoke.is_warm()) {
 		set req.hash_always_miss = true;
 	}
 	unset req.http.Stoke-Warm;
-	unset req.http.Stoke-Warm-Fill;
 }
 
 # Adds the declared variant inputs to the cache key and records them.

@@ -87,7 +87,7 @@ invalidate(struct inval *iv, struct ci_obj *o)
 	if (iv->ia->lost != NULL)
 		iv->ia->lost(iv->ia->lost_priv, ci_host(o), ci_url(o),
 		    ci_variant(o), ci_popularity(iv->ia->ci, o, iv->now),
-		    iv->t_lost, !iv->soft);
+		    iv->t_lost);
 	if (iv->soft) {
 		ci_make_stale(iv->ia->ci, o, iv->now);
 		iv->ia->stats.staled++;

@@ -23,9 +23,9 @@ struct index_apply_stats {
 	uint64_t ban_match_errors; /* regex match limits hit */
 };
 
-/* Told of each object an invalidation drops (hard) or makes stale. */
+/* Told of each object an invalidation drops or makes stale. */
 typedef void index_lost_f(void *priv, const char *host, const char *url,
-    const char *variant, double popularity, double now, int hard);
+    const char *variant, double popularity, double now);
 
 struct index_apply *index_apply_new(size_t max_bytes, double half_life);
 void index_apply_on_lost(struct index_apply *, index_lost_f *, void *priv);

@@ -298,7 +298,7 @@ dims_of(void *priv)
 /* index → warm queue: what was lost is fetched again. */
 static void
 lost(void *priv, const char *host, const char *url, const char *variant,
-    double popularity, double now, int hard)
+    double popularity, double now)
 {
 	struct instance *inst;
 
@@ -313,7 +313,7 @@ lost(void *priv, const char *host, const char *url, const char *variant,
 		key = h->key;
 	}
 	if (rewarm_object(inst->rewarm, host, url, variant, popularity, now,
-	        hard ? RW_DROPPED : RW_INVALIDATED, key) > 0 &&
+	        RW_INVALIDATED, key) > 0 &&
 	    h != NULL)
 		h->queued++;
 }

@@ -34,11 +34,11 @@
 
 /*
  * A task's trigger (opaque to the queue) holds why it was queued in its
- * two low bits and the caller's key above them.
+ * low bit and the caller's key above it.
  */
-#define TASK_TRIGGER(kind, key) ((key) << 2 | (uint64_t)(kind))
-#define TASK_KIND(t) ((int)((t)&3))
-#define TASK_KEY(t) ((t) >> 2)
+#define TASK_TRIGGER(kind, key) ((key) << 1 | (uint64_t)(kind))
+#define TASK_KIND(t) ((int)((t)&1))
+#define TASK_KEY(t) ((t) >> 1)
 
 struct rewarm {
 	unsigned magic;
@@ -182,7 +182,7 @@ count_refresh(struct rewarm *rw, const struct rewarm_fetch *rf, double latency)
 	trace_refresh(rf, latency);
 	rw->stats.refreshed++;
 	/* Latency counts from the loss, for what was lost. */
-	if (trigger == RW_EXPIRING)
+	if (trigger != RW_INVALIDATED)
 		return;
 	rw->lat[rw->lat_next] = latency;
 	rw->lat_next = (rw->lat_next + 1) % REWARM_LATENCIES;
@@ -279,12 +279,6 @@ rewarm_on_done(void *priv, const struct fetch_result *res)
 		rw->stats.failed++;
 		snprintf(why, sizeof why, "HTTP %ld", res->status);
 		rewarm_report(rw, rf, WO_ORIGIN_ERROR, why, -1, 0);
-	} else if (res->hit && rf->trigger == RW_DROPPED) {
-		/* A visitor's fetch was under way, or done: it served us. */
-		rw->stats.recached++;
-		rewarm_report(rw, rf, WO_FRESH,
-		    "cached again by another fetch, which this one joined", -1,
-		    0);
 	} else if (res->hit || res->warm_id == NULL ||
 	    strcmp(res->warm_id, rf->id)) {
 		/* A hit was the guard's at once: the origin was not asked. */
@@ -333,7 +327,8 @@ recached(struct rewarm *rw, struct rewarm_fetch *rf)
 {
 	const struct warm_task *t = rf->task;
 
-	if (rf->trigger == RW_EXPIRING || rw->recached == NULL || rw->telling ||
+	if (rf->trigger != RW_INVALIDATED || rw->recached == NULL ||
+	    rw->telling ||
 	    !rw->recached(rw->recached_priv, t->host, t->url, t->variant))
 		return (0);
 	rw->stats.recached++;
@@ -398,11 +393,6 @@ rewarm_start(struct rewarm *rw, struct warm_task *t)
 	rq.latency_later = rw->verify != NULL;
 	for (rq.nhdr = 0; rq.nhdr < (unsigned)n; rq.nhdr++)
 		rq.hdr[rq.nhdr] = rf->hdrbuf[rq.nhdr];
-	/* Gone from the cache: looked up as a visitor's miss is (stoke.vcl),
-	 * so that a visitor's fetch under way serves it too.  Unsigned: the
-	 * header only takes a warm request's refresh away. */
-	if (rf->trigger == RW_DROPPED && rq.nhdr < FETCH_MAX_HDRS)
-		rq.hdr[rq.nhdr++] = "Stoke-Warm-Fill: 1";
 	if (fetcher_submit(rw->fetcher, &rq, rewarm_on_done, rf) != 0) {
 		rw->stats.failed++;
 		not_started(rw, rf, "the fetch could not be started");
@@ -427,7 +417,7 @@ rewarm_object(struct rewarm *rw, const char *host, const char *url,
 	int r;
 
 	CHECK_OBJ_NOTNULL(rw, REWARM_MAGIC);
-	AZ(key >> 62);
+	AZ(key >> 63);
 	r = wq_push(rw->queue, host, url, variant, priority, since,
 	    TASK_TRIGGER(trigger, key));
 	if (r > 0) {

@@ -52,22 +52,13 @@ struct rewarm *rewarm_new(struct event_base *, const struct rewarm_conf *,
     rewarm_dims_f *, void *dims_priv);
 void rewarm_free(struct rewarm **);
 enum rewarm_trigger {
-	/* A soft invalidation, or asked for: refreshed, whatever is cached
-	 * (the VCL's hash_always_miss).  since: the loss. */
-	RW_INVALIDATED,
+	RW_INVALIDATED, /* a purge, ban or tag invalidation: since */
 	RW_EXPIRING, /* popular, and its TTL ends soon */
-	/*
-	 * A hard purge, ban or tag invalidation: gone from the cache, so
-	 * fetched as a visitor's miss is (Stoke-Warm-Fill), joining the
-	 * fetch of a visitor who missed first instead of asking the origin
-	 * twice.  since: the loss.
-	 */
-	RW_DROPPED,
 };
 
 /*
  * Queue an object.  since: when it was lost (the invalidation's time),
- * or when it was found to be expiring.  key: the caller's (below 2^62),
+ * or when it was found to be expiring.  key: the caller's (below 2^63),
  * told back with the object's result.  1: queued; 0: queued or in
  * flight already; -1: the queue is full.
  */
