@@ -523,10 +523,15 @@ try {
     `http://127.0.0.1:${NODE}`)
   await shot(page, 'purge')
   await page.getByTestId('rewarm-job').click()
+  await page.waitForURL(/\/jobs\/\d+/)
+  const rewarmJid = Number(new URL(page.url()).pathname.split('/').pop())
+  // The job's own status, from the API: the page may show the last
+  // job's for a moment before it has loaded this one.
+  await eventually('the re-warm job done', async () =>
+    (await apiAs(page, 'GET', `/api/jobs/${rewarmJid}`)).body.status === 'done', 60000)
   await page.waitForFunction(() =>
     document.querySelector('[data-test=job-status]')?.innerText === 'done', null,
     { timeout: 60000 })
-  const rewarmJid = Number(new URL(page.url()).pathname.split('/').pop())
   const back = (await apiAs(page, 'GET', `/api/jobs/${rewarmJid}/results`)).body.results
   expect('warmed again, cached', back.map((r) => [new URL(r.url).pathname, r.outcome]),
     [['/product/1', 'cached']])
