@@ -928,13 +928,23 @@ enum lean_hdr {
 	LH_CURL, /* control bytes, or a name curl reads itself: curl's */
 };
 
+/* A header curl writes itself, named in h's first n bytes. */
+static int
+lean_own(const char *h, size_t n)
+{
+	static const char *const own[] = { "Host", "Accept", "User-Agent" };
+	unsigned u;
+
+	for (u = 0; u < sizeof own / sizeof own[0]; u++)
+		if (n == strlen(own[u]) && !strncasecmp(h, own[u], n))
+			return (1);
+	return (0);
+}
+
 static enum lean_hdr
 lean_header(const char *h)
 {
-	static const char *const own[] = { "Host", "Accept", "User-Agent" };
 	const char *c, *p;
-	size_t n;
-	unsigned u;
 
 	for (p = h; *p != '\0'; p++)
 		if (((unsigned char)*p < ' ' && *p != '\t') ||
@@ -950,23 +960,15 @@ lean_header(const char *h)
 			return (LH_SKIP);
 	}
 	/* One curl weighs against its own, in the other forms. */
-	n = (size_t)(c - h);
-	for (u = 0; u < sizeof own / sizeof own[0]; u++)
-		if (n == strlen(own[u]) && !strncasecmp(h, own[u], n) &&
-		    *c == ';')
-			return (LH_CURL);
 	if (*c == ';')
-		return (LH_EMPTY);
+		return (lean_own(h, (size_t)(c - h)) ? LH_CURL : LH_EMPTY);
 	if (c == h)
 		return (LH_SKIP);
 	for (p = c + 1; *p == ' ' || *p == '\t'; p++)
 		continue;
 	if (*p != '\0')
 		return (LH_SEND);
-	for (u = 0; u < sizeof own / sizeof own[0]; u++)
-		if (n == strlen(own[u]) && !strncasecmp(h, own[u], n))
-			return (LH_CURL);
-	return (LH_SKIP);
+	return (lean_own(h, (size_t)(c - h)) ? LH_CURL : LH_SKIP);
 }
 
 /* a (alen bytes), b, and the line's end, at dst; their length. */
