@@ -11,9 +11,10 @@
 # is alike within a round, less so across rounds.  wrk runs about as
 # long as stoked takes for the URLs.
 #
-# wrk runs on two threads, a loop each; stoked warm on one.  A third
-# run each round, wrk on one thread (-t1), tells that apart from the
-# rest of what a request costs either: it is a figure of its own.
+# wrk runs on two threads, a loop each, and stoked warm on two loops
+# (--loops 2), each with half the connections; a second pair each
+# round, wrk on one thread (-t1) and stoked on one loop, is a figure of
+# its own: what a request costs either, one loop against one.
 #
 # usage: bench/warm_throughput.sh BUILDDIR [URLS [CONNECTIONS [SECONDS]]]
 #   URLS (50000) distinct pages, CONNECTIONS (32) for both, wrk running
@@ -90,8 +91,8 @@ end
 LUA
 
 stoked() {
-	"$build/daemon/stoked" warm --concurrency "$1" --quiet \
-	    --urls-file "$dir/urls" || true
+	"$build/daemon/stoked" warm --concurrency "$1" --loops "${2:-1}" \
+	    --quiet --urls-file "$dir/urls" || true
 }
 # "N requests in S s: a cached, b fresh, c uncacheable, ..., f failed"
 field() {
@@ -133,10 +134,11 @@ while [ $r -le $rounds ]; do
 	wrk -t2 -c"$conns" -d"${secs}s" -s "$dir/urls.lua" "$site" -- \
 	    "$dir/paths" > "$dir/wrk.out" || fail "wrk failed"
 	mark; c1=$cpu; u1=$ucpu
-	line=$(stoked "$conns")
+	line=$(stoked "$conns" 2)
 	mark; c2=$cpu; u2=$ucpu
 	wrk -t1 -c"$conns" -d"${secs}s" -s "$dir/urls.lua" "$site" -- \
 	    "$dir/paths" > "$dir/wrk1.out" || fail "wrk -t1 failed"
+	line1=$(stoked "$conns" 1)
 	w1rps=$(sed -n 's/^Requests\/sec: *//p' "$dir/wrk1.out")
 	[ -n "$w1rps" ] || fail "wrk -t1 said: $(cat "$dir/wrk1.out")"
 	wrps=$(sed -n 's/^Requests\/sec: *//p' "$dir/wrk.out")
@@ -146,9 +148,13 @@ while [ $r -le $rounds ]; do
 	done_=$(echo "$line" | sed -n 's/^\([0-9]*\) requests in .*/\1/p')
 	s=$(echo "$line" | sed -n 's/.* requests in \([0-9.]*\) s:.*/\1/p')
 	[ -n "$done_" ] && [ -n "$s" ] || fail "stoked warm said: $line"
+	done1=$(echo "$line1" | sed -n 's/^\([0-9]*\) requests in .*/\1/p')
+	s1=$(echo "$line1" | sed -n 's/.* requests in \([0-9.]*\) s:.*/\1/p')
+	[ -n "$done1" ] && [ -n "$s1" ] || fail "stoked warm said: $line1"
 	echo "$wrps ${werr:-0} $done_ $s $(echo "$line" | field fresh)" \
 	    "$(echo "$line" | field failed) $wreq $c0 $c1 $c2 $u0 $u1 $u2" \
-	    "$w1rps" >> "$dir/rounds"
+	    "$w1rps $done1 $s1 $(echo "$line1" | field fresh)" \
+	    "$(echo "$line1" | field failed)" >> "$dir/rounds"
 	r=$((r + 1))
 done
 
@@ -167,38 +173,42 @@ function median(a, k,    i, j, t) {
 	s[k] = $3 / ($4 > 0 ? $4 : 0.01); sr = sr sprintf(" %.0f", s[k])
 	r[k] = s[k] / ($1 > 0 ? $1 : 1); rr = rr sprintf(" %.2f", r[k])
 	w1[k] = $14; w1r = w1r sprintf(" %.0f", $14)
-	r1[k] = s[k] / ($14 > 0 ? $14 : 1); r1r = r1r sprintf(" %.2f", r1[k])
-	if ($3 != n || $5 != n || $6 != 0)
+	s1[k] = $15 / ($16 > 0 ? $16 : 0.01); s1r = s1r sprintf(" %.0f", s1[k])
+	r1[k] = s1[k] / ($14 > 0 ? $14 : 1); r1r = r1r sprintf(" %.2f", r1[k])
+	if ($3 != n || $5 != n || $6 != 0 || $15 != n || $17 != n || $18 != 0)
 		bad++
-	fresh += $5; failed += $6; done_ += $3
+	fresh += $5 + $17; failed += $6 + $18; done_ += $3; all += $3 + $15
 	wcpu += $9 - $8; wreq += $7; scpu += $10 - $9
 	wucpu += $12 - $11; sucpu += $13 - $12
 }
 END {
 	wm = median(w, k); sm = median(s, k); rm = median(r, k)
-	w1m = median(w1, k); r1m = median(r1, k)
+	w1m = median(w1, k); s1m = median(s1, k); r1m = median(r1, k)
 	printf "warm_throughput: %d cached URLs, %d connections each, %d rounds alternated; wrk %d s a round\n", n, c, k, secs
 	printf "  (one machine: its %d cores shared by varnishd and wrk or stoked)\n", cpus
 	printf "  wrk:    %.0f req/s median (rounds:%s), %d non-2xx\n", wm, wr, werr
-	printf "  stoked: %.0f req/s median (rounds:%s), verified: %d fresh of %d, %d failed\n", sm, sr, fresh, done_, failed
-	printf "  client CPU (user+system) a request: wrk %.1f us, stoked %.1f us\n", wcpu / wreq * 1e6, scpu / (done_ > 0 ? done_ : 1) * 1e6
+	printf "  stoked --loops 2: %.0f req/s median (rounds:%s)\n", sm, sr
+	printf "  verified, both stoked runs: %d fresh of %d, %d failed\n", fresh, all, failed
+	printf "  client CPU (user+system) a request: wrk %.1f us, stoked --loops 2 %.1f us\n", wcpu / wreq * 1e6, scpu / (done_ > 0 ? done_ : 1) * 1e6
 	printf "    of which user: wrk %.1f us, stoked %.1f us\n", wucpu / wreq * 1e6, sucpu / (done_ > 0 ? done_ : 1) * 1e6
 	printf "  ratio stoked/wrk, each round against the wrk round before it:%s\n", rr
 	printf "  median ratio: %.2f   goal: >= 0.95 with every answer verified: %s\n", rm, (rm >= 0.95 && !bad) ? "PASS" : "FAIL"
-	printf "  wrk -t1 (one loop, as stoked): %.0f req/s median (rounds:%s)\n", w1m, w1r
-	printf "  ratio stoked/wrk -t1, each round against the run just after it:%s; median %.2f\n", r1r, r1m
-	printf "%.0f %.0f %d %.1f %.1f %.4f %.0f %.4f\n", sm, wm, bad,
+	printf "  wrk -t1: %.0f req/s median (rounds:%s)\n", w1m, w1r
+	printf "  stoked on one loop: %.0f req/s median (rounds:%s)\n", s1m, s1r
+	printf "  ratio stoked/wrk -t1, each round against the wrk run before it:%s; median %.2f\n", r1r, r1m
+	printf "%.0f %.0f %d %.1f %.1f %.4f %.0f %.4f %.0f\n", sm, wm, bad,
 	    scpu / (done_ > 0 ? done_ : 1) * 1e6, wcpu / wreq * 1e6, rm,
-	    w1m, r1m > summary
+	    w1m, r1m, s1m > summary
 }' "$dir/rounds"
 
-read -r srate wrate bad scpu wcpu ratio w1rate ratio1 < "$dir/summary"
+read -r srate wrate bad scpu wcpu ratio w1rate ratio1 s1rate < "$dir/summary"
 # The rates are the rounds' medians; the ratio judged is the rounds'.
-figure warm_throughput "warm throughput on cached URLs, every answer verified" \
+figure warm_throughput \
+    "warm throughput on cached URLs, every answer verified, two loops" \
     "$srate" req/s wrk "$wrate" ">= 0.95x wrk" "r >= 0.95 && $bad == 0" \
     "$(printf %.2f "$ratio")"
 figure warm_throughput_one_loop \
-    "warm throughput on cached URLs, against a one-loop wrk" \
-    "$srate" req/s "wrk -t1" "$w1rate" - - "$(printf %.2f "$ratio1")"
+    "warm throughput on cached URLs, one loop against wrk -t1" \
+    "$s1rate" req/s "wrk -t1" "$w1rate" - - "$(printf %.2f "$ratio1")"
 figure warm_client_cpu "warm client CPU a request (user+system)" \
     "$scpu" us wrk "$wcpu" - -

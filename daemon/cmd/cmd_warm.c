@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <uthash.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -38,10 +40,12 @@
 #include "render/render_pool.h"
 #include "sitemap/sitemap_crawl.h"
 #include "warm/warm_batch.h"
+#include "warm/warm_loop.h"
 #include "cmd.h"
 #include "cmd_opts.h"
 
 #define MAX_SITEMAPS 16
+#define MAX_LOOPS 16
 #define MAX_ASSET_HOSTS (RENDER_MAX_HOSTS - 1)
 
 struct cli {
@@ -72,6 +76,15 @@ struct cli {
 	unsigned rendering, listed, closed, render_failed, rendered;
 	struct event *tick;
 	double last_line;
+	/*
+	 * --loops N: the job dealt by URL to this loop's batch (job) and
+	 * N - 1 more on threads of their own, each with its share of the
+	 * concurrency and of the origin's limits.
+	 */
+	unsigned nloop;
+	struct warm_loop *loop[MAX_LOOPS - 1];
+	unsigned loops_ended, home_ended;
+	pthread_mutex_t out_mtx; /* results come from every loop */
 };
 
 static void
@@ -84,6 +97,7 @@ show_result(void *priv, const struct wb_result *r)
 
 	if (c->quiet || (plain && !c->verbose))
 		return;
+	AZ(pthread_mutex_lock(&c->out_mtx));
 	if (c->tty)
 		fputs("\r\033[K", stderr);
 	printf("%3ld %-12s %7.1f ms  %s%s%s", r->status,
@@ -97,6 +111,32 @@ show_result(void *priv, const struct wb_result *r)
 		printf("  [%u tries]", r->attempts);
 	printf("\n");
 	fflush(stdout);
+	AZ(pthread_mutex_unlock(&c->out_mtx));
+}
+
+/* The whole job's progress: this loop's and the others'. */
+static void
+job_progress(struct cli *c, struct wb_progress *p)
+{
+	struct wb_progress q;
+	unsigned i, k;
+
+	wb_progress(c->job, p);
+	for (i = 0; i + 1 < c->nloop; i++) {
+		wl_progress(c->loop[i], &q);
+		p->total += q.total;
+		p->done += q.done;
+		for (k = 0; k < WO__MAX; k++)
+			p->outcome[k] += q.outcome[k];
+		p->verified += q.verified;
+		p->listing |= q.listing;
+		if (q.elapsed > p->elapsed)
+			p->elapsed = q.elapsed;
+	}
+	p->rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
+	p->eta = (!p->listing && p->rate > 0)
+	    ? (double)(p->total - p->done) / p->rate
+	    : -1;
 }
 
 static void
@@ -107,7 +147,7 @@ progress_line(struct cli *c, int final)
 
 	if (c->quiet || c->job == NULL)
 		return;
-	wb_progress(c->job, &p);
+	job_progress(c, &p);
 	if (p.eta >= 0)
 		snprintf(eta, sizeof eta, ", ETA %.0fs", p.eta);
 	else
@@ -137,23 +177,46 @@ warm_on_tick(evutil_socket_t fd, short what, void *priv)
 	}
 }
 
+/* Every loop's batch has ended: the job is done. */
+static void
+warm_maybe_end(struct cli *c)
+{
+	if (c->home_ended && c->loops_ended + 1 == c->nloop)
+		event_base_loopbreak(c->eb);
+}
+
 static void
 warm_on_end(void *priv)
 {
 	struct cli *c;
 
 	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	c->home_ended = 1;
+	warm_maybe_end(c);
+}
 
-	event_base_loopbreak(c->eb);
+static void
+warm_on_loop_end(void *priv)
+{
+	struct cli *c;
+
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	c->loops_ended++;
+	assert(c->loops_ended < c->nloop);
+	warm_maybe_end(c);
 }
 
 /* The list is closed once every page is listed and rendered. */
 static void
 warm_maybe_close(struct cli *c)
 {
+	unsigned i;
+
 	if (c->closed || !c->listed || c->crawling > 0 || c->rendering > 0)
 		return;
 	c->closed = 1;
+	for (i = 0; i + 1 < c->nloop; i++)
+		wl_close(c->loop[i]);
 	wb_close(c->job);
 }
 
@@ -243,11 +306,23 @@ warm_render(struct cli *c, const char *url)
 	render_pool_submit(c->rp, &rq, warm_on_rendered, wr);
 }
 
-/* A page to warm, and to render with --render.  As wb_add(). */
+/*
+ * A page to warm, and to render with --render.  As wb_add().  With
+ * loops, the URL's hash picks one: the same URL twice goes to the
+ * same batch, which takes it once.
+ */
 static int
 warm_page(struct cli *c, const char *url)
 {
-	int r = wb_add(c->job, url);
+	unsigned h;
+	int r;
+
+	if (c->nloop > 1 && url != NULL) {
+		HASH_VALUE(url, strlen(url), h);
+		if (h % c->nloop != 0)
+			return (wl_add(c->loop[h % c->nloop - 1], url));
+	}
+	r = wb_add(c->job, url);
 
 	if (r > 0 && c->render)
 		warm_render(c, url);
@@ -526,6 +601,10 @@ warm_options(struct cli *c, int argc, char **argv, int *arg0)
 		    "are let through and warmed (repeatable)",
 		    c, warm_asset_host },
 		CMD_OPT_RENDER(&c->cr),
+		{ "loops", 0, CO_UINT, "N", 1, MAX_LOOPS, "1",
+		    "event loops, a thread each: the URLs, the concurrency "
+		    "and the origin's limits shared among them",
+		    &c->nloop, NULL },
 		{ "verbose", 'v', CO_FLAG, NULL, 0, 0, NULL,
 		    "say what came of each URL, cached ones too", &c->verbose,
 		    NULL },
@@ -544,12 +623,39 @@ warm_options(struct cli *c, int argc, char **argv, int *arg0)
 		cmd_opts_usage(stderr, "warm", warm_synopsis, warm_about, opts);
 		return (2);
 	}
+	if (c->nloop > c->cc.concurrency) {
+		fprintf(stderr,
+		    "stoked warm: --loops %u is more than the concurrency "
+		    "(%u)\n",
+		    c->nloop, c->cc.concurrency);
+		return (2);
+	}
+	for (i = 0; i < c->cc.nnode; i++)
+		if (c->nloop > 1 && c->logs[i] != NULL) {
+			fprintf(stderr,
+			    "stoked warm: --loops with -n: "
+			    "the log is read on one loop\n");
+			return (2);
+		}
+	if (c->nloop > 1 && c->render) {
+		fprintf(stderr,
+		    "stoked warm: --loops with --render: pages "
+		    "are rendered from one loop\n");
+		return (2);
+	}
 	c->wc.concurrency = c->cc.concurrency;
 	/* show_result() prints no headers. */
 	c->wc.no_headers = 1;
 	if (c->cc.og.ceiling == 0)
 		c->cc.og.ceiling = c->wc.concurrency;
 	c->cc.og.initial = c->cc.og.ceiling < 4 ? c->cc.og.ceiling : 4;
+	if (c->nloop > c->cc.og.ceiling) {
+		fprintf(stderr,
+		    "stoked warm: --loops %u is more than --origin-max "
+		    "(%u)\n",
+		    c->nloop, c->cc.og.ceiling);
+		return (2);
+	}
 	assert(CMD_MAX_NODES <= WB_MAX_NODES);
 	for (i = 0; i < c->cc.nnode; i++)
 		c->wc.nodes[i] = c->cc.nodes[i];
@@ -559,10 +665,39 @@ warm_options(struct cli *c, int argc, char **argv, int *arg0)
 	return (0);
 }
 
+/* Loop k's share of the job's conf (wc) and the origin's limits (og). */
+static unsigned
+share(unsigned total, unsigned n, unsigned k)
+{
+	return (total / n + (k < total % n));
+}
+
+static void
+loop_share(const struct cli *c, unsigned k, struct wb_conf *wc,
+    struct og_conf *og)
+{
+	unsigned n = c->nloop;
+
+	assert(k < n);
+	*wc = c->wc;
+	wc->concurrency = share(c->wc.concurrency, n, k);
+	*og = c->cc.og;
+	og->ceiling = share(c->cc.og.ceiling, n, k);
+	og->initial = share(c->cc.og.initial, n, k);
+	if (og->ceiling == 0)
+		og->ceiling = 1;
+	if (og->initial == 0)
+		og->initial = 1;
+	og->rate = c->cc.og.rate / n;
+	AN(wc->concurrency);
+}
+
 int
 cmd_warm(int argc, char **argv)
 {
 	struct wb_progress p;
+	struct wb_conf wc;
+	struct og_conf og;
 	struct timeval tv = { 1, 0 };
 	struct render_pool_conf rpc;
 	struct sc_conf scc;
@@ -583,14 +718,28 @@ cmd_warm(int argc, char **argv)
 		return (1);
 	}
 	c.tty = isatty(STDERR_FILENO);
-	c.f = fetcher_new(c.eb, c.wc.concurrency);
-	c.guard = og_new(&c.cc.og);
+	AZ(pthread_mutex_init(&c.out_mtx, NULL));
+	loop_share(&c, 0, &wc, &og);
+	c.f = fetcher_new(c.eb, wc.concurrency);
+	c.guard = og_new(&og);
 	fetcher_set_guard(c.f, c.guard);
 	if (attach_logs(&c, &c.wc, c.logs) != 0) {
 		rc = 1;
 		goto out;
 	}
-	c.job = wb_new(c.f, &c.wc, show_result, warm_on_end, &c);
+	loop_share(&c, 0, &wc, &og);
+	c.job = wb_new(c.f, &wc, show_result, warm_on_end, &c);
+	for (i = 1; i < c.nloop; i++) {
+		loop_share(&c, i, &wc, &og);
+		c.loop[i - 1] =
+		    wl_new(c.eb, &wc, &og, show_result, warm_on_loop_end, &c);
+		if (c.loop[i - 1] == NULL) {
+			fprintf(stderr, "stoked warm: no loop %u\n", i + 1);
+			c.nloop = i;
+			rc = 1;
+			goto out;
+		}
+	}
 	if (c.render) {
 		cmd_render_conf(&c.cr, &rpc);
 		c.rp = render_pool_new(c.eb, c.f, &rpc);
@@ -622,17 +771,23 @@ cmd_warm(int argc, char **argv)
 			c.ncrawl++;
 		}
 	}
+	for (i = 0; rc == 0 && i + 1 < c.nloop; i++)
+		if (wl_start(c.loop[i]) != 0) {
+			fprintf(stderr, "stoked warm: no thread for loop %u\n",
+			    i + 2);
+			rc = 1;
+		}
 	if (rc == 0) {
 		c.listed = 1;
 		warm_maybe_close(&c);
 		c.tick = event_new(c.eb, -1, EV_PERSIST, warm_on_tick, &c);
 		(void)event_add(c.tick, &tv);
 		c.last_line = VTIM_real();
-		wb_progress(c.job, &p);
-		if (!c.closed || p.done < p.total)
+		/* The other loops' ends come through this one. */
+		if (!c.closed || !c.home_ended || c.nloop > 1)
 			(void)event_base_dispatch(c.eb);
 		progress_line(&c, 1);
-		wb_progress(c.job, &p);
+		job_progress(&c, &p);
 		printf("%zu requests in %.2f s: %zu cached, %zu fresh, %zu "
 		       "uncacheable, %zu origin errors, %zu timeouts, %zu "
 		       "failed\n",
@@ -657,6 +812,9 @@ out:
 	/* The job before the fetcher: the fetcher reports to it. */
 	for (i = 0; i < c.ncrawl; i++)
 		sc_free(&c.crawl[i]);
+	for (i = 0; i + 1 < c.nloop; i++)
+		if (c.loop[i] != NULL)
+			wl_free(&c.loop[i]);
 	/* The pool before the fetcher too: its pages fetch on it. */
 	if (c.rp != NULL)
 		render_pool_free(&c.rp);
@@ -668,6 +826,7 @@ out:
 	if (c.tick != NULL)
 		event_free(c.tick);
 	event_base_free(c.eb);
+	AZ(pthread_mutex_destroy(&c.out_mtx));
 	memset(c.cc.key, 0, sizeof c.cc.key);
 	curl_global_cleanup();
 	return (rc);

@@ -390,6 +390,14 @@ wb_pump(struct warm_batch *j)
 }
 
 int
+wb_url_ok(const char *url)
+{
+	return (url != NULL &&
+	    (strncasecmp(url, "http://", 7) == 0 ||
+	        strncasecmp(url, "https://", 8) == 0));
+}
+
+int
 wb_add(struct warm_batch *j, const char *url)
 {
 	struct wb_url *u;
@@ -397,9 +405,7 @@ wb_add(struct warm_batch *j, const char *url)
 
 	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
 	assert(!j->closed);
-	if (url == NULL ||
-	    (strncasecmp(url, "http://", 7) != 0 &&
-	        strncasecmp(url, "https://", 8) != 0))
+	if (!wb_url_ok(url))
 		return (-1);
 	HASH_FIND_STR(j->set, url, u);
 	if (u != NULL)

@@ -73,6 +73,8 @@ typedef void wb_end_f(void *priv);
 
 struct warm_batch *wb_new(struct fetcher *, const struct wb_conf *,
     wb_result_f *, wb_end_f *, void *priv);
+/* An http(s) URL: one wb_add() takes. */
+int wb_url_ok(const char *url);
 /* 1: added; 0: already there; -1: not a URL we can fetch. */
 int wb_add(struct warm_batch *, const char *url);
 /* No more URLs: the end callback comes once the rest is done. */
