@@ -13,6 +13,8 @@
 
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
+#include <string.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -93,6 +95,7 @@ h1_target(const char *url)
 	struct h1_target t;
 	const struct sockaddr_in *s4;
 	const struct sockaddr_in6 *s6;
+	char canon[INET_ADDRSTRLEN];
 	size_t u;
 
 	if (h1_target_parse(url, &t) != 0)
@@ -114,6 +117,11 @@ h1_target(const char *url)
 	if (t.salen == sizeof *s4) {
 		s4 = (const void *)&t.sa;
 		assert(s4->sin_family == AF_INET);
+		/* The Host header is the address as curl writes it. */
+		AN(inet_ntop(AF_INET, &s4->sin_addr, canon, sizeof canon));
+		u = strlen(canon);
+		assert(!strncmp(t.host, canon, u));
+		assert(t.host[u] == '\0' || t.host[u] == ':');
 	} else {
 		assert(t.salen == sizeof *s6);
 		s6 = (const void *)&t.sa;

@@ -126,8 +126,9 @@ h1_target_parse(const char *url, struct h1_target *t)
 		s6->sin6_port = htons((uint16_t)port);
 		t->salen = sizeof *s6;
 	} else {
-		/* inet_pton: four decimal parts, nothing curl would read
-		 * otherwise ("0x7f.1", "127.1"). */
+		/* inet_pton: four decimal parts without leading zeros,
+		 * nothing curl would read otherwise ("0x7f.1", "127.1",
+		 * "127.0.0.01"): the form curl writes in the Host header. */
 		if (inet_pton(AF_INET, addr, &s4->sin_addr) != 1)
 			return (-1);
 		s4->sin_family = AF_INET;
@@ -135,11 +136,11 @@ h1_target_parse(const char *url, struct h1_target *t)
 		t->salen = sizeof *s4;
 	}
 	/* As curl writes it in the Host header ("[::1]" for
-	 * "[0:0:0:0:0:0:0:1]"), or curl's. */
-	if (inet_ntop(t->sa.ss_family,
-	        v6 ? (const void *)&s6->sin6_addr : (const void *)&s4->sin_addr,
-	        canon, sizeof canon) == NULL ||
-	    strcmp(canon, addr))
+	 * "[0:0:0:0:0:0:0:1]"), or curl's.  (inet_ntop() is a sprintf()
+	 * a part: for IPv4 the form inet_pton() took is that already.) */
+	if (v6 &&
+	    (inet_ntop(AF_INET6, &s6->sin6_addr, canon, sizeof canon) == NULL ||
+	        strcmp(canon, addr)))
 		return (-1);
 	target_host(t, addr, v6, (unsigned)port);
 	return (0);
