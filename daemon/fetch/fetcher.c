@@ -596,7 +596,8 @@ fetch_header(struct fetch *fe, const char *p, size_t len)
 	HDR("Location", location)
 	HDR("Content-Type", content_type)
 #undef HDR
-	if (len > 11 && !strncasecmp(p, "Set-Cookie:", 11)) {
+	if (len > 11 && (p[0] | 0x20) == 's' &&
+	    !strncasecmp(p, "Set-Cookie:", 11)) {
 		fe->set_cookie = 1;
 		fetch_cookie(fe, p + 11, len - 11);
 	}
