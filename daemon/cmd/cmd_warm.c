@@ -152,12 +152,16 @@ progress_line(struct cli *c, int final)
 		snprintf(eta, sizeof eta, ", ETA %.0fs", p.eta);
 	else
 		snprintf(eta, sizeof eta, "%s", p.listing ? ", listing" : "");
+	/* On a terminal the line is left open: a result told from another
+	 * loop in between would be written at its end. */
+	AZ(pthread_mutex_lock(&c->out_mtx));
 	fprintf(stderr, "%s%zu/%zu%s done, %zu failed, %.1f/s%s%s",
 	    c->tty ? "\r\033[K" : "", p.done, p.total, p.listing ? "+" : "",
 	    p.outcome[WO_FAILED] + p.outcome[WO_TIMEOUT] +
 	        p.outcome[WO_ORIGIN_ERROR],
 	    p.rate, eta, c->tty && !final ? "" : "\n");
 	fflush(stderr);
+	AZ(pthread_mutex_unlock(&c->out_mtx));
 }
 
 static void
