@@ -122,6 +122,13 @@ co_number(const struct cmd_opt *o, const char *arg, double *out)
 	return (0);
 }
 
+/* A flag, or a call that names no argument ("--head"), takes none. */
+static int
+co_takes_arg(const struct cmd_opt *o)
+{
+	return (o->kind != CO_FLAG && !(o->kind == CO_CALL && o->arg == NULL));
+}
+
 /* at: where arg comes from, "" (argv) or "FILE:LINE: ". */
 static int
 co_set(const char *who, const char *at, const struct cmd_opt *o,
@@ -235,13 +242,13 @@ co_getopt_init(struct co_getopt *g, const struct cmd_opt *opts)
 	for (i = 0; i < g->n; i++) {
 		g->lo[i].name = opts[i].name;
 		g->lo[i].has_arg =
-		    opts[i].kind == CO_FLAG ? no_argument : required_argument;
+		    co_takes_arg(&opts[i]) ? required_argument : no_argument;
 		g->lo[i].val =
 		    opts[i].letter != 0 ? opts[i].letter : CO_VAL0 + (int)i;
 		if (opts[i].letter != 0) {
 			assert(ns + 3 < sizeof g->shorts);
 			g->shorts[ns++] = (char)opts[i].letter;
-			if (opts[i].kind != CO_FLAG)
+			if (co_takes_arg(&opts[i]))
 				g->shorts[ns++] = ':';
 		}
 	}
@@ -325,7 +332,7 @@ co_conf(const char *who, const struct cmd_opt *opts, const char *seen)
 		if (seen[o - opts])
 			continue;
 		b = 1;
-		if (o->kind == CO_FLAG && (b = cmd_conf_bool(l->value)) < 0) {
+		if (!co_takes_arg(o) && (b = cmd_conf_bool(l->value)) < 0) {
 			fprintf(stderr, "stoked %s: %s%s is yes or no\n", who,
 			    at, l->key);
 			return (2);
