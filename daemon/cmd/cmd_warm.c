@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,13 +319,20 @@ warm_render(struct cli *c, const char *url)
 static int
 warm_page(struct cli *c, const char *url)
 {
-	unsigned h;
+	unsigned h, k;
 	int r;
 
 	if (c->nloop > 1 && url != NULL) {
+		/*
+		 * The hash's high bits pick the loop: each batch's own
+		 * table (uthash, the same hash) buckets by the low ones,
+		 * and a loop whose URLs all share those would have a
+		 * table that stops growing.
+		 */
 		HASH_VALUE(url, strlen(url), h);
-		if (h % c->nloop != 0)
-			return (wl_add(c->loop[h % c->nloop - 1], url));
+		k = (unsigned)(((uint64_t)h * c->nloop) >> 32);
+		if (k != 0)
+			return (wl_add(c->loop[k - 1], url));
 	}
 	r = wb_add(c->job, url);
 

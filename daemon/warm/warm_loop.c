@@ -147,7 +147,6 @@ on_inbox(evutil_socket_t fd, short what, void *priv)
 		AZ(event_base_loopbreak(wl->eb));
 		return;
 	}
-	snap(wl);
 	/* Once: wb_close() may end the batch at once. */
 	if (close_req == 1) {
 		AZ(pthread_mutex_lock(&wl->mtx));
@@ -155,6 +154,8 @@ on_inbox(evutil_socket_t fd, short what, void *priv)
 		AZ(pthread_mutex_unlock(&wl->mtx));
 		wb_close(wl->job);
 	}
+	/* Closed, it says so: no longer listing, an ETA. */
+	snap(wl);
 }
 
 /* The home loop: the batch ended. */
