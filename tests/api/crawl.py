@@ -353,7 +353,13 @@ value = {"/p/%d" % e[1]: e[0] for e in entries}
 warmed = [u for _, u, via in log_lines()[mark:] if via == "varnish" and
           u in value]
 expect("priorities: each warmed once", sorted(warmed), best)
-expect("priorities: warmed most valuable first",
+# Should the order be wrong: whether a task was claimed twice (its lease
+# ran out) or held back, in the order the tasks ended.
+hist = sql("SELECT string_agg(url || ' p' || priority || ' tries '"
+           " || attempts || ' at ' || to_char(finished_at, 'HH24:MI:SS.MS'),"
+           " '; ' ORDER BY finished_at) FROM warm_tasks WHERE job_id = %d"
+           % pd["id"])
+expect("priorities: warmed most valuable first (tasks: %s)" % hist,
        [value[u] for u in warmed], sorted((value[u] for u in warmed),
                                           reverse=True))
 lm = {r: float(sql("SELECT priority FROM warm_tasks WHERE job_id = %d"
