@@ -120,24 +120,13 @@ static void
 job_progress(struct cli *c, struct wb_progress *p)
 {
 	struct wb_progress q;
-	unsigned i, k;
+	unsigned i;
 
 	wb_progress(c->job, p);
 	for (i = 0; i + 1 < c->nloop; i++) {
 		wl_progress(c->loop[i], &q);
-		p->total += q.total;
-		p->done += q.done;
-		for (k = 0; k < WO__MAX; k++)
-			p->outcome[k] += q.outcome[k];
-		p->verified += q.verified;
-		p->listing |= q.listing;
-		if (q.elapsed > p->elapsed)
-			p->elapsed = q.elapsed;
+		wb_progress_add(p, &q);
 	}
-	p->rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
-	p->eta = (!p->listing && p->rate > 0)
-	    ? (double)(p->total - p->done) / p->rate
-	    : -1;
 }
 
 static void
@@ -696,8 +685,8 @@ loop_share(const struct cli *c, unsigned k, struct wb_conf *wc,
 	*og = c->cc.og;
 	og->ceiling = share(c->cc.og.ceiling, n, k);
 	og->initial = share(c->cc.og.initial, n, k);
-	if (og->ceiling == 0)
-		og->ceiling = 1;
+	/* warm_options() allows no more loops than the ceiling. */
+	AN(og->ceiling);
 	if (og->initial == 0)
 		og->initial = 1;
 	og->rate = c->cc.og.rate / n;

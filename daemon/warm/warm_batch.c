@@ -434,6 +434,8 @@ wb_close(struct warm_batch *j)
 	maybe_end(j);
 }
 
+static void wb_progress_rate(struct wb_progress *);
+
 void
 wb_progress(const struct warm_batch *j, struct wb_progress *p)
 {
@@ -442,10 +444,35 @@ wb_progress(const struct warm_batch *j, struct wb_progress *p)
 	p->total = j->nurl * nodes(j);
 	p->listing = !j->closed;
 	p->elapsed = VTIM_real() - j->started;
+	wb_progress_rate(p);
+}
+
+/* Rate and ETA from what p counts. */
+static void
+wb_progress_rate(struct wb_progress *p)
+{
 	p->rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
 	p->eta = (!p->listing && p->rate > 0)
 	    ? (double)(p->total - p->done) / p->rate
 	    : -1;
+}
+
+void
+wb_progress_add(struct wb_progress *sum, const struct wb_progress *p)
+{
+	unsigned k;
+
+	AN(sum);
+	AN(p);
+	sum->total += p->total;
+	sum->done += p->done;
+	for (k = 0; k < WO__MAX; k++)
+		sum->outcome[k] += p->outcome[k];
+	sum->verified += p->verified;
+	sum->listing |= p->listing;
+	if (p->elapsed > sum->elapsed)
+		sum->elapsed = p->elapsed;
+	wb_progress_rate(sum);
 }
 
 struct warm_batch *

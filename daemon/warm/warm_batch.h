@@ -80,6 +80,8 @@ int wb_add(struct warm_batch *, const char *url);
 /* No more URLs: the end callback comes once the rest is done. */
 void wb_close(struct warm_batch *);
 void wb_progress(const struct warm_batch *, struct wb_progress *);
+/* Another batch's progress added to sum's (a job over several loops). */
+void wb_progress_add(struct wb_progress *sum, const struct wb_progress *);
 /* Stops it: what is in flight is left to finish, unreported. */
 void wb_free(struct warm_batch **);
 
