@@ -23,7 +23,6 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <uthash.h>
 
 #include "vdef.h"
 #include "vas.h"
@@ -41,7 +40,9 @@
 #include "render/render_pool.h"
 #include "sitemap/sitemap_crawl.h"
 #include "warm/warm_batch.h"
+#include "warm/warm_feed.h"
 #include "warm/warm_loop.h"
+#include "warm/warm_tap.h"
 #include "cmd.h"
 #include "cmd_opts.h"
 
@@ -78,11 +79,15 @@ struct cli {
 	struct event *tick;
 	double last_line;
 	/*
-	 * --loops N: the job dealt by URL to this loop's batch (job) and
-	 * N - 1 more on threads of their own, each with its share of the
-	 * concurrency and of the origin's limits.
+	 * --loops N: the job run by this loop's batch (job) and N - 1
+	 * more on threads of their own, each with its share of the
+	 * concurrency and of the origin's limits, each taking URLs from
+	 * the feed as it needs them (through tap, here).
 	 */
 	unsigned nloop;
+	struct warm_feed *feed;
+	struct warm_tap *tap;
+	struct event *flush_ev; /* what was put, for the loops to take */
 	struct warm_loop *loop[MAX_LOOPS - 1];
 	unsigned loops_ended, home_ended;
 	pthread_mutex_t out_mtx; /* results come from every loop */
@@ -127,6 +132,12 @@ job_progress(struct cli *c, struct wb_progress *p)
 		wl_progress(c->loop[i], &q);
 		wb_progress_add(p, &q);
 	}
+	if (c->feed == NULL)
+		return;
+	/* What the loops have not taken yet counts too. */
+	p->total = wf_listed(c->feed) * (c->wc.nnode > 0 ? c->wc.nnode : 1);
+	p->listing = !wf_closed(c->feed);
+	wb_progress_reckon(p);
 }
 
 static void
@@ -204,14 +215,13 @@ warm_on_loop_end(void *priv)
 static void
 warm_maybe_close(struct cli *c)
 {
-	unsigned i;
-
 	if (c->closed || !c->listed || c->crawling > 0 || c->rendering > 0)
 		return;
 	c->closed = 1;
-	for (i = 0; i + 1 < c->nloop; i++)
-		wl_close(c->loop[i]);
-	wb_close(c->job);
+	if (c->feed != NULL)
+		wf_close(c->feed);
+	else
+		wb_close(c->job);
 }
 
 static void
@@ -300,28 +310,32 @@ warm_render(struct cli *c, const char *url)
 	render_pool_submit(c->rp, &rq, warm_on_rendered, wr);
 }
 
+/* The loops are woken once for what a sitemap page (say) listed. */
+static void
+warm_on_flush(evutil_socket_t fd, short what, void *priv)
+{
+	struct cli *c;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
+	wf_flush(c->feed);
+}
+
 /*
  * A page to warm, and to render with --render.  As wb_add().  With
- * loops, the URL's hash picks one: the same URL twice goes to the
- * same batch, which takes it once.
+ * loops, into the feed they take from.
  */
 static int
 warm_page(struct cli *c, const char *url)
 {
-	unsigned h, k;
 	int r;
 
-	if (c->nloop > 1 && url != NULL) {
-		/*
-		 * The hash's high bits pick the loop: each batch's own
-		 * table (uthash, the same hash) buckets by the low ones,
-		 * and a loop whose URLs all share those would have a
-		 * table that stops growing.
-		 */
-		HASH_VALUE(url, strlen(url), h);
-		k = (unsigned)(((uint64_t)h * c->nloop) >> 32);
-		if (k != 0)
-			return (wl_add(c->loop[k - 1], url));
+	if (c->feed != NULL) {
+		r = wf_put(c->feed, url);
+		if (r > 0)
+			event_active(c->flush_ev, EV_TIMEOUT, 0);
+		return (r);
 	}
 	r = wb_add(c->job, url);
 
@@ -730,10 +744,22 @@ cmd_warm(int argc, char **argv)
 	}
 	loop_share(&c, 0, &wc, &og);
 	c.job = wb_new(c.f, &wc, show_result, warm_on_end, &c);
+	if (c.nloop > 1) {
+		c.feed = wf_new();
+		c.flush_ev = event_new(c.eb, -1, 0, warm_on_flush, &c);
+		if (c.feed == NULL || c.flush_ev == NULL ||
+		    (c.tap = wt_new(c.feed, c.eb, c.job,
+		         WT_LOW(wc.concurrency))) == NULL) {
+			fprintf(stderr, "stoked warm: out of memory\n");
+			c.nloop = 1;
+			rc = 1;
+			goto out;
+		}
+	}
 	for (i = 1; i < c.nloop; i++) {
 		loop_share(&c, i, &wc, &og);
-		c.loop[i - 1] =
-		    wl_new(c.eb, &wc, &og, show_result, warm_on_loop_end, &c);
+		c.loop[i - 1] = wl_new(c.eb, c.feed, &wc, &og, show_result,
+		    warm_on_loop_end, &c);
 		if (c.loop[i - 1] == NULL) {
 			fprintf(stderr, "stoked warm: no loop %u\n", i + 1);
 			c.nloop = i;
@@ -741,6 +767,14 @@ cmd_warm(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Before the URLs are read: the loops take them as they come. */
+	for (i = 0; i + 1 < c.nloop; i++)
+		if (wl_start(c.loop[i]) != 0) {
+			fprintf(stderr, "stoked warm: no thread for loop %u\n",
+			    i + 2);
+			rc = 1;
+			goto out;
+		}
 	if (c.render) {
 		cmd_render_conf(&c.cr, &rpc);
 		c.rp = render_pool_new(c.eb, c.f, &rpc);
@@ -772,12 +806,6 @@ cmd_warm(int argc, char **argv)
 			c.ncrawl++;
 		}
 	}
-	for (i = 0; rc == 0 && i + 1 < c.nloop; i++)
-		if (wl_start(c.loop[i]) != 0) {
-			fprintf(stderr, "stoked warm: no thread for loop %u\n",
-			    i + 2);
-			rc = 1;
-		}
 	if (rc == 0) {
 		c.listed = 1;
 		warm_maybe_close(&c);
@@ -819,6 +847,8 @@ out:
 	/* The pool before the fetcher too: its pages fetch on it. */
 	if (c.rp != NULL)
 		render_pool_free(&c.rp);
+	if (c.tap != NULL)
+		wt_free(&c.tap);
 	wb_free(&c.job);
 	fetcher_free(&c.f);
 	og_free(&c.guard);
@@ -826,6 +856,10 @@ out:
 		instance_free(&c.inst[i]);
 	if (c.tick != NULL)
 		event_free(c.tick);
+	if (c.flush_ev != NULL)
+		event_free(c.flush_ev);
+	if (c.feed != NULL)
+		wf_free(&c.feed);
 	event_base_free(c.eb);
 	AZ(pthread_mutex_destroy(&c.out_mtx));
 	memset(c.cc.key, 0, sizeof c.cc.key);

@@ -74,7 +74,7 @@ struct warm_batch {
 	wb_end_f *end_cb;
 	void *priv;
 	struct wb_url *set;
-	char **urls;
+	const char **urls; /* the set's, or wb_add_listed()'s caller's */
 	size_t nurl, cap;
 	size_t next; /* the next (URL, node) pair to start */
 	unsigned inflight, verifying;
@@ -82,6 +82,9 @@ struct warm_batch {
 	VTAILQ_HEAD(, wb_req) active; /* in flight */
 	VTAILQ_HEAD(, wb_req) checking; /* answered, waiting for the log */
 	VTAILQ_HEAD(, wb_req) again; /* to be tried again first */
+	wb_low_f *low_cb;
+	void *low_priv;
+	unsigned low, in_low;
 	uint64_t seq;
 	double started;
 	struct wb_progress prog;
@@ -387,6 +390,12 @@ wb_pump(struct warm_batch *j)
 		if (send_req(j, r) != 0)
 			refused(j, r, "cannot be sent");
 	}
+	if (j->low_cb != NULL && !j->closed && !j->in_low &&
+	    j->nurl * nodes(j) - j->next < j->low) {
+		j->in_low = 1;
+		j->low_cb(j->low_priv);
+		j->in_low = 0;
+	}
 }
 
 int
@@ -401,7 +410,7 @@ int
 wb_add(struct warm_batch *j, const char *url)
 {
 	struct wb_url *u;
-	char **a;
+	const char **a;
 
 	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
 	assert(!j->closed);
@@ -427,14 +436,39 @@ wb_add(struct warm_batch *j, const char *url)
 }
 
 void
+wb_add_listed(struct warm_batch *j, const char *url)
+{
+	const char **a;
+
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
+	assert(!j->closed);
+	assert(wb_url_ok(url));
+	if (j->nurl == j->cap) {
+		j->cap = j->cap > 0 ? j->cap * 2 : 1024;
+		a = realloc(j->urls, j->cap * sizeof *a);
+		AN(a);
+		j->urls = a;
+	}
+	j->urls[j->nurl++] = url;
+	wb_pump(j);
+}
+
+void
+wb_set_low(struct warm_batch *j, unsigned low, wb_low_f *cb, void *priv)
+{
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
+	j->low = low;
+	j->low_cb = cb;
+	j->low_priv = priv;
+}
+
+void
 wb_close(struct warm_batch *j)
 {
 	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
 	j->closed = 1;
 	maybe_end(j);
 }
-
-static void wb_progress_rate(struct wb_progress *);
 
 void
 wb_progress(const struct warm_batch *j, struct wb_progress *p)
@@ -444,13 +478,13 @@ wb_progress(const struct warm_batch *j, struct wb_progress *p)
 	p->total = j->nurl * nodes(j);
 	p->listing = !j->closed;
 	p->elapsed = VTIM_real() - j->started;
-	wb_progress_rate(p);
+	wb_progress_reckon(p);
 }
 
-/* Rate and ETA from what p counts. */
-static void
-wb_progress_rate(struct wb_progress *p)
+void
+wb_progress_reckon(struct wb_progress *p)
 {
+	AN(p);
 	p->rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
 	p->eta = (!p->listing && p->rate > 0)
 	    ? (double)(p->total - p->done) / p->rate
@@ -472,7 +506,7 @@ wb_progress_add(struct wb_progress *sum, const struct wb_progress *p)
 	sum->listing |= p->listing;
 	if (p->elapsed > sum->elapsed)
 		sum->elapsed = p->elapsed;
-	wb_progress_rate(sum);
+	wb_progress_reckon(sum);
 }
 
 struct warm_batch *

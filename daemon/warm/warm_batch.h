@@ -77,11 +77,25 @@ struct warm_batch *wb_new(struct fetcher *, const struct wb_conf *,
 int wb_url_ok(const char *url);
 /* 1: added; 0: already there; -1: not a URL we can fetch. */
 int wb_add(struct warm_batch *, const char *url);
+/*
+ * As wb_add(), for a URL the caller knows is new to the batch and keeps
+ * until wb_free() (warm_feed.h): neither copied nor looked up.
+ */
+void wb_add_listed(struct warm_batch *, const char *url);
+/*
+ * While the batch is open, low is called whenever fewer than `low` of its
+ * requests are left to start: for the caller to add more, or to close
+ * it.  Not called again from within itself.
+ */
+typedef void wb_low_f(void *priv);
+void wb_set_low(struct warm_batch *, unsigned low, wb_low_f *, void *priv);
 /* No more URLs: the end callback comes once the rest is done. */
 void wb_close(struct warm_batch *);
 void wb_progress(const struct warm_batch *, struct wb_progress *);
 /* Another batch's progress added to sum's (a job over several loops). */
 void wb_progress_add(struct wb_progress *sum, const struct wb_progress *);
+/* p's rate and ETA again, from what it counts (its total changed). */
+void wb_progress_reckon(struct wb_progress *);
 /* Stops it: what is in flight is left to finish, unreported. */
 void wb_free(struct warm_batch **);
 
