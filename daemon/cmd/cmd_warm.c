@@ -364,9 +364,11 @@ crawl_note(void *priv, const char *msg)
 
 	if (c->quiet)
 		return;
+	AZ(pthread_mutex_lock(&c->out_mtx));
 	if (c->tty)
 		fputs("\r\033[K", stderr);
 	fprintf(stderr, "sitemap: %s\n", msg);
+	AZ(pthread_mutex_unlock(&c->out_mtx));
 }
 
 static void
@@ -376,6 +378,7 @@ crawl_done(void *priv, const struct sc_stats *st, const char *err)
 
 	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
 
+	AZ(pthread_mutex_lock(&c->out_mtx));
 	if (err != NULL) {
 		c->crawl_failed++;
 		/* Failures were told as they came; not this one. */
@@ -389,6 +392,7 @@ crawl_done(void *priv, const struct sc_stats *st, const char *err)
 		    "out\n",
 		    c->tty ? "\r\033[K" : "", st->sitemaps, st->failed,
 		    st->urls, st->rejected);
+	AZ(pthread_mutex_unlock(&c->out_mtx));
 	/* The last crawl closes the list. */
 	c->crawling--;
 	warm_maybe_close(c);
@@ -403,8 +407,10 @@ warm_file_url(void *priv, const char *url)
 	CAST_OBJ_NOTNULL(c, priv, CLI_MAGIC);
 	if (warm_page(c, url) < 0) {
 		c->bad_urls++;
+		AZ(pthread_mutex_lock(&c->out_mtx));
 		fprintf(stderr, "stoked warm: %s: not an http(s) URL: %.200s\n",
 		    c->urls_file, url);
+		AZ(pthread_mutex_unlock(&c->out_mtx));
 	}
 	return (0);
 }
@@ -767,27 +773,18 @@ cmd_warm(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* Before the URLs are read: the loops take them as they come. */
-	for (i = 0; i + 1 < c.nloop; i++)
-		if (wl_start(c.loop[i]) != 0) {
-			fprintf(stderr, "stoked warm: no thread for loop %u\n",
-			    i + 2);
-			rc = 1;
-			goto out;
-		}
 	if (c.render) {
 		cmd_render_conf(&c.cr, &rpc);
 		c.rp = render_pool_new(c.eb, c.f, &rpc);
 	}
+	/* Bad usage is told before anything is fetched. */
 	rc = 0;
 	for (i = (unsigned)arg0; i < (unsigned)argc; i++)
-		if (warm_page(&c, argv[i]) < 0) {
+		if (!wb_url_ok(argv[i])) {
 			fprintf(stderr, "stoked warm: not an http(s) URL: %s\n",
 			    argv[i]);
 			rc = 2;
 		}
-	if (rc == 0 && c.urls_file != NULL && read_urls(&c) != 0)
-		rc = 2;
 	memset(&scc, 0, sizeof scc);
 	for (i = 0; rc == 0 && i < c.nsitemap; i++) {
 		scc.start = c.sitemaps[i];
@@ -806,6 +803,17 @@ cmd_warm(int argc, char **argv)
 			c.ncrawl++;
 		}
 	}
+	/* Before the list is read: the loops take URLs as they come. */
+	for (i = 0; rc == 0 && i + 1 < c.nloop; i++)
+		if (wl_start(c.loop[i]) != 0) {
+			fprintf(stderr, "stoked warm: no thread for loop %u\n",
+			    i + 2);
+			rc = 1;
+		}
+	for (i = (unsigned)arg0; rc == 0 && i < (unsigned)argc; i++)
+		(void)warm_page(&c, argv[i]);
+	if (rc == 0 && c.urls_file != NULL && read_urls(&c) != 0)
+		rc = 2;
 	if (rc == 0) {
 		c.listed = 1;
 		warm_maybe_close(&c);

@@ -362,8 +362,9 @@ refused(struct warm_batch *j, struct wb_req *r, const char *why)
 	wb_req_free(r);
 }
 
+/* Starts what the concurrency allows, retries first. */
 static void
-wb_pump(struct warm_batch *j)
+wb_start(struct warm_batch *j)
 {
 	struct wb_req *r;
 
@@ -390,11 +391,29 @@ wb_pump(struct warm_batch *j)
 		if (send_req(j, r) != 0)
 			refused(j, r, "cannot be sent");
 	}
-	if (j->low_cb != NULL && !j->closed && !j->in_low &&
-	    j->nurl * nodes(j) - j->next < j->low) {
+}
+
+/*
+ * Starts what it can; then, running low, asks for more (wb_set_low())
+ * for as long as more comes and it is still low: what a take brings may
+ * all start, or all be refused, at once, and leave it low again.
+ */
+static void
+wb_pump(struct warm_batch *j)
+{
+	size_t had;
+
+	for (;;) {
+		wb_start(j);
+		if (j->low_cb == NULL || j->closed || j->in_low ||
+		    j->nurl * nodes(j) - j->next >= j->low)
+			return;
+		had = j->nurl;
 		j->in_low = 1;
 		j->low_cb(j->low_priv);
 		j->in_low = 0;
+		if (j->nurl == had)
+			return;
 	}
 }
 
@@ -460,6 +479,14 @@ wb_set_low(struct warm_batch *j, unsigned low, wb_low_f *cb, void *priv)
 	j->low = low;
 	j->low_cb = cb;
 	j->low_priv = priv;
+}
+
+void
+wb_kick(struct warm_batch *j)
+{
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
+	assert(!j->in_low);
+	wb_pump(j);
 }
 
 void

@@ -89,6 +89,8 @@ void wb_add_listed(struct warm_batch *, const char *url);
  */
 typedef void wb_low_f(void *priv);
 void wb_set_low(struct warm_batch *, unsigned low, wb_low_f *, void *priv);
+/* Asks again (the low callback had nothing to give, and now may have). */
+void wb_kick(struct warm_batch *);
 /* No more URLs: the end callback comes once the rest is done. */
 void wb_close(struct warm_batch *);
 void wb_progress(const struct warm_batch *, struct wb_progress *);

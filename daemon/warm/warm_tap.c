@@ -34,10 +34,14 @@ struct warm_tap {
 	int pipe[2];
 	unsigned low;
 	unsigned asleep; /* the feed was empty: it writes to pipe[1] */
-	unsigned filling;
 	unsigned ended; /* the feed has: the batch is closed */
 };
 
+/*
+ * The batch's low callback, and only that: the batch asks again for as
+ * long as it is low, whatever came of what was taken (started, or
+ * refused at once).
+ */
 static void
 fill(struct warm_tap *t)
 {
@@ -45,14 +49,11 @@ fill(struct warm_tap *t)
 	size_t n, i;
 	int ended;
 
-	if (t->asleep || t->ended || t->filling)
+	if (t->asleep || t->ended)
 		return;
-	/* wb_add_listed() may call back here (wb_set_low()). */
-	t->filling = 1;
 	n = wf_take(t->feed, url, t->low, t->pipe[1], &ended);
 	for (i = 0; i < n; i++)
 		wb_add_listed(t->job, url[i]);
-	t->filling = 0;
 	if (n > 0)
 		return;
 	if (!ended) {
@@ -84,7 +85,7 @@ on_wake(evutil_socket_t fd, short what, void *priv)
 	while (read(fd, buf, sizeof buf) > 0)
 		continue;
 	t->asleep = 0;
-	fill(t);
+	wb_kick(t->job);
 }
 
 struct warm_tap *
@@ -114,7 +115,7 @@ wt_new(struct warm_feed *feed, struct event_base *eb, struct warm_batch *job,
 	}
 	wb_set_low(job, t->low, on_low, t);
 	/* Empty as it is likely to be: the first URLs wake it. */
-	fill(t);
+	wb_kick(job);
 	return (t);
 }
 

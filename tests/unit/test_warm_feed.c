@@ -69,6 +69,8 @@ main(void)
 	pthread_t t[2];
 	int fd[2], ended, n[2] = { 0, 0 }, i, once;
 
+	/* A wake-up lost would leave a taker waiting: fail, not hang. */
+	alarm(60);
 	feed = wf_new();
 	CHECK(pipe2(fd, O_NONBLOCK | O_CLOEXEC) == 0);
 
