@@ -5,11 +5,12 @@
 # alternating, against the same varnishd.  Goal (issue 14): stoked at
 # least 0.95 times wrk's requests a second, with every answer verified.
 #
-# The figure is the median of each round's ratio, stoked's rate over
-# the wrk round just before it: what the machine lends both (its
-# speed here drifts by a quarter within minutes, a neighbour's load)
-# is alike within a round, less so across rounds.  wrk runs about as
-# long as stoked takes for the URLs.
+# The figure is the median of each round's ratio: what the machine
+# lends both (its speed here drifts by a quarter within minutes, a
+# neighbour's load) is alike within a round, less so across rounds.  In
+# a round each client runs twice, placed alike (w2 s2 s1 w1 w1 s1 s2
+# w2), and its rate is the mean of the two.  wrk runs about as long as
+# stoked takes for the URLs.
 #
 # wrk runs on two threads, a loop each, and stoked warm on two loops
 # (--loops 2), each with half the connections; a second pair each
@@ -18,7 +19,7 @@
 #
 # usage: bench/warm_throughput.sh BUILDDIR [URLS [CONNECTIONS [SECONDS]]]
 #   URLS (50000) distinct pages, CONNECTIONS (32) for both, wrk running
-#   SECONDS (3) a round; ROUNDS (environment, 7) rounds each.
+#   SECONDS (3) a run; ROUNDS (environment, 7) rounds.
 set -eu
 
 build=$1
@@ -126,35 +127,47 @@ mark() {
 	ucpu=$2
 }
 
-# Alternate, so that both see the same machine.
-r=1
-: > "$dir/rounds"
-while [ $r -le $rounds ]; do
+# One run of KIND (w2, s2: wrk -t2, stoked --loops 2; w1, s1: on one),
+# a line in $dir/runs: kind round rate requests fresh failed cpu ucpu.
+run() {
 	mark; c0=$cpu; u0=$ucpu
-	wrk -t2 -c"$conns" -d"${secs}s" -s "$dir/urls.lua" "$site" -- \
-	    "$dir/paths" > "$dir/wrk.out" || fail "wrk failed"
-	mark; c1=$cpu; u1=$ucpu
-	line=$(stoked "$conns" 2)
-	mark; c2=$cpu; u2=$ucpu
-	wrk -t1 -c"$conns" -d"${secs}s" -s "$dir/urls.lua" "$site" -- \
-	    "$dir/paths" > "$dir/wrk1.out" || fail "wrk -t1 failed"
-	line1=$(stoked "$conns" 1)
-	w1rps=$(sed -n 's/^Requests\/sec: *//p' "$dir/wrk1.out")
-	[ -n "$w1rps" ] || fail "wrk -t1 said: $(cat "$dir/wrk1.out")"
-	wrps=$(sed -n 's/^Requests\/sec: *//p' "$dir/wrk.out")
-	wreq=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$dir/wrk.out")
-	werr=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$dir/wrk.out")
-	[ -n "$wrps" ] && [ -n "$wreq" ] || fail "wrk said: $(cat "$dir/wrk.out")"
-	done_=$(echo "$line" | sed -n 's/^\([0-9]*\) requests in .*/\1/p')
-	s=$(echo "$line" | sed -n 's/.* requests in \([0-9.]*\) s:.*/\1/p')
-	[ -n "$done_" ] && [ -n "$s" ] || fail "stoked warm said: $line"
-	done1=$(echo "$line1" | sed -n 's/^\([0-9]*\) requests in .*/\1/p')
-	s1=$(echo "$line1" | sed -n 's/.* requests in \([0-9.]*\) s:.*/\1/p')
-	[ -n "$done1" ] && [ -n "$s1" ] || fail "stoked warm said: $line1"
-	echo "$wrps ${werr:-0} $done_ $s $(echo "$line" | field fresh)" \
-	    "$(echo "$line" | field failed) $wreq $c0 $c1 $c2 $u0 $u1 $u2" \
-	    "$w1rps $done1 $s1 $(echo "$line1" | field fresh)" \
-	    "$(echo "$line1" | field failed)" >> "$dir/rounds"
+	case $1 in
+	w*)
+		wrk -t"${1#w}" -c"$conns" -d"${secs}s" -s "$dir/urls.lua" \
+		    "$site" -- "$dir/paths" > "$dir/wrk.out" ||
+		    fail "wrk -t${1#w} failed"
+		rps=$(sed -n 's/^Requests\/sec: *//p' "$dir/wrk.out")
+		req=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$dir/wrk.out")
+		err=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$dir/wrk.out")
+		[ -n "$rps" ] && [ -n "$req" ] ||
+		    fail "wrk said: $(cat "$dir/wrk.out")"
+		fresh=$req failed=${err:-0}
+		;;
+	s*)
+		line=$(stoked "$conns" "${1#s}")
+		req=$(echo "$line" | sed -n 's/^\([0-9]*\) requests in .*/\1/p')
+		t=$(echo "$line" | sed -n 's/.* requests in \([0-9.]*\) s:.*/\1/p')
+		[ -n "$req" ] && [ -n "$t" ] || fail "stoked warm said: $line"
+		rps=$(awk -v n="$req" -v t="$t" 'BEGIN { print n / (t > 0 ? t : 0.01) }')
+		fresh=$(echo "$line" | field fresh)
+		failed=$(echo "$line" | field failed)
+		;;
+	esac
+	mark
+	echo "$1 $r $rps $req ${fresh:-0} ${failed:-0}" \
+	    "$(awk -v a="$c0" -v b="$cpu" -v c="$u0" -v d="$ucpu" \
+	    'BEGIN { print b - a, d - c }')" >> "$dir/runs"
+}
+
+# A round is w2 s2 s1 w1 w1 s1 s2 w2: each client runs as early and as
+# late in it as its peer (on average), so a machine that speeds up or
+# slows down through the round favours neither.
+r=1
+: > "$dir/runs"
+while [ $r -le $rounds ]; do
+	for k in w2 s2 s1 w1 w1 s1 s2 w2; do
+		run $k
+	done
 	r=$((r + 1))
 done
 
@@ -167,39 +180,56 @@ function median(a, k,    i, j, t) {
 		}
 	return (k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2)
 }
+function list(a, k, f,    i, out) {
+	for (i = 1; i <= k; i++)
+		out = out sprintf(f, a[i])
+	return (out)
+}
 {
-	k++
-	w[k] = $1; wr = wr sprintf(" %.0f", $1); werr += $2
-	s[k] = $3 / ($4 > 0 ? $4 : 0.01); sr = sr sprintf(" %.0f", s[k])
-	r[k] = s[k] / ($1 > 0 ? $1 : 1); rr = rr sprintf(" %.2f", r[k])
-	w1[k] = $14; w1r = w1r sprintf(" %.0f", $14)
-	s1[k] = $15 / ($16 > 0 ? $16 : 0.01); s1r = s1r sprintf(" %.0f", s1[k])
-	r1[k] = s1[k] / ($14 > 0 ? $14 : 1); r1r = r1r sprintf(" %.2f", r1[k])
-	if ($3 != n || $5 != n || $6 != 0 || $15 != n || $17 != n || $18 != 0)
+	kind = $1; round = $2
+	rate[kind, round] += $3 / 2
+	req[kind] += $4; cpu[kind] += $7; ucpu[kind] += $8
+	if (kind ~ /^s/ && ($4 != n || $5 != n || $6 != 0))
 		bad++
-	fresh += $5 + $17; failed += $6 + $18; done_ += $3; all += $3 + $15
-	wcpu += $9 - $8; wreq += $7; scpu += $10 - $9
-	wucpu += $12 - $11; sucpu += $13 - $12
+	if (kind ~ /^s/) {
+		fresh += $5; failed += $6; all += $4
+	} else {
+		werr += $6
+	}
+	if (round > k)
+		k = round
 }
 END {
-	wm = median(w, k); sm = median(s, k); rm = median(r, k)
+	for (i = 1; i <= k; i++) {
+		w2[i] = rate["w2", i]; s2[i] = rate["s2", i]
+		w1[i] = rate["w1", i]; s1[i] = rate["s1", i]
+		r2[i] = s2[i] / (w2[i] > 0 ? w2[i] : 1)
+		r1[i] = s1[i] / (w1[i] > 0 ? w1[i] : 1)
+	}
+	wl = list(w2, k, " %.0f"); sl = list(s2, k, " %.0f")
+	w1l = list(w1, k, " %.0f"); s1l = list(s1, k, " %.0f")
+	rl = list(r2, k, " %.2f"); r1l = list(r1, k, " %.2f")
+	wm = median(w2, k); sm = median(s2, k); rm = median(r2, k)
 	w1m = median(w1, k); s1m = median(s1, k); r1m = median(r1, k)
-	printf "warm_throughput: %d cached URLs, %d connections each, %d rounds alternated; wrk %d s a round\n", n, c, k, secs
+	sc = cpu["s2"] / (req["s2"] > 0 ? req["s2"] : 1) * 1e6
+	wc = cpu["w2"] / (req["w2"] > 0 ? req["w2"] : 1) * 1e6
+	su = ucpu["s2"] / (req["s2"] > 0 ? req["s2"] : 1) * 1e6
+	wu = ucpu["w2"] / (req["w2"] > 0 ? req["w2"] : 1) * 1e6
+	printf "warm_throughput: %d cached URLs, %d connections each, %d rounds of w2 s2 s1 w1 w1 s1 s2 w2; wrk %d s a run\n", n, c, k, secs
 	printf "  (one machine: its %d cores shared by varnishd and wrk or stoked)\n", cpus
-	printf "  wrk:    %.0f req/s median (rounds:%s), %d non-2xx\n", wm, wr, werr
-	printf "  stoked --loops 2: %.0f req/s median (rounds:%s)\n", sm, sr
-	printf "  verified, both stoked runs: %d fresh of %d, %d failed\n", fresh, all, failed
-	printf "  client CPU (user+system) a request: wrk %.1f us, stoked --loops 2 %.1f us\n", wcpu / wreq * 1e6, scpu / (done_ > 0 ? done_ : 1) * 1e6
-	printf "    of which user: wrk %.1f us, stoked %.1f us\n", wucpu / wreq * 1e6, sucpu / (done_ > 0 ? done_ : 1) * 1e6
-	printf "  ratio stoked/wrk, each round against the wrk round before it:%s\n", rr
+	printf "  wrk -t2: %.0f req/s median (rounds, the mean of two runs:%s), %d non-2xx\n", wm, wl, werr
+	printf "  stoked --loops 2: %.0f req/s median (rounds:%s)\n", sm, sl
+	printf "  verified, every stoked run: %d fresh of %d, %d failed\n", fresh, all, failed
+	printf "  client CPU (user+system) a request: wrk -t2 %.1f us, stoked --loops 2 %.1f us\n", wc, sc
+	printf "    of which user: wrk %.1f us, stoked %.1f us\n", wu, su
+	printf "  ratio stoked/wrk, round by round:%s\n", rl
 	printf "  median ratio: %.2f   goal: >= 0.95 with every answer verified: %s\n", rm, (rm >= 0.95 && !bad) ? "PASS" : "FAIL"
-	printf "  wrk -t1: %.0f req/s median (rounds:%s)\n", w1m, w1r
-	printf "  stoked on one loop: %.0f req/s median (rounds:%s)\n", s1m, s1r
-	printf "  ratio stoked/wrk -t1, each round against the wrk run before it:%s; median %.2f\n", r1r, r1m
+	printf "  wrk -t1: %.0f req/s median (rounds:%s)\n", w1m, w1l
+	printf "  stoked on one loop: %.0f req/s median (rounds:%s)\n", s1m, s1l
+	printf "  ratio stoked/wrk -t1, round by round:%s; median %.2f\n", r1l, r1m
 	printf "%.0f %.0f %d %.1f %.1f %.4f %.0f %.4f %.0f\n", sm, wm, bad,
-	    scpu / (done_ > 0 ? done_ : 1) * 1e6, wcpu / wreq * 1e6, rm,
-	    w1m, r1m, s1m > summary
-}' "$dir/rounds"
+	    sc, wc, rm, w1m, r1m, s1m > summary
+}' "$dir/runs"
 
 read -r srate wrate bad scpu wcpu ratio w1rate ratio1 s1rate < "$dir/summary"
 # The rates are the rounds' medians; the ratio judged is the rounds'.
