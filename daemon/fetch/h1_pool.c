@@ -85,6 +85,8 @@ struct h1_conn {
 	double idle_since;
 	struct h1_xfer *x;
 	size_t sent;
+	VTAILQ_ENTRY(h1_conn) sendq; /* the pool's, while queued */
+	unsigned queued;
 };
 
 struct h1_host {
@@ -108,6 +110,10 @@ struct h1_pool {
 	struct event_base *eb;
 	unsigned max_per_host;
 	VTAILQ_HEAD(, h1_host) hosts;
+	/* Requests are sent once the loop's turn has read every answer
+	 * it had (on_flush()). */
+	VTAILQ_HEAD(, h1_conn) sendq;
+	struct event *flush_ev;
 	http_parser_settings settings;
 	char buf[H1_READ_BUF];
 };
@@ -320,12 +326,22 @@ host_tidy(struct h1_pool *pool, struct h1_host *h)
 }
 
 static void
+conn_unqueue(struct h1_conn *c)
+{
+	if (!c->queued)
+		return;
+	VTAILQ_REMOVE(&c->pool->sendq, c, sendq);
+	c->queued = 0;
+}
+
+static void
 conn_close(struct h1_conn *c)
 {
 	struct h1_host *h;
 
 	CHECK_OBJ_NOTNULL(c, H1_CONN_MAGIC);
 	AZ(c->x);
+	conn_unqueue(c);
 	h = c->host;
 	if (c->idle)
 		VTAILQ_REMOVE(&h->idle, c, list);
@@ -351,6 +367,7 @@ conn_release(struct h1_conn *c, unsigned keep)
 
 	CHECK_OBJ_NOTNULL(c, H1_CONN_MAGIC);
 	AZ(c->x);
+	conn_unqueue(c);
 	(void)event_del(c->wev);
 	if (keep)
 		c->served = 1;
@@ -631,6 +648,41 @@ on_write(evutil_socket_t fd, short what, void *priv)
 	conn_write(c);
 }
 
+/*
+ * The loop's turn has read what answers it had: the requests they made
+ * room for go together.  Sent as each answer came, varnishd's threads
+ * would be woken one at a time, their answers would come one at a
+ * time, and each would wake this loop on its own: a wake-up a request
+ * on either side, where a turn's worth at once costs one.
+ */
+static void
+on_flush(evutil_socket_t fd, short what, void *priv)
+{
+	struct h1_pool *pool;
+	struct h1_conn *c;
+
+	(void)fd;
+	(void)what;
+	CAST_OBJ_NOTNULL(pool, priv, H1_POOL_MAGIC);
+	while ((c = VTAILQ_FIRST(&pool->sendq)) != NULL) {
+		conn_unqueue(c);
+		conn_write(c);
+	}
+}
+
+/* After the events this turn of the loop has already taken. */
+static void
+conn_queue(struct h1_conn *c)
+{
+	struct h1_pool *pool = c->pool;
+
+	if (c->queued)
+		return;
+	VTAILQ_INSERT_TAIL(&pool->sendq, c, sendq);
+	c->queued = 1;
+	event_active(pool->flush_ev, EV_TIMEOUT, 0);
+}
+
 /* x on c, from its first byte. */
 static void
 conn_send(struct h1_conn *c)
@@ -652,7 +704,7 @@ conn_send(struct h1_conn *c)
 	/* Chunked and a Content-Length: the chunks, as curl reads it. */
 	x->parser.allow_chunked_length = 1;
 	if (c->connected)
-		conn_write(c);
+		conn_queue(c);
 	else if (c->connect_errno != 0)
 		/* Failed at once: told from the loop, not from here. */
 		event_active(c->wev, EV_WRITE, 0);
@@ -894,6 +946,9 @@ h1_pool_new(struct event_base *eb, unsigned max_per_host)
 	AN(max_per_host);
 	pool->max_per_host = max_per_host;
 	VTAILQ_INIT(&pool->hosts);
+	VTAILQ_INIT(&pool->sendq);
+	pool->flush_ev = event_new(eb, -1, 0, on_flush, pool);
+	AN(pool->flush_ev);
 	http_parser_settings_init(&pool->settings);
 	pool->settings.on_status = on_status;
 	pool->settings.on_header_field = on_field;
@@ -918,5 +973,7 @@ h1_pool_free(struct h1_pool **pp)
 			conn_close(VTAILQ_FIRST(&h->idle));
 		host_free(pool, h);
 	}
+	assert(VTAILQ_EMPTY(&pool->sendq));
+	event_free(pool->flush_ev);
 	FREE_OBJ(pool);
 }
