@@ -733,7 +733,11 @@ cmd_warm(int argc, char **argv)
 		return (rc == 1 ? 0 : 2);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	c.eb = loop_new();
+	/* A log is polled every millisecond or so; without one, no timer
+	 * needs better than a millisecond. */
+	for (i = 0; i < c.cc.nnode && c.logs[i] == NULL; i++)
+		continue;
+	c.eb = i < c.cc.nnode ? loop_new() : loop_new_coarse();
 	if (c.eb == NULL) {
 		fprintf(stderr, "stoked warm: no event base\n");
 		return (1);

@@ -27,8 +27,8 @@ loop_on_signal(evutil_socket_t sig, short what, void *priv)
  * up: a 0.5 ms timer would fire after 1 to 2 ms, and the log reader's
  * poll (vsl_reader.c) is what an invalidation waits for.
  */
-struct event_base *
-loop_new(void)
+static struct event_base *
+loop_make(unsigned precise)
 {
 	struct event_config *cfg;
 	struct event_base *eb;
@@ -36,13 +36,26 @@ loop_new(void)
 	cfg = event_config_new();
 	if (cfg == NULL)
 		return (NULL);
-	AZ(event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER));
+	if (precise)
+		AZ(event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER));
 	/* What a changelist cannot tell apart is two dup()s of one
 	 * socket in one base: stoked never watches such a pair. */
 	AZ(event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST));
 	eb = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	return (eb);
+}
+
+struct event_base *
+loop_new(void)
+{
+	return (loop_make(1));
+}
+
+struct event_base *
+loop_new_coarse(void)
+{
+	return (loop_make(0));
 }
 
 int

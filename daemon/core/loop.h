@@ -15,6 +15,12 @@ struct event_base;
  * could be made.
  */
 struct event_base *loop_new(void);
+/*
+ * The same, for a loop with no timer finer than a millisecond (warming
+ * without reading a log): a precise timer is a timerfd set again on
+ * every turn, a system call a turn.
+ */
+struct event_base *loop_new_coarse(void);
 
 /* Dispatches until a stop signal; returns 0, or -1 if it could not run. */
 int loop_run(struct event_base *);

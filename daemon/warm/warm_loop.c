@@ -188,7 +188,7 @@ wl_new(struct event_base *home, struct warm_feed *feed,
 	wl->priv = priv;
 	wl->end_pipe[0] = wl->end_pipe[1] = -1;
 	if (pipe_nb(wl->stop_pipe) != 0 || pipe_nb(wl->end_pipe) != 0 ||
-	    (wl->eb = loop_new()) == NULL) {
+	    (wl->eb = loop_new_coarse()) == NULL) {
 		wl_free(&wl);
 		return (NULL);
 	}
