@@ -114,6 +114,7 @@ struct h1_pool {
 	 * it had (on_flush()). */
 	VTAILQ_HEAD(, h1_conn) sendq;
 	struct event *flush_ev;
+	struct event *look_ev; /* on_look() */
 	http_parser_settings settings;
 	char buf[H1_READ_BUF];
 };
@@ -655,6 +656,8 @@ on_write(evutil_socket_t fd, short what, void *priv)
  * time, and each would wake this loop on its own: a wake-up a request
  * on either side, where a turn's worth at once costs one.
  */
+static const struct timeval no_time = { 0, 0 };
+
 static void
 on_flush(evutil_socket_t fd, short what, void *priv)
 {
@@ -664,10 +667,30 @@ on_flush(evutil_socket_t fd, short what, void *priv)
 	(void)fd;
 	(void)what;
 	CAST_OBJ_NOTNULL(pool, priv, H1_POOL_MAGIC);
+	if (VTAILQ_EMPTY(&pool->sendq))
+		return;
 	while ((c = VTAILQ_FIRST(&pool->sendq)) != NULL) {
 		conn_unqueue(c);
 		conn_write(c);
 	}
+	/* A timer due now: the loop's next wait does not sleep. */
+	AZ(evtimer_add(pool->look_ev, &no_time));
+}
+
+/*
+ * Nothing to do but to have been due: the loop looked for answers once
+ * more before it slept.  While the requests just sent wake varnishd's
+ * threads, the answers to earlier ones come in; read on this turn, they
+ * are read together, where a loop asleep would have been woken for the
+ * first alone.  wrk looks again the same way: it writes on the turn
+ * after it read, and a socket ready to write does not let it sleep.
+ */
+static void
+on_look(evutil_socket_t fd, short what, void *priv)
+{
+	(void)fd;
+	(void)what;
+	(void)priv;
 }
 
 /* After the events this turn of the loop has already taken. */
@@ -949,6 +972,8 @@ h1_pool_new(struct event_base *eb, unsigned max_per_host)
 	VTAILQ_INIT(&pool->sendq);
 	pool->flush_ev = event_new(eb, -1, 0, on_flush, pool);
 	AN(pool->flush_ev);
+	pool->look_ev = evtimer_new(eb, on_look, pool);
+	AN(pool->look_ev);
 	http_parser_settings_init(&pool->settings);
 	pool->settings.on_status = on_status;
 	pool->settings.on_header_field = on_field;
@@ -975,5 +1000,6 @@ h1_pool_free(struct h1_pool **pp)
 	}
 	assert(VTAILQ_EMPTY(&pool->sendq));
 	event_free(pool->flush_ev);
+	event_free(pool->look_ev);
 	FREE_OBJ(pool);
 }
