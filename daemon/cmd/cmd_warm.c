@@ -734,7 +734,7 @@ cmd_warm(int argc, char **argv)
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* A log is polled every millisecond or so; without one, no timer
-	 * needs better than a millisecond. */
+	 * minds being a clock tick off. */
 	for (i = 0; i < c.cc.nnode && c.logs[i] == NULL; i++)
 		continue;
 	c.eb = i < c.cc.nnode ? loop_new() : loop_new_coarse();

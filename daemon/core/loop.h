@@ -16,9 +16,9 @@ struct event_base;
  */
 struct event_base *loop_new(void);
 /*
- * The same, for a loop with no timer finer than a millisecond (warming
- * without reading a log): a precise timer is a timerfd set again on
- * every turn, a system call a turn.
+ * The same, for a loop whose timers may be a clock tick off (a few
+ * milliseconds: warming without reading a log): a precise timer is a
+ * timerfd set again on every turn, a system call a turn.
  */
 struct event_base *loop_new_coarse(void);
 

@@ -503,6 +503,15 @@ conn_read(struct h1_conn *c)
 	int err;
 
 	CHECK_OBJ_NOTNULL(x, H1_XFER_MAGIC);
+	if (c->queued) {
+		/* Spoken to before it was asked (closing, most likely):
+		 * nothing it says is an answer to x. */
+		conn_unqueue(c);
+		if (!xfer_retry(x))
+			xfer_fail(x, "Connection spoke before the request to",
+			    0);
+		return;
+	}
 	n = recv(c->fd, pool->buf, sizeof pool->buf, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -663,14 +672,18 @@ on_flush(evutil_socket_t fd, short what, void *priv)
 {
 	struct h1_pool *pool;
 	struct h1_conn *c;
+	double now;
 
 	(void)fd;
 	(void)what;
 	CAST_OBJ_NOTNULL(pool, priv, H1_POOL_MAGIC);
 	if (VTAILQ_EMPTY(&pool->sendq))
 		return;
+	now = VTIM_real();
 	while ((c = VTAILQ_FIRST(&pool->sendq)) != NULL) {
 		conn_unqueue(c);
+		/* The try starts as it is sent, not as it was queued. */
+		c->x->ta = now;
 		conn_write(c);
 	}
 	/* A timer due now: the loop's next wait does not sleep. */
