@@ -7,11 +7,9 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <uthash.h>
 
@@ -19,6 +17,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "core/wake_pipe.h"
 #include "warm_batch.h"
 #include "warm_feed.h"
 
@@ -56,19 +55,6 @@ wf_new(void)
 	return (wf);
 }
 
-static void
-wake(int fd)
-{
-	const char b = 'f';
-	ssize_t n;
-
-	/* A full pipe has a wake-up pending already. */
-	do
-		n = write(fd, &b, 1);
-	while (n < 0 && errno == EINTR);
-	assert(n == 1 || errno == EAGAIN);
-}
-
 /* Under mtx: the waiters, taken off the list, into fd. */
 static unsigned
 waiters(struct warm_feed *wf, int *fd)
@@ -86,7 +72,7 @@ wake_all(const int *fd, unsigned n)
 	unsigned i;
 
 	for (i = 0; i < n; i++)
-		wake(fd[i]);
+		wake_pipe_write(fd[i]);
 }
 
 int

@@ -8,12 +8,8 @@
  * second thread gives.
  */
 
-#define _GNU_SOURCE /* pipe2() */
-
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -27,6 +23,7 @@
 #include "miniobj.h"
 
 #include "core/loop.h"
+#include "core/wake_pipe.h"
 #include "fetch/fetcher.h"
 #include "warm_loop.h"
 #include "warm_tap.h"
@@ -55,28 +52,6 @@ struct warm_loop {
 	unsigned done; /* mtx: the batch ended */
 	struct wb_progress p; /* mtx: as of the last snapshot */
 };
-
-static void
-wake(int fd)
-{
-	const char b = 'w';
-	ssize_t n;
-
-	/* A full pipe has a wake-up pending already. */
-	do
-		n = write(fd, &b, 1);
-	while (n < 0 && errno == EINTR);
-	assert(n == 1 || errno == EAGAIN);
-}
-
-static void
-drain(int fd)
-{
-	char buf[64];
-
-	while (read(fd, buf, sizeof buf) > 0)
-		continue;
-}
 
 /* The loop's thread: what the home loop may read of the batch. */
 static void
@@ -110,7 +85,7 @@ on_job_end(void *priv)
 	AZ(pthread_mutex_lock(&wl->mtx));
 	wl->done = 1;
 	AZ(pthread_mutex_unlock(&wl->mtx));
-	wake(wl->end_pipe[1]);
+	wake_pipe_write(wl->end_pipe[1]);
 	AZ(event_base_loopbreak(wl->eb));
 }
 
@@ -135,7 +110,7 @@ on_end(evutil_socket_t fd, short what, void *priv)
 
 	(void)what;
 	CAST_OBJ_NOTNULL(wl, priv, WARM_LOOP_MAGIC);
-	drain(fd);
+	wake_pipe_drain(fd);
 	AZ(pthread_mutex_lock(&wl->mtx));
 	done = wl->done;
 	AZ(pthread_mutex_unlock(&wl->mtx));
@@ -153,16 +128,6 @@ wl_thread(void *priv)
 	CAST_OBJ_NOTNULL(wl, priv, WARM_LOOP_MAGIC);
 	(void)event_base_dispatch(wl->eb);
 	return (NULL);
-}
-
-static int
-pipe_nb(int p[2])
-{
-	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) {
-		p[0] = p[1] = -1;
-		return (-1);
-	}
-	return (0);
 }
 
 struct warm_loop *
@@ -187,7 +152,7 @@ wl_new(struct event_base *home, struct warm_feed *feed,
 	wl->ended = ended;
 	wl->priv = priv;
 	wl->end_pipe[0] = wl->end_pipe[1] = -1;
-	if (pipe_nb(wl->stop_pipe) != 0 || pipe_nb(wl->end_pipe) != 0 ||
+	if (wake_pipe(wl->stop_pipe) != 0 || wake_pipe(wl->end_pipe) != 0 ||
 	    (wl->eb = loop_new_coarse()) == NULL) {
 		wl_free(&wl);
 		return (NULL);
@@ -259,7 +224,7 @@ wl_free(struct warm_loop **pwl)
 
 	TAKE_OBJ_NOTNULL(wl, pwl, WARM_LOOP_MAGIC);
 	if (wl->started) {
-		wake(wl->stop_pipe[1]);
+		wake_pipe_write(wl->stop_pipe[1]);
 		AZ(pthread_join(wl->thr, NULL));
 	}
 	if (wl->tap != NULL)

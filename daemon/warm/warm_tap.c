@@ -4,11 +4,8 @@
  * the end, enough that the feed's lock is taken once for many requests.
  */
 
-#define _GNU_SOURCE /* pipe2() */
-
 #include "config.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +16,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "core/wake_pipe.h"
 #include "warm_batch.h"
 #include "warm_feed.h"
 #include "warm_tap.h"
@@ -78,12 +76,10 @@ static void
 on_wake(evutil_socket_t fd, short what, void *priv)
 {
 	struct warm_tap *t;
-	char buf[64];
 
 	(void)what;
 	CAST_OBJ_NOTNULL(t, priv, WARM_TAP_MAGIC);
-	while (read(fd, buf, sizeof buf) > 0)
-		continue;
+	wake_pipe_drain(fd);
 	t->asleep = 0;
 	wb_kick(t->job);
 }
@@ -103,7 +99,7 @@ wt_new(struct warm_feed *feed, struct event_base *eb, struct warm_batch *job,
 	t->feed = feed;
 	t->job = job;
 	t->low = low < 1 ? 1 : low > WT_MAX_TAKE ? WT_MAX_TAKE : low;
-	if (pipe2(t->pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+	if (wake_pipe(t->pipe) != 0) {
 		FREE_OBJ(t);
 		return (NULL);
 	}
