@@ -79,6 +79,9 @@ def serve_start():
                        open(os.path.join(WORK, "serve.log")).read(), re.M)
         return int(m[-1]) if m and len(m) == serve_starts + 1 else None
     port = until("stoked serve listening", listening)
+    # Listening comes before its database connections: a request in
+    # between is told 503, as a load balancer's readiness probe would be.
+    until("stoked serve ready", lambda: call("GET", "/readyz")[0] == 200)
 
 
 def serve_stop():
