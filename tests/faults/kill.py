@@ -99,6 +99,9 @@ def serve_start():
                     "--database-url", PGURL, "--jwt-keys",
                     os.path.join(WORK, "keys"), "--allow-private"])
     port = listening("serve", since)
+    # Listening comes before its database connections: a request in
+    # between is told 503, as a load balancer's readiness probe would be.
+    until("stoked serve ready", lambda: call("GET", "/readyz")[0] == 200)
 
 
 def call(method, path, body=None, token=None):
