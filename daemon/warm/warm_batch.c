@@ -425,43 +425,12 @@ wb_url_ok(const char *url)
 	        strncasecmp(url, "https://", 8) == 0));
 }
 
-int
-wb_add(struct warm_batch *j, const char *url)
-{
-	struct wb_url *u;
-	const char **a;
-
-	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
-	assert(!j->closed);
-	if (!wb_url_ok(url))
-		return (-1);
-	HASH_FIND_STR(j->set, url, u);
-	if (u != NULL)
-		return (0);
-	if (j->nurl == j->cap) {
-		j->cap = j->cap > 0 ? j->cap * 2 : 1024;
-		a = realloc(j->urls, j->cap * sizeof *a);
-		AN(a);
-		j->urls = a;
-	}
-	u = calloc(1, sizeof *u);
-	AN(u);
-	u->url = strdup(url);
-	AN(u->url);
-	HASH_ADD_KEYPTR(hh, j->set, u->url, strlen(u->url), u);
-	j->urls[j->nurl++] = u->url;
-	wb_pump(j);
-	return (1);
-}
-
-void
-wb_add_listed(struct warm_batch *j, const char *url)
+/* url, new to the batch, at the end of its list; then what it can go. */
+static void
+wb_list(struct warm_batch *j, const char *url)
 {
 	const char **a;
 
-	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
-	assert(!j->closed);
-	assert(wb_url_ok(url));
 	if (j->nurl == j->cap) {
 		j->cap = j->cap > 0 ? j->cap * 2 : 1024;
 		a = realloc(j->urls, j->cap * sizeof *a);
@@ -470,6 +439,36 @@ wb_add_listed(struct warm_batch *j, const char *url)
 	}
 	j->urls[j->nurl++] = url;
 	wb_pump(j);
+}
+
+int
+wb_add(struct warm_batch *j, const char *url)
+{
+	struct wb_url *u;
+
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
+	assert(!j->closed);
+	if (!wb_url_ok(url))
+		return (-1);
+	HASH_FIND_STR(j->set, url, u);
+	if (u != NULL)
+		return (0);
+	u = calloc(1, sizeof *u);
+	AN(u);
+	u->url = strdup(url);
+	AN(u->url);
+	HASH_ADD_KEYPTR(hh, j->set, u->url, strlen(u->url), u);
+	wb_list(j, u->url);
+	return (1);
+}
+
+void
+wb_add_listed(struct warm_batch *j, const char *url)
+{
+	CHECK_OBJ_NOTNULL(j, WARM_JOB_MAGIC);
+	assert(!j->closed);
+	assert(wb_url_ok(url));
+	wb_list(j, url);
 }
 
 void
