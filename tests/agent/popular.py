@@ -21,6 +21,7 @@ procs = []
 
 
 def fail(msg):
+    print("FAIL: " + msg, flush=True)
     for p in procs:
         if p.poll() is None:
             p.kill()
@@ -29,6 +30,8 @@ def fail(msg):
         if os.path.exists(path):
             print("--- " + name + ".log")
             print("".join(open(path).readlines()[-30:]))
+    # Said again after the logs: a summary of the run shows its tail.
+    sys.stdout.flush()
     sys.exit("FAIL: " + msg)
 
 

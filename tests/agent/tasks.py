@@ -28,6 +28,7 @@ procs = []
 
 
 def fail(msg):
+    print("FAIL: " + msg, flush=True)
     for p in procs:
         if p.poll() is None:
             p.send_signal(signal.SIGCONT)
@@ -37,6 +38,8 @@ def fail(msg):
         if os.path.exists(path):
             print("--- " + name + ".log")
             print("".join(open(path).readlines()[-30:]))
+    # Said again after the logs: a summary of the run shows its tail.
+    sys.stdout.flush()
     sys.exit("FAIL: " + msg)
 
 

@@ -38,6 +38,7 @@ ended = []  # (name, exit status, what it should be)
 
 
 def fail(msg):
+    print("FAIL: " + msg, flush=True)
     purger.stop = True
     for p in procs.values():
         if p.poll() is None:
@@ -46,6 +47,8 @@ def fail(msg):
         if name.endswith(".log"):
             print("--- " + name)
             print("".join(open(os.path.join(WORK, name)).readlines()[-20:]))
+    # Said again after the logs: a summary of the run shows its tail.
+    sys.stdout.flush()
     sys.exit("FAIL: " + msg)
 
 

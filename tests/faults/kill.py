@@ -27,6 +27,7 @@ procs = {}
 
 
 def fail(msg):
+    print("FAIL: " + msg, flush=True)
     for p in procs.values():
         if p.poll() is None:
             p.kill()
@@ -34,6 +35,8 @@ def fail(msg):
         if name.endswith(".log"):
             print("--- " + name)
             print("".join(open(os.path.join(WORK, name)).readlines()[-20:]))
+    # Said again after the logs: a summary of the run shows its tail.
+    sys.stdout.flush()
     sys.exit("FAIL: " + msg)
 
 
