@@ -129,13 +129,27 @@ static const struct pg_stmt ags_st_authenticate = { "ags_authenticate",
 	") SELECT id, website_id FROM a",
 	1 };
 
-/* $1 the agent, $2 its name, $3 version, $4 node, $5 run. */
+/*
+ * $1 the agent, $2 its name, $3 version, $4 node, $5 run.  A run other
+ * than the one before is a new process: the jobs an earlier one left
+ * open never end, and say so (AGS_JOB_MOVES).  The same run says hello
+ * again when its link came back: its jobs go on.
+ */
 static const struct pg_stmt ags_st_hello = { "ags_hello",
-	"WITH a AS ("
+	"WITH o AS ("
+	"  SELECT id, run FROM agents"
+	"  WHERE id = $1::bigint AND revoked_at IS NULL"
+	"), a AS ("
 	"  UPDATE agents SET name = $2, version = $3, node = $4, run = $5,"
 	"    last_seen_at = now()"
 	"  WHERE id = $1::bigint AND revoked_at IS NULL"
 	"  RETURNING id, website_id"
+	"), f AS ("
+	"  UPDATE cache_jobs j SET status = 'failed', finished_at = now(),"
+	"    error = 'stoked agent stopped before it ended'"
+	"  FROM o WHERE $5 IS NOT NULL AND o.run IS DISTINCT FROM $5"
+	"    AND j.runner = 'agent:' || o.id::text"
+	"    AND j.status IN ('queued', 'running')"
 	") SELECT 'ok', json_build_object('agent_id', a.id,"
 	"  'website', agent_website(w),"
 	"  'cursor', coalesce((SELECT max(c.id) FROM agent_commands c"
@@ -215,6 +229,18 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  * key twice in a batch: the last one is the job (an upsert cannot touch
  * a row twice in a statement).
  */
+/*
+ * An agent's jobs live in its memory: one SIGKILLed (a crash, the
+ * machine lost) never writes their end.  Their runner, 'agent:' and the
+ * agent's id, lets its next run's hello say they failed, as stoked run
+ * does at its start (0031_agent_job_runner.sql).  A job ended never
+ * opens again: a batch the killed run had spooled, sent by the next
+ * run after its hello, may still say the job runs; one that says it
+ * ended is the truth, and is taken.
+ */
+#define AGS_JOB_MOVES                                                          \
+	"(c.status IN ('queued', 'running')"                                   \
+	" OR EXCLUDED.status NOT IN ('queued', 'running'))"
 #define AGS_JOBS_IN                                                            \
 	"jn AS ("                                                              \
 	"  SELECT DISTINCT ON (x.key) x.* FROM ROWS FROM ("                    \
@@ -229,19 +255,25 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"), ju AS ("                                                           \
 	"  INSERT INTO cache_jobs AS c (row_key, website_id, trigger, source," \
 	"    status, created_at, started_at, finished_at, urls_total,"         \
-	"    urls_completed, urls_failed, error)"                              \
+	"    urls_completed, urls_failed, error, runner)"                      \
 	"  SELECT x.key, site.id, (CASE WHEN x.trigger = 'sitemap'"            \
 	"      THEN 'manual' ELSE x.trigger END)::job_trigger,"                \
 	"    x.source, x.status::job_status, to_timestamp(x.created_at),"      \
 	"    to_timestamp(x.created_at), to_timestamp(x.finished_at),"         \
 	"    greatest(x.urls_total, x.urls_completed + x.urls_failed),"        \
-	"    x.urls_completed, x.urls_failed, x.error"                         \
+	"    x.urls_completed, x.urls_failed, x.error,"                        \
+	"    'agent:' || b.agent_id::text"                                     \
 	"  FROM b, site, jn x"                                                 \
 	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO UPDATE SET"      \
-	"    status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,"    \
+	"    status = CASE WHEN " AGS_JOB_MOVES " THEN EXCLUDED.status"        \
+	"      ELSE c.status END,"                                             \
+	"    finished_at = CASE WHEN " AGS_JOB_MOVES " THEN"                   \
+	"      EXCLUDED.finished_at ELSE c.finished_at END,"                   \
+	"    error = CASE WHEN " AGS_JOB_MOVES " THEN EXCLUDED.error"          \
+	"      ELSE c.error END,"                                              \
 	"    urls_total = EXCLUDED.urls_total,"                                \
 	"    urls_completed = EXCLUDED.urls_completed,"                        \
-	"    urls_failed = EXCLUDED.urls_failed, error = EXCLUDED.error"       \
+	"    urls_failed = EXCLUDED.urls_failed"                               \
 	"  WHERE c.website_id = EXCLUDED.website_id"                           \
 	"  RETURNING c.row_key, c.id"                                          \
 	")"

@@ -239,6 +239,35 @@ expect("no task of the job a worker's", sql(
     "SELECT count(*) FROM warm_tasks WHERE job_id = %d"
     " AND agent_id IS NULL" % j2), "0")
 
+# 2b. stoked agent killed under a job of its own, a ban's re-warm: that
+# job lives in its memory, and the agent's next run says it failed.
+print("== the agent killed under a ban's re-warm", flush=True)
+ok("one fetch at a time", call("PUT", "/api/websites/%d" % wid,
+                               {"concurrency": 1}, token=tok))
+until("the agent told", lambda: sql(
+    "SELECT count(*) FROM agent_commands") == "0")
+ban = urllib.request.Request("http://127.0.0.1:%d/" % NODE, method="BAN")
+ban.add_header("Host", HOST)
+ban.add_header("Ban-Url", "^/product/")
+with urllib.request.urlopen(ban, timeout=30) as r:
+    expect("the ban answered", r.status, 200)
+rewarm = "(SELECT job_id FROM invalidation_events WHERE website_id = %d" \
+    " AND kind = 'ban')" % wid
+# 200 pages, one at a time, 20 ms each: seconds under way.
+until("the ban's re-warm stored running", lambda: sql(
+    "SELECT status FROM cache_jobs WHERE id = %s" % rewarm) == "running")
+kill9("agent")
+expect("the killed agent's job, as it left it", sql(
+    "SELECT status FROM cache_jobs WHERE id = %s" % rewarm), "running")
+agent_start()
+until("the killed agent's job failed", lambda: sql(
+    "SELECT status FROM cache_jobs WHERE id = %s" % rewarm) == "failed", 30)
+expect("why it failed, and whose it was", sql(
+    "SELECT error || ' ' || (finished_at IS NOT NULL) || ' ' || runner"
+    " FROM cache_jobs WHERE id = %s" % rewarm),
+    "stoked agent stopped before it ended true agent:%s" % sql(
+        "SELECT id FROM agents WHERE website_id = %d" % wid))
+
 # 3. stoked run, killed while it warms a sitemap.  Its jobs live in its
 # memory: started again, it warms the sitemap as a new job, which ends
 # with one result per URL, and says the killed one's job failed (it
@@ -264,9 +293,11 @@ def run_job():
 
 run_start()
 j3 = int(until("stoked run's job", run_job))
+# Its results are written as they come; its row, every 2 s at most.
 until("a third done", lambda: sql(
-    "SELECT urls_completed * 3 >= urls_total AND urls_total > 0"
-    " FROM cache_jobs WHERE id = %d" % j3) == "t")
+    "SELECT (SELECT count(*) FROM page_results WHERE job_id = j.id) * 3"
+    " >= urls_total AND urls_total > 0"
+    " FROM cache_jobs j WHERE id = %d" % j3) == "t")
 kill9("run")
 expect("the killed run's job, as it left it", sql(
     "SELECT status FROM cache_jobs WHERE id = %d" % j3), "running")

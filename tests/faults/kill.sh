@@ -2,8 +2,9 @@
 # Each of stoked's long-running commands killed with SIGKILL mid-job and
 # started again: stoked serve and stoked worker under a job the workers
 # warm, stoked agent and stoked serve under a job an agent warms, stoked
-# run under its sitemap warm (its next run's job).  Every job ends with
-# every URL warmed exactly once.  The assertions, and the
+# agent under a ban's re-warm (a job of its own, which its next run
+# says failed), stoked run under its sitemap warm (its next run's job).
+# Every job ends with every URL warmed exactly once.  The assertions, and the
 # processes they kill, are in kill.py; this sets up the rest.
 set -eu
 . "$TESTS_DIR/lib/db_suite.sh"
