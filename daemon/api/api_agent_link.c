@@ -219,7 +219,12 @@
  *	claims it.  One whose lease ran out (the agent stopped, or the
  *	link was down) is claimed again by the same agent; if an earlier
  *	claim of it is reported as well, the first report counts, the
- *	other is dropped (2.).  Tasks are not renewed: an agent claims no
+ *	other is dropped (2.).  A claim may carry an Idempotency-Key
+ *	header (1 to 100 visible characters): asked again with the same
+ *	key, it is answered the tasks that key's claim leased, while their
+ *	lease holds, beside new ones up to max, so that an answer lost on
+ *	the way (the control plane restarted, the connection cut) leaves
+ *	no task waiting for its lease to run out.  Tasks are not renewed: an agent claims no
  *	more than it warms within the lease.  A revoked agent's open tasks
  *	fail at once, so that their jobs end; an agent away for good
  *	leaves its tasks queued until it comes back or is revoked.  An
@@ -405,6 +410,20 @@ api_agent_batches_post(struct api_req *r, void *priv)
 	}
 }
 
+/* A claim's key: what an agent makes (its run and a count) fits. */
+#define CLAIM_KEY_MAX 100
+
+static int
+claim_key_ok(const char *k)
+{
+	size_t n;
+
+	for (n = 0; k[n] != '\0'; n++)
+		if (k[n] < 0x21 || k[n] > 0x7e)
+			return (0);
+	return (n >= 1 && n <= CLAIM_KEY_MAX);
+}
+
 static const struct api_field agent_claim_fields[] = {
 	{ "max", AF_INT, AF_REQUIRED, 1, AGS_TASKS_MAX, NULL, NULL, NULL },
 };
@@ -414,14 +433,21 @@ api_agent_tasks_claim_post(struct api_req *r, void *priv)
 {
 	struct api_tenant *t;
 	json_t *v[1];
-	const char *err;
+	const char *err, *key;
 
 	CAST_OBJ_NOTNULL(t, priv, API_TENANT_MAGIC);
 	assert(api_caller(r)->agent > 0);
 	if (api_input(r, agent_claim_fields, 1, v) != 0)
 		return;
+	key = api_header(r, "Idempotency-Key");
+	if (key != NULL && !claim_key_ok(key)) {
+		http_api_error(r, 400, "invalid", "Idempotency-Key",
+		    "Idempotency-Key is 1 to %d visible characters, no spaces",
+		    CLAIM_KEY_MAX);
+		return;
+	}
 	if (ags_claim(t->pool, api_caller(r)->agent,
-	        (unsigned)json_integer_value(v[0]), agent_answered, r,
+	        (unsigned)json_integer_value(v[0]), key, agent_answered, r,
 	        &err) != 0)
 		http_api_error(r, 503, NULL, NULL, "%s", err);
 }

@@ -75,6 +75,7 @@ struct cl_chan {
 	unsigned idle : 1; /* its timer is a wait, not a backoff */
 	unsigned session; /* the link's when it went */
 	unsigned attempt; /* failures in a row */
+	const char *hdr; /* one more header of its requests, or NULL */
 	struct event *timer;
 	void (*go)(struct control_link *);
 };
@@ -96,6 +97,10 @@ struct control_link {
 	const struct cl_tasks *tasks;
 	void *tasks_priv;
 	unsigned claim_max; /* the claim in flight's */
+	unsigned claim_seq;
+	unsigned claim_open : 1; /* claim_hdr's claim not answered yet */
+	char claim_hdr[128]; /* its Idempotency-Key */
+	char *run;
 	unsigned said_no_tasks : 1;
 	int64_t agent_id;
 	int64_t cursor;
@@ -258,6 +263,8 @@ cl_send(struct cl_chan *ch, const char *method, const char *path,
 	rq.ca_file = cl->ca_file;
 	rq.hdr[rq.nhdr++] = cl->auth;
 	rq.hdr[rq.nhdr++] = "Accept: application/json";
+	if (ch->hdr != NULL)
+		rq.hdr[rq.nhdr++] = ch->hdr;
 	if (body != NULL) {
 		rq.body = body;
 		rq.bodylen = len;
@@ -647,6 +654,7 @@ on_claim(void *priv, const struct fetch_result *res)
 			    "again in %.0f s",
 			    why, CLAIM_UNKNOWN);
 		cl->said_no_tasks = 1;
+		cl->claim_open = 0;
 		cl_wait(ch, CLAIM_UNKNOWN);
 		return;
 	default:
@@ -667,6 +675,7 @@ on_claim(void *priv, const struct fetch_result *res)
 	}
 	ch->attempt = 0;
 	cl->said_no_tasks = 0;
+	cl->claim_open = 0;
 	n = json_array_size(t);
 	cl->tasks_claimed += n;
 	if (n > 0)
@@ -684,6 +693,7 @@ cl_claim_go(struct control_link *cl)
 {
 	char body[64];
 	unsigned room;
+	int l;
 
 	if (cl->state != CL_UP || cl->draining || cl->tasks == NULL)
 		return;
@@ -691,6 +701,19 @@ cl_claim_go(struct control_link *cl)
 	if (room == 0)
 		return;
 	cl->claim_max = room < CLAIM_MAX ? room : CLAIM_MAX;
+	/*
+	 * A claim not answered may have leased tasks all the same (the
+	 * control plane gone after its commit): it is asked again under
+	 * its key, and answered them.
+	 */
+	if (!cl->claim_open) {
+		cl->claim_seq++;
+		l = snprintf(cl->claim_hdr, sizeof cl->claim_hdr,
+		    "Idempotency-Key: %.64s/%u", cl->run, cl->claim_seq);
+		assert(l > 0 && (size_t)l < sizeof cl->claim_hdr);
+		cl->claim_open = 1;
+	}
+	cl->c_claim.hdr = cl->claim_hdr;
 	snprintf(body, sizeof body, "{\"max\":%u}", cl->claim_max);
 	if (cl_send(&cl->c_claim, "POST", "/api/agent/v1/tasks/claim", body,
 	        strlen(body), 0, CLAIM_TIMEOUT, on_claim) != 0) {
@@ -797,6 +820,7 @@ cl_new(struct event_base *eb, const struct cl_conf *c, struct spool *spool,
 	AN(cl->auth);
 	sprintf(cl->auth, "Authorization: Bearer %s", c->token);
 	cl->ca_file = cl_strdup(c->ca_file);
+	cl->run = cl_strdup(c->run != NULL ? c->run : "run");
 	h = json_pack("{s:s, s:s, s:s, s:s}", "name", c->name, "version",
 	    c->version, "node", c->node, "run", c->run);
 	AN(h);
@@ -884,6 +908,7 @@ cl_free(struct control_link **clp)
 	memset(cl->auth, 0, strlen(cl->auth));
 	free(cl->auth);
 	free(cl->ca_file);
+	free(cl->run);
 	free(cl->hello);
 	free(cl->cursor_file);
 	FREE_OBJ(cl);

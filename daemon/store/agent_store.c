@@ -190,6 +190,12 @@ static const struct pg_stmt ags_st_commands = { "ags_commands",
  * claim.  A page to render too (as task_queue.c's claim says it:
  * 0023_render.sql) says so, with the hosts it may pull assets from:
  * the website's (base_url) and its asset_hosts.
+ *
+ * $4, the claim's key or NULL, is part of the lease's owner.  A claim
+ * whose answer was lost (the control plane killed after the commit, a
+ * connection cut) is asked again with the same key: it is answered the
+ * tasks it leased, still leased, rather than leaving them to their
+ * lease's end, and more up to $2.
  */
 static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"WITH a AS ("
@@ -198,9 +204,18 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"  UPDATE agents g SET claimed_at = now() FROM a WHERE g.id = a.id"
 	"    AND (g.claimed_at IS NULL"
 	"      OR g.claimed_at <= now() - interval '10 seconds')"
+	"), own AS ("
+	"  SELECT 'agent:' || $1::bigint || coalesce(' ' || $4, '') AS o"
+	"), again AS ("
+	"  SELECT w.id, w.job_id, w.url, w.variant, w.attempts, w.kind,"
+	"    w.lease_until, w.crawl, w.variants FROM a, own, warm_tasks w"
+	"  WHERE $4 IS NOT NULL AND w.agent_id = a.id AND w.state = 'leased'"
+	"    AND w.lease_owner = own.o AND w.lease_until > now()"
 	"), t AS ("
-	"  SELECT c.* FROM a, claim_tasks('agent:' || $1::bigint, $3::float8,"
-	"    $2::integer, '{}', a.id) c"
+	"  SELECT * FROM again UNION ALL"
+	"  SELECT c.* FROM a, own, claim_tasks(own.o, $3::float8,"
+	"    greatest($2::integer - (SELECT count(*) FROM again)::integer, 0),"
+	"    '{}', a.id) c"
 	") SELECT 'ok', json_build_object('tasks', coalesce("
 	"  (SELECT json_agg(json_build_object('id', t.id, 'job', t.job_id,"
 	"    'url', t.url, 'variant', t.variant, 'attempts', t.attempts,"
@@ -214,7 +229,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"     JOIN websites ws ON ws.id = j.website_id), '[]'),"
 	"  'lease', $3::float8)::text"
 	" FROM a",
-	3 };
+	4 };
 
 /*
  * The batch: $1 the agent, $2 its key, $3 sent_at, $4 to $7 the jobs,
@@ -862,11 +877,11 @@ ags_commands(struct pg_pool *pool, int64_t agent, int64_t after, as_done_f *cb,
 }
 
 int
-ags_claim(struct pg_pool *pool, int64_t agent, unsigned max, as_done_f *cb,
-    void *priv, const char **err)
+ags_claim(struct pg_pool *pool, int64_t agent, unsigned max, const char *key,
+    as_done_f *cb, void *priv, const char **err)
 {
 	char a[AGS_ID_LEN], n[AGS_ID_LEN], l[AGS_ID_LEN];
-	const char *v[3] = { a, n, l };
+	const char *v[4] = { a, n, l, key };
 
 	assert(max >= 1 && max <= AGS_TASKS_MAX);
 	ags_id(a, agent);

@@ -142,8 +142,10 @@ int ags_commands(struct pg_pool *, int64_t agent, int64_t after, as_done_f *,
  * for AGS_TASK_LEASE seconds: {"tasks": [{"id", "job", "url",
  * "variant", "attempts", "lease_until"}], "lease"}; a page to render
  * too has "render": true, "base_url" and "asset_hosts" (its website's).
+ * The same key (or NULL) again is answered the tasks its claim leased
+ * as well, while their lease holds: a lost answer loses no task.
  */
-int ags_claim(struct pg_pool *, int64_t agent, unsigned max, as_done_f *,
-    void *, const char **err);
+int ags_claim(struct pg_pool *, int64_t agent, unsigned max, const char *key,
+    as_done_f *, void *, const char **err);
 
 #endif

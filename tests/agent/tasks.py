@@ -307,6 +307,37 @@ expect("A says C's task done: dropped", (b["stored"]["tasks"],
                                          b["dropped"]["tasks"]), (0, 1))
 expect("still C's to do", sql(
     "SELECT state FROM warm_tasks WHERE id = %d" % c1), "queued")
+
+
+# A claim whose answer was lost (the control plane restarted after its
+# commit) is asked again under the same Idempotency-Key: it is answered
+# the task it leased, not left to the lease's end, and more up to max.
+def claim_keyed(key, n):
+    req = urllib.request.Request(
+        "http://127.0.0.1:%d/api/agent/v1/tasks/claim" % port,
+        data=json.dumps({"max": n}).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    req.add_header("Authorization", "Bearer " + tc["token"])
+    req.add_header("Idempotency-Key", key)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, sorted(t["id"] for t in json.load(r)["tasks"])
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+
+
+first = claim_keyed("c-run/1", 1)
+expect("C's keyed claim: one task", (first[0], len(first[1])), (200, 1))
+both = sorted(int(x) for x in sql(
+    "SELECT id FROM warm_tasks WHERE job_id = %d" % j5).split())
+expect("the same key again: that task, and the other", claim_keyed(
+    "c-run/1", 2), (200, both))
+expect("another key: none left", claim_keyed("c-run/2", 2), (200, []))
+expect("the first key still answers its tasks", claim_keyed(
+    "c-run/1", 2), (200, both))
+st, body = claim_keyed("two words", 1)
+expect("a key with a space", (st, body["error"]["field"]),
+       (400, "Idempotency-Key"))
 ok("revoke C", call("DELETE", "/api/websites/%d/agents/%d"
                     % (w2, tc["id"]), token=tok), 204)
 expect("its tasks failed, the job ended", counts(done(j5, 10)), (2, 0, 2))
