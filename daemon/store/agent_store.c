@@ -129,6 +129,9 @@ static const struct pg_stmt ags_st_authenticate = { "ags_authenticate",
 	") SELECT id, website_id FROM a",
 	1 };
 
+/* Why a job an agent's earlier run left open ended. */
+#define AGS_JOB_GONE "'stoked agent stopped before it ended'"
+
 /*
  * $1 the agent, $2 its name, $3 version, $4 node, $5 run.  A run other
  * than the one before is a new process: the jobs an earlier one left
@@ -146,7 +149,7 @@ static const struct pg_stmt ags_st_hello = { "ags_hello",
 	"  RETURNING id, website_id"
 	"), f AS ("
 	"  UPDATE cache_jobs j SET status = 'failed', finished_at = now(),"
-	"    error = 'stoked agent stopped before it ended'"
+	"    error = " AGS_JOB_GONE
 	"  FROM o WHERE $5 IS NOT NULL AND o.run IS DISTINCT FROM $5"
 	"    AND j.runner = 'agent:' || o.id::text"
 	"    AND j.status IN ('queued', 'running')"
@@ -255,7 +258,17 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  */
 #define AGS_JOB_MOVES                                                          \
 	"(c.status IN ('queued', 'running')"                                   \
-	" OR EXCLUDED.status NOT IN ('queued', 'running'))"
+	" OR (c.status <> 'cancelled'"                                         \
+	"   AND EXCLUDED.status NOT IN ('queued', 'running')))"
+/*
+ * A batch of an earlier run (its key's first part, the run's uuid, not
+ * the agent's run now) saying a job is open: that run is gone, the job
+ * never ends.  Its row may not be there yet for the hello to have
+ * failed it: it is stored failed.
+ */
+#define AGS_JOB_STALE                                                          \
+	"(a.run IS NOT NULL AND split_part($2, ':', 1) IS DISTINCT FROM a.run" \
+	" AND x.status IN ('queued', 'running'))"
 #define AGS_JOBS_IN                                                            \
 	"jn AS ("                                                              \
 	"  SELECT DISTINCT ON (x.key) x.* FROM ROWS FROM ("                    \
@@ -273,12 +286,15 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"    urls_completed, urls_failed, error, runner)"                      \
 	"  SELECT x.key, site.id, (CASE WHEN x.trigger = 'sitemap'"            \
 	"      THEN 'manual' ELSE x.trigger END)::job_trigger,"                \
-	"    x.source, x.status::job_status, to_timestamp(x.created_at),"      \
-	"    to_timestamp(x.created_at), to_timestamp(x.finished_at),"         \
+	"    x.source, CASE WHEN " AGS_JOB_STALE " THEN 'failed'"              \
+	"      ELSE x.status::job_status END, to_timestamp(x.created_at),"     \
+	"    to_timestamp(x.created_at), CASE WHEN " AGS_JOB_STALE " THEN"     \
+	"      now() ELSE to_timestamp(x.finished_at) END,"                    \
 	"    greatest(x.urls_total, x.urls_completed + x.urls_failed),"        \
-	"    x.urls_completed, x.urls_failed, x.error,"                        \
+	"    x.urls_completed, x.urls_failed, CASE WHEN " AGS_JOB_STALE        \
+	"      THEN " AGS_JOB_GONE " ELSE x.error END,"                        \
 	"    'agent:' || b.agent_id::text"                                     \
-	"  FROM b, site, jn x"                                                 \
+	"  FROM a, b, site, jn x"                                              \
 	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO UPDATE SET"      \
 	"    status = CASE WHEN " AGS_JOB_MOVES " THEN EXCLUDED.status"        \
 	"      ELSE c.status END,"                                             \
@@ -572,7 +588,7 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	{                                                                      \
 		NAME,                                                          \
 		    "WITH a AS ("                                              \
-		    "  SELECT id, website_id, name FROM agents"                \
+		    "  SELECT id, website_id, name, run FROM agents"           \
 		    "  WHERE id = $1::bigint AND revoked_at IS NULL"           \
 		    "), site AS ("                                             \
 		    "  SELECT w.id, " AGS_HOST_OF_SITE " AS host,"             \

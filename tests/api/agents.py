@@ -311,6 +311,56 @@ expect("B's job untouched", sql(
     "SELECT website_id, status, urls_total FROM cache_jobs"
     " WHERE row_key = '%s'" % bjob), "%d|done|7" % wb)
 
+# An agent's runs.  Its jobs live in its memory: one its earlier run
+# left open is failed by the next run's hello; one only a batch of the
+# earlier run (spooled, sent after) says is open is stored failed; an
+# end said later is taken.  The same run's hello (its link back) fails
+# nothing.
+running = dict(batch["jobs"][0], status="running", finished_at=None)
+opened, spooled, later = key(), key(), key()
+
+
+def job_state(k):
+    return sql("SELECT status || ' ' || coalesce(error, '-') || ' '"
+               " || runner FROM cache_jobs WHERE row_key = '%s'" % k)
+
+
+def hello_run(r):
+    return ok("hello, run " + r[:8], call("POST", HELLO, {
+        "name": "node-a", "version": "0.1.0",
+        "node": "http://127.0.0.1:6081", "run": r}, T1))
+
+
+GONE = "failed stoked agent stopped before it ended agent:%d" % a1["id"]
+ok("a job running", post_batch({"batch": run + ":101", "sent_at": now,
+                                "jobs": [dict(running, key=opened)]}))
+expect("running, the agent's", job_state(opened),
+       "running - agent:%d" % a1["id"])
+run2 = str(uuid.uuid4())
+hello_run(run2)
+expect("the earlier run's job, at the next run's hello",
+       job_state(opened), GONE)
+ok("the earlier run's spooled batch", post_batch({
+    "batch": run + ":102", "sent_at": now,
+    "jobs": [dict(running, key=opened, urls_completed=1),
+             dict(running, key=spooled)]}))
+expect("still failed; the one never seen, stored failed",
+       (job_state(opened), job_state(spooled)), (GONE, GONE))
+ok("the new run's job", post_batch({"batch": run2 + ":1", "sent_at": now,
+                                    "jobs": [dict(running, key=later)]}))
+hello_run(run2)
+expect("the same run's hello again: its job goes on", job_state(later),
+       "running - agent:%d" % a1["id"])
+ok("an end said late", post_batch({"batch": run + ":103", "sent_at": now,
+                                   "jobs": [dict(running, key=opened,
+                                                 status="done",
+                                                 finished_at=now)]}))
+expect("taken", job_state(opened), "done - agent:%d" % a1["id"])
+ok("the new run's job ends", post_batch({
+    "batch": run2 + ":2", "sent_at": now,
+    "jobs": [dict(running, key=later, status="done", finished_at=now)]}))
+hello_run(run)
+
 # Hostile bodies: refused, and nothing stored.
 before = sql("SELECT " + counts + ", (SELECT count(*) FROM agent_batches)")
 bomb = gzip.compress(b'{"batch": "x", "sent_at": 1, "pad": "' +
