@@ -13,6 +13,7 @@
 #include "vas.h"
 #include "miniobj.h"
 
+#include "store/pg_pool.h"
 #include "store/schema_check.h"
 #include "api_health.h"
 #include "api_tenant.h"
@@ -48,9 +49,21 @@ void
 api_readyz_get(struct api_req *r, void *priv)
 {
 	struct api_tenant *t;
+	struct pg_pool_stats ps;
 	const char *err;
 
 	CAST_OBJ_NOTNULL(t, priv, API_TENANT_MAGIC);
+	/*
+	 * Not a connection up yet: said at once.  A tenant's request would
+	 * wait for the first one (pg_pool_ask()); a probe is told now, within
+	 * its own timeout.
+	 */
+	pg_pool_stats(t->pool, &ps);
+	if (ps.connected == 0) {
+		http_api_error(r, 503, "database_unreachable", NULL,
+		    "no connection to the database is up");
+		return;
+	}
 	if (schema_check(t->pool, api_readyz_checked, r, &err) != 0)
 		http_api_error(r, 503, "database_unreachable", NULL, "%s", err);
 }

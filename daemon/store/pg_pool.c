@@ -39,6 +39,7 @@ struct pg_query {
 	pg_result_f *cb;
 	void *priv;
 	double queued;
+	unsigned early : 1; /* asked before the pool was settled */
 };
 
 enum conn_state {
@@ -86,12 +87,15 @@ struct pg_pool {
 	struct pg_conn *listener;
 	struct pg_chan *chans;
 	unsigned nchan;
-	VTAILQ_HEAD(, pg_query) waiting;
+	VTAILQ_HEAD(pg_query_head, pg_query) waiting;
 	unsigned nwaiting;
 	struct event *pump;
 	struct event *sweep;
 	double wait;
 	int closing;
+	/* A query connection came up, or a connection failed: until then
+	 * the pool is starting, and what is asked waits for it. */
+	unsigned settled : 1;
 	uint64_t queries, errors, reconnects;
 	char lasterr[256];
 };
@@ -181,6 +185,38 @@ conn_retry_later(struct pg_conn *c)
 	AZ(evtimer_add(c->timer, &tv));
 }
 
+/*
+ * What was asked while the pool was starting (pg_pool_ask()) and still
+ * waits when a connection fails with none up is told at once, as it
+ * would have been asked a moment later.
+ */
+static void
+fail_early(struct pg_pool *p, const char *err)
+{
+	struct pg_query_head early;
+	struct pg_query *q, *q2;
+	unsigned u;
+
+	for (u = 0; u < p->nconn; u++)
+		if (p->conns[u].state == CONN_IDLE ||
+		    p->conns[u].state == CONN_BUSY)
+			return;
+	VTAILQ_INIT(&early);
+	VTAILQ_FOREACH_SAFE(q, &p->waiting, list, q2)
+	{
+		if (!q->early)
+			continue;
+		VTAILQ_REMOVE(&p->waiting, q, list);
+		p->nwaiting--;
+		VTAILQ_INSERT_TAIL(&early, q, list);
+	}
+	/* Their callers may ask again: the list is ours alone by then. */
+	while ((q = VTAILQ_FIRST(&early)) != NULL) {
+		VTAILQ_REMOVE(&early, q, list);
+		query_end(p, q, NULL, err);
+	}
+}
+
 /* The connection is gone: report it, fail its query, try again later. */
 static void
 conn_lost(struct pg_conn *c, const char *why)
@@ -196,8 +232,10 @@ conn_lost(struct pg_conn *c, const char *why)
 	c->q = NULL;
 	conn_close(c);
 	conn_retry_later(c);
+	p->settled = 1;
 	if (q != NULL)
 		query_end(p, q, NULL, c->err);
+	fail_early(p, "the database is unreachable");
 }
 
 static void
@@ -446,10 +484,12 @@ conn_up(struct pg_conn *c)
 	if (c->was_up)
 		p->reconnects++;
 	c->was_up = 1;
-	if (c->listener)
+	if (c->listener) {
 		conn_listen(c);
-	else
+	} else {
+		p->settled = 1;
 		pg_pool_pump(p);
+	}
 }
 
 static void on_connect_io(evutil_socket_t, short, void *);
@@ -726,7 +766,13 @@ pg_pool_ask(struct pg_pool *p, const struct pg_stmt *st,
 
 	AN(err);
 	pg_pool_stats(p, &ps);
-	if (ps.connected == 0) {
+	/*
+	 * Down, it is said at once rather than after the wait, so that
+	 * the API says 503 while the database is away.  Starting, what is
+	 * asked waits for the first connection: a request that came as
+	 * the process began is not refused for being early.
+	 */
+	if (ps.connected == 0 && p->settled) {
 		*err = "the database is unreachable";
 		return (-1);
 	}
@@ -734,6 +780,8 @@ pg_pool_ask(struct pg_pool *p, const struct pg_stmt *st,
 		*err = "stopping";
 		return (-1);
 	}
+	if (ps.connected == 0)
+		VTAILQ_LAST(&p->waiting, pg_query_head)->early = 1;
 	return (0);
 }
 
