@@ -171,6 +171,22 @@ def url(path):
     return "http://%s%s" % (HOST, path)
 
 
+def failed_after_kill(name, restart, job, why):
+    """name killed under a job of its own (an id, or a subquery that is
+    one): its row as the process left it, then, started again, failed,
+    and why."""
+    status = "SELECT status FROM cache_jobs WHERE id = %s" % job
+    kill9(name)
+    expect("the killed %s's job, as it left it" % name, sql(status),
+           "running")
+    restart()
+    until("the killed %s's job failed" % name,
+          lambda: sql(status) == "failed", 30)
+    expect("why it failed", sql(
+        "SELECT error || ' ' || (finished_at IS NOT NULL) FROM cache_jobs"
+        " WHERE id = %s" % job), why + " true")
+
+
 # 1. stoked serve and stoked worker, each killed a third of the way.
 print("== a job of 300 URLs the workers warm; serve and a worker killed",
       flush=True)
@@ -256,17 +272,11 @@ rewarm = "(SELECT job_id FROM invalidation_events WHERE website_id = %d" \
 # 200 pages, one at a time, 20 ms each: seconds under way.
 until("the ban's re-warm stored running", lambda: sql(
     "SELECT status FROM cache_jobs WHERE id = %s" % rewarm) == "running")
-kill9("agent")
-expect("the killed agent's job, as it left it", sql(
-    "SELECT status FROM cache_jobs WHERE id = %s" % rewarm), "running")
-agent_start()
-until("the killed agent's job failed", lambda: sql(
-    "SELECT status FROM cache_jobs WHERE id = %s" % rewarm) == "failed", 30)
-expect("why it failed, and whose it was", sql(
-    "SELECT error || ' ' || (finished_at IS NOT NULL) || ' ' || runner"
-    " FROM cache_jobs WHERE id = %s" % rewarm),
-    "stoked agent stopped before it ended true agent:%s" % sql(
-        "SELECT id FROM agents WHERE website_id = %d" % wid))
+failed_after_kill("agent", agent_start, rewarm,
+                  "stoked agent stopped before it ended")
+expect("whose it was", sql(
+    "SELECT runner FROM cache_jobs WHERE id = %s" % rewarm),
+    "agent:" + sql("SELECT id FROM agents WHERE website_id = %d" % wid))
 
 # 3. stoked run, killed while it warms a sitemap.  Its jobs live in its
 # memory: started again, it warms the sitemap as a new job, which ends
@@ -298,15 +308,7 @@ until("a third done", lambda: sql(
     "SELECT (SELECT count(*) FROM page_results WHERE job_id = j.id) * 3"
     " >= urls_total AND urls_total > 0"
     " FROM cache_jobs j WHERE id = %d" % j3) == "t")
-kill9("run")
-expect("the killed run's job, as it left it", sql(
-    "SELECT status FROM cache_jobs WHERE id = %d" % j3), "running")
-run_start()
-until("the killed run's job failed", lambda: sql(
-    "SELECT status FROM cache_jobs WHERE id = %d" % j3) == "failed", 30)
-expect("why it failed", sql(
-    "SELECT error || ' ' || (finished_at IS NOT NULL) FROM cache_jobs"
-    " WHERE id = %d" % j3), "stoked run stopped before it ended true")
+failed_after_kill("run", run_start, j3, "stoked run stopped before it ended")
 j4 = int(until("its next job", lambda: run_job() != str(j3) and run_job()))
 expect("both runs' jobs have the one owner", sql(
     "SELECT count(DISTINCT runner) || ' ' || count(runner) FROM cache_jobs"
