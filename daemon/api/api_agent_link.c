@@ -224,8 +224,10 @@
  *	key, it is answered the tasks that key's claim leased, while their
  *	lease holds, beside new ones up to max, so that an answer lost on
  *	the way (the control plane restarted, the connection cut) leaves
- *	no task waiting for its lease to run out.  Tasks are not renewed: an agent claims no
- *	more than it warms within the lease.  A revoked agent's open tasks
+ *	no task waiting for its lease to run out.  (A retry that overtakes
+ *	its own first request, still running, does not see what that one
+ *	leases: those wait for the lease.)  Tasks are not renewed: an
+ *	agent claims no more than it warms within the lease.  A revoked agent's open tasks
  *	fail at once, so that their jobs end; an agent away for good
  *	leaves its tasks queued until it comes back or is revoked.  An
  *	older agent never claims, so it is given none.
