@@ -235,19 +235,6 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	4 };
 
 /*
- * The batch: $1 the agent, $2 its key, $3 sent_at, $4 to $7 the jobs,
- * invalidations, results and traffic, $8 the tasks done, $9 and $10 the
- * popular paths and search terms; the results a column each, their keys
- * in $6 and the rest of enum ags_result_col from $11 on.
- *
- * A job of the protocol's trigger "sitemap" is a 'manual' one of the
- * schema (which has no such trigger), its source saying the rest.  A
- * job's counters are held to the table's CHECK (completed and failed
- * within the total), as result_store_write.c holds its own.  The same
- * key twice in a batch: the last one is the job (an upsert cannot touch
- * a row twice in a statement).
- */
-/*
  * An agent's jobs live in its memory: one SIGKILLed (a crash, the
  * machine lost) never writes their end.  Their runner, 'agent:' and the
  * agent's id, lets its next run's hello say they failed, as stoked run
@@ -267,8 +254,23 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
  * failed it: it is stored failed.
  */
 #define AGS_JOB_STALE                                                          \
-	"(a.run IS NOT NULL AND split_part($2, ':', 1) IS DISTINCT FROM a.run" \
-	" AND x.status IN ('queued', 'running'))"
+	", LATERAL (SELECT a.run IS NOT NULL"                                  \
+	"  AND split_part($2, ':', 1) IS DISTINCT FROM a.run"                  \
+	"  AND x.status IN ('queued', 'running') AS stale) s"
+
+/*
+ * The batch: $1 the agent, $2 its key, $3 sent_at, $4 to $7 the jobs,
+ * invalidations, results and traffic, $8 the tasks done, $9 and $10 the
+ * popular paths and search terms; the results a column each, their keys
+ * in $6 and the rest of enum ags_result_col from $11 on.
+ *
+ * A job of the protocol's trigger "sitemap" is a 'manual' one of the
+ * schema (which has no such trigger), its source saying the rest.  A
+ * job's counters are held to the table's CHECK (completed and failed
+ * within the total), as result_store_write.c holds its own.  The same
+ * key twice in a batch: the last one is the job (an upsert cannot touch
+ * a row twice in a statement).
+ */
 #define AGS_JOBS_IN                                                            \
 	"jn AS ("                                                              \
 	"  SELECT DISTINCT ON (x.key) x.* FROM ROWS FROM ("                    \
@@ -286,15 +288,15 @@ static const struct pg_stmt ags_st_claim = { "ags_claim",
 	"    urls_completed, urls_failed, error, runner)"                      \
 	"  SELECT x.key, site.id, (CASE WHEN x.trigger = 'sitemap'"            \
 	"      THEN 'manual' ELSE x.trigger END)::job_trigger,"                \
-	"    x.source, CASE WHEN " AGS_JOB_STALE " THEN 'failed'"              \
+	"    x.source, CASE WHEN s.stale THEN 'failed'"                        \
 	"      ELSE x.status::job_status END, to_timestamp(x.created_at),"     \
-	"    to_timestamp(x.created_at), CASE WHEN " AGS_JOB_STALE " THEN"     \
-	"      now() ELSE to_timestamp(x.finished_at) END,"                    \
+	"    to_timestamp(x.created_at), CASE WHEN s.stale THEN now()"         \
+	"      ELSE to_timestamp(x.finished_at) END,"                          \
 	"    greatest(x.urls_total, x.urls_completed + x.urls_failed),"        \
-	"    x.urls_completed, x.urls_failed, CASE WHEN " AGS_JOB_STALE        \
-	"      THEN " AGS_JOB_GONE " ELSE x.error END,"                        \
+	"    x.urls_completed, x.urls_failed,"                                 \
+	"    CASE WHEN s.stale THEN " AGS_JOB_GONE " ELSE x.error END,"        \
 	"    'agent:' || b.agent_id::text"                                     \
-	"  FROM a, b, site, jn x"                                              \
+	"  FROM a, b, site, jn x" AGS_JOB_STALE                                \
 	"  ON CONFLICT (row_key) WHERE row_key IS NOT NULL DO UPDATE SET"      \
 	"    status = CASE WHEN " AGS_JOB_MOVES " THEN EXCLUDED.status"        \
 	"      ELSE c.status END,"                                             \

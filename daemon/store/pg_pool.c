@@ -194,13 +194,12 @@ static void
 fail_early(struct pg_pool *p, const char *err)
 {
 	struct pg_query_head early;
+	struct pg_pool_stats ps;
 	struct pg_query *q, *q2;
-	unsigned u;
 
-	for (u = 0; u < p->nconn; u++)
-		if (p->conns[u].state == CONN_IDLE ||
-		    p->conns[u].state == CONN_BUSY)
-			return;
+	pg_pool_stats(p, &ps);
+	if (ps.connected > 0)
+		return;
 	VTAILQ_INIT(&early);
 	VTAILQ_FOREACH_SAFE(q, &p->waiting, list, q2)
 	{
