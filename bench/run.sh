@@ -152,7 +152,8 @@ if [ -x "$top/bench/invalidation.sh" ]; then
 else
 	skip invalidation "" "no bench/invalidation.sh"
 fi
-bench warm_throughput "warm_throughput warm_throughput_one_loop warm_client_cpu" \
+bench warm_throughput \
+    "warm_throughput warm_throughput_one_loop warm_throughput_batch_peer warm_client_cpu" \
     "warm throughput on cached URLs" \
     "$top/bench/warm_throughput.sh" "$build" 50000 32 "${secs:-3}"
 bench result_store \

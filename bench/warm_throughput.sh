@@ -17,6 +17,11 @@
 # round, wrk on one thread (-t1) and stoked on one loop, is a figure of
 # its own: what a request costs either, one loop against one.
 #
+# stoked warm runs its loops as SCHED_BATCH (daemon/core/sched_batch.h):
+# the kernel does not preempt varnishd's threads to wake it.  wrk under
+# the same policy (chrt -b 0, "b2") runs in each round as well, so that
+# what the policy gives is told apart from what the loops do.
+#
 # usage: bench/warm_throughput.sh BUILDDIR [URLS [CONNECTIONS [SECONDS]]]
 #   URLS (50000) distinct pages, CONNECTIONS (32) for both, wrk running
 #   SECONDS (3) a run; ROUNDS (environment, 7) rounds.
@@ -127,15 +132,18 @@ mark() {
 	ucpu=$2
 }
 
-# One run of KIND (w2, s2: wrk -t2, stoked --loops 2; w1, s1: on one),
+# One run of KIND (w2, s2: wrk -t2, stoked --loops 2; w1, s1: on one;
+# b2: wrk -t2 as SCHED_BATCH),
 # a line in $dir/runs: kind round rate requests fresh failed cpu ucpu.
 run() {
 	mark; c0=$cpu; u0=$ucpu
 	case $1 in
-	w*)
-		wrk -t"${1#w}" -c"$conns" -d"${secs}s" -s "$dir/urls.lua" \
+	w* | b*)
+		batch=
+		[ "${1#b}" = "$1" ] || batch="chrt -b 0"
+		$batch wrk -t"${1#[wb]}" -c"$conns" -d"${secs}s" -s "$dir/urls.lua" \
 		    "$site" -- "$dir/paths" > "$dir/wrk.out" ||
-		    fail "wrk -t${1#w} failed"
+		    fail "$batch wrk -t${1#[wb]} failed"
 		rps=$(sed -n 's/^Requests\/sec: *//p' "$dir/wrk.out")
 		req=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$dir/wrk.out")
 		err=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$dir/wrk.out")
@@ -159,13 +167,13 @@ run() {
 	    'BEGIN { print b - a, d - c }')" >> "$dir/runs"
 }
 
-# A round is w2 s2 s1 w1 w1 s1 s2 w2: each client runs as early and as
+# A round is w2 b2 s2 s1 w1 w1 s1 s2 b2 w2: each client runs as early and as
 # late in it as its peer (on average), so a machine that speeds up or
 # slows down through the round favours neither.
 r=1
 : > "$dir/runs"
 while [ $r -le $rounds ]; do
-	for k in w2 s2 s1 w1 w1 s1 s2 w2; do
+	for k in w2 b2 s2 s1 w1 w1 s1 s2 b2 w2; do
 		run $k
 	done
 	r=$((r + 1))
@@ -203,6 +211,8 @@ END {
 	for (i = 1; i <= k; i++) {
 		w2[i] = rate["w2", i]; s2[i] = rate["s2", i]
 		w1[i] = rate["w1", i]; s1[i] = rate["s1", i]
+		b2[i] = rate["b2", i]
+		rb[i] = s2[i] / (b2[i] > 0 ? b2[i] : 1)
 		r2[i] = s2[i] / (w2[i] > 0 ? w2[i] : 1)
 		r1[i] = s1[i] / (w1[i] > 0 ? w1[i] : 1)
 	}
@@ -211,11 +221,13 @@ END {
 	rl = list(r2, k, " %.2f"); r1l = list(r1, k, " %.2f")
 	wm = median(w2, k); sm = median(s2, k); rm = median(r2, k)
 	w1m = median(w1, k); s1m = median(s1, k); r1m = median(r1, k)
+	bm = median(b2, k); rbm = median(rb, k)
+	bl = list(b2, k, " %.0f"); rbl = list(rb, k, " %.2f")
 	sc = cpu["s2"] / (req["s2"] > 0 ? req["s2"] : 1) * 1e6
 	wc = cpu["w2"] / (req["w2"] > 0 ? req["w2"] : 1) * 1e6
 	su = ucpu["s2"] / (req["s2"] > 0 ? req["s2"] : 1) * 1e6
 	wu = ucpu["w2"] / (req["w2"] > 0 ? req["w2"] : 1) * 1e6
-	printf "warm_throughput: %d cached URLs, %d connections each, %d rounds of w2 s2 s1 w1 w1 s1 s2 w2; wrk %d s a run\n", n, c, k, secs
+	printf "warm_throughput: %d cached URLs, %d connections each, %d rounds of w2 b2 s2 s1 w1 w1 s1 s2 b2 w2; wrk %d s a run\n", n, c, k, secs
 	printf "  (one machine: its %d cores shared by varnishd and wrk or stoked)\n", cpus
 	printf "  wrk -t2: %.0f req/s median (rounds, the mean of two runs:%s), %d non-2xx\n", wm, wl, werr
 	printf "  stoked --loops 2: %.0f req/s median (rounds:%s)\n", sm, sl
@@ -227,11 +239,14 @@ END {
 	printf "  wrk -t1: %.0f req/s median (rounds:%s)\n", w1m, w1l
 	printf "  stoked on one loop: %.0f req/s median (rounds:%s)\n", s1m, s1l
 	printf "  ratio stoked/wrk -t1, round by round:%s; median %.2f\n", r1l, r1m
-	printf "%.0f %.0f %d %.1f %.1f %.4f %.0f %.4f %.0f\n", sm, wm, bad,
-	    sc, wc, rm, w1m, r1m, s1m > summary
+	printf "  wrk -t2 as SCHED_BATCH (b2), as stoked warm runs: %.0f req/s median (rounds:%s)\n", bm, bl
+	printf "  ratio stoked/that, round by round:%s; median %.2f\n", rbl, rbm
+	printf "%.0f %.0f %d %.1f %.1f %.4f %.0f %.4f %.0f %.0f %.4f\n", sm, wm, bad,
+	    sc, wc, rm, w1m, r1m, s1m, bm, rbm > summary
 }' "$dir/runs"
 
-read -r srate wrate bad scpu wcpu ratio w1rate ratio1 s1rate < "$dir/summary"
+read -r srate wrate bad scpu wcpu ratio w1rate ratio1 s1rate brate ratiob \
+    < "$dir/summary"
 # The rates are the rounds' medians; the ratio judged is the rounds'.
 figure warm_throughput \
     "warm throughput on cached URLs, every answer verified, two loops" \
@@ -240,5 +255,8 @@ figure warm_throughput \
 figure warm_throughput_one_loop \
     "warm throughput on cached URLs, one loop against wrk -t1" \
     "$s1rate" req/s "wrk -t1" "$w1rate" - - "$(printf %.2f "$ratio1")"
+figure warm_throughput_batch_peer \
+    "warm throughput, two loops, against wrk -t2 as SCHED_BATCH" \
+    "$srate" req/s "chrt -b wrk" "$brate" - - "$(printf %.2f "$ratiob")"
 figure warm_client_cpu "warm client CPU a request (user+system)" \
     "$scpu" us wrk "$wcpu" - -

@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include "vtim.h"
 
 #include "core/loop.h"
+#include "core/sched_batch.h"
 #include "core/url_list.h"
 #include "fetch/addr_policy.h"
 #include "fetch/fetcher.h"
@@ -732,6 +734,10 @@ cmd_warm(int argc, char **argv)
 	if (rc != 0)
 		return (rc == 1 ? 0 : 2);
 
+	/* Before any thread is started: they take its policy. */
+	if (sched_batch() != 0 && !c.quiet)
+		fprintf(stderr, "stoked warm: not run as SCHED_BATCH: %s\n",
+		    strerror(errno));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* A log is polled every millisecond or so; without one, no timer
 	 * minds being a clock tick off. */

@@ -13,6 +13,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "vtim.h"
 
 #include "core/loop.h"
+#include "core/sched_batch.h"
 #include "fetch/fetcher.h"
 #include "fetch/origin_guard.h"
 #include "proto/secret.h"
@@ -264,6 +266,10 @@ cmd_worker(int argc, char **argv)
 		return (1);
 	}
 
+	/* Before any thread is started: they take its policy. */
+	if (sched_batch() != 0)
+		fprintf(stderr, "stoked worker: not run as SCHED_BATCH: %s\n",
+		    strerror(errno));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	m.eb = loop_new();
 	if (m.eb == NULL) {
