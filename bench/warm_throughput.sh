@@ -219,14 +219,15 @@ END {
 	wl = list(w2, k, " %.0f"); sl = list(s2, k, " %.0f")
 	w1l = list(w1, k, " %.0f"); s1l = list(s1, k, " %.0f")
 	rl = list(r2, k, " %.2f"); r1l = list(r1, k, " %.2f")
+	bl = list(b2, k, " %.0f"); rbl = list(rb, k, " %.2f")
 	wm = median(w2, k); sm = median(s2, k); rm = median(r2, k)
 	w1m = median(w1, k); s1m = median(s1, k); r1m = median(r1, k)
 	bm = median(b2, k); rbm = median(rb, k)
-	bl = list(b2, k, " %.0f"); rbl = list(rb, k, " %.2f")
 	sc = cpu["s2"] / (req["s2"] > 0 ? req["s2"] : 1) * 1e6
 	wc = cpu["w2"] / (req["w2"] > 0 ? req["w2"] : 1) * 1e6
 	su = ucpu["s2"] / (req["s2"] > 0 ? req["s2"] : 1) * 1e6
 	wu = ucpu["w2"] / (req["w2"] > 0 ? req["w2"] : 1) * 1e6
+	bc = cpu["b2"] / (req["b2"] > 0 ? req["b2"] : 1) * 1e6
 	printf "warm_throughput: %d cached URLs, %d connections each, %d rounds of w2 b2 s2 s1 w1 w1 s1 s2 b2 w2; wrk %d s a run\n", n, c, k, secs
 	printf "  (one machine: its %d cores shared by varnishd and wrk or stoked)\n", cpus
 	printf "  wrk -t2: %.0f req/s median (rounds, the mean of two runs:%s), %d non-2xx\n", wm, wl, werr
@@ -240,7 +241,7 @@ END {
 	printf "  stoked on one loop: %.0f req/s median (rounds:%s)\n", s1m, s1l
 	printf "  ratio stoked/wrk -t1, round by round:%s; median %.2f\n", r1l, r1m
 	printf "  wrk -t2 as SCHED_BATCH (b2), as stoked warm runs: %.0f req/s median (rounds:%s)\n", bm, bl
-	printf "  ratio stoked/that, round by round:%s; median %.2f\n", rbl, rbm
+	printf "  ratio stoked/that, round by round:%s; median %.2f; its client CPU a request %.1f us\n", rbl, rbm, bc
 	printf "%.0f %.0f %d %.1f %.1f %.4f %.0f %.4f %.0f %.0f %.4f\n", sm, wm, bad,
 	    sc, wc, rm, w1m, r1m, s1m, bm, rbm > summary
 }' "$dir/runs"
