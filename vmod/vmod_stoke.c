@@ -4,7 +4,9 @@
  * Configuration (secret, variant dimensions) is per VCL and set in
  * vcl_init; per-request state (variant values, warm verdict) lives in
  * the task's workspace.  Records go to the request's own log buffer, so
- * the request path takes no lock: the counters are relaxed atomics.
+ * the request path takes no lock: the counters are relaxed atomics.  A
+ * request that recorded an invalidation sends one datagram as it ends,
+ * when stoke.doorbell() is set: that, and only that, is a system call.
  *
  * Arguments that come from VCL code (wrong subroutine, bad declaration)
  * fail the VCL or the request, as Varnish's own VMODs do.  Arguments that
@@ -15,9 +17,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "cache/cache.h"
 #include "common/common_param.h"
@@ -59,6 +66,9 @@ struct stoke_cfg {
 	unsigned nvariant;
 	struct stoke_variant variant[STOKE_MAX_VARIANTS];
 	uint64_t dims_next; /* ms: when the next dims record is due */
+	int bell_fd; /* stoke.doorbell()'s socket, or -1 */
+	struct sockaddr_un bell;
+	socklen_t bell_len;
 };
 
 struct stoke_value {
@@ -73,6 +83,7 @@ struct stoke_task {
 	unsigned warm_ok;
 	const char *warm_id;
 	const struct stoke_cfg *cfg; /* set by stoke.hash() */
+	const struct stoke_cfg *bell; /* to ring when the task ends */
 	unsigned nvalue;
 	struct stoke_value value[STOKE_MAX_VARIANTS];
 };
@@ -100,6 +111,8 @@ cfg_fini(VRT_CTX, void *p)
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
 	CAST_OBJ_NOTNULL(cfg, p, STOKE_CFG_MAGIC);
+	if (cfg->bell_fd >= 0)
+		closefd(&cfg->bell_fd);
 	if (cfg->key != NULL) {
 		/* The secret should not linger in freed memory. */
 		memset(cfg->key, 0, cfg->keylen);
@@ -151,6 +164,7 @@ cfg_get(struct vmod_priv *priv)
 	if (priv->priv == NULL) {
 		ALLOC_OBJ(cfg, STOKE_CFG_MAGIC);
 		AN(cfg);
+		cfg->bell_fd = -1;
 		priv->priv = cfg;
 		priv->methods = cfg_methods;
 	}
@@ -170,23 +184,96 @@ cfg_peek(const struct vmod_priv *priv)
 	return (cfg);
 }
 
+/* The task's state; NULL when the workspace is out. */
 static struct stoke_task *
-task_get(VRT_CTX, struct vmod_priv *priv)
+task_make(VRT_CTX, struct vmod_priv *priv)
 {
 	struct stoke_task *task;
 
 	AN(priv);
 	if (priv->priv == NULL) {
 		task = WS_Alloc(ctx->ws, sizeof *task);
-		if (task == NULL) {
-			VRT_fail(ctx, "stoke: out of workspace");
+		if (task == NULL)
 			return (NULL);
-		}
 		INIT_OBJ(task, STOKE_TASK_MAGIC);
 		priv->priv = task;
 	}
 	CAST_OBJ_NOTNULL(task, priv->priv, STOKE_TASK_MAGIC);
 	return (task);
+}
+
+static struct stoke_task *
+task_get(VRT_CTX, struct vmod_priv *priv)
+{
+	struct stoke_task *task;
+
+	task = task_make(ctx, priv);
+	if (task == NULL)
+		VRT_fail(ctx, "stoke: out of workspace");
+	return (task);
+}
+
+/*--------------------------------------------------------------------
+ * The doorbell: "read the log now", to stoked
+ */
+
+static void
+bell_ring(const struct stoke_cfg *cfg)
+{
+	ssize_t n;
+
+	CHECK_OBJ_NOTNULL(cfg, STOKE_CFG_MAGIC);
+	assert(cfg->bell_fd >= 0);
+	/* Never waits: a full queue has a ring in it already. */
+	n = sendto(cfg->bell_fd, "r", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+	    (const struct sockaddr *)&cfg->bell, cfg->bell_len);
+	if (n == 1)
+		STOKE_INC(doorbell_rings);
+	else
+		STOKE_INC(doorbell_missed);
+}
+
+static void
+task_fini(VRT_CTX, void *p)
+{
+	struct stoke_task *task;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	CAST_OBJ_NOTNULL(task, p, STOKE_TASK_MAGIC);
+	if (task->bell != NULL)
+		bell_ring(task->bell);
+	task->bell = NULL;
+}
+
+static const struct vmod_priv_methods task_methods[1] = { {
+    .magic = VMOD_PRIV_METHODS_MAGIC,
+    .type = "vmod_stoke_task",
+    .fini = task_fini,
+} };
+
+/*
+ * An invalidation was recorded: ring once the task ends, when its log
+ * buffer has gone to the shared memory log (a ring before that would
+ * have stoked find nothing new).  Records written straight to the log
+ * (no buffer: ctx->vsl NULL), or a task without room for its state,
+ * ring at once.
+ */
+static void
+bell_later(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task)
+{
+	const struct stoke_cfg *cfg;
+	struct stoke_task *task;
+
+	cfg = cfg_peek(priv_vcl);
+	if (cfg == NULL || cfg->bell_fd < 0)
+		return;
+	task = ctx->vsl != NULL ? task_make(ctx, priv_task) : NULL;
+	if (task == NULL) {
+		bell_ring(cfg);
+		return;
+	}
+	task->bell = cfg;
+	priv_task->methods = task_methods;
 }
 
 /*--------------------------------------------------------------------
@@ -368,6 +455,42 @@ vmod_secret_file(VRT_CTX, struct vmod_priv *priv, VCL_STRING path,
 	}
 	set_key(ctx, priv, "secret_file", key, len, window);
 	memset(key, 0, sizeof key);
+}
+
+VCL_VOID
+vmod_doorbell(VRT_CTX, struct vmod_priv *priv, VCL_STRING path)
+{
+	struct stoke_cfg *cfg;
+	size_t len;
+	int fd;
+
+	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
+	if (!init_only(ctx, "doorbell"))
+		return;
+	cfg = cfg_get(priv);
+	len = path == NULL ? 0 : strlen(path);
+	if (len == 0 || *path != '/') {
+		VRT_fail(ctx, "stoke.doorbell(): the path must be absolute");
+		return;
+	}
+	if (len >= sizeof cfg->bell.sun_path) {
+		VRT_fail(ctx, "stoke.doorbell(): the path is over %zu bytes",
+		    sizeof cfg->bell.sun_path - 1);
+		return;
+	}
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		VRT_fail(ctx, "stoke.doorbell(): socket: %s", strerror(errno));
+		return;
+	}
+	if (cfg->bell_fd >= 0)
+		closefd(&cfg->bell_fd);
+	memset(&cfg->bell, 0, sizeof cfg->bell);
+	cfg->bell.sun_family = AF_UNIX;
+	memcpy(cfg->bell.sun_path, path, len + 1);
+	cfg->bell_len =
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	cfg->bell_fd = fd;
 }
 
 static int
@@ -732,7 +855,8 @@ vmod_log_miss(VRT_CTX, struct vmod_priv *priv_task)
 }
 
 static void
-purge_record(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how, VCL_INT count)
+purge_record(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
+    VCL_ENUM how, VCL_INT count)
 {
 	struct rec r[1];
 
@@ -745,21 +869,22 @@ purge_record(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how, VCL_INT count)
 	/* A purge takes every Vary variant: only the key's inputs count. */
 	rec_variants(r, task_peek(priv_task), 1);
 	REC_END(ctx, r);
+	bell_later(ctx, priv_vcl, priv_task);
 }
 
 VCL_VOID
-vmod_log_purge(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how,
-    VCL_INT count)
+vmod_log_purge(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
+    VCL_ENUM how, VCL_INT count)
 {
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
 	if (!client_side(ctx, "log_purge"))
 		return;
-	purge_record(ctx, priv_task, how, count < 0 ? -1 : count);
+	purge_record(ctx, priv_vcl, priv_task, how, count < 0 ? -1 : count);
 }
 
 VCL_INT
-vmod_purge(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how, VCL_DURATION ttl,
-    VCL_DURATION grace, VCL_DURATION keep)
+vmod_purge(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
+    VCL_ENUM how, VCL_DURATION ttl, VCL_DURATION grace, VCL_DURATION keep)
 {
 	VCL_INT n;
 
@@ -775,12 +900,13 @@ vmod_purge(VRT_CTX, struct vmod_priv *priv_task, VCL_ENUM how, VCL_DURATION ttl,
 	else
 		n = VRT_purge(ctx, 0, 0, 0);
 	STOKE_ADD(purged_objects, (uint64_t)(n > 0 ? n : 0));
-	purge_record(ctx, priv_task, how, n);
+	purge_record(ctx, priv_vcl, priv_task, how, n);
 	return (n);
 }
 
 VCL_BOOL
-vmod_ban(VRT_CTX, VCL_STRING expr)
+vmod_ban(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
+    VCL_STRING expr)
 {
 	const char *err;
 	struct rec r[1];
@@ -804,6 +930,7 @@ vmod_ban(VRT_CTX, VCL_STRING expr)
 	REC_BEGIN(ctx, r, "ban");
 	rec_str(r, "expr", expr);
 	REC_END(ctx, r);
+	bell_later(ctx, priv_vcl, priv_task);
 	return (1);
 }
 
@@ -878,7 +1005,8 @@ tags_record(VRT_CTX, VCL_ENUM how, VCL_INT count, unsigned part, unsigned parts,
 }
 
 VCL_VOID
-vmod_log_tags(VRT_CTX, VCL_STRING tags, VCL_ENUM how, VCL_INT count)
+vmod_log_tags(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
+    VCL_STRING tags, VCL_ENUM how, VCL_INT count)
 {
 	const char *why, *p, *t, *b;
 	size_t len, enc, used, budget;
@@ -910,4 +1038,5 @@ vmod_log_tags(VRT_CTX, VCL_STRING tags, VCL_ENUM how, VCL_INT count)
 	}
 	tags_record(ctx, how, count, part, parts, b, p);
 	assert(part == parts);
+	bell_later(ctx, priv_vcl, priv_task);
 }
