@@ -40,6 +40,7 @@
 #include "link/spool.h"
 #include "link/traffic.h"
 #include "node/instance.h"
+#include "vsl/doorbell.h"
 #include "render/render_pool.h"
 #include "store/result_rows.h"
 #include "store/result_store.h"
@@ -61,6 +62,7 @@ struct agent_opts {
 	const char *token_file;
 	const char *state_dir;
 	const char *listen;
+	const char *doorbell; /* --doorbell, or NULL */
 	const char *ca_file;
 	int insecure;
 	double spool_memory, spool_disk;
@@ -79,6 +81,7 @@ struct agent {
 #define AGENT_MAGIC 0x6a9e7002
 	struct event_base *eb;
 	struct http_api *api;
+	struct doorbell *bell;
 	struct origin_guard *guard;
 	struct rewarm_conf rc;
 	struct instance *inst;
@@ -211,6 +214,7 @@ agent_options(struct agent_opts *o, int argc, char **argv)
 		    NULL },
 		{ "listen", 'l', CO_STRING, "ADDR:PORT", 0, 0, "127.0.0.1:6089",
 		    "where /metrics and /healthz listen", &o->listen, NULL },
+		CMD_OPT_DOORBELL(&o->doorbell),
 		{ "spool-memory", 0, CO_REAL, "BYTES", 0, 1e12, "67108864",
 		    "batches waiting in memory, at most", &o->spool_memory,
 		    NULL },
@@ -347,6 +351,16 @@ agent_render(struct agent *a, const struct agent_opts *o)
 	log_info(NULL, "rendering pages with %s", o->cr.chromium);
 }
 
+/* The VCL rang: the log is read at once. */
+static void
+agent_on_ring(void *priv)
+{
+	struct agent *a;
+
+	CAST_OBJ_NOTNULL(a, priv, AGENT_MAGIC);
+	instance_wake(a->inst);
+}
+
 static int
 agent_start(struct agent *a, struct agent_opts *o)
 {
@@ -383,6 +397,14 @@ agent_start(struct agent *a, struct agent_opts *o)
 	ic.refresh_popularity = o->refresh_pop;
 	ic.guard = a->guard;
 	a->inst = cmd_instance_new(a->eb, a->api, &o->cc, &ic, &a->rc);
+	if (o->doorbell != NULL) {
+		a->bell = doorbell_new(a->eb, o->doorbell, agent_on_ring, a,
+		    err, sizeof err);
+		if (a->bell == NULL) {
+			log_error("doorbell", "%s", err);
+			return (-1);
+		}
+	}
 	a->traffic = traffic_new(o->popular_every);
 	instance_set_tap(a->inst, traffic_event, a->traffic);
 
@@ -433,6 +455,8 @@ static void
 agent_close(struct agent *a)
 {
 	CHECK_OBJ_NOTNULL(a, AGENT_MAGIC);
+	if (a->bell != NULL)
+		doorbell_free(&a->bell);
 	http_api_free(&a->api);
 	if (a->inst != NULL)
 		instance_free(&a->inst);

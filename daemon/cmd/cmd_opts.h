@@ -164,6 +164,15 @@ struct cmd_render {
  */
 
 /* The tenants' event streams: seconds between their pings. */
+/* stoked run and stoked agent: where the VCL's stoke.doorbell() rings. */
+#define CMD_OPT_DOORBELL(var)                                                  \
+	{                                                                      \
+		"doorbell", 0, CO_STRING, "PATH", 0, 0, NULL,                  \
+		    "a socket for the VCL's stoke.doorbell(): invalidations "  \
+		    "read from the log at once",                               \
+		    (var), NULL                                                \
+	}
+
 #define CMD_OPT_SSE_HEARTBEAT(var)                                             \
 	{                                                                      \
 		"sse-heartbeat", 0, CO_REAL, "S", 0.1, 3600, "15",             \

@@ -27,6 +27,7 @@
 #include "core/loop.h"
 #include "fetch/origin_guard.h"
 #include "node/instance.h"
+#include "vsl/doorbell.h"
 #include "sitemap/sitemap_jobs.h"
 #include "store/db_url.h"
 #include "store/pg_embed.h"
@@ -53,6 +54,7 @@ struct run_opts {
 	unsigned node0[MAX_INSTANCES];
 	unsigned ninst;
 	const char *listen;
+	const char *doorbell; /* --doorbell, or NULL */
 	unsigned index_mb;
 	double refresh_before;
 	double refresh_pop;
@@ -87,6 +89,7 @@ struct run {
 #define RUN_MAGIC 0x4e19f7a3
 	struct event_base *eb;
 	struct http_api *api;
+	struct doorbell *bell;
 	/* the database */
 	struct pg_embed *pe;
 	int db_started;
@@ -110,6 +113,18 @@ struct run {
 	struct schedule sched;
 	struct cmd_notify *notify; /* the options', with the deliverer */
 };
+
+/* The VCL rang: every instance's log is read at once. */
+static void
+run_on_ring(void *priv)
+{
+	struct run *r;
+	unsigned i;
+
+	CAST_OBJ_NOTNULL(r, priv, RUN_MAGIC);
+	for (i = 0; i < r->ninst; i++)
+		instance_wake(r->inst[i]);
+}
 
 static void
 on_schedule(evutil_socket_t fd, short what, void *priv)
@@ -248,6 +263,7 @@ run_options(struct run_opts *o, int argc, char **argv)
 		CMD_OPT_NODE(cc, "where the varnishd of the -n before listens"),
 		{ "listen", 'l', CO_STRING, "ADDR:PORT", 0, 0, "127.0.0.1:6086",
 		    "where the API and /metrics listen", &o->listen, NULL },
+		CMD_OPT_DOORBELL(&o->doorbell),
 		{ "index-mb", 'm', CO_UINT, "MB", 1, 1048576, "256",
 		    "each instance's index, at most", &o->index_mb, NULL },
 		CMD_OPT_SECRET_FILE(cc),
@@ -564,6 +580,8 @@ run_close(struct run *r)
 	unsigned i;
 
 	CHECK_OBJ_NOTNULL(r, RUN_MAGIC);
+	if (r->bell != NULL)
+		doorbell_free(&r->bell);
 	http_api_free(&r->api);
 	cmd_tenant_stop(&r->ct);
 	if (r->sched.ev != NULL)
@@ -630,7 +648,19 @@ cmd_run(int argc, char **argv)
 	http_api_set_timeout(r.api, o.client_timeout);
 	log_info("api", "%u connections at most",
 	    http_api_set_max_connections(r.api, o.max_connections));
+	if (o.doorbell != NULL) {
+		r.bell = doorbell_new(r.eb, o.doorbell, run_on_ring, &r, err,
+		    sizeof err);
+		if (r.bell == NULL) {
+			log_error("doorbell", "%s", err);
+			http_api_free(&r.api);
+			event_base_free(r.eb);
+			return (1);
+		}
+	}
 	if (run_database(&r, &o) != 0) {
+		if (r.bell != NULL)
+			doorbell_free(&r.bell);
 		free(r.runner);
 		http_api_free(&r.api);
 		cmd_tenant_stop(&r.ct);

@@ -25,6 +25,9 @@ METRIC(VSL_ABANDONS, "stoke_vsl_abandons_total", COUNTER,
 METRIC(VSL_RECONNECTS, "stoke_vsl_reconnects_total", COUNTER,
     "Times stoked opened the log again: after an overrun, an abandon or a "
     "restart of varnishd")
+METRIC(VSL_WAKES, "stoke_vsl_wakes_total", COUNTER,
+    "Times the VCL rang the doorbell (stoke.doorbell()) and the log was "
+    "read at once")
 METRIC(VSL_TXN_DROPPED, "stoke_vsl_transactions_dropped_total", COUNTER,
     "Transactions left out: more in one request group than stoked keeps")
 METRIC(VSL_INCOMPLETE, "stoke_vsl_groups_incomplete_total", COUNTER,

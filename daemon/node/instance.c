@@ -405,6 +405,7 @@ instance_metrics(void *priv, struct metrics *m)
 	metrics_u64(m, M_VSL_OVERRUNS, rs->overruns, "instance", n, NULL);
 	metrics_u64(m, M_VSL_ABANDONS, rs->abandons, "instance", n, NULL);
 	metrics_u64(m, M_VSL_RECONNECTS, rs->reconnects, "instance", n, NULL);
+	metrics_u64(m, M_VSL_WAKES, rs->wakes, "instance", n, NULL);
 	metrics_u64(m, M_VSL_TXN_DROPPED, os->txns_dropped, "instance", n,
 	    NULL);
 	metrics_u64(m, M_VSL_INCOMPLETE, rs->incomplete, "instance", n, NULL);
@@ -517,6 +518,13 @@ instance_name(const struct instance *inst)
 {
 	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
 	return (inst->name);
+}
+
+void
+instance_wake(struct instance *inst)
+{
+	CHECK_OBJ_NOTNULL(inst, INSTANCE_MAGIC);
+	vsl_reader_wake(inst->reader);
 }
 
 int

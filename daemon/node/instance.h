@@ -54,6 +54,8 @@ struct instance *instance_new(struct event_base *, const char *name,
     size_t index_bytes, const struct rewarm_conf *rc);
 void instance_free(struct instance **);
 const char *instance_name(const struct instance *);
+/* The VCL's doorbell rang: its log is read at once. */
+void instance_wake(struct instance *);
 struct index_apply *instance_apply(const struct instance *);
 int instance_attached(const struct instance *);
 const char *instance_dims(const struct instance *);

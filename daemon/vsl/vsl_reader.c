@@ -53,6 +53,14 @@
 #define BUSY_POLL_US 2000
 #define QUICK_FOR 1.0 /* seconds at MIN_POLL after the log last moved */
 /*
+ * vmod_stoke rings as the request that invalidated ends, a few
+ * microseconds before varnishd flushes its log: a read at once may
+ * come too soon, so RUNG_TICKS more follow, RUNG_POLL apart, before the
+ * poll goes on as it was.
+ */
+#define RUNG_TICKS 2
+#define RUNG_POLL_US 250
+/*
  * How often VSM is asked whether varnishd or its child changed while a
  * cursor reads: each ask stats its segment lists, some ten system calls,
  * and at every tick that was some 9% of the reader's CPU.  Overruns the cursor reports
@@ -82,6 +90,7 @@ struct vsl_reader {
 	unsigned changed; /* a new child showed since the cursor opened */
 	unsigned read_cache; /* a cursor opened since the last restart */
 	long poll_us;
+	unsigned rung; /* quick ticks left after a ring */
 	double status_next; /* VSM asked again from then (VTIM_mono) */
 	double news; /* when the log last moved (VTIM_mono) */
 	vsl_group_f *fn;
@@ -431,7 +440,24 @@ tick(evutil_socket_t fd, short what, void *priv)
 		r->poll_us *= 2;
 	if (r->poll_us > MAX_POLL_US)
 		r->poll_us = MAX_POLL_US;
+	if (r->rung > 0) {
+		r->rung--;
+		arm(r, RUNG_POLL_US);
+		return;
+	}
 	arm(r, r->poll_us);
+}
+
+void
+vsl_reader_wake(struct vsl_reader *r)
+{
+	CHECK_OBJ_NOTNULL(r, VSL_READER_MAGIC);
+	r->stats.wakes++;
+	/* Attaching, or waiting for a child: that goes at its own pace. */
+	if (!r->have_cursor)
+		return;
+	r->rung = RUNG_TICKS;
+	arm(r, 0);
 }
 
 struct vsl_reader *

@@ -25,6 +25,7 @@ struct vsl_reader_stats {
 	uint64_t overruns; /* the log wrapped around us */
 	uint64_t abandons; /* varnishd went away under the cursor */
 	uint64_t reconnects; /* cursors (re)opened after the first */
+	uint64_t wakes; /* reads at once, for the VCL's doorbell */
 	unsigned attached; /* 1 while reading a live log */
 };
 
@@ -45,5 +46,10 @@ void vsl_reader_free(struct vsl_reader **);
 void vsl_reader_on_restart(struct vsl_reader *, vsl_restart_f *, void *priv);
 const struct vsl_reader_stats *vsl_reader_stats(const struct vsl_reader *);
 const char *vsl_reader_name(const struct vsl_reader *);
+/*
+ * The VCL says an invalidation was just written (vmod_stoke's doorbell):
+ * read now, not at the next poll, and twice more soon after.
+ */
+void vsl_reader_wake(struct vsl_reader *);
 
 #endif

@@ -94,7 +94,9 @@ reported() {
 cp_start
 
 echo "== hello, and a purge re-warmed and reported"
-agent_start a1 --state-dir "$work/state" --spool-memory 2000
+# The VCL rings the doorbell site.sh put at $work/vport/doorbell.
+agent_start a1 --state-dir "$work/state" --spool-memory 2000 \
+    --doorbell "$work/vport/doorbell"
 "$TESTS_DIR/lib/wait_metric.sh" "$mport" '^stoke_agent_link_up 1$'
 until_st 10 "s['hellos'][-1]['name'] == 'node-a' and
     s['hellos'][-1]['node'] == '$site' and len(s['hellos'][-1]['run']) == 36"
@@ -104,6 +106,9 @@ reported /category/1
 st "[(k, i['kind'], i['objects_dropped'], i['objects_queued'])
     for k, i in s['invalidations'].items()]"
 [ -n "$(xv /category/1)" ] || fail "/category/1 not warm again"
+# The purge rang: the agent read the log at once.
+"$TESTS_DIR/lib/wait_metric.sh" "$mport" '^stoke_vsl_wakes_total.* [1-9][0-9]*$' ||
+    fail "the purge did not ring the agent's doorbell"
 until_st 10 "any(t['host'] == 'shop.example' and t['misses'] >= 1
     for t in s['traffic'])"
 
