@@ -145,7 +145,8 @@ rewarm_run() {
 
 # The peer first: stoked run, no database.
 "$stoked" run --no-database -n "$dir/v" --node "$site" \
-    --secret-file "$dir/secret" --listen 127.0.0.1:0 > "$dir/run.out" 2>&1 &
+    --secret-file "$dir/secret" --doorbell "$dir/doorbell" \
+    --listen 127.0.0.1:0 > "$dir/run.out" 2>&1 &
 rp=$!
 rewarm_run run "$("$top/tests/lib/wait_port.sh" "$dir/run.out")"
 read -r run50 run99 < "$dir/run.lat"
@@ -158,6 +159,7 @@ rp=
 varnishadm -n "$dir/v" "ban req.url ~ ." > /dev/null
 agent_token node > "$dir/token"
 "$stoked" agent -n "$dir/v" --node "$site" --secret-file "$dir/secret" \
+    --doorbell "$dir/doorbell" \
     --control "$api" --token-file "$dir/token" --listen 127.0.0.1:0 \
     --agent-name node > "$dir/agent.out" 2>&1 &
 ap=$!

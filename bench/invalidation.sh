@@ -64,6 +64,7 @@ done
 # Debug level: each refresh's time, phase by phase, is in its log.
 STOKE_LOG_LEVEL=debug "$build/daemon/stoked" run --no-database \
     -n "$dir/v" --node "$site" --secret-file "$dir/secret" \
+    --doorbell "$dir/doorbell" \
     --warm-concurrency "$concurrency" --listen 127.0.0.1:0 \
     > "$dir/stoked.out" 2> "$dir/stoked.log" &
 sp=$!

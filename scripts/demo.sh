@@ -128,6 +128,7 @@ cp "$top"/vcl/*.vcl "$dir/vcl/"
 head -c 32 /dev/urandom | base64 > "$dir/secret"
 chmod 644 "$dir/secret" "$dir"/vcl/*.vcl
 sed -i -e "s|/etc/varnish/stoke.secret|$dir/secret|" \
+    -e "s|/run/stoked/doorbell|$dir/doorbell|" \
     -e "s|\.port = \"8080\"|.port = \"$oport\"|" "$dir/vcl/shopware6.vcl"
 
 say "Starting the demo origin on 127.0.0.1:$oport"
@@ -153,7 +154,7 @@ say "Starting stoked: watching that varnishd, re-warming through it, API on 127.
 # demo's tenant names a shop on 127.0.0.1: --allow-private.
 "$build/daemon/stoked" run -n "$dir/varnish" --node "$site" \
     --secret-file "$dir/secret" --listen "127.0.0.1:$aport" \
-    --state-dir "$dir/state" --allow-private --dashboard "$dashboard" \
+    --doorbell "$dir/doorbell" --state-dir "$dir/state" --allow-private --dashboard "$dashboard" \
     > "$dir/stoked.log" 2>&1 &
 echo $! > "$dir/stoked.pid"
 wait_for 60 grep -q listening "$dir/stoked.log"

@@ -42,6 +42,9 @@ acl purgers {
 
 sub vcl_init {
 	stoke.secret_file("/etc/varnish/stoke.secret");
+	# stoked (run or agent, --doorbell) reads the log the moment an
+	# invalidation is written, not at its next poll.
+	stoke.doorbell("/run/stoked/doorbell");
 	# Compressed and plain copies are distinct objects (through Vary);
 	# stoked replays the encodings visitors used.
 	stoke.variant("encoding", header = "Accept-Encoding", hash = false);

@@ -46,6 +46,9 @@ acl purgers {
 
 sub vcl_init {
 	stoke.secret_file("/etc/varnish/stoke.secret");
+	# stoked (run or agent, --doorbell) reads the log the moment an
+	# invalidation is written, not at its next poll.
+	stoke.doorbell("/run/stoked/doorbell");
 	stoke.variant("context", cookie = "sw-cache-hash");
 	stoke.variant("currency", cookie = "sw-currency");
 	stoke.variant("encoding", header = "Accept-Encoding", hash = false);

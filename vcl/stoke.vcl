@@ -11,6 +11,7 @@
 #	sub vcl_init {
 #		stoke.secret_file("/etc/varnish/stoke.secret");
 #		stoke.variant("currency", cookie = "sw-currency");
+#		stoke.doorbell("/run/stoked/doorbell");
 #	}
 #
 # VCL runs the code of a subroutine defined several times in the order it
@@ -18,6 +19,12 @@
 # vcl_recv, vcl_hash and the rest go on as before.  Declare your cache
 # key's variant dimensions in vcl_init with stoke.variant() so that
 # stoked re-warms every variant visitors use.
+#
+# stoke.doorbell() names the socket stoked listens on (--doorbell; the
+# systemd units use /run/stoked/doorbell): a request that purged, banned
+# or invalidated tags rings it as it ends, and stoked reads the log then
+# instead of at its next poll.  Without it stoked still sees everything,
+# up to a few milliseconds later.
 #
 # Varnish evicting objects for space when the cache is full (LRU nukes)
 # shows in the log only with varnishd -p vsl_mask=+ExpKill; turn it on so

@@ -138,6 +138,14 @@ if varnish:
         check(token.endswith("/$(POD_NAME)"),
               "agent: token file is not the pod's own")
         check("--secret-file" in ag["args"], "agent: no warm secret")
+        # The doorbell the VCL rings, on a volume both containers mount.
+        bell = ag["args"][ag["args"].index("--doorbell") + 1]
+        bdir = bell.rsplit("/", 1)[0]
+        check(bdir in am and bdir in mounts and
+              am[bdir]["name"] == mounts[bdir],
+              "agent: its doorbell is not where varnishd can ring it")
+        check(bell == "/run/stoked/doorbell",
+              "agent: the doorbell is not where the VCL rings")
     # The VCL and the secret, where the VCL reads them.
     ev = vols["etc-varnish"]["projected"]["sources"]
     cms = [s["configMap"] for s in ev if "configMap" in s]
