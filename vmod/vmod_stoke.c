@@ -83,7 +83,6 @@ struct stoke_task {
 	unsigned warm_ok;
 	const char *warm_id;
 	const struct stoke_cfg *cfg; /* set by stoke.hash() */
-	const struct stoke_cfg *bell; /* to ring when the task ends */
 	unsigned nvalue;
 	struct stoke_value value[STOKE_MAX_VARIANTS];
 };
@@ -184,32 +183,22 @@ cfg_peek(const struct vmod_priv *priv)
 	return (cfg);
 }
 
-/* The task's state; NULL when the workspace is out. */
 static struct stoke_task *
-task_make(VRT_CTX, struct vmod_priv *priv)
+task_get(VRT_CTX, struct vmod_priv *priv)
 {
 	struct stoke_task *task;
 
 	AN(priv);
 	if (priv->priv == NULL) {
 		task = WS_Alloc(ctx->ws, sizeof *task);
-		if (task == NULL)
+		if (task == NULL) {
+			VRT_fail(ctx, "stoke: out of workspace");
 			return (NULL);
+		}
 		INIT_OBJ(task, STOKE_TASK_MAGIC);
 		priv->priv = task;
 	}
 	CAST_OBJ_NOTNULL(task, priv->priv, STOKE_TASK_MAGIC);
-	return (task);
-}
-
-static struct stoke_task *
-task_get(VRT_CTX, struct vmod_priv *priv)
-{
-	struct stoke_task *task;
-
-	task = task_make(ctx, priv);
-	if (task == NULL)
-		VRT_fail(ctx, "stoke: out of workspace");
 	return (task);
 }
 
@@ -233,47 +222,55 @@ bell_ring(const struct stoke_cfg *cfg)
 		STOKE_INC(doorbell_missed);
 }
 
+/*
+ * The bell's own slot among the task's privs, apart from the calls'
+ * PRIV_TASK: only a VCL with a doorbell, and only a task that
+ * invalidated, has one.
+ */
+static const char bell_id[] = "vmod_stoke_bell";
+
 static void
-task_fini(VRT_CTX, void *p)
+bell_fini(VRT_CTX, void *p)
 {
-	struct stoke_task *task;
+	const struct stoke_cfg *cfg;
 
 	CHECK_OBJ_NOTNULL(ctx, VRT_CTX_MAGIC);
-	CAST_OBJ_NOTNULL(task, p, STOKE_TASK_MAGIC);
-	if (task->bell != NULL)
-		bell_ring(task->bell);
-	task->bell = NULL;
+	CAST_OBJ_NOTNULL(cfg, p, STOKE_CFG_MAGIC);
+	bell_ring(cfg);
 }
 
-static const struct vmod_priv_methods task_methods[1] = { {
+static const struct vmod_priv_methods bell_methods[1] = { {
     .magic = VMOD_PRIV_METHODS_MAGIC,
-    .type = "vmod_stoke_task",
-    .fini = task_fini,
+    .type = "vmod_stoke_bell",
+    .fini = bell_fini,
 } };
 
 /*
- * An invalidation was recorded: ring once the task ends, when its log
- * buffer has gone to the shared memory log (a ring before that would
- * have stoked find nothing new).  Records written straight to the log
- * (no buffer: ctx->vsl NULL), or a task without room for its state,
- * ring at once.
+ * An invalidation was recorded: ring as the request's (or fetch's) task
+ * ends, once however many it recorded.  That is just before varnishd
+ * flushes the task's log: stoked reads at once and twice more soon
+ * after.  Elsewhere (vcl_init, vcl_fini: records go straight to the
+ * log, and the task's privs outlive the VCL's) or without workspace for
+ * the slot, ring at once.
  */
 static void
-bell_later(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task)
+bell_later(VRT_CTX, struct vmod_priv *priv_vcl)
 {
 	const struct stoke_cfg *cfg;
-	struct stoke_task *task;
+	struct vmod_priv *p;
 
 	cfg = cfg_peek(priv_vcl);
 	if (cfg == NULL || cfg->bell_fd < 0)
 		return;
-	task = ctx->vsl != NULL ? task_make(ctx, priv_task) : NULL;
-	if (task == NULL) {
+	p = NULL;
+	if (ctx->req != NULL || ctx->bo != NULL)
+		p = VRT_priv_task(ctx, bell_id);
+	if (p == NULL) {
 		bell_ring(cfg);
 		return;
 	}
-	task->bell = cfg;
-	priv_task->methods = task_methods;
+	p->priv = TRUST_ME(cfg);
+	p->methods = bell_methods;
 }
 
 /*--------------------------------------------------------------------
@@ -869,7 +866,7 @@ purge_record(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
 	/* A purge takes every Vary variant: only the key's inputs count. */
 	rec_variants(r, task_peek(priv_task), 1);
 	REC_END(ctx, r);
-	bell_later(ctx, priv_vcl, priv_task);
+	bell_later(ctx, priv_vcl);
 }
 
 VCL_VOID
@@ -905,8 +902,7 @@ vmod_purge(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
 }
 
 VCL_BOOL
-vmod_ban(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
-    VCL_STRING expr)
+vmod_ban(VRT_CTX, struct vmod_priv *priv_vcl, VCL_STRING expr)
 {
 	const char *err;
 	struct rec r[1];
@@ -930,7 +926,7 @@ vmod_ban(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
 	REC_BEGIN(ctx, r, "ban");
 	rec_str(r, "expr", expr);
 	REC_END(ctx, r);
-	bell_later(ctx, priv_vcl, priv_task);
+	bell_later(ctx, priv_vcl);
 	return (1);
 }
 
@@ -1005,8 +1001,8 @@ tags_record(VRT_CTX, VCL_ENUM how, VCL_INT count, unsigned part, unsigned parts,
 }
 
 VCL_VOID
-vmod_log_tags(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
-    VCL_STRING tags, VCL_ENUM how, VCL_INT count)
+vmod_log_tags(VRT_CTX, struct vmod_priv *priv_vcl, VCL_STRING tags,
+    VCL_ENUM how, VCL_INT count)
 {
 	const char *why, *p, *t, *b;
 	size_t len, enc, used, budget;
@@ -1038,5 +1034,5 @@ vmod_log_tags(VRT_CTX, struct vmod_priv *priv_vcl, struct vmod_priv *priv_task,
 	}
 	tags_record(ctx, how, count, part, parts, b, p);
 	assert(part == parts);
-	bell_later(ctx, priv_vcl, priv_task);
+	bell_later(ctx, priv_vcl);
 }

@@ -654,6 +654,8 @@ cmd_run(int argc, char **argv)
 		if (r.bell == NULL) {
 			log_error("doorbell", "%s", err);
 			http_api_free(&r.api);
+			cmd_tenant_stop(&r.ct);
+			cmd_tenant_free(&r.ct);
 			event_base_free(r.eb);
 			return (1);
 		}

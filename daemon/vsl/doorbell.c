@@ -29,6 +29,8 @@ struct doorbell {
 #define DOORBELL_MAGIC 0x5d0b3e17
 	int fd;
 	char *path;
+	dev_t dev; /* the socket's own file: removed only if still it */
+	ino_t ino;
 	struct event *ev;
 	doorbell_f *fn;
 	void *priv;
@@ -74,7 +76,7 @@ path_free(const char *path, char *err, size_t errlen)
 	struct sockaddr_un sa;
 	struct stat st;
 	socklen_t len;
-	int fd, r;
+	int fd, r, e;
 
 	if (lstat(path, &st) != 0) {
 		if (errno == ENOENT)
@@ -93,10 +95,18 @@ path_free(const char *path, char *err, size_t errlen)
 	}
 	len = addr_of(&sa, path);
 	r = connect(fd, (const struct sockaddr *)&sa, len);
+	e = errno;
 	closefd(&fd);
 	if (r == 0) {
 		snprintf(err, errlen, "%s: another process listens there",
 		    path);
+		return (-1);
+	}
+	/* Refused: a socket file with nobody behind it.  Anything else
+	 * (a stream socket someone serves: EPROTOTYPE) is not ours. */
+	if (e != ECONNREFUSED) {
+		snprintf(err, errlen, "%s: a socket not stoked's: %s", path,
+		    strerror(e));
 		return (-1);
 	}
 	if (unlink(path) != 0 && errno != ENOENT) {
@@ -112,6 +122,7 @@ doorbell_new(struct event_base *eb, const char *path, doorbell_f *fn,
 {
 	struct sockaddr_un sa;
 	struct doorbell *d;
+	struct stat st;
 	socklen_t len;
 
 	AN(eb);
@@ -147,6 +158,13 @@ doorbell_new(struct event_base *eb, const char *path, doorbell_f *fn,
 	}
 	d->path = strdup(path);
 	AN(d->path);
+	if (lstat(path, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		doorbell_free(&d);
+		return (NULL);
+	}
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
 	/* Writing to it is all there is to do with it. */
 	if (chmod(path, 0666) != 0) {
 		snprintf(err, errlen, "%s: chmod: %s", path, strerror(errno));
@@ -163,12 +181,16 @@ void
 doorbell_free(struct doorbell **pd)
 {
 	struct doorbell *d;
+	struct stat st;
 
 	TAKE_OBJ_NOTNULL(d, pd, DOORBELL_MAGIC);
 	if (d->ev != NULL)
 		event_free(d->ev);
 	closefd(&d->fd);
-	(void)unlink(d->path);
+	/* Not a socket another stoked has put there since. */
+	if (lstat(d->path, &st) == 0 && st.st_dev == d->dev &&
+	    st.st_ino == d->ino)
+		(void)unlink(d->path);
 	free(d->path);
 	FREE_OBJ(d);
 }

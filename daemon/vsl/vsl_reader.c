@@ -219,6 +219,7 @@ drop_cursor(struct vsl_reader *r)
 	vsl_group_flush(r->group);
 	sync_stats(r);
 	delete_cursor(r);
+	r->rung = 0;
 }
 
 /*
@@ -452,10 +453,14 @@ void
 vsl_reader_wake(struct vsl_reader *r)
 {
 	CHECK_OBJ_NOTNULL(r, VSL_READER_MAGIC);
-	r->stats.wakes++;
-	/* Attaching, or waiting for a child: that goes at its own pace. */
-	if (!r->have_cursor)
+	/*
+	 * Attaching, or waiting for a child: that goes at its own pace.
+	 * Rung already: a tick comes within RUNG_POLL anyway, and a storm
+	 * of purges is read every RUNG_POLL, not once a ring.
+	 */
+	if (!r->have_cursor || r->rung > 0)
 		return;
+	r->stats.wakes++;
 	r->rung = RUNG_TICKS;
 	arm(r, 0);
 }

@@ -25,7 +25,7 @@ struct vsl_reader_stats {
 	uint64_t overruns; /* the log wrapped around us */
 	uint64_t abandons; /* varnishd went away under the cursor */
 	uint64_t reconnects; /* cursors (re)opened after the first */
-	uint64_t wakes; /* reads at once, for the VCL's doorbell */
+	uint64_t wakes; /* reads at once for the VCL's doorbell (one a burst) */
 	unsigned attached; /* 1 while reading a live log */
 };
 
