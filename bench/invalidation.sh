@@ -62,9 +62,12 @@ until curl -sf -o /dev/null "$site/robots.txt"; do
 done
 
 # Debug level: each refresh's time, phase by phase, is in its log.
+# stoked listens on the VCL's doorbell; DOORBELL=no: the log's poll alone.
+bell="--doorbell $dir/doorbell"
+[ "${DOORBELL:-yes}" = yes ] || bell=
 STOKE_LOG_LEVEL=debug "$build/daemon/stoked" run --no-database \
     -n "$dir/v" --node "$site" --secret-file "$dir/secret" \
-    --doorbell "$dir/doorbell" \
+    $bell \
     --warm-concurrency "$concurrency" --listen 127.0.0.1:0 \
     > "$dir/stoked.out" 2> "$dir/stoked.log" &
 sp=$!
