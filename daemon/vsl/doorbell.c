@@ -102,8 +102,11 @@ path_free(const char *path, char *err, size_t errlen)
 		    path);
 		return (-1);
 	}
-	/* Refused: a socket file with nobody behind it.  Anything else
-	 * (a stream socket someone serves: EPROTOTYPE) is not ours. */
+	/* Refused: a socket file with nobody behind it (or gone since).
+	 * Anything else (a stream socket someone serves: EPROTOTYPE) is
+	 * not ours. */
+	if (e == ENOENT)
+		return (0);
 	if (e != ECONNREFUSED) {
 		snprintf(err, errlen, "%s: a socket not stoked's: %s", path,
 		    strerror(e));
@@ -160,6 +163,7 @@ doorbell_new(struct event_base *eb, const char *path, doorbell_f *fn,
 	AN(d->path);
 	if (lstat(path, &st) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		(void)unlink(path);
 		doorbell_free(&d);
 		return (NULL);
 	}
