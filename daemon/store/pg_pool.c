@@ -779,6 +779,7 @@ pg_pool_ask(struct pg_pool *p, const struct pg_stmt *st,
 		*err = "stopping";
 		return (-1);
 	}
+	/* No connection to take it: it is last in the queue. */
 	if (ps.connected == 0)
 		VTAILQ_LAST(&p->waiting, pg_query_head)->early = 1;
 	return (0);

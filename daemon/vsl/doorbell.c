@@ -1,6 +1,6 @@
 /*
- * A ring is drained whole before the callback: a burst of purges wakes
- * the log reader once, not once a purge.
+ * What came is drained (up to RING_READS) before the callback: a burst
+ * of purges wakes the log reader once, not once a purge.
  */
 
 #include "config.h"
